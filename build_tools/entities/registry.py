@@ -1,0 +1,194 @@
+"""The curated entity registry (``entities.yml``) and its validation."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+import yaml
+
+from .normalize import key
+
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "entities.schema.json"
+ENTITY_TYPES = ("person", "organization", "product", "concept", "place")
+TYPE_LABELS = {
+    "person": "人物",
+    "organization": "机构",
+    "product": "产品",
+    "concept": "概念",
+    "place": "地点",
+}
+
+
+class RegistryError(ValueError):
+    """entities.yml is unreadable or invalid; ``errors`` holds one line per problem."""
+
+    def __init__(self, errors: list[str]):
+        self.errors = errors
+        super().__init__("\n".join(errors))
+
+
+@dataclass(frozen=True)
+class Ambiguous:
+    alias: str
+    context: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Entity:
+    id: str
+    name: str
+    type: str
+    aliases: tuple[str, ...]
+    description: str
+    wikidata: str | None = None
+    ambiguous: tuple[Ambiguous, ...] = ()
+    not_in: tuple[str, ...] = ()
+    no_autolink: bool = False
+
+    @property
+    def surfaces(self) -> tuple[str, ...]:
+        """Name and aliases linked without context (single characters excluded)."""
+        amb = {key(a.alias) for a in self.ambiguous}
+        out: list[str] = []
+        seen: set[str] = set()
+        for s in (self.name, *self.aliases):
+            k = key(s)
+            if len(s) >= 2 and k not in amb and s not in seen:
+                seen.add(s)
+                out.append(s)
+        return tuple(out)
+
+    @property
+    def all_names(self) -> tuple[str, ...]:
+        """Every form an editor wrote down, for display and front matter."""
+        seen: dict[str, None] = {}
+        for s in (*self.aliases, *(a.alias for a in self.ambiguous)):
+            if s != self.name:
+                seen.setdefault(s)
+        return tuple(seen)
+
+
+@dataclass(frozen=True)
+class Registry:
+    entities: tuple[Entity, ...]
+    path: str = "entities.yml"
+    by_id: Mapping[str, Entity] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_id", MappingProxyType({e.id: e for e in self.entities}))
+
+    def __contains__(self, entity_id: object) -> bool:
+        return entity_id in self.by_id
+
+    def __getitem__(self, entity_id: str) -> Entity:
+        return self.by_id[entity_id]
+
+    def __len__(self) -> int:
+        return len(self.entities)
+
+    def name(self, entity_id: str) -> str:
+        e = self.by_id.get(entity_id)
+        return e.name if e else entity_id
+
+
+def _schema() -> dict:
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+def _where(path: str, doc: object, loc: list) -> str:
+    """'entities.yml: entry 3 (id nvidia): aliases[2]' from a jsonschema path."""
+    if len(loc) >= 2 and loc[0] == "entities" and isinstance(loc[1], int):
+        idx = loc[1]
+        ident = ""
+        with contextlib.suppress(AttributeError, IndexError, KeyError, TypeError):
+            ident = doc["entities"][idx].get("id", "")  # type: ignore[index]
+        entry = f"entry {idx + 1}" + (f" (id {ident!r})" if ident else "")
+        rest = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc[2:]).lstrip(".")
+        return f"{path}: {entry}" + (f": field {rest}" if rest else "")
+    rest = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+    return f"{path}: {rest or 'top level'}"
+
+
+def parse_registry(doc: object, path: str = "entities.yml") -> Registry:
+    """Validate a parsed YAML document and build the registry (raises RegistryError)."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(_schema())
+    errors = [
+        f"{_where(path, doc, list(err.absolute_path))}: {err.message}"
+        for err in sorted(validator.iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path])
+    ]
+    if errors:
+        raise RegistryError(errors)
+    assert isinstance(doc, dict)
+    entities: list[Entity] = []
+    owner: dict[str, tuple[str, str]] = {}  # alias key -> (entity id, alias as written)
+    ids: dict[str, int] = {}
+    for n, raw in enumerate(doc["entities"], start=1):
+        eid = raw["id"]
+        here = f"{path}: entry {n} (id {eid!r})"
+        if eid in ids:
+            errors.append(f"{here}: field id: duplicate id, already used by entry {ids[eid]}")
+            continue
+        ids[eid] = n
+        ent = Entity(
+            id=eid,
+            name=raw["name"],
+            type=raw["type"],
+            aliases=tuple(raw.get("aliases", ())),
+            description=raw["description"],
+            wikidata=raw.get("wikidata"),
+            ambiguous=tuple(Ambiguous(a["alias"], tuple(a["context"])) for a in raw.get("ambiguous", ())),
+            not_in=tuple(raw.get("not_in", ())),
+            no_autolink=bool(raw.get("no_autolink", False)),
+        )
+        plain = {key(s) for s in (ent.name, *ent.aliases)}
+        for i, amb in enumerate(ent.ambiguous):
+            if key(amb.alias) in {key(a) for a in ent.aliases}:
+                errors.append(f"{here}: field ambiguous[{i}].alias: {amb.alias!r} is also listed in aliases")
+        forms = [("name", ent.name)] if len(ent.name) >= 2 else []
+        forms += [(f"aliases[{i}]", a) for i, a in enumerate(ent.aliases)]
+        forms += [(f"ambiguous[{i}].alias", a.alias) for i, a in enumerate(ent.ambiguous)]
+        for fld, form in forms:
+            k = key(form)
+            prev = owner.get(k)
+            if prev and prev[0] != eid:
+                errors.append(
+                    f"{here}: field {fld}: alias {form!r} is also an alias of {prev[0]!r}"
+                    f" (as {prev[1]!r}); an alias may belong to one entity only"
+                )
+            elif not prev:
+                owner[k] = (eid, form)
+        all_keys = plain | {key(a.alias) for a in ent.ambiguous}
+        for i, phrase in enumerate(ent.not_in):
+            pk = key(phrase)
+            if not any(k in pk and k != pk for k in all_keys):
+                errors.append(
+                    f"{here}: field not_in[{i}]: {phrase!r} does not contain any alias of this entity"
+                )
+        entities.append(ent)
+    if errors:
+        raise RegistryError(errors)
+    return Registry(tuple(entities), path)
+
+
+def load_registry(path: Path | str) -> Registry:
+    """Read and validate ``entities.yml`` against ``build_tools/schemas/entities.schema.json``.
+
+    Raises :class:`RegistryError` whose lines name the file, the entry and the field.
+    """
+    p = Path(path)
+    try:
+        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise RegistryError([f"{p}: cannot read: {exc}"]) from exc
+    except yaml.YAMLError as exc:
+        raise RegistryError([f"{p}: not valid YAML: {exc}"]) from exc
+    if doc is None:
+        doc = {"entities": []}
+    return parse_registry(doc, str(p))
