@@ -1,0 +1,392 @@
+"""Index pages and the Atom feed (build_tools/indexes.py)."""
+
+from __future__ import annotations
+
+import random
+import re
+from html.parser import HTMLParser
+
+import feedparser
+import markdown
+import pytest
+
+from build_tools.indexes import anchor, escape_md, feed_xml, index_pages, newest_first
+from build_tools.model import Slug, Summary
+
+# The extensions of mkdocs.yml, so the Markdown is checked the way the site renders it.
+EXTENSIONS = [
+    "toc",
+    "tables",
+    "attr_list",
+    "md_in_html",
+    "admonition",
+    "footnotes",
+    "pymdownx.details",
+    "pymdownx.superfences",
+]
+
+
+def render(text: str) -> str:
+    from pymdownx.slugs import slugify
+
+    md = markdown.Markdown(
+        extensions=EXTENSIONS, extension_configs={"toc": {"slugify": slugify(case="lower")}}
+    )
+    return md.convert(text)
+
+
+def summary(slug: str, date: str | None = None, **kw) -> Summary:
+    kw.setdefault("title", f"标题 {slug}")
+    return Summary(
+        slug=Slug(slug), raw_path=f"raw/{slug}.txt", sha256="0" * 64, lang="zh-Hans", date=date, **kw
+    )
+
+
+def dated(n: int) -> list[Summary]:
+    """n articles, one a day going back from 2025-03-31, over several months."""
+    import datetime as dt
+
+    start = dt.date(2025, 3, 31)
+    return [summary(f"a{i:04d}", (start - dt.timedelta(days=i)).isoformat()) for i in range(n)]
+
+
+class Links(HTMLParser):
+    """Collects <a href> with their text, and every id."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[tuple[str, str]] = []
+        self.ids: set[str] = set()
+        self.tags: list[str] = []
+        self._href: str | None = None
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        attrs = dict(attrs)
+        if "id" in attrs:
+            self.ids.add(attrs["id"])
+        if tag == "a":
+            self._href, self._text = attrs.get("href"), []
+
+    def handle_data(self, data):
+        if self._href is not None:
+            self._text.append(data)
+
+    def handle_endtag(self, tag):
+        if tag == "a" and self._href is not None:
+            self.links.append((self._href, "".join(self._text)))
+            self._href = None
+
+
+def parse(html: str) -> Links:
+    p = Links()
+    p.feed(html)
+    return p
+
+
+def timeline(pages: dict[str, str]) -> list[str]:
+    def number(path: str) -> int:
+        m = re.search(r"page-(\d+)\.md$", path)
+        return int(m.group(1)) if m else 1
+
+    return sorted((p for p in pages if p == "articles/index.md" or "/page-" in p), key=number)
+
+
+# --- escaping -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("普通标题", "普通标题"),
+        ("[链接](x)", r"\[链接\](x)"),
+        ("*强调* _下划线_", r"\*强调\* \_下划线\_"),
+        ("<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"),
+        ("A & B", "A &amp; B"),
+        ("&amp;", "&amp;amp;"),
+        ("`code`", r"\`code\`"),
+        ("C# | F#", r"C\# \| F\#"),
+        ("{: .cls}", r"\{: .cls\}"),
+        ("![img](x.png)", r"\!\[img\](x.png)"),
+        ("脚注[^1]", r"脚注\[^1\]"),
+        ("back\\slash", "back\\\\slash"),
+        ("两行\n标题\t 合并", "两行 标题 合并"),
+        ("  前后空白  ", "前后空白"),
+    ],
+)
+def test_escape_md(text, expected):
+    assert escape_md(text) == expected
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "[链接](http://evil.example)",
+        "*星号* 和 _下划线_ 和 **粗体**",
+        "<b>粗</b> <img src=x onerror=alert(1)>",
+        "AT&T &amp; 实体 &#x41;",
+        "`反引号` 与 {: #id } 与 [^1]",
+        "C++ / C# | 管道",
+        "以 # 结尾 #",
+        "\\[已转义\\]",
+    ],
+)
+def test_titles_render_literally(title):
+    """Whatever the title holds, the rendered link text is exactly the title, and nothing else happens."""
+    pages = index_pages([summary("x", "2025-02-22", title=title, source=title, tags=(title,))])
+    plain = index_pages([summary("x", "2025-02-22", title="plain", source="plain", tags=("plain",))])
+    for path in ("index.md", "articles/index.md", "articles/sources.md", "articles/tags.md"):
+        html = render(pages[path])
+        parsed = parse(html)
+        article_links = [text for href, text in parsed.links if href in ("x.md", "articles/x.md")]
+        assert article_links, path
+        assert all(text == title for text in article_links), (path, article_links)
+        # Same elements as with a plain title: the title added no markup.
+        assert parsed.tags == parse(render(plain[path])).tags, (path, html)
+
+
+# --- anchors --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("澎湃新闻", "澎湃新闻"),
+        ("36氪", "36氪"),
+        ("DeepSeek R1", "deepseek-r1"),
+        ("  IT之家 ", "it之家"),
+        ("C++", "c"),
+        ("snake_case 名", "snakecase-名"),
+        ("Open[AI] (美国)", "openai-美国"),
+        ("\\[已转义\\]", "已转义"),
+        ('a{b}="c"#', "abc"),
+        ("{}", ""),
+    ],
+)
+def test_anchor(name, expected):
+    assert anchor(name) == expected
+
+
+@pytest.mark.parametrize("name", ["澎湃新闻", "DeepSeek R1", "IT之家", "人工智能", "AI"])
+def test_anchor_matches_the_template_rule(name):
+    """overrides/partials/article-header.html: name | lower | trim | replace(" ", "-")."""
+    import jinja2
+
+    rule = jinja2.Environment().from_string('{{ name | string | lower | trim | replace(" ", "-") }}')
+    assert rule.render(name=name) == anchor(name)
+
+
+def test_every_anchor_link_resolves():
+    items = [
+        summary("a", "2025-01-01", source="澎湃新闻", tags=("AI", "人工智能")),
+        summary("b", "2025-01-02", source="C++", tags=("c++", "C++ ")),
+        summary("c", None, source="{}", tags=("{}", "##")),
+        summary("d", "2024-12-01", source="按来源浏览"),
+        summary("e", "2024-11-01"),
+    ]
+    pages = index_pages(items)
+    rendered = {path: parse(render(text)) for path, text in pages.items()}
+    for path, parsed in rendered.items():
+        for href, _ in parsed.links:
+            if "#" not in href or href.startswith("http"):
+                continue
+            target, frag = href.split("#", 1)
+            if not target:
+                target = path
+            elif path.startswith("articles/"):
+                target = "articles/" + target
+            assert frag in rendered[target].ids, (path, href)
+
+
+# --- timeline and pagination ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("n", "page_size", "n_pages"),
+    [(0, 50, 1), (1, 50, 1), (49, 50, 1), (50, 50, 1), (51, 50, 2), (100, 50, 2), (101, 50, 3), (7, 1, 7)],
+)
+def test_pagination_boundaries(n, page_size, n_pages):
+    items = dated(n)
+    pages = index_pages(items, page_size=page_size)
+    paths = timeline(pages)
+    assert paths == ["articles/index.md"] + [f"articles/page-{k}.md" for k in range(2, n_pages + 1)]
+    seen: list[str] = []
+    for k, path in enumerate(paths, start=1):
+        text = pages[path]
+        slugs = re.findall(r"^- \[[^\n]*\]\((a\d{4})\.md\)", text, flags=re.M)
+        assert len(slugs) == (min(page_size, n - (k - 1) * page_size) if n else 0)
+        seen += slugs
+        prev_link = "[← 较新的文章](" + ("index.md" if k == 2 else f"page-{k - 1}.md") + ")"
+        next_link = f"[较旧的文章 →](page-{k + 1}.md)"
+        assert (prev_link in text) == (k > 1)
+        assert (next_link in text) == (k < n_pages)
+        assert (f"第 {k} / {n_pages} 页" in text) == (n_pages > 1)
+    assert seen == [s.slug for s in items]  # newest first, every article exactly once
+    if n == 0:
+        assert "暂无文章" in pages["articles/index.md"]
+
+
+def test_page_size_must_be_positive():
+    with pytest.raises(ValueError):
+        index_pages([], page_size=0)
+
+
+def test_months_group_newest_first():
+    text = index_pages(dated(70), page_size=100)["articles/index.md"]
+    headings = re.findall(r"^## (.+)$", text, flags=re.M)
+    assert headings == ["2025年3月", "2025年2月", "2025年1月"]
+
+
+def test_month_heading_repeats_on_the_next_page():
+    pages = index_pages(dated(40), page_size=20)  # March has 31 days: it spans both pages
+    assert re.findall(r"^## (.+)$", pages["articles/page-2.md"], flags=re.M)[0] == "2025年3月"
+
+
+@pytest.mark.parametrize(
+    ("dates", "order"),
+    [
+        # (slug -> date), expected slug order
+        ({"b": "2025-02-22", "a": "2025-02-22", "c": "2025-03-01"}, ["c", "a", "b"]),
+        ({"z": None, "a": None, "m": "2020-01-01"}, ["m", "a", "z"]),
+        ({"x": "", "y": "not a date", "w": "2024-05-06"}, ["w", "x", "y"]),
+        ({"p": "2025-02", "q": "2025-02-28", "r": "2025"}, ["q", "p", "r"]),
+    ],
+)
+def test_order(dates, order):
+    items = [summary(slug, date) for slug, date in dates.items()]
+    assert [s.slug for s in newest_first(items)] == order
+
+
+def test_undated_last():
+    items = [
+        summary("u1", None),
+        summary("d1", "2025-01-05"),
+        summary("u0", None),
+        summary("d2", "2023-07-01"),
+    ]
+    pages = index_pages(items, page_size=3)
+    first, second = pages["articles/index.md"], pages["articles/page-2.md"]
+    assert re.findall(r"^## (.+)$", first, flags=re.M) == ["2025年1月", "2023年7月", "日期未知"]
+    assert first.index("## 日期未知") < first.index("(u0.md)")
+    assert re.findall(r"^## (.+)$", second, flags=re.M) == ["日期未知"]
+    assert "(u1.md)" in second
+
+
+def test_article_line_format():
+    pages = index_pages([summary("x", "2025-02-22", title="标题", source="澎湃新闻")])
+    assert "- [标题](x.md) · 2025-02-22 · 澎湃新闻" in pages["articles/index.md"].splitlines()
+    assert "- [标题](articles/x.md) · 2025-02-22 · 澎湃新闻" in pages["index.md"].splitlines()
+    no_date = index_pages([summary("y", None, title="标题", source=None)])
+    assert "- [标题](y.md)" in no_date["articles/index.md"].splitlines()
+
+
+def test_deterministic_whatever_the_input_order():
+    items = dated(30) + [summary(f"u{i}", None, source=f"源{i % 3}", tags=(f"t{i % 2}",)) for i in range(10)]
+    expected = index_pages(items, page_size=7)
+    for seed in range(5):
+        shuffled = items[:]
+        random.Random(seed).shuffle(shuffled)
+        assert index_pages(shuffled, page_size=7) == expected
+        assert feed_xml(shuffled, site_url="https://e.test/", title="T") == feed_xml(
+            items, site_url="https://e.test/", title="T"
+        )
+
+
+# --- home, sources, tags --------------------------------------------------------------------------
+
+
+def test_home_page():
+    items = [summary(f"s{i:02d}", f"2025-01-{i + 1:02d}", source="甲" if i % 3 else "乙") for i in range(12)]
+    items[0] = summary("s00", "2025-01-01", source="乙", entities=("nvidia", "openai", "ghost"))
+    items[1] = summary("s01", "2025-01-02", source="甲", entities=("nvidia",))
+    home = index_pages(items, entity_names={"nvidia": "英伟达", "openai": "Open[AI]"}, entity_count=42)[
+        "index.md"
+    ]
+    assert "**12** 篇文章" in home and "**2** 个来源" in home and "**42** 个实体" in home
+    latest = re.findall(r"^- \[[^\n]*\]\(articles/(s\d+)\.md\)", home, flags=re.M)
+    assert latest == [f"s{i:02d}" for i in range(11, 1, -1)]  # the 10 newest
+    assert "- [甲](articles/sources.md#甲) · 8 篇" in home
+    assert "- [英伟达](entities/nvidia.md) · 2 篇" in home
+    assert r"- [Open\[AI\]](entities/openai.md) · 1 篇" in home
+    assert "ghost" not in home  # unknown entity ids are not linked
+    assert home.index("英伟达") < home.index("Open")
+
+
+def test_home_without_entities():
+    home = index_pages([summary("a", "2025-01-01")])["index.md"]
+    assert "实体" not in home.split("\n")[2]
+    assert "热门实体" not in home
+
+
+def test_sources_page_counts_and_unknown_last():
+    items = [
+        summary("a", "2025-01-01", source="乙"),
+        summary("b", "2025-01-02", source="甲"),
+        summary("c", "2025-01-03", source="甲"),
+        summary("d", None, source=None),
+    ]
+    text = index_pages(items)["articles/sources.md"]
+    assert re.findall(r"^## (.+)$", text, flags=re.M) == ["甲 {#甲}", "乙 {#乙}", "来源未知 {#来源未知}"]
+    assert "- [甲](#甲) · 2 篇" in text
+    section = text.split("## 甲 {#甲}")[1].split("## ")[0]
+    assert re.findall(r"\((\w)\.md\)", section) == ["c", "b"]
+
+
+def test_tags_page():
+    items = [
+        summary("a", "2025-01-01", tags=("AI", "芯片")),
+        summary("b", "2025-01-02", tags=("AI", "AI")),
+        summary("c", None),
+    ]
+    text = index_pages(items)["articles/tags.md"]
+    assert re.findall(r"^## (.+)$", text, flags=re.M) == ["AI {#ai}", "芯片 {#芯片}"]
+    assert "- [AI](#ai) · 2 篇" in text
+    assert "(c.md)" not in text
+
+
+# --- feed -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("n", "limit"), [(0, 50), (3, 50), (60, 50), (5, 2), (5, 0)])
+def test_feed_parses_and_has_the_entries(n, limit):
+    items = dated(n)
+    xml = feed_xml(items, site_url="https://example.test/archive", title="中文文章存档", limit=limit)
+    feed = feedparser.parse(xml)
+    assert not feed.bozo, feed.get("bozo_exception")
+    assert feed.feed.title == "中文文章存档"
+    assert len(feed.entries) == min(n, limit)
+    for entry, item in zip(feed.entries, items[:limit], strict=True):
+        assert entry.title == item.title
+        assert entry.link == f"https://example.test/archive/articles/{item.slug}/"
+        assert entry.id == entry.link
+        assert entry.updated.startswith(item.date)
+    assert feed.feed.updated == (f"{items[0].date}T00:00:00Z" if items else "1970-01-01T00:00:00Z")
+
+
+def test_feed_escapes_and_strips_control_characters():
+    items = [
+        summary(
+            "x",
+            "2025-02-22",
+            title="<b>粗</b> & \x07铃",
+            authors=("张三", "李四"),
+            tags=("AI",),
+            source="澎湃新闻",
+            summary="摘要 <i>",
+            url="https://example.com/a?b=1&c=2",
+        ),
+        summary("y", None, title="无日期", url="javascript:alert(1)"),
+    ]
+    xml = feed_xml(items, site_url="https://example.test/", title="T")
+    feed = feedparser.parse(xml)
+    assert not feed.bozo
+    first, second = feed.entries
+    assert first.title == "<b>粗</b> & 铃"
+    assert [a.name for a in first.authors] == ["张三", "李四"]
+    assert {t.term for t in first.tags} == {"AI", "澎湃新闻"}
+    assert first.summary == "摘要 <i>"
+    assert any(link.href == "https://example.com/a?b=1&c=2" for link in first.links)
+    assert second.updated == "1970-01-01T00:00:00Z"
+    assert all("javascript" not in link.href for link in second.links)
+    assert "\x07" not in xml
