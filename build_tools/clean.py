@@ -1,0 +1,281 @@
+"""Keep the article and nothing else.
+
+Each rule looks at structure, not at one portal's strings: position (head
+furniture, what follows the end of the article), runs of short lines and
+timestamps, dense link lists, lines repeated within the dump, and the short
+furniture lines listed in rules/generic.yml.  Portal knowledge comes from
+rules/portals.yml.  Every dropped block is kept in ``article.removed`` with
+the rule that dropped it, so metadata can still read bylines and editors can
+see (and override) what was removed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+
+from .model import (
+    Article,
+    Block,
+    Failure,
+    Figure,
+    Heading,
+    Paragraph,
+    Removed,
+    Rule,
+    block_text,
+    iter_images,
+    iter_links,
+)
+from .rules import Portal, Rules, load_rules
+from .shape import shape
+
+_DECOR = " \t*_#>\\|·•★☆▲▼△▽◆◇■□●○→←↑↓👆👇🌟"
+_TIMESTAMP = re.compile(r"^\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(\s+\d{1,2}:\d{2}(:\d{2})?)?$")
+_BREADCRUMB = re.compile(r"^[^>›»]{1,16}\s[>›»]\s[^>›»]{1,16}(\s[>›»]\s[^>›»]{1,16})*")
+_URLISH = re.compile(r"^(https?://|www\.)\S+$")
+
+
+def visible(block: Block) -> str:
+    return block_text(block).strip().strip(_DECOR).strip()
+
+
+class _Cleaner:
+    def __init__(self, article: Article, rules: Rules, portals: Sequence[Portal]):
+        self.rules = rules
+        self.portals = portals
+        self.removed: list[Removed] = []
+        self.titles = {_norm(h.value) for h in article.hint_values("title")}
+        self.junk = rules.junk_lines + tuple(p for portal in portals for p in portal.junk_lines)
+
+    def drop(self, block: Block, rule: str) -> None:
+        text = block_text(block).strip()
+        if text or isinstance(block, Figure):
+            self.removed.append(Removed(text or getattr(block, "src", ""), rule))
+
+    def is_junk_line(self, block: Block) -> bool:
+        text = visible(block)
+        if isinstance(block, Figure) or len(text) > self.rules.short_line_max:
+            return False
+        return any(p.search(text) for p in self.junk)
+
+    def is_spam(self, block: Block) -> bool:
+        text = visible(block)
+        hits = sum(1 for word in self.rules.spam_words if word in text)
+        return hits >= self.rules.spam_min_hits and len(text) < 200
+
+    # --- head -----------------------------------------------------------------
+
+    def strip_head(self, blocks: list[Block]) -> list[Block]:
+        """Breadcrumbs and whatever a scraper put above them."""
+        for i, block in enumerate(blocks[:8]):
+            if isinstance(block, Paragraph) and _BREADCRUMB.match(visible(block)) and len(visible(block)) < 80:
+                for dropped in blocks[: i + 1]:
+                    self.drop(dropped, "head:breadcrumb")
+                return blocks[i + 1:]
+        return blocks
+
+    def find_title(self, blocks: list[Block]) -> tuple[list[Block], str | None]:
+        """A text dump's title is the first title-like line above the first real paragraph."""
+        for i, block in enumerate(blocks[:6]):
+            text = visible(block)
+            if _is_prose(text):
+                break
+            if isinstance(block, (Paragraph, Heading)) and 6 <= len(text) <= 80 and not text.endswith("。"):
+                if self.is_junk_line(block) or self.rules.byline.match(text) or _TIMESTAMP.match(text):
+                    continue
+                self.drop(block, "head:title")
+                return blocks[:i] + blocks[i + 1:], text
+        return blocks, None
+
+    def head_furniture(self, blocks: list[Block]) -> list[Block]:
+        """Bylines, timestamps and placeholder names near the top leave the body (metadata reads them)."""
+        kept: list[Block] = []
+        window = self.rules.byline_window
+        for i, block in enumerate(blocks):
+            text = visible(block)
+            if i < window and not isinstance(block, Figure) and len(text) <= 80:
+                if _TIMESTAMP.match(text):
+                    self.drop(block, "head:date")
+                    continue
+                if text in self.rules.placeholder_names:
+                    self.drop(block, "head:placeholder")
+                    continue
+                if self.rules.byline.match(text) and not isinstance(block, Heading):
+                    self.drop(block, "head:byline")
+                    continue
+                if re.match(r"^(原创|原創|Original)(\s|$)", text) or re.search(r"\s发自\s", text):
+                    self.drop(block, "head:byline")
+                    continue
+            kept.append(block)
+        return kept
+
+    # --- tail -----------------------------------------------------------------
+
+    def cut_end(self, blocks: list[Block]) -> list[Block]:
+        total = sum(len(visible(b)) for b in blocks) or 1
+        seen = 0
+        for i, block in enumerate(blocks):
+            text = visible(block)
+            if (
+                seen >= self.rules.end_min_chars
+                and seen / total >= self.rules.end_min_fraction
+                and len(text) <= 300
+                and any(p.search(text) for p in self.rules.end_markers)
+            ):
+                for dropped in blocks[i:]:
+                    self.drop(dropped, "tail:after-end")
+                return blocks[:i]
+            seen += len(text)
+        return blocks
+
+    def trim_edges(self, blocks: list[Block]) -> list[Block]:
+        """Decorative images (banners, QR codes, gifs) before the first and after the last text."""
+        while blocks and isinstance(blocks[-1], (Figure, Rule)) and not _caption(blocks[-1]):
+            self.drop(blocks.pop(), "tail:image")
+        while blocks and isinstance(blocks[0], Figure) and _is_decorative(blocks[0]):
+            self.drop(blocks.pop(0), "head:image")
+        while blocks and isinstance(blocks[0], Rule):
+            blocks.pop(0)
+        return blocks
+
+    # --- anywhere ---------------------------------------------------------------
+
+    def drop_lines(self, blocks: list[Block]) -> list[Block]:
+        kept: list[Block] = []
+        seen: set[str] = set()
+        for block in blocks:
+            text = visible(block)
+            key = _norm(text)
+            if self.is_spam(block):
+                self.drop(block, "spam")
+            elif self.is_junk_line(block):
+                self.drop(block, "junk-line")
+            elif key and key in self.titles and len(kept) < 12:
+                self.drop(block, "title-repeat")
+            elif key and len(text) <= 100 and key in seen and not isinstance(block, Figure):
+                self.drop(block, "repeated-line")
+            else:
+                kept.append(block)
+                if len(text) <= 100:
+                    seen.add(key)
+        return kept
+
+    def drop_link_lists(self, blocks: list[Block]) -> list[Block]:
+        flags = [_link_dominated(b) for b in blocks]
+        kept = []
+        for i, block in enumerate(blocks):
+            in_run = flags[i] and ((i > 0 and flags[i - 1]) or (i + 1 < len(blocks) and flags[i + 1]))
+            if in_run:
+                self.drop(block, "link-list")
+            else:
+                kept.append(block)
+        return kept
+
+    def drop_timestamp_runs(self, blocks: list[Block]) -> list[Block]:
+        """Related-article lists: title / account / timestamp, repeated."""
+        stamps = [i for i, b in enumerate(blocks) if _TIMESTAMP.match(visible(b)) or _ends_with_stamp(visible(b))]
+        doomed: set[int] = set()
+        for a, b in zip(stamps, stamps[1:]):
+            if b - a <= 5:
+                doomed.update(range(max(0, a - 4), b + 1))
+        kept = []
+        for i, block in enumerate(blocks):
+            if i in doomed and len(visible(block)) <= 120:
+                self.drop(block, "timestamp-run")
+            else:
+                kept.append(block)
+        return kept
+
+
+def clean(article: Article, rules: Rules | None = None) -> Article | Failure:
+    rules = rules or load_rules()
+    url = next((h.value for h in article.hint_values("url")), None)
+    portals = rules.portals_for(url, article.text[:3000])
+    cleaner = _Cleaner(article, rules, portals)
+    blocks = list(article.blocks)
+    blocks = cleaner.strip_head(blocks)
+    blocks = cleaner.cut_end(blocks)
+    blocks = cleaner.drop_timestamp_runs(blocks)
+    blocks = cleaner.drop_link_lists(blocks)
+    blocks = cleaner.drop_lines(blocks)
+    hints = list(article.hints)
+    if not article.hint_values("title"):
+        blocks, title = cleaner.find_title(blocks)
+        if title:
+            from .model import Hint
+
+            hints.append(Hint("title", title, "text-head"))
+            cleaner.titles.add(_norm(title))
+            blocks = cleaner.drop_lines(blocks)
+    blocks = cleaner.head_furniture(blocks)
+    blocks = cleaner.trim_edges(blocks)
+    blocks = list(shape(blocks, plain_text=article.format.endswith("text")))
+    cleaned = replace(article, blocks=tuple(blocks), removed=article.removed + tuple(cleaner.removed),
+                      hints=tuple(hints))
+    return _accept(cleaned, rules)
+
+
+def _accept(article: Article, rules: Rules) -> Article | Failure:
+    body = "".join(block_text(b) for b in article.blocks)
+    chars = len(re.sub(r"\s", "", body))
+    if chars >= rules.min_body_chars * 4:
+        return article
+    for kind, pattern in rules.reject_patterns:
+        if pattern.search(article.text):
+            return Failure(article.raw_path, "clean", _REASONS[kind])
+    if chars < rules.min_body_chars:
+        if not body.strip():
+            kept = "title only" if article.hint_values("title") or article.removed else "no text"
+            return Failure(article.raw_path, "clean", f"not an article: {kept}, no body text after cleaning")
+        return Failure(
+            article.raw_path, "clean",
+            f"not an article: only {chars} characters of body text after removing boilerplate "
+            f"(minimum {rules.min_body_chars})",
+        )
+    return article
+
+
+_REASONS = {
+    "captcha": "not an article: anti-crawler / captcha page",
+    "deleted": "not an article: the article was deleted by its publisher",
+    "login_wall": "not an article: login wall",
+    "not_found": "not an article: 404 / page not found",
+}
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[\s《》「」“”\"'：:|｜_\-—]+", "", text).lower()
+
+
+def _is_prose(text: str) -> bool:
+    return len(text) >= 50 or (len(text) >= 20 and bool(re.search(r"[。！？]", text)))
+
+
+def _caption(block: Block) -> str:
+    return visible(block) if isinstance(block, Figure) else ""
+
+
+def _is_decorative(block: Figure) -> bool:
+    return not block.caption and bool(re.search(r"gif|qr|code|banner", block.src, re.I))
+
+
+def _ends_with_stamp(text: str) -> bool:
+    return len(text) <= 60 and bool(re.search(r"\d{4}-\d{2}-\d{2}\s\d{2}:\d{2}(:\d{2})?$", text))
+
+
+def _link_dominated(block: Block) -> bool:
+    """A block that is essentially a link to another page (a related-article entry or card)."""
+    inlines = getattr(block, "inlines", None)
+    if inlines is None:
+        return False
+    text = block_text(block).strip().strip(_DECOR)
+    links = list(iter_links(inlines))
+    if not links:
+        return False
+    linked = sum(len(block_text(Paragraph(link.children)).strip()) for link in links)
+    has_image_link = any(list(iter_images(link.children)) for link in links)
+    if _URLISH.match(text):
+        return False  # a bare reference URL is the author's citation
+    return has_image_link or (len(text) <= 80 and linked >= 0.6 * max(1, len(text)))

@@ -1,0 +1,83 @@
+"""Thin command line over the library: parse options, call build(), report."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .overrides import OverridesError
+from .settings import Settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m build_tools", description="中文文章存档构建工具")
+    commands = parser.add_subparsers(dest="command", required=True)
+    build = commands.add_parser("build", help="raw/ 中的原始存档 → docs/ 中的 Markdown 页面")
+    build.add_argument("--raw", type=Path, default=Path("raw"), help="原始存档目录 (默认 raw/)")
+    build.add_argument("--docs", type=Path, default=Path("docs"), help="输出目录 (默认 docs/)")
+    build.add_argument("--report", type=Path, default=None, help="写出 JSON 报告的路径")
+    build.add_argument("--strict", action="store_true", help="有任何存档被拒绝时以 1 退出")
+    build.add_argument("--quiet", action="store_true", help="只打印错误 (适合 CI)")
+    build.add_argument("--entities", type=Path, default=Path("entities.yml"), help="实体登记表 (默认 entities.yml)")
+    build.add_argument("--overrides", type=Path, default=Path("overrides.yml"), help="人工更正 (默认 overrides.yml)")
+    build.add_argument("--jobs", type=int, default=0, help="并行进程数 (默认每核一个)")
+    build.add_argument("--no-cache", action="store_true", help="不使用内容哈希缓存")
+    entities = commands.add_parser("entities", help="实体登记表工具")
+    entities.add_argument("action", choices=["suggest"], help="suggest: 列出尚未登记的候选实体")
+    entities.add_argument("--raw", type=Path, default=Path("raw"), help="原始存档目录 (默认 raw/)")
+    entities.add_argument("--entities", type=Path, default=Path("entities.yml"), help="实体登记表")
+    entities.add_argument("--min-count", type=int, default=2, help="至少出现几次才列出")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exit_:
+        return 2 if exit_.code not in (0, None) else 0
+    if args.command == "build":
+        return _build(args)
+    if args.command == "entities":
+        from .entities.suggest import suggest_main
+
+        return suggest_main(args)
+    return 2
+
+
+def _build(args: argparse.Namespace) -> int:
+    from .pipeline import build
+    from .progress import Console
+
+    if not args.raw.is_dir():
+        print(f"error: raw directory not found: {args.raw}", file=sys.stderr)
+        return 2
+    settings = Settings(
+        raw_dir=args.raw,
+        docs_dir=args.docs,
+        report_path=args.report,
+        strict=args.strict,
+        quiet=args.quiet,
+        entities_path=args.entities,
+        overrides_path=args.overrides,
+        jobs=args.jobs,
+        cache_dir=Path(".cache/build") if not args.no_cache else Path(".cache/none-" + str(id(args))),
+    )
+    console = Console(quiet=args.quiet)
+    try:
+        report = build(settings, progress=console.progress)
+    except (OverridesError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    finally:
+        console.stop()
+    for item in sorted(report.inputs, key=lambda i: i.raw):
+        if item.status == "rejected":
+            print(f"{item.raw}: rejected: {item.reason}", file=sys.stderr)
+    for warning in sorted(report.warnings):
+        print(f"warning: {warning}", file=sys.stderr)
+    if args.report:
+        args.report.parent.mkdir(parents=True, exist_ok=True)
+        args.report.write_text(report.to_json(), encoding="utf-8")
+    console.summary(report)
+    return 1 if args.strict and report.rejected else 0

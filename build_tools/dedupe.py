@@ -1,0 +1,50 @@
+"""Duplicate dumps: byte-identical, or the same article saved from two portals.
+
+Two bodies are the same article when at least 90% of the smaller one's
+sentences appear in the other.  Candidates come from an inverted index over
+sentence hashes, so the cost stays near-linear in the archive size.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+
+SIMILARITY = 0.9
+MIN_SENTENCE = 12
+COMMON_SENTENCE_LIMIT = 50
+
+
+def fingerprint(body: str) -> frozenset[str]:
+    sentences = re.split(r"[。！？!?；;\n]+", re.sub(r"[\s\u3000]+", "", body))
+    return frozenset(
+        hashlib.blake2b(s.encode("utf-8"), digest_size=8).hexdigest() for s in sentences if len(s) >= MIN_SENTENCE
+    )
+
+
+def near_duplicates(prints: Sequence[frozenset[str]]) -> dict[int, int]:
+    """Map each duplicate's position to the position of the copy that is kept (the larger body, then the first)."""
+    postings: dict[str, list[int]] = defaultdict(list)
+    for i, fp in enumerate(prints):
+        for h in fp:
+            postings[h].append(i)
+    order = sorted(range(len(prints)), key=lambda i: (-len(prints[i]), i))
+    kept_of: dict[int, int] = {}
+    for i in order:
+        if i in kept_of or not prints[i]:
+            continue
+        shared: dict[int, int] = defaultdict(int)
+        for h in prints[i]:
+            bucket = postings[h]
+            if len(bucket) <= COMMON_SENTENCE_LIMIT:
+                for j in bucket:
+                    if j != i:
+                        shared[j] += 1
+        for j, count in shared.items():
+            if j in kept_of or len(prints[j]) > len(prints[i]):
+                continue
+            if count >= SIMILARITY * len(prints[j]):
+                kept_of[j] = i
+    return kept_of

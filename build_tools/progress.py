@@ -1,0 +1,43 @@
+"""Progress bar and end-of-build summary table (rich), silent with --quiet."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from rich.console import Console as RichConsole
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+
+class Console:
+    def __init__(self, quiet: bool = False):
+        self.quiet = quiet
+        self.err = RichConsole(stderr=True)
+        self._progress: Progress | None = None
+        self._tasks: dict[str, int] = {}
+
+    def progress(self, stage: str, done: int, total: int) -> None:
+        if self.quiet or total < 50 or not self.err.is_terminal:
+            return
+        if self._progress is None:
+            self._progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                      TimeElapsedColumn(), console=self.err, transient=True)
+            self._progress.start()
+        if stage not in self._tasks:
+            self._tasks[stage] = self._progress.add_task(stage, total=total)
+        self._progress.update(self._tasks[stage], completed=done)
+
+    def stop(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None
+
+    def summary(self, report) -> None:
+        if self.quiet:
+            return
+        counts = Counter(i.status for i in report.inputs)
+        table = Table(title="构建结果 build summary")
+        for column in ("ok", "rejected", "duplicate", "warnings"):
+            table.add_column(column, justify="right")
+        table.add_row(str(counts["ok"]), str(counts["rejected"]), str(counts["duplicate"]), str(len(report.warnings)))
+        RichConsole(stderr=True).print(table)

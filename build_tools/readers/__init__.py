@@ -1,0 +1,47 @@
+"""Source formats as a registry of small readers.
+
+A *wrapper* recognises a clipper's or exporter's envelope (Jina Reader,
+Cubox, Evernote, YAML front matter), returns the metadata it carries as
+hints and the inner text.  A *body reader* turns that text into blocks.
+Both are looked up by content, never by file extension.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..model import Block, Hint
+from . import html, markdown, plaintext, wrappers
+
+
+@dataclass(frozen=True)
+class Document:
+    format: str
+    hints: tuple[Hint, ...]
+    blocks: tuple[Block, ...]
+
+
+BODY_READERS = (html.READER, markdown.READER, plaintext.READER)
+
+
+def read(text: str) -> Document:
+    names: list[str] = []
+    hints: list[Hint] = []
+    body = text
+    inner_format = None
+    for wrapper in wrappers.WRAPPERS:
+        if wrapper.matches(body):
+            unwrapped = wrapper.unwrap(body)
+            names.append(wrapper.name)
+            hints.extend(unwrapped.hints)
+            body = unwrapped.body
+            inner_format = unwrapped.inner_format or inner_format
+    reader = next(
+        (r for r in BODY_READERS if r.name == inner_format),
+        None,
+    ) or next(r for r in BODY_READERS if r.matches(body))
+    names.append(reader.name)
+    reader_hints = getattr(reader, "hints", None)
+    if reader_hints is not None:
+        hints.extend(reader_hints(body))
+    return Document("+".join(names), tuple(hints), reader.read(body))

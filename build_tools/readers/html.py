@@ -1,0 +1,227 @@
+"""Saved HTML pages and HTML fragments, read with BeautifulSoup into blocks."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from bs4 import BeautifulSoup, NavigableString, Tag
+
+from ..model import (
+    Block,
+    Break,
+    Code,
+    CodeBlock,
+    Emph,
+    Figure,
+    Heading,
+    Hint,
+    Inline,
+    InlineImage,
+    Link,
+    ListBlock,
+    Paragraph,
+    Quote,
+    Rule,
+    Strong,
+    Table,
+    Text,
+    inline_text,
+)
+from .inlines import normalize, only_images
+
+_TAGS = re.compile(r"<(p|div|br|img|h[1-6]|html|body|article|span|a|section|table)\b", re.I)
+DROP = ("script", "style", "noscript", "iframe", "nav", "header", "footer", "aside", "form", "button",
+        "svg", "canvas", "object", "embed", "template", "select", "input", "textarea")
+BLOCK_TAGS = {"p", "div", "section", "article", "main", "figure", "ul", "ol", "table", "blockquote",
+              "pre", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "center", "dl"}
+META_FIELDS = {
+    "og:title": "title",
+    "twitter:title": "title",
+    "article:published_time": "published",
+    "pubdate": "published",
+    "publishdate": "published",
+    "og:url": "url",
+    "author": "byline",
+    "article:author": "byline",
+    "og:site_name": "source",
+    "description": "description",
+    "og:description": "description",
+    "keywords": "keywords",
+}
+
+
+@dataclass(frozen=True)
+class HtmlReader:
+    name: str = "html"
+
+    def matches(self, text: str) -> bool:
+        sample = text[:50_000]
+        return len(_TAGS.findall(sample)) >= 3 and sample.count("<") > sample.count("\n") / 4
+
+    def read(self, text: str) -> tuple[Block, ...]:
+        soup = BeautifulSoup(text, "lxml")
+        for tag in soup.find_all(DROP):
+            tag.decompose()
+        root = soup.find("article") or soup.body or soup
+        return tuple(_blocks(root))
+
+    def hints(self, text: str) -> tuple[Hint, ...]:
+        soup = BeautifulSoup(text, "lxml")
+        found: list[Hint] = []
+        if soup.title and soup.title.string and soup.title.string.strip():
+            found.append(Hint("title", soup.title.string.strip(), "html-title"))
+        for meta in soup.find_all("meta"):
+            key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").lower()
+            value = (meta.get("content") or "").strip()
+            if key in META_FIELDS and value:
+                found.append(Hint(META_FIELDS[key], value, f"meta:{key}"))
+        for script in soup.find_all("script", type="application/ld+json"):
+            found.extend(_json_ld(script.string or ""))
+        return tuple(found)
+
+
+READER = HtmlReader()
+
+
+def _json_ld(raw: str) -> list[Hint]:
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return []
+    items = data if isinstance(data, list) else [data]
+    hints: list[Hint] = []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        for key, name in (("headline", "title"), ("datePublished", "published"), ("url", "url")):
+            if isinstance(item.get(key), str):
+                hints.append(Hint(name, item[key], "json-ld"))
+        authors = item.get("author")
+        for author in authors if isinstance(authors, list) else [authors]:
+            if isinstance(author, dict) and isinstance(author.get("name"), str):
+                hints.append(Hint("byline", author["name"], "json-ld"))
+            elif isinstance(author, str):
+                hints.append(Hint("byline", author, "json-ld"))
+        publisher = item.get("publisher")
+        if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
+            hints.append(Hint("source", publisher["name"], "json-ld"))
+    return hints
+
+
+def _is_caption(tag: Tag) -> bool:
+    classes = " ".join(tag.get("class") or [])
+    return tag.name == "figcaption" or bool(re.search(r"desc|caption|img-?note|pic-?text", classes))
+
+
+def _blocks(root: Tag) -> list[Block]:
+    out: list[Block] = []
+    pending: list[Inline] = []
+
+    def flush() -> None:
+        inlines = normalize(pending)
+        pending.clear()
+        if inlines:
+            out.extend(_paragraph(inlines))
+
+    for node in root.children:
+        if isinstance(node, NavigableString):
+            if node.strip():
+                pending.append(Text(str(node)))
+            continue
+        if not isinstance(node, Tag):
+            continue
+        name = node.name
+        if name not in BLOCK_TAGS and name != "figcaption":
+            pending.extend(_inlines(node))
+            continue
+        flush()
+        if _is_caption(node) and out and isinstance(out[-1], Figure) and not out[-1].caption:
+            caption = normalize(_inlines(node))
+            out[-1] = Figure(out[-1].src, out[-1].alt, caption)
+        elif re.fullmatch(r"h[1-6]", name):
+            inlines = normalize(_inlines(node))
+            if inlines:
+                out.append(Heading(int(name[1]), inlines))
+        elif name == "p":
+            inlines = normalize(_inlines(node))
+            if inlines:
+                out.extend(_paragraph(inlines))
+        elif name in ("ul", "ol"):
+            items = [tuple(_blocks(li)) for li in node.find_all("li", recursive=False)]
+            items = [i for i in items if i]
+            if items:
+                out.append(ListBlock(name == "ol", tuple(items)))
+        elif name == "blockquote":
+            inner = _blocks(node)
+            if inner:
+                out.append(Quote(tuple(inner)))
+        elif name == "pre":
+            text = node.get_text()
+            if text.strip():
+                out.append(CodeBlock(text.rstrip("\n")))
+        elif name == "hr":
+            out.append(Rule())
+        elif name == "table":
+            table = _table(node)
+            if table:
+                out.append(table)
+        else:
+            out.extend(_blocks(node))
+    flush()
+    return out
+
+
+def _paragraph(inlines: tuple[Inline, ...]) -> list[Block]:
+    if only_images(inlines):
+        return [Figure(n.src, n.alt) for n in inlines if isinstance(n, InlineImage)]
+    return [Paragraph(inlines)]
+
+
+def _table(node: Tag) -> Table | None:
+    rows = []
+    for tr in node.find_all("tr"):
+        cells = tuple(normalize(_inlines(td)) for td in tr.find_all(["td", "th"], recursive=False))
+        if cells:
+            rows.append((cells, bool(tr.find("th"))))
+    if not rows:
+        return None
+    header, body = (rows[0][0], rows[1:]) if rows[0][1] or len(rows) > 1 else ((), rows)
+    return Table(header, tuple(r for r, _ in body))
+
+
+def _inlines(node: Tag) -> list[Inline]:
+    out: list[Inline] = []
+    for child in node.children:
+        if isinstance(child, NavigableString):
+            out.append(Text(str(child)))
+            continue
+        if not isinstance(child, Tag):
+            continue
+        name = child.name
+        if name == "br":
+            out.append(Break())
+        elif name == "img":
+            src = child.get("data-src") or child.get("src") or ""
+            out.append(InlineImage(str(src), str(child.get("alt") or "")))
+        elif name in ("strong", "b"):
+            out.append(Strong(tuple(_inlines(child))))
+        elif name in ("em", "i"):
+            out.append(Emph(tuple(_inlines(child))))
+        elif name == "code":
+            out.append(Code(child.get_text()))
+        elif name == "a":
+            children = tuple(_inlines(child))
+            href = str(child.get("href") or "")
+            # Portals auto-link entity names (36kr "project-link"); those are not the author's links.
+            if "project-link" in (child.get("class") or []) or not href:
+                out.extend(children)
+            else:
+                out.append(Link(href, children))
+        else:
+            out.extend(_inlines(child))
+    return out
+
+
+__all__ = ["READER", "inline_text", "Code"]

@@ -1,0 +1,196 @@
+"""Markdown dumps (Jina Reader, clippers) parsed with markdown-it-py into blocks."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from ..model import (
+    Block,
+    Break,
+    Code,
+    CodeBlock,
+    Emph,
+    Figure,
+    Heading,
+    Inline,
+    InlineImage,
+    Link,
+    ListBlock,
+    Paragraph,
+    Quote,
+    Rule,
+    Strong,
+    Table,
+    Text,
+)
+from . import html as html_reader
+from .inlines import normalize, only_images
+
+_PARSER = MarkdownIt("commonmark", {"html": True}).enable("table")
+_SIGNALS = re.compile(
+    r"^(#{1,6} |={3,}\s*$|-{3,}\s*$|> |\*   |\d+\.  )|!\[[^\]]*\]\(|\]\(https?://|\*\*[^*\n]+\*\*", re.M
+)
+# CSDN and similar put heading anchors like {#t0} in front of the text.
+_ANCHOR = re.compile(r"\{#[\w-]+\}")
+
+
+@dataclass(frozen=True)
+class MarkdownReader:
+    name: str = "markdown"
+
+    def matches(self, text: str) -> bool:
+        return len(_SIGNALS.findall(text[:50_000])) >= 3
+
+    def read(self, text: str) -> tuple[Block, ...]:
+        tokens = _PARSER.parse(_fix_tables(text))
+        blocks, _ = _blocks(tokens, 0, None)
+        return tuple(blocks)
+
+
+READER = MarkdownReader()
+
+
+def _fix_tables(text: str) -> str:
+    """Clippers sometimes emit the separator row above the header row; swap them back."""
+    lines = text.split("\n")
+    sep = re.compile(r"^\s*\|?(\s*:?-{2,}:?\s*\|)+\s*:?-*:?\s*\|?\s*$")
+    for i in range(len(lines) - 1):
+        above = lines[i - 1] if i else ""
+        if sep.match(lines[i]) and "|" in lines[i + 1] and not sep.match(lines[i + 1]) and "|" not in above:
+            lines[i], lines[i + 1] = lines[i + 1], lines[i]
+    return "\n".join(lines)
+
+
+def _blocks(tokens: list[Token], pos: int, close: str | None) -> tuple[list[Block], int]:
+    out: list[Block] = []
+    while pos < len(tokens):
+        tok = tokens[pos]
+        if close and tok.type == close:
+            return out, pos + 1
+        if tok.type == "heading_open":
+            inlines = _inline(tokens[pos + 1])
+            if inlines:
+                out.append(Heading(int(tok.tag[1]), inlines))
+            pos += 3
+        elif tok.type == "paragraph_open":
+            out.extend(_paragraph(_inline(tokens[pos + 1])))
+            pos += 3
+        elif tok.type in ("bullet_list_open", "ordered_list_open"):
+            items, pos = _list(tokens, pos + 1, tok.type.replace("_open", "_close"))
+            if items:
+                out.append(ListBlock(tok.type.startswith("ordered"), tuple(items)))
+        elif tok.type == "blockquote_open":
+            inner, pos = _blocks(tokens, pos + 1, "blockquote_close")
+            if inner:
+                out.append(Quote(tuple(inner)))
+        elif tok.type == "table_open":
+            table, pos = _table(tokens, pos + 1)
+            out.append(table)
+        elif tok.type in ("fence", "code_block"):
+            if tok.content.strip():
+                out.append(CodeBlock(tok.content.rstrip("\n"), (tok.info or "").split(" ")[0]))
+            pos += 1
+        elif tok.type == "hr":
+            out.append(Rule())
+            pos += 1
+        elif tok.type == "html_block":
+            out.extend(html_reader.READER.read(tok.content))
+            pos += 1
+        else:
+            pos += 1
+    return out, pos
+
+
+def _list(tokens: list[Token], pos: int, close: str) -> tuple[list[tuple[Block, ...]], int]:
+    items: list[tuple[Block, ...]] = []
+    while pos < len(tokens) and tokens[pos].type != close:
+        if tokens[pos].type == "list_item_open":
+            inner, pos = _blocks(tokens, pos + 1, "list_item_close")
+            if inner:
+                items.append(tuple(inner))
+        else:
+            pos += 1
+    return items, pos + 1
+
+
+def _table(tokens: list[Token], pos: int) -> tuple[Table, int]:
+    header: list[tuple[Inline, ...]] = []
+    rows: list[tuple[tuple[Inline, ...], ...]] = []
+    row: list[tuple[Inline, ...]] = []
+    in_head = False
+    while tokens[pos].type != "table_close":
+        tok = tokens[pos]
+        if tok.type == "thead_open":
+            in_head = True
+        elif tok.type == "thead_close":
+            in_head = False
+        elif tok.type == "tr_open":
+            row = []
+        elif tok.type == "inline":
+            row.append(_inline(tok))
+        elif tok.type == "tr_close":
+            if in_head:
+                header = row
+            else:
+                rows.append(tuple(row))
+        pos += 1
+    return Table(tuple(header), tuple(rows)), pos + 1
+
+
+def _paragraph(inlines: tuple[Inline, ...]) -> list[Block]:
+    """Split images out of paragraphs; text glued right after an image is its caption."""
+    if not inlines:
+        return []
+    if only_images(inlines):
+        return [Figure(n.src, n.alt) for n in inlines if isinstance(n, InlineImage)]
+    first = inlines[0]
+    if isinstance(first, InlineImage):
+        rest = normalize(list(inlines[1:]))
+        if rest and not any(isinstance(n, InlineImage) for n in rest) and len(_text(rest)) <= 80:
+            return [Figure(first.src, first.alt, rest)]
+    return [Paragraph(inlines)]
+
+
+def _text(inlines: tuple[Inline, ...]) -> str:
+    from ..model import inline_text
+
+    return inline_text(inlines)
+
+
+def _inline(token: Token) -> tuple[Inline, ...]:
+    stack: list[tuple[str, list[Inline], str]] = [("root", [], "")]
+    for child in token.children or []:
+        kind = child.type
+        if kind == "text":
+            stack[-1][1].append(Text(_ANCHOR.sub("", child.content)))
+        elif kind == "softbreak":
+            stack[-1][1].append(Text("\n"))
+        elif kind == "hardbreak":
+            stack[-1][1].append(Break())
+        elif kind == "code_inline":
+            stack[-1][1].append(Code(child.content))
+        elif kind == "image":
+            alt = "".join(c.content for c in child.children or [])
+            stack[-1][1].append(InlineImage(str(child.attrs.get("src", "")), alt))
+        elif kind in ("strong_open", "em_open", "link_open"):
+            stack.append((kind, [], str(child.attrs.get("href", ""))))
+        elif kind in ("strong_close", "em_close", "link_close") and len(stack) > 1:
+            opened, children, href = stack.pop()
+            node: Inline
+            if opened == "strong_open":
+                node = Strong(tuple(children))
+            elif opened == "em_open":
+                node = Emph(tuple(children))
+            else:
+                node = Link(href, tuple(children))
+            stack[-1][1].append(node)
+        elif kind == "html_inline" and re.match(r"<br\s*/?>", child.content, re.I):
+            stack[-1][1].append(Break())
+    while len(stack) > 1:
+        _, children, _ = stack.pop()
+        stack[-1][1].extend(children)
+    return normalize(stack[0][1])

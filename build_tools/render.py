@@ -1,0 +1,149 @@
+"""Article → Markdown page with validated, deterministic YAML front matter."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from .markdown_out import blocks_md, escape_inline, safe_url
+from .model import Article, Failure, Summary, block_text
+
+SCHEMA_PATH = Path(__file__).parent / "schemas" / "front_matter.schema.json"
+CHARS_PER_MINUTE = 400  # a common estimate for reading Chinese
+
+__all__ = ["render_article", "front_matter", "summarize", "escape_inline"]
+
+
+@lru_cache(maxsize=1)
+def _validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+
+
+def front_matter(article: Article) -> dict:
+    """The front matter contract, in a fixed key order."""
+    meta = article.meta
+    data: dict = {"title": meta.title}
+    if meta.title_inferred:
+        data["title_inferred"] = True
+    data["lang"] = meta.lang
+    optional = {
+        "date": meta.date,
+        "captured": meta.captured,
+        "source": meta.source,
+        "platform": meta.platform,
+        "authors": list(meta.authors),
+        "editors": list(meta.editors),
+        "url": meta.url,
+        "original_source": meta.original_source,
+        "summary": meta.summary,
+        "tags": list(meta.tags),
+        "also_published_by": list(article.also_published_by),
+    }
+    data.update({k: v for k, v in optional.items() if v})
+    data["raw"] = article.raw_path
+    data["sha256"] = article.sha256
+    data["entities"] = list(article.entities)
+    data["reading_minutes"] = reading_minutes(article)
+    data["removed_blocks"] = len(article.removed)
+    if meta.disclaimer:
+        data["disclaimer"] = True
+    return data
+
+
+def reading_minutes(article: Article) -> int:
+    chars = sum(len(block_text(b)) for b in article.blocks)
+    return max(1, math.ceil(chars / CHARS_PER_MINUTE))
+
+
+def dump_yaml(data: Mapping) -> str:
+    return yaml.safe_dump(dict(data), allow_unicode=True, sort_keys=False, default_flow_style=False, width=4096)
+
+
+def render_article(article: Article, entity_names: Mapping[str, str] | None = None) -> str | Failure:
+    data = front_matter(article)
+    errors = sorted(_validator().iter_errors(data), key=lambda e: list(e.path))
+    if errors:
+        first = errors[0]
+        field = ".".join(str(p) for p in first.path) or "(root)"
+        return Failure(article.raw_path, "render", f"front matter field {field}: {first.message}")
+    parts = ["---\n" + dump_yaml(data) + "---", "# " + escape_inline(article.meta.title)]
+    parts.append(_header(article))
+    parts.append(blocks_md(article.blocks))
+    if article.entities and entity_names:
+        names = [f"[{escape_inline(entity_names.get(e, e))}](../entities/{e}.md)" for e in article.entities]
+        parts.append("**本文涉及：** " + "、".join(names) + "\n{ .article-entities }")
+    if article.related:
+        lines = ["## 相关文章", ""]
+        for slug, title, same_story in article.related:
+            mark = " （同一事件的其他报道）" if same_story else ""
+            lines.append(f"- [{escape_inline(title)}]({slug}.md){mark}")
+        parts.append("\n".join(lines))
+    parts.append(_provenance(article))
+    return "\n\n".join(p for p in parts if p) + "\n"
+
+
+def _header(article: Article) -> str:
+    meta = article.meta
+    bits = []
+    if meta.date:
+        bits.append(meta.date)
+    if meta.source:
+        bits.append(escape_inline(meta.source))
+    if meta.authors:
+        bits.append("作者：" + "、".join(escape_inline(a) for a in meta.authors))
+    if meta.original_source:
+        bits.append("编译自 " + escape_inline(meta.original_source))
+    url = safe_url(meta.url) if meta.url else None
+    if url:
+        bits.append(f"[阅读原文]({url}){{ rel=\"noopener noreferrer nofollow\" }}")
+    bits.append(f"约 {reading_minutes(article)} 分钟读完")
+    return " · ".join(bits) + "\n{ .article-meta }"
+
+
+def _provenance(article: Article) -> str:
+    meta = article.meta
+    rows = [
+        ("平台", escape_inline(meta.platform or "未知")),
+        ("保存时间", escape_inline(meta.captured or "未知")),
+        ("原始文件", f"[{escape_inline(Path(article.raw_path).name)}](raw/{article.slug}.txt)（查看原始存档）"),
+        ("SHA-256", f"`{article.sha256}`"),
+        ("清理掉的页面杂项", f"{len(article.removed)} 段"),
+    ]
+    if meta.disclaimer:
+        rows.append(("平台声明", "原页面附有平台免责声明（已移除）"))
+    if article.also_published_by:
+        rows.append(("同文另见", "、".join(escape_inline(s) for s in article.also_published_by)))
+    body = "\n".join(f"    - **{k}：** {v}" for k, v in rows)
+    return f'??? info "存档信息"\n\n{body}'
+
+
+def summarize(article: Article) -> Summary:
+    meta = article.meta
+    return Summary(
+        slug=article.slug,
+        title=meta.title,
+        raw_path=article.raw_path,
+        sha256=article.sha256,
+        lang=meta.lang,
+        date=meta.date,
+        source=meta.source,
+        platform=meta.platform,
+        authors=meta.authors,
+        tags=meta.tags,
+        url=meta.url,
+        summary=meta.summary,
+        entities=article.entities,
+        chars=sum(len(block_text(b)) for b in article.blocks),
+    )
+
+
+def raw_text_copy(article: Article) -> str:
+    """The decoded dump, served as plain text: never parsed as HTML."""
+    return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "", article.text)

@@ -1,0 +1,22 @@
+"""One settings object, loaded once from the command line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+MAX_DUMP_BYTES = 20 * 1024 * 1024  # larger files are rejected, documented in README
+
+
+@dataclass(frozen=True)
+class Settings:
+    raw_dir: Path = Path("raw")
+    docs_dir: Path = Path("docs")
+    report_path: Path | None = None
+    strict: bool = False
+    quiet: bool = False
+    entities_path: Path = Path("entities.yml")
+    overrides_path: Path = Path("overrides.yml")
+    cache_dir: Path = Path(".cache/build")
+    jobs: int = 0  # 0: one worker per core
+    max_dump_bytes: int = MAX_DUMP_BYTES
