@@ -45,9 +45,21 @@ from build_tools.model import (
 
 from .matcher import AliasIndex, Match
 from .normalize import key
+from .registry import Registry
 
 CONTEXT_WINDOW = 40
 SNIPPET_MAX = 90
+# Bare URLs, e-mail addresses and domain names written as plain text: never linked inside.
+_URL_TAIL = r"[^\s\u3000-\u303f\u4e00-\u9fff\uff00-\uffef<>\"']*"
+_URLISH = re.compile(
+    r"(?i:https?://|ftp://|www\.)"
+    + _URL_TAIL
+    + r"|[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
+    + r"|(?<![A-Za-z0-9.-])[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
+    + r"\.(?:com|cn|net|org|io|ai|dev|co|me|tv|hk|tw|jp|gov|edu)(?![A-Za-z0-9])(?:/"
+    + _URL_TAIL
+    + ")?",
+)
 
 # visitor(node, offset_in_block_text) -> replacement inlines or None (unchanged)
 Visitor = Callable[[Text, int], "tuple[Inline, ...] | None"]
@@ -211,10 +223,12 @@ def find_mentions(blocks: tuple[Block, ...], index: AliasIndex) -> list[Mention]
             continue
         k = key(text)
         keys[bi] = k
+        urls = [(u.start(), u.end()) for u in _URLISH.finditer(text)]
 
-        def visit(node: Text, off: int, bi: int = bi, text: str = text, k: str = k) -> None:
+        def visit(node: Text, off: int, bi: int = bi, text: str = text, k: str = k, urls=urls) -> None:
             for m in index.find(text, off, off + len(node.text), text_key=k):
-                found.append((bi, m))
+                if not any(s < m.end and m.start < e for s, e in urls):
+                    found.append((bi, m))
             return None
 
         _Walk(visit).block(b)
@@ -319,6 +333,6 @@ def mention_counts(article: Article) -> dict[str, int]:
     return dict(Counter(m.entity_id for m in article.mentions))
 
 
-def entity_names(entity_ids, registry) -> list[tuple[str, str]]:
-    """(id, display name) for the "本文涉及" line, in the given (salience) order."""
-    return [(eid, registry.name(eid)) for eid in entity_ids if eid in registry]
+def entity_names(registry: Registry) -> dict[str, str]:
+    """entity id → display name, for ``render_article(article, entity_names)`` ("本文涉及")."""
+    return {e.id: e.name for e in registry.entities}
