@@ -34,6 +34,7 @@ from .shape import shape
 _DECOR = " \t*_#>\\|·•★☆▲▼△▽◆◇■□●○→←↑↓👆👇🌟"
 _TIMESTAMP = re.compile(r"^\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(\s+\d{1,2}:\d{2}(:\d{2})?)?$")
 _BREADCRUMB = re.compile(r"^[^>›»]{1,16}\s[>›»]\s[^>›»]{1,16}(\s[>›»]\s[^>›»]{1,16})*")
+_CAPTION_HINT = re.compile(r"图片来源|圖片來源|图源|圖源|图片[:：]|^图[:：\d]|^圖[:：\d]|来源[:：]|來源[:：]|摄影|攝影|^[(（]图|截图|截圖")
 _URLISH = re.compile(r"^(https?://|www\.)\S+$")
 
 
@@ -80,7 +81,7 @@ class _Cleaner:
         """A text dump's title is the first title-like line above the first real paragraph."""
         for i, block in enumerate(blocks[:6]):
             text = visible(block)
-            if _is_prose(text):
+            if _is_prose(text) and not isinstance(block, Heading):
                 break
             if isinstance(block, (Paragraph, Heading)) and 6 <= len(text) <= 80 and not text.endswith("。"):
                 if self.is_junk_line(block) or self.rules.byline.match(text) or _TIMESTAMP.match(text):
@@ -94,7 +95,7 @@ class _Cleaner:
         kept: list[Block] = []
         window = self.rules.byline_window
         for i, block in enumerate(blocks):
-            text = visible(block)
+            text = re.sub(r"[*_\\]+", "", visible(block)).strip()
             if i < window and not isinstance(block, Figure) and len(text) <= 80:
                 if _TIMESTAMP.match(text):
                     self.drop(block, "head:date")
@@ -141,6 +142,21 @@ class _Cleaner:
         return blocks
 
     # --- anywhere ---------------------------------------------------------------
+
+    def attach_captions(self, blocks: list[Block]) -> list[Block]:
+        """A short credit line right under a captionless image is that image's caption."""
+        out: list[Block] = []
+        for block in blocks:
+            prev = out[-1] if out else None
+            text = visible(block)
+            if (
+                isinstance(block, Paragraph) and isinstance(prev, Figure) and not prev.caption
+                and len(text) <= 100 and _CAPTION_HINT.search(text)
+            ):
+                out[-1] = Figure(prev.src, prev.alt, block.inlines)
+                continue
+            out.append(block)
+        return out
 
     def drop_lines(self, blocks: list[Block]) -> list[Block]:
         kept: list[Block] = []
@@ -210,6 +226,7 @@ def clean(article: Article, rules: Rules | None = None) -> Article | Failure:
             cleaner.titles.add(_norm(title))
             blocks = cleaner.drop_lines(blocks)
     blocks = cleaner.head_furniture(blocks)
+    blocks = cleaner.attach_captions(blocks)
     blocks = cleaner.trim_edges(blocks)
     blocks = list(shape(blocks, plain_text=article.format.endswith("text")))
     cleaned = replace(article, blocks=tuple(blocks), removed=article.removed + tuple(cleaner.removed),

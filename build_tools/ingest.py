@@ -25,6 +25,8 @@ def ingest(path: Path, display_path: str, max_bytes: int = MAX_DUMP_BYTES) -> Ar
         text, encoding = decode(data)
     except DecodeError as error:
         return Failure(display_path, "ingest", str(error))
+    if _is_data_table(text):
+        return Failure(display_path, "ingest", "not an article: tab-separated data table")
     document = read(text)
     return Article(
         raw_path=display_path,
@@ -35,3 +37,9 @@ def ingest(path: Path, display_path: str, max_bytes: int = MAX_DUMP_BYTES) -> Ar
         hints=document.hints,
         blocks=document.blocks,
     )
+
+
+def _is_data_table(text: str) -> bool:
+    lines = [line for line in text.split("\n")[:200] if line.strip()]
+    tabbed = sum(1 for line in lines if line.count("\t") >= 3)
+    return len(lines) >= 3 and tabbed >= 0.8 * len(lines)

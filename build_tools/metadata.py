@@ -27,6 +27,7 @@ _PUBLISHED_IN_LINE = re.compile(r"(\d{4}-\d{2}-\d{2}\s+\d{2}:\d{2}(?::\d{2})?)\s
 _COMPILED_FROM = re.compile(r"编译自\s*[「“\"']?(?P<src>[A-Za-z][\w .&-]{1,40}|[\u4e00-\u9fff]{2,12})")
 _REPOST = re.compile(r"本文(?:来自|轉載自|转载自)微信公众号\s*[“\"「]?(?P<src>[^”\"」（(]{2,20})")
 _PERSON = re.compile(r"^[\u4e00-\u9fff·]{2,5}$|^[A-Z][a-z]+(?: [A-Z][a-z]+){0,2}$")
+_AUTHOR_IN_LINE = re.compile(r"作者[:：]\s*([^，,。；;）)]+)")
 _ACCOUNT_CARD = re.compile(r"文章数\s*\d*\s*关注度|\d+\s*文章数|文章數")
 
 
@@ -93,8 +94,16 @@ def _hints_from_removed(article: Article, rules: Rules) -> list[Hint]:
         if removed.rule == "head:date":
             hints.append(Hint("published", text, "head-timestamp"))
         elif removed.rule == "head:byline":
+            text = re.sub(r"[*_\\]+", "", text).strip()
             found = rules.byline.match(text)
-            if found:
+            original = re.match(r"^(原创|原創|Original)\s+(?P<rest>.+)$", text)
+            if original:
+                tokens = [t for t in re.split(r"\s+", re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", original["rest"])) if t]
+                if len(tokens) >= 2:
+                    hints.append(Hint("byline:作者", tokens[0], "byline"))
+                if tokens:
+                    hints.append(Hint("source", tokens[-1].strip(";:)（）(）"), "byline"))
+            elif found:
                 hints.append(Hint("byline:" + found.group("label"), found.group("value"), "byline"))
             elif " 发自 " in text:
                 hints.append(Hint("byline:作者", text.split(" 发自 ")[0], "byline"))
@@ -104,6 +113,9 @@ def _hints_from_removed(article: Article, rules: Rules) -> list[Hint]:
             repost = _REPOST.search(text)
             if repost:
                 hints.append(Hint("original_source", repost.group("src").strip(), "repost-footer"))
+                author = _AUTHOR_IN_LINE.search(text)
+                if author:
+                    hints.append(Hint("byline:作者", author.group(1), "repost-footer"))
     for line in (h.value for h in article.hints if h.field == "account_line"):
         published = _PUBLISHED_IN_LINE.search(line)
         if published:
@@ -132,6 +144,10 @@ def _account_card(article: Article) -> list[Hint]:
     texts = [r.text.strip() for r in article.removed]
     for i, text in enumerate(texts):
         if _ACCOUNT_CARD.search(text):
+            before = [t.replace("incentive-icons", "").strip() for t in texts[max(0, i - 4): i]]
+            repeated = [t for t in before if before.count(t) > 1 and 2 <= len(t) <= 20]
+            if repeated:
+                return [Hint("source", repeated[-1], "account-card")]
             for name in reversed(texts[max(0, i - 3): i]):
                 if 2 <= len(name) <= 20 and "。" not in name and not re.search(r"\d{4}-\d{2}", name):
                     return [Hint("source", name.replace("incentive-icons", "").strip(), "account-card")]
@@ -153,7 +169,12 @@ def _people(hints: list[Hint], portals, rules: Rules) -> tuple[list[str], list[s
     for hint in hints:
         label = hint.field.removeprefix("byline:") if hint.field.startswith("byline") else None
         value = hint.value.strip()
-        if label in ("作者", "文", "撰文", "记者", "記者", "口述", "整理") or hint.field == "byline":
+        embedded = _AUTHOR_IN_LINE.search(value) if label in ("来源", "來源", "编译", "編譯") or hint.field == "original_source" else None
+        if embedded:
+            authors.extend(_names(embedded.group(1), rules))
+        if label in ("出品", "出品方") and not source:
+            source = (value, hint.source)
+        elif label in ("作者", "文", "撰文", "记者", "記者", "口述", "整理") or hint.field == "byline":
             if value.lower() in outlet_names:
                 source = source or (outlet_names[value.lower()], hint.source)
                 continue

@@ -72,7 +72,7 @@ def load_rules(directory: Path = RULES_DIR) -> Rules:
             aliases=tuple(p.get("aliases") or ()),
             junk_lines=_compile(p.get("junk_lines")),
             title_suffixes=tuple(p.get("title_suffixes") or ()),
-            source_patterns=_compile(p.get("source_patterns")),
+            source_patterns=tuple(re.compile(x, re.M) for x in p.get("source_patterns") or ()),
         )
         for p in portal_data["portals"]
     )

@@ -15,7 +15,7 @@ from .model import Block, Emph, Heading, Inline, Paragraph, Strong, Text, Turn, 
 from .readers.inlines import normalize
 
 HEADING_MAX = 30
-_NO_HEADING_END = re.compile(r"[。，,；;：:、…！!]$|[.]$")
+_NO_HEADING_END = re.compile(r"[。，,；;：:、…！!)）]$|[.]$|[!！]")
 _SPEAKER = re.compile(
     r"^(?P<speaker>Q|A|问|答|問|[\u4e00-\u9fff·]{2,5}|「[^」]{1,10}」|【[^】]{1,10}】|[A-Z][A-Za-z .]{1,20})\s*[:：]\s*"
 )
@@ -66,9 +66,11 @@ def _turns(blocks: list[Block]) -> list[Block]:
             if found and found.group("speaker") not in NOT_SPEAKERS:
                 labels[found.group("speaker")] += 1
     speakers = {s for s, n in labels.items() if n >= 2}
-    if sum(labels[s] for s in speakers) < 4 or len(speakers) < 2 and not (speakers & QUESTION_SPEAKERS):
+    interviewers = {s for s in speakers if s in QUESTION_SPEAKERS or s[0] in "「【"}
+    # An interview has an interviewer; "用途：" / "输入来源：" runs are labels, not turns.
+    if sum(labels[s] for s in speakers) < 4 or not interviewers:
         return blocks
-    questions = speakers & QUESTION_SPEAKERS or {_first_speaker(blocks, speakers)}
+    questions = interviewers
     out: list[Block] = []
     for block in blocks:
         if isinstance(block, Paragraph):
@@ -81,15 +83,6 @@ def _turns(blocks: list[Block]) -> list[Block]:
                 continue
         out.append(block)
     return out
-
-
-def _first_speaker(blocks: list[Block], speakers: set[str]) -> str:
-    for block in blocks:
-        if isinstance(block, Paragraph):
-            found = _SPEAKER.match(inline_text(block.inlines))
-            if found and found.group("speaker") in speakers:
-                return found.group("speaker")
-    return ""
 
 
 def _is_bold_only(block: Paragraph) -> bool:

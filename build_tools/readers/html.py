@@ -52,6 +52,13 @@ META_FIELDS = {
 }
 
 
+_PAGE_MARKUP = re.compile(r"<(p|div|img|table|ul|ol|h[1-6]|blockquote|section|article|figure|br|a)\b", re.I)
+
+
+def has_page_markup(text: str) -> bool:
+    return bool(_PAGE_MARKUP.search(text))
+
+
 @dataclass(frozen=True)
 class HtmlReader:
     name: str = "html"

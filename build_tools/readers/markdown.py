@@ -98,11 +98,23 @@ def _blocks(tokens: list[Token], pos: int, close: str | None) -> tuple[list[Bloc
             out.append(Rule())
             pos += 1
         elif tok.type == "html_block":
-            out.extend(html_reader.READER.read(tok.content))
+            out.extend(_html_block(tok.content))
             pos += 1
         else:
             pos += 1
     return out, pos
+
+
+def _html_block(content: str) -> list[Block]:
+    """Real page HTML is read as HTML; anything else (SVG code in a prompt, stray tags) stays visible text."""
+    if html_reader.has_page_markup(content):
+        return list(html_reader.READER.read(content))
+    inlines: list[Inline] = []
+    for line in content.strip("\n").split("\n"):
+        if inlines:
+            inlines.append(Break())
+        inlines.append(Text(line.rstrip()))
+    return [Paragraph(normalize(inlines))] if content.strip() else []
 
 
 def _list(tokens: list[Token], pos: int, close: str) -> tuple[list[tuple[Block, ...]], int]:
