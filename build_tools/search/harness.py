@@ -1,0 +1,248 @@
+"""Browser harness shared by ``tests/test_search_browser.py`` and ``benchmarks/search_bench.py``.
+
+Serves a built site on 127.0.0.1 from a thread, drives Debian's chromium with
+Playwright (``executable_path=/usr/bin/chromium``, no browser download), types
+queries into the header search box as a reader would, and records every
+request, console error and the bytes a query needed.
+
+Works for both engines compared in docs/dev/search.md: ``pagefind`` (this
+project's search box) and ``lunr`` (mkdocs-material's built-in search).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import gzip
+import http.server
+import re
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import yaml
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
+# Resources that belong to the search engine (counted as "search bytes").
+SEARCH_RESOURCE = {
+    "pagefind": re.compile(r"/(pagefind/|assets/search/)"),
+    "lunr": re.compile(r"/(search/search_index\.json|assets/javascripts/workers/search|assets/javascripts/lunr/)"),
+}
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    extensions_map = {
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".js": "text/javascript",
+        ".mjs": "text/javascript",
+        ".json": "application/json",
+        ".wasm": "application/wasm",
+        ".pagefind": "application/octet-stream",
+    }
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002
+        pass
+
+
+@contextlib.contextmanager
+def serve(site_dir: Path) -> Iterator[str]:
+    """Serve ``site_dir`` on 127.0.0.1 (free port) in a thread; yield the base URL."""
+    handler = functools.partial(_Quiet, directory=str(site_dir))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    th = threading.Thread(target=httpd.serve_forever, daemon=True)
+    th.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        th.join(5)
+
+
+@contextlib.contextmanager
+def browser() -> Iterator[object]:
+    """A Playwright chromium browser context from Debian's chromium, fresh profile."""
+    from playwright.sync_api import sync_playwright
+
+    profile = tempfile.mkdtemp(prefix="search-chromium-")
+    try:
+        with sync_playwright() as p:
+            ctx = p.chromium.launch_persistent_context(
+                profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, service_workers="block"
+            )
+            try:
+                yield ctx
+            finally:
+                ctx.close()
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def wire_bytes(site_dir: Path, url: str) -> tuple[int, int]:
+    """(raw, gzip) size of the file behind ``url``; already-gzipped files count as is."""
+    path = unquote(urlsplit(url).path).lstrip("/")
+    f = site_dir / path
+    if f.is_dir() or path == "" or path.endswith("/"):
+        f = f / "index.html"
+    if not f.is_file():
+        return 0, 0
+    data = f.read_bytes()
+    if data[:2] == b"\x1f\x8b":
+        return len(data), len(data)
+    return len(data), len(gzip.compress(data, 6))
+
+
+@dataclass
+class PageWatch:
+    """Requests and console errors of one page."""
+
+    site_dir: Path
+    base: str
+    requests: list[tuple[float, str]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    foreign: list[str] = field(default_factory=list)
+
+    def attach(self, page) -> None:
+        page.on("request", self._on_request)
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
+        page.on("requestfailed", lambda r: self.errors.append(f"requestfailed: {r.url} {r.failure}"))
+        page.on("response", lambda r: self.errors.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
+
+    def _on_request(self, req) -> None:
+        url = req.url
+        self.requests.append((time.perf_counter(), url))
+        host = urlsplit(url).hostname
+        if url.startswith(("data:", "blob:", "about:")):
+            return
+        if host not in ("127.0.0.1", "localhost"):
+            self.foreign.append(url)
+
+    def search_bytes(self, engine: str, since: float = 0.0, until: float = float("inf")) -> dict:
+        pat = SEARCH_RESOURCE[engine]
+        seen: set[str] = set()
+        raw = gz = 0
+        files = []
+        for t, url in self.requests:
+            if not (since <= t <= until) or url in seen or not pat.search(url):
+                continue
+            seen.add(url)
+            r, g = wire_bytes(self.site_dir, url)
+            raw += r
+            gz += g
+            files.append((urlsplit(url).path, g))
+        return {"raw": raw, "gzip": gz, "requests": len(files), "files": files}
+
+
+def open_page(ctx, base: str, site_dir: Path, path: str = "") -> tuple[object, PageWatch]:
+    page = ctx.new_page()
+    watch = PageWatch(site_dir, base)
+    watch.attach(page)
+    # Anything not on this machine is refused (and recorded as foreign).
+    page.route(re.compile(r"^https?://(?!127\.0\.0\.1[:/]|localhost[:/]).*"), lambda route: route.abort())
+    page.goto(base + path, wait_until="load")
+    return page, watch
+
+
+INPUT = {"pagefind": "[data-archive-search] input[name=query]", "lunr": "input[data-md-component=search-query]"}
+RESULT_LINKS = {
+    "pagefind": "[data-archive-search] a.md-search-result__link",
+    "lunr": ".md-search-result__item > a.md-search-result__link",
+}
+
+
+def ui_query(page, engine: str, query: str, timeout: float = 20_000) -> tuple[list[str], list[str], float]:
+    """Type ``query`` into the open search box; return (hrefs, titles, ms to the settled list)."""
+    sel = INPUT[engine]
+    page.fill(sel, "")
+    if engine == "pagefind":
+        page.evaluate("() => { document.querySelector('[data-archive-search]').dataset.doneQuery = '\\u0000'; }")
+    page.focus(sel)
+    t0 = time.perf_counter()
+    page.keyboard.type(query)
+    if engine == "pagefind":
+        page.wait_for_function(
+            "q => document.querySelector('[data-archive-search]').dataset.doneQuery === q", arg=query, timeout=timeout
+        )
+    else:
+        # Material renders on each keystroke; wait until the list stops changing.
+        page.wait_for_function(
+            "() => !/初始化/.test(document.querySelector('.md-search-result__meta').textContent)", timeout=timeout
+        )
+        last, stable = None, 0
+        while stable < 3:
+            page.wait_for_timeout(100)
+            cur = page.eval_on_selector_all(RESULT_LINKS[engine], "els => els.map(e => e.href).join()")
+            stable = stable + 1 if cur == last else 0
+            last = cur
+    ms = (time.perf_counter() - t0) * 1000
+    hrefs = page.eval_on_selector_all(RESULT_LINKS[engine], "els => els.map(e => e.href)")
+    titles = page.eval_on_selector_all(
+        RESULT_LINKS[engine], "els => els.map(e => (e.querySelector('h1') || e).textContent.trim())"
+    )
+    return hrefs, titles, ms
+
+
+def open_search(page, engine: str) -> None:
+    page.keyboard.press("/")
+    page.wait_for_selector(INPUT[engine], state="visible")
+
+
+def first_result(page, engine: str, query: str, timeout: float = 60_000) -> float:
+    """Cold start: type ``query`` and return ms until the first result link is on screen."""
+    sel = INPUT[engine]
+    open_search(page, engine)
+    t0 = time.perf_counter()
+    page.keyboard.type(query)
+    page.wait_for_selector(RESULT_LINKS[engine], state="visible", timeout=timeout)
+    return (time.perf_counter() - t0) * 1000
+
+
+# ---- the query set ----------------------------------------------------------------
+
+
+def front_matter(md: Path) -> dict:
+    raw = md.read_text(encoding="utf-8")
+    if not raw.startswith("---"):
+        return {}
+    end = raw.find("\n---", 3)
+    return yaml.safe_load(raw[3:end]) or {}
+
+
+def raw_to_url(docs_dir: Path) -> dict[str, str]:
+    """raw file name -> site-relative URL (articles/<slug>/), from front matter ``raw``."""
+    out = {}
+    for md in sorted((docs_dir / "articles").glob("*.md")):
+        fm = front_matter(md)
+        if fm.get("raw"):
+            out[Path(str(fm["raw"])).name] = f"articles/{md.stem}/"
+    return out
+
+
+def load_queries(path: Path) -> list[dict]:
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return doc["queries"]
+
+
+def expected_urls(q: dict, raw_map: dict[str, str]) -> list[str]:
+    urls = [raw_map[r] for r in q.get("articles", []) if r in raw_map]
+    urls += [f"entities/{e}/" for e in q.get("entities", [])]
+    return urls
+
+
+def missing_expected(q: dict, raw_map: dict[str, str]) -> list[str]:
+    return [r for r in q.get("articles", []) if r not in raw_map]

@@ -1,0 +1,160 @@
+"""Script-blind, dictionary-free tokenisation shared by the indexer and the browser.
+
+The same rules are implemented in ``overrides/assets/search/search.js``
+(``normChar`` / ``tokens``); ``tests/test_search_tokens.py`` runs both on the
+same strings and requires identical output.
+
+* Every character is normalised on its own: NFKC (full-width Latin -> ASCII),
+  lower case, then OpenCC's Traditional->Simplified *character* table
+  (:func:`t2s_char_map`, generated from OpenCC's own data and shipped to the
+  browser as ``assets/search/t2s.json``).  Per-character mapping keeps the
+  normalised text aligned with the original, so highlights can be drawn on the
+  original text.
+* Han runs become overlapping character bigrams (a one-character run stays a
+  unigram), as Lucene's CJKBigramFilter does.  A query of n >= 2 Han
+  characters becomes n-1 bigrams; a page holds the query as a substring only
+  if it holds all of them, so AND over bigrams gives substring recall without a
+  dictionary.
+* Runs of other letters/digits (Latin, Cyrillic, kana, ...) are single words.
+  Everything else separates tokens.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import unicodedata
+from collections.abc import Iterable, Iterator
+
+# Han ideograph ranges, identical to HAN_RE in search.js.
+HAN_RANGES: tuple[tuple[int, int], ...] = (
+    (0x3400, 0x4DBF),  # Extension A
+    (0x4E00, 0x9FFF),  # URO
+    (0xF900, 0xFAFF),  # Compatibility ideographs
+    (0x20000, 0x323AF),  # Extensions B..H
+)
+
+
+def is_han(ch: str) -> bool:
+    cp = ord(ch)
+    return any(lo <= cp <= hi for lo, hi in HAN_RANGES)
+
+
+def is_word(ch: str) -> bool:
+    """Letter or digit (JS: /[\\p{L}\\p{N}_]/u)."""
+    return ch == "_" or unicodedata.category(ch)[0] in "LN"
+
+
+@functools.lru_cache(maxsize=1)
+def _opencc_t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+@functools.lru_cache(maxsize=1)
+def t2s_char_map() -> dict[str, str]:
+    """OpenCC's t2s conversion applied to each Han character on its own.
+
+    Only one-to-one changes are kept, so the map is length-preserving.
+    """
+    conv = _opencc_t2s()
+    out: dict[str, str] = {}
+    for lo, hi in HAN_RANGES:
+        for cp in range(lo, hi + 1):
+            ch = chr(cp)
+            s = conv.convert(ch)
+            if s != ch and len(s) == 1:
+                out[ch] = s
+    return out
+
+
+def t2s_char_map_json() -> str:
+    """Compact form shipped to the browser: two strings of equal length (in code points)."""
+    m = t2s_char_map()
+    keys = sorted(m)
+    return json.dumps(
+        {"from": "".join(keys), "to": "".join(m[k] for k in keys)}, ensure_ascii=False, separators=(",", ":")
+    )
+
+
+def norm_char(ch: str) -> str:
+    """Normalise one original character (may return 0..n characters)."""
+    t2s = t2s_char_map()
+    s = unicodedata.normalize("NFKC", ch).lower()
+    return "".join(t2s.get(c, c) for c in s)
+
+
+def normalize(text: str) -> str:
+    """Character-level normalisation of a whole string (same as the browser)."""
+    t2s = t2s_char_map()
+    s = unicodedata.normalize("NFKC", text).lower()
+    return "".join(t2s.get(c, c) for c in s)
+
+
+def _runs(norm: str) -> Iterator[tuple[bool, str]]:
+    """Yield (is_han, run) for maximal Han runs and word runs of normalised text."""
+    buf: list[str] = []
+    kind: bool | None = None
+    for ch in norm:
+        if is_han(ch):
+            k: bool | None = True
+        elif is_word(ch):
+            k = False
+        else:
+            k = None
+        if k != kind and buf:
+            yield bool(kind), "".join(buf)
+            buf = []
+        kind = k
+        if k is not None:
+            buf.append(ch)
+    if buf:
+        yield bool(kind), "".join(buf)
+
+
+def tokens_of_normalized(norm: str) -> Iterator[str]:
+    for han, run in _runs(norm):
+        if han:
+            if len(run) == 1:
+                yield run
+            else:
+                for i in range(len(run) - 1):
+                    yield run[i : i + 2]
+        else:
+            yield run
+
+
+def tokens(text: str) -> list[str]:
+    """Tokens of a query or a text (character-level normalisation only)."""
+    return list(tokens_of_normalized(normalize(text)))
+
+
+def query_terms(query: str) -> list[str]:
+    """Distinct tokens of a query, in order (what the browser sends to Pagefind)."""
+    return list(dict.fromkeys(tokens(query)))
+
+
+def index_tokens(text: str) -> Iterator[str]:
+    """Tokens to index for a text.
+
+    Character-level tokens first, in text order (so positions and phrase
+    search behave), then bigrams that only OpenCC's *phrase-level* t2s yields
+    (乾燥 -> 干燥), so a Simplified query also finds a Traditional phrase whose
+    characters are not converted one by one.
+    """
+    norm = normalize(text)
+    seen_extra: set[str] = set()
+    base = list(tokens_of_normalized(norm))
+    yield from base
+    phrase = _opencc_t2s().convert(norm)
+    if phrase != norm:
+        have = set(base)
+        for tok in tokens_of_normalized(phrase):
+            if tok not in have and tok not in seen_extra:
+                seen_extra.add(tok)
+                yield tok
+
+
+def token_stream(text: str, extra: Iterable[str] = ()) -> str:
+    return " ".join([*index_tokens(text), *extra])

@@ -1,0 +1,373 @@
+// Site search: Pagefind over Traditional->Simplified-normalised Han bigrams.
+//
+// The index (build_tools/search) holds, per page, the token stream of
+// build_tools/search/normalize.py and the page's ORIGINAL title and text as
+// Pagefind metadata. This file tokenises the query with the same rules
+// (normChar/tokens below must match normalize.py; tests/test_search_tokens.py
+// checks that), asks Pagefind for pages holding every token, and renders the
+// original title and an excerpt with the matches highlighted.
+//
+// Everything is loaded from this site: pagefind/pagefind.js, its wasm and
+// index chunks, and assets/search/t2s.json (OpenCC's t2s character table).
+
+const HAN = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u{20000}-\u{323af}]/u;
+const WORD = /[\p{L}\p{N}_]/u;
+const MAX_RESULTS = 10;
+const EXCERPT = 110; // characters of original text around the first match
+
+let T2S = new Map();
+
+export function setCharMap(map) {
+  const from = Array.from(map.from);
+  const to = Array.from(map.to);
+  T2S = new Map(from.map((c, i) => [c, to[i]]));
+}
+
+function mapChars(s) {
+  let out = "";
+  for (const c of s) out += T2S.get(c) ?? c;
+  return out;
+}
+
+export function normalize(text) {
+  return mapChars(text.normalize("NFKC").toLowerCase());
+}
+
+export function normChar(ch) {
+  return mapChars(ch.normalize("NFKC").toLowerCase());
+}
+
+function kindOf(c) {
+  if (HAN.test(c)) return "han";
+  if (WORD.test(c)) return "word";
+  return null;
+}
+
+// Maximal Han runs and letter/digit runs of normalised text: [[isHan, run], ...]
+export function runs(norm) {
+  const out = [];
+  let buf = "";
+  let kind = null;
+  for (const c of norm) {
+    const k = kindOf(c);
+    if (k !== kind && buf) {
+      out.push([kind === "han", buf]);
+      buf = "";
+    }
+    kind = k;
+    if (k !== null) buf += c;
+  }
+  if (buf) out.push([kind === "han", buf]);
+  return out;
+}
+
+export function tokens(text) {
+  const out = [];
+  for (const [han, run] of runs(normalize(text))) {
+    const cs = Array.from(run);
+    if (han && cs.length > 1) {
+      for (let i = 0; i + 1 < cs.length; i++) out.push(cs[i] + cs[i + 1]);
+    } else {
+      out.push(run);
+    }
+  }
+  return out;
+}
+
+export function queryTerms(query) {
+  return [...new Set(tokens(query))];
+}
+
+// ---- highlighting on the original text -------------------------------------
+
+// Normalise `text` char by char, remembering where each normalised UTF-16
+// unit came from, so matches found in normalised text map back to originals.
+function alignedNorm(text) {
+  let norm = "";
+  const origin = []; // origin[i] = [start, end) in text for norm[i]
+  let pos = 0;
+  for (const ch of text) {
+    const n = normChar(ch);
+    for (let i = 0; i < n.length; i++) origin.push([pos, pos + ch.length]);
+    norm += n;
+    pos += ch.length;
+  }
+  return { norm, origin };
+}
+
+// Whole query runs first (黄仁勋, nvidia), then the bigrams of longer Han runs
+// (so scattered parts still light up). `full` marks the whole runs.
+export function needlesOf(query) {
+  const full = [];
+  const parts = [];
+  for (const [han, run] of runs(normalize(query))) {
+    full.push(run);
+    const cs = Array.from(run);
+    if (han && cs.length > 2) for (let i = 0; i + 1 < cs.length; i++) parts.push(cs[i] + cs[i + 1]);
+  }
+  const byLen = (a, b) => b.length - a.length;
+  return { full: full.sort(byLen), all: [...full.sort(byLen), ...parts] };
+}
+
+function matchRanges(text, needles) {
+  if (!text) return [];
+  const { norm, origin } = alignedNorm(text);
+  const ranges = [];
+  const taken = new Uint8Array(norm.length);
+  for (const nd of needles) {
+    if (!nd) continue;
+    let i = norm.indexOf(nd);
+    while (i !== -1) {
+      let free = true;
+      for (let k = i; k < i + nd.length; k++) if (taken[k]) { free = false; break; }
+      if (free) {
+        for (let k = i; k < i + nd.length; k++) taken[k] = 1;
+        ranges.push([origin[i][0], origin[i + nd.length - 1][1]]);
+      }
+      i = norm.indexOf(nd, i + nd.length);
+    }
+  }
+  ranges.sort((a, b) => a[0] - b[0]);
+  const merged = [];
+  for (const r of ranges) {
+    const last = merged[merged.length - 1];
+    if (last && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]);
+    else merged.push([...r]);
+  }
+  return merged;
+}
+
+function appendMarked(el, text, ranges, from = 0, to = text.length) {
+  let pos = from;
+  for (const [s, e] of ranges) {
+    if (e <= from || s >= to) continue;
+    const a = Math.max(s, from);
+    const b = Math.min(e, to);
+    if (a > pos) el.append(text.slice(pos, a));
+    const m = document.createElement("mark");
+    m.textContent = text.slice(a, b);
+    el.append(m);
+    pos = b;
+  }
+  if (pos < to) el.append(text.slice(pos, to));
+}
+
+export function excerpt(el, text, needles) {
+  const ranges = matchRanges(text, needles.all);
+  const whole = matchRanges(text, needles.full);
+  const anchor = whole.length ? whole : ranges;
+  let start = 0;
+  if (anchor.length) {
+    // window with the most matches, starting a little before one of them
+    let best = 0;
+    let bestCount = -1;
+    for (let i = 0; i < anchor.length; i++) {
+      let n = 0;
+      for (let j = i; j < anchor.length && anchor[j][0] < anchor[i][0] + EXCERPT; j++) n++;
+      if (n > bestCount) { best = i; bestCount = n; }
+    }
+    start = Math.max(0, anchor[best][0] - 24);
+  }
+  const end = Math.min(text.length, start + EXCERPT);
+  if (start > 0) el.append("…");
+  appendMarked(el, text.replace(/\n/g, " "), ranges, start, end);
+  if (end < text.length) el.append("…");
+}
+
+// ---- the search box ----------------------------------------------------------
+
+function setup(root) {
+  const toggle = document.getElementById("__search");
+  const input = root.querySelector("input[name=query]");
+  const form = root.querySelector("form");
+  const list = root.querySelector(".md-search-result__list");
+  const meta = root.querySelector(".md-search-result__meta");
+  const t = root.dataset;
+  const base = new URL((t.base || ".").replace(/\/?$/, "/"), document.baseURI);
+  let engine = null;
+  let seq = 0;
+
+  function load() {
+    if (engine) return engine;
+    engine = (async () => {
+      const [mod, map] = await Promise.all([
+        import(new URL("pagefind/pagefind.js", base).href),
+        fetch(new URL("assets/search/t2s.json", base)).then((r) => r.json()),
+      ]);
+      setCharMap(map);
+      // Pagefind word-segments queries itself when the page language is zh
+      // (Intl.Segmenter), which would split our bigrams again: create the
+      // instance while <html lang> says "en", the language of the index.
+      const html = document.documentElement;
+      const lang = html.getAttribute("lang");
+      html.setAttribute("lang", "en");
+      let pf;
+      try {
+        pf = mod.createInstance({ basePath: new URL("pagefind/", base).href, noWorker: true });
+      } finally {
+        if (lang === null) html.removeAttribute("lang");
+        else html.setAttribute("lang", lang);
+      }
+      await pf.init();
+      return pf;
+    })();
+    engine.catch(() => { engine = null; });
+    return engine;
+  }
+
+  function open() {
+    if (toggle && !toggle.checked) {
+      toggle.checked = true;
+      toggle.dispatchEvent(new Event("change"));
+    }
+    input.focus();
+    load();
+  }
+
+  function close() {
+    if (toggle && toggle.checked) {
+      toggle.checked = false;
+      toggle.dispatchEvent(new Event("change"));
+    }
+    input.blur();
+  }
+
+  function countText(n) {
+    if (n === 0) return t.tNone;
+    if (n === 1) return t.tOne;
+    return t.tOther.replace("#", String(n));
+  }
+
+  function renderItem(li, data, needles) {
+    const a = document.createElement("a");
+    a.className = "md-search-result__link";
+    a.href = new URL(data.url.replace(/^\//, ""), base).href;
+    a.setAttribute("role", "option");
+    const art = document.createElement("article");
+    art.className = "md-search-result__article md-typeset";
+    const h = document.createElement("h1");
+    appendMarked(h, data.meta.title || data.url, matchRanges(data.meta.title || "", needles.all));
+    art.append(h);
+    if (data.meta.kind === "entity") {
+      const tag = document.createElement("span");
+      tag.className = "archive-search__kind";
+      tag.textContent = "实体";
+      h.prepend(tag);
+      if (data.meta.aliases) {
+        const p = document.createElement("p");
+        p.className = "archive-search__aliases";
+        appendMarked(p, data.meta.aliases, matchRanges(data.meta.aliases, needles.all));
+        art.append(p);
+      }
+    }
+    const p = document.createElement("p");
+    excerpt(p, data.meta.text || "", needles);
+    art.append(p);
+    a.append(art);
+    li.replaceChildren(a);
+  }
+
+  async function run(query) {
+    const mine = ++seq;
+    const terms = queryTerms(query);
+    if (!query.trim() || terms.length === 0) {
+      list.replaceChildren();
+      meta.textContent = t.tPlaceholder;
+      root.dataset.doneQuery = query;
+      return;
+    }
+    let pf;
+    try {
+      pf = await load();
+    } catch (err) {
+      meta.textContent = t.tError;
+      throw err;
+    }
+    if (mine !== seq) return;
+    const res = await pf.search(terms.join(" "));
+    if (mine !== seq || !res) return;
+    const needles = needlesOf(query);
+    meta.textContent = countText(res.results.length);
+    const finish = () => {
+      root.dataset.doneQuery = query;
+      root.dispatchEvent(new CustomEvent("archive-search:done", { detail: { query, count: res.results.length } }));
+    };
+    const items = res.results.slice(0, MAX_RESULTS).map(() => {
+      const li = document.createElement("li");
+      li.className = "md-search-result__item";
+      return li;
+    });
+    list.replaceChildren(...items);
+    // first result first: it is what the reader waits for
+    const first = res.results[0];
+    if (!first) return finish();
+    renderItem(items[0], await first.data(), needles);
+    if (mine !== seq) return;
+    await Promise.all(
+      res.results.slice(1, MAX_RESULTS).map(async (r, i) => {
+        const d = await r.data();
+        if (mine === seq) renderItem(items[i + 1], d, needles);
+      }),
+    );
+    if (mine === seq) finish();
+  }
+
+  let timer = null;
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => run(input.value).catch((e) => console.warn("search:", e)), 120);
+  });
+  input.addEventListener("focus", () => {
+    if (toggle && !toggle.checked) open();
+    load();
+  });
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const first = list.querySelector("a");
+    if (first) first.click();
+  });
+  form.addEventListener("reset", () => {
+    setTimeout(() => { run(""); input.focus(); }, 0);
+  });
+  if (toggle) {
+    toggle.addEventListener("change", () => {
+      if (toggle.checked) setTimeout(() => input.focus(), 50);
+    });
+  }
+
+  function links() {
+    return Array.from(list.querySelectorAll("a.md-search-result__link"));
+  }
+
+  root.addEventListener("keydown", (ev) => {
+    const items = links();
+    const idx = items.indexOf(document.activeElement);
+    if (ev.key === "ArrowDown") {
+      ev.preventDefault();
+      (items[idx + 1] || items[0])?.focus();
+    } else if (ev.key === "ArrowUp") {
+      ev.preventDefault();
+      if (idx <= 0) input.focus();
+      else items[idx - 1].focus();
+    } else if (ev.key === "Escape") {
+      ev.preventDefault();
+      close();
+    }
+  });
+
+  document.addEventListener("keydown", (ev) => {
+    if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    const el = document.activeElement;
+    const typing = el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
+    if (typing) return;
+    if (ev.key === "/" || ev.key === "s" || ev.key === "f") {
+      ev.preventDefault();
+      open();
+    }
+  });
+
+  root.archiveSearch = { run, load, open, close, queryTerms };
+}
+
+const root = typeof document !== "undefined" ? document.querySelector("[data-archive-search]") : null;
+if (root) setup(root);

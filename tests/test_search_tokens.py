@@ -1,0 +1,118 @@
+"""The query tokeniser in the browser (search.js) and the indexer (normalize.py) agree."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from build_tools.search.normalize import (
+    index_tokens,
+    normalize,
+    query_terms,
+    t2s_char_map,
+    t2s_char_map_json,
+    tokens,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+SEARCH_JS = ROOT / "overrides" / "assets" / "search" / "search.js"
+
+SAMPLES = [
+    "黄仁勋",
+    "黃仁勛",
+    "英偉達市值蒸發創紀錄,DeepSeek掀起AI算力革命意味著什么?|甲子光年",
+    "英伟达CEO黄仁勋称市场对DeepSeek带来的影响存在误解。",
+    "DeepSeek-R1 Scaling Law",
+    "ＮＶＩＤＩＡ　Ｈ２０，全角字符",
+    "Nvidia首席执行官黄仁勋回应了市场对 DeepSeek R1 推理模型的恐慌。",
+    "算 力",
+    "a",
+    "",
+    "…——「出口管制」🌟👆",
+    "𠀀𠮷野家 ㈱ ﬁ Ⅻ",
+    "Café naïve Ǆ ß İstanbul",
+    "日本語のテキストとカタカナ、한국어",
+    "1,000亿美元 5600万 3.5%",
+    "emoji👩‍👩‍👧 mixed英伟达RTX 5090",
+]
+
+
+def seed_lines() -> list[str]:
+    out: list[str] = []
+    for f in sorted((ROOT / "raw").glob("*.txt"))[:5]:
+        out += [ln for ln in f.read_text(encoding="utf-8", errors="replace").splitlines() if ln.strip()][:60]
+    return out
+
+
+def js_tokens(strings: list[str]) -> list[list[str]]:
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    script = (
+        "import { readFileSync } from 'node:fs';"
+        f"const m = await import({json.dumps(SEARCH_JS.as_uri())});"
+        "const inp = JSON.parse(readFileSync(0, 'utf8'));"
+        "m.setCharMap(inp.map);"
+        "process.stdout.write(JSON.stringify(inp.strings.map(s => m.tokens(s))));"
+    )
+    payload = json.dumps({"map": json.loads(t2s_char_map_json()), "strings": strings}, ensure_ascii=False)
+    res = subprocess.run(
+        [node, "--input-type=module", "-e", script],
+        input=payload.encode("utf-8"),
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+    return json.loads(res.stdout)
+
+
+def test_js_and_python_tokenise_identically():
+    strings = SAMPLES + seed_lines()
+    got = js_tokens(strings)
+    mismatches = [(s, py, js) for s, py, js in zip(strings, (tokens(s) for s in strings), got) if py != js]
+    assert not mismatches, mismatches[:5]
+
+
+def test_script_blind():
+    assert tokens("黄仁勋") == tokens("黃仁勛") == ["黄仁", "仁勋"]
+    assert tokens("英偉達") == tokens("英伟达")
+    assert normalize("軍備競賽") == "军备竞赛"
+
+
+def test_bigrams_and_words():
+    assert tokens("推理模型") == ["推理", "理模", "模型"]
+    assert tokens("DeepSeek-R1") == ["deepseek", "r1"]
+    assert tokens("英伟达CEO黄仁勋") == ["英伟", "伟达", "ceo", "黄仁", "仁勋"]
+    assert tokens("算") == ["算"]
+    assert query_terms("算力 算力") == ["算力"]
+
+
+def test_substring_recall_property():
+    """Every >=2-char Han substring of a text has all its bigrams among the text's tokens."""
+    text = "英伟达市值蒸发创纪录，黄仁勋首次回应"
+    have = set(index_tokens(text))
+    for i in range(len(text)):
+        for j in range(i + 2, len(text) + 1):
+            q = text[i:j]
+            if all("\u4e00" <= c <= "\u9fff" for c in q):
+                assert set(tokens(q)) <= have, q
+
+
+def test_phrase_level_t2s_extras():
+    # OpenCC's phrase table converts 乾燥 as a phrase; char-level tokens come first.
+    toks = list(index_tokens("天氣乾燥"))
+    assert toks[:3] == tokens("天氣乾燥")
+    assert "干燥" in toks
+
+
+def test_char_map_is_one_to_one():
+    m = t2s_char_map()
+    assert len(m) > 3000
+    assert all(len(k) == 1 and len(v) == 1 for k, v in m.items())
+    assert m["黃"] == "黄" and m["勛"] == "勋" and m["達"] == "达"
+    blob = json.loads(t2s_char_map_json())
+    assert len(list(blob["from"])) == len(list(blob["to"])) == len(m)
