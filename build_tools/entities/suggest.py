@@ -46,10 +46,19 @@ _STOP_LATIN = {
     "END", "VS", "Image", "Title", "Source", "Markdown", "Content", "Url", "Prompt", "CES", "TFLOPS",
     "Note", "Tips", "Part", "Nasdaq", "Open", "Day", "Pro", "Max", "Ultra", "Plus", "Mini",
 }  # fmt: skip
-_STOP_CJK_TAIL = ("表示", "认为", "指出", "称", "说")
+_STOP_CJK_TAIL = ("表示", "认为", "指出", "称", "说", "者", "性", "化", "们")
+COMMON_WORD_FREQ = 250  # jieba dictionary frequency above which a tagged word is a common word
+_GENERIC_ORG = ("政府", "公司", "企业", "大学", "媒体", "市场", "行业")
+# Role words and particles that precede a name in "英伟达高级研究科学家禹之鼎(Zhiding Yu)".
+# Matched on key() text, so Traditional forms are covered.
 _ROLES = re.compile(
-    r"^(?:.*?(?:首席执行官|执行官|创始人|联合创始人|科学家|研究员|分析师|总监|教授|副教授|主管|董事长|总裁|"
-    r"负责人|记者|主席|院长|部长|网友|博士|CEO|CTO|公司|旗下|兼|和|与|及|的|是|在|了))"
+    r"^.*(?:首席执行官|执行官|联合创始人|创始人|创办人|科学家|研究员|分析师|总监|副教授|教授|主管|董事长|董事|"
+    r"总裁|总经理|经理|负责人|记者|主席|院长|部长|网友|博士|硕士|导师|学者|专家|律师|官员|合伙人|主任|院士|"
+    r"工程师|设计师|制作人|投资人|发言人|顾问|总统|议员|作者|编辑|营销|ceo|cto|cfo|的|和|与|及|是|在|了|称|兼|为|由|被|向|对|将)"
+)
+_SURNAMES = set(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+    "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 )
 
 
@@ -109,7 +118,8 @@ def _context(text: str, start: int, end: int, width: int = 24) -> str:
 
 def _trim_cjk_name(name: str) -> str:
     """'英伟达高级研究科学家禹之鼎' → '禹之鼎': drop a leading role or verb phrase."""
-    trimmed = _ROLES.sub("", name)
+    m = _ROLES.match(key(name))
+    trimmed = name[m.end() :] if m else name
     return trimmed if len(trimmed) >= 2 else name
 
 
@@ -147,6 +157,7 @@ def suggest(
 
         jieba.setLogLevel(logging.WARNING)
         pos_tok = _tokenizer(index)
+        freq = pos_tok.tokenizer.FREQ
 
     def add(surface: str, src: str, text: str, start: int, end: int, doc: str, kind: str = "") -> None:
         surface = surface.strip()
@@ -168,29 +179,52 @@ def suggest(
             text = _mask_known(raw, index)
             for m in _PAREN.finditer(text):
                 zh, en = _trim_cjk_name(m.group(1)), m.group(2)
+                if en in _STOP_LATIN or index.entity_for(en):
+                    continue
+                add(zh, "paren", raw, m.end(1) - len(zh), m.end(2), doc)
+                english.setdefault(canon.get(key(zh), zh), en)
+            for m in _PAREN_REV.finditer(text):
+                en, zh = m.group(1), m.group(2)
+                if en in _STOP_LATIN or index.entity_for(zh):
+                    continue
                 add(zh, "paren", raw, m.start(1), m.end(2), doc)
                 english.setdefault(canon.get(key(zh), zh), en)
-                add(en, "paren", raw, m.start(2), m.end(2), doc)
-            for m in _PAREN_REV.finditer(text):
-                add(m.group(1), "paren", raw, m.start(1), m.end(1), doc)
-                add(m.group(2), "paren", raw, m.start(2), m.end(2), doc)
             for m in _LATIN.finditer(text):
                 word = m.group(1)
                 if word in _STOP_LATIN or len(word) < 2 or word.isdigit():
                     continue
                 add(word, "latin", raw, m.start(1), m.end(1), doc)
             if pos_tok is not None:
+                # jieba's dictionary and HMM are Simplified: tag the same-length Simplified key
+                # text (Traditional runs are also very slow), take surfaces from the original.
+                simp = key(text)
                 pos = 0
-                for w in pos_tok.cut(text):
-                    start = text.find(w.word, pos)
+                prev = ""
+                for w in pos_tok.cut(simp):
+                    start = simp.find(w.word, pos)
                     if start < 0:
                         continue
                     pos = start + len(w.word)
-                    if w.flag in ("nr", "nt", "nz") and len(w.word) >= 2 and not w.word.isascii():
-                        if w.word.endswith(_STOP_CJK_TAIL):
-                            continue
-                        kind = {"nr": "person", "nt": "organization"}.get(w.flag, "other")
-                        add(w.word, "jieba", raw, start, pos, doc, kind)
+                    k, flag = w.word, w.flag
+                    if flag in ("nr", "nz") and len(prev) == 1 and prev in _SURNAMES and len(k) <= 2:
+                        k, start = prev + k, start - 1  # 刘 + 鹏飞
+                    prev = w.word
+                    if flag not in ("nr", "nt", "nz") or len(k) < 2 or k.isascii():
+                        continue
+                    if freq.get(k, 0) >= COMMON_WORD_FREQ:  # jieba's dictionary tags 论文, 聊天 as nz/nr
+                        continue
+                    if k.endswith(_STOP_CJK_TAIL) or (
+                        flag == "nt" and k.endswith(_GENERIC_ORG) and len(k) <= 4
+                    ):
+                        continue
+                    kind = {"nr": "person", "nt": "organization"}.get(flag, "other")
+                    add(text[start:pos], "jieba", raw, start, pos, doc, kind)
+    for zh, en in english.items():  # fold "Alex Bouzari" into "亚历克斯·布扎里"
+        if en in counts and en != zh:
+            counts[zh] += counts.pop(en)
+            docs[zh] |= docs.pop(en)
+            sources[zh] |= sources.pop(en)
+            examples[zh] = (examples[zh] + examples.pop(en, []))[:3]
     out = [
         Candidate(
             surface=s,
@@ -202,20 +236,38 @@ def suggest(
             examples=[e.split("\t", 1)[1] for e in examples[s]],
         )
         for s, c in counts.items()
-        if c >= min_count or "paren" in sources[s]
+        if c >= min_count
     ]
     out.sort(key=lambda c: (-c.articles, -("paren" in c.sources), -c.count, c.surface))
     return out
 
 
 def _naive_articles(raw_dir: Path) -> Iterable[Article]:
-    """Fallback when no cleaned articles are passed: one Paragraph per non-empty line."""
+    """Fallback when the pipeline is unavailable: one Paragraph per non-empty line."""
     for p in sorted(raw_dir.iterdir()):
         if not p.is_file() or p.name.startswith("."):
             continue
         text = p.read_text(encoding="utf-8", errors="replace")
         blocks = tuple(Paragraph((Text(line.strip()),)) for line in text.splitlines() if line.strip())
         yield Article(raw_path=str(p), sha256="", text=text, blocks=blocks)
+
+
+def cleaned_articles(raw_dir: Path) -> Iterable[Article]:
+    """ingest → clean → metadata for every dump in ``raw_dir`` (the pipeline's own stages)."""
+    try:
+        from build_tools.overrides import load_overrides
+        from build_tools.pipeline import discover, prepare
+        from build_tools.settings import Settings
+    except ImportError:
+        print("note: pipeline not available, using raw lines (boilerplate not removed)", file=sys.stderr)
+        yield from _naive_articles(raw_dir)
+        return
+    settings = Settings(raw_dir=raw_dir)
+    overrides = load_overrides(settings.overrides_path, [])
+    for path in discover(raw_dir):
+        art = prepare(path, settings, overrides)
+        if isinstance(art, Article):
+            yield art
 
 
 def format_candidates(cands: list[Candidate], limit: int | None = None) -> str:
@@ -230,40 +282,48 @@ def format_candidates(cands: list[Candidate], limit: int | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def suggest_main(argv: list[str], articles: Iterable[Article] | None = None) -> int:
-    """``python -m build_tools entities suggest [--raw DIR] [--registry FILE] [--min-count N]``.
+def suggest_main(argv: list[str] | argparse.Namespace, articles: Iterable[Article] | None = None) -> int:
+    """``python -m build_tools entities suggest [--raw DIR] [--entities FILE] [--min-count N]``.
 
-    The CLI should pass cleaned ``articles`` (ingest → clean); without them the
-    dumps in --raw are split into lines (boilerplate included: use only as a fallback).
+    ``argv`` is the argument list after ``entities suggest`` (or an already parsed
+    Namespace with ``raw``, ``entities`` and ``min_count``).  Cleaned ``articles``
+    may be passed in; otherwise the dumps in --raw go through ingest → clean.
     """
     from .registry import RegistryError, load_registry
 
-    ap = argparse.ArgumentParser(prog="python -m build_tools entities suggest")
-    ap.add_argument("--raw", type=Path, default=Path("raw"), help="folder of raw dumps")
-    ap.add_argument("--registry", type=Path, default=Path("entities.yml"))
-    ap.add_argument("--min-count", type=int, default=2)
-    ap.add_argument("--limit", type=int, default=200, help="show at most this many")
-    ap.add_argument("--json", action="store_true", help="machine-readable output")
-    ap.add_argument("--no-jieba", action="store_true", help="skip jieba POS tagging (faster)")
-    args = ap.parse_args(argv)
+    if isinstance(argv, argparse.Namespace):
+        args = argv
+    else:
+        ap = argparse.ArgumentParser(prog="python -m build_tools entities suggest")
+        ap.add_argument("--raw", type=Path, default=Path("raw"), help="folder of raw dumps")
+        ap.add_argument("--entities", "--registry", dest="entities", type=Path, default=Path("entities.yml"))
+        ap.add_argument("--min-count", type=int, default=2)
+        ap.add_argument("--limit", type=int, default=200, help="show at most this many")
+        ap.add_argument("--json", action="store_true", help="machine-readable output")
+        ap.add_argument("--no-jieba", action="store_true", help="skip jieba POS tagging (faster)")
+        args = ap.parse_args([a for a in argv if a != "suggest"])
+    registry_path = Path(getattr(args, "entities", None) or getattr(args, "registry", "entities.yml"))
     try:
-        index = AliasIndex.build(load_registry(args.registry))
+        index = AliasIndex.build(load_registry(registry_path))
     except RegistryError as exc:
         print(exc, file=sys.stderr)
         return 2
     if articles is None:
-        if not args.raw.is_dir():
-            print(f"{args.raw}: not a folder", file=sys.stderr)
+        raw = Path(getattr(args, "raw", "raw"))
+        if not raw.is_dir():
+            print(f"{raw}: not a folder", file=sys.stderr)
             return 2
-        print("note: using raw lines, boilerplate not removed", file=sys.stderr)
-        articles = _naive_articles(args.raw)
-    cands = suggest(articles, index, args.min_count, use_jieba=not args.no_jieba)
-    if args.json:
-        json.dump([c.as_dict() for c in cands[: args.limit]], sys.stdout, ensure_ascii=False, indent=1)
+        articles = cleaned_articles(raw)
+    limit = getattr(args, "limit", 200)
+    cands = suggest(
+        articles, index, getattr(args, "min_count", 2), use_jieba=not getattr(args, "no_jieba", False)
+    )
+    if getattr(args, "json", False):
+        json.dump([c.as_dict() for c in cands[:limit]], sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
     else:
-        sys.stdout.write(format_candidates(cands, args.limit))
+        sys.stdout.write(format_candidates(cands, limit))
     return 0
 
 
-__all__ = ["Candidate", "format_candidates", "suggest", "suggest_main"]
+__all__ = ["Candidate", "cleaned_articles", "format_candidates", "suggest", "suggest_main"]
