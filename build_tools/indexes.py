@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .model import Summary
+from .render import escape_inline
 
 __all__ = ["anchor", "escape_md", "feed_xml", "index_pages", "newest_first"]
 
@@ -43,11 +44,8 @@ _EPOCH = "1970-01-01"
 
 # --- escaping and anchors -----------------------------------------------------
 
-# Characters with inline meaning in Python-Markdown and the enabled extensions
-# (emphasis, code, links/images/footnotes, attr_list braces, heading hashes,
-# table pipes).  Each is backslash-escaped; all are in Markdown.ESCAPED_CHARS.
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#!|])")
 _SPACE = re.compile(r"\s+")
+_UNESCAPED_HASH = re.compile(r"(\\.)|#")  # an escape pair is kept whole; a bare # gets escaped
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _ANCHOR_DROP = re.compile(r"[^\w-]|_")  # "_" too: in a heading it would start emphasis
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -56,13 +54,13 @@ _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 def escape_md(text: str) -> str:
     """Make ``text`` render literally inside a Markdown line (link text, list item, heading).
 
-    Whitespace runs (newlines included) collapse to one space, so a title can
-    never open a new block.  ``& < >`` become entities: Python-Markdown does not
-    honour backslash escapes for them.
+    The renderer's :func:`~build_tools.render.escape_inline` does the escaping (one rule
+    for the whole site); whitespace runs, newlines included, collapse to one space first,
+    so a title can never open a new block.  Every ``#`` is escaped too: Python-Markdown
+    drops a ``#`` that ends a heading's text even before an ``{#id}``.
     """
-    text = _SPACE.sub(" ", text).strip()
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    escaped = escape_inline(_SPACE.sub(" ", text).strip())
+    return _UNESCAPED_HASH.sub(lambda m: m.group(1) or "\\#", escaped)
 
 
 def anchor(name: str) -> str:
