@@ -35,9 +35,7 @@ _NAME = rf"[{_CJK}][{_CJK}·・]{{1,11}}"
 _LATIN_NAME = r"[A-Z][A-Za-z0-9.&'-]*(?: [A-Z0-9][A-Za-z0-9.&'-]*){0,4}"
 _PAREN = re.compile(rf"({_NAME})\s?[（(]\s?({_LATIN_NAME})\s?[)）]")
 _PAREN_REV = re.compile(rf"(?<![A-Za-z])({_LATIN_NAME})\s?[（(]\s?({_NAME})\s?[)）]")
-_LATIN = re.compile(
-    r"(?<![A-Za-z0-9_@#/.-])([A-Z][A-Za-z0-9]*(?:[ -][A-Z0-9][A-Za-z0-9]*){0,3})(?![A-Za-z0-9_])"
-)
+_LATIN = re.compile(r"(?<![A-Za-z0-9_@#/.-])([A-Z][A-Za-z0-9]*(?:[ -][A-Z0-9][A-Za-z0-9]*){0,3})(?![A-Za-z0-9_])")
 _STOP_LATIN = {
     "AI", "AGI", "API", "APP", "App", "CEO", "CTO", "CFO", "COO", "CPU", "GPU", "NPU", "TPU", "PC", "IT",
     "LLM", "LLMs", "PR", "Q", "A", "I", "OK", "The", "This", "In", "It", "We", "You", "And", "Of", "To",
@@ -177,13 +175,16 @@ def suggest(
         doc = art.slug or Path(art.raw_path).name
         for raw in _texts(art):
             text = _mask_known(raw, index)
+            covered: list[tuple[int, int]] = []  # paren matches, so their Latin half is not counted twice
             for m in _PAREN.finditer(text):
+                covered.append((m.start(), m.end()))
                 zh, en = _trim_cjk_name(m.group(1)), m.group(2)
                 if en in _STOP_LATIN or index.entity_for(en):
                     continue
                 add(zh, "paren", raw, m.end(1) - len(zh), m.end(2), doc)
                 english.setdefault(canon.get(key(zh), zh), en)
             for m in _PAREN_REV.finditer(text):
+                covered.append((m.start(), m.end()))
                 en, zh = m.group(1), m.group(2)
                 if en in _STOP_LATIN or index.entity_for(zh):
                     continue
@@ -192,6 +193,8 @@ def suggest(
             for m in _LATIN.finditer(text):
                 word = m.group(1)
                 if word in _STOP_LATIN or len(word) < 2 or word.isdigit():
+                    continue
+                if any(a <= m.start(1) < b for a, b in covered):
                     continue
                 add(word, "latin", raw, m.start(1), m.end(1), doc)
             if pos_tok is not None:
@@ -213,9 +216,7 @@ def suggest(
                         continue
                     if freq.get(k, 0) >= COMMON_WORD_FREQ:  # jieba's dictionary tags 论文, 聊天 as nz/nr
                         continue
-                    if k.endswith(_STOP_CJK_TAIL) or (
-                        flag == "nt" and k.endswith(_GENERIC_ORG) and len(k) <= 4
-                    ):
+                    if k.endswith(_STOP_CJK_TAIL) or (flag == "nt" and k.endswith(_GENERIC_ORG) and len(k) <= 4):
                         continue
                     kind = {"nr": "person", "nt": "organization"}.get(flag, "other")
                     add(text[start:pos], "jieba", raw, start, pos, doc, kind)
@@ -224,7 +225,9 @@ def suggest(
             counts[zh] += counts.pop(en)
             docs[zh] |= docs.pop(en)
             sources[zh] |= sources.pop(en)
-            examples[zh] = (examples[zh] + examples.pop(en, []))[:3]
+            seen_docs = {e.split("\t")[0] for e in examples[zh]}
+            extra = [e for e in examples.pop(en, []) if e.split("\t")[0] not in seen_docs]
+            examples[zh] = (examples[zh] + extra)[:3]
     out = [
         Candidate(
             surface=s,
@@ -275,9 +278,7 @@ def format_candidates(cands: list[Candidate], limit: int | None = None) -> str:
     for c in cands[:limit]:
         extra = f" ({c.english})" if c.english else ""
         kind = f" [{c.kind}]" if c.kind else ""
-        lines.append(
-            f"{c.surface}{extra}{kind}  — {c.count}× in {c.articles} article(s); via {', '.join(c.sources)}"
-        )
+        lines.append(f"{c.surface}{extra}{kind}  — {c.count}× in {c.articles} article(s); via {', '.join(c.sources)}")
         lines.extend(f"    {ex}" for ex in c.examples)
     return "\n".join(lines) + "\n"
 
@@ -315,9 +316,7 @@ def suggest_main(argv: list[str] | argparse.Namespace, articles: Iterable[Articl
             return 2
         articles = cleaned_articles(raw)
     limit = getattr(args, "limit", 200)
-    cands = suggest(
-        articles, index, getattr(args, "min_count", 2), use_jieba=not getattr(args, "no_jieba", False)
-    )
+    cands = suggest(articles, index, getattr(args, "min_count", 2), use_jieba=not getattr(args, "no_jieba", False))
     if getattr(args, "json", False):
         json.dump([c.as_dict() for c in cands[:limit]], sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
