@@ -1,9 +1,11 @@
-"""Per-dump work, cached by content hash and spread over all cores.
+"""Per-dump work, cached by content hash, spread over all cores, streamed.
 
-The prepared Article (ingest → clean → metadata) depends only on the dump's
-bytes, its path, its overrides entry and the code and rules, so that is the
-cache key.  Results come back in input order: parallel builds stay
-byte-identical to serial ones.
+The prepared Article (ingest → clean → metadata → overrides) depends only on
+the dump's bytes, its path, its overrides entry and the code and rules, so
+that is the cache key.  A worker stores the full Article on disk and hands
+back only a small :class:`Prepared` record; later passes reload articles one
+at a time, so memory stays flat however large the archive.  Results come
+back in input order: parallel builds are byte-identical to serial ones.
 """
 
 from __future__ import annotations
@@ -13,13 +15,32 @@ import os
 import pickle
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from functools import lru_cache, partial
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from .model import Article, Failure
+from .dedupe import fingerprint
+from .model import Article, Failure, block_text
 from .settings import Settings
 
-PARALLEL_THRESHOLD = 64  # below this, process start-up costs more than it saves
+PARALLEL_THRESHOLD = 48  # below this, process start-up costs more than it saves
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What the whole-archive passes need to know about one prepared dump."""
+
+    raw_path: str
+    sha256: str
+    slug: str
+    key: str
+    file: Path
+    fingerprint: frozenset[str]
+    label: str  # source, platform or path: how "also published by" names it
+
+    def load(self) -> Article:
+        return load(self.file)
 
 
 @lru_cache(maxsize=1)
@@ -33,52 +54,91 @@ def code_version() -> str:
     return digest.hexdigest()[:16]
 
 
-def _key(path: Path, settings: Settings, override_key: str) -> str | None:
-    try:
-        data = path.read_bytes() if path.stat().st_size <= settings.max_dump_bytes else b""
-    except OSError:
-        return None
-    digest = hashlib.sha256(data)
-    digest.update(path.relative_to(settings.raw_dir).as_posix().encode())
-    digest.update(code_version().encode())
-    digest.update(override_key.encode())
+def content_key(*parts: str | bytes) -> str:
+    digest = hashlib.sha256(code_version().encode())
+    for part in parts:
+        digest.update(part if isinstance(part, bytes) else part.encode("utf-8"))
+        digest.update(b"\0")
     return digest.hexdigest()
 
 
-def _load(file: Path) -> Article | Failure | None:
-    try:
-        with file.open("rb") as handle:
-            return pickle.load(handle)
-    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError):
-        return None
+def load(file: Path) -> Any:
+    with file.open("rb") as handle:
+        return pickle.load(handle)
 
 
-def _store(file: Path, result: Article | Failure) -> None:
+def store(file: Path, value: Any) -> None:
     file.parent.mkdir(parents=True, exist_ok=True)
-    tmp = file.with_suffix(f".{os.getpid()}.tmp")
+    tmp = file.with_name(f"{file.name}.{os.getpid()}.tmp")
     with tmp.open("wb") as handle:
-        pickle.dump(result, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(tmp, file)
 
 
-def map_prepare(paths: list[Path], settings: Settings, overrides, prepare: Callable) -> Iterator[Article | Failure]:
+def try_load(file: Path) -> Any | None:
+    try:
+        return load(file)
+    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, ValueError):
+        return None
+
+
+def _key(path: Path, settings: Settings, override_key: str) -> str:
+    try:
+        size = path.stat().st_size
+        data = path.read_bytes() if size <= settings.max_dump_bytes else f"too-large:{size}".encode()
+    except OSError as error:
+        data = f"unreadable:{error}".encode()
+    return content_key(data, path.relative_to(settings.raw_dir).as_posix(), override_key)
+
+
+def _work(job: tuple[Path, str], settings: Settings, overrides, prepare: Callable) -> Prepared | Failure:
+    path, key = job
+    result = prepare(path, settings=settings, overrides=overrides)
+    if isinstance(result, Failure):
+        store(settings.cache_dir / f"{key}.light", result)
+        return result
+    file = settings.cache_dir / f"{key}.article"
+    store(file, result)
+    meta = result.meta
+    light = Prepared(
+        raw_path=result.raw_path,
+        sha256=result.sha256,
+        slug=result.slug,
+        key=key,
+        file=file,
+        fingerprint=fingerprint("\n".join(block_text(b) for b in result.blocks)),
+        label=meta.source or meta.platform or result.raw_path,
+    )
+    store(settings.cache_dir / f"{key}.light", light)
+    return light
+
+
+def prepare_all(paths: list[Path], settings: Settings, overrides, prepare: Callable) -> Iterator[Prepared | Failure]:
+    """Yield each dump's Prepared record (or Failure), in input order."""
     keys = [_key(p, settings, overrides.key_for(p.relative_to(settings.raw_dir).as_posix())) for p in paths]
-    results: list[Article | Failure | None] = [
-        _load(settings.cache_dir / f"{k}.pickle") if k else None for k in keys
-    ]
+    results: list[Prepared | Failure | None] = []
+    for key in keys:
+        light = try_load(settings.cache_dir / f"{key}.light")
+        if isinstance(light, Prepared) and not light.file.exists():
+            light = None
+        results.append(light)
     missing = [i for i, r in enumerate(results) if r is None]
-    work = partial(prepare, settings=settings, overrides=overrides)
     jobs = settings.jobs or os.cpu_count() or 1
+
+    def work(i: int) -> Prepared | Failure:
+        return _work((paths[i], keys[i]), settings, overrides, prepare)
+
     if len(missing) >= PARALLEL_THRESHOLD and jobs > 1:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            fresh = pool.map(work, [paths[i] for i in missing], chunksize=16)
-            for i, result in zip(missing, fresh):
-                results[i] = result
-    else:
-        for i in missing:
-            results[i] = work(paths[i])
+            jobs_list = [(paths[i], keys[i]) for i in missing]
+            fresh = pool.map(_work, jobs_list, *_repeat(len(missing), settings, overrides, prepare), chunksize=8)
+            done = dict(zip(missing, fresh, strict=True))
+            for i, result in enumerate(results):
+                yield result if result is not None else done[i]
+        return
     for i, result in enumerate(results):
-        assert result is not None
-        if i in set(missing) and keys[i]:
-            _store(settings.cache_dir / f"{keys[i]}.pickle", result)
-        yield result
+        yield result if result is not None else work(i)
+
+
+def _repeat(n: int, *values: Any) -> list[list[Any]]:
+    return [[value] * n for value in values]

@@ -34,7 +34,9 @@ from .shape import shape
 _DECOR = " \t*_#>\\|·•★☆▲▼△▽◆◇■□●○→←↑↓👆👇🌟"
 _TIMESTAMP = re.compile(r"^\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(\s+\d{1,2}:\d{2}(:\d{2})?)?$")
 _BREADCRUMB = re.compile(r"^[^>›»]{1,16}\s[>›»]\s[^>›»]{1,16}(\s[>›»]\s[^>›»]{1,16})*")
-_CAPTION_HINT = re.compile(r"图片来源|圖片來源|图源|圖源|图片[:：]|^图[:：\d]|^圖[:：\d]|来源[:：]|來源[:：]|摄影|攝影|^[(（]图|截图|截圖")
+_CAPTION_HINT = re.compile(
+    r"图片来源|圖片來源|图源|圖源|图片[:：]|^图[:：\d]|^圖[:：\d]|来源[:：]|來源[:：]|摄影|攝影|^[(（]图|截图|截圖"
+)
 _URLISH = re.compile(r"^(https?://|www\.)\S+$")
 
 
@@ -193,7 +195,7 @@ class _Cleaner:
         """Related-article lists: title / account / timestamp, repeated."""
         stamps = [i for i, b in enumerate(blocks) if _TIMESTAMP.match(visible(b)) or _ends_with_stamp(visible(b))]
         doomed: set[int] = set()
-        for a, b in zip(stamps, stamps[1:]):
+        for a, b in zip(stamps, stamps[1:], strict=False):
             if b - a <= 5:
                 doomed.update(range(max(0, a - 4), b + 1))
         kept = []

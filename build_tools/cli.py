@@ -61,7 +61,7 @@ def _build(args: argparse.Namespace) -> int:
         entities_path=args.entities,
         overrides_path=args.overrides,
         jobs=args.jobs,
-        cache_dir=Path(".cache/build") if not args.no_cache else Path(".cache/none-" + str(id(args))),
+        use_cache=not args.no_cache,
     )
     console = Console(quiet=args.quiet)
     try:

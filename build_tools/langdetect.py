@@ -28,6 +28,6 @@ def detect_lang(text: str) -> str:
     joined = "".join(han)
     simplified = t2s.convert(joined)
     traditional = s2t.convert(joined)
-    traditional_only = sum(1 for a, b in zip(joined, simplified) if a != b)
-    simplified_only = sum(1 for a, b in zip(joined, traditional) if a != b)
+    traditional_only = sum(1 for a, b in zip(joined, simplified, strict=False) if a != b)
+    simplified_only = sum(1 for a, b in zip(joined, traditional, strict=False) if a != b)
     return "zh-Hant" if traditional_only > simplified_only else "zh-Hans"

@@ -4,13 +4,24 @@ lives in build_tools.entities (see build_tools/link.py)."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import link as entities
-from .model import Article
+from .model import Article, Summary
 from .render import summarize
+
+
+@dataclass(frozen=True)
+class LinkedView:
+    """The little that whole-archive pages need from one linked article."""
+
+    summary: Summary
+    contexts: tuple[tuple[str, str], ...]
+    counts: tuple[tuple[str, int], ...]
+    story: entities.Fingerprint
 
 
 def load_index(entities_path: Path, warnings: list[str]) -> entities.AliasIndex | None:
@@ -20,31 +31,44 @@ def load_index(entities_path: Path, warnings: list[str]) -> entities.AliasIndex 
     return entities.AliasIndex.build(entities.load_registry(entities_path))
 
 
+def registry_key(entities_path: Path) -> str:
+    """Changes whenever the registry does: linked results are cached under it."""
+    data = entities_path.read_bytes() if entities_path.exists() else b""
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
 def link(article: Article, index: entities.AliasIndex | None, overrides=None) -> Article:
     if index is None:
         return article
     return entities.link_article(article, index)
 
 
-def with_related(articles: Sequence[Article]) -> list[Article]:
-    summaries = [summarize(a) for a in articles]
-    fingerprints = {a.slug: entities.story_fingerprint(a) for a in articles}
-    counts = {a.slug: entities.mention_counts(a) for a in articles}
-    related = entities.related_articles(summaries, fingerprints, counts)
-    return [replace(a, related=tuple(related.get(a.slug, ()))) for a in articles]
+def view_of(article: Article) -> LinkedView:
+    return LinkedView(
+        summary=summarize(article),
+        contexts=tuple(entities.mention_contexts(article)),
+        counts=tuple(sorted(entities.mention_counts(article).items())),
+        story=entities.story_fingerprint(article),
+    )
+
+
+def related(views: Sequence[LinkedView]) -> dict[str, list[tuple[str, str, bool]]]:
+    summaries = [v.summary for v in views]
+    fingerprints = {v.summary.slug: v.story for v in views}
+    counts = {v.summary.slug: dict(v.counts) for v in views}
+    return entities.related_articles(summaries, fingerprints, counts)
 
 
 def entity_names(index: entities.AliasIndex | None) -> dict[str, str]:
     if index is None:
         return {}
-    registry = index.registry
-    return {entity.id: entity.name for entity in registry.entities}
+    return {entity.id: entity.name for entity in index.registry.entities}
 
 
-def entity_pages(articles: Sequence[Article], index: entities.AliasIndex | None) -> dict[str, str]:
+def entity_pages(views: Sequence[LinkedView], index: entities.AliasIndex | None) -> dict[str, str]:
     if index is None:
         return {}
-    summaries = [summarize(a) for a in articles]
-    contexts = {a.slug: entities.mention_contexts(a) for a in articles}
-    counts = {a.slug: entities.mention_counts(a) for a in articles}
+    summaries = [v.summary for v in views]
+    contexts = {v.summary.slug: list(v.contexts) for v in views}
+    counts = {v.summary.slug: dict(v.counts) for v in views}
     return entities.entity_pages(summaries, contexts, index.registry, counts)

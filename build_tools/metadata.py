@@ -102,7 +102,7 @@ def _hints_from_removed(article: Article, rules: Rules) -> list[Hint]:
                 if len(tokens) >= 2:
                     hints.append(Hint("byline:作者", tokens[0], "byline"))
                 if tokens:
-                    hints.append(Hint("source", tokens[-1].strip(";:)（）(）"), "byline"))
+                    hints.append(Hint("source", tokens[-1].rstrip(";:)）"), "byline"))
             elif found:
                 hints.append(Hint("byline:" + found.group("label"), found.group("value"), "byline"))
             elif " 发自 " in text:
@@ -157,7 +157,10 @@ def _account_card(article: Article) -> list[Hint]:
 # --- people and outlets -------------------------------------------------------
 
 
-def _people(hints: list[Hint], portals, rules: Rules) -> tuple[list[str], list[str], tuple[str, str] | None, str | None]:
+People = tuple[list[str], list[str], tuple[str, str] | None, str | None]
+
+
+def _people(hints: list[Hint], portals, rules: Rules) -> People:
     authors: list[str] = []
     editors: list[str] = []
     source: tuple[str, str] | None = None
@@ -169,7 +172,8 @@ def _people(hints: list[Hint], portals, rules: Rules) -> tuple[list[str], list[s
     for hint in hints:
         label = hint.field.removeprefix("byline:") if hint.field.startswith("byline") else None
         value = hint.value.strip()
-        embedded = _AUTHOR_IN_LINE.search(value) if label in ("来源", "來源", "编译", "編譯") or hint.field == "original_source" else None
+        carries_author = label in ("来源", "來源", "编译", "編譯") or hint.field == "original_source"
+        embedded = _AUTHOR_IN_LINE.search(value) if carries_author else None
         if embedded:
             authors.extend(_names(embedded.group(1), rules))
         if label in ("出品", "出品方") and not source:

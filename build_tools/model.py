@@ -62,7 +62,8 @@ class EntityRef:
     children: tuple[Inline, ...]
 
 
-Inline = Union[Text, Strong, Emph, Link, Code, InlineImage, Break, EntityRef]
+Inline = Union[  # noqa: UP007 - a runtime alias, not an annotation
+    Text, Strong, Emph, Link, Code, InlineImage, Break, EntityRef]
 
 # --- blocks -----------------------------------------------------------------
 
@@ -124,7 +125,8 @@ class Rule:
     pass
 
 
-Block = Union[Paragraph, Heading, Turn, Quote, ListBlock, Table, Figure, CodeBlock, Rule]
+Block = Union[  # noqa: UP007 - a runtime alias, not an annotation
+    Paragraph, Heading, Turn, Quote, ListBlock, Table, Figure, CodeBlock, Rule]
 
 # --- metadata ---------------------------------------------------------------
 

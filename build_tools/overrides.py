@@ -41,7 +41,10 @@ class Overrides:
 
     def key_for(self, relative: str) -> str:
         entry = self.for_file(relative)
-        return hashlib.sha256(json.dumps(entry, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()[:12] if entry else ""
+        if not entry:
+            return ""
+        encoded = json.dumps(entry, sort_keys=True, ensure_ascii=False, default=str).encode()
+        return hashlib.sha256(encoded).hexdigest()[:12]
 
     def unused_warnings(self) -> list[str]:
         return []

@@ -1,25 +1,31 @@
 """The build, as a table of contents.
 
-    discover → [ingest → clean → metadata]  (per dump, parallel, cached by content hash)
-             → dedupe → link (alias index built once, first) → related
-             → render → emit (staged, swapped in atomically)
+    discover → [ingest → clean → metadata → overrides]   per dump, parallel, cached by content hash
+             → dedupe                                     on small per-dump records
+             → link                                       alias index built first; cached per registry
+             → related, entity pages, index pages         from small per-article views
+             → render → emit                              one article in memory at a time; staged,
+                                                          swapped in atomically
 """
 
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import cache, linking
+from .cache import Prepared
 from .clean import clean
-from .dedupe import fingerprint, near_duplicates
+from .dedupe import near_duplicates
 from .emit import OutputWriter
 from .indexing import index_pages_for
 from .ingest import ingest
 from .metadata import extract_metadata
-from .model import Article, Failure, Slug, Summary, block_text
+from .model import Article, Failure, Slug, Summary
 from .overrides import Overrides, apply_overrides, load_overrides
 from .render import raw_text_copy, render_article, summarize
 from .settings import Settings
@@ -85,39 +91,70 @@ def build(settings: Settings, progress: Progress | None = None) -> BuildReport:
     report = BuildReport()
     overrides = load_overrides(settings.overrides_path, report.warnings)
     paths = discover(settings.raw_dir)
-    articles = list(_prepared(paths, settings, overrides, report, progress))
-    articles = _dedupe(articles, report)
-    index = linking.load_index(settings.entities_path, report.warnings)
-    writer = OutputWriter(settings.docs_dir, settings.raw_dir)
-    try:
-        linked = [linking.link(a, index, overrides) for a in articles]
-        linked = linking.with_related(linked)
-        for n, article in enumerate(linked, 1):
-            page = render_article(article, linking.entity_names(index))
-            if isinstance(page, Failure):
-                report.inputs.append(InputResult(page.raw_path, "rejected", None, f"{page.stage}: {page.reason}"))
-                continue
-            writer.write(f"articles/{article.slug}.md", page)
-            writer.write(f"articles/raw/{article.slug}.txt", raw_text_copy(article))
-            report.inputs.append(InputResult(article.raw_path, "ok", article.slug))
-            report.summaries.append(summarize(article))
-            if progress:
-                progress("render", n, len(linked))
-        for relative, text in linking.entity_pages(linked, index).items():
-            writer.write(relative, text)
-        for relative, text in index_pages_for(report.summaries, index).items():
-            writer.write(relative, text)
-        writer.commit()
-    except BaseException:
-        writer.abort()
-        raise
+    with _cache_dir(settings) as settings:
+        prepared = _dedupe(list(_prepared(paths, settings, overrides, report, progress)), report)
+        index = linking.load_index(settings.entities_path, report.warnings)
+        registry_key = linking.registry_key(settings.entities_path)
+        views = [_linked(p, also, index, registry_key, settings, overrides)[1] for p, also in prepared]
+        related = linking.related(views)
+        names = linking.entity_names(index)
+        writer = OutputWriter(settings.docs_dir, settings.raw_dir)
+        try:
+            for n, (item, also) in enumerate(prepared, 1):
+                article = _linked(item, also, index, registry_key, settings, overrides)[0]
+                article = replace(article, related=tuple(related.get(article.slug, ())))
+                page = render_article(article, names)
+                if isinstance(page, Failure):
+                    report.inputs.append(InputResult(page.raw_path, "rejected", None, f"{page.stage}: {page.reason}"))
+                    continue
+                writer.write(f"articles/{article.slug}.md", page)
+                writer.write(f"articles/raw/{article.slug}.txt", raw_text_copy(article))
+                report.inputs.append(InputResult(article.raw_path, "ok", article.slug))
+                report.summaries.append(summarize(article))
+                if progress:
+                    progress("render", n, len(prepared))
+            published = {s.slug for s in report.summaries}
+            views = [v for v in views if v.summary.slug in published]
+            for relative, text in linking.entity_pages(views, index).items():
+                writer.write(relative, text)
+            for relative, text in index_pages_for(report.summaries, index).items():
+                writer.write(relative, text)
+            writer.commit()
+        except BaseException:
+            writer.abort()
+            raise
     report.warnings.extend(overrides.unused_warnings())
     return report
 
 
+@contextmanager
+def _cache_dir(settings: Settings) -> Iterator[Settings]:
+    """--no-cache still streams through disk, in a throwaway directory."""
+    if settings.use_cache:
+        yield settings
+        return
+    with tempfile.TemporaryDirectory(prefix="cn-archive-cache-") as tmp:
+        yield replace(settings, cache_dir=Path(tmp))
+
+
+def _linked(item: Prepared, also: tuple[str, ...], index, registry_key: str, settings: Settings,
+            overrides: Overrides) -> tuple[Article, linking.LinkedView]:
+    """Link one article, cached under its content key and the registry's: re-link only what changed."""
+    file = settings.cache_dir / f"{item.key}-{registry_key}.linked"
+    cached = cache.try_load(file)
+    if cached is None:
+        article = linking.link(item.load(), index, overrides)
+        cached = (article, linking.view_of(article))
+        cache.store(file, cached)
+    article, view = cached
+    if also:
+        article = replace(article, also_published_by=also)
+    return article, view
+
+
 def _prepared(paths: list[Path], settings: Settings, overrides: Overrides, report: BuildReport,
-              progress: Progress | None) -> Iterator[Article]:
-    for n, result in enumerate(cache.map_prepare(paths, settings, overrides, prepare), 1):
+              progress: Progress | None) -> Iterator[Prepared]:
+    for n, result in enumerate(cache.prepare_all(paths, settings, overrides, prepare), 1):
         if progress:
             progress("clean", n, len(paths))
         if isinstance(result, Failure):
@@ -126,30 +163,25 @@ def _prepared(paths: list[Path], settings: Settings, overrides: Overrides, repor
             yield result
 
 
-def _dedupe(articles: list[Article], report: BuildReport) -> list[Article]:
-    kept: dict[str, Article] = {}
-    survivors: list[Article] = []
-    for article in articles:
-        if article.sha256 in kept:
-            first = kept[article.sha256]
-            report.inputs.append(InputResult(article.raw_path, "duplicate", first.slug,
-                                             f"byte-identical to {first.raw_path}"))
+def _dedupe(items: list[Prepared], report: BuildReport) -> list[tuple[Prepared, tuple[str, ...]]]:
+    """Byte-identical dumps, then the same article saved from two portals (≥90% of sentences shared)."""
+    first_of: dict[str, Prepared] = {}
+    survivors: list[Prepared] = []
+    for item in items:
+        if item.sha256 in first_of:
+            first = first_of[item.sha256]
+            reason = f"byte-identical to {first.raw_path}"
+            report.inputs.append(InputResult(item.raw_path, "duplicate", first.slug, reason))
             continue
-        kept[article.sha256] = article
-        survivors.append(article)
-    prints = [fingerprint("\n".join(block_text(b) for b in a.blocks)) for a in survivors]
-    duplicate_of = near_duplicates(prints)
-    also: dict[int, list[str]] = {}
-    for dup, keeper in duplicate_of.items():
-        source = survivors[dup].meta.source or survivors[dup].meta.platform or survivors[dup].raw_path
-        also.setdefault(keeper, []).append(source)
+        first_of[item.sha256] = item
+        survivors.append(item)
+    duplicate_of = near_duplicates([s.fingerprint for s in survivors])
+    also: dict[int, set[str]] = {}
+    for dup, keeper in sorted(duplicate_of.items()):
+        also.setdefault(keeper, set()).add(survivors[dup].label)
         report.inputs.append(InputResult(survivors[dup].raw_path, "duplicate", survivors[keeper].slug,
                                          f"same article as {survivors[keeper].raw_path} (≥90% of sentences shared)"))
-    return [
-        replace(a, also_published_by=tuple(sorted(set(also.get(i, []))))) if i in also else a
-        for i, a in enumerate(survivors)
-        if i not in duplicate_of
-    ]
+    return [(s, tuple(sorted(also.get(i, ())))) for i, s in enumerate(survivors) if i not in duplicate_of]
 
 
 def _display(path: Path) -> str:

@@ -18,5 +18,6 @@ class Settings:
     entities_path: Path = Path("entities.yml")
     overrides_path: Path = Path("overrides.yml")
     cache_dir: Path = Path(".cache/build")
+    use_cache: bool = True
     jobs: int = 0  # 0: one worker per core
     max_dump_bytes: int = MAX_DUMP_BYTES
