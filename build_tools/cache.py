@@ -20,6 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from .clean import short_line_keys
 from .dedupe import fingerprint
 from .model import Article, Failure, block_text
 from .settings import Settings
@@ -38,6 +39,7 @@ class Prepared:
     file: Path
     fingerprint: frozenset[str]
     label: str  # source, platform or path: how "also published by" names it
+    short_lines: frozenset[str] = frozenset()
 
     def load(self) -> Article:
         return load(self.file)
@@ -108,6 +110,7 @@ def _work(job: tuple[Path, str], settings: Settings, overrides, prepare: Callabl
         file=file,
         fingerprint=fingerprint("\n".join(block_text(b) for b in result.blocks)),
         label=meta.source or meta.platform or result.raw_path,
+        short_lines=short_line_keys(result.blocks),
     )
     store(settings.cache_dir / f"{key}.light", light)
     return light

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from . import cache, linking
 from .cache import Prepared
-from .clean import clean
+from .clean import clean, drop_recurring, recurring_lines
 from .dedupe import near_duplicates
 from .emit import OutputWriter
 from .indexing import index_pages_for
@@ -94,14 +94,18 @@ def build(settings: Settings, progress: Progress | None = None) -> BuildReport:
     with _cache_dir(settings) as settings:
         prepared = _dedupe(list(_prepared(paths, settings, overrides, report, progress)), report)
         index = linking.load_index(settings.entities_path, report.warnings)
-        registry_key = linking.registry_key(settings.entities_path)
-        views = [_linked(p, also, index, registry_key, settings, overrides)[1] for p, also in prepared]
+        recurring = recurring_lines([p.short_lines for p, _ in prepared])
+        registry_key = linking.registry_key(settings.entities_path) + cache.content_key(*sorted(recurring))[:12]
+        def linked(item: Prepared, also: tuple[str, ...]) -> tuple[Article, linking.LinkedView]:
+            return _linked(item, also, index, registry_key, recurring, settings, overrides)
+
+        views = [linked(p, also)[1] for p, also in prepared]
         related = linking.related(views)
         names = linking.entity_names(index)
         writer = OutputWriter(settings.docs_dir, settings.raw_dir)
         try:
             for n, (item, also) in enumerate(prepared, 1):
-                article = _linked(item, also, index, registry_key, settings, overrides)[0]
+                article = linked(item, also)[0]
                 article = replace(article, related=tuple(related.get(article.slug, ())))
                 page = render_article(article, names)
                 if isinstance(page, Failure):
@@ -137,13 +141,13 @@ def _cache_dir(settings: Settings) -> Iterator[Settings]:
         yield replace(settings, cache_dir=Path(tmp))
 
 
-def _linked(item: Prepared, also: tuple[str, ...], index, registry_key: str, settings: Settings,
-            overrides: Overrides) -> tuple[Article, linking.LinkedView]:
-    """Link one article, cached under its content key and the registry's: re-link only what changed."""
+def _linked(item: Prepared, also: tuple[str, ...], index, registry_key: str, recurring: frozenset[str],
+            settings: Settings, overrides: Overrides) -> tuple[Article, linking.LinkedView]:
+    """Drop cross-dump furniture and link one article, cached under its content key and the registry's."""
     file = settings.cache_dir / f"{item.key}-{registry_key}.linked"
     cached = cache.try_load(file)
     if cached is None:
-        article = linking.link(item.load(), index, overrides)
+        article = linking.link(drop_recurring(item.load(), recurring), index, overrides)
         cached = (article, linking.view_of(article))
         cache.store(file, cached)
     article, view = cached
