@@ -26,6 +26,7 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .model import Summary
 from .render import escape_inline
@@ -51,6 +52,7 @@ _ANCHOR_DROP = re.compile(r"[^\w-]|_")  # "_" too: in a heading it would start e
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
+@lru_cache(maxsize=1 << 16)  # a title is listed on several pages: escape it once
 def escape_md(text: str) -> str:
     """Make ``text`` render literally inside a Markdown line (link text, list item, heading).
 
