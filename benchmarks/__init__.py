@@ -1,0 +1,1 @@
+"""Benchmarks for the archive build (see benchmarks/run.py)."""
