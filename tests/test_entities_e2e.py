@@ -95,3 +95,23 @@ def test_build_cli_writes_entity_pages(tmp_path: Path) -> None:
     assert "(../entities/huawei.md)" in page_004
     page_001 = next((docs / "articles").glob("001*.md")).read_text(encoding="utf-8")
     assert "(../entities/huawei.md)" not in page_001
+
+
+def test_same_story_on_seeds() -> None:
+    """000 and 001 report the same interview (different translations, same quotes); nothing else pairs."""
+    from build_tools.link import mention_counts, related_articles, story_fingerprint
+    from build_tools.render import summarize
+
+    _index, linked = _prepared_articles()
+    seed = {a.slug: Path(a.raw_path).name[:3] for a in linked}
+    rel = related_articles(
+        [summarize(a) for a in linked],
+        {a.slug: story_fingerprint(a) for a in linked},
+        {a.slug: mention_counts(a) for a in linked},
+    )
+    pairs = {frozenset((seed[s], seed[o])) for s, items in rel.items() for o, _t, same in items if same}
+    assert pairs == {frozenset(("000", "001"))}
+    for slug, items in rel.items():
+        assert len(items) <= 5
+        if seed[slug] in ("000", "001"):
+            assert items[0][2] is True  # the other report comes first
