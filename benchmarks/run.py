@@ -82,7 +82,9 @@ def timed(cmd: list[str], cwd: Path) -> dict:
         rss_kb = int(m.group(1)) if m else None
     if rss_kb is None:  # high-water mark over all children so far: an upper bound
         rss_kb = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-    return {"wall_s": wall, "peak_rss_mib": rss_kb / 1024, "stderr_lines": len(proc.stderr.splitlines())}
+    lines = [ln for ln in proc.stderr.splitlines() if not ln.startswith("\t") and "Command being timed" not in ln]
+    return {"wall_s": wall, "peak_rss_mib": rss_kb / 1024, "stderr_lines": len(lines), "stderr_head": lines[:8],
+            "rejected": sum(": rejected:" in ln for ln in lines)}
 
 
 def tree_bytes(path: Path) -> int:
@@ -181,10 +183,16 @@ def bench_size(n: int, repeats: int, work: Path, log) -> dict:
         "wall_s": [x["wall_s"] for x in runs], "median_s": wall,
         "articles_per_s": n / wall, "mb_per_s": mb / wall,
         "peak_rss_mib": max(x["peak_rss_mib"] for x in runs),
-        "stderr_lines": runs[0]["stderr_lines"],
+        "stderr_lines": runs[0]["stderr_lines"], "rejected": runs[0]["rejected"], "stderr_head": runs[0]["stderr_head"],
     }
     articles_out = len(list((work / "full0" / "docs" / "articles").glob("**/*.md")))
     res["build"]["docs_md_files"] = articles_out
+
+    # fixed cost: the same command on an empty raw dir (interpreter start, imports, index pages)
+    empty = work / "empty"
+    (empty / "raw").mkdir(parents=True)
+    res["build"]["fixed_cost_s"] = timed(build_cmd(empty / "raw", empty / "docs", cache=False), cwd=empty)["wall_s"]
+    res["build"]["articles_per_s_excl_fixed"] = n / max(wall - res["build"]["fixed_cost_s"], 1e-9)
 
     # single-process build: throughput per core and determinism across job counts
     proj1 = work / "jobs1"
@@ -336,11 +344,14 @@ def render_md(doc: dict) -> str:
         b, mk, tr, cp, rb, ra = r["build"], r["mkdocs"], r["trafilatura"], r["cp"], r["rebuild"], r["ratios"]
         out += [f"## N = {r['n']} ({rep})", "",
                 f"Input: {r['input']['articles']} dumps, {r['input']['raw_mb']:.2f} MB raw; "
-                f"{b['docs_md_files']} Markdown files under docs/articles.", "",
+                f"{b['docs_md_files']} Markdown files under docs/articles; {b['rejected']} dumps rejected, "
+                f"{b['stderr_lines']} stderr lines from the build.", "",
                 "| step | wall | throughput | peak RSS | notes |", "|---|---:|---:|---:|---|",
                 f"| build --no-cache (jobs=auto) | {b['median_s']:.2f} s | {b['articles_per_s']:.0f} art/s, "
                 f"{b['mb_per_s']:.2f} MB/s | {b['peak_rss_mib']:.0f} MiB | "
                 f"runs {', '.join(f'{x:.2f}' for x in b['wall_s'])} |",
+                f"| build on empty raw dir (fixed cost) | {b['fixed_cost_s']:.2f} s | "
+                f"{b['articles_per_s_excl_fixed']:.0f} art/s excl. fixed cost | | |",
                 f"| build --no-cache --jobs 1 | {r['build_jobs1']['wall_s']:.2f} s | "
                 f"{r['build_jobs1']['articles_per_s']:.0f} art/s | "
                 f"{r['build_jobs1']['peak_rss_mib']:.0f} MiB | single run |",
