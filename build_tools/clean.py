@@ -33,6 +33,8 @@ from .shape import shape
 
 _DECOR = " \t*_#>\\|·•★☆▲▼△▽◆◇■□●○→←↑↓👆👇🌟"
 _TIMESTAMP = re.compile(r"^\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(\s+\d{1,2}:\d{2}(:\d{2})?)?$")
+# "2025-02-22 10:49 来源：澎湃新闻", "2025年02月22日 10:49 新浪财经", "2025-02-22·头条号": a dateline.
+_DATELINE = re.compile(r"(^|[\s·|｜])\d{4}([-/.])\d{1,2}\2\d{1,2}(\s+\d{1,2}:\d{2}(:\d{2})?)?|\d{4}年\d{1,2}月\d{1,2}日")
 _BREADCRUMB = re.compile(r"^[^>›»]{1,16}\s[>›»]\s[^>›»]{1,16}(\s[>›»]\s[^>›»]{1,16})*")
 _CAPTION_HINT = re.compile(
     r"图片来源|圖片來源|图源|圖源|图片[:：]|^图[:：\d]|^圖[:：\d]|来源[:：]|來源[:：]|摄影|攝影|^[(（]图|截图|截圖"
@@ -62,6 +64,15 @@ class _Cleaner:
         if isinstance(block, Figure) or len(text) > self.rules.short_line_max:
             return False
         return any(p.search(text) for p in self.junk)
+
+    def is_menu(self, block: Block) -> bool:
+        """A row of short navigation words: 首页 新闻 体育 娱乐 财经 …"""
+        text = visible(block)
+        tokens = re.split(r"[\s|｜/·]+", text)
+        return (
+            isinstance(block, Paragraph) and len(tokens) >= 5 and len(text) <= 50
+            and all(1 <= len(t) <= 4 for t in tokens) and not re.search(r"[，。,：:]|发自|作者", text)
+        )
 
     def is_spam(self, block: Block) -> bool:
         text = visible(block)
@@ -110,6 +121,9 @@ class _Cleaner:
                     continue
                 if re.match(r"^(原创|原創|Original)(\s|$)", text) or re.search(r"\s发自\s", text):
                     self.drop(block, "head:byline")
+                    continue
+                if _DATELINE.search(text) and not re.search(r"[。！？]", text) and len(text) <= 60:
+                    self.drop(block, "head:dateline")
                     continue
             kept.append(block)
         return kept
@@ -170,6 +184,8 @@ class _Cleaner:
                 self.drop(block, "spam")
             elif self.is_junk_line(block):
                 self.drop(block, "junk-line")
+            elif self.is_menu(block):
+                self.drop(block, "menu")
             elif key and key in self.titles and len(kept) < 12:
                 self.drop(block, "title-repeat")
             elif key and len(text) <= 100 and key in seen and not isinstance(block, Figure):

@@ -93,6 +93,9 @@ def _hints_from_removed(article: Article, rules: Rules) -> list[Hint]:
         text = removed.text.strip().strip("*_ ")
         if removed.rule == "head:date":
             hints.append(Hint("published", text, "head-timestamp"))
+        elif removed.rule == "head:dateline":
+            hints.append(Hint("published", text, "head-dateline"))
+            hints.extend(_dateline_people(text))
         elif removed.rule == "head:byline":
             text = re.sub(r"[*_\\]+", "", text).strip()
             found = rules.byline.match(text)
@@ -136,6 +139,22 @@ def _hints_from_removed(article: Article, rules: Rules) -> list[Hint]:
                 found = pattern.search(removed.text)
                 if found:
                     hints.append(Hint("source", found.group("source"), f"portal:{portal.name}"))
+    return hints
+
+
+def _dateline_people(text: str) -> list[Hint]:
+    """The source and author a dateline names, e.g. "2025-02-22 10:49 来源：澎湃新闻 作者：王博"."""
+    hints = []
+    for label, field in (("来源|來源|出处|出處", "source"), ("作者|记者|記者", "byline:作者"), ("编辑|編輯", "byline:编辑")):
+        found = re.search(rf"(?:{label})\s*[:：]\s*([^\s|｜·]+)", text)
+        if found:
+            hints.append(Hint(field, found.group(1), "head-dateline"))
+    if not hints:
+        rest = _ISO.sub("", text)
+        rest = re.sub(r"\d{1,2}:\d{2}(:\d{2})?|日|发布于|發佈於|发布|[·|｜]", " ", rest).split()
+        names = [t for t in rest if 2 <= len(t) <= 16 and not t.isdigit()]
+        if len(names) == 1:
+            hints.append(Hint("source", names[0], "head-dateline"))
     return hints
 
 

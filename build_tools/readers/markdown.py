@@ -46,12 +46,24 @@ class MarkdownReader:
         return len(_SIGNALS.findall(text[:50_000])) >= 3
 
     def read(self, text: str) -> tuple[Block, ...]:
-        tokens = _PARSER.parse(_fix_tables(text))
+        tokens = _PARSER.parse(_fix_tables(_fix_comments(text)))
         blocks, _ = _blocks(tokens, 0, None)
         return tuple(blocks)
 
 
 READER = MarkdownReader()
+
+
+def _fix_comments(text: str) -> str:
+    """An HTML comment opener that never closes would swallow the rest of the dump: show it as text."""
+    lines = text.split("\n")
+    closes_after = [False] * (len(lines) + 1)
+    for i in range(len(lines) - 1, -1, -1):
+        closes_after[i] = closes_after[i + 1] or "-->" in lines[i]
+    for i, line in enumerate(lines):
+        if line.lstrip().startswith("<!--") and not closes_after[i]:
+            lines[i] = line.replace("<!--", "\\<!--", 1)
+    return "\n".join(lines)
 
 
 def _fix_tables(text: str) -> str:
