@@ -1,0 +1,40 @@
+"""Shared fixtures: where the project and ../shared live, and builds made once per session."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import pytest
+
+from build_tools.pipeline import BuildReport, build
+from build_tools.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+DEV_CORPUS = SHARED / "corpus" / "dev"
+
+
+@pytest.fixture(scope="session")
+def dev_corpus() -> Path:
+    """../shared/corpus/dev, or a clean skip where the shared corpus is not checked out."""
+    if not DEV_CORPUS.is_dir():
+        pytest.skip(f"dev corpus not available: {DEV_CORPUS} does not exist")
+    return DEV_CORPUS
+
+
+@pytest.fixture(scope="session")
+def dev_build(dev_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[BuildReport, Path]:
+    """The dev corpus built once into a temporary docs/ with the repo's entity registry: (report, docs_dir)."""
+    tmp = tmp_path_factory.mktemp("dev-build")
+    settings = Settings(
+        raw_dir=dev_corpus,
+        docs_dir=tmp / "docs",
+        cache_dir=tmp / "cache",
+        entities_path=ROOT / "entities.yml",
+        overrides_path=tmp / "no-overrides.yml",
+        jobs=1,
+    )
+    with contextlib.chdir(ROOT):
+        report = build(settings)
+    return report, settings.docs_dir
