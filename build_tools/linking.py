@@ -38,8 +38,14 @@ def registry_key(entities_path: Path) -> str:
 
 
 def link(article: Article, index: entities.AliasIndex | None, overrides=None) -> Article:
+    """Link entity mentions; ``overrides`` (overrides.yml) may force or suppress links for this dump."""
     if index is None:
         return article
+    entry = overrides.for_file(article.raw_path) if overrides is not None else {}
+    if entry.get("link_entities") or entry.get("unlink_entities"):
+        from .overrides import link_with_overrides
+
+        return link_with_overrides(article, index, entry, entities.link_article)
     return entities.link_article(article, index)
 
 

@@ -127,7 +127,9 @@ def build(settings: Settings, progress: Progress | None = None) -> BuildReport:
         except BaseException:
             writer.abort()
             raise
-    report.warnings.extend(overrides.unused_warnings())
+        report.warnings.extend(overrides.unused_warnings(
+            [p.relative_to(settings.raw_dir).as_posix() for p in paths], [p for p, _ in prepared],
+            index.registry if index else None))
     return report
 
 
