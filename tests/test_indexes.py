@@ -34,17 +34,13 @@ def escape_html(text: str) -> str:
 def render(text: str) -> str:
     from pymdownx.slugs import slugify
 
-    md = markdown.Markdown(
-        extensions=EXTENSIONS, extension_configs={"toc": {"slugify": slugify(case="lower")}}
-    )
+    md = markdown.Markdown(extensions=EXTENSIONS, extension_configs={"toc": {"slugify": slugify(case="lower")}})
     return md.convert(text)
 
 
 def summary(slug: str, date: str | None = None, **kw) -> Summary:
     kw.setdefault("title", f"标题 {slug}")
-    return Summary(
-        slug=Slug(slug), raw_path=f"raw/{slug}.txt", sha256="0" * 64, lang="zh-Hans", date=date, **kw
-    )
+    return Summary(slug=Slug(slug), raw_path=f"raw/{slug}.txt", sha256="0" * 64, lang="zh-Hans", date=date, **kw)
 
 
 def dated(n: int) -> list[Summary]:
@@ -324,9 +320,7 @@ def test_home_page():
     items = [summary(f"s{i:02d}", f"2025-01-{i + 1:02d}", source="甲" if i % 3 else "乙") for i in range(12)]
     items[0] = summary("s00", "2025-01-01", source="乙", entities=("nvidia", "openai", "ghost"))
     items[1] = summary("s01", "2025-01-02", source="甲", entities=("nvidia",))
-    home = index_pages(items, entity_names={"nvidia": "英伟达", "openai": "Open[AI]"}, entity_count=42)[
-        "index.md"
-    ]
+    home = index_pages(items, entity_names={"nvidia": "英伟达", "openai": "Open[AI]"}, entity_count=42)["index.md"]
     assert "**12** 篇文章" in home and "**2** 个来源" in home and "**42** 个实体" in home
     latest = re.findall(r"^- \[[^\n]*\]\(articles/(s\d+)\.md\)", home, flags=re.M)
     assert latest == [f"s{i:02d}" for i in range(11, 1, -1)]  # the 10 newest

