@@ -70,7 +70,8 @@ def seed_paragraphs(dirs: tuple[Path, ...] = SEED_DIRS) -> tuple[list[str], list
             if block in seen or han < 8:
                 continue
             seen.add(block)
-            if 8 <= len(block) <= 40 and han / len(block) > 0.5 and not block.endswith(("。", "：", ":")):
+            if (8 <= len(block) <= 40 and han / len(block) > 0.5 and _HAN.match(block)
+                    and not block.endswith(("。", "：", ":"))):
                 titles.append(block)
             elif 30 <= len(block) <= 800 and han / len(block) > 0.4:
                 paragraphs.append(block)
@@ -111,7 +112,7 @@ def _digest(*parts: object) -> str:
 def render_dump(a: Article, rng: random.Random) -> tuple[str, str]:
     """(text, extension) of one dump in its portal format (still Unicode)."""
     body = "\n\n".join(a.paragraphs)
-    when = a.published.strftime("%Y-%m-%d %H:%M:%S")
+    when = a.published.strftime("%Y-%m-%d %H:%M:%S")  # NetEase dumps carry no date line (as in raw/000)
     if a.fmt == "netease":
         related = []
         for _ in range(rng.randint(3, 6)):
@@ -119,7 +120,7 @@ def render_dump(a: Article, rng: random.Random) -> tuple[str, str]:
             stamp = (a.published + timedelta(hours=rng.randint(1, 90))).strftime("%Y-%m-%d %H:%M")
             related.append(f"{t}\n{rng.choice(SOURCES)} {stamp}")
         text = (
-            f"网易首页 > 网易号 > 正文 申请入驻\n\n{a.title}\n\n{when} {a.source}\n\n0\n分享至\n\n"
+            f"网易首页 > 网易号 > 正文 申请入驻\n\n{a.title}\n\n0\n分享至\n\n"
             f"{body}\n\n0\n分享至\n\n相关推荐\n热点推荐\n\n" + "\n\n".join(related) + "\n"
         )
         return text, ".txt"
