@@ -23,6 +23,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--overrides", type=Path, default=Path("overrides.yml"), help="人工更正 (默认 overrides.yml)")
     build.add_argument("--jobs", type=int, default=0, help="并行进程数 (默认每核一个)")
     build.add_argument("--no-cache", action="store_true", help="不使用内容哈希缓存")
+    from .serve import add_parser as add_serve_parser
+
+    add_serve_parser(commands)
     entities = commands.add_parser("entities", help="实体登记表工具")
     entities.add_argument("action", choices=["suggest"], help="suggest: 列出尚未登记的候选实体")
     entities.add_argument("--raw", type=Path, default=Path("raw"), help="原始存档目录 (默认 raw/)")
@@ -38,6 +41,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2 if exit_.code not in (0, None) else 0
     if args.command == "build":
         return _build(args)
+    if args.command == "serve":
+        from .serve import serve_main
+
+        return serve_main(args)
     if args.command == "entities":
         from .entities.suggest import suggest_main
 
