@@ -45,8 +45,10 @@ build: venv
 site: build
 	$(VENV)/bin/mkdocs build --strict --site-dir site
 
-serve: build
-	$(VENV)/bin/mkdocs serve -a $(HOST)
+# Live preview: builds, serves on $(HOST) and rebuilds when raw/, entities.yml or overrides.yml change.
+# More options: make serve SERVE_ARGS="--raw other/raw".
+serve: venv
+	$(PY) -m build_tools serve --addr $(HOST) $(SERVE_ARGS)
 
 # pytest exit code 5 means "no tests collected": that is a failure, not a pass.
 test: venv
