@@ -120,9 +120,7 @@ class _Walk:
                     new_item.append(self.block(sub))
                 items.append(tuple(new_item))
             changed = any(
-                n is not o
-                for ni, oi in zip(items, b.items, strict=False)
-                for n, o in zip(ni, oi, strict=False)
+                n is not o for ni, oi in zip(items, b.items, strict=False) for n, o in zip(ni, oi, strict=False)
             )
             return replace(b, items=tuple(items)) if changed else b
         if isinstance(b, Table):
@@ -197,8 +195,7 @@ def _inline_groups(b: Block):
 
 def _has_refs(nodes: tuple[Inline, ...]) -> bool:
     return any(
-        isinstance(n, EntityRef) or (isinstance(n, (Strong, Emph, Link)) and _has_refs(n.children))
-        for n in nodes
+        isinstance(n, EntityRef) or (isinstance(n, (Strong, Emph, Link)) and _has_refs(n.children)) for n in nodes
     )
 
 
@@ -223,10 +220,13 @@ def find_mentions(blocks: tuple[Block, ...], index: AliasIndex) -> list[Mention]
             continue
         k = key(text)
         keys[bi] = k
-        urls = [(u.start(), u.end()) for u in _URLISH.finditer(text)]
+        urls: list[tuple[int, int]] | None = None  # bare URLs in the text, found when first needed
 
-        def visit(node: Text, off: int, bi: int = bi, text: str = text, k: str = k, urls=urls) -> None:
+        def visit(node: Text, off: int, bi: int = bi, text: str = text, k: str = k) -> None:
+            nonlocal urls
             for m in index.find(text, off, off + len(node.text), text_key=k):
+                if urls is None:
+                    urls = [(u.start(), u.end()) for u in _URLISH.finditer(text)]
                 if not any(s < m.end and m.start < e for s, e in urls):
                     found.append((bi, m))
             return None

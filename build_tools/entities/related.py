@@ -52,6 +52,8 @@ QUOTE_SHINGLE = 8
 QUOTE_KEEP = 300  # at most this many sampled quote shingles per article
 _NON_TEXT = re.compile(r"[^0-9a-z\u3400-\u9fff]+")
 _QUOTED = re.compile(r"“([^”]{6,400})”|「([^」]{6,400})」|‘([^’]{6,400})’|\"([^\"\n]{6,400})\"")
+_EVEN = bytes(0 if b & 1 else 1 for b in range(256))
+_ONE = re.compile(b"\x01")
 _CJK_CHAR = re.compile(r"[\u3400-\u9fff]")
 
 
@@ -69,8 +71,11 @@ def story_fingerprint(article: Article | str, k: int = SKETCH) -> Fingerprint:
     text = article if isinstance(article, str) else "\n".join(block_text(b) for b in article.blocks)
     norm = key(text)
     flat = _NON_TEXT.sub("", norm)
-    shingles = {flat[i : i + SHINGLE] for i in range(max(0, len(flat) - SHINGLE + 1))}
-    hashes = {zlib.crc32(s.encode("utf-8")) for s in shingles}
+    # Content-defined sample: shingles whose first character has an even code point.  The same
+    # shingle is kept or dropped in every article, so overlaps are estimated without bias.
+    data = flat.encode("utf-32-le")
+    marks = data[0 : 4 * max(0, len(flat) - SHINGLE + 1) : 4].translate(_EVEN)
+    hashes = {zlib.crc32(data[4 * i : 4 * (i + SHINGLE)]) for i in _positions(marks)}
     quoted: set[int] = set()
     for m in _QUOTED.finditer(norm):
         q = _NON_TEXT.sub("", next(g for g in m.groups() if g))
@@ -82,6 +87,10 @@ def story_fingerprint(article: Article | str, k: int = SKETCH) -> Fingerprint:
     return Fingerprint(
         len(hashes), tuple(sorted(heapq.nsmallest(k, hashes))), frozenset(heapq.nsmallest(QUOTE_KEEP, quoted))
     )
+
+
+def _positions(marks: bytes) -> list[int]:
+    return [m.start() for m in _ONE.finditer(marks)]
 
 
 def containment(a: Fingerprint, b: Fingerprint) -> float:
@@ -154,47 +163,51 @@ def related_articles(
     limit: int = 5,
     common_df: int | None = None,
     window: int = 40,
+    shortlist: int = 25,
 ) -> dict[str, list[tuple[str, str, bool]]]:
-    """slug → up to ``limit`` (slug, title, same_story), best first (same-story reports first)."""
+    """slug → up to ``limit`` (slug, title, same_story), best first (same-story reports first).
+
+    Partial scores are accumulated from the postings (rare entities in full, common
+    ones only for the ``window`` articles nearest in date); the best ``shortlist``
+    candidates are then scored on every shared entity and checked for same story.
+    """
     vecs, df = _vectors(summaries, counts_by_slug)
     n = len(summaries)
     if common_df is None:
         common_df = max(50, min(400, n // 20))
-    by_slug = {s.slug: s for s in summaries}
     order = sorted(summaries, key=lambda s: (s.date or "", s.slug))
     position = {s.slug: i for i, s in enumerate(order)}
     postings: dict[str, list[int]] = defaultdict(list)  # entity -> positions in date order
     for i, s in enumerate(order):
-        for e in set(s.entities):
+        for e in vecs[s.slug]:
             postings[e].append(i)
+    weights = [vecs[s.slug] for s in order]
     out: dict[str, list[tuple[str, str, bool]]] = {}
-    for s in summaries:
-        vec = vecs[s.slug]
-        cands: set[int] = set()
-        me = position[s.slug]
-        for e in vec:
+    for me, s in enumerate(order):
+        vec = weights[me]
+        partial: dict[int, float] = defaultdict(float)
+        for e, w in vec.items():
             plist = postings[e]
-            if df[e] <= common_df:
-                cands.update(plist)
-            else:
+            if df[e] > common_df:
                 at = bisect.bisect_left(plist, me)
-                cands.update(plist[max(0, at - window // 2) : at + window // 2 + 1])
-        cands.discard(me)
+                plist = plist[max(0, at - window // 2) : at + window // 2 + 1]
+            for i in plist:
+                partial[i] += w * weights[i][e]
+        partial.pop(me, None)
+        best = heapq.nlargest(shortlist, partial.items(), key=lambda kv: (kv[1], -kv[0]))
+        fa = fingerprints.get(s.slug) if fingerprints else None
         scored: list[tuple[bool, float, int, str]] = []
-        for i in cands:
+        for i, _p in best:
             other = order[i]
-            ov = vecs[other.slug]
+            ov = weights[i]
             cos = sum(w * ov[e] for e, w in vec.items() if e in ov)
-            if cos <= 0:
-                continue
-            fa = fingerprints.get(s.slug) if fingerprints else None
             fb = fingerprints.get(other.slug) if fingerprints else None
             same = same_story(s, other, cos, fa, fb)
             gap = _days(s.date, other.date)
             scored.append((same, cos, -(gap if gap is not None else 10**6), other.slug))
-        best = heapq.nlargest(limit, scored, key=lambda t: (t[0], t[1], t[2], _neg(t[3])))
-        out[s.slug] = [(slug, by_slug[slug].title, same) for same, _c, _g, slug in best]
-    return out
+        top = heapq.nlargest(limit, scored, key=lambda t: (t[0], t[1], t[2], _neg(t[3])))
+        out[s.slug] = [(slug, order[position[slug]].title, same) for same, _c, _g, slug in top]
+    return {s.slug: out[s.slug] for s in summaries}
 
 
 def _neg(slug: str) -> tuple[int, ...]:
