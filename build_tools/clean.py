@@ -27,6 +27,7 @@ from .model import (
     block_text,
     iter_images,
     iter_links,
+    map_inlines,
 )
 from .rules import Portal, Rules, load_rules
 from .shape import shape
@@ -36,6 +37,8 @@ _TIMESTAMP = re.compile(r"^\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(\s+\d{1,2}:\d
 # "2025-02-22 10:49 来源：澎湃新闻", "2025年02月22日 10:49 新浪财经", "2025-02-22·头条号": a dateline.
 _DATELINE = re.compile(r"(^|[\s·|｜])\d{4}([-/.])\d{1,2}\2\d{1,2}(\s+\d{1,2}:\d{2}(:\d{2})?)?|\d{4}年\d{1,2}月\d{1,2}日")
 _BREADCRUMB = re.compile(r"^[^>›»]{1,16}\s[>›»]\s[^>›»]{1,16}(\s[>›»]\s[^>›»]{1,16})*")
+_NOT_CAPTION = re.compile(r"编译|編譯|转载|轉載|作者|谢谢|謝謝|授权|授權")
+_CARD_MARK = re.compile(r"^\d+\s*篇原创内容$|^\d+\s*篇原創內容$|文章数\s*\d*\s*关注度")
 _CAPTION_HINT = re.compile(
     r"图片来源|圖片來源|图源|圖源|图片[:：]|^图[:：\d]|^圖[:：\d]|来源[:：]|來源[:：]|摄影|攝影|^[(（]图|截图|截圖"
 )
@@ -122,6 +125,9 @@ class _Cleaner:
                 if re.match(r"^(原创|原創|Original)(\s|$)", text) or re.search(r"\s发自\s", text):
                     self.drop(block, "head:byline")
                     continue
+                if re.search(r"公众号|公眾號|微信号|微信號", text) and len(text) <= 40:
+                    self.drop(block, "head:byline")
+                    continue
                 if _DATELINE.search(text) and not re.search(r"[。！？]", text) and len(text) <= 60:
                     self.drop(block, "head:dateline")
                     continue
@@ -147,9 +153,29 @@ class _Cleaner:
             seen += len(text)
         return blocks
 
+    def tail_credits(self, blocks: list[Block]) -> list[Block]:
+        """Credits after the last paragraph (排版｜…, 校对｜…) are furniture."""
+        kept = list(blocks)
+        texts = [i for i, b in enumerate(kept) if not isinstance(b, Figure)]
+        for i in reversed(texts[-6:]):
+            bare = re.sub(r"[*_\\]+", "", visible(kept[i])).strip()
+            credit = _CAPTION_HINT.search(bare) and (i == 0 or not isinstance(kept[i - 1], Figure))
+            if len(bare) <= 40 and (self.rules.byline.match(bare) or credit):
+                self.drop(kept.pop(i), "tail:byline")
+            elif len(bare) > 40:
+                break
+        return kept
+
     def trim_edges(self, blocks: list[Block]) -> list[Block]:
         """Decorative images (banners, QR codes, gifs) before the first and after the last text."""
-        while blocks and isinstance(blocks[-1], (Figure, Rule)) and not _caption(blocks[-1]):
+        trailing = 0
+        while trailing < len(blocks) and isinstance(blocks[-1 - trailing], Figure) and not _caption(blocks[-1 - trailing]):
+            trailing += 1
+        # One screenshot closing a section is content; a stack of images after the text is cards and QR codes.
+        while blocks and (isinstance(blocks[-1], Rule) or (
+            isinstance(blocks[-1], Figure) and not _caption(blocks[-1])
+            and (trailing >= 2 or _is_decorative(blocks[-1]))
+        )):
             self.drop(blocks.pop(), "tail:image")
         while blocks and isinstance(blocks[0], Figure) and _is_decorative(blocks[0]):
             self.drop(blocks.pop(0), "head:image")
@@ -167,7 +193,7 @@ class _Cleaner:
             text = visible(block)
             if (
                 isinstance(block, Paragraph) and isinstance(prev, Figure) and not prev.caption
-                and len(text) <= 100 and _CAPTION_HINT.search(text)
+                and len(text) <= 100 and _CAPTION_HINT.search(text) and not _NOT_CAPTION.search(text)
             ):
                 out[-1] = Figure(prev.src, prev.alt, block.inlines)
                 continue
@@ -180,10 +206,25 @@ class _Cleaner:
         for block in blocks:
             text = visible(block)
             key = _norm(text)
-            if self.is_spam(block):
+            if _CARD_MARK.search(text) and len(text) <= 40:
+                # The account's name (and its blurb) sit right above its card, its avatar above the name.
+                for back in range(1, min(3, len(kept)) + 1):
+                    if _is_name_line(kept[-back]):
+                        start = len(kept) - back
+                        if start and isinstance(kept[start - 1], Figure) and not kept[start - 1].caption:
+                            start -= 1
+                        for dropped in kept[start:]:
+                            self.drop(dropped, "account-card")
+                        del kept[start:]
+                        break
+                self.drop(block, "account-card")
+            elif self.is_spam(block):
                 self.drop(block, "spam")
             elif self.is_junk_line(block):
                 self.drop(block, "junk-line")
+                pointer = re.search(r"👆|上方|上面", block_text(block))
+                if kept and isinstance(kept[-1], Figure) and not kept[-1].caption and pointer:
+                    self.drop(kept.pop(), "junk-line:image")
             elif self.is_menu(block):
                 self.drop(block, "menu")
             elif key and key in self.titles and len(kept) < 12:
@@ -198,10 +239,16 @@ class _Cleaner:
 
     def drop_link_lists(self, blocks: list[Block]) -> list[Block]:
         flags = [_link_dominated(b) for b in blocks]
+        runs = [
+            flags[i] and ((i > 0 and flags[i - 1]) or (i + 1 < len(blocks) and flags[i + 1])) for i in range(len(blocks))
+        ]
         kept = []
         for i, block in enumerate(blocks):
-            in_run = flags[i] and ((i > 0 and flags[i - 1]) or (i + 1 < len(blocks) and flags[i + 1]))
-            if in_run:
+            introduces = (
+                i + 1 < len(blocks) and runs[i + 1] and not runs[i]
+                and re.search(r"(推荐|推薦|阅读|閱讀|文章|回顾|回顧)\S{0,6}[:：]?$", visible(block))
+            )
+            if runs[i] or introduces:
                 self.drop(block, "link-list")
             else:
                 kept.append(block)
@@ -243,9 +290,11 @@ def clean(article: Article, rules: Rules | None = None) -> Article | Failure:
             hints.append(Hint("title", title, "text-head"))
             cleaner.titles.add(_norm(title))
             blocks = cleaner.drop_lines(blocks)
-    blocks = cleaner.head_furniture(blocks)
     blocks = cleaner.attach_captions(blocks)
+    blocks = cleaner.head_furniture(blocks)
+    blocks = cleaner.tail_credits(blocks)
     blocks = cleaner.trim_edges(blocks)
+    blocks = [unwrap_search_links(b) for b in blocks]
     blocks = list(shape(blocks, plain_text=article.format.endswith("text")))
     cleaned = replace(article, blocks=tuple(blocks), removed=article.removed + tuple(cleaner.removed),
                       hints=tuple(hints))
@@ -353,3 +402,36 @@ def drop_recurring(article: Article, recurring: frozenset[str]) -> Article:
     if len(kept) == len(article.blocks):
         return article
     return replace(article, blocks=tuple(kept), removed=tuple(removed))
+
+
+_SEARCH_LINK = re.compile(r"[/.](search|so)[/?.]|[?&](q|wd|keyword|query)=", re.I)
+
+
+def unwrap_search_links(block: Block) -> Block:
+    """Portals auto-link keywords to their own site search (CSDN, Baidu…): keep the words, drop the link."""
+    return map_inlines(block, _unwrap)
+
+
+def _unwrap(inlines):
+    from .model import Emph, Link, Strong
+
+    if not any(_SEARCH_LINK.search(link.href) for link in iter_links(inlines)):
+        return inlines
+    out = []
+    for node in inlines:
+        if isinstance(node, Link) and _SEARCH_LINK.search(node.href):
+            out.extend(_unwrap(node.children))
+        elif isinstance(node, (Strong, Emph, Link)):
+            out.append(replace(node, children=tuple(_unwrap(node.children))))
+        else:
+            out.append(node)
+    from .readers.inlines import normalize
+
+    return normalize(out)
+
+
+def _is_name_line(block: Block) -> bool:
+    text = visible(block)
+    if isinstance(block, Heading):
+        return len(text) <= 30
+    return isinstance(block, Paragraph) and 2 <= len(text) <= 20 and not re.search(r"[。，,！？；]", text)

@@ -283,3 +283,20 @@ class Summary:
     summary: str | None = None
     entities: tuple[str, ...] = ()
     chars: int = 0
+
+
+def map_inlines(block: Block, fn) -> Block:
+    """Apply `fn` to every inline sequence in a block, nested lists, quotes and table cells included."""
+    from dataclasses import replace
+
+    if isinstance(block, (Paragraph, Heading, Turn)):
+        return replace(block, inlines=fn(block.inlines))
+    if isinstance(block, Figure):
+        return replace(block, caption=fn(block.caption)) if block.caption else block
+    if isinstance(block, Quote):
+        return Quote(tuple(map_inlines(b, fn) for b in block.blocks))
+    if isinstance(block, ListBlock):
+        return ListBlock(block.ordered, tuple(tuple(map_inlines(b, fn) for b in item) for item in block.items))
+    if isinstance(block, Table):
+        return Table(tuple(fn(c) for c in block.header), tuple(tuple(fn(c) for c in row) for row in block.rows))
+    return block

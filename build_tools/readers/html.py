@@ -29,7 +29,7 @@ from ..model import (
     Text,
     inline_text,
 )
-from .inlines import normalize, only_images
+from .inlines import normalize
 
 _TAGS = re.compile(r"<(p|div|br|img|h[1-6]|html|body|article|span|a|section|table)\b", re.I)
 DROP = ("script", "style", "noscript", "iframe", "nav", "header", "footer", "aside", "form", "button",
@@ -141,7 +141,7 @@ def _blocks(root: Tag) -> list[Block]:
             continue
         name = node.name
         if name not in BLOCK_TAGS and name != "figcaption":
-            pending.extend(_inlines(node))
+            pending.extend(_inline(node))
             continue
         flush()
         if _is_caption(node) and out and isinstance(out[-1], Figure) and not out[-1].caption:
@@ -181,9 +181,22 @@ def _blocks(root: Tag) -> list[Block]:
 
 
 def _paragraph(inlines: tuple[Inline, ...]) -> list[Block]:
-    if only_images(inlines):
-        return [Figure(n.src, n.alt) for n in inlines if isinstance(n, InlineImage)]
-    return [Paragraph(inlines)]
+    """Images among the text become figures of their own, in place."""
+    out: list[Block] = []
+    run: list[Inline] = []
+    for node in inlines:
+        if isinstance(node, InlineImage):
+            text = normalize(run)
+            if text:
+                out.append(Paragraph(text))
+            run = []
+            out.append(Figure(node.src, node.alt))
+        else:
+            run.append(node)
+    text = normalize(run)
+    if text:
+        out.append(Paragraph(text))
+    return out
 
 
 def _table(node: Tag) -> Table | None:
@@ -201,34 +214,36 @@ def _table(node: Tag) -> Table | None:
 def _inlines(node: Tag) -> list[Inline]:
     out: list[Inline] = []
     for child in node.children:
-        if isinstance(child, NavigableString):
-            out.append(Text(str(child)))
-            continue
-        if not isinstance(child, Tag):
-            continue
-        name = child.name
-        if name == "br":
-            out.append(Break())
-        elif name == "img":
-            src = child.get("data-src") or child.get("src") or ""
-            out.append(InlineImage(str(src), str(child.get("alt") or "")))
-        elif name in ("strong", "b"):
-            out.append(Strong(tuple(_inlines(child))))
-        elif name in ("em", "i"):
-            out.append(Emph(tuple(_inlines(child))))
-        elif name == "code":
-            out.append(Code(child.get_text()))
-        elif name == "a":
-            children = tuple(_inlines(child))
-            href = str(child.get("href") or "")
-            # Portals auto-link entity names (36kr "project-link"); those are not the author's links.
-            if "project-link" in (child.get("class") or []) or not href:
-                out.extend(children)
-            else:
-                out.append(Link(href, children))
-        else:
-            out.extend(_inlines(child))
+        out.extend(_inline(child))
     return out
+
+
+def _inline(child) -> list[Inline]:
+    """One node as inline content: the node itself, not only its children."""
+    if isinstance(child, NavigableString):
+        return [Text(str(child))]
+    if not isinstance(child, Tag):
+        return []
+    name = child.name
+    if name == "br":
+        return [Break()]
+    if name == "img":
+        src = child.get("data-src") or child.get("src") or ""
+        return [InlineImage(str(src), str(child.get("alt") or ""))]
+    if name in ("strong", "b"):
+        return [Strong(tuple(_inlines(child)))]
+    if name in ("em", "i"):
+        return [Emph(tuple(_inlines(child)))]
+    if name == "code":
+        return [Code(child.get_text())]
+    if name == "a":
+        children = tuple(_inlines(child))
+        href = str(child.get("href") or "")
+        # Portals auto-link entity names (36kr "project-link"); those are not the author's links.
+        if "project-link" in (child.get("class") or []) or not href:
+            return list(children)
+        return [Link(href, children)]
+    return _inlines(child)
 
 
 __all__ = ["READER", "inline_text", "Code"]

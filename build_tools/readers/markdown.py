@@ -174,6 +174,8 @@ def _paragraph(inlines: tuple[Inline, ...]) -> list[Block]:
     first = inlines[0]
     if isinstance(first, InlineImage):
         rest = normalize(list(inlines[1:]))
+        if len(rest) == 1 and isinstance(rest[0], Strong) and len(_text(rest)) <= 30:
+            return [Figure(first.src, first.alt), Heading(2, rest[0].children)]  # a section banner, then its heading
         if rest and not any(isinstance(n, InlineImage) for n in rest) and len(_text(rest)) <= 80:
             return [Figure(first.src, first.alt, rest)]
     return [Paragraph(inlines)]
@@ -217,4 +219,30 @@ def _inline(token: Token) -> tuple[Inline, ...]:
     while len(stack) > 1:
         _, children, _ = stack.pop()
         stack[-1][1].extend(children)
-    return normalize(stack[0][1])
+    return _cjk_emphasis(normalize(stack[0][1]))
+
+
+_LITERAL_STRONG = re.compile(r"\*\*([^*\n]+?)\*\*")
+_STRAY_STARS = re.compile(r"\*{2,}")
+
+
+def _cjk_emphasis(inlines: tuple[Inline, ...]) -> tuple[Inline, ...]:
+    """CommonMark's flanking rules leave `**标签：**正文` unparsed next to CJK punctuation.
+
+    WeChat editors write exactly that, so a `**…**` pair left as literal text
+    becomes bold, and leftover runs of asterisks (broken editor markup) go.
+    """
+    out: list[Inline] = []
+    for node in inlines:
+        if isinstance(node, Text) and "**" in node.text:
+            pos = 0
+            for found in _LITERAL_STRONG.finditer(node.text):
+                out.append(Text(_STRAY_STARS.sub("", node.text[pos: found.start()])))
+                out.append(Strong((Text(found.group(1)),)))
+                pos = found.end()
+            out.append(Text(_STRAY_STARS.sub("", node.text[pos:])))
+        elif isinstance(node, (Strong, Emph, Link)):
+            out.append(type(node)(**{**node.__dict__, "children": _cjk_emphasis(node.children)}))
+        else:
+            out.append(node)
+    return normalize(out)
