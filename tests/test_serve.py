@@ -1,0 +1,140 @@
+"""`python -m build_tools serve`: a dump dropped into raw/ (or an edited overrides.yml) shows up
+in the running preview without a restart."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from build_tools.serve import ServeError, check_port_free, mkdocs_config_for, parse_addr
+from build_tools.slugs import slugify
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = sorted((ROOT / "raw").iterdir())
+STARTUP_LIMIT = 90.0  # first build + mkdocs' first site build (jieba for search loads once)
+CHANGE_LIMIT = 30.0  # a change must be served within this many seconds
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fetch(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, response.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as error:
+        return error.code, ""
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return 0, ""
+
+
+def wait_for(url: str, limit: float, server: subprocess.Popen, log: Path, contains: str = "") -> float:
+    """Seconds until ``url`` answers 200 (with ``contains`` in the body); fails after ``limit``."""
+    start = time.monotonic()
+    while time.monotonic() - start < limit:
+        if server.poll() is not None:
+            pytest.fail(f"serve exited with {server.returncode}:\n{log.read_text()}")
+        status, body = fetch(url)
+        if status == 200 and contains in body:
+            return time.monotonic() - start
+        time.sleep(0.2)
+    pytest.fail(f"{url} not served{' with ' + contains if contains else ''} within {limit} s:\n{log.read_text()}")
+
+
+def test_a_new_dump_and_an_override_show_up_without_a_restart(tmp_path):
+    raw, docs = tmp_path / "raw", tmp_path / "docs"
+    raw.mkdir()
+    for seed in SEEDS[:2]:
+        shutil.copy(seed, raw / seed.name)
+    new = SEEDS[3]
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = tmp_path / "serve.log"
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "build_tools", "serve", "--raw", str(raw), "--docs", str(docs),
+             "--overrides", str(tmp_path / "overrides.yml"), "--addr", f"127.0.0.1:{port}"],
+            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+        )
+    try:
+        wait_for(f"{base}/", STARTUP_LIMIT, server, log)
+        page = f"{base}/articles/{slugify(new.name)}/"
+        assert fetch(page)[0] == 404
+
+        shutil.copy(new, raw / new.name)
+        took = wait_for(page, CHANGE_LIMIT, server, log)
+        print(f"new dump served after {took:.1f} s")
+
+        # An edited overrides.yml re-runs the build step too.
+        first = f"{base}/articles/{slugify(SEEDS[0].name)}/"
+        (tmp_path / "overrides.yml").write_text(f"{SEEDS[0].name}:\n  title: 预览中的更正标题\n", encoding="utf-8")
+        took = wait_for(first, CHANGE_LIMIT, server, log, contains="预览中的更正标题")
+        print(f"correction served after {took:.1f} s")
+
+        # A broken overrides.yml is reported and the last good preview stays up.
+        (tmp_path / "overrides.yml").write_text(f"{SEEDS[0].name}:\n  titel: x\n", encoding="utf-8")
+        deadline = time.monotonic() + CHANGE_LIMIT
+        while "field titel: unknown field" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert "field titel: unknown field" in log.read_text()
+        assert fetch(first)[0] == 200
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            code = server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)  # our own session: serve and its mkdocs child
+            server.wait()
+            pytest.fail("serve did not stop on SIGTERM")
+    text = log.read_text()
+    assert code == 0, text
+    assert "build step" in text and f"{new.name} added" in text
+    assert "preview updated" in text
+    # mkdocs (the child) stopped with it: the port is free again.
+    check_port_free("127.0.0.1", port)
+
+
+def test_addresses_are_checked():
+    assert parse_addr("127.0.0.1:8000") == ("127.0.0.1", 8000)
+    assert parse_addr("[::1]:8001") == ("::1", 8001)
+    for bad in ("8000", "127.0.0.1", "127.0.0.1:x", "127.0.0.1:70000"):
+        with pytest.raises(ServeError):
+            parse_addr(bad)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(ServeError, match=f"--addr 127.0.0.1:{port + 1}"):
+            check_port_free("127.0.0.1", port)
+
+
+def test_the_mkdocs_config_follows_the_docs_dir(tmp_path):
+    config = ROOT / "mkdocs.yml"
+    assert mkdocs_config_for(config, ROOT / "docs", tmp_path) == (config, [])
+    derived, extra = mkdocs_config_for(config, tmp_path / "docs", tmp_path)
+    text = derived.read_text(encoding="utf-8")
+    assert f"INHERIT: {config}" in text
+    assert f"docs_dir: {tmp_path / 'docs'}" in text
+    assert f"custom_dir: {ROOT / 'overrides'}" in text
+    assert extra == [config]
+
+
+def test_serve_refuses_a_missing_raw_dir(tmp_path, capsys):
+    from build_tools.cli import main
+
+    assert main(["serve", "--raw", str(tmp_path / "nope"), "--addr", f"127.0.0.1:{free_port()}"]) == 2
+    assert "raw directory not found" in capsys.readouterr().err
