@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 from .indexes import feed_xml, index_pages
 from .linking import entity_names
 from .model import Summary
 
-SITE_URL = "https://example.github.io/cn-archive/"
+SITE_NAME = "中文文章存档"
+# The deploy workflow sets SITE_URL (mkdocs.yml reads the same variable); local builds get a placeholder.
+DEFAULT_SITE_URL = "http://127.0.0.1:8000/"
 
 
 def index_pages_for(summaries: Sequence[Summary], index) -> dict[str, str]:
     names = entity_names(index)
     pages = index_pages(summaries, entity_names=names or None, entity_count=len(names))
-    pages["feed.xml"] = feed_xml(summaries, site_url=SITE_URL, title="中文科技文章存档")
+    site_url = os.environ.get("SITE_URL") or DEFAULT_SITE_URL
+    pages["feed.xml"] = feed_xml(summaries, site_url=site_url, title=SITE_NAME)
     return pages

@@ -95,7 +95,9 @@ def block_md(block: Block) -> str:
     if isinstance(block, Paragraph):
         return inlines_md(block.inlines)
     if isinstance(block, Heading):
-        return "#" * block.level + " " + inlines_md(block.inlines).replace("  \n", " ")
+        text = inlines_md(block.inlines).replace("  \n", " ")
+        # A closing run of # would be read as the heading's optional closing sequence.
+        return "#" * block.level + " " + (text[:-1] + "\\#" if text.endswith("#") else text)
     if isinstance(block, Turn):
         speaker = escape_inline(block.speaker)
         if block.is_question:

@@ -12,7 +12,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from .markdown_out import blocks_md, escape_inline, safe_url
+from .markdown_out import blocks_md, escape_inline
 from .model import Article, Failure, Summary, block_text
 
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "front_matter.schema.json"
@@ -74,7 +74,6 @@ def render_article(article: Article, entity_names: Mapping[str, str] | None = No
         field = ".".join(str(p) for p in first.path) or "(root)"
         return Failure(article.raw_path, "render", f"front matter field {field}: {first.message}")
     parts = ["---\n" + dump_yaml(data) + "---", "# " + escape_inline(article.meta.title)]
-    parts.append(_header(article))
     parts.append(blocks_md(article.blocks))
     if article.entities and entity_names:
         names = [f"[{escape_inline(entity_names.get(e, e))}](../entities/{e}.md)" for e in article.entities]
@@ -87,24 +86,6 @@ def render_article(article: Article, entity_names: Mapping[str, str] | None = No
         parts.append("\n".join(lines))
     parts.append(_provenance(article))
     return "\n\n".join(p for p in parts if p) + "\n"
-
-
-def _header(article: Article) -> str:
-    meta = article.meta
-    bits = []
-    if meta.date:
-        bits.append(meta.date)
-    if meta.source:
-        bits.append(escape_inline(meta.source))
-    if meta.authors:
-        bits.append("作者：" + "、".join(escape_inline(a) for a in meta.authors))
-    if meta.original_source:
-        bits.append("编译自 " + escape_inline(meta.original_source))
-    url = safe_url(meta.url) if meta.url else None
-    if url:
-        bits.append(f"[阅读原文]({url}){{ rel=\"noopener noreferrer nofollow\" }}")
-    bits.append(f"约 {reading_minutes(article)} 分钟读完")
-    return " · ".join(bits) + "\n{ .article-meta }"
 
 
 def _provenance(article: Article) -> str:
