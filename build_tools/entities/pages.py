@@ -89,7 +89,7 @@ def _entity_page(
 
 
 def _index_page(registry: Registry, article_counts: Counter[str]) -> str:
-    out = [_front_matter({"title": "人物与机构"}), "# 人物与机构\n\n"]
+    out = [_front_matter({"title": "实体"}), "# 实体\n\n"]
     mentioned = sum(1 for e in registry.entities if article_counts[e.id])
     out.append(f"本存档登记了 {len(registry)} 个条目，其中 {mentioned} 个在文章中出现。\n\n")
     for etype in ENTITY_TYPES:
