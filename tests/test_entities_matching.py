@@ -177,3 +177,18 @@ def test_unchanged_blocks_are_kept(index: AliasIndex) -> None:
     block = _para("没有任何实体的段落")
     art = link_article(_article(block), index)
     assert art.blocks[0] is block
+
+
+def test_caption_mention_linked_only_when_no_running_text_mention(index: AliasIndex) -> None:
+    from build_tools.model import Figure
+
+    art = link_article(_article(Figure("", "", (Text("英伟达CEO黄仁勋"),)), _para("黄仁勋表示")), index)
+    assert art.blocks[1].inlines[0] == EntityRef("jensen-huang", (Text("黄仁勋"),))
+    assert art.blocks[0].caption[0] == EntityRef("nvidia", (Text("英伟达"),))  # only mention: caption
+
+
+def test_snippet_is_one_clean_sentence(index: AliasIndex) -> None:
+    from build_tools.link import mention_contexts
+
+    art = link_article(_article(_para("他说。”5月，在台北国际电脑展期间，英伟达CEO黄仁勋表示。后面还有话。")), index)
+    assert dict(mention_contexts(art))["jensen-huang"] == "5月，在台北国际电脑展期间，英伟达CEO黄仁勋表示。"

@@ -9,8 +9,8 @@ Ambiguous aliases (see entities.yml) are accepted when one of their context
 words occurs within ``CONTEXT_WINDOW`` characters in the same block, or when
 the article also has an unambiguous mention of the same entity.
 
-The link goes on the first mention outside headings; only when an entity is
-mentioned in headings alone is the heading mention linked.
+The link goes on the first mention in running text; only when an entity is
+mentioned in figure captions or headings alone is the first of those linked.
 """
 
 from __future__ import annotations
@@ -250,16 +250,15 @@ def _salience(mentions: list[Mention]) -> tuple[str, ...]:
 
 
 def _first_mentions(mentions: list[Mention], blocks: tuple[Block, ...]) -> list[Mention]:
-    first: dict[str, Mention] = {}
-    fallback: dict[str, Mention] = {}
+    """The mention of each entity that gets the link: first in running text, else in a
+    figure caption, else in a heading."""
+    best: dict[str, tuple[int, Mention]] = {}
     for m in mentions:
-        if isinstance(blocks[m.block_index], Heading):
-            fallback.setdefault(m.entity_id, m)
-        else:
-            first.setdefault(m.entity_id, m)
-    for eid, m in fallback.items():
-        first.setdefault(eid, m)
-    return list(first.values())
+        b = blocks[m.block_index]
+        rank = 2 if isinstance(b, Heading) else 1 if isinstance(b, Figure) else 0
+        if m.entity_id not in best or rank < best[m.entity_id][0]:
+            best[m.entity_id] = (rank, m)
+    return sorted((m for _r, m in best.values()), key=lambda m: (m.block_index, m.start))
 
 
 def link_article(article: Article, index: AliasIndex) -> Article:
@@ -293,6 +292,7 @@ def link_article(article: Article, index: AliasIndex) -> Article:
     return replace(article, blocks=tuple(new_blocks), mentions=tuple(mentions), entities=_salience(mentions))
 
 
+_SNIPPET_LEAD = " \t\u3000”’」』）)】〕,，、;；:：.。!！?？"
 _SENT_END = re.compile(r"[。！？!?；;\n]")
 
 
@@ -302,7 +302,10 @@ def _sentence(text: str, start: int, end: int) -> str:
         lo = m.end()
     m = _SENT_END.search(text, end)
     hi = m.end() if m and m.group() != "\n" else (m.start() if m else len(text))
-    sent = text[lo:hi].strip()
+    raw = text[lo:hi]
+    sent = raw.lstrip(_SNIPPET_LEAD)
+    lo += len(raw) - len(sent)
+    sent = sent.rstrip()
     if len(sent) <= SNIPPET_MAX:
         return sent
     s0 = start - lo
