@@ -192,3 +192,31 @@ def test_snippet_is_one_clean_sentence(index: AliasIndex) -> None:
 
     art = link_article(_article(_para("他说。”5月，在台北国际电脑展期间，英伟达CEO黄仁勋表示。后面还有话。")), index)
     assert dict(mention_contexts(art))["jensen-huang"] == "5月，在台北国际电脑展期间，英伟达CEO黄仁勋表示。"
+
+
+def test_nested_blocks_offsets_and_wrapping(index: AliasIndex) -> None:
+    from build_tools.model import Break, Emph, ListBlock, Quote, Table
+
+    blocks = (
+        Quote((_para("引言"), Paragraph((Text("据"), Emph((Text("英伟达"),)), Break(), Text("华为"))))),
+        ListBlock(False, ((_para("第一项"),), (_para("AMD 与"), _para("谷歌")))),
+        Table(((Text("公司"),), (Text("台积电"),)), (((Text("OpenAI"),), (Code("Meta"),)),)),
+        Turn("主持人", (Text("黄仁勋你好"),), is_question=True),
+    )
+    art = link_article(_article(*blocks), index)
+    assert [m.entity_id for m in art.mentions] == [
+        "nvidia",
+        "huawei",
+        "amd",
+        "google",
+        "tsmc",
+        "openai",
+        "jensen-huang",
+    ]
+    for m in art.mentions:
+        assert block_text(art.blocks[m.block_index])[m.start : m.end] == m.surface
+        assert block_text(art.blocks[m.block_index]) == block_text(blocks[m.block_index])
+    assert art.blocks[0].blocks[1].inlines[1] == Emph((EntityRef("nvidia", (Text("英伟达"),)),))
+    assert art.blocks[1].items[1][1].inlines[0] == EntityRef("google", (Text("谷歌"),))
+    assert art.blocks[2].header[1][0] == EntityRef("tsmc", (Text("台积电"),))
+    assert art.blocks[2].rows[0][1] == (Code("Meta"),)
