@@ -333,6 +333,8 @@ def render_md(doc: dict) -> str:
     out = ["# Benchmark results", "",
            f"Run {doc['started']} ({doc['total_s']:.0f} s total), "
            f"sizes {', '.join(str(r['n']) for r in doc['results'])}.",
+           "", f"Code: git HEAD {doc.get('git_head', {}).get('start')} at start, "
+           f"{doc.get('git_head', {}).get('end')} at end (others commit to the tree during a run).",
            "", "## Machine", ""]
     out += [f"- {k}: {v}" for k, v in m.items()]
     out += ["", "## Method", "",
@@ -384,6 +386,11 @@ def render_md(doc: dict) -> str:
     return "\n".join(out)
 
 
+def _git_head() -> str | None:
+    proc = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    return proc.stdout.strip() or None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description="Archive build benchmarks")
     parser.add_argument("--sizes", default="100,1000", help="comma-separated N (default 100,1000; 10000 is slow)")
@@ -398,6 +405,7 @@ def main(argv: list[str] | None = None) -> int:
         print(msg, file=sys.stderr, flush=True)
 
     started = time.strftime("%Y-%m-%d %H:%M:%S %Z")
+    head_start = _git_head()
     t0 = time.perf_counter()
     results = []
     for n in sizes:
@@ -410,7 +418,7 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 log(f"  kept {work}")
     doc = {"started": started, "total_s": time.perf_counter() - t0, "machine": machine(),
-           "results": results}
+           "git_head": {"start": head_start, "end": _git_head()}, "results": results}
     doc["targets"] = targets(results)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / f"{args.name}.json").write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
