@@ -260,7 +260,11 @@ class _Cleaner:
         doomed: set[int] = set()
         for a, b in zip(stamps, stamps[1:], strict=False):
             if b - a <= 5:
-                doomed.update(range(max(0, a - 4), b + 1))
+                start = a
+                # An entry is title / account lines above its timestamp: short, never prose.
+                while start > 0 and a - start < 4 and _is_entry_line(visible(blocks[start - 1])):
+                    start -= 1
+                doomed.update(range(start, b + 1))
         kept = []
         for i, block in enumerate(blocks):
             if i in doomed and len(visible(block)) <= 120:
@@ -306,8 +310,10 @@ def _accept(article: Article, rules: Rules) -> Article | Failure:
     chars = len(re.sub(r"\s", "", body))
     if chars >= rules.min_body_chars * 4:
         return article
+    # A block page says so in a short line of its own; an article quoting such a notice says it in a sentence.
+    short_lines = [line.strip() for line in article.text.split("\n") if 0 < len(line.strip()) <= 40]
     for kind, pattern in rules.reject_patterns:
-        if pattern.search(article.text):
+        if any(_states(pattern, line) for line in short_lines):
             return Failure(article.raw_path, "clean", _REASONS[kind])
     if chars < rules.min_body_chars:
         if not body.strip():
@@ -428,6 +434,19 @@ def _unwrap(inlines):
     from .readers.inlines import normalize
 
     return normalize(out)
+
+
+def _states(pattern: re.Pattern[str], line: str) -> bool:
+    """The line shows the notice itself, not a sentence quoting it (“…该内容已被删除…”)."""
+    for found in pattern.finditer(line):
+        before = line[: found.start()]
+        if before.count("“") + before.count("「") + before.count('"') <= before.count("”") + before.count("」"):
+            return True
+    return False
+
+
+def _is_entry_line(text: str) -> bool:
+    return len(text) <= 60 and not re.search(r"[。！？!?]$", text)
 
 
 def _is_name_line(block: Block) -> bool:
