@@ -35,7 +35,9 @@ from .shape import shape
 _DECOR = " \t*_#>\\|·•★☆▲▼△▽◆◇■□●○→←↑↓👆👇🌟"
 _TIMESTAMP = re.compile(r"^\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(\s+\d{1,2}:\d{2}(:\d{2})?)?$")
 # "2025-02-22 10:49 来源：澎湃新闻", "2025年02月22日 10:49 新浪财经", "2025-02-22·头条号": a dateline.
-_DATELINE = re.compile(r"(^|[\s·|｜])\d{4}([-/.])\d{1,2}\2\d{1,2}(\s+\d{1,2}:\d{2}(:\d{2})?)?|\d{4}年\d{1,2}月\d{1,2}日")
+_DATELINE = re.compile(
+    r"(^|[\s·|｜])\d{4}([-/.])\d{1,2}\2\d{1,2}(\s+\d{1,2}:\d{2}(:\d{2})?)?|\d{4}年\d{1,2}月\d{1,2}日"
+)
 _BREADCRUMB = re.compile(r"^[^>›»]{1,16}\s[>›»]\s[^>›»]{1,16}(\s[>›»]\s[^>›»]{1,16})*")
 _NOT_CAPTION = re.compile(r"编译|編譯|转载|轉載|作者|谢谢|謝謝|授权|授權")
 _CARD_MARK = re.compile(r"^\d+\s*篇原创内容$|^\d+\s*篇原創內容$|文章数\s*\d*\s*关注度")
@@ -169,7 +171,7 @@ class _Cleaner:
     def trim_edges(self, blocks: list[Block]) -> list[Block]:
         """Decorative images (banners, QR codes, gifs) before the first and after the last text."""
         trailing = 0
-        while trailing < len(blocks) and isinstance(blocks[-1 - trailing], Figure) and not _caption(blocks[-1 - trailing]):
+        while trailing < len(blocks) and _bare_image(blocks[-1 - trailing]):
             trailing += 1
         # One screenshot closing a section is content; a stack of images after the text is cards and QR codes.
         while blocks and (isinstance(blocks[-1], Rule) or (
@@ -240,7 +242,8 @@ class _Cleaner:
     def drop_link_lists(self, blocks: list[Block]) -> list[Block]:
         flags = [_link_dominated(b) for b in blocks]
         runs = [
-            flags[i] and ((i > 0 and flags[i - 1]) or (i + 1 < len(blocks) and flags[i + 1])) for i in range(len(blocks))
+            flags[i] and ((i > 0 and flags[i - 1]) or (i + 1 < len(blocks) and flags[i + 1]))
+            for i in range(len(blocks))
         ]
         kept = []
         for i, block in enumerate(blocks):
@@ -443,6 +446,10 @@ def _states(pattern: re.Pattern[str], line: str) -> bool:
         if before.count("“") + before.count("「") + before.count('"') <= before.count("”") + before.count("」"):
             return True
     return False
+
+
+def _bare_image(block: Block) -> bool:
+    return isinstance(block, Figure) and not _caption(block)
 
 
 def _is_entry_line(text: str) -> bool:
