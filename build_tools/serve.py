@@ -14,6 +14,7 @@ long the whole change took to reach the browser.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import queue
 import signal
@@ -178,8 +179,8 @@ class Builder:
         self.rejected: set[tuple[str, str]] = set()
         self.builds = 0
 
-    def run(self, why: str) -> float | None:
-        """Build; returns the seconds taken, or None when the build failed (docs/ unchanged)."""
+    def run(self, why: str, around=contextlib.nullcontext) -> float | None:
+        """Build (inside ``around()``); returns the seconds taken, or None when it failed (docs/ unchanged)."""
         from .entities.registry import RegistryError
         from .overrides import OverridesError
         from .pipeline import build
@@ -188,7 +189,8 @@ class Builder:
         console = Console(quiet=False)
         started = time.perf_counter()
         try:
-            report = build(self.settings, progress=console.progress)
+            with around():
+                report = build(self.settings, progress=console.progress)
         except (OverridesError, RegistryError, ValueError) as error:
             _say(f"build failed ({why}); the preview keeps the last good build. Fix and save again:")
             for line in str(error).splitlines():
@@ -255,8 +257,28 @@ class Preview:
     def alive(self) -> bool:
         return self.process.poll() is None
 
+    @contextlib.contextmanager
+    def paused(self):
+        """Hold mkdocs still while the build step writes docs/.
+
+        mkdocs serve polls docs/ every 0.5 s.  The build step stages its output in hidden
+        folders inside docs/ and swaps it in at the end; a poll in between starts a site
+        build of the old pages, and the swap then needs a second one.  Paused (SIGSTOP),
+        mkdocs sees one change after the swap: one site build.  Requests wait meanwhile.
+        """
+        stoppable = hasattr(signal, "SIGSTOP") and self.alive()
+        if stoppable:
+            self.process.send_signal(signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            if stoppable and self.alive():
+                self.process.send_signal(signal.SIGCONT)
+
     def stop(self) -> int:
         if self.process.poll() is None:
+            if hasattr(signal, "SIGCONT"):
+                self.process.send_signal(signal.SIGCONT)
             self.process.send_signal(signal.SIGINT)  # mkdocs shuts down cleanly on Ctrl-C
             try:
                 self.process.wait(timeout=5)
@@ -317,7 +339,7 @@ def serve_main(args: argparse.Namespace) -> int:
                         pending |= set(more)
                     except queue.Empty:
                         break
-                if builder.run(_describe(pending)) is not None:
+                if builder.run(_describe(pending), around=preview.paused) is not None:
                     preview.changed_at = seen
             code = preview.process.returncode
             _say(f"mkdocs serve exited with code {code}")
