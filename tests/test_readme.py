@@ -1,0 +1,83 @@
+"""README.md documents every command and option of the CLI, and the sections editors need."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+
+import pytest
+
+from build_tools.cli import _parser
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _subcommands() -> dict[str, argparse.ArgumentParser]:
+    actions = [a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    assert actions, "build_tools.cli._parser() has no subcommands"
+    return dict(actions[0].choices)
+
+
+def _options() -> list[tuple[str, str]]:
+    found = []
+    for name, sub in _subcommands().items():
+        for action in sub._actions:
+            found += [(name, s) for s in action.option_strings if s.startswith("--") and s != "--help"]
+    return found
+
+
+def _positional_choices() -> list[tuple[str, str]]:
+    found = []
+    for name, sub in _subcommands().items():
+        for action in sub._actions:
+            if not action.option_strings and action.choices:
+                found += [(name, str(c)) for c in action.choices]
+    return found
+
+
+def test_the_parser_is_what_we_think():
+    assert {"build", "serve", "entities"} <= set(_subcommands())
+    assert ("serve", "--addr") in _options() and ("build", "--quiet") in _options()
+
+
+@pytest.mark.parametrize("command", sorted(_subcommands()))
+def test_every_subcommand_is_documented(command):
+    assert re.search(rf"build_tools {re.escape(command)}\b|make {re.escape(command)}\b", README), (
+        f"README.md never shows `python -m build_tools {command}`"
+    )
+
+
+@pytest.mark.parametrize(("command", "option"), _options(), ids=lambda x: x)
+def test_every_option_is_documented(command, option):
+    assert re.search(rf"{re.escape(option)}(?![\w-])", README), f"README.md does not mention {command} {option}"
+
+
+@pytest.mark.parametrize(("command", "choice"), _positional_choices(), ids=lambda x: x)
+def test_every_action_is_documented(command, choice):
+    assert f"{command} {choice}" in README, f"README.md does not show `{command} {choice}`"
+
+
+@pytest.mark.parametrize(
+    "heading",
+    ["快速开始 Quick start", "添加文章 Adding articles", "整理实体 Curating entities", "人工更正 Overrides",
+     "本地预览 Previewing", "发布 Deploying", "常见问题 Troubleshooting"],
+)
+def test_the_editors_sections_are_there(heading):
+    assert re.search(rf"^## {re.escape(heading)}", README, flags=re.M), f"README.md lacks the section {heading!r}"
+
+
+def test_quick_start_is_two_commands_and_the_preview_latency_is_stated():
+    quick = README.split("## 快速开始", 1)[1].split("\n## ", 1)[0]
+    assert "make site" in quick and "make serve" in quick
+    preview = README.split("## 本地预览 Previewing", 1)[1].split("\n## ", 1)[0]
+    assert re.search(r"\d(\.\d)?\s*s", preview), "the Previewing section must say how long a change takes to show"
+
+
+def test_every_overrides_field_is_documented():
+    from build_tools.overrides import FIELDS
+
+    section = README.split("## 人工更正 Overrides", 1)[1].split("\n## ", 1)[0]
+    for name in FIELDS:
+        assert f"{name}:" in section, name
