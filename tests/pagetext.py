@@ -26,9 +26,13 @@ def split_page(page: str) -> tuple[dict, str]:
 def article_body(page: str) -> str:
     """The Markdown of the article body only: no front matter, title, header line or archive sections."""
     _, rest = split_page(page)
-    marker = rest.find("{ .article-meta }")
-    if marker >= 0:
-        rest = rest[marker + len("{ .article-meta }"):]
+    rest = rest.lstrip("\n")
+    if rest.startswith("# "):  # the page title
+        rest = rest.split("\n", 1)[1] if "\n" in rest else ""
+    first, _, after = rest.lstrip("\n").partition("\n\n")
+    if first.endswith("{ .article-meta }"):  # a header line, when the renderer writes one
+        rest = after
+    rest = "\n\n" + rest.strip("\n")
     cut = _AFTER_BODY.search(rest)
     return (rest[: cut.start()] if cut else rest).strip()
 

@@ -33,12 +33,6 @@ class Dump:
     xfail: dict = field(default_factory=dict)  # aspect -> what the build gets wrong
 
 
-# The most common reason a page shows Markdown markup instead of formatting.
-CJK_EMPHASIS = (
-    "CJK emphasis: markdown-it (CommonMark flanking rules) leaves `**标签：**正文` unparsed when the closing ** "
-    "follows full-width punctuation and precedes a CJK letter, so the page shows literal ** (escaped \\*\\*)"
-)
-
 # Metadata keys: front matter fields compared exactly (None: the field must be absent, the dump has
 # no honest value); "title_startswith" / "title_not_contains" for titles a site may still decorate.
 DUMPS = (
@@ -68,8 +62,6 @@ DUMPS = (
             "source": "半导体行业观察",
             "date": None,
         },
-        xfail={"junk": "the account's 'follow us' banner image (👆 points at it; same URL in every "
-                       "半导体行业观察 post) is kept as the article's first figure"},
     ),
     Dump(
         "02_jina_wechat_qbitai_deepseek_opensource_day4.md",
@@ -95,12 +87,6 @@ DUMPS = (
             "authors": ["衡宇", "梦晨"],
             "source": "量子位",
             "date": None,
-        },
-        xfail={
-            "junk": "account line '量子位 | 公众号 QbitAI' under the byline stays as the first body paragraph",
-            "meta": "source 量子位 (stated in '量子位 | 公众号 QbitAI') is missing: the line is never removed, so the "
-                    "微信公众号 source_pattern never sees it",
-            "markup": CJK_EMPHASIS,
         },
     ),
     Dump(
@@ -153,8 +139,6 @@ DUMPS = (
             "source": "PM产品星球",
             "date": None,
         },
-        xfail={"junk": "after the end of the prompt code: the author's promo paragraph ('产品星球是一个关注产品的媒体… "
-                       "过去关于 AI 的几篇文章推荐：') and WeChat UI lines '预览时标签不可点', '修改于' are kept"},
     ),
     Dump(
         "06_cubox_wechat_huanfang_deepseek_origin.md",
@@ -179,12 +163,6 @@ DUMPS = (
             "authors": ["于丽丽"],
             "editors": ["刘旌"],
             "date": None,
-        },
-        xfail={
-            "junk": "tail credit '排版｜杜梦' and the account card ('## 暗涌Waves' + "
-                    "'钱的流向，人的沉浮。36氪旗下投资报道账号。') are kept; only '51篇原创内容 / 公众号 / ，' "
-                    "were dropped",
-            "markup": CJK_EMPHASIS + "; also '**\\>****\"…\"**' pull quotes become '## &gt;****\"…\"' headings",
         },
     ),
     Dump(
@@ -216,10 +194,6 @@ DUMPS = (
             "editors": ["马金男"],
             "date": None,
         },
-        xfail={
-            "junk": "account card at the tail ('## 钛媒体AGI' + '钛媒体集团旗下产品。专注AI新浪潮…') is kept",
-            "markup": CJK_EMPHASIS + "; also the h5 pull quote '##### **▎****\"…' renders as '### **▎\\*\\*\\*\\*\"…'",
-        },
     ),
     Dump(
         "08_cubox_tencent_newqq_openai_superalignment.md",
@@ -236,11 +210,6 @@ DUMPS = (
             "date": "2023-08-29",
             "url": "https://new.qq.com/rain/a/20230829A07HKW00",
             "source": "智源社区",
-        },
-        xfail={
-            "keys": "captions '图：OpenAI官网宣布开始构建超级对齐系统' and '图：GPT-4模拟输出…' are dropped as bylines "
-                    "(head_furniture: byline label 图 within the first 12 blocks), before attach_captions runs",
-            "markup": CJK_EMPHASIS,
         },
     ),
     Dump(
@@ -331,12 +300,6 @@ DUMPS = (
         },
         # the last screenshot (under 绩效 / 提出改进建议) is article content, not a trailing banner
         keep_raw=("2023060619244085380/89180.jpg",),
-        xfail={
-            "junk": "CSDN SEO auto-links (so.csdn.net/so/search?q=GPT…, 招聘网站, OKR) stay links; they are the "
-                    "portal's, not the author's (36kr project-link gets unwrapped, CSDN's does not)",
-            "images": "the last screenshot (under '### 绩效' / '提出改进建议') is dropped as a trailing decorative "
-                      "image (trim_edges drops every captionless figure at the end)",
-        },
     ),
 )
 
