@@ -2,10 +2,13 @@
 
 The prepared Article (ingest → clean → metadata → overrides) depends only on
 the dump's bytes, its path, its overrides entry and the code and rules, so
-that is the cache key.  A worker stores the full Article on disk and hands
-back only a small :class:`Prepared` record; later passes reload articles one
-at a time, so memory stays flat however large the archive.  Results come
-back in input order: parallel builds are byte-identical to serial ones.
+that is the cache key.  Workers hand back the Article pickled together with
+a small :class:`Prepared` record; the main process keeps only the records
+and stores the articles in one SQLite file (creating thousands of small
+files costs more than the work itself on many disks).  Later passes reload
+articles one at a time, so memory stays flat however large the archive.
+Results come back in input order: parallel builds are byte-identical to
+serial ones.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import sqlite3
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -36,13 +40,9 @@ class Prepared:
     sha256: str
     slug: str
     key: str
-    file: Path
     fingerprint: frozenset[str]
     label: str  # source, platform or path: how "also published by" names it
     short_lines: frozenset[str] = frozenset()
-
-    def load(self) -> Article:
-        return load(self.file)
 
 
 @lru_cache(maxsize=1)
@@ -64,24 +64,38 @@ def content_key(*parts: str | bytes) -> str:
     return digest.hexdigest()
 
 
-def load(file: Path) -> Any:
-    with file.open("rb") as handle:
-        return pickle.load(handle)
+class Store:
+    """A key → pickled value table per kind, in one SQLite file; written only by the main process."""
 
+    KINDS = ("prepared", "article", "linked")
 
-def store(file: Path, value: Any) -> None:
-    file.parent.mkdir(parents=True, exist_ok=True)
-    tmp = file.with_name(f"{file.name}.{os.getpid()}.tmp")
-    with tmp.open("wb") as handle:
-        pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, file)
+    def __init__(self, directory: Path):
+        directory.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(directory / "cache.sqlite3", isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        for kind in self.KINDS:
+            self.db.execute(f"CREATE TABLE IF NOT EXISTS {kind} (key TEXT PRIMARY KEY, value BLOB)")
+        self.db.execute("BEGIN")
 
+    def get(self, kind: str, key: str) -> Any | None:
+        row = self.db.execute(f"SELECT value FROM {kind} WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            return None
+        try:
+            return pickle.loads(row[0])
+        except (pickle.PickleError, EOFError, AttributeError, ImportError, ValueError):
+            return None
 
-def try_load(file: Path) -> Any | None:
-    try:
-        return load(file)
-    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, ValueError):
-        return None
+    def put(self, kind: str, key: str, value: Any) -> None:
+        self.put_raw(kind, key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def put_raw(self, kind: str, key: str, blob: bytes) -> None:
+        self.db.execute(f"INSERT OR REPLACE INTO {kind} (key, value) VALUES (?, ?)", (key, blob))
+
+    def close(self) -> None:
+        self.db.execute("COMMIT")
+        self.db.close()
 
 
 def _key(path: Path, settings: Settings, override_key: str) -> str:
@@ -93,54 +107,58 @@ def _key(path: Path, settings: Settings, override_key: str) -> str:
     return content_key(data, path.relative_to(settings.raw_dir).as_posix(), override_key)
 
 
-def _work(job: tuple[Path, str], settings: Settings, overrides, prepare: Callable) -> Prepared | Failure:
+def _work(job: tuple[Path, str], settings: Settings, overrides, prepare: Callable) -> tuple[Any, bytes | None]:
+    """Runs in a worker: the small record plus the pickled Article for the store."""
     path, key = job
     result = prepare(path, settings=settings, overrides=overrides)
     if isinstance(result, Failure):
-        store(settings.cache_dir / f"{key}.light", result)
-        return result
-    file = settings.cache_dir / f"{key}.article"
-    store(file, result)
+        return result, None
     meta = result.meta
     light = Prepared(
         raw_path=result.raw_path,
         sha256=result.sha256,
         slug=result.slug,
         key=key,
-        file=file,
         fingerprint=fingerprint("\n".join(block_text(b) for b in result.blocks)),
         label=meta.source or meta.platform or result.raw_path,
         short_lines=short_line_keys(result.blocks),
     )
-    store(settings.cache_dir / f"{key}.light", light)
-    return light
+    return light, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def prepare_all(paths: list[Path], settings: Settings, overrides, prepare: Callable) -> Iterator[Prepared | Failure]:
+def prepare_all(paths: list[Path], settings: Settings, overrides, prepare: Callable,
+                store: Store) -> Iterator[Prepared | Failure]:
     """Yield each dump's Prepared record (or Failure), in input order."""
     keys = [_key(p, settings, overrides.key_for(p.relative_to(settings.raw_dir).as_posix())) for p in paths]
-    results: list[Prepared | Failure | None] = []
-    for key in keys:
-        light = try_load(settings.cache_dir / f"{key}.light")
-        if isinstance(light, Prepared) and not light.file.exists():
-            light = None
-        results.append(light)
+    results: list[Prepared | Failure | None] = [store.get("prepared", key) for key in keys]
     missing = [i for i, r in enumerate(results) if r is None]
     jobs = settings.jobs or os.cpu_count() or 1
-
-    def work(i: int) -> Prepared | Failure:
-        return _work((paths[i], keys[i]), settings, overrides, prepare)
-
     if len(missing) >= PARALLEL_THRESHOLD and jobs > 1:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            jobs_list = [(paths[i], keys[i]) for i in missing]
-            fresh = pool.map(_work, jobs_list, *_repeat(len(missing), settings, overrides, prepare), chunksize=8)
-            done = dict(zip(missing, fresh, strict=True))
-            for i, result in enumerate(results):
-                yield result if result is not None else done[i]
-        return
-    for i, result in enumerate(results):
-        yield result if result is not None else work(i)
+        pool = ProcessPoolExecutor(max_workers=jobs)
+        work = [(paths[i], keys[i]) for i in missing]
+        fresh = pool.map(_work, work, *_repeat(len(work), settings, overrides, prepare), chunksize=8)
+    else:
+        pool = None
+        fresh = (_work((paths[i], keys[i]), settings, overrides, prepare) for i in missing)
+    try:
+        done = iter(fresh)
+        for i, result in enumerate(results):
+            if result is None:
+                result, blob = next(done)
+                if blob is not None:
+                    store.put_raw("article", keys[i], blob)
+                store.put("prepared", keys[i], result)
+            yield result
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+
+
+def load_article(store: Store, item: Prepared) -> Article:
+    article = store.get("article", item.key)
+    if article is None:
+        raise RuntimeError(f"{item.raw_path}: cache entry {item.key[:12]} vanished during the build")
+    return article
 
 
 def _repeat(n: int, *values: Any) -> list[list[Any]]:

@@ -27,8 +27,22 @@ class OutputWriter:
         if self.raw_dir and (target == self.raw_dir or self.raw_dir in target.parents):
             raise ValueError(f"refusing to write under raw/: {relative}")
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8", newline="\n")
+        data = text.encode("utf-8")
+        if not self._link_unchanged(relative, target, data):
+            target.write_bytes(data)
         self.written.append(relative)
+
+    def _link_unchanged(self, relative: str, target: Path, data: bytes) -> bool:
+        """An unchanged page is hard-linked from the current output: creating files is the slow part of a
+        rebuild, and the previous tree stays untouched either way."""
+        current = self.docs_dir / relative
+        try:
+            if current.stat().st_size != len(data) or current.read_bytes() != data:
+                return False
+            os.link(current, target)
+            return True
+        except OSError:
+            return False
 
     def commit(self) -> None:
         """Swap the staged tree in. Each rename is atomic; `recover` finishes an interrupted swap."""

@@ -91,13 +91,13 @@ def build(settings: Settings, progress: Progress | None = None) -> BuildReport:
     report = BuildReport()
     overrides = load_overrides(settings.overrides_path, report.warnings)
     paths = discover(settings.raw_dir)
-    with _cache_dir(settings) as settings:
-        prepared = _dedupe(list(_prepared(paths, settings, overrides, report, progress)), report)
+    with _cache_dir(settings) as settings, _store(settings) as store:
+        prepared = _dedupe(list(_prepared(paths, settings, overrides, store, report, progress)), report)
         index = linking.load_index(settings.entities_path, report.warnings)
         recurring = recurring_lines([p.short_lines for p, _ in prepared])
         registry_key = linking.registry_key(settings.entities_path) + cache.content_key(*sorted(recurring))[:12]
         def linked(item: Prepared, also: tuple[str, ...]) -> tuple[Article, linking.LinkedView]:
-            return _linked(item, also, index, registry_key, recurring, settings, overrides)
+            return _linked(item, also, index, registry_key, recurring, store, overrides)
 
         views = [linked(p, also)[1] for p, also in prepared]
         related = linking.related(views)
@@ -134,6 +134,15 @@ def build(settings: Settings, progress: Progress | None = None) -> BuildReport:
 
 
 @contextmanager
+def _store(settings: Settings) -> Iterator[cache.Store]:
+    store = cache.Store(settings.cache_dir)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+@contextmanager
 def _cache_dir(settings: Settings) -> Iterator[Settings]:
     """--no-cache still streams through disk, in a throwaway directory."""
     if settings.use_cache:
@@ -144,23 +153,23 @@ def _cache_dir(settings: Settings) -> Iterator[Settings]:
 
 
 def _linked(item: Prepared, also: tuple[str, ...], index, registry_key: str, recurring: frozenset[str],
-            settings: Settings, overrides: Overrides) -> tuple[Article, linking.LinkedView]:
+            store: cache.Store, overrides: Overrides) -> tuple[Article, linking.LinkedView]:
     """Drop cross-dump furniture and link one article, cached under its content key and the registry's."""
-    file = settings.cache_dir / f"{item.key}-{registry_key}.linked"
-    cached = cache.try_load(file)
+    key = f"{item.key}-{registry_key}"
+    cached = store.get("linked", key)
     if cached is None:
-        article = linking.link(drop_recurring(item.load(), recurring), index, overrides)
+        article = linking.link(drop_recurring(cache.load_article(store, item), recurring), index, overrides)
         cached = (article, linking.view_of(article))
-        cache.store(file, cached)
+        store.put("linked", key, cached)
     article, view = cached
     if also:
         article = replace(article, also_published_by=also)
     return article, view
 
 
-def _prepared(paths: list[Path], settings: Settings, overrides: Overrides, report: BuildReport,
+def _prepared(paths: list[Path], settings: Settings, overrides: Overrides, store: cache.Store, report: BuildReport,
               progress: Progress | None) -> Iterator[Prepared]:
-    for n, result in enumerate(cache.prepare_all(paths, settings, overrides, prepare), 1):
+    for n, result in enumerate(cache.prepare_all(paths, settings, overrides, prepare, store), 1):
         if progress:
             progress("clean", n, len(paths))
         if isinstance(result, Failure):

@@ -15,6 +15,8 @@ import yaml
 from .markdown_out import blocks_md, escape_inline
 from .model import Article, Failure, Summary, block_text
 
+# libyaml's emitter when present (same output, an order of magnitude faster).
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "front_matter.schema.json"
 CHARS_PER_MINUTE = 400  # a common estimate for reading Chinese
 
@@ -63,7 +65,8 @@ def reading_minutes(article: Article) -> int:
 
 
 def dump_yaml(data: Mapping) -> str:
-    return yaml.safe_dump(dict(data), allow_unicode=True, sort_keys=False, default_flow_style=False, width=4096)
+    return yaml.dump(dict(data), Dumper=_DUMPER, allow_unicode=True, sort_keys=False, default_flow_style=False,
+                     width=4096)
 
 
 def render_article(article: Article, entity_names: Mapping[str, str] | None = None) -> str | Failure:

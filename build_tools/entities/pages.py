@@ -6,9 +6,8 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 
-import yaml
-
 from build_tools.model import Summary
+from build_tools.render import dump_yaml
 
 from .registry import ENTITY_TYPES, TYPE_LABELS, Entity, Registry
 
@@ -36,7 +35,7 @@ def _fallback_escape(text: str) -> str:
 
 
 def _front_matter(data: dict) -> str:
-    return "---\n" + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000) + "---\n\n"
+    return "---\n" + dump_yaml(data) + "---\n\n"
 
 
 def _newest_first(summaries: Sequence[Summary]) -> list[Summary]:
