@@ -63,10 +63,6 @@ def load_entities() -> dict[str, tuple[str, str, list[str]]]:
     return ENTITIES
 
 
-def _fm(d: dict) -> str:
-    return "---\n" + json.dumps(d, ensure_ascii=False, indent=None)[1:-1].replace('", "', '"\n"') + "\n---\n"
-
-
 def front_matter(d: dict) -> str:
     import yaml
 
@@ -94,10 +90,11 @@ def seed_articles() -> list[dict]:
         raw = f.read_text(encoding="utf-8", errors="replace")
         lines = [ln.strip() for ln in raw.splitlines() if ln.strip()]
         title = _seed_title(lines)
-        paras = [ln for ln in lines if ln != title and not ln.startswith(("Title:", "URL Source:", "Markdown Content:"))]
+        furniture = ("Title:", "URL Source:", "Markdown Content:")
+        paras = [ln for ln in lines if ln != title and not ln.startswith(furniture)]
         paras = [re.sub(r"!\[[^\]]*\]\([^)]*\)", "", p) for p in paras]
         paras = [p for p in paras if p.strip()]
-        trad = sum(raw.count(c) for c in "們這個說為來時會對發國") > sum(raw.count(c) for c in "们这个说为来时会对发国")
+        trad = sum(map(raw.count, "們這個說為來時會對發國")) > sum(map(raw.count, "们这个说为来时会对发国"))
         out.append(
             {
                 "slug": f.stem.replace("_", "-"),
@@ -113,7 +110,8 @@ def seed_articles() -> list[dict]:
 
 def paragraph_pool() -> list[str]:
     pool: list[str] = []
-    files = sorted(SEEDS.glob("*.txt")) + sorted((SHARED / "dev").glob("*.md")) + sorted((SHARED / "seeds").glob("*.txt"))
+    files = [*sorted(SEEDS.glob("*.txt")), *sorted((SHARED / "dev").glob("*.md"))]
+    files += sorted((SHARED / "seeds").glob("*.txt"))
     seen = set()
     for f in files:
         for ln in f.read_text(encoding="utf-8", errors="replace").splitlines():
@@ -199,7 +197,8 @@ def write_archive(out: Path, n_articles: int, engine: str = "pagefind", seed: in
     seeds = seed_articles()
     arts = seeds + synth_articles(max(0, n_articles - len(seeds)), seed)
     for k, a in enumerate(arts):
-        ent_ids = a.get("entities") or [e for e, (nm, _t, al) in ents.items() if any(s in "".join(a["paras"]) for s in [nm, *al])]
+        body = "".join(a["paras"])
+        ent_ids = a.get("entities") or [e for e, (nm, _t, al) in ents.items() if any(s in body for s in [nm, *al])]
         fm = {
             "title": a["title"],
             "lang": a["lang"],
@@ -223,7 +222,8 @@ def write_archive(out: Path, n_articles: int, engine: str = "pagefind", seed: in
     (docs / "entities" / "index.md").write_text("# 实体\n", encoding="utf-8")
     if engine == "lunr":
         user = out / "jieba_user.txt"
-        user.write_text("".join(f"{s} 100 n\n" for e in ents.values() for s in [e[0], *e[2]] if " " not in s), encoding="utf-8")
+        words = [s for e in ents.values() for s in [e[0], *e[2]] if " " not in s]
+        user.write_text("".join(f"{w} 100 n\n" for w in words), encoding="utf-8")
         plugins = f"  - search:\n      lang: zh\n      jieba_dict_user: {user}\n"
     else:
         plugins = "  []\n"

@@ -73,7 +73,7 @@ def js_tokens(strings: list[str]) -> list[list[str]]:
 def test_js_and_python_tokenise_identically():
     strings = SAMPLES + seed_lines()
     got = js_tokens(strings)
-    mismatches = [(s, py, js) for s, py, js in zip(strings, (tokens(s) for s in strings), got) if py != js]
+    mismatches = [(s, py, js) for s, py, js in zip(strings, (tokens(s) for s in strings), got, strict=True) if py != js]
     assert not mismatches, mismatches[:5]
 
 

@@ -165,8 +165,14 @@ RESULT_LINKS = {
 }
 
 
-def ui_query(page, engine: str, query: str, timeout: float = 20_000) -> tuple[list[str], list[str], float]:
-    """Type ``query`` into the open search box; return (hrefs, titles, ms to the settled list)."""
+def ui_query(
+    page, engine: str, query: str, timeout: float = 20_000, everything: bool = False
+) -> tuple[list[str], list[str], float]:
+    """Type ``query`` into the open search box; return (hrefs, titles, ms to the settled list).
+
+    ``everything``: also open every further page of results ("more" button /
+    Material's scroll-to-load), as a reader looking for all results would.
+    """
     sel = INPUT[engine]
     page.fill(sel, "")
     if engine == "pagefind":
@@ -190,11 +196,35 @@ def ui_query(page, engine: str, query: str, timeout: float = 20_000) -> tuple[li
             stable = stable + 1 if cur == last else 0
             last = cur
     ms = (time.perf_counter() - t0) * 1000
+    if everything:
+        _load_all(page, engine)
     hrefs = page.eval_on_selector_all(RESULT_LINKS[engine], "els => els.map(e => e.href)")
     titles = page.eval_on_selector_all(
         RESULT_LINKS[engine], "els => els.map(e => (e.querySelector('h1') || e).textContent.trim())"
     )
     return hrefs, titles, ms
+
+
+def _load_all(page, engine: str, limit: int = 50) -> None:
+    for _ in range(limit):
+        if engine == "pagefind":
+            button = page.query_selector("[data-archive-search] .archive-search__more button")
+            if button is None:
+                return
+            n = len(page.query_selector_all(RESULT_LINKS[engine]))
+            button.click()
+            page.wait_for_function(
+                "n => document.querySelectorAll('[data-archive-search] a.md-search-result__link').length > n"
+                " && !document.querySelector("
+                "'[data-archive-search] .md-search-result__item:not(.archive-search__more):empty')",
+                arg=n,
+            )
+        else:
+            n = len(page.query_selector_all(RESULT_LINKS[engine]))
+            page.eval_on_selector(".md-search__scrollwrap", "el => el.scrollTo(0, el.scrollHeight)")
+            page.wait_for_timeout(150)
+            if len(page.query_selector_all(RESULT_LINKS[engine])) == n:
+                return
 
 
 def open_search(page, engine: str) -> None:
@@ -204,7 +234,6 @@ def open_search(page, engine: str) -> None:
 
 def first_result(page, engine: str, query: str, timeout: float = 60_000) -> float:
     """Cold start: type ``query`` and return ms until the first result link is on screen."""
-    sel = INPUT[engine]
     open_search(page, engine)
     t0 = time.perf_counter()
     page.keyboard.type(query)

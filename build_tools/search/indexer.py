@@ -21,7 +21,9 @@ import asyncio
 import html
 import os
 import re
+import resource
 import shutil
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -31,19 +33,30 @@ import yaml
 from bs4 import BeautifulSoup
 from pagefind.service import PagefindService
 
+from .bundle import merge_bundles, rewrite_fragments
 from .normalize import t2s_char_map_json, token_stream
 
 INDEX_LANGUAGE = "en"
 BUNDLE_DIR = "pagefind"
 ASSET_DIR = "assets/search"
 # Original text kept per page for excerpts/highlights (characters).
-MAX_TEXT_CHARS = 12_000
+MAX_TEXT_CHARS = 16_000
 # Records in flight to the Pagefind service at once (bounds memory and pipes).
 IN_FLIGHT = 16
+# Pages per Pagefind process. Pagefind needs ~1.5 MB per bigram-indexed article
+# while writing, so shards keep a process well under 1 GB; bundle.py merges them.
+SHARD_PAGES = 500
 
 SKIP_DIRS = {"dev", "pagefind", "assets", "search"}
 # Listing pages: they repeat every title, so they would match everything.
 LISTING_RE = re.compile(r"^(articles/(index|page-\d+|sources|tags)|entities/index|index)\.html$|^404\.html$")
+# An entity page's description names other things ("英伟达的GPU" on the A800 page):
+# it counts less than an article's text, and the entity's own name and aliases (in
+# the <h1>) count most.
+BODY_WEIGHT = {"article": 1.0, "page": 1.0, "entity": 0.3}
+# Sections the build appends to every article (render.py): not the article's own text.
+FURNITURE_HEADINGS = {"相关文章"}
+FURNITURE_DETAILS = {"存档信息"}
 BLOCK_TAGS = [
     "p", "div", "section", "article", "header", "footer", "aside", "blockquote", "pre",
     "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt", "dd", "table", "tr",
@@ -66,6 +79,9 @@ class SearchStats:
     bundle_bytes: int = 0
     bundle_files: int = 0
     output: str = ""
+    shards: int = 0
+    pagefind_peak_mb: float = 0.0
+    python_peak_mb: float = 0.0
     kinds: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
@@ -147,14 +163,26 @@ def extract_page(html_text: str, rel: str, docs_dir: Path | None) -> Page | None
         title = _clean_ws(soup.title.get_text("")).rsplit(" - ", 1)[0]
     if h1:
         h1.decompose()
+    parts = rel.split("/")
+    is_entity = len(parts) == 3 and parts[0] == "entities" and not main.select_one(".archive-article")
+    if is_entity:
+        # An entity page is found by its name, aliases and description; the lists of
+        # articles and co-occurring entities under its <h2>s would match every query
+        # that one of those article titles matches.
+        first_h2 = main.find("h2")
+        if first_h2 is not None:
+            for el in list(first_h2.find_all_next()):
+                if not el.decomposed:
+                    el.decompose()
+            first_h2.decompose()
+    _drop_furniture(main)
     for el in main.find_all(BLOCK_TAGS):
         el.insert_before("\n")
         el.insert_after("\n")
     text = _clean_ws(main.get_text(""))
-    parts = rel.split("/")
     if main.select_one(".archive-article") is not None or soup.select_one(".archive-article"):
         kind = "article"
-    elif len(parts) == 3 and parts[0] == "entities":
+    elif is_entity:
         kind = "entity"
     else:
         kind = "page"
@@ -164,6 +192,23 @@ def extract_page(html_text: str, rel: str, docs_dir: Path | None) -> Page | None
         title = title or fm_title
     url = rel[: -len("index.html")] if rel.endswith("index.html") else rel
     return Page(url=url, kind=kind, title=title, text=text, aliases=aliases)
+
+
+def _drop_furniture(main) -> None:
+    """Remove the build's cross-links: they would make every article match its neighbours' titles."""
+    for h in main.find_all(re.compile(r"^h[2-6]$")):
+        if h.decomposed or h.get_text("", strip=True).rstrip("¶").strip() not in FURNITURE_HEADINGS:
+            continue
+        level = int(h.name[1])
+        for sib in list(h.find_next_siblings()):
+            if re.fullmatch(r"h[1-6]", sib.name or "") and int(sib.name[1]) <= level:
+                break
+            sib.decompose()
+        h.decompose()
+    for d in main.find_all("details"):
+        summary = d.find("summary")
+        if not d.decomposed and summary is not None and summary.get_text("", strip=True) in FURNITURE_DETAILS:
+            d.decompose()
 
 
 def _entity_front_matter(md: Path) -> tuple[list[str], str]:
@@ -208,33 +253,38 @@ def record_html(page: Page) -> str:
     """Synthetic page handed to Pagefind: tokens to index + original text as metadata."""
     head = token_stream(page.title, ())
     alias_tokens = " ".join(token_stream(a) for a in page.aliases)
-    text = page.text[:MAX_TEXT_CHARS]
     e = html.escape
     return (
         '<html lang="en"><head><title>x</title></head><body><main data-pagefind-body>'
-        f"<h1 data-pagefind-weight=\"10\">{head} {alias_tokens}</h1><p>{token_stream(page.text)}</p>"
+        f'<h1 data-pagefind-weight="10">{head} {alias_tokens}</h1>'
+        f'<p data-pagefind-weight="{BODY_WEIGHT[page.kind]}">{token_stream(page.text)}</p>'
         "<div data-pagefind-ignore>"
         f'<span data-pagefind-meta="title">{e(page.title)}</span>'
         f'<span data-pagefind-meta="kind">{page.kind}</span>'
         + (f'<span data-pagefind-meta="aliases">{e(" · ".join(page.aliases))}</span>' if page.aliases else "")
-        + f'<span data-pagefind-meta="text">{e(text)}</span>'
-        "</div></main></body></html>"
+        + "</div></main></body></html>"
     )
 
 
-async def _index(site_dir: Path, docs_dir: Path | None, out: Path, stats: SearchStats) -> None:
-    service = await _FastService().launch()
+def _vm_hwm_mb(pid: int) -> float:
     try:
-        index = await service.create_index(
-            {"force_language": INDEX_LANGUAGE, "output_path": str(out), "keep_index_url": False}
-        )
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+async def _index_shard(pages: list[Page], out: Path) -> float:
+    """Index ``pages`` with a fresh Pagefind process into ``out``; return its peak RSS (MB)."""
+    service = await _FastService().launch()
+    peak = 0.0
+    try:
+        index = await service.create_index({"force_language": INDEX_LANGUAGE, "output_path": str(out)})
         pending: set[asyncio.Task] = set()
-        for page in iter_pages(site_dir, docs_dir):
-            if page is None or not (page.title or page.text):
-                stats.skipped += 1
-                continue
-            stats.pages += 1
-            stats.kinds[page.kind] = stats.kinds.get(page.kind, 0) + 1
+        for page in pages:
             task = asyncio.ensure_future(index.add_html_file(content=record_html(page), url=page.url))
             pending.add(task)
             if len(pending) >= IN_FLIGHT:
@@ -244,11 +294,21 @@ async def _index(site_dir: Path, docs_dir: Path | None, out: Path, stats: Search
         for t in pending:
             await t
         await index.write_files(str(out))
+        peak = _vm_hwm_mb(service._backend.pid)
     finally:
         await service.close()
+    return peak
 
 
-def index_site(site_dir: Path, docs_dir: Path | None = None) -> SearchStats:
+def _run_shard(pages: list[Page], out: Path, stats: SearchStats) -> None:
+    peak = asyncio.run(_index_shard(pages, out))
+    stats.pagefind_peak_mb = max(stats.pagefind_peak_mb, round(peak, 1))
+    if not (out / "pagefind.js").is_file() or (out / "pagefind.js").stat().st_size == 0:
+        raise RuntimeError(f"Pagefind did not write a complete bundle to {out}")
+    rewrite_fragments(out, {p.url: p.text[:MAX_TEXT_CHARS] for p in pages})
+
+
+def index_site(site_dir: Path, docs_dir: Path | None = None, shard_pages: int = SHARD_PAGES) -> SearchStats:
     """Write ``<site>/pagefind/`` and ``<site>/assets/search/t2s.json``; return figures."""
     site_dir = Path(site_dir).resolve()
     if docs_dir is None and (site_dir.parent / "docs").is_dir():
@@ -261,15 +321,36 @@ def index_site(site_dir: Path, docs_dir: Path | None = None) -> SearchStats:
     out = site_dir / BUNDLE_DIR
     if out.exists():
         shutil.rmtree(out)
-    asyncio.run(_index(site_dir, docs_dir, out, stats))
+    work = Path(tempfile.mkdtemp(prefix="pagefind-shards-"))
+    shards: list[Path] = []
+    try:
+        batch: list[Page] = []
+        for page in iter_pages(site_dir, docs_dir):
+            if page is None or not (page.title or page.text):
+                stats.skipped += 1
+                continue
+            stats.pages += 1
+            stats.kinds[page.kind] = stats.kinds.get(page.kind, 0) + 1
+            batch.append(page)
+            if len(batch) >= shard_pages:
+                shards.append(work / f"shard{len(shards):03d}")
+                _run_shard(batch, shards[-1], stats)
+                batch = []
+        if batch or not shards:
+            shards.append(work / f"shard{len(shards):03d}")
+            _run_shard(batch, shards[-1], stats)
+        stats.shards = len(shards)
+        if len(shards) == 1:
+            shutil.move(str(shards[0]), str(out))
+        else:
+            merge_bundles(shards, out, INDEX_LANGUAGE)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     # Pagefind also writes its stock UIs; the site uses its own (assets/search/search.js).
     for name in out.glob("pagefind-*ui*"):
         name.unlink()
     for name in ("pagefind-highlight.js",):
         (out / name).unlink(missing_ok=True)
-    js = out / "pagefind.js"
-    if not js.is_file() or js.stat().st_size == 0 or not (out / "pagefind-entry.json").is_file():
-        raise RuntimeError(f"Pagefind did not write a complete bundle to {out}")
     stats.articles = stats.kinds.get("article", 0)
     stats.entities = stats.kinds.get("entity", 0)
     stats.other = stats.kinds.get("page", 0)
@@ -277,5 +358,6 @@ def index_site(site_dir: Path, docs_dir: Path | None = None) -> SearchStats:
     stats.bundle_files = len(files)
     stats.bundle_bytes = sum(p.stat().st_size for p in files)
     stats.seconds = round(time.perf_counter() - t0, 2)
+    stats.python_peak_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     stats.output = str(out)
     return stats

@@ -2,7 +2,7 @@
 //
 // The index (build_tools/search) holds, per page, the token stream of
 // build_tools/search/normalize.py and the page's ORIGINAL title and text as
-// Pagefind metadata. This file tokenises the query with the same rules
+// Pagefind metadata and fragment content. This file tokenises the query with the same rules
 // (normChar/tokens below must match normalize.py; tests/test_search_tokens.py
 // checks that), asks Pagefind for pages holding every token, and renders the
 // original title and an excerpt with the matches highlighted.
@@ -203,7 +203,12 @@ function setup(root) {
       html.setAttribute("lang", "en");
       let pf;
       try {
-        pf = mod.createInstance({ basePath: new URL("pagefind/", base).href, noWorker: true });
+        pf = mod.createInstance({
+          basePath: new URL("pagefind/", base).href,
+          noWorker: true,
+          // Short pages (entity stubs) should not outrank articles only for being short.
+          ranking: { pageLength: 0.3 },
+        });
       } finally {
         if (lang === null) html.removeAttribute("lang");
         else html.setAttribute("lang", lang);
@@ -261,7 +266,7 @@ function setup(root) {
       }
     }
     const p = document.createElement("p");
-    excerpt(p, data.meta.text || "", needles);
+    excerpt(p, data.content || "", needles);
     art.append(p);
     a.append(art);
     li.replaceChildren(a);
@@ -292,23 +297,48 @@ function setup(root) {
       root.dataset.doneQuery = query;
       root.dispatchEvent(new CustomEvent("archive-search:done", { detail: { query, count: res.results.length } }));
     };
-    const items = res.results.slice(0, MAX_RESULTS).map(() => {
-      const li = document.createElement("li");
-      li.className = "md-search-result__item";
-      return li;
+    list.replaceChildren();
+    let shown = 0;
+    const more = document.createElement("li");
+    more.className = "md-search-result__item archive-search__more";
+    const moreButton = document.createElement("button");
+    moreButton.type = "button";
+    more.append(moreButton);
+
+    async function showNext(first) {
+      more.remove();
+      const batch = res.results.slice(shown, shown + MAX_RESULTS);
+      const items = batch.map(() => {
+        const li = document.createElement("li");
+        li.className = "md-search-result__item";
+        return li;
+      });
+      list.append(...items);
+      shown += batch.length;
+      if (batch.length && first) {
+        // the first result first: it is what the reader waits for
+        renderItem(items[0], await batch[0].data(), needles);
+        if (mine !== seq) return;
+      }
+      await Promise.all(
+        batch.map(async (r, i) => {
+          if (first && i === 0) return;
+          const d = await r.data();
+          if (mine === seq) renderItem(items[i], d, needles);
+        }),
+      );
+      if (mine === seq && shown < res.results.length) {
+        moreButton.textContent = t.tMore.replace("#", String(res.results.length - shown));
+        list.append(more);
+      }
+    }
+    moreButton.addEventListener("click", () => {
+      const next = shown;
+      showNext(false).then(() => list.querySelectorAll("a.md-search-result__link")[next]?.focus());
     });
-    list.replaceChildren(...items);
-    // first result first: it is what the reader waits for
-    const first = res.results[0];
-    if (!first) return finish();
-    renderItem(items[0], await first.data(), needles);
-    if (mine !== seq) return;
-    await Promise.all(
-      res.results.slice(1, MAX_RESULTS).map(async (r, i) => {
-        const d = await r.data();
-        if (mine === seq) renderItem(items[i + 1], d, needles);
-      }),
-    );
+
+    if (!res.results.length) return finish();
+    await showNext(true);
     if (mine === seq) finish();
   }
 
@@ -336,7 +366,7 @@ function setup(root) {
   }
 
   function links() {
-    return Array.from(list.querySelectorAll("a.md-search-result__link"));
+    return Array.from(list.querySelectorAll("a.md-search-result__link, .archive-search__more button"));
   }
 
   root.addEventListener("keydown", (ev) => {

@@ -1,0 +1,184 @@
+"""Site search in a real browser, as a reader uses it.
+
+Builds the real archive (raw/ seeds -> docs/ with the project's pipeline ->
+mkdocs with the repo's mkdocs.yml and theme -> ``python -m build_tools.search
+index``), serves it on 127.0.0.1 from a thread, opens an article in Debian's
+chromium, presses "/" and types every query of tests/search_queries.yml into
+the header search box. Every expected article and entity page must be listed;
+no console error, no failed request and no request to another host is allowed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from build_tools.search import index_site
+from build_tools.search.harness import (
+    CHROMIUM,
+    browser,
+    expected_urls,
+    load_queries,
+    missing_expected,
+    open_page,
+    open_search,
+    raw_to_url,
+    serve,
+    ui_query,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+QUERIES = ROOT / "tests" / "search_queries.yml"
+
+pytestmark = pytest.mark.browser
+
+
+def _need_chromium() -> None:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium")
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium)")
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory) -> tuple[Path, Path]:
+    """(site_dir, docs_dir) of the real seed archive, search index included."""
+    from build_tools.pipeline import build
+    from build_tools.settings import Settings
+
+    _need_chromium()
+    work = tmp_path_factory.mktemp("search-site")
+    docs = work / "docs"
+    generated = {"articles", "entities", "index.md", "feed.xml"}
+    shutil.copytree(
+        ROOT / "docs",
+        docs,
+        ignore=lambda folder, names: generated & set(names) if Path(folder) == ROOT / "docs" else (),
+    )
+    settings = Settings(
+        raw_dir=ROOT / "raw",
+        docs_dir=docs,
+        cache_dir=work / "cache",
+        entities_path=ROOT / "entities.yml",
+        overrides_path=work / "no-overrides.yml",
+        jobs=1,
+    )
+    with contextlib.chdir(ROOT):
+        build(settings)
+
+    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    config = re.sub(r"^docs_dir:.*$", f"docs_dir: {docs}", config, flags=re.M)
+    config = re.sub(r"^site_dir:.*$", f"site_dir: {work / 'site'}", config, flags=re.M)
+    config = re.sub(r"^(\s*)custom_dir:.*$", rf"\1custom_dir: {ROOT / 'overrides'}", config, flags=re.M)
+    (work / "mkdocs.yml").write_text(config, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(work / "mkdocs.yml")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    stats = index_site(work / "site", docs)
+    assert stats.articles >= 5 and stats.entities > 0, stats
+    return work / "site", docs
+
+
+@pytest.fixture(scope="module")
+def session(archive):
+    site, docs = archive
+    with serve(site) as base, browser() as ctx:
+        raw_map = raw_to_url(docs)
+        first_article = next(iter(sorted(raw_map.values())))
+        page, watch = open_page(ctx, base, site, first_article)
+        open_search(page, "pagefind")
+        yield page, watch, base, raw_map
+
+
+def test_material_search_plugin_is_gone(archive):
+    site, _docs = archive
+    assert not (site / "search" / "search_index.json").exists()
+    html = (site / "index.html").read_text(encoding="utf-8")
+    assert "data-archive-search" in html and 'for="__search"' in html
+    assert (site / "pagefind" / "pagefind.js").is_file() and (site / "assets" / "search" / "t2s.json").is_file()
+
+
+def test_query_set_is_large_enough():
+    queries = load_queries(QUERIES)
+    assert len(queries) >= 40
+    assert all(q.get("articles") or q.get("entities") for q in queries)
+
+
+def test_every_query_finds_its_pages(session):
+    page, watch, base, raw_map = session
+    failures = []
+    for q in load_queries(QUERIES):
+        assert not missing_expected(q, raw_map), f"{q['query']}: no built page for {missing_expected(q, raw_map)}"
+        hrefs, titles, _ms = ui_query(page, "pagefind", q["query"], everything=True)
+        got = {h.removeprefix(base) for h in hrefs}
+        missing = [u for u in expected_urls(q, raw_map) if u not in got]
+        if missing:
+            failures.append((q["query"], missing, titles))
+    assert not failures, failures
+    assert not watch.foreign, watch.foreign
+    assert not watch.errors, watch.errors
+
+
+def test_script_blind_and_original_text(session):
+    page, watch, base, raw_map = session
+    trad = raw_map["002_47f831a57ae4808f.txt"]  # a Traditional-script article
+    hrefs, titles, _ = ui_query(page, "pagefind", "黄仁勋")
+    assert base + trad in hrefs
+    item = page.locator(f'[data-archive-search] a[href="{base + trad}"]')
+    # title and highlight are the page's own (Traditional) text
+    assert "英偉達" in item.locator("h1").inner_text()
+    marks = item.locator("p mark").all_inner_texts()
+    assert "黃仁勛" in marks or "黃仁勳" in marks, marks
+    hrefs2, _, _ = ui_query(page, "pagefind", "英偉達")
+    assert {h for h in hrefs2 if "/articles/" in h} >= {base + u for u in raw_map.values() if u != trad} & set(hrefs2)
+    assert len([h for h in hrefs2 if "/articles/" in h]) >= 4
+
+
+def test_entity_by_alias(session):
+    page, _watch, base, _ = session
+    for alias in ("Jensen Huang", "老黄"):
+        hrefs, titles, _ = ui_query(page, "pagefind", alias)
+        assert base + "entities/jensen-huang/" in hrefs, (alias, titles)
+
+
+def test_keyboard(session):
+    page, _watch, base, _ = session
+    ui_query(page, "pagefind", "DeepSeek")
+    page.keyboard.press("ArrowDown")
+    first = page.evaluate("document.activeElement.href")
+    assert first and first.startswith(base)
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate("document.activeElement.href") != first
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowUp")
+    assert page.evaluate("document.activeElement.name") == "query"
+    page.keyboard.press("Escape")
+    assert page.evaluate("document.getElementById('__search').checked") is False
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.name") == "query"
+    assert page.evaluate("document.getElementById('__search').checked") is True
+    # Enter opens the first result
+    ui_query(page, "pagefind", "梁文锋")
+    target = page.eval_on_selector("[data-archive-search] a.md-search-result__link", "a => a.href")
+    page.keyboard.press("Enter")
+    page.wait_for_url(target)
+    page.go_back()
+    open_search(page, "pagefind")
+
+
+def test_no_foreign_requests_or_errors(session):
+    _page, watch, _base, _ = session
+    assert not watch.foreign, watch.foreign
+    assert not watch.errors, watch.errors
