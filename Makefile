@@ -44,6 +44,7 @@ build: venv
 # docs/ -> site/, with zero warnings allowed.
 site: build
 	$(VENV)/bin/mkdocs build --strict --site-dir site
+	$(PY) -m build_tools.search index --site site --docs docs
 
 # Live preview: builds, serves on $(HOST) and rebuilds when raw/, entities.yml or overrides.yml change.
 # More options: make serve SERVE_ARGS="--raw other/raw".
