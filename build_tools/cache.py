@@ -161,5 +161,20 @@ def load_article(store: Store, item: Prepared) -> Article:
     return article
 
 
+@dataclass(frozen=True)
+class Loader:
+    """A prepared record that can fetch its full Article on demand."""
+
+    item: Prepared
+    store: Store
+
+    @property
+    def raw_path(self) -> str:
+        return self.item.raw_path
+
+    def load(self) -> Article:
+        return load_article(self.store, self.item)
+
+
 def _repeat(n: int, *values: Any) -> list[list[Any]]:
     return [[value] * n for value in values]

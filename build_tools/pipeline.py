@@ -128,7 +128,7 @@ def build(settings: Settings, progress: Progress | None = None) -> BuildReport:
             writer.abort()
             raise
         report.warnings.extend(overrides.unused_warnings(
-            [p.relative_to(settings.raw_dir).as_posix() for p in paths], [p for p, _ in prepared],
+            [p.relative_to(settings.raw_dir).as_posix() for p in paths], [cache.Loader(p, store) for p, _ in prepared],
             index.registry if index else None))
     return report
 
