@@ -74,11 +74,7 @@ DROPPED = [
     ("WeChat call-to-action lines", JINA + "👆如果您希望可以时常见面，欢迎标星🌟收藏哦~\n\n" + TEXT_BODY
      + "\n\n▲点击上方名片即可关注\n\n公众号ID：icbank\n\n点个在看你最好看\n",
      ["标星", "点击上方名片", "公众号ID", "在看"]),
-    pytest.param(
-        JINA + TEXT_BODY + "\n\n喜欢我们的内容就点“在看”分享给小伙伴哦\n", ["在看"], id="quoted “在看” call to action",
-        marks=pytest.mark.xfail(strict=True, reason="junk_lines match 点个?在看 but not 点“在看” with quotes; the line "
-                                "survives when no END / 推荐阅读 marker precedes it"),
-    ),
+    ("quoted “在看” call to action", JINA + TEXT_BODY + "\n\n喜欢我们的内容就点“在看”分享给小伙伴哦\n", ["在看"]),
     ("WeChat English UI chrome", JINA + TEXT_BODY + "\n\nScan to Follow\n\n继续滑动看下一个\n\n轻触阅读原文\n\n"
      "Got It\n\nScan with Weixin to use this Mini Program\n\nCancel Allow\n",
      ["Scan to Follow", "继续滑动", "轻触阅读原文", "Got It", "Mini Program"]),
@@ -93,9 +89,7 @@ DROPPED = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("text", "gone"), [row if not isinstance(row[0], str) else pytest.param(*row[1:], id=row[0]) for row in DROPPED]
-)
+@pytest.mark.parametrize(("text", "gone"), [pytest.param(*row[1:], id=row[0]) for row in DROPPED])
 def test_furniture_dropped_body_kept(text, gone):
     got = texts(text)
     assert_body_intact(got)
@@ -110,10 +104,8 @@ def test_dropped_blocks_are_recorded_with_their_rule():
     assert rules["分享至"] == "junk-line"
 
 
-@pytest.mark.xfail(strict=True, reason="drop_timestamp_runs dooms range(first_stamp - 4, …): without a 相关推荐 "
-                   "heading, up to four real paragraphs (≤120 chars) above a timestamped related list are dropped "
-                   "as 'timestamp-run'")
 def test_timestamp_list_without_heading_keeps_the_body_above_it():
+    """Without a 相关推荐 heading the related list still ends where the last real paragraph ends."""
     related = (
         "外国留学生群殴中国学生\n\n温读史\n2025-04-26 14:26:25\n4月—6月，开始降价的十款车\n\n"
         "趣味萌宠的日常\n2025-04-27 10:32:18\n造价巨船火了\n\n封面新闻\n2025-04-26 14:30:12\n"
@@ -192,21 +184,7 @@ def test_non_articles_rejected_with_reason(text, reason):
     assert "not an article" in result.reason and reason in result.reason
 
 
-XFAIL_QUOTED_NOTICE = (
-    "reject_patterns (captcha/deleted) are searched anywhere in the raw text of every article under "
-    "4 × min_body_chars (480 chars): a short real article that quotes the notice in a sentence is rejected"
-)
-
-
-@pytest.mark.parametrize(
-    "notice",
-    [
-        pytest.param("该内容已被发布者删除", marks=pytest.mark.xfail(strict=True, reason=XFAIL_QUOTED_NOTICE)),
-        pytest.param("当前环境异常，完成验证后即可继续访问",
-                     marks=pytest.mark.xfail(strict=True, reason=XFAIL_QUOTED_NOTICE)),
-        "请先登录",
-    ],
-)
+@pytest.mark.parametrize("notice", ["该内容已被发布者删除", "当前环境异常，完成验证后即可继续访问", "请先登录"])
 def test_short_real_article_quoting_a_block_notice_is_accepted(notice):
     quote = f"有读者反映，打开原链接只看到“{notice}”的提示。"
     result = clean(article(JINA + BODY[0] + "\n\n" + quote + "\n\n" + "\n\n".join(BODY[1:])))

@@ -55,18 +55,12 @@ def test_normalises_text(data, text):
     assert decode(data)[0] == text
 
 
-XFAIL_BOM = (
-    "decode checks emptiness before stripping the BOM: a BOM-only (or BOM + blank lines) file decodes to "
-    "blank text instead of raising DecodeError('empty file')"
-)
 REJECTS = [
     # bytes, words the reason must contain
     pytest.param(b"", "empty", id="empty"),
     pytest.param(b" \n\t\r\n  \n", "empty", id="whitespace only"),
-    pytest.param(codecs.BOM_UTF8 + b"\n \n", "empty", id="utf-8 BOM then blanks",
-                 marks=pytest.mark.xfail(strict=True, reason=XFAIL_BOM)),
-    pytest.param("\n \n".encode("utf-16"), "empty", id="utf-16 BOM then blanks",
-                 marks=pytest.mark.xfail(strict=True, reason=XFAIL_BOM)),
+    pytest.param(codecs.BOM_UTF8 + b"\n \n", "empty", id="utf-8 BOM then blanks"),
+    pytest.param("\n \n".encode("utf-16"), "empty", id="utf-16 BOM then blanks"),
     pytest.param(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8, "binary", id="png"),
     pytest.param(b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + bytes(range(256)) * 8, "binary", id="zip"),
     pytest.param(bytes(range(1, 32)) * 64, "binary", id="control bytes"),

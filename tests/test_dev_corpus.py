@@ -186,6 +186,8 @@ DUMPS = (
             "下载钛媒体App",
             "万水千山总是情",
             "跳转到 Cubox 查看",
+            # the image between the account card and 热点视频推荐, after the article's last line
+            "OaFsUa11r0BZhZGA9VBUFj0lZGoxHVh7IRicicTgXJ0KCicHcNEmuGDlg",
         ),
         meta={
             "title_startswith": "黄仁勋最新2万字对话全文：未来10年算力将再提高100万倍",
@@ -194,6 +196,9 @@ DUMPS = (
             "editors": ["马金男"],
             "date": None,
         },
+        xfail={"junk": "after the account card is dropped, one image is left between the article's last line "
+                       "('（本文首发钛媒体App）') and 热点视频推荐; trim_edges keeps a single trailing image as "
+                       "content"},
     ),
     Dump(
         "08_cubox_tencent_newqq_openai_superalignment.md",

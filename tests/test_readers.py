@@ -180,14 +180,6 @@ def test_html_page_blocks_keep_the_article_only():
     assert texts[:3] == ["英伟达市值破万亿美元", "第一段正文。", "第二段加粗正文。"]
 
 
-XFAIL_HTML_INLINE = (
-    "html reader: an inline element that is a direct child of a block container (<figure><img>, <div><img>, "
-    "<div><strong>, <div><a>, <div><br>) goes through _inlines(node), which converts only the node's children: "
-    "the image is lost and bold/link/line-break are flattened to text"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=XFAIL_HTML_INLINE)
 def test_html_figure_with_figcaption():
     figure = next((b for b in read(HTML_PAGE).blocks if isinstance(b, Figure)), None)
     assert figure is not None, "the <figure><img> became a plain paragraph (its caption only)"
@@ -195,8 +187,8 @@ def test_html_figure_with_figcaption():
     assert inline_text(figure.caption) == "来源：视觉中国"
 
 
-@pytest.mark.xfail(strict=True, reason=XFAIL_HTML_INLINE)
 def test_html_inline_elements_directly_inside_a_div():
+    """An inline element directly inside a block container keeps its meaning (image, bold, link, break)."""
     page = (
         '<div><p>正文一。</p><img src="https://a.example/x.png">'
         '<strong>粗体</strong>文字<a href="https://b.example/">链接</a><br>下一行</div><p>尾段一。</p><p>尾段二。</p>'
@@ -252,9 +244,8 @@ def test_markdown_image_glued_to_long_text_is_not_a_caption():
     assert any(long_text.strip() in block_text(b) for b in blocks)
 
 
-@pytest.mark.xfail(strict=True, reason="an image glued to a bold-only line (06: '![图片](…)**做研究，做探索**') is a "
-                   "section banner plus its heading; the reader makes the heading the image caption")
 def test_markdown_image_glued_to_bold_heading():
+    """06: '![图片](…)**做研究，做探索**' is a section banner plus its heading, not an image caption."""
     blocks = read(MD + "以下为对话：\n\n![图片](https://a.example/1.jpg)**做研究，做探索**\n\n第一问的正文。\n").blocks
     assert any(isinstance(b, Figure) and not b.caption for b in blocks)
     assert any(isinstance(b, Heading) and block_text(b) == "做研究，做探索" for b in blocks)
