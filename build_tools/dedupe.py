@@ -1,7 +1,10 @@
 """Duplicate dumps: byte-identical, or the same article saved from two portals.
 
 Two bodies are the same article when at least 90% of the smaller one's
-sentences appear in the other.  Candidates come from an inverted index over
+sentences appear in the other.  A body with fewer than ``MIN_SENTENCES``
+fingerprinted sentences is too short to judge by containment: it is only a
+duplicate of a body with exactly the same sentences (one quoted sentence must
+not make a short article disappear behind a long one).  Candidates come from an inverted index over
 sentence hashes, so the cost stays near-linear in the archive size.
 """
 
@@ -15,6 +18,7 @@ from collections.abc import Sequence
 SIMILARITY = 0.9
 MIN_SENTENCE = 12
 COMMON_SENTENCE_LIMIT = 50
+MIN_SENTENCES = 3
 
 
 def fingerprint(body: str) -> frozenset[str]:
@@ -44,6 +48,8 @@ def near_duplicates(prints: Sequence[frozenset[str]]) -> dict[int, int]:
                         shared[j] += 1
         for j, count in shared.items():
             if j in kept_of or len(prints[j]) > len(prints[i]):
+                continue
+            if len(prints[j]) < MIN_SENTENCES and prints[j] != prints[i]:
                 continue
             if count >= SIMILARITY * len(prints[j]):
                 kept_of[j] = i

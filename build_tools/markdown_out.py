@@ -1,12 +1,28 @@
 """Blocks → CommonMark-style Markdown that Python-Markdown renders as intended.
 
 Everything that came from a dump is escaped: it can never become HTML, a
-link with a dangerous scheme, an attribute list or a template expression.
+link with a dangerous scheme, an attribute list, a block construct of one of
+the extensions in mkdocs.yml (admonitions, details, fences, tables, setext
+headings) or a template expression.  Links and images are the only markup a
+dump can produce, and only with http(s)/mailto URLs:
+
+* external links get ``rel="noopener noreferrer nofollow"``;
+* images get ``referrerpolicy="no-referrer"`` (hotlink-protected CDNs such
+  as mmbiz.qpic.cn refuse requests that carry a foreign Referer, and no
+  third party needs to learn which page a reader is on) and ``loading=lazy``.
+
+Output size per Markdown block is bounded (``MAX_BLOCK_CHARS``, ``MAX_DEPTH``):
+Python-Markdown's inline pass is superlinear in the number of escapes in one
+block and recursive in nesting depth, so a hostile dump with a megabyte-long
+line or thousands of nested quotes would otherwise stall or crash ``mkdocs
+build``.  Over-long paragraphs are split at sentence ends; over-deep nesting
+is flattened.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from urllib.parse import quote, urlsplit
 
 from .model import (
@@ -29,88 +45,181 @@ from .model import (
     Table,
     Text,
     Turn,
+    block_text,
     inline_text,
 )
 
 SAFE_SCHEMES = {"http", "https", "mailto"}
-_ESCAPE = re.compile(r"([\\`*_{}\[\]|])")
-_LINE_START = re.compile(r"^(\s*)(\d+)([.)])")
-_START_MARK = re.compile(r"^(\s*)([-+#])")
+EXTERNAL_LINK_ATTRS = '{ rel="noopener noreferrer nofollow" }'
+IMAGE_ATTRS = '{ referrerpolicy="no-referrer" loading=lazy }'
+# Visible characters per Markdown paragraph, table cell or heading.
+MAX_BLOCK_CHARS = 2000
+MAX_HEADING_CHARS = 200
+# Quote / list nesting kept as structure; anything deeper is flattened to paragraphs.
+MAX_DEPTH = 6
+
+# Every character Python-Markdown (with the mkdocs.yml extensions) could read as markup,
+# wherever it stands in a line.  Backslash escapes are ones Python-Markdown knows
+# (ESCAPED_CHARS, plus "|" from the tables extension); <, > and & become entities.
+_INLINE = str.maketrans(
+    {
+        "&": "&amp;",
+        "<": "&lt;",
+        ">": "&gt;",
+        "\\": "\\\\",
+        "`": "\\`",
+        "*": "\\*",
+        "_": "\\_",
+        "{": "\\{",
+        "}": "\\}",
+        "[": "\\[",
+        "]": "\\]",
+        "|": "\\|",
+        "#": "\\#",
+        # Line separators: Python-Markdown turns \r into a new line, str.splitlines() more.
+        "\r": "\n",
+        "\x0b": "\n",
+        "\x0c": "\n",
+        "\x1c": "\n",
+        "\x1d": "\n",
+        "\x1e": "\n",
+        "\x85": "\n",
+        "\u2028": "\n",
+        "\u2029": "\n",
+        # Python-Markdown's placeholder markers and other C0 controls never reach a page.
+        **{chr(c): None for c in range(0x20) if chr(c) not in "\t\n\r\x0b\x0c\x1c\x1d\x1e"},
+        "\x7f": None,
+    }
+)
+# Starts of a line that open a block construct.  (?<!\s) keeps the newline collapse linear:
+# a long run of spaces without a newline is tried once, not once per character.
+_NEWLINES = re.compile(r"(?<!\s)\s*\n\s*")
+_ORDERED = re.compile(r"(\d+)([.)])")
+_LINE_START = {
+    "-": "\\-",  # bullet list, setext underline, rule, front-matter fence
+    "+": "\\+",  # bullet list
+    "!": "\\!",  # !!! admonition
+    "=": "&#61;",  # setext underline
+    "?": "&#63;",  # ??? details
+    "~": "&#126;",  # ~~~ fence
+    ":": "&#58;",  # definition list / ::: fences of other extensions
+    "%": "&#37;",  # template delimiters ({% is escaped anyway; belt and braces)
+}
+_LINE_BREAKS = re.compile(r"[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+_CONTROLS = str.maketrans({**{chr(c): None for c in range(0x20) if chr(c) not in "\t\n"}, "\x7f": None})
 
 
-def escape_inline(text: str) -> str:
-    """Escape text so Python-Markdown shows it literally (no HTML, links, emphasis, attr lists, Jinja)."""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = _ESCAPE.sub(r"\\\1", text)
-    text = re.sub(r"\s*\n\s*", " ", text)
-    text = _START_MARK.sub(r"\1\\\2", text)
-    return _LINE_START.sub(r"\1\2\\\3", text)
+def escape_inline(text: str, line_start: bool = True) -> str:
+    """Escape text so Python-Markdown shows it literally (no HTML, links, emphasis, attr lists, Jinja).
+
+    ``line_start``: the text may begin a Markdown line, so block markers at its start are escaped too.
+    """
+    text = text.translate(_INLINE)
+    if "\n" in text:
+        text = _NEWLINES.sub(" ", text)
+    if line_start:
+        text = text.lstrip()
+        ordered = _ORDERED.match(text)
+        if ordered:
+            text = f"{ordered.group(1)}\\{ordered.group(2)}{text[ordered.end():]}"
+        elif text[:1] in _LINE_START:
+            text = _LINE_START[text[0]] + text[1:]
+    return text
 
 
 def safe_url(url: str, entity_link: bool = False) -> str | None:
     url = url.strip()
     if entity_link:
         return url
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in SAFE_SCHEMES or not (parts.netloc or parts.scheme == "mailto"):
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unbalanced "[" in the host
         return None
-    return quote(url, safe="/:?&=#%+@,;~!$*'.-_[]")
+    if parts.scheme.lower() not in SAFE_SCHEMES or not (parts.netloc or parts.scheme.lower() == "mailto"):
+        return None
+    return quote(url, safe="/:?&=#%+@,;~!$*'.-_")
 
 
-def inlines_md(inlines: tuple[Inline, ...], entity_prefix: str = "../entities/") -> str:
+def is_external(url: str) -> bool:
+    return url[:8].lower().startswith(("http://", "https://"))
+
+
+def inlines_md(inlines: tuple[Inline, ...], entity_prefix: str = "../entities/", line_start: bool = True) -> str:
+    """Inline content as Markdown.  ``line_start``: the output begins a Markdown line."""
     out: list[str] = []
+    at_start = line_start
     for node in inlines:
+        piece = ""
         if isinstance(node, Text):
-            out.append(escape_inline(node.text))
+            piece = escape_inline(node.text, line_start=at_start)
         elif isinstance(node, Code):
-            ticks = "`" * (max((len(m) for m in re.findall(r"`+", node.text)), default=0) + 1)
-            body = node.text.replace("\n", " ")
-            out.append(f"{ticks} {body} {ticks}" if body.strip() else "")
+            # Code spans show their text verbatim (Python-Markdown escapes it): only line breaks and
+            # control characters go, so the span can never end the line it stands on.
+            body = _LINE_BREAKS.sub(" ", node.text).translate(_CONTROLS)
+            if body.strip():
+                ticks = "`" * (max((len(m) for m in re.findall(r"`+", body)), default=0) + 1)
+                piece = f"{ticks} {body} {ticks}"
         elif isinstance(node, Strong):
-            inner = inlines_md(node.children, entity_prefix).strip()
-            out.append(f"**{inner}**" if inner else "")
+            inner = inlines_md(node.children, entity_prefix, line_start=False).strip()
+            piece = f"**{inner}**" if inner else ""
         elif isinstance(node, Emph):
-            inner = inlines_md(node.children, entity_prefix).strip()
-            out.append(f"*{inner}*" if inner else "")
+            inner = inlines_md(node.children, entity_prefix, line_start=False).strip()
+            piece = f"*{inner}*" if inner else ""
         elif isinstance(node, Link):
-            inner = inlines_md(node.children, entity_prefix).strip()
+            inner = inlines_md(node.children, entity_prefix, line_start=False).strip()
             url = safe_url(node.href)
+            piece = inner
             if url and inner:
-                out.append(f"[{inner}]({url})")
-            else:
-                out.append(inner)
+                piece = f"[{inner}]({url})" + (EXTERNAL_LINK_ATTRS if is_external(url) else "")
         elif isinstance(node, EntityRef):
-            inner = inlines_md(node.children, entity_prefix)
-            out.append(f"[{inner}]({entity_prefix}{node.entity_id}.md){{ .entity-link }}")
+            inner = inlines_md(node.children, entity_prefix, line_start=False)
+            piece = f"[{inner}]({entity_prefix}{node.entity_id}.md){{ .entity-link }}"
         elif isinstance(node, InlineImage):
             url = safe_url(node.src)
             if url:
-                out.append(f"![{escape_inline(node.alt)}]({url})")
+                piece = f"![{escape_inline(node.alt, line_start=False)}]({url})" + (
+                    IMAGE_ATTRS if is_external(url) else "")
         elif isinstance(node, Break):
             out.append("  \n")
+            at_start = True
+            continue
+        if piece:
+            out.append(piece)
+            at_start = False
     return "".join(out)
 
 
-def block_md(block: Block) -> str:
+def block_md(block: Block, depth: int = 0) -> str:
     if isinstance(block, Paragraph):
-        return inlines_md(block.inlines)
+        return _paragraphs(block.inlines)
     if isinstance(block, Heading):
-        text = inlines_md(block.inlines).replace("  \n", " ")
-        # A closing run of # would be read as the heading's optional closing sequence.
-        return "#" * block.level + " " + (text[:-1] + "\\#" if text.endswith("#") else text)
+        if len(inline_text(block.inlines)) > MAX_HEADING_CHARS:
+            return _paragraphs(block.inlines)
+        text = inlines_md(block.inlines, line_start=False).replace("  \n", " ").strip()
+        if not text:
+            return ""
+        level = min(6, max(1, block.level))
+        return "#" * level + " " + text
     if isinstance(block, Turn):
-        speaker = escape_inline(block.speaker)
+        speaker = escape_inline(block.speaker, line_start=False)
+        chunks = list(_chunks(block.inlines))
         if block.is_question:
-            return f"**{speaker}：{escape_inline(inline_text(block.inlines))}**\n{{ .qa-question }}"
-        return f"**{speaker}：** {inlines_md(block.inlines)}\n{{ .qa-answer }}"
+            first = escape_inline(inline_text(chunks[0] if chunks else ()), line_start=False)
+            head = f"**{speaker}：{first}**\n{{ .qa-question }}"
+        else:
+            first = inlines_md(chunks[0], line_start=False) if chunks else ""
+            head = f"**{speaker}：** {first}\n{{ .qa-answer }}"
+        return "\n\n".join([head] + [inlines_md(c) for c in chunks[1:]])
     if isinstance(block, Quote):
-        inner = blocks_md(block.blocks)
+        inner = blocks_md(block.blocks, depth + 1) if depth < MAX_DEPTH else _flat(block.blocks)
         return "\n".join("> " + line if line else ">" for line in inner.split("\n"))
     if isinstance(block, ListBlock):
+        if depth >= MAX_DEPTH:
+            return _flat((block,))
         items = []
         for n, item in enumerate(block.items, 1):
             marker = f"{n}. " if block.ordered else "- "
-            body = blocks_md(item).replace("\n", "\n    ")
+            body = blocks_md(item, depth + 1).replace("\n", "\n    ")
             items.append(marker + body)
         return "\n".join(items)
     if isinstance(block, Table):
@@ -118,27 +227,114 @@ def block_md(block: Block) -> str:
     if isinstance(block, Figure):
         return _figure_md(block)
     if isinstance(block, CodeBlock):
-        fence = "`" * max(3, max((len(m) for m in re.findall(r"`{3,}", block.text)), default=0) + 1)
+        text = _LINE_BREAKS.sub("\n", block.text.replace("\r\n", "\n")).translate(_CONTROLS)
+        fence = "`" * max(3, max((len(m) for m in re.findall(r"`{3,}", text)), default=0) + 1)
         lang = block.lang if re.fullmatch(r"[A-Za-z0-9_+-]{1,20}", block.lang or "") else ""
-        return f"{fence}{lang}\n{block.text}\n{fence}"
+        return f"{fence}{lang}\n{text}\n{fence}"
     if isinstance(block, Rule):
         return "---"
     return ""
 
 
-def blocks_md(blocks: tuple[Block, ...] | list[Block]) -> str:
-    parts = [block_md(b) for b in blocks]
+def blocks_md(blocks: tuple[Block, ...] | list[Block], depth: int = 0) -> str:
+    parts = [block_md(b, depth) for b in blocks]
     return "\n\n".join(p for p in parts if p.strip())
+
+
+def _paragraphs(inlines: tuple[Inline, ...]) -> str:
+    return "\n\n".join(p for p in (inlines_md(c) for c in _chunks(inlines)) if p.strip())
+
+
+def _flat(blocks: tuple[Block, ...]) -> str:
+    """Nesting too deep to keep: the visible text, one paragraph per line."""
+    lines = [line for b in blocks for line in block_text(b).split("\n") if line.strip()]
+    return "\n\n".join(_paragraphs((Text(line),)) for line in lines)
+
+
+def _chunks(inlines: tuple[Inline, ...], limit: int = MAX_BLOCK_CHARS) -> Iterator[tuple[Inline, ...]]:
+    """Split inline content into runs of at most ~``limit`` visible characters, at sentence ends."""
+    if _size(inlines) <= limit:
+        yield inlines
+        return
+    current: list[Inline] = []
+    size = 0
+    for node in inlines:
+        node_size = _size((node,))
+        if node_size > limit and not isinstance(node, Text):
+            node = Text(inline_text((node,)))  # one huge formatted run: keep its text, drop the markup
+        if isinstance(node, Text):
+            text = node.text
+            while size + len(text) > limit:
+                cut = _cut(text, limit - size)
+                if cut == 0:
+                    if current:
+                        yield _trim(current)
+                    current, size = [], 0
+                    cut = _cut(text, limit)
+                current.append(Text(text[:cut]))
+                yield _trim(current)
+                current, size, text = [], 0, text[cut:]
+            if text:
+                current.append(Text(text))
+                size += len(text)
+            continue
+        if size + node_size > limit and current:
+            yield _trim(current)
+            current, size = [], 0
+        current.append(node)
+        size += node_size
+    if current:
+        yield _trim(current)
+
+
+_SENTENCE_END = re.compile(r"[。！？!?；;…]+[”’」』）)\"']*|\s+")
+
+
+def _cut(text: str, budget: int) -> int:
+    """Where to cut ``text`` to keep at most ``budget`` characters: a sentence end or space if there is one."""
+    if budget <= 0:
+        return 0
+    if len(text) <= budget:
+        return len(text)
+    best = 0
+    for match in _SENTENCE_END.finditer(text, 0, budget):
+        best = match.end()
+    return best if best >= budget // 2 else budget
+
+
+def _trim(nodes: list[Inline]) -> tuple[Inline, ...]:
+    while nodes and isinstance(nodes[0], Break):
+        nodes.pop(0)
+    while nodes and isinstance(nodes[-1], Break):
+        nodes.pop()
+    return tuple(nodes)
+
+
+def _size(inlines: tuple[Inline, ...]) -> int:
+    total = 0
+    for node in inlines:
+        if isinstance(node, (Text, Code)):
+            total += len(node.text)
+        elif isinstance(node, (Strong, Emph, Link, EntityRef)):
+            total += _size(node.children) + (len(node.href) if isinstance(node, Link) else 0)
+        elif isinstance(node, InlineImage):
+            total += len(node.src) + len(node.alt)
+        else:
+            total += 1
+    return total
 
 
 def _figure_md(block: Figure) -> str:
     lines = []
     url = safe_url(block.src) if block.src else None
     if url:
-        alt = escape_inline(block.alt or inline_text(block.caption) or "图片")
-        lines.append(f"![{alt}]({url}){{ loading=lazy }}")
-    if block.caption:
-        lines.append(f"*{inlines_md(block.caption).strip()}*\n{{ .caption }}")
+        alt_text = block.alt or inline_text(block.caption) or "图片"
+        alt = escape_inline(alt_text[:MAX_HEADING_CHARS], line_start=False)
+        lines.append(f"![{alt}]({url})" + (IMAGE_ATTRS if is_external(url) else ""))
+    for chunk in _chunks(block.caption):
+        caption = inlines_md(chunk, line_start=False).strip()
+        if caption:
+            lines.append(f"*{caption}*\n{{ .caption }}")
     return "\n\n".join(lines)
 
 
@@ -148,9 +344,14 @@ def _table_md(block: Table) -> str:
     if not rows:
         return ""
     width = max(len(r) for r in rows)
+    if not width:
+        return ""
 
     def cell(c: tuple[Inline, ...]) -> str:
-        return inlines_md(c).replace("  \n", " ").strip() or " "
+        if _size(c) > MAX_BLOCK_CHARS:
+            text = inline_text(c)
+            c = (Text(text[: _cut(text, MAX_BLOCK_CHARS)] + " …"),)
+        return inlines_md(c, line_start=False).replace("  \n", " ").strip() or " "
 
     lines = []
     for i, row in enumerate(rows):
