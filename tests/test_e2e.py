@@ -53,6 +53,23 @@ def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
                           text=True, timeout=120)
 
 
+def _project(tmp: Path) -> None:
+    """A project-like directory: mkdocs.yml, overrides/ and the hand-written part of docs/."""
+    shutil.copy(ROOT / "mkdocs.yml", tmp / "mkdocs.yml")
+    shutil.copytree(ROOT / "overrides", tmp / "overrides")
+    (tmp / "docs").mkdir()
+    for item in (ROOT / "docs").iterdir():  # about, assets, dev notes: everything the build does not write
+        if item.name in GENERATED or item.name.startswith("."):
+            continue
+        copy = shutil.copytree if item.is_dir() else shutil.copy
+        copy(item, tmp / "docs" / item.name)
+
+
+def _mkdocs(tmp: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([str(MKDOCS), "build", "--strict", "-f", str(tmp / "mkdocs.yml"), "-d", str(tmp / "site")],
+                          cwd=tmp, env=ENV, capture_output=True, text=True, timeout=300)
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> dict:
     """raw/ seeds + one hostile dump → docs/ (CLI, --strict) → site/ (mkdocs build --strict)."""
@@ -60,18 +77,10 @@ def site(tmp_path_factory) -> dict:
     raw = tmp / "raw"
     shutil.copytree(ROOT / "raw", raw)
     (raw / "hostile.md").write_text(HOSTILE, encoding="utf-8")
-    shutil.copy(ROOT / "mkdocs.yml", tmp / "mkdocs.yml")
-    shutil.copytree(ROOT / "overrides", tmp / "overrides")
-    (tmp / "docs").mkdir()
-    for item in (ROOT / "docs").iterdir():  # the hand-written part of docs/ (about, assets, dev notes)
-        if item.name in GENERATED or item.name.startswith("."):
-            continue
-        copy = shutil.copytree if item.is_dir() else shutil.copy
-        copy(item, tmp / "docs" / item.name)
+    _project(tmp)
     build = run("build", "--raw", "raw", "--docs", "docs", "--report", "report.json", "--strict", "--quiet",
                 "--entities", str(ROOT / "entities.yml"), "--overrides", str(tmp / "overrides.yml"), cwd=tmp)
-    mkdocs = subprocess.run([str(MKDOCS), "build", "--strict", "-f", str(tmp / "mkdocs.yml"), "-d", str(tmp / "site")],
-                            cwd=tmp, env=ENV, capture_output=True, text=True, timeout=300)
+    mkdocs = _mkdocs(tmp)
     report = json.loads((tmp / "report.json").read_text(encoding="utf-8")) if build.returncode == 0 else {}
     return {"tmp": tmp, "build": build, "mkdocs": mkdocs, "report": report}
 
@@ -139,6 +148,46 @@ def test_page_title_element_shows_the_hostile_title_as_text(site):
     page, _ = _article_html(site, "hostile.md")
     title = re.search(r"<title>(.*?)</title>", page, re.S)
     assert title and HOSTILE_TITLE in html.unescape(title.group(1))
+
+
+# --- the dev corpus as a reader sees it -------------------------------------------------
+
+# Markdown that reached the reader as text instead of formatting (outside code).
+READER_VISIBLE_MARKUP = [r"\*\*", r"\]\(", r"!\[", r"\{ ?[.#][\w-]", r"\{:", r"\\[*_\[\]{}#]", r"(?m)^#{1,6} "]
+
+
+@pytest.fixture(scope="module")
+def dev_site(dev_build, tmp_path_factory) -> Path:
+    _, docs = dev_build
+    tmp = tmp_path_factory.mktemp("e2e-dev")
+    _project(tmp)
+    for name in GENERATED:
+        if (docs / name).is_dir():
+            shutil.copytree(docs / name, tmp / "docs" / name)
+        elif (docs / name).exists():
+            shutil.copy(docs / name, tmp / "docs" / name)
+    result = _mkdocs(tmp)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return tmp / "site"
+
+
+def test_dev_corpus_pages_show_no_markup_or_active_content(dev_site):
+    problems = {}
+    pages = sorted((dev_site / "articles").glob("*/index.html"))
+    assert pages
+    for page in pages:
+        found = re.search(r'<article class="md-content__inner[^"]*">(.*?)</article>', page.read_text("utf-8"), re.S)
+        assert found, page
+        article = found.group(1)
+        tags = set(re.findall(r"<(script|iframe|object|embed|form|style|svg)\b", article))
+        handlers = re.findall(r"<[^>]+\son\w+=", article)
+        prose = re.sub(r"<pre.*?</pre>|<code>.*?</code>", "", article, flags=re.S)
+        text = html.unescape(re.sub(r"<[^>]+>", "", prose))
+        markup = [m.group(0) + " in …" + text[max(0, m.start() - 20):m.end() + 20] + "…"
+                  for pattern in READER_VISIBLE_MARKUP for m in re.finditer(pattern, text)]
+        if tags or handlers or markup:
+            problems[page.parent.name] = (sorted(tags), handlers[:3], markup[:3])
+    assert not problems, problems
 
 
 # --- CLI contract ------------------------------------------------------------------------
