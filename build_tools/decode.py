@@ -93,9 +93,9 @@ def decode_bytes(data: bytes) -> Decoded:
         raise DecodeError("empty file (0 bytes)")
     if not data.strip():
         raise DecodeError(f"empty file: only whitespace ({len(data)} bytes)")
-    for signature, kind in SIGNATURES:
-        if data.startswith(signature):
-            raise DecodeError(f"binary file ({kind}), not text")
+    kind = _signature(data)
+    if kind:
+        raise DecodeError(f"binary file ({kind}), not text")
     warnings: list[str] = []
     for bom, encoding in BOMS:
         if data.startswith(bom):
@@ -118,6 +118,27 @@ def decode_bytes(data: bytes) -> Decoded:
     if encoding is None:
         raise DecodeError("not text in any supported encoding (UTF-8, GB18030, Big5, UTF-16)")
     return _finish(_strict_or_counted(data, encoding, warnings), encoding, warnings)
+
+
+def _signature(data: bytes) -> str | None:
+    """The kind of binary file ``data`` starts like, if any.
+
+    A signature made of printable ASCII ("%PDF-", "GIF89a", "OggS"…) could start a text
+    file too, so it counts only with binary bytes (NUL, or not UTF-8) right behind it.
+    """
+    for signature, kind in SIGNATURES:
+        if data.startswith(signature):
+            if not (signature.isascii() and signature.decode("ascii").isprintable()):
+                return kind
+            head = data[:8192]
+            if b"\x00" in head or _count_invalid(head[: _utf8_boundary(head)], "utf_8"):
+                return kind
+    return None
+
+
+def _utf8_boundary(data: bytes) -> int:
+    """Length of ``data`` without a UTF-8 character cut off at its end."""
+    return len(data) - _incomplete_tail(data)
 
 
 # --- UTF-8, whole or damaged ------------------------------------------------

@@ -37,24 +37,6 @@ from tests.fixtures.hostile.corpus import (
 CASES = {c.name: c for c in FIXTURE_CASES + [c for c, _ in generated_cases()]}
 CASES["link-to-secret.txt"] = SimpleNamespace(name="link-to-secret.txt", status="rejected", reason="symbolic link")
 
-PIPELINE_SLUGS = (
-    "pipeline.py does not call slugs.assign_slugs yet: report.md and report.txt both get slug 'report' and one "
-    "page is dropped (emit.OutputWriter keeps the first and records the clash in writer.conflicts)"
-)
-PIPELINE_WARNINGS = (
-    "pipeline.py does not yet surface the decoder's repairs: ingest attaches them as Hint('warning', ...), the "
-    "report should list them as '<raw path>: <warning>'"
-)
-CLEAN_HTML_NOTICES = (
-    "clean._accept matches reject_patterns against short lines of the raw dump text: in an HTML page the notice "
-    "sits in markup (the attribute quotes of '<h2 class=\"weui-msg__title\">环境异常' count as quotation marks in "
-    "_states; nginx's '<center><h1>404 Not Found' does not start with 404), so the page gets the generic "
-    "'only N characters' reason; match the visible text (blocks, removed blocks, title hint) instead"
-)
-PIPELINE_DISPLAY = (
-    "pipeline._display() resolves the dump's own path, so a symlink is reported under its target's name "
-    "instead of raw/link-to-secret.txt"
-)
 
 
 @pytest.fixture(scope="module")
@@ -85,11 +67,7 @@ def test_the_build_finishes_with_every_input_accounted_for(hostile):
 
 
 @pytest.mark.parametrize("name", [n for n, c in CASES.items() if c.status == "rejected"])
-def test_rejected_input_gets_one_line_reason(hostile, name, request):
-    if name == "link-to-secret.txt":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=PIPELINE_DISPLAY))
-    if name in ("captcha.html", "not_found.html"):
-        request.applymarker(pytest.mark.xfail(strict=True, reason=CLEAN_HTML_NOTICES))
+def test_rejected_input_gets_one_line_reason(hostile, name):
     case = CASES[name]
     item = entry(hostile, name)
     assert item["status"] == "rejected", item
@@ -117,11 +95,13 @@ def test_odd_file_names_get_distinct_url_safe_slugs(hostile):
         assert slug[0].isalnum() and slug.isascii() and " " not in slug and "/" not in slug
 
 
-@pytest.mark.xfail(strict=True, reason=PIPELINE_SLUGS)
 def test_same_name_with_other_extension_gets_its_own_page(hostile):
     md, txt = entry(hostile, "report.md"), entry(hostile, "report.txt")
     assert md["status"] == txt["status"] == "ok"
-    assert md["slug"] != txt["slug"]
+    assert txt["slug"] == "report" and md["slug"] != txt["slug"]
+    note = f"raw/report.md: slug 'report' belongs to report.txt; published as '{md['slug']}' instead"
+    assert note in hostile.report["warnings"]
+    assert f"warning: {note}" in hostile.result.stderr.splitlines()
     for item in (md, txt):
         front = yaml.safe_load((hostile.docs / "articles" / f"{item['slug']}.md").read_text().split("---\n", 2)[1])
         assert front["raw"] == item["raw"]
@@ -152,7 +132,6 @@ def test_nothing_is_published_for_rejected_or_duplicate_inputs(hostile):
             assert item["slug"] is None
 
 
-@pytest.mark.xfail(strict=True, reason=PIPELINE_WARNINGS)
 def test_repaired_encodings_are_reported_as_warnings(hostile):
     warnings = "\n".join(hostile.report["warnings"])
     assert "raw/truncated.txt: truncated file" in warnings
@@ -330,8 +309,6 @@ def test_assign_slugs_settles_same_name_other_extension():
     assert len({s for s, _ in slugs.values()}) == 5
 
 
-@pytest.mark.xfail(strict=True, reason="cache.content_key encodes the dump's path with plain UTF-8: a file name "
-                   "that is not UTF-8 raises UnicodeEncodeError and stops the whole build")
 def test_a_file_name_that_is_not_utf8_does_not_stop_the_build(tmp_path):
     raw = tmp_path / "raw"
     raw.mkdir()
