@@ -43,6 +43,7 @@ class Prepared:
     fingerprint: frozenset[str]
     label: str  # source, platform or path: how "also published by" names it
     short_lines: frozenset[str] = frozenset()
+    warnings: tuple[str, ...] = ()  # repairs the decoder made, for the build report
 
 
 @lru_cache(maxsize=1)
@@ -59,7 +60,7 @@ def code_version() -> str:
 def content_key(*parts: str | bytes) -> str:
     digest = hashlib.sha256(code_version().encode())
     for part in parts:
-        digest.update(part if isinstance(part, bytes) else part.encode("utf-8"))
+        digest.update(part if isinstance(part, bytes) else part.encode("utf-8", "surrogateescape"))
         digest.update(b"\0")
     return digest.hexdigest()
 
@@ -122,6 +123,7 @@ def _work(job: tuple[Path, str], settings: Settings, overrides, prepare: Callabl
         fingerprint=fingerprint("\n".join(block_text(b) for b in result.blocks)),
         label=meta.source or meta.platform or result.raw_path,
         short_lines=short_line_keys(result.blocks),
+        warnings=tuple(h.value for h in result.hint_values("warning")),
     )
     return light, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
 

@@ -314,7 +314,8 @@ def _accept(article: Article, rules: Rules) -> Article | Failure:
     if chars >= rules.min_body_chars * 4:
         return article
     # A block page says so in a short line of its own; an article quoting such a notice says it in a sentence.
-    short_lines = [line.strip() for line in article.text.split("\n") if 0 < len(line.strip()) <= 40]
+    lines = (re.sub(r"<[^>]*>", " ", line).strip() for line in article.text.split("\n"))
+    short_lines = [line for line in lines if 0 < len(line) <= 40]
     for kind, pattern in rules.reject_patterns:
         if any(_states(pattern, line) for line in short_lines):
             return Failure(article.raw_path, "clean", _REASONS[kind])

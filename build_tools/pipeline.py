@@ -29,7 +29,7 @@ from .model import Article, Failure, Slug, Summary
 from .overrides import Overrides, apply_overrides, load_overrides
 from .render import raw_text_copy, render_article, summarize
 from .settings import Settings
-from .slugs import slugify
+from .slugs import assign_slugs, slugify
 
 
 @dataclass
@@ -92,7 +92,9 @@ def build(settings: Settings, progress: Progress | None = None) -> BuildReport:
     overrides = load_overrides(settings.overrides_path, report.warnings)
     paths = discover(settings.raw_dir)
     with _cache_dir(settings) as settings, _store(settings) as store:
-        prepared = _dedupe(list(_prepared(paths, settings, overrides, store, report, progress)), report)
+        slugs = _slugs(paths, settings, report)
+        prepared = _dedupe([replace(p, slug=slugs.get(p.raw_path, p.slug))
+                            for p in _prepared(paths, settings, overrides, store, report, progress)], report)
         index = linking.load_index(settings.entities_path, report.warnings)
         recurring = recurring_lines([p.short_lines for p, _ in prepared])
         registry_key = linking.registry_key(settings.entities_path) + cache.content_key(*sorted(recurring))[:12]
@@ -133,6 +135,16 @@ def build(settings: Settings, progress: Progress | None = None) -> BuildReport:
     return report
 
 
+def _slugs(paths: list[Path], settings: Settings, report: BuildReport) -> dict[str, str]:
+    """Slugs over the whole of raw/: only same-name dumps with different extensions need the archive view."""
+    relative = {p.relative_to(settings.raw_dir).as_posix(): _display(p) for p in paths}
+    assigned = assign_slugs(relative)
+    for rel, (_, note) in sorted(assigned.items()):
+        if note:
+            report.warnings.append(f"{relative[rel]}: {note}")
+    return {relative[rel]: slug for rel, (slug, _) in assigned.items()}
+
+
 @contextmanager
 def _store(settings: Settings) -> Iterator[cache.Store]:
     store = cache.Store(settings.cache_dir)
@@ -162,6 +174,9 @@ def _linked(item: Prepared, also: tuple[str, ...], index, registry_key: str, rec
         cached = (article, linking.view_of(article))
         store.put("linked", key, cached)
     article, view = cached
+    if article.slug != item.slug:  # the archive-wide slug, which the per-dump cache does not know
+        article = replace(article, slug=item.slug)
+        view = replace(view, summary=replace(view.summary, slug=item.slug))
     if also:
         article = replace(article, also_published_by=also)
     return article, view
@@ -175,6 +190,7 @@ def _prepared(paths: list[Path], settings: Settings, overrides: Overrides, store
         if isinstance(result, Failure):
             report.inputs.append(InputResult(result.raw_path, "rejected", None, f"{result.stage}: {result.reason}"))
         else:
+            report.warnings.extend(f"{result.raw_path}: {warning}" for warning in result.warnings)
             yield result
 
 
@@ -200,8 +216,9 @@ def _dedupe(items: list[Prepared], report: BuildReport) -> list[tuple[Prepared, 
 
 
 def _display(path: Path) -> str:
+    """The dump's path as the editor knows it (never resolved: a symlink keeps its own name)."""
     try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        return path.absolute().relative_to(Path.cwd().absolute()).as_posix()
     except ValueError:
         return path.as_posix()
 

@@ -132,9 +132,6 @@ def test_hostile_dump_reaches_the_reader_as_text(site):
     assert "<script>alert" not in head
 
 
-@pytest.mark.xfail(strict=True, reason="markdown-it's validateLink refuses javascript:/data: targets, so the whole "
-                   "'[点这里](javascript:…)' and '![图](javascript:…)' stay as literal Markdown text on the page "
-                   "instead of the link text alone (safe, but the reader sees markup)")
 def test_link_with_a_dangerous_target_shows_its_text_only(site):
     assert site["mkdocs"].returncode == 0
     _, article = _article_html(site, "hostile.md")

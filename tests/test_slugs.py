@@ -114,7 +114,6 @@ def test_a_slug_never_changes_when_other_dumps_are_added(tmp_path):
     assert len(set(after.values())) == len(after)
 
 
-@pytest.mark.xfail(strict=True, reason=XFAIL_COLLISION)
 def test_every_published_dump_has_its_own_page(tmp_path):
     raw = tmp_path / "raw"
     (raw / "a").mkdir(parents=True)
@@ -126,7 +125,6 @@ def test_every_published_dump_has_its_own_page(tmp_path):
     assert len(set(published.values())) == len(names), published
 
 
-@pytest.mark.xfail(strict=True, reason=XFAIL_COLLISION)
 def test_same_name_other_extension_keeps_the_first_slug_when_the_second_arrives(tmp_path):
     """A published URL never moves: report.txt keeps 'report' when report.md is added later (sorted first or not)."""
     raw = tmp_path / "raw"

@@ -31,6 +31,9 @@ from . import html as html_reader
 from .inlines import normalize, only_images
 
 _PARSER = MarkdownIt("commonmark", {"html": True}).enable("table")
+# Parse javascript:/data: links as links (markdown-it would leave them as literal text):
+# markdown_out.safe_url drops the target and keeps the words.
+_PARSER.validateLink = lambda url: True
 _SIGNALS = re.compile(
     r"^(#{1,6} |={3,}\s*$|-{3,}\s*$|> |\*   |\d+\.  )|!\[[^\]]*\]\(|\]\(https?://|\*\*[^*\n]+\*\*", re.M
 )
