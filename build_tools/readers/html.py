@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 
@@ -68,25 +69,35 @@ class HtmlReader:
         return len(_TAGS.findall(sample)) >= 3 and sample.count("<") > sample.count("\n") / 4
 
     def read(self, text: str) -> tuple[Block, ...]:
-        soup = BeautifulSoup(text, "lxml")
-        for tag in soup.find_all(DROP):
-            tag.decompose()
-        root = soup.find("article") or soup.body or soup
-        return tuple(_blocks(root))
+        return _parse(text)[0]
 
     def hints(self, text: str) -> tuple[Hint, ...]:
-        soup = BeautifulSoup(text, "lxml")
-        found: list[Hint] = []
-        if soup.title and soup.title.string and soup.title.string.strip():
-            found.append(Hint("title", soup.title.string.strip(), "html-title"))
-        for meta in soup.find_all("meta"):
-            key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").lower()
-            value = (meta.get("content") or "").strip()
-            if key in META_FIELDS and value:
-                found.append(Hint(META_FIELDS[key], value, f"meta:{key}"))
-        for script in soup.find_all("script", type="application/ld+json"):
-            found.extend(_json_ld(script.string or ""))
-        return tuple(found)
+        return _parse(text)[1]
+
+
+@lru_cache(maxsize=2)
+def _parse(text: str) -> tuple[tuple[Block, ...], tuple[Hint, ...]]:
+    """One parse per page for both the metadata and the body (the registry asks for both)."""
+    soup = BeautifulSoup(text, "lxml")
+    hints = _page_hints(soup)
+    for tag in soup.find_all(DROP):
+        tag.decompose()
+    root = soup.find("article") or soup.body or soup
+    return tuple(_blocks(root)), hints
+
+
+def _page_hints(soup: BeautifulSoup) -> tuple[Hint, ...]:
+    found: list[Hint] = []
+    if soup.title and soup.title.string and soup.title.string.strip():
+        found.append(Hint("title", soup.title.string.strip(), "html-title"))
+    for meta in soup.find_all("meta"):
+        key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").lower()
+        value = (meta.get("content") or "").strip()
+        if key in META_FIELDS and value:
+            found.append(Hint(META_FIELDS[key], value, f"meta:{key}"))
+    for script in soup.find_all("script", type="application/ld+json"):
+        found.extend(_json_ld(script.string or ""))
+    return tuple(found)
 
 
 READER = HtmlReader()
