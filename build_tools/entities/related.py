@@ -98,10 +98,20 @@ def containment(a: Fingerprint, b: Fingerprint) -> float:
     if not a.size or not b.size:
         return 0.0
     k = min(len(a.sketch), len(b.sketch), SKETCH)
-    union = heapq.nsmallest(k, set(a.sketch) | set(b.sketch))
-    sa, sb = set(a.sketch), set(b.sketch)
-    both = sum(1 for h in union if h in sa and h in sb)
-    j = both / len(union) if union else 0.0
+    # The k smallest hashes of the union, by merging the two sorted sketches: O(k), no sets.
+    sa, sb = a.sketch, b.sketch
+    i = m = taken = both = 0
+    while taken < k and (i < len(sa) or m < len(sb)):
+        if m >= len(sb) or (i < len(sa) and sa[i] < sb[m]):
+            i += 1
+        elif i >= len(sa) or sb[m] < sa[i]:
+            m += 1
+        else:
+            both += 1
+            i += 1
+            m += 1
+        taken += 1
+    j = both / taken if taken else 0.0
     inter = j * (a.size + b.size) / (1 + j)
     return min(1.0, inter / min(a.size, b.size))
 
