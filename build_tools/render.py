@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
+import fastjsonschema
 import jsonschema
 import yaml
 
@@ -21,6 +22,20 @@ SCHEMA_PATH = Path(__file__).parent / "schemas" / "front_matter.schema.json"
 CHARS_PER_MINUTE = 400  # a common estimate for reading Chinese
 
 __all__ = ["render_article", "front_matter", "summarize", "escape_inline"]
+
+
+@lru_cache(maxsize=1)
+def _compiled():
+    return fastjsonschema.compile(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+
+
+def _fast_check(data: dict) -> bool:
+    """The compiled schema answers valid/invalid quickly; jsonschema then explains a failure."""
+    try:
+        _compiled()(data)
+        return True
+    except fastjsonschema.JsonSchemaException:
+        return False
 
 
 @lru_cache(maxsize=1)
@@ -71,7 +86,7 @@ def dump_yaml(data: Mapping) -> str:
 
 def render_article(article: Article, entity_names: Mapping[str, str] | None = None) -> str | Failure:
     data = front_matter(article)
-    errors = sorted(_validator().iter_errors(data), key=lambda e: list(e.path))
+    errors = [] if _fast_check(data) else sorted(_validator().iter_errors(data), key=lambda e: list(e.path))
     if errors:
         first = errors[0]
         field = ".".join(str(p) for p in first.path) or "(root)"

@@ -184,7 +184,7 @@ def load_registry(path: Path | str) -> Registry:
     """
     p = Path(path)
     try:
-        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
+        doc = yaml.load(p.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except OSError as exc:
         raise RegistryError([f"{p}: cannot read: {exc}"]) from exc
     except yaml.YAMLError as exc:

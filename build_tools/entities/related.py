@@ -98,19 +98,11 @@ def containment(a: Fingerprint, b: Fingerprint) -> float:
     if not a.size or not b.size:
         return 0.0
     k = min(len(a.sketch), len(b.sketch), SKETCH)
-    # The k smallest hashes of the union, by merging the two sorted sketches: O(k), no sets.
-    sa, sb = a.sketch, b.sketch
-    i = m = taken = both = 0
-    while taken < k and (i < len(sa) or m < len(sb)):
-        if m >= len(sb) or (i < len(sa) and sa[i] < sb[m]):
-            i += 1
-        elif i >= len(sa) or sb[m] < sa[i]:
-            m += 1
-        else:
-            both += 1
-            i += 1
-            m += 1
-        taken += 1
+    # Bottom-k estimate: of the k smallest hashes of the union, the share found in both sketches.
+    union = sorted(set(a.sketch).union(b.sketch))
+    taken = min(k, len(union))
+    threshold = union[taken - 1] if taken else 0
+    both = sum(1 for h in set(a.sketch).intersection(b.sketch) if h <= threshold)
     j = both / taken if taken else 0.0
     inter = j * (a.size + b.size) / (1 + j)
     return min(1.0, inter / min(a.size, b.size))
