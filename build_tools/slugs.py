@@ -25,8 +25,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import PurePosixPath
 
-from pypinyin import lazy_pinyin
-
 from .model import Slug
 
 MAX_WORDS_CHARS = 60
@@ -90,5 +88,11 @@ def _keeper_rank(path: str) -> tuple[int, str]:
 
 
 def _words(stem: str) -> str:
-    words = " ".join(lazy_pinyin(unicodedata.normalize("NFKC", stem)))
+    stem = unicodedata.normalize("NFKC", stem)
+    if stem.isascii():
+        words = stem
+    else:
+        from pypinyin import lazy_pinyin  # a large dictionary: loaded only for non-ASCII names
+
+        words = " ".join(lazy_pinyin(stem))
     return re.sub(r"[^a-z0-9_]+", "-", words.lower()).strip("-_")[:MAX_WORDS_CHARS].strip("-_")
