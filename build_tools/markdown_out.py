@@ -140,6 +140,12 @@ def safe_url(url: str, entity_link: bool = False) -> str | None:
     return quote(url, safe="/:?&=#%+@,;~!$*'.-_")
 
 
+def image_url(src: str) -> str | None:
+    """An image is only ever loaded over http(s)."""
+    url = safe_url(src)
+    return url if url and is_external(url) else None
+
+
 def is_external(url: str) -> bool:
     return url[:8].lower().startswith(("http://", "https://"))
 
@@ -148,7 +154,7 @@ def inlines_md(inlines: tuple[Inline, ...], entity_prefix: str = "../entities/",
     """Inline content as Markdown.  ``line_start``: the output begins a Markdown line."""
     out: list[str] = []
     at_start = line_start
-    for node in inlines:
+    for node in _tidy(inlines):
         piece = ""
         if isinstance(node, Text):
             piece = escape_inline(node.text, line_start=at_start)
@@ -175,18 +181,43 @@ def inlines_md(inlines: tuple[Inline, ...], entity_prefix: str = "../entities/",
             inner = inlines_md(node.children, entity_prefix, line_start=False)
             piece = f"[{inner}]({entity_prefix}{node.entity_id}.md){{ .entity-link }}"
         elif isinstance(node, InlineImage):
-            url = safe_url(node.src)
+            url = image_url(node.src)
             if url:
-                piece = f"![{escape_inline(node.alt, line_start=False)}]({url})" + (
-                    IMAGE_ATTRS if is_external(url) else "")
+                piece = f"![{escape_inline(node.alt, line_start=False)}]({url}){IMAGE_ATTRS}"
         elif isinstance(node, Break):
             out.append("  \n")
             at_start = True
             continue
         if piece:
+            if piece[0] == "`" and out and out[-1].endswith("`"):
+                # Two code spans side by side would merge their backtick runs into one unmatched
+                # delimiter, and the first span's text would be read as raw HTML.
+                out.append(" ")
             out.append(piece)
             at_start = False
     return "".join(out)
+
+
+def _tidy(inlines: tuple[Inline, ...], inside: frozenset[type] = frozenset()) -> list[Inline]:
+    """Emphasis that Markdown can write: no bold inside bold or italics inside italics, and neighbours of
+    one kind merged — "**a****b**" or "****a****" become runs of four asterisks that Python-Markdown
+    parses into a tangle (and an attribute list after a link inside them shows up as text)."""
+    out: list[Inline] = []
+    for node in inlines:
+        if isinstance(node, (Strong, Emph)):
+            children = _tidy(node.children, inside | {type(node)})
+            if type(node) in inside:
+                out.extend(children)
+                continue
+            if out and type(out[-1]) is type(node):
+                out[-1] = type(node)(out[-1].children + tuple(children))
+                continue
+            out.append(type(node)(tuple(children)))
+        elif isinstance(node, (Link, EntityRef)):
+            out.append(type(node)(**{**node.__dict__, "children": tuple(_tidy(node.children, inside))}))
+        else:
+            out.append(node)
+    return out
 
 
 def block_md(block: Block, depth: int = 0) -> str:
@@ -326,11 +357,11 @@ def _size(inlines: tuple[Inline, ...]) -> int:
 
 def _figure_md(block: Figure) -> str:
     lines = []
-    url = safe_url(block.src) if block.src else None
+    url = image_url(block.src) if block.src else None
     if url:
         alt_text = block.alt or inline_text(block.caption) or "图片"
         alt = escape_inline(alt_text[:MAX_HEADING_CHARS], line_start=False)
-        lines.append(f"![{alt}]({url})" + (IMAGE_ATTRS if is_external(url) else ""))
+        lines.append(f"![{alt}]({url}){IMAGE_ATTRS}")
     for chunk in _chunks(block.caption):
         caption = inlines_md(chunk, line_start=False).strip()
         if caption:
