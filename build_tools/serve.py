@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import os
 import queue
 import signal
@@ -178,6 +179,7 @@ class Builder:
         self.warnings: set[str] = set()
         self.rejected: set[tuple[str, str]] = set()
         self.builds = 0
+        self.stamps: dict[str, tuple[int, int, bytes]] | None = None
 
     def run(self, why: str, around=contextlib.nullcontext) -> float | None:
         """Build (inside ``around()``); returns the seconds taken, or None when it failed (docs/ unchanged)."""
@@ -190,7 +192,9 @@ class Builder:
         started = time.perf_counter()
         try:
             with around():
+                before = self.stamps if self.stamps is not None else file_stamps(self.settings.docs_dir)
                 report = build(self.settings, progress=console.progress)
+                self.stamps = keep_unchanged_mtimes(self.settings.docs_dir, before)
         except (OverridesError, RegistryError, ValueError) as error:
             _say(f"build failed ({why}); the preview keeps the last good build. Fix and save again:")
             for line in str(error).splitlines():
@@ -218,6 +222,50 @@ class Builder:
         return took
 
 
+def _generated_files(docs_dir: Path):
+    from .emit import GENERATED
+
+    for name in GENERATED:
+        root = docs_dir / name
+        if root.is_file():
+            yield root
+        elif root.is_dir():
+            yield from (p for p in root.rglob("*") if p.is_file())
+
+
+def _digest(path: Path) -> bytes:
+    return hashlib.blake2b(path.read_bytes(), digest_size=16).digest()
+
+
+def file_stamps(docs_dir: Path) -> dict[str, tuple[int, int, bytes]]:
+    """relative path → (size, mtime_ns, digest) of every generated file in docs/."""
+    stamps = {}
+    for path in _generated_files(docs_dir):
+        stat = path.stat()
+        stamps[path.relative_to(docs_dir).as_posix()] = (stat.st_size, stat.st_mtime_ns, _digest(path))
+    return stamps
+
+
+def keep_unchanged_mtimes(docs_dir: Path, before: dict[str, tuple[int, int, bytes]]) -> dict:
+    """Give every generated file whose bytes did not change its old modification time back.
+
+    The build step rewrites all of docs/; with the old times, ``mkdocs serve --dirty`` rebuilds
+    only the pages that really changed.  Returns the new stamps (input for the next build).
+    """
+    stamps = {}
+    for path in _generated_files(docs_dir):
+        rel = path.relative_to(docs_dir).as_posix()
+        stat = path.stat()
+        digest = _digest(path)
+        old = before.get(rel)
+        mtime = stat.st_mtime_ns
+        if old is not None and old[0] == stat.st_size and old[2] == digest and old[1] != mtime:
+            os.utime(path, ns=(stat.st_atime_ns, old[1]))
+            mtime = old[1]
+        stamps[rel] = (stat.st_size, mtime, digest)
+    return stamps
+
+
 def _say(message: str) -> None:
     print(f"serve: {message}", file=sys.stderr, flush=True)
 
@@ -228,13 +276,15 @@ def _say(message: str) -> None:
 class Preview:
     """``mkdocs serve`` as a child process; its log is passed through and reloads are timed."""
 
-    def __init__(self, config: Path, addr: str, watch_also: list[Path], cwd: Path):
+    def __init__(self, config: Path, addr: str, watch_also: list[Path], cwd: Path, dirty: bool = False):
         self.changed_at: float | None = None  # when the last handled change was seen
         self.ready = threading.Event()
         env = dict(os.environ)
         env.pop("SITE_URL", None)  # a public site_url would move the preview under its path
         env.setdefault("NO_MKDOCS_2_WARNING", "1")
         command = [sys.executable, "-m", "mkdocs", "serve", "-f", str(config), "-a", addr, "--watch-theme"]
+        if dirty:
+            command.append("--dirty")
         for path in watch_also:
             command += ["-w", str(path)]
         self.process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE,
@@ -321,7 +371,7 @@ def serve_main(args: argparse.Namespace) -> int:
     stop = threading.Event()
     with tempfile.TemporaryDirectory(prefix="cn-archive-serve-") as workdir:
         config, watch_also = mkdocs_config_for(args.config, args.docs, Path(workdir))
-        preview = Preview(config, args.addr, watch_also, cwd=args.config.resolve().parent)
+        preview = Preview(config, args.addr, watch_also, cwd=args.config.resolve().parent, dirty=args.dirty)
         start_watchers(settings, events, stop)
         _say(f"watching {settings.raw_dir}/, {settings.entities_path} and {settings.overrides_path}; "
              f"preview at http://{args.addr}/ (Ctrl-C stops)")
@@ -362,4 +412,6 @@ def add_parser(commands) -> argparse.ArgumentParser:
     serve.add_argument("--overrides", type=Path, default=Path("overrides.yml"), help="人工更正 (默认 overrides.yml)")
     serve.add_argument("--addr", default=DEFAULT_ADDR, help=f"预览地址 (默认 {DEFAULT_ADDR})")
     serve.add_argument("--config", type=Path, default=Path("mkdocs.yml"), help="MkDocs 配置 (默认 mkdocs.yml)")
+    serve.add_argument("--dirty", action="store_true",
+                       help="mkdocs serve --dirty：只重建内容变了的页面（存档大时快得多，站内导航与搜索可能过时）")
     return serve

@@ -138,3 +138,25 @@ def test_serve_refuses_a_missing_raw_dir(tmp_path, capsys):
 
     assert main(["serve", "--raw", str(tmp_path / "nope"), "--addr", f"127.0.0.1:{free_port()}"]) == 2
     assert "raw directory not found" in capsys.readouterr().err
+
+
+def test_unchanged_pages_keep_their_modification_time(tmp_path):
+    """So that `serve --dirty` has mkdocs rebuild only the pages whose text changed."""
+    from build_tools.serve import file_stamps, keep_unchanged_mtimes
+
+    docs = tmp_path / "docs"
+    (docs / "articles").mkdir(parents=True)
+    same, changed, hand = docs / "articles" / "a.md", docs / "articles" / "b.md", docs / "about.md"
+    for path in (same, changed, hand):
+        path.write_text("旧内容", encoding="utf-8")
+        os.utime(path, ns=(1_000_000_000, 1_000_000_000))
+    before = file_stamps(docs)
+    assert set(before) == {"articles/a.md", "articles/b.md"}  # hand-written pages are not the build's
+    same.write_text("旧内容", encoding="utf-8")  # rewritten by the build step, same bytes
+    changed.write_text("新内容", encoding="utf-8")
+    (docs / "index.md").write_text("首页", encoding="utf-8")  # new
+    after = keep_unchanged_mtimes(docs, before)
+    assert same.stat().st_mtime_ns == 1_000_000_000
+    assert changed.stat().st_mtime_ns > 1_000_000_000
+    assert set(after) == {"articles/a.md", "articles/b.md", "index.md"}
+    assert after["articles/a.md"][1] == 1_000_000_000
