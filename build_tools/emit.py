@@ -74,8 +74,22 @@ class OutputWriter:
         self._seen.add(relative)
         target.parent.mkdir(parents=True, exist_ok=True)
         # A lone surrogate (from an undecodable file name) must not crash the build: it is written escaped.
-        target.write_bytes(text.replace("\r\n", "\n").encode("utf-8", "backslashreplace"))
+        data = text.replace("\r\n", "\n").encode("utf-8", "backslashreplace")
+        if not self._link_unchanged(relative, target, data):
+            target.write_bytes(data)
         self.written.append(relative)
+
+    def _link_unchanged(self, relative: str, target: Path, data: bytes) -> bool:
+        """An unchanged page is hard-linked from the current output: creating files is the slow part of a
+        rebuild, and the previous tree stays untouched either way (staged files are never rewritten)."""
+        current = self.docs_dir / relative
+        try:
+            if current.stat().st_size != len(data) or current.read_bytes() != data:
+                return False
+            os.link(current, target)
+            return True
+        except OSError:
+            return False
 
     def commit(self) -> None:
         """Swap the staged tree in; see the module docstring for why this survives being killed."""
