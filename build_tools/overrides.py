@@ -145,9 +145,8 @@ class Overrides:
             articles = [a for a in published if any(a.raw_path == d or a.raw_path.endswith("/" + d)
                                                     for d in matching)]
             if not articles:
-                if any(k in entry for k in PARAGRAPH_FIELDS + LINK_FIELDS):
-                    warnings.append(f"{here}: the dump was not published (rejected or a duplicate, see the "
-                                    f"build report), so its paragraph and entity corrections are not applied")
+                warnings.append(f"{here}: the dump was not published (rejected or a duplicate, see the "
+                                f"build report), so its corrections are not applied")
                 continue
             if any(k in entry for k in PARAGRAPH_FIELDS):
                 for item in articles:

@@ -279,7 +279,7 @@ def test_stale_corrections_are_warnings_naming_the_entry(project):
         "  keep_paragraphs: [也不存在的开头]\n"
         "  link_entities: [no-such-entity]\n"
         "  unlink_entities: [deepseek]\n"
-        "empty.txt:\n  keep_paragraphs: [登录]\n"
+        "empty.txt:\n  title: 不是文章\n"
     ))
     where = str(project / "overrides.yml")
     warnings = "\n".join(report.warnings)
