@@ -342,8 +342,8 @@ class Preview:
 # --- the command -------------------------------------------------------------------------
 
 
-class _Stop(Exception):
-    pass
+class _Stop(BaseException):
+    """SIGTERM: like Ctrl-C, not an error a build may swallow."""
 
 
 def _on_sigterm(signum, frame):  # noqa: ARG001
@@ -366,7 +366,10 @@ def serve_main(args: argparse.Namespace) -> int:
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _on_sigterm)
     builder = Builder(settings)
-    builder.run("first build")
+    try:
+        builder.run("first build")
+    except (KeyboardInterrupt, _Stop):
+        return 0
     events: queue.Queue = queue.Queue()
     stop = threading.Event()
     with tempfile.TemporaryDirectory(prefix="cn-archive-serve-") as workdir:
