@@ -69,6 +69,7 @@ def front_matter(article: Article) -> dict:
     data["entities"] = list(article.entities)
     data["reading_minutes"] = reading_minutes(article)
     data["removed_blocks"] = len(article.removed)
+    data["removed_lines"] = sum(1 + r.text.strip().count("\n") for r in article.removed)
     if meta.disclaimer:
         data["disclaimer"] = True
     return data
@@ -102,25 +103,7 @@ def render_article(article: Article, entity_names: Mapping[str, str] | None = No
             mark = " （同一事件的其他报道）" if same_story else ""
             lines.append(f"- [{escape_inline(title)}]({slug}.md){mark}")
         parts.append("\n".join(lines))
-    parts.append(_provenance(article))
     return "\n\n".join(p for p in parts if p) + "\n"
-
-
-def _provenance(article: Article) -> str:
-    meta = article.meta
-    rows = [
-        ("平台", escape_inline(meta.platform or "未知")),
-        ("保存时间", escape_inline(meta.captured or "未知")),
-        ("原始文件", f"[{escape_inline(Path(article.raw_path).name)}](raw/{article.slug}.txt)（查看原始存档）"),
-        ("SHA-256", f"`{article.sha256}`"),
-        ("清理掉的页面杂项", f"{len(article.removed)} 段"),
-    ]
-    if meta.disclaimer:
-        rows.append(("平台声明", "原页面附有平台免责声明（已移除）"))
-    if article.also_published_by:
-        rows.append(("同文另见", "、".join(escape_inline(s) for s in article.also_published_by)))
-    body = "\n".join(f"    - **{k}：** {v}" for k, v in rows)
-    return f'??? info "存档信息"\n\n{body}'
 
 
 def summarize(article: Article) -> Summary:
