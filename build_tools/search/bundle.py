@@ -30,6 +30,7 @@ import hashlib
 import heapq
 import json
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -64,6 +65,37 @@ def meta_file(bundle: Path) -> Path:
         raise ValueError(f"{bundle}: expected one language index, found {sorted(langs)}")
     (info,) = langs.values()
     return bundle / f"pagefind.{info['hash']}.pf_meta"
+
+
+def check_bundle(bundle: Path) -> None:
+    """Raise unless every file of a written bundle is present and complete."""
+    meta = cbor2.loads(read_pf(meta_file(bundle)))
+    for h, _wc in meta[1]:
+        json.loads(read_pf(bundle / "fragment" / f"{h}.pf_fragment"))
+    for _f, _t, h in meta[2]:
+        cbor2.loads(read_pf(bundle / "index" / f"{h}.pf_index"))
+    for wasm in bundle.glob("wasm.*.pagefind"):
+        gzip.decompress(wasm.read_bytes())
+    js = (bundle / "pagefind.js").read_text(encoding="utf-8")
+    if not js.rstrip().endswith("};"):
+        raise ValueError("pagefind.js is incomplete")
+
+
+def wait_for_bundle(bundle: Path, timeout: float = 120.0) -> None:
+    """Wait until Pagefind has finished writing ``bundle``.
+
+    Pagefind's service answers WriteFiles while its last file writes may still be in
+    flight in the background; stopping the process then leaves truncated files.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            check_bundle(bundle)
+            return
+        except (OSError, ValueError, EOFError, KeyError, IndexError, cbor2.CBORDecodeError, json.JSONDecodeError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def rewrite_fragments(bundle: Path, texts: dict[str, str]) -> int:

@@ -58,11 +58,22 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class _Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        # a browser that drops a connection it no longer needs is not an error
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            super().handle_error(request, client_address)
+
+
 @contextlib.contextmanager
 def serve(site_dir: Path) -> Iterator[str]:
     """Serve ``site_dir`` on 127.0.0.1 (free port) in a thread; yield the base URL."""
     handler = functools.partial(_Quiet, directory=str(site_dir))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd = _Server(("127.0.0.1", 0), handler)
     th = threading.Thread(target=httpd.serve_forever, daemon=True)
     th.start()
     try:
@@ -148,8 +159,21 @@ class PageWatch:
         return {"raw": raw, "gzip": gz, "requests": len(files), "files": files}
 
 
+# Records, in the page, when the first search result link appears (performance.now()).
+FIRST_RESULT_PROBE = """
+window.__firstResultAt = null;
+new MutationObserver((_, obs) => {
+  if (document.querySelector("[data-archive-search] a.md-search-result__link, .md-search-result__item > a")) {
+    window.__firstResultAt = performance.now();
+    obs.disconnect();
+  }
+}).observe(document, { subtree: true, childList: true });
+"""
+
+
 def open_page(ctx, base: str, site_dir: Path, path: str = "") -> tuple[object, PageWatch]:
     page = ctx.new_page()
+    page.add_init_script(FIRST_RESULT_PROBE)
     watch = PageWatch(site_dir, base)
     watch.attach(page)
     # Anything not on this machine is refused (and recorded as foreign).
@@ -232,13 +256,33 @@ def open_search(page, engine: str) -> None:
     page.wait_for_selector(INPUT[engine], state="visible")
 
 
-def first_result(page, engine: str, query: str, timeout: float = 60_000) -> float:
-    """Cold start: type ``query`` and return ms until the first result link is on screen."""
+def first_result(page, engine: str, query: str, site_dir: Path, timeout: float = 60_000) -> dict:
+    """Cold start: press "/", type ``query``; figures up to the first result on screen.
+
+    Times come from the page's own clock: the first keystroke and the moment a
+    result link is inserted (MutationObserver). Bytes are those of the search
+    resources (see SEARCH_RESOURCE) whose requests STARTED before that moment,
+    from the page's Resource Timing entries, sized as a static host sends them.
+    """
     open_search(page, engine)
-    t0 = time.perf_counter()
+    t0 = page.evaluate("performance.now()")
     page.keyboard.type(query)
-    page.wait_for_selector(RESULT_LINKS[engine], state="visible", timeout=timeout)
-    return (time.perf_counter() - t0) * 1000
+    page.wait_for_function("() => window.__firstResultAt !== null", timeout=timeout)
+    first_at = page.evaluate("window.__firstResultAt")
+    entries = page.evaluate("() => performance.getEntriesByType('resource').map(e => [e.name, e.startTime])")
+    pat = SEARCH_RESOURCE[engine]
+    seen: set[str] = set()
+    raw = gz = 0
+    files = []
+    for url, start in entries:
+        if start > first_at or url in seen or not pat.search(url):
+            continue
+        seen.add(url)
+        r, g = wire_bytes(site_dir, url)
+        raw += r
+        gz += g
+        files.append(urlsplit(url).path)
+    return {"ms": round(first_at - t0), "gzip": gz, "raw": raw, "requests": len(files), "files": files}
 
 
 # ---- the query set ----------------------------------------------------------------

@@ -33,7 +33,7 @@ import yaml
 from bs4 import BeautifulSoup
 from pagefind.service import PagefindService
 
-from .bundle import merge_bundles, rewrite_fragments
+from .bundle import CHUNK_UNITS, check_bundle, merge_bundles, rewrite_fragments, wait_for_bundle
 from .normalize import t2s_char_map_json, token_stream
 
 INDEX_LANGUAGE = "en"
@@ -43,6 +43,8 @@ ASSET_DIR = "assets/search"
 MAX_TEXT_CHARS = 16_000
 # Records in flight to the Pagefind service at once (bounds memory and pipes).
 IN_FLIGHT = 16
+# Occurrences of one token per page that are indexed (see normalize.token_stream).
+MAX_REPEAT = 3
 # Pages per Pagefind process. Pagefind needs ~1.5 MB per bigram-indexed article
 # while writing, so shards keep a process well under 1 GB; bundle.py merges them.
 SHARD_PAGES = 500
@@ -257,7 +259,7 @@ def record_html(page: Page) -> str:
     return (
         '<html lang="en"><head><title>x</title></head><body><main data-pagefind-body>'
         f'<h1 data-pagefind-weight="10">{head} {alias_tokens}</h1>'
-        f'<p data-pagefind-weight="{BODY_WEIGHT[page.kind]}">{token_stream(page.text)}</p>'
+        f'<p data-pagefind-weight="{BODY_WEIGHT[page.kind]}">{token_stream(page.text, max_repeat=MAX_REPEAT)}</p>'
         "<div data-pagefind-ignore>"
         f'<span data-pagefind-meta="title">{e(page.title)}</span>'
         f'<span data-pagefind-meta="kind">{page.kind}</span>'
@@ -294,6 +296,7 @@ async def _index_shard(pages: list[Page], out: Path) -> float:
         for t in pending:
             await t
         await index.write_files(str(out))
+        await asyncio.to_thread(wait_for_bundle, out)
         peak = _vm_hwm_mb(service._backend.pid)
     finally:
         await service.close()
@@ -303,12 +306,13 @@ async def _index_shard(pages: list[Page], out: Path) -> float:
 def _run_shard(pages: list[Page], out: Path, stats: SearchStats) -> None:
     peak = asyncio.run(_index_shard(pages, out))
     stats.pagefind_peak_mb = max(stats.pagefind_peak_mb, round(peak, 1))
-    if not (out / "pagefind.js").is_file() or (out / "pagefind.js").stat().st_size == 0:
-        raise RuntimeError(f"Pagefind did not write a complete bundle to {out}")
+    check_bundle(out)
     rewrite_fragments(out, {p.url: p.text[:MAX_TEXT_CHARS] for p in pages})
 
 
-def index_site(site_dir: Path, docs_dir: Path | None = None, shard_pages: int = SHARD_PAGES) -> SearchStats:
+def index_site(
+    site_dir: Path, docs_dir: Path | None = None, shard_pages: int = SHARD_PAGES, chunk_units: int = CHUNK_UNITS
+) -> SearchStats:
     """Write ``<site>/pagefind/`` and ``<site>/assets/search/t2s.json``; return figures."""
     site_dir = Path(site_dir).resolve()
     if docs_dir is None and (site_dir.parent / "docs").is_dir():
@@ -340,10 +344,9 @@ def index_site(site_dir: Path, docs_dir: Path | None = None, shard_pages: int = 
             shards.append(work / f"shard{len(shards):03d}")
             _run_shard(batch, shards[-1], stats)
         stats.shards = len(shards)
-        if len(shards) == 1:
-            shutil.move(str(shards[0]), str(out))
-        else:
-            merge_bundles(shards, out, INDEX_LANGUAGE)
+        # Always through the merge, even for one shard: it also sets the chunk size.
+        merge_bundles(shards, out, INDEX_LANGUAGE, chunk_units=chunk_units)
+        check_bundle(out)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     # Pagefind also writes its stock UIs; the site uses its own (assets/search/search.js).

@@ -156,5 +156,21 @@ def index_tokens(text: str) -> Iterator[str]:
                 yield tok
 
 
-def token_stream(text: str, extra: Iterable[str] = ()) -> str:
-    return " ".join([*index_tokens(text), *extra])
+def token_stream(text: str, extra: Iterable[str] = (), max_repeat: int = 0) -> str:
+    """Space-separated index tokens; with ``max_repeat``, later repeats of a token are dropped.
+
+    Pagefind stores every position of every word; past a few occurrences they only
+    feed a saturating term-frequency score, while they make the index chunk a query
+    downloads larger.
+    """
+    toks = [*index_tokens(text), *extra]
+    if max_repeat:
+        seen: dict[str, int] = {}
+        kept = []
+        for t in toks:
+            n = seen.get(t, 0)
+            if n < max_repeat:
+                kept.append(t)
+            seen[t] = n + 1
+        toks = kept
+    return " ".join(toks)

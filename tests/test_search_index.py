@@ -1,0 +1,146 @@
+"""The search indexer: page extraction, sharded Pagefind runs merged into one bundle."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import cbor2
+import pytest
+
+from build_tools.search import index_site
+from build_tools.search.bundle import meta_file, read_pf
+from build_tools.search.indexer import extract_page
+from build_tools.search.normalize import normalize
+
+ARTICLE = """<!doctype html><html lang="zh"><head><title>{title} - 存档</title></head><body>
+<header class="md-header"><div class="md-search" data-archive-search></div></header>
+<article class="md-content__inner md-typeset"><div class="archive-article" lang="{lang}">
+<h1 id="t">{title}<a class="headerlink" href="#t">¶</a></h1>
+<header class="archive-meta"><dl><dt>来源</dt><dd>某网站</dd></dl></header>
+<p>{body}</p><p>第二段有<a href="#">产品</a>路线图。</p>
+<h2 id="相关文章">相关文章<a class="headerlink" href="#x">¶</a></h2>
+<ul><li><a href="../other/">邻居文章标题独有词汇</a></li></ul>
+<details class="info"><summary>存档信息</summary><ul><li>SHA-256： abcdef</li></ul></details>
+</div></article></body></html>"""
+
+ENTITY = """<!doctype html><html lang="zh"><head><title>{title} - 存档</title></head><body>
+<article class="md-content__inner md-typeset"><h1>{title}</h1><p>{desc}</p>
+<h2>提及的文章（1）</h2><ul><li>某篇文章标题里的无关词</li></ul></article></body></html>"""
+
+PAGES = {
+    "a1": ("黄仁勋首次回应", "zh-Hans", "英伟达CEO黄仁勋称市场对DeepSeek-R1的反应存在误解。"),
+    "a2": ("英偉達市值蒸發", "zh-Hant", "黃仁勛表示，算力需求仍在增長。Scaling Law 仍然有效。"),
+    "a3": ("出口管制与芯片", "zh-Hans", "美国的出口管制促使中国企业在算法上创新。"),
+    "a4": ("开源推理模型", "zh-Hans", "DeepSeek 开源了推理模型 R1，café naïve résumé。"),
+    "a5": ("空白文章", "zh-Hans", "只有一点点内容。"),
+}
+
+
+@pytest.fixture(scope="module")
+def sites(tmp_path_factory):
+    """The same small site indexed unsharded and in shards of two pages."""
+    out = {}
+    for name, shard in (("single", 1000), ("sharded", 2)):
+        root = tmp_path_factory.mktemp(name)
+        site, docs = root / "site", root / "docs"
+        for slug, (title, lang, body) in PAGES.items():
+            (site / "articles" / slug).mkdir(parents=True)
+            html = ARTICLE.format(title=title, lang=lang, body=body)
+            (site / "articles" / slug / "index.html").write_text(html, encoding="utf-8")
+        (site / "entities" / "jensen-huang").mkdir(parents=True)
+        (site / "entities" / "jensen-huang" / "index.html").write_text(
+            ENTITY.format(title="黄仁勋", desc="英伟达创始人。"), encoding="utf-8"
+        )
+        (docs / "entities").mkdir(parents=True)
+        entity_md = "---\nentity: jensen-huang\ntitle: 黄仁勋\naliases: [Jensen Huang, 老黄, 黃仁勛]\n---\n# 黄仁勋\n"
+        (docs / "entities" / "jensen-huang.md").write_text(entity_md, encoding="utf-8")
+        (site / "index.html").write_text("<html><body><article class='md-content__inner'><h1>首页</h1>"
+                                         "<p>首页不进索引</p></article></body></html>", encoding="utf-8")  # fmt: skip
+        stats = index_site(site, docs, shard_pages=shard)
+        out[name] = (site, stats)
+    return out
+
+
+def word_map(bundle: Path) -> dict[str, set[str]]:
+    meta = cbor2.loads(read_pf(meta_file(bundle)))
+    urls = [json.loads(read_pf(bundle / "fragment" / f"{h}.pf_fragment"))["url"] for h, _wc in meta[1]]
+    out: dict[str, set[str]] = {}
+    for _from, _to, chunk in meta[2]:
+        for word in cbor2.loads(read_pf(bundle / "index" / f"{chunk}.pf_index"))[0]:
+            page = 0
+            for p in word[1]:
+                page += p[0]
+                out.setdefault(word[0], set()).add(urls[page])
+            for form, vpages in word[2]:
+                page = 0
+                for p in vpages:
+                    page += p[0]
+                    out.setdefault(f"{word[0]}~{form}", set()).add(urls[page])
+    return out
+
+
+def test_stats(sites):
+    for name, (site, stats) in sites.items():
+        assert stats.articles == 5 and stats.entities == 1 and stats.pages == 6, (name, stats)
+        assert (site / "assets" / "search" / "t2s.json").is_file()
+        assert (site / "pagefind" / "pagefind.js").stat().st_size > 0
+        assert not list((site / "pagefind").glob("pagefind-*ui*"))
+    assert sites["single"][1].shards == 1 and sites["sharded"][1].shards == 3
+
+
+def test_sharded_bundle_equals_unsharded(sites):
+    single = word_map(sites["single"][0] / "pagefind")
+    sharded = word_map(sites["sharded"][0] / "pagefind")
+    assert single == sharded
+    assert single["黄仁"] == {"articles/a1/", "articles/a2/", "entities/jensen-huang/"}
+    assert single["伟达"] == {"articles/a1/", "articles/a2/", "entities/jensen-huang/"}
+
+
+def test_furniture_is_not_indexed(sites):
+    words = word_map(sites["single"][0] / "pagefind")
+    for furniture in ("邻居", "独有", "无关", "abcdef", "某网"):
+        assert furniture not in words, furniture
+    assert "路线" in words  # text split by an inline link is joined again
+
+
+def test_fragments_hold_original_text(sites):
+    bundle = sites["sharded"][0] / "pagefind"
+    meta = cbor2.loads(read_pf(meta_file(bundle)))
+    frags = [json.loads(read_pf(bundle / "fragment" / f"{h}.pf_fragment")) for h, _ in meta[1]]
+    by_url = {f["url"]: f for f in frags}
+    assert "黃仁勛表示" in by_url["articles/a2/"]["content"]
+    assert by_url["articles/a2/"]["meta"]["title"] == "英偉達市值蒸發"
+    assert by_url["entities/jensen-huang/"]["meta"]["kind"] == "entity"
+    assert "老黄" in by_url["entities/jensen-huang/"]["meta"]["aliases"]
+
+
+def test_entity_extraction_keeps_name_aliases_description():
+    page = extract_page(ENTITY.format(title="黄仁勋", desc="英伟达创始人。"), "entities/x/index.html", None)
+    assert page.kind == "entity" and page.title == "黄仁勋"
+    assert "无关" not in page.text and "英伟达创始人" in page.text
+
+
+def test_cli(tmp_path, sites):
+    site = sites["single"][0]
+    done = subprocess.run(
+        [sys.executable, "-m", "build_tools.search", "index", "--site", str(site), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["pages"] == 6
+    bad = subprocess.run(
+        [sys.executable, "-m", "build_tools.search", "index", "--site", str(tmp_path)], capture_output=True, text=True
+    )
+    assert bad.returncode == 2
+
+
+def test_normalised_index_terms(sites):
+    words = word_map(sites["single"][0] / "pagefind")
+    assert normalize("黃仁勛") == "黄仁勋"
+    assert "articles/a2/" in words["仁勋"]  # Traditional text indexed as Simplified bigrams
+    assert "deepseek" in words and "r1" in words
