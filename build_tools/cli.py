@@ -59,6 +59,11 @@ def _build(args: argparse.Namespace) -> int:
     if not args.raw.is_dir():
         print(f"error: raw directory not found: {args.raw}", file=sys.stderr)
         return 2
+    raw = args.raw.resolve()
+    for what, path in (("report", args.report), ("cache", Path(".cache/build"))):
+        if path is not None and (path.resolve() == raw or raw in path.resolve().parents):
+            print(f"error: refusing to write the {what} under the raw directory ({path})", file=sys.stderr)
+            return 2
     settings = Settings(
         raw_dir=args.raw,
         docs_dir=args.docs,

@@ -145,7 +145,8 @@ def _hints_from_removed(article: Article, rules: Rules) -> list[Hint]:
 def _dateline_people(text: str) -> list[Hint]:
     """The source and author a dateline names, e.g. "2025-02-22 10:49 来源：澎湃新闻 作者：王博"."""
     hints = []
-    for label, field in (("来源|來源|出处|出處", "source"), ("作者|记者|記者", "byline:作者"), ("编辑|編輯", "byline:编辑")):
+    labels = (("来源|來源|出处|出處", "source"), ("作者|记者|記者", "byline:作者"), ("编辑|編輯", "byline:编辑"))
+    for label, field in labels:
         found = re.search(rf"(?:{label})\s*[:：]\s*([^\s|｜·]+)", text)
         if found:
             hints.append(Hint(field, found.group(1), "head-dateline"))

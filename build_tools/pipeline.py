@@ -23,7 +23,7 @@ from .clean import clean, drop_recurring, recurring_lines
 from .dedupe import near_duplicates
 from .emit import OutputWriter
 from .indexing import index_pages_for
-from .ingest import ingest
+from .ingest import ingest, printable_path
 from .metadata import extract_metadata
 from .model import Article, Failure, Slug, Summary
 from .overrides import Overrides, apply_overrides, load_overrides
@@ -137,7 +137,7 @@ def build(settings: Settings, progress: Progress | None = None) -> BuildReport:
 
 def _slugs(paths: list[Path], settings: Settings, report: BuildReport) -> dict[str, str]:
     """Slugs over the whole of raw/: only same-name dumps with different extensions need the archive view."""
-    relative = {p.relative_to(settings.raw_dir).as_posix(): _display(p) for p in paths}
+    relative = {p.relative_to(settings.raw_dir).as_posix(): printable_path(_display(p)) for p in paths}
     assigned = assign_slugs(relative)
     for rel, (_, note) in sorted(assigned.items()):
         if note:

@@ -160,7 +160,7 @@ def test_too_large_is_rejected_before_reading(tmp_path):
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert isinstance(result, Failure)
-    assert result.reason == "too large: 50.0 MB, over the limit of 20.0 MB (settings.MAX_DUMP_BYTES)"
+    assert result.reason == "too large: 50.0 MB, over the limit of 5.0 MB (settings.MAX_DUMP_BYTES)"
     assert peak < 1024 * 1024 and time.monotonic() - started < 1
 
 

@@ -42,7 +42,7 @@ def normalize(inlines: list[Inline] | tuple[Inline, ...]) -> tuple[Inline, ...]:
     for node in out:
         if isinstance(node, Text):
             text = node.text
-            text = re.sub(r"\s*\n\s*", lambda m, t=text: "\n", text)
+            text = re.sub(r"(?<!\s)\s*\n\s*", "\n", text)
             parts = text.split("\n")
             text = parts[0]
             for part in parts[1:]:
