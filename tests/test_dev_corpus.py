@@ -196,9 +196,6 @@ DUMPS = (
             "editors": ["马金男"],
             "date": None,
         },
-        xfail={"junk": "after the account card is dropped, one image is left between the article's last line "
-                       "('（本文首发钛媒体App）') and 热点视频推荐; trim_edges keeps a single trailing image as "
-                       "content"},
     ),
     Dump(
         "08_cubox_tencent_newqq_openai_superalignment.md",
