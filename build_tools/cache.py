@@ -68,7 +68,7 @@ def content_key(*parts: str | bytes) -> str:
 class Store:
     """A key → pickled value table per kind, in one SQLite file; written only by the main process."""
 
-    KINDS = ("prepared", "article", "linked")
+    KINDS = ("prepared", "article", "linked", "view", "page")
 
     def __init__(self, directory: Path):
         directory.mkdir(parents=True, exist_ok=True)

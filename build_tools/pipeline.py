@@ -27,7 +27,7 @@ from .ingest import ingest, printable_path
 from .metadata import extract_metadata
 from .model import Article, Failure, Slug, Summary
 from .overrides import Overrides, apply_overrides, load_overrides
-from .render import raw_text_copy, render_article, summarize
+from .render import raw_text_copy, render_article
 from .settings import Settings
 from .slugs import assign_slugs, slugify
 
@@ -98,25 +98,21 @@ def build(settings: Settings, progress: Progress | None = None) -> BuildReport:
         index = linking.load_index(settings.entities_path, report.warnings)
         recurring = recurring_lines([p.short_lines for p, _ in prepared])
         registry_key = linking.registry_key(settings.entities_path) + cache.content_key(*sorted(recurring))[:12]
-        def linked(item: Prepared, also: tuple[str, ...]) -> tuple[Article, linking.LinkedView]:
-            return _linked(item, also, index, registry_key, recurring, store, overrides)
-
-        views = [linked(p, also)[1] for p, also in prepared]
+        linker = _Linker(index, registry_key, recurring, store, overrides)
+        views = [linker.view(p) for p, _ in prepared]
         related = linking.related(views)
         names = linking.entity_names(index)
         writer = OutputWriter(settings.docs_dir, settings.raw_dir)
         try:
-            for n, (item, also) in enumerate(prepared, 1):
-                article = linked(item, also)[0]
-                article = replace(article, related=tuple(related.get(article.slug, ())))
-                page = render_article(article, names)
+            for n, ((item, also), view) in enumerate(zip(prepared, views, strict=True), 1):
+                page, raw_copy = linker.page(item, also, tuple(related.get(item.slug, ())), names)
                 if isinstance(page, Failure):
                     report.inputs.append(InputResult(page.raw_path, "rejected", None, f"{page.stage}: {page.reason}"))
                     continue
-                writer.write(f"articles/{article.slug}.md", page)
-                writer.write(f"articles/raw/{article.slug}.txt", raw_text_copy(article))
-                report.inputs.append(InputResult(article.raw_path, "ok", article.slug))
-                report.summaries.append(summarize(article))
+                writer.write(f"articles/{item.slug}.md", page)
+                writer.write(f"articles/raw/{item.slug}.txt", raw_copy)
+                report.inputs.append(InputResult(item.raw_path, "ok", item.slug))
+                report.summaries.append(view.summary)
                 if progress:
                     progress("render", n, len(prepared))
             published = {s.slug for s in report.summaries}
@@ -164,22 +160,49 @@ def _cache_dir(settings: Settings) -> Iterator[Settings]:
         yield replace(settings, cache_dir=Path(tmp))
 
 
-def _linked(item: Prepared, also: tuple[str, ...], index, registry_key: str, recurring: frozenset[str],
-            store: cache.Store, overrides: Overrides) -> tuple[Article, linking.LinkedView]:
-    """Drop cross-dump furniture and link one article, cached under its content key and the registry's."""
-    key = f"{item.key}-{registry_key}"
-    cached = store.get("linked", key)
-    if cached is None:
-        article = linking.link(drop_recurring(cache.load_article(store, item), recurring), index, overrides)
-        cached = (article, linking.view_of(article))
-        store.put("linked", key, cached)
-    article, view = cached
-    if article.slug != item.slug:  # the archive-wide slug, which the per-dump cache does not know
-        article = replace(article, slug=item.slug)
-        view = replace(view, summary=replace(view.summary, slug=item.slug))
-    if also:
-        article = replace(article, also_published_by=also)
-    return article, view
+class _Linker:
+    """Link and render, each cached: a rebuild touches only the articles whose inputs changed.
+
+    Linking depends on the prepared article, the registry and the cross-dump lines; a page
+    also on its slug, related articles and "also published by".  Whole-archive passes read
+    only the small views.
+    """
+
+    def __init__(self, index, registry_key: str, recurring: frozenset[str], store: cache.Store,
+                 overrides: Overrides):
+        self.index, self.registry_key, self.recurring = index, registry_key, recurring
+        self.store, self.overrides = store, overrides
+
+    def _key(self, item: Prepared) -> str:
+        return f"{item.key}-{self.registry_key}"
+
+    def _link(self, item: Prepared) -> Article:
+        key = self._key(item)
+        article = self.store.get("linked", key)
+        if article is None:
+            prepared = cache.load_article(self.store, item)
+            article = linking.link(drop_recurring(prepared, self.recurring), self.index, self.overrides)
+            self.store.put("linked", key, article)
+            self.store.put("view", key, linking.view_of(article))
+        return replace(article, slug=item.slug) if article.slug != item.slug else article
+
+    def view(self, item: Prepared) -> linking.LinkedView:
+        view = self.store.get("view", self._key(item))
+        if view is None:
+            self._link(item)
+            view = self.store.get("view", self._key(item))
+        if view.summary.slug != item.slug:  # the archive-wide slug, which the per-dump cache does not know
+            view = replace(view, summary=replace(view.summary, slug=item.slug))
+        return view
+
+    def page(self, item: Prepared, also: tuple[str, ...], related: tuple, names: dict[str, str]):
+        key = cache.content_key(self._key(item), item.slug, repr(also), repr(related))
+        cached = self.store.get("page", key)
+        if cached is None:
+            article = replace(self._link(item), related=related, also_published_by=also)
+            cached = (render_article(article, names), raw_text_copy(article))
+            self.store.put("page", key, cached)
+        return cached
 
 
 def _prepared(paths: list[Path], settings: Settings, overrides: Overrides, store: cache.Store, report: BuildReport,
