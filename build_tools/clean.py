@@ -24,6 +24,7 @@ from .model import (
     Paragraph,
     Removed,
     Rule,
+    Text,
     block_text,
     iter_images,
     iter_links,
@@ -105,8 +106,61 @@ class _Cleaner:
                 if self.is_junk_line(block) or self.rules.byline.match(text) or _TIMESTAMP.match(text):
                     continue
                 self.drop(block, "head:title")
-                return blocks[:i] + blocks[i + 1:], text
+                # Whatever sits above a text dump's title is site chrome: logo, menu, login links.
+                above = [b for b in blocks[:i] if len(visible(b)) <= 20]
+                for dropped in above:
+                    self.drop(dropped, "head:above-title")
+                return [b for b in blocks[:i] if b not in above] + self._author_card(blocks[i + 1:]), text
         return blocks, None
+
+    def drop_menu_runs(self, blocks: list[Block]) -> list[Block]:
+        """Three or more one-word lines in a row near either end: a menu or an action bar."""
+        short = [isinstance(b, Paragraph) and _is_menu_word(visible(b)) for b in blocks]
+        doomed: set[int] = set()
+        i = 0
+        while i < len(blocks):
+            j = i
+            while j < len(blocks) and short[j]:
+                j += 1
+            near_edge = i < 10 or j > len(blocks) - 10
+            if j - i >= 3 and near_edge:
+                doomed.update(range(i, j))
+            i = max(j, i + 1)
+        for n in sorted(doomed):
+            self.drop(blocks[n], "menu")
+        return [b for n, b in enumerate(blocks) if n not in doomed]
+
+    def strip_suffixes(self, blocks: list[Block]) -> list[Block]:
+        """Portal text glued onto the end of a paragraph."""
+        out = []
+        for block in blocks:
+            if isinstance(block, Paragraph) and block.inlines and isinstance(block.inlines[-1], Text):
+                last = block.inlines[-1].text
+                for pattern in self.rules.junk_suffixes:
+                    found = pattern.search(last)
+                    if found and found.start() > 0:
+                        self.removed.append(Removed(found.group(0), "junk-suffix"))
+                        block = replace(block, inlines=block.inlines[:-1] + (Text(last[: found.start()].rstrip()),))
+                        break
+            out.append(block)
+        return out
+
+    def _author_card(self, blocks: list[Block]) -> list[Block]:
+        """Between a text dump's title and its first sentence: name, title, follower lines of an author card."""
+        first_prose = next(
+            (n for n, b in enumerate(blocks[:6]) if _is_prose(visible(b)) or not isinstance(b, Paragraph)), None
+        )
+        if first_prose is None:
+            return blocks
+        n = first_prose
+        for block in blocks[:n]:
+            text = visible(block)
+            if len(text) > 16 or re.search(r"[，。！？：、,.!?:;；|｜]", text) or self.rules.byline.match(text):
+                return blocks
+        card = [b for b in blocks[:n] if not _TIMESTAMP.match(visible(b))]
+        for dropped in card:
+            self.drop(dropped, "head:author-card")
+        return [b for b in blocks[:n] if b not in card] + blocks[n:]
 
     def head_furniture(self, blocks: list[Block]) -> list[Block]:
         """Bylines, timestamps and placeholder names near the top leave the body (metadata reads them)."""
@@ -125,6 +179,9 @@ class _Cleaner:
                     self.drop(block, "head:byline")
                     continue
                 if re.match(r"^(原创|原創|Original)(\s|$)", text) or re.search(r"\s发自\s", text):
+                    self.drop(block, "head:byline")
+                    continue
+                if re.match(r"^(原标题|原標題)[:：]", text) or re.fullmatch(r"\S{2,12}(报道|報道|讯|訊|消息)", text):
                     self.drop(block, "head:byline")
                     continue
                 if re.search(r"公众号|公眾號|微信号|微信號", text) and len(text) <= 40:
@@ -160,7 +217,7 @@ class _Cleaner:
         kept = list(blocks)
         texts = [i for i, b in enumerate(kept) if not isinstance(b, Figure)]
         for i in reversed(texts[-6:]):
-            bare = re.sub(r"[*_\\]+", "", visible(kept[i])).strip()
+            bare = re.sub(r"[*_\\]+", "", visible(kept[i])).strip().strip("（）()【】[]")
             credit = _CAPTION_HINT.search(bare) and (i == 0 or not isinstance(kept[i - 1], Figure))
             if len(bare) <= 40 and (self.rules.byline.match(bare) or credit):
                 self.drop(kept.pop(i), "tail:byline")
@@ -288,6 +345,8 @@ def clean(article: Article, rules: Rules | None = None) -> Article | Failure:
     blocks = cleaner.drop_timestamp_runs(blocks)
     blocks = cleaner.drop_link_lists(blocks)
     blocks = cleaner.drop_lines(blocks)
+    blocks = cleaner.drop_menu_runs(blocks)
+    blocks = cleaner.strip_suffixes(blocks)
     hints = list(article.hints)
     if not article.hint_values("title"):
         blocks, title = cleaner.find_title(blocks)
@@ -343,8 +402,13 @@ def _norm(text: str) -> str:
     return re.sub(r"[\s《》「」“”\"'：:|｜_\-—]+", "", text).lower()
 
 
+def _is_menu_word(text: str) -> bool:
+    return 1 <= len(text) <= 6 and not re.search(r"[，。！？：、,.!?:;；]", text)
+
+
 def _is_prose(text: str) -> bool:
-    return len(text) >= 50 or (len(text) >= 20 and bool(re.search(r"[。！？]", text)))
+    """Body text, not a title: long, or a sentence that ends (a question mark alone ends many titles)."""
+    return len(text) >= 50 or (len(text) >= 20 and bool(re.search(r"[。！]", text)))
 
 
 def _caption(block: Block) -> str:

@@ -39,6 +39,7 @@ class Rules:
     spam_words: tuple[str, ...]
     spam_min_hits: int
     end_markers: tuple[re.Pattern[str], ...]
+    junk_suffixes: tuple[re.Pattern[str], ...]
     end_min_fraction: float
     end_min_chars: int
     byline: re.Pattern[str]
@@ -83,6 +84,7 @@ def load_rules(directory: Path = RULES_DIR) -> Rules:
         spam_words=tuple(generic["spam_words"]),
         spam_min_hits=generic["spam_min_hits"],
         end_markers=_compile(generic["end_markers"]),
+        junk_suffixes=_compile(generic.get("junk_suffixes")),
         end_min_fraction=generic["end_min_fraction"],
         end_min_chars=generic["end_min_chars"],
         byline=re.compile(rf"^\s*(?P<label>{labels})\s*[|｜丨/:：]\s*(?P<value>.+)$"),

@@ -82,8 +82,27 @@ def _parse(text: str) -> tuple[tuple[Block, ...], tuple[Hint, ...]]:
     hints = _page_hints(soup)
     for tag in soup.find_all(DROP):
         tag.decompose()
+    for tag in soup.find_all(_is_furniture):
+        if not tag.decomposed:
+            tag.decompose()
     root = soup.find("article") or soup.body or soup
     return tuple(_blocks(root)), hints
+
+
+# Containers whose class or id names page furniture (as readability and trafilatura do).
+_FURNITURE = re.compile(
+    r"(^|[-_\s])(nav|navbar|menu|breadcrumbs?|crumbs?|footer|foot|sidebar|side|aside|related|recommend\w*|"
+    r"share|sharing|social|comments?|ad|ads|advert\w*|banner|toolbar|copyright|hot|rank|tags?-?list|"
+    r"login|subscribe|qrcode|qr)($|[-_\s\d])",
+    re.I,
+)
+
+
+def _is_furniture(tag: Tag) -> bool:
+    if tag.name in ("body", "html", "article", "main") or not isinstance(tag, Tag):
+        return False
+    names = " ".join(tag.get("class") or []) + " " + str(tag.get("id") or "")
+    return bool(names.strip()) and bool(_FURNITURE.search(names))
 
 
 def _page_hints(soup: BeautifulSoup) -> tuple[Hint, ...]:
