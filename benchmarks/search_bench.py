@@ -364,14 +364,17 @@ def cmd_recall(work: Path) -> dict:
     return out
 
 
-def cmd_scale(work: Path, sizes: list[int], engines: list[str], lunr_queries: int) -> dict:
+def cmd_scale(work: Path, sizes: list[int], engines: list[str], lunr_queries: int, all_queries: bool) -> dict:
     out: dict = {}
     for n in sizes:
         arch = work / f"synth{n}"
         docs = write_synth(arch, n)
         for engine in engines:
             fig = build_engine(arch, engine, docs)
-            qs = TIMING_QUERIES if engine == "pagefind" else TIMING_QUERIES[:lunr_queries]
+            if engine == "pagefind":
+                qs = [q["query"] for q in load_queries(QUERIES)] if all_queries else TIMING_QUERIES
+            else:
+                qs = TIMING_QUERIES[:lunr_queries]
             fig["first_result"] = first_result_figures(arch / "site", engine, qs, "articles/synth-00010/", 300)
             out[f"{engine}@{n}"] = fig
             print(f"{engine}@{n}", json.dumps({k: v for k, v in fig.items() if k != "first_result"}))
@@ -387,6 +390,7 @@ def main() -> int:
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000])
     ap.add_argument("--engines", nargs="+", default=["pagefind", "lunr"])
     ap.add_argument("--lunr-queries", type=int, default=3, help="cold timing queries for lunr (slow at 5k)")
+    ap.add_argument("--all-queries", action="store_true", help="pagefind: time every query of the set")
     ap.add_argument("--work", type=Path, default=None)
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args()
@@ -399,7 +403,7 @@ def main() -> int:
     if args.what in ("recall", "all"):
         results["real"] = cmd_recall(work)
     if args.what in ("scale", "all"):
-        results["scale"] = cmd_scale(work, args.sizes, args.engines, args.lunr_queries)
+        results["scale"] = cmd_scale(work, args.sizes, args.engines, args.lunr_queries, args.all_queries)
     if args.json:
         args.json.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return 0

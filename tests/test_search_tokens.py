@@ -116,3 +116,22 @@ def test_char_map_is_one_to_one():
     assert m["黃"] == "黄" and m["勛"] == "勋" and m["達"] == "达"
     blob = json.loads(t2s_char_map_json())
     assert len(list(blob["from"])) == len(list(blob["to"])) == len(m)
+
+
+def test_char_map_buckets_cover_the_map():
+    from build_tools.search.normalize import t2s_buckets
+
+    m = t2s_char_map()
+    got: dict[str, str] = {}
+    inverse: dict[str, str] = {}
+    for block, doc in t2s_buckets().items():
+        d = json.loads(doc)
+        for k, v in zip(d.get("f", ""), d.get("t", ""), strict=True):
+            assert f"{ord(k) >> 8:x}" == block
+            got[k] = v
+        for simp, trads in d.get("v", {}).items():
+            assert f"{ord(simp) >> 8:x}" == block
+            inverse[simp] = trads
+    assert got == m
+    assert all(m[t] == s for s, trads in inverse.items() for t in trads)
+    assert "黃" in inverse["黄"] and "勛" in inverse["勋"]

@@ -34,7 +34,7 @@ from bs4 import BeautifulSoup
 from pagefind.service import PagefindService
 
 from .bundle import CHUNK_UNITS, check_bundle, merge_bundles, rewrite_fragments, wait_for_bundle
-from .normalize import t2s_char_map_json, token_stream
+from .normalize import t2s_buckets, t2s_char_map_json, token_stream
 
 INDEX_LANGUAGE = "en"
 BUNDLE_DIR = "pagefind"
@@ -322,6 +322,12 @@ def index_site(
     asset_dir = site_dir / ASSET_DIR
     asset_dir.mkdir(parents=True, exist_ok=True)
     (asset_dir / "t2s.json").write_text(t2s_char_map_json(), encoding="utf-8")
+    bucket_dir = asset_dir / "t2s"
+    if bucket_dir.exists():
+        shutil.rmtree(bucket_dir)
+    bucket_dir.mkdir()
+    for block, doc in t2s_buckets().items():
+        (bucket_dir / f"{block}.json").write_text(doc, encoding="utf-8")
     out = site_dir / BUNDLE_DIR
     if out.exists():
         shutil.rmtree(out)

@@ -78,6 +78,41 @@ def t2s_char_map_json() -> str:
     )
 
 
+def t2s_buckets() -> dict[str, str]:
+    """The char map split by 256-code-point block, as the browser loads it.
+
+    ``{block_hex: json}`` for every block of :data:`HAN_RANGES`; each holds
+    ``f``/``t`` (Traditional chars of the block and their Simplified forms) and
+    ``v`` (Simplified chars of the block -> the Traditional chars that map to
+    them, for highlighting the original text). A query needs the blocks of its
+    own characters only: a few hundred bytes instead of the whole table.
+    """
+    m = t2s_char_map()
+    inv: dict[str, list[str]] = {}
+    for k in sorted(m):
+        inv.setdefault(m[k], []).append(k)
+    blocks: dict[int, dict] = {}
+    for lo, hi in HAN_RANGES:
+        for b in range(lo >> 8, (hi >> 8) + 1):
+            blocks.setdefault(b, {"f": [], "t": [], "v": {}})
+    for k in sorted(m):
+        blk = blocks[ord(k) >> 8]
+        blk["f"].append(k)
+        blk["t"].append(m[k])
+    for simp, trads in inv.items():
+        if (ord(simp) >> 8) in blocks:
+            blocks[ord(simp) >> 8]["v"][simp] = "".join(trads)
+    out = {}
+    for b, blk in blocks.items():
+        doc = {}
+        if blk["f"]:
+            doc["f"], doc["t"] = "".join(blk["f"]), "".join(blk["t"])
+        if blk["v"]:
+            doc["v"] = blk["v"]
+        out[f"{b:x}"] = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+    return out
+
+
 def norm_char(ch: str) -> str:
     """Normalise one original character (may return 0..n characters)."""
     t2s = t2s_char_map()

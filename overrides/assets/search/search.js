@@ -8,19 +8,60 @@
 // original title and an excerpt with the matches highlighted.
 //
 // Everything is loaded from this site: pagefind/pagefind.js, its wasm and
-// index chunks, and assets/search/t2s.json (OpenCC's t2s character table).
+// index chunks, and assets/search/t2s/*.json (OpenCC's t2s character table, by block).
 
 const HAN = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u{20000}-\u{323af}]/u;
 const WORD = /[\p{L}\p{N}_]/u;
 const MAX_RESULTS = 10;
 const EXCERPT = 110; // characters of original text around the first match
 
-let T2S = new Map();
+// Traditional->Simplified (T2S) and Simplified->[Traditional] (INV) character maps,
+// filled block by block (assets/search/t2s/<code point >> 8 in hex>.json) for the
+// characters a query uses.
+const T2S = new Map();
+const INV = new Map();
+const loadedBlocks = new Map();
 
+function addPairs(from, to) {
+  const f = Array.from(from);
+  const t = Array.from(to);
+  f.forEach((c, i) => {
+    T2S.set(c, t[i]);
+    INV.set(t[i], (INV.get(t[i]) || "") + c);
+  });
+}
+
+// The whole table at once (tests, Node): {from, to}.
 export function setCharMap(map) {
-  const from = Array.from(map.from);
-  const to = Array.from(map.to);
-  T2S = new Map(from.map((c, i) => [c, to[i]]));
+  T2S.clear();
+  INV.clear();
+  addPairs(map.from, map.to);
+}
+
+function blocksOf(text) {
+  const out = new Set();
+  for (const c of text) if (HAN.test(c)) out.add((c.codePointAt(0) >> 8).toString(16));
+  return out;
+}
+
+export function loadBlocks(text, baseUrl, fetchJson) {
+  const jobs = [];
+  for (const b of blocksOf(text)) {
+    if (!loadedBlocks.has(b)) {
+      loadedBlocks.set(
+        b,
+        fetchJson(new URL(`assets/search/t2s/${b}.json`, baseUrl)).then((doc) => {
+          if (doc.f) addPairs(doc.f, doc.t);
+          for (const [simp, trads] of Object.entries(doc.v || {})) {
+            const have = INV.get(simp) || "";
+            INV.set(simp, have + [...trads].filter((c) => !have.includes(c)).join(""));
+          }
+        }),
+      );
+    }
+    jobs.push(loadedBlocks.get(b));
+  }
+  return Promise.all(jobs);
 }
 
 function mapChars(s) {
@@ -80,21 +121,6 @@ export function queryTerms(query) {
 
 // ---- highlighting on the original text -------------------------------------
 
-// Normalise `text` char by char, remembering where each normalised UTF-16
-// unit came from, so matches found in normalised text map back to originals.
-function alignedNorm(text) {
-  let norm = "";
-  const origin = []; // origin[i] = [start, end) in text for norm[i]
-  let pos = 0;
-  for (const ch of text) {
-    const n = normChar(ch);
-    for (let i = 0; i < n.length; i++) origin.push([pos, pos + ch.length]);
-    norm += n;
-    pos += ch.length;
-  }
-  return { norm, origin };
-}
-
 // Whole query runs first (黄仁勋, nvidia), then the bigrams of longer Han runs
 // (so scattered parts still light up). `full` marks the whole runs.
 export function needlesOf(query) {
@@ -109,32 +135,44 @@ export function needlesOf(query) {
   return { full: full.sort(byLen), all: [...full.sort(byLen), ...parts] };
 }
 
-function matchRanges(text, needles) {
+const RE_SPECIAL = /[\\^$.*+?()[\]{}|\/-]/g;
+
+// A pattern matching `needle` (normalised text) in ORIGINAL text: every Simplified
+// character also as its Traditional forms, Latin in either case and full width.
+function needlePattern(needle) {
+  let src = "";
+  for (const c of needle) {
+    const alts = new Set([c, ...(INV.get(c) || "")]);
+    for (const a of [...alts]) {
+      alts.add(a.toUpperCase());
+      const cp = a.codePointAt(0);
+      if (cp >= 0x21 && cp <= 0x7e) {
+        alts.add(String.fromCodePoint(cp + 0xfee0));
+        alts.add(String.fromCodePoint(a.toUpperCase().codePointAt(0) + 0xfee0));
+      }
+    }
+    const parts = [...alts].map((a) => a.replace(RE_SPECIAL, "\\$&"));
+    src += parts.length > 1 ? `(?:${parts.join("|")})` : parts[0];
+  }
+  return new RegExp(src, "gu");
+}
+
+export function matchRanges(text, needles) {
   if (!text) return [];
-  const { norm, origin } = alignedNorm(text);
   const ranges = [];
-  const taken = new Uint8Array(norm.length);
+  const taken = new Uint8Array(text.length);
   for (const nd of needles) {
     if (!nd) continue;
-    let i = norm.indexOf(nd);
-    while (i !== -1) {
-      let free = true;
-      for (let k = i; k < i + nd.length; k++) if (taken[k]) { free = false; break; }
-      if (free) {
-        for (let k = i; k < i + nd.length; k++) taken[k] = 1;
-        ranges.push([origin[i][0], origin[i + nd.length - 1][1]]);
-      }
-      i = norm.indexOf(nd, i + nd.length);
+    for (const m of text.matchAll(needlePattern(nd))) {
+      const a = m.index;
+      const b = a + m[0].length;
+      if (b === a || taken.subarray(a, b).some((x) => x)) continue;
+      taken.fill(1, a, b);
+      ranges.push([a, b]);
     }
   }
-  ranges.sort((a, b) => a[0] - b[0]);
-  const merged = [];
-  for (const r of ranges) {
-    const last = merged[merged.length - 1];
-    if (last && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]);
-    else merged.push([...r]);
-  }
-  return merged;
+  ranges.sort((x, y) => x[0] - y[0]);
+  return ranges;
 }
 
 function appendMarked(el, text, ranges, from = 0, to = text.length) {
@@ -186,15 +224,16 @@ function setup(root) {
   const base = new URL((t.base || ".").replace(/\/?$/, "/"), document.baseURI);
   let engine = null;
   let seq = 0;
+  const fetchJson = (url) =>
+    fetch(url).then((r) => {
+      if (!r.ok) throw new Error(`${r.status} ${url}`);
+      return r.json();
+    });
 
   function load() {
     if (engine) return engine;
     engine = (async () => {
-      const [mod, map] = await Promise.all([
-        import(new URL("pagefind/pagefind.js", base).href),
-        fetch(new URL("assets/search/t2s.json", base)).then((r) => r.json()),
-      ]);
-      setCharMap(map);
+      const mod = await import(new URL("pagefind/pagefind.js", base).href);
       // Pagefind word-segments queries itself when the page language is zh
       // (Intl.Segmenter), which would split our bigrams again: create the
       // instance while <html lang> says "en", the language of the index.
@@ -274,8 +313,7 @@ function setup(root) {
 
   async function run(query) {
     const mine = ++seq;
-    const terms = queryTerms(query);
-    if (!query.trim() || terms.length === 0) {
+    if (!query.trim() || queryTerms(query).length === 0) {
       list.replaceChildren();
       meta.textContent = t.tPlaceholder;
       root.dataset.doneQuery = query;
@@ -283,13 +321,15 @@ function setup(root) {
     }
     let pf;
     try {
-      pf = await load();
+      [pf] = await Promise.all([load(), loadBlocks(query, base, fetchJson)]);
+      // the Simplified forms' blocks too: they list the Traditional forms to highlight
+      await loadBlocks(normalize(query), base, fetchJson);
     } catch (err) {
       meta.textContent = t.tError;
       throw err;
     }
     if (mine !== seq) return;
-    const res = await pf.search(terms.join(" "));
+    const res = await pf.search(queryTerms(query).join(" "));
     if (mine !== seq || !res) return;
     const needles = needlesOf(query);
     meta.textContent = countText(res.results.length);
@@ -316,8 +356,9 @@ function setup(root) {
       list.append(...items);
       shown += batch.length;
       if (batch.length && first) {
-        // the first result first: it is what the reader waits for
+        // the first result first: it is what the reader waits for; let it paint
         renderItem(items[0], await batch[0].data(), needles);
+        await new Promise((resolve) => setTimeout(resolve, 0));
         if (mine !== seq) return;
       }
       await Promise.all(
@@ -345,7 +386,7 @@ function setup(root) {
   let timer = null;
   input.addEventListener("input", () => {
     clearTimeout(timer);
-    timer = setTimeout(() => run(input.value).catch((e) => console.warn("search:", e)), 120);
+    timer = setTimeout(() => run(input.value).catch((e) => console.warn("search:", e)), 150);
   });
   input.addEventListener("focus", () => {
     if (toggle && !toggle.checked) open();
