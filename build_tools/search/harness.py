@@ -198,12 +198,16 @@ def ui_query(
     Material's scroll-to-load), as a reader looking for all results would.
     """
     sel = INPUT[engine]
+    if engine == "lunr":  # Material ignores keys typed while its index is still loading
+        page.wait_for_function(
+            "() => !/初始化/.test(document.querySelector('.md-search-result__meta').textContent)", timeout=timeout
+        )
     page.fill(sel, "")
     if engine == "pagefind":
         page.evaluate("() => { document.querySelector('[data-archive-search]').dataset.doneQuery = '\\u0000'; }")
     page.focus(sel)
     t0 = time.perf_counter()
-    page.keyboard.type(query)
+    type_query(page, query)
     if engine == "pagefind":
         page.wait_for_function(
             "q => document.querySelector('[data-archive-search]').dataset.doneQuery === q", arg=query, timeout=timeout
@@ -211,7 +215,7 @@ def ui_query(
     else:
         # Material renders on each keystroke; wait until the list stops changing.
         page.wait_for_function(
-            "() => !/初始化/.test(document.querySelector('.md-search-result__meta').textContent)", timeout=timeout
+            "() => /\\d|没有/.test(document.querySelector('.md-search-result__meta').textContent)", timeout=timeout
         )
         last, stable = None, 0
         while stable < 3:
@@ -227,6 +231,14 @@ def ui_query(
         RESULT_LINKS[engine], "els => els.map(e => (e.querySelector('h1') || e).textContent.trim())"
     )
     return hrefs, titles, ms
+
+
+def type_query(page, query: str) -> None:
+    """Type as a reader would. Playwright inserts CJK characters as text, without the key
+    events an input method ends with; Material's search listens for keyup, so a Shift
+    press stands in for the IME's commit key (harmless for this site's box)."""
+    page.keyboard.type(query)
+    page.keyboard.press("Shift")
 
 
 def _load_all(page, engine: str, limit: int = 50) -> None:
@@ -266,7 +278,7 @@ def first_result(page, engine: str, query: str, site_dir: Path, timeout: float =
     """
     open_search(page, engine)
     t0 = page.evaluate("performance.now()")
-    page.keyboard.type(query)
+    type_query(page, query)
     page.wait_for_function("() => window.__firstResultAt !== null", timeout=timeout)
     first_at = page.evaluate("window.__firstResultAt")
     entries = page.evaluate("() => performance.getEntriesByType('resource').map(e => [e.name, e.startTime])")
