@@ -37,8 +37,10 @@ from pathlib import Path
 import cbor2
 
 SIGNATURE = b"pagefind_dcd"
-# Pagefind closes an index chunk once it holds this many (location + 1) units.
-CHUNK_UNITS = 20000
+# An index chunk is closed once it holds this many (location + 1) units. Pagefind uses
+# 20,000; half that makes the chunk a query token needs ~12 kB instead of ~25 kB at
+# 5,000 articles, for a slightly longer chunk list in the meta (measured: less in total).
+CHUNK_UNITS = 10000
 
 
 def read_pf(path: Path):
@@ -56,6 +58,16 @@ def write_pf(path: Path, payload: bytes) -> None:
 
 def _hash(data: bytes) -> str:
     return hashlib.sha1(data).hexdigest()
+
+
+def _b36(n: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        n, r = divmod(n, 36)
+        out = digits[r] + out
+        if n == 0:
+            return out
 
 
 def meta_file(bundle: Path) -> Path:
@@ -176,20 +188,21 @@ def merge_bundles(shards: list[Path], out: Path, language: str, chunk_units: int
                 fields.append(f)
     fields.sort()
 
+    # File names: one build id (a hash of every shard's meta, so of all content) plus a
+    # sequence number. The meta lists every page's and every chunk's name, and random
+    # content hashes do not compress: sequential names make the meta the browser loads
+    # first ~25 % smaller at 5,000 pages, and the build id keeps names of different
+    # builds apart for caches. The meta file itself stays content-addressed.
+    build = _hash(b"".join(read_pf(meta_file(s)) for s in shards) + str(chunk_units).encode())[:6]
     pages: list[list] = []
-    frag_names: set[str] = set()
     offsets = []
     for shard, m in zip(shards, metas, strict=True):
         offsets.append(len(pages))
         if m[3] or m[4]:
             raise ValueError("merging Pagefind filters/sorts is not supported")
         for frag_hash, word_count in m[1]:
-            name = frag_hash
-            src = shard / "fragment" / f"{frag_hash}.pf_fragment"
-            while name in frag_names:  # short-hash collision between shards
-                name += "x"
-            frag_names.add(name)
-            shutil.copyfile(src, out / "fragment" / f"{name}.pf_fragment")
+            name = f"{language}_{build}{_b36(len(pages))}"
+            shutil.copyfile(shard / "fragment" / f"{frag_hash}.pf_fragment", out / "fragment" / f"{name}.pf_fragment")
             pages.append([name, word_count])
 
     streams = []
@@ -208,9 +221,7 @@ def merge_bundles(shards: list[Path], out: Path, language: str, chunk_units: int
         if not chunk:
             return
         payload = cbor2.dumps([chunk])
-        h = f"{language}_{_hash(payload)[:7]}"
-        while (out / "index" / f"{h}.pf_index").exists():
-            h += "x"
+        h = f"{language}_{build}{_b36(len(chunks_meta))}"
         write_pf(out / "index" / f"{h}.pf_index", payload)
         chunks_meta.append([chunk[0][0], chunk[-1][0], h])
         chunk = []
