@@ -59,6 +59,12 @@ def sites(tmp_path_factory):
         (docs / "entities" / "jensen-huang.md").write_text(entity_md, encoding="utf-8")
         (site / "index.html").write_text("<html><body><article class='md-content__inner'><h1>首页</h1>"
                                          "<p>首页不进索引</p></article></body></html>", encoding="utf-8")  # fmt: skip
+        for listing in ("articles/sources", "articles/tags", "articles/page-2", "entities"):
+            (site / listing).mkdir(parents=True, exist_ok=True)
+            (site / listing / "index.html").write_text(
+                "<html><body><article class='md-content__inner'><h1>列表</h1><p>黄仁勋首次回应</p></article></body></html>",
+                encoding="utf-8",
+            )
         stats = index_site(site, docs, shard_pages=shard)
         out[name] = (site, stats)
     return out

@@ -51,7 +51,10 @@ SHARD_PAGES = 500
 
 SKIP_DIRS = {"dev", "pagefind", "assets", "search"}
 # Listing pages: they repeat every title, so they would match everything.
-LISTING_RE = re.compile(r"^(articles/(index|page-\d+|sources|tags)|entities/index|index)\.html$|^404\.html$")
+LISTING_RE = re.compile(
+    r"^(?:(?:articles(?:/page-\d+|/sources|/tags|/timeline)?|entities)/)?index\.html$"
+    r"|^articles/(?:index|page-\d+|sources|tags|timeline)\.html$|^404\.html$"
+)
 # An entity page's description names other things ("英伟达的GPU" on the A800 page):
 # it counts less than an article's text, and the entity's own name and aliases (in
 # the <h1>) count most.
