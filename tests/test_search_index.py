@@ -61,10 +61,8 @@ def sites(tmp_path_factory):
                                          "<p>首页不进索引</p></article></body></html>", encoding="utf-8")  # fmt: skip
         for listing in ("articles/sources", "articles/tags", "articles/page-2", "entities"):
             (site / listing).mkdir(parents=True, exist_ok=True)
-            (site / listing / "index.html").write_text(
-                "<html><body><article class='md-content__inner'><h1>列表</h1><p>黄仁勋首次回应</p></article></body></html>",
-                encoding="utf-8",
-            )
+            listing_html = "<article class='md-content__inner'><h1>列表</h1><p>黄仁勋首次回应</p></article>"
+            (site / listing / "index.html").write_text(f"<html><body>{listing_html}</body></html>", encoding="utf-8")
         stats = index_site(site, docs, shard_pages=shard)
         out[name] = (site, stats)
     return out
