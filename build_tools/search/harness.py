@@ -256,10 +256,16 @@ def _load_all(page, engine: str, limit: int = 50) -> None:
                 arg=n,
             )
         else:
+            # Material renders ten more results each time the list is scrolled to its end
             n = len(page.query_selector_all(RESULT_LINKS[engine]))
-            page.eval_on_selector(".md-search__scrollwrap", "el => el.scrollTo(0, el.scrollHeight)")
-            page.wait_for_timeout(150)
-            if len(page.query_selector_all(RESULT_LINKS[engine])) == n:
+            grew = False
+            for _try in range(4):
+                page.eval_on_selector(".md-search__scrollwrap", "el => el.scrollTo(0, el.scrollHeight)")
+                page.wait_for_timeout(200)
+                if len(page.query_selector_all(RESULT_LINKS[engine])) > n:
+                    grew = True
+                    break
+            if not grew:
                 return
 
 
