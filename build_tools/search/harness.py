@@ -131,8 +131,15 @@ class PageWatch:
         page.on("request", self._on_request)
         page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
-        page.on("requestfailed", lambda r: self.errors.append(f"requestfailed: {r.url} {r.failure}"))
+        page.on("requestfailed", self._on_failed)
         page.on("response", lambda r: self.errors.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
+
+    def _on_failed(self, req) -> None:
+        # A fetch the page itself cancels (navigating away while Material prefetches sitemap.xml)
+        # reports ERR_ABORTED: that is not a failed request.
+        if req.failure and "ERR_ABORTED" in req.failure:
+            return
+        self.errors.append(f"requestfailed: {req.url} {req.failure}")
 
     def _on_request(self, req) -> None:
         url = req.url
