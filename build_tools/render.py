@@ -127,5 +127,9 @@ def summarize(article: Article) -> Summary:
 
 
 def raw_text_copy(article: Article) -> str:
-    """The decoded dump, served as plain text: never parsed as HTML."""
-    return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "", article.text)
+    """The decoded dump, served as plain text: never parsed as HTML.
+
+    It starts with a byte-order mark: static hosts often serve .txt without a charset,
+    and browsers would then show UTF-8 Chinese as mojibake.
+    """
+    return "\ufeff" + re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "", article.text)
