@@ -50,6 +50,7 @@ import search_synth  # noqa: E402
 from build_tools.search import index_site  # noqa: E402
 from build_tools.search.harness import (  # noqa: E402
     browser,
+    build_real_archive,
     expected_urls,
     first_result,
     load_queries,
@@ -212,35 +213,7 @@ def write_synth(work: Path, n: int) -> Path:
 
 def write_real(work: Path) -> Path:
     """The real seed archive built by the project's pipeline into work/docs."""
-    from build_tools.pipeline import build
-    from build_tools.settings import Settings
-
-    work.mkdir(parents=True, exist_ok=True)
-    docs = work / "docs"
-    if docs.exists():
-        shutil.rmtree(docs)
-    generated = {"articles", "entities", "index.md", "feed.xml"}
-    shutil.copytree(
-        ROOT / "docs",
-        docs,
-        ignore=lambda folder, names: generated & set(names) if Path(folder) == ROOT / "docs" else (),
-    )
-    settings = Settings(
-        raw_dir=ROOT / "raw",
-        docs_dir=docs,
-        cache_dir=work / "cache",
-        entities_path=ROOT / "entities.yml",
-        overrides_path=work / "no-overrides.yml",
-        jobs=1,
-    )
-    with contextlib.chdir(ROOT):
-        build(settings)
-    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
-    config = re.sub(r"^docs_dir:.*$", f"docs_dir: {docs}", config, flags=re.M)
-    config = re.sub(r"^site_dir:.*$", f"site_dir: {work / 'site'}", config, flags=re.M)
-    config = re.sub(r"^(\s*)custom_dir:.*$", rf"\1custom_dir: {ROOT / 'overrides'}", config, flags=re.M)
-    (work / "mkdocs.yml").write_text(config, encoding="utf-8")
-    return docs
+    return build_real_archive(work, ROOT)
 
 
 # ---- browser figures ------------------------------------------------------------------

@@ -10,10 +10,7 @@ no console error, no failed request and no request to another host is allowed.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -24,6 +21,7 @@ from build_tools.search import index_site
 from build_tools.search.harness import (
     CHROMIUM,
     browser,
+    build_real_archive,
     expected_urls,
     load_queries,
     missing_expected,
@@ -49,34 +47,10 @@ def _need_chromium() -> None:
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory) -> tuple[Path, Path]:
     """(site_dir, docs_dir) of the real seed archive, search index included."""
-    from build_tools.pipeline import build
-    from build_tools.settings import Settings
 
     _need_chromium()
     work = tmp_path_factory.mktemp("search-site")
-    docs = work / "docs"
-    generated = {"articles", "entities", "index.md", "feed.xml"}
-    shutil.copytree(
-        ROOT / "docs",
-        docs,
-        ignore=lambda folder, names: generated & set(names) if Path(folder) == ROOT / "docs" else (),
-    )
-    settings = Settings(
-        raw_dir=ROOT / "raw",
-        docs_dir=docs,
-        cache_dir=work / "cache",
-        entities_path=ROOT / "entities.yml",
-        overrides_path=work / "no-overrides.yml",
-        jobs=1,
-    )
-    with contextlib.chdir(ROOT):
-        build(settings)
-
-    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
-    config = re.sub(r"^docs_dir:.*$", f"docs_dir: {docs}", config, flags=re.M)
-    config = re.sub(r"^site_dir:.*$", f"site_dir: {work / 'site'}", config, flags=re.M)
-    config = re.sub(r"^(\s*)custom_dir:.*$", rf"\1custom_dir: {ROOT / 'overrides'}", config, flags=re.M)
-    (work / "mkdocs.yml").write_text(config, encoding="utf-8")
+    docs = build_real_archive(work, ROOT)
     done = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(work / "mkdocs.yml")],
         capture_output=True,

@@ -344,3 +344,38 @@ def expected_urls(q: dict, raw_map: dict[str, str]) -> list[str]:
 
 def missing_expected(q: dict, raw_map: dict[str, str]) -> list[str]:
     return [r for r in q.get("articles", []) if r not in raw_map]
+
+
+def build_real_archive(work: Path, root: Path) -> Path:
+    """The project's seed archive (root/raw) built by the pipeline into work/docs, with a
+    work/mkdocs.yml that points at it: what the browser test and the recall benchmark serve."""
+    from build_tools.pipeline import build
+    from build_tools.settings import Settings
+
+    work.mkdir(parents=True, exist_ok=True)
+    docs = work / "docs"
+    if docs.exists():
+        shutil.rmtree(docs)
+    generated = {"articles", "entities", "index.md", "feed.xml"}
+    shutil.copytree(
+        root / "docs",
+        docs,
+        ignore=lambda folder, names: generated & set(names) if Path(folder) == root / "docs" else (),
+    )
+    settings = Settings(
+        raw_dir=root / "raw",
+        docs_dir=docs,
+        cache_dir=work / "cache",
+        entities_path=root / "entities.yml",
+        overrides_path=work / "no-overrides.yml",
+        jobs=1,
+    )
+    with contextlib.chdir(root):
+        build(settings)
+    config = (root / "mkdocs.yml").read_text(encoding="utf-8")
+    config = re.sub(r"^docs_dir:.*$", f"docs_dir: {docs}", config, flags=re.M)
+    config = re.sub(r"^site_dir:.*$", f"site_dir: {work / 'site'}", config, flags=re.M)
+    config = re.sub(r"^(\s*)custom_dir:.*$", rf"\1custom_dir: {root / 'overrides'}", config, flags=re.M)
+    (work / "mkdocs.yml").write_text(config, encoding="utf-8")
+    return docs
+
