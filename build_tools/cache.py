@@ -105,7 +105,10 @@ def _key(path: Path, settings: Settings, override_key: str) -> str:
         data = path.read_bytes() if size <= settings.max_dump_bytes else f"too-large:{size}".encode()
     except OSError as error:
         data = f"unreadable:{error}".encode()
-    return content_key(data, path.relative_to(settings.raw_dir).as_posix(), override_key)
+    # The article records its path as the editor sees it (relative to where the build runs), so the
+    # absolute path and working directory belong to the key: one cache may serve several raw/ trees.
+    return content_key(data, path.relative_to(settings.raw_dir).as_posix(), str(path.absolute()), os.getcwd(),
+                       override_key)
 
 
 def _work(job: tuple[Path, str], settings: Settings, overrides, prepare: Callable) -> tuple[Any, bytes | None]:

@@ -303,3 +303,24 @@ def test_two_builds_of_the_same_input_are_byte_identical(mixed_raw, tmp_path):
     assert [k for k in cold if cached_first.get(k) != cold[k]] == []
     assert cached_again == cached_first
     assert any(k.startswith("articles/") for k in cold) and "feed.xml" in cold
+
+
+def test_cache_shared_by_two_raw_trees_keeps_each_trees_paths(tmp_path, monkeypatch):
+    """One .cache/build serves builds of different raw/ folders: a page names its own dump."""
+    from build_tools.pipeline import build
+    from build_tools.settings import Settings
+
+    seeds = Path(__file__).resolve().parents[1] / "raw"
+    first, second = tmp_path / "a" / "raw", tmp_path / "b" / "raw"
+    for target in (first, second):
+        target.mkdir(parents=True)
+        source = sorted(seeds.iterdir())[0]
+        (target / source.name).write_bytes(source.read_bytes())
+    cache = tmp_path / "cache"
+    monkeypatch.chdir(tmp_path / "b")
+    # From b/, a's dump is shown by its absolute path; b's own dump by raw/<name>.
+    build(Settings(raw_dir=first, docs_dir=tmp_path / "a" / "docs", cache_dir=cache))
+    build(Settings(raw_dir=Path("raw"), docs_dir=tmp_path / "b" / "docs", cache_dir=cache))
+    name = sorted(seeds.iterdir())[0].name
+    page = (tmp_path / "b" / "docs" / "articles" / f"{Path(name).stem}.md").read_text(encoding="utf-8")
+    assert f"raw: raw/{name}" in page
