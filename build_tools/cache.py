@@ -2,11 +2,13 @@
 
 The prepared Article (ingest → clean → metadata → overrides) depends only on
 the dump's bytes, its path, its overrides entry and the code and rules, so
-that is the cache key.  Workers hand back the Article pickled together with
-a small :class:`Prepared` record; the main process keeps only the records
-and stores the articles in one SQLite file (creating thousands of small
-files costs more than the work itself on many disks).  Later passes reload
-articles one at a time, so memory stays flat however large the archive.
+that is the cache key.  A dump whose size, mtime, ctime and inode are those
+recorded last time is not even read again (as git's index does).  Workers
+hand back the Article pickled together with a small :class:`Prepared`
+record; the main process keeps only the records and stores the articles in
+one SQLite file (creating thousands of small files costs more than the work
+itself on many disks).  Later passes reload articles one at a time (workers
+read them directly), so memory stays flat however large the archive.
 Results come back in input order: parallel builds are byte-identical to
 serial ones.
 """
@@ -18,7 +20,6 @@ import os
 import pickle
 import sqlite3
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -27,9 +28,8 @@ from typing import Any
 from .clean import short_line_keys
 from .dedupe import fingerprint
 from .model import Article, Failure, block_text
+from .parallel import ordered_map
 from .settings import Settings
-
-PARALLEL_THRESHOLD = 48  # below this, process start-up costs more than it saves
 
 
 @dataclass(frozen=True)
@@ -68,25 +68,48 @@ def content_key(*parts: str | bytes) -> str:
 class Store:
     """A key → pickled value table per kind, in one SQLite file; written only by the main process."""
 
-    KINDS = ("prepared", "article", "linked", "view", "page")
+    KINDS = ("prepared", "article", "linked", "view")
+    FILENAME = "cache.sqlite3"
 
     def __init__(self, directory: Path):
         directory.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(directory / "cache.sqlite3", isolation_level=None)
+        self.path = directory / self.FILENAME
+        self.db = sqlite3.connect(self.path, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         for kind in self.KINDS:
             self.db.execute(f"CREATE TABLE IF NOT EXISTS {kind} (key TEXT PRIMARY KEY, value BLOB)")
+        self.db.execute("CREATE TABLE IF NOT EXISTS seen (path BLOB PRIMARY KEY, stat TEXT, digest TEXT)")
         self.db.execute("BEGIN")
 
     def get(self, kind: str, key: str) -> Any | None:
         row = self.db.execute(f"SELECT value FROM {kind} WHERE key = ?", (key,)).fetchone()
-        if row is None:
-            return None
-        try:
-            return pickle.loads(row[0])
-        except (pickle.PickleError, EOFError, AttributeError, ImportError, ValueError):
-            return None
+        return None if row is None else _unpickle(row[0])
+
+    def get_many(self, kind: str, keys: list[str]) -> dict[str, Any]:
+        """The stored values for those keys that have one (one query per 500 keys, not one per key)."""
+        found: dict[str, Any] = {}
+        unique = sorted(set(keys))
+        for start in range(0, len(unique), 500):
+            chunk = unique[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for key, blob in self.db.execute(f"SELECT key, value FROM {kind} WHERE key IN ({marks})", chunk):
+                value = _unpickle(blob)
+                if value is not None:
+                    found[key] = value
+        return found
+
+    def checkpoint(self) -> None:
+        """Commit, so worker processes (their own connections) see what this build stored so far."""
+        self.db.execute("COMMIT")
+        self.db.execute("BEGIN")
+
+    def digests(self) -> dict[bytes, tuple[str, str]]:
+        return {path: (stat, digest) for path, stat, digest in self.db.execute("SELECT path, stat, digest FROM seen")}
+
+    def remember_digest(self, path: bytes, stat: str, digest: str) -> None:
+        """``path`` as bytes: a file name need not be valid UTF-8."""
+        self.db.execute("INSERT OR REPLACE INTO seen (path, stat, digest) VALUES (?, ?, ?)", (path, stat, digest))
 
     def put(self, kind: str, key: str, value: Any) -> None:
         self.put_raw(kind, key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
@@ -99,20 +122,62 @@ class Store:
         self.db.close()
 
 
-def _key(path: Path, settings: Settings, override_key: str) -> str:
+class Reader:
+    """A read-only view of the store for worker processes (one connection per process)."""
+
+    _open: dict[Path, sqlite3.Connection] = {}
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def get(self, kind: str, key: str) -> Any:
+        db = self._open.get(self.path)
+        if db is None:
+            db = self._open[self.path] = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+        row = db.execute(f"SELECT value FROM {kind} WHERE key = ?", (key,)).fetchone()
+        value = None if row is None else _unpickle(row[0])
+        if value is None:
+            raise RuntimeError(f"cache entry {kind}/{key[:12]} vanished during the build")
+        return value
+
+
+def _unpickle(blob: bytes) -> Any | None:
     try:
-        size = path.stat().st_size
-        data = path.read_bytes() if size <= settings.max_dump_bytes else f"too-large:{size}".encode()
+        return pickle.loads(blob)
+    except (pickle.PickleError, EOFError, AttributeError, ImportError, ValueError):
+        return None
+
+
+def _digest(path: Path, settings: Settings, seen: dict[bytes, tuple[str, str]], store: Store) -> str:
+    """sha256 of the dump's bytes, reused while its size, mtime, ctime and inode stay the same."""
+    absolute = os.fsencode(path.absolute())
+    try:
+        info = path.lstat()
     except OSError as error:
-        data = f"unreadable:{error}".encode()
+        return hashlib.sha256(f"unreadable:{error}".encode()).hexdigest()
+    stat = f"{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}:{info.st_mode}"
+    remembered = seen.get(absolute)
+    if remembered and remembered[0] == stat:
+        return remembered[1]
+    try:
+        data = path.read_bytes() if info.st_size <= settings.max_dump_bytes else f"too-large:{info.st_size}".encode()
+    except OSError as error:
+        return hashlib.sha256(f"unreadable:{error}".encode()).hexdigest()
+    digest = hashlib.sha256(data).hexdigest()
+    store.remember_digest(absolute, stat, digest)
+    return digest
+
+
+def _key(path: Path, settings: Settings, override_key: str, digest: str) -> str:
     # The article records its path as the editor sees it (relative to where the build runs), so the
     # absolute path and working directory belong to the key: one cache may serve several raw/ trees.
-    return content_key(data, path.relative_to(settings.raw_dir).as_posix(), str(path.absolute()), os.getcwd(),
+    return content_key(digest, path.relative_to(settings.raw_dir).as_posix(), str(path.absolute()), os.getcwd(),
                        override_key)
 
 
-def _work(job: tuple[Path, str], settings: Settings, overrides, prepare: Callable) -> tuple[Any, bytes | None]:
+def _work(context: tuple[Settings, Any, Callable], job: tuple[Path, str]) -> tuple[Any, bytes | None]:
     """Runs in a worker: the small record plus the pickled Article for the store."""
+    settings, overrides, prepare = context
     path, key = job
     result = prepare(path, settings=settings, overrides=overrides)
     if isinstance(result, Failure):
@@ -134,29 +199,20 @@ def _work(job: tuple[Path, str], settings: Settings, overrides, prepare: Callabl
 def prepare_all(paths: list[Path], settings: Settings, overrides, prepare: Callable,
                 store: Store) -> Iterator[Prepared | Failure]:
     """Yield each dump's Prepared record (or Failure), in input order."""
-    keys = [_key(p, settings, overrides.key_for(p.relative_to(settings.raw_dir).as_posix())) for p in paths]
-    results: list[Prepared | Failure | None] = [store.get("prepared", key) for key in keys]
-    missing = [i for i, r in enumerate(results) if r is None]
-    jobs = settings.jobs or os.cpu_count() or 1
-    if len(missing) >= PARALLEL_THRESHOLD and jobs > 1:
-        pool = ProcessPoolExecutor(max_workers=jobs)
-        work = [(paths[i], keys[i]) for i in missing]
-        fresh = pool.map(_work, work, *_repeat(len(work), settings, overrides, prepare), chunksize=8)
-    else:
-        pool = None
-        fresh = (_work((paths[i], keys[i]), settings, overrides, prepare) for i in missing)
-    try:
-        done = iter(fresh)
-        for i, result in enumerate(results):
-            if result is None:
-                result, blob = next(done)
-                if blob is not None:
-                    store.put_raw("article", keys[i], blob)
-                store.put("prepared", keys[i], result)
-            yield result
-    finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+    seen = store.digests()
+    keys = [_key(p, settings, overrides.key_for(p.relative_to(settings.raw_dir).as_posix()),
+                 _digest(p, settings, seen, store)) for p in paths]
+    cached = store.get_many("prepared", keys)
+    missing = [i for i, key in enumerate(keys) if key not in cached]
+    fresh = ordered_map(_work, [(paths[i], keys[i]) for i in missing], (settings, overrides, prepare), settings.jobs)
+    for key in keys:
+        result = cached.get(key)
+        if result is None:
+            result, blob = next(fresh)
+            if blob is not None:
+                store.put_raw("article", key, blob)
+            store.put("prepared", key, result)
+        yield result
 
 
 def load_article(store: Store, item: Prepared) -> Article:
@@ -179,7 +235,3 @@ class Loader:
 
     def load(self) -> Article:
         return load_article(self.store, self.item)
-
-
-def _repeat(n: int, *values: Any) -> list[list[Any]]:
-    return [[value] * n for value in values]

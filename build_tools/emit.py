@@ -1,28 +1,33 @@
-"""The one writer: every disk write goes through here, into a staging directory
-that replaces the previous output only when the whole build succeeded.
+"""The one writer: every disk write goes through here.  A build changes only the
+files whose content changed, and the change lands all at once or not at all.
 
 Guarantees (tested in tests/test_atomic.py):
 
 * nothing is ever written under raw/, and docs/ may not overlap raw/;
 * only the generated names (``GENERATED``) in docs/ are ever replaced; the
   hand-written pages, assets and dev notes next to them are never touched;
+* unchanged pages are not rewritten: ``docs/.build-manifest.json`` records, per
+  generated file, the key it was made from and its size and mtime, so a rebuild
+  of a 10,000-article archive after one new dump touches a handful of files;
 * a build killed at any moment (SIGINT, SIGKILL, power cut after the journal
-  is on disk) leaves the previous output in place: pages are written to
-  ``docs/.staging-*``; the swap first records which generated names exist
-  (``.old-*/journal.json``), then moves each old name aside and the new one
-  in (single renames), and marks completion with one more rename
-  (``.old-*`` → ``.trash-*``).  :func:`recover`, run before every build,
-  rolls an unfinished swap back and removes stale staging trees;
+  is on disk) leaves the previous output in place: new files are written to
+  ``docs/.staging-*``; the swap first records which files it will create
+  (``.old-*/journal.json``), then moves each replaced or deleted file aside
+  into ``.old-*/files/`` and each new one in (single renames), and marks
+  completion with one more rename (``.old-*`` → ``.trash-*``).
+  :func:`recover`, run before every build, rolls an unfinished swap back and
+  removes stale staging trees;
 * one build at a time per docs/ (an advisory lock on the directory), so a
   second build never removes the staging tree of a running one.
 
-Dot-directories are excluded from MkDocs builds by default, so a leftover
-staging tree never shows up on the site.
+Dot-files and dot-directories are excluded from MkDocs builds by default, so
+neither the manifest nor a leftover staging tree ever shows up on the site.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import shutil
@@ -36,8 +41,12 @@ except ImportError:  # Windows: no advisory locks, one build at a time is up to 
     fcntl = None  # type: ignore[assignment]
 
 GENERATED = ("articles", "entities", "index.md", "feed.xml")
+MANIFEST = ".build-manifest.json"
 LOCK_WAIT_SECONDS = 60.0
 _PREFIXES = (".staging-", ".old-", ".trash-")
+
+# relative path -> [key, size, mtime_ns]: what the file was made from, and how to tell it was not edited since
+Entry = list
 
 
 class OutputWriter:
@@ -49,70 +58,97 @@ class OutputWriter:
         self._lock = _lock(docs_dir)
         try:
             recover(docs_dir)
+            _refuse_linked_outputs(docs_dir)
             self.staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=docs_dir))
         except BaseException:
             self._release()
             raise
-        self._staging_real = self.staging.resolve()
+        self._previous = _load_manifest(docs_dir)
+        self._manifest: dict[str, Entry] = {}
+        self._staged: list[str] = []
+        self._made_dirs: set[str] = set()
         self.written: list[str] = []
         self.conflicts: list[str] = []
-        self._seen: set[str] = set()
 
-    def write(self, relative: str, text: str) -> None:
-        parts = PurePosixPath(relative).parts
-        if not parts or PurePosixPath(relative).is_absolute() or ".." in parts or parts[0] not in GENERATED:
-            raise ValueError(f"refusing to write outside the generated output: {relative}")
-        target = (self.staging / relative).resolve()
-        if self._staging_real not in target.parents:
-            raise ValueError(f"refusing to write outside the output directory: {relative}")
-        if self.raw_dir and (target == self.raw_dir or self.raw_dir in target.parents):
-            raise ValueError(f"refusing to write under raw/: {relative}")
-        if relative in self._seen:
+    @property
+    def staged(self) -> list[str]:
+        """The files this build changes (new or different content)."""
+        return list(self._staged)
+
+    def keep_if_unchanged(self, relative: str, key: str) -> bool:
+        """True when the previous build wrote ``relative`` from the same ``key`` and nobody touched it since:
+        the file stays as it is and the caller need not even produce its content."""
+        _check_relative(relative)
+        previous = self._previous.get(relative)
+        if relative in self._manifest or previous is None or previous[0] != key:
+            return False
+        if not _stat_matches(self.docs_dir / relative, previous):
+            return False
+        self._manifest[relative] = previous
+        self.written.append(relative)
+        return True
+
+    def write(self, relative: str, text: str, key: str | None = None) -> None:
+        _check_relative(relative)
+        if relative in self._manifest:
             # Two pages for one path (a slug collision): the first stays, the clash is recorded.
             self.conflicts.append(relative)
             return
-        self._seen.add(relative)
-        target.parent.mkdir(parents=True, exist_ok=True)
         # A lone surrogate (from an undecodable file name) must not crash the build: it is written escaped.
         data = text.replace("\r\n", "\n").encode("utf-8", "backslashreplace")
-        if not self._link_unchanged(relative, target, data):
-            target.write_bytes(data)
+        key = key or hashlib.sha256(data).hexdigest()
         self.written.append(relative)
-
-    def _link_unchanged(self, relative: str, target: Path, data: bytes) -> bool:
-        """An unchanged page is hard-linked from the current output: creating files is the slow part of a
-        rebuild, and the previous tree stays untouched either way (staged files are never rewritten)."""
+        if self.keep_if_unchanged(relative, key):
+            self.written.pop()
+            return
         current = self.docs_dir / relative
-        try:
-            if current.stat().st_size != len(data) or current.read_bytes() != data:
-                return False
-            os.link(current, target)
-            return True
-        except OSError:
-            return False
+        with contextlib.suppress(OSError):
+            info = current.stat()
+            if info.st_size == len(data) and current.read_bytes() == data:
+                self._manifest[relative] = [key, info.st_size, info.st_mtime_ns]
+                return
+        target = self.staging / relative
+        parent = PurePosixPath(relative).parent.as_posix()
+        if parent not in self._made_dirs:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._made_dirs.add(parent)
+        with open(target, "wb") as handle:
+            handle.write(data)
+        info = target.stat()
+        self._manifest[relative] = [key, info.st_size, info.st_mtime_ns]
+        self._staged.append(relative)
 
     def commit(self) -> None:
-        """Swap the staged tree in; see the module docstring for why this survives being killed."""
+        """Swap the changed files in; see the module docstring for why this survives being killed."""
         try:
-            journal = Path(tempfile.mkdtemp(prefix=".old-", dir=self.docs_dir))
-            present = [name for name in GENERATED if _exists(self.docs_dir / name)]
-            _write_durably(journal / "journal.json", json.dumps({"present": present}))
-            for name in GENERATED:
-                new, current = self.staging / name, self.docs_dir / name
-                if _exists(current):
-                    os.replace(current, journal / name)
-                if _exists(new):
-                    os.replace(new, current)
-            done = self.docs_dir / (".trash-" + journal.name[len(".old-"):])
-            os.replace(journal, done)
-            _fsync_dir(self.docs_dir)
-            shutil.rmtree(done, ignore_errors=True)
+            stale = sorted(set(_generated_files(self.docs_dir)) - set(self._manifest))
+            manifest = json.dumps(self._manifest, sort_keys=True, separators=(",", ":"))
+            if self._staged or stale or _read(self.docs_dir / MANIFEST) != manifest:
+                (self.staging / MANIFEST).write_text(manifest, encoding="utf-8")
+                self._swap(sorted(self._staged) + [MANIFEST], stale)
             shutil.rmtree(self.staging, ignore_errors=True)
         except BaseException:
             recover(self.docs_dir)  # an error in the middle of the swap: put the previous output back now
             raise
         finally:
             self._release()
+
+    def _swap(self, incoming: list[str], stale: list[str]) -> None:
+        journal = Path(tempfile.mkdtemp(prefix=".old-", dir=self.docs_dir))
+        created = [rel for rel in incoming if not _exists(self.docs_dir / rel)]
+        _write_durably(journal / "journal.json", json.dumps({"created": created}))
+        for rel in stale:
+            _move(self.docs_dir / rel, journal / "files" / rel)
+        for rel in incoming:
+            current = self.docs_dir / rel
+            if _exists(current):
+                _move(current, journal / "files" / rel)
+            _move(self.staging / rel, current)
+        done = self.docs_dir / (".trash-" + journal.name[len(".old-"):])
+        os.replace(journal, done)
+        _fsync_dir(self.docs_dir)
+        _prune_empty_dirs(self.docs_dir, stale)
+        shutil.rmtree(done, ignore_errors=True)
 
     def abort(self) -> None:
         try:
@@ -128,19 +164,18 @@ class OutputWriter:
 def recover(docs_dir: Path) -> None:
     """Roll back a swap that was killed before it finished, and drop stale staging and trash trees."""
     for old in sorted(docs_dir.glob(".old-*")):
-        journal = old / "journal.json"
         try:
-            present = set(json.loads(journal.read_text(encoding="utf-8"))["present"])
+            created = json.loads((old / "journal.json").read_text(encoding="utf-8"))["created"]
         except (OSError, ValueError, KeyError, TypeError):
-            present = None  # no journal: killed before the first rename, nothing was moved
-        if present is not None:
-            for name in GENERATED:
-                saved, current = old / name, docs_dir / name
-                if _exists(saved):
-                    _discard(docs_dir, current)
-                    os.replace(saved, current)
-                elif name not in present:
-                    _discard(docs_dir, current)  # new output moved in where there was none
+            created = None  # no journal: killed before the first rename, nothing was moved
+        if created is not None:
+            saved_root = old / "files"
+            for saved in sorted(_files_under(saved_root)):
+                os.makedirs((docs_dir / saved).parent, exist_ok=True)
+                os.replace(saved_root / saved, docs_dir / saved)
+            for rel in created:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(docs_dir / rel)  # new output moved in where there was none
         trash = docs_dir / (".trash-" + old.name[len(".old-"):])
         os.replace(old, trash)
     for leftover in list(docs_dir.glob(".trash-*")) + list(docs_dir.glob(".staging-*")):
@@ -168,12 +203,83 @@ def _exists(path: Path) -> bool:
     return path.exists() or path.is_symlink()
 
 
-def _discard(docs_dir: Path, path: Path) -> None:
-    """Remove a generated tree without ever leaving half of it under its own name."""
-    if not _exists(path):
-        return
-    trash = Path(tempfile.mkdtemp(prefix=".trash-", dir=docs_dir))
-    os.replace(path, trash / path.name)
+def _check_relative(relative: str) -> None:
+    parts = PurePosixPath(relative).parts
+    if (not parts or PurePosixPath(relative).is_absolute() or parts[0] not in GENERATED
+            or any(part in ("..", ".", "") or part.startswith(_PREFIXES) for part in parts)):
+        raise ValueError(f"refusing to write outside the generated output: {relative}")
+
+
+def _refuse_linked_outputs(docs_dir: Path) -> None:
+    """Files are moved into place under the generated names, so none of them may lead elsewhere."""
+    for name in GENERATED:
+        if (docs_dir / name).is_symlink():
+            raise ValueError(f"refusing to build: {docs_dir / name} is a symbolic link; the build owns that name")
+
+
+def _load_manifest(docs_dir: Path) -> dict[str, Entry]:
+    try:
+        data = json.loads((docs_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {rel: entry for rel, entry in data.items() if isinstance(entry, list) and len(entry) == 3}
+
+
+def _stat_matches(path: Path, entry: Entry) -> bool:
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return False
+    return info.st_size == entry[1] and info.st_mtime_ns == entry[2] and not os.path.islink(path)
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, ValueError):
+        return None
+
+
+def _generated_files(docs_dir: Path) -> list[str]:
+    found = []
+    for name in GENERATED:
+        top = docs_dir / name
+        if top.is_dir() and not top.is_symlink():
+            found.extend(f"{name}/{rel}" for rel in _files_under(top))
+        elif _exists(top):
+            found.append(name)
+    return found
+
+
+def _files_under(root: Path) -> list[str]:
+    """Every non-directory under root, as relative POSIX paths (symbolic links are not followed)."""
+    found: list[str] = []
+    if not root.is_dir():
+        return found
+    for folder, dirs, files in os.walk(root):
+        base = Path(folder).relative_to(root).as_posix()
+        prefix = "" if base == "." else base + "/"
+        found.extend(prefix + name for name in files)
+        found.extend(prefix + name for name in dirs if os.path.islink(os.path.join(folder, name)))
+    return found
+
+
+def _move(source: Path, target: Path) -> None:
+    os.makedirs(target.parent, exist_ok=True)
+    os.replace(source, target)
+
+
+def _prune_empty_dirs(docs_dir: Path, removed: list[str]) -> None:
+    """Folders a build emptied (an entity type no longer used) go too."""
+    for folder in sorted({(docs_dir / rel).parent for rel in removed}, key=lambda p: -len(p.parts)):
+        while folder != docs_dir and folder.is_dir():
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+            folder = folder.parent
 
 
 def _write_durably(path: Path, text: str) -> None:

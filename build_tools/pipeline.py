@@ -2,15 +2,16 @@
 
     discover → [ingest → clean → metadata → overrides]   per dump, parallel, cached by content hash
              → dedupe                                     on small per-dump records
-             → link                                       alias index built first; cached per registry
+             → [link]                                     alias index built first; parallel, cached per registry
              → related, entity pages, index pages         from small per-article views
-             → render → emit                              one article in memory at a time; staged,
-                                                          swapped in atomically
+             → [render] → emit                            parallel, only pages whose inputs changed; the
+                                                          changed files swapped in atomically
 """
 
 from __future__ import annotations
 
 import json
+import pickle
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -27,6 +28,7 @@ from .ingest import ingest, printable_path
 from .metadata import extract_metadata
 from .model import Article, Failure, Slug, Summary
 from .overrides import Overrides, apply_overrides, load_overrides
+from .parallel import ordered_map
 from .render import raw_text_copy, render_article
 from .settings import Settings
 from .slugs import assign_slugs, slugify
@@ -95,26 +97,16 @@ def build(settings: Settings, progress: Progress | None = None) -> BuildReport:
         slugs = _slugs(paths, settings, report)
         prepared = _dedupe([replace(p, slug=slugs.get(p.raw_path, p.slug))
                             for p in _prepared(paths, settings, overrides, store, report, progress)], report)
+        store.checkpoint()
         index = linking.load_index(settings.entities_path, report.warnings)
         recurring = recurring_lines([p.short_lines for p, _ in prepared])
         registry_key = linking.registry_key(settings.entities_path) + cache.content_key(*sorted(recurring))[:12]
-        linker = _Linker(index, registry_key, recurring, store, overrides)
-        views = [linker.view(p) for p, _ in prepared]
+        linker = _Linker(index, registry_key, recurring, store, overrides, settings.jobs)
+        views = linker.views([p for p, _ in prepared], progress)
         related = linking.related(views)
-        names = linking.entity_names(index)
         writer = OutputWriter(settings.docs_dir, settings.raw_dir)
         try:
-            for n, ((item, also), view) in enumerate(zip(prepared, views, strict=True), 1):
-                page, raw_copy = linker.page(item, also, tuple(related.get(item.slug, ())), names)
-                if isinstance(page, Failure):
-                    report.inputs.append(InputResult(page.raw_path, "rejected", None, f"{page.stage}: {page.reason}"))
-                    continue
-                writer.write(f"articles/{item.slug}.md", page)
-                writer.write(f"articles/raw/{item.slug}.txt", raw_copy)
-                report.inputs.append(InputResult(item.raw_path, "ok", item.slug))
-                report.summaries.append(view.summary)
-                if progress:
-                    progress("render", n, len(prepared))
+            _write_articles(writer, linker, prepared, views, related, report, progress)
             published = {s.slug for s in report.summaries}
             views = [v for v in views if v.summary.slug in published]
             for relative, text in linking.entity_pages(views, index).items():
@@ -129,6 +121,33 @@ def build(settings: Settings, progress: Progress | None = None) -> BuildReport:
             [p.relative_to(settings.raw_dir).as_posix() for p in paths], [cache.Loader(p, store) for p, _ in prepared],
             index.registry if index else None))
     return report
+
+
+def _write_articles(writer: OutputWriter, linker: _Linker, prepared: list[tuple[Prepared, tuple[str, ...]]],
+                    views: list[linking.LinkedView], related: dict, report: BuildReport,
+                    progress: Progress | None) -> None:
+    """Each article's page and raw copy; a page whose inputs are unchanged is neither rendered nor rewritten."""
+    jobs = []
+    for item, also in prepared:
+        job = linker.page_job(item, also, tuple(related.get(item.slug, ())))
+        md_kept = writer.keep_if_unchanged(job.page_path, job.key)
+        raw_kept = writer.keep_if_unchanged(job.raw_copy_path, job.key)
+        jobs.append(None if md_kept and raw_kept else replace(job, write_page=not md_kept, write_raw=not raw_kept))
+    rendered = linker.render([job for job in jobs if job is not None])
+    for n, ((item, _), view, job) in enumerate(zip(prepared, views, jobs, strict=True), 1):
+        if job is not None:
+            page, raw_copy = next(rendered)
+            if isinstance(page, Failure):
+                report.inputs.append(InputResult(page.raw_path, "rejected", None, f"{page.stage}: {page.reason}"))
+                continue
+            if job.write_page:
+                writer.write(job.page_path, page, key=job.key)
+            if job.write_raw:
+                writer.write(job.raw_copy_path, raw_copy, key=job.key)
+        report.inputs.append(InputResult(item.raw_path, "ok", item.slug))
+        report.summaries.append(view.summary)
+        if progress:
+            progress("render", n, len(prepared))
 
 
 def _slugs(paths: list[Path], settings: Settings, report: BuildReport) -> dict[str, str]:
@@ -160,49 +179,87 @@ def _cache_dir(settings: Settings) -> Iterator[Settings]:
         yield replace(settings, cache_dir=Path(tmp))
 
 
+@dataclass(frozen=True)
+class PageJob:
+    """What rendering one article's page needs; ``key`` changes whenever the page could."""
+
+    key: str
+    linked_key: str
+    slug: str
+    also: tuple[str, ...]
+    related: tuple
+    write_page: bool = True
+    write_raw: bool = True
+
+    @property
+    def page_path(self) -> str:
+        return f"articles/{self.slug}.md"
+
+    @property
+    def raw_copy_path(self) -> str:
+        return f"articles/raw/{self.slug}.txt"
+
+
 class _Linker:
-    """Link and render, each cached: a rebuild touches only the articles whose inputs changed.
+    """Link and render on all cores, each cached: a rebuild touches only the articles whose inputs changed.
 
     Linking depends on the prepared article, the registry and the cross-dump lines; a page
     also on its slug, related articles and "also published by".  Whole-archive passes read
-    only the small views.
+    only the small views.  Workers read the articles from the store themselves.
     """
 
     def __init__(self, index, registry_key: str, recurring: frozenset[str], store: cache.Store,
-                 overrides: Overrides):
+                 overrides: Overrides, jobs: int):
         self.index, self.registry_key, self.recurring = index, registry_key, recurring
-        self.store, self.overrides = store, overrides
+        self.store, self.overrides, self.jobs = store, overrides, jobs
+        self.names = linking.entity_names(index)
 
     def _key(self, item: Prepared) -> str:
         return f"{item.key}-{self.registry_key}"
 
-    def _link(self, item: Prepared) -> Article:
-        key = self._key(item)
-        article = self.store.get("linked", key)
-        if article is None:
-            prepared = cache.load_article(self.store, item)
-            article = linking.link(drop_recurring(prepared, self.recurring), self.index, self.overrides)
-            self.store.put("linked", key, article)
-            self.store.put("view", key, linking.view_of(article))
-        return replace(article, slug=item.slug) if article.slug != item.slug else article
+    def views(self, items: list[Prepared], progress: Progress | None = None) -> list[linking.LinkedView]:
+        keys = [self._key(item) for item in items]
+        found = self.store.get_many("view", keys)
+        missing = [(item, key) for item, key in zip(items, keys, strict=True) if key not in found]
+        context = (cache.Reader(self.store.path), self.index, self.recurring, self.overrides)
+        linked = ordered_map(_link_one, [item for item, _ in missing], context, self.jobs)
+        for n, ((_, key), (blob, view)) in enumerate(zip(missing, linked, strict=True), 1):
+            self.store.put_raw("linked", key, blob)
+            self.store.put("view", key, view)
+            found[key] = view
+            if progress:
+                progress("link", n, len(missing))
+        self.store.checkpoint()
+        views = []
+        for item, key in zip(items, keys, strict=True):
+            view = found[key]
+            if view.summary.slug != item.slug:  # the archive-wide slug, which the per-dump cache does not know
+                view = replace(view, summary=replace(view.summary, slug=item.slug))
+            views.append(view)
+        return views
 
-    def view(self, item: Prepared) -> linking.LinkedView:
-        view = self.store.get("view", self._key(item))
-        if view is None:
-            self._link(item)
-            view = self.store.get("view", self._key(item))
-        if view.summary.slug != item.slug:  # the archive-wide slug, which the per-dump cache does not know
-            view = replace(view, summary=replace(view.summary, slug=item.slug))
-        return view
+    def page_job(self, item: Prepared, also: tuple[str, ...], related: tuple) -> PageJob:
+        linked_key = self._key(item)
+        key = cache.content_key(linked_key, item.slug, repr(also), repr(related))
+        return PageJob(key, linked_key, item.slug, also, related)
 
-    def page(self, item: Prepared, also: tuple[str, ...], related: tuple, names: dict[str, str]):
-        key = cache.content_key(self._key(item), item.slug, repr(also), repr(related))
-        cached = self.store.get("page", key)
-        if cached is None:
-            article = replace(self._link(item), related=related, also_published_by=also)
-            cached = (render_article(article, names), raw_text_copy(article))
-            self.store.put("page", key, cached)
-        return cached
+    def render(self, jobs: list[PageJob]) -> Iterator[tuple[str | Failure, str]]:
+        return ordered_map(_render_one, jobs, (cache.Reader(self.store.path), self.names), self.jobs)
+
+
+def _link_one(context: tuple, item: Prepared) -> tuple[bytes, linking.LinkedView]:
+    """In a worker: one prepared article → its linked form (pickled, for the store) and its view."""
+    reader, index, recurring, overrides = context
+    article = linking.link(drop_recurring(reader.get("article", item.key), recurring), index, overrides)
+    return pickle.dumps(article, protocol=pickle.HIGHEST_PROTOCOL), linking.view_of(article)
+
+
+def _render_one(context: tuple, job: PageJob) -> tuple[str | Failure, str]:
+    """In a worker: one linked article → its Markdown page and its raw-text copy."""
+    reader, names = context
+    article = replace(reader.get("linked", job.linked_key), slug=job.slug, related=job.related,
+                      also_published_by=job.also)
+    return render_article(article, names), raw_text_copy(article)
 
 
 def _prepared(paths: list[Path], settings: Settings, overrides: Overrides, store: cache.Store, report: BuildReport,
