@@ -6,9 +6,13 @@ Guarantees (tested in tests/test_atomic.py):
 * nothing is ever written under raw/, and docs/ may not overlap raw/;
 * only the generated names (``GENERATED``) in docs/ are ever replaced; the
   hand-written pages, assets and dev notes next to them are never touched;
-* unchanged pages are not rewritten: ``docs/.build-manifest.json`` records, per
-  generated file, the key it was made from and its size and mtime, so a rebuild
-  of a 10,000-article archive after one new dump touches a handful of files;
+* unchanged pages are not rewritten: a manifest in the build cache records, per
+  generated file, the key it was made from and its size, mtime and inode, so a
+  rebuild of a 10,000-article archive after one new dump touches a handful of
+  files.  The manifest only ever saves work: a file whose stat differs from the
+  record (edited by hand, or written by a build that died before recording it)
+  is compared by content, so a stale or missing manifest costs time, not
+  correctness, and docs/ itself holds nothing but the pages;
 * a build killed at any moment (SIGINT, SIGKILL, power cut after the journal
   is on disk) leaves the previous output in place: new files are written to
   ``docs/.staging-*``; the swap first records which files it will create
@@ -20,8 +24,8 @@ Guarantees (tested in tests/test_atomic.py):
 * one build at a time per docs/ (an advisory lock on the directory), so a
   second build never removes the staging tree of a running one.
 
-Dot-files and dot-directories are excluded from MkDocs builds by default, so
-neither the manifest nor a leftover staging tree ever shows up on the site.
+Dot-directories are excluded from MkDocs builds by default, so a leftover
+staging tree never shows up on the site.
 """
 
 from __future__ import annotations
@@ -41,17 +45,17 @@ except ImportError:  # Windows: no advisory locks, one build at a time is up to 
     fcntl = None  # type: ignore[assignment]
 
 GENERATED = ("articles", "entities", "index.md", "feed.xml")
-MANIFEST = ".build-manifest.json"
 LOCK_WAIT_SECONDS = 60.0
 _PREFIXES = (".staging-", ".old-", ".trash-")
 
-# relative path -> [key, size, mtime_ns]: what the file was made from, and how to tell it was not edited since
+# relative path -> [key, size, mtime_ns, inode]: what the file was made from, and how to tell it is untouched since
 Entry = list
 
 
 class OutputWriter:
-    def __init__(self, docs_dir: Path, raw_dir: Path | None = None):
+    def __init__(self, docs_dir: Path, raw_dir: Path | None = None, manifest: Path | None = None):
         self.docs_dir = docs_dir
+        self.manifest_path = manifest
         self.raw_dir = raw_dir.resolve() if raw_dir else None
         check_separate(docs_dir, raw_dir)
         docs_dir.mkdir(parents=True, exist_ok=True)
@@ -63,7 +67,7 @@ class OutputWriter:
         except BaseException:
             self._release()
             raise
-        self._previous = _load_manifest(docs_dir)
+        self._previous = _load_manifest(manifest) if manifest else {}
         self._manifest: dict[str, Entry] = {}
         self._staged: list[str] = []
         self._made_dirs: set[str] = set()
@@ -105,7 +109,7 @@ class OutputWriter:
         with contextlib.suppress(OSError):
             info = current.stat()
             if info.st_size == len(data) and current.read_bytes() == data:
-                self._manifest[relative] = [key, info.st_size, info.st_mtime_ns]
+                self._manifest[relative] = _entry(key, info)
                 return
         target = self.staging / relative
         parent = PurePosixPath(relative).parent.as_posix()
@@ -114,19 +118,19 @@ class OutputWriter:
             self._made_dirs.add(parent)
         with open(target, "wb") as handle:
             handle.write(data)
-        info = target.stat()
-        self._manifest[relative] = [key, info.st_size, info.st_mtime_ns]
+        # A rename keeps size, mtime and inode, so the staged file's stat is the published file's.
+        self._manifest[relative] = _entry(key, target.stat())
         self._staged.append(relative)
 
     def commit(self) -> None:
         """Swap the changed files in; see the module docstring for why this survives being killed."""
         try:
             stale = sorted(set(_generated_files(self.docs_dir)) - set(self._manifest))
-            manifest = json.dumps(self._manifest, sort_keys=True, separators=(",", ":"))
-            if self._staged or stale or _read(self.docs_dir / MANIFEST) != manifest:
-                (self.staging / MANIFEST).write_text(manifest, encoding="utf-8")
-                self._swap(sorted(self._staged) + [MANIFEST], stale)
+            if self._staged or stale:
+                self._swap(sorted(self._staged), stale)
             shutil.rmtree(self.staging, ignore_errors=True)
+            if self.manifest_path:
+                _save_manifest(self.manifest_path, self._manifest)
         except BaseException:
             recover(self.docs_dir)  # an error in the middle of the swap: put the previous output back now
             raise
@@ -217,14 +221,25 @@ def _refuse_linked_outputs(docs_dir: Path) -> None:
             raise ValueError(f"refusing to build: {docs_dir / name} is a symbolic link; the build owns that name")
 
 
-def _load_manifest(docs_dir: Path) -> dict[str, Entry]:
+def _entry(key: str, info: os.stat_result) -> Entry:
+    return [key, info.st_size, info.st_mtime_ns, info.st_ino]
+
+
+def _load_manifest(path: Path) -> dict[str, Entry]:
     try:
-        data = json.loads((docs_dir / MANIFEST).read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     if not isinstance(data, dict):
         return {}
-    return {rel: entry for rel, entry in data.items() if isinstance(entry, list) and len(entry) == 3}
+    return {rel: entry for rel, entry in data.items() if isinstance(entry, list) and len(entry) == 4}
+
+
+def _save_manifest(path: Path, manifest: dict[str, Entry]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(json.dumps(manifest, sort_keys=True, separators=(",", ":")), encoding="utf-8")
+    os.replace(temporary, path)
 
 
 def _stat_matches(path: Path, entry: Entry) -> bool:
@@ -232,14 +247,7 @@ def _stat_matches(path: Path, entry: Entry) -> bool:
         info = os.lstat(path)
     except OSError:
         return False
-    return info.st_size == entry[1] and info.st_mtime_ns == entry[2] and not os.path.islink(path)
-
-
-def _read(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, ValueError):
-        return None
+    return _entry(entry[0], info) == entry and not os.path.islink(path)
 
 
 def _generated_files(docs_dir: Path) -> list[str]:

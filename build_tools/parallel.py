@@ -32,8 +32,14 @@ def worker_count(jobs: int) -> int:
 
 
 def ordered_map(func: Callable[[Any, T], R], items: Sequence[T], context: Any, jobs: int,
-                chunksize: int = 8) -> Iterator[R]:
-    """``func(context, item)`` for every item, in order, on ``jobs`` processes."""
+                chunksize: int = 8, warm: Callable[[], object] | None = None) -> Iterator[R]:
+    """``func(context, item)`` for every item, in order, on ``jobs`` processes.
+
+    ``warm`` runs once, before any work and before the workers fork (imports, compiled
+    schemas), so that it is done once and only when there is work to do.
+    """
+    if items and warm is not None:
+        warm()
     workers = worker_count(jobs)
     if workers <= 1 or len(items) < PARALLEL_THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
         for item in items:

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import pickle
 import tempfile
@@ -18,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import cache, linking
+from . import cache, linking, render
 from .cache import Prepared
 from .clean import clean, drop_recurring, recurring_lines
 from .dedupe import near_duplicates
@@ -104,7 +105,7 @@ def build(settings: Settings, progress: Progress | None = None) -> BuildReport:
         linker = _Linker(index, registry_key, recurring, store, overrides, settings.jobs)
         views = linker.views([p for p, _ in prepared], progress)
         related = linking.related(views)
-        writer = OutputWriter(settings.docs_dir, settings.raw_dir)
+        writer = OutputWriter(settings.docs_dir, settings.raw_dir, manifest=_manifest_path(settings))
         try:
             _write_articles(writer, linker, prepared, views, related, report, progress)
             published = {s.slug for s in report.summaries}
@@ -148,6 +149,12 @@ def _write_articles(writer: OutputWriter, linker: _Linker, prepared: list[tuple[
         report.summaries.append(view.summary)
         if progress:
             progress("render", n, len(prepared))
+
+
+def _manifest_path(settings: Settings) -> Path:
+    """One manifest per output directory, kept with the cache (docs/ holds only pages)."""
+    docs = str(settings.docs_dir.absolute()).encode("utf-8", "surrogateescape")
+    return settings.cache_dir / "manifests" / (hashlib.sha256(docs).hexdigest()[:16] + ".json")
 
 
 def _slugs(paths: list[Path], settings: Settings, report: BuildReport) -> dict[str, str]:
@@ -244,7 +251,8 @@ class _Linker:
         return PageJob(key, linked_key, item.slug, also, related)
 
     def render(self, jobs: list[PageJob]) -> Iterator[tuple[str | Failure, str]]:
-        return ordered_map(_render_one, jobs, (cache.Reader(self.store.path), self.names), self.jobs)
+        return ordered_map(_render_one, jobs, (cache.Reader(self.store.path), self.names), self.jobs,
+                           warm=render.warm)
 
 
 def _link_one(context: tuple, item: Prepared) -> tuple[bytes, linking.LinkedView]:

@@ -8,13 +8,15 @@ import re
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import fastjsonschema
-import jsonschema
 import yaml
 
 from .markdown_out import blocks_md, escape_inline
 from .model import Article, Failure, Summary, block_text
+
+if TYPE_CHECKING:
+    import jsonschema
 
 # libyaml's emitter when present (same output, an order of magnitude faster).
 _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -26,20 +28,31 @@ __all__ = ["render_article", "front_matter", "summarize", "escape_inline"]
 
 @lru_cache(maxsize=1)
 def _compiled():
+    import fastjsonschema  # imported where pages are rendered, not by every build that only reads summaries
+
     return fastjsonschema.compile(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+
+
+def warm() -> None:
+    """Compile the front matter schema once, before the render workers fork."""
+    _compiled()
 
 
 def _fast_check(data: dict) -> bool:
     """The compiled schema answers valid/invalid quickly; jsonschema then explains a failure."""
+    from fastjsonschema import JsonSchemaException
+
     try:
         _compiled()(data)
         return True
-    except fastjsonschema.JsonSchemaException:
+    except JsonSchemaException:
         return False
 
 
 @lru_cache(maxsize=1)
 def _validator() -> jsonschema.Draft202012Validator:
+    import jsonschema
+
     return jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
 
 
