@@ -150,9 +150,9 @@ def _unpickle(blob: bytes) -> Any | None:
 
 def _digest(path: Path, settings: Settings, seen: dict[bytes, tuple[str, str]], store: Store) -> str:
     """sha256 of the dump's bytes, reused while its size, mtime, ctime and inode stay the same."""
-    absolute = os.fsencode(path.absolute())
+    absolute = os.fsencode(os.path.abspath(path))
     try:
-        info = path.lstat()
+        info = os.lstat(path)
     except OSError as error:
         return hashlib.sha256(f"unreadable:{error}".encode()).hexdigest()
     stat = f"{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}:{info.st_mode}"
@@ -168,11 +168,10 @@ def _digest(path: Path, settings: Settings, seen: dict[bytes, tuple[str, str]], 
     return digest
 
 
-def _key(path: Path, settings: Settings, override_key: str, digest: str) -> str:
+def _key(relative: str, absolute: str, override_key: str, digest: str) -> str:
     # The article records its path as the editor sees it (relative to where the build runs), so the
     # absolute path and working directory belong to the key: one cache may serve several raw/ trees.
-    return content_key(digest, path.relative_to(settings.raw_dir).as_posix(), str(path.absolute()), os.getcwd(),
-                       override_key)
+    return content_key(digest, relative, absolute, os.getcwd(), override_key)
 
 
 def _work(context: tuple[Settings, Any, Callable], job: tuple[Path, str]) -> tuple[Any, bytes | None]:
@@ -199,9 +198,14 @@ def _work(context: tuple[Settings, Any, Callable], job: tuple[Path, str]) -> tup
 def prepare_all(paths: list[Path], settings: Settings, overrides, prepare: Callable,
                 store: Store) -> Iterator[Prepared | Failure]:
     """Yield each dump's Prepared record (or Failure), in input order."""
+    from .pipeline import relative_path
+
     seen = store.digests()
-    keys = [_key(p, settings, overrides.key_for(p.relative_to(settings.raw_dir).as_posix()),
-                 _digest(p, settings, seen, store)) for p in paths]
+    keys = []
+    for path in paths:
+        relative = relative_path(path, settings.raw_dir)
+        keys.append(_key(relative, os.path.abspath(path), overrides.key_for(relative),
+                         _digest(path, settings, seen, store)))
     cached = store.get_many("prepared", keys)
     missing = [i for i, key in enumerate(keys) if key not in cached]
     fresh = ordered_map(_work, [(paths[i], keys[i]) for i in missing], (settings, overrides, prepare), settings.jobs)

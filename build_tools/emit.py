@@ -35,6 +35,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import tempfile
 import time
 from pathlib import Path, PurePosixPath
@@ -68,6 +69,7 @@ class OutputWriter:
             self._release()
             raise
         self._previous = _load_manifest(manifest) if manifest else {}
+        self._docs = str(docs_dir)
         self._manifest: dict[str, Entry] = {}
         self._staged: list[str] = []
         self._made_dirs: set[str] = set()
@@ -86,7 +88,7 @@ class OutputWriter:
         previous = self._previous.get(relative)
         if relative in self._manifest or previous is None or previous[0] != key:
             return False
-        if not _stat_matches(self.docs_dir / relative, previous):
+        if not _stat_matches(os.path.join(self._docs, relative), previous):
             return False
         self._manifest[relative] = previous
         self.written.append(relative)
@@ -208,8 +210,8 @@ def _exists(path: Path) -> bool:
 
 
 def _check_relative(relative: str) -> None:
-    parts = PurePosixPath(relative).parts
-    if (not parts or PurePosixPath(relative).is_absolute() or parts[0] not in GENERATED
+    parts = relative.split("/")
+    if (parts[0] not in GENERATED or relative.startswith("/")
             or any(part in ("..", ".", "") or part.startswith(_PREFIXES) for part in parts)):
         raise ValueError(f"refusing to write outside the generated output: {relative}")
 
@@ -242,12 +244,12 @@ def _save_manifest(path: Path, manifest: dict[str, Entry]) -> None:
     os.replace(temporary, path)
 
 
-def _stat_matches(path: Path, entry: Entry) -> bool:
+def _stat_matches(path: str, entry: Entry) -> bool:
     try:
         info = os.lstat(path)
     except OSError:
         return False
-    return _entry(entry[0], info) == entry and not os.path.islink(path)
+    return _entry(entry[0], info) == entry and not stat.S_ISLNK(info.st_mode)
 
 
 def _generated_files(docs_dir: Path) -> list[str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import pickle
 import tempfile
 from collections.abc import Callable, Iterator
@@ -65,19 +66,29 @@ Progress = Callable[[str, int, int], None]
 
 
 def discover(raw_dir: Path) -> list[Path]:
-    """Every regular file under raw/, sorted, hidden files and folders skipped."""
+    """Every regular file under raw/ (or link to one), sorted, hidden files and folders skipped."""
     found = []
-    for path in raw_dir.rglob("*"):
-        rel = path.relative_to(raw_dir)
-        if any(part.startswith(".") for part in rel.parts) or not path.is_file():
-            continue
-        found.append(path)
-    return sorted(found, key=lambda p: p.relative_to(raw_dir).as_posix())
+    for folder, dirs, files in os.walk(raw_dir):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        found.extend(os.path.join(folder, name) for name in files if not name.startswith("."))
+    root = Path(raw_dir)
+    paths = [root / os.path.relpath(f, raw_dir) for f in found if os.path.isfile(f)]
+    return sorted(paths, key=lambda p: relative_path(p, root))
+
+
+def relative_path(path: Path, raw_dir: Path) -> str:
+    """``path`` inside raw/, as a POSIX string (all paths here were made as ``raw_dir / relative``)."""
+    whole, base = str(path), str(raw_dir)
+    if base == ".":
+        return whole
+    if whole.startswith(base + os.sep):
+        return whole[len(base) + 1:].replace(os.sep, "/")
+    return path.relative_to(raw_dir).as_posix()
 
 
 def prepare(path: Path, settings: Settings, overrides: Overrides) -> Article | Failure:
     """ingest → clean → metadata → overrides for one dump: a pure function of its bytes and the rules."""
-    rel = path.relative_to(settings.raw_dir).as_posix()
+    rel = relative_path(path, settings.raw_dir)
     article = ingest(path, _display(path), settings.max_dump_bytes)
     if isinstance(article, Failure):
         return article
@@ -119,7 +130,7 @@ def build(settings: Settings, progress: Progress | None = None) -> BuildReport:
             writer.abort()
             raise
         report.warnings.extend(overrides.unused_warnings(
-            [p.relative_to(settings.raw_dir).as_posix() for p in paths], [cache.Loader(p, store) for p, _ in prepared],
+            [relative_path(p, settings.raw_dir) for p in paths], [cache.Loader(p, store) for p, _ in prepared],
             index.registry if index else None))
     return report
 
@@ -159,7 +170,11 @@ def _manifest_path(settings: Settings) -> Path:
 
 def _slugs(paths: list[Path], settings: Settings, report: BuildReport) -> dict[str, str]:
     """Slugs over the whole of raw/: only same-name dumps with different extensions need the archive view."""
-    relative = {p.relative_to(settings.raw_dir).as_posix(): printable_path(_display(p)) for p in paths}
+    shown = _display(settings.raw_dir)
+    relative = {}
+    for path in paths:
+        rel = relative_path(path, settings.raw_dir)
+        relative[rel] = printable_path(rel if shown == "." else f"{shown}/{rel}")
     assigned = assign_slugs(relative)
     for rel, (_, note) in sorted(assigned.items()):
         if note:
