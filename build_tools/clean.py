@@ -12,7 +12,7 @@ see (and override) what was removed.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from .model import (
@@ -30,7 +30,7 @@ from .model import (
     iter_links,
     map_inlines,
 )
-from .rules import Portal, Rules, load_rules
+from .rules import Portal, Rules, any_search, load_rules
 from .shape import shape
 
 _DECOR = " \t*_#>\\|·•★☆▲▼△▽◆◇■□●○→←↑↓👆👇🌟"
@@ -52,6 +52,55 @@ def visible(block: Block) -> str:
     return block_text(block).strip().strip(_DECOR).strip()
 
 
+_MENU_SPLIT = re.compile(r"[\s|｜/·]+")
+_MENU_NOT = re.compile(r"[，。,：:]|发自|作者")
+_MARKS = re.compile(r"[*_\\]+")
+_ORIGINAL = re.compile(r"^(原创|原創|Original)(\s|$)")
+_SENT_FROM = re.compile(r"\s发自\s")
+_ORIGINAL_TITLE = re.compile(r"^(原标题|原標題)[:：]")
+_REPORTED = re.compile(r"\S{2,12}(报道|報道|讯|訊|消息)")
+_ACCOUNT = re.compile(r"公众号|公眾號|微信号|微信號")
+_SENTENCE_END = re.compile(r"[。！？]")
+_CARD_PUNCT = re.compile(r"[，。！？：、,.!?:;；|｜]")
+_POINTER = re.compile(r"👆|上方|上面")
+_INTRODUCES = re.compile(r"(推荐|推薦|阅读|閱讀|文章|回顾|回顧)\S{0,6}[:：]?$")
+_SPACE = re.compile(r"\s")
+_TAG = re.compile(r"<[^>]*>")
+_NORM = re.compile(r"[\s《》「」“”\"'：:|｜_\-—]+")
+_MENU_WORD_NOT = re.compile(r"[，。！？：、,.!?:;；]")
+_PROSE_END = re.compile(r"[。！]")
+_DECORATIVE = re.compile(r"gif|qr|code|banner", re.I)
+_STAMP_END = re.compile(r"\d{4}-\d{2}-\d{2}\s\d{2}:\d{2}(:\d{2})?$")
+_ENTRY_END = re.compile(r"[。！？!?]$")
+_NAME_NOT = re.compile(r"[。，,！？；]")
+
+# Whether a short line matches any of a tuple of patterns, remembered across dumps: the same
+# furniture lines recur in dump after dump.
+_MATCHERS: dict[tuple[re.Pattern[str], ...], Callable[[str], bool]] = {}
+_MATCHER_MEMO = 50_000
+
+
+def _matcher(patterns: tuple[re.Pattern[str], ...]) -> Callable[[str], bool]:
+    found = _MATCHERS.get(patterns)
+    if found is None:
+        memo: dict[str, bool] = {}
+        search = any_search(patterns)
+
+        def found(text: str) -> bool:
+            hit = memo.get(text)
+            if hit is None:
+                hit = search(text)
+                if len(memo) >= _MATCHER_MEMO:
+                    memo.clear()
+                memo[text] = hit
+            return hit
+
+        if len(_MATCHERS) >= 64:
+            _MATCHERS.clear()
+        _MATCHERS[patterns] = found
+    return found
+
+
 class _Cleaner:
     def __init__(self, article: Article, rules: Rules, portals: Sequence[Portal]):
         self.rules = rules
@@ -59,38 +108,70 @@ class _Cleaner:
         self.removed: list[Removed] = []
         self.titles = {_norm(h.value) for h in article.hint_values("title")}
         self.junk = rules.junk_lines + tuple(p for portal in portals for p in portal.junk_lines)
+        self._is_junk_text = _matcher(self.junk)
+        # id(block) -> (block, block_text, visible text): every rule asks for the same texts, and
+        # holding the block keeps its id from being reused while the cleaner lives.
+        self._texts: dict[int, tuple[Block, str, str]] = {}
+
+    def _entry(self, block: Block) -> tuple[Block, str, str]:
+        entry = self._texts.get(id(block))
+        if entry is None or entry[0] is not block:
+            text = block_text(block)
+            entry = (block, text, text.strip().strip(_DECOR).strip())
+            self._texts[id(block)] = entry
+        return entry
+
+    def visible(self, block: Block) -> str:
+        entry = self._texts.get(id(block))
+        if entry is not None and entry[0] is block:
+            return entry[2]
+        return self._entry(block)[2]
+
+    def text(self, block: Block) -> str:
+        return self._entry(block)[1]
+
+    def caption(self, block: Block) -> str:
+        return self.visible(block) if isinstance(block, Figure) else ""
+
+    def bare_image(self, block: Block) -> bool:
+        return isinstance(block, Figure) and not self.caption(block)
+
+    def is_name_line(self, block: Block) -> bool:
+        return _is_name_line(block, self.visible(block))
 
     def drop(self, block: Block, rule: str) -> None:
-        text = block_text(block).strip()
+        text = self.text(block).strip()
         if text or isinstance(block, Figure):
             self.removed.append(Removed(text or getattr(block, "src", ""), rule))
 
     def is_junk_line(self, block: Block) -> bool:
-        text = visible(block)
+        text = self.visible(block)
         if isinstance(block, Figure) or len(text) > self.rules.short_line_max:
             return False
-        return any(p.search(text) for p in self.junk)
+        return self._is_junk_text(text)
 
     def is_menu(self, block: Block) -> bool:
         """A row of short navigation words: 首页 新闻 体育 娱乐 财经 …"""
-        text = visible(block)
-        tokens = re.split(r"[\s|｜/·]+", text)
-        return (
-            isinstance(block, Paragraph) and len(tokens) >= 5 and len(text) <= 50
-            and all(1 <= len(t) <= 4 for t in tokens) and not re.search(r"[，。,：:]|发自|作者", text)
-        )
+        text = self.visible(block)
+        if not isinstance(block, Paragraph) or len(text) > 50:
+            return False
+        tokens = _MENU_SPLIT.split(text)
+        return len(tokens) >= 5 and all(1 <= len(t) <= 4 for t in tokens) and not _MENU_NOT.search(text)
 
     def is_spam(self, block: Block) -> bool:
-        text = visible(block)
+        text = self.visible(block)
+        if len(text) >= 200:
+            return False
         hits = sum(1 for word in self.rules.spam_words if word in text)
-        return hits >= self.rules.spam_min_hits and len(text) < 200
+        return hits >= self.rules.spam_min_hits
 
     # --- head -----------------------------------------------------------------
 
     def strip_head(self, blocks: list[Block]) -> list[Block]:
         """Breadcrumbs and whatever a scraper put above them."""
         for i, block in enumerate(blocks[:8]):
-            if isinstance(block, Paragraph) and _BREADCRUMB.match(visible(block)) and len(visible(block)) < 80:
+            text = self.visible(block)
+            if isinstance(block, Paragraph) and _BREADCRUMB.match(text) and len(text) < 80:
                 for dropped in blocks[: i + 1]:
                     self.drop(dropped, "head:breadcrumb")
                 return blocks[i + 1:]
@@ -99,7 +180,7 @@ class _Cleaner:
     def find_title(self, blocks: list[Block]) -> tuple[list[Block], str | None]:
         """A text dump's title is the first title-like line above the first real paragraph."""
         for i, block in enumerate(blocks[:6]):
-            text = visible(block)
+            text = self.visible(block)
             if _is_prose(text) and not isinstance(block, Heading):
                 break
             if isinstance(block, (Paragraph, Heading)) and 6 <= len(text) <= 80 and not text.endswith("。"):
@@ -107,7 +188,7 @@ class _Cleaner:
                     continue
                 self.drop(block, "head:title")
                 # Whatever sits above a text dump's title is site chrome: logo, menu, login links.
-                above = [b for b in blocks[:i] if len(visible(b)) <= 20]
+                above = [b for b in blocks[:i] if len(self.visible(b)) <= 20]
                 for dropped in above:
                     self.drop(dropped, "head:above-title")
                 return [b for b in blocks[:i] if b not in above] + self._author_card(blocks[i + 1:]), text
@@ -115,7 +196,7 @@ class _Cleaner:
 
     def drop_menu_runs(self, blocks: list[Block]) -> list[Block]:
         """Three or more one-word lines in a row near either end: a menu or an action bar."""
-        short = [isinstance(b, Paragraph) and _is_menu_word(visible(b)) for b in blocks]
+        short = [isinstance(b, Paragraph) and _is_menu_word(self.visible(b)) for b in blocks]
         doomed: set[int] = set()
         i = 0
         while i < len(blocks):
@@ -148,16 +229,16 @@ class _Cleaner:
     def _author_card(self, blocks: list[Block]) -> list[Block]:
         """Between a text dump's title and its first sentence: name, title, follower lines of an author card."""
         first_prose = next(
-            (n for n, b in enumerate(blocks[:6]) if _is_prose(visible(b)) or not isinstance(b, Paragraph)), None
+            (n for n, b in enumerate(blocks[:6]) if _is_prose(self.visible(b)) or not isinstance(b, Paragraph)), None
         )
         if first_prose is None:
             return blocks
         n = first_prose
         for block in blocks[:n]:
-            text = visible(block)
-            if len(text) > 16 or re.search(r"[，。！？：、,.!?:;；|｜]", text) or self.rules.byline.match(text):
+            text = self.visible(block)
+            if len(text) > 16 or _CARD_PUNCT.search(text) or self.rules.byline.match(text):
                 return blocks
-        card = [b for b in blocks[:n] if not _TIMESTAMP.match(visible(b))]
+        card = [b for b in blocks[:n] if not _TIMESTAMP.match(self.visible(b))]
         for dropped in card:
             self.drop(dropped, "head:author-card")
         return [b for b in blocks[:n] if b not in card] + blocks[n:]
@@ -167,7 +248,7 @@ class _Cleaner:
         kept: list[Block] = []
         window = self.rules.byline_window
         for i, block in enumerate(blocks):
-            text = re.sub(r"[*_\\]+", "", visible(block)).strip()
+            text = _MARKS.sub("", self.visible(block)).strip()
             if i < window and not isinstance(block, Figure) and len(text) <= 80:
                 if _TIMESTAMP.match(text):
                     self.drop(block, "head:date")
@@ -178,16 +259,16 @@ class _Cleaner:
                 if self.rules.byline.match(text) and not isinstance(block, Heading):
                     self.drop(block, "head:byline")
                     continue
-                if re.match(r"^(原创|原創|Original)(\s|$)", text) or re.search(r"\s发自\s", text):
+                if _ORIGINAL.match(text) or _SENT_FROM.search(text):
                     self.drop(block, "head:byline")
                     continue
-                if re.match(r"^(原标题|原標題)[:：]", text) or re.fullmatch(r"\S{2,12}(报道|報道|讯|訊|消息)", text):
+                if _ORIGINAL_TITLE.match(text) or _REPORTED.fullmatch(text):
                     self.drop(block, "head:byline")
                     continue
-                if re.search(r"公众号|公眾號|微信号|微信號", text) and len(text) <= 40:
+                if _ACCOUNT.search(text) and len(text) <= 40:
                     self.drop(block, "head:byline")
                     continue
-                if _DATELINE.search(text) and not re.search(r"[。！？]", text) and len(text) <= 60:
+                if _DATELINE.search(text) and not _SENTENCE_END.search(text) and len(text) <= 60:
                     self.drop(block, "head:dateline")
                     continue
             kept.append(block)
@@ -196,15 +277,16 @@ class _Cleaner:
     # --- tail -----------------------------------------------------------------
 
     def cut_end(self, blocks: list[Block]) -> list[Block]:
-        total = sum(len(visible(b)) for b in blocks) or 1
+        texts = [self.visible(b) for b in blocks]
+        total = sum(len(text) for text in texts) or 1
         seen = 0
-        for i, block in enumerate(blocks):
-            text = visible(block)
+        is_end = any_search(self.rules.end_markers)
+        for i, text in enumerate(texts):
             if (
                 seen >= self.rules.end_min_chars
                 and seen / total >= self.rules.end_min_fraction
                 and len(text) <= 300
-                and any(p.search(text) for p in self.rules.end_markers)
+                and is_end(text)
             ):
                 for dropped in blocks[i:]:
                     self.drop(dropped, "tail:after-end")
@@ -217,7 +299,7 @@ class _Cleaner:
         kept = list(blocks)
         texts = [i for i, b in enumerate(kept) if not isinstance(b, Figure)]
         for i in reversed(texts[-6:]):
-            bare = re.sub(r"[*_\\]+", "", visible(kept[i])).strip().strip("（）()【】[]")
+            bare = _MARKS.sub("", self.visible(kept[i])).strip().strip("（）()【】[]")
             credit = _CAPTION_HINT.search(bare) and (i == 0 or not isinstance(kept[i - 1], Figure))
             if len(bare) <= 40 and (self.rules.byline.match(bare) or credit):
                 self.drop(kept.pop(i), "tail:byline")
@@ -228,11 +310,11 @@ class _Cleaner:
     def trim_edges(self, blocks: list[Block]) -> list[Block]:
         """Decorative images (banners, QR codes, gifs) before the first and after the last text."""
         trailing = 0
-        while trailing < len(blocks) and _bare_image(blocks[-1 - trailing]):
+        while trailing < len(blocks) and self.bare_image(blocks[-1 - trailing]):
             trailing += 1
         # One screenshot closing a section is content; a stack of images after the text is cards and QR codes.
         while blocks and (isinstance(blocks[-1], Rule) or (
-            isinstance(blocks[-1], Figure) and not _caption(blocks[-1])
+            isinstance(blocks[-1], Figure) and not self.caption(blocks[-1])
             and (trailing >= 2 or _is_decorative(blocks[-1]))
         )):
             self.drop(blocks.pop(), "tail:image")
@@ -249,7 +331,7 @@ class _Cleaner:
         out: list[Block] = []
         for block in blocks:
             prev = out[-1] if out else None
-            text = visible(block)
+            text = self.visible(block)
             if (
                 isinstance(block, Paragraph) and isinstance(prev, Figure) and not prev.caption
                 and len(text) <= 100 and _CAPTION_HINT.search(text) and not _NOT_CAPTION.search(text)
@@ -263,12 +345,12 @@ class _Cleaner:
         kept: list[Block] = []
         seen: set[str] = set()
         for block in blocks:
-            text = visible(block)
+            text = self.visible(block)
             key = _norm(text)
             if _CARD_MARK.search(text) and len(text) <= 40:
                 # The account's name (and its blurb) sit right above its card, its avatar above the name.
                 for back in range(1, min(3, len(kept)) + 1):
-                    if _is_name_line(kept[-back]):
+                    if self.is_name_line(kept[-back]):
                         start = len(kept) - back
                         if start and isinstance(kept[start - 1], Figure) and not kept[start - 1].caption:
                             start -= 1
@@ -281,7 +363,7 @@ class _Cleaner:
                 self.drop(block, "spam")
             elif self.is_junk_line(block):
                 self.drop(block, "junk-line")
-                pointer = re.search(r"👆|上方|上面", block_text(block))
+                pointer = _POINTER.search(self.text(block))
                 if kept and isinstance(kept[-1], Figure) and not kept[-1].caption and pointer:
                     self.drop(kept.pop(), "junk-line:image")
             elif self.is_menu(block):
@@ -297,7 +379,7 @@ class _Cleaner:
         return kept
 
     def drop_link_lists(self, blocks: list[Block]) -> list[Block]:
-        flags = [_link_dominated(b) for b in blocks]
+        flags = [_link_dominated(b, self.text(b)) for b in blocks]
         runs = [
             flags[i] and ((i > 0 and flags[i - 1]) or (i + 1 < len(blocks) and flags[i + 1]))
             for i in range(len(blocks))
@@ -306,7 +388,7 @@ class _Cleaner:
         for i, block in enumerate(blocks):
             introduces = (
                 i + 1 < len(blocks) and runs[i + 1] and not runs[i]
-                and re.search(r"(推荐|推薦|阅读|閱讀|文章|回顾|回顧)\S{0,6}[:：]?$", visible(block))
+                and _INTRODUCES.search(self.visible(block))
             )
             if runs[i] or introduces:
                 self.drop(block, "link-list")
@@ -316,18 +398,19 @@ class _Cleaner:
 
     def drop_timestamp_runs(self, blocks: list[Block]) -> list[Block]:
         """Related-article lists: title / account / timestamp, repeated."""
-        stamps = [i for i, b in enumerate(blocks) if _TIMESTAMP.match(visible(b)) or _ends_with_stamp(visible(b))]
+        texts = [self.visible(b) for b in blocks]
+        stamps = [i for i, text in enumerate(texts) if _TIMESTAMP.match(text) or _ends_with_stamp(text)]
         doomed: set[int] = set()
         for a, b in zip(stamps, stamps[1:], strict=False):
             if b - a <= 5:
                 start = a
                 # An entry is title / account lines above its timestamp: short, never prose.
-                while start > 0 and a - start < 4 and _is_entry_line(visible(blocks[start - 1])):
+                while start > 0 and a - start < 4 and _is_entry_line(self.visible(blocks[start - 1])):
                     start -= 1
                 doomed.update(range(start, b + 1))
         kept = []
         for i, block in enumerate(blocks):
-            if i in doomed and len(visible(block)) <= 120:
+            if i in doomed and len(self.visible(block)) <= 120:
                 self.drop(block, "timestamp-run")
             else:
                 kept.append(block)
@@ -369,11 +452,11 @@ def clean(article: Article, rules: Rules | None = None) -> Article | Failure:
 
 def _accept(article: Article, rules: Rules) -> Article | Failure:
     body = "".join(block_text(b) for b in article.blocks)
-    chars = len(re.sub(r"\s", "", body))
+    chars = len(_SPACE.sub("", body))
     if chars >= rules.min_body_chars * 4:
         return article
     # A block page says so in a short line of its own; an article quoting such a notice says it in a sentence.
-    lines = (re.sub(r"<[^>]*>", " ", line).strip() for line in article.text.split("\n"))
+    lines = (_TAG.sub(" ", line).strip() for line in article.text.split("\n"))
     short_lines = [line for line in lines if 0 < len(line) <= 40]
     for kind, pattern in rules.reject_patterns:
         if any(_states(pattern, line) for line in short_lines):
@@ -399,16 +482,16 @@ _REASONS = {
 
 
 def _norm(text: str) -> str:
-    return re.sub(r"[\s《》「」“”\"'：:|｜_\-—]+", "", text).lower()
+    return _NORM.sub("", text).lower()
 
 
 def _is_menu_word(text: str) -> bool:
-    return 1 <= len(text) <= 6 and not re.search(r"[，。！？：、,.!?:;；]", text)
+    return 1 <= len(text) <= 6 and not _MENU_WORD_NOT.search(text)
 
 
 def _is_prose(text: str) -> bool:
     """Body text, not a title: long, or a sentence that ends (a question mark alone ends many titles)."""
-    return len(text) >= 50 or (len(text) >= 20 and bool(re.search(r"[。！]", text)))
+    return len(text) >= 50 or (len(text) >= 20 and bool(_PROSE_END.search(text)))
 
 
 def _caption(block: Block) -> str:
@@ -416,22 +499,22 @@ def _caption(block: Block) -> str:
 
 
 def _is_decorative(block: Figure) -> bool:
-    return not block.caption and bool(re.search(r"gif|qr|code|banner", block.src, re.I))
+    return not block.caption and bool(_DECORATIVE.search(block.src))
 
 
 def _ends_with_stamp(text: str) -> bool:
-    return len(text) <= 60 and bool(re.search(r"\d{4}-\d{2}-\d{2}\s\d{2}:\d{2}(:\d{2})?$", text))
+    return len(text) <= 60 and bool(_STAMP_END.search(text))
 
 
-def _link_dominated(block: Block) -> bool:
+def _link_dominated(block: Block, text: str | None = None) -> bool:
     """A block that is essentially a link to another page (a related-article entry or card)."""
     inlines = getattr(block, "inlines", None)
     if inlines is None:
         return False
-    text = block_text(block).strip().strip(_DECOR)
     links = list(iter_links(inlines))
     if not links:
         return False
+    text = (block_text(block) if text is None else text).strip().strip(_DECOR)
     linked = sum(len(block_text(Paragraph(link.children)).strip()) for link in links)
     has_image_link = any(list(iter_images(link.children)) for link in links)
     if _URLISH.match(text):
@@ -483,7 +566,13 @@ _SEARCH_LINK = re.compile(r"[/.](search|so)[/?.]|[?&](q|wd|keyword|query)=", re.
 
 def unwrap_search_links(block: Block) -> Block:
     """Portals auto-link keywords to their own site search (CSDN, Baidu…): keep the words, drop the link."""
+    if isinstance(block, (Paragraph, Heading)) and not _has_link(block.inlines):
+        return block  # what map_inlines would rebuild, unchanged
     return map_inlines(block, _unwrap)
+
+
+def _has_link(inlines) -> bool:
+    return any(True for _ in iter_links(inlines))
 
 
 def _unwrap(inlines):
@@ -518,11 +607,11 @@ def _bare_image(block: Block) -> bool:
 
 
 def _is_entry_line(text: str) -> bool:
-    return len(text) <= 60 and not re.search(r"[。！？!?]$", text)
+    return len(text) <= 60 and not _ENTRY_END.search(text)
 
 
-def _is_name_line(block: Block) -> bool:
-    text = visible(block)
+def _is_name_line(block: Block, text: str | None = None) -> bool:
+    text = visible(block) if text is None else text
     if isinstance(block, Heading):
         return len(text) <= 30
-    return isinstance(block, Paragraph) and 2 <= len(text) <= 20 and not re.search(r"[。，,！？；]", text)
+    return isinstance(block, Paragraph) and 2 <= len(text) <= 20 and not _NAME_NOT.search(text)

@@ -340,8 +340,16 @@ def _count_error(error: UnicodeError) -> tuple[str, int]:
 codecs.register_error("cn-archive-count", _count_error)
 
 
+_REPLACEMENT_UTF8 = "\ufffd".encode("utf_8")
+
+
 def _count_invalid(data: bytes, encoding: str) -> int:
     """How many undecodable sequences ``data`` holds in ``encoding`` (what errors="replace" would replace)."""
+    if encoding == "utf_8":
+        # errors="replace" puts one U+FFFD per undecodable sequence, over the same byte ranges an
+        # error handler is called for; the U+FFFD characters the text itself holds are the byte
+        # sequences EF BF BD (no invalid sequence can swallow their lead byte EF).
+        return data.decode("utf_8", errors="replace").count("\ufffd") - data.count(_REPLACEMENT_UTF8)
     _counter.value = 0
     data.decode(encoding, errors="cn-archive-count")
     return _counter.value

@@ -24,6 +24,7 @@ from .model import (
     Block,
     Break,
     Code,
+    CodeBlock,
     Emph,
     EntityRef,
     Failure,
@@ -31,10 +32,12 @@ from .model import (
     Heading,
     Hint,
     Inline,
+    InlineImage,
     Link,
     ListBlock,
     Paragraph,
     Quote,
+    Rule,
     Strong,
     Table,
     Text,
@@ -64,7 +67,8 @@ def ingest(path: Path, display_path: str, max_bytes: int = MAX_DUMP_BYTES) -> Ar
         return Failure(display_path, "ingest", "not an article: tab-separated data table")
     try:
         document = read(decoded.text)
-        blocks = tuple(b for block in document.blocks for b in _bounded(block, 0))
+        blocks = tuple(b for block in document.blocks
+                       for b in ((block,) if _within_bounds(block, 0) else _bounded(block, 0)))
     except RecursionError:
         return Failure(display_path, "ingest", "too deeply nested to read (thousands of nested HTML elements)")
     warnings = tuple(Hint(WARNING, message, "decode") for message in decoded.warnings)
@@ -103,6 +107,46 @@ def _bounded(block: Block, depth: int) -> list[Block]:
         return [Table(tuple(_inlines(c) for c in block.header),
                       tuple(tuple(_inlines(c) for c in row) for row in block.rows))]
     return [block]
+
+
+def _within_bounds(block: Block, depth: int) -> bool:
+    """Whether ``_bounded(block, depth)`` is ``[block]`` as it is (nothing too deep; tuples throughout).
+
+    Checking is much cheaper than rebuilding every block, and almost every block passes.
+    """
+    kind = type(block)
+    if kind is Paragraph or kind is Heading or kind is Turn:
+        return _inlines_within_bounds(block.inlines, 0)
+    if kind is Figure:
+        return _inlines_within_bounds(block.caption, 0)
+    if kind is Quote:
+        return (depth < MAX_BLOCK_DEPTH and type(block.blocks) is tuple
+                and all(_within_bounds(child, depth + 1) for child in block.blocks))
+    if kind is ListBlock:
+        return (depth < MAX_BLOCK_DEPTH and type(block.items) is tuple
+                and all(type(item) is tuple and all(_within_bounds(child, depth + 1) for child in item)
+                        for item in block.items))
+    if kind is Table:
+        return (type(block.header) is tuple and all(_inlines_within_bounds(c, 0) for c in block.header)
+                and type(block.rows) is tuple
+                and all(type(row) is tuple and all(_inlines_within_bounds(c, 0) for c in row) for row in block.rows))
+    return kind is CodeBlock or kind is Rule
+
+
+def _inlines_within_bounds(inlines: tuple[Inline, ...], depth: int) -> bool:
+    """Whether ``_inlines(inlines, depth)`` equals ``inlines``."""
+    if type(inlines) is not tuple:
+        return False
+    for node in inlines:
+        kind = type(node)
+        if kind is Text:
+            continue
+        if kind is Strong or kind is Emph or kind is Link or kind is EntityRef:
+            if depth >= MAX_INLINE_DEPTH or not _inlines_within_bounds(node.children, depth + 1):
+                return False
+        elif kind is not Code and kind is not Break and kind is not InlineImage:
+            return False
+    return True
 
 
 def _inlines(inlines: tuple[Inline, ...], depth: int = 0) -> tuple[Inline, ...]:

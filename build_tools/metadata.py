@@ -16,9 +16,9 @@ from datetime import datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
-from .langdetect import detect_lang
+from .langdetect import SAMPLE_CHARS, detect_lang
 from .model import Article, Figure, Heading, Hint, Meta, Paragraph, Turn, block_text
-from .rules import Rules, load_rules
+from .rules import Rules, any_search, load_rules
 
 SUMMARY_MAX = 200
 _SPLIT_NAMES = re.compile(r"[、，,；;|｜/&]+|\s+和\s+|\s+")
@@ -53,7 +53,7 @@ def extract_metadata(article: Article, rules: Rules | None = None) -> Article:
     meta = Meta(
         title=body_title,
         title_inferred=inferred,
-        lang=detect_lang("".join(block_text(b) for b in article.blocks[:60])),
+        lang=detect_lang(_lang_sample(article)),
         date=date[0] if date else None,
         captured=captured[0] if captured else None,
         source=source[0] if source else None,
@@ -68,6 +68,19 @@ def extract_metadata(article: Article, rules: Rules | None = None) -> Article:
         provenance=tuple(provenance),
     )
     return replace(article, meta=meta, hints=tuple(hints))
+
+
+def _lang_sample(article: Article) -> str:
+    """The text of the first 60 blocks, as far as detect_lang reads it (its first SAMPLE_CHARS characters)."""
+    parts: list[str] = []
+    size = 0
+    for block in article.blocks[:60]:
+        text = block_text(block)
+        parts.append(text)
+        size += len(text)
+        if size >= SAMPLE_CHARS:
+            break
+    return "".join(parts)
 
 
 def _first(hints: list[Hint], field: str, normalise) -> tuple[str, str] | None:
@@ -240,7 +253,7 @@ def _norm_title(value: str, portals, rules: Rules) -> str | None:
         for suffix in portal.title_suffixes:
             if title.endswith(suffix) and len(title) > len(suffix) + 2:
                 title = title[: -len(suffix)].strip()
-    if any(p.search(title) for p in rules.junk_lines) or len(title) < 2:
+    if any_search(rules.junk_lines)(title) or len(title) < 2:
         return None  # e.g. a login popup's text captured as the page title
     return title[:200]
 

@@ -214,9 +214,25 @@ class Failure:
 
 def inline_text(inlines: tuple[Inline, ...]) -> str:
     """The visible text of inline content (image alt text excluded)."""
+    # Hot path of every cleaning heuristic: dispatch on the exact type, which is
+    # what the isinstance chain below amounts to for the model's own classes.
+    if len(inlines) == 1:
+        node = inlines[0]
+        kind = type(node)
+        if kind is Text or kind is Code:
+            return node.text
     out: list[str] = []
     for node in inlines:
-        if isinstance(node, (Text, Code)):
+        kind = type(node)
+        if kind is Text or kind is Code:
+            out.append(node.text)
+        elif kind in _CONTAINER_TYPES:
+            out.append(inline_text(node.children))
+        elif kind is Break:
+            out.append("\n")
+        elif kind is InlineImage:
+            continue
+        elif isinstance(node, (Text, Code)):
             out.append(node.text)
         elif isinstance(node, Break):
             out.append("\n")
@@ -225,8 +241,20 @@ def inline_text(inlines: tuple[Inline, ...]) -> str:
     return "".join(out)
 
 
+_CONTAINER_TYPES = frozenset((Strong, Emph, Link, EntityRef))
+
+
 def block_text(block: Block) -> str:
     """The visible text of a block, used by every heuristic."""
+    kind = type(block)
+    if kind is Paragraph or kind is Heading:
+        return inline_text(block.inlines)
+    if kind is Figure:
+        return inline_text(block.caption)
+    return _block_text_other(block)
+
+
+def _block_text_other(block: Block) -> str:
     if isinstance(block, (Paragraph, Heading)):
         return inline_text(block.inlines)
     if isinstance(block, Turn):

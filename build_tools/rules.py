@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -50,9 +51,101 @@ class Rules:
     portals: tuple[Portal, ...]
 
     def portals_for(self, url: str | None, text_head: str) -> tuple[Portal, ...]:
+        # The stages ask again for the same dump (clean, then metadata twice): remember the last answers.
+        key = (url, text_head)
+        memo = _PORTALS_MEMO.get(id(self))
+        if memo is None or memo[0] is not self:
+            memo = (self, {})
+            if len(_PORTALS_MEMO) >= 16:
+                _PORTALS_MEMO.clear()
+            _PORTALS_MEMO[id(self)] = memo
+        found = memo[1].get(key)
+        if found is None:
+            found = self._portals_for(url, text_head)
+            if len(memo[1]) >= 8:
+                memo[1].clear()
+            memo[1][key] = found
+        return found
+
+    def _portals_for(self, url: str | None, text_head: str) -> tuple[Portal, ...]:
         # The most specific host wins first (mp.weixin.qq.com before qq.com).
         found = [p for p in self.portals if p.matches(url, text_head)]
         return tuple(sorted(found, key=lambda p: -max((len(h) for h in p.hosts), default=0)))
+
+
+_PORTALS_MEMO: dict[int, tuple[Rules, dict[tuple[str | None, str], tuple[Portal, ...]]]] = {}
+
+
+# --- "does any of these patterns occur in the text?", fast ------------------------------------
+
+_UNSPLITTABLE = re.compile(r"\(\?[aiLmsux#(-]|\(\?P=|\\[1-9]|\\g")
+
+
+def _alternatives(pattern: re.Pattern[str]) -> tuple[re.Pattern[str], ...]:
+    """``pattern`` cut at its top-level ``|`` (if a branch starts with ``^``): found iff a part is found.
+
+    ``^a|b`` is slow to search for: no first character to look for, and the anchor is tried at
+    every position.  ``^a`` and ``b`` on their own are fast.  Patterns with backreferences,
+    inline flags or conditionals are left whole.
+    """
+    source = pattern.pattern
+    if not isinstance(source, str) or pattern.flags & re.VERBOSE or _UNSPLITTABLE.search(source):
+        return (pattern,)
+    pieces: list[str] = []
+    depth = start = i = 0
+    in_class = False
+    while i < len(source):
+        char = source[i]
+        if char == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            i += 1
+            if source[i:i + 1] == "^":
+                i += 1
+            if source[i:i + 1] == "]":
+                i += 1  # a "]" first in a set is literal
+            continue
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            pieces.append(source[start:i])
+            start = i + 1
+        i += 1
+    pieces.append(source[start:])
+    if len(pieces) == 1 or not any(piece.startswith("^") for piece in pieces):
+        return (pattern,)  # without an anchor in a branch the regex engine searches it fast enough
+    try:
+        return tuple(re.compile(piece, pattern.flags) for piece in pieces)
+    except re.error:
+        return (pattern,)
+
+
+_SEARCHERS: dict[tuple[re.Pattern[str], ...], Callable[[str], bool]] = {}
+
+
+def any_search(patterns: tuple[re.Pattern[str], ...]) -> Callable[[str], bool]:
+    """A function telling whether ``any(p.search(text) for p in patterns)``, made once per tuple."""
+    found = _SEARCHERS.get(patterns)
+    if found is None:
+        parts = tuple(part for pattern in patterns for part in _alternatives(pattern))
+        searches = tuple(part.search for part in parts)
+
+        def found(text: str) -> bool:
+            for search in searches:  # noqa: SIM110 - a plain loop: no generator per call
+                if search(text) is not None:
+                    return True
+            return False
+
+        if len(_SEARCHERS) >= 256:
+            _SEARCHERS.clear()
+        _SEARCHERS[patterns] = found
+    return found
 
 
 def _compile(patterns: list[str]) -> tuple[re.Pattern[str], ...]:

@@ -75,18 +75,36 @@ class HtmlReader:
         return _parse(text)[1]
 
 
+_DROP = frozenset(DROP)
+
+
 @lru_cache(maxsize=2)
 def _parse(text: str) -> tuple[tuple[Block, ...], tuple[Hint, ...]]:
     """One parse per page for both the metadata and the body (the registry asks for both)."""
     soup = BeautifulSoup(text, "lxml")
     hints = _page_hints(soup)
-    for tag in soup.find_all(DROP):
+    # What soup.find_all(DROP) and soup.find_all(_is_furniture) return, in document order, found
+    # in one plain walk over the tree each (BeautifulSoup's generic matcher is many times slower).
+    for tag in [t for t in _tags(soup) if t.name in _DROP or (t.prefix and f"{t.prefix}:{t.name}" in _DROP)]:
         tag.decompose()
-    for tag in soup.find_all(_is_furniture):
+    for tag in [t for t in _tags(soup) if _is_furniture(t)]:
         if not tag.decomposed:
             tag.decompose()
-    root = soup.find("article") or soup.body or soup
+    root = _find(soup, "article") or _find(soup, "body") or soup
     return tuple(_blocks(root)), hints
+
+
+def _tags(root: Tag) -> list[Tag]:
+    """Every tag under ``root`` in document order (``root.find_all(True)``)."""
+    return [element for element in root.descendants if isinstance(element, Tag)]
+
+
+def _find(root: Tag, name: str) -> Tag | None:
+    """The first tag called ``name`` under ``root`` (``root.find(name)``)."""
+    for element in root.descendants:
+        if isinstance(element, Tag) and element.name == name:
+            return element
+    return None
 
 
 # Containers whose class or id names page furniture (as readability and trafilatura do).
@@ -107,14 +125,28 @@ def _is_furniture(tag: Tag) -> bool:
 
 def _page_hints(soup: BeautifulSoup) -> tuple[Hint, ...]:
     found: list[Hint] = []
-    if soup.title and soup.title.string and soup.title.string.strip():
-        found.append(Hint("title", soup.title.string.strip(), "html-title"))
-    for meta in soup.find_all("meta"):
+    # soup.title, soup.find_all("meta") and soup.find_all("script", type="application/ld+json"), in one walk.
+    title: Tag | None = None
+    metas: list[Tag] = []
+    scripts: list[Tag] = []
+    for tag in _tags(soup):
+        name = tag.name
+        if name == "meta":
+            metas.append(tag)
+        elif name == "title":
+            if title is None:
+                title = tag
+        elif name == "script" and tag.get("type") == "application/ld+json":
+            scripts.append(tag)
+    title_text = title.string if title is not None else None
+    if title_text and title_text.strip():
+        found.append(Hint("title", title_text.strip(), "html-title"))
+    for meta in metas:
         key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").lower()
         value = (meta.get("content") or "").strip()
         if key in META_FIELDS and value:
             found.append(Hint(META_FIELDS[key], value, f"meta:{key}"))
-    for script in soup.find_all("script", type="application/ld+json"):
+    for script in scripts:
         found.extend(_json_ld(script.string or ""))
     return tuple(found)
 
@@ -147,9 +179,15 @@ def _json_ld(raw: str) -> list[Hint]:
     return hints
 
 
+_CAPTION_CLASS = re.compile(r"desc|caption|img-?note|pic-?text")
+_HEADING = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
+
+
 def _is_caption(tag: Tag) -> bool:
+    if tag.name == "figcaption":
+        return True
     classes = " ".join(tag.get("class") or [])
-    return tag.name == "figcaption" or bool(re.search(r"desc|caption|img-?note|pic-?text", classes))
+    return bool(_CAPTION_CLASS.search(classes))
 
 
 def _blocks(root: Tag) -> list[Block]:
@@ -177,7 +215,7 @@ def _blocks(root: Tag) -> list[Block]:
         if _is_caption(node) and out and isinstance(out[-1], Figure) and not out[-1].caption:
             caption = normalize(_inlines(node))
             out[-1] = Figure(out[-1].src, out[-1].alt, caption)
-        elif re.fullmatch(r"h[1-6]", name):
+        elif name in _HEADING:
             inlines = normalize(_inlines(node))
             if inlines:
                 out.append(Heading(int(name[1]), inlines))

@@ -20,51 +20,80 @@ def _join_softbreak(left: str, right: str) -> str:
 def normalize(inlines: list[Inline] | tuple[Inline, ...]) -> tuple[Inline, ...]:
     """Merge adjacent text, drop empty wrappers, collapse whitespace."""
     out: list[Inline] = []
+    run: list[str] = []  # adjacent non-empty texts, merged into one Text before the next node
     for node in inlines:
-        if isinstance(node, (Strong, Emph, Link, EntityRef)):
+        kind = type(node)
+        if kind is Text or (kind not in _KNOWN and isinstance(node, Text)):
+            if node.text:
+                run.append(node.text)
+            continue
+        if kind in _CONTAINERS or (kind not in _KNOWN and isinstance(node, (Strong, Emph, Link, EntityRef))):
             children = normalize(node.children)
             if not children and not isinstance(node, Link):
-                continue
+                continue  # dropped: the texts around it still merge
             if isinstance(node, Link) and not children and not node.href:
                 continue
             # **a****b** parses as nested empty strongs; flatten strong-in-strong.
             if isinstance(node, Strong) and len(children) == 1 and isinstance(children[0], Strong):
                 children = children[0].children
-            node = type(node)(**{**node.__dict__, "children": children})
-        elif isinstance(node, Text):
-            if not node.text:
-                continue
-            if out and isinstance(out[-1], Text):
-                out[-1] = Text(out[-1].text + node.text)
-                continue
+            if kind is Strong:
+                node = Strong(children)
+            elif kind is Emph:
+                node = Emph(children)
+            elif kind is Link:
+                node = Link(node.href, children)
+            else:
+                node = type(node)(**{**node.__dict__, "children": children})
+        if run:
+            out.append(_clean_text(run))
+            run = []
         out.append(node)
-    result: list[Inline] = []
-    for node in out:
-        if isinstance(node, Text):
-            text = node.text
-            text = re.sub(r"(?<!\s)\s*\n\s*", "\n", text)
-            parts = text.split("\n")
-            text = parts[0]
-            for part in parts[1:]:
-                text += _join_softbreak(text, part) + part
-            node = Text(_SPACES.sub(lambda m: " " if "\u3000" not in m.group(0) else " ", text))
-        result.append(node)
-    return tuple(_strip_edges(result))
+    if run:
+        out.append(_clean_text(run))
+    return tuple(_strip_edges(out))
+
+
+_CONTAINERS = frozenset((Strong, Emph, Link, EntityRef))
+_KNOWN = frozenset((Text, Strong, Emph, Link, EntityRef, Code, InlineImage, Break))
+_SOFTBREAK = re.compile(r"(?<!\s)\s*\n\s*")
+
+
+def _clean_text(run: list[str]) -> Text:
+    """One Text of adjacent texts: soft line breaks joined, runs of spaces collapsed to one."""
+    text = run[0] if len(run) == 1 else "".join(run)
+    if "\n" in text:
+        text = _SOFTBREAK.sub("\n", text)
+        parts = text.split("\n")
+        text = parts[0]
+        for part in parts[1:]:
+            text += _join_softbreak(text, part) + part
+    return Text(_SPACES.sub(" ", text))
 
 
 def _strip_edges(nodes: list[Inline]) -> list[Inline]:
-    while nodes and isinstance(nodes[0], Break):
-        nodes.pop(0)
-    while nodes and isinstance(nodes[-1], Break):
-        nodes.pop()
+    if not nodes:
+        return nodes
+    if isinstance(nodes[0], Break) or isinstance(nodes[-1], Break):
+        start, end = 0, len(nodes)
+        while start < end and isinstance(nodes[start], Break):
+            start += 1
+        while end > start and isinstance(nodes[end - 1], Break):
+            end -= 1
+        nodes = nodes[start:end]
     if nodes and isinstance(nodes[0], Text):
-        nodes[0] = Text(nodes[0].text.lstrip())
-        if not nodes[0].text:
+        first = nodes[0].text
+        stripped = first.lstrip()
+        if not stripped:
             nodes.pop(0)
+        elif stripped != first:
+            nodes[0] = Text(stripped)
     if nodes and isinstance(nodes[-1], Text):
-        nodes[-1] = Text(nodes[-1].text.rstrip())
-        if not nodes[-1].text:
+        last = nodes[-1].text
+        stripped = last.rstrip()
+        if not stripped:
             nodes.pop()
+        elif stripped != last:
+            nodes[-1] = Text(stripped)
     return nodes
 
 
@@ -74,7 +103,11 @@ def only_images(inlines: tuple[Inline, ...]) -> bool:
 
 
 def plain(text: str) -> tuple[Inline, ...]:
-    return normalize([Text(text)])
+    # normalize([Text(text)]) for the one text: cleaned, then stripped at both ends.
+    if not text:
+        return ()
+    stripped = _clean_text([text]).text.strip()
+    return (Text(stripped),) if stripped else ()
 
 
 __all__ = ["normalize", "only_images", "plain", "Code"]
