@@ -23,6 +23,7 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--overrides", type=Path, default=Path("overrides.yml"), help="人工更正 (默认 overrides.yml)")
     build.add_argument("--jobs", type=int, default=0, help="并行进程数 (默认每核一个)")
     build.add_argument("--no-cache", action="store_true", help="不使用内容哈希缓存")
+    build.add_argument("--timings", action="store_true", help="在标准错误输出各阶段耗时")
     from .serve import add_parser as add_serve_parser
 
     add_serve_parser(commands)
@@ -92,4 +93,7 @@ def _build(args: argparse.Namespace) -> int:
         args.report.parent.mkdir(parents=True, exist_ok=True)
         args.report.write_text(report.to_json(), encoding="utf-8")
     console.summary(report)
+    if args.timings:
+        stages = " · ".join(f"{stage} {seconds:.2f} s" for stage, seconds in report.timings)
+        print(f"timings: {stages} · {report.changed_files} files changed in {args.docs}", file=sys.stderr)
     return 1 if args.strict and report.rejected else 0

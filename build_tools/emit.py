@@ -124,8 +124,9 @@ class OutputWriter:
         self._manifest[relative] = _entry(key, target.stat())
         self._staged.append(relative)
 
-    def commit(self) -> None:
-        """Swap the changed files in; see the module docstring for why this survives being killed."""
+    def commit(self) -> int:
+        """Swap the changed files in and return how many were written or removed; see the module docstring
+        for why this survives being killed."""
         try:
             stale = sorted(set(_generated_files(self.docs_dir)) - set(self._manifest))
             if self._staged or stale:
@@ -133,6 +134,7 @@ class OutputWriter:
             shutil.rmtree(self.staging, ignore_errors=True)
             if self.manifest_path:
                 _save_manifest(self.manifest_path, self._manifest)
+            return len(self._staged) + len(stale)
         except BaseException:
             recover(self.docs_dir)  # an error in the middle of the swap: put the previous output back now
             raise

@@ -15,6 +15,7 @@ import json
 import os
 import pickle
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -49,6 +50,16 @@ class BuildReport:
     inputs: list[InputResult] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     summaries: list[Summary] = field(default_factory=list)
+    timings: list[tuple[str, float]] = field(default_factory=list)  # wall seconds per stage; not in the JSON report
+    changed_files: int = 0  # files this build wrote or removed in docs/
+
+    @contextmanager
+    def timed(self, stage: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings.append((stage, time.perf_counter() - start))
 
     @property
     def rejected(self) -> list[InputResult]:
@@ -103,29 +114,40 @@ def prepare(path: Path, settings: Settings, overrides: Overrides) -> Article | F
 
 def build(settings: Settings, progress: Progress | None = None) -> BuildReport:
     report = BuildReport()
+    timed = report.timed
     overrides = load_overrides(settings.overrides_path, report.warnings)
-    paths = discover(settings.raw_dir)
+    with timed("discover"):
+        paths = discover(settings.raw_dir)
     with _cache_dir(settings) as settings, _store(settings) as store:
         slugs = _slugs(paths, settings, report)
-        prepared = _dedupe([replace(p, slug=slugs.get(p.raw_path, p.slug))
-                            for p in _prepared(paths, settings, overrides, store, report, progress)], report)
-        store.checkpoint()
-        index = linking.load_index(settings.entities_path, report.warnings)
-        recurring = recurring_lines([p.short_lines for p, _ in prepared])
-        registry_key = linking.registry_key(settings.entities_path) + cache.content_key(*sorted(recurring))[:12]
-        linker = _Linker(index, registry_key, recurring, store, overrides, settings.jobs)
-        views = linker.views([p for p, _ in prepared], progress)
-        related = linking.related(views)
+        with timed("prepare"):
+            prepared = [replace(p, slug=slugs.get(p.raw_path, p.slug))
+                        for p in _prepared(paths, settings, overrides, store, report, progress)]
+        with timed("dedupe"):
+            prepared = _dedupe(prepared, report)
+            store.checkpoint()
+        with timed("link"):
+            index = linking.load_index(settings.entities_path, report.warnings)
+            recurring = recurring_lines([p.short_lines for p, _ in prepared])
+            registry_key = linking.registry_key(settings.entities_path) + cache.content_key(*sorted(recurring))[:12]
+            linker = _Linker(index, registry_key, recurring, store, overrides, settings.jobs)
+            views = linker.views([p for p, _ in prepared], progress)
+        with timed("related"):
+            related = linking.related(views)
         writer = OutputWriter(settings.docs_dir, settings.raw_dir, manifest=_manifest_path(settings))
         try:
-            _write_articles(writer, linker, prepared, views, related, report, progress)
+            with timed("render"):
+                _write_articles(writer, linker, prepared, views, related, report, progress)
             published = {s.slug for s in report.summaries}
             views = [v for v in views if v.summary.slug in published]
-            for relative, text in linking.entity_pages(views, index).items():
-                writer.write(relative, text)
-            for relative, text in index_pages_for(report.summaries, index).items():
-                writer.write(relative, text)
-            writer.commit()
+            with timed("entity pages"):
+                for relative, text in linking.entity_pages(views, index).items():
+                    writer.write(relative, text)
+            with timed("index pages"):
+                for relative, text in index_pages_for(report.summaries, index).items():
+                    writer.write(relative, text)
+            with timed("emit"):
+                report.changed_files = writer.commit()
         except BaseException:
             writer.abort()
             raise
