@@ -21,6 +21,7 @@ export NO_MKDOCS_2_WARNING := 1
 
 BUILD_ARGS ?=
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 HOST ?= 127.0.0.1:8000
 
 .PHONY: venv build site serve test lint golden bench lock actionlint clean distclean help
@@ -72,8 +73,10 @@ $(ACTIONLINT):
 golden: venv
 	$(PY) -m tests.regen_golden
 
+# Build, rebuild, mkdocs and search timings at N = 100 and 1,000 -> benchmarks/results/latest.{md,json}.
+# Large sizes by hand (not in `make test`): make bench BENCH_ARGS="--sizes 1000,5000,10000 --name run10k"
 bench: venv
-	$(PY) -m benchmarks
+	$(PY) -m benchmarks $(BENCH_ARGS)
 
 # Re-pin every dependency (transitively) from pyproject.toml.
 lock: venv

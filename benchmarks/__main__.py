@@ -1,3 +1,5 @@
+"""``python -m benchmarks``: see benchmarks/run.py (``--help`` for the options and large sizes)."""
+
 from .run import main
 
 raise SystemExit(main())
