@@ -112,6 +112,7 @@ class _Cleaner:
         # id(block) -> (block, block_text, visible text): every rule asks for the same texts, and
         # holding the block keeps its id from being reused while the cleaner lives.
         self._texts: dict[int, tuple[Block, str, str]] = {}
+        self._norms: dict[str, str] = {}
 
     def _entry(self, block: Block) -> tuple[Block, str, str]:
         entry = self._texts.get(id(block))
@@ -162,8 +163,18 @@ class _Cleaner:
         text = self.visible(block)
         if len(text) >= 200:
             return False
-        hits = sum(1 for word in self.rules.spam_words if word in text)
-        return hits >= self.rules.spam_min_hits
+        hits = 0
+        needed = self.rules.spam_min_hits
+        for word in self.rules.spam_words:
+            if word in text:
+                hits += 1
+        return hits >= needed
+
+    def norm(self, text: str) -> str:
+        key = self._norms.get(text)
+        if key is None:
+            key = self._norms[text] = _norm(text)
+        return key
 
     # --- head -----------------------------------------------------------------
 
@@ -346,8 +357,7 @@ class _Cleaner:
         seen: set[str] = set()
         for block in blocks:
             text = self.visible(block)
-            key = _norm(text)
-            if _CARD_MARK.search(text) and len(text) <= 40:
+            if len(text) <= 40 and _CARD_MARK.search(text):
                 # The account's name (and its blurb) sit right above its card, its avatar above the name.
                 for back in range(1, min(3, len(kept)) + 1):
                     if self.is_name_line(kept[-back]):
@@ -368,14 +378,18 @@ class _Cleaner:
                     self.drop(kept.pop(), "junk-line:image")
             elif self.is_menu(block):
                 self.drop(block, "menu")
-            elif key and key in self.titles and len(kept) < 12:
-                self.drop(block, "title-repeat")
-            elif key and len(text) <= 100 and key in seen and not isinstance(block, Figure):
-                self.drop(block, "repeated-line")
             else:
-                kept.append(block)
-                if len(text) <= 100:
-                    seen.add(key)
+                # The key matters only to a short line, or near the top while there are titles to repeat.
+                short = len(text) <= 100
+                key = self.norm(text) if short or (self.titles and len(kept) < 12) else ""
+                if key and key in self.titles and len(kept) < 12:
+                    self.drop(block, "title-repeat")
+                elif key and short and key in seen and not isinstance(block, Figure):
+                    self.drop(block, "repeated-line")
+                else:
+                    kept.append(block)
+                    if short:
+                        seen.add(key)
         return kept
 
     def drop_link_lists(self, blocks: list[Block]) -> list[Block]:

@@ -33,9 +33,30 @@ def detect_lang(text: str) -> str:
     simplified = t2s.convert(joined)
     if simplified == joined:
         return "zh-Hans"  # nothing traditional-only: it cannot outnumber the simplified-only characters
-    # Characters that differ position by position (as zip would pair them: up to the shorter string).
-    traditional_only = sum(map(ne, joined, simplified))
+    traditional_only = _differences(joined, simplified)
     traditional = s2t.convert(joined)
-    simplified_only = sum(map(ne, joined, traditional))
+    simplified_only = _differences(joined, traditional)
     return "zh-Hant" if traditional_only > simplified_only else "zh-Hans"
+
+
+# Bit 0 of every 32-bit lane, for HAN_CHARS lanes.
+_LANE_BITS = int.from_bytes(b"\x01\x00\x00\x00" * HAN_CHARS, "little")
+
+
+def _differences(a: str, b: str) -> int:
+    """How many positions hold different characters, as zip pairs them (up to the shorter string).
+
+    The same as ``sum(map(ne, a, b))``, computed on whole UTF-32 strings: XOR them as one big
+    integer, fold every 32-bit lane onto its lowest bit and count those bits.
+    """
+    n = min(len(a), len(b))
+    if n > HAN_CHARS:
+        return sum(map(ne, a, b))
+    x = int.from_bytes(a[:n].encode("utf_32_le"), "little") ^ int.from_bytes(b[:n].encode("utf_32_le"), "little")
+    x |= x >> 16
+    x |= x >> 8
+    x |= x >> 4
+    x |= x >> 2
+    x |= x >> 1
+    return (x & _LANE_BITS).bit_count()
 

@@ -28,6 +28,8 @@ _COMPILED_FROM = re.compile(r"编译自\s*[「“\"']?(?P<src>[A-Za-z][\w .&-]{1
 _REPOST = re.compile(r"本文(?:来自|轉載自|转载自)微信公众号\s*[“\"「]?(?P<src>[^”\"」（(]{2,20})")
 _PERSON = re.compile(r"^[\u4e00-\u9fff·]{2,5}$|^[A-Z][a-z]+(?: [A-Z][a-z]+){0,2}$")
 _AUTHOR_IN_LINE = re.compile(r"作者[:：]\s*([^，,。；;）)]+)")
+_WHITESPACE = re.compile(r"\s+")
+_EDITOR_LINE = re.compile(r"^(责任编辑|責任編輯)\s*[:：]")
 _ACCOUNT_CARD = re.compile(r"文章数\s*\d*\s*关注度|\d+\s*文章数|文章數")
 
 
@@ -124,7 +126,7 @@ def _hints_from_removed(article: Article, rules: Rules) -> list[Hint]:
             elif " 发自 " in text:
                 hints.append(Hint("byline:作者", text.split(" 发自 ")[0], "byline"))
         elif removed.rule.startswith("tail:") or removed.rule == "junk-line":
-            if re.match(r"^(责任编辑|責任編輯)\s*[:：]", text):
+            if _EDITOR_LINE.match(text):
                 hints.append(Hint("byline:责任编辑", re.split(r"[:：]", text, maxsplit=1)[1], "tail-editor"))
             repost = _REPOST.search(text)
             if repost:
@@ -248,7 +250,7 @@ def _title_case(name: str) -> str:
 
 
 def _norm_title(value: str, portals, rules: Rules) -> str | None:
-    title = re.sub(r"\s+", " ", value).strip()
+    title = _WHITESPACE.sub(" ", value).strip()
     for portal in list(portals) + list(rules.portals):
         for suffix in portal.title_suffixes:
             if title.endswith(suffix) and len(title) > len(suffix) + 2:
@@ -295,7 +297,7 @@ def _norm_datetime(value: str) -> str | None:
 def _summary(article: Article) -> str | None:
     for block in article.blocks:
         if isinstance(block, (Paragraph, Turn)):
-            text = re.sub(r"\s+", " ", block_text(block)).strip()
+            text = _WHITESPACE.sub(" ", block_text(block)).strip()
             if len(text) >= 20:
                 if len(text) <= SUMMARY_MAX:
                     return text
@@ -312,7 +314,7 @@ def _infer_title(article: Article) -> str:
             if 4 <= len(text) <= 60:
                 return text
         if isinstance(block, (Paragraph, Turn)) and not isinstance(block, Figure):
-            text = re.sub(r"\s+", " ", block_text(block)).strip()
+            text = _WHITESPACE.sub(" ", block_text(block)).strip()
             if len(text) >= 8:
                 sentence = re.split(r"[。！？!?；;]", text)[0]
                 return sentence[:40] + ("…" if len(sentence) > 40 else "")

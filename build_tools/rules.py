@@ -68,8 +68,14 @@ class Rules:
         return found
 
     def _portals_for(self, url: str | None, text_head: str) -> tuple[Portal, ...]:
+        # What [p for p in self.portals if p.matches(url, text_head)] finds, with the URL parsed once.
+        host = urlsplit(url).hostname or "" if url and self.portals else ""
+        found = [
+            p for p in self.portals
+            if (host and any(host == h or host.endswith("." + h) for h in p.hosts))
+            or any(marker in text_head for marker in p.markers)
+        ]
         # The most specific host wins first (mp.weixin.qq.com before qq.com).
-        found = [p for p in self.portals if p.matches(url, text_head)]
         return tuple(sorted(found, key=lambda p: -max((len(h) for h in p.hosts), default=0)))
 
 

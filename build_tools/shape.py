@@ -63,9 +63,10 @@ def _strip_prefix(inlines: tuple[Inline, ...], count: int) -> tuple[Inline, ...]
 
 def _turns(blocks: list[Block]) -> list[Block]:
     labels: Counter[str] = Counter()
-    for block in blocks:
+    matches: dict[int, re.Match[str] | None] = {}  # block index -> speaker match of a paragraph
+    for i, block in enumerate(blocks):
         if isinstance(block, Paragraph):
-            found = _SPEAKER.match(inline_text(block.inlines))
+            found = matches[i] = _SPEAKER.match(inline_text(block.inlines))
             if found and found.group("speaker") not in NOT_SPEAKERS:
                 labels[found.group("speaker")] += 1
     speakers = {s for s, n in labels.items() if n >= 2}
@@ -75,10 +76,9 @@ def _turns(blocks: list[Block]) -> list[Block]:
         return blocks
     questions = interviewers
     out: list[Block] = []
-    for block in blocks:
+    for i, block in enumerate(blocks):
         if isinstance(block, Paragraph):
-            text = inline_text(block.inlines)
-            found = _SPEAKER.match(text)
+            found = matches[i]
             if found and found.group("speaker") in speakers:
                 rest = _strip_prefix(block.inlines, found.end())
                 speaker = found.group("speaker")
@@ -95,12 +95,17 @@ def _is_bold_only(block: Paragraph) -> bool:
 
 def _headings(blocks: list[Block], plain_text: bool) -> list[Block]:
     out: list[Block] = []
+    # inline_text of each paragraph or turn, computed once (each is asked for as a block and as the next one).
+    texts = [inline_text(b.inlines) if isinstance(b, (Paragraph, Turn)) else "" for b in blocks]
     for i, block in enumerate(blocks):
         if isinstance(block, Paragraph) and 0 < i < len(blocks) - 1:
-            text = inline_text(block.inlines).strip()
+            text = texts[i].strip()
             nxt = blocks[i + 1]
-            followed_by_prose = isinstance(nxt, (Paragraph, Turn)) and len(inline_text(nxt.inlines)) > len(text)
             short = 2 <= len(text) <= HEADING_MAX and not _NO_HEADING_END.search(text)
+            if not short:
+                out.append(block)
+                continue
+            followed_by_prose = isinstance(nxt, (Paragraph, Turn)) and len(texts[i + 1]) > len(text)
             plain_line = plain_text and all(isinstance(n, Text) for n in block.inlines)
             if short and followed_by_prose and (_is_bold_only(block) or plain_line) and not _SPEAKER.match(text):
                 inlines = block.inlines[0].children if _is_bold_only(block) else block.inlines

@@ -332,3 +332,18 @@ def test_rules_alternatives_random(source, text):
         except re.error:
             return
     assert any(p.search(text) for p in parts) == bool(pattern.search(text))
+
+
+@FAST
+@given(st.lists(st.sampled_from(["a", "中", "\U00020000", "\U0010ffff", "\x00", "\uffff", "乾"]), max_size=30),
+       st.lists(st.sampled_from(["a", "中", "\U00020000", "\U0010ffff", "\x00", "\uffff", "干"]), max_size=30))
+def test_lang_differences_unchanged(a, b):
+    a, b = "".join(a), "".join(b)
+    assert langdetect._differences(a, b) == sum(1 for x, y in zip(a, b, strict=False) if x != y)
+
+
+def test_lang_differences_long():
+    a = "这是一篇简体中文的文章" * 200
+    b = "這是一篇簡體中文的文章" * 200
+    for x, y in ((a, b), (a[:2000], b[:2000]), (a[:2000], b[:1999]), (a[:1500], a[:1500]), (a * 2, b)):
+        assert langdetect._differences(x, y) == sum(1 for p, q in zip(x, y, strict=False) if p != q)
