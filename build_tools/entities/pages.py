@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
+from itertools import permutations
 
 from build_tools.model import Summary
 from build_tools.render import dump_yaml
@@ -22,6 +23,10 @@ def _escape_inline(text: str) -> str:
         from build_tools.render import escape_inline
     except ImportError:  # the render stage is not there: same rules, written here
         escape_inline = _fallback_escape
+    return _escape_with(escape_inline, text)
+
+
+def _escape_with(escape_inline, text: str) -> str:
     out = escape_inline(" ".join(text.split()))
     # escape_inline may backslash-escape braces; HTML entities are safe in every context
     out = out.replace("\\{", "{").replace("\\}", "}")
@@ -46,13 +51,41 @@ def _newest_first(summaries: Sequence[Summary]) -> list[Summary]:
 
 
 def _article_item(s: Summary, snippet: str | None) -> str:
+    return _article_head(s) + (f"  \n  “{_escape_inline(snippet)}”" if snippet else "")
+
+
+def _article_head(s: Summary) -> str:
     meta = " · ".join(_escape_inline(x) for x in (s.date, s.source) if x)
     line = f"- [{_escape_inline(s.title or s.slug)}](../articles/{s.slug}.md)"
     if meta:
         line += f" · {meta}"
-    if snippet:
-        line += f"  \n  “{_escape_inline(snippet)}”"
     return line
+
+
+class _Escaper:
+    """:func:`_escape_inline` and :func:`_article_head` for one call of :func:`entity_pages`: an article is
+    listed on the page of every entity it mentions, its line is escaped once."""
+
+    def __init__(self) -> None:
+        try:
+            from build_tools.render import escape_inline
+        except ImportError:  # the render stage is not there: same rules, written here
+            escape_inline = _fallback_escape
+        self._escape = escape_inline
+        self._heads: dict[int, str] = {}
+        self._done: dict[str, str] = {}  # snippets: entities mentioned in one sentence share it
+
+    def __call__(self, text: str) -> str:
+        got = self._done.get(text)
+        if got is None:
+            got = self._done[text] = _escape_with(self._escape, text)
+        return got
+
+    def item(self, s: Summary, snippet: str | None) -> str:
+        head = self._heads.get(id(s))
+        if head is None:
+            head = self._heads[id(s)] = _article_head(s)
+        return head + (f"  \n  “{self(snippet)}”" if snippet else "")
 
 
 def _entity_page(
@@ -62,7 +95,9 @@ def _entity_page(
     mentions: int,
     cooccurring: list[tuple[str, int]],
     registry: Registry,
+    escape: _Escaper | None = None,
 ) -> str:
+    esc = escape or _Escaper()
     fm = {"entity": ent.id, "title": ent.name, "type": ent.type, "aliases": list(ent.all_names)}
     if ent.wikidata:
         fm["wikidata"] = ent.wikidata
@@ -78,7 +113,7 @@ def _entity_page(
         return "".join(out)
     out.append(f"本存档中共提及 **{mentions}** 次，见于 **{len(articles)}** 篇文章。\n\n")
     out.append(f"## 提及的文章（{len(articles)}）\n\n")
-    out.extend(_article_item(s, snippets.get(s.slug)) + "\n" for s in _newest_first(articles))
+    out.extend(esc.item(s, snippets.get(s.slug)) + "\n" for s in (articles if escape else _newest_first(articles)))
     if cooccurring:
         out.append("\n## 常一起出现\n\n")
         out.extend(
@@ -119,29 +154,37 @@ def entity_pages(
     counts once.  Which articles mention an entity comes from
     ``mentions_by_slug`` and, failing that, ``Summary.entities``.
     """
-    by_entity: dict[str, list[Summary]] = defaultdict(list)
+    # Articles newest first once for the archive: an entity's articles keep that order (stable sorts).
+    newest = _newest_first(summaries)
+    rank = {id(s): r for r, s in enumerate(newest)}
+    by_entity: dict[str, list[int]] = defaultdict(list)
     snippets: dict[str, dict[str, str]] = defaultdict(dict)
     totals: Counter[str] = Counter()
-    pair_counts: dict[str, Counter[str]] = defaultdict(Counter)
+    pairs: Counter[tuple[str, str]] = Counter()
+    counts_of = counts_by_slug or {}
     for s in summaries:
         ctx = mentions_by_slug.get(s.slug)
         ids = list(dict.fromkeys([e for e, _ in ctx] if ctx is not None else s.entities))
         ids = [e for e in ids if e in registry]
         for eid, snippet in ctx or ():
             snippets[eid].setdefault(s.slug, snippet)
-        counts = (counts_by_slug or {}).get(s.slug, {})
+        counts = counts_of.get(s.slug, {})
+        r = rank[id(s)]
         for eid in ids:
-            by_entity[eid].append(s)
+            by_entity[eid].append(r)
             totals[eid] += counts.get(eid, 1)
-            for other in ids:
-                if other != eid:
-                    pair_counts[eid][other] += 1
+        pairs.update(permutations(ids, 2))
+    pair_counts: dict[str, dict[str, int]] = defaultdict(dict)
+    for (eid, other), n in pairs.items():
+        pair_counts[eid][other] = n
     article_counts = Counter({eid: len(arts) for eid, arts in by_entity.items()})
+    escape = _Escaper()
     pages: dict[str, str] = {}
     for ent in registry.entities:
         co = sorted(pair_counts[ent.id].items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_COOCCURRING]
+        articles = [newest[r] for r in sorted(by_entity.get(ent.id, ()))]
         pages[f"{ENTITY_DIR}/{ent.id}.md"] = _entity_page(
-            ent, by_entity.get(ent.id, []), snippets.get(ent.id, {}), totals[ent.id], co, registry
+            ent, articles, snippets.get(ent.id, {}), totals[ent.id], co, registry, escape
         )
     pages[f"{ENTITY_DIR}/index.md"] = _index_page(registry, article_counts)
     return pages

@@ -64,6 +64,8 @@ class Fingerprint:
     size: int
     sketch: tuple[int, ...]
     quotes: frozenset[int] = frozenset()
+    # Bit filters of ``sketch`` and ``quotes`` (see :func:`_filters`); 0: not computed, derived when needed.
+    filters: int = 0
 
 
 def story_fingerprint(article: Article | str, k: int = SKETCH) -> Fingerprint:
@@ -84,9 +86,9 @@ def story_fingerprint(article: Article | str, k: int = SKETCH) -> Fingerprint:
             h = zlib.crc32(sh.encode("utf-8"))
             if h % 2 == 0 and len(_CJK_CHAR.findall(sh)) >= 2:  # fixed 1-in-2 sample: same for all
                 quoted.add(h)
-    return Fingerprint(
-        len(hashes), tuple(sorted(heapq.nsmallest(k, hashes))), frozenset(heapq.nsmallest(QUOTE_KEEP, quoted))
-    )
+    sketch = tuple(sorted(heapq.nsmallest(k, hashes)))
+    quotes = frozenset(heapq.nsmallest(QUOTE_KEEP, quoted))
+    return Fingerprint(len(hashes), sketch, quotes, _filters(sketch, quotes))
 
 
 def _positions(marks: bytes) -> list[int]:
@@ -145,16 +147,145 @@ def _vectors(
         for e in set(s.entities):
             df[e] += 1
     n = len(summaries)
+    log = math.log
+    idf = {e: log((n + 1) / d) for e, d in df.items()}  # the same expression as per article: same floats
+    logs: dict[int, float] = {}
+    counts_of = counts_by_slug or {}
     vecs: dict[str, dict[str, float]] = {}
     for s in summaries:
-        counts = (counts_by_slug or {}).get(s.slug)
+        counts = counts_of.get(s.slug)
         vec: dict[str, float] = {}
         for rank, e in enumerate(dict.fromkeys(s.entities)):
-            tf = 1 + math.log(counts[e]) if counts and counts.get(e) else 1 / math.sqrt(1 + rank)
-            vec[e] = tf * math.log((n + 1) / df[e])
+            c = counts.get(e) if counts else None
+            if c:
+                tf = logs.get(c)
+                if tf is None:
+                    tf = logs[c] = 1 + log(c)
+            else:
+                tf = 1 / math.sqrt(1 + rank)
+            vec[e] = tf * idf[e]
         norm = math.sqrt(sum(w * w for w in vec.values())) or 1.0
         vecs[s.slug] = {e: w / norm for e, w in vec.items()}
     return vecs, dict(df)
+
+
+def _ordinal(d: str | None) -> int | None:
+    """Day number of an ISO date (what :func:`_days` compares), None when it does not parse."""
+    try:
+        return Date.fromisoformat((d or "")[:10]).toordinal()
+    except ValueError:
+        return None
+
+
+SKETCH_BITS = 8192  # bits of a fingerprint's sketch filter
+QUOTE_BITS = 2048  # bits of its quote filter
+_QUOTE_MASK = (1 << QUOTE_BITS) - 1
+_BITS = bytes.maketrans(b"\x00\x01", b"01")
+
+
+def _filters(sketch: Iterable[int], quotes: Iterable[int]) -> int:
+    """One bit per sketch hash (``h mod SKETCH_BITS``, high part) and per quote hash (``h/2 mod QUOTE_BITS``,
+    low part): the popcount of two fingerprints' ``filters & filters`` bounds how many hashes they share."""
+    flags = bytearray(SKETCH_BITS + QUOTE_BITS)
+    for h in sketch:
+        flags[h & (SKETCH_BITS - 1)] = 1
+    for h in quotes:  # quote hashes are even
+        flags[SKETCH_BITS + ((h >> 1) & (QUOTE_BITS - 1))] = 1
+    return int(flags.translate(_BITS), 2)  # the first flag is the highest bit
+
+
+class _Texts:
+    """The fingerprint half of :func:`same_story` for articles by position, each pair decided once.
+
+    Most candidate pairs share few quote or sketch hashes: a bit filter per article bounds the
+    shared counts first (a popcount of two small integers), and only pairs that may pass are
+    checked exactly.
+    """
+
+    def __init__(self, fps: list[Fingerprint | None]):
+        self.fps = fps
+        self.filters: list[int | None] = [None] * len(fps)
+        # per position: (sketch as a set, the sketch if sorted and duplicate-free), once needed
+        self.sketches: list[tuple[frozenset[int], tuple[int, ...] | None] | None] = [None] * len(fps)
+        self.memo: dict[tuple[int, int], bool] = {}
+
+    def same(self, i: int, j: int) -> bool:
+        pair = (i, j) if i < j else (j, i)
+        got = self.memo.get(pair)
+        if got is None:
+            got = self.memo[pair] = self._decide(i, j)
+        return got
+
+    def _filter(self, i: int) -> int:
+        got = self.filters[i]
+        if got is None:
+            f = self.fps[i]
+            assert f is not None
+            got = self.filters[i] = f.filters or _filters(f.sketch, f.quotes)
+        return got
+
+    def _sketch(self, i: int) -> tuple[frozenset[int], tuple[int, ...] | None]:
+        got = self.sketches[i]
+        if got is None:
+            sketch = self.fps[i].sketch  # type: ignore[union-attr]
+            as_set = frozenset(sketch)
+            ordered = sketch if len(as_set) == len(sketch) and list(sketch) == sorted(as_set) else None
+            got = self.sketches[i] = (as_set, ordered)
+        return got
+
+    def _decide(self, i: int, j: int) -> bool:
+        fa, fb = self.fps[i], self.fps[j]
+        assert fa is not None and fb is not None
+        both = self._filter(i) & self._filter(j)
+        if (both & _QUOTE_MASK).bit_count() >= SAME_STORY_QUOTES and len(fa.quotes & fb.quotes) >= SAME_STORY_QUOTES:
+            return True
+        if not (fa.size and fb.size and SAME_STORY_CONTAINMENT > 0):
+            return containment(fa, fb) >= SAME_STORY_CONTAINMENT
+        k = min(len(fa.sketch), len(fb.sketch), SKETCH)
+        if not k:
+            return containment(fa, fb) >= SAME_STORY_CONTAINMENT
+        # Upper bound of containment(): every shared hash counted as below the threshold.
+        cap = min(fa.size, fb.size) * (1 - 1e-9)
+        total = fa.size + fb.size
+        if not _may_contain((both >> QUOTE_BITS).bit_count(), k, total, cap):
+            return False
+        (sa, oa), (sb, ob) = self._sketch(i), self._sketch(j)
+        shared = sa & sb
+        if not _may_contain(len(shared), k, total, cap):
+            return False
+        if oa is None or ob is None:
+            return containment(fa, fb) >= SAME_STORY_CONTAINMENT
+        return _containment_sorted(fa, fb, oa, ob, sorted(shared), k) >= SAME_STORY_CONTAINMENT
+
+
+def _may_contain(shared: int, k: int, total: int, cap: float) -> bool:
+    """False when :func:`containment` is surely below the threshold with at most ``shared`` common hashes."""
+    if not shared:
+        return False
+    j = min(1.0, shared / k)
+    return j * total / (1 + j) >= SAME_STORY_CONTAINMENT * cap
+
+
+def _containment_sorted(
+    a: Fingerprint, b: Fingerprint, sa: tuple[int, ...], sb: tuple[int, ...], shared: list[int], k: int
+) -> float:
+    """:func:`containment` for sorted, duplicate-free sketches (``shared``: their sorted intersection)."""
+    merged = sorted(sa + sb)  # two sorted runs: a linear merge; each shared hash appears twice
+    # The k-th smallest distinct hash of the union sits at merged[k - 1 + c], c = shared hashes below it.
+    c = 0
+    while True:
+        t = merged[k - 1 + c]
+        below = bisect.bisect_left(shared, t)
+        if below != c:
+            c = below
+        elif k - 2 + c >= 0 and merged[k - 2 + c] == t:  # the second copy of a shared hash
+            c += 1
+        else:
+            break
+    both = bisect.bisect_right(shared, t)
+    j = both / k
+    inter = j * (a.size + b.size) / (1 + j)
+    return min(1.0, inter / min(a.size, b.size))
 
 
 def related_articles(
@@ -178,38 +309,78 @@ def related_articles(
     if common_df is None:
         common_df = max(50, min(400, n // 20))
     order = sorted(summaries, key=lambda s: (s.date or "", s.slug))
-    position = {s.slug: i for i, s in enumerate(order)}
-    postings: dict[str, list[int]] = defaultdict(list)  # entity -> positions in date order
-    for i, s in enumerate(order):
-        for e in vecs[s.slug]:
-            postings[e].append(i)
     weights = [vecs[s.slug] for s in order]
+    postings: dict[str, list[int]] = defaultdict(list)  # entity -> positions in date order
+    for i, vec in enumerate(weights):
+        for e in vec:
+            postings[e].append(i)
+    # Per entity, the weights along its postings, and where each article sits in them.
+    plists: dict[str, tuple[list[int], list[float], bool]] = {}
+    where: list[dict[str, int]] = [{} for _ in order]
+    for e, plist in postings.items():
+        plists[e] = (plist, [weights[i][e] for i in plist], df[e] > common_df)
+        for at, i in enumerate(plist):
+            where[i][e] = at
+    dates = [_ordinal(s.date) for s in order]
+    fps = [fingerprints.get(s.slug) if fingerprints else None for s in order]
+    texts = _Texts(fps)
+    tie = _tie_ranks([s.slug for s in order])
+    lo_half, hi_half = window // 2, window // 2 + 1
+    far = 10**6
     out: dict[str, list[tuple[str, str, bool]]] = {}
     for me, s in enumerate(order):
         vec = weights[me]
-        partial: dict[int, float] = defaultdict(float)
+        at_of = where[me]
+        partial: dict[int, float] = {}
+        get = partial.get
         for e, w in vec.items():
-            plist = postings[e]
-            if df[e] > common_df:
-                at = bisect.bisect_left(plist, me)
-                plist = plist[max(0, at - window // 2) : at + window // 2 + 1]
-            for i in plist:
-                partial[i] += w * weights[i][e]
+            plist, xs, common = plists[e]
+            if common:
+                at = at_of[e]
+                lo = at - lo_half if at > lo_half else 0
+                plist, xs = plist[lo : at + hi_half], xs[lo : at + hi_half]
+            for i, x in zip(plist, xs, strict=False):
+                partial[i] = get(i, 0.0) + w * x
         partial.pop(me, None)
-        best = heapq.nlargest(shortlist, partial.items(), key=lambda kv: (kv[1], -kv[0]))
-        fa = fingerprints.get(s.slug) if fingerprints else None
-        scored: list[tuple[bool, float, int, str]] = []
-        for i, _p in best:
-            other = order[i]
+        if len(partial) > shortlist:
+            # The best `shortlist` by (score desc, position asc): those above the cut-off score,
+            # then the earliest positions at the cut-off score.
+            cut = sorted(partial.values(), reverse=True)[shortlist - 1]
+            best = [i for i, p in partial.items() if p > cut]
+            if len(best) < shortlist:
+                best += sorted(i for i, p in partial.items() if p == cut)[: shortlist - len(best)]
+        else:
+            best = list(partial)
+        fa = fps[me]
+        da = dates[me]
+        scored: list[tuple[bool, float, int, int, int]] = []
+        for i in best:
             ov = weights[i]
-            cos = sum(w * ov[e] for e, w in vec.items() if e in ov)
-            fb = fingerprints.get(other.slug) if fingerprints else None
-            same = same_story(s, other, cos, fa, fb)
-            gap = _days(s.date, other.date)
-            scored.append((same, cos, -(gap if gap is not None else 10**6), other.slug))
-        top = heapq.nlargest(limit, scored, key=lambda t: (t[0], t[1], t[2], _neg(t[3])))
-        out[s.slug] = [(slug, order[position[slug]].title, same) for same, _c, _g, slug in top]
+            cos = sum([w * ov[e] for e, w in vec.items() if e in ov])
+            db = dates[i]
+            gap = abs(da - db) if da is not None and db is not None else None
+            if gap is not None and gap > SAME_STORY_DAYS:
+                same = False
+            elif fa is not None and fps[i] is not None:
+                same = texts.same(me, i)
+            else:
+                same = same_story(s, order[i], cos)
+            scored.append((not same, -cos, gap if gap is not None else far, tie[i], i))
+        scored.sort()
+        out[s.slug] = [(order[i].slug, order[i].title, not notsame) for notsame, _c, _g, _t, i in scored[:limit]]
     return {s.slug: out[s.slug] for s in summaries}
+
+
+def _tie_ranks(slugs: list[str]) -> list[int]:
+    """Rank of each slug in the final tie-break (largest :func:`_neg` first)."""
+    if any("\U0010ffff" in s for s in slugs):
+        ranked = sorted(range(len(slugs)), key=lambda i: _neg(slugs[i]), reverse=True)
+    else:  # the same order: a smaller character first, a prefix after its extensions
+        ranked = sorted(range(len(slugs)), key=lambda i: slugs[i] + "\U0010ffff")
+    rank = [0] * len(slugs)
+    for r, i in enumerate(ranked):
+        rank[i] = r
+    return rank
 
 
 def _neg(slug: str) -> tuple[int, ...]:
