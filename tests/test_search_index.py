@@ -39,33 +39,63 @@ PAGES = {
 }
 
 
+def write_site(root: Path) -> tuple[Path, Path]:
+    """The small test site: five articles, one entity page, the home page and listings."""
+    site, docs = root / "site", root / "docs"
+    for slug, (title, lang, body) in PAGES.items():
+        (site / "articles" / slug).mkdir(parents=True)
+        html = ARTICLE.format(title=title, lang=lang, body=body)
+        (site / "articles" / slug / "index.html").write_text(html, encoding="utf-8")
+    (site / "entities" / "jensen-huang").mkdir(parents=True)
+    (site / "entities" / "jensen-huang" / "index.html").write_text(
+        ENTITY.format(title="黄仁勋", desc="英伟达创始人。"), encoding="utf-8"
+    )
+    (docs / "entities").mkdir(parents=True)
+    entity_md = "---\nentity: jensen-huang\ntitle: 黄仁勋\naliases: [Jensen Huang, 老黄, 黃仁勛]\n---\n# 黄仁勋\n"
+    (docs / "entities" / "jensen-huang.md").write_text(entity_md, encoding="utf-8")
+    (site / "index.html").write_text("<html><body><article class='md-content__inner'><h1>首页</h1>"
+                                     "<p>首页不进索引</p></article></body></html>", encoding="utf-8")  # fmt: skip
+    for listing in ("articles/sources", "articles/tags", "articles/page-2", "entities"):
+        (site / listing).mkdir(parents=True, exist_ok=True)
+        listing_html = "<article class='md-content__inner'><h1>列表</h1><p>黄仁勋首次回应</p></article>"
+        (site / listing / "index.html").write_text(f"<html><body>{listing_html}</body></html>", encoding="utf-8")
+    return site, docs
+
+
 @pytest.fixture(scope="module")
 def sites(tmp_path_factory):
     """The same small site indexed unsharded and in shards of two pages."""
     out = {}
     for name, shard in (("single", 1000), ("sharded", 2)):
-        root = tmp_path_factory.mktemp(name)
-        site, docs = root / "site", root / "docs"
-        for slug, (title, lang, body) in PAGES.items():
-            (site / "articles" / slug).mkdir(parents=True)
-            html = ARTICLE.format(title=title, lang=lang, body=body)
-            (site / "articles" / slug / "index.html").write_text(html, encoding="utf-8")
-        (site / "entities" / "jensen-huang").mkdir(parents=True)
-        (site / "entities" / "jensen-huang" / "index.html").write_text(
-            ENTITY.format(title="黄仁勋", desc="英伟达创始人。"), encoding="utf-8"
-        )
-        (docs / "entities").mkdir(parents=True)
-        entity_md = "---\nentity: jensen-huang\ntitle: 黄仁勋\naliases: [Jensen Huang, 老黄, 黃仁勛]\n---\n# 黄仁勋\n"
-        (docs / "entities" / "jensen-huang.md").write_text(entity_md, encoding="utf-8")
-        (site / "index.html").write_text("<html><body><article class='md-content__inner'><h1>首页</h1>"
-                                         "<p>首页不进索引</p></article></body></html>", encoding="utf-8")  # fmt: skip
-        for listing in ("articles/sources", "articles/tags", "articles/page-2", "entities"):
-            (site / listing).mkdir(parents=True, exist_ok=True)
-            listing_html = "<article class='md-content__inner'><h1>列表</h1><p>黄仁勋首次回应</p></article>"
-            (site / listing / "index.html").write_text(f"<html><body>{listing_html}</body></html>", encoding="utf-8")
+        site, docs = write_site(tmp_path_factory.mktemp(name))
         stats = index_site(site, docs, shard_pages=shard)
         out[name] = (site, stats)
     return out
+
+
+def bundle_bytes(bundle: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(bundle)): p.read_bytes() for p in sorted(bundle.rglob("*")) if p.is_file()}
+
+
+def test_cache_rebuilds_only_the_changed_shard_and_output_is_deterministic(tmp_path):
+    site, docs = write_site(tmp_path / "a")
+    cache = tmp_path / "cache"
+    first = index_site(site, docs, shard_pages=2, cache_dir=cache)
+    assert first.shards_built == first.shards >= 2 and first.pages_extracted == 6
+    cold = bundle_bytes(site / "pagefind")
+    again = index_site(site, docs, shard_pages=2, cache_dir=cache)
+    assert again.shards_built == 0 and again.pages_extracted == 0
+    assert bundle_bytes(site / "pagefind") == cold  # same input -> byte-identical bundle
+
+    page = site / "articles" / "a3" / "index.html"
+    page.write_text(page.read_text(encoding="utf-8").replace("算法上创新", "算法上大幅创新"), encoding="utf-8")
+    changed = index_site(site, docs, shard_pages=2, cache_dir=cache)
+    assert changed.shards_built == 1 and changed.pages_extracted == 1
+    assert "articles/a3/" in word_map(site / "pagefind")["大幅"]
+    # the incremental result is exactly what a build from scratch gives
+    incremental = bundle_bytes(site / "pagefind")
+    index_site(site, docs, shard_pages=2, cache_dir=False)
+    assert bundle_bytes(site / "pagefind") == incremental
 
 
 def word_map(bundle: Path) -> dict[str, set[str]]:

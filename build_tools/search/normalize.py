@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 
@@ -120,44 +121,68 @@ def norm_char(ch: str) -> str:
     return "".join(t2s.get(c, c) for c in s)
 
 
+@functools.lru_cache(maxsize=1)
+def _t2s_table() -> dict[int, str]:
+    return {ord(k): v for k, v in t2s_char_map().items()}
+
+
 def normalize(text: str) -> str:
     """Character-level normalisation of a whole string (same as the browser)."""
-    t2s = t2s_char_map()
-    s = unicodedata.normalize("NFKC", text).lower()
-    return "".join(t2s.get(c, c) for c in s)
+    return unicodedata.normalize("NFKC", text).lower().translate(_t2s_table())
+
+
+def _class(ranges: list[tuple[int, int]]) -> str:
+    esc = re.escape
+    return "".join(esc(chr(lo)) if lo == hi else f"{esc(chr(lo))}-{esc(chr(hi))}" for lo, hi in ranges)
+
+
+@functools.lru_cache(maxsize=1)
+def _runs_re() -> re.Pattern:
+    """Maximal Han runs (group 1) and runs of other word characters (group 2).
+
+    The classes are built from :func:`is_han` / :func:`is_word` over every code
+    point, so the regex is exactly the per-character rules, only much faster.
+    """
+    word: list[tuple[int, int]] = []
+    for cp in range(0x110000):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        ch = chr(cp)
+        if is_word(ch) and not is_han(ch):
+            if word and word[-1][1] == cp - 1:
+                word[-1] = (word[-1][0], cp)
+            else:
+                word.append((cp, cp))
+    return re.compile(f"([{_class(list(HAN_RANGES))}]+)|([{_class(word)}]+)")
+
+
+def warm() -> None:
+    """Build the lazily built tables now (before worker processes fork, so they inherit them)."""
+    _t2s_table()
+    _runs_re()
+    _opencc_t2s()
 
 
 def _runs(norm: str) -> Iterator[tuple[bool, str]]:
     """Yield (is_han, run) for maximal Han runs and word runs of normalised text."""
-    buf: list[str] = []
-    kind: bool | None = None
-    for ch in norm:
-        if is_han(ch):
-            k: bool | None = True
-        elif is_word(ch):
-            k = False
+    for han, word in _runs_re().findall(norm):
+        yield (True, han) if han else (False, word)
+
+
+def _token_list(norm: str) -> list[str]:
+    out: list[str] = []
+    for han, word in _runs_re().findall(norm):
+        if not han:
+            out.append(word)
+        elif len(han) == 1:
+            out.append(han)
         else:
-            k = None
-        if k != kind and buf:
-            yield bool(kind), "".join(buf)
-            buf = []
-        kind = k
-        if k is not None:
-            buf.append(ch)
-    if buf:
-        yield bool(kind), "".join(buf)
+            out.extend([a + b for a, b in zip(han, han[1:], strict=False)])
+    return out
 
 
 def tokens_of_normalized(norm: str) -> Iterator[str]:
-    for han, run in _runs(norm):
-        if han:
-            if len(run) == 1:
-                yield run
-            else:
-                for i in range(len(run) - 1):
-                    yield run[i : i + 2]
-        else:
-            yield run
+    return iter(_token_list(norm))
 
 
 def tokens(text: str) -> list[str]:
@@ -178,17 +203,20 @@ def index_tokens(text: str) -> Iterator[str]:
     (乾燥 -> 干燥), so a Simplified query also finds a Traditional phrase whose
     characters are not converted one by one.
     """
+    return iter(_index_token_list(text))
+
+
+def _index_token_list(text: str) -> list[str]:
     norm = normalize(text)
-    seen_extra: set[str] = set()
-    base = list(tokens_of_normalized(norm))
-    yield from base
+    out = _token_list(norm)
     phrase = _opencc_t2s().convert(norm)
     if phrase != norm:
-        have = set(base)
-        for tok in tokens_of_normalized(phrase):
-            if tok not in have and tok not in seen_extra:
-                seen_extra.add(tok)
-                yield tok
+        have = set(out)
+        for tok in _token_list(phrase):
+            if tok not in have:
+                have.add(tok)
+                out.append(tok)
+    return out
 
 
 def token_stream(text: str, extra: Iterable[str] = (), max_repeat: int = 0) -> str:
@@ -198,14 +226,17 @@ def token_stream(text: str, extra: Iterable[str] = (), max_repeat: int = 0) -> s
     feed a saturating term-frequency score, while they make the index chunk a query
     downloads larger.
     """
-    toks = [*index_tokens(text), *extra]
+    toks = _index_token_list(text)
+    toks.extend(extra)
     if max_repeat:
         seen: dict[str, int] = {}
+        get = seen.get
         kept = []
+        keep = kept.append
         for t in toks:
-            n = seen.get(t, 0)
+            n = get(t, 0)
             if n < max_repeat:
-                kept.append(t)
-            seen[t] = n + 1
+                keep(t)
+                seen[t] = n + 1
         toks = kept
     return " ".join(toks)
