@@ -377,7 +377,8 @@ def _finish(text: str, encoding: str, warnings: list[str]) -> Decoded:
     if len(_CONTROL.findall(head)) > max(10, len(head) // 100):
         raise DecodeError("binary file (control characters), not text")
     # Stray control characters would break YAML and Markdown later on.
-    text = _CONTROL.sub("", text)
+    if len(text) > len(head) or _CONTROL.search(head):  # (a text that is all head was just searched)
+        text = _CONTROL.sub("", text)
     text = _SPACE_RUN.sub(lambda m: m.group()[:MAX_SPACE_RUN], text)
     if not text.strip(_BLANK):
         raise DecodeError("empty file: only whitespace" + (" and a byte-order mark" if encoding in (

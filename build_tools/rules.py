@@ -70,13 +70,24 @@ class Rules:
     def _portals_for(self, url: str | None, text_head: str) -> tuple[Portal, ...]:
         # What [p for p in self.portals if p.matches(url, text_head)] finds, with the URL parsed once.
         host = urlsplit(url).hostname or "" if url and self.portals else ""
-        found = [
-            p for p in self.portals
-            if (host and any(host == h or host.endswith("." + h) for h in p.hosts))
-            or any(marker in text_head for marker in p.markers)
-        ]
+        found = [p for p in self.portals if _host_matches(host, p.hosts) or _any_in(p.markers, text_head)]
         # The most specific host wins first (mp.weixin.qq.com before qq.com).
         return tuple(sorted(found, key=lambda p: -max((len(h) for h in p.hosts), default=0)))
+
+
+def _host_matches(host: str, hosts: tuple[str, ...]) -> bool:
+    if host:
+        for h in hosts:
+            if host == h or host.endswith("." + h):
+                return True
+    return False
+
+
+def _any_in(markers: tuple[str, ...], text: str) -> bool:
+    for marker in markers:  # noqa: SIM110 - a plain loop: no generator per call
+        if marker in text:
+            return True
+    return False
 
 
 _PORTALS_MEMO: dict[int, tuple[Rules, dict[tuple[str | None, str], tuple[Portal, ...]]]] = {}

@@ -347,3 +347,39 @@ def test_lang_differences_long():
     b = "這是一篇簡體中文的文章" * 200
     for x, y in ((a, b), (a[:2000], b[:2000]), (a[:2000], b[:1999]), (a[:1500], a[:1500]), (a * 2, b)):
         assert langdetect._differences(x, y) == sum(1 for p, q in zip(x, y, strict=False) if p != q)
+
+
+def test_regex_whitespace_is_str_whitespace():
+    # clean._accept counts body characters with str.split() instead of re.sub(r"\s", "", body).
+    space = re.compile(r"\s")
+    assert all((space.match(chr(c)) is not None) == chr(c).isspace() for c in range(0x110000))
+
+
+@FAST
+@given(st.text(alphabet=" \t\u00a0\u2002\u2003\u2009\u200b\u3000\u2000\u205fab中\n", max_size=20))
+def test_clean_text_unchanged(text):
+    assert inlines_module._clean_text([text]).text == _old_clean(text)
+
+
+def _old_clean(text: str) -> str:
+    text = re.sub(r"(?<!\s)\s*\n\s*", "\n", text)
+    parts = text.split("\n")
+    text = parts[0]
+    for part in parts[1:]:
+        text += _old_join_softbreak(text, part) + part
+    return _SPACES.sub(lambda m: " ", text)
+
+
+def test_portals_for_unchanged():
+    from build_tools.rules import load_rules
+
+    rules = load_rules()
+    heads = ["", "网易号 新闻", "炒股就看金麒麟", "返回搜狐，查看更多", "nothing here"]
+    urls = [None, "", "https://www.163.com/a", "https://mp.weixin.qq.com/s/x", "https://news.qq.com/", "ftp://x",
+            "https://sina.com.cn.evil.org/", "https://m.sohu.com/a/1"]
+    for url in urls:
+        for head in heads:
+            expected = tuple(sorted([p for p in rules.portals if p.matches(url, head)],
+                                    key=lambda p: -max((len(h) for h in p.hosts), default=0)))
+            assert rules.portals_for(url, head) == expected
+            assert rules.portals_for(url, head) == expected  # remembered

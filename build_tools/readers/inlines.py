@@ -67,7 +67,15 @@ def _clean_text(run: list[str]) -> Text:
         text = parts[0]
         for part in parts[1:]:
             text += _join_softbreak(text, part) + part
-    return Text(_SPACES.sub(" ", text))
+    if "  " in text or _has_odd_space(text):
+        text = _SPACES.sub(" ", text)
+    return Text(text)  # (a text with single plain spaces only is what _SPACES.sub(" ", text) returns)
+
+
+def _has_odd_space(text: str) -> bool:
+    """A _SPACES character other than the plain space: tab, no-break, en/em/thin, zero-width or ideographic."""
+    return ("\t" in text or "\u00a0" in text or "\u3000" in text or "\u2002" in text or "\u2003" in text
+            or "\u2009" in text or "\u200b" in text)
 
 
 def _strip_edges(nodes: list[Inline]) -> list[Inline]:
