@@ -58,11 +58,11 @@ def view_of(article: Article) -> LinkedView:
     )
 
 
-def related(views: Sequence[LinkedView]) -> dict[str, list[tuple[str, str, bool]]]:
+def related(views: Sequence[LinkedView], jobs: int = 1) -> dict[str, list[tuple[str, str, bool]]]:
     summaries = [v.summary for v in views]
     fingerprints = {v.summary.slug: v.story for v in views}
     counts = {v.summary.slug: dict(v.counts) for v in views}
-    return entities.related_articles(summaries, fingerprints, counts)
+    return entities.related_articles(summaries, fingerprints, counts, jobs=jobs)
 
 
 def entity_names(index: entities.AliasIndex | None) -> dict[str, str]:

@@ -32,7 +32,8 @@ def worker_count(jobs: int) -> int:
 
 
 def ordered_map(func: Callable[[Any, T], R], items: Sequence[T], context: Any, jobs: int,
-                chunksize: int = 8, warm: Callable[[], object] | None = None) -> Iterator[R]:
+                chunksize: int = 8, warm: Callable[[], object] | None = None,
+                min_items: int = PARALLEL_THRESHOLD) -> Iterator[R]:
     """``func(context, item)`` for every item, in order, on ``jobs`` processes.
 
     ``warm`` runs once, before any work and before the workers fork (imports, compiled
@@ -41,7 +42,7 @@ def ordered_map(func: Callable[[Any, T], R], items: Sequence[T], context: Any, j
     if items and warm is not None:
         warm()
     workers = worker_count(jobs)
-    if workers <= 1 or len(items) < PARALLEL_THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
+    if workers <= 1 or len(items) < min_items or "fork" not in multiprocessing.get_all_start_methods():
         for item in items:
             yield func(context, item)
         return

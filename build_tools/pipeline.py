@@ -133,7 +133,7 @@ def build(settings: Settings, progress: Progress | None = None) -> BuildReport:
             linker = _Linker(index, registry_key, recurring, store, overrides, settings.jobs)
             views = linker.views([p for p, _ in prepared], progress)
         with timed("related"):
-            related = linking.related(views)
+            related = linking.related(views, settings.jobs)
         writer = OutputWriter(settings.docs_dir, settings.raw_dir, manifest=_manifest_path(settings))
         try:
             with timed("render"):

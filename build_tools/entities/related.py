@@ -39,9 +39,12 @@ from dataclasses import dataclass
 from datetime import date as Date
 
 from build_tools.model import Article, Summary, block_text
+from build_tools.parallel import ordered_map
 
 from .normalize import key
 
+RELATED_CHUNK = 100  # articles per task when ranking runs on several processes
+PARALLEL_RANGES = 20  # from 2,000 articles on: below that the ranking takes well under a second
 SHINGLE = 5
 SKETCH = 128
 SAME_STORY_DAYS = 7
@@ -297,6 +300,7 @@ def related_articles(
     common_df: int | None = None,
     window: int = 40,
     shortlist: int = 25,
+    jobs: int = 1,
 ) -> dict[str, list[tuple[str, str, bool]]]:
     """slug → up to ``limit`` (slug, title, same_story), best first (same-story reports first).
 
@@ -325,10 +329,39 @@ def related_articles(
     fps = [fingerprints.get(s.slug) if fingerprints else None for s in order]
     texts = _Texts(fps)
     tie = _tie_ranks([s.slug for s in order])
-    lo_half, hi_half = window // 2, window // 2 + 1
+    context = _Ranking(order, weights, plists, where, dates, fps, texts, tie, limit, shortlist, window // 2)
+    # Each article's list depends only on the shared tables above: ranges of articles go to forked workers.
+    ranges = [range(start, min(start + RELATED_CHUNK, n)) for start in range(0, n, RELATED_CHUNK)]
+    out: dict[str, list[tuple[str, str, bool]]] = {}
+    for part in ordered_map(_rank_range, ranges, context, jobs, chunksize=1, min_items=PARALLEL_RANGES):
+        out.update(part)
+    return {s.slug: out[s.slug] for s in summaries}
+
+
+@dataclass(frozen=True)
+class _Ranking:
+    order: list[Summary]
+    weights: list[dict[str, float]]
+    plists: dict[str, tuple[list[int], list[float], bool]]
+    where: list[dict[str, int]]
+    dates: list[int | None]
+    fps: list[Fingerprint | None]
+    texts: _Texts
+    tie: list[int]
+    limit: int
+    shortlist: int
+    half_window: int
+
+
+def _rank_range(ctx: _Ranking, positions: range) -> dict[str, list[tuple[str, str, bool]]]:
+    order, weights, plists, where, dates, fps, texts, tie = (ctx.order, ctx.weights, ctx.plists, ctx.where,
+                                                             ctx.dates, ctx.fps, ctx.texts, ctx.tie)
+    limit, shortlist = ctx.limit, ctx.shortlist
+    lo_half, hi_half = ctx.half_window, ctx.half_window + 1
     far = 10**6
     out: dict[str, list[tuple[str, str, bool]]] = {}
-    for me, s in enumerate(order):
+    for me in positions:
+        s = order[me]
         vec = weights[me]
         at_of = where[me]
         partial: dict[int, float] = {}
@@ -368,7 +401,7 @@ def related_articles(
             scored.append((not same, -cos, gap if gap is not None else far, tie[i], i))
         scored.sort()
         out[s.slug] = [(order[i].slug, order[i].title, not notsame) for notsame, _c, _g, _t, i in scored[:limit]]
-    return {s.slug: out[s.slug] for s in summaries}
+    return out
 
 
 def _tie_ranks(slugs: list[str]) -> list[int]:
