@@ -169,7 +169,7 @@ def build_engine(work: Path, engine: str, docs: Path) -> dict:
         set_plugins(work, "plugins: []\n")
         secs, _ = mkdocs_build(work)
         with peak_memory() as mem:
-            stats = index_site(work / "site", docs)
+            stats = index_site(work / "site", docs, cache_dir=False)  # from scratch
         return {
             "mkdocs_build_s": secs,
             "index_build_s": stats.seconds,

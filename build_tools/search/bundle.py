@@ -5,11 +5,13 @@ one more copy of all (word, page) pairs; with Han bigrams that is ~1.5 MB per
 5k-character article (2 GB at 1,000 articles, measured). So the indexer runs
 Pagefind on shards of a few hundred pages, each in its own short-lived
 Pagefind process, and this module merges the shards' word indexes into ONE
-bundle, streaming (a k-way merge over the shards' sorted index chunks), so the
-browser still loads one meta file and one chunk per query word.
+bundle (a k-way merge over the shards' sorted word lists), so the browser still
+loads one meta file and one chunk per query word. The merge works on raw CBOR:
+a shard's page entries are copied byte for byte, only the first page number of
+each shard's part of a word's page list is rewritten (see ``shard_segments``).
 
 The file formats are Pagefind's own (checked against 1.5.2 in
-tests/test_search_bundle.py, which compares merged and unsharded results):
+tests/test_search_index.py, which compares merged and unsharded results):
 
 * every binary file is gzip(b"pagefind_dcd" + CBOR);
 * ``pagefind.<hash>.pf_meta``: [version, pages[[fragment_hash, word_count]],
