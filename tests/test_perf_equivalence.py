@@ -383,3 +383,13 @@ def test_portals_for_unchanged():
                                     key=lambda p: -max((len(h) for h in p.hosts), default=0)))
             assert rules.portals_for(url, head) == expected
             assert rules.portals_for(url, head) == expected  # remembered
+
+
+def test_front_matter_parsed_once_reads_the_same():
+    from build_tools.readers import read
+
+    text = "---\ntitle: 标题\ndate: 2025-02-22\ntags: [a, b]\nauthor: 王博\n---\n\n正文第一段，足够长的一句话。\n"
+    first = read(text)
+    assert read(text) == first
+    assert [h.field for h in first.hints] == ["title", "published", "tags", "tags", "byline"]
+    assert read("---\n: : bad\n---\n正文") == read("---\n: : bad\n---\n正文")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import yaml
 
@@ -74,8 +75,14 @@ def _front_matter(text: str) -> dict | None:
     found = _FRONT.match(text)
     if not found:
         return None
+    return _parse_front_matter(found.group(1))
+
+
+@lru_cache(maxsize=4)
+def _parse_front_matter(source: str) -> dict | None:
+    """The YAML of a front matter, parsed once for matches() and unwrap() (callers only read the dict)."""
     try:
-        data = yaml.safe_load(found.group(1))
+        data = yaml.safe_load(source)
     except yaml.YAMLError:
         return None
     return data if isinstance(data, dict) else None
