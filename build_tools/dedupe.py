@@ -21,8 +21,12 @@ COMMON_SENTENCE_LIMIT = 50
 MIN_SENTENCES = 3
 
 
+_SPACES = re.compile(r"[\s\u3000]+")
+_SENTENCE_ENDS = re.compile(r"[。！？!?；;\n]+")
+
+
 def fingerprint(body: str) -> frozenset[str]:
-    sentences = re.split(r"[。！？!?；;\n]+", re.sub(r"[\s\u3000]+", "", body))
+    sentences = _SENTENCE_ENDS.split(_SPACES.sub("", body))
     return frozenset(
         hashlib.blake2b(s.encode("utf-8"), digest_size=8).hexdigest() for s in sentences if len(s) >= MIN_SENTENCE
     )
