@@ -68,7 +68,7 @@ def content_key(*parts: str | bytes) -> str:
 class Store:
     """A key → pickled value table per kind, in one SQLite file; written only by the main process."""
 
-    KINDS = ("prepared", "article", "linked", "view")
+    KINDS = ("prepared", "article", "linked", "view", "archive")  # archive: results of whole-archive passes
     FILENAME = "cache.sqlite3"
 
     def __init__(self, directory: Path):
@@ -113,6 +113,11 @@ class Store:
 
     def put(self, kind: str, key: str, value: Any) -> None:
         self.put_raw(kind, key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def put_only(self, kind: str, key: str, value: Any) -> None:
+        """Store ``value`` as the one entry of its kind (whole-archive results: only the latest is useful)."""
+        self.db.execute(f"DELETE FROM {kind}")
+        self.put(kind, key, value)
 
     def put_raw(self, kind: str, key: str, blob: bytes) -> None:
         self.db.execute(f"INSERT OR REPLACE INTO {kind} (key, value) VALUES (?, ?)", (key, blob))

@@ -133,7 +133,7 @@ def build(settings: Settings, progress: Progress | None = None) -> BuildReport:
             linker = _Linker(index, registry_key, recurring, store, overrides, settings.jobs)
             views = linker.views([p for p, _ in prepared], progress)
         with timed("related"):
-            related = linking.related(views, settings.jobs)
+            related = linker.related(views, [p for p, _ in prepared])
         writer = OutputWriter(settings.docs_dir, settings.raw_dir, manifest=_manifest_path(settings))
         try:
             with timed("render"):
@@ -281,6 +281,15 @@ class _Linker:
                 view = replace(view, summary=replace(view.summary, slug=item.slug))
             views.append(view)
         return views
+
+    def related(self, views: list[linking.LinkedView], items: list[Prepared]) -> dict:
+        """Related articles for the whole archive: recomputed only when some article's view changed."""
+        key = cache.content_key("related", *(f"{self._key(item)} {item.slug}" for item in items))
+        found = self.store.get("archive", key)
+        if found is None:
+            found = linking.related(views, self.jobs)
+            self.store.put_only("archive", key, found)
+        return found
 
     def page_job(self, item: Prepared, also: tuple[str, ...], related: tuple) -> PageJob:
         linked_key = self._key(item)
