@@ -143,10 +143,15 @@ class OutputWriter:
 
     def _swap(self, incoming: list[str], stale: list[str]) -> None:
         journal = Path(tempfile.mkdtemp(prefix=".old-", dir=self.docs_dir))
-        created = [rel for rel in incoming if not _exists(self.docs_dir / rel)]
+        # A generated folder docs/ does not have yet (a first build) moves in with one rename, not file by file.
+        whole = [name for name in GENERATED if _exists(self.staging / name) and not _exists(self.docs_dir / name)]
+        incoming = [rel for rel in incoming if rel.split("/", 1)[0] not in whole]
+        created = whole + [rel for rel in incoming if not _exists(self.docs_dir / rel)]
         _write_durably(journal / "journal.json", json.dumps({"created": created}))
         for rel in stale:
             _move(self.docs_dir / rel, journal / "files" / rel)
+        for name in whole:
+            os.replace(self.staging / name, self.docs_dir / name)
         for rel in incoming:
             current = self.docs_dir / rel
             if _exists(current):
@@ -181,9 +186,8 @@ def recover(docs_dir: Path) -> None:
             for saved in sorted(_files_under(saved_root)):
                 os.makedirs((docs_dir / saved).parent, exist_ok=True)
                 os.replace(saved_root / saved, docs_dir / saved)
-            for rel in created:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(docs_dir / rel)  # new output moved in where there was none
+            for rel in created:  # new output moved in where there was none: a file, or a whole generated folder
+                _discard(docs_dir, docs_dir / rel)
         trash = docs_dir / (".trash-" + old.name[len(".old-"):])
         os.replace(old, trash)
     for leftover in list(docs_dir.glob(".trash-*")) + list(docs_dir.glob(".staging-*")):
@@ -276,6 +280,16 @@ def _files_under(root: Path) -> list[str]:
         found.extend(prefix + name for name in files)
         found.extend(prefix + name for name in dirs if os.path.islink(os.path.join(folder, name)))
     return found
+
+
+def _discard(docs_dir: Path, path: Path) -> None:
+    """Remove a generated file or folder; a folder is renamed away first, so it never lingers half-deleted."""
+    if path.is_dir() and not path.is_symlink():
+        trash = Path(tempfile.mkdtemp(prefix=".trash-", dir=docs_dir))
+        os.replace(path, trash / path.name)
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
 
 
 def _move(source: Path, target: Path) -> None:
