@@ -395,53 +395,6 @@ def test_front_matter_parsed_once_reads_the_same():
     assert read("---\n: : bad\n---\n正文") == read("---\n: : bad\n---\n正文")
 
 
-def test_t2s_phrases_are_the_installed_dictionary(tmp_path):
-    # langdetect counts t2s's changes character by character where none of these phrases occurs.
-    import os
-    import subprocess
-
-    if opencc.__version__ != langdetect._T2S_VERSION:
-        assert langdetect._t2s_table() is None  # another OpenCC: always converts
-        return
-    share = os.path.join(os.path.dirname(opencc.__file__), "clib")
-    tool = os.path.join(share, "bin", "opencc_dict")
-    source = os.path.join(share, "share", "opencc", "TSPhrases.ocd2")
-    if not (os.path.exists(tool) and os.path.exists(source)):
-        return
-    out = tmp_path / "TSPhrases.txt"
-    subprocess.run([tool, "-i", source, "-o", str(out), "-f", "ocd2", "-t", "text"], check=True, capture_output=True)
-    keys = [line.split("\t")[0] for line in out.read_text(encoding="utf-8").splitlines() if line]
-    assert sorted(keys) == sorted(langdetect._T2S_PHRASES)
-    assert langdetect._t2s_table() is not None
-
-
-def test_traditional_only_unchanged_random():
-    import random
-
-    table = langdetect._t2s_table()
-    if table is None:
-        return
-    changed = table[1].pattern[1:-1]
-    pool = changed + "".join(langdetect._T2S_PHRASES) + "的是在了不和有大这个们发后着干体国说时乾隆著作於于覆沈" * 20
-    rnd = random.Random(7)
-    for _ in range(3000):
-        text = "".join(rnd.choice(pool) for _ in range(rnd.randint(1, 80)))
-        if rnd.random() < 0.3:
-            phrase = rnd.choice(langdetect._T2S_PHRASES)
-            at = rnd.randint(0, len(text))
-            text = text[:at] + phrase + text[at:]
-        assert langdetect._traditional_only(text, _T2S) == sum(
-            1 for a, b in zip(text, _T2S.convert(text), strict=False) if a != b)
-
-
-@FAST
-@given(st.lists(st.sampled_from(list("這是們發後著乾隆干體國說時覆沈藉於瞭鍊的是在了不和有大") + ["乾坤", "反覆"]),
-                max_size=60).map("".join))
-def test_traditional_only_unchanged(text):
-    assert langdetect._traditional_only(text, _T2S) == sum(
-        1 for a, b in zip(text, _T2S.convert(text), strict=False) if a != b)
-
-
 def _exported(tmp_path, name):
     import os
     import subprocess
@@ -458,7 +411,7 @@ def _exported(tmp_path, name):
 
 def test_s2t_dictionaries_as_langdetect_assumes(tmp_path):
     # detect_lang trusts the first S2T_HEAD - S2T_MARGIN characters of a converted head.
-    if opencc.__version__ != langdetect._T2S_VERSION:
+    if opencc.__version__ != langdetect.S2T_CHECKED_VERSION:
         return
     assert langdetect.S2T_KEY_MAX < langdetect.S2T_MARGIN < langdetect.S2T_HEAD
     for name in ("STPhrases", "STPhrases_GeneratedFromRegionalPhrases", "STCharacters"):
