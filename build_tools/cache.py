@@ -68,7 +68,7 @@ def content_key(*parts: str | bytes) -> str:
 class Store:
     """A key → pickled value table per kind, in one SQLite file; written only by the main process."""
 
-    KINDS = ("prepared", "article", "linked", "view", "archive")  # archive: results of whole-archive passes
+    KINDS = ("prepared", "article", "linked", "view")
     FILENAME = "cache.sqlite3"
 
     def __init__(self, directory: Path):
@@ -79,6 +79,8 @@ class Store:
         self.db.execute("PRAGMA synchronous=NORMAL")
         for kind in self.KINDS:
             self.db.execute(f"CREATE TABLE IF NOT EXISTS {kind} (key TEXT PRIMARY KEY, value BLOB)")
+        self.db.execute("DROP TABLE IF EXISTS archive")  # an earlier layout (no name column)
+        self.db.execute("CREATE TABLE IF NOT EXISTS whole (key TEXT PRIMARY KEY, value BLOB, name TEXT)")
         self.db.execute("CREATE TABLE IF NOT EXISTS seen (path BLOB PRIMARY KEY, stat TEXT, digest TEXT)")
         self.db.execute("BEGIN")
 
@@ -114,10 +116,11 @@ class Store:
     def put(self, kind: str, key: str, value: Any) -> None:
         self.put_raw(kind, key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
 
-    def put_only(self, kind: str, key: str, value: Any) -> None:
-        """Store ``value`` as the one entry of its kind (whole-archive results: only the latest is useful)."""
-        self.db.execute(f"DELETE FROM {kind}")
-        self.put(kind, key, value)
+    def put_kind_only(self, kind: str, name: str, key: str, value: Any) -> None:
+        """Store ``value`` as the one entry named ``name`` (whole-archive results: only the latest is useful)."""
+        self.db.execute(f"DELETE FROM {kind} WHERE name = ?", (name,))
+        self.db.execute(f"INSERT OR REPLACE INTO {kind} (key, value, name) VALUES (?, ?, ?)",
+                        (key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), name))
 
     def put_raw(self, kind: str, key: str, blob: bytes) -> None:
         self.db.execute(f"INSERT OR REPLACE INTO {kind} (key, value) VALUES (?, ?)", (key, blob))

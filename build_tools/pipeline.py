@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from . import cache, linking, render
 from .cache import Prepared
@@ -139,9 +140,9 @@ def build(settings: Settings, progress: Progress | None = None) -> BuildReport:
             with timed("render"):
                 _write_articles(writer, linker, prepared, views, related, report, progress)
             published = {s.slug for s in report.summaries}
-            views = [v for v in views if v.summary.slug in published]
+            shown = [(item, view) for (item, _), view in zip(prepared, views, strict=True) if item.slug in published]
             with timed("entity pages"):
-                for relative, text in linking.entity_pages(views, index).items():
+                for relative, text in linker.entity_pages(shown).items():
                     writer.write(relative, text)
             with timed("index pages"):
                 for relative, text in index_pages_for(report.summaries, index).items():
@@ -284,11 +285,20 @@ class _Linker:
 
     def related(self, views: list[linking.LinkedView], items: list[Prepared]) -> dict:
         """Related articles for the whole archive: recomputed only when some article's view changed."""
-        key = cache.content_key("related", *(f"{self._key(item)} {item.slug}" for item in items))
-        found = self.store.get("archive", key)
+        return self._whole_archive("related", items, lambda: linking.related(views, self.jobs))
+
+    def entity_pages(self, shown: list[tuple[Prepared, linking.LinkedView]]) -> dict[str, str]:
+        """Every entity page, from the published articles' views: recomputed only when one of them changed."""
+        return self._whole_archive("entity pages", [item for item, _ in shown],
+                                   lambda: linking.entity_pages([view for _, view in shown], self.index))
+
+    def _whole_archive(self, name: str, items: list[Prepared], compute: Callable[[], Any]) -> Any:
+        # The views are functions of these keys and slugs (and the registry, part of every key).
+        key = cache.content_key(name, *(f"{self._key(item)} {item.slug}" for item in items))
+        found = self.store.get("whole", key)
         if found is None:
-            found = linking.related(views, self.jobs)
-            self.store.put_only("archive", key, found)
+            found = compute()
+            self.store.put_kind_only("whole", name, key, found)
         return found
 
     def page_job(self, item: Prepared, also: tuple[str, ...], related: tuple) -> PageJob:
