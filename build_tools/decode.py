@@ -20,9 +20,11 @@ horizontal spaces (long runs made later regex passes quadratic).
 from __future__ import annotations
 
 import codecs
+import contextlib
 import re
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 
 from charset_normalizer import from_bytes
 
@@ -292,7 +294,50 @@ def _guess_legacy(data: bytes) -> str | None:
             return best.encoding
         if len(data) > SAMPLE and sample.endswith(b"\n"):
             break
-    return None
+    return _by_common_characters(sample)
+
+
+# charset_normalizer gives up on some real dumps (short ones, or ones mixing scripts and symbols) that
+# decode cleanly as exactly one of these; decoded in the wrong one, Chinese comes out as rare characters.
+HAN_ENCODINGS = ("gb18030", "big5")
+MIN_COMMON_SHARE = 0.9
+
+
+def _by_common_characters(sample: bytes) -> str | None:
+    """The Chinese encoding under which the sample decodes strictly into mostly common characters."""
+    scores = []
+    for encoding in HAN_ENCODINGS:
+        for cut in (0, 1, 2, 3):
+            try:
+                text = sample[: len(sample) - cut].decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            han = _HAN_CHAR.findall(text)
+            if han:
+                common = _common_han()
+                scores.append((sum(c in common for c in han) / len(han), encoding))
+            break
+    if not scores:
+        return None
+    share, encoding = max(scores)
+    return encoding if share >= MIN_COMMON_SHARE else None
+
+
+_HAN_CHAR = re.compile(r"[\u3400-\u9fff]")
+
+
+@lru_cache(maxsize=1)
+def _common_han() -> frozenset[str]:
+    """GB2312 level 1 (the 3,755 most common simplified characters) and Big5's 5,401 frequent characters."""
+    chars: set[str] = set()
+    ranges = ((range(0xB0, 0xD8), range(0xA1, 0xFF), "gb2312"),
+              (range(0xA4, 0xC7), [*range(0x40, 0x7F), *range(0xA1, 0xFF)], "big5"))
+    for leads, trails, encoding in ranges:
+        for lead in leads:
+            for trail in trails:
+                with contextlib.suppress(UnicodeDecodeError):
+                    chars.add(bytes((lead, trail)).decode(encoding))
+    return frozenset(chars)
 
 
 def _utf16_without_bom(data: bytes) -> str | None:

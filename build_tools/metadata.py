@@ -307,6 +307,9 @@ def _summary(article: Article) -> str | None:
     return None
 
 
+_SENTENCE_END = re.compile(r"[。！？!?；;]")
+
+
 def _infer_title(article: Article) -> str:
     for block in article.blocks:
         if isinstance(block, Heading):
@@ -316,6 +319,8 @@ def _infer_title(article: Article) -> str:
         if isinstance(block, (Paragraph, Turn)) and not isinstance(block, Figure):
             text = _WHITESPACE.sub(" ", block_text(block)).strip()
             if len(text) >= 8:
-                sentence = re.split(r"[。！？!?；;]", text)[0]
-                return sentence[:40] + ("…" if len(sentence) > 40 else "")
+                # The first sentence with words in it (a paragraph may open with ";;" or "。").
+                sentence = next((part.strip() for part in _SENTENCE_END.split(text) if part.strip()), "")
+                if sentence:
+                    return sentence[:40] + ("…" if len(sentence) > 40 else "")
     return article.raw_path.rsplit("/", 1)[-1]

@@ -112,3 +112,39 @@ def test_ingest_keeps_encoding_and_hash(tmp_path):
     assert article.encoding == "gb18030"
     assert article.text.startswith(HANS)
     assert len(article.sha256) == 64 and article.sha256 == hashlib.sha256(data).hexdigest()
+
+
+_NEWS = ("英伟达市值蒸发创纪录，深度求索掀起人工智能算力革命。分析师认为，这意味着芯片行业的竞争格局正在发生变化，"
+         "更多公司将加大投入。记者在现场看到，发布会吸引了大量观众。")
+
+
+class _NoVerdict:
+    def best(self):
+        return None
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        pytest.param(_NEWS.encode("gb18030"), "gb18030", id="simplified GB18030"),
+        pytest.param(codecs.encode(_NEWS.replace("伟", "偉").replace("达", "達").replace("创", "創"), "big5",
+                                   errors="ignore"), "big5", id="Big5"),
+    ],
+)
+def test_a_dump_charset_normalizer_gives_up_on_is_decoded_by_its_common_characters(monkeypatch, data, encoding):
+    """Decoded in the wrong encoding, Chinese turns into rare characters: the common-character share decides."""
+    from build_tools import decode as module
+
+    monkeypatch.setattr(module, "from_bytes", lambda *args, **kwargs: _NoVerdict())
+    text, found = decode(data)
+    assert found == encoding
+    assert "市值" in text or "市值" in text
+
+
+def test_bytes_that_are_no_chinese_text_still_get_the_reason(monkeypatch):
+    from build_tools import decode as module
+
+    monkeypatch.setattr(module, "from_bytes", lambda *args, **kwargs: _NoVerdict())
+    noise = bytes(range(0x81, 0xFF)) * 40
+    with pytest.raises(DecodeError, match="not text in any supported encoding"):
+        decode(noise)

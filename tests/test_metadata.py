@@ -212,6 +212,14 @@ def test_no_title_anywhere_is_inferred_and_flagged():
     assert meta.title and len(meta.title) <= 41
 
 
+def test_an_inferred_title_skips_punctuation_the_paragraph_opens_with():
+    """A body opening with ";; 3." once gave an empty title, and the page was rejected at render."""
+    meta = meta_of("Title: 喜欢我们的内容就点“在看”分享给小伙伴哦\n\nURL Source: https://mp.weixin.qq.com/s/f51ae02e\n\n"
+                   "Markdown Content:\n;; 3. 严格按照智能选择的关系类型进行图形呈现\n\n" + BODY)
+    assert meta.title_inferred is True
+    assert meta.title.startswith("3. 严格按照")
+
+
 @pytest.mark.parametrize(
     ("url", "kept"),
     [
