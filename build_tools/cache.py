@@ -204,8 +204,9 @@ def _work(context: tuple[Settings, Any, Callable], job: tuple[Path, str]) -> tup
 
 
 def prepare_all(paths: list[Path], settings: Settings, overrides, prepare: Callable,
-                store: Store) -> Iterator[Prepared | Failure]:
-    """Yield each dump's Prepared record (or Failure), in input order."""
+                store: Store, warm: Callable[[], object] | None = None) -> Iterator[Prepared | Failure]:
+    """Yield each dump's Prepared record (or Failure), in input order; ``warm`` runs first if any dump
+    has to be prepared."""
     from .pipeline import relative_path
 
     seen = store.digests()
@@ -216,7 +217,8 @@ def prepare_all(paths: list[Path], settings: Settings, overrides, prepare: Calla
                          _digest(path, settings, seen, store)))
     cached = store.get_many("prepared", keys)
     missing = [i for i, key in enumerate(keys) if key not in cached]
-    fresh = ordered_map(_work, [(paths[i], keys[i]) for i in missing], (settings, overrides, prepare), settings.jobs)
+    fresh = ordered_map(_work, [(paths[i], keys[i]) for i in missing], (settings, overrides, prepare), settings.jobs,
+                        warm=warm)
     for key in keys:
         result = cached.get(key)
         if result is None:

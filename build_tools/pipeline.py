@@ -98,6 +98,14 @@ def relative_path(path: Path, raw_dir: Path) -> str:
     return path.relative_to(raw_dir).as_posix()
 
 
+def load_prepare_stages() -> None:
+    """Import what reading dumps needs (BeautifulSoup, markdown-it…) once, before workers fork, and only
+    when some dump has to be read at all."""
+    from .readers import body_readers
+
+    body_readers()
+
+
 def prepare(path: Path, settings: Settings, overrides: Overrides) -> Article | Failure:
     """ingest → clean → metadata → overrides for one dump: a pure function of its bytes and the rules."""
     rel = relative_path(path, settings.raw_dir)
@@ -328,7 +336,7 @@ def _render_one(context: tuple, job: PageJob) -> tuple[str | Failure, str]:
 
 def _prepared(paths: list[Path], settings: Settings, overrides: Overrides, store: cache.Store, report: BuildReport,
               progress: Progress | None) -> Iterator[Prepared]:
-    for n, result in enumerate(cache.prepare_all(paths, settings, overrides, prepare, store), 1):
+    for n, result in enumerate(cache.prepare_all(paths, settings, overrides, prepare, store, load_prepare_stages), 1):
         if progress:
             progress("clean", n, len(paths))
         if isinstance(result, Failure):

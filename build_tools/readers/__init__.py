@@ -9,9 +9,9 @@ Both are looked up by content, never by file extension.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..model import Block, Hint
-from . import html, markdown, plaintext, wrappers
 
 
 @dataclass(frozen=True)
@@ -21,14 +21,23 @@ class Document:
     blocks: tuple[Block, ...]
 
 
-BODY_READERS = (html.READER, markdown.READER, plaintext.READER)
+@lru_cache(maxsize=1)
+def body_readers() -> tuple:
+    """The body readers, in the order they are tried; imported on first use (BeautifulSoup and markdown-it
+    are large imports that a rebuild with nothing new to read does not need)."""
+    from . import html, markdown, plaintext
+
+    return (html.READER, markdown.READER, plaintext.READER)
 
 
 def read(text: str) -> Document:
+    from . import wrappers
+
     names: list[str] = []
     hints: list[Hint] = []
     body = text
     inner_format = None
+    readers = body_readers()
     for wrapper in wrappers.WRAPPERS:
         if wrapper.matches(body):
             unwrapped = wrapper.unwrap(body)
@@ -37,9 +46,9 @@ def read(text: str) -> Document:
             body = unwrapped.body
             inner_format = unwrapped.inner_format or inner_format
     reader = next(
-        (r for r in BODY_READERS if r.name == inner_format),
+        (r for r in readers if r.name == inner_format),
         None,
-    ) or next(r for r in BODY_READERS if r.matches(body))
+    ) or next(r for r in readers if r.matches(body))
     names.append(reader.name)
     reader_hints = getattr(reader, "hints", None)
     if reader_hints is not None:
