@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 
 SIMILARITY = 0.9
@@ -38,18 +38,19 @@ def near_duplicates(prints: Sequence[frozenset[str]]) -> dict[int, int]:
     for i, fp in enumerate(prints):
         for h in fp:
             postings[h].append(i)
+    # Only sentences found in two to COMMON_SENTENCE_LIMIT bodies link bodies: most sentences are in one.
+    linking = {h: bucket for h, bucket in postings.items() if 1 < len(bucket) <= COMMON_SENTENCE_LIMIT}
     order = sorted(range(len(prints)), key=lambda i: (-len(prints[i]), i))
     kept_of: dict[int, int] = {}
     for i in order:
         if i in kept_of or not prints[i]:
             continue
-        shared: dict[int, int] = defaultdict(int)
+        shared: Counter[int] = Counter()
         for h in prints[i]:
-            bucket = postings[h]
-            if len(bucket) <= COMMON_SENTENCE_LIMIT:
-                for j in bucket:
-                    if j != i:
-                        shared[j] += 1
+            bucket = linking.get(h)
+            if bucket:
+                shared.update(bucket)
+        shared.pop(i, None)
         for j, count in shared.items():
             if j in kept_of or len(prints[j]) > len(prints[i]):
                 continue
