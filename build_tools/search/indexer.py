@@ -356,23 +356,10 @@ def _entity_front_matter(md: Path) -> tuple[list[str], str]:
 
 
 def iter_pages(site_dir: Path, docs_dir: Path | None = None) -> Iterator[Page | None]:
-    """Yield one extracted page at a time (None for skipped files)."""
-    for dirpath, dirnames, filenames in os.walk(site_dir):
-        rel_dir = os.path.relpath(dirpath, site_dir)
-        if rel_dir == ".":
-            dirnames[:] = [d for d in dirnames if d not in SKIP_DIRS]
-            rel_dir = ""
-        dirnames.sort()
-        for name in sorted(filenames):
-            if not name.endswith(".html"):
-                continue
-            rel = f"{rel_dir}/{name}" if rel_dir else name
-            if LISTING_RE.match(rel):
-                yield None
-                continue
-            with open(os.path.join(dirpath, name), encoding="utf-8") as fh:
-                page = extract_page(fh.read(), rel, docs_dir)
-            yield page
+    """Yield one extracted page at a time (listing pages are not indexed and not yielded)."""
+    for rel, path in _candidates(site_dir)[0]:
+        with open(path, encoding="utf-8") as fh:
+            yield extract_page(fh.read(), rel, docs_dir)
 
 
 def record_html(page: Page) -> str:
