@@ -27,6 +27,7 @@ from typing import Any
 
 from .clean import short_line_keys
 from .dedupe import fingerprint
+from .ingest import relative_path
 from .model import Article, Failure, block_text
 from .parallel import ordered_map
 from .settings import Settings
@@ -207,8 +208,6 @@ def prepare_all(paths: list[Path], settings: Settings, overrides, prepare: Calla
                 store: Store, warm: Callable[[], object] | None = None) -> Iterator[Prepared | Failure]:
     """Yield each dump's Prepared record (or Failure), in input order; ``warm`` runs first if any dump
     has to be prepared."""
-    from .pipeline import relative_path
-
     seen = store.digests()
     keys = []
     for path in paths:

@@ -232,6 +232,16 @@ def read_dump(path: Path, display_path: str, max_bytes: int = MAX_DUMP_BYTES) ->
     return data
 
 
+def relative_path(path: Path, raw_dir: Path) -> str:
+    """``path`` inside raw/, as a POSIX string (all paths here were made as ``raw_dir / relative``)."""
+    whole, base = str(path), str(raw_dir)
+    if base == ".":
+        return whole
+    if whole.startswith(base + os.sep):
+        return whole[len(base) + 1:].replace(os.sep, "/")
+    return path.relative_to(raw_dir).as_posix()
+
+
 def printable_path(path: str) -> str:
     """A file name that prints on one line and encodes as UTF-8 everywhere.
 

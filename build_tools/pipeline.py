@@ -28,7 +28,7 @@ from .clean import clean, drop_recurring, recurring_lines
 from .dedupe import near_duplicates
 from .emit import OutputWriter
 from .indexing import index_pages_for
-from .ingest import ingest, printable_path
+from .ingest import ingest, printable_path, relative_path
 from .metadata import extract_metadata
 from .model import Article, Failure, Slug, Summary
 from .overrides import Overrides, apply_overrides, load_overrides
@@ -86,16 +86,6 @@ def discover(raw_dir: Path) -> list[Path]:
     root = Path(raw_dir)
     paths = [root / os.path.relpath(f, raw_dir) for f in found if os.path.isfile(f)]
     return sorted(paths, key=lambda p: relative_path(p, root))
-
-
-def relative_path(path: Path, raw_dir: Path) -> str:
-    """``path`` inside raw/, as a POSIX string (all paths here were made as ``raw_dir / relative``)."""
-    whole, base = str(path), str(raw_dir)
-    if base == ".":
-        return whole
-    if whole.startswith(base + os.sep):
-        return whole[len(base) + 1:].replace(os.sep, "/")
-    return path.relative_to(raw_dir).as_posix()
 
 
 def load_prepare_stages() -> None:
