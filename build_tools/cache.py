@@ -30,7 +30,8 @@ from .dedupe import fingerprint
 from .ingest import relative_path
 from .model import Article, Failure, block_text
 from .parallel import ordered_map
-from .settings import Settings
+from .rules import active_rules_dir, use_rules_dir
+from .settings import RULES_DIR, Settings
 
 
 @dataclass(frozen=True)
@@ -47,13 +48,22 @@ class Prepared:
     warnings: tuple[str, ...] = ()  # repairs the decoder made, for the build report
 
 
-@lru_cache(maxsize=1)
 def code_version() -> str:
+    return _code_version(active_rules_dir())
+
+
+@lru_cache(maxsize=2)
+def _code_version(rules_dir: Path) -> str:
+    """The package's code and data, plus the rules folder in use when it is not the package's own."""
     digest = hashlib.sha256()
     root = Path(__file__).parent
     for path in sorted(root.rglob("*")):
         if path.suffix in (".py", ".yml", ".json") and "__pycache__" not in path.parts:
             digest.update(path.relative_to(root).as_posix().encode())
+            digest.update(path.read_bytes())
+    if rules_dir != RULES_DIR:
+        for path in sorted(rules_dir.glob("*.yml")):
+            digest.update(b"rules/" + path.name.encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -208,6 +218,7 @@ def prepare_all(paths: list[Path], settings: Settings, overrides, prepare: Calla
                 store: Store, warm: Callable[[], object] | None = None) -> Iterator[Prepared | Failure]:
     """Yield each dump's Prepared record (or Failure), in input order; ``warm`` runs first if any dump
     has to be prepared."""
+    use_rules_dir(settings.rules_dir)  # before the keys (code_version) and before the workers fork
     seen = store.digests()
     keys = []
     for path in paths:

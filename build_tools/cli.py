@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from .overrides import OverridesError
-from .settings import Settings
+from .settings import RULES_DIR, Settings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -24,6 +24,8 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--jobs", type=int, default=0, help="并行进程数 (默认每核一个)")
     build.add_argument("--no-cache", action="store_true", help="不使用内容哈希缓存")
     build.add_argument("--timings", action="store_true", help="在标准错误输出各阶段耗时")
+    build.add_argument("--rules", type=Path, default=None,
+                       help="清理规则目录 (generic.yml + portals.yml；默认 build_tools/rules)")
     from .serve import add_parser as add_serve_parser
 
     add_serve_parser(commands)
@@ -65,6 +67,11 @@ def _build(args: argparse.Namespace) -> int:
         if path is not None and (path.resolve() == raw or raw in path.resolve().parents):
             print(f"error: refusing to write the {what} under the raw directory ({path})", file=sys.stderr)
             return 2
+    rules = args.rules or RULES_DIR
+    missing = [name for name in ("generic.yml", "portals.yml") if not (rules / name).is_file()]
+    if missing:
+        print(f"error: rules directory {rules} lacks {', '.join(missing)}", file=sys.stderr)
+        return 2
     settings = Settings(
         raw_dir=args.raw,
         docs_dir=args.docs,
@@ -75,6 +82,7 @@ def _build(args: argparse.Namespace) -> int:
         overrides_path=args.overrides,
         jobs=args.jobs,
         use_cache=not args.no_cache,
+        rules_dir=rules.resolve(),
     )
     console = Console(quiet=args.quiet)
     try:

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-RULES_DIR = Path(__file__).parent / "rules"
+from .settings import RULES_DIR
 
 
 @dataclass(frozen=True)
@@ -169,8 +169,26 @@ def _compile(patterns: list[str]) -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(p) for p in patterns or [])
 
 
-@lru_cache(maxsize=1)
-def load_rules(directory: Path = RULES_DIR) -> Rules:
+_active_dir = RULES_DIR
+
+
+def use_rules_dir(directory: Path) -> None:
+    """Make ``directory`` (generic.yml + portals.yml) the rules that ``load_rules()`` returns from now on,
+    in this process and in workers forked after it (``Settings.rules_dir``, ``build --rules``)."""
+    global _active_dir
+    _active_dir = Path(directory).resolve()
+
+
+def active_rules_dir() -> Path:
+    return _active_dir
+
+
+def load_rules(directory: Path | None = None) -> Rules:
+    return _load_rules(Path(directory).resolve() if directory is not None else _active_dir)
+
+
+@lru_cache(maxsize=2)
+def _load_rules(directory: Path) -> Rules:
     generic = yaml.safe_load((directory / "generic.yml").read_text(encoding="utf-8"))
     portal_data = yaml.safe_load((directory / "portals.yml").read_text(encoding="utf-8"))
     portals = tuple(

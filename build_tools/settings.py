@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+RULES_DIR = (Path(__file__).parent / "rules").resolve()  # the package's own rules (build_tools/rules)
 MAX_DUMP_BYTES = 5 * 1024 * 1024  # larger files are rejected (README); real articles are well under 1 MB
 
 
@@ -21,3 +22,4 @@ class Settings:
     use_cache: bool = True
     jobs: int = 0  # 0: one worker per core
     max_dump_bytes: int = MAX_DUMP_BYTES
+    rules_dir: Path = RULES_DIR  # generic.yml + portals.yml; part of every cache key
