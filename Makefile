@@ -42,9 +42,10 @@ $(STAMP): pyproject.toml requirements.lock
 build: venv
 	$(PY) -m build_tools build $(BUILD_ARGS)
 
-# docs/ -> site/, with zero warnings allowed.
+# docs/ -> site/, with zero warnings allowed; no page may hold HTML outside the article allowlist.
 site: build
 	$(VENV)/bin/mkdocs build --strict --site-dir site
+	$(PY) -m build_tools.sitecheck --site site
 	$(PY) -m build_tools.search index --site site --docs docs
 
 # Live preview: builds, serves on $(HOST) and rebuilds when raw/, entities.yml or overrides.yml change.

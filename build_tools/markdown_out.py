@@ -105,6 +105,8 @@ _LINE_START = {
     ":": "&#58;",  # definition list / ::: fences of other extensions
     "%": "&#37;",  # template delimiters ({% is escaped anyway; belt and braces)
 }
+# user:password@host:port with a host of letters (any script), digits, dots and hyphens.
+_HOST = re.compile(r"(?:[^\s/?#@\[\]\\]+@)?[^\W_](?:[\w.-]*[^\W_])?\.?(?::\d{1,5})?")
 _LINE_BREAKS = re.compile(r"[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 _CONTROLS = str.maketrans({**{chr(c): None for c in range(0x20) if chr(c) not in "\t\n"}, "\x7f": None})
 
@@ -137,6 +139,8 @@ def safe_url(url: str, entity_link: bool = False) -> str | None:
         return None
     if parts.scheme.lower() not in SAFE_SCHEMES or not (parts.netloc or parts.scheme.lower() == "mailto"):
         return None
+    if parts.netloc and not _HOST.fullmatch(parts.netloc):
+        return None  # e.g. an IPv6 literal or a host with spaces: no browser-valid URL to keep
     return quote(url, safe="/:?&=#%+@,;~!$*'.-_")
 
 
@@ -220,6 +224,10 @@ def _tidy(inlines: tuple[Inline, ...], inside: frozenset[type] = frozenset()) ->
     return out
 
 
+# Blocks whose first line may stand on a list marker's line.
+_OPENS_ON_MARKER_LINE = (Paragraph, Heading, Turn)
+
+
 def block_md(block: Block, depth: int = 0) -> str:
     if isinstance(block, Paragraph):
         return _paragraphs(block.inlines)
@@ -250,7 +258,13 @@ def block_md(block: Block, depth: int = 0) -> str:
         items = []
         for n, item in enumerate(block.items, 1):
             marker = f"{n}. " if block.ordered else "- "
-            body = blocks_md(item, depth + 1).replace("\n", "\n    ")
+            shown = [(b, md) for b in item if (md := block_md(b, depth + 1)).strip()]
+            body = "\n\n".join(md for _, md in shown).replace("\n", "\n    ")
+            if shown and not isinstance(shown[0][0], _OPENS_ON_MARKER_LINE):
+                # A fence (or a quote holding one) opened on the marker's line is no fence for
+                # Python-Markdown, and the code text would be read as Markdown and raw HTML: such an
+                # item starts on the next line, indented like the rest of its content.
+                body = "\n    " + body
             items.append(marker + body)
         return "\n".join(items)
     if isinstance(block, Table):

@@ -30,11 +30,11 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import nh3
 import pytest
 import yaml
 from bs4 import BeautifulSoup
 
+from build_tools.html_allowlist import sanitised
 from build_tools.markdown_out import blocks_md
 from build_tools.model import Figure, InlineImage, Link, Paragraph, Text
 from build_tools.overrides import load_overrides
@@ -57,19 +57,6 @@ DANGEROUS_TAGS = ["script", "iframe", "frame", "object", "embed", "form", "input
                   "base", "svg", "math", "template", "textarea", "select", "noscript"]
 BAD_SCHEME = re.compile(r"^\s*(javascript|data|vbscript|file):", re.I)
 URL_ATTRS = ("href", "src", "action", "formaction", "srcset", "poster", "xlink:href", "background", "cite", "data")
-
-# What an article's HTML may contain: the oracle nh3 sanitises with.
-ALLOWED_TAGS = {"p", "br", "strong", "em", "code", "pre", "a", "img", "h1", "h2", "h3", "h4", "h5", "h6",
-                "blockquote", "ul", "ol", "li", "table", "thead", "tbody", "tr", "th", "td", "hr", "div", "span",
-                "details", "summary", "sup", "sub", "section"}
-ALLOWED_ATTRIBUTES = {
-    "*": {"class", "id", "title", "lang"},
-    "a": {"href", "rel"},
-    "img": {"src", "alt", "referrerpolicy", "loading"},
-    "th": {"align", "style"},
-    "td": {"align", "style"},
-}
-
 
 def rendered(name: str, tmp_path: Path) -> tuple[str, str]:
     """(page Markdown, body HTML) of one hostile fixture, through prepare → render → Python-Markdown."""
@@ -104,11 +91,6 @@ def shape(html: str) -> Counter:
     soup = BeautifulSoup(html, "lxml")
     return Counter((tag.name, tuple(sorted(tag.attrs))) for tag in soup.find_all(True)
                    if tag.name not in ("html", "body"))
-
-
-def sanitised(html: str) -> str:
-    return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, link_rel=None,
-                     url_schemes={"http", "https", "mailto"}, strip_comments=True)
 
 
 @pytest.mark.parametrize("name", HOSTILE)
@@ -319,3 +301,50 @@ def test_no_script_from_a_dump_runs_in_the_browser(hostile_site, tmp_path):
     assert errors == []
     # Remote images are the one kind of request an article may make (blocked here); nothing else.
     assert [(kind, url) for kind, url in foreign if kind != "image"] == []
+
+
+# --- the second wall: the site check ------------------------------------------------------------
+
+
+def test_sitecheck_passes_a_site_built_from_hostile_dumps(hostile_site, tmp_path):
+    from build_tools.sitecheck import check_site
+
+    work, _ = hostile_site
+    checked, problems = check_site(work / "site", cache=None)
+    assert checked >= len(HOSTILE) and problems == {}
+
+
+def test_sitecheck_fails_naming_the_page_when_script_reaches_an_article(hostile_site, tmp_path):
+    """Whatever the writer does, a page whose article holds script never gets past `make site`."""
+    from build_tools.sitecheck import main
+
+    work, slugs = hostile_site
+    site = tmp_path / "site"
+    shutil.copytree(work / "site", site)
+    page = site / "articles" / slugs["hostile_page.html"] / "index.html"
+    html = page.read_text(encoding="utf-8")
+    marker = '<article class="md-content__inner md-typeset">'
+    assert marker in html
+    page.write_text(html.replace(marker, marker + "<p><script>alert(1)</script><img src=x onerror=alert(1)></p>", 1),
+                    encoding="utf-8")
+    cache = tmp_path / "verified.json"
+    assert main(["--site", str(site), "--cache", str(cache)]) == 1
+    # A verified page is remembered by its bytes: the broken page is never remembered as verified.
+    assert main(["--site", str(site), "--cache", str(cache)]) == 1
+    page.write_text(html, encoding="utf-8")
+    assert main(["--site", str(site), "--cache", str(cache)]) == 0
+
+
+def test_sitecheck_reports_the_page_and_the_elements(hostile_site, tmp_path, capsys):
+    from build_tools.sitecheck import main
+
+    work, slugs = hostile_site
+    site = tmp_path / "site"
+    shutil.copytree(work / "site", site)
+    page = site / "articles" / slugs["plain.txt"] / "index.html"
+    marker = '<article class="md-content__inner md-typeset">'
+    page.write_text(page.read_text(encoding="utf-8").replace(marker, marker + '<a href="javascript:x()">x</a>', 1),
+                    encoding="utf-8")
+    assert main(["--site", str(site), "--no-cache"]) == 1
+    err = capsys.readouterr().err
+    assert f"articles/{slugs['plain.txt']}/index.html" in err and "javascript:x()" in err
