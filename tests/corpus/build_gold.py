@@ -40,15 +40,21 @@ MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 NOT_DUMPS = {"gold.json", "SOURCES.tsv", "build_gold.py", "README.md"}
 
 
+CN_MONTHS = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二"]
+
+
 def date_stated(date: str, text: str) -> bool:
-    """The raw text states this date: 2019-10-23, 2019/10/23, 2019年10月23日, 2019.10.23, 20191023,
-    2019-10/23 (in URLs), 23 Oct 2019, Oct 23, 2019 …"""
+    """The raw text states this date, in one of the usual forms: 2019-10-23, 2019/10/23, 2019年10月23日,
+    2019.10.23, 20191023, 2019-10/23 (URLs), 10-23-2019, 23.10.2019, 108年10月23日 (ROC), 23 Oct 2019,
+    October 23rd, 2019, 十月 23rd, 2019 …"""
     y, m, d = (int(x) for x in date.split("-"))
-    separated = rf"(?<!\d){y}\s*[-/._年]\s*0?{m}\s*[-/._月]\s*0?{d}(?!\d)"
-    if re.search(separated, text) or re.search(rf"(?<!\d){y}{m:02d}{d:02d}", text):
-        return True
-    mon = MONTHS[m - 1]
-    return bool(re.search(rf"(?<!\d)0?{d}\s+{mon}\w*\.?,?\s+{y}|{mon}\w*\.?\s+0?{d},?\s+{y}", text, re.I))
+    sep, dd, mm = r"\s*[-/._年月]\s*", rf"0?{d}(?!\d)", rf"0?{m}"
+    numeric = [rf"(?<!\d)(?:{y}|{y - 1911}){sep}{mm}{sep}{dd}", rf"(?<!\d){y}{m:02d}{d:02d}",
+               rf"(?<!\d){mm}[-/.]0?{d}[-/.,]\s*{y}(?!\d)", rf"(?<!\d)0?{d}[-/.]{mm}[-/.]{y}(?!\d)"]
+    day = rf"0?{d}(?:st|nd|rd|th)?"
+    month = rf"(?:{MONTHS[m - 1]}[a-z]*\.?|{CN_MONTHS[m - 1]}月)"
+    named = [rf"(?<![\d十]){month}\s*{day},?\s+{y}", rf"(?<!\d){day}\s+{month},?\s+{y}"]
+    return any(re.search(p, text, re.I) for p in numeric + named)
 
 
 def check_ranges(label: dict, lines: list[str]) -> tuple[list[str], dict[str, set[int]]]:
