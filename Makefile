@@ -22,12 +22,13 @@ export NO_MKDOCS_2_WARNING := 1
 BUILD_ARGS ?=
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
+EVAL_ARGS ?=
 HOST ?= 127.0.0.1:8000
 
-.PHONY: venv build site serve test lint golden bench lock actionlint clean distclean help
+.PHONY: venv build site serve test lint golden bench eval lock actionlint clean distclean help
 
 help:
-	@echo "make venv | build | site | serve | test | lint | golden | bench | lock | actionlint | clean"
+	@echo "make venv | build | site | serve | test | lint | golden | bench | eval | lock | actionlint | clean"
 
 venv: $(STAMP)
 
@@ -78,6 +79,11 @@ golden: venv
 # Large sizes by hand (not in `make test`): make bench BENCH_ARGS="--sizes 1000,5000,10000 --name run10k"
 bench: venv
 	$(PY) -m benchmarks $(BENCH_ARGS)
+
+# Extraction quality by site (in-sample and leave-one-site-out) beside trafilatura and readability-lxml, on
+# tests/corpus and ../shared/corpus/labelled -> docs/dev/extraction.md, benchmarks/results/extraction.json.
+eval: venv
+	$(PY) -m benchmarks.extraction $(EVAL_ARGS)
 
 # Re-pin every dependency (transitively) from pyproject.toml.
 lock: venv
