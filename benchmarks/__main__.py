@@ -1,5 +1,5 @@
 """``python -m benchmarks``: see benchmarks/run.py (``--help`` for the options and large sizes)."""
 
-from .run import main
+from benchmarks.run import main
 
 raise SystemExit(main())

@@ -19,17 +19,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from build_tools.link import (  # noqa: E402
-    AliasIndex,
-    entity_pages,
-    link_article,
-    load_registry,
-    mention_contexts,
-    mention_counts,
-    parse_registry,
-    related_articles,
-    story_fingerprint,
-)
+from build_tools.archive.entity_pages import entity_pages  # noqa: E402
+from build_tools.archive.related import related_articles, story_fingerprint  # noqa: E402
+from build_tools.entities.linker import link_article, mention_contexts, mention_counts  # noqa: E402
+from build_tools.entities.matcher import AliasIndex  # noqa: E402
+from build_tools.entities.registry import load_registry, parse_registry  # noqa: E402
 from build_tools.model import Paragraph, Slug, Text  # noqa: E402
 
 SURNAMES = "王李张刘陈杨赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
@@ -37,7 +31,7 @@ GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰涛明超秀霞平刚桂英华�
 
 
 def cleaned(dirs: list[Path]):
-    from build_tools.overrides import load_overrides
+    from build_tools.config.corrections import load_overrides
     from build_tools.pipeline import discover, prepare
     from build_tools.settings import Settings
 
@@ -106,7 +100,7 @@ def main() -> int:
         f"{(time.process_time() - t) * 1000:.0f} ms"
     )
     synth = [e for e in registry.entities if e.id.startswith("synthetic-")]
-    from build_tools.render import summarize
+    from build_tools.model import summarize
 
     t_link = t_views = 0.0
     summaries, contexts, counts, fps = [], {}, {}, {}

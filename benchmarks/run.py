@@ -53,7 +53,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .generate import encode, generate, make_articles, render_dump
+from benchmarks.generate import encode, generate, make_articles, render_dump
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -226,7 +226,7 @@ def first_query_bytes(site: Path) -> dict:
     median fragment. No browser; the browser figures are in search_bench.
     """
     try:
-        from .search_bench import static_bytes
+        from benchmarks.search_bench import static_bytes
 
         rows = [static_bytes(site, q) for q in FIRST_QUERIES]
         totals = [r["total"] for r in rows]

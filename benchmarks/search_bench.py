@@ -48,7 +48,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import search_synth  # noqa: E402
 
 from build_tools.search import index_site  # noqa: E402
-from build_tools.search.harness import (  # noqa: E402
+from tests.search_harness import (  # noqa: E402
     browser,
     build_real_archive,
     expected_urls,
@@ -296,8 +296,8 @@ def static_bytes(site: Path, query: str) -> dict:
     import cbor2
 
     from build_tools.search.bundle import meta_file, read_pf
-    from build_tools.search.harness import wire_bytes
     from build_tools.search.normalize import query_terms
+    from tests.search_harness import wire_bytes
 
     bundle = site / "pagefind"
     meta_path = meta_file(bundle)

@@ -20,9 +20,9 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from build_tools.search.harness import front_matter  # noqa: E402
 from build_tools.search.indexer import iter_pages  # noqa: E402
 from build_tools.search.normalize import normalize  # noqa: E402
+from tests.search_harness import front_matter  # noqa: E402
 
 QUERIES = ROOT / "tests" / "search_queries.yml"
 HEADER = """\

@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from .overrides import OverridesError
-from .settings import RULES_DIR, Settings
+from build_tools.config.corrections import OverridesError
+from build_tools.settings import RULES_DIR, Settings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -26,7 +26,7 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--timings", action="store_true", help="在标准错误输出各阶段耗时")
     build.add_argument("--rules", type=Path, default=None,
                        help="清理规则目录 (generic.yml + portals.yml；默认 build_tools/rules)")
-    from .serve import add_parser as add_serve_parser
+    from build_tools.serve import add_parser as add_serve_parser
 
     add_serve_parser(commands)
     entities = commands.add_parser("entities", help="实体登记表工具")
@@ -45,19 +45,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "build":
         return _build(args)
     if args.command == "serve":
-        from .serve import serve_main
+        from build_tools.serve import serve_main
 
         return serve_main(args)
     if args.command == "entities":
-        from .entities.suggest import suggest_main
+        from build_tools.suggest import suggest_main
 
         return suggest_main(args)
     return 2
 
 
 def _build(args: argparse.Namespace) -> int:
-    from .pipeline import build
-    from .progress import Console
+    from build_tools.pipeline import build
+    from build_tools.progress import Console
 
     if not args.raw.is_dir():
         print(f"error: raw directory not found: {args.raw}", file=sys.stderr)

@@ -22,20 +22,25 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import cache, linking, render
-from .cache import Prepared
-from .clean import clean, drop_recurring, recurring_lines
-from .dedupe import near_duplicates
-from .emit import OutputWriter
-from .indexing import index_pages_for
-from .ingest import ingest, printable_path, relative_path
-from .metadata import extract_metadata
-from .model import Article, Failure, Slug, Summary
-from .overrides import Overrides, apply_overrides, load_overrides
-from .parallel import ordered_map
-from .render import raw_text_copy, render_article
-from .settings import Settings
-from .slugs import assign_slugs, slugify
+from build_tools.archive import views as article_views
+from build_tools.archive.dedupe import near_duplicates
+from build_tools.archive.site_pages import index_pages_for
+from build_tools.archive.slugs import assign_slugs, slugify
+from build_tools.config import registry
+from build_tools.config.corrections import Overrides, load_overrides
+from build_tools.model import Article, Failure, Slug, Summary
+from build_tools.runtime import cache
+from build_tools.runtime.cache import Prepared
+from build_tools.runtime.emit import OutputWriter
+from build_tools.runtime.parallel import ordered_map
+from build_tools.settings import Settings
+from build_tools.stages.clean import clean, drop_recurring, recurring_lines
+from build_tools.stages.correct import apply_overrides
+from build_tools.stages.ingest import ingest, printable_path, relative_path
+from build_tools.stages.link import link
+from build_tools.stages.metadata import extract_metadata
+from build_tools.stages.render import page as render
+from build_tools.stages.render.page import raw_text_copy, render_article
 
 
 @dataclass
@@ -91,7 +96,7 @@ def discover(raw_dir: Path) -> list[Path]:
 def load_prepare_stages() -> None:
     """Import what reading dumps needs (BeautifulSoup, markdown-it…) once, before workers fork, and only
     when some dump has to be read at all."""
-    from .readers import body_readers
+    from build_tools.stages.readers import body_readers
 
     body_readers()
 
@@ -126,9 +131,9 @@ def build(settings: Settings, progress: Progress | None = None) -> BuildReport:
             prepared = _dedupe(prepared, report)
             store.checkpoint()
         with timed("link"):
-            index = linking.load_index(settings.entities_path, report.warnings)
+            index = registry.load_index(settings.entities_path, report.warnings)
             recurring = recurring_lines([p.short_lines for p, _ in prepared])
-            registry_key = linking.registry_key(settings.entities_path) + cache.content_key(*sorted(recurring))[:12]
+            registry_key = registry.registry_key(settings.entities_path) + cache.content_key(*sorted(recurring))[:12]
             linker = _Linker(index, registry_key, recurring, store, overrides, settings.jobs)
             views = linker.views([p for p, _ in prepared], progress)
         with timed("related"):
@@ -157,7 +162,7 @@ def build(settings: Settings, progress: Progress | None = None) -> BuildReport:
 
 
 def _write_articles(writer: OutputWriter, linker: _Linker, prepared: list[tuple[Prepared, tuple[str, ...]]],
-                    views: list[linking.LinkedView], related: dict, report: BuildReport,
+                    views: list[article_views.LinkedView], related: dict, report: BuildReport,
                     progress: Progress | None) -> None:
     """Each article's page and raw copy; a page whose inputs are unchanged is neither rendered nor rewritten."""
     jobs = []
@@ -255,12 +260,12 @@ class _Linker:
                  overrides: Overrides, jobs: int):
         self.index, self.registry_key, self.recurring = index, registry_key, recurring
         self.store, self.overrides, self.jobs = store, overrides, jobs
-        self.names = linking.entity_names(index)
+        self.names = registry.entity_names(index)
 
     def _key(self, item: Prepared) -> str:
         return f"{item.key}-{self.registry_key}"
 
-    def views(self, items: list[Prepared], progress: Progress | None = None) -> list[linking.LinkedView]:
+    def views(self, items: list[Prepared], progress: Progress | None = None) -> list[article_views.LinkedView]:
         keys = [self._key(item) for item in items]
         found = self.store.get_many("view", keys)
         missing = [(item, key) for item, key in zip(items, keys, strict=True) if key not in found]
@@ -281,14 +286,14 @@ class _Linker:
             views.append(view)
         return views
 
-    def related(self, views: list[linking.LinkedView], items: list[Prepared]) -> dict:
+    def related(self, views: list[article_views.LinkedView], items: list[Prepared]) -> dict:
         """Related articles for the whole archive: recomputed only when some article's view changed."""
-        return self._whole_archive("related", items, lambda: linking.related(views, self.jobs))
+        return self._whole_archive("related", items, lambda: article_views.related(views, self.jobs))
 
-    def entity_pages(self, shown: list[tuple[Prepared, linking.LinkedView]]) -> dict[str, str]:
+    def entity_pages(self, shown: list[tuple[Prepared, article_views.LinkedView]]) -> dict[str, str]:
         """Every entity page, from the published articles' views: recomputed only when one of them changed."""
         return self._whole_archive("entity pages", [item for item, _ in shown],
-                                   lambda: linking.entity_pages([view for _, view in shown], self.index))
+                                   lambda: article_views.entity_pages([view for _, view in shown], self.index))
 
     def _whole_archive(self, name: str, items: list[Prepared], compute: Callable[[], Any]) -> Any:
         # The views are functions of these keys and slugs (and the registry, part of every key).
@@ -309,11 +314,11 @@ class _Linker:
                            warm=render.warm)
 
 
-def _link_one(context: tuple, item: Prepared) -> tuple[bytes, linking.LinkedView]:
+def _link_one(context: tuple, item: Prepared) -> tuple[bytes, article_views.LinkedView]:
     """In a worker: one prepared article → its linked form (pickled, for the store) and its view."""
     reader, index, recurring, overrides = context
-    article = linking.link(drop_recurring(reader.get("article", item.key), recurring), index, overrides)
-    return pickle.dumps(article, protocol=pickle.HIGHEST_PROTOCOL), linking.view_of(article)
+    article = link(drop_recurring(reader.get("article", item.key), recurring), index, overrides)
+    return pickle.dumps(article, protocol=pickle.HIGHEST_PROTOCOL), article_views.view_of(article)
 
 
 def _render_one(context: tuple, job: PageJob) -> tuple[str | Failure, str]:

@@ -32,7 +32,7 @@ from pathlib import Path
 import yaml
 from watchfiles import Change, DefaultFilter, watch
 
-from .settings import Settings
+from build_tools.settings import Settings
 
 DEFAULT_ADDR = "127.0.0.1:8000"
 QUIET_PERIOD = 0.2  # seconds without further changes before a rebuild starts (a copy in progress)
@@ -183,10 +183,10 @@ class Builder:
 
     def run(self, why: str, around=contextlib.nullcontext) -> float | None:
         """Build (inside ``around()``); returns the seconds taken, or None when it failed (docs/ unchanged)."""
-        from .entities.registry import RegistryError
-        from .overrides import OverridesError
-        from .pipeline import build
-        from .progress import Console
+        from build_tools.config.corrections import OverridesError
+        from build_tools.entities.registry import RegistryError
+        from build_tools.pipeline import build
+        from build_tools.progress import Console
 
         console = Console(quiet=False)
         started = time.perf_counter()
@@ -223,7 +223,7 @@ class Builder:
 
 
 def _generated_files(docs_dir: Path):
-    from .emit import GENERATED
+    from build_tools.runtime.emit import GENERATED
 
     for name in GENERATED:
         root = docs_dir / name

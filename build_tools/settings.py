@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-RULES_DIR = (Path(__file__).parent / "rules").resolve()  # the package's own rules (build_tools/rules)
+PACKAGE_DIR = Path(__file__).parent.resolve()
+RULES_DIR = PACKAGE_DIR / "rules"  # the package's own rules (build_tools/rules)
+SCHEMAS_DIR = PACKAGE_DIR / "schemas"  # JSON Schemas of front matter, corrections and the entity registry
 MAX_DUMP_BYTES = 5 * 1024 * 1024  # larger files are rejected (README); real articles are well under 1 MB
 
 

@@ -23,7 +23,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from build_tools.emit import GENERATED, OutputWriter, recover
+from build_tools.runtime.emit import GENERATED, OutputWriter, recover
 from tests.conftest import ROOT
 from tests.fixtures.hostile.corpus import article_text, run_build, tree_bytes, write_cases
 
@@ -178,7 +178,7 @@ SWAP = textwrap.dedent(
     """
     import os, sys
     from pathlib import Path
-    from build_tools import emit
+    from build_tools.runtime import emit
 
     docs, stage, step = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
     real, calls = os.replace, [0]
@@ -254,7 +254,7 @@ def test_a_roll_back_killed_at_any_step_can_be_finished(tmp_path):
 
 
 def test_one_build_at_a_time(tmp_path, monkeypatch):
-    from build_tools import emit
+    from build_tools.runtime import emit
 
     monkeypatch.setattr(emit, "LOCK_WAIT_SECONDS", 0.2)
     first = OutputWriter(tmp_path / "docs")

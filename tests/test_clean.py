@@ -6,9 +6,9 @@ import hashlib
 
 import pytest
 
-from build_tools.clean import clean
 from build_tools.model import Article, Failure, Heading, block_text
-from build_tools.readers import read
+from build_tools.stages.clean import clean
+from build_tools.stages.readers import read
 
 # Six ordinary body paragraphs (50-70 characters each: real paragraphs are often this short).
 BODY = [

@@ -7,9 +7,9 @@ import hashlib
 
 import pytest
 
-from build_tools.decode import DecodeError, decode
-from build_tools.ingest import ingest
 from build_tools.model import Article, Failure
+from build_tools.stages.decode import DecodeError, decode
+from build_tools.stages.ingest import ingest
 
 HANS = (
     "英伟达首席执行官黄仁勋回应了市场对推理模型的恐慌。他强调，尽管人们担心需求可能会下降，"
@@ -133,7 +133,7 @@ class _NoVerdict:
 )
 def test_a_dump_charset_normalizer_gives_up_on_is_decoded_by_its_common_characters(monkeypatch, data, encoding):
     """Decoded in the wrong encoding, Chinese turns into rare characters: the common-character share decides."""
-    from build_tools import decode as module
+    from build_tools.stages import decode as module
 
     monkeypatch.setattr(module, "from_bytes", lambda *args, **kwargs: _NoVerdict())
     text, found = decode(data)
@@ -142,7 +142,7 @@ def test_a_dump_charset_normalizer_gives_up_on_is_decoded_by_its_common_characte
 
 
 def test_bytes_that_are_no_chinese_text_still_get_the_reason(monkeypatch):
-    from build_tools import decode as module
+    from build_tools.stages import decode as module
 
     monkeypatch.setattr(module, "from_bytes", lambda *args, **kwargs: _NoVerdict())
     noise = bytes(range(0x81, 0xFF)) * 40

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from build_tools.emit import GENERATED
+from build_tools.runtime.emit import GENERATED
 from tests.conftest import ROOT
 
 MKDOCS = Path(sys.executable).with_name("mkdocs")

@@ -40,8 +40,10 @@ def _listed(page: str) -> set[str]:
 
 
 def _prepared_articles():
-    from build_tools.link import AliasIndex, link_article, load_registry
-    from build_tools.overrides import load_overrides
+    from build_tools.config.corrections import load_overrides
+    from build_tools.entities.linker import link_article
+    from build_tools.entities.matcher import AliasIndex
+    from build_tools.entities.registry import load_registry
     from build_tools.pipeline import discover, prepare
     from build_tools.settings import Settings
 
@@ -55,8 +57,9 @@ def _prepared_articles():
 
 def test_entity_pages_from_pipeline_stages() -> None:
     """ingest → clean → metadata from the pipeline, then this package's link stage and pages."""
-    from build_tools.link import entity_pages, mention_contexts, mention_counts
-    from build_tools.render import summarize
+    from build_tools.archive.entity_pages import entity_pages
+    from build_tools.entities.linker import mention_contexts, mention_counts
+    from build_tools.model import summarize
 
     index, linked = _prepared_articles()
     assert len(linked) == 5
@@ -99,8 +102,9 @@ def test_build_cli_writes_entity_pages(tmp_path: Path) -> None:
 
 def test_same_story_on_seeds() -> None:
     """000 and 001 report the same interview (different translations, same quotes); nothing else pairs."""
-    from build_tools.link import mention_counts, related_articles, story_fingerprint
-    from build_tools.render import summarize
+    from build_tools.archive.related import related_articles, story_fingerprint
+    from build_tools.entities.linker import mention_counts
+    from build_tools.model import summarize
 
     _index, linked = _prepared_articles()
     seed = {a.slug: Path(a.raw_path).name[:3] for a in linked}

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from build_tools.link import AliasIndex, link_article, load_registry
+from build_tools.entities.linker import link_article
+from build_tools.entities.matcher import AliasIndex
+from build_tools.entities.registry import load_registry
 from build_tools.model import (
     Article,
     Code,
@@ -188,8 +190,7 @@ def test_caption_mention_linked_only_when_no_running_text_mention(index: AliasIn
 
 
 def test_snippet_is_one_clean_sentence(index: AliasIndex) -> None:
-    from build_tools.link import mention_contexts
-
+    from build_tools.entities.linker import mention_contexts
     art = link_article(_article(_para("他说。”5月，在台北国际电脑展期间，英伟达CEO黄仁勋表示。后面还有话。")), index)
     assert dict(mention_contexts(art))["jensen-huang"] == "5月，在台北国际电脑展期间，英伟达CEO黄仁勋表示。"
 

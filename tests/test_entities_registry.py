@@ -6,20 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from build_tools.link import (
-    AliasIndex,
-    RegistryError,
-    entity_pages,
-    link_article,
-    load_registry,
-    mention_contexts,
-    mention_counts,
-    parse_registry,
-    related_articles,
-    story_fingerprint,
-    suggest,
-)
+from build_tools.archive.entity_pages import entity_pages
+from build_tools.archive.related import related_articles, story_fingerprint
+from build_tools.entities.linker import link_article, mention_contexts, mention_counts
+from build_tools.entities.matcher import AliasIndex
+from build_tools.entities.registry import RegistryError, load_registry, parse_registry
 from build_tools.model import Article, Paragraph, Slug, Summary, Text
+from build_tools.suggest import suggest
 
 ROOT = Path(__file__).resolve().parent.parent
 

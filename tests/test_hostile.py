@@ -17,11 +17,11 @@ from types import SimpleNamespace
 import pytest
 import yaml
 
-from build_tools import ingest as ingest_module
-from build_tools.decode import DecodeError, decode_bytes
-from build_tools.ingest import WARNING, ingest, printable_path, read_dump
+from build_tools.archive.slugs import assign_slugs, slugify
 from build_tools.model import Article, Failure, ListBlock, Paragraph, Quote, Strong, Text
-from build_tools.slugs import assign_slugs, slugify
+from build_tools.stages import ingest as ingest_module
+from build_tools.stages.decode import DecodeError, decode_bytes
+from build_tools.stages.ingest import WARNING, ingest, printable_path, read_dump
 from tests.fixtures.hostile.corpus import (
     FIXTURE_CASES,
     HUGE_BYTES,
@@ -352,10 +352,10 @@ def test_deep_but_readable_nesting_is_flattened(monkeypatch):
 
 def test_a_long_line_of_markup_characters_renders_in_bounded_time(tmp_path):
     """Python-Markdown is superlinear in escapes per block: paragraphs are split so mkdocs stays fast."""
-    from build_tools.overrides import load_overrides
+    from build_tools.config.corrections import load_overrides
     from build_tools.pipeline import prepare
-    from build_tools.render import render_article
     from build_tools.settings import Settings
+    from build_tools.stages.render.page import render_article
 
     raw = tmp_path / "raw"
     raw.mkdir()

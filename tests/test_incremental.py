@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from build_tools.emit import OutputWriter
+from build_tools.runtime.emit import OutputWriter
 from tests.conftest import ROOT
 from tests.fixtures.hostile.corpus import article_text, run_build, tree_bytes
 

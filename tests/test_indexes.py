@@ -11,7 +11,7 @@ import feedparser
 import markdown
 import pytest
 
-from build_tools.indexes import anchor, escape_md, feed_xml, index_pages, newest_first
+from build_tools.archive.index_pages import anchor, escape_md, feed_xml, index_pages, newest_first
 from build_tools.model import Slug, Summary
 
 # The extensions of mkdocs.yml, so the Markdown is checked the way the site renders it.

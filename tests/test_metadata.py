@@ -6,10 +6,10 @@ import hashlib
 
 import pytest
 
-from build_tools.clean import clean
-from build_tools.metadata import extract_metadata
 from build_tools.model import Article, Failure, Hint, Meta, Paragraph, Text
-from build_tools.readers import read
+from build_tools.stages.clean import clean
+from build_tools.stages.metadata import extract_metadata
+from build_tools.stages.readers import read
 
 BODY = "\n\n".join([
     "英伟达CEO黄仁勋称市场对DeepSeek带来的影响存在误解，他在与合作伙伴的交谈中表示，R1的发布本质上利好AI市场。",

@@ -7,13 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from build_tools import linking
 from build_tools.cli import main
-from build_tools.link import AliasIndex, parse_registry
+from build_tools.config.corrections import Overrides, OverridesError, parse_overrides
+from build_tools.entities.matcher import AliasIndex
+from build_tools.entities.registry import parse_registry
 from build_tools.model import Article, EntityRef, Paragraph, Text, block_text
-from build_tools.overrides import Overrides, OverridesError, apply_overrides, parse_overrides
 from build_tools.pipeline import build, prepare
 from build_tools.settings import Settings
+from build_tools.stages import link as linking
+from build_tools.stages.correct import apply_overrides
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "raw"
@@ -66,7 +68,7 @@ def test_a_valid_file_parses_and_dates_stay_text():
 def test_empty_and_missing_files_mean_no_corrections(tmp_path):
     assert parse_overrides("").entries == {}
     assert parse_overrides("# nothing yet\n").entries == {}
-    from build_tools.overrides import load_overrides
+    from build_tools.config.corrections import load_overrides
 
     assert load_overrides(tmp_path / "overrides.yml").entries == {}
 

@@ -13,7 +13,6 @@ import opencc
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from build_tools import langdetect
 from build_tools.model import (
     Block,
     Break,
@@ -36,7 +35,8 @@ from build_tools.model import (
     block_text,
     inline_text,
 )
-from build_tools.readers import inlines as inlines_module
+from build_tools.stages import langdetect
+from build_tools.stages.readers import inlines as inlines_module
 
 FAST = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -266,7 +266,7 @@ _BYTES = st.lists(
 @FAST
 @given(_BYTES)
 def test_count_invalid_utf8_unchanged(data):
-    from build_tools.decode import _count_invalid
+    from build_tools.stages.decode import _count_invalid
 
     assert _count_invalid(data, "utf_8") == _old_count_invalid(data, "utf_8")
 
@@ -274,14 +274,14 @@ def test_count_invalid_utf8_unchanged(data):
 @FAST
 @given(_BLOCK)
 def test_bounds_fast_path_unchanged(block):
-    from build_tools.ingest import _bounded, _within_bounds
+    from build_tools.stages.ingest import _bounded, _within_bounds
 
     if _within_bounds(block, 0):
         assert _bounded(block, 0) == [block]
 
 
 def test_bounds_fast_path_refuses_deep_nesting():
-    from build_tools.ingest import MAX_BLOCK_DEPTH, MAX_INLINE_DEPTH, _bounded, _within_bounds
+    from build_tools.stages.ingest import MAX_BLOCK_DEPTH, MAX_INLINE_DEPTH, _bounded, _within_bounds
 
     inline = Text("x")
     for _ in range(MAX_INLINE_DEPTH + 1):
@@ -302,7 +302,7 @@ def test_plain_unchanged(text):
 
 
 def test_rules_alternatives_split_only_when_equivalent():
-    from build_tools.rules import _alternatives, any_search, load_rules
+    from build_tools.config.rules import _alternatives, any_search, load_rules
 
     rules = load_rules()
     cases = ["^a|b", "a|b", r"^(x|y)z|q", r"[|^]a|^b", r"\|^a", r"(a)\1|^b", "(?i)^a|b", "^a|", r"^\d+$|[，,]"]
@@ -322,7 +322,7 @@ def test_rules_alternatives_split_only_when_equivalent():
                 max_size=10).map("".join),
        st.lists(st.sampled_from(list("ab|^()[]x1，\\")), max_size=6).map("".join))
 def test_rules_alternatives_random(source, text):
-    from build_tools.rules import _alternatives
+    from build_tools.config.rules import _alternatives
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)  # "possible nested set": fine for this test
@@ -371,7 +371,7 @@ def _old_clean(text: str) -> str:
 
 
 def test_portals_for_unchanged():
-    from build_tools.rules import load_rules
+    from build_tools.config.rules import load_rules
 
     rules = load_rules()
     heads = ["", "网易号 新闻", "炒股就看金麒麟", "返回搜狐，查看更多", "nothing here"]
@@ -386,7 +386,7 @@ def test_portals_for_unchanged():
 
 
 def test_front_matter_parsed_once_reads_the_same():
-    from build_tools.readers import read
+    from build_tools.stages.readers import read
 
     text = "---\ntitle: 标题\ndate: 2025-02-22\ntags: [a, b]\nauthor: 王博\n---\n\n正文第一段，足够长的一句话。\n"
     first = read(text)

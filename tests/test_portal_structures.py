@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from build_tools.config.corrections import Overrides
 from build_tools.model import Failure, block_text
-from build_tools.overrides import Overrides
 from build_tools.pipeline import prepare
 from build_tools.settings import Settings
 

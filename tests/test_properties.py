@@ -22,8 +22,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from mkdocs.utils.meta import get_data
 
-from build_tools.decode import DecodeError, decode_bytes
-from build_tools.markdown_out import MAX_HEADING_CHARS, blocks_md
+from build_tools.config.corrections import load_overrides
 from build_tools.model import (
     Article,
     Break,
@@ -39,10 +38,11 @@ from build_tools.model import (
     Strong,
     Text,
 )
-from build_tools.overrides import load_overrides
 from build_tools.pipeline import build, prepare
-from build_tools.render import front_matter, render_article
 from build_tools.settings import Settings
+from build_tools.stages.decode import DecodeError, decode_bytes
+from build_tools.stages.render.markdown import MAX_HEADING_CHARS, blocks_md
+from build_tools.stages.render.page import front_matter, render_article
 from tests.fixtures.hostile.corpus import markdown_html, page_body, prose
 from tests.test_safe_html import dangers
 

@@ -21,7 +21,7 @@ from build_tools.model import (
     inline_text,
     iter_links,
 )
-from build_tools.readers import read
+from build_tools.stages.readers import read
 
 BODY = "在蜂拥而至的大模型团战中，幻方大概是最异类的一个。\n\n这是一场注定是少数人的游戏。\n"
 

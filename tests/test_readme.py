@@ -76,7 +76,7 @@ def test_quick_start_is_two_commands_and_the_preview_latency_is_stated():
 
 
 def test_every_overrides_field_is_documented():
-    from build_tools.overrides import FIELDS
+    from build_tools.config.corrections import FIELDS
 
     section = README.split("## 人工更正 Overrides", 1)[1].split("\n## ", 1)[0]
     for name in FIELDS:

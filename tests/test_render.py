@@ -8,7 +8,6 @@ import markdown
 import pytest
 from pymdownx.slugs import slugify
 
-from build_tools.markdown_out import blocks_md
 from build_tools.model import (
     Article,
     Code,
@@ -27,7 +26,8 @@ from build_tools.model import (
     Text,
     Turn,
 )
-from build_tools.render import front_matter, render_article
+from build_tools.stages.render.markdown import blocks_md
+from build_tools.stages.render.page import front_matter, render_article
 from tests.pagetext import split_page
 
 # The Markdown extensions of mkdocs.yml: pages are checked the way the site renders them.

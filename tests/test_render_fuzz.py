@@ -17,8 +17,6 @@ import os
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
-from build_tools.html_allowlist import violations
-from build_tools.markdown_out import blocks_md
 from build_tools.model import (
     Break,
     Code,
@@ -38,6 +36,8 @@ from build_tools.model import (
     Text,
     Turn,
 )
+from build_tools.sitecheck.allowlist import violations
+from build_tools.stages.render.markdown import blocks_md
 from tests.fixtures.hostile.corpus import markdown_html
 from tests.test_properties import ATTACKS, URL
 

@@ -34,13 +34,13 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from build_tools.html_allowlist import sanitised
-from build_tools.markdown_out import blocks_md
+from build_tools.config.corrections import load_overrides
 from build_tools.model import Figure, InlineImage, Link, Paragraph, Text
-from build_tools.overrides import load_overrides
 from build_tools.pipeline import prepare
-from build_tools.render import render_article
 from build_tools.settings import Settings
+from build_tools.sitecheck.allowlist import sanitised
+from build_tools.stages.render.markdown import blocks_md
+from build_tools.stages.render.page import render_article
 from tests.conftest import ROOT
 from tests.fixtures.hostile.corpus import (
     HERE,

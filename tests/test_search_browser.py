@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from build_tools.search import index_site
-from build_tools.search.harness import (
+from tests.search_harness import (
     CHROMIUM,
     browser,
     build_real_archive,

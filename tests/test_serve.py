@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from build_tools.archive.slugs import slugify
 from build_tools.serve import ServeError, check_port_free, mkdocs_config_for, parse_addr
-from build_tools.slugs import slugify
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "raw").iterdir())

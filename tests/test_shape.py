@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from build_tools.markdown_out import blocks_md
 from build_tools.model import Heading, Paragraph, Strong, Text, Turn, block_text, inline_text
-from build_tools.readers.inlines import plain
-from build_tools.shape import shape
+from build_tools.stages.readers.inlines import plain
+from build_tools.stages.render.markdown import blocks_md
+from build_tools.stages.shape import shape
 
 PROSE = (
     "我需要和美国政府保持良好关系，也需要和中国政府保持良好关系，我和几乎所有政府的关系都很好，这给了我一个交流的机会。"

@@ -22,8 +22,8 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from build_tools.emit import GENERATED
 from build_tools.pipeline import build
+from build_tools.runtime.emit import GENERATED
 from build_tools.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from build_tools.indexes import index_pages
+from build_tools.archive.index_pages import index_pages
 from build_tools.model import Slug, Summary
 
 ROOT = Path(__file__).resolve().parent.parent

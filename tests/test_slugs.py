@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from build_tools.archive.slugs import slugify
 from build_tools.pipeline import build
 from build_tools.settings import Settings
-from build_tools.slugs import slugify
 from tests.conftest import ROOT
 
 # Pinned: a slug is a URL, so these must never change (a change breaks every link to the page).

@@ -20,6 +20,9 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 
+from build_tools.entities.matcher import AliasIndex, Match
+from build_tools.entities.normalize import key
+from build_tools.entities.registry import Registry
 from build_tools.model import (
     Article,
     Block,
@@ -42,10 +45,6 @@ from build_tools.model import (
     Turn,
     block_text,
 )
-
-from .matcher import AliasIndex, Match
-from .normalize import key
-from .registry import Registry
 
 CONTEXT_WINDOW = 40
 SNIPPET_MAX = 90

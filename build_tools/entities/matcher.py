@@ -27,8 +27,8 @@ from dataclasses import dataclass
 
 import ahocorasick
 
-from .normalize import is_latin_word_char, key
-from .registry import Entity, Registry
+from build_tools.entities.normalize import is_latin_word_char, key
+from build_tools.entities.registry import Entity, Registry
 
 SHORT_LATIN = 4
 

@@ -11,9 +11,10 @@ from types import MappingProxyType
 
 import yaml
 
-from .normalize import key
+from build_tools.entities.normalize import key
+from build_tools.settings import SCHEMAS_DIR
 
-SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "entities.schema.json"
+SCHEMA_PATH = SCHEMAS_DIR / "entities.schema.json"
 ENTITY_TYPES = ("person", "organization", "product", "concept", "place")
 TYPE_LABELS = {
     "person": "人物",

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from .indexer import index_site
+from build_tools.search.indexer import index_site
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -51,8 +51,15 @@ import yaml
 from lxml import etree
 from pagefind.service import PagefindService
 
-from .bundle import CHUNK_UNITS, check_bundle, merge_bundles, rewrite_fragments, shard_segments, wait_for_bundle
-from .normalize import t2s_buckets, t2s_char_map_json, token_stream, warm
+from build_tools.search.bundle import (
+    CHUNK_UNITS,
+    check_bundle,
+    merge_bundles,
+    rewrite_fragments,
+    shard_segments,
+    wait_for_bundle,
+)
+from build_tools.search.normalize import t2s_buckets, t2s_char_map_json, token_stream, warm
 
 INDEX_LANGUAGE = "en"
 BUNDLE_DIR = "pagefind"

@@ -1,0 +1,409 @@
+"""Index pages and the Atom feed, generated from :class:`~build_tools.model.Summary` records.
+
+Everything here is a pure function of its arguments: no disk access, no clock,
+no randomness.  The pipeline hands over the summaries of the articles it
+published and writes whatever comes back (docs-relative path -> text).
+
+Pages:
+
+* ``index.md`` — the home page: counts, latest articles, top sources and entities.
+* ``articles/index.md``, ``articles/page-2.md``, … — the timeline, newest first,
+  grouped by month; undated articles come last under ``## 日期未知``.
+* ``articles/sources.md`` — articles by source, with counts.
+* ``articles/tags.md`` — articles by tag.
+
+Every title, source, tag and entity name is escaped with :func:`escape_md`
+before it reaches Markdown.  Headings that other pages link to (sources,
+tags) carry explicit ids computed by :func:`anchor`, the same rule the article
+header template uses to link ``articles/tags/#<tag>``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import xml.etree.ElementTree as ET
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from build_tools.model import Summary
+from build_tools.stages.render.page import escape_inline
+
+__all__ = ["anchor", "escape_md", "feed_xml", "index_pages", "newest_first"]
+
+SITE_TITLE = "中文文章存档"
+UNDATED = "日期未知"
+NO_SOURCE = "来源未知"
+LATEST_ON_HOME = 10
+TOP_ON_HOME = 10
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+_EPOCH = "1970-01-01"
+
+# --- escaping and anchors -----------------------------------------------------
+
+_SPACE = re.compile(r"\s+")
+_UNESCAPED_HASH = re.compile(r"(\\.)|#")  # an escape pair is kept whole; a bare # gets escaped
+_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+_ANCHOR_DROP = re.compile(r"[^\w-]|_")  # "_" too: in a heading it would start emphasis
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+@lru_cache(maxsize=1 << 16)  # a title is listed on several pages: escape it once
+def escape_md(text: str) -> str:
+    """Make ``text`` render literally inside a Markdown line (link text, list item, heading).
+
+    The renderer's :func:`~build_tools.render.escape_inline` does the escaping (one rule
+    for the whole site); whitespace runs, newlines included, collapse to one space first,
+    so a title can never open a new block.  Every ``#`` is escaped too: Python-Markdown
+    drops a ``#`` that ends a heading's text even before an ``{#id}``.
+    """
+    escaped = escape_inline(_SPACE.sub(" ", text).strip())
+    return _UNESCAPED_HASH.sub(lambda m: m.group(1) or "\\#", escaped)
+
+
+def anchor(name: str) -> str:
+    """The heading id for ``name``: trimmed, lower case, each space a hyphen.
+
+    overrides/partials/article-header.html builds the same id in Jinja
+    (``name | lower | trim | replace(" ", "-")``) to link a tag or a source to its
+    section.  Anything but letters, digits (any script) and ``-`` is dropped,
+    so the id is safe both in a Markdown link and in an attr_list ``{#id}`` (for such
+    names the template's link lands on the page, not the section).  Empty when
+    nothing is left.
+    """
+    slug = name.strip().lower().replace(" ", "-")
+    return _ANCHOR_DROP.sub("", slug)
+
+
+def _unique_anchors(names: Iterable[str], prefix: str, reserved: Iterable[str] = ()) -> dict[str, str]:
+    """Distinct ids for ``names`` in order; a name without a usable slug gets ``prefix-N``."""
+    used = set(reserved)
+    out: dict[str, str] = {}
+    for n, name in enumerate(names, start=1):
+        base = anchor(name) or f"{prefix}-{n}"
+        candidate, k = base, 1
+        while candidate in used:
+            candidate = f"{base}_{k}"
+            k += 1
+        used.add(candidate)
+        out[name] = candidate
+    return out
+
+
+# --- ordering -----------------------------------------------------------------
+
+
+def _date_key(summary: Summary) -> str | None:
+    """The article's date if it is an ISO date (or year / year-month), else ``None``."""
+    if summary.date and _DATE.match(summary.date.strip()):
+        return summary.date.strip()
+    return None
+
+
+def newest_first(summaries: Iterable[Summary]) -> list[Summary]:
+    """Dated articles by date descending then slug ascending, then undated ones by slug."""
+    by_slug = sorted(summaries, key=lambda s: (s.slug, s.raw_path))
+    dated = [s for s in by_slug if _date_key(s)]
+    undated = [s for s in by_slug if not _date_key(s)]
+    dated.sort(key=lambda s: _date_key(s) or "", reverse=True)  # stable: slug order kept per date
+    return dated + undated
+
+
+def _month_heading(summary: Summary) -> str:
+    date = _date_key(summary)
+    if date is None:
+        return UNDATED
+    m = _DATE.match(date)
+    assert m is not None
+    year, month = m.group(1), m.group(2)
+    return f"{year}年{int(month)}月" if month else f"{year}年"
+
+
+def _by_count(counter: Counter[str]) -> list[tuple[str, int]]:
+    """Most frequent first, ties by name: deterministic."""
+    return sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+# --- lines --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Where:
+    """Where the page being written lives, so links come out relative to it."""
+
+    to_articles: str  # prefix from this page to docs/articles/
+    to_root: str  # prefix from this page to docs/
+
+
+_ROOT = _Where(to_articles="articles/", to_root="")
+_ARTICLES = _Where(to_articles="", to_root="../")
+
+
+def _title(summary: Summary) -> str:
+    return escape_md(summary.title) or escape_md(summary.slug)
+
+
+def article_line(summary: Summary, where: _Where, *, show_source: bool = True) -> str:
+    """``- [title](slug.md) · 2025-02-22 · 澎湃新闻``"""
+    parts = [f"- [{_title(summary)}]({where.to_articles}{summary.slug}.md)"]
+    if summary.date:
+        parts.append(summary.date if _DATE.match(summary.date) else escape_md(summary.date))
+    if show_source and summary.source:
+        parts.append(escape_md(summary.source))
+    return " · ".join(parts)
+
+
+def _count_line(n: int, unit: str = "篇") -> str:
+    return f"共 {n} {unit}"
+
+
+# --- pages --------------------------------------------------------------------
+
+
+def _timeline_path(page: int) -> str:
+    return "articles/index.md" if page == 1 else f"articles/page-{page}.md"
+
+
+def _timeline_link(page: int) -> str:
+    """Link from one timeline page to another (they all live in articles/)."""
+    return "index.md" if page == 1 else f"page-{page}.md"
+
+
+def _timeline_pages(ordered: list[Summary], page_size: int) -> dict[str, str]:
+    total = max(1, math.ceil(len(ordered) / page_size))
+    pages: dict[str, str] = {}
+    for page in range(1, total + 1):
+        chunk = ordered[(page - 1) * page_size : page * page_size]
+        title = "全部文章" if page == 1 else f"全部文章 · 第 {page} 页"
+        lines = [f"# {title}", ""]
+        if not ordered:
+            lines += ["暂无文章。", ""]
+        else:
+            first, last = (page - 1) * page_size + 1, (page - 1) * page_size + len(chunk)
+            span = f"第 {first} 篇" if first == last else f"第 {first}–{last} 篇"
+            lines += [f"共 {len(ordered)} 篇，按日期从新到旧排列；本页为{span}。", ""]
+        heading = None
+        for summary in chunk:
+            month = _month_heading(summary)
+            if month != heading:
+                if heading is not None:
+                    lines.append("")
+                lines += [f"## {month}", ""]
+                heading = month
+            lines.append(article_line(summary, _ARTICLES))
+        if chunk:
+            lines.append("")
+        if total > 1:
+            pager = []
+            if page > 1:
+                pager.append(f"[← 较新的文章]({_timeline_link(page - 1)})")
+            pager.append(f"第 {page} / {total} 页")
+            if page < total:
+                pager.append(f"[较旧的文章 →]({_timeline_link(page + 1)})")
+            lines += [" · ".join(pager), "{: .archive-pager }", ""]
+        pages[_timeline_path(page)] = "\n".join(lines)
+    return pages
+
+
+def _grouped_page(
+    title: str,
+    intro: str,
+    groups: list[tuple[str, list[Summary]]],
+    anchors: Mapping[str, str],
+    *,
+    show_source: bool,
+    extra_group: tuple[str, list[Summary]] | None = None,
+) -> str:
+    lines = [f"# {title}", "", intro, ""]
+    if not groups and not extra_group:
+        lines += ["暂无。", ""]
+        return "\n".join(lines)
+    # Overview: every group with its count, linking to its section.
+    for name, members in groups:
+        lines.append(f"- [{escape_md(name)}](#{anchors[name]}) · {len(members)} 篇")
+    if extra_group:
+        lines.append(f"- [{extra_group[0]}](#{anchors[extra_group[0]]}) · {len(extra_group[1])} 篇")
+    lines.append("")
+    everything = list(groups) + ([extra_group] if extra_group else [])
+    for name, members in everything:
+        label = name if extra_group and name == extra_group[0] else escape_md(name)
+        lines += [f"## {label} {{#{anchors[name]}}}", "", _count_line(len(members)), ""]
+        lines += [article_line(s, _ARTICLES, show_source=show_source) for s in members]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _sources_page(ordered: list[Summary]) -> tuple[str, dict[str, str]]:
+    members: dict[str, list[Summary]] = {}
+    unknown: list[Summary] = []
+    for s in ordered:
+        if s.source and s.source.strip():
+            members.setdefault(s.source, []).append(s)
+        else:
+            unknown.append(s)
+    groups = sorted(members.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    names = [name for name, _ in groups] + ([NO_SOURCE] if unknown else [])
+    anchors = _unique_anchors(names, "source", reserved=["按来源浏览"])
+    intro = f"共 {len(groups)} 个来源，按收录篇数从多到少排列。"
+    text = _grouped_page(
+        "按来源浏览",
+        intro,
+        groups,
+        anchors,
+        show_source=False,
+        extra_group=(NO_SOURCE, unknown) if unknown else None,
+    )
+    return text, anchors
+
+
+def _tags_page(ordered: list[Summary]) -> str:
+    members: dict[str, list[Summary]] = {}
+    for s in ordered:
+        for tag in dict.fromkeys(t for t in s.tags if t and t.strip()):
+            members.setdefault(tag, []).append(s)
+    groups = sorted(members.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    anchors = _unique_anchors([name for name, _ in groups], "tag", reserved=["标签"])
+    intro = f"共 {len(groups)} 个标签，按文章数从多到少排列。"
+    return _grouped_page("标签", intro, groups, anchors, show_source=True)
+
+
+def _home_page(
+    ordered: list[Summary],
+    source_anchors: Mapping[str, str],
+    entity_names: Mapping[str, str] | None,
+    entity_count: int,
+    site_title: str,
+) -> str:
+    sources = Counter(s.source for s in ordered if s.source and s.source.strip())
+    n_entities = entity_count or (len(entity_names) if entity_names else 0)
+    lines = [f"# {escape_md(site_title)}", ""]
+    stats = [f"**{len(ordered)}** 篇文章", f"**{len(sources)}** 个来源"]
+    if n_entities:
+        stats.append(f"**{n_entities}** 个实体")
+    lines += ["本站收录 " + "，".join(stats) + "。", ""]
+
+    lines += ["## 最新文章", ""]
+    if ordered:
+        lines += [article_line(s, _ROOT) for s in ordered[:LATEST_ON_HOME]]
+        lines += ["", "[浏览全部文章 →](articles/index.md)", ""]
+    else:
+        lines += ["暂无文章。把存档文件放进 `raw/` 后重新构建即可。", ""]
+
+    if sources:
+        lines += ["## 主要来源", ""]
+        for name, count in _by_count(sources)[:TOP_ON_HOME]:
+            lines.append(f"- [{escape_md(name)}](articles/sources.md#{source_anchors[name]}) · {count} 篇")
+        lines += ["", "[全部来源 →](articles/sources.md)", ""]
+
+    if entity_names:
+        mentioned = Counter(e for s in ordered for e in dict.fromkeys(s.entities) if e in entity_names)
+        if mentioned:
+            lines += ["## 热门实体", ""]
+            for entity_id, count in _by_count(mentioned)[:TOP_ON_HOME]:
+                name = escape_md(entity_names[entity_id]) or escape_md(entity_id)
+                lines.append(f"- [{name}](entities/{entity_id}.md) · {count} 篇")
+            lines += ["", "[全部实体 →](entities/index.md)", ""]
+    return "\n".join(lines)
+
+
+def index_pages(
+    summaries: Sequence[Summary],
+    *,
+    page_size: int = 50,
+    entity_names: Mapping[str, str] | None = None,
+    entity_count: int = 0,
+    site_title: str = SITE_TITLE,
+) -> dict[str, str]:
+    """All generated index pages: docs-relative path -> Markdown text.
+
+    ``entity_names`` maps entity id -> display name; with it the home page lists the
+    most-mentioned entities, linking ``entities/<id>.md``.  ``entity_count`` is the
+    number shown in the home page's counts (defaults to ``len(entity_names)``).
+    """
+    if page_size < 1:
+        raise ValueError(f"page_size must be at least 1, got {page_size}")
+    ordered = newest_first(summaries)
+    sources_text, source_anchors = _sources_page(ordered)
+    pages = {"index.md": _home_page(ordered, source_anchors, entity_names, entity_count, site_title)}
+    pages.update(_timeline_pages(ordered, page_size))
+    pages["articles/sources.md"] = sources_text
+    pages["articles/tags.md"] = _tags_page(ordered)
+    return pages
+
+
+# --- feed ---------------------------------------------------------------------
+
+
+def _xml_text(text: str) -> str:
+    """Drop characters XML 1.0 cannot carry (control characters from scraped text)."""
+    return _XML_BAD.sub("", text)
+
+
+def _timestamp(date: str | None) -> str:
+    """``2025-02-22`` -> ``2025-02-22T00:00:00Z``; partial or missing dates fall back."""
+    if date:
+        m = _DATE.match(date.strip())
+        if m and m.group(3):
+            return f"{date.strip()}T00:00:00Z"
+        if m:
+            return f"{m.group(1)}-{m.group(2) or '01'}-01T00:00:00Z"
+    return f"{_EPOCH}T00:00:00Z"
+
+
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+    el = ET.SubElement(parent, tag, {k: _xml_text(v) for k, v in attrs.items()})
+    if text is not None:
+        el.text = _xml_text(text)
+    return el
+
+
+def feed_xml(summaries: Sequence[Summary], *, site_url: str, title: str, limit: int = 50) -> str:
+    """An Atom feed of the ``limit`` newest articles.
+
+    Deterministic: no clock.  The feed's ``updated`` is the newest article date
+    (1970-01-01 when no article has one).  Article URLs follow
+    ``use_directory_urls``: ``<site_url>articles/<slug>/``.
+    """
+    base = site_url if site_url.endswith("/") else site_url + "/"
+    ordered = newest_first(summaries)
+    entries = ordered[: max(0, limit)]
+    newest = next((s.date for s in ordered if _date_key(s)), None)
+
+    feed = ET.Element("feed", {"xmlns": ATOM_NS, _XML_LANG: "zh-CN"})
+    _sub(feed, "title", title)
+    _sub(feed, "id", base)
+    _sub(feed, "link", rel="alternate", type="text/html", href=base)
+    _sub(feed, "link", rel="self", type="application/atom+xml", href=base + "feed.xml")
+    _sub(feed, "updated", _timestamp(newest))
+    author = _sub(feed, "author")
+    _sub(author, "name", title)
+    _sub(feed, "generator", "cn-archive")
+
+    for s in entries:
+        url = f"{base}articles/{s.slug}/"
+        entry = _sub(feed, "entry")
+        _sub(entry, "title", s.title or s.slug, type="text")
+        _sub(entry, "id", url)
+        _sub(entry, "link", rel="alternate", type="text/html", href=url)
+        if s.url and s.url.startswith(("http://", "https://")):
+            _sub(entry, "link", rel="related", type="text/html", href=s.url)
+        stamp = _timestamp(s.date if _date_key(s) else None)
+        _sub(entry, "published", stamp)
+        _sub(entry, "updated", stamp)
+        for name in s.authors:
+            _sub(_sub(entry, "author"), "name", name)
+        for tag in dict.fromkeys(s.tags):
+            _sub(entry, "category", term=tag)
+        if s.source:
+            _sub(entry, "category", term=s.source, label=s.source, scheme=base + "articles/sources/")
+        if s.summary:
+            _sub(entry, "summary", s.summary, type="text")
+        if s.lang:
+            entry.set(_XML_LANG, _xml_text(s.lang))
+
+    ET.indent(feed, space="  ")
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode") + "\n"

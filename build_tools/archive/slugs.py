@@ -1,0 +1,98 @@
+"""One slugify function: ASCII, URL-safe, unique and stable.
+
+A slug depends only on the dump's own path inside raw/, so adding or
+removing other dumps never changes an existing article's URL.  A plain
+lower-case ASCII file name directly in raw/ keeps its name (``report.md`` →
+``report``); every other path (non-ASCII, spaces, case, a leading dash, a
+folder, or a name that itself looks like ``<words>-<6 hex digits>``) gets the
+pinyin/ASCII words plus a short hash of the whole path, so two such dumps
+never share a slug and none can take the slug of a kept name.
+
+One collision is left that no per-path function can avoid: the same plain
+name with different extensions (``report.md``, ``report.txt``).
+:func:`assign_slugs` settles it over the whole archive, the same way whatever
+else is in raw/ and whichever file came first: the plain slug goes to the
+``.txt`` dump, else ``.md``, ``.markdown``, ``.html``, ``.htm``, any other
+extension, no extension (then by path); the others get the hashed form.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from pathlib import PurePosixPath
+
+from build_tools.model import Slug
+
+MAX_WORDS_CHARS = 60
+DIGEST_CHARS = 6
+_KEPT = re.compile(r"[a-z0-9][a-z0-9_-]*")
+KEEPER_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+_HASHED_END = re.compile(rf"-[0-9a-f]{{{DIGEST_CHARS}}}$")
+
+
+def slugify(relative_path: str) -> Slug:
+    path = PurePosixPath(relative_path)
+    stem = str(path.with_suffix("")) if path.suffix else str(path)
+    base = _words(stem)
+    kept = "/" not in stem and _KEPT.fullmatch(stem) and base == stem and not _HASHED_END.search(stem)
+    if kept:
+        return Slug(base)
+    return hashed_slug(relative_path)
+
+
+def hashed_slug(relative_path: str, digits: int = DIGEST_CHARS) -> Slug:
+    """The words of the path plus a hash of the whole path: distinct for distinct paths."""
+    path = PurePosixPath(relative_path)
+    stem = str(path.with_suffix("")) if path.suffix else str(path)
+    base = _words(stem)
+    digest = hashlib.sha1(relative_path.encode("utf-8", "surrogateescape")).hexdigest()[:digits]
+    return Slug(f"{base}-{digest}" if base else f"dump-{digest}")
+
+
+def assign_slugs(relative_paths: Iterable[str]) -> dict[str, tuple[Slug, str | None]]:
+    """Every path's slug over the whole archive, with a one-line note where a path did not get ``slugify(path)``.
+
+    Call it with every dump discovered in raw/ (published or not), so a slug does
+    not move when another dump starts or stops being rejected.
+    """
+    paths = sorted(set(relative_paths))
+    wanted = {p: slugify(p) for p in paths}
+    by_slug: dict[str, list[str]] = defaultdict(list)
+    for path in paths:
+        by_slug[wanted[path]].append(path)
+    result: dict[str, tuple[Slug, str | None]] = {}
+    taken: set[str] = set(wanted.values())
+    for slug, group in sorted(by_slug.items()):
+        keeper, *others = sorted(group, key=_keeper_rank)
+        result[keeper] = (slug, None)
+        for path in others:
+            digits = DIGEST_CHARS
+            new = hashed_slug(path, digits)
+            while new in taken and digits < 40:
+                digits += 2
+                new = hashed_slug(path, digits)
+            taken.add(new)
+            result[path] = (new, f"slug '{slug}' belongs to {keeper}; published as '{new}' instead")
+    return result
+
+
+def _keeper_rank(path: str) -> tuple[int, str]:
+    suffix = PurePosixPath(path).suffix.lower()
+    if suffix in KEEPER_SUFFIXES:
+        return KEEPER_SUFFIXES.index(suffix), path
+    return (len(KEEPER_SUFFIXES) + (1 if not suffix else 0)), path
+
+
+def _words(stem: str) -> str:
+    stem = unicodedata.normalize("NFKC", stem)
+    if stem.isascii():
+        words = stem
+    else:
+        from pypinyin import lazy_pinyin  # a large dictionary: loaded only for non-ASCII names
+
+        words = " ".join(lazy_pinyin(stem))
+    return re.sub(r"[^a-z0-9_]+", "-", words.lower()).strip("-_")[:MAX_WORDS_CHARS].strip("-_")

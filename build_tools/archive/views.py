@@ -1,0 +1,47 @@
+"""Small per-article views: what the whole-archive passes need from one linked article."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from build_tools.archive.entity_pages import entity_pages as _entity_pages
+from build_tools.archive.related import Fingerprint, related_articles, story_fingerprint
+from build_tools.entities.linker import mention_contexts, mention_counts
+from build_tools.entities.matcher import AliasIndex
+from build_tools.model import Article, Summary, summarize
+
+
+@dataclass(frozen=True)
+class LinkedView:
+    """The little that whole-archive pages need from one linked article."""
+
+    summary: Summary
+    contexts: tuple[tuple[str, str], ...]
+    counts: tuple[tuple[str, int], ...]
+    story: Fingerprint
+
+
+def view_of(article: Article) -> LinkedView:
+    return LinkedView(
+        summary=summarize(article),
+        contexts=tuple(mention_contexts(article)),
+        counts=tuple(sorted(mention_counts(article).items())),
+        story=story_fingerprint(article),
+    )
+
+
+def related(views: Sequence[LinkedView], jobs: int = 1) -> dict[str, list[tuple[str, str, bool]]]:
+    summaries = [v.summary for v in views]
+    fingerprints = {v.summary.slug: v.story for v in views}
+    counts = {v.summary.slug: dict(v.counts) for v in views}
+    return related_articles(summaries, fingerprints, counts, jobs=jobs)
+
+
+def entity_pages(views: Sequence[LinkedView], index: AliasIndex | None) -> dict[str, str]:
+    if index is None:
+        return {}
+    summaries = [v.summary for v in views]
+    contexts = {v.summary.slug: list(v.contexts) for v in views}
+    counts = {v.summary.slug: dict(v.counts) for v in views}
+    return _entity_pages(summaries, contexts, index.registry, counts)

@@ -1,0 +1,336 @@
+"""Editors' corrections in overrides.yml, keyed by the dump's file name.
+
+    000_6b80b90a7abdcb64.txt:
+      title: 新标题
+      date: 2025-02-22
+      authors: [王博, 王艺]
+      source: 澎湃新闻
+      url: https://…
+      drop_paragraphs: ["一段要删掉的文字的开头"]      # paragraphs the cleaner kept
+      keep_paragraphs: ["被误删的段落的开头"]          # paragraphs the cleaner dropped
+      link_entities: [huawei]                          # force a link
+      unlink_entities: [apple]                         # suppress a link
+
+The file is checked against build_tools/schemas/overrides.schema.json; every
+problem is reported as ``overrides.yml:LINE: entry 'NAME': field FIELD: …``
+and stops the build (:class:`OverridesError`).
+
+Corrections live outside raw/ and docs/, so they survive rebuilds.  Metadata
+and paragraph corrections are applied in ``prepare`` (and are part of the
+cache key, :meth:`Overrides.key_for`); entity corrections are applied by the
+link stage (:func:`link_with_overrides`).  A correction whose target no longer
+exists is reported as a build warning by :meth:`Overrides.unused_warnings`,
+never silently ignored: an entry whose dump is gone, a paragraph prefix that
+matches nothing, an entity id that is not in the registry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import yaml
+
+if TYPE_CHECKING:
+    import jsonschema
+
+from build_tools.model import (
+    Article,
+    Block,
+    Turn,
+    block_text,
+    inline_text,
+)
+from build_tools.settings import SCHEMAS_DIR
+
+SCHEMA_PATH = SCHEMAS_DIR / "overrides.schema.json"
+METADATA_FIELDS = ("title", "date", "authors", "source", "url")
+PARAGRAPH_FIELDS = ("drop_paragraphs", "keep_paragraphs")
+LINK_FIELDS = ("link_entities", "unlink_entities")
+FIELDS = METADATA_FIELDS + PARAGRAPH_FIELDS + LINK_FIELDS
+DROPPED_BY_EDITOR = "override:drop"
+PREVIEW = 24  # characters of a prefix quoted in a warning
+
+
+class OverridesError(ValueError):
+    """overrides.yml is unreadable or invalid; ``errors`` holds one line per problem."""
+
+    def __init__(self, errors: list[str]):
+        self.errors = errors
+        super().__init__("\n".join(errors))
+
+
+@dataclass
+class Overrides:
+    """The validated corrections: ``entries[name] = {field: value}``."""
+
+    entries: dict[str, dict] = field(default_factory=dict)
+    path: str = "overrides.yml"
+    lines: dict[str, int] = field(default_factory=dict)  # entry name → line in overrides.yml
+
+    # --- which entry applies to a dump ------------------------------------------------
+
+    def names_for(self, path: str) -> list[str]:
+        """Entry names that apply to the dump at ``path`` (a path inside raw/, or any path ending in it).
+
+        A name matches the dump's file name or any trailing part of its path, so
+        ``000_x.txt`` and ``wechat/000_x.txt`` both name ``raw/wechat/000_x.txt``.
+        """
+        path = path.replace("\\", "/")
+        return [name for name in self.entries if path == name or path.endswith("/" + name)]
+
+    def for_file(self, path: str) -> dict:
+        """The corrections for one dump (entries naming it merged, the longest name winning)."""
+        merged: dict = {}
+        for name in sorted(self.names_for(path), key=len):
+            merged.update(self.entries[name])
+        return merged
+
+    def key_for(self, relative: str) -> str:
+        """Cache-key part for one dump: its corrections (the link stage's cache key builds on it too)."""
+        entry = self.for_file(relative)
+        if not entry:
+            return ""
+        blob = json.dumps(entry, sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+    def where(self, name: str) -> str:
+        line = self.lines.get(name)
+        return f"{self.path}:{line}" if line else self.path
+
+    # --- corrections whose target is gone -----------------------------------------------
+
+    def unused_warnings(self, dumps: Iterable[str] = (), published: Sequence = (),
+                        registry=None) -> list[str]:
+        """Warnings for corrections that no longer hit anything.
+
+        ``dumps``: every dump's path inside raw/; ``published``: the prepared articles
+        that go on to the link stage (after dedupe), as Articles or as records with
+        ``raw_path`` and ``load()`` (loaded only for entries with paragraph corrections);
+        ``registry``: the entity registry, or None when there is none.
+        """
+        dumps = list(dumps)
+        warnings: list[str] = []
+        for name, entry in self.entries.items():
+            here = f"{self.where(name)}: entry {name!r}"
+            matching = [d for d in dumps if d == name or d.endswith("/" + name)]
+            if not matching:
+                warnings.append(f"{here}: no dump with this name under the raw directory "
+                                f"(renamed or removed?); its corrections are not applied")
+                continue
+            if len(matching) > 1:
+                warnings.append(f"{here}: names {len(matching)} dumps ({', '.join(sorted(matching))}); "
+                                f"the corrections apply to all of them; use the path inside raw/ as the key "
+                                f"to pick one")
+            for index, entity_id in _entity_ids(entry):
+                if registry is None:
+                    warnings.append(f"{here}: field {index}: no entity registry, {entity_id!r} cannot be linked")
+                elif entity_id not in registry:
+                    warnings.append(f"{here}: field {index}: {entity_id!r} is not an entity id in "
+                                    f"{getattr(registry, 'path', 'entities.yml')}")
+            articles = [a for a in published if any(a.raw_path == d or a.raw_path.endswith("/" + d)
+                                                    for d in matching)]
+            if not articles:
+                warnings.append(f"{here}: the dump was not published (rejected or a duplicate, see the "
+                                f"build report), so its corrections are not applied")
+                continue
+            if any(k in entry for k in PARAGRAPH_FIELDS):
+                for item in articles:
+                    article = item.load() if hasattr(item, "load") else item
+                    warnings.extend(_paragraph_warnings(here, entry, article, len(articles) > 1))
+        return warnings
+
+
+def _entity_ids(entry: dict) -> Iterable[tuple[str, str]]:
+    for fld in LINK_FIELDS:
+        for i, entity_id in enumerate(entry.get(fld) or ()):
+            yield f"{fld}[{i}]", entity_id
+
+
+def _paragraph_warnings(here: str, entry: dict, article: Article, several: bool) -> list[str]:
+    out = []
+    which = f" in {article.raw_path}" if several else ""
+    for i, prefix in enumerate(entry.get("drop_paragraphs") or ()):
+        hits = [r for r in article.removed if _starts(r.text, prefix)]
+        if not hits:
+            out.append(f"{here}: field drop_paragraphs[{i}]: no paragraph{which} starts with "
+                       f"{_preview(prefix)!r}; nothing was dropped")
+        elif not any(r.rule == DROPPED_BY_EDITOR for r in hits):
+            out.append(f"{here}: field drop_paragraphs[{i}]: the cleaner already drops the paragraph{which} "
+                       f"starting with {_preview(prefix)!r} ({hits[0].rule}); this correction can go")
+    for i, prefix in enumerate(entry.get("keep_paragraphs") or ()):
+        if not any(_block_starts(b, prefix) for b in article.blocks):
+            out.append(f"{here}: field keep_paragraphs[{i}]: no paragraph{which} starts with "
+                       f"{_preview(prefix)!r}; nothing was kept")
+    return out
+
+
+def _preview(prefix: str) -> str:
+    prefix = prefix.strip()
+    return prefix if len(prefix) <= PREVIEW else prefix[:PREVIEW] + "…"
+
+
+# --- loading and validation ----------------------------------------------------------
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that rejects duplicate keys and remembers the line of each top-level key."""
+
+    top_lines: dict[str, int]
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    loader.flatten_mapping(node)
+    seen: dict[object, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        line = key_node.start_mark.line + 1
+        if isinstance(key, (list, dict)):
+            raise yaml.constructor.ConstructorError(None, None, "a key must be a file name", key_node.start_mark)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{key!r} appears twice (lines {seen[key]} and {line}); merge the two entries",
+                key_node.start_mark)
+        seen[key] = line
+        if node is loader._root:
+            loader.top_lines[str(key)] = line
+    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+# Dates stay text (``date: 2025-13-01`` is then a schema error naming the entry, not a crash).
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _parse(text: str) -> tuple[object, dict[str, int]]:
+    loader = _Loader(text)
+    loader.top_lines = {}
+    try:
+        root = loader.get_single_node()
+        loader._root = root
+        data = loader.construct_document(root) if root is not None else None
+    finally:
+        loader.dispose()
+    return data, loader.top_lines
+
+
+@lru_cache(maxsize=1)
+def _validator() -> jsonschema.Draft202012Validator:
+    import jsonschema  # only when there is an overrides.yml: it is a large import
+
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+
+
+def _plain(value: object) -> object:
+    """YAML dates/times become ISO strings (``date: 2025-02-22`` parses as a date); keys become strings."""
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _message(error: jsonschema.ValidationError) -> str:
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        unknown = sorted(set(error.instance) - set(FIELDS))
+        return f"field {', '.join(unknown)}: unknown field (allowed: {', '.join(FIELDS)})"
+    if error.validator == "type" and error.validator_value == "array":
+        return f"must be a list, e.g. [{error.instance!r}]"
+    if error.validator == "minProperties":
+        return "empty entry: give at least one correction (or delete the entry)"
+    if error.validator == "format" and error.validator_value == "date":
+        return f"{error.instance!r} is not a real date"
+    if error.validator == "pattern":
+        hints = {"date": "use YYYY-MM-DD", "url": "use an http:// or https:// address"}
+        field_name = next((str(p) for p in reversed(error.absolute_path) if isinstance(p, str)), "")
+        hint = hints.get(field_name, "")
+        if "$defs/prefix" in "/".join(map(str, error.schema_path)) or field_name in PARAGRAPH_FIELDS:
+            hint = "give the first characters of the paragraph"
+        if "entity_id" in str(error.schema.get("pattern", "")) or field_name in LINK_FIELDS:
+            hint = "use an id from entities.yml (lower case, digits, hyphens)"
+        return f"{error.instance!r} is not valid" + (f": {hint}" if hint else "")
+    if error.validator == "type" and list(error.absolute_path)[-1:] == ["date"]:
+        return f"{error.instance!r} is not a date: use YYYY-MM-DD"
+    if error.validator == "oneOf" and list(error.absolute_path)[-1:] == ["authors"]:
+        return "must be a name or a list of names (each at most 40 characters)"
+    if error.validator == "type" and error.validator_value == "object" and len(error.absolute_path) == 1:
+        return "must be a mapping of corrections (title:, date:, …)"
+    return error.message
+
+
+def _location(path: str, lines: dict[str, int], loc: list) -> str:
+    if not loc:
+        return f"{path}: top level"
+    name = str(loc[0])
+    line = lines.get(name)
+    where = f"{path}:{line}" if line else path
+    rest = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc[1:]).lstrip(".")
+    return f"{where}: entry {name!r}" + (f": field {rest}" if rest else "")
+
+
+def parse_overrides(text: str, path: str = "overrides.yml") -> Overrides:
+    """Validate the text of overrides.yml (raises :class:`OverridesError`, one line per problem)."""
+    try:
+        data, lines = _parse(text)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = f":{mark.line + 1}" if mark else ""
+        raise OverridesError([f"{path}{line}: not valid YAML: {error.problem or error}"]) from error
+    except yaml.YAMLError as error:
+        raise OverridesError([f"{path}: not valid YAML: {error}"]) from error
+    if data is None:
+        return Overrides(path=path)
+    if not isinstance(data, dict):
+        raise OverridesError([f"{path}: top level: must map dump file names to corrections "
+                              f"(000_x.txt: {{title: …}}), not a {type(data).__name__}"])
+    data = _plain(data)
+    errors = sorted(_validator().iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
+    if errors:
+        raise OverridesError([f"{_location(path, lines, list(e.absolute_path))}: {_message(e)}" for e in errors])
+    return Overrides({str(k): v for k, v in data.items()}, path, lines)
+
+
+def load_overrides(path: Path, warnings: list[str] | None = None) -> Overrides:
+    """Read and validate overrides.yml; a missing file means no corrections."""
+    if not path.exists():
+        return Overrides(path=str(path))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise OverridesError([f"{path}: cannot read: {error}"]) from error
+    return parse_overrides(text, str(path))
+
+
+# --- paragraph prefixes (shared with the correct stage) ------------------------------
+
+
+_SPACE = re.compile(r"\s+")
+
+
+def _norm(text: str) -> str:
+    return _SPACE.sub("", text)
+
+
+def _starts(text: str, prefix: str) -> bool:
+    return _norm(text).startswith(_norm(prefix))
+
+
+def _block_starts(block: Block, prefix: str) -> bool:
+    if _starts(block_text(block), prefix):
+        return True
+    return isinstance(block, Turn) and _starts(inline_text(block.inlines), prefix)

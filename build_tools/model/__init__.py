@@ -1,0 +1,350 @@
+"""The records that flow through the pipeline.
+
+Every stage takes an immutable :class:`Article` and returns an updated copy
+(``dataclasses.replace``) or a :class:`Failure`.  The body is a tuple of
+typed blocks, never raw Markdown or HTML: readers parse whatever the dump
+holds into these blocks, and only ``render`` turns them back into text, so
+nothing from a dump can reach the page unescaped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import NewType, Union
+
+Slug = NewType("Slug", str)
+
+# --- inline content ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Text:
+    text: str
+
+
+@dataclass(frozen=True)
+class Strong:
+    children: tuple[Inline, ...]
+
+
+@dataclass(frozen=True)
+class Emph:
+    children: tuple[Inline, ...]
+
+
+@dataclass(frozen=True)
+class Link:
+    href: str
+    children: tuple[Inline, ...]
+
+
+@dataclass(frozen=True)
+class Code:
+    text: str
+
+
+@dataclass(frozen=True)
+class InlineImage:
+    src: str
+    alt: str = ""
+
+
+@dataclass(frozen=True)
+class Break:
+    """A hard line break inside a paragraph."""
+
+
+@dataclass(frozen=True)
+class EntityRef:
+    """A linked entity mention, added by the link stage."""
+
+    entity_id: str
+    children: tuple[Inline, ...]
+
+
+Inline = Union[  # noqa: UP007 - a runtime alias, not an annotation
+    Text, Strong, Emph, Link, Code, InlineImage, Break, EntityRef]
+
+# --- blocks -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    inlines: tuple[Inline, ...]
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    inlines: tuple[Inline, ...]
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One turn of a Q&A interview: the speaker stays visible."""
+
+    speaker: str
+    inlines: tuple[Inline, ...]
+    is_question: bool = False
+
+
+@dataclass(frozen=True)
+class Quote:
+    blocks: tuple[Block, ...]
+
+
+@dataclass(frozen=True)
+class ListBlock:
+    ordered: bool
+    items: tuple[tuple[Block, ...], ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    header: tuple[tuple[Inline, ...], ...]
+    rows: tuple[tuple[tuple[Inline, ...], ...], ...]
+
+
+@dataclass(frozen=True)
+class Figure:
+    """An image with its caption; ``src`` is empty when a text dump lost the image."""
+
+    src: str
+    alt: str = ""
+    caption: tuple[Inline, ...] = ()
+
+
+@dataclass(frozen=True)
+class CodeBlock:
+    text: str
+    lang: str = ""
+
+
+@dataclass(frozen=True)
+class Rule:
+    pass
+
+
+Block = Union[  # noqa: UP007 - a runtime alias, not an annotation
+    Paragraph, Heading, Turn, Quote, ListBlock, Table, Figure, CodeBlock, Rule]
+
+# --- metadata ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Hint:
+    """One candidate value for a metadata field and where it came from."""
+
+    field: str
+    value: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Meta:
+    title: str = ""
+    title_inferred: bool = False
+    lang: str = "zh-Hans"
+    date: str | None = None
+    captured: str | None = None
+    source: str | None = None
+    platform: str | None = None
+    authors: tuple[str, ...] = ()
+    editors: tuple[str, ...] = ()
+    url: str | None = None
+    original_source: str | None = None
+    summary: str | None = None
+    tags: tuple[str, ...] = ()
+    disclaimer: bool = False
+    provenance: tuple[tuple[str, str], ...] = ()  # (field, which source won)
+
+
+@dataclass(frozen=True)
+class Removed:
+    """A block the cleaner dropped, with the rule that dropped it (for reports and overrides)."""
+
+    text: str
+    rule: str
+
+
+@dataclass(frozen=True)
+class Mention:
+    entity_id: str
+    block_index: int
+    start: int
+    end: int
+    surface: str
+
+
+@dataclass(frozen=True)
+class Article:
+    raw_path: str
+    sha256: str
+    text: str = ""
+    encoding: str = ""
+    format: str = ""
+    hints: tuple[Hint, ...] = ()
+    blocks: tuple[Block, ...] = ()
+    removed: tuple[Removed, ...] = ()
+    meta: Meta = field(default_factory=Meta)
+    slug: Slug = Slug("")
+    mentions: tuple[Mention, ...] = ()
+    entities: tuple[str, ...] = ()
+    related: tuple[tuple[str, str, bool], ...] = ()  # (slug, title, same_story)
+    also_published_by: tuple[str, ...] = ()
+
+    def hint_values(self, name: str) -> list[Hint]:
+        return [h for h in self.hints if h.field == name]
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A data problem: the dump, the stage that gave up, and why. Never an exception."""
+
+    raw_path: str
+    stage: str
+    reason: str
+
+    def line(self) -> str:
+        return f"{self.raw_path}: rejected at {self.stage}: {self.reason}"
+
+
+# --- helpers shared by stages -----------------------------------------------
+
+
+def inline_text(inlines: tuple[Inline, ...]) -> str:
+    """The visible text of inline content (image alt text excluded)."""
+    # Hot path of every cleaning heuristic: dispatch on the exact type, which is
+    # what the isinstance chain below amounts to for the model's own classes.
+    if len(inlines) == 1:
+        node = inlines[0]
+        kind = type(node)
+        if kind is Text or kind is Code:
+            return node.text
+    out: list[str] = []
+    for node in inlines:
+        kind = type(node)
+        if kind is Text or kind is Code:
+            out.append(node.text)
+        elif kind in _CONTAINER_TYPES:
+            out.append(inline_text(node.children))
+        elif kind is Break:
+            out.append("\n")
+        elif kind is InlineImage:
+            continue
+        elif isinstance(node, (Text, Code)):
+            out.append(node.text)
+        elif isinstance(node, Break):
+            out.append("\n")
+        elif isinstance(node, (Strong, Emph, Link, EntityRef)):
+            out.append(inline_text(node.children))
+    return "".join(out)
+
+
+_CONTAINER_TYPES = frozenset((Strong, Emph, Link, EntityRef))
+
+
+def block_text(block: Block) -> str:
+    """The visible text of a block, used by every heuristic."""
+    kind = type(block)
+    if kind is Paragraph or kind is Heading:
+        return inline_text(block.inlines)
+    if kind is Figure:
+        return inline_text(block.caption)
+    return _block_text_other(block)
+
+
+def _block_text_other(block: Block) -> str:
+    if isinstance(block, (Paragraph, Heading)):
+        return inline_text(block.inlines)
+    if isinstance(block, Turn):
+        return f"{block.speaker}：{inline_text(block.inlines)}"
+    if isinstance(block, Quote):
+        return "\n".join(block_text(b) for b in block.blocks)
+    if isinstance(block, ListBlock):
+        return "\n".join(block_text(b) for item in block.items for b in item)
+    if isinstance(block, Table):
+        cells = list(block.header) + [c for row in block.rows for c in row]
+        return " ".join(inline_text(c) for c in cells)
+    if isinstance(block, Figure):
+        return inline_text(block.caption)
+    if isinstance(block, CodeBlock):
+        return block.text
+    return ""
+
+
+def iter_links(inlines: tuple[Inline, ...]):
+    for node in inlines:
+        if isinstance(node, Link):
+            yield node
+        if isinstance(node, (Strong, Emph, Link, EntityRef)):
+            yield from iter_links(node.children)
+
+
+def iter_images(inlines: tuple[Inline, ...]):
+    for node in inlines:
+        if isinstance(node, InlineImage):
+            yield node
+        elif isinstance(node, (Strong, Emph, Link, EntityRef)):
+            yield from iter_images(node.children)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What index, entity and feed pages need to know about one published article.
+
+    The pipeline keeps only these in memory after an article is written, so a
+    10k-article build never holds every body at once.
+    """
+
+    slug: Slug
+    title: str
+    raw_path: str
+    sha256: str
+    lang: str
+    date: str | None = None
+    source: str | None = None
+    platform: str | None = None
+    authors: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    url: str | None = None
+    summary: str | None = None
+    entities: tuple[str, ...] = ()
+    chars: int = 0
+
+
+def map_inlines(block: Block, fn) -> Block:
+    """Apply `fn` to every inline sequence in a block, nested lists, quotes and table cells included."""
+    from dataclasses import replace
+
+    if isinstance(block, (Paragraph, Heading, Turn)):
+        return replace(block, inlines=fn(block.inlines))
+    if isinstance(block, Figure):
+        return replace(block, caption=fn(block.caption)) if block.caption else block
+    if isinstance(block, Quote):
+        return Quote(tuple(map_inlines(b, fn) for b in block.blocks))
+    if isinstance(block, ListBlock):
+        return ListBlock(block.ordered, tuple(tuple(map_inlines(b, fn) for b in item) for item in block.items))
+    if isinstance(block, Table):
+        return Table(tuple(fn(c) for c in block.header), tuple(tuple(fn(c) for c in row) for row in block.rows))
+    return block
+
+
+def summarize(article: Article) -> Summary:
+    meta = article.meta
+    return Summary(
+        slug=article.slug,
+        title=meta.title,
+        raw_path=article.raw_path,
+        sha256=article.sha256,
+        lang=meta.lang,
+        date=meta.date,
+        source=meta.source,
+        platform=meta.platform,
+        authors=meta.authors,
+        tags=meta.tags,
+        url=meta.url,
+        summary=meta.summary,
+        entities=article.entities,
+        chars=sum(len(block_text(b)) for b in article.blocks),
+    )

@@ -1,0 +1,92 @@
+"""``python -m build_tools.sitecheck --site site``: every built page's article holds only allowlisted HTML.
+
+Run by ``make site`` after ``mkdocs build`` and before the search index, so a site with a violation is never
+indexed or deployed.  The check reads the article region of every HTML page (title, the fields the templates
+render from front matter, the body) and asks :mod:`build_tools.html_allowlist` what nh3 would remove.  Any
+violation fails with one line per page naming the page and the offending elements, exit 1.
+
+Pages already verified are remembered by the SHA-256 of their bytes together with the allowlist's own code,
+so a rebuild re-checks only pages MkDocs changed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+
+from build_tools.sitecheck import allowlist as html_allowlist
+
+DEFAULT_CACHE = Path(".cache/sitecheck/verified.json")
+
+
+def _version() -> str:
+    return hashlib.sha256(Path(html_allowlist.__file__).read_bytes()).hexdigest()[:16]
+
+
+def _load(cache: Path, version: str) -> set[str]:
+    try:
+        data = json.loads(cache.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return set()
+    if not isinstance(data, dict) or data.get("version") != version or not isinstance(data.get("pages"), list):
+        return set()
+    return {d for d in data["pages"] if isinstance(d, str)}
+
+
+def _save(cache: Path, version: str, digests: set[str]) -> None:
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cache.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"version": version, "pages": sorted(digests)}), encoding="utf-8")
+    os.replace(tmp, cache)
+
+
+def check_site(site: Path, cache: Path | None = DEFAULT_CACHE) -> tuple[int, dict[str, list[str]]]:
+    """(pages checked, {page: violations}) for every ``*.html`` under ``site`` with an article region."""
+    version = _version()
+    verified = _load(cache, version) if cache else set()
+    still_valid: set[str] = set()
+    problems: dict[str, list[str]] = {}
+    checked = 0
+    for page in sorted(site.rglob("*.html")):
+        data = page.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        if digest in verified:
+            still_valid.add(digest)
+            continue
+        region = html_allowlist.article_region(data.decode("utf-8", errors="replace"))
+        if region is None:
+            continue
+        checked += 1
+        found = html_allowlist.violations(region)
+        if found:
+            problems[page.relative_to(site).as_posix()] = found
+        else:
+            still_valid.add(digest)
+    if cache:
+        _save(cache, version, still_valid)
+    return checked, problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m build_tools.sitecheck", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--site", type=Path, default=Path("site"), help="the built site (default: site/)")
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="verified-page digests")
+    parser.add_argument("--no-cache", action="store_true", help="check every page")
+    args = parser.parse_args(argv)
+    if not args.site.is_dir():
+        print(f"error: {args.site}: no such site directory (run mkdocs build first)", file=sys.stderr)
+        return 2
+    checked, problems = check_site(args.site, None if args.no_cache else args.cache)
+    for page, found in sorted(problems.items()):
+        print(f"error: {args.site / page}: HTML outside the article allowlist: {'; '.join(found)}", file=sys.stderr)
+    if problems:
+        print(f"sitecheck: {len(problems)} page(s) hold HTML a dump must never produce; the site is not safe to "
+              "publish (this is a bug in the Markdown writer: please report it with the dump)", file=sys.stderr)
+        return 1
+    print(f"sitecheck: {checked} page(s) checked, all within the article allowlist")
+    return 0
+

@@ -1,0 +1,5 @@
+import sys
+
+from build_tools.sitecheck import main
+
+sys.exit(main())

@@ -1,0 +1,56 @@
+"""Source formats as a registry of small readers.
+
+A *wrapper* recognises a clipper's or exporter's envelope (Jina Reader,
+Cubox, Evernote, YAML front matter), returns the metadata it carries as
+hints and the inner text.  A *body reader* turns that text into blocks.
+Both are looked up by content, never by file extension.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from build_tools.model import Block, Hint
+
+
+@dataclass(frozen=True)
+class Document:
+    format: str
+    hints: tuple[Hint, ...]
+    blocks: tuple[Block, ...]
+
+
+@lru_cache(maxsize=1)
+def body_readers() -> tuple:
+    """The body readers, in the order they are tried; imported on first use (BeautifulSoup and markdown-it
+    are large imports that a rebuild with nothing new to read does not need)."""
+    from build_tools.stages.readers import html, markdown, plaintext
+
+    return (html.READER, markdown.READER, plaintext.READER)
+
+
+def read(text: str) -> Document:
+    from build_tools.stages.readers import wrappers
+
+    names: list[str] = []
+    hints: list[Hint] = []
+    body = text
+    inner_format = None
+    readers = body_readers()
+    for wrapper in wrappers.WRAPPERS:
+        if wrapper.matches(body):
+            unwrapped = wrapper.unwrap(body)
+            names.append(wrapper.name)
+            hints.extend(unwrapped.hints)
+            body = unwrapped.body
+            inner_format = unwrapped.inner_format or inner_format
+    reader = next(
+        (r for r in readers if r.name == inner_format),
+        None,
+    ) or next(r for r in readers if r.matches(body))
+    names.append(reader.name)
+    reader_hints = getattr(reader, "hints", None)
+    if reader_hints is not None:
+        hints.extend(reader_hints(body))
+    return Document("+".join(names), tuple(hints), reader.read(body))

@@ -1,0 +1,117 @@
+"""Article → Markdown page with validated, deterministic YAML front matter."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from build_tools.markup import dump_yaml, escape_inline
+from build_tools.model import Article, Failure, block_text
+from build_tools.settings import SCHEMAS_DIR
+from build_tools.stages.render.markdown import blocks_md
+
+if TYPE_CHECKING:
+    import jsonschema
+
+SCHEMA_PATH = SCHEMAS_DIR / "front_matter.schema.json"
+CHARS_PER_MINUTE = 400  # a common estimate for reading Chinese
+
+@lru_cache(maxsize=1)
+def _compiled():
+    import fastjsonschema  # imported where pages are rendered, not by every build that only reads summaries
+
+    return fastjsonschema.compile(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+
+
+def warm() -> None:
+    """Compile the front matter schema once, before the render workers fork."""
+    _compiled()
+
+
+def _fast_check(data: dict) -> bool:
+    """The compiled schema answers valid/invalid quickly; jsonschema then explains a failure."""
+    from fastjsonschema import JsonSchemaException
+
+    try:
+        _compiled()(data)
+        return True
+    except JsonSchemaException:
+        return False
+
+
+@lru_cache(maxsize=1)
+def _validator() -> jsonschema.Draft202012Validator:
+    import jsonschema
+
+    return jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+
+
+def front_matter(article: Article) -> dict:
+    """The front matter contract, in a fixed key order."""
+    meta = article.meta
+    data: dict = {"title": meta.title}
+    if meta.title_inferred:
+        data["title_inferred"] = True
+    data["lang"] = meta.lang
+    optional = {
+        "date": meta.date,
+        "captured": meta.captured,
+        "source": meta.source,
+        "platform": meta.platform,
+        "authors": list(meta.authors),
+        "editors": list(meta.editors),
+        "url": meta.url,
+        "original_source": meta.original_source,
+        "summary": meta.summary,
+        "tags": list(meta.tags),
+        "also_published_by": list(article.also_published_by),
+    }
+    data.update({k: v for k, v in optional.items() if v})
+    data["raw"] = article.raw_path
+    data["sha256"] = article.sha256
+    data["entities"] = list(article.entities)
+    data["reading_minutes"] = reading_minutes(article)
+    data["removed_blocks"] = len(article.removed)
+    data["removed_lines"] = sum(1 + r.text.strip().count("\n") for r in article.removed)
+    if meta.disclaimer:
+        data["disclaimer"] = True
+    return data
+
+
+def reading_minutes(article: Article) -> int:
+    chars = sum(len(block_text(b)) for b in article.blocks)
+    return max(1, math.ceil(chars / CHARS_PER_MINUTE))
+
+
+def render_article(article: Article, entity_names: Mapping[str, str] | None = None) -> str | Failure:
+    data = front_matter(article)
+    errors = [] if _fast_check(data) else sorted(_validator().iter_errors(data), key=lambda e: list(e.path))
+    if errors:
+        first = errors[0]
+        field = ".".join(str(p) for p in first.path) or "(root)"
+        return Failure(article.raw_path, "render", f"front matter field {field}: {first.message}")
+    parts = ["---\n" + dump_yaml(data) + "---", "# " + escape_inline(article.meta.title)]
+    parts.append(blocks_md(article.blocks))
+    if article.entities and entity_names:
+        names = [f"[{escape_inline(entity_names.get(e, e))}](../entities/{e}.md)" for e in article.entities]
+        parts.append("**本文涉及：** " + "、".join(names) + "\n{ .article-entities }")
+    if article.related:
+        lines = ["## 相关文章", ""]
+        for slug, title, same_story in article.related:
+            mark = " （同一事件的其他报道）" if same_story else ""
+            lines.append(f"- [{escape_inline(title)}]({slug}.md){mark}")
+        parts.append("\n".join(lines))
+    return "\n\n".join(p for p in parts if p) + "\n"
+
+
+def raw_text_copy(article: Article) -> str:
+    """The decoded dump, served as plain text: never parsed as HTML.
+
+    It starts with a byte-order mark: static hosts often serve .txt without a charset,
+    and browsers would then show UTF-8 Chinese as mojibake.
+    """
+    return "\ufeff" + re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "", article.text)
