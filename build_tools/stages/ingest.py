@@ -15,7 +15,6 @@ import errno
 import hashlib
 import os
 import stat
-import unicodedata
 from pathlib import Path
 
 from build_tools.model import (
@@ -42,6 +41,7 @@ from build_tools.model import (
     Text,
     Turn,
 )
+from build_tools.model.paths import printable_path, relative_path  # noqa: F401 (re-exported)
 from build_tools.settings import MAX_DUMP_BYTES
 from build_tools.stages.decode import DecodeError, decode_bytes
 from build_tools.stages.readers import read
@@ -230,44 +230,6 @@ def read_dump(path: Path, display_path: str, max_bytes: int = MAX_DUMP_BYTES) ->
     if len(data) > max_bytes:
         return Failure(display_path, "ingest", _too_large(len(data), max_bytes, growing=True))
     return data
-
-
-def relative_path(path: Path, raw_dir: Path) -> str:
-    """``path`` inside raw/, as a POSIX string (all paths here were made as ``raw_dir / relative``)."""
-    whole, base = str(path), str(raw_dir)
-    if base == ".":
-        return whole
-    if whole.startswith(base + os.sep):
-        return whole[len(base) + 1:].replace(os.sep, "/")
-    return path.relative_to(raw_dir).as_posix()
-
-
-def printable_path(path: str) -> str:
-    """A file name that prints on one line and encodes as UTF-8 everywhere.
-
-    Bytes that are not UTF-8 (decoded by Python as lone surrogates) become ``\\xNN``;
-    control characters, line and paragraph separators and bidirectional overrides
-    become ``\\n``, ``\\t``, ``\\xNN`` or ``\\uNNNN``.  Ordinary names — spaces,
-    Chinese characters, a leading dash — are left alone.
-    """
-    if path.isprintable() and path.isascii():
-        return path
-    out = []
-    for ch in path:
-        code = ord(ch)
-        if 0xDC80 <= code <= 0xDCFF:
-            out.append(f"\\x{code - 0xDC00:02x}")
-        elif 0xD800 <= code <= 0xDFFF:
-            out.append(f"\\u{code:04x}")
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif unicodedata.category(ch) in ("Cc", "Zl", "Zp") or 0x202A <= code <= 0x202E or 0x2066 <= code <= 0x2069:
-            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
-        else:
-            out.append(ch)
-    return "".join(out)
 
 
 def _too_large(size: int, limit: int, growing: bool = False) -> str:
