@@ -581,7 +581,7 @@ make eval                                          # both corpora, prints the ta
 .venv/bin/python -m benchmarks.extraction --corpus DIR --no-anchors --no-write   # another labelled folder
 ```
 
-It takes a few minutes on 2 cores (one build per site, two at a time, plus a second build for each site
+It takes about a minute for ~90 dumps on 2 cores (one build per site, two at a time, plus a second build for each site
 a portal entry matches). Label new dumps as described in `tests/corpus/build_gold.py` and check them with
 `python3 tests/corpus/build_gold.py --check`.
 """
