@@ -2,17 +2,23 @@
 
     .venv/bin/python -m tests.regen_golden      (or: make golden)
 
-Each golden file is the whole page the build writes at docs/articles/<slug>.md for
-raw/<stem>.txt, saved as tests/golden/<stem>.md.  Run this after an intended output
-change, then read `git diff tests/golden/` before committing: the diff is the review.
-The build uses the repo's entities.yml and overrides.yml, passed explicitly.
+tests/golden/docs/ is the whole tree the build writes under docs/ for raw/ (articles, their raw
+copies, entity pages and their index, the home and timeline pages, page-2…, sources, tags and the
+Atom feed); tests/golden/report.json is the build's JSON report.  tests/test_golden.py compares
+them whole: a missing or an extra file fails as surely as a changed byte.  Run this after an
+intended output change, then read `git diff tests/golden/` before committing: the diff is the review.
+
+The build is pinned so the tree depends on the code and the repo's inputs only: raw/, entities.yml and
+overrides.yml (if any), one process, an empty cache, and a fixed SITE_URL (the feed's links come from it).
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from build_tools.pipeline import build
@@ -20,43 +26,72 @@ from build_tools.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "golden"
-REGENERATE = ".venv/bin/python -m tests.regen_golden"
+GOLDEN_DOCS = GOLDEN / "docs"
+GOLDEN_REPORT = GOLDEN / "report.json"
+REGENERATE = "make golden (= .venv/bin/python -m tests.regen_golden)"
+# Not the local placeholder, so the golden feed shows that links follow SITE_URL, base path included.
+SITE_URL = "https://example.org/cn-archive/"
 
 
-def build_seed_pages(workdir: Path) -> dict[str, str]:
-    """Build raw/ into workdir; return {raw file stem: article page Markdown}. Raises if a seed is not published."""
+@contextlib.contextmanager
+def _site_url(url: str) -> Iterator[None]:
+    """SITE_URL set to ``url`` for the build, whatever the caller's environment says (CI's deploy sets it)."""
+    old = os.environ.get("SITE_URL")
+    os.environ["SITE_URL"] = url
+    try:
+        yield
+    finally:
+        if old is None:
+            del os.environ["SITE_URL"]
+        else:
+            os.environ["SITE_URL"] = old
+
+
+def build_seed_tree(workdir: Path) -> tuple[Path, str]:
+    """Build raw/ into workdir/docs; return (that docs folder, the JSON report)."""
     settings = Settings(
-        raw_dir=Path("raw"),  # relative, so front matter says raw/<file> wherever the repo lives
+        raw_dir=Path("raw"),  # relative, so front matter and the report say raw/<file> wherever the repo lives
         docs_dir=workdir / "docs",
         cache_dir=workdir / "cache",
         entities_path=Path("entities.yml"),
         overrides_path=Path("overrides.yml"),
         jobs=1,
     )
-    with contextlib.chdir(ROOT):
+    with contextlib.chdir(ROOT), _site_url(SITE_URL):
         report = build(settings)
-    pages: dict[str, str] = {}
-    for item in sorted(report.inputs, key=lambda i: i.raw):
-        if item.status != "ok":
-            raise RuntimeError(f"{item.raw}: {item.status}: {item.reason}")
-        pages[Path(item.raw).stem] = (settings.docs_dir / "articles" / f"{item.slug}.md").read_text(encoding="utf-8")
-    return pages
+    return settings.docs_dir, report.to_json()
+
+
+def tree_files(root: Path) -> dict[str, bytes]:
+    """{path relative to root, with forward slashes: bytes} of every file under root."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def main() -> int:
     with tempfile.TemporaryDirectory(prefix="golden-") as tmp:
-        pages = build_seed_pages(Path(tmp))
-    GOLDEN.mkdir(exist_ok=True)
-    for stale in sorted(set(GOLDEN.glob("*.md")) - {GOLDEN / f"{stem}.md" for stem in pages}):
+        docs, report = build_seed_tree(Path(tmp))
+        built = tree_files(docs)
+    old = tree_files(GOLDEN_DOCS) if GOLDEN_DOCS.is_dir() else {}
+    # Files from before the golden tree lived under docs/ (tests/golden/<stem>.md) go too.
+    for stale in sorted(p for p in GOLDEN.iterdir() if p.is_file() and p != GOLDEN_REPORT):
         stale.unlink()
         print(f"removed {stale.relative_to(ROOT)}")
-    for stem, text in pages.items():
-        target = GOLDEN / f"{stem}.md"
-        old = target.read_text(encoding="utf-8") if target.exists() else None
-        if old != text:
-            target.write_text(text, encoding="utf-8", newline="\n")
-            print(f"{'updated' if old is not None else 'created'} {target.relative_to(ROOT)}")
-    print(f"{len(pages)} golden pages in {GOLDEN.relative_to(ROOT)}/; review with: git diff tests/golden/")
+    for name in sorted(set(old) - set(built)):
+        (GOLDEN_DOCS / name).unlink()
+        print(f"removed {(GOLDEN_DOCS / name).relative_to(ROOT)}")
+    for name, data in built.items():
+        if old.get(name) != data:
+            target = GOLDEN_DOCS / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            print(f"{'updated' if name in old else 'created'} {target.relative_to(ROOT)}")
+    for folder in sorted((p for p in GOLDEN_DOCS.rglob("*") if p.is_dir()), reverse=True):
+        if not any(folder.iterdir()):
+            folder.rmdir()
+    if not GOLDEN_REPORT.exists() or GOLDEN_REPORT.read_text(encoding="utf-8") != report:
+        GOLDEN_REPORT.write_text(report, encoding="utf-8", newline="\n")
+        print(f"updated {GOLDEN_REPORT.relative_to(ROOT)}")
+    print(f"{len(built)} files in {GOLDEN_DOCS.relative_to(ROOT)}/; review with: git diff tests/golden/")
     return 0
 
 
