@@ -15,23 +15,23 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT / "raw" if (ROOT / "raw").is_dir() else None
-SHARED_SEEDS = ROOT.parent / "shared" / "corpus" / "seeds"
+from build_tools.model import Failure, summarize
+from tests import factories as f
 
-pytestmark = pytest.mark.skipif(
-    not (ROOT / "build_tools" / "pipeline.py").exists(), reason="build_tools/pipeline.py does not exist yet"
-)
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "raw"
+SHARED_SEEDS = ROOT.parent / "shared" / "corpus" / "seeds"
 
 JENSEN = {"000", "001", "002", "004"}
 HUAWEI = {"004"}
 
 
 def _seed_dir() -> Path:
+    """The five seed dumps: ../shared/corpus/seeds where it is checked out, else the copies in raw/ (in git)."""
     for cand in (SHARED_SEEDS, SEEDS):
-        if cand is not None and cand.is_dir() and len(list(cand.glob("00[0-4]_*"))) == 5:
+        if cand.is_dir() and len(list(cand.glob("00[0-4]_*"))) == 5:
             return cand
-    pytest.skip("seed dumps not found")
+    raise AssertionError(f"the five seed dumps 00[0-4]_* are in neither {SHARED_SEEDS} nor {ROOT / 'raw'}")
 
 
 def _listed(page: str) -> set[str]:
@@ -52,14 +52,14 @@ def _prepared_articles():
     overrides = load_overrides(ROOT / "no-such-overrides.yml", [])
     index = AliasIndex.build(load_registry(ROOT / "entities.yml"))
     arts = [prepare(p, settings, overrides) for p in discover(raw)]
-    return index, [link_article(a, index) for a in arts if hasattr(a, "blocks")]
+    assert [a for a in arts if isinstance(a, Failure)] == [], "a seed dump was rejected"
+    return index, [link_article(a, index) for a in arts]
 
 
 def test_entity_pages_from_pipeline_stages() -> None:
     """ingest → clean → metadata from the pipeline, then this package's link stage and pages."""
     from build_tools.archive.entity_pages import entity_pages
     from build_tools.entities.linker import mention_contexts, mention_counts
-    from build_tools.model import summarize
 
     index, linked = _prepared_articles()
     assert len(linked) == 5
@@ -77,6 +77,7 @@ def test_entity_pages_from_pipeline_stages() -> None:
     assert by_seed["002"].entities and "jensen-huang" in by_seed["002"].entities
 
 
+@pytest.mark.slow  # a build in a subprocess; tests/test_golden.py checks the same pages in-process
 def test_build_cli_writes_entity_pages(tmp_path: Path) -> None:
     raw = tmp_path / "raw"
     shutil.copytree(_seed_dir(), raw)
@@ -89,8 +90,7 @@ def test_build_cli_writes_entity_pages(tmp_path: Path) -> None:
     proc = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     ent_dir = docs / "entities"
-    if not (ent_dir / "jensen-huang.md").exists():
-        pytest.skip("the pipeline does not write entity pages yet (wire build_tools.link.entity_pages)")
+    assert (ent_dir / "jensen-huang.md").exists(), f"the build wrote no entity pages: {sorted(docs.rglob('*'))[:20]}"
     assert _listed((ent_dir / "jensen-huang.md").read_text(encoding="utf-8")) == JENSEN
     assert _listed((ent_dir / "huawei.md").read_text(encoding="utf-8")) == HUAWEI
     assert (ent_dir / "index.md").exists()
@@ -100,11 +100,56 @@ def test_build_cli_writes_entity_pages(tmp_path: Path) -> None:
     assert "(../entities/huawei.md)" not in page_001
 
 
+# The same facts on records made by tests/factories.py: when the end-to-end tests above fail, these say
+# whether the link stage and the entity pages are at fault or the stages before them.
+
+
+def _registry_index():
+    from build_tools.entities.matcher import AliasIndex
+    from build_tools.entities.registry import load_registry
+
+    return AliasIndex.build(load_registry(ROOT / "entities.yml"))
+
+
+@pytest.mark.parametrize(("body", "removed", "entities"), [
+    (f.paragraph("黃仁勛說，英偉達的市場很大。"), (), {"jensen-huang", "nvidia"}),
+    (f.paragraph("黄仁勋谈AI计算需求。"), (f.removed("华为发布新款手机", "tail:推荐阅读"),), {"jensen-huang"}),
+], ids=["Traditional Chinese", "a mention only in removed junk does not count"])
+def test_link_stage_on_factory_articles(body, removed, entities) -> None:
+    from build_tools.stages.link import link
+
+    linked = link(f.article(body, removed=removed), _registry_index())
+    assert set(linked.entities) == entities
+
+
+def test_entity_pages_from_factory_records() -> None:
+    """The page of an entity lists exactly the articles that mention it, newest first, with a snippet."""
+    from build_tools.archive.entity_pages import entity_pages
+    from build_tools.entities.linker import mention_contexts, mention_counts
+    from build_tools.stages.link import link
+
+    index = _registry_index()
+    linked = [
+        link(f.article(f.paragraph("黄仁勋表示，R1利好AI市场。"), raw_path="raw/a.txt",
+                       meta_fields={"date": "2025-01-27"}), index),
+        link(f.article(f.paragraph("华为发布了昇腾芯片。"), raw_path="raw/b.txt",
+                       meta_fields={"date": "2025-02-01"}), index),
+        link(f.article(f.paragraph("黄仁勋和华为都在谈芯片。"), raw_path="raw/c.txt",
+                       meta_fields={"date": "2025-02-03"}), index),
+    ]
+    summaries = [summarize(a) for a in linked]
+    pages = entity_pages(summaries, {a.slug: mention_contexts(a) for a in linked}, index.registry,
+                         {a.slug: mention_counts(a) for a in linked})
+    jensen = pages["entities/jensen-huang.md"]
+    assert re.findall(r"\(\.\./articles/([abc])\.md\)", jensen) == ["c", "a"]
+    assert re.findall(r"\(\.\./articles/([abc])\.md\)", pages["entities/huawei.md"]) == ["c", "b"]
+    assert "R1利好AI市场" in jensen
+
+
 def test_same_story_on_seeds() -> None:
     """000 and 001 report the same interview (different translations, same quotes); nothing else pairs."""
     from build_tools.archive.related import related_articles, story_fingerprint
     from build_tools.entities.linker import mention_counts
-    from build_tools.model import summarize
 
     _index, linked = _prepared_articles()
     seed = {a.slug: Path(a.raw_path).name[:3] for a in linked}
