@@ -25,10 +25,10 @@ BENCH_ARGS ?=
 EVAL_ARGS ?=
 HOST ?= 127.0.0.1:8000
 
-.PHONY: venv build site serve test lint golden bench eval lock actionlint clean distclean help
+.PHONY: venv build site serve test test-fast lint golden bench eval lock actionlint clean distclean help
 
 help:
-	@echo "make venv | build | site | serve | test | lint | golden | bench | eval | lock | actionlint | clean"
+	@echo "make venv | build | site | serve | test | test-fast | lint | golden | bench | eval | lock | actionlint | clean"
 
 venv: $(STAMP)
 
@@ -58,6 +58,13 @@ serve: venv
 test: venv
 	@rc=0; $(PY) -m pytest -q $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
+	exit $$rc
+
+# The fast lane, under 20 s: everything but the tests marked `slow` (mkdocs builds, builds in subprocesses,
+# long hypothesis runs, timing bounds) or `browser`.  `make test` still runs them all.
+test-fast: venv
+	@rc=0; $(PY) -m pytest -q -m "not slow and not browser" $(PYTEST_ARGS) || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test-fast: pytest collected no tests" >&2; exit 1; fi; \
 	exit $$rc
 
 lint: venv

@@ -27,6 +27,8 @@ from build_tools.runtime.emit import GENERATED, OutputWriter, recover
 from tests.conftest import ROOT
 from tests.fixtures.hostile.corpus import article_text, run_build, tree_bytes, write_cases
 
+pytestmark = pytest.mark.slow  # builds in subprocesses, killed mid-write
+
 DUMPS = 300
 
 

@@ -16,6 +16,8 @@ import pytest
 from build_tools.runtime.emit import GENERATED
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.slow  # the build CLI in subprocesses and mkdocs build --strict
+
 MKDOCS = Path(sys.executable).with_name("mkdocs")
 ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONUTF8": "1"}
 ENV.pop("SITE_URL", None)

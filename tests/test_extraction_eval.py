@@ -146,6 +146,7 @@ def test_sites():
     assert ev.host_matches("qq.com", "mp.weixin.qq.com") and not ev.host_matches("mp.weixin.qq.com", "qq.com")
 
 
+@pytest.mark.slow  # builds per site, in and out of sample
 def test_loso_removes_the_held_out_sites_portal(tmp_path):
     """In-sample rules know the site (a junk line, a title suffix); LOSO builds with --rules without them."""
     rules = tmp_path / "rules"

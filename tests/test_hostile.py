@@ -309,6 +309,7 @@ def test_assign_slugs_settles_same_name_other_extension():
     assert len({s for s, _ in slugs.values()}) == 5
 
 
+@pytest.mark.slow  # the build CLI in a subprocess
 def test_a_file_name_that_is_not_utf8_does_not_stop_the_build(tmp_path):
     raw = tmp_path / "raw"
     raw.mkdir()
@@ -350,6 +351,7 @@ def test_deep_but_readable_nesting_is_flattened(monkeypatch):
     assert "最里面的话" in repr(blocks) and "加粗" in repr(blocks)
 
 
+@pytest.mark.slow  # a timing bound, seconds by design
 def test_a_long_line_of_markup_characters_renders_in_bounded_time(tmp_path):
     """Python-Markdown is superlinear in escapes per block: paragraphs are split so mkdocs stays fast."""
     from build_tools.config.corrections import load_overrides

@@ -19,6 +19,8 @@ from build_tools.runtime.emit import OutputWriter
 from tests.conftest import ROOT
 from tests.fixtures.hostile.corpus import article_text, run_build, tree_bytes
 
+pytestmark = pytest.mark.slow  # several whole builds per test
+
 BULK = 60
 
 

@@ -10,6 +10,7 @@ import re
 import warnings
 
 import opencc
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -37,6 +38,8 @@ from build_tools.model import (
 )
 from build_tools.stages import langdetect
 from build_tools.stages.readers import inlines as inlines_module
+
+pytestmark = pytest.mark.slow  # hypothesis against the replaced code, seconds per test
 
 FAST = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

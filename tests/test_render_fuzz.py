@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
@@ -94,6 +95,7 @@ BLOCKS = st.recursive(
 )
 
 
+@pytest.mark.slow  # hypothesis, ~13 s
 @seed(20261203)
 @FUZZ
 @given(st.lists(BLOCKS, min_size=1, max_size=4).map(tuple))

@@ -196,6 +196,7 @@ def article_content(html: str) -> BeautifulSoup:
     return content
 
 
+@pytest.mark.slow  # hostile_site: mkdocs build --strict
 @pytest.mark.parametrize("name", HOSTILE)
 def test_built_article_html_is_inert(hostile_site, name):
     work, slugs = hostile_site
@@ -205,6 +206,7 @@ def test_built_article_html_is_inert(hostile_site, name):
     assert dangers(str(head.title)) == [] and "<script>alert" not in str(head)
 
 
+@pytest.mark.slow  # hostile_site: mkdocs build --strict
 def test_mkdocs_build_is_deterministic_for_a_fixed_build_date(hostile_site, tmp_path):
     """Same input, same SOURCE_DATE_EPOCH: byte-identical site. Another date changes only the sitemap."""
     work, _ = hostile_site
@@ -306,6 +308,7 @@ def test_no_script_from_a_dump_runs_in_the_browser(hostile_site, tmp_path):
 # --- the second wall: the site check ------------------------------------------------------------
 
 
+@pytest.mark.slow  # hostile_site: mkdocs build --strict
 def test_sitecheck_passes_a_site_built_from_hostile_dumps(hostile_site, tmp_path):
     from build_tools.sitecheck import check_site
 
@@ -314,6 +317,7 @@ def test_sitecheck_passes_a_site_built_from_hostile_dumps(hostile_site, tmp_path
     assert checked >= len(HOSTILE) and problems == {}
 
 
+@pytest.mark.slow  # hostile_site: mkdocs build --strict
 def test_sitecheck_fails_naming_the_page_when_script_reaches_an_article(hostile_site, tmp_path):
     """Whatever the writer does, a page whose article holds script never gets past `make site`."""
     from build_tools.sitecheck import main
@@ -335,6 +339,7 @@ def test_sitecheck_fails_naming_the_page_when_script_reaches_an_article(hostile_
     assert main(["--site", str(site), "--cache", str(cache)]) == 0
 
 
+@pytest.mark.slow  # hostile_site: mkdocs build --strict
 def test_sitecheck_reports_the_page_and_the_elements(hostile_site, tmp_path, capsys):
     from build_tools.sitecheck import main
 

@@ -77,6 +77,7 @@ def bundle_bytes(bundle: Path) -> dict[str, bytes]:
     return {str(p.relative_to(bundle)): p.read_bytes() for p in sorted(bundle.rglob("*")) if p.is_file()}
 
 
+@pytest.mark.slow  # indexes a site three times
 def test_cache_rebuilds_only_the_changed_shard_and_output_is_deterministic(tmp_path):
     site, docs = write_site(tmp_path / "a")
     cache = tmp_path / "cache"
@@ -157,6 +158,7 @@ def test_entity_extraction_keeps_name_aliases_description():
     assert "无关" not in page.text and "英伟达创始人" in page.text
 
 
+@pytest.mark.slow  # the indexer CLI in subprocesses
 def test_cli(tmp_path, sites):
     site = sites["single"][0]
     done = subprocess.run(

@@ -54,6 +54,7 @@ def wait_for(url: str, limit: float, server: subprocess.Popen, log: Path, contai
     pytest.fail(f"{url} not served{' with ' + contains if contains else ''} within {limit} s:\n{log.read_text()}")
 
 
+@pytest.mark.slow  # runs mkdocs serve
 def test_a_new_dump_and_an_override_show_up_without_a_restart(tmp_path):
     raw, docs = tmp_path / "raw", tmp_path / "docs"
     raw.mkdir()

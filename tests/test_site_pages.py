@@ -26,6 +26,8 @@ from build_tools.pipeline import build
 from build_tools.runtime.emit import GENERATED
 from build_tools.settings import Settings
 
+pytestmark = pytest.mark.slow  # mkdocs build --strict of the seeds
+
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted(p for p in (ROOT / "raw").iterdir() if p.is_file())
 SITE_URL = "https://example.org/archive/"

