@@ -17,17 +17,27 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from build_tools.entities.linker import _URLISH, _Walk
+from build_tools.archive.slugs import slugify
+from build_tools.config.corrections import load_overrides
+from build_tools.entities.linker import BARE_URL
 from build_tools.entities.matcher import AliasIndex
 from build_tools.entities.normalize import key
-from build_tools.model import Article, Paragraph, Text, block_text
+from build_tools.model import Article, Failure, block_text
+from build_tools.model.paths import relative_path
+from build_tools.model.walk import iter_texts
+from build_tools.settings import Settings
+from build_tools.stages.clean import clean
+from build_tools.stages.correct import apply_overrides
+from build_tools.stages.ingest import ingest
+from build_tools.stages.metadata import extract_metadata
 
 _CJK = "\u3400-\u9fff"
 _NAME = rf"[{_CJK}][{_CJK}·・]{{1,11}}"
@@ -89,14 +99,11 @@ def _texts(article: Article) -> list[str]:
         if not text:
             continue
         chars = [" "] * len(text)
-
-        def visit(node: Text, off: int, chars: list[str] = chars) -> None:
-            chars[off : off + len(node.text)] = node.text
-            return None
-
-        _Walk(visit).block(b)
+        for run in iter_texts(b):
+            if not run.linked:
+                chars[run.offset : run.offset + len(run.node.text)] = run.node.text
         flat = "".join(chars)
-        flat = _URLISH.sub(lambda m: " " * len(m.group()), flat)
+        flat = BARE_URL.sub(lambda m: " " * len(m.group()), flat)
         out.append(flat)
     return out
 
@@ -132,144 +139,169 @@ def _tokenizer(index: AliasIndex):
     return jieba.posseg.POSTokenizer(tok)
 
 
+class _Tally:
+    """Candidate surfaces seen so far: counts, articles, sources, kinds and examples."""
+
+    def __init__(self, index: AliasIndex) -> None:
+        self.counts: Counter[str] = Counter()
+        self.docs: dict[str, set[str]] = defaultdict(set)
+        self.sources: dict[str, set[str]] = defaultdict(set)
+        self.kinds: dict[str, str] = {}
+        self.english: dict[str, str] = {}
+        self.examples: dict[str, list[str]] = defaultdict(list)
+        self.canon: dict[str, str] = {}  # key() -> first surface seen
+        self.known_keys: set[str] = set()
+        for ent in index.registry.entities:
+            self.known_keys.update(key(s) for s in (ent.name, *ent.aliases, *(a.alias for a in ent.ambiguous)))
+
+    def add(self, surface: str, src: str, text: str, start: int, end: int, doc: str, kind: str = "") -> None:
+        surface = surface.strip()
+        k = key(surface)
+        if len(surface) < 2 or k in self.known_keys or "\u3000" in surface:
+            return
+        surface = self.canon.setdefault(k, surface)
+        self.counts[surface] += 1
+        self.docs[surface].add(doc)
+        self.sources[surface].add(src)
+        if kind and surface not in self.kinds:
+            self.kinds[surface] = kind
+        examples = self.examples[surface]
+        if len(examples) < 3 and doc not in {e.split("\t")[0] for e in examples}:
+            examples.append(f"{doc}\t{_context(text, start, end)}")
+
+    def add_english(self, zh: str, en: str) -> None:
+        self.english.setdefault(self.canon.get(key(zh), zh), en)
+
+    def fold_english(self) -> None:
+        """Fold "Alex Bouzari" into "亚历克斯·布扎里"."""
+        counts, docs, sources, examples = self.counts, self.docs, self.sources, self.examples
+        for zh, en in self.english.items():
+            if en in counts and en != zh:
+                counts[zh] += counts.pop(en)
+                docs[zh] |= docs.pop(en)
+                sources[zh] |= sources.pop(en)
+                seen_docs = {e.split("\t")[0] for e in examples[zh]}
+                extra = [e for e in examples.pop(en, []) if e.split("\t")[0] not in seen_docs]
+                examples[zh] = (examples[zh] + extra)[:3]
+
+    def candidates(self, min_count: int) -> list[Candidate]:
+        out = [
+            Candidate(
+                surface=s,
+                count=c,
+                articles=len(self.docs[s]),
+                sources=tuple(sorted(self.sources[s])),
+                kind=self.kinds.get(s, ""),
+                english=self.english.get(s, ""),
+                examples=[e.split("\t", 1)[1] for e in self.examples[s]],
+            )
+            for s, c in self.counts.items()
+            if c >= min_count
+        ]
+        out.sort(key=lambda c: (-c.articles, -("paren" in c.sources), -c.count, c.surface))
+        return out
+
+
+def _pattern_names(tally: _Tally, text: str, raw: str, doc: str, index: AliasIndex) -> None:
+    """``paren`` and ``latin`` candidates of one block (``text``: known aliases masked)."""
+    covered: list[tuple[int, int]] = []  # paren matches, so their Latin half is not counted twice
+    for m in _PAREN.finditer(text):
+        covered.append((m.start(), m.end()))
+        zh, en = _trim_cjk_name(m.group(1)), m.group(2)
+        if en in _STOP_LATIN or index.entity_for(en):
+            continue
+        tally.add(zh, "paren", raw, m.end(1) - len(zh), m.end(2), doc)
+        tally.add_english(zh, en)
+    for m in _PAREN_REV.finditer(text):
+        covered.append((m.start(), m.end()))
+        en, zh = m.group(1), m.group(2)
+        if en in _STOP_LATIN or index.entity_for(zh):
+            continue
+        tally.add(zh, "paren", raw, m.start(1), m.end(2), doc)
+        tally.add_english(zh, en)
+    for m in _LATIN.finditer(text):
+        word = m.group(1)
+        if word in _STOP_LATIN or len(word) < 2 or word.isdigit():
+            continue
+        if any(a <= m.start(1) < b for a, b in covered):
+            continue
+        tally.add(word, "latin", raw, m.start(1), m.end(1), doc)
+
+
+def _jieba_names(tally: _Tally, pos_tok, text: str, raw: str, doc: str) -> None:
+    """``jieba`` candidates of one block: words tagged nr / nt / nz that are not common words."""
+    freq = pos_tok.tokenizer.FREQ
+    # jieba's dictionary and HMM are Simplified: tag the same-length Simplified key
+    # text (Traditional runs are also very slow), take surfaces from the original.
+    simp = key(text)
+    pos = 0
+    prev = ""
+    for w in pos_tok.cut(simp):
+        start = simp.find(w.word, pos)
+        if start < 0:
+            continue
+        pos = start + len(w.word)
+        k, flag = w.word, w.flag
+        if flag in ("nr", "nz") and len(prev) == 1 and prev in _SURNAMES and len(k) <= 2:
+            k, start = prev + k, start - 1  # 刘 + 鹏飞
+        prev = w.word
+        if flag not in ("nr", "nt", "nz") or len(k) < 2 or k.isascii():
+            continue
+        if freq.get(k, 0) >= COMMON_WORD_FREQ:  # jieba's dictionary tags 论文, 聊天 as nz/nr
+            continue
+        if k.endswith(_STOP_CJK_TAIL) or (flag == "nt" and k.endswith(_GENERIC_ORG) and len(k) <= 4):
+            continue
+        kind = {"nr": "person", "nt": "organization"}.get(flag, "other")
+        tally.add(text[start:pos], "jieba", raw, start, pos, doc, kind)
+
+
 def suggest(
     articles: Iterable[Article], index: AliasIndex, min_count: int = 2, use_jieba: bool = True
 ) -> list[Candidate]:
     """Candidates seen at least ``min_count`` times, most widespread first."""
-    import logging
-
-    counts: Counter[str] = Counter()
-    docs: dict[str, set[str]] = defaultdict(set)
-    sources: dict[str, set[str]] = defaultdict(set)
-    kinds: dict[str, str] = {}
-    english: dict[str, str] = {}
-    examples: dict[str, list[str]] = defaultdict(list)
-    canon: dict[str, str] = {}  # key() -> first surface seen
-    known_keys = set()
-    for ent in index.registry.entities:
-        known_keys.update(key(s) for s in (ent.name, *ent.aliases, *(a.alias for a in ent.ambiguous)))
+    tally = _Tally(index)
     pos_tok = None
     if use_jieba:
+        import logging
+
         import jieba
 
         jieba.setLogLevel(logging.WARNING)
         pos_tok = _tokenizer(index)
-        freq = pos_tok.tokenizer.FREQ
-
-    def add(surface: str, src: str, text: str, start: int, end: int, doc: str, kind: str = "") -> None:
-        surface = surface.strip()
-        k = key(surface)
-        if len(surface) < 2 or k in known_keys or "\u3000" in surface:
-            return
-        surface = canon.setdefault(k, surface)
-        counts[surface] += 1
-        docs[surface].add(doc)
-        sources[surface].add(src)
-        if kind and surface not in kinds:
-            kinds[surface] = kind
-        if len(examples[surface]) < 3 and doc not in {e.split("\t")[0] for e in examples[surface]}:
-            examples[surface].append(f"{doc}\t{_context(text, start, end)}")
-
     for art in articles:
         doc = art.slug or Path(art.raw_path).name
         for raw in _texts(art):
             text = _mask_known(raw, index)
-            covered: list[tuple[int, int]] = []  # paren matches, so their Latin half is not counted twice
-            for m in _PAREN.finditer(text):
-                covered.append((m.start(), m.end()))
-                zh, en = _trim_cjk_name(m.group(1)), m.group(2)
-                if en in _STOP_LATIN or index.entity_for(en):
-                    continue
-                add(zh, "paren", raw, m.end(1) - len(zh), m.end(2), doc)
-                english.setdefault(canon.get(key(zh), zh), en)
-            for m in _PAREN_REV.finditer(text):
-                covered.append((m.start(), m.end()))
-                en, zh = m.group(1), m.group(2)
-                if en in _STOP_LATIN or index.entity_for(zh):
-                    continue
-                add(zh, "paren", raw, m.start(1), m.end(2), doc)
-                english.setdefault(canon.get(key(zh), zh), en)
-            for m in _LATIN.finditer(text):
-                word = m.group(1)
-                if word in _STOP_LATIN or len(word) < 2 or word.isdigit():
-                    continue
-                if any(a <= m.start(1) < b for a, b in covered):
-                    continue
-                add(word, "latin", raw, m.start(1), m.end(1), doc)
+            _pattern_names(tally, text, raw, doc, index)
             if pos_tok is not None:
-                # jieba's dictionary and HMM are Simplified: tag the same-length Simplified key
-                # text (Traditional runs are also very slow), take surfaces from the original.
-                simp = key(text)
-                pos = 0
-                prev = ""
-                for w in pos_tok.cut(simp):
-                    start = simp.find(w.word, pos)
-                    if start < 0:
-                        continue
-                    pos = start + len(w.word)
-                    k, flag = w.word, w.flag
-                    if flag in ("nr", "nz") and len(prev) == 1 and prev in _SURNAMES and len(k) <= 2:
-                        k, start = prev + k, start - 1  # 刘 + 鹏飞
-                    prev = w.word
-                    if flag not in ("nr", "nt", "nz") or len(k) < 2 or k.isascii():
-                        continue
-                    if freq.get(k, 0) >= COMMON_WORD_FREQ:  # jieba's dictionary tags 论文, 聊天 as nz/nr
-                        continue
-                    if k.endswith(_STOP_CJK_TAIL) or (flag == "nt" and k.endswith(_GENERIC_ORG) and len(k) <= 4):
-                        continue
-                    kind = {"nr": "person", "nt": "organization"}.get(flag, "other")
-                    add(text[start:pos], "jieba", raw, start, pos, doc, kind)
-    for zh, en in english.items():  # fold "Alex Bouzari" into "亚历克斯·布扎里"
-        if en in counts and en != zh:
-            counts[zh] += counts.pop(en)
-            docs[zh] |= docs.pop(en)
-            sources[zh] |= sources.pop(en)
-            seen_docs = {e.split("\t")[0] for e in examples[zh]}
-            extra = [e for e in examples.pop(en, []) if e.split("\t")[0] not in seen_docs]
-            examples[zh] = (examples[zh] + extra)[:3]
-    out = [
-        Candidate(
-            surface=s,
-            count=c,
-            articles=len(docs[s]),
-            sources=tuple(sorted(sources[s])),
-            kind=kinds.get(s, ""),
-            english=english.get(s, ""),
-            examples=[e.split("\t", 1)[1] for e in examples[s]],
-        )
-        for s, c in counts.items()
-        if c >= min_count
-    ]
-    out.sort(key=lambda c: (-c.articles, -("paren" in c.sources), -c.count, c.surface))
-    return out
+                _jieba_names(tally, pos_tok, text, raw, doc)
+    tally.fold_english()
+    return tally.candidates(min_count)
 
 
-def _naive_articles(raw_dir: Path) -> Iterable[Article]:
-    """Fallback when the pipeline is unavailable: one Paragraph per non-empty line."""
-    for p in sorted(raw_dir.iterdir()):
-        if not p.is_file() or p.name.startswith("."):
-            continue
-        text = p.read_text(encoding="utf-8", errors="replace")
-        blocks = tuple(Paragraph((Text(line.strip()),)) for line in text.splitlines() if line.strip())
-        yield Article(raw_path=str(p), sha256="", text=text, blocks=blocks)
+def _dumps(raw_dir: Path) -> list[Path]:
+    """Every file under ``raw_dir``, sorted, hidden files and folders skipped (as the build finds them)."""
+    found = []
+    for folder, dirs, files in os.walk(raw_dir):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        found.extend(Path(folder, name) for name in files if not name.startswith("."))
+    return sorted((p for p in found if p.is_file()), key=lambda p: relative_path(p, raw_dir))
 
 
-def cleaned_articles(raw_dir: Path) -> Iterable[Article]:
-    """ingest → clean → metadata for every dump in ``raw_dir`` (the pipeline's own stages)."""
-    try:
-        from build_tools.config.corrections import load_overrides
-        from build_tools.pipeline import discover, prepare
-        from build_tools.settings import Settings
-    except ImportError:
-        print("note: pipeline not available, using raw lines (boilerplate not removed)", file=sys.stderr)
-        yield from _naive_articles(raw_dir)
-        return
+def cleaned_articles(raw_dir: Path) -> Iterator[Article]:
+    """ingest → clean → metadata → corrections for every dump in ``raw_dir``: the build's own stages,
+    one dump at a time (no cache, no workers, nothing written); rejected dumps are skipped."""
     settings = Settings(raw_dir=raw_dir)
     overrides = load_overrides(settings.overrides_path, [])
-    for path in discover(raw_dir):
-        art = prepare(path, settings, overrides)
-        if isinstance(art, Article):
-            yield art
+    for path in _dumps(raw_dir):
+        rel = relative_path(path, raw_dir)
+        article = ingest(path, rel, settings.max_dump_bytes)
+        if isinstance(article, Failure):
+            continue
+        cleaned = clean(replace(article, slug=slugify(rel)))
+        if isinstance(cleaned, Failure):
+            continue
+        yield apply_overrides(extract_metadata(cleaned), overrides)
 
 
 def format_candidates(cands: list[Candidate], limit: int | None = None) -> str:

@@ -161,3 +161,27 @@ def test_suggest_finds_unregistered_names_only() -> None:
     assert cands["马特·希恩"].count == 2
     assert "Foveros" in cands
     assert "禹之鼎" not in cands and "黄仁勋" not in cands and "Zhiding Yu" not in cands
+
+
+def test_suggest_reads_dumps_through_the_stages(tmp_path: Path, capsys) -> None:
+    raw = tmp_path / "raw"
+    (raw / "sub").mkdir(parents=True)
+    (raw / ".hidden").mkdir()
+    body = "".join(f"据介绍，第{n}代 Foveros 封装与 Lakefield 处理器一起发布，这一代产品随后在工厂量产。\n\n"
+                   for n in "一二三四五")
+    (raw / "一.txt").write_text("第一篇文章\n\n" + body, encoding="utf-8")
+    (raw / "sub" / "二.txt").write_text("第二篇文章\n\n" + body, encoding="utf-8")
+    (raw / ".hidden" / "三.txt").write_text(body, encoding="utf-8")
+    (raw / ".skip.txt").write_text(body, encoding="utf-8")
+    from build_tools.suggest import cleaned_articles, suggest_main
+
+    arts = list(cleaned_articles(raw))
+    assert len(arts) == 2 and all(a.slug for a in arts)
+    assert all(a.blocks and a.meta.title for a in arts)
+    registry = tmp_path / "entities.yml"
+    registry.write_text((ROOT / "entities.yml").read_text(encoding="utf-8"), encoding="utf-8")
+    assert suggest_main(["--raw", str(raw), "--entities", str(registry), "--no-jieba", "--json"]) == 0
+    import json
+
+    found = {c["surface"]: c for c in json.loads(capsys.readouterr().out)}
+    assert found["Foveros"]["articles"] == 2 and found["Lakefield"]["articles"] == 2

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import replace
 
 from build_tools.entities.matcher import AliasIndex, Match
@@ -26,31 +25,24 @@ from build_tools.entities.registry import Registry
 from build_tools.model import (
     Article,
     Block,
-    Break,
-    Code,
-    CodeBlock,
     Emph,
     EntityRef,
     Figure,
     Heading,
     Inline,
-    Link,
-    ListBlock,
     Mention,
-    Paragraph,
-    Quote,
     Strong,
-    Table,
     Text,
     Turn,
     block_text,
 )
+from build_tools.model.walk import iter_nodes, iter_texts, map_inlines, map_nodes, map_texts, merge_texts
 
 CONTEXT_WINDOW = 40
 SNIPPET_MAX = 90
 # Bare URLs, e-mail addresses and domain names written as plain text: never linked inside.
 _URL_TAIL = r"[^\s\u3000-\u303f\u4e00-\u9fff\uff00-\uffef<>\"']*"
-_URLISH = re.compile(
+BARE_URL = re.compile(
     r"(?i:https?://|ftp://|www\.)"
     + _URL_TAIL
     + r"|[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
@@ -60,153 +52,20 @@ _URLISH = re.compile(
     + ")?",
 )
 
-# visitor(node, offset_in_block_text) -> replacement inlines or None (unchanged)
-Visitor = Callable[[Text, int], "tuple[Inline, ...] | None"]
-
-
-class _Walk:
-    """Walks a block in ``block_text`` order, tracking offsets, optionally rebuilding it."""
-
-    def __init__(self, visit: Visitor):
-        self.visit = visit
-        self.pos = 0
-
-    def inlines(self, nodes: tuple[Inline, ...], linkable: bool = True) -> tuple[Inline, ...]:
-        out: list[Inline] = []
-        changed = False
-        for node in nodes:
-            if isinstance(node, Text):
-                new = self.visit(node, self.pos) if linkable else None
-                self.pos += len(node.text)
-                if new is not None:
-                    out.extend(new)
-                    changed = True
-                    continue
-            elif isinstance(node, Code):
-                self.pos += len(node.text)
-            elif isinstance(node, Break):
-                self.pos += 1
-            elif isinstance(node, (Link, EntityRef)):
-                self.inlines(node.children, linkable=False)
-            elif isinstance(node, (Strong, Emph)):
-                kids = self.inlines(node.children, linkable)
-                if kids is not node.children:
-                    node = replace(node, children=kids)
-                    changed = True
-            out.append(node)
-        return tuple(out) if changed else nodes
-
-    def block(self, b: Block) -> Block:
-        if isinstance(b, (Paragraph, Heading)):
-            new = self.inlines(b.inlines)
-            return b if new is b.inlines else replace(b, inlines=new)
-        if isinstance(b, Turn):
-            self.pos += len(b.speaker) + 1
-            new = self.inlines(b.inlines)
-            return b if new is b.inlines else replace(b, inlines=new)
-        if isinstance(b, Quote):
-            kids = self._joined(b.blocks, "\n")
-            return b if kids is b.blocks else replace(b, blocks=kids)
-        if isinstance(b, ListBlock):
-            items: list[tuple[Block, ...]] = []
-            first = True
-            for item in b.items:
-                new_item = []
-                for sub in item:
-                    if not first:
-                        self.pos += 1
-                    first = False
-                    new_item.append(self.block(sub))
-                items.append(tuple(new_item))
-            changed = any(
-                n is not o for ni, oi in zip(items, b.items, strict=False) for n, o in zip(ni, oi, strict=False)
-            )
-            return replace(b, items=tuple(items)) if changed else b
-        if isinstance(b, Table):
-            cells = [*b.header, *(c for row in b.rows for c in row)]
-            new_cells = []
-            for i, cell in enumerate(cells):
-                if i:
-                    self.pos += 1
-                new_cells.append(self.inlines(cell))
-            if all(n is o for n, o in zip(new_cells, cells, strict=False)):
-                return b
-            nh = len(b.header)
-            header = tuple(new_cells[:nh])
-            rows, i = [], nh
-            for row in b.rows:
-                rows.append(tuple(new_cells[i : i + len(row)]))
-                i += len(row)
-            return replace(b, header=header, rows=tuple(rows))
-        if isinstance(b, Figure):
-            new = self.inlines(b.caption)
-            return b if new is b.caption else replace(b, caption=new)
-        if isinstance(b, CodeBlock):
-            self.pos += len(b.text)
-        return b
-
-    def _joined(self, blocks: tuple[Block, ...], sep: str) -> tuple[Block, ...]:
-        out = []
-        for i, sub in enumerate(blocks):
-            if i:
-                self.pos += len(sep)
-            out.append(self.block(sub))
-        return tuple(out) if any(n is not o for n, o in zip(out, blocks, strict=False)) else blocks
-
 
 def _unwrap_entity_refs(nodes: tuple[Inline, ...]) -> tuple[Inline, ...]:
     """Remove EntityRef wrappers (so linking twice gives the same result); merge Texts."""
-    out: list[Inline] = []
-    for node in nodes:
-        if isinstance(node, EntityRef):
-            out.extend(_unwrap_entity_refs(node.children))
-            continue
-        if isinstance(node, (Strong, Emph)):
-            node = replace(node, children=_unwrap_entity_refs(node.children))
-        out.append(node)
-    merged: list[Inline] = []
-    for node in out:
-        if isinstance(node, Text) and merged and isinstance(merged[-1], Text):
-            merged[-1] = Text(merged[-1].text + node.text)
-        else:
-            merged.append(node)
-    return tuple(merged)
+    if not any(isinstance(n, EntityRef) for n in iter_nodes(nodes)):
+        return nodes
+    return merge_texts(map_nodes(nodes, _unwrap_one))
 
 
-def _inline_groups(b: Block):
-    """Every inline tuple of a block (nested blocks included)."""
-    if isinstance(b, (Paragraph, Heading, Turn)):
-        yield b.inlines
-    elif isinstance(b, Quote):
-        for sub in b.blocks:
-            yield from _inline_groups(sub)
-    elif isinstance(b, ListBlock):
-        for item in b.items:
-            for sub in item:
-                yield from _inline_groups(sub)
-    elif isinstance(b, Table):
-        yield from b.header
-        for row in b.rows:
-            yield from row
-    elif isinstance(b, Figure):
-        yield b.caption
-
-
-def _has_refs(nodes: tuple[Inline, ...]) -> bool:
-    return any(
-        isinstance(n, EntityRef) or (isinstance(n, (Strong, Emph, Link)) and _has_refs(n.children)) for n in nodes
-    )
-
-
-class _Strip(_Walk):
-    def inlines(self, nodes: tuple[Inline, ...], linkable: bool = True) -> tuple[Inline, ...]:
-        return _unwrap_entity_refs(nodes) if _has_refs(nodes) else nodes
-
-
-def _strip_block(b: Block) -> Block:
-    if not any(_has_refs(g) for g in _inline_groups(b)):
-        return b
-    return _Strip(lambda n, o: None).block(b)
+def _unwrap_one(node: Inline) -> tuple[Inline, ...] | None:
+    if isinstance(node, EntityRef):
+        return node.children
+    if isinstance(node, (Strong, Emph)):
+        return (replace(node, children=merge_texts(node.children)),)
+    return None
 
 
 def find_mentions(blocks: tuple[Block, ...], index: AliasIndex) -> list[Mention]:
@@ -221,16 +80,14 @@ def find_mentions(blocks: tuple[Block, ...], index: AliasIndex) -> list[Mention]
         keys[bi] = k
         urls: list[tuple[int, int]] | None = None  # bare URLs in the text, found when first needed
 
-        def visit(node: Text, off: int, bi: int = bi, text: str = text, k: str = k) -> None:
-            nonlocal urls
-            for m in index.find(text, off, off + len(node.text), text_key=k):
+        for run in iter_texts(b):
+            if run.linked:
+                continue
+            for m in index.find(text, run.offset, run.offset + len(run.node.text), text_key=k):
                 if urls is None:
-                    urls = [(u.start(), u.end()) for u in _URLISH.finditer(text)]
+                    urls = [(u.start(), u.end()) for u in BARE_URL.finditer(text)]
                 if not any(s < m.end and m.start < e for s, e in urls):
                     found.append((bi, m))
-            return None
-
-        _Walk(visit).block(b)
     sure = {m.entity_id for _, m in found if not m.ambiguous}
     mentions: list[Mention] = []
     for bi, m in found:
@@ -262,7 +119,7 @@ def _first_mentions(mentions: list[Mention], blocks: tuple[Block, ...]) -> list[
 
 def link_article(article: Article, index: AliasIndex) -> Article:
     """A copy of ``article`` with first mentions wrapped in EntityRef, ``mentions`` and ``entities``."""
-    blocks = tuple(_strip_block(b) for b in article.blocks)
+    blocks = tuple(map_inlines(b, _unwrap_entity_refs) for b in article.blocks)
     mentions = find_mentions(blocks, index)
     targets: dict[int, dict[int, Mention]] = {}
     for m in _first_mentions(mentions, blocks):
@@ -287,7 +144,7 @@ def link_article(article: Article, index: AliasIndex) -> Article:
                 out.append(Text(node.text[cur - off :]))
             return tuple(out)
 
-        new_blocks[bi] = _Walk(visit).block(blocks[bi])
+        new_blocks[bi] = map_texts(blocks[bi], visit)
     return replace(article, blocks=tuple(new_blocks), mentions=tuple(mentions), entities=_salience(mentions))
 
 
