@@ -61,15 +61,6 @@ def test_chinese_names_become_pinyin(path, prefix):
     assert slugify(path).startswith(prefix + "-")
 
 
-XFAIL_COLLISION = (
-    "slugify drops the extension, so report.md and report.txt (or report.html) get the same slug and the "
-    "pipeline writes both to articles/report.md: one page silently overwrites the other, the report says both ok "
-    "(slugs.assign_slugs exists but pipeline.prepare still calls slugify per dump; and assign_slugs' rule 'first "
-    "in sorted order keeps the plain slug' would move report.txt's URL once report.md is added)"
-)
-
-
-
 @pytest.mark.parametrize(
     "paths",
     [
