@@ -111,12 +111,11 @@ def prepare(path: Path, settings: Settings, overrides: Overrides) -> Article | F
     if isinstance(article, Failure):
         return article
     article = replace(article, slug=slugify(rel))
-    article = apply_overrides(article, overrides, stage="clean-before")
     cleaned = clean(article)
     if isinstance(cleaned, Failure):
         return cleaned
     article = extract_metadata(cleaned)
-    return apply_overrides(article, overrides, stage="metadata")
+    return apply_overrides(article, overrides)
 
 
 def build(settings: Settings, progress: Progress | None = None) -> BuildReport:

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+from functools import partial
 
 import pytest
 
-from build_tools.model import Article, Failure, Heading, block_text
-from build_tools.stages.clean import clean
+from build_tools.config.rules import load_rules
+from build_tools.model import Article, Byline, Dateline, Failure, Heading, TitleCandidate, block_text
+from build_tools.stages.clean import clean, credits
+from build_tools.stages.clean.title import inferred_title
+from build_tools.stages.ingest import portals_of
 from build_tools.stages.readers import read
+from tests import factories
 
 # Six ordinary body paragraphs (50-70 characters each: real paragraphs are often this short).
 BODY = [
@@ -26,7 +31,8 @@ JINA = "Title: 黄仁勋对DeepSeek的看法\n\nURL Source: https://mp.weixin.qq
 def article(text: str, path: str = "raw/test.txt") -> Article:
     doc = read(text)
     return Article(raw_path=path, sha256=hashlib.sha256(text.encode()).hexdigest(), text=text,
-                   format=doc.format, hints=doc.hints, blocks=doc.blocks)
+                   format=doc.format, hints=doc.hints, portals=portals_of(text, doc.hints, load_rules()),
+                   blocks=doc.blocks)
 
 
 def cleaned(text: str) -> Article:
@@ -208,3 +214,112 @@ def test_wechat_english_chrome_page_is_a_real_article():
 def test_interview_sections_keep_their_headings():
     got = cleaned(JINA + "\n\n".join(BODY[:2]) + "\n\n**做研究，做探索**\n\n" + "\n\n".join(BODY[2:])).blocks
     assert any(isinstance(b, Heading) and block_text(b) == "做研究，做探索" for b in got)
+
+
+# --- what clean lifts for metadata: typed records, where it finds them ----------------------------
+
+RULES = load_rules()
+
+
+@pytest.mark.parametrize(
+    ("lift", "line", "records"),
+    [
+        (credits.from_timestamp, "**2025-02-22 10:49**", [Dateline("2025-02-22 10:49", "head-timestamp")]),
+        (partial(credits.from_dateline, rules=RULES), "2025-02-22 10:49 来源：澎湃新闻 作者：王博",
+         [Dateline("2025-02-22 10:49 来源：澎湃新闻 作者：王博", "head-dateline"),
+          Byline("outlet", "澎湃新闻", "head-dateline"), Byline("author", "王博", "head-dateline")]),
+        (partial(credits.from_dateline, rules=RULES), "2025-02-22 10:49 澎湃新闻",  # one bare name: the outlet
+         [Dateline("2025-02-22 10:49 澎湃新闻", "head-dateline"), Byline("outlet", "澎湃新闻", "head-dateline")]),
+        (partial(credits.from_byline, rules=RULES), "作者：王博", [Byline("author", "王博", "byline")]),
+        (partial(credits.from_byline, rules=RULES), "**编辑 | 李曦**", [Byline("editor", "李曦", "byline")]),
+        (partial(credits.from_byline, rules=RULES), "出品｜腾讯科技", [Byline("producer", "腾讯科技", "byline")]),
+        (partial(credits.from_byline, rules=RULES), "来源：36氪", [Byline("via", "36氪", "byline")]),
+        (partial(credits.from_byline, rules=RULES), "题图：视觉中国", [Byline("credit", "视觉中国", "byline")]),
+        (partial(credits.from_byline, rules=RULES), "原创 王博 [机器之心](https://mp.weixin.qq.com/x)",
+         [Byline("author", "王博", "byline"), Byline("outlet", "机器之心", "byline")]),
+        (partial(credits.from_byline, rules=RULES), "原创 机器之心", [Byline("outlet", "机器之心", "byline")]),
+        (partial(credits.from_byline, rules=RULES), "梦晨 发自 凹非寺", [Byline("author", "梦晨", "byline")]),
+        (partial(credits.from_byline, rules=RULES), "原标题：黄仁勋的一天", []),  # leaves the body, says nothing
+        (credits.from_footer, "责任编辑：李曦", [Byline("editor", "李曦", "tail-editor")]),
+        (credits.from_footer, "本文来自微信公众号“爱范儿”（ID：ifanr），作者：咽不下泔水的，36氪经授权发布。",
+         [Byline("original", "爱范儿", "repost-footer"), Byline("author", "咽不下泔水的", "repost-footer")]),
+        (credits.from_footer, "相关推荐", []),
+        (credits.from_account_line, "智源社区2023-08-29 18:00:00发布于北京",
+         [Dateline("2023-08-29 18:00:00", "account-line"), Byline("outlet", "智源社区", "account-line")]),
+        (credits.from_account_line, "张小珺 腾讯科技",
+         [Byline("outlet", "腾讯科技", "account-line"), Byline("author", "张小珺", "account-line")]),
+    ],
+)
+def test_credit_lines_lift_typed_records(lift, line, records):
+    assert lift(line) == records
+
+
+@pytest.mark.parametrize(
+    ("dropped", "records"),
+    [
+        (["澎湃新闻 incentive-icons", "澎湃新闻", "专注时政与思想的新闻平台。", "790201文章数 5070681关注度"],
+         [Byline("outlet", "澎湃新闻", "account-card")]),  # the name said twice above the card
+        (["2025-04-26 14:26:25", "封面新闻", "790201文章数 5070681关注度"],
+         [Byline("outlet", "封面新闻", "account-card")]),
+        (["相关推荐", "封面新闻"], []),  # no card
+    ],
+)
+def test_the_name_above_an_account_card_is_the_outlet(dropped, records):
+    assert credits.from_account_card(dropped) == records
+
+
+def test_a_portals_source_pattern_names_the_outlet():
+    wechat = RULES.portals_named(("微信公众号",))
+    dropped = ["今天是《科技早知道》为您分享", "其他"]
+    assert credits.from_portal_patterns(dropped, wechat, RULES) == [
+        Byline("outlet", "科技早知道", "portal:微信公众号")]
+
+
+HEAD = ["网易首页 > 网易号 > 正文", "黄仁勋首次回应DeepSeek冲击波", "作者：王博", "2025-02-22 10:49 来源：澎湃新闻"]
+
+
+def test_clean_lifts_the_head_lines_in_the_order_it_finds_them():
+    result = clean(factories.dump("\n".join([*HEAD, *BODY[:3]])))
+    assert result.lifted == (
+        TitleCandidate("黄仁勋首次回应DeepSeek冲击波", "text-head"),
+        Byline("author", "王博", "byline"),
+        Dateline("2025-02-22 10:49 来源：澎湃新闻", "head-dateline"),
+        Byline("outlet", "澎湃新闻", "head-dateline"),
+        TitleCandidate(BODY[0][:40] + "…", "inferred from body", inferred=True),
+    )
+
+
+@pytest.mark.parametrize(
+    ("blocks", "title"),
+    [
+        ((factories.heading("第一部分：背景介绍"), factories.paragraph(BODY[0])), "第一部分：背景介绍"),
+        ((factories.paragraph(";; 3. 严格按照关系类型呈现。后面还有"),), "3. 严格按照关系类型呈现"),
+        ((factories.paragraph("短"), factories.paragraph("足够长的第二段，就是标题了")), "足够长的第二段，就是标题了"),
+        ((factories.figure(caption="只有图注的一张图"),), "x.txt"),  # nothing to infer from: the file name
+    ],
+)
+def test_the_inferred_title_is_the_first_heading_or_sentence(blocks, title):
+    assert inferred_title(blocks, "raw/x.txt") == TitleCandidate(title, "inferred from body", inferred=True)
+
+
+def test_dropped_blocks_keep_their_place():
+    """Each dropped block is recorded with its index in the dump and the cleaned-body block it stood before."""
+    result = clean(factories.dump("\n".join([*HEAD, *BODY[:3], "相关推荐", "另一篇文章的标题"])))
+    assert [(r.text[:8], r.rule, r.position, r.before) for r in result.removed] == [
+        ("网易首页 > 网", "head:breadcrumb", 0, 0),
+        ("相关推荐", "tail:after-end", 7, 3),
+        ("另一篇文章的标题", "tail:after-end", 8, 3),
+        ("黄仁勋首次回应D", "head:title", 1, 0),
+        ("作者：王博", "head:byline", 2, 0),
+        ("2025-02-", "head:dateline", 3, 0),
+    ]
+    assert all(r.block == factories.paragraph(r.text) for r in result.removed)
+
+
+def test_clean_reads_the_portals_ingest_found():
+    """Portal junk lines apply only to a dump of that portal: ingest detected it, clean does not again."""
+    text = "\n".join([*BODY[:3], "炒股就看金麒麟分析师研报，权威，专业，及时，全面"])
+    sina = clean(factories.dump(text, portals=("新浪",)))
+    other = clean(factories.dump(text))
+    assert [r.rule for r in sina.removed] == ["junk-line"]
+    assert len(other.blocks) == 4

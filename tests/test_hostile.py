@@ -341,7 +341,7 @@ def test_deep_but_readable_nesting_is_flattened(monkeypatch):
     bold = Text("加粗")
     for _ in range(100):
         bold = Strong((bold,))
-    blocks = ingest_module._bounded(nested, 0) + ingest_module._bounded(Paragraph((bold,)), 0)
+    blocks = ingest_module.bounded((nested, Paragraph((bold,))))
 
     def depth(block, level=0):
         children = getattr(block, "blocks", None) or [b for item in getattr(block, "items", ()) for b in item]

@@ -6,10 +6,13 @@ import hashlib
 
 import pytest
 
-from build_tools.model import Article, Failure, Hint, Meta, Paragraph, Text
+from build_tools.config.rules import load_rules
+from build_tools.model import Article, Byline, Dateline, Failure, Hint, Meta, Paragraph, Text, TitleCandidate
 from build_tools.stages.clean import clean
+from build_tools.stages.ingest import portals_of
 from build_tools.stages.metadata import extract_metadata
 from build_tools.stages.readers import read
+from tests import factories
 
 BODY = "\n\n".join([
     "英伟达CEO黄仁勋称市场对DeepSeek带来的影响存在误解，他在与合作伙伴的交谈中表示，R1的发布本质上利好AI市场。",
@@ -23,14 +26,17 @@ PARAGRAPH = (Paragraph((Text("英伟达CEO黄仁勋称市场对DeepSeek带来的
 
 
 def meta_from_hints(*hints: Hint) -> Meta:
-    return extract_metadata(Article(raw_path="raw/x.txt", sha256="0" * 64, hints=hints, blocks=PARAGRAPH)).meta
+    portals = portals_of("", hints, load_rules())
+    article = Article(raw_path="raw/x.txt", sha256="0" * 64, hints=hints, portals=portals, blocks=PARAGRAPH)
+    return extract_metadata(article).meta
 
 
 def meta_of(dump: str) -> Meta:
     """The whole chain a dump goes through: read → clean → metadata."""
     doc = read(dump)
     article = Article(raw_path="raw/x.txt", sha256=hashlib.sha256(dump.encode()).hexdigest(), text=dump,
-                      format=doc.format, hints=doc.hints, blocks=doc.blocks)
+                      format=doc.format, hints=doc.hints, portals=portals_of(dump, doc.hints, load_rules()),
+                      blocks=doc.blocks)
     cleaned = clean(article)
     assert not isinstance(cleaned, Failure), cleaned
     return extract_metadata(cleaned).meta
@@ -246,3 +252,61 @@ def test_source_from_cubox_account_line_with_publish_time():
             + BODY + "\n\n[跳转到 Cubox 查看](https://cubox.pro/my/card?id=1)\n")
     meta = meta_of(dump)
     assert (meta.source, meta.date, meta.platform) == ("智源社区", "2023-08-29", "腾讯新闻")
+
+
+# --- the records clean lifted: metadata only chooses among them ---------------------------------
+
+INFERRED = TitleCandidate("正文的第一句话", "inferred from body", inferred=True)
+
+
+def meta_from(*lifted, hints=(), portals=()) -> Meta:
+    return extract_metadata(factories.article(hints=tuple(hints), lifted=tuple(lifted), portals=portals)).meta
+
+
+@pytest.mark.parametrize(
+    ("lifted", "hints", "expected"),
+    [
+        ([Byline("author", "王博、王艺", "byline")], [], {"authors": ("王博", "王艺")}),
+        ([Byline("editor", "李曦_NN2587", "tail-editor")], [], {"editors": ("李曦",)}),
+        ([Byline("producer", "腾讯科技", "byline")], [],
+         {"source": "腾讯科技", "provenance": (("source", "byline"), ("title", "inferred from body"))}),
+        ([Byline("author", "36kr", "byline")], [], {"source": "36氪", "authors": ()}),  # a portal's alias: the outlet
+        ([Byline("via", "编译自 the verge", "byline")], [], {"original_source": "The verge", "source": None}),
+        ([Byline("via", "36氪 作者：王博", "byline")], [], {"authors": ("王博",), "source": "36氪 作者：王博"}),
+        ([Byline("original", "爱范儿", "repost-footer"), Byline("author", "咽不下泔水的", "repost-footer")], [],
+         {"original_source": "爱范儿", "authors": ("咽不下泔水的",)}),
+        ([Byline("credit", "视觉中国", "byline")], [], {"authors": (), "source": None}),
+        # The first outlet wins: the reader's envelope, then the lines in the order clean found them.
+        ([Byline("outlet", "澎湃新闻", "head-dateline"), Byline("outlet", "封面新闻", "account-card")],
+         [Hint("source", "", "meta:og:site_name")], {"source": "澎湃新闻"}),
+        ([Byline("outlet", "澎湃新闻", "head-dateline")], [Hint("source", "新京报", "json-ld")], {"source": "新京报"}),
+        ([Byline("author", "王博", "byline")], [Hint("byline", "张三", "front-matter")], {"authors": ("张三", "王博")}),
+        ([Dateline("2025年2月22日 10:49", "head-dateline")], [],
+         {"date": "2025-02-22", "provenance": (("date", "head-dateline"), ("title", "inferred from body"))}),
+        ([Dateline("7月16日", "head-timestamp"), Dateline("2025-02-21 08:00", "account-line")], [],
+         {"date": "2025-02-21"}),  # a date without a year is no candidate
+    ],
+)
+def test_metadata_reads_the_lifted_records(lifted, hints, expected):
+    meta = meta_from(*lifted, INFERRED, hints=hints)
+    assert {field: getattr(meta, field) for field in expected} == expected
+
+
+@pytest.mark.parametrize(
+    ("lifted", "hints", "title", "inferred"),
+    [
+        ([TitleCandidate("文本开头的标题", "text-head"), INFERRED], [], "文本开头的标题", False),
+        ([INFERRED], [Hint("title", "页面标题_腾讯新闻", "html-title")], "页面标题", False),
+        ([INFERRED], [Hint("title", "登录后您可以", "html-title")], "正文的第一句话", True),  # a login popup's text
+        ([INFERRED], [], "正文的第一句话", True),
+    ],
+)
+def test_the_title_is_chosen_not_inferred_again(lifted, hints, title, inferred):
+    meta = meta_from(*lifted, hints=hints, portals=("腾讯新闻",))
+    assert (meta.title, meta.title_inferred) == (title, inferred)
+
+
+def test_portals_come_from_the_article_not_detected_again():
+    """metadata reads the portals ingest found: a URL hint alone does not make a platform."""
+    assert meta_from(INFERRED, hints=[Hint("url", "https://36kr.com/p/1", "t")]).platform is None
+    assert meta_from(INFERRED, portals=("微信公众号", "腾讯新闻")).platform == "微信公众号"

@@ -16,6 +16,7 @@ from build_tools.pipeline import build, prepare
 from build_tools.settings import Settings
 from build_tools.stages import link as linking
 from build_tools.stages.correct import apply_overrides
+from tests import factories
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "raw"
@@ -174,10 +175,50 @@ def test_keep_puts_a_dropped_paragraph_back_where_it_was(tmp_path):
     assert texts == ["第一段正文", "第二段正文", "华丽的分割", "第三段正文", "第四段正文"]
 
 
-def test_other_stages_change_nothing():
+def test_a_dump_without_corrections_is_unchanged():
     article = _prepare(INTERVIEW, "")
-    overrides = parse_overrides(f"{INTERVIEW}:\n  title: 新标题\n")
-    assert apply_overrides(article, overrides, stage="clean-before") is article
+    overrides = parse_overrides("other.txt:\n  title: 新标题\n")
+    assert apply_overrides(article, overrides) is article
+
+
+# The cleaned body 甲 丙 戊, and what the cleaner dropped from the dump 乙 甲 丙 丁 戊 己 (with where each stood).
+KEPT = tuple(factories.paragraph(t) for t in ("甲段正文", "丙段正文", "戊段正文"))
+DROPPED = (
+    factories.removed("乙段被删", "head:title", block=factories.quote("乙段被删"), position=0, before=0),
+    factories.removed("丁段被删", "junk-line", block=factories.paragraph("丁段被删"), position=3, before=2),
+    factories.removed("己段被删", "tail:after-end", block=factories.paragraph("己段被删"), position=5, before=3),
+    factories.removed("返回搜狐，查看更多", "junk-suffix"),  # a suffix cut off a paragraph: no block of its own
+)
+
+
+@pytest.mark.parametrize(
+    ("entry", "order"),
+    [
+        ("keep_paragraphs: [乙段]", ["乙", "甲", "丙", "戊"]),
+        ("keep_paragraphs: [丁段]", ["甲", "丙", "丁", "戊"]),
+        ("keep_paragraphs: [己段]", ["甲", "丙", "戊", "己"]),
+        ("keep_paragraphs: [己段, 乙段, 丁段]", ["乙", "甲", "丙", "丁", "戊", "己"]),
+        ("keep_paragraphs: [返回搜狐]", ["甲", "丙", "戊", "返"]),
+        # An editor's drop leaves the body first; a kept paragraph still goes next to its neighbours.
+        ("drop_paragraphs: [丙段]\n  keep_paragraphs: [丁段]", ["甲", "丁", "戊"]),
+        ("drop_paragraphs: [甲段, 丙段]\n  keep_paragraphs: [丁段, 乙段]", ["乙", "丁", "戊"]),
+    ],
+)
+def test_a_kept_paragraph_returns_to_its_place_without_rereading_the_dump(entry, order):
+    article = factories.article(*KEPT, removed=DROPPED, text="")  # no dump text: nothing to read again
+    corrected = apply_overrides(article, parse_overrides(f"test.txt:\n  {entry}\n"))
+    assert [block_text(b)[0] for b in corrected.blocks] == order
+    if "乙" in order:  # the dropped block itself comes back, a quote, not a paragraph of its text
+        assert DROPPED[0].block in corrected.blocks
+
+
+def test_two_kept_paragraphs_before_the_same_block_keep_their_order():
+    dropped = (factories.removed("丁段二", "menu", block=factories.paragraph("丁段二"), position=4, before=2),
+               factories.removed("丁段一", "spam", block=factories.paragraph("丁段一"), position=3, before=2))
+    article = factories.article(*KEPT, removed=dropped)
+    corrected = apply_overrides(article, parse_overrides("test.txt:\n  keep_paragraphs: [丁段]\n"))
+    assert [block_text(b)[:3] for b in corrected.blocks] == ["甲段正", "丙段正", "丁段一", "丁段二", "戊段正"]
+    assert corrected.removed == ()
 
 
 # --- entity links ---------------------------------------------------------------------------

@@ -158,7 +158,7 @@ def _paragraph_warnings(here: str, entry: dict, article: Article, several: bool)
     out = []
     which = f" in {article.raw_path}" if several else ""
     for i, prefix in enumerate(entry.get("drop_paragraphs") or ()):
-        hits = [r for r in article.removed if _starts(r.text, prefix)]
+        hits = [r for r in article.removed if starts_with(r.text, prefix)]
         if not hits:
             out.append(f"{here}: field drop_paragraphs[{i}]: no paragraph{which} starts with "
                        f"{_preview(prefix)!r}; nothing was dropped")
@@ -166,7 +166,7 @@ def _paragraph_warnings(here: str, entry: dict, article: Article, several: bool)
             out.append(f"{here}: field drop_paragraphs[{i}]: the cleaner already drops the paragraph{which} "
                        f"starting with {_preview(prefix)!r} ({hits[0].rule}); this correction can go")
     for i, prefix in enumerate(entry.get("keep_paragraphs") or ()):
-        if not any(_block_starts(b, prefix) for b in article.blocks):
+        if not any(block_starts(b, prefix) for b in article.blocks):
             out.append(f"{here}: field keep_paragraphs[{i}]: no paragraph{which} starts with "
                        f"{_preview(prefix)!r}; nothing was kept")
     return out
@@ -326,11 +326,13 @@ def _norm(text: str) -> str:
     return _SPACE.sub("", text)
 
 
-def _starts(text: str, prefix: str) -> bool:
+def starts_with(text: str, prefix: str) -> bool:
+    """``text`` starts with ``prefix``, whitespace ignored (an editor copies a paragraph's first words)."""
     return _norm(text).startswith(_norm(prefix))
 
 
-def _block_starts(block: Block, prefix: str) -> bool:
-    if _starts(block_text(block), prefix):
+def block_starts(block: Block, prefix: str) -> bool:
+    """The block's text starts with ``prefix`` (a Q&A turn's with or without its speaker)."""
+    if starts_with(block_text(block), prefix):
         return True
-    return isinstance(block, Turn) and _starts(inline_text(block.inlines), prefix)
+    return isinstance(block, Turn) and starts_with(inline_text(block.inlines), prefix)

@@ -1,17 +1,45 @@
-"""Loading the declarative cleaning rules (rules/*.yml) once, compiled."""
+"""Loading the declarative cleaning rules (rules/*.yml) once, compiled.
+
+Everything the stages ask of the rules per line (is it furniture? does it end the article? which
+role does a byline label name?) is built here once per :class:`Rules`, so the stages hold no memos.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import yaml
 
+from build_tools.model.lifted import Role
 from build_tools.settings import RULES_DIR
+
+
+class AnyPattern:
+    """Whether any of some patterns occurs in a text.
+
+    Built once per rule set.  A pattern ``^a|b`` is searched as ``^a`` and ``b`` apart: an
+    alternation with an anchored branch has no first character to look for, so the regex
+    engine tries it at every position; each part alone is fast (:func:`alternatives`).
+    """
+
+    __slots__ = ("patterns", "_searches")
+
+    def __init__(self, patterns: tuple[re.Pattern[str], ...]):
+        self.patterns = patterns
+        self._searches = tuple(part.search for pattern in patterns for part in alternatives(pattern))
+
+    def __call__(self, text: str) -> bool:
+        for search in self._searches:  # noqa: SIM110 - a plain loop: no generator per call
+            if search(text) is not None:
+                return True
+        return False
+
+    def __repr__(self) -> str:
+        return f"AnyPattern({len(self.patterns)} patterns)"
 
 
 @dataclass(frozen=True)
@@ -25,12 +53,21 @@ class Portal:
     junk_lines: tuple[re.Pattern[str], ...]
     title_suffixes: tuple[str, ...]
     source_patterns: tuple[re.Pattern[str], ...]
+    is_junk: AnyPattern = field(init=False, repr=False, compare=False)
 
-    def matches(self, url: str | None, text_head: str) -> bool:
-        host = urlsplit(url).hostname or "" if url else ""
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "is_junk", AnyPattern(self.junk_lines))
+
+    def matches(self, host: str, text_head: str) -> bool:
+        """The dump came from this portal: its URL host is (under) one of ours, or its head shows a marker."""
         if host and any(host == h or host.endswith("." + h) for h in self.hosts):
             return True
         return any(marker in text_head for marker in self.markers)
+
+    @property
+    def specificity(self) -> int:
+        """The longest host: mp.weixin.qq.com is more specific than qq.com."""
+        return max((len(h) for h in self.hosts), default=0)
 
 
 @dataclass(frozen=True)
@@ -43,54 +80,31 @@ class Rules:
     junk_suffixes: tuple[re.Pattern[str], ...]
     end_min_fraction: float
     end_min_chars: int
-    byline: re.Pattern[str]
+    byline: re.Pattern[str]  # label, separator, value; the label's role is byline_roles[label]
+    byline_roles: dict[str, Role]
+    dateline_labels: tuple[tuple[Role, re.Pattern[str]], ...]  # "来源：X" inside a dateline → ("outlet", …)
     byline_window: int
     placeholder_names: frozenset[str]
     reject_patterns: tuple[tuple[str, re.Pattern[str]], ...]
     min_body_chars: int
     portals: tuple[Portal, ...]
+    is_junk: AnyPattern = field(init=False, repr=False, compare=False)  # any of junk_lines
+    is_end: AnyPattern = field(init=False, repr=False, compare=False)  # any of end_markers
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "is_junk", AnyPattern(self.junk_lines))
+        object.__setattr__(self, "is_end", AnyPattern(self.end_markers))
 
     def portals_for(self, url: str | None, text_head: str) -> tuple[Portal, ...]:
-        # The stages ask again for the same dump (clean, then metadata twice): remember the last answers.
-        key = (url, text_head)
-        memo = _PORTALS_MEMO.get(id(self))
-        if memo is None or memo[0] is not self:
-            memo = (self, {})
-            if len(_PORTALS_MEMO) >= 16:
-                _PORTALS_MEMO.clear()
-            _PORTALS_MEMO[id(self)] = memo
-        found = memo[1].get(key)
-        if found is None:
-            found = self._portals_for(url, text_head)
-            if len(memo[1]) >= 8:
-                memo[1].clear()
-            memo[1][key] = found
-        return found
+        """The portals a dump with this URL (a web address, or None) and this head text comes from,
+        the most specific host first."""
+        host = urlsplit(url).hostname or "" if url else ""
+        found = [p for p in self.portals if p.matches(host, text_head)]
+        return tuple(sorted(found, key=lambda p: -p.specificity))
 
-    def _portals_for(self, url: str | None, text_head: str) -> tuple[Portal, ...]:
-        # What [p for p in self.portals if p.matches(url, text_head)] finds, with the URL parsed once.
-        host = urlsplit(url).hostname or "" if url and self.portals else ""
-        found = [p for p in self.portals if _host_matches(host, p.hosts) or _any_in(p.markers, text_head)]
-        # The most specific host wins first (mp.weixin.qq.com before qq.com).
-        return tuple(sorted(found, key=lambda p: -max((len(h) for h in p.hosts), default=0)))
-
-
-def _host_matches(host: str, hosts: tuple[str, ...]) -> bool:
-    if host:
-        for h in hosts:
-            if host == h or host.endswith("." + h):
-                return True
-    return False
-
-
-def _any_in(markers: tuple[str, ...], text: str) -> bool:
-    for marker in markers:  # noqa: SIM110 - a plain loop: no generator per call
-        if marker in text:
-            return True
-    return False
-
-
-_PORTALS_MEMO: dict[int, tuple[Rules, dict[tuple[str | None, str], tuple[Portal, ...]]]] = {}
+    def portals_named(self, names: tuple[str, ...]) -> tuple[Portal, ...]:
+        """The portals an article carries (:attr:`Article.portals`), in its order."""
+        return tuple(p for name in names for p in self.portals if p.name == name)
 
 
 # --- "does any of these patterns occur in the text?", fast ------------------------------------
@@ -98,16 +112,25 @@ _PORTALS_MEMO: dict[int, tuple[Rules, dict[tuple[str | None, str], tuple[Portal,
 _UNSPLITTABLE = re.compile(r"\(\?[aiLmsux#(-]|\(\?P=|\\[1-9]|\\g")
 
 
-def _alternatives(pattern: re.Pattern[str]) -> tuple[re.Pattern[str], ...]:
+def alternatives(pattern: re.Pattern[str]) -> tuple[re.Pattern[str], ...]:
     """``pattern`` cut at its top-level ``|`` (if a branch starts with ``^``): found iff a part is found.
 
-    ``^a|b`` is slow to search for: no first character to look for, and the anchor is tried at
-    every position.  ``^a`` and ``b`` on their own are fast.  Patterns with backreferences,
-    inline flags or conditionals are left whole.
+    Patterns with backreferences, inline flags or conditionals are left whole.
     """
     source = pattern.pattern
     if not isinstance(source, str) or pattern.flags & re.VERBOSE or _UNSPLITTABLE.search(source):
         return (pattern,)
+    pieces = _top_level_branches(source)
+    if len(pieces) == 1 or not any(piece.startswith("^") for piece in pieces):
+        return (pattern,)  # without an anchor in a branch the regex engine searches it fast enough
+    try:
+        return tuple(re.compile(piece, pattern.flags) for piece in pieces)
+    except re.error:
+        return (pattern,)
+
+
+def _top_level_branches(source: str) -> list[str]:
+    """``source`` split at each ``|`` outside groups, character sets and escapes."""
     pieces: list[str] = []
     depth = start = i = 0
     in_class = False
@@ -135,34 +158,10 @@ def _alternatives(pattern: re.Pattern[str]) -> tuple[re.Pattern[str], ...]:
             start = i + 1
         i += 1
     pieces.append(source[start:])
-    if len(pieces) == 1 or not any(piece.startswith("^") for piece in pieces):
-        return (pattern,)  # without an anchor in a branch the regex engine searches it fast enough
-    try:
-        return tuple(re.compile(piece, pattern.flags) for piece in pieces)
-    except re.error:
-        return (pattern,)
+    return pieces
 
 
-_SEARCHERS: dict[tuple[re.Pattern[str], ...], Callable[[str], bool]] = {}
-
-
-def any_search(patterns: tuple[re.Pattern[str], ...]) -> Callable[[str], bool]:
-    """A function telling whether ``any(p.search(text) for p in patterns)``, made once per tuple."""
-    found = _SEARCHERS.get(patterns)
-    if found is None:
-        parts = tuple(part for pattern in patterns for part in _alternatives(pattern))
-        searches = tuple(part.search for part in parts)
-
-        def found(text: str) -> bool:
-            for search in searches:  # noqa: SIM110 - a plain loop: no generator per call
-                if search(text) is not None:
-                    return True
-            return False
-
-        if len(_SEARCHERS) >= 256:
-            _SEARCHERS.clear()
-        _SEARCHERS[patterns] = found
-    return found
+# --- loading --------------------------------------------------------------------------------------
 
 
 def _compile(patterns: list[str]) -> tuple[re.Pattern[str], ...]:
@@ -205,7 +204,8 @@ def _load_rules(directory: Path) -> Rules:
         )
         for p in portal_data["portals"]
     )
-    labels = generic["byline_labels"]
+    roles = {label: role for role, labels in generic["byline_labels"].items() for label in labels}
+    labels = "|".join(map(re.escape, roles))
     return Rules(
         short_line_max=generic["short_line_max"],
         junk_lines=_compile(generic["junk_lines"]),
@@ -216,6 +216,11 @@ def _load_rules(directory: Path) -> Rules:
         end_min_fraction=generic["end_min_fraction"],
         end_min_chars=generic["end_min_chars"],
         byline=re.compile(rf"^\s*(?P<label>{labels})\s*[|｜丨/:：]\s*(?P<value>.+)$"),
+        byline_roles=roles,
+        dateline_labels=tuple(
+            (role, re.compile(rf"(?:{'|'.join(map(re.escape, labels))})\s*[:：]\s*([^\s|｜·]+)"))
+            for role, labels in generic["dateline_labels"].items()
+        ),
         byline_window=generic["byline_window"],
         placeholder_names=frozenset(generic["placeholder_names"]),
         reject_patterns=tuple((k, re.compile(v, re.M | re.I)) for k, v in generic["reject_patterns"].items()),

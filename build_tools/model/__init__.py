@@ -12,6 +12,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import NewType, Union
+from urllib.parse import urlsplit
+
+# The records clean lifts out of the body for metadata (re-exported: Article refers to them).
+from build_tools.model.lifted import Byline as Byline
+from build_tools.model.lifted import Dateline as Dateline
+from build_tools.model.lifted import Lifted as Lifted
+from build_tools.model.lifted import TitleCandidate as TitleCandidate
 
 Slug = NewType("Slug", str)
 
@@ -162,10 +169,19 @@ class Meta:
 
 @dataclass(frozen=True)
 class Removed:
-    """A block the cleaner dropped, with the rule that dropped it (for reports and overrides)."""
+    """A block the cleaner (or an editor) dropped, with the rule that dropped it (for reports and overrides).
+
+    ``block`` is the block as it was dropped; ``position`` its index among the blocks the dump
+    was read into; ``before`` the index, in the cleaned body, of the block it stood before (for an
+    editor's drop: its own index there).  They let an editor's ``keep_paragraphs`` put it back in
+    its place.  A record without a block (-1 positions) only reports text.
+    """
 
     text: str
     rule: str
+    block: Block | None = None
+    position: int = -1
+    before: int = -1
 
 
 @dataclass(frozen=True)
@@ -185,8 +201,10 @@ class Article:
     encoding: str = ""
     format: str = ""
     hints: tuple[Hint, ...] = ()
+    portals: tuple[str, ...] = ()  # names in rules/portals.yml, most specific first; detected by ingest
     blocks: tuple[Block, ...] = ()
     removed: tuple[Removed, ...] = ()
+    lifted: tuple[Lifted, ...] = ()  # bylines, datelines and titles clean found, in the order it found them
     meta: Meta = field(default_factory=Meta)
     slug: Slug = Slug("")
     mentions: tuple[Mention, ...] = ()
@@ -215,25 +233,9 @@ class Failure:
 
 def inline_text(inlines: tuple[Inline, ...]) -> str:
     """The visible text of inline content (image alt text excluded)."""
-    # Hot path of every cleaning heuristic: dispatch on the exact type, which is
-    # what the isinstance chain below amounts to for the model's own classes.
-    if len(inlines) == 1:
-        node = inlines[0]
-        kind = type(node)
-        if kind is Text or kind is Code:
-            return node.text
     out: list[str] = []
     for node in inlines:
-        kind = type(node)
-        if kind is Text or kind is Code:
-            out.append(node.text)
-        elif kind in _CONTAINER_TYPES:
-            out.append(inline_text(node.children))
-        elif kind is Break:
-            out.append("\n")
-        elif kind is InlineImage:
-            continue
-        elif isinstance(node, (Text, Code)):
+        if isinstance(node, (Text, Code)):
             out.append(node.text)
         elif isinstance(node, Break):
             out.append("\n")
@@ -242,20 +244,8 @@ def inline_text(inlines: tuple[Inline, ...]) -> str:
     return "".join(out)
 
 
-_CONTAINER_TYPES = frozenset((Strong, Emph, Link, EntityRef))
-
-
 def block_text(block: Block) -> str:
     """The visible text of a block, used by every heuristic."""
-    kind = type(block)
-    if kind is Paragraph or kind is Heading:
-        return inline_text(block.inlines)
-    if kind is Figure:
-        return inline_text(block.caption)
-    return _block_text_other(block)
-
-
-def _block_text_other(block: Block) -> str:
     if isinstance(block, (Paragraph, Heading)):
         return inline_text(block.inlines)
     if isinstance(block, Turn):
@@ -314,23 +304,6 @@ class Summary:
     chars: int = 0
 
 
-def map_inlines(block: Block, fn) -> Block:
-    """Apply `fn` to every inline sequence in a block, nested lists, quotes and table cells included."""
-    from dataclasses import replace
-
-    if isinstance(block, (Paragraph, Heading, Turn)):
-        return replace(block, inlines=fn(block.inlines))
-    if isinstance(block, Figure):
-        return replace(block, caption=fn(block.caption)) if block.caption else block
-    if isinstance(block, Quote):
-        return Quote(tuple(map_inlines(b, fn) for b in block.blocks))
-    if isinstance(block, ListBlock):
-        return ListBlock(block.ordered, tuple(tuple(map_inlines(b, fn) for b in item) for item in block.items))
-    if isinstance(block, Table):
-        return Table(tuple(fn(c) for c in block.header), tuple(tuple(fn(c) for c in row) for row in block.rows))
-    return block
-
-
 def summarize(article: Article) -> Summary:
     meta = article.meta
     return Summary(
@@ -359,9 +332,24 @@ _LINE_KEY_DROP = re.compile(r"[\s《》「」“”\"'：:|｜_\-—]+")
 
 def visible(block: Block) -> str:
     """A block's text without the decoration portals wrap short lines in."""
-    return block_text(block).strip().strip(DECORATION).strip()
+    return strip_decoration(block_text(block))
+
+
+def strip_decoration(text: str) -> str:
+    """``text`` without the spaces, stars, arrows and bullets portals wrap short lines in."""
+    return text.strip().strip(DECORATION).strip()
 
 
 def line_key(text: str) -> str:
     """Two lines with the same key say the same thing: spaces, quotes, brackets and case ignored."""
     return _LINE_KEY_DROP.sub("", text).lower()
+
+
+def web_url(value: str) -> str | None:
+    """``value`` as a web address (http or https, with a host), or None."""
+    value = value.strip()
+    parts = urlsplit(value)
+    if parts.scheme in ("http", "https") and parts.hostname:
+        return value
+    return None
+

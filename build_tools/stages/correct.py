@@ -8,6 +8,7 @@ link stage (:func:`link_with_overrides`).  The corrections file itself is loaded
 from __future__ import annotations
 
 import bisect
+import math
 from collections.abc import Sequence
 from dataclasses import replace
 from functools import lru_cache
@@ -16,37 +17,28 @@ from build_tools.config.corrections import (
     DROPPED_BY_EDITOR,
     METADATA_FIELDS,
     Overrides,
-    _block_starts,
-    _norm,
-    _starts,
+    block_starts,
+    starts_with,
 )
 from build_tools.model import (
     Article,
     Block,
     EntityRef,
-    Figure,
-    Heading,
     Inline,
-    ListBlock,
     Paragraph,
-    Quote,
     Removed,
-    Table,
     Text,
-    Turn,
     block_text,
 )
+from build_tools.model.walk import CONTAINERS, map_inlines, map_nodes, merge_texts
 
-# --- metadata and paragraphs (in prepare) ----------------------------------------------
+# --- metadata and paragraphs (after the metadata stage) ---------------------------------
 
 
-def apply_overrides(article: Article, overrides: Overrides, stage: str) -> Article:
-    """Apply one dump's corrections. ``stage="metadata"`` (after metadata): fields and paragraphs.
-
-    Other stages are accepted and change nothing (kept for the pipeline's call sites).
-    """
+def apply_overrides(article: Article, overrides: Overrides) -> Article:
+    """Apply one dump's corrections to its metadata and paragraphs (entity corrections: the link stage)."""
     entry = overrides.for_file(article.raw_path)
-    if not entry or stage != "metadata":
+    if not entry:
         return article
     article = _apply_metadata(article, entry)
     if entry.get("drop_paragraphs"):
@@ -74,65 +66,41 @@ def _apply_metadata(article: Article, entry: dict) -> Article:
 
 
 def _drop(article: Article, prefixes: Sequence[str]) -> Article:
-    """Remove every top-level block that starts with one of ``prefixes``."""
+    """Remove every top-level block that starts with one of ``prefixes`` (remembering its index)."""
     kept: list[Block] = []
     removed = list(article.removed)
-    for block in article.blocks:
-        if any(_block_starts(block, p) for p in prefixes):
-            removed.append(Removed(block_text(block).strip(), DROPPED_BY_EDITOR))
+    for i, block in enumerate(article.blocks):
+        if any(block_starts(block, p) for p in prefixes):
+            removed.append(Removed(block_text(block).strip(), DROPPED_BY_EDITOR, block, before=i))
         else:
             kept.append(block)
     return replace(article, blocks=tuple(kept), removed=tuple(removed))
 
 
 def _keep(article: Article, prefixes: Sequence[str]) -> Article:
-    """Put back every block the cleaner dropped that starts with one of ``prefixes``, where it was."""
+    """Put back every block the cleaner dropped that starts with one of ``prefixes``, where it stood.
+
+    The cleaner recorded, for each block it dropped, the block it stood before in the cleaned body
+    (``Removed.before``); blocks an editor dropped since have left that body, so the index is
+    counted without them.  A record without a block (a suffix cut off a paragraph) goes to the end.
+    """
     wanted = [r for r in article.removed
-              if r.rule != DROPPED_BY_EDITOR and any(_starts(r.text, p) for p in prefixes)]
+              if r.rule != DROPPED_BY_EDITOR and any(starts_with(r.text, p) for p in prefixes)]
     if not wanted:
         return article
-    original = _original_blocks(article)
-    keys = [_norm(block_text(b)) for b in original]
-    positions: dict[str, list[int]] = {}
-    for i, k in enumerate(keys):
-        positions.setdefault(k, []).append(i)
-    # Where each surviving block came from in the dump (first unused match, in order).
-    anchors: list[int | None] = []
-    floor = 0
-    for block in article.blocks:
-        spots = positions.get(_norm(block_text(block)), [])
-        j = bisect.bisect_left(spots, floor)
-        if j < len(spots):
-            anchors.append(spots[j])
-            floor = spots[j] + 1
+    gone = sorted(r.before for r in article.removed if r.rule == DROPPED_BY_EDITOR)
+    end = len(article.blocks)
+    places = []
+    for record in wanted:
+        if record.block is None:
+            places.append((end, math.inf, Paragraph((Text(record.text),))))
         else:
-            anchors.append(None)
-    restored: list[tuple[int, int, Block]] = []
-    taken: set[int] = set()
-    for item in wanted:
-        k = _norm(item.text)
-        source = next((i for i in positions.get(k, []) if i not in taken), None)
-        if source is None:
-            restored.append((len(article.blocks), len(original), Paragraph((Text(item.text),))))
-            continue
-        taken.add(source)
-        at = next((n for n, a in enumerate(anchors) if a is not None and a > source), len(article.blocks))
-        restored.append((at, source, original[source]))
+            places.append((record.before - bisect.bisect_left(gone, record.before), record.position, record.block))
     blocks = list(article.blocks)
-    for at, _, block in sorted(restored, key=lambda r: (r[0], r[1]), reverse=True):
+    for at, _, block in sorted(places, key=lambda place: (place[0], place[1]), reverse=True):
         blocks.insert(at, block)
     removed = tuple(r for r in article.removed if r not in wanted)
     return replace(article, blocks=tuple(blocks), removed=removed)
-
-
-def _original_blocks(article: Article) -> tuple[Block, ...]:
-    """The dump's blocks before cleaning (readers are pure functions of the decoded text)."""
-    from build_tools.stages.readers import read
-
-    try:
-        return read(article.text).blocks
-    except Exception:  # a reader problem must not lose the editor's paragraph: fall back to plain text
-        return ()
 
 
 # --- entity links (in the link stage) --------------------------------------------------
@@ -179,33 +147,18 @@ def _forced_index(index, force: tuple[str, ...]):
     return AliasIndex.build(Registry(tuple(entities), registry.path))
 
 
-def _unlink_inlines(nodes: tuple[Inline, ...], ids: frozenset[str]) -> tuple[Inline, ...]:
-    out: list[Inline] = []
-    for node in nodes:
-        if isinstance(node, EntityRef) and node.entity_id in ids:
-            out.extend(_unlink_inlines(node.children, ids))
-            continue
-        children = getattr(node, "children", None)
-        if children is not None:
-            node = replace(node, children=_unlink_inlines(children, ids))
-        if isinstance(node, Text) and out and isinstance(out[-1], Text):
-            out[-1] = Text(out[-1].text + node.text)
-            continue
-        out.append(node)
-    return tuple(out)
-
-
 def _unlink_block(block: Block, ids: frozenset[str]) -> Block:
-    if isinstance(block, (Paragraph, Heading, Turn)):
-        return replace(block, inlines=_unlink_inlines(block.inlines, ids))
-    if isinstance(block, Quote):
-        return replace(block, blocks=tuple(_unlink_block(b, ids) for b in block.blocks))
-    if isinstance(block, ListBlock):
-        return replace(block, items=tuple(tuple(_unlink_block(b, ids) for b in item) for item in block.items))
-    if isinstance(block, Table):
-        return replace(block, header=tuple(_unlink_inlines(c, ids) for c in block.header),
-                       rows=tuple(tuple(_unlink_inlines(c, ids) for c in row) for row in block.rows))
-    if isinstance(block, Figure):
-        return replace(block, caption=_unlink_inlines(block.caption, ids))
-    return block
+    return map_inlines(block, lambda inlines: _unlink(inlines, ids))
 
+
+def _unlink(inlines: tuple[Inline, ...], ids: frozenset[str]) -> tuple[Inline, ...]:
+    """``inlines`` without the links to ``ids`` (their words stay), adjacent texts joined."""
+    def words(node: Inline) -> tuple[Inline, ...] | None:
+        if isinstance(node, EntityRef) and node.entity_id in ids:
+            return node.children
+        if isinstance(node, CONTAINERS):
+            joined = merge_texts(node.children)
+            return None if joined is node.children else (replace(node, children=joined),)
+        return None
+
+    return merge_texts(map_nodes(inlines, words))

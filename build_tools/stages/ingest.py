@@ -15,33 +15,30 @@ import errno
 import hashlib
 import os
 import stat
+from dataclasses import replace
 from pathlib import Path
 
+from build_tools.config.rules import Rules, load_rules
 from build_tools.model import (
     Article,
     Block,
     Break,
     Code,
-    CodeBlock,
-    Emph,
-    EntityRef,
     Failure,
     Figure,
     Heading,
     Hint,
     Inline,
-    InlineImage,
-    Link,
     ListBlock,
     Paragraph,
     Quote,
-    Rule,
-    Strong,
     Table,
     Text,
     Turn,
+    web_url,
 )
 from build_tools.model.paths import printable_path, relative_path  # noqa: F401 (re-exported)
+from build_tools.model.walk import CONTAINERS, map_blocks, map_inlines
 from build_tools.settings import MAX_DUMP_BYTES
 from build_tools.stages.decode import DecodeError, decode_bytes
 from build_tools.stages.readers import read
@@ -67,8 +64,7 @@ def ingest(path: Path, display_path: str, max_bytes: int = MAX_DUMP_BYTES) -> Ar
         return Failure(display_path, "ingest", "not an article: tab-separated data table")
     try:
         document = read(decoded.text)
-        blocks = tuple(b for block in document.blocks
-                       for b in ((block,) if _within_bounds(block, 0) else _bounded(block, 0)))
+        blocks = bounded(document.blocks)
     except RecursionError:
         return Failure(display_path, "ingest", "too deeply nested to read (thousands of nested HTML elements)")
     warnings = tuple(Hint(WARNING, message, "decode") for message in decoded.warnings)
@@ -79,87 +75,49 @@ def ingest(path: Path, display_path: str, max_bytes: int = MAX_DUMP_BYTES) -> Ar
         encoding=decoded.encoding,
         format=document.format,
         hints=document.hints + warnings,
+        portals=portals_of(decoded.text, document.hints, load_rules()),
         blocks=blocks,
     )
+
+
+def portals_of(text: str, hints: tuple[Hint, ...], rules: Rules) -> tuple[str, ...]:
+    """The portals a dump comes from (names, most specific first): by the host of its first web
+    address, or by a portal's marker in its first 3,000 characters.  Detected once, here."""
+    url = next((found for found in (web_url(h.value) for h in hints if h.field == "url") if found), None)
+    return tuple(p.name for p in rules.portals_for(url, text[:3000]))
 
 
 # --- nesting bounds -------------------------------------------------------------
 
 
-def _bounded(block: Block, depth: int) -> list[Block]:
-    """``block`` with quote/list nesting and inline nesting cut to the limits (deeper parts become text)."""
-    if isinstance(block, (Quote, ListBlock)) and depth >= MAX_BLOCK_DEPTH:
-        return [Paragraph((Text(line),)) for line in _block_lines(block) if line.strip()]
-    if isinstance(block, Quote):
-        return [Quote(tuple(b for child in block.blocks for b in _bounded(child, depth + 1)))]
-    if isinstance(block, ListBlock):
-        items = tuple(tuple(b for child in item for b in _bounded(child, depth + 1)) for item in block.items)
-        return [ListBlock(block.ordered, items)]
-    if isinstance(block, Paragraph):
-        return [Paragraph(_inlines(block.inlines))]
-    if isinstance(block, Heading):
-        return [Heading(block.level, _inlines(block.inlines))]
-    if isinstance(block, Turn):
-        return [Turn(block.speaker, _inlines(block.inlines), block.is_question)]
-    if isinstance(block, Figure):
-        return [Figure(block.src, block.alt, _inlines(block.caption))]
-    if isinstance(block, Table):
-        return [Table(tuple(_inlines(c) for c in block.header),
-                      tuple(tuple(_inlines(c) for c in row) for row in block.rows))]
-    return [block]
+def bounded(blocks: tuple[Block, ...]) -> tuple[Block, ...]:
+    """``blocks`` with quote/list nesting and inline nesting cut to the limits (deeper parts become text).
 
-
-def _within_bounds(block: Block, depth: int) -> bool:
-    """Whether ``_bounded(block, depth)`` is ``[block]`` as it is (nothing too deep; tuples throughout).
-
-    Checking is much cheaper than rebuilding every block, and almost every block passes.
+    Top-down, so a too-deep subtree is never entered; blocks within the limits come back as they are.
     """
-    kind = type(block)
-    if kind is Paragraph or kind is Heading or kind is Turn:
-        return _inlines_within_bounds(block.inlines, 0)
-    if kind is Figure:
-        return _inlines_within_bounds(block.caption, 0)
-    if kind is Quote:
-        return (depth < MAX_BLOCK_DEPTH and type(block.blocks) is tuple
-                and all(_within_bounds(child, depth + 1) for child in block.blocks))
-    if kind is ListBlock:
-        return (depth < MAX_BLOCK_DEPTH and type(block.items) is tuple
-                and all(type(item) is tuple and all(_within_bounds(child, depth + 1) for child in item)
-                        for item in block.items))
-    if kind is Table:
-        return (type(block.header) is tuple and all(_inlines_within_bounds(c, 0) for c in block.header)
-                and type(block.rows) is tuple
-                and all(type(row) is tuple and all(_inlines_within_bounds(c, 0) for c in row) for row in block.rows))
-    return kind is CodeBlock or kind is Rule
+    def cut(block: Block, depth: int) -> list[Block] | None:
+        if isinstance(block, (Quote, ListBlock)) and depth >= MAX_BLOCK_DEPTH:
+            return [Paragraph((Text(line),)) for line in _block_lines(block) if line.strip()]
+        return None
+
+    return tuple(map_inlines(block, _bounded_inlines) for block in map_blocks(blocks, cut))
 
 
-def _inlines_within_bounds(inlines: tuple[Inline, ...], depth: int) -> bool:
-    """Whether ``_inlines(inlines, depth)`` equals ``inlines``."""
-    if type(inlines) is not tuple:
-        return False
-    for node in inlines:
-        kind = type(node)
-        if kind is Text:
-            continue
-        if kind is Strong or kind is Emph or kind is Link or kind is EntityRef:
-            if depth >= MAX_INLINE_DEPTH or not _inlines_within_bounds(node.children, depth + 1):
-                return False
-        elif kind is not Code and kind is not Break and kind is not InlineImage:
-            return False
-    return True
-
-
-def _inlines(inlines: tuple[Inline, ...], depth: int = 0) -> tuple[Inline, ...]:
+def _bounded_inlines(inlines: tuple[Inline, ...], depth: int = 0) -> tuple[Inline, ...]:
     out: list[Inline] = []
+    changed = type(inlines) is not tuple
     for node in inlines:
-        if isinstance(node, (Strong, Emph, Link, EntityRef)):
+        if isinstance(node, CONTAINERS):
             if depth >= MAX_INLINE_DEPTH:
-                out.append(Text(_inline_text(node)))
+                node = Text(_inline_text(node))
+                changed = True
             else:
-                out.append(type(node)(**{**node.__dict__, "children": _inlines(node.children, depth + 1)}))
-        else:
-            out.append(node)
-    return tuple(out)
+                children = _bounded_inlines(node.children, depth + 1)
+                if children is not node.children:
+                    node = replace(node, children=children)
+                    changed = True
+        out.append(node)
+    return tuple(out) if changed else inlines
 
 
 def _inline_text(node: Inline) -> str:
@@ -172,7 +130,7 @@ def _inline_text(node: Inline) -> str:
             parts.append(current.text)
         elif isinstance(current, Break):
             parts.append(" ")
-        elif isinstance(current, (Strong, Emph, Link, EntityRef)):
+        elif isinstance(current, CONTAINERS):
             stack.extend(reversed(current.children))
     return "".join(parts)
 

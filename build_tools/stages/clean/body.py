@@ -1,0 +1,226 @@
+"""Furniture anywhere in the body: furniture lines, account cards, menus, link lists, related-article runs.
+
+Also what is kept but mended: portal text glued to a paragraph, a credit line that is an image's
+caption, links to a portal's own site search.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from build_tools.model import (
+    DECORATION,
+    Block,
+    Figure,
+    Heading,
+    Link,
+    Paragraph,
+    Text,
+    block_text,
+    iter_images,
+    iter_links,
+    line_key,
+)
+from build_tools.model.walk import map_inlines, map_nodes
+from build_tools.stages.clean import credits
+from build_tools.stages.clean.lines import (
+    CAPTION_HINT,
+    TIMESTAMP,
+    Cleaner,
+    Line,
+    is_menu_word,
+    is_name_line,
+    line_of,
+)
+from build_tools.stages.readers.inlines import normalize
+
+_CARD_MARK = re.compile(r"^\d+\s*篇原创内容$|^\d+\s*篇原創內容$|文章数\s*\d*\s*关注度")
+_POINTER = re.compile(r"👆|上方|上面")
+_NOT_CAPTION = re.compile(r"编译|編譯|转载|轉載|作者|谢谢|謝謝|授权|授權")
+_URLISH = re.compile(r"^(https?://|www\.)\S+$")
+_INTRODUCES = re.compile(r"(推荐|推薦|阅读|閱讀|文章|回顾|回顧)\S{0,6}[:：]?$")
+_STAMP_END = re.compile(r"\d{4}-\d{2}-\d{2}\s\d{2}:\d{2}(:\d{2})?$")
+_ENTRY_END = re.compile(r"[。！？!?]$")
+_SEARCH_LINK = re.compile(r"[/.](search|so)[/?.]|[?&](q|wd|keyword|query)=", re.I)
+TITLE_ZONE = 12  # a line repeating the title is dropped only among the first kept lines
+
+
+def drop_lines(cleaner: Cleaner, lines: list[Line]) -> list[Line]:
+    """Account cards, spam, furniture lines, menus; a title repeated near the top; a short line said twice."""
+    kept: list[Line] = []
+    seen: set[str] = set()
+    for line in lines:
+        text = line.visible
+        if len(text) <= 40 and _CARD_MARK.search(text):
+            _drop_account_card(cleaner, kept)
+            cleaner.drop(line, "account-card")
+        elif cleaner.is_spam(line):
+            cleaner.drop(line, "spam")
+        elif cleaner.is_junk_line(line):
+            cleaner.drop(line, "junk-line", credits.from_footer)
+            if kept and _bare_figure(kept[-1].block) and _POINTER.search(line.text):
+                cleaner.drop(kept.pop(), "junk-line:image")  # the image a "👆 关注" line points at
+        elif cleaner.is_menu(line):
+            cleaner.drop(line, "menu")
+        else:
+            # The key matters only to a short line, or near the top while there are titles to repeat.
+            short = len(text) <= 100
+            near_top = len(kept) < TITLE_ZONE
+            key = line_key(text) if short or (cleaner.titles and near_top) else ""
+            if key and key in cleaner.titles and near_top:
+                cleaner.drop(line, "title-repeat")
+            elif key and short and key in seen and not isinstance(line.block, Figure):
+                cleaner.drop(line, "repeated-line")
+            else:
+                kept.append(line)
+                if short:
+                    seen.add(key)
+    return kept
+
+
+def _drop_account_card(cleaner: Cleaner, kept: list[Line]) -> None:
+    """The account's name (and its blurb) sit right above its card, its avatar above the name."""
+    for back in range(1, min(3, len(kept)) + 1):
+        if is_name_line(kept[-back]):
+            start = len(kept) - back
+            if start and _bare_figure(kept[start - 1].block):
+                start -= 1
+            for dropped in kept[start:]:
+                cleaner.drop(dropped, "account-card")
+            del kept[start:]
+            return
+
+
+def _bare_figure(block: Block) -> bool:
+    return isinstance(block, Figure) and not block.caption
+
+
+def drop_menu_runs(cleaner: Cleaner, lines: list[Line]) -> list[Line]:
+    """Three or more one-word lines in a row near either end: a menu or an action bar."""
+    short = [isinstance(line.block, Paragraph) and is_menu_word(line.visible) for line in lines]
+    doomed: set[int] = set()
+    i = 0
+    while i < len(lines):
+        j = i
+        while j < len(lines) and short[j]:
+            j += 1
+        near_edge = i < 10 or j > len(lines) - 10
+        if j - i >= 3 and near_edge:
+            doomed.update(range(i, j))
+        i = max(j, i + 1)
+    for n in sorted(doomed):
+        cleaner.drop(lines[n], "menu")
+    return [line for n, line in enumerate(lines) if n not in doomed]
+
+
+def drop_link_lists(cleaner: Cleaner, lines: list[Line]) -> list[Line]:
+    """Two or more link-dominated blocks in a row (related articles, cards), and the line introducing them."""
+    flags = [_link_dominated(line) for line in lines]
+    runs = [
+        flags[i] and ((i > 0 and flags[i - 1]) or (i + 1 < len(lines) and flags[i + 1]))
+        for i in range(len(lines))
+    ]
+    kept = []
+    for i, line in enumerate(lines):
+        introduces = i + 1 < len(lines) and runs[i + 1] and not runs[i] and _INTRODUCES.search(line.visible)
+        if runs[i] or introduces:
+            cleaner.drop(line, "link-list")
+        else:
+            kept.append(line)
+    return kept
+
+
+def _link_dominated(line: Line) -> bool:
+    """A block that is essentially a link to another page (a related-article entry or card)."""
+    inlines = getattr(line.block, "inlines", None)
+    if inlines is None:
+        return False
+    links = list(iter_links(inlines))
+    if not links:
+        return False
+    text = line.text.strip().strip(DECORATION)
+    linked = sum(len(block_text(Paragraph(link.children)).strip()) for link in links)
+    has_image_link = any(list(iter_images(link.children)) for link in links)
+    if _URLISH.match(text):
+        return False  # a bare reference URL is the author's citation
+    return has_image_link or (len(text) <= 80 and linked >= 0.6 * max(1, len(text)))
+
+
+def drop_timestamp_runs(cleaner: Cleaner, lines: list[Line]) -> list[Line]:
+    """Related-article lists: title / account / timestamp, repeated."""
+    stamps = [i for i, line in enumerate(lines) if TIMESTAMP.match(line.visible) or _ends_with_stamp(line.visible)]
+    doomed: set[int] = set()
+    for a, b in zip(stamps, stamps[1:], strict=False):
+        if b - a <= 5:
+            start = a
+            # An entry is title / account lines above its timestamp: short, never prose.
+            while start > 0 and a - start < 4 and _is_entry_line(lines[start - 1].visible):
+                start -= 1
+            doomed.update(range(start, b + 1))
+    kept = []
+    for i, line in enumerate(lines):
+        if i in doomed and len(line.visible) <= 120:
+            cleaner.drop(line, "timestamp-run")
+        else:
+            kept.append(line)
+    return kept
+
+
+def _ends_with_stamp(text: str) -> bool:
+    return len(text) <= 60 and bool(_STAMP_END.search(text))
+
+
+def _is_entry_line(text: str) -> bool:
+    return len(text) <= 60 and not _ENTRY_END.search(text)
+
+
+def strip_suffixes(cleaner: Cleaner, lines: list[Line]) -> list[Line]:
+    """Portal text glued onto the end of a paragraph."""
+    out = []
+    for line in lines:
+        block = line.block
+        if isinstance(block, Paragraph) and block.inlines and isinstance(block.inlines[-1], Text):
+            last = block.inlines[-1].text
+            for pattern in cleaner.rules.junk_suffixes:
+                found = pattern.search(last)
+                if found and found.start() > 0:
+                    cleaner.drop_text(found.group(0), "junk-suffix")
+                    block = replace(block, inlines=block.inlines[:-1] + (Text(last[: found.start()].rstrip()),))
+                    line = line_of(block, line.position)
+                    break
+        out.append(line)
+    return out
+
+
+def attach_captions(lines: list[Line]) -> list[Line]:
+    """A short credit line right under a captionless image is that image's caption."""
+    out: list[Line] = []
+    for line in lines:
+        prev = out[-1].block if out else None
+        text = line.visible
+        if (
+            isinstance(line.block, Paragraph) and isinstance(prev, Figure) and not prev.caption
+            and len(text) <= 100 and CAPTION_HINT.search(text) and not _NOT_CAPTION.search(text)
+        ):
+            out[-1] = line_of(Figure(prev.src, prev.alt, line.block.inlines), out[-1].position)
+            continue
+        out.append(line)
+    return out
+
+
+def unwrap_search_links(block: Block) -> Block:
+    """Portals auto-link keywords to their own site search (CSDN, Baidu…): keep the words, drop the link."""
+    if isinstance(block, (Paragraph, Heading)) and next(iter_links(block.inlines), None) is None:
+        return block  # (the common case, answered without walking the block)
+    return map_inlines(block, _unwrap)
+
+
+def _unwrap(inlines):
+    if not any(_SEARCH_LINK.search(link.href) for link in iter_links(inlines)):
+        return inlines
+    return normalize(map_nodes(inlines, _search_link_words))
+
+
+def _search_link_words(node):
+    return node.children if isinstance(node, Link) and _SEARCH_LINK.search(node.href) else None

@@ -1,0 +1,77 @@
+"""The head of the body: breadcrumbs and what sits above them; bylines, datelines and timestamps under the title.
+
+Credit and date lines leave the body here and what they say is lifted for metadata
+(:mod:`build_tools.stages.clean.credits`).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import partial
+
+from build_tools.config.rules import Rules
+from build_tools.model import Figure, Heading, Paragraph
+from build_tools.stages.clean import credits
+from build_tools.stages.clean.lines import MARKS, TIMESTAMP, Cleaner, Line
+
+_BREADCRUMB = re.compile(r"^[^>›»]{1,16}\s[>›»]\s[^>›»]{1,16}(\s[>›»]\s[^>›»]{1,16})*")
+# "2025-02-22 10:49 来源：澎湃新闻", "2025年02月22日 10:49 新浪财经", "2025-02-22·头条号": a dateline.
+_DATELINE = re.compile(
+    r"(^|[\s·|｜])\d{4}([-/.])\d{1,2}\2\d{1,2}(\s+\d{1,2}:\d{2}(:\d{2})?)?|\d{4}年\d{1,2}月\d{1,2}日"
+)
+_ORIGINAL = re.compile(r"^(原创|原創|Original)(\s|$)")
+_SENT_FROM = re.compile(r"\s发自\s")
+_ORIGINAL_TITLE = re.compile(r"^(原标题|原標題)[:：]")
+_REPORTED = re.compile(r"\S{2,12}(报道|報道|讯|訊|消息)")
+_ACCOUNT = re.compile(r"公众号|公眾號|微信号|微信號")
+_SENTENCE_END = re.compile(r"[。！？]")
+
+
+def strip_head(cleaner: Cleaner, lines: list[Line]) -> list[Line]:
+    """Breadcrumbs and whatever a scraper put above them."""
+    for i, line in enumerate(lines[:8]):
+        if isinstance(line.block, Paragraph) and _BREADCRUMB.match(line.visible) and len(line.visible) < 80:
+            for dropped in lines[: i + 1]:
+                cleaner.drop(dropped, "head:breadcrumb")
+            return lines[i + 1:]
+    return lines
+
+
+def head_furniture(cleaner: Cleaner, lines: list[Line]) -> list[Line]:
+    """Bylines, timestamps and placeholder names near the top leave the body; metadata reads what they say."""
+    rules = cleaner.rules
+    kept: list[Line] = []
+    for i, line in enumerate(lines):
+        kind = _furniture(line, rules) if i < rules.byline_window else None
+        if kind == "date":
+            cleaner.drop(line, "head:date", credits.from_timestamp)
+        elif kind == "placeholder":
+            cleaner.drop(line, "head:placeholder")
+        elif kind == "byline":
+            cleaner.drop(line, "head:byline", partial(credits.from_byline, rules=rules))
+        elif kind == "dateline":
+            cleaner.drop(line, "head:dateline", partial(credits.from_dateline, rules=rules))
+        else:
+            kept.append(line)
+    return kept
+
+
+def _furniture(line: Line, rules: Rules) -> str | None:
+    """What kind of head furniture a line near the top is, if any."""
+    text = MARKS.sub("", line.visible).strip()
+    if isinstance(line.block, Figure) or len(text) > 80:
+        return None
+    if TIMESTAMP.match(text):
+        return "date"
+    if text in rules.placeholder_names:
+        return "placeholder"
+    if rules.byline.match(text) and not isinstance(line.block, Heading):
+        return "byline"
+    if _ORIGINAL.match(text) or _SENT_FROM.search(text) or _ORIGINAL_TITLE.match(text) or _REPORTED.fullmatch(text):
+        return "byline"
+    if _ACCOUNT.search(text) and len(text) <= 40:
+        return "byline"
+    if _DATELINE.search(text) and not _SENTENCE_END.search(text) and len(text) <= 60:
+        return "dateline"
+    return None
+

@@ -1,0 +1,71 @@
+"""The end of the article: the marker after which everything is furniture, credits, decorative images.
+
+Footer lines can name the editor or the account an article was reposted from: that is lifted for
+metadata (:func:`build_tools.stages.clean.credits.from_footer`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from build_tools.model import Figure, Rule
+from build_tools.stages.clean import credits
+from build_tools.stages.clean.lines import CAPTION_HINT, MARKS, Cleaner, Line, bare_image
+
+_DECORATIVE = re.compile(r"gif|qr|code|banner", re.I)
+
+
+def cut_end(cleaner: Cleaner, lines: list[Line]) -> list[Line]:
+    """Everything from the first end marker (相关推荐, — 完 —, 免责声明 …) on, once the article is well under way."""
+    rules = cleaner.rules
+    total = sum(len(line.visible) for line in lines) or 1
+    seen = 0
+    for i, line in enumerate(lines):
+        text = line.visible
+        if (
+            seen >= rules.end_min_chars
+            and seen / total >= rules.end_min_fraction
+            and len(text) <= 300
+            and rules.is_end(text)
+        ):
+            for dropped in lines[i:]:
+                cleaner.drop(dropped, "tail:after-end", credits.from_footer)
+            return lines[:i]
+        seen += len(text)
+    return lines
+
+
+def tail_credits(cleaner: Cleaner, lines: list[Line]) -> list[Line]:
+    """Credits after the last paragraph (排版｜…, 校对｜…) are furniture."""
+    kept = list(lines)
+    texts = [i for i, line in enumerate(kept) if not isinstance(line.block, Figure)]
+    for i in reversed(texts[-6:]):
+        bare = MARKS.sub("", kept[i].visible).strip().strip("（）()【】[]")
+        credit = CAPTION_HINT.search(bare) and (i == 0 or not isinstance(kept[i - 1].block, Figure))
+        if len(bare) <= 40 and (cleaner.rules.byline.match(bare) or credit):
+            cleaner.drop(kept.pop(i), "tail:byline", credits.from_footer)
+        elif len(bare) > 40:
+            break
+    return kept
+
+
+def trim_edges(cleaner: Cleaner, lines: list[Line]) -> list[Line]:
+    """Decorative images (banners, QR codes, gifs) before the first and after the last text."""
+    lines = list(lines)
+    trailing = 0
+    while trailing < len(lines) and bare_image(lines[-1 - trailing]):
+        trailing += 1
+    # One screenshot closing a section is content; a stack of images after the text is cards and QR codes.
+    while lines and (isinstance(lines[-1].block, Rule) or (
+        bare_image(lines[-1]) and (trailing >= 2 or _is_decorative(lines[-1].block))
+    )):
+        cleaner.drop(lines.pop(), "tail:image", credits.from_footer)
+    while lines and isinstance(lines[0].block, Figure) and _is_decorative(lines[0].block):
+        cleaner.drop(lines.pop(0), "head:image")
+    while lines and isinstance(lines[0].block, Rule):
+        lines.pop(0)
+    return lines
+
+
+def _is_decorative(block: Figure) -> bool:
+    return not block.caption and bool(_DECORATIVE.search(block.src))
