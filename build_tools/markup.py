@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
 import yaml
@@ -87,6 +88,34 @@ def escape_inline(text: str, line_start: bool = True) -> str:
         elif text[:1] in _LINE_START:
             text = _LINE_START[text[0]] + text[1:]
     return text
+
+
+_SPACES = re.compile(r"\s+")
+_BARE_HASH = re.compile(r"(\\.)|#")  # an escape pair is kept whole; a bare # gets a backslash
+_BRACE = re.compile(r"\\?([{}])")  # a brace, backslash-escaped or not
+_BRACE_REFERENCE = {"{": "&#123;", "}": "&#125;"}
+
+
+@lru_cache(maxsize=1 << 16)  # a title is listed on several pages, a snippet under every entity it names
+def escape_line(text: str, *, braces_as_references: bool = False, escape_every_hash: bool = False) -> str:
+    """``text`` shown literally inside one Markdown line of a generated page (link text, list item, heading).
+
+    Whitespace runs, newlines included, collapse to one space and the ends are trimmed, so a title can
+    never open a new block; then :func:`escape_inline` does the escaping.  Two page-specific rules:
+
+    * ``braces_as_references`` (entity pages): ``{`` and ``}`` become ``&#123;`` / ``&#125;`` instead of
+      backslash escapes, so no ``{{`` or ``{%`` survives even for a reader that ignores Markdown escapes;
+    * ``escape_every_hash`` (index pages): the ``#`` of the character references :func:`escape_inline`
+      writes for a line-start ``=``, ``?``, ``~``, ``:`` or ``%`` gets a backslash too.  Python-Markdown
+      renders ``&\\#61;`` and ``&#61;`` alike; the rule stays so that pages stay byte-identical.
+    """
+    escaped = escape_inline(_SPACES.sub(" ", text).strip())
+    if braces_as_references:
+        # escape_inline put one backslash before every brace: it goes with the brace.
+        escaped = _BRACE.sub(lambda m: _BRACE_REFERENCE[m.group(1)], escaped)
+    if escape_every_hash:
+        escaped = _BARE_HASH.sub(lambda m: m.group(1) or "\\#", escaped)
+    return escaped
 
 
 def safe_url(url: str, entity_link: bool = False) -> str | None:

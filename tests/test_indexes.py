@@ -1,18 +1,25 @@
-"""Index pages and the Atom feed (build_tools/indexes.py)."""
+"""Index pages (archive/index_pages.py), the Atom feed (archive/feed.py) and their order (archive/ordering.py)."""
 
 from __future__ import annotations
 
 import random
 import re
 from html import escape as _escape
+from html import unescape
 from html.parser import HTMLParser
 
 import feedparser
 import markdown
 import pytest
 
-from build_tools.archive.index_pages import anchor, escape_md, feed_xml, index_pages, newest_first
+from build_tools.archive.feed import feed_xml
+from build_tools.archive.index_pages import anchor, index_pages
+from build_tools.archive.ordering import given_date, newest_first
+from build_tools.markup import escape_line
 from build_tools.model import Slug, Summary
+
+# The rules of escape_line each kind of page uses.
+PAGE_RULES = {"index": {"escape_every_hash": True}, "entity": {"braces_as_references": True}}
 
 # The extensions of mkdocs.yml, so the Markdown is checked the way the site renders it.
 EXTENSIONS = [
@@ -118,25 +125,28 @@ NASTY = [
 ]
 
 
+@pytest.mark.parametrize("rules", PAGE_RULES.values(), ids=PAGE_RULES)
 @pytest.mark.parametrize("text", NASTY)
-def test_escape_md_renders_literally(text):
+def test_escape_line_renders_literally(text, rules):
     """In a link, a list item and a heading with an id, the escaped text shows exactly as written."""
-    e = escape_md(text)
+    e = escape_line(text, **rules)
     html = render(f"- [{e}](x.md)\n\n{e}\n\n- {e}\n\n## {e} {{#h}}\n")
     parsed = parse(html)
     assert parsed.links == [("x.md", text)]
     assert parsed.tags == ["ul", "li", "a", "p", "ul", "li", "h2"], html
-    assert f"<p>{escape_html(text)}</p>" in html
-    assert f"<li>{escape_html(text)}</li>" in html
-    assert f'<h2 id="h">{escape_html(text)}</h2>' in html
+    shown = unescape(html)  # the text as a reader sees it (tags are checked above)
+    assert f"<p>{text}</p>" in shown
+    assert f"<li>{text}</li>" in shown
+    assert f'<h2 id="h">{text}</h2>' in shown
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [("两行\n标题\t 合并", "两行 标题 合并"), ("  前后空白  ", "前后空白"), ("\n", "")],
 )
-def test_escape_md_collapses_whitespace(text, expected):
-    assert escape_md(text) == expected
+def test_escape_line_collapses_whitespace(text, expected):
+    for rules in PAGE_RULES.values():
+        assert escape_line(text, **rules) == expected
 
 
 @pytest.mark.parametrize(
@@ -276,6 +286,21 @@ def test_month_heading_repeats_on_the_next_page():
 def test_order(dates, order):
     items = [summary(slug, date) for slug, date in dates.items()]
     assert [s.slug for s in newest_first(items)] == order
+
+
+@pytest.mark.parametrize(
+    ("dates", "order"),
+    [
+        # entity pages: any date string counts, sorted as text; ties by slug
+        ({"b": "2025-02-22", "a": "2025-02-22", "c": "2025-03-01"}, ["c", "a", "b"]),
+        ({"z": None, "a": None, "m": "2020-01-01"}, ["m", "a", "z"]),
+        ({"x": "", "y": "not a date", "w": "2024-05-06"}, ["y", "w", "x"]),
+        ({"p": "2025-02", "q": "2025-02-28", "r": "2025"}, ["q", "p", "r"]),
+    ],
+)
+def test_order_by_given_date(dates, order):
+    items = [summary(slug, date) for slug, date in dates.items()]
+    assert [s.slug for s in newest_first(items, date=given_date)] == order
 
 
 def test_undated_last():

@@ -1,4 +1,4 @@
-"""Index pages and the Atom feed, generated from :class:`~build_tools.model.Summary` records.
+"""Index pages, generated from :class:`~build_tools.model.Summary` records.
 
 Everything here is a pure function of its arguments: no disk access, no clock,
 no randomness.  The pipeline hands over the summaries of the articles it
@@ -12,26 +12,26 @@ Pages:
 * ``articles/sources.md`` — articles by source, with counts.
 * ``articles/tags.md`` — articles by tag.
 
-Every title, source, tag and entity name is escaped with :func:`escape_md`
-before it reaches Markdown.  Headings that other pages link to (sources,
-tags) carry explicit ids computed by :func:`anchor`, the same rule the article
-header template uses to link ``articles/tags/#<tag>``.
+Every title, source, tag and entity name is escaped by :func:`_shown`
+(:func:`~build_tools.markup.escape_line`) before it reaches Markdown.  Headings that other
+pages link to (sources, tags) carry explicit ids computed by :func:`anchor`, the same rule
+the article header template uses to link ``articles/tags/#<tag>``.  The feed is in
+:mod:`build_tools.archive.feed`.
 """
 
 from __future__ import annotations
 
 import math
 import re
-import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
-from build_tools.markup import escape_inline
+from build_tools.archive.ordering import ISO_DATE, iso_date, newest_first
+from build_tools.markup import escape_line
 from build_tools.model import Summary
 
-__all__ = ["anchor", "escape_md", "feed_xml", "index_pages", "newest_first"]
+__all__ = ["anchor", "index_pages"]
 
 SITE_TITLE = "中文文章存档"
 UNDATED = "日期未知"
@@ -39,30 +39,14 @@ NO_SOURCE = "来源未知"
 LATEST_ON_HOME = 10
 TOP_ON_HOME = 10
 
-ATOM_NS = "http://www.w3.org/2005/Atom"
-_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-_EPOCH = "1970-01-01"
-
 # --- escaping and anchors -----------------------------------------------------
 
-_SPACE = re.compile(r"\s+")
-_UNESCAPED_HASH = re.compile(r"(\\.)|#")  # an escape pair is kept whole; a bare # gets escaped
-_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _ANCHOR_DROP = re.compile(r"[^\w-]|_")  # "_" too: in a heading it would start emphasis
-_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-@lru_cache(maxsize=1 << 16)  # a title is listed on several pages: escape it once
-def escape_md(text: str) -> str:
-    """Make ``text`` render literally inside a Markdown line (link text, list item, heading).
-
-    The renderer's :func:`~build_tools.render.escape_inline` does the escaping (one rule
-    for the whole site); whitespace runs, newlines included, collapse to one space first,
-    so a title can never open a new block.  Every ``#`` is escaped too: Python-Markdown
-    drops a ``#`` that ends a heading's text even before an ``{#id}``.
-    """
-    escaped = escape_inline(_SPACE.sub(" ", text).strip())
-    return _UNESCAPED_HASH.sub(lambda m: m.group(1) or "\\#", escaped)
+def _shown(text: str) -> str:
+    """``text`` shown literally in a line of an index page (the index pages' rules of :func:`escape_line`)."""
+    return escape_line(text, escape_every_hash=True)
 
 
 def anchor(name: str) -> str:
@@ -97,27 +81,11 @@ def _unique_anchors(names: Iterable[str], prefix: str, reserved: Iterable[str] =
 # --- ordering -----------------------------------------------------------------
 
 
-def _date_key(summary: Summary) -> str | None:
-    """The article's date if it is an ISO date (or year / year-month), else ``None``."""
-    if summary.date and _DATE.match(summary.date.strip()):
-        return summary.date.strip()
-    return None
-
-
-def newest_first(summaries: Iterable[Summary]) -> list[Summary]:
-    """Dated articles by date descending then slug ascending, then undated ones by slug."""
-    by_slug = sorted(summaries, key=lambda s: (s.slug, s.raw_path))
-    dated = [s for s in by_slug if _date_key(s)]
-    undated = [s for s in by_slug if not _date_key(s)]
-    dated.sort(key=lambda s: _date_key(s) or "", reverse=True)  # stable: slug order kept per date
-    return dated + undated
-
-
 def _month_heading(summary: Summary) -> str:
-    date = _date_key(summary)
+    date = iso_date(summary)
     if date is None:
         return UNDATED
-    m = _DATE.match(date)
+    m = ISO_DATE.match(date)
     assert m is not None
     year, month = m.group(1), m.group(2)
     return f"{year}年{int(month)}月" if month else f"{year}年"
@@ -144,16 +112,16 @@ _ARTICLES = _Where(to_articles="", to_root="../")
 
 
 def _title(summary: Summary) -> str:
-    return escape_md(summary.title) or escape_md(summary.slug)
+    return _shown(summary.title) or _shown(summary.slug)
 
 
 def article_line(summary: Summary, where: _Where, *, show_source: bool = True) -> str:
     """``- [title](slug.md) · 2025-02-22 · 澎湃新闻``"""
     parts = [f"- [{_title(summary)}]({where.to_articles}{summary.slug}.md)"]
     if summary.date:
-        parts.append(summary.date if _DATE.match(summary.date) else escape_md(summary.date))
+        parts.append(summary.date if ISO_DATE.match(summary.date) else _shown(summary.date))
     if show_source and summary.source:
-        parts.append(escape_md(summary.source))
+        parts.append(_shown(summary.source))
     return " · ".join(parts)
 
 
@@ -224,13 +192,13 @@ def _grouped_page(
         return "\n".join(lines)
     # Overview: every group with its count, linking to its section.
     for name, members in groups:
-        lines.append(f"- [{escape_md(name)}](#{anchors[name]}) · {len(members)} 篇")
+        lines.append(f"- [{_shown(name)}](#{anchors[name]}) · {len(members)} 篇")
     if extra_group:
         lines.append(f"- [{extra_group[0]}](#{anchors[extra_group[0]]}) · {len(extra_group[1])} 篇")
     lines.append("")
     everything = list(groups) + ([extra_group] if extra_group else [])
     for name, members in everything:
-        label = name if extra_group and name == extra_group[0] else escape_md(name)
+        label = name if extra_group and name == extra_group[0] else _shown(name)
         lines += [f"## {label} {{#{anchors[name]}}}", "", _count_line(len(members)), ""]
         lines += [article_line(s, _ARTICLES, show_source=show_source) for s in members]
         lines.append("")
@@ -280,7 +248,7 @@ def _home_page(
 ) -> str:
     sources = Counter(s.source for s in ordered if s.source and s.source.strip())
     n_entities = entity_count or (len(entity_names) if entity_names else 0)
-    lines = [f"# {escape_md(site_title)}", ""]
+    lines = [f"# {_shown(site_title)}", ""]
     stats = [f"**{len(ordered)}** 篇文章", f"**{len(sources)}** 个来源"]
     if n_entities:
         stats.append(f"**{n_entities}** 个实体")
@@ -296,7 +264,7 @@ def _home_page(
     if sources:
         lines += ["## 主要来源", ""]
         for name, count in _by_count(sources)[:TOP_ON_HOME]:
-            lines.append(f"- [{escape_md(name)}](articles/sources.md#{source_anchors[name]}) · {count} 篇")
+            lines.append(f"- [{_shown(name)}](articles/sources.md#{source_anchors[name]}) · {count} 篇")
         lines += ["", "[全部来源 →](articles/sources.md)", ""]
 
     if entity_names:
@@ -304,7 +272,7 @@ def _home_page(
         if mentioned:
             lines += ["## 热门实体", ""]
             for entity_id, count in _by_count(mentioned)[:TOP_ON_HOME]:
-                name = escape_md(entity_names[entity_id]) or escape_md(entity_id)
+                name = _shown(entity_names[entity_id]) or _shown(entity_id)
                 lines.append(f"- [{name}](entities/{entity_id}.md) · {count} 篇")
             lines += ["", "[全部实体 →](entities/index.md)", ""]
     return "\n".join(lines)
@@ -333,77 +301,3 @@ def index_pages(
     pages["articles/sources.md"] = sources_text
     pages["articles/tags.md"] = _tags_page(ordered)
     return pages
-
-
-# --- feed ---------------------------------------------------------------------
-
-
-def _xml_text(text: str) -> str:
-    """Drop characters XML 1.0 cannot carry (control characters from scraped text)."""
-    return _XML_BAD.sub("", text)
-
-
-def _timestamp(date: str | None) -> str:
-    """``2025-02-22`` -> ``2025-02-22T00:00:00Z``; partial or missing dates fall back."""
-    if date:
-        m = _DATE.match(date.strip())
-        if m and m.group(3):
-            return f"{date.strip()}T00:00:00Z"
-        if m:
-            return f"{m.group(1)}-{m.group(2) or '01'}-01T00:00:00Z"
-    return f"{_EPOCH}T00:00:00Z"
-
-
-def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-    el = ET.SubElement(parent, tag, {k: _xml_text(v) for k, v in attrs.items()})
-    if text is not None:
-        el.text = _xml_text(text)
-    return el
-
-
-def feed_xml(summaries: Sequence[Summary], *, site_url: str, title: str, limit: int = 50) -> str:
-    """An Atom feed of the ``limit`` newest articles.
-
-    Deterministic: no clock.  The feed's ``updated`` is the newest article date
-    (1970-01-01 when no article has one).  Article URLs follow
-    ``use_directory_urls``: ``<site_url>articles/<slug>/``.
-    """
-    base = site_url if site_url.endswith("/") else site_url + "/"
-    ordered = newest_first(summaries)
-    entries = ordered[: max(0, limit)]
-    newest = next((s.date for s in ordered if _date_key(s)), None)
-
-    feed = ET.Element("feed", {"xmlns": ATOM_NS, _XML_LANG: "zh-CN"})
-    _sub(feed, "title", title)
-    _sub(feed, "id", base)
-    _sub(feed, "link", rel="alternate", type="text/html", href=base)
-    _sub(feed, "link", rel="self", type="application/atom+xml", href=base + "feed.xml")
-    _sub(feed, "updated", _timestamp(newest))
-    author = _sub(feed, "author")
-    _sub(author, "name", title)
-    _sub(feed, "generator", "cn-archive")
-
-    for s in entries:
-        url = f"{base}articles/{s.slug}/"
-        entry = _sub(feed, "entry")
-        _sub(entry, "title", s.title or s.slug, type="text")
-        _sub(entry, "id", url)
-        _sub(entry, "link", rel="alternate", type="text/html", href=url)
-        if s.url and s.url.startswith(("http://", "https://")):
-            _sub(entry, "link", rel="related", type="text/html", href=s.url)
-        stamp = _timestamp(s.date if _date_key(s) else None)
-        _sub(entry, "published", stamp)
-        _sub(entry, "updated", stamp)
-        for name in s.authors:
-            _sub(_sub(entry, "author"), "name", name)
-        for tag in dict.fromkeys(s.tags):
-            _sub(entry, "category", term=tag)
-        if s.source:
-            _sub(entry, "category", term=s.source, label=s.source, scheme=base + "articles/sources/")
-        if s.summary:
-            _sub(entry, "summary", s.summary, type="text")
-        if s.lang:
-            entry.set(_XML_LANG, _xml_text(s.lang))
-
-    ET.indent(feed, space="  ")
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode") + "\n"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from build_tools.archive.index_pages import feed_xml, index_pages
+from build_tools.archive.feed import feed_xml
+from build_tools.archive.index_pages import index_pages
 from build_tools.config.registry import entity_names
 from build_tools.model import Summary
 
