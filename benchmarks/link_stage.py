@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from build_tools.archive.entity_pages import entity_pages  # noqa: E402
-from build_tools.archive.related import related_articles, story_fingerprint  # noqa: E402
+from build_tools.archive.related import related_articles  # noqa: E402
+from build_tools.archive.stories import story_fingerprint  # noqa: E402
 from build_tools.entities.linker import link_article, mention_contexts, mention_counts  # noqa: E402
 from build_tools.entities.matcher import AliasIndex  # noqa: E402
 from build_tools.entities.registry import load_registry, parse_registry  # noqa: E402

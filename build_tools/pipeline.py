@@ -25,7 +25,6 @@ from typing import Any
 from build_tools.archive import views as article_views
 from build_tools.archive.dedupe import near_duplicates
 from build_tools.archive.furniture import drop_recurring, recurring_lines
-from build_tools.archive.related import PARALLEL_RANGES
 from build_tools.archive.site_pages import index_pages_for
 from build_tools.archive.slugs import assign_slugs, slugify
 from build_tools.archive.views import Prepared, prepared_record
@@ -293,7 +292,7 @@ class _Linker:
         return self._whole_archive("related", items, lambda: article_views.related(views, self._map_ranges))
 
     def _map_ranges(self, func: Callable, ranges: list[range], context: Any) -> Iterator[dict]:
-        return ordered_map(func, ranges, context, self.jobs, chunksize=1, min_items=PARALLEL_RANGES)
+        return ordered_map(func, ranges, context, self.jobs, chunksize=1, min_items=1)  # related decides when
 
     def entity_pages(self, shown: list[tuple[Prepared, article_views.LinkedView]]) -> dict[str, str]:
         """Every entity page, from the published articles' views: recomputed only when one of them changed."""

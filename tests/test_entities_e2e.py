@@ -148,7 +148,8 @@ def test_entity_pages_from_factory_records() -> None:
 
 def test_same_story_on_seeds() -> None:
     """000 and 001 report the same interview (different translations, same quotes); nothing else pairs."""
-    from build_tools.archive.related import related_articles, story_fingerprint
+    from build_tools.archive.related import related_articles
+    from build_tools.archive.stories import story_fingerprint
     from build_tools.entities.linker import mention_counts
 
     _index, linked = _prepared_articles()

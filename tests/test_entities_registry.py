@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from build_tools.archive.entity_pages import entity_pages
-from build_tools.archive.related import related_articles, story_fingerprint
+from build_tools.archive.related import related_articles
+from build_tools.archive.stories import story_fingerprint
 from build_tools.entities.linker import link_article, mention_contexts, mention_counts
 from build_tools.entities.matcher import AliasIndex
 from build_tools.entities.registry import RegistryError, load_registry, parse_registry

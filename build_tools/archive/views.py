@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from build_tools.archive.dedupe import fingerprint
 from build_tools.archive.entity_pages import entity_pages as _entity_pages
 from build_tools.archive.furniture import short_line_keys
-from build_tools.archive.related import Fingerprint, RangeMap, related_articles, story_fingerprint
+from build_tools.archive.related import RangeMap, related_articles
+from build_tools.archive.stories import Fingerprint, story_fingerprint
 from build_tools.entities.linker import mention_contexts, mention_counts
 from build_tools.entities.matcher import AliasIndex
 from build_tools.model import Article, Summary, block_text, summarize
