@@ -12,7 +12,7 @@ import pytest
 
 from build_tools.search import index_site
 from build_tools.search.bundle import meta_file, read_pf
-from build_tools.search.indexer import extract_page
+from build_tools.search.extract import extract_page
 from build_tools.search.normalize import normalize
 
 ARTICLE = """<!doctype html><html lang="zh"><head><title>{title} - 存档</title></head><body>
