@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import ahocorasick
 
 from build_tools.entities.normalize import is_latin_word_char, key
-from build_tools.entities.registry import Entity, Registry
+from build_tools.entities.registry import Registry
 
 SHORT_LATIN = 4
 
@@ -180,7 +180,3 @@ class AliasIndex:
                     simp = key(form) if not form.isascii() else form
                     words.setdefault(simp)
         return "".join(f"{w} {freq} nz\n" for w in words)
-
-
-def entity_of(index: AliasIndex, entity_id: str) -> Entity | None:
-    return index.registry.by_id.get(entity_id)

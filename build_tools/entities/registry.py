@@ -12,6 +12,7 @@ from types import MappingProxyType
 import yaml
 
 from build_tools.entities.normalize import key
+from build_tools.model.errors import ConfigError
 from build_tools.settings import SCHEMAS_DIR
 
 SCHEMA_PATH = SCHEMAS_DIR / "entities.schema.json"
@@ -25,7 +26,7 @@ TYPE_LABELS = {
 }
 
 
-class RegistryError(ValueError):
+class RegistryError(ConfigError):
     """entities.yml is unreadable or invalid; ``errors`` holds one line per problem."""
 
     def __init__(self, errors: list[str]):
@@ -132,50 +133,60 @@ def parse_registry(doc: object, path: str = "entities.yml") -> Registry:
     ids: dict[str, int] = {}
     for n, raw in enumerate(doc["entities"], start=1):
         eid = raw["id"]
-        here = f"{path}: entry {n} (id {eid!r})"
         if eid in ids:
-            errors.append(f"{here}: field id: duplicate id, already used by entry {ids[eid]}")
+            errors.append(f"{path}: entry {n} (id {eid!r}): field id: duplicate id, already used by entry {ids[eid]}")
             continue
         ids[eid] = n
-        ent = Entity(
-            id=eid,
-            name=raw["name"],
-            type=raw["type"],
-            aliases=tuple(raw.get("aliases", ())),
-            description=raw["description"],
-            wikidata=raw.get("wikidata"),
-            ambiguous=tuple(Ambiguous(a["alias"], tuple(a["context"])) for a in raw.get("ambiguous", ())),
-            not_in=tuple(raw.get("not_in", ())),
-            no_autolink=bool(raw.get("no_autolink", False)),
-        )
-        plain = {key(s) for s in (ent.name, *ent.aliases)}
-        for i, amb in enumerate(ent.ambiguous):
-            if key(amb.alias) in {key(a) for a in ent.aliases}:
-                errors.append(f"{here}: field ambiguous[{i}].alias: {amb.alias!r} is also listed in aliases")
-        forms = [("name", ent.name)] if len(ent.name) >= 2 else []
-        forms += [(f"aliases[{i}]", a) for i, a in enumerate(ent.aliases)]
-        forms += [(f"ambiguous[{i}].alias", a.alias) for i, a in enumerate(ent.ambiguous)]
-        for fld, form in forms:
-            k = key(form)
-            prev = owner.get(k)
-            if prev and prev[0] != eid:
-                errors.append(
-                    f"{here}: field {fld}: alias {form!r} is also an alias of {prev[0]!r}"
-                    f" (as {prev[1]!r}); an alias may belong to one entity only"
-                )
-            elif not prev:
-                owner[k] = (eid, form)
-        all_keys = plain | {key(a.alias) for a in ent.ambiguous}
-        for i, phrase in enumerate(ent.not_in):
-            pk = key(phrase)
-            if not any(k in pk and k != pk for k in all_keys):
-                errors.append(
-                    f"{here}: field not_in[{i}]: {phrase!r} does not contain any alias of this entity"
-                )
+        ent = _entity(raw)
+        errors += _alias_errors(ent, f"{path}: entry {n} (id {eid!r})", owner)
         entities.append(ent)
     if errors:
         raise RegistryError(errors)
     return Registry(tuple(entities), path)
+
+
+def _entity(raw: dict) -> Entity:
+    return Entity(
+        id=raw["id"],
+        name=raw["name"],
+        type=raw["type"],
+        aliases=tuple(raw.get("aliases", ())),
+        description=raw["description"],
+        wikidata=raw.get("wikidata"),
+        ambiguous=tuple(Ambiguous(a["alias"], tuple(a["context"])) for a in raw.get("ambiguous", ())),
+        not_in=tuple(raw.get("not_in", ())),
+        no_autolink=bool(raw.get("no_autolink", False)),
+    )
+
+
+def _alias_errors(ent: Entity, here: str, owner: dict[str, tuple[str, str]]) -> list[str]:
+    """What is wrong with one entry's aliases; ``owner`` (alias key -> (entity id, alias as written))
+    learns the entry's forms."""
+    errors = []
+    eid = ent.id
+    plain = {key(s) for s in (ent.name, *ent.aliases)}
+    for i, amb in enumerate(ent.ambiguous):
+        if key(amb.alias) in {key(a) for a in ent.aliases}:
+            errors.append(f"{here}: field ambiguous[{i}].alias: {amb.alias!r} is also listed in aliases")
+    forms = [("name", ent.name)] if len(ent.name) >= 2 else []
+    forms += [(f"aliases[{i}]", a) for i, a in enumerate(ent.aliases)]
+    forms += [(f"ambiguous[{i}].alias", a.alias) for i, a in enumerate(ent.ambiguous)]
+    for fld, form in forms:
+        k = key(form)
+        prev = owner.get(k)
+        if prev and prev[0] != eid:
+            errors.append(
+                f"{here}: field {fld}: alias {form!r} is also an alias of {prev[0]!r}"
+                f" (as {prev[1]!r}); an alias may belong to one entity only"
+            )
+        elif not prev:
+            owner[k] = (eid, form)
+    all_keys = plain | {key(a.alias) for a in ent.ambiguous}
+    for i, phrase in enumerate(ent.not_in):
+        pk = key(phrase)
+        if not any(k in pk and k != pk for k in all_keys):
+            errors.append(f"{here}: field not_in[{i}]: {phrase!r} does not contain any alias of this entity")
+    return errors
 
 
 def load_registry(path: Path | str) -> Registry:

@@ -114,13 +114,6 @@ def t2s_buckets() -> dict[str, str]:
     return out
 
 
-def norm_char(ch: str) -> str:
-    """Normalise one original character (may return 0..n characters)."""
-    t2s = t2s_char_map()
-    s = unicodedata.normalize("NFKC", ch).lower()
-    return "".join(t2s.get(c, c) for c in s)
-
-
 @functools.lru_cache(maxsize=1)
 def _t2s_table() -> dict[int, str]:
     return {ord(k): v for k, v in t2s_char_map().items()}
