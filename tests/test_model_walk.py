@@ -29,7 +29,6 @@ from build_tools.model import (
 )
 from build_tools.model.walk import (
     child_blocks,
-    iter_blocks,
     iter_inline_groups,
     iter_nodes,
     iter_texts,
@@ -111,7 +110,14 @@ def test_map_inlines_reaches_every_group(name, block, texts, linked):
     assert [run.node.text for run in iter_texts(new)] == ["x"] * len(seen)
 
 
-def test_iter_blocks_gives_depths_in_document_order():
+def iter_blocks(blocks, depth=0):
+    """Every block with its depth, document order (what the tests below compare)."""
+    for block in blocks:
+        yield block, depth
+        yield from iter_blocks(child_blocks(block), depth + 1)
+
+
+def test_child_blocks_in_document_order():
     nested = BLOCKS[-1][1]
     kinds = [(type(b).__name__, depth) for b, depth in iter_blocks((nested, Rule()))]
     assert kinds == [("Quote", 0), ("ListBlock", 1), ("Quote", 2), ("Paragraph", 3), ("Rule", 3),

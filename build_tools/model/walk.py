@@ -9,8 +9,8 @@ Reading::
 
     >>> from build_tools.model import Paragraph, Quote, Strong, Text
     >>> quote = Quote((Paragraph((Text("甲"),)), Paragraph((Strong((Text("乙"),)),))))
-    >>> [(block.__class__.__name__, depth) for block, depth in iter_blocks((quote,))]
-    [('Quote', 0), ('Paragraph', 1), ('Paragraph', 1)]
+    >>> [block.__class__.__name__ for block in child_blocks(quote)]
+    ['Paragraph', 'Paragraph']
     >>> [(offset, group) for offset, group in iter_inline_groups(quote)]  # offsets into block_text(quote)
     [(0, (Text(text='甲'),)), (2, (Strong(children=(Text(text='乙'),)),))]
     >>> [(run.offset, run.node.text, run.linked) for run in iter_texts(quote)]
@@ -88,14 +88,6 @@ def child_blocks(block: Block) -> tuple[Block, ...]:
     if isinstance(block, ListBlock):
         return tuple(sub for item in block.items for sub in item)
     return ()
-
-
-def iter_blocks(blocks: tuple[Block, ...], depth: int = 0) -> Iterator[tuple[Block, int]]:
-    """Every block with its nesting depth, each before the blocks inside it (document order)."""
-    for block in blocks:
-        yield block, depth
-        if isinstance(block, (Quote, ListBlock)):
-            yield from iter_blocks(child_blocks(block), depth + 1)
 
 
 def text_length(inlines: Inlines) -> int:

@@ -2,7 +2,7 @@
 
 Run by ``make site`` after ``mkdocs build`` and before the search index, so a site with a violation is never
 indexed or deployed.  The check reads the article region of every HTML page (title, the fields the templates
-render from front matter, the body) and asks :mod:`build_tools.html_allowlist` what nh3 would remove.  Any
+render from front matter, the body) and asks :mod:`build_tools.sitecheck.allowlist` what nh3 would remove.  Any
 violation fails with one line per page naming the page and the offending elements, exit 1.
 
 Pages already verified are remembered by the SHA-256 of their bytes together with the allowlist's own code,
