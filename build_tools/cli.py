@@ -1,4 +1,8 @@
-"""Thin command line over the library: parse options, call build(), report."""
+"""Thin command line over the library: parse options, call build(), report.
+
+Only the project's own :class:`~build_tools.model.errors.BuildError` becomes a one-line
+``error:`` and exit code 2; anything else is a bug and keeps its traceback.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from build_tools.config.corrections import OverridesError
+from build_tools.model.errors import BuildError, ConfigError, UsageError
 from build_tools.settings import RULES_DIR, Settings
 
 
@@ -42,37 +46,34 @@ def main(argv: list[str] | None = None) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as exit_:
         return 2 if exit_.code not in (0, None) else 0
-    if args.command == "build":
-        return _build(args)
-    if args.command == "serve":
-        from build_tools.serve import serve_main
+    try:
+        if args.command == "build":
+            return _build(args)
+        if args.command == "serve":
+            from build_tools.serve import serve_main
 
-        return serve_main(args)
-    if args.command == "entities":
+            return serve_main(args)
         from build_tools.suggest import suggest_main
 
         return suggest_main(args)
-    return 2
-
-
-def _build(args: argparse.Namespace) -> int:
-    from build_tools.pipeline import build
-    from build_tools.progress import Console
-
-    if not args.raw.is_dir():
-        print(f"error: raw directory not found: {args.raw}", file=sys.stderr)
+    except BuildError as error:
+        print(f"error: {error}", file=sys.stderr)
         return 2
+
+
+def build_settings(args: argparse.Namespace) -> Settings:
+    """The build's settings from its options (raises UsageError or ConfigError for impossible ones)."""
+    if not args.raw.is_dir():
+        raise UsageError(f"raw directory not found: {args.raw}")
     raw = args.raw.resolve()
     for what, path in (("report", args.report), ("cache", Path(".cache/build"))):
         if path is not None and (path.resolve() == raw or raw in path.resolve().parents):
-            print(f"error: refusing to write the {what} under the raw directory ({path})", file=sys.stderr)
-            return 2
+            raise UsageError(f"refusing to write the {what} under the raw directory ({path})")
     rules = args.rules or RULES_DIR
     missing = [name for name in ("generic.yml", "portals.yml") if not (rules / name).is_file()]
     if missing:
-        print(f"error: rules directory {rules} lacks {', '.join(missing)}", file=sys.stderr)
-        return 2
-    settings = Settings(
+        raise ConfigError(f"rules directory {rules} lacks {', '.join(missing)}", path=str(rules))
+    return Settings(
         raw_dir=args.raw,
         docs_dir=args.docs,
         report_path=args.report,
@@ -84,19 +85,23 @@ def _build(args: argparse.Namespace) -> int:
         use_cache=not args.no_cache,
         rules_dir=rules.resolve(),
     )
+
+
+def _build(args: argparse.Namespace) -> int:
+    from build_tools.pipeline import build
+    from build_tools.progress import Console
+
+    settings = build_settings(args)
     console = Console(quiet=args.quiet)
     try:
         report = build(settings, progress=console.progress)
-    except (OverridesError, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
     finally:
         console.stop()
     for item in sorted(report.inputs, key=lambda i: i.raw):
         if item.status == "rejected":
             print(f"{item.raw}: rejected: {item.reason}", file=sys.stderr)
-    for warning in sorted(report.warnings):
-        print(f"warning: {warning}", file=sys.stderr)
+    for line in report.warning_lines():
+        print(f"warning: {line}", file=sys.stderr)
     if args.report:
         args.report.parent.mkdir(parents=True, exist_ok=True)
         args.report.write_text(report.to_json(), encoding="utf-8")

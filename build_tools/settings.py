@@ -1,14 +1,24 @@
-"""One settings object, loaded once from the command line."""
+"""One settings object, loaded once (from the command line, or by a caller of ``build()``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).parent.resolve()
 RULES_DIR = PACKAGE_DIR / "rules"  # the package's own rules (build_tools/rules)
 SCHEMAS_DIR = PACKAGE_DIR / "schemas"  # JSON Schemas of front matter, corrections and the entity registry
 MAX_DUMP_BYTES = 5 * 1024 * 1024  # larger files are rejected (README); real articles are well under 1 MB
+# The site's name: the home page's heading and the feed's title.  mkdocs.yml's site_name says the
+# same for the theme (tests/test_e2e.py checks that they agree).
+SITE_TITLE = "中文文章存档"
+# The deploy workflow sets SITE_URL (mkdocs.yml reads the same variable); local builds get a placeholder.
+DEFAULT_SITE_URL = "http://127.0.0.1:8000/"
+
+
+def site_url_from_environment() -> str:
+    return os.environ.get("SITE_URL") or DEFAULT_SITE_URL
 
 
 @dataclass(frozen=True)
@@ -24,4 +34,6 @@ class Settings:
     use_cache: bool = True
     jobs: int = 0  # 0: one worker per core
     max_dump_bytes: int = MAX_DUMP_BYTES
-    rules_dir: Path = RULES_DIR  # generic.yml + portals.yml; part of every cache key
+    rules_dir: Path = RULES_DIR  # generic.yml + portals.yml; part of the cache key of the stages that read them
+    site_title: str = SITE_TITLE
+    site_url: str = field(default_factory=site_url_from_environment)  # the feed's links start with it

@@ -56,6 +56,7 @@ def build_seed_tree(workdir: Path) -> tuple[Path, str]:
         entities_path=Path("entities.yml"),
         overrides_path=Path("overrides.yml"),
         jobs=1,
+        site_url=SITE_URL,
     )
     with contextlib.chdir(ROOT), _site_url(SITE_URL):
         report = build(settings)

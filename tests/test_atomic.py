@@ -23,6 +23,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from build_tools.model.errors import OutputError
 from build_tools.runtime.emit import GENERATED, OutputWriter, recover
 from tests.conftest import ROOT
 from tests.fixtures.hostile.corpus import article_text, run_build, tree_bytes, write_cases
@@ -261,7 +262,7 @@ def test_one_build_at_a_time(tmp_path, monkeypatch):
     monkeypatch.setattr(emit, "LOCK_WAIT_SECONDS", 0.2)
     first = OutputWriter(tmp_path / "docs")
     try:
-        with pytest.raises(ValueError, match="another build is writing"):
+        with pytest.raises(OutputError, match="another build is writing"):
             OutputWriter(tmp_path / "docs")
         assert first.staging.exists()  # the second build did not clean up the running one's staging tree
     finally:

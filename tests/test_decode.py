@@ -73,9 +73,11 @@ def test_rejects_with_reason(data, reason):
         decode(data)
 
 
-def test_decode_error_is_a_value_error():
-    """The CLI and the pipeline catch ValueError subclasses; a decode problem must never be a crash."""
-    assert issubclass(DecodeError, ValueError)
+def test_decode_error_is_the_projects_own_error():
+    """A decode problem is the dump's, never a crash: a BuildError, which ingest turns into a Failure."""
+    from build_tools.model.errors import BuildError, DumpError
+
+    assert issubclass(DecodeError, DumpError) and issubclass(DecodeError, BuildError)
 
 
 @pytest.mark.parametrize(

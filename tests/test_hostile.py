@@ -19,9 +19,10 @@ import yaml
 
 from build_tools.archive.slugs import assign_slugs, slugify
 from build_tools.model import Article, Failure, ListBlock, Paragraph, Quote, Strong, Text
+from build_tools.model.paths import printable_path
 from build_tools.stages import ingest as ingest_module
 from build_tools.stages.decode import DecodeError, decode_bytes
-from build_tools.stages.ingest import WARNING, ingest, printable_path, read_dump
+from build_tools.stages.ingest import WARNING, ingest, read_dump
 from tests.fixtures.hostile.corpus import (
     FIXTURE_CASES,
     HUGE_BYTES,

@@ -306,7 +306,7 @@ def test_corrections_apply_in_a_build_and_survive_rebuilds(project):
         assert "他总是说英文" not in page
         assert "entities/lei-jun.md" not in page and "- lei-jun" not in page
         assert "- tesla" in page and "(../entities/tesla.md)" in page
-        assert not [w for w in report.warnings if INTERVIEW in w]
+        assert not [w for w in report.warning_lines() if INTERVIEW in w]
     # Changing a correction takes effect (it is part of the cache key).
     _, pages = _build(project, text.replace("黄仁勋北京媒体见面会实录", "另一个标题"))
     assert "title: 另一个标题" in pages["004_20994deb65873d82.md"]
@@ -325,7 +325,7 @@ def test_stale_corrections_are_warnings_naming_the_entry(project):
         "empty.txt:\n  title: 不是文章\n"
     ))
     where = str(project / "overrides.yml")
-    warnings = "\n".join(report.warnings)
+    warnings = "\n".join(report.warning_lines())
     assert f"{where}:1: entry 'renamed.txt': no dump with this name" in warnings
     assert (f"{where}:3: entry '{INTERVIEW}': field drop_paragraphs[0]: no paragraph starts with "
             "'不存在的段落开头'; nothing was dropped") in warnings

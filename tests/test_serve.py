@@ -141,23 +141,26 @@ def test_serve_refuses_a_missing_raw_dir(tmp_path, capsys):
     assert "raw directory not found" in capsys.readouterr().err
 
 
-def test_unchanged_pages_keep_their_modification_time(tmp_path):
-    """So that `serve --dirty` has mkdocs rebuild only the pages whose text changed."""
-    from build_tools.serve import file_stamps, keep_unchanged_mtimes
+@pytest.mark.parametrize("manifest", [True, False], ids=["manifest", "no manifest"])
+def test_unchanged_pages_keep_their_modification_time(tmp_path, manifest):
+    """So that `serve --dirty` has mkdocs rebuild only the pages whose text changed: the writer swaps in
+    only changed files, whether or not it remembers the last build (a page is then compared by content)."""
+    from build_tools.runtime.emit import OutputWriter
 
-    docs = tmp_path / "docs"
-    (docs / "articles").mkdir(parents=True)
-    same, changed, hand = docs / "articles" / "a.md", docs / "articles" / "b.md", docs / "about.md"
-    for path in (same, changed, hand):
-        path.write_text("旧内容", encoding="utf-8")
+    docs, remembered = tmp_path / "docs", (tmp_path / "manifest.json" if manifest else None)
+    writer = OutputWriter(docs, manifest=remembered)
+    writer.write("articles/a.md", "旧内容")
+    writer.write("articles/b.md", "旧内容")
+    writer.commit()
+    same, changed = docs / "articles" / "a.md", docs / "articles" / "b.md"
+    for path in (same, changed):
         os.utime(path, ns=(1_000_000_000, 1_000_000_000))
-    before = file_stamps(docs)
-    assert set(before) == {"articles/a.md", "articles/b.md"}  # hand-written pages are not the build's
-    same.write_text("旧内容", encoding="utf-8")  # rewritten by the build step, same bytes
-    changed.write_text("新内容", encoding="utf-8")
-    (docs / "index.md").write_text("首页", encoding="utf-8")  # new
-    after = keep_unchanged_mtimes(docs, before)
+    # The manifest (if any) recorded other times now: it must cost time only, never a rewrite.
+    writer = OutputWriter(docs, manifest=remembered)
+    writer.write("articles/a.md", "旧内容")  # rebuilt, same bytes
+    writer.write("articles/b.md", "新内容")
+    writer.write("index.md", "首页")  # new
+    writer.commit()
     assert same.stat().st_mtime_ns == 1_000_000_000
     assert changed.stat().st_mtime_ns > 1_000_000_000
-    assert set(after) == {"articles/a.md", "articles/b.md", "index.md"}
-    assert after["articles/a.md"][1] == 1_000_000_000
+    assert (docs / "index.md").read_text(encoding="utf-8") == "首页"

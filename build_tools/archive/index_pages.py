@@ -30,10 +30,10 @@ from dataclasses import dataclass
 from build_tools.archive.ordering import ISO_DATE, iso_date, newest_first
 from build_tools.markup import escape_line
 from build_tools.model import Summary
+from build_tools.settings import SITE_TITLE
 
 __all__ = ["anchor", "index_pages"]
 
-SITE_TITLE = "中文文章存档"
 UNDATED = "日期未知"
 NO_SOURCE = "来源未知"
 LATEST_ON_HOME = 10

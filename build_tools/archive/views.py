@@ -5,14 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from build_tools.archive.dedupe import fingerprint
 from build_tools.archive.entity_pages import entity_pages as _entity_pages
-from build_tools.archive.furniture import short_line_keys
 from build_tools.archive.related import RangeMap, related_articles
 from build_tools.archive.stories import Fingerprint, story_fingerprint
 from build_tools.entities.linker import mention_contexts, mention_counts
 from build_tools.entities.matcher import AliasIndex
-from build_tools.model import Article, Summary, block_text, summarize
+from build_tools.model import Article, Summary, summarize
 
 
 @dataclass(frozen=True)
@@ -48,32 +46,3 @@ def entity_pages(views: Sequence[LinkedView], index: AliasIndex | None) -> dict[
     contexts = {v.summary.slug: list(v.contexts) for v in views}
     counts = {v.summary.slug: dict(v.counts) for v in views}
     return _entity_pages(summaries, contexts, index.registry, counts)
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """What the whole-archive passes need to know about one prepared dump."""
-
-    raw_path: str
-    sha256: str
-    slug: str
-    key: str
-    fingerprint: frozenset[str]
-    label: str  # source, platform or path: how "also published by" names it
-    short_lines: frozenset[str] = frozenset()
-    warnings: tuple[str, ...] = ()  # repairs the decoder made, for the build report
-
-
-def prepared_record(result: Article, key: str) -> Prepared:
-    """The record the whole-archive passes keep for one prepared article (the article itself goes to the store)."""
-    meta = result.meta
-    return Prepared(
-        raw_path=result.raw_path,
-        sha256=result.sha256,
-        slug=result.slug,
-        key=key,
-        fingerprint=fingerprint("\n".join(block_text(b) for b in result.blocks)),
-        label=meta.source or meta.platform or result.raw_path,
-        short_lines=short_line_keys(result.blocks),
-        warnings=tuple(h.value for h in result.hint_values("warning")),
-    )

@@ -30,7 +30,7 @@ import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -48,6 +48,8 @@ from build_tools.model import (
     block_text,
     inline_text,
 )
+from build_tools.model.errors import ConfigError
+from build_tools.model.records import BuildWarning
 from build_tools.settings import SCHEMAS_DIR
 
 SCHEMA_PATH = SCHEMAS_DIR / "overrides.schema.json"
@@ -59,7 +61,7 @@ DROPPED_BY_EDITOR = "override:drop"
 PREVIEW = 24  # characters of a prefix quoted in a warning
 
 
-class OverridesError(ValueError):
+class OverridesError(ConfigError):
     """overrides.yml is unreadable or invalid; ``errors`` holds one line per problem."""
 
     def __init__(self, errors: list[str]):
@@ -108,43 +110,47 @@ class Overrides:
     # --- corrections whose target is gone -----------------------------------------------
 
     def unused_warnings(self, dumps: Iterable[str] = (), published: Sequence = (),
-                        registry=None) -> list[str]:
-        """Warnings for corrections that no longer hit anything.
+                        registry=None, shown: Callable[[str], str] = str) -> list[BuildWarning]:
+        """Warnings for corrections that no longer hit anything, each at its entry's line.
 
         ``dumps``: every dump's path inside raw/; ``published``: the prepared articles
         that go on to the link stage (after dedupe), as Articles or as records with
         ``raw_path`` and ``load()`` (loaded only for entries with paragraph corrections);
-        ``registry``: the entity registry, or None when there is none.
+        ``registry``: the entity registry, or None when there is none; ``shown``: how a
+        dump's path is shown to the editor.
         """
         dumps = list(dumps)
-        warnings: list[str] = []
+        warnings: list[BuildWarning] = []
         for name, entry in self.entries.items():
-            here = f"{self.where(name)}: entry {name!r}"
+            def warn(message: str, name: str = name) -> None:
+                warnings.append(BuildWarning(self.where(name), "correction", f"entry {name!r}: {message}"))
+
             matching = [d for d in dumps if d == name or d.endswith("/" + name)]
             if not matching:
-                warnings.append(f"{here}: no dump with this name under the raw directory "
-                                f"(renamed or removed?); its corrections are not applied")
+                warn("no dump with this name under the raw directory (renamed or removed?); "
+                     "its corrections are not applied")
                 continue
             if len(matching) > 1:
-                warnings.append(f"{here}: names {len(matching)} dumps ({', '.join(sorted(matching))}); "
-                                f"the corrections apply to all of them; use the path inside raw/ as the key "
-                                f"to pick one")
+                warn(f"names {len(matching)} dumps ({', '.join(sorted(matching))}); the corrections apply to all "
+                     f"of them; use the path inside raw/ as the key to pick one")
             for index, entity_id in _entity_ids(entry):
                 if registry is None:
-                    warnings.append(f"{here}: field {index}: no entity registry, {entity_id!r} cannot be linked")
+                    warn(f"field {index}: no entity registry, {entity_id!r} cannot be linked")
                 elif entity_id not in registry:
-                    warnings.append(f"{here}: field {index}: {entity_id!r} is not an entity id in "
-                                    f"{getattr(registry, 'path', 'entities.yml')}")
+                    warn(f"field {index}: {entity_id!r} is not an entity id in "
+                         f"{getattr(registry, 'path', 'entities.yml')}")
             articles = [a for a in published if any(a.raw_path == d or a.raw_path.endswith("/" + d)
                                                     for d in matching)]
             if not articles:
-                warnings.append(f"{here}: the dump was not published (rejected or a duplicate, see the "
-                                f"build report), so its corrections are not applied")
+                warn("the dump was not published (rejected or a duplicate, see the build report), "
+                     "so its corrections are not applied")
                 continue
             if any(k in entry for k in PARAGRAPH_FIELDS):
                 for item in articles:
                     article = item.load() if hasattr(item, "load") else item
-                    warnings.extend(_paragraph_warnings(here, entry, article, len(articles) > 1))
+                    which = f" in {shown(article.raw_path)}" if len(articles) > 1 else ""
+                    for message in _paragraph_warnings(entry, article, which):
+                        warn(message)
         return warnings
 
 
@@ -154,20 +160,19 @@ def _entity_ids(entry: dict) -> Iterable[tuple[str, str]]:
             yield f"{fld}[{i}]", entity_id
 
 
-def _paragraph_warnings(here: str, entry: dict, article: Article, several: bool) -> list[str]:
+def _paragraph_warnings(entry: dict, article: Article, which: str) -> list[str]:
     out = []
-    which = f" in {article.raw_path}" if several else ""
     for i, prefix in enumerate(entry.get("drop_paragraphs") or ()):
         hits = [r for r in article.removed if starts_with(r.text, prefix)]
         if not hits:
-            out.append(f"{here}: field drop_paragraphs[{i}]: no paragraph{which} starts with "
+            out.append(f"field drop_paragraphs[{i}]: no paragraph{which} starts with "
                        f"{_preview(prefix)!r}; nothing was dropped")
         elif not any(r.rule == DROPPED_BY_EDITOR for r in hits):
-            out.append(f"{here}: field drop_paragraphs[{i}]: the cleaner already drops the paragraph{which} "
+            out.append(f"field drop_paragraphs[{i}]: the cleaner already drops the paragraph{which} "
                        f"starting with {_preview(prefix)!r} ({hits[0].rule}); this correction can go")
     for i, prefix in enumerate(entry.get("keep_paragraphs") or ()):
         if not any(block_starts(b, prefix) for b in article.blocks):
-            out.append(f"{here}: field keep_paragraphs[{i}]: no paragraph{which} starts with "
+            out.append(f"field keep_paragraphs[{i}]: no paragraph{which} starts with "
                        f"{_preview(prefix)!r}; nothing was kept")
     return out
 

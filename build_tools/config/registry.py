@@ -9,9 +9,9 @@ from build_tools.entities.matcher import AliasIndex
 from build_tools.entities.registry import load_registry
 
 
-def load_index(entities_path: Path, warnings: list[str]) -> AliasIndex | None:
+def load_index(entities_path: Path) -> AliasIndex | None:
+    """The alias index over entities.yml, or None when there is no registry (articles are not cross-linked)."""
     if not entities_path.exists():
-        warnings.append(f"{entities_path}: no entity registry, articles are not cross-linked")
         return None
     return AliasIndex.build(load_registry(entities_path))
 

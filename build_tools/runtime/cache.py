@@ -1,16 +1,14 @@
-"""Per-dump work, cached by content hash, spread over all cores, streamed.
+"""The build cache: results stored by key in one SQLite file, and the dumps' digests.
 
-The prepared Article (ingest → clean → metadata → overrides) depends only on
-the dump's bytes, its path, its overrides entry and the code and rules, so
-that is the cache key.  A dump whose size, mtime, ctime and inode are those
-recorded last time is not even read again (as git's index does).  Workers
-hand back the Article pickled together with a small :class:`Prepared`
-record; the main process keeps only the records and stores the articles in
-one SQLite file (creating thousands of small files costs more than the work
-itself on many disks).  Later passes reload articles one at a time (workers
-read them directly), so memory stays flat however large the archive.
-Results come back in input order: parallel builds are byte-identical to
-serial ones.
+A key is a hash of everything a result depends on (the stage's code key, see
+:mod:`build_tools.runtime.code`, and the result's inputs), so a stored result is valid exactly
+as long as its key is asked for again.  Results live in one SQLite file (creating thousands of
+small files costs more than the work itself on many disks); only the main process writes it,
+and workers read from it through their own connections (:class:`Reader`) after a
+:meth:`Store.checkpoint`.
+
+A dump whose size, mtime, ctime and inode are those recorded last time is not even read again
+(as git's index does): its digest is remembered.
 """
 
 from __future__ import annotations
@@ -19,45 +17,23 @@ import hashlib
 import os
 import pickle
 import sqlite3
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from build_tools.config.rules import active_rules_dir, use_rules_dir
-from build_tools.model import Article
-from build_tools.model.paths import relative_path
-from build_tools.runtime.parallel import ordered_map
-from build_tools.settings import PACKAGE_DIR, RULES_DIR, Settings
+from build_tools.model.errors import CacheError
 
 
-def code_version() -> str:
-    return _code_version(active_rules_dir())
-
-
-@lru_cache(maxsize=2)
-def _code_version(rules_dir: Path) -> str:
-    """The package's code and data, plus the rules folder in use when it is not the package's own."""
+def key(*parts: str | bytes) -> str:
+    """One hash of ``parts`` (order matters; no part can run into the next)."""
     digest = hashlib.sha256()
-    root = PACKAGE_DIR
-    for path in sorted(root.rglob("*")):
-        if path.suffix in (".py", ".yml", ".json") and "__pycache__" not in path.parts:
-            digest.update(path.relative_to(root).as_posix().encode())
-            digest.update(path.read_bytes())
-    if rules_dir != RULES_DIR:
-        for path in sorted(rules_dir.glob("*.yml")):
-            digest.update(b"rules/" + path.name.encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def content_key(*parts: str | bytes) -> str:
-    digest = hashlib.sha256(code_version().encode())
     for part in parts:
         digest.update(part if isinstance(part, bytes) else part.encode("utf-8", "surrogateescape"))
         digest.update(b"\0")
     return digest.hexdigest()
+
+
+def pickled(value: Any) -> bytes:
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 class Store:
@@ -90,10 +66,10 @@ class Store:
         for start in range(0, len(unique), 500):
             chunk = unique[start:start + 500]
             marks = ",".join("?" * len(chunk))
-            for key, blob in self.db.execute(f"SELECT key, value FROM {kind} WHERE key IN ({marks})", chunk):
+            for stored_key, blob in self.db.execute(f"SELECT key, value FROM {kind} WHERE key IN ({marks})", chunk):
                 value = _unpickle(blob)
                 if value is not None:
-                    found[key] = value
+                    found[stored_key] = value
         return found
 
     def checkpoint(self) -> None:
@@ -101,24 +77,45 @@ class Store:
         self.db.execute("COMMIT")
         self.db.execute("BEGIN")
 
-    def digests(self) -> dict[bytes, tuple[str, str]]:
-        return {path: (stat, digest) for path, stat, digest in self.db.execute("SELECT path, stat, digest FROM seen")}
-
-    def remember_digest(self, path: bytes, stat: str, digest: str) -> None:
-        """``path`` as bytes: a file name need not be valid UTF-8."""
-        self.db.execute("INSERT OR REPLACE INTO seen (path, stat, digest) VALUES (?, ?, ?)", (path, stat, digest))
-
     def put(self, kind: str, key: str, value: Any) -> None:
-        self.put_raw(kind, key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-
-    def put_kind_only(self, kind: str, name: str, key: str, value: Any) -> None:
-        """Store ``value`` as the one entry named ``name`` (whole-archive results: only the latest is useful)."""
-        self.db.execute(f"DELETE FROM {kind} WHERE name = ?", (name,))
-        self.db.execute(f"INSERT OR REPLACE INTO {kind} (key, value, name) VALUES (?, ?, ?)",
-                        (key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), name))
+        self.put_raw(kind, key, pickled(value))
 
     def put_raw(self, kind: str, key: str, blob: bytes) -> None:
         self.db.execute(f"INSERT OR REPLACE INTO {kind} (key, value) VALUES (?, ?)", (key, blob))
+
+    def put_latest(self, name: str, key: str, value: Any) -> None:
+        """Store ``value`` as the one whole-archive result called ``name`` (only the latest is ever useful)."""
+        self.db.execute("DELETE FROM whole WHERE name = ?", (name,))
+        self.db.execute("INSERT OR REPLACE INTO whole (key, value, name) VALUES (?, ?, ?)", (key, pickled(value), name))
+
+    def load(self, kind: str, key: str) -> Any:
+        """A value this build stored or found: its absence means the cache was removed meanwhile."""
+        value = self.get(kind, key)
+        if value is None:
+            raise _vanished(kind, key)
+        return value
+
+    def digest(self, path: Path, max_bytes: int) -> str:
+        """sha256 of the dump's bytes, reused while its size, mtime, ctime and inode stay the same.
+
+        A dump over ``max_bytes`` is not read: ingest rejects it by its size, so its size is its digest.
+        """
+        absolute = os.fsencode(os.path.abspath(path))  # bytes: a file name need not be valid UTF-8
+        try:
+            info = os.lstat(path)
+        except OSError as error:
+            return hashlib.sha256(f"unreadable:{error}".encode()).hexdigest()
+        stat = f"{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}:{info.st_mode}"
+        row = self.db.execute("SELECT stat, digest FROM seen WHERE path = ?", (absolute,)).fetchone()
+        if row and row[0] == stat:
+            return row[1]
+        try:
+            data = path.read_bytes() if info.st_size <= max_bytes else f"too-large:{info.st_size}".encode()
+        except OSError as error:
+            return hashlib.sha256(f"unreadable:{error}".encode()).hexdigest()
+        digest = hashlib.sha256(data).hexdigest()
+        self.db.execute("INSERT OR REPLACE INTO seen (path, stat, digest) VALUES (?, ?, ?)", (absolute, stat, digest))
+        return digest
 
     def close(self) -> None:
         self.db.execute("COMMIT")
@@ -133,15 +130,20 @@ class Reader:
     def __init__(self, path: Path):
         self.path = path
 
-    def get(self, kind: str, key: str) -> Any:
+    def load(self, kind: str, key: str) -> Any:
         db = self._open.get(self.path)
         if db is None:
             db = self._open[self.path] = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
         row = db.execute(f"SELECT value FROM {kind} WHERE key = ?", (key,)).fetchone()
         value = None if row is None else _unpickle(row[0])
         if value is None:
-            raise RuntimeError(f"cache entry {kind}/{key[:12]} vanished during the build")
+            raise _vanished(kind, key)
         return value
+
+
+def _vanished(kind: str, key: str) -> CacheError:
+    return CacheError(f"cache entry {kind}/{key[:12]} vanished during the build (was the cache folder removed?); "
+                      f"run the build again")
 
 
 def _unpickle(blob: bytes) -> Any | None:
@@ -149,78 +151,3 @@ def _unpickle(blob: bytes) -> Any | None:
         return pickle.loads(blob)
     except (pickle.PickleError, EOFError, AttributeError, ImportError, ValueError):
         return None
-
-
-def _digest(path: Path, settings: Settings, seen: dict[bytes, tuple[str, str]], store: Store) -> str:
-    """sha256 of the dump's bytes, reused while its size, mtime, ctime and inode stay the same."""
-    absolute = os.fsencode(os.path.abspath(path))
-    try:
-        info = os.lstat(path)
-    except OSError as error:
-        return hashlib.sha256(f"unreadable:{error}".encode()).hexdigest()
-    stat = f"{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}:{info.st_mode}"
-    remembered = seen.get(absolute)
-    if remembered and remembered[0] == stat:
-        return remembered[1]
-    try:
-        data = path.read_bytes() if info.st_size <= settings.max_dump_bytes else f"too-large:{info.st_size}".encode()
-    except OSError as error:
-        return hashlib.sha256(f"unreadable:{error}".encode()).hexdigest()
-    digest = hashlib.sha256(data).hexdigest()
-    store.remember_digest(absolute, stat, digest)
-    return digest
-
-
-def _key(relative: str, absolute: str, override_key: str, digest: str) -> str:
-    # The article records its path as the editor sees it (relative to where the build runs), so the
-    # absolute path and working directory belong to the key: one cache may serve several raw/ trees.
-    return content_key(digest, relative, absolute, os.getcwd(), override_key)
-
-
-def prepare_all(paths: list[Path], settings: Settings, overrides, work: Callable,
-                store: Store, warm: Callable[[], object] | None = None) -> Iterator[Any]:
-    """Yield each dump's record (or Failure), in input order; ``warm`` runs first if any dump has to be prepared.
-
-    ``work(context, (path, key))`` runs in a worker with ``context = (settings, overrides)`` and returns the
-    small record plus the pickled article for the store (or ``(failure, None)``)."""
-    use_rules_dir(settings.rules_dir)  # before the keys (code_version) and before the workers fork
-    seen = store.digests()
-    keys = []
-    for path in paths:
-        relative = relative_path(path, settings.raw_dir)
-        keys.append(_key(relative, os.path.abspath(path), overrides.key_for(relative),
-                         _digest(path, settings, seen, store)))
-    cached = store.get_many("prepared", keys)
-    missing = [i for i, key in enumerate(keys) if key not in cached]
-    fresh = ordered_map(work, [(paths[i], keys[i]) for i in missing], (settings, overrides), settings.jobs,
-                        warm=warm)
-    for key in keys:
-        result = cached.get(key)
-        if result is None:
-            result, blob = next(fresh)
-            if blob is not None:
-                store.put_raw("article", key, blob)
-            store.put("prepared", key, result)
-        yield result
-
-
-def load_article(store: Store, item: Any) -> Article:
-    article = store.get("article", item.key)
-    if article is None:
-        raise RuntimeError(f"{item.raw_path}: cache entry {item.key[:12]} vanished during the build")
-    return article
-
-
-@dataclass(frozen=True)
-class Loader:
-    """A prepared record that can fetch its full Article on demand."""
-
-    item: Any
-    store: Store
-
-    @property
-    def raw_path(self) -> str:
-        return self.item.raw_path
-
-    def load(self) -> Article:
-        return load_article(self.store, self.item)

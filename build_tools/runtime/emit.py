@@ -40,6 +40,8 @@ import tempfile
 import time
 from pathlib import Path, PurePosixPath
 
+from build_tools.model.errors import OutputError
+
 try:
     import fcntl
 except ImportError:  # Windows: no advisory locks, one build at a time is up to the user
@@ -73,8 +75,7 @@ class OutputWriter:
         self._manifest: dict[str, Entry] = {}
         self._staged: list[str] = []
         self._made_dirs: set[str] = set()
-        self.written: list[str] = []
-        self.conflicts: list[str] = []
+        self.conflicts: list[str] = []  # paths written twice: the first text stayed
 
     @property
     def staged(self) -> list[str]:
@@ -91,7 +92,6 @@ class OutputWriter:
         if not _stat_matches(os.path.join(self._docs, relative), previous):
             return False
         self._manifest[relative] = previous
-        self.written.append(relative)
         return True
 
     def write(self, relative: str, text: str, key: str | None = None) -> None:
@@ -103,9 +103,7 @@ class OutputWriter:
         # A lone surrogate (from an undecodable file name) must not crash the build: it is written escaped.
         data = text.replace("\r\n", "\n").encode("utf-8", "backslashreplace")
         key = key or hashlib.sha256(data).hexdigest()
-        self.written.append(relative)
         if self.keep_if_unchanged(relative, key):
-            self.written.pop()
             return
         current = self.docs_dir / relative
         with contextlib.suppress(OSError):
@@ -123,6 +121,11 @@ class OutputWriter:
         # A rename keeps size, mtime and inode, so the staged file's stat is the published file's.
         self._manifest[relative] = _entry(key, target.stat())
         self._staged.append(relative)
+
+    def write_all(self, pages: dict[str, str]) -> None:
+        """Every page of a whole-archive pass (entity pages, index pages): relative path → text."""
+        for relative, text in pages.items():
+            self.write(relative, text)
 
     def commit(self) -> int:
         """Swap the changed files in and return how many were written or removed; see the module docstring
@@ -204,11 +207,11 @@ def check_separate(docs_dir: Path, raw_dir: Path | None) -> None:
         return
     docs, raw = docs_dir.resolve(), raw_dir.resolve()
     if docs == raw or raw in docs.parents:
-        raise ValueError(f"refusing to build: the output directory {docs_dir} is inside raw/ ({raw_dir})")
+        raise OutputError(f"refusing to build: the output directory {docs_dir} is inside raw/ ({raw_dir})")
     if docs in raw.parents:
         top = raw.relative_to(docs).parts[0]
         if top in GENERATED or top.startswith(_PREFIXES):
-            raise ValueError(f"refusing to build: raw/ ({raw_dir}) is inside the generated output {docs_dir / top}")
+            raise OutputError(f"refusing to build: raw/ ({raw_dir}) is inside the generated output {docs_dir / top}")
 
 
 def _exists(path: Path) -> bool:
@@ -226,7 +229,7 @@ def _refuse_linked_outputs(docs_dir: Path) -> None:
     """Files are moved into place under the generated names, so none of them may lead elsewhere."""
     for name in GENERATED:
         if (docs_dir / name).is_symlink():
-            raise ValueError(f"refusing to build: {docs_dir / name} is a symbolic link; the build owns that name")
+            raise OutputError(f"refusing to build: {docs_dir / name} is a symbolic link; the build owns that name")
 
 
 def _entry(key: str, info: os.stat_result) -> Entry:
@@ -338,7 +341,8 @@ def _lock(docs_dir: Path) -> int | None:
         except OSError:
             if time.monotonic() > deadline:
                 os.close(fd)
-                raise ValueError(f"another build is writing to {docs_dir} (waited {LOCK_WAIT_SECONDS:.0f} s)") from None
+                waited = f"waited {LOCK_WAIT_SECONDS:.0f} s"
+                raise OutputError(f"another build is writing to {docs_dir} ({waited})") from None
             time.sleep(0.1)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -48,7 +49,7 @@ def ordered_map(func: Callable[[Any, T], R], items: Sequence[T], context: Any, j
         return
     global _TASK
     _TASK = (func, context)
-    pool = multiprocessing.get_context("fork").Pool(workers)
+    pool = multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_interrupts)
     try:
         yield from pool.imap(_run, items, chunksize)
         pool.close()
@@ -56,6 +57,13 @@ def ordered_map(func: Callable[[Any, T], R], items: Sequence[T], context: Any, j
         _TASK = None
         pool.terminate()
         pool.join()
+
+
+def _ignore_interrupts() -> None:
+    """Ctrl-C reaches the whole process group; only the main process acts on it (it stops the pool).
+    A worker killed by it in the middle of handing back a result would leave the pool's queue locked,
+    and the main process would then wait on it forever."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _run(item: Any) -> Any:

@@ -28,6 +28,8 @@ from functools import lru_cache
 
 from charset_normalizer import from_bytes
 
+from build_tools.model.errors import DumpError
+
 # charset-normalizer guesses among many code pages; a Chinese archive only ever
 # sees these, and a wrong single-byte guess silently produces mojibake.
 CANDIDATES = ("utf_8", "gb18030", "big5", "utf_16", "big5hkscs", "cp950", "gbk")
@@ -72,7 +74,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # Unicode category Cc, 
 _BLANK = " \t\n\r\x0b\x0c\u00a0\u3000\u200b\u200c\u200d\u2060\ufeff"
 
 
-class DecodeError(ValueError):
+class DecodeError(DumpError):
     pass
 
 

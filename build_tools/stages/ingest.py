@@ -37,7 +37,7 @@ from build_tools.model import (
     Turn,
     web_url,
 )
-from build_tools.model.paths import printable_path, relative_path  # noqa: F401 (re-exported)
+from build_tools.model.paths import RawPath, printable_path
 from build_tools.model.walk import CONTAINERS, map_blocks, map_inlines
 from build_tools.settings import MAX_DUMP_BYTES
 from build_tools.stages.decode import DecodeError, decode_bytes
@@ -50,26 +50,27 @@ MAX_BLOCK_DEPTH = 24
 MAX_INLINE_DEPTH = 12
 
 
-def ingest(path: Path, display_path: str, max_bytes: int = MAX_DUMP_BYTES) -> Article | Failure:
-    display_path = printable_path(display_path)
-    data = read_dump(path, display_path, max_bytes)
+def ingest(path: Path, raw_path: RawPath | str, max_bytes: int = MAX_DUMP_BYTES) -> Article | Failure:
+    """The dump at ``path``, whose identity is ``raw_path`` (its path inside raw/), read into an Article."""
+    raw_path = RawPath(printable_path(raw_path))
+    data = read_dump(path, raw_path, max_bytes)
     if isinstance(data, Failure):
         return data
     digest = hashlib.sha256(data).hexdigest()
     try:
         decoded = decode_bytes(data)
     except DecodeError as error:
-        return Failure(display_path, "ingest", str(error))
+        return Failure(raw_path, "ingest", str(error))
     if is_data_table(decoded.text):
-        return Failure(display_path, "ingest", "not an article: tab-separated data table")
+        return Failure(raw_path, "ingest", "not an article: tab-separated data table")
     try:
         document = read(decoded.text)
         blocks = bounded(document.blocks)
     except RecursionError:
-        return Failure(display_path, "ingest", "too deeply nested to read (thousands of nested HTML elements)")
+        return Failure(raw_path, "ingest", "too deeply nested to read (thousands of nested HTML elements)")
     warnings = tuple(Hint(WARNING, message, "decode") for message in decoded.warnings)
     return Article(
-        raw_path=display_path,
+        raw_path=raw_path,
         sha256=digest,
         text=decoded.text,
         encoding=decoded.encoding,
@@ -164,7 +165,7 @@ def is_data_table(text: str) -> bool:
     return len(lines) >= 3 and tabbed >= 0.8 * len(lines)
 
 
-def read_dump(path: Path, display_path: str, max_bytes: int = MAX_DUMP_BYTES) -> bytes | Failure:
+def read_dump(path: Path, raw_path: str, max_bytes: int = MAX_DUMP_BYTES) -> bytes | Failure:
     """The dump's bytes, or why they were not read."""
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
@@ -173,20 +174,20 @@ def read_dump(path: Path, display_path: str, max_bytes: int = MAX_DUMP_BYTES) ->
         fd = os.open(path, flags)
     except OSError as error:
         if error.errno == errno.ELOOP:
-            return Failure(display_path, "ingest", "symbolic link, not a regular file (links are never followed)")
-        return Failure(display_path, "ingest", f"cannot read file: {error.strerror or error}")
+            return Failure(raw_path, "ingest", "symbolic link, not a regular file (links are never followed)")
+        return Failure(raw_path, "ingest", f"cannot read file: {error.strerror or error}")
     with os.fdopen(fd, "rb") as handle:
         info = os.fstat(handle.fileno())
         if not stat.S_ISREG(info.st_mode):
-            return Failure(display_path, "ingest", "not a regular file")
+            return Failure(raw_path, "ingest", "not a regular file")
         if info.st_size > max_bytes:
-            return Failure(display_path, "ingest", _too_large(info.st_size, max_bytes))
+            return Failure(raw_path, "ingest", _too_large(info.st_size, max_bytes))
         try:
             data = handle.read(max_bytes + 1)
         except OSError as error:
-            return Failure(display_path, "ingest", f"cannot read file: {error.strerror or error}")
+            return Failure(raw_path, "ingest", f"cannot read file: {error.strerror or error}")
     if len(data) > max_bytes:
-        return Failure(display_path, "ingest", _too_large(len(data), max_bytes, growing=True))
+        return Failure(raw_path, "ingest", _too_large(len(data), max_bytes, growing=True))
     return data
 
 

@@ -50,8 +50,9 @@ def _validator() -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
 
 
-def front_matter(article: Article) -> dict:
-    """The front matter contract, in a fixed key order."""
+def front_matter(article: Article, raw_shown: str | None = None) -> dict:
+    """The front matter contract, in a fixed key order; ``raw`` names the dump as the editor knows it
+    (``raw_shown``, e.g. ``raw/x.txt``), else by its path inside raw/."""
     meta = article.meta
     data: dict = {"title": meta.title}
     if meta.title_inferred:
@@ -71,7 +72,7 @@ def front_matter(article: Article) -> dict:
         "also_published_by": list(article.also_published_by),
     }
     data.update({k: v for k, v in optional.items() if v})
-    data["raw"] = article.raw_path
+    data["raw"] = raw_shown or article.raw_path
     data["sha256"] = article.sha256
     data["entities"] = list(article.entities)
     data["reading_minutes"] = reading_minutes(article)
@@ -87,8 +88,9 @@ def reading_minutes(article: Article) -> int:
     return max(1, math.ceil(chars / CHARS_PER_MINUTE))
 
 
-def render_article(article: Article, entity_names: Mapping[str, str] | None = None) -> str | Failure:
-    data = front_matter(article)
+def render_article(article: Article, entity_names: Mapping[str, str] | None = None,
+                   raw_shown: str | None = None) -> str | Failure:
+    data = front_matter(article, raw_shown)
     errors = [] if _fast_check(data) else sorted(_validator().iter_errors(data), key=lambda e: list(e.path))
     if errors:
         first = errors[0]

@@ -1,0 +1,86 @@
+"""What a build reports: one status per dump, warnings as records, the published summaries.
+
+The JSON report (``--report``) and the lines the CLI prints are made here and only here, so
+their text stays the same whoever collects the records.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from enum import Enum
+
+from build_tools.model import Summary
+
+# (stage, done, total): how far a long stage has come, for a progress bar.
+Progress = Callable[[str, int, int], None]
+
+
+class Status(str, Enum):
+    """What became of one dump.  A ``str``, so ``status == "ok"`` and the JSON report read as before."""
+
+    OK = "ok"
+    REJECTED = "rejected"
+    DUPLICATE = "duplicate"
+
+
+@dataclass(frozen=True)
+class BuildWarning:
+    """Something an editor may want to fix; the build went on.
+
+    ``path`` is the file it is about, as the editor knows it (a dump as ``raw/x.txt``, a line of
+    overrides.yml as ``overrides.yml:12``), or "" when it is about no file; ``code`` names the kind
+    (for filtering, never shown); ``message`` says what happened.
+    """
+
+    path: str
+    code: str
+    message: str
+
+    @property
+    def line(self) -> str:
+        """The warning as the report and the CLI show it."""
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+@dataclass(frozen=True)
+class InputResult:
+    raw: str  # the dump's path as shown to the editor (PathDisplay)
+    status: Status
+    slug: str | None = None
+    reason: str | None = None
+
+
+@dataclass
+class BuildReport:
+    inputs: list[InputResult] = field(default_factory=list)
+    warnings: list[BuildWarning] = field(default_factory=list)
+    summaries: list[Summary] = field(default_factory=list)
+    timings: list[tuple[str, float]] = field(default_factory=list)  # wall seconds per stage; not in the JSON report
+    changed_files: int = 0  # files this build wrote or removed in docs/
+
+    @contextmanager
+    def timed(self, stage: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings.append((stage, time.perf_counter() - start))
+
+    @property
+    def rejected(self) -> list[InputResult]:
+        return [i for i in self.inputs if i.status is Status.REJECTED]
+
+    def warning_lines(self) -> list[str]:
+        """Every warning as shown, sorted (the order the CLI prints them and the JSON report lists them)."""
+        return sorted(w.line for w in self.warnings)
+
+    def to_json(self) -> str:
+        inputs = [
+            {"raw": i.raw, "status": i.status.value, "slug": i.slug, "reason": i.reason}
+            for i in sorted(self.inputs, key=lambda i: i.raw)
+        ]
+        return json.dumps({"inputs": inputs, "warnings": self.warning_lines()}, ensure_ascii=False, indent=2) + "\n"

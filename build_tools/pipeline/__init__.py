@@ -1,0 +1,122 @@
+"""The build, as a table of contents: ``build()`` names the stages in the order they run.
+
+    discover                                   every dump under raw/, its identity (path inside raw/)
+                                               and its slug, assigned once over the whole archive
+    prepare   ingest → clean → metadata → correct      per dump (pipeline/prepare.py)
+    dedupe                                     byte-identical and same-article dumps, on small records
+    link      drop cross-dump furniture → link entities   per article (pipeline/crosslink.py)
+    related                                    related articles, from the linked articles' views
+    render    page + raw copy                  per article, only where its inputs changed (pipeline/pages.py)
+    entity pages, index pages, feed            from the views and the published summaries
+    emit                                       the changed files swapped into docs/ at once
+
+The runtime (build_tools/runtime) runs each stage: it caches results under the stage's own code
+key, spreads per-item work over all cores, names the dump when a stage crashes, and owns the one
+writer.  This module decides only what runs, in which order, on what.
+"""
+
+from __future__ import annotations
+
+from build_tools.archive import views
+from build_tools.archive.furniture import recurring_lines
+from build_tools.archive.prepared import Prepared, Published, dedupe
+from build_tools.archive.site_pages import index_pages_for
+from build_tools.config.corrections import Overrides, load_overrides
+from build_tools.config.registry import entity_names, load_index, registry_key
+from build_tools.model import Summary
+from build_tools.model.records import BuildReport, BuildWarning, InputResult, Progress, Status
+from build_tools.pipeline.crosslink import link_one
+from build_tools.pipeline.discover import discover, dumps_in
+from build_tools.pipeline.pages import PageInputs, render_one
+from build_tools.pipeline.prepare import load_readers, prepare, prepare_one
+from build_tools.runtime.cache import key
+from build_tools.runtime.stages import PageJob, Runner, Stage, Stored
+from build_tools.settings import Settings
+from build_tools.stages.render.page import warm as load_page_schema
+
+PREPARE = Stage("prepare", prepare_one, ("prepared", "article"), warm=load_readers)
+LINK = Stage("link", link_one, ("view", "linked"))
+RENDER = Stage("render", render_one, ("", ""), warm=load_page_schema)
+
+
+def build(settings: Settings, progress: Progress | None = None) -> BuildReport:
+    """raw/ → docs/.  Each stage's statuses, warnings and wall time go into the report."""
+    report = BuildReport()
+    overrides = load_overrides(settings.overrides_path)
+    with Runner.open(settings, report, progress) as run:
+        with report.timed("discover"):
+            dumps, slug_warnings = dumps_in(settings.raw_dir, run.shown)
+            report.warnings.extend(slug_warnings)
+        with report.timed("prepare"):
+            inputs = [(run.store.digest(d.path, settings.max_dump_bytes), d.raw_path, d.slug,
+                       overrides.key_for(d.relative)) for d in dumps]
+            prepared = [record for _, record in run.each(PREPARE, dumps, inputs, (settings, overrides))]
+            report.warnings.extend(_repairs(prepared, run))
+        with report.timed("dedupe"):
+            published, duplicates = dedupe(prepared, run.shown)
+            report.inputs.extend(duplicates)
+        with report.timed("link"):
+            index = _alias_index(settings, report)
+            recurring = recurring_lines([p.prepared.short_lines for p in published])
+            furniture = key(registry_key(settings.entities_path), *sorted(recurring))
+            linked = run.each(LINK, published, [(p.prepared.key, furniture) for p in published],
+                              (run.reader, index, recurring, overrides))
+        with report.timed("related"):
+            related = run.whole(views.related, _whole_inputs(linked), [view for _, view in linked], run.map_ranges)
+        with run.output() as writer:
+            with report.timed("render"):
+                jobs = [_page_job(p, k, v, run, related) for p, (k, v) in zip(published, linked, strict=True)]
+                shown = _publish(run.pages(RENDER, jobs, (run.reader, entity_names(index)), writer),
+                                 published, linked, report, run)
+            with report.timed("entity pages"):
+                writer.write_all(run.whole(views.entity_pages, _whole_inputs(shown), [v for _, v in shown], index))
+            with report.timed("index pages"):
+                writer.write_all(index_pages_for(report.summaries, index, settings.site_title, settings.site_url))
+        report.warnings.extend(_unused_corrections(overrides, dumps, published, run, index))
+    return report
+
+
+def _repairs(prepared: list[Prepared], run: Runner) -> list[BuildWarning]:
+    """What the decoder repaired in each dump (a truncated last character, mixed encodings…)."""
+    return [BuildWarning(run.shown(p.raw_path), "decode", message) for p in prepared for message in p.warnings]
+
+
+def _alias_index(settings: Settings, report: BuildReport):
+    index = load_index(settings.entities_path)
+    if index is None:
+        report.warnings.append(BuildWarning(str(settings.entities_path), "no-registry",
+                                            "no entity registry, articles are not cross-linked"))
+    return index
+
+
+def _whole_inputs(linked: list[tuple[str, views.LinkedView]]) -> list[str]:
+    """A whole-archive pass depends on the linked articles it reads (their keys name their slugs too)."""
+    return [item_key for item_key, _ in linked]
+
+
+def _page_job(item: Published, linked_key: str, view: views.LinkedView, run: Runner, related: dict) -> PageJob:
+    slug = view.summary.slug
+    page = PageInputs(linked_key, run.shown(item.raw_path), item.also, tuple(related.get(slug, ())))
+    return PageJob(item.raw_path, (f"articles/{slug}.md", f"articles/raw/{slug}.txt"), (slug, *page.key_parts()), page)
+
+
+def _publish(rendered: list[bool], published: list[Published], linked: list[tuple[str, views.LinkedView]],
+             report: BuildReport, run: Runner) -> list[tuple[str, views.LinkedView]]:
+    """The ``ok`` status and the summary of every page written; the linked articles that were published."""
+    shown = []
+    for ok, item, (item_key, view) in zip(rendered, published, linked, strict=True):
+        if ok:
+            summary: Summary = view.summary
+            report.inputs.append(InputResult(run.shown(item.raw_path), Status.OK, summary.slug))
+            report.summaries.append(summary)
+            shown.append((item_key, view))
+    return shown
+
+
+def _unused_corrections(overrides: Overrides, dumps, published: list[Published], run: Runner,
+                        index) -> list[BuildWarning]:
+    return overrides.unused_warnings([d.relative for d in dumps], [Stored(p.prepared, run.store) for p in published],
+                                     index.registry if index else None, shown=run.shown)
+
+
+__all__ = ["build", "discover", "prepare", "BuildReport", "InputResult", "Settings", "Status"]

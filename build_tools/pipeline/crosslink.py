@@ -1,0 +1,26 @@
+"""The link stage's work: one prepared article → its linked form (for the store) and its small view.
+
+Cross-dump furniture is dropped first (the lines many dumps share, found over the whole archive),
+then entity mentions become links.
+"""
+
+from __future__ import annotations
+
+import pickle
+from typing import Any
+
+from build_tools.archive.furniture import drop_recurring
+from build_tools.archive.prepared import Published
+from build_tools.archive.views import LinkedView, view_of
+from build_tools.runtime.crash import run_steps
+from build_tools.stages.link import link
+
+
+def link_one(context: tuple[Any, Any, frozenset[str], Any], item: Published, key: str) -> tuple[LinkedView, bytes]:
+    """In a worker: ``context`` is (the store's reader, the alias index, the recurring lines, the corrections)."""
+    reader, index, recurring, overrides = context
+    article = run_steps(reader.load("article", item.prepared.key), (
+        ("furniture", lambda prepared: drop_recurring(prepared, recurring)),
+        ("link", lambda prepared: link(prepared, index, overrides)),
+    ))
+    return view_of(article), pickle.dumps(article, protocol=pickle.HIGHEST_PROTOCOL)

@@ -1,0 +1,212 @@
+"""Running pure stages over many items: cached by key, spread over all cores, crashes named.
+
+A :class:`Stage` is a work function ``work(context, item, key)`` plus where its results are
+stored.  :meth:`Runner.each` runs it over a list of items: an item whose key the store already
+holds is not worked on again; the others go to worker processes (forked after ``warm`` and the
+``context`` are ready, so both are shared, not pickled); results come back in input order, so a
+parallel build is byte-identical to a serial one.  A stage's key is its own code key
+(:mod:`build_tools.runtime.code`) plus the item's inputs, so a change to one stage's code redoes
+that stage and the ones after it, never an unrelated one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from build_tools.config.rules import use_rules_dir
+from build_tools.model import Failure
+from build_tools.model.paths import PathDisplay
+from build_tools.model.records import BuildReport, BuildWarning, InputResult, Progress, Status
+from build_tools.runtime.cache import Reader, Store, key
+from build_tools.runtime.code import stage_key
+from build_tools.runtime.crash import guarded
+from build_tools.runtime.emit import OutputWriter
+from build_tools.runtime.parallel import ordered_map
+from build_tools.settings import Settings
+
+
+class Item(Protocol):
+    """Whatever a stage works on names its dump (a crash names it too)."""
+
+    @property
+    def raw_path(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage as the runtime runs it.
+
+    ``work(context, item, key)`` runs in a worker and returns ``(record, blob)``: the small record
+    the build keeps (or the item's ``Failure``), and the pickled article for the next stage (or None).
+    The record is stored under ``kinds[0]``, the blob under ``kinds[1]``.  ``warm`` runs once before
+    the workers fork (imports, compiled schemas), and only when some item has to be worked on.
+    """
+
+    name: str
+    work: Callable[[Any, Any, str], tuple[Any, bytes | None]]
+    kinds: tuple[str, str]
+    warm: Callable[[], object] | None = None
+
+    def code_key(self, rules_dir: Path) -> str:
+        return stage_key(self.work.__module__, rules_dir)
+
+
+class Runner:
+    """One build's runtime: the store, the workers, the writer, and the statuses of failed dumps."""
+
+    def __init__(self, settings: Settings, cache_dir: Path, report: BuildReport, progress: Progress | None = None):
+        self.settings, self.cache_dir, self.report, self.progress = settings, cache_dir, report, progress
+        self.store = Store(cache_dir)
+        self.rules_dir, self.jobs = settings.rules_dir, settings.jobs
+        self.shown = PathDisplay.for_raw_dir(settings.raw_dir)  # the working directory is read here, once
+        self.reader = Reader(self.store.path)  # for workers: they read what earlier stages stored
+
+    @classmethod
+    @contextlib.contextmanager
+    def open(cls, settings: Settings, report: BuildReport, progress: Progress | None = None) -> Iterator[Runner]:
+        """The runtime of one build: its cache (with ``use_cache=False`` a throwaway one: the build still
+        streams articles through disk) and the rules folder its stages read."""
+        use_rules_dir(settings.rules_dir)  # before any key is computed and before workers fork
+        with contextlib.ExitStack() as stack:
+            cache_dir = settings.cache_dir if settings.use_cache else \
+                Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="cn-archive-cache-")))
+            runner = cls(settings, cache_dir, report, progress)
+            stack.callback(runner.store.close)
+            yield runner
+
+    @contextlib.contextmanager
+    def output(self) -> Iterator[OutputWriter]:
+        """The one writer into docs/: its changes land when the block ends, or not at all if it raises."""
+        settings = self.settings
+        writer = OutputWriter(settings.docs_dir, settings.raw_dir, manifest=self._manifest_path())
+        try:
+            yield writer
+            with self.report.timed("emit"):
+                self.report.warnings.extend(BuildWarning(path, "slug-conflict", "two pages for one path (a slug "
+                                                         "conflict): the first one written was kept")
+                                            for path in writer.conflicts)
+                self.report.changed_files = writer.commit()
+        except BaseException:
+            writer.abort()
+            raise
+
+    def key(self, func: Callable, *inputs: str) -> str:
+        """The key of a result ``func`` makes from ``inputs``: ``func``'s code key plus the inputs."""
+        return key(stage_key(func.__module__, self.rules_dir), *inputs)
+
+    def each(self, stage: Stage, items: Sequence[Item], inputs: Sequence[tuple[str, ...]],
+             context: Any) -> list[tuple[str, Any]]:
+        """``(key, record)`` for every item whose work succeeded, in input order; each Failure becomes a
+        ``rejected`` status in the report."""
+        code = stage.code_key(self.rules_dir)
+        keys = [key(code, *parts) for parts in inputs]
+        found = self.store.get_many(stage.kinds[0], keys)
+        missing = [i for i, k in enumerate(keys) if k not in found]
+
+        def work(shared: Any, job: tuple[Item, str]) -> tuple[Any, bytes | None]:
+            item, item_key = job
+            return guarded(stage.name, item.raw_path, stage.work, shared, item, item_key)
+
+        fresh = ordered_map(work, [(items[i], keys[i]) for i in missing], context, self.jobs, warm=stage.warm)
+        with contextlib.closing(fresh):  # an interrupt here stops the workers now, not at exit
+            for n, (i, (record, blob)) in enumerate(zip(missing, fresh, strict=True), 1):
+                self.store.put(stage.kinds[0], keys[i], record)
+                if blob is not None:
+                    self.store.put_raw(stage.kinds[1], keys[i], blob)
+                found[keys[i]] = record
+                self._progress(stage.name, n, len(missing))
+        self.store.checkpoint()  # workers of the next stage read what this one stored
+        done = []
+        for item_key in keys:
+            record = found[item_key]
+            if isinstance(record, Failure):
+                self.reject(record)
+            else:
+                done.append((item_key, record))
+        return done
+
+    def whole(self, func: Callable[..., Any], inputs: Sequence[str], *args: Any) -> Any:
+        """``func(*args)`` over the whole archive, recomputed only when ``inputs`` (the keys and slugs of
+        the items it reads) or ``func``'s code changed."""
+        name = func.__name__
+        whole_key = self.key(func, name, *inputs)
+        found = self.store.get("whole", whole_key)
+        if found is None:
+            found = guarded(name, None, func, *args)
+            self.store.put_latest(name, whole_key, found)
+        return found
+
+    def map_ranges(self, func: Callable[[Any, range], dict], ranges: Sequence[range], context: Any) -> Iterator[dict]:
+        """Ranges of one whole-archive pass on all cores (the pass decides when that is worth it)."""
+        return ordered_map(func, ranges, context, self.jobs, chunksize=1, min_items=1)
+
+    def pages(self, stage: Stage, jobs: Sequence[PageJob], context: Any, writer: OutputWriter) -> list[bool]:
+        """Write each job's outputs; a job whose outputs the previous build made from the same key is
+        neither rendered nor rewritten.  Whether each job was published (a render Failure is rejected)."""
+        code = stage.code_key(self.rules_dir)
+        keys = [key(code, *job.inputs) for job in jobs]
+        kept = [[writer.keep_if_unchanged(path, k) for path in job.outputs] for job, k in zip(jobs, keys, strict=True)]
+        todo = [i for i, flags in enumerate(kept) if not all(flags)]
+
+        def work(shared: Any, job: PageJob) -> tuple[str, ...] | Failure:
+            return guarded(stage.name, job.raw_path, stage.work, shared, job.payload)
+
+        rendered = ordered_map(work, [jobs[i] for i in todo], context, self.jobs, warm=stage.warm)
+        published = [True] * len(jobs)
+        with contextlib.closing(rendered):
+            for n, (i, texts) in enumerate(zip(todo, rendered, strict=True), 1):
+                if isinstance(texts, Failure):
+                    self.reject(texts)
+                    published[i] = False
+                    continue
+                for path, text, unchanged in zip(jobs[i].outputs, texts, kept[i], strict=True):
+                    if not unchanged:
+                        writer.write(path, text, key=keys[i])
+                self._progress(stage.name, n, len(todo))
+        return published
+
+    def _manifest_path(self) -> Path:
+        """One manifest per output directory, kept with the cache (docs/ holds only pages)."""
+        docs = str(self.settings.docs_dir.absolute()).encode("utf-8", "surrogateescape")
+        return self.cache_dir / "manifests" / (hashlib.sha256(docs).hexdigest()[:16] + ".json")
+
+    def reject(self, failure: Failure) -> None:
+        self.report.inputs.append(InputResult(self.shown(failure.raw_path), Status.REJECTED, None,
+                                              f"{failure.stage}: {failure.reason}"))
+
+    def _progress(self, stage: str, done: int, total: int) -> None:
+        if self.progress:
+            self.progress(stage, done, total)
+
+
+@dataclass(frozen=True)
+class PageJob:
+    """What rendering one dump's files needs: ``inputs`` (everything the files depend on besides the
+    render code) make their key; ``outputs`` are the files, in the order the work returns their texts."""
+
+    raw_path: str
+    outputs: tuple[str, ...]
+    inputs: tuple[str, ...]
+    payload: Any  # what the work function reads (the linked article's key, related articles…)
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A record whose full article waits in the store: loaded only when asked for."""
+
+    record: Any  # has raw_path and key
+    store: Store
+    kind: str = "article"
+
+    @property
+    def raw_path(self) -> str:
+        return self.record.raw_path
+
+    def load(self) -> Any:
+        return self.store.load(self.kind, self.record.key)

@@ -1,0 +1,76 @@
+"""The preview's build step: run in this process, reporting only what changed since the last run."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import time
+from collections import Counter
+
+from build_tools.model.errors import BuildError
+from build_tools.model.records import BuildReport
+from build_tools.settings import Settings
+
+
+def say(message: str) -> None:
+    print(f"serve: {message}", file=sys.stderr, flush=True)
+
+
+class Builder:
+    """Runs the build step and prints the rejections and warnings that are new since the last run.
+
+    The writer swaps in only the files whose bytes changed, so the pages mkdocs sees as modified are
+    exactly the changed ones (``serve --dirty`` rebuilds only those)."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.warnings: set[str] = set()
+        self.rejected: set[tuple[str, str]] = set()
+        self.builds = 0
+
+    def run(self, why: str, around=contextlib.nullcontext) -> float | None:
+        """Build (inside ``around()``); returns the seconds taken, or None when it failed (docs/ unchanged).
+
+        A BuildError (an invalid overrides.yml, say) is the editor's to fix: its message is printed.
+        Anything else is a bug: its traceback is printed.  Either way the preview keeps the last good
+        build and tries again on the next save.
+        """
+        from build_tools.pipeline import build
+        from build_tools.progress import Console
+
+        console = Console(quiet=False)
+        started = time.perf_counter()
+        try:
+            with around():
+                report = build(self.settings, progress=console.progress)
+        except BuildError as error:
+            say(f"build failed ({why}); the preview keeps the last good build. Fix and save again:")
+            for line in str(error).splitlines():
+                print(f"  error: {line}", file=sys.stderr, flush=True)
+            return None
+        except Exception:  # a bug: shown whole, and the preview stays up for the next save
+            import traceback
+
+            traceback.print_exc()
+            say("build crashed; the preview keeps the last good build")
+            return None
+        finally:
+            console.stop()
+        took = time.perf_counter() - started
+        self.builds += 1
+        self._report_news(report, why, took)
+        if self.builds == 1:
+            console.summary(report)
+        return took
+
+    def _report_news(self, report: BuildReport, why: str, took: float) -> None:
+        rejected = {(i.raw, i.reason or "") for i in report.rejected}
+        for raw, reason in sorted(rejected - self.rejected):
+            print(f"  {raw}: rejected: {reason}", file=sys.stderr)
+        warnings = set(report.warning_lines())
+        for line in sorted(warnings - self.warnings):
+            print(f"  warning: {line}", file=sys.stderr)
+        self.rejected, self.warnings = rejected, warnings
+        counts = Counter(i.status for i in report.inputs)
+        say(f"build step {took:.2f} s ({why}): {counts['ok']} ok, {counts['rejected']} rejected, "
+            f"{counts['duplicate']} duplicates, {len(report.warnings)} warnings")
