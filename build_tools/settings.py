@@ -11,7 +11,7 @@ RULES_DIR = PACKAGE_DIR / "rules"  # the package's own rules (build_tools/rules)
 SCHEMAS_DIR = PACKAGE_DIR / "schemas"  # JSON Schemas of front matter, corrections and the entity registry
 MAX_DUMP_BYTES = 5 * 1024 * 1024  # larger files are rejected (README); real articles are well under 1 MB
 # The site's name: the home page's heading and the feed's title.  mkdocs.yml's site_name says the
-# same for the theme (tests/test_e2e.py checks that they agree).
+# same for the theme (tests/test_build_api.py checks that they agree).
 SITE_TITLE = "中文文章存档"
 # The deploy workflow sets SITE_URL (mkdocs.yml reads the same variable); local builds get a placeholder.
 DEFAULT_SITE_URL = "http://127.0.0.1:8000/"

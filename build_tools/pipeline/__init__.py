@@ -1,14 +1,14 @@
 """The build, as a table of contents: ``build()`` names the stages in the order they run.
 
-    discover                                   every dump under raw/, its identity (path inside raw/)
-                                               and its slug, assigned once over the whole archive
-    prepare   ingest → clean → metadata → correct      per dump (pipeline/prepare.py)
-    dedupe                                     byte-identical and same-article dumps, on small records
-    link      drop cross-dump furniture → link entities   per article (pipeline/crosslink.py)
-    related                                    related articles, from the linked articles' views
-    render    page + raw copy                  per article, only where its inputs changed (pipeline/pages.py)
-    entity pages, index pages, feed            from the views and the published summaries
-    emit                                       the changed files swapped into docs/ at once
+    discover      every dump under raw/, its identity (its path inside raw/) and its slug,
+                  assigned once over the whole archive
+    prepare       ingest → clean → metadata → correct, per dump          (prepare_work.py)
+    dedupe        byte-identical and same-article dumps, on small records
+    link          drop cross-dump furniture → link entities, per article   (link_work.py)
+    related       related articles, from the linked articles' views
+    render        page and raw copy, per article whose inputs changed    (render_work.py)
+    entity pages, index pages and the feed, from the views and the published summaries
+    emit          the changed files swapped into docs/ at once
 
 The runtime (build_tools/runtime) runs each stage: it caches results under the stage's own code
 key, spreads per-item work over all cores, names the dump when a stage crashes, and owns the one
@@ -25,10 +25,10 @@ from build_tools.config.corrections import Overrides, load_overrides
 from build_tools.config.registry import entity_names, load_index, registry_key
 from build_tools.model import Summary
 from build_tools.model.records import BuildReport, BuildWarning, InputResult, Progress, Status
-from build_tools.pipeline.crosslink import link_one
 from build_tools.pipeline.discover import discover, dumps_in
-from build_tools.pipeline.pages import PageInputs, render_one
-from build_tools.pipeline.prepare import load_readers, prepare, prepare_one
+from build_tools.pipeline.link_work import link_one
+from build_tools.pipeline.prepare_work import load_readers, prepare, prepare_one
+from build_tools.pipeline.render_work import PageInputs, render_one
 from build_tools.runtime.cache import key
 from build_tools.runtime.stages import PageJob, Runner, Stage, Stored
 from build_tools.settings import Settings

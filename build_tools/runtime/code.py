@@ -12,8 +12,9 @@ every key (they are small and decide what a page may hold).
 
 from __future__ import annotations
 
-import ast
 import hashlib
+import importlib.util
+import re
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -58,33 +59,45 @@ def closure(module: str, package_dir: Path = PACKAGE_DIR) -> frozenset[str]:
     return frozenset(seen)
 
 
+# Import statements, found by reading the source rather than parsing it (parsing every module costs a
+# quarter of a second per build).  A statement quoted in a docstring counts too: one dependency too many
+# costs a recomputation now and then, never a stale page.
+_FROM = re.compile(r"^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)", re.M)
+_IMPORT = re.compile(r"^[ \t]*import[ \t]+([^\n]*)", re.M)
+
+
 @lru_cache(maxsize=512)
 def _imports(module: str, package_dir: Path) -> frozenset[str]:
-    """The project modules ``module``'s source names in its import statements.
+    """The project modules ``module``'s source names in its import statements (also those inside functions).
 
     ``from build_tools.stages import clean`` names ``build_tools.stages.clean`` when that is a
     module, else the package ``build_tools.stages``.  A package's ``__init__`` is counted only where
     it is imported by name: the root package (the public API) is no stage's code.
     """
     path = _source(module, package_dir)
-    tree = ast.parse(path.read_bytes(), filename=str(path))
+    text = path.read_text(encoding="utf-8")
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
     found: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = _absolute(node, package)
-            found.update(_from_import(base, (alias.name for alias in node.names), package_dir))
+    for match in _IMPORT.finditer(text):
+        found.update(_names(match.group(1)))
+    for match in _FROM.finditer(text):
+        found.update(_from_import(_absolute(match.group(1), package), _names(match.group(2)), package_dir))
     return frozenset(name for name in found if _is_project_module(name, package_dir))
 
 
-def _absolute(node: ast.ImportFrom, package: str) -> str:
-    if not node.level:
-        return node.module or ""
+def _names(clause: str) -> list[str]:
+    """``a, b as c`` (or a parenthesised list over several lines, comments and all) → ``["a", "b"]``."""
+    clause = re.sub(r"#[^\n]*", "", clause).strip("() \t\n")
+    return [part.split()[0] for part in clause.split(",") if part.strip()]
+
+
+def _absolute(base: str, package: str) -> str:
+    level = len(base) - len(base.lstrip("."))
+    if not level:
+        return base
     parts = package.split(".")
-    base = ".".join(parts[: len(parts) - node.level + 1])
-    return f"{base}.{node.module}" if node.module else base
+    start = ".".join(parts[: len(parts) - level + 1])
+    return f"{start}.{base[level:]}" if base[level:] else start
 
 
 def _from_import(base: str, names: Iterable[str], package_dir: Path) -> set[str]:
@@ -108,8 +121,13 @@ def _is_project_module(name: str, package_dir: Path) -> bool:
 
 
 def _source(module: str, package_dir: Path) -> Path:
-    relative = Path(*module.split(".")[1:])
-    for candidate in (package_dir / relative.with_suffix(".py"), package_dir / relative / "__init__.py"):
-        if candidate.is_file():
-            return candidate
+    if module.startswith(PROJECT + "."):
+        relative = Path(*module.split(".")[1:])
+        for candidate in (package_dir / relative.with_suffix(".py"), package_dir / relative / "__init__.py"):
+            if candidate.is_file():
+                return candidate
+    else:  # a stage defined outside the package (a test's): its own file, then the project modules it imports
+        spec = importlib.util.find_spec(module)
+        if spec is not None and spec.origin and spec.origin.endswith(".py"):
+            return Path(spec.origin)
     raise FileNotFoundError(f"no source for {module} under {package_dir}")
