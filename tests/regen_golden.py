@@ -15,10 +15,8 @@ overrides.yml (if any), one process, an empty cache, and a fixed SITE_URL (the f
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 from build_tools.pipeline import build
@@ -33,20 +31,6 @@ REGENERATE = "make golden (= .venv/bin/python -m tests.regen_golden)"
 SITE_URL = "https://example.org/cn-archive/"
 
 
-@contextlib.contextmanager
-def _site_url(url: str) -> Iterator[None]:
-    """SITE_URL set to ``url`` for the build, whatever the caller's environment says (CI's deploy sets it)."""
-    old = os.environ.get("SITE_URL")
-    os.environ["SITE_URL"] = url
-    try:
-        yield
-    finally:
-        if old is None:
-            del os.environ["SITE_URL"]
-        else:
-            os.environ["SITE_URL"] = old
-
-
 def build_seed_tree(workdir: Path) -> tuple[Path, str]:
     """Build raw/ into workdir/docs; return (that docs folder, the JSON report)."""
     settings = Settings(
@@ -56,9 +40,9 @@ def build_seed_tree(workdir: Path) -> tuple[Path, str]:
         entities_path=Path("entities.yml"),
         overrides_path=Path("overrides.yml"),
         jobs=1,
-        site_url=SITE_URL,
+        site_url=SITE_URL,  # fixed, whatever the environment says (CI's deploy sets SITE_URL)
     )
-    with contextlib.chdir(ROOT), _site_url(SITE_URL):
+    with contextlib.chdir(ROOT):
         report = build(settings)
     return settings.docs_dir, report.to_json()
 

@@ -96,3 +96,10 @@ def test_a_long_diff_is_cut():
     got = "".join(f"LINE {i}\n" for i in range(200)).encode()
     lines = readable_diff("a.md", want, got).splitlines()
     assert len(lines) == MAX_DIFF_LINES + 1 and lines[-1].startswith("…")
+
+
+def test_the_environment_does_not_reach_the_golden_build(monkeypatch, tmp_path):
+    """CI's deploy job sets SITE_URL: the golden build pins its own, so the feed is the same everywhere."""
+    monkeypatch.setenv("SITE_URL", "https://elsewhere.example/")
+    docs, _report = build_seed_tree(tmp_path)
+    assert (docs / "feed.xml").read_bytes() == (GOLDEN_DOCS / "feed.xml").read_bytes()
