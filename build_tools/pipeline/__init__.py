@@ -36,7 +36,7 @@ from build_tools.stages.render.page import warm as load_page_schema
 
 PREPARE = Stage("prepare", prepare_one, ("prepared", "article"), warm=load_readers)
 LINK = Stage("link", link_one, ("view", "linked"))
-RENDER = Stage("render", render_one, ("", ""), warm=load_page_schema)
+RENDER = Stage("render", render_one, warm=load_page_schema)
 
 
 def build(settings: Settings, progress: Progress | None = None) -> BuildReport:

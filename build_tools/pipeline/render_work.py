@@ -22,8 +22,8 @@ class PageInputs:
         return self.linked_key, self.shown, repr(self.also), repr(self.related)
 
 
-def render_one(context: tuple[Any, dict[str, str]], page: PageInputs) -> tuple[str, str] | Failure:
-    """In a worker: ``context`` is (the store's reader, entity id → name)."""
+def render_one(context: tuple[Any, dict[str, str]], page: PageInputs, key: str) -> tuple[str, str] | Failure:
+    """In a worker: ``context`` is (the store's reader, entity id → name); ``key`` is the page's (unused here)."""
     reader, names = context
     article = replace(reader.load("linked", page.linked_key), related=page.related, also_published_by=page.also)
     text = render_article(article, names, raw_shown=page.shown)

@@ -2,7 +2,7 @@
 
 A stage's code is the source of the module that holds its work and of every project module that
 module imports, directly or through others (found by reading ``import`` statements, including
-those inside functions, never by running them).  Editing ``serve.py`` or ``cli.py`` therefore
+those inside functions, never by running them).  Editing ``serve/`` or ``cli.py`` therefore
 changes no stage's key and every cached article is reused, while editing ``stages/clean`` changes
 the key of the stages that run it.  ``requirements.lock`` is part of every key: upgrading OpenCC
 or BeautifulSoup can change any output.  The rules folder in use (``--rules``) is part of the key

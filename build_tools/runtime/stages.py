@@ -42,15 +42,17 @@ class Item(Protocol):
 class Stage:
     """One stage as the runtime runs it.
 
-    ``work(context, item, key)`` runs in a worker and returns ``(record, blob)``: the small record
-    the build keeps (or the item's ``Failure``), and the pickled article for the next stage (or None).
-    The record is stored under ``kinds[0]``, the blob under ``kinds[1]``.  ``warm`` runs once before
-    the workers fork (imports, compiled schemas), and only when some item has to be worked on.
+    ``work(context, item, key)`` runs in a worker.  Run by :meth:`Runner.each`, it returns ``(record,
+    blob)``: the small record the build keeps (or the item's ``Failure``), stored under ``kinds[0]``,
+    and the pickled article for the next stage (or None), stored under ``kinds[1]``.  Run by
+    :meth:`Runner.pages`, it returns the texts of the page's files (or a ``Failure``), which are not
+    stored: the writer's manifest is their cache.  ``warm`` runs once before the workers fork
+    (imports, compiled schemas), and only when some item has to be worked on.
     """
 
     name: str
-    work: Callable[[Any, Any, str], tuple[Any, bytes | None]]
-    kinds: tuple[str, str]
+    work: Callable[[Any, Any, str], Any]
+    kinds: tuple[str, str] = ("", "")
     warm: Callable[[], object] | None = None
 
     def code_key(self, rules_dir: Path) -> str:
@@ -132,8 +134,8 @@ class Runner:
         return done
 
     def whole(self, func: Callable[..., Any], inputs: Sequence[str], *args: Any) -> Any:
-        """``func(*args)`` over the whole archive, recomputed only when ``inputs`` (the keys and slugs of
-        the items it reads) or ``func``'s code changed."""
+        """``func(*args)`` over the whole archive, recomputed only when ``inputs`` (the keys of the items it
+        reads, which name their slugs too) or ``func``'s code changed."""
         name = func.__name__
         whole_key = self.key(func, name, *inputs)
         found = self.store.get("whole", whole_key)
@@ -154,10 +156,11 @@ class Runner:
         kept = [[writer.keep_if_unchanged(path, k) for path in job.outputs] for job, k in zip(jobs, keys, strict=True)]
         todo = [i for i, flags in enumerate(kept) if not all(flags)]
 
-        def work(shared: Any, job: PageJob) -> tuple[str, ...] | Failure:
-            return guarded(stage.name, job.raw_path, stage.work, shared, job.payload)
+        def work(shared: Any, job: tuple[PageJob, str]) -> tuple[str, ...] | Failure:
+            page, page_key = job
+            return guarded(stage.name, page.raw_path, stage.work, shared, page.payload, page_key)
 
-        rendered = ordered_map(work, [jobs[i] for i in todo], context, self.jobs, warm=stage.warm)
+        rendered = ordered_map(work, [(jobs[i], keys[i]) for i in todo], context, self.jobs, warm=stage.warm)
         published = [True] * len(jobs)
         with contextlib.closing(rendered):
             for n, (i, texts) in enumerate(zip(todo, rendered, strict=True), 1):
