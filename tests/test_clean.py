@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from functools import partial
 
 import pytest
@@ -323,3 +324,9 @@ def test_clean_reads_the_portals_ingest_found():
     other = clean(factories.dump(text))
     assert [r.rule for r in sina.removed] == ["junk-line"]
     assert len(other.blocks) == 4
+
+
+def test_body_characters_are_counted_without_whitespace_as_regex_sees_it():
+    """_accept counts body characters with str.split(), which splits on exactly what r"\\s" matches."""
+    space = re.compile(r"\s")
+    assert all((space.match(chr(c)) is not None) == chr(c).isspace() for c in range(0x110000))

@@ -150,3 +150,30 @@ def test_bytes_that_are_no_chinese_text_still_get_the_reason(monkeypatch):
     noise = bytes(range(0x81, 0xFF)) * 40
     with pytest.raises(DecodeError, match="not text in any supported encoding"):
         decode(noise)
+
+
+def _handler_calls(data: bytes, encoding: str) -> int:
+    """How many times a decoding error handler is called: one per undecodable sequence."""
+    calls = 0
+
+    def count(error: UnicodeError) -> tuple[str, int]:
+        nonlocal calls
+        calls += 1
+        return "", error.end  # type: ignore[attr-defined]
+
+    codecs.register_error("test-decode-count", count)
+    data.decode(encoding, errors="test-decode-count")
+    return calls
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"", "中文".encode(), b"\xef\xbf\xbd", "中\ufffd文".encode(), b"\xe4\xb8", b"a\xe4\xb8b", b"\xff\xfe\x80",
+     b"\xc0\xaf", b"\xed\xa0\x80", b"\xf0\x9f\x98", b"\xef\xbf", b"\xef\xbf\xef\xbf\xbd", b"\xb9\xfa\xd6\xd0"],
+)
+@pytest.mark.parametrize("encoding", ["utf_8", "gb18030", "big5"])
+def test_undecodable_sequences_are_counted_as_an_error_handler_sees_them(data, encoding):
+    """UTF-8 is counted from errors="replace" (not the U+FFFD the text holds), other encodings by a handler."""
+    from build_tools.stages.decode import _count_invalid
+
+    assert _count_invalid(data, encoding) == _handler_calls(data, encoding)

@@ -22,6 +22,7 @@ from build_tools.model import (
     iter_links,
 )
 from build_tools.stages.readers import read
+from build_tools.stages.readers.inlines import normalize, plain
 
 BODY = "在蜂拥而至的大模型团战中，幻方大概是最异类的一个。\n\n这是一场注定是少数人的游戏。\n"
 
@@ -328,3 +329,53 @@ def test_links_keep_their_target():
     blocks = read(MD + "我在[一个 Prompt 搞定架构图](http://mp.weixin.qq.com/s?a=1)中写过。\n").blocks
     links = list(iter_links(blocks[0].inlines))
     assert links == [Link("http://mp.weixin.qq.com/s?a=1", (Text("一个 Prompt 搞定架构图"),))]
+
+
+# --- inline normalisation, whichever reader produced the inlines -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("inlines", "expected"),
+    [
+        ((Text("中文"), Text("继续")), (Text("中文继续"),)),  # adjacent texts merge
+        ((Text("中文\n换行"),), (Text("中文换行"),)),  # a soft break inside Chinese prose joins without a space
+        ((Text("word\nwrap"),), (Text("word wrap"),)),
+        ((Text("a \u3000\t b"),), (Text("a b"),)),  # any run of spaces becomes one
+        ((Text("  前后  "),), (Text("前后"),)),  # stripped at both ends
+        ((Break(), Text("甲"), Break()), (Text("甲"),)),  # no line break at either end
+        ((Text("甲"), Strong(()), Text("乙")), (Text("甲乙"),)),  # an empty wrapper goes, its neighbours merge
+        ((Link("", ()),), ()),
+        ((Link("https://x.cn/", ()),), (Link("https://x.cn/", ()),)),  # an empty link with a target stays
+        ((Strong((Strong((Text("粗"),)),)),), (Strong((Text("粗"),)),)),  # strong in strong flattens
+        ((Emph((Text(" 斜 "), Text("体")),),), (Emph((Text("斜 体"),)),)),
+        ((Text("见"), Link("https://x.cn/", (Text("原文"),)), Text("。")),
+         (Text("见"), Link("https://x.cn/", (Text("原文"),)), Text("。"))),
+    ],
+)
+def test_normalize(inlines, expected):
+    assert normalize(list(inlines)) == expected
+    assert normalize(expected) == expected  # normalised inlines stay as they are
+
+
+@pytest.mark.parametrize("text", ["", " ", "正文", "  两端  ", "中文\n换行", "a\t\u00a0b", "\n\n", "甲 \n 乙",
+                                  "x\u200by"])
+def test_plain_is_normalize_of_one_text(text):
+    assert plain(text) == normalize([Text(text)])
+
+
+def test_a_wrapper_or_reader_reads_a_text_once(monkeypatch):
+    """An envelope and a page are parsed once each: the hints and the blocks come from the same parse."""
+    import yaml
+    from bs4 import BeautifulSoup
+
+    from build_tools.stages.readers import html, wrappers
+
+    loads, soups = [], []
+    safe_load = yaml.safe_load
+    monkeypatch.setattr(wrappers.yaml, "safe_load", lambda s: loads.append(s) or safe_load(s))
+    monkeypatch.setattr(html, "BeautifulSoup", lambda *a: soups.append(a) or BeautifulSoup(*a))
+    doc = read("---\ntitle: 标题\ndate: 2025-02-22\ntags: [a, b]\nauthor: 王博\n---\n\n正文第一段，足够长的一句话。\n")
+    assert [h.field for h in doc.hints] == ["title", "published", "tags", "tags", "byline"]
+    page = read("<html><head><title>页面标题</title></head><body><p>正文</p><p>第二段</p><div>三</div></body></html>")
+    assert (page.hints[0].value, block_text(page.blocks[0])) == ("页面标题", "正文")
+    assert (len(loads), len(soups)) == (1, 1)

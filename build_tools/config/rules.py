@@ -7,6 +7,7 @@ role does a byline label name?) is built here once per :class:`Rules`, so the st
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -19,27 +20,99 @@ from build_tools.settings import RULES_DIR
 
 
 class AnyPattern:
-    """Whether any of some patterns occurs in a text.
+    """Whether any of some patterns occurs in a text: one regex call per kind of pattern, built once per rule set.
 
-    Built once per rule set.  A pattern ``^a|b`` is searched as ``^a`` and ``b`` apart: an
-    alternation with an anchored branch has no first character to look for, so the regex
-    engine tries it at every position; each part alone is fast (:func:`alternatives`).
+    Asking forty patterns one by one costs forty calls for every short line of every dump, so the
+    patterns are joined: the branches anchored at the start (``^…``) into one ``match``, the others
+    into one ``search`` (an anchored branch inside a searched alternation would be tried at every
+    position).  A pattern that cannot join (backreferences, inline flags, named groups) is searched alone.
+
+    The same furniture lines recur in dump after dump ("分享", "点赞", a portal's footer), so the
+    answer for each text is remembered, up to ``REMEMBERED`` texts, for as long as the rule set lives.
     """
 
-    __slots__ = ("patterns", "_searches")
+    __slots__ = ("patterns", "_tests", "_remembered")
+    REMEMBERED = 1 << 16
 
     def __init__(self, patterns: tuple[re.Pattern[str], ...]):
         self.patterns = patterns
-        self._searches = tuple(part.search for pattern in patterns for part in alternatives(pattern))
+        self._tests = _joined(patterns)
+        self._remembered = lru_cache(maxsize=self.REMEMBERED)(self._found)
 
     def __call__(self, text: str) -> bool:
-        for search in self._searches:  # noqa: SIM110 - a plain loop: no generator per call
-            if search(text) is not None:
+        return self._remembered(text)
+
+    def _found(self, text: str) -> bool:
+        for test in self._tests:  # noqa: SIM110 - a plain loop: no generator per call
+            if test(text) is not None:
                 return True
         return False
 
     def __repr__(self) -> str:
         return f"AnyPattern({len(self.patterns)} patterns)"
+
+
+def _joined(patterns: tuple[re.Pattern[str], ...]) -> tuple[Callable[[str], object], ...]:
+    """Tests that find something iff some pattern is found in a text: ``match`` of the anchored branches
+    joined, ``search`` of the other branches joined (per flag set), ``search`` of each pattern that cannot
+    join.  A pattern is cut into branches at its top-level ``|`` (``^a|b`` is found iff ``^a`` or ``b`` is)."""
+    anchored: dict[int, list[str]] = {}
+    floating: dict[int, list[str]] = {}
+    joined_from: dict[tuple[str, int], list[re.Pattern[str]]] = {}
+    alone = []
+    for pattern in patterns:
+        source, flags = pattern.pattern, pattern.flags
+        if not isinstance(source, str) or flags & re.VERBOSE or _UNSPLITTABLE.search(source) or "(?P" in source:
+            alone.append(pattern.search)
+            continue
+        for branch in _top_level_branches(source):
+            kind = "match" if branch.startswith("^") and not flags & re.MULTILINE else "search"
+            (anchored if kind == "match" else floating).setdefault(flags, []).append(branch[kind == "match":])
+            joined_from.setdefault((kind, flags), []).append(pattern)
+    tests = []
+    for kind, groups in (("match", anchored), ("search", floating)):
+        for flags, branches in groups.items():
+            try:
+                tests.append(getattr(re.compile("|".join(f"(?:{b})" for b in branches), flags), kind))
+            except re.error:  # a branch that is no regex on its own: search its patterns whole
+                alone.extend(dict.fromkeys(p.search for p in joined_from[kind, flags]))
+    return tuple(tests + alone)
+
+
+# Backreferences, inline flags and conditionals: a pattern with them is never cut or joined.
+_UNSPLITTABLE = re.compile(r"\(\?[aiLmsux#(-]|\(\?P=|\\[1-9]|\\g")
+
+
+def _top_level_branches(source: str) -> list[str]:
+    """``source`` split at each ``|`` outside groups, character sets and escapes."""
+    pieces: list[str] = []
+    depth = start = i = 0
+    in_class = False
+    while i < len(source):
+        char = source[i]
+        if char == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            i += 1
+            if source[i:i + 1] == "^":
+                i += 1
+            if source[i:i + 1] == "]":
+                i += 1  # a "]" first in a set is literal
+            continue
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            pieces.append(source[start:i])
+            start = i + 1
+        i += 1
+    pieces.append(source[start:])
+    return pieces
 
 
 @dataclass(frozen=True)
@@ -105,60 +178,6 @@ class Rules:
     def portals_named(self, names: tuple[str, ...]) -> tuple[Portal, ...]:
         """The portals an article carries (:attr:`Article.portals`), in its order."""
         return tuple(p for name in names for p in self.portals if p.name == name)
-
-
-# --- "does any of these patterns occur in the text?", fast ------------------------------------
-
-_UNSPLITTABLE = re.compile(r"\(\?[aiLmsux#(-]|\(\?P=|\\[1-9]|\\g")
-
-
-def alternatives(pattern: re.Pattern[str]) -> tuple[re.Pattern[str], ...]:
-    """``pattern`` cut at its top-level ``|`` (if a branch starts with ``^``): found iff a part is found.
-
-    Patterns with backreferences, inline flags or conditionals are left whole.
-    """
-    source = pattern.pattern
-    if not isinstance(source, str) or pattern.flags & re.VERBOSE or _UNSPLITTABLE.search(source):
-        return (pattern,)
-    pieces = _top_level_branches(source)
-    if len(pieces) == 1 or not any(piece.startswith("^") for piece in pieces):
-        return (pattern,)  # without an anchor in a branch the regex engine searches it fast enough
-    try:
-        return tuple(re.compile(piece, pattern.flags) for piece in pieces)
-    except re.error:
-        return (pattern,)
-
-
-def _top_level_branches(source: str) -> list[str]:
-    """``source`` split at each ``|`` outside groups, character sets and escapes."""
-    pieces: list[str] = []
-    depth = start = i = 0
-    in_class = False
-    while i < len(source):
-        char = source[i]
-        if char == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-            i += 1
-            if source[i:i + 1] == "^":
-                i += 1
-            if source[i:i + 1] == "]":
-                i += 1  # a "]" first in a set is literal
-            continue
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "|" and depth == 0:
-            pieces.append(source[start:i])
-            start = i + 1
-        i += 1
-    pieces.append(source[start:])
-    return pieces
 
 
 # --- loading --------------------------------------------------------------------------------------

@@ -2,14 +2,16 @@
 
 A *wrapper* recognises a clipper's or exporter's envelope (Jina Reader,
 Cubox, Evernote, YAML front matter), returns the metadata it carries as
-hints and the inner text.  A *body reader* turns that text into blocks.
-Both are looked up by content, never by file extension.
+hints and the inner text.  A *body reader* turns that text into blocks (and
+the hints a page's own markup carries), in one pass.  Both are looked up by
+content, never by file extension.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from build_tools.model import Block, Hint
 
@@ -19,6 +21,13 @@ class Document:
     format: str
     hints: tuple[Hint, ...]
     blocks: tuple[Block, ...]
+
+
+class Body(NamedTuple):
+    """What a body reader reads from a text: its blocks, and the metadata its markup carries."""
+
+    blocks: tuple[Block, ...]
+    hints: tuple[Hint, ...] = ()
 
 
 @lru_cache(maxsize=1)
@@ -39,8 +48,8 @@ def read(text: str) -> Document:
     inner_format = None
     readers = body_readers()
     for wrapper in wrappers.WRAPPERS:
-        if wrapper.matches(body):
-            unwrapped = wrapper.unwrap(body)
+        unwrapped = wrapper.unwrap(body)
+        if unwrapped is not None:
             names.append(wrapper.name)
             hints.extend(unwrapped.hints)
             body = unwrapped.body
@@ -50,7 +59,5 @@ def read(text: str) -> Document:
         None,
     ) or next(r for r in readers if r.matches(body))
     names.append(reader.name)
-    reader_hints = getattr(reader, "hints", None)
-    if reader_hints is not None:
-        hints.extend(reader_hints(body))
-    return Document("+".join(names), tuple(hints), reader.read(body))
+    blocks, reader_hints = reader.read(body)
+    return Document("+".join(names), tuple(hints) + reader_hints, blocks)

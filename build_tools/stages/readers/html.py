@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 
@@ -30,6 +29,7 @@ from build_tools.model import (
     Text,
     inline_text,
 )
+from build_tools.stages.readers import Body
 from build_tools.stages.readers.inlines import normalize
 
 _TAGS = re.compile(r"<(p|div|br|img|h[1-6]|html|body|article|span|a|section|table)\b", re.I)
@@ -68,30 +68,22 @@ class HtmlReader:
         sample = text[:50_000]
         return len(_TAGS.findall(sample)) >= 3 and sample.count("<") > sample.count("\n") / 4
 
-    def read(self, text: str) -> tuple[Block, ...]:
-        return _parse(text)[0]
-
-    def hints(self, text: str) -> tuple[Hint, ...]:
-        return _parse(text)[1]
+    def read(self, text: str) -> Body:
+        """The page's body as blocks and its metadata (title, meta tags, JSON-LD) as hints, from one parse."""
+        soup = BeautifulSoup(text, "lxml")
+        hints = _page_hints(soup)
+        # What soup.find_all(DROP) and soup.find_all(_is_furniture) return, in document order, found
+        # in one plain walk over the tree each (BeautifulSoup's generic matcher is many times slower).
+        for tag in [t for t in _tags(soup) if t.name in _DROP or (t.prefix and f"{t.prefix}:{t.name}" in _DROP)]:
+            tag.decompose()
+        for tag in [t for t in _tags(soup) if _is_furniture(t)]:
+            if not tag.decomposed:
+                tag.decompose()
+        root = _find(soup, "article") or _find(soup, "body") or soup
+        return Body(tuple(_blocks(root)), hints)
 
 
 _DROP = frozenset(DROP)
-
-
-@lru_cache(maxsize=2)
-def _parse(text: str) -> tuple[tuple[Block, ...], tuple[Hint, ...]]:
-    """One parse per page for both the metadata and the body (the registry asks for both)."""
-    soup = BeautifulSoup(text, "lxml")
-    hints = _page_hints(soup)
-    # What soup.find_all(DROP) and soup.find_all(_is_furniture) return, in document order, found
-    # in one plain walk over the tree each (BeautifulSoup's generic matcher is many times slower).
-    for tag in [t for t in _tags(soup) if t.name in _DROP or (t.prefix and f"{t.prefix}:{t.name}" in _DROP)]:
-        tag.decompose()
-    for tag in [t for t in _tags(soup) if _is_furniture(t)]:
-        if not tag.decomposed:
-            tag.decompose()
-    root = _find(soup, "article") or _find(soup, "body") or soup
-    return tuple(_blocks(root)), hints
 
 
 def _tags(root: Tag) -> list[Tag]:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
-from build_tools.model import Break, Code, Emph, EntityRef, Inline, InlineImage, Link, Strong, Text
+from build_tools.model import Break, Inline, InlineImage, Link, Strong, Text
+from build_tools.model.walk import CONTAINERS
 
 _CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
 _SPACES = re.compile(r"[ \t\u00a0\u2002\u2003\u2009\u200b\u3000]+")
@@ -22,12 +24,11 @@ def normalize(inlines: list[Inline] | tuple[Inline, ...]) -> tuple[Inline, ...]:
     out: list[Inline] = []
     run: list[str] = []  # adjacent non-empty texts, merged into one Text before the next node
     for node in inlines:
-        kind = type(node)
-        if kind is Text or (kind not in _KNOWN and isinstance(node, Text)):
+        if isinstance(node, Text):
             if node.text:
                 run.append(node.text)
             continue
-        if kind in _CONTAINERS or (kind not in _KNOWN and isinstance(node, (Strong, Emph, Link, EntityRef))):
+        if isinstance(node, CONTAINERS):
             children = normalize(node.children)
             if not children and not isinstance(node, Link):
                 continue  # dropped: the texts around it still merge
@@ -36,14 +37,7 @@ def normalize(inlines: list[Inline] | tuple[Inline, ...]) -> tuple[Inline, ...]:
             # **a****b** parses as nested empty strongs; flatten strong-in-strong.
             if isinstance(node, Strong) and len(children) == 1 and isinstance(children[0], Strong):
                 children = children[0].children
-            if kind is Strong:
-                node = Strong(children)
-            elif kind is Emph:
-                node = Emph(children)
-            elif kind is Link:
-                node = Link(node.href, children)
-            else:
-                node = type(node)(**{**node.__dict__, "children": children})
+            node = replace(node, children=children)
         if run:
             out.append(_clean_text(run))
             run = []
@@ -53,8 +47,6 @@ def normalize(inlines: list[Inline] | tuple[Inline, ...]) -> tuple[Inline, ...]:
     return tuple(_strip_edges(out))
 
 
-_CONTAINERS = frozenset((Strong, Emph, Link, EntityRef))
-_KNOWN = frozenset((Text, Strong, Emph, Link, EntityRef, Code, InlineImage, Break))
 _SOFTBREAK = re.compile(r"(?<!\s)\s*\n\s*")
 
 
@@ -118,4 +110,4 @@ def plain(text: str) -> tuple[Inline, ...]:
     return (Text(stripped),) if stripped else ()
 
 
-__all__ = ["normalize", "only_images", "plain", "Code"]
+__all__ = ["normalize", "only_images", "plain"]

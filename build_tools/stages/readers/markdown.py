@@ -27,6 +27,7 @@ from build_tools.model import (
     Table,
     Text,
 )
+from build_tools.stages.readers import Body
 from build_tools.stages.readers import html as html_reader
 from build_tools.stages.readers.inlines import normalize, only_images
 
@@ -48,10 +49,10 @@ class MarkdownReader:
     def matches(self, text: str) -> bool:
         return len(_SIGNALS.findall(text[:50_000])) >= 3
 
-    def read(self, text: str) -> tuple[Block, ...]:
+    def read(self, text: str) -> Body:
         tokens = _PARSER.parse(_fix_tables(_fix_comments(text)))
         blocks, _ = _blocks(tokens, 0, None)
-        return tuple(blocks)
+        return Body(tuple(blocks))
 
 
 READER = MarkdownReader()
@@ -123,7 +124,7 @@ def _blocks(tokens: list[Token], pos: int, close: str | None) -> tuple[list[Bloc
 def _html_block(content: str) -> list[Block]:
     """Real page HTML is read as HTML; anything else (SVG code in a prompt, stray tags) stays visible text."""
     if html_reader.has_page_markup(content):
-        return list(html_reader.READER.read(content))
+        return list(html_reader.READER.read(content).blocks)
     inlines: list[Inline] = []
     for line in content.strip("\n").split("\n"):
         if inlines:

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from build_tools.model import Block, Figure, Paragraph
+from build_tools.stages.readers import Body
 from build_tools.stages.readers.inlines import plain
 
 CAPTION_MAX = 120
@@ -24,7 +25,7 @@ class PlainTextReader:
     def matches(self, text: str) -> bool:
         return True
 
-    def read(self, text: str) -> tuple[Block, ...]:
+    def read(self, text: str) -> Body:
         blocks: list[Block] = []
         blank_run = 0
         for raw_line in text.split("\n"):
@@ -38,7 +39,7 @@ class PlainTextReader:
             else:
                 blocks.append(Paragraph(inlines))
             blank_run = 0
-        return tuple(blocks)
+        return Body(tuple(blocks))
 
 
 READER = PlainTextReader()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 
 import yaml
 
@@ -22,8 +21,7 @@ class Unwrapped:
 @dataclass(frozen=True)
 class Wrapper:
     name: str
-    matches: Callable[[str], bool]
-    unwrap: Callable[[str], Unwrapped]
+    unwrap: Callable[[str], Unwrapped | None]  # None: the text has no envelope of this kind
 
 
 # --- Jina Reader ------------------------------------------------------------
@@ -32,13 +30,10 @@ JINA_FIELDS = {"Title": "title", "URL Source": "url", "Published Time": "publish
 _JINA_HEAD = re.compile(r"\A\s*Title:[^\n]*\n(?:.*\n){0,12}?Markdown Content:[ \t]*\n", re.M)
 
 
-def _jina_matches(text: str) -> bool:
-    return bool(_JINA_HEAD.match(text))
-
-
-def _jina_unwrap(text: str) -> Unwrapped:
+def _jina_unwrap(text: str) -> Unwrapped | None:
     head = _JINA_HEAD.match(text)
-    assert head is not None
+    if head is None:
+        return None
     hints = []
     for line in head.group(0).splitlines():
         key, _, value = line.partition(":")
@@ -71,27 +66,16 @@ FRONT_FIELDS = {
 }
 
 
-def _front_matter(text: str) -> dict | None:
+def _front_unwrap(text: str) -> Unwrapped | None:
     found = _FRONT.match(text)
     if not found:
         return None
-    return _parse_front_matter(found.group(1))
-
-
-@lru_cache(maxsize=4)
-def _parse_front_matter(source: str) -> dict | None:
-    """The YAML of a front matter, parsed once for matches() and unwrap() (callers only read the dict)."""
     try:
-        data = yaml.safe_load(source)
+        data = yaml.safe_load(found.group(1))
     except yaml.YAMLError:
         return None
-    return data if isinstance(data, dict) else None
-
-
-def _front_unwrap(text: str) -> Unwrapped:
-    data = _front_matter(text) or {}
-    found = _FRONT.match(text)
-    assert found is not None
+    if not isinstance(data, dict):
+        return None
     hints = []
     for key, value in data.items():
         name = FRONT_FIELDS.get(str(key).lower())
@@ -113,14 +97,10 @@ _EVERNOTE_DIGEST = re.compile(r"\A\s*速读摘要\s*\n.*?原文约[^\n]*\n", re.
 _EVERNOTE_TAGS = re.compile(r"\n\s*\*\*Tags:\*\*\s*(?P<tags>[^\n]*)\s*\Z")
 
 
-def _evernote_matches(text: str) -> bool:
+def _evernote_unwrap(text: str) -> Unwrapped | None:
     found = _EVERNOTE.match(text)
-    return bool(found and re.search(r"笔记本|创建时间|Notebook|Created", found.group("meta")))
-
-
-def _evernote_unwrap(text: str) -> Unwrapped:
-    found = _EVERNOTE.match(text)
-    assert found is not None
+    if not found or not re.search(r"笔记本|创建时间|Notebook|Created", found.group("meta")):
+        return None
     hints = [Hint("title", found.group("title").strip(), "evernote-header")]
     for line in found.group("meta").splitlines():
         key, sep, value = line.lstrip("> ").partition(":")
@@ -143,13 +123,10 @@ _CUBOX = re.compile(
 _CUBOX_FOOTER = re.compile(r"\n\s*\[跳转到 Cubox 查看\]\([^)]*\)\s*\Z")
 
 
-def _cubox_matches(text: str) -> bool:
-    return bool(_CUBOX.match(text)) and ("cubox" in text[-400:].lower() or "cubox.pro" in text)
-
-
-def _cubox_unwrap(text: str) -> Unwrapped:
+def _cubox_unwrap(text: str) -> Unwrapped | None:
     found = _CUBOX.match(text)
-    assert found is not None
+    if not found or not ("cubox" in text[-400:].lower() or "cubox.pro" in text):
+        return None
     hints = [
         Hint("title", found.group("title").strip(), "clip-header"),
         Hint("url", found.group("url"), "clip-header"),
@@ -161,8 +138,8 @@ def _cubox_unwrap(text: str) -> Unwrapped:
 
 
 WRAPPERS: tuple[Wrapper, ...] = (
-    Wrapper("jina", _jina_matches, _jina_unwrap),
-    Wrapper("front-matter", lambda text: _front_matter(text) is not None, _front_unwrap),
-    Wrapper("evernote", _evernote_matches, _evernote_unwrap),
-    Wrapper("cubox", _cubox_matches, _cubox_unwrap),
+    Wrapper("jina", _jina_unwrap),
+    Wrapper("front-matter", _front_unwrap),
+    Wrapper("evernote", _evernote_unwrap),
+    Wrapper("cubox", _cubox_unwrap),
 )
