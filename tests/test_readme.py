@@ -81,3 +81,39 @@ def test_every_overrides_field_is_documented():
     section = README.split("## 人工更正 Overrides", 1)[1].split("\n## ", 1)[0]
     for name in FIELDS:
         assert f"{name}:" in section, name
+
+
+# --- docs that name code must not drift from it -----------------------------------------------------------
+
+ARCHITECTURE = (ROOT / "docs" / "dev" / "architecture.md").read_text(encoding="utf-8")
+PATH_IN_BACKTICKS = re.compile(r"`((?:build_tools|tests|docs|benchmarks)/[\w./*-]*)`")
+
+
+def _named_paths(text: str) -> list[str]:
+    return sorted({m.group(1) for m in PATH_IN_BACKTICKS.finditer(text) if "<" not in m.group(1)})
+
+
+@pytest.mark.parametrize(("doc", "path"), [("README.md", p) for p in _named_paths(README)]
+                         + [("docs/dev/architecture.md", p) for p in _named_paths(ARCHITECTURE)], ids=str)
+def test_a_path_the_docs_name_exists(doc, path):
+    generated = ("docs/articles", "docs/entities", "docs/index.md", "docs/feed.xml")
+    if path.startswith(generated):
+        return  # written by the build, not in the repository
+    assert list(ROOT.glob(path.rstrip("/"))), f"{doc} names `{path}`, which does not exist (moved?)"
+
+
+def _module_table() -> list[str]:
+    """The first-column paths of the Modules table of docs/dev/architecture.md, relative to build_tools/."""
+    section = ARCHITECTURE.split("\n## Modules", 1)[1].split("\n## ", 1)[0]
+    cells = [line.split("|")[1] for line in section.splitlines() if line.startswith("| `")]
+    return [name for cell in cells for name in re.findall(r"`([^`]+)`", cell)]
+
+
+def test_the_architecture_page_has_one_line_per_module():
+    listed = _module_table()
+    modules = sorted(p.relative_to(ROOT / "build_tools").as_posix() for p in (ROOT / "build_tools").rglob("*.py")
+                     if "__pycache__" not in p.parts and p.read_text(encoding="utf-8").strip())
+    missing = [m for m in modules if m not in listed]
+    assert not missing, f"modules missing from the Modules table of docs/dev/architecture.md: {missing}"
+    stale = [name for name in listed if not list((ROOT / "build_tools").glob(name))]
+    assert not stale, f"docs/dev/architecture.md lists modules that are gone: {stale}"
