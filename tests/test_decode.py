@@ -135,7 +135,7 @@ class _NoVerdict:
 )
 def test_a_dump_charset_normalizer_gives_up_on_is_decoded_by_its_common_characters(monkeypatch, data, encoding):
     """Decoded in the wrong encoding, Chinese turns into rare characters: the common-character share decides."""
-    from build_tools.stages import decode as module
+    from build_tools.stages import legacy_encodings as module
 
     monkeypatch.setattr(module, "from_bytes", lambda *args, **kwargs: _NoVerdict())
     text, found = decode(data)
@@ -144,7 +144,7 @@ def test_a_dump_charset_normalizer_gives_up_on_is_decoded_by_its_common_characte
 
 
 def test_bytes_that_are_no_chinese_text_still_get_the_reason(monkeypatch):
-    from build_tools.stages import decode as module
+    from build_tools.stages import legacy_encodings as module
 
     monkeypatch.setattr(module, "from_bytes", lambda *args, **kwargs: _NoVerdict())
     noise = bytes(range(0x81, 0xFF)) * 40

@@ -197,10 +197,6 @@ def use_rules_dir(directory: Path) -> None:
     _active_dir = Path(directory).resolve()
 
 
-def active_rules_dir() -> Path:
-    return _active_dir
-
-
 def load_rules(directory: Path | None = None) -> Rules:
     return _load_rules(Path(directory).resolve() if directory is not None else _active_dir)
 

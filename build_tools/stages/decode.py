@@ -20,19 +20,13 @@ horizontal spaces (long runs made later regex passes quadratic).
 from __future__ import annotations
 
 import codecs
-import contextlib
 import re
 import threading
 from dataclasses import dataclass
-from functools import lru_cache
-
-from charset_normalizer import from_bytes
 
 from build_tools.model.errors import DumpError
+from build_tools.stages.legacy_encodings import SAMPLE, guess_encoding, legacy_line
 
-# charset-normalizer guesses among many code pages; a Chinese archive only ever
-# sees these, and a wrong single-byte guess silently produces mojibake.
-CANDIDATES = ("utf_8", "gb18030", "big5", "utf_16", "big5hkscs", "cp950", "gbk")
 BOMS = (
     (codecs.BOM_UTF8, "utf_8_sig"),
     (codecs.BOM_UTF16_LE, "utf_16"),
@@ -61,7 +55,6 @@ SIGNATURES = (
 MIN_INVALID_TOLERATED = 10
 INVALID_FRACTION = 100  # at most 1 undecodable sequence per this many characters
 MAX_SPACE_RUN = 64
-SAMPLE = 200_000
 
 # Valid UTF-8 sequences of three or four bytes: Chinese text in UTF-8 is made of them,
 # GB18030 and Big5 text only forms one by chance (about 2% of characters).
@@ -118,7 +111,7 @@ def decode_bytes(data: bytes) -> Decoded:
     text = _utf8(data, warnings)
     if text is not None:
         return _finish(text, "utf_8", warnings)
-    encoding = _guess_legacy(data)
+    encoding = guess_encoding(data)
     if encoding is None:
         raise DecodeError("not text in any supported encoding (UTF-8, GB18030, Big5, UTF-16)")
     return _finish(_strict_or_counted(data, encoding, warnings), encoding, warnings)
@@ -191,7 +184,7 @@ def _utf8_by_line(data: bytes, warnings: list[str]) -> str:
             continue
         except UnicodeDecodeError:
             pass
-        decoded = _legacy_line(line)
+        decoded = legacy_line(line)
         if decoded is not None:
             text, encoding = decoded
             foreign[encoding] = foreign.get(encoding, 0) + 1
@@ -215,59 +208,6 @@ def _utf8_by_line(data: bytes, warnings: list[str]) -> str:
     return text
 
 
-def _legacy_line(line: bytes) -> tuple[str, str] | None:
-    """One line in GB18030 or Big5, or a UTF-8 start and a GB18030/Big5 rest (text pasted into a line)."""
-    whole = _legacy(line)
-    if whole is not None:
-        return whole
-    try:
-        line.decode("utf_8")
-    except UnicodeDecodeError as error:
-        start = error.start
-    # The legacy part may begin up to a few characters before UTF-8 failed: its first bytes can
-    # happen to be valid UTF-8 too.
-    for split in range(start, max(0, start - 8) - 1, -1):
-        try:
-            head = line[:split].decode("utf_8")
-        except UnicodeDecodeError:
-            continue
-        tail = _legacy(line[split:])
-        if tail is not None and any(ord(ch) > 0x7F for ch in head):
-            return head + tail[0], tail[1]
-    return None
-
-
-def _legacy(line: bytes) -> tuple[str, str] | None:
-    """``line`` in GB18030 or Big5, if it decodes cleanly to plausible Chinese text."""
-    for encoding in ("gb18030", "big5"):
-        try:
-            text = line.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if _plausible_chinese(text):
-            return text, encoding
-    return None
-
-
-def _plausible_chinese(text: str) -> bool:
-    wide = [ch for ch in text if ord(ch) > 0x7F]
-    if not wide:
-        return False
-    good = sum(1 for ch in wide if _is_cjk(ch))
-    return good >= 0.9 * len(wide)
-
-
-def _is_cjk(ch: str) -> bool:
-    code = ord(ch)
-    return (
-        0x4E00 <= code <= 0x9FFF  # unified ideographs
-        or 0x3000 <= code <= 0x303F  # CJK punctuation
-        or 0xFF00 <= code <= 0xFFEF  # full-width forms
-        or 0x2010 <= code <= 0x2027  # dashes, quotes, ellipsis
-        or code in (0x00B7, 0x00D7)
-    )
-
-
 def _incomplete_tail(data: bytes) -> int:
     """Length of a UTF-8 character cut off at the very end of ``data`` (0 if none)."""
     for back in range(1, min(4, len(data)) + 1):
@@ -277,69 +217,6 @@ def _incomplete_tail(data: bytes) -> int:
         need = 2 if 0xC2 <= byte <= 0xDF else 3 if 0xE0 <= byte <= 0xEF else 4 if 0xF0 <= byte <= 0xF4 else 0
         return back if need > back else 0
     return 0
-
-
-# --- other encodings ----------------------------------------------------------
-
-
-def _guess_legacy(data: bytes) -> str | None:
-    """The one supported encoding the dump is in, judged on a sample that ends between characters."""
-    sample = data[:SAMPLE]
-    if len(data) > SAMPLE:
-        # "\n" is never the second byte of a GB18030 or Big5 character: cut the sample after one.
-        newline = sample.rfind(b"\n")
-        sample = sample[: newline + 1] if newline > SAMPLE // 2 else sample
-    for cut in (0, 1, 2, 3):
-        # A file cut off in the middle of its last character fails every strict decode: retry without it.
-        best = from_bytes(sample[: len(sample) - cut], cp_isolation=list(CANDIDATES)).best()
-        if best is not None:
-            return best.encoding
-        if len(data) > SAMPLE and sample.endswith(b"\n"):
-            break
-    return _by_common_characters(sample)
-
-
-# charset_normalizer gives up on some real dumps (short ones, or ones mixing scripts and symbols) that
-# decode cleanly as exactly one of these; decoded in the wrong one, Chinese comes out as rare characters.
-HAN_ENCODINGS = ("gb18030", "big5")
-MIN_COMMON_SHARE = 0.9
-
-
-def _by_common_characters(sample: bytes) -> str | None:
-    """The Chinese encoding under which the sample decodes strictly into mostly common characters."""
-    scores = []
-    for encoding in HAN_ENCODINGS:
-        for cut in (0, 1, 2, 3):
-            try:
-                text = sample[: len(sample) - cut].decode(encoding)
-            except UnicodeDecodeError:
-                continue
-            han = _HAN_CHAR.findall(text)
-            if han:
-                common = _common_han()
-                scores.append((sum(c in common for c in han) / len(han), encoding))
-            break
-    if not scores:
-        return None
-    share, encoding = max(scores)
-    return encoding if share >= MIN_COMMON_SHARE else None
-
-
-_HAN_CHAR = re.compile(r"[\u3400-\u9fff]")
-
-
-@lru_cache(maxsize=1)
-def _common_han() -> frozenset[str]:
-    """GB2312 level 1 (the 3,755 most common simplified characters) and Big5's 5,401 frequent characters."""
-    chars: set[str] = set()
-    ranges = ((range(0xB0, 0xD8), range(0xA1, 0xFF), "gb2312"),
-              (range(0xA4, 0xC7), [*range(0x40, 0x7F), *range(0xA1, 0xFF)], "big5"))
-    for leads, trails, encoding in ranges:
-        for lead in leads:
-            for trail in trails:
-                with contextlib.suppress(UnicodeDecodeError):
-                    chars.add(bytes((lead, trail)).decode(encoding))
-    return frozenset(chars)
 
 
 def _utf16_without_bom(data: bytes) -> str | None:

@@ -76,9 +76,6 @@ class Cleaner:
         """A piece of a kept block's text leaves the body (it is no block of its own to put back)."""
         self._dropped.append((text, rule, None, -1))
 
-    def dropped_texts(self) -> list[str]:
-        return [text for text, _, _, _ in self._dropped]
-
     def removed(self, kept: Sequence[Line]) -> tuple[Removed, ...]:
         """What was dropped, each block with the index in the cleaned body it stood before."""
         positions = [line.position for line in kept]

@@ -27,7 +27,6 @@ from build_tools.model import (
     Strong,
     Table,
     Text,
-    inline_text,
 )
 from build_tools.stages.readers import Body
 from build_tools.stages.readers.inlines import normalize
@@ -305,5 +304,3 @@ def _inline(child) -> list[Inline]:
         return [Link(href, children)]
     return _inlines(child)
 
-
-__all__ = ["READER", "inline_text", "Code"]
