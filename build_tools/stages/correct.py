@@ -11,7 +11,6 @@ import bisect
 import math
 from collections.abc import Sequence
 from dataclasses import replace
-from functools import lru_cache
 
 from build_tools.config.corrections import (
     DROPPED_BY_EDITOR,
@@ -20,6 +19,8 @@ from build_tools.config.corrections import (
     block_starts,
     starts_with,
 )
+from build_tools.entities.matcher import AliasIndex
+from build_tools.entities.registry import Registry
 from build_tools.model import (
     Article,
     Block,
@@ -106,7 +107,7 @@ def _keep(article: Article, prefixes: Sequence[str]) -> Article:
 # --- entity links (in the link stage) --------------------------------------------------
 
 
-def link_with_overrides(article: Article, index, entry: dict, link_article) -> Article:
+def link_with_overrides(article: Article, index: AliasIndex, entry: dict, link_article) -> Article:
     """Link ``article`` with ``index``, forcing ``link_entities`` and suppressing ``unlink_entities``.
 
     Forced: the entity's ambiguous aliases count as plain ones (no context needed) and
@@ -133,10 +134,9 @@ def link_with_overrides(article: Article, index, entry: dict, link_article) -> A
     return replace(linked, entities=tuple(entities))
 
 
-@lru_cache(maxsize=8)
-def _forced_index(index, force: tuple[str, ...]):
-    from build_tools.entities.matcher import AliasIndex
-    from build_tools.entities.registry import Registry
+def _forced_index(index: AliasIndex, force: tuple[str, ...]) -> AliasIndex:
+    """``index`` rebuilt with the ``force``d entities' ambiguous aliases as plain ones (a millisecond or two:
+    only dumps an editor forces links in pay it)."""
     registry = index.registry
     entities = []
     for entity in registry.entities:

@@ -46,15 +46,16 @@ def extract_metadata(article: Article, rules: Rules | None = None) -> Article:
     rules = rules or load_rules()
     portals = rules.portals_named(article.portals)
     hints, lifted = article.hints, article.lifted
-    url = _first(_hinted(article, "url"), web_url)
-    title = _first([*_hinted(article, "title"), *((c.text, c.found) for c in lifted
-                                                  if isinstance(c, TitleCandidate) and not c.inferred)],
-                   lambda v: _norm_title(v, portals, rules))
-    date = _first([*_hinted(article, "published"), *((d.text, d.found) for d in lifted if isinstance(d, Dateline))],
-                  _norm_date)
-    captured = _first(_hinted(article, "captured"), _norm_datetime)
+    # Each field's chain: the reader's envelope first, then what clean lifted, in the order it found it.
+    titles = [(c.text, c.found) for c in lifted if isinstance(c, TitleCandidate) and not c.inferred]
+    datelines = [(d.text, d.found) for d in lifted if isinstance(d, Dateline)]
     bylines = [Byline(_HINT_ROLES[h.field], h.value, h.source) for h in hints if h.field in _HINT_ROLES]
-    authors, editors, source, original = _people(bylines + [b for b in lifted if isinstance(b, Byline)], portals, rules)
+    bylines += [b for b in lifted if isinstance(b, Byline)]
+    url = _first(_hinted(article, "url"), web_url)
+    title = _first(_hinted(article, "title") + titles, lambda v: _norm_title(v, portals, rules))
+    date = _first(_hinted(article, "published") + datelines, _norm_date)
+    captured = _first(_hinted(article, "captured"), _norm_datetime)
+    authors, editors, source, original = _people(bylines, portals, rules)
     provenance = [(name, found[1]) for name, found in (("title", title), ("date", date), ("url", url),
                                                         ("captured", captured), ("source", source)) if found]
     if title:
