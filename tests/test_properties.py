@@ -17,6 +17,7 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
+import pytest
 from bs4 import BeautifulSoup
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -106,6 +107,7 @@ def test_random_bytes_never_raise(data):
     _prepare_and_render(data)
 
 
+@pytest.mark.slow  # hypothesis, over half a second
 @QUICK
 @given(
     text=TEXT,
@@ -161,12 +163,14 @@ def markdown_dump(draw) -> str:
     return "\n".join(lines) + "\n\n" + "\n\n".join(prose(len(lines)))
 
 
+@pytest.mark.slow  # hypothesis, over half a second
 @QUICK
 @given(html_dump())
 def test_hostile_html_dumps_never_raise_and_render_inert(page):
     _prepare_and_render(page.encode("utf-8"), "page.html")
 
 
+@pytest.mark.slow  # hypothesis, over half a second
 @QUICK
 @given(markdown_dump())
 def test_hostile_markdown_dumps_never_raise_and_render_inert(text):
@@ -286,6 +290,7 @@ INLINE = st.deferred(lambda: st.one_of(
 ))
 
 
+@pytest.mark.slow  # hypothesis, over half a second
 @QUICK
 @given(st.lists(INLINE, max_size=8))
 def test_inline_structure_never_becomes_live_html(inlines):

@@ -117,6 +117,7 @@ def word_map(bundle: Path) -> dict[str, set[str]]:
     return out
 
 
+@pytest.mark.slow  # sites: Pagefind indexes a site twice
 def test_stats(sites):
     for name, (site, stats) in sites.items():
         assert stats.articles == 5 and stats.entities == 1 and stats.pages == 6, (name, stats)
@@ -126,6 +127,7 @@ def test_stats(sites):
     assert sites["single"][1].shards == 1 and sites["sharded"][1].shards == 3
 
 
+@pytest.mark.slow  # sites: Pagefind indexes a site twice
 def test_sharded_bundle_equals_unsharded(sites):
     single = word_map(sites["single"][0] / "pagefind")
     sharded = word_map(sites["sharded"][0] / "pagefind")
@@ -134,6 +136,7 @@ def test_sharded_bundle_equals_unsharded(sites):
     assert single["伟达"] == {"articles/a1/", "articles/a2/", "entities/jensen-huang/"}
 
 
+@pytest.mark.slow  # sites: Pagefind indexes a site twice
 def test_furniture_is_not_indexed(sites):
     words = word_map(sites["single"][0] / "pagefind")
     for furniture in ("邻居", "独有", "无关", "abcdef", "某网"):
@@ -141,6 +144,7 @@ def test_furniture_is_not_indexed(sites):
     assert "路线" in words  # text split by an inline link is joined again
 
 
+@pytest.mark.slow  # sites: Pagefind indexes a site twice
 def test_fragments_hold_original_text(sites):
     bundle = sites["sharded"][0] / "pagefind"
     meta = cbor2.loads(read_pf(meta_file(bundle)))
@@ -175,6 +179,7 @@ def test_cli(tmp_path, sites):
     assert bad.returncode == 2
 
 
+@pytest.mark.slow  # sites: Pagefind indexes a site twice
 def test_normalised_index_terms(sites):
     words = word_map(sites["single"][0] / "pagefind")
     assert normalize("黃仁勛") == "黄仁勋"
