@@ -233,6 +233,8 @@ class Failure:
 
 def inline_text(inlines: tuple[Inline, ...]) -> str:
     """The visible text of inline content (image alt text excluded)."""
+    if len(inlines) == 1 and type(inlines[0]) is Text:
+        return inlines[0].text  # most inline content is one run of text, and every heuristic asks for it
     out: list[str] = []
     for node in inlines:
         if isinstance(node, (Text, Code)):
@@ -262,22 +264,6 @@ def block_text(block: Block) -> str:
     if isinstance(block, CodeBlock):
         return block.text
     return ""
-
-
-def iter_links(inlines: tuple[Inline, ...]):
-    for node in inlines:
-        if isinstance(node, Link):
-            yield node
-        if isinstance(node, (Strong, Emph, Link, EntityRef)):
-            yield from iter_links(node.children)
-
-
-def iter_images(inlines: tuple[Inline, ...]):
-    for node in inlines:
-        if isinstance(node, InlineImage):
-            yield node
-        elif isinstance(node, (Strong, Emph, Link, EntityRef)):
-            yield from iter_images(node.children)
 
 
 @dataclass(frozen=True)

@@ -14,15 +14,14 @@ from build_tools.model import (
     Block,
     Figure,
     Heading,
+    InlineImage,
     Link,
     Paragraph,
     Text,
     block_text,
-    iter_images,
-    iter_links,
     line_key,
 )
-from build_tools.model.walk import map_inlines, map_nodes
+from build_tools.model.walk import iter_nodes, map_inlines, map_nodes
 from build_tools.stages.clean import credits
 from build_tools.stages.clean.lines import (
     CAPTION_HINT,
@@ -136,12 +135,12 @@ def _link_dominated(line: Line) -> bool:
     inlines = getattr(line.block, "inlines", None)
     if inlines is None:
         return False
-    links = list(iter_links(inlines))
+    links = _links(inlines)
     if not links:
         return False
     text = line.text.strip().strip(DECORATION)
     linked = sum(len(block_text(Paragraph(link.children)).strip()) for link in links)
-    has_image_link = any(list(iter_images(link.children)) for link in links)
+    has_image_link = any(isinstance(n, InlineImage) for link in links for n in iter_nodes(link.children))
     if _URLISH.match(text):
         return False  # a bare reference URL is the author's citation
     return has_image_link or (len(text) <= 80 and linked >= 0.6 * max(1, len(text)))
@@ -211,13 +210,17 @@ def attach_captions(lines: list[Line]) -> list[Line]:
 
 def unwrap_search_links(block: Block) -> Block:
     """Portals auto-link keywords to their own site search (CSDN, Baidu…): keep the words, drop the link."""
-    if isinstance(block, (Paragraph, Heading)) and next(iter_links(block.inlines), None) is None:
+    if isinstance(block, (Paragraph, Heading)) and not _links(block.inlines):
         return block  # (the common case, answered without walking the block)
     return map_inlines(block, _unwrap)
 
 
+def _links(inlines) -> list[Link]:
+    return [node for node in iter_nodes(inlines) if isinstance(node, Link)]
+
+
 def _unwrap(inlines):
-    if not any(_SEARCH_LINK.search(link.href) for link in iter_links(inlines)):
+    if not any(_SEARCH_LINK.search(link.href) for link in _links(inlines)):
         return inlines
     return normalize(map_nodes(inlines, _search_link_words))
 
