@@ -17,6 +17,8 @@ writer.  This module decides only what runs, in which order, on what.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from build_tools.archive import views
 from build_tools.archive.furniture import recurring_lines
 from build_tools.archive.prepared import Prepared, Published, dedupe
@@ -24,6 +26,7 @@ from build_tools.archive.site_pages import index_pages_for
 from build_tools.config.corrections import Overrides, load_overrides
 from build_tools.config.registry import entity_names, load_index, registry_key
 from build_tools.model import Summary
+from build_tools.model.paths import PathDisplay
 from build_tools.model.records import BuildReport, BuildWarning, InputResult, Progress, Status
 from build_tools.pipeline.discover import discover, dumps_in
 from build_tools.pipeline.link_work import link_one
@@ -37,6 +40,10 @@ from build_tools.stages.render.page import warm as load_page_schema
 PREPARE = Stage("prepare", prepare_one, ("prepared", "article"), warm=load_readers)
 LINK = Stage("link", link_one, ("view", "linked"))
 RENDER = Stage("render", render_one, warm=load_page_schema)
+# How a page names a dump (its ``raw:`` field, "also published by"): by its path inside raw/, the same
+# wherever the build runs and wherever raw/ lies, so the output never depends on the working directory
+# and never publishes a local path.  The report and the warnings show paths as the editor typed them.
+PUBLISHED = PathDisplay("raw")
 
 
 def build(settings: Settings, progress: Progress | None = None) -> BuildReport:
@@ -54,6 +61,7 @@ def build(settings: Settings, progress: Progress | None = None) -> BuildReport:
             report.warnings.extend(_repairs(prepared, run))
         with report.timed("dedupe"):
             published, duplicates = dedupe(prepared, run.shown)
+            published = _published_names(published, prepared, run)
             report.inputs.extend(duplicates)
         with report.timed("link"):
             index = _alias_index(settings, report)
@@ -96,8 +104,16 @@ def _whole_inputs(linked: list[tuple[str, views.LinkedView]]) -> list[str]:
 
 def _page_job(item: Published, linked_key: str, view: views.LinkedView, run: Runner, related: dict) -> PageJob:
     slug = view.summary.slug
-    page = PageInputs(linked_key, run.shown(item.raw_path), item.also, tuple(related.get(slug, ())))
+    page = PageInputs(linked_key, PUBLISHED(item.raw_path), item.also, tuple(related.get(slug, ())))
     return PageJob(item.raw_path, (f"articles/{slug}.md", f"articles/raw/{slug}.txt"), (slug, *page.key_parts()), page)
+
+
+def _published_names(published: list[Published], prepared: list[Prepared], run: Runner) -> list[Published]:
+    """"Also published by" names a duplicate without a source by its path: as a page names it, not as the
+    editor's working directory shows it."""
+    unlabelled = {run.shown(p.raw_path): PUBLISHED(p.raw_path) for p in prepared if p.label is None}
+    return [replace(item, also=tuple(sorted(unlabelled.get(name, name) for name in item.also))) if item.also else item
+            for item in published]
 
 
 def _publish(rendered: list[bool], published: list[Published], linked: list[tuple[str, views.LinkedView]],
