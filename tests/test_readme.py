@@ -86,6 +86,7 @@ def test_every_overrides_field_is_documented():
 # --- docs that name code must not drift from it -----------------------------------------------------------
 
 ARCHITECTURE = (ROOT / "docs" / "dev" / "architecture.md").read_text(encoding="utf-8")
+DEV_INDEX = (ROOT / "docs" / "dev" / "index.md").read_text(encoding="utf-8")
 PATH_IN_BACKTICKS = re.compile(r"`((?:build_tools|tests|docs|benchmarks)/[\w./*-]*)`")
 
 
@@ -94,7 +95,8 @@ def _named_paths(text: str) -> list[str]:
 
 
 @pytest.mark.parametrize(("doc", "path"), [("README.md", p) for p in _named_paths(README)]
-                         + [("docs/dev/architecture.md", p) for p in _named_paths(ARCHITECTURE)], ids=str)
+                         + [("docs/dev/architecture.md", p) for p in _named_paths(ARCHITECTURE)]
+                         + [("docs/dev/index.md", p) for p in _named_paths(DEV_INDEX)], ids=str)
 def test_a_path_the_docs_name_exists(doc, path):
     generated = ("docs/articles", "docs/entities", "docs/index.md", "docs/feed.xml")
     if path.startswith(generated):
@@ -117,3 +119,26 @@ def test_the_architecture_page_has_one_line_per_module():
     assert not missing, f"modules missing from the Modules table of docs/dev/architecture.md: {missing}"
     stale = [name for name in listed if not list((ROOT / "build_tools").glob(name))]
     assert not stale, f"docs/dev/architecture.md lists modules that are gone: {stale}"
+
+
+DOTTED_IN_BACKTICKS = re.compile(r"`(build_tools(?:\.\w+)+)`")
+
+
+@pytest.mark.parametrize(("doc", "name"), [
+    (doc, m.group(1)) for doc, text in (("README.md", README), ("docs/dev/architecture.md", ARCHITECTURE),
+                                        ("docs/dev/index.md", DEV_INDEX))
+    for m in DOTTED_IN_BACKTICKS.finditer(text)], ids=str)
+def test_a_dotted_name_the_docs_use_resolves(doc, name):
+    import importlib
+
+    parts = name.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            found = importlib.import_module(".".join(parts[:cut]))
+        except ModuleNotFoundError:
+            continue
+        for attribute in parts[cut:]:
+            assert hasattr(found, attribute), f"{doc} names `{name}`: {'.'.join(parts[:cut])} has no {attribute}"
+            found = getattr(found, attribute)
+        return
+    raise AssertionError(f"{doc} names `{name}`, which is no module")
