@@ -194,6 +194,16 @@ class Mention:
 
 
 @dataclass(frozen=True)
+class PageShape:
+    """How a saved page's text is spread: what the "is this an article?" step reads (characters, spaces excluded)."""
+
+    text: int  # all visible text of the page
+    links: int  # of which inside links
+    main_prose: int  # sentence-like text in the main-content container (0: no container found)
+    main_paragraphs: int  # paragraphs of at least 40 characters of prose in it
+
+
+@dataclass(frozen=True)
 class Article:
     raw_path: str
     sha256: str
@@ -211,6 +221,7 @@ class Article:
     entities: tuple[str, ...] = ()
     related: tuple[tuple[str, str, bool], ...] = ()  # (slug, title, same_story)
     also_published_by: tuple[str, ...] = ()
+    page: PageShape | None = None  # saved HTML pages only
 
     def hint_values(self, name: str) -> list[Hint]:
         return [h for h in self.hints if h.field == name]

@@ -19,6 +19,7 @@ from build_tools.runtime.crash import guarded, run_steps
 from build_tools.settings import Settings
 from build_tools.stages.clean import clean
 from build_tools.stages.correct import apply_overrides
+from build_tools.stages.gate import assess
 from build_tools.stages.ingest import ingest
 from build_tools.stages.metadata import extract_metadata
 
@@ -36,6 +37,7 @@ def prepare(path: Path, settings: Settings, overrides: Overrides, slug: Slug | N
     article = replace(article, slug=slug if slug is not None else slugify(relative))
     return run_steps(article, (
         ("clean", clean),
+        ("gate", assess),
         ("metadata", extract_metadata),
         ("correct", lambda prepared: apply_overrides(prepared, overrides)),
     ))

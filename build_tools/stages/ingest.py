@@ -78,6 +78,7 @@ def ingest(path: Path, raw_path: RawPath | str, max_bytes: int = MAX_DUMP_BYTES)
         hints=document.hints + warnings,
         portals=portals_of(decoded.text, document.hints, load_rules()),
         blocks=blocks,
+        page=document.page,
     )
 
 

@@ -22,6 +22,7 @@ from build_tools.model import (
     Article,
     Byline,
     Dateline,
+    Hint,
     Meta,
     Paragraph,
     TitleCandidate,
@@ -31,12 +32,14 @@ from build_tools.model import (
 )
 from build_tools.stages.clean.credits import AUTHOR_IN_LINE
 from build_tools.stages.langdetect import SAMPLE_CHARS, detect_lang
+from build_tools.stages.title import choose_title, site_names
 
 SUMMARY_MAX = 200
 _SPLIT_NAMES = re.compile(r"[、，,；;|｜/&]+|\s+和\s+|\s+")
 _ISO = re.compile(r"(?P<y>\d{4})[-/.年](?P<m>\d{1,2})[-/.月](?P<d>\d{1,2})")
 _COMPILED_FROM = re.compile(r"编译自\s*[「“\"']?(?P<src>[A-Za-z][\w .&-]{1,40}|[\u4e00-\u9fff]{2,12})")
 _WHITESPACE = re.compile(r"\s+")
+_LINE_BREAKS = re.compile(r"\s*[\r\n\t]+\s*")
 # A reader's hint fields that name people and outlets, as byline roles.
 _HINT_ROLES = {"byline": "author", "source": "outlet", "original_source": "original"}
 Candidate = tuple[str, str]  # (value, where it was found)
@@ -52,7 +55,9 @@ def extract_metadata(article: Article, rules: Rules | None = None) -> Article:
     bylines = [Byline(_HINT_ROLES[h.field], h.value, h.source) for h in hints if h.field in _HINT_ROLES]
     bylines += [b for b in lifted if isinstance(b, Byline)]
     url = _first(_hinted(article, "url"), web_url)
-    title = _first(_hinted(article, "title") + titles, lambda v: _norm_title(v, portals, rules))
+    chosen = choose_title(list(hints) + [Hint("title", text, found) for text, found in titles],
+                          site_names(hints, [n for p in portals for n in (p.name, p.platform, *p.aliases)]))
+    title = _first([chosen] if chosen else [], lambda v: _norm_title(v, portals, rules))
     date = _first(_hinted(article, "published") + datelines, _norm_date)
     captured = _first(_hinted(article, "captured"), _norm_datetime)
     authors, editors, source, original = _people(bylines, portals, rules)
@@ -185,7 +190,7 @@ def _title_case(name: str) -> str:
 
 
 def _norm_title(value: str, portals, rules: Rules) -> str | None:
-    title = _WHITESPACE.sub(" ", value).strip()
+    title = _LINE_BREAKS.sub(" ", value).strip()  # a title keeps its own spaces (U+3000, double spaces)
     for portal in list(portals) + list(rules.portals):
         for suffix in portal.title_suffixes:
             if title.endswith(suffix) and len(title) > len(suffix) + 2:

@@ -31,6 +31,7 @@ from build_tools.stages.clean.body import (
 )
 from build_tools.stages.clean.head import head_furniture, strip_head
 from build_tools.stages.clean.lines import Cleaner, line_table
+from build_tools.stages.clean.region import keep_main_region
 from build_tools.stages.clean.tail import cut_end, tail_credits, trim_edges
 from build_tools.stages.clean.title import find_title, inferred_title
 from build_tools.stages.shape import shape
@@ -44,6 +45,8 @@ def clean(article: Article, rules: Rules | None = None) -> Article | Failure:
     titles = article.hint_values("title")
     cleaner = Cleaner(rules, portals, (line_key(h.value) for h in titles))
     lines = line_table(article.blocks)
+    if article.format.endswith("text"):
+        lines = keep_main_region(cleaner, lines)
     lines = strip_head(cleaner, lines)
     lines = cut_end(cleaner, lines)
     lines = drop_timestamp_runs(cleaner, lines)

@@ -39,7 +39,8 @@ _POINTER = re.compile(r"👆|上方|上面")
 _NOT_CAPTION = re.compile(r"编译|編譯|转载|轉載|作者|谢谢|謝謝|授权|授權")
 _URLISH = re.compile(r"^(https?://|www\.)\S+$")
 _INTRODUCES = re.compile(r"(推荐|推薦|阅读|閱讀|文章|回顾|回顧)\S{0,6}[:：]?$")
-_STAMP_END = re.compile(r"\d{4}-\d{2}-\d{2}\s\d{2}:\d{2}(:\d{2})?$")
+# How an entry of a related or most-read list ends: a timestamp, a bare date, or its comment count.
+_STAMP_END = re.compile(r"\d{4}-\d{2}-\d{2}\s\d{2}:\d{2}(:\d{2})?$|\D\d{4}[-/.]\d{1,2}[-/.]\d{1,2}$|(评论|評論)\d+条?$")
 _ENTRY_END = re.compile(r"[。！？!?]$")
 _SEARCH_LINK = re.compile(r"[/.](search|so)[/?.]|[?&](q|wd|keyword|query)=", re.I)
 TITLE_ZONE = 12  # a line repeating the title is dropped only among the first kept lines

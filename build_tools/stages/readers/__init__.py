@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
-from build_tools.model import Block, Hint
+from build_tools.model import Block, Hint, PageShape
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,7 @@ class Document:
     format: str
     hints: tuple[Hint, ...]
     blocks: tuple[Block, ...]
+    page: PageShape | None = None  # saved HTML pages: how the page's text is spread (the gate reads it)
 
 
 class Body(NamedTuple):
@@ -28,6 +29,7 @@ class Body(NamedTuple):
 
     blocks: tuple[Block, ...]
     hints: tuple[Hint, ...] = ()
+    page: PageShape | None = None
 
 
 @lru_cache(maxsize=1)
@@ -59,5 +61,5 @@ def read(text: str) -> Document:
         None,
     ) or next(r for r in readers if r.matches(body))
     names.append(reader.name)
-    blocks, reader_hints = reader.read(body)
-    return Document("+".join(names), tuple(hints) + reader_hints, blocks)
+    read_body = reader.read(body)
+    return Document("+".join(names), tuple(hints) + read_body.hints, read_body.blocks, read_body.page)

@@ -21,6 +21,7 @@ from build_tools.model import (
     InlineImage,
     Link,
     ListBlock,
+    PageShape,
     Paragraph,
     Quote,
     Rule,
@@ -30,7 +31,15 @@ from build_tools.model import (
 )
 from build_tools.stages.readers import Body
 from build_tools.stages.readers.inlines import normalize
+from build_tools.stages.readers.main_content import main_content, page_text, prose_paragraphs
 
+# A saved page: before its first element only a BOM, whitespace, comments ("saved from url", the crawler's
+# URL), an XML declaration or a doctype; then a document-level element.
+_SAVED_PAGE = re.compile(
+    r"\ufeff?(?:\s+|<!--.{0,2000}?-->|<\?xml[^>]{0,200}\?>|<!doctype[^>]{0,300}>)*"
+    r"<(?:html|head|body|meta|title|link|base|script|style)[\s>/]",
+    re.I | re.S,
+)
 _TAGS = re.compile(r"<(p|div|br|img|h[1-6]|html|body|article|span|a|section|table)\b", re.I)
 DROP = ("script", "style", "noscript", "iframe", "nav", "header", "footer", "aside", "form", "button",
         "svg", "canvas", "object", "embed", "template", "select", "input", "textarea")
@@ -64,25 +73,137 @@ class HtmlReader:
     name: str = "html"
 
     def matches(self, text: str) -> bool:
+        if _SAVED_PAGE.match(text):
+            return True
         sample = text[:50_000]
         return len(_TAGS.findall(sample)) >= 3 and sample.count("<") > sample.count("\n") / 4
 
     def read(self, text: str) -> Body:
-        """The page's body as blocks and its metadata (title, meta tags, JSON-LD) as hints, from one parse."""
-        soup = BeautifulSoup(text, "lxml")
-        hints = _page_hints(soup)
-        # What soup.find_all(DROP) and soup.find_all(_is_furniture) return, in document order, found
-        # in one plain walk over the tree each (BeautifulSoup's generic matcher is many times slower).
-        for tag in [t for t in _tags(soup) if t.name in _DROP or (t.prefix and f"{t.prefix}:{t.name}" in _DROP)]:
-            tag.decompose()
-        for tag in [t for t in _tags(soup) if _is_furniture(t)]:
-            if not tag.decomposed:
-                tag.decompose()
-        root = _find(soup, "article") or _find(soup, "body") or soup
-        return Body(tuple(_blocks(root)), hints)
+        """The page's body as blocks, its metadata (title, meta tags, JSON-LD, headline, dateline) as hints and
+        the shape of its text, from one parse."""
+        return _parse(text)
 
 
 _DROP = frozenset(DROP)
+
+
+def fragment_blocks(text: str) -> tuple[Block, ...]:
+    """An HTML fragment inside another format (a Markdown clip's raw <figure> or <div>): all of it, as blocks.
+    No main-content search: the surrounding document already is the article."""
+    soup = BeautifulSoup(text, "lxml")
+    for tag in [t for t in _tags(soup) if t.name in _DROP or _is_furniture(t)]:
+        if not tag.decomposed:
+            tag.decompose()
+    return tuple(_blocks(_find(soup, "article") or _find(soup, "body") or soup))
+
+
+def _parse(text: str) -> Body:
+    """One parse: the body from the main-content container, the page's hints, and the shape of its text."""
+    soup = BeautifulSoup(text, "lxml")
+    hints = _page_hints(soup)
+    # What soup.find_all(DROP) and soup.find_all(_is_furniture) return, in document order, found
+    # in one plain walk over the tree each (BeautifulSoup's generic matcher is many times slower).
+    for tag in [t for t in _tags(soup) if t.name in _DROP or (t.prefix and f"{t.prefix}:{t.name}" in _DROP)]:
+        if not tag.decomposed and not _holds_prose(tag, "form"):
+            tag.decompose()
+    whole = page_text(soup)
+    page_marks = len(_PROSE_MARKS.findall(soup.get_text()))
+    for tag in [t for t in _tags(soup) if _is_furniture(t)]:
+        # A furniture-named container that holds most of the page's sentences is the article's wrapper.
+        if not tag.decomposed and not (_holds_prose(tag) and _marks(tag) * 2 >= page_marks):
+            tag.decompose()
+    body = next((h.value for h in hints if h.field == "article_body"), None)
+    main = main_content(soup, body)
+    root = main or _find(soup, "article") or _find(soup, "body") or soup
+    hints = tuple(h for h in hints if h.field != "article_body")
+    heading = _content_heading(main) if main is not None else None
+    if heading:
+        hints += (Hint("heading", heading, "content-heading"),)
+    dateline = _dateline(soup, main) if main is not None else None
+    if dateline:
+        hints += (Hint("published", dateline, "html-dateline"),)
+    shape = PageShape(whole.text, whole.links, *(prose_paragraphs(main) if main is not None else (0, 0)))
+    return Body(tuple(_blocks(root)), hints, shape)
+
+
+_TITLE_CLASS = re.compile(r"title|headline|biaoti|标题", re.I)
+
+
+def _is_heading(tag: Tag) -> bool:
+    if tag.name in ("h1", "h2", "h3"):
+        return True
+    names = " ".join(tag.get("class") or []) + " " + str(tag.get("id") or "")
+    return tag.name in ("div", "p", "span", "td", "strong", "b") and bool(_TITLE_CLASS.search(names))
+
+
+def _content_heading(main: Tag) -> str | None:
+    """The heading that opens the article: the first one inside the main content before any prose, or the
+    nearest one above it (pages put the <h1> outside the text's container)."""
+    for tag in main.find_all(True, limit=40):
+        text = _one_line(tag.get_text(" "))
+        if _is_heading(tag) and 4 <= len(text) <= 120 and not _DATED.search(text):
+            return text
+        if tag.name == "p" and len(text) > 40:
+            break
+    for tag in main.find_all_previous(True, limit=60):
+        if _is_heading(tag):
+            text = _one_line(tag.get_text(" "))
+            if 4 <= len(text) <= 120 and not _DATED.search(text):
+                return text
+    return None
+
+
+# A full date as pages write it under a headline: 2020-02-29, 2020/2/29, 2020.02.29, 2020年2月29日.
+_FULL_DATE = re.compile(
+    r"(?<!\d)(?:19|20)\d{2}\s*(?:[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}|年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)(?!\d)"
+)
+_DATE_ATTRS = ("datetime", "content")
+
+
+def _dateline(soup: BeautifulSoup, main: Tag) -> str | None:
+    """The publication date a page states where readers see it: an element marked as the publication date
+    (``itemprop=datePublished``, ``<time datetime>``), else the first full date in the text between the
+    article's heading and its first paragraph (the dateline), looked for just above the main container and
+    in its first lines.  Dates further away (related lists, comments, the footer) are never read."""
+    for tag in soup.find_all(attrs={"itemprop": "datePublished"}, limit=1):
+        value = next((tag.get(a) for a in _DATE_ATTRS if tag.get(a)), None) or tag.get_text(" ", strip=True)
+        if _FULL_DATE.search(value):
+            return value
+    for node in main.find_all_previous(string=True, limit=40):
+        if isinstance(node, NavigableString) and node.strip() and _FULL_DATE.search(str(node)):
+            return str(node).strip()
+    for node in main.find_all(string=True, limit=25):
+        text = str(node).strip()
+        if len(text) > 80:
+            break  # the first paragraph: a date in the prose is not a dateline
+        if _FULL_DATE.search(text):
+            return text
+    return None
+
+
+_LINE_BREAKS = re.compile(r"\s*[\r\n\t]+\s*")
+_DATED = re.compile(r"\d{4}\s*[年/.-]\s*\d{1,2}\s*[月/.-]\s*\d{1,2}|星期[一二三四五六日天]")
+
+
+def _one_line(text: str) -> str:
+    """Text on one line, its own spaces (U+3000, double spaces) kept: titles are cited as written."""
+    return _LINE_BREAKS.sub(" ", text).strip()
+
+
+# A container named like furniture ("share", "list"…) that holds this many sentence marks is the article's
+# wrapper, not furniture (portals wrap articles in "js_img_share_area", ASP.NET pages in one <form>).
+_PROSE_MARKS = re.compile(r"[，。！？；]")
+PROSE_MARKS_KEPT = 8
+
+
+def _marks(tag: Tag) -> int:
+    return len(_PROSE_MARKS.findall(tag.get_text()))
+
+
+def _holds_prose(tag: Tag, only: str | None = None) -> bool:
+    if only is not None and tag.name != only:
+        return False
+    return len(_PROSE_MARKS.findall(tag.get_text())) >= PROSE_MARKS_KEPT
 
 
 def _tags(root: Tag) -> list[Tag]:
@@ -100,8 +221,8 @@ def _find(root: Tag, name: str) -> Tag | None:
 
 # Containers whose class or id names page furniture (as readability and trafilatura do).
 _FURNITURE = re.compile(
-    r"(^|[-_\s])(nav|navbar|menu|breadcrumbs?|crumbs?|footer|foot|sidebar|side|aside|related|recommend\w*|"
-    r"share|sharing|social|comments?|ad|ads|advert\w*|banner|toolbar|copyright|hot|rank|tags?-?list|"
+    r"(^|[-_\s])(nav|navbar|menu|breadcrumbs?|crumbs?|footer|foot|sidebar|side|aside|related\w*|recommend\w*|"
+    r"share|sharing|social|comment\w*|reply\w*|respond|ad|ads|advert\w*|banner|toolbar|copyright|hot|rank|tags?-?list|"
     r"login|subscribe|qrcode|qr)($|[-_\s\d])",
     re.I,
 )
@@ -129,6 +250,11 @@ def _page_hints(soup: BeautifulSoup) -> tuple[Hint, ...]:
                 title = tag
         elif name == "script" and tag.get("type") == "application/ld+json":
             scripts.append(tag)
+    headings = [t for t in _tags(soup) if t.name == "h1" or t.get("itemprop") == "headline"]
+    for heading in headings[:3]:
+        text = _one_line(heading.get_text(" "))
+        if 2 <= len(text) <= 200:
+            found.append(Hint("heading", text, "html-h1"))
     title_text = title.string if title is not None else None
     if title_text and title_text.strip():
         found.append(Hint("title", title_text.strip(), "html-title"))
@@ -164,6 +290,8 @@ def _json_ld(raw: str) -> list[Hint]:
                 hints.append(Hint("byline", author["name"], "json-ld"))
             elif isinstance(author, str):
                 hints.append(Hint("byline", author, "json-ld"))
+        if isinstance(item.get("articleBody"), str):
+            hints.append(Hint("article_body", item["articleBody"], "json-ld"))
         publisher = item.get("publisher")
         if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
             hints.append(Hint("source", publisher["name"], "json-ld"))
@@ -230,9 +358,14 @@ def _blocks(root: Tag) -> list[Block]:
         elif name == "hr":
             out.append(Rule())
         elif name == "table":
-            table = _table(node)
-            if table:
-                out.append(table)
+            if _is_layout_table(node):
+                for cell in node.find_all(["td", "th"]):
+                    if cell.find_parent("table") is node:
+                        out.extend(_blocks(cell))
+            else:
+                table = _table(node)
+                if table:
+                    out.append(table)
         else:
             out.extend(_blocks(node))
     flush()
@@ -256,6 +389,19 @@ def _paragraph(inlines: tuple[Inline, ...]) -> list[Block]:
     if text:
         out.append(Paragraph(text))
     return out
+
+
+def _is_layout_table(node: Tag) -> bool:
+    """A table used to lay out a page (cells holding paragraphs, one cell or one column), not a table of data."""
+    cells = [c for c in node.find_all(["td", "th"]) if c.find_parent("table") is node]
+    if len(cells) <= 1:
+        return True
+    for cell in cells:
+        if cell.find(["p", "div", "table", "ul", "ol", "h1", "h2", "h3", "blockquote", "pre"]) is not None:
+            return True
+        if len(cell.get_text(strip=True)) > 200 or len(cell.find_all("br")) >= 3:
+            return True
+    return all(len(row.find_all(["td", "th"], recursive=False)) <= 1 for row in node.find_all("tr"))
 
 
 def _table(node: Tag) -> Table | None:

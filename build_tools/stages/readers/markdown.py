@@ -124,7 +124,7 @@ def _blocks(tokens: list[Token], pos: int, close: str | None) -> tuple[list[Bloc
 def _html_block(content: str) -> list[Block]:
     """Real page HTML is read as HTML; anything else (SVG code in a prompt, stray tags) stays visible text."""
     if html_reader.has_page_markup(content):
-        return list(html_reader.READER.read(content).blocks)
+        return list(html_reader.fragment_blocks(content))
     inlines: list[Inline] = []
     for line in content.strip("\n").split("\n"):
         if inlines:

@@ -51,6 +51,7 @@ FRONT_FIELDS = {
     "link": "url",
     "source": "url",
     "original_url": "url",
+    "origin_url": "url",
     "date": "published",
     "published": "published",
     "date_published": "published",
@@ -66,6 +67,19 @@ FRONT_FIELDS = {
 }
 
 
+_URL_KEYS = frozenset(k for k, v in FRONT_FIELDS.items() if v == "url")
+
+
+def _is_clip_note(data: dict) -> bool:
+    """A note made from a web page (it records the page's URL) and says nothing of who wrote the article:
+    its plain ``date`` is when the note was made, not when the article was published.  An export of the
+    article itself names its author (or uses an explicit ``published`` key)."""
+    keys = {str(k).lower() for k in data}
+    if "extra" in keys and isinstance(data.get("extra"), dict):
+        keys |= {str(k).lower() for k in data["extra"]}
+    return bool(keys & _URL_KEYS) and not keys & {"author", "authors", "byline"}
+
+
 def _front_unwrap(text: str) -> Unwrapped | None:
     found = _FRONT.match(text)
     if not found:
@@ -77,8 +91,11 @@ def _front_unwrap(text: str) -> Unwrapped | None:
     if not isinstance(data, dict):
         return None
     hints = []
+    clip = _is_clip_note(data)
     for key, value in data.items():
         name = FRONT_FIELDS.get(str(key).lower())
+        if name == "published" and clip and str(key).lower() == "date":
+            name = "captured"
         if name is None or value in (None, ""):
             continue
         values = value if isinstance(value, list) else [value]
@@ -137,9 +154,61 @@ def _cubox_unwrap(text: str) -> Unwrapped | None:
     return Unwrapped(body, tuple(hints), "markdown")
 
 
+# --- SimpRead (简悦) and reader-mode banners ---------------------------------------
+# "> 本文由 [简悦 SimpRead](http://ksria.com/simpread/) 转码， 原文地址 [host](url)": one banner line above the
+# article (sometimes saved with Markdown escapes), never part of it; its URL is the article's.
+
+_BANNER = re.compile(r"\A\s*(?:\\?>\s*)?本文由[^\n]{0,80}?转码[^\n]{0,20}?原文地址(?P<rest>[^\n]*)\n")
+_BANNER_URL = re.compile(r"https?://[^\s)\]]+")
+
+
+def _banner_unwrap(text: str) -> Unwrapped | None:
+    found = _BANNER.match(text)
+    if found is None:
+        return None
+    rest = found.group("rest").replace("\\", "")
+    urls = [u for u in _BANNER_URL.findall(rest) if "ksria.com" not in u]
+    hints = (Hint("url", urls[-1], "clip-banner"),) if urls else ()
+    return Unwrapped(text[found.end():], hints, "markdown")
+
+
+# --- exporter header as a quote block ---------------------------------------------------
+# WeChat exporters and read-later tools put the article's metadata in a quote block above it:
+# "> 公众号: 某某", "> 发布时间: 2026-04-08 08:03", "> 原文链接: https://…".  Two or more such lines.
+
+QUOTE_FIELDS = {
+    "公众号": "source", "公眾號": "source", "来源": "source", "來源": "source", "作者": "byline",
+    "发布时间": "published", "發布時間": "published", "发表时间": "published",
+    "原文链接": "url", "原文連結": "url", "原文地址": "url", "链接": "url",
+}
+_QUOTE_LINE = re.compile(r"^>\s*(?P<key>[^:：\n]{1,6})\s*[:：]\s*(?P<value>[^\n]+)$")
+_QUOTE_HEAD = re.compile(r"\A\s*(?:#[^\n]*\n\s*)?((?:>[^\n]*\n)+)")
+
+
+def _quote_fields(text: str) -> list[tuple[str, str]] | None:
+    found = _QUOTE_HEAD.match(text)
+    if not found:
+        return None
+    lines = [_QUOTE_LINE.match(line.strip()) for line in found.group(1).splitlines() if line.strip(" >")]
+    fields = [(QUOTE_FIELDS[m["key"].strip()], m["value"].strip())
+              for m in lines if m and m["key"].strip() in QUOTE_FIELDS]
+    return fields if len(fields) >= 2 and len(fields) == len(lines) else None
+
+
+def _quote_unwrap(text: str) -> Unwrapped | None:
+    fields = _quote_fields(text)
+    found = _QUOTE_HEAD.match(text)
+    if fields is None or found is None:
+        return None
+    hints = tuple(Hint(name, value, "quote-header") for name, value in fields)
+    return Unwrapped(text[: found.start(1)] + text[found.end(1):], hints, "markdown")
+
+
 WRAPPERS: tuple[Wrapper, ...] = (
     Wrapper("jina", _jina_unwrap),
     Wrapper("front-matter", _front_unwrap),
     Wrapper("evernote", _evernote_unwrap),
     Wrapper("cubox", _cubox_unwrap),
+    Wrapper("simpread", _banner_unwrap),
+    Wrapper("quote-header", _quote_unwrap),
 )

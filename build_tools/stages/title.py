@@ -1,0 +1,123 @@
+"""The article's title, from the candidates a dump states, with the site's name and sections taken off.
+
+A saved page names its article several times: the clipper's or front matter's ``title:``, ``og:title`` and
+JSON-LD ``headline``, the ``<h1>`` (or an ``itemprop=headline`` element), and the ``<title>``, which portals
+extend with the section, the site's name and SEO keywords ("标题_财经_新浪网", "标题 - 社會 - 中時",
+"风传媒 | 标题").  No list per site is needed: the candidates are compared with each other (a headline the
+``<title>`` starts with is the title), and what remains is cut at title separators, dropping the pieces
+that are a known site name (``og:site_name``, the publisher, the URL's host, a portal's names) or look
+like section labels.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from urllib.parse import urlsplit
+
+from build_tools.model import Hint
+
+# Where portals join a title to its section and site name: "_", " - ", "--", "|", "｜", " · ", " — ", "»".
+# "_" separates only where it is not part of a Latin identifier ("site_name", "C_2").
+_SEPARATOR = re.compile(
+    r"\s*(?:(?<![A-Za-z0-9])_{1,2}|_{1,2}(?![A-Za-z0-9])|--+|\|\|?|｜|»|«|::)\s*|\s+[-–—·•]\s+|\s+[-–—]{2}\s*|\s*—{2}\s*"
+)
+_SPACE = re.compile(r"\s+")
+_BREAKS = re.compile(r"[\t\r\n]+")  # a title keeps its own spaces (U+3000, double spaces) but not line breaks
+_WORD = re.compile(r"[^\W_]+")
+_TRUST = ("title", "headline", "og-title", "html-title")
+MAX_TITLE = 200
+
+
+def norm(text: str) -> str:
+    return "".join(_WORD.findall(text)).lower()
+
+
+def site_names(hints: Sequence[Hint], portal_names: Iterable[str] = ()) -> frozenset[str]:
+    """Names the site goes by, normalised: og:site_name, the publisher, the host's labels, portal names."""
+    names = {norm(n) for n in portal_names}
+    for hint in hints:
+        if hint.field == "source" and len(hint.value) <= 40:
+            names.add(norm(hint.value))
+        elif hint.field == "url":
+            host = (urlsplit(hint.value.strip()).hostname or "").removeprefix("www.")
+            names.update(norm(label) for label in host.split(".") if len(label) >= 3)
+            if host:
+                names.add(norm(host))
+    return frozenset(n for n in names if n)
+
+
+def _is_site_piece(piece: str, names: frozenset[str]) -> bool:
+    key = norm(piece)
+    if not key:
+        return True
+    return any(key == n or (len(n) >= 2 and (key.startswith(n) or key.endswith(n)) and len(key) <= len(n) + 6)
+               or (len(key) >= 3 and key in n) for n in names)
+
+
+def _is_label(piece: str) -> bool:
+    """A section or channel label: short, no sentence marks."""
+    text = piece.strip()
+    return len(text) <= 8 and not re.search(r"[，。！？：:,.!?]", text)
+
+
+def strip_site(title: str, names: frozenset[str]) -> str:
+    """``title`` without the site name, section labels and keyword tails that portals add around it."""
+    title = _BREAKS.sub(" ", title).strip()
+    pieces = [p for p in _SEPARATOR.split(title) if p.strip()]
+    if len(pieces) <= 1:
+        return title
+    while len(pieces) > 1 and (_is_site_piece(pieces[-1], names) or _is_label(pieces[-1])):
+        pieces.pop()
+    while len(pieces) > 1 and _is_site_piece(pieces[0], names):
+        pieces.pop(0)
+    if len(pieces) == 1:
+        return pieces[0].strip()
+    # Still several pieces: the headline is the longest one unless the first is a real sentence of its own
+    # (a keyword tail after the headline: "标题_关键词_关键词").
+    first = pieces[0].strip()
+    longest = max(pieces, key=len).strip()
+    return first if len(first) >= 6 or first == longest else longest
+
+
+def choose_title(hints: Sequence[Hint], names: frozenset[str]) -> tuple[str, str] | None:
+    """(title, where it came from), or None when the dump states no title."""
+    stated: dict[str, list[tuple[str, str]]] = {kind: [] for kind in _TRUST}
+    for hint in hints:
+        value = _BREAKS.sub(" ", hint.value).strip()
+        if not value or len(value) > 4 * MAX_TITLE:
+            continue
+        if hint.field == "title":
+            kind = "html-title" if hint.source == "html-title" else (
+                "og-title" if hint.source.startswith(("meta:", "json-ld")) else "title")
+            stated[kind].append((value, hint.source))
+        elif hint.field == "heading":
+            stated["headline"].append((value, hint.source))
+    page_titles = [v for v, _ in stated["html-title"] + stated["og-title"]]
+    # A headline the browser tab or og:title also states (usually as their start) is the title as written.
+    # The page's headline is the title when the tab or og:title starts with it (after any leading site name):
+    # an <h1> that is the site's logo agrees only with the suffix and is skipped.
+    stripped = [strip_site(t, names) for t in page_titles]
+    for value, source in stated["headline"]:
+        key = norm(value)
+        if len(key) < 2 or _is_site_piece(value, names):
+            continue
+        for title, whole in zip(stripped, page_titles, strict=True):
+            if norm(title).startswith(key) or norm(whole).startswith(key) or (len(key) >= 8 and key in norm(whole)):
+                return value[:MAX_TITLE], source
+            if len(norm(title)) >= 6 and norm(title) in key:  # the heading adds a column label: "智能 标题"
+                return title[:MAX_TITLE], "agreement"
+    for value, source in stated["title"]:
+        title = strip_site(value, names)
+        if len(norm(title)) >= 2:
+            return title[:MAX_TITLE], source
+    # The heading that opens the article's text, when the tab title says something else (a slogan, a forum name).
+    for value, source in stated["headline"]:
+        if source == "content-heading" and len(norm(value)) >= 6 and not _is_site_piece(value, names):
+            return value[:MAX_TITLE], source
+    for kind in ("og-title", "html-title", "headline"):  # a headline nothing agrees with may be a logo
+        for value, source in stated[kind]:
+            title = strip_site(value, names)
+            if len(norm(title)) >= 2:
+                return title[:MAX_TITLE], source
+    return None

@@ -1,0 +1,180 @@
+"""One minimal example per failure class of the extraction issue (issue 16), built through the CLI.
+
+Each dump here is written for this test (never a copy of a corpus file): the smallest page that shows the
+failure, then what a reader must (and must not) see on the built page.  The classes:
+
+1. saved HTML recognised as HTML whatever precedes <html> (comment, doctype, BOM, whitespace);
+2. titles: no site or section suffix, no channel menu line, headline preferred to the tab title;
+3. non-articles rejected with a reason (thread list, login page, list page);
+4. the body is not cut short (a layout table, the article inside a container named "share");
+5. furniture dropped (comment threads, reader-mode banner, copyright and hotline notices, teaser streams);
+6. metadata: the visible dateline and <meta>/itemprop dates are read; a clipper's note date is not a
+   publication date.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow  # one build per dump
+
+PROSE = [
+    "今年夏天，这座城市的旧书店迎来了一批特别的读者，他们大多是附近大学的学生，也有不少退休的老人。",
+    "店主说，过去十年里书店搬了三次家，每一次都以为撑不下去了，但总有熟客从城市的另一头赶来买书。",
+    "为了吸引年轻人，书店在周末举办读书会，讨论的书从地方志到科幻小说都有，参加的人越来越多。",
+    "有读者在留言本上写道，这里的书未必最新，但每一本都有人认真挑选过，翻开时能感到前一位读者的温度。",
+    "附近的咖啡馆也与书店合作，凭书店的小票可以打折，两家店的老板说这样的合作让街区更有生气。",
+    "书店的收入仍然不高，店主靠出租二楼的工作室补贴开支，他说只要房租不再上涨，就会一直开下去。",
+]
+PARAS = "".join(f"<p>{p}</p>" for p in PROSE)
+NAV = "".join(f'<li><a href="/c{i}">频道{i}</a></li>' for i in range(12))
+RELATED = "".join(f'<li><a href="/n/{i}.html">另一篇新闻的标题第{i}条，讲的是别的事情</a>'
+                  '<p>这是另一篇新闻的摘要，与本文无关。</p></li>' for i in range(8))
+HEAD = '<head><meta charset="utf-8"><title>旧书店里的夏天_文化频道_示例新闻网</title>' \
+       '<meta property="og:site_name" content="示例新闻网"></head>'
+
+
+def page(body: str, head: str = HEAD, before: str = "") -> str:
+    footer = "<div class='footer'>关于我们 联系我们 版权所有</div>"
+    return f"{before}<html>{head}<body><ul class='nav'>{NAV}</ul>{body}{footer}</body></html>"
+
+
+ARTICLE = f"<div class='main'><h1>旧书店里的夏天</h1><div class='info'>2024-07-05 10:20 来源：示例新闻网</div>" \
+          f"<div class='article-content'>{PARAS}</div></div>"
+
+CASES: dict[str, str] = {
+    # 1. what precedes <html>
+    "saved_from_url.html": page(ARTICLE, before="<!-- saved from url=(0040)https://news.example.cn/a/1.html -->\n"),
+    "doctype_bom.html": "\ufeff  \n" + page(ARTICLE, before="<!DOCTYPE html>\n"),
+    "crawler_comment.htm": page(ARTICLE, before="<!--https://news.example.cn/a/2.html-->"),
+    # 2. titles
+    "tab_title_with_slogan.html": page(
+        "<div><h3 class='title'>旧书店里的夏天</h3>" + f"<div class='content'>{PARAS}</div></div>",
+        head='<head><meta charset="utf-8"><title>示例网 一个有观点的新媒体！</title></head>'),
+    # 3. non-articles
+    "thread_list.html": page("<table class='threads'>" + "".join(
+        f"<tr><td><a href='/t/{i}'>帖子标题第{i}个</a></td><td>作者{i}</td><td>{i}</td></tr>" for i in range(40))
+        + "</table>"),
+    "login.html": page("<form class='login'><p>邮箱帐号登录</p><input name='u'><input name='p'>"
+                       "<button>登录</button><a href='/reg'>注册新帐号</a><a href='/forget'>忘记密码</a></form>"),
+    "news_list.html": page(f"<ul class='list'>{RELATED}</ul>"),
+    # 4. body kept whole
+    "layout_table.html": page("<table><tr><td class='side'><a href='/a'>首页</a><br><a href='/b'>博客</a></td>"
+                              f"<td><h2>旧书店里的夏天</h2>{PARAS}</td></tr></table>"),
+    "share_named_wrapper.html": page(f"<div id='real' class='js_img_share_area'><h1>旧书店里的夏天</h1>{PARAS}</div>"),
+    # 5. furniture
+    "comments_and_notices.html": page(
+        f"<article><h1>旧书店里的夏天</h1>{PARAS}<p>转载请注明出处，未经授权不得转载。</p>"
+        "<p>★示例新闻网关心您：再给自己一次机会</p><p>自杀防治专线：0800-000000</p></article>"
+        "<div class='commentlist'>" + "".join(
+            f"<div class='comment-body'><p>网友{i}：写得真好，我也去过这家书店，老板人很好，下次还会再去的。</p></div>"
+            for i in range(6)) + "</div>"
+        f"<div class='stream'><ul>{RELATED}</ul></div>"),
+    "simpread_banner.md": "> 本文由 [简悦 SimpRead](http://ksria.com/simpread/) 转码， 原文地址 "
+                          "[news.example.cn](https://news.example.cn/a/3.html)\n\n" + "\n\n".join(PROSE) + "\n",
+    # 6. metadata
+    "itemprop_date.html": page("<div><h1>旧书店里的夏天</h1>"
+                               "<span itemprop='datePublished' content='2023-03-09T08:00:00+08:00'>"
+                               f"三月九日</span><div class='text'>{PARAS}</div></div>"),
+    "clip_note.md": "---\ntitle: 旧书店里的夏天\ndate: 2026-04-19\nurl: https://news.example.cn/a/4.html\n---\n\n"
+                    + "\n\n".join(PROSE) + "\n",
+}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> tuple[dict, dict]:
+    """Each dump built alone (they share their prose, so together they would be duplicates of each other)."""
+    inputs, pages = {}, {}
+    for name, text in CASES.items():
+        work = tmp_path_factory.mktemp("case")
+        raw = work / "raw"
+        raw.mkdir()
+        (raw / name).write_text(text, encoding="utf-8")
+        docs, report = work / "docs", work / "report.json"
+        done = subprocess.run([sys.executable, "-m", "build_tools", "build", "--raw", str(raw), "--docs", str(docs),
+                               "--report", str(report), "--no-cache", "--quiet", "--jobs", "1",
+                               "--entities", str(ROOT / "entities.yml")],
+                              cwd=work, capture_output=True, text=True, timeout=300)
+        assert report.exists(), done.stderr
+        inputs.update({Path(i["raw"]).name: i for i in json.loads(report.read_text(encoding="utf-8"))["inputs"]})
+        for md in (docs / "articles").glob("*.md"):
+            text = md.read_text(encoding="utf-8")
+            if text.startswith("---\n") and "\nraw:" in text.split("\n---", 1)[0]:
+                front, body = text[4:].split("\n---\n", 1)
+                meta = yaml.safe_load(front)
+                pages[Path(meta["raw"]).name] = (meta, body)
+    return inputs, pages
+
+
+def _article(built, name):
+    inputs, pages = built
+    assert inputs[name]["status"] == "ok", inputs[name]
+    return pages[name]
+
+
+@pytest.mark.parametrize("name", ["saved_from_url.html", "doctype_bom.html", "crawler_comment.htm"])
+def test_saved_pages_are_read_as_html(built, name):
+    meta, body = _article(built, name)
+    assert "<html" not in body and "<p>" not in body and "频道3" not in body
+    assert all(p in body for p in PROSE)
+    assert meta["title"] == "旧书店里的夏天"
+
+
+@pytest.mark.parametrize(("name", "title"), [
+    ("saved_from_url.html", "旧书店里的夏天"),  # "<title>旧书店里的夏天_文化频道_示例新闻网" agrees with the <h1>
+    ("tab_title_with_slogan.html", "旧书店里的夏天"),  # the tab says only the site's slogan
+    ("simpread_banner.md", None),  # no title stated: never the clipper's banner line
+])
+def test_titles_without_site_names_or_chrome(built, name, title):
+    meta, _ = _article(built, name)
+    if title:
+        assert meta["title"] == title
+    assert "简悦" not in meta["title"] and "示例新闻网" not in meta["title"] and "频道" not in meta["title"]
+
+
+@pytest.mark.parametrize("name", ["thread_list.html", "login.html", "news_list.html"])
+def test_non_articles_are_rejected_with_a_reason(built, name):
+    inputs, _ = built
+    assert inputs[name]["status"] == "rejected"
+    assert "not an article" in inputs[name]["reason"]
+
+
+@pytest.mark.parametrize("name", ["layout_table.html", "share_named_wrapper.html", "comments_and_notices.html"])
+def test_the_whole_body_is_kept(built, name):
+    _, body = _article(built, name)
+    assert all(p in body for p in PROSE), body
+
+
+def test_comments_notices_and_teasers_are_dropped(built):
+    _, body = _article(built, "comments_and_notices.html")
+    for junk in ("网友", "转载请注明", "关心您", "防治专线", "另一篇新闻", "频道"):
+        assert junk not in body, junk
+
+
+def test_a_reader_mode_banner_is_not_text(built):
+    meta, body = _article(built, "simpread_banner.md")
+    assert "简悦" not in body and "转码" not in body
+    assert meta["url"] == "https://news.example.cn/a/3.html"
+
+
+@pytest.mark.parametrize(("name", "date"), [
+    ("saved_from_url.html", "2024-07-05"),  # the dateline under the headline
+    ("itemprop_date.html", "2023-03-09"),  # itemprop=datePublished
+])
+def test_dates_the_page_states_are_read(built, name, date):
+    meta, _ = _article(built, name)
+    assert str(meta.get("date")) == date
+
+
+def test_a_clip_notes_own_date_is_not_a_publication_date(built):
+    meta, _ = _article(built, "clip_note.md")
+    assert "date" not in meta
+    assert str(meta.get("captured", "")).startswith("2026-04-19")
