@@ -15,6 +15,7 @@ overrides.yml (if any), one process, an empty cache, and a fixed SITE_URL (the f
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -48,8 +49,15 @@ def build_seed_tree(workdir: Path) -> tuple[Path, str]:
 
 
 def tree_files(root: Path) -> dict[str, bytes]:
-    """{path relative to root, with forward slashes: bytes} of every file under root."""
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    """{path relative to root, with forward slashes: bytes} of every file under root, as a reader of docs/
+    sees it: the generated names are links into docs/.generated (runtime/generations.py), which is hidden."""
+    out = {}
+    for folder, dirs, files in os.walk(root, followlinks=True):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        base = Path(folder)
+        out.update({(base / name).relative_to(root).as_posix(): (base / name).read_bytes()
+                    for name in files if not name.startswith(".")})
+    return dict(sorted(out.items()))
 
 
 def main() -> int:
