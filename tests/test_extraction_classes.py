@@ -84,6 +84,11 @@ CASES: dict[str, str] = {
     "itemprop_date.html": page("<div><h1>旧书店里的夏天</h1>"
                                "<span itemprop='datePublished' content='2023-03-09T08:00:00+08:00'>"
                                f"三月九日</span><div class='text'>{PARAS}</div></div>"),
+    "script_date.html": page("<div><h1>旧书店里的夏天</h1><script>var publishtime=\"2021年3月4日08:00\";</script>"
+                             f"<div class='text'>{PARAS}</div></div>"),
+    "date_class.html": page(f"<div><h1>旧书店里的夏天</h1><span class='pub-time'>2020-05-06 10:00</span>{PARAS}</div>"),
+    "url_date.html": page(f"<div><h1>旧书店里的夏天</h1>{PARAS}</div>", head=HEAD.replace(
+        "</head>", '<meta property="og:url" content="https://news.example.cn/n/2019/08/07/123.html"></head>')),
     "clip_note.md": "---\ntitle: 旧书店里的夏天\ndate: 2026-04-19\nurl: https://news.example.cn/a/4.html\n---\n\n"
                     + "\n\n".join(PROSE) + "\n",
 }
@@ -168,6 +173,9 @@ def test_a_reader_mode_banner_is_not_text(built):
 @pytest.mark.parametrize(("name", "date"), [
     ("saved_from_url.html", "2024-07-05"),  # the dateline under the headline
     ("itemprop_date.html", "2023-03-09"),  # itemprop=datePublished
+    ("script_date.html", "2021-03-04"),  # a named publication-time variable in a script
+    ("date_class.html", "2020-05-06"),  # an element named as the publication time
+    ("url_date.html", "2019-08-07"),  # the day in the article's address, when nothing else states one
 ])
 def test_dates_the_page_states_are_read(built, name, date):
     meta, _ = _article(built, name)

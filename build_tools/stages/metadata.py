@@ -58,7 +58,7 @@ def extract_metadata(article: Article, rules: Rules | None = None) -> Article:
     chosen = choose_title(list(hints) + [Hint("title", text, found) for text, found in titles],
                           site_names(hints, [n for p in portals for n in (p.name, p.platform, *p.aliases)]))
     title = _first([chosen] if chosen else [], lambda v: _norm_title(v, portals, rules))
-    date = _first(_hinted(article, "published") + datelines, _norm_date)
+    date = _first(_hinted(article, "published") + datelines + _url_dates(article), _norm_date)
     captured = _first(_hinted(article, "captured"), _norm_datetime)
     authors, editors, source, original = _people(bylines, portals, rules)
     provenance = [(name, found[1]) for name, found in (("title", title), ("date", date), ("url", url),
@@ -100,6 +100,19 @@ def _lang_sample(article: Article) -> str:
         if size >= SAMPLE_CHARS:
             break
     return "".join(parts)
+
+
+# News sites put the publication day in the article's address: /n/2014/12/05/1529819.  The last resort.
+_URL_DATE = re.compile(r"/((?:19|20)\d{2})/(\d{2})/(\d{2})/")
+
+
+def _url_dates(article: Article) -> list[Candidate]:
+    found = []
+    for value, _ in _hinted(article, "url"):
+        match = _URL_DATE.search(value)
+        if match:
+            found.append(("-".join(match.groups()), "url-path"))
+    return found
 
 
 def _hinted(article: Article, field: str) -> list[Candidate]:

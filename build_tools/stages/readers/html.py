@@ -155,7 +155,7 @@ def _content_heading(main: Tag) -> str | None:
 
 # A full date as pages write it under a headline: 2020-02-29, 2020/2/29, 2020.02.29, 2020年2月29日.
 _FULL_DATE = re.compile(
-    r"(?<!\d)(?:19|20)\d{2}\s*(?:[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}|年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)(?!\d)"
+    r"(?<!\d)(?:19|20)\d{2}\s*(?:[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}(?!\d)|年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)"
 )
 _DATE_ATTRS = ("datetime", "content")
 
@@ -241,6 +241,7 @@ def _page_hints(soup: BeautifulSoup) -> tuple[Hint, ...]:
     title: Tag | None = None
     metas: list[Tag] = []
     scripts: list[Tag] = []
+    published_in_script: str | None = None
     for tag in _tags(soup):
         name = tag.name
         if name == "meta":
@@ -250,6 +251,8 @@ def _page_hints(soup: BeautifulSoup) -> tuple[Hint, ...]:
                 title = tag
         elif name == "script" and tag.get("type") == "application/ld+json":
             scripts.append(tag)
+        elif name == "script" and tag.string and not published_in_script:
+            published_in_script = _script_date(tag.string)
     headings = [t for t in _tags(soup) if t.name == "h1" or t.get("itemprop") == "headline"]
     for heading in headings[:3]:
         text = _one_line(heading.get_text(" "))
@@ -265,7 +268,48 @@ def _page_hints(soup: BeautifulSoup) -> tuple[Hint, ...]:
             found.append(Hint(META_FIELDS[key], value, f"meta:{key}"))
     for script in scripts:
         found.extend(_json_ld(script.string or ""))
+    marked = _marked_date(soup)
+    if marked:
+        found.append(Hint("published", marked, "html-date-element"))
+    if published_in_script:
+        found.append(Hint("published", published_in_script, "html-script-variable"))
     return tuple(found)
+
+
+# A page's scripts often carry the publication date as a named variable: publishtime="2009年11月09日 00:00",
+# "pubDate":"2024-05-06T15:44:46".  Only these names; any other date in a script is not the article's.
+_SCRIPT_DATE = re.compile(
+    r"""\b(?:pub_?date|publish_?time|publish_?date|date_?published|pubtime|post_?date|release_?date)["']?\s*[:=]\s*["']"""
+    r"""(?P<value>[^"'\n]{8,40})["']""",
+    re.I,
+)
+# Elements a page marks as the article's date: class or id names like these, the date in their text or data.
+_DATE_MARK = re.compile(r"(^|[-_\s])(pub|publish|post|article|news|art|create)?[-_]?(date|time|datetime|pubtime)"
+                        r"([-_\s]|$)|^(date|time)$", re.I)
+
+
+def _script_date(source: str) -> str | None:
+    found = _SCRIPT_DATE.search(source[:200_000])
+    return found["value"] if found and _FULL_DATE.search(found["value"]) else None
+
+
+def _marked_date(soup: BeautifulSoup) -> str | None:
+    """The first element marked as a date (by its class or id, or a <time>) that holds a full date, before any
+    list of links to other pages (whose dates belong to those pages)."""
+    for tag in _tags(soup):
+        if tag.name in ("ul", "ol") and len(tag.find_all("a", limit=4)) >= 4:
+            continue
+        names = " ".join(tag.get("class") or []) + " " + str(tag.get("id") or "")
+        if tag.name != "time" and not _DATE_MARK.search(names.strip()):
+            continue
+        if tag.find_parent(("ul", "ol", "dl")) is not None:
+            continue
+        candidates = [str(v) for k, v in tag.attrs.items() if k in ("datetime", "title") or k.startswith("data-")]
+        candidates.append(tag.get_text(" ", strip=True)[:60])
+        for value in candidates:
+            if _FULL_DATE.search(value):
+                return value
+    return None
 
 
 READER = HtmlReader()
