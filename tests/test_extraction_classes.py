@@ -59,6 +59,9 @@ CASES: dict[str, str] = {
     "tab_title_with_slogan.html": page(
         "<div><h3 class='title'>旧书店里的夏天</h3>" + f"<div class='content'>{PARAS}</div></div>",
         head='<head><meta charset="utf-8"><title>示例网 一个有观点的新媒体！</title></head>'),
+    "site_first_tab_title.html": page(
+        f"<div><p><b>旧书店里的夏天</b></p>{PARAS}</div>",
+        head='<head><meta charset="utf-8"><title>Old Books Weekly - 旧书店里的夏天</title></head>'),
     # 3. non-articles
     "thread_list.html": page("<table class='threads'>" + "".join(
         f"<tr><td><a href='/t/{i}'>帖子标题第{i}个</a></td><td>作者{i}</td><td>{i}</td></tr>" for i in range(40))
@@ -136,6 +139,7 @@ def test_saved_pages_are_read_as_html(built, name):
 @pytest.mark.parametrize(("name", "title"), [
     ("saved_from_url.html", "旧书店里的夏天"),  # "<title>旧书店里的夏天_文化频道_示例新闻网" agrees with the <h1>
     ("tab_title_with_slogan.html", "旧书店里的夏天"),  # the tab says only the site's slogan
+    ("site_first_tab_title.html", "旧书店里的夏天"),  # "Site - Headline": the piece the page itself shows
     ("simpread_banner.md", None),  # no title stated: never the clipper's banner line
 ])
 def test_titles_without_site_names_or_chrome(built, name, title):

@@ -56,7 +56,8 @@ def extract_metadata(article: Article, rules: Rules | None = None) -> Article:
     bylines += [b for b in lifted if isinstance(b, Byline)]
     url = _first(_hinted(article, "url"), web_url)
     chosen = choose_title(list(hints) + [Hint("title", text, found) for text, found in titles],
-                          site_names(hints, [n for p in portals for n in (p.name, p.platform, *p.aliases)]))
+                          site_names(hints, [n for p in portals for n in (p.name, p.platform, *p.aliases)]),
+                          _page_lines(article))
     title = _first([chosen] if chosen else [], lambda v: _norm_title(v, portals, rules))
     date = _first(_hinted(article, "published") + datelines + _url_dates(article), _norm_date)
     captured = _first(_hinted(article, "captured"), _norm_datetime)
@@ -113,6 +114,12 @@ def _url_dates(article: Article) -> list[Candidate]:
         if match:
             found.append(("-".join(match.groups()), "url-path"))
     return found
+
+
+def _page_lines(article: Article) -> list[str]:
+    """Short lines near the start of the page, whether cleaning kept or dropped them."""
+    texts = [r.text for r in article.removed[:40]] + [block_text(b) for b in article.blocks[:10]]
+    return [t.strip() for t in texts if 4 <= len(t.strip()) <= 100]
 
 
 def _hinted(article: Article, field: str) -> list[Candidate]:

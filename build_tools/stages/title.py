@@ -80,8 +80,24 @@ def strip_site(title: str, names: frozenset[str]) -> str:
     return first if len(first) >= 6 or first == longest else longest
 
 
-def choose_title(hints: Sequence[Hint], names: frozenset[str]) -> tuple[str, str] | None:
-    """(title, where it came from), or None when the dump states no title."""
+def _agrees_with_page(title: str, lines: Sequence[str]) -> str | None:
+    """A line of the page itself that the title starts with (or one of its pieces is): the headline as the
+    page shows it, without whatever the tab title adds ("-EDN 电子技术设计", "Joel on Software - ")."""
+    key = norm(title)
+    pieces = {norm(p) for p in _SEPARATOR.split(title) if len(norm(p)) >= 4}
+    for line in lines:
+        line_key = norm(line)
+        if len(line_key) < 4 or line_key == key:
+            continue
+        if (key.startswith(line_key) and len(line_key) * 2 >= len(key)) or line_key in pieces:
+            return line
+    return None
+
+
+def choose_title(hints: Sequence[Hint], names: frozenset[str],
+                 page_lines: Sequence[str] = ()) -> tuple[str, str] | None:
+    """(title, where it came from), or None when the dump states no title.  ``page_lines``: the short lines
+    the page shows near its start (kept or dropped by cleaning), for agreement with the tab title."""
     stated: dict[str, list[tuple[str, str]]] = {kind: [] for kind in _TRUST}
     for hint in hints:
         value = _BREAKS.sub(" ", hint.value).strip()
@@ -115,6 +131,11 @@ def choose_title(hints: Sequence[Hint], names: frozenset[str]) -> tuple[str, str
     for value, source in stated["headline"]:
         if source == "content-heading" and len(norm(value)) >= 6 and not _is_site_piece(value, names):
             return value[:MAX_TITLE], source
+    for kind in ("og-title", "html-title"):
+        for value, _ in stated[kind]:
+            shown = _agrees_with_page(value, page_lines)
+            if shown:
+                return _BREAKS.sub(" ", shown).strip()[:MAX_TITLE], "page-line"
     for kind in ("og-title", "html-title", "headline"):  # a headline nothing agrees with may be a logo
         for value, source in stated[kind]:
             title = strip_site(value, names)

@@ -85,6 +85,7 @@ class HtmlReader:
 
 
 _DROP = frozenset(DROP)
+_TABLE_PARTS = frozenset(("tbody", "thead", "tfoot", "tr", "td", "th"))
 
 
 def fragment_blocks(text: str) -> tuple[Block, ...]:
@@ -371,6 +372,10 @@ def _blocks(root: Tag) -> list[Block]:
         if not isinstance(node, Tag):
             continue
         name = node.name
+        if name in _TABLE_PARTS:  # the main container can be a row or a cell of a layout table
+            flush()
+            out.extend(_blocks(node))
+            continue
         if name not in BLOCK_TAGS and name != "figcaption":
             pending.extend(_inline(node))
             continue
