@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 
@@ -30,6 +29,7 @@ from build_tools.model import (
     Text,
 )
 from build_tools.stages.readers import Body
+from build_tools.stages.readers.html_meta import content_heading, dateline, find, page_hints, tags
 from build_tools.stages.readers.inlines import normalize
 from build_tools.stages.readers.main_content import main_content, page_text, prose_paragraphs
 
@@ -45,22 +45,6 @@ DROP = ("script", "style", "noscript", "iframe", "nav", "header", "footer", "asi
         "svg", "canvas", "object", "embed", "template", "select", "input", "textarea")
 BLOCK_TAGS = {"p", "div", "section", "article", "main", "figure", "ul", "ol", "table", "blockquote",
               "pre", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "center", "dl"}
-META_FIELDS = {
-    "og:title": "title",
-    "twitter:title": "title",
-    "article:published_time": "published",
-    "pubdate": "published",
-    "publishdate": "published",
-    "og:url": "url",
-    "author": "byline",
-    "article:author": "byline",
-    "og:site_name": "source",
-    "description": "description",
-    "og:description": "description",
-    "keywords": "keywords",
-}
-
-
 _PAGE_MARKUP = re.compile(r"<(p|div|img|table|ul|ol|h[1-6]|blockquote|section|article|figure|br|a)\b", re.I)
 
 
@@ -92,103 +76,39 @@ def fragment_blocks(text: str) -> tuple[Block, ...]:
     """An HTML fragment inside another format (a Markdown clip's raw <figure> or <div>): all of it, as blocks.
     No main-content search: the surrounding document already is the article."""
     soup = BeautifulSoup(text, "lxml")
-    for tag in [t for t in _tags(soup) if t.name in _DROP or _is_furniture(t)]:
+    for tag in [t for t in tags(soup) if t.name in _DROP or _is_furniture(t)]:
         if not tag.decomposed:
             tag.decompose()
-    return tuple(_blocks(_find(soup, "article") or _find(soup, "body") or soup))
+    return tuple(_blocks(find(soup, "article") or find(soup, "body") or soup))
 
 
 def _parse(text: str) -> Body:
     """One parse: the body from the main-content container, the page's hints, and the shape of its text."""
     soup = BeautifulSoup(text, "lxml")
-    hints = _page_hints(soup)
+    hints = page_hints(soup)
     # What soup.find_all(DROP) and soup.find_all(_is_furniture) return, in document order, found
     # in one plain walk over the tree each (BeautifulSoup's generic matcher is many times slower).
-    for tag in [t for t in _tags(soup) if t.name in _DROP or (t.prefix and f"{t.prefix}:{t.name}" in _DROP)]:
+    for tag in [t for t in tags(soup) if t.name in _DROP or (t.prefix and f"{t.prefix}:{t.name}" in _DROP)]:
         if not tag.decomposed and not _holds_prose(tag, "form"):
             tag.decompose()
     whole = page_text(soup)
     page_marks = len(_PROSE_MARKS.findall(soup.get_text()))
-    for tag in [t for t in _tags(soup) if _is_furniture(t)]:
+    for tag in [t for t in tags(soup) if _is_furniture(t)]:
         # A furniture-named container that holds most of the page's sentences is the article's wrapper.
         if not tag.decomposed and not (_holds_prose(tag) and _marks(tag) * 2 >= page_marks):
             tag.decompose()
     body = next((h.value for h in hints if h.field == "article_body"), None)
     main = main_content(soup, body)
-    root = main or _find(soup, "article") or _find(soup, "body") or soup
+    root = main or find(soup, "article") or find(soup, "body") or soup
     hints = tuple(h for h in hints if h.field != "article_body")
-    heading = _content_heading(main) if main is not None else None
+    heading = content_heading(main) if main is not None else None
     if heading:
         hints += (Hint("heading", heading, "content-heading"),)
-    dateline = _dateline(soup, main) if main is not None else None
-    if dateline:
-        hints += (Hint("published", dateline, "html-dateline"),)
+    stated = dateline(soup, main) if main is not None else None
+    if stated:
+        hints += (Hint("published", stated, "html-dateline"),)
     shape = PageShape(whole.text, whole.links, *(prose_paragraphs(main) if main is not None else (0, 0)))
     return Body(tuple(_blocks(root)), hints, shape)
-
-
-_TITLE_CLASS = re.compile(r"title|headline|biaoti|标题", re.I)
-
-
-def _is_heading(tag: Tag) -> bool:
-    if tag.name in ("h1", "h2", "h3"):
-        return True
-    names = " ".join(tag.get("class") or []) + " " + str(tag.get("id") or "")
-    return tag.name in ("div", "p", "span", "td", "strong", "b") and bool(_TITLE_CLASS.search(names))
-
-
-def _content_heading(main: Tag) -> str | None:
-    """The heading that opens the article: the first one inside the main content before any prose, or the
-    nearest one above it (pages put the <h1> outside the text's container)."""
-    for tag in main.find_all(True, limit=40):
-        text = _one_line(tag.get_text(" "))
-        if _is_heading(tag) and 4 <= len(text) <= 120 and not _DATED.search(text):
-            return text
-        if tag.name == "p" and len(text) > 40:
-            break
-    for tag in main.find_all_previous(True, limit=60):
-        if _is_heading(tag):
-            text = _one_line(tag.get_text(" "))
-            if 4 <= len(text) <= 120 and not _DATED.search(text):
-                return text
-    return None
-
-
-# A full date as pages write it under a headline: 2020-02-29, 2020/2/29, 2020.02.29, 2020年2月29日.
-_FULL_DATE = re.compile(
-    r"(?<!\d)(?:19|20)\d{2}\s*(?:[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}(?!\d)|年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)"
-)
-_DATE_ATTRS = ("datetime", "content")
-
-
-def _dateline(soup: BeautifulSoup, main: Tag) -> str | None:
-    """The publication date a page states where readers see it: an element marked as the publication date
-    (``itemprop=datePublished``, ``<time datetime>``), else the first full date in the text between the
-    article's heading and its first paragraph (the dateline), looked for just above the main container and
-    in its first lines.  Dates further away (related lists, comments, the footer) are never read."""
-    for tag in soup.find_all(attrs={"itemprop": "datePublished"}, limit=1):
-        value = next((tag.get(a) for a in _DATE_ATTRS if tag.get(a)), None) or tag.get_text(" ", strip=True)
-        if _FULL_DATE.search(value):
-            return value
-    for node in main.find_all_previous(string=True, limit=40):
-        if isinstance(node, NavigableString) and node.strip() and _FULL_DATE.search(str(node)):
-            return str(node).strip()
-    for node in main.find_all(string=True, limit=25):
-        text = str(node).strip()
-        if len(text) > 80:
-            break  # the first paragraph: a date in the prose is not a dateline
-        if _FULL_DATE.search(text):
-            return text
-    return None
-
-
-_LINE_BREAKS = re.compile(r"\s*[\r\n\t]+\s*")
-_DATED = re.compile(r"\d{4}\s*[年/.-]\s*\d{1,2}\s*[月/.-]\s*\d{1,2}|星期[一二三四五六日天]")
-
-
-def _one_line(text: str) -> str:
-    """Text on one line, its own spaces (U+3000, double spaces) kept: titles are cited as written."""
-    return _LINE_BREAKS.sub(" ", text).strip()
 
 
 # A container named like furniture ("share", "list"…) that holds this many sentence marks is the article's
@@ -207,19 +127,6 @@ def _holds_prose(tag: Tag, only: str | None = None) -> bool:
     return len(_PROSE_MARKS.findall(tag.get_text())) >= PROSE_MARKS_KEPT
 
 
-def _tags(root: Tag) -> list[Tag]:
-    """Every tag under ``root`` in document order (``root.find_all(True)``)."""
-    return [element for element in root.descendants if isinstance(element, Tag)]
-
-
-def _find(root: Tag, name: str) -> Tag | None:
-    """The first tag called ``name`` under ``root`` (``root.find(name)``)."""
-    for element in root.descendants:
-        if isinstance(element, Tag) and element.name == name:
-            return element
-    return None
-
-
 # Containers whose class or id names page furniture (as readability and trafilatura do).
 _FURNITURE = re.compile(
     r"(^|[-_\s])(nav|navbar|menu|breadcrumbs?|crumbs?|footer|foot|sidebar|side|aside|related\w*|recommend\w*|"
@@ -236,111 +143,7 @@ def _is_furniture(tag: Tag) -> bool:
     return bool(names.strip()) and bool(_FURNITURE.search(names))
 
 
-def _page_hints(soup: BeautifulSoup) -> tuple[Hint, ...]:
-    found: list[Hint] = []
-    # soup.title, soup.find_all("meta") and soup.find_all("script", type="application/ld+json"), in one walk.
-    title: Tag | None = None
-    metas: list[Tag] = []
-    scripts: list[Tag] = []
-    published_in_script: str | None = None
-    for tag in _tags(soup):
-        name = tag.name
-        if name == "meta":
-            metas.append(tag)
-        elif name == "title":
-            if title is None:
-                title = tag
-        elif name == "script" and tag.get("type") == "application/ld+json":
-            scripts.append(tag)
-        elif name == "script" and tag.string and not published_in_script:
-            published_in_script = _script_date(tag.string)
-    headings = [t for t in _tags(soup) if t.name == "h1" or t.get("itemprop") == "headline"]
-    for heading in headings[:3]:
-        text = _one_line(heading.get_text(" "))
-        if 2 <= len(text) <= 200:
-            found.append(Hint("heading", text, "html-h1"))
-    title_text = title.string if title is not None else None
-    if title_text and title_text.strip():
-        found.append(Hint("title", title_text.strip(), "html-title"))
-    for meta in metas:
-        key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").lower()
-        value = (meta.get("content") or "").strip()
-        if key in META_FIELDS and value:
-            found.append(Hint(META_FIELDS[key], value, f"meta:{key}"))
-    for script in scripts:
-        found.extend(_json_ld(script.string or ""))
-    marked = _marked_date(soup)
-    if marked:
-        found.append(Hint("published", marked, "html-date-element"))
-    if published_in_script:
-        found.append(Hint("published", published_in_script, "html-script-variable"))
-    return tuple(found)
-
-
-# A page's scripts often carry the publication date as a named variable: publishtime="2009年11月09日 00:00",
-# "pubDate":"2024-05-06T15:44:46".  Only these names; any other date in a script is not the article's.
-_SCRIPT_DATE = re.compile(
-    r"""\b(?:pub_?date|publish_?time|publish_?date|date_?published|pubtime|post_?date|release_?date)["']?\s*[:=]\s*["']"""
-    r"""(?P<value>[^"'\n]{8,40})["']""",
-    re.I,
-)
-# Elements a page marks as the article's date: class or id names like these, the date in their text or data.
-_DATE_MARK = re.compile(r"(^|[-_\s])(pub|publish|post|article|news|art|create)?[-_]?(date|time|datetime|pubtime)"
-                        r"([-_\s]|$)|^(date|time)$", re.I)
-
-
-def _script_date(source: str) -> str | None:
-    found = _SCRIPT_DATE.search(source[:200_000])
-    return found["value"] if found and _FULL_DATE.search(found["value"]) else None
-
-
-def _marked_date(soup: BeautifulSoup) -> str | None:
-    """The first element marked as a date (by its class or id, or a <time>) that holds a full date, before any
-    list of links to other pages (whose dates belong to those pages)."""
-    for tag in _tags(soup):
-        if tag.name in ("ul", "ol") and len(tag.find_all("a", limit=4)) >= 4:
-            continue
-        names = " ".join(tag.get("class") or []) + " " + str(tag.get("id") or "")
-        if tag.name != "time" and not _DATE_MARK.search(names.strip()):
-            continue
-        if tag.find_parent(("ul", "ol", "dl")) is not None:
-            continue
-        candidates = [str(v) for k, v in tag.attrs.items() if k in ("datetime", "title") or k.startswith("data-")]
-        candidates.append(tag.get_text(" ", strip=True)[:60])
-        for value in candidates:
-            if _FULL_DATE.search(value):
-                return value
-    return None
-
-
 READER = HtmlReader()
-
-
-def _json_ld(raw: str) -> list[Hint]:
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        return []
-    items = data if isinstance(data, list) else [data]
-    hints: list[Hint] = []
-    for item in items:
-        if not isinstance(item, dict):
-            continue
-        for key, name in (("headline", "title"), ("datePublished", "published"), ("url", "url")):
-            if isinstance(item.get(key), str):
-                hints.append(Hint(name, item[key], "json-ld"))
-        authors = item.get("author")
-        for author in authors if isinstance(authors, list) else [authors]:
-            if isinstance(author, dict) and isinstance(author.get("name"), str):
-                hints.append(Hint("byline", author["name"], "json-ld"))
-            elif isinstance(author, str):
-                hints.append(Hint("byline", author, "json-ld"))
-        if isinstance(item.get("articleBody"), str):
-            hints.append(Hint("article_body", item["articleBody"], "json-ld"))
-        publisher = item.get("publisher")
-        if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
-            hints.append(Hint("source", publisher["name"], "json-ld"))
-    return hints
 
 
 _CAPTION_CLASS = re.compile(r"desc|caption|img-?note|pic-?text")
@@ -407,14 +210,7 @@ def _blocks(root: Tag) -> list[Block]:
         elif name == "hr":
             out.append(Rule())
         elif name == "table":
-            if _is_layout_table(node):
-                for cell in node.find_all(["td", "th"]):
-                    if cell.find_parent("table") is node:
-                        out.extend(_blocks(cell))
-            else:
-                table = _table(node)
-                if table:
-                    out.append(table)
+            out.extend(_table_blocks(node))
         else:
             out.extend(_blocks(node))
     flush()
@@ -437,6 +233,18 @@ def _paragraph(inlines: tuple[Inline, ...]) -> list[Block]:
     text = normalize(run)
     if text:
         out.append(Paragraph(text))
+    return out
+
+
+def _table_blocks(node: Tag) -> list[Block]:
+    """A table of data as a table; a layout table as the blocks of its cells, in order."""
+    if not _is_layout_table(node):
+        table = _table(node)
+        return [table] if table else []
+    out: list[Block] = []
+    for cell in node.find_all(["td", "th"]):
+        if cell.find_parent("table") is node:
+            out.extend(_blocks(cell))
     return out
 
 
