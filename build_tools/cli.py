@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from build_tools.model.errors import BuildError, ConfigError, UsageError
+from build_tools.model.errors import BuildError, ConfigError, Interrupted, OutputError, UsageError
 from build_tools.settings import RULES_DIR, Settings
 
 
@@ -59,6 +59,12 @@ def main(argv: list[str] | None = None) -> int:
     except BuildError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt as stop:  # Ctrl-C: one line, and the shell's code for it
+        if getattr(stop, "output_changed", False):
+            print("interrupted; the new output was already in place", file=sys.stderr)
+        else:
+            print("interrupted, previous output kept", file=sys.stderr)
+        return 130
 
 
 def build_settings(args: argparse.Namespace) -> Settings:
@@ -97,14 +103,25 @@ def _build(args: argparse.Namespace) -> int:
         report = build(settings, progress=console.progress)
     finally:
         console.stop()
+    try:
+        return _results(args, report, console)
+    except KeyboardInterrupt:
+        raise Interrupted(output_changed=True) from None
+
+
+def _results(args: argparse.Namespace, report, console) -> int:
+    """The rejections, the warnings, the report file, the summary; the exit code."""
     for item in sorted(report.inputs, key=lambda i: i.raw):
         if item.status == "rejected":
             print(f"{item.raw}: rejected: {item.reason}", file=sys.stderr)
     for line in report.warning_lines():
         print(f"warning: {line}", file=sys.stderr)
     if args.report:
-        args.report.parent.mkdir(parents=True, exist_ok=True)
-        args.report.write_text(report.to_json(), encoding="utf-8")
+        try:
+            args.report.parent.mkdir(parents=True, exist_ok=True)
+            args.report.write_text(report.to_json(), encoding="utf-8")
+        except OSError as error:  # a full disk, say: docs/ is built, only the report is missing
+            raise OutputError(f"cannot write the report {args.report}: {error.strerror or error}") from error
     console.summary(report)
     if args.timings:
         stages = " · ".join(f"{stage} {seconds:.2f} s" for stage, seconds in report.timings)

@@ -11,7 +11,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import random
 import shutil
 import signal
 import subprocess
@@ -25,6 +27,7 @@ import pytest
 
 from build_tools.model.errors import OutputError
 from build_tools.runtime.emit import GENERATED, OutputWriter, recover
+from build_tools.runtime.generations import HOME, current_generation
 from tests.conftest import ROOT
 from tests.fixtures.hostile.corpus import article_text, run_build, tree_bytes, write_cases
 
@@ -56,7 +59,16 @@ def generated(docs: Path) -> dict[str, bytes]:
 
 
 def leftovers(docs: Path) -> list[str]:
-    return sorted(p.name for p in docs.iterdir() if p.name.startswith((".staging-", ".old-", ".trash-")))
+    """What a finished or recovered build must not leave: the older writer's folders, generations nothing
+    points to, pending links, links that lead nowhere."""
+    found = sorted(p.name for p in docs.iterdir() if p.name.startswith((".staging-", ".old-", ".trash-")))
+    home = docs / HOME
+    current = current_generation(docs)
+    if home.is_dir():
+        found += sorted(f"{HOME}/{p.name}" for p in home.iterdir()
+                        if p.name not in (".gitignore", "current") and p != current)
+    found += sorted(name for name in GENERATED if (docs / name).is_symlink() and not (docs / name).exists())
+    return found
 
 
 # --- raw/ is never written --------------------------------------------------------------
@@ -128,22 +140,44 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
 
 
 def _start(raw: Path, docs: Path, cwd: Path) -> subprocess.Popen:
-    """The build CLI in its own process group (its worker processes too), to be killed as a whole."""
+    """The build CLI in its own process group (its worker processes too), to be killed as a whole; its
+    stderr goes to cwd/stderr.txt."""
     command = [sys.executable, "-m", "build_tools", "build", "--raw", str(raw), "--docs", str(docs),
                "--quiet", "--no-cache", "--entities", str(cwd / "none.yml"), "--overrides", str(cwd / "none.yml")]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen(command, cwd=cwd, env=env, start_new_session=True, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONFAULTHANDLER": "1"}  # SIGABRT dumps every thread
+    with (cwd / "stderr.txt").open("wb") as err:
+        return subprocess.Popen(command, cwd=cwd, env=env, start_new_session=True, stdout=subprocess.DEVNULL,
+                                stderr=err)
+
+
+def _interrupt(process: subprocess.Popen, cwd: Path) -> tuple[float, str]:
+    """Ctrl-C to the build's process group: (seconds until it exited, what it printed)."""
+    os.killpg(process.pid, signal.SIGINT)
+    sent = time.monotonic()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.kill(process.pid, signal.SIGABRT)  # where it hangs, on stderr
+        time.sleep(1)
+        pytest.fail("still running 10 s after Ctrl-C:\n" + (cwd / "stderr.txt").read_text(errors="replace")[-8000:])
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    return time.monotonic() - sent, (cwd / "stderr.txt").read_text(encoding="utf-8", errors="replace")
 
 
 def _staged_pages(docs: Path) -> int:
-    return sum(len(list((s / "articles").glob("*.md"))) for s in docs.glob(".staging-*") if (s / "articles").is_dir())
+    """Pages written so far into the generation a running build is making."""
+    current = current_generation(docs)
+    return sum(len(list((g / "articles").glob("*.md"))) for g in (docs / HOME).glob("g-*")
+               if g != current and (g / "articles").is_dir())
 
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "SIGINT"])
 def test_a_build_killed_while_writing_leaves_the_previous_output(corpus, tmp_path, sig):
     docs = tmp_path / "docs"
-    shutil.copytree(corpus.docs, docs)
+    shutil.copytree(corpus.docs, docs, symlinks=True)
     before = generated(docs)
     assert len([k for k in before if k.startswith("articles/") and k.count("/") == 1]) > DUMPS // 2
 
@@ -155,8 +189,11 @@ def test_a_build_killed_while_writing_leaves_the_previous_output(corpus, tmp_pat
             assert process.poll() is None, "the build finished before it could be killed"
             assert time.monotonic() < deadline, "the build never started writing pages"
             time.sleep(0.005)
-        os.killpg(process.pid, sig)
-        process.wait(timeout=30)
+        if sig == signal.SIGINT:
+            took, err = _interrupt(process, tmp_path)
+        else:
+            os.killpg(process.pid, sig)
+            process.wait(timeout=30)
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
@@ -166,6 +203,8 @@ def test_a_build_killed_while_writing_leaves_the_previous_output(corpus, tmp_pat
     assert (docs / "about.md").read_text(encoding="utf-8") == "hand-written"
     if sig == signal.SIGINT:
         assert leftovers(docs) == []  # interrupted cleanly: the staging tree is gone already
+        assert (process.returncode, err.strip().splitlines()) == (130, ["interrupted, previous output kept"])
+        assert took < 2.0
         return
 
     # The next build cleans up after the killed one and publishes the new text.
@@ -177,23 +216,120 @@ def test_a_build_killed_while_writing_leaves_the_previous_output(corpus, tmp_pat
     assert (docs / "about.md").read_text(encoding="utf-8") == "hand-written"
 
 
+KILLS = 20  # make test; KILLS=100 in the environment for the full run (docs/dev/hostile-inputs.md)
+
+
+def _calibrate(corpus: SimpleNamespace, work: Path) -> tuple[float, float, dict, dict]:
+    """One uninterrupted build of the changed dumps: (its duration, when the pointer flipped, old, new output)."""
+    docs = work / "docs"
+    shutil.copytree(corpus.docs, docs, symlinks=True)
+    old, pointer = generated(docs), docs / HOME / "current"
+    first = os.readlink(pointer)
+    process, started, flipped = _start(corpus.changed, docs, work), time.monotonic(), None
+    while process.poll() is None:
+        if flipped is None and os.readlink(pointer) != first:
+            flipped = time.monotonic() - started
+        time.sleep(0.001)
+    assert process.returncode == 0, (work / "stderr.txt").read_text()
+    span = time.monotonic() - started
+    return span, flipped or span, old, generated(docs)
+
+
+def test_kill_9_at_random_instants_leaves_the_old_or_the_new_output(corpus, tmp_path):
+    """SIGKILL to the build's process group at random instants, half of them around the swap: right after
+    each kill (nothing repaired yet) docs/ shows the whole previous output or the whole new one."""
+    (tmp_path / "cal").mkdir()
+    span, flipped, old, new = _calibrate(corpus, tmp_path / "cal")
+    assert old != new
+    rng, seen = random.Random(9), {"old": 0, "new": 0}
+    for trial in range(int(os.environ.get("KILLS", KILLS))):
+        at = rng.uniform(0.0, span) if trial % 2 == 0 else max(0.0, flipped + rng.uniform(-0.3, 0.05))
+        work = tmp_path / f"k{trial}"
+        work.mkdir()
+        shutil.copytree(corpus.docs, work / "docs", symlinks=True)
+        process = _start(corpus.changed, work / "docs", work)
+        time.sleep(at)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        shown = generated(work / "docs")
+        assert shown in (old, new), (trial, at)
+        seen["old" if shown == old else "new"] += 1
+        assert (work / "docs" / "about.md").read_text(encoding="utf-8") == "hand-written"
+        recover(work / "docs")
+        assert generated(work / "docs") == shown and leftovers(work / "docs") == [], trial
+        shutil.rmtree(work)
+    print(f"kills: {sum(seen.values())}, old output after {seen['old']}, new output after {seen['new']}")
+    assert seen["old"] and seen["new"]
+
+
+INTERRUPTS = 8  # make test; INTERRUPTS=50 in the environment for a longer run
+
+
+def test_ctrl_c_at_any_moment_stops_a_parallel_build_within_two_seconds(corpus, tmp_path):
+    """SIGINT to the process group at random moments (reading, linking, rendering, swapping): each time the
+    build is gone within 2 s, exits 130 with one line, and docs/ holds the previous output or the new one."""
+    docs = tmp_path / "docs"
+    shutil.copytree(corpus.docs, docs, symlinks=True)
+    old = generated(docs)
+    finished = time.monotonic()
+    run = run_build(corpus.changed, docs, "--no-cache", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    span, new = time.monotonic() - finished, generated(docs)
+    rng = random.Random(12)
+    outcomes = []
+    for trial in range(int(os.environ.get("INTERRUPTS", INTERRUPTS))):
+        work = tmp_path / f"t{trial}"
+        work.mkdir()
+        shutil.copytree(corpus.docs, work / "docs", symlinks=True)
+        process = _start(corpus.changed, work / "docs", work)
+        time.sleep(rng.uniform(0.2, span))
+        if process.poll() is not None:
+            outcomes.append("finished")
+            continue
+        took, err = _interrupt(process, work)
+        assert "Traceback" not in err and took < 2.0, (trial, took, err)
+        after = generated(work / "docs")
+        if process.returncode == 0:  # it finished as the signal was sent
+            assert after == new, trial
+            outcomes.append("finished")
+            continue
+        if process.returncode == -signal.SIGINT:  # before Python set its handler, or as it exited: killed
+            assert after in (old, new), trial
+            outcomes.append("killed by SIGINT")
+            continue
+        lines = [line for line in err.strip().splitlines() if not line.startswith("warning: ")]
+        assert process.returncode == 130 and len(lines) == 1, (trial, err)
+        assert after in (old, new), (trial, lines)
+        assert (after == old) == (lines[0] == "interrupted, previous output kept"), (trial, lines, after == old)
+        outcomes.append(lines[0])
+    assert "interrupted, previous output kept" in outcomes, outcomes
+
+
 SWAP = textwrap.dedent(
     """
     import os, sys
     from pathlib import Path
-    from build_tools.runtime import emit
+    from build_tools.runtime import emit, generations
 
     docs, stage, step = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
-    real, calls = os.replace, [0]
+    calls = [0]
 
-    def replace(src, dst):
-        if calls[0] == step:
-            os._exit(9)  # as abrupt as SIGKILL: no except, no finally
-        calls[0] += 1
-        real(src, dst)
+    def counted(real):
+        def call(*args, **kwargs):
+            if calls[0] == step:
+                os._exit(9)  # as abrupt as SIGKILL: no except, no finally
+            calls[0] += 1
+            return real(*args, **kwargs)
+        return call
+
+    def arm():  # every call that changes a name on disk is a step
+        for name in ("replace", "rename", "symlink", "link", "unlink", "rmdir", "mkdir"):
+            setattr(os, name, counted(getattr(os, name)))
+        generations._exchange = counted(generations._exchange)
 
     if stage == "recover":
-        emit.os.replace = replace
+        arm()
         emit.recover(docs)
         sys.exit(0)
     writer = emit.OutputWriter(docs)
@@ -201,8 +337,9 @@ SWAP = textwrap.dedent(
     writer.write("articles/raw/b.txt", "new raw b")
     writer.write("entities/x.md", "new entity")
     writer.write("index.md", "new home")
-    emit.os.replace = replace
+    arm()
     writer.commit()
+    sys.exit(0)
     """
 )
 
@@ -213,12 +350,18 @@ def _swap(docs: Path, stage: str, step: int) -> int:
                           check=False).returncode
 
 
-def _old_output(docs: Path) -> None:
-    (docs / "articles" / "raw").mkdir(parents=True)
-    (docs / "articles" / "a.md").write_text("old a")
-    (docs / "articles" / "raw" / "a.txt").write_text("old raw a")
-    (docs / "index.md").write_text("old home")
-    (docs / "feed.xml").write_text("old feed")
+def _old_output(docs: Path, layout: str) -> None:
+    """The previous output: as this writer leaves it (a generation), or as the writer before it did (folders)."""
+    old = {"articles/a.md": "old a", "articles/raw/a.txt": "old raw a", "index.md": "old home", "feed.xml": "old feed"}
+    if layout == "generation":
+        writer = OutputWriter(docs)
+        for relative, text in old.items():
+            writer.write(relative, text)
+        writer.commit()
+    else:
+        for relative, text in old.items():
+            (docs / relative).parent.mkdir(parents=True, exist_ok=True)
+            (docs / relative).write_text(text)
     (docs / "about.md").write_text("hand-written")
 
 
@@ -226,40 +369,52 @@ NEW = {"articles/b.md": b"new b", "articles/raw/b.txt": b"new raw b", "entities/
        "index.md": b"new home"}
 
 
-def test_a_swap_killed_at_any_step_rolls_back_or_completes(tmp_path):
-    """Old: articles, index.md, feed.xml.  New: articles, entities, index.md (no feed): 6 renames + 1 to commit."""
-    for step in range(9):
+@pytest.mark.parametrize("layout", ["generation", "folders"])
+def test_a_swap_killed_at_any_step_leaves_the_old_or_the_new_output(tmp_path, layout):
+    """Killed before each call that changes a name on disk (link, rename, unlink…), docs/ shows the whole
+    previous output or the whole new one, as it is, before anything repairs it; recover() then only tidies."""
+    outcomes = []
+    for step in range(400):
         docs = tmp_path / f"docs-{step}"
         docs.mkdir()
-        _old_output(docs)
+        _old_output(docs, layout)
         before = generated(docs)
         code = _swap(docs, "commit", step)
-        recover(docs)
-        assert leftovers(docs) == []
+        shown = generated(docs)
+        assert shown in (before, NEW), step
         assert (docs / "about.md").read_text() == "hand-written"
-        if code == 9:  # killed before the commit point
-            assert generated(docs) == before, step
-        else:
-            assert code == 0 and generated(docs) == NEW, step
+        outcomes.append("old" if shown == before else "new")
+        recover(docs)
+        assert leftovers(docs) == [] and generated(docs) == shown, step
+        if code == 0:
+            break
+        assert code == 9, step
+    else:
+        pytest.fail("the swap never finished")
+    assert outcomes[0] == "old" and outcomes[-1] == "new"
 
 
-def test_a_roll_back_killed_at_any_step_can_be_finished(tmp_path):
-    for step in range(8):
+def test_a_recover_killed_at_any_step_can_be_finished(tmp_path):
+    for step in range(200):
         docs = tmp_path / f"docs-{step}"
         docs.mkdir()
-        _old_output(docs)
+        _old_output(docs, "generation")
         before = generated(docs)
-        assert _swap(docs, "commit", 4) == 9  # killed in the middle of the swap
-        _swap(docs, "recover", step)  # …and the roll-back killed too
-        recover(docs)
+        assert _swap(docs, "commit", 2) == 9 and generated(docs) == before  # killed before the flip
+        code = _swap(docs, "recover", step)  # …and the tidying-up killed too
         assert generated(docs) == before, step
-        assert leftovers(docs) == []
+        recover(docs)
+        assert generated(docs) == before and leftovers(docs) == [], step
+        if code == 0:
+            break
+    else:
+        pytest.fail("recover never finished")
 
 
 def test_one_build_at_a_time(tmp_path, monkeypatch):
-    from build_tools.runtime import emit
+    from build_tools.runtime import locks
 
-    monkeypatch.setattr(emit, "LOCK_WAIT_SECONDS", 0.2)
+    monkeypatch.setattr(locks, "LOCK_WAIT_SECONDS", 0.2)
     first = OutputWriter(tmp_path / "docs")
     try:
         with pytest.raises(OutputError, match="another build is writing"):

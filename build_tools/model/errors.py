@@ -34,16 +34,31 @@ class ConfigError(BuildError):
 
 class OutputError(BuildError):
     """The output folder cannot be written as asked: inside raw/, a generated name that is a symbolic
-    link, or another build writing to it right now."""
+    link the build did not make, another build writing to it for too long, or a full disk."""
 
 
 class CacheError(BuildError):
-    """The build cache changed under a running build (removed by another process, say): run again."""
+    """The build cache cannot be used: it cannot be written (a full disk, no permission) or another
+    program holds it."""
+
+
+class CacheCorrupt(CacheError):  # noqa: N818 - a state, like StageCrash
+    """The build cache is damaged: not a database, truncated, rows that are not what they claim, an entry
+    a record points to that is gone.  The build moves it aside and starts again with an empty one."""
 
 
 class DumpError(BuildError):
     """One dump cannot be read as text.  Never reaches the user as an error: ingest turns it into
     the dump's ``Failure`` (a ``rejected`` line in the report)."""
+
+
+class Interrupted(KeyboardInterrupt):  # noqa: N818 - it is a KeyboardInterrupt
+    """Ctrl-C stopped a build.  ``output_changed`` says whether it came after the new output was in place
+    (the swap is one rename: before it the previous output is all there, after it the new one is)."""
+
+    def __init__(self, output_changed: bool = False):
+        super().__init__("interrupted")
+        self.output_changed = output_changed
 
 
 class StageCrash(Exception):  # noqa: N818 - "crash" says what it is better than "error" would

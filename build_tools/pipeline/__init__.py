@@ -26,18 +26,19 @@ from build_tools.archive.site_pages import index_pages_for
 from build_tools.config.corrections import Overrides, load_overrides
 from build_tools.config.registry import entity_names, load_index, registry_key
 from build_tools.model import Summary
+from build_tools.model.errors import CacheCorrupt
 from build_tools.model.paths import PathDisplay
 from build_tools.model.records import BuildReport, BuildWarning, InputResult, Progress, Status
 from build_tools.pipeline.discover import discover, dumps_in
 from build_tools.pipeline.link_work import link_one
 from build_tools.pipeline.prepare_work import load_readers, prepare, prepare_one
 from build_tools.pipeline.render_work import PageInputs, render_one
-from build_tools.runtime.cache import key
-from build_tools.runtime.stages import PageJob, Runner, Stage, Stored
+from build_tools.runtime.cache import key, quarantine
+from build_tools.runtime.stages import PageJob, Runner, Stage, Stored, build_locks
 from build_tools.settings import Settings
 from build_tools.stages.render.page import warm as load_page_schema
 
-PREPARE = Stage("prepare", prepare_one, ("prepared", "article"), warm=load_readers)
+PREPARE = Stage("prepare", prepare_one, ("prepared", "article"), warm=load_readers, keyed_by_read=True)
 LINK = Stage("link", link_one, ("view", "linked"))
 RENDER = Stage("render", render_one, warm=load_page_schema)
 # How a page names a dump (its ``raw:`` field, "also published by"): by its path inside raw/, the same
@@ -47,17 +48,33 @@ PUBLISHED = PathDisplay("raw")
 
 
 def build(settings: Settings, progress: Progress | None = None) -> BuildReport:
-    """raw/ → docs/.  Each stage's statuses, warnings and wall time go into the report."""
-    report = BuildReport()
+    """raw/ → docs/.  Each stage's statuses, warnings and wall time go into the report.
+
+    One build at a time per cache and per output folder: a second one waits for the first.  A damaged
+    build cache is moved aside and the build runs again on an empty one, with one warning."""
     overrides = load_overrides(settings.overrides_path)
-    with Runner.open(settings, report, progress) as run:
+    with build_locks(settings) as locks:
+        try:
+            return _build(settings, overrides, locks, progress)
+        except CacheCorrupt as damage:
+            if not settings.use_cache:
+                raise
+            aside = quarantine(settings.cache_dir)
+            report = _build(settings, overrides, locks, progress)
+            report.warnings.append(BuildWarning("", "cache", f"{damage}: moved aside to {aside} and rebuilt"))
+            return report
+
+
+def _build(settings: Settings, overrides: Overrides, locks, progress: Progress | None) -> BuildReport:
+    report = BuildReport()
+    with Runner.open(settings, report, progress, locks) as run:
         with report.timed("discover"):
             dumps, slug_warnings = dumps_in(settings.raw_dir, run.shown)
             report.warnings.extend(slug_warnings)
         with report.timed("prepare"):
             inputs = [(run.store.digest(d.path, settings.max_dump_bytes), d.raw_path, d.slug,
                        overrides.key_for(d.relative)) for d in dumps]
-            prepared = [record for _, record in run.each(PREPARE, dumps, inputs, (settings, overrides))]
+            prepared = [_stored_as(record, k) for k, record in run.each(PREPARE, dumps, inputs, (settings, overrides))]
             report.warnings.extend(_repairs(prepared, run))
         with report.timed("dedupe"):
             published, duplicates = dedupe(prepared, run.shown)
@@ -82,6 +99,11 @@ def build(settings: Settings, progress: Progress | None = None) -> BuildReport:
                 writer.write_all(index_pages_for(report.summaries, index, settings.site_title, settings.site_url))
         report.warnings.extend(_unused_corrections(overrides, dumps, published, run, index))
     return report
+
+
+def _stored_as(record: Prepared, item_key: str) -> Prepared:
+    """A prepared record names the key its article is stored under (the bytes ingest read)."""
+    return record if record.key == item_key else replace(record, key=item_key)
 
 
 def _repairs(prepared: list[Prepared], run: Runner) -> list[BuildWarning]:

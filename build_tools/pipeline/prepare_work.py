@@ -1,7 +1,9 @@
 """The prepare stage's work: one dump → its prepared Article (ingest → clean → metadata → corrections).
 
 A pure function of the dump's bytes, its path inside raw/, its slug, its corrections and the
-rules; the runtime caches it under exactly those (and this module's code, see runtime.code).
+rules; the runtime caches it under exactly those (and this module's code, see runtime.code).  The
+bytes are the ones ingest read, hashed where they were read: the main process's digest only finds a
+stored result (see ``Stage.keyed_by_read``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from build_tools.archive.slugs import slugify
 from build_tools.config.corrections import Overrides
 from build_tools.model import Article, Failure, Slug
 from build_tools.model.paths import Dump, RawPath, printable_path, relative_path
+from build_tools.runtime.cache import file_digest
 from build_tools.runtime.crash import guarded, run_steps
 from build_tools.settings import Settings
 from build_tools.stages.clean import clean
@@ -43,13 +46,17 @@ def prepare(path: Path, settings: Settings, overrides: Overrides, slug: Slug | N
     ))
 
 
-def prepare_one(context: tuple[Settings, Overrides], dump: Dump, key: str) -> tuple[Prepared | Failure, bytes | None]:
-    """In a worker: one dump → its small record plus the pickled Article for the store."""
+def prepare_one(context: tuple[Settings, Overrides], dump: Dump,
+                key: str) -> tuple[Prepared | Failure, bytes | None, str | None]:
+    """In a worker: one dump → its small record, the pickled Article for the store, and the digest of the
+    bytes it was made from: the article's own (ingest hashes what it read).  A rejected dump is hashed
+    before and after: the same bytes both times, or its rejection is not stored (read while being saved)."""
     settings, overrides = context
+    before = file_digest(dump.path, settings.max_dump_bytes)
     result = prepare(dump.path, settings, overrides, dump.slug)
     if isinstance(result, Failure):
-        return result, None
-    return prepared_record(result, key), pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+        return result, None, before if file_digest(dump.path, settings.max_dump_bytes) == before else None
+    return prepared_record(result, key), pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL), result.sha256
 
 
 def load_readers() -> None:

@@ -1,31 +1,27 @@
 """The one writer: every disk write goes through here.  A build changes only the
 files whose content changed, and the change lands all at once or not at all.
 
-Guarantees (tested in tests/test_atomic.py):
+Guarantees (tested in tests/test_atomic.py and tests/test_incremental.py):
 
 * nothing is ever written under raw/, and docs/ may not overlap raw/;
 * only the generated names (``GENERATED``) in docs/ are ever replaced; the
   hand-written pages, assets and dev notes next to them are never touched;
 * unchanged pages are not rewritten: a manifest in the build cache records, per
   generated file, the key it was made from and its size, mtime and inode, so a
-  rebuild of a 10,000-article archive after one new dump touches a handful of
-  files.  The manifest only ever saves work: a file whose stat differs from the
-  record (edited by hand, or written by a build that died before recording it)
-  is compared by content, so a stale or missing manifest costs time, not
-  correctness, and docs/ itself holds nothing but the pages;
-* a build killed at any moment (SIGINT, SIGKILL, power cut after the journal
-  is on disk) leaves the previous output in place: new files are written to
-  ``docs/.staging-*``; the swap first records which files it will create
-  (``.old-*/journal.json``), then moves each replaced or deleted file aside
-  into ``.old-*/files/`` and each new one in (single renames), and marks
-  completion with one more rename (``.old-*`` → ``.trash-*``).
-  :func:`recover`, run before every build, rolls an unfinished swap back and
-  removes stale staging trees;
+  rebuild of a 10,000-article archive after one new dump writes a handful of
+  files (the others are hard links: same inode, same mtime).  The manifest only
+  ever saves work: a file whose stat differs from the record (edited by hand, or
+  written by a build that died before recording it) is compared by content, so
+  a stale or missing manifest costs time, not correctness;
+* the new output is a new *generation* (:mod:`build_tools.runtime.generations`),
+  published by one rename: a build killed at any instant (SIGINT, SIGKILL, while
+  writing or while publishing) leaves docs/ showing the previous output or the
+  new one, never a mix; :func:`recover`, run before every build, removes what a
+  killed build left unfinished;
 * one build at a time per docs/ (an advisory lock on the directory), so a
-  second build never removes the staging tree of a running one.
-
-Dot-directories are excluded from MkDocs builds by default, so a leftover
-staging tree never shows up on the site.
+  second build never removes the generation a running one is writing;
+* a file that cannot be written (a full disk) stops the build with one line
+  naming it (:class:`~build_tools.model.errors.OutputError`); docs/ is untouched.
 """
 
 from __future__ import annotations
@@ -36,37 +32,35 @@ import json
 import os
 import shutil
 import stat
-import tempfile
-import time
 from pathlib import Path, PurePosixPath
 
 from build_tools.model.errors import OutputError
+from build_tools.runtime import generations
+from build_tools.runtime.generations import GENERATED, HOME, current_generation, link, new_generation
+from build_tools.runtime.locks import FolderLock
 
-try:
-    import fcntl
-except ImportError:  # Windows: no advisory locks, one build at a time is up to the user
-    fcntl = None  # type: ignore[assignment]
+__all__ = ["GENERATED", "OutputWriter", "check_separate", "output_lock", "recover"]
 
-GENERATED = ("articles", "entities", "index.md", "feed.xml")
-LOCK_WAIT_SECONDS = 60.0
-_PREFIXES = (".staging-", ".old-", ".trash-")
+_PREFIXES = (".staging-", ".old-", ".trash-", HOME)
 
 # relative path -> [key, size, mtime_ns, inode]: what the file was made from, and how to tell it is untouched since
 Entry = list
 
 
 class OutputWriter:
-    def __init__(self, docs_dir: Path, raw_dir: Path | None = None, manifest: Path | None = None):
+    def __init__(self, docs_dir: Path, raw_dir: Path | None = None, manifest: Path | None = None,
+                 lock: FolderLock | None = None):
+        """``lock``: the build's lock on ``docs_dir``, when it holds one already; else the writer takes its own."""
         self.docs_dir = docs_dir
         self.manifest_path = manifest
         self.raw_dir = raw_dir.resolve() if raw_dir else None
         check_separate(docs_dir, raw_dir)
-        docs_dir.mkdir(parents=True, exist_ok=True)
-        self._lock = _lock(docs_dir)
+        _writing(docs_dir, lambda: docs_dir.mkdir(parents=True, exist_ok=True))
+        self._lock = None if lock is not None and lock.held else output_lock(docs_dir).acquire()
         try:
             recover(docs_dir)
-            _refuse_linked_outputs(docs_dir)
-            self.staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=docs_dir))
+            generations.refuse_foreign_links(docs_dir)
+            self.staging = _writing(docs_dir / HOME, lambda: new_generation(docs_dir))  # the next generation
         except BaseException:
             self._release()
             raise
@@ -76,6 +70,7 @@ class OutputWriter:
         self._staged: list[str] = []
         self._made_dirs: set[str] = set()
         self.conflicts: list[str] = []  # paths written twice: the first text stayed
+        self.swapped = False  # the new generation is the one docs/ shows
 
     @property
     def staged(self) -> list[str]:
@@ -112,15 +107,18 @@ class OutputWriter:
                 self._manifest[relative] = _entry(key, info)
                 return
         target = self.staging / relative
+        _writing(self.docs_dir / relative, lambda: self._put(relative, target, data))
+        # The generation is published as it is, so the file's stat now is the published file's.
+        self._manifest[relative] = _entry(key, target.stat())
+        self._staged.append(relative)
+
+    def _put(self, relative: str, target: Path, data: bytes) -> None:
         parent = PurePosixPath(relative).parent.as_posix()
         if parent not in self._made_dirs:
             target.parent.mkdir(parents=True, exist_ok=True)
             self._made_dirs.add(parent)
         with open(target, "wb") as handle:
             handle.write(data)
-        # A rename keeps size, mtime and inode, so the staged file's stat is the published file's.
-        self._manifest[relative] = _entry(key, target.stat())
-        self._staged.append(relative)
 
     def write_all(self, pages: dict[str, str]) -> None:
         """Every page of a whole-archive pass (entity pages, index pages): relative path → text."""
@@ -128,77 +126,62 @@ class OutputWriter:
             self.write(relative, text)
 
     def commit(self) -> int:
-        """Swap the changed files in and return how many were written or removed; see the module docstring
-        for why this survives being killed."""
+        """Publish the new generation and return how many files were written or removed."""
         try:
-            stale = sorted(set(_generated_files(self.docs_dir)) - set(self._manifest))
-            if self._staged or stale:
-                self._swap(sorted(self._staged), stale)
-            shutil.rmtree(self.staging, ignore_errors=True)
+            shown = set(_generated_files(self.docs_dir))
+            stale = shown - set(self._manifest)
+            legacy = any(_exists(self.docs_dir / n) and not generations.is_ours(self.docs_dir, n) for n in GENERATED)
+            if self._staged or stale or legacy:
+                staged = set(self._staged)
+                kept = [rel for rel in self._manifest if rel not in staged]
+                _writing(self.staging, lambda: self._link_unchanged(kept))
+                previous = _writing(self.docs_dir / HOME, lambda: generations.publish(self.docs_dir, self.staging))
+                self.swapped = True
+                if previous is not None:
+                    shutil.rmtree(previous, ignore_errors=True)
+            else:
+                shutil.rmtree(self.staging, ignore_errors=True)
             if self.manifest_path:
-                _save_manifest(self.manifest_path, self._manifest)
+                _writing(self.manifest_path, lambda: _save_manifest(self.manifest_path, self._manifest))
             return len(self._staged) + len(stale)
         except BaseException:
-            recover(self.docs_dir)  # an error in the middle of the swap: put the previous output back now
+            self.swapped = self.swapped or current_generation(self.docs_dir) == self.staging
+            if not self.swapped:
+                shutil.rmtree(self.staging, ignore_errors=True)
             raise
         finally:
             self._release()
 
-    def _swap(self, incoming: list[str], stale: list[str]) -> None:
-        journal = Path(tempfile.mkdtemp(prefix=".old-", dir=self.docs_dir))
-        # A generated folder docs/ does not have yet (a first build) moves in with one rename, not file by file.
-        whole = [name for name in GENERATED if _exists(self.staging / name) and not _exists(self.docs_dir / name)]
-        incoming = [rel for rel in incoming if rel.split("/", 1)[0] not in whole]
-        created = whole + [rel for rel in incoming if not _exists(self.docs_dir / rel)]
-        _write_durably(journal / "journal.json", json.dumps({"created": created}))
-        for rel in stale:
-            _move(self.docs_dir / rel, journal / "files" / rel)
-        for name in whole:
-            os.replace(self.staging / name, self.docs_dir / name)
-        for rel in incoming:
-            current = self.docs_dir / rel
-            if _exists(current):
-                _move(current, journal / "files" / rel)
-            _move(self.staging / rel, current)
-        done = self.docs_dir / (".trash-" + journal.name[len(".old-"):])
-        os.replace(journal, done)
-        _fsync_dir(self.docs_dir)
-        _prune_empty_dirs(self.docs_dir, stale)
-        shutil.rmtree(done, ignore_errors=True)
+    def _link_unchanged(self, kept: list[str]) -> None:
+        """Every file this build did not change, into the new generation as a hard link to the shown one."""
+        for relative in sorted(kept):
+            target = self.staging / relative
+            parent = PurePosixPath(relative).parent.as_posix()
+            if parent not in self._made_dirs:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                self._made_dirs.add(parent)
+            link(self.docs_dir / relative, target, follow=True)  # docs/index.md is a link to the file
 
     def abort(self) -> None:
         try:
-            shutil.rmtree(self.staging, ignore_errors=True)
+            if not self.swapped:
+                shutil.rmtree(self.staging, ignore_errors=True)
         finally:
             self._release()
 
     def _release(self) -> None:
-        fd, self._lock = self._lock, None
-        _unlock(fd)
+        lock, self._lock = self._lock, None
+        if lock is not None:
+            lock.release()
+
+
+def output_lock(docs_dir: Path) -> FolderLock:
+    return FolderLock(docs_dir, "the output folder", OutputError)
 
 
 def recover(docs_dir: Path) -> None:
-    """Roll back a swap that was killed before it finished, and drop stale staging and trash trees."""
-    for old in sorted(docs_dir.glob(".old-*")):
-        try:
-            created = json.loads((old / "journal.json").read_text(encoding="utf-8"))["created"]
-        except (OSError, ValueError, KeyError, TypeError):
-            created = None  # no journal: killed before the first rename, nothing was moved
-        if created is not None:
-            saved_root = old / "files"
-            for saved in sorted(_files_under(saved_root)):
-                os.makedirs((docs_dir / saved).parent, exist_ok=True)
-                os.replace(saved_root / saved, docs_dir / saved)
-            for rel in created:  # new output moved in where there was none: a file, or a whole generated folder
-                _discard(docs_dir, docs_dir / rel)
-        trash = docs_dir / (".trash-" + old.name[len(".old-"):])
-        os.replace(old, trash)
-    for leftover in list(docs_dir.glob(".trash-*")) + list(docs_dir.glob(".staging-*")):
-        if leftover.is_dir() and not leftover.is_symlink():
-            shutil.rmtree(leftover, ignore_errors=True)
-        else:
-            with contextlib.suppress(OSError):
-                leftover.unlink()
+    """Remove what a killed build left unfinished (see :func:`generations.recover`)."""
+    generations.recover(docs_dir)
 
 
 def check_separate(docs_dir: Path, raw_dir: Path | None) -> None:
@@ -214,6 +197,14 @@ def check_separate(docs_dir: Path, raw_dir: Path | None) -> None:
             raise OutputError(f"refusing to build: raw/ ({raw_dir}) is inside the generated output {docs_dir / top}")
 
 
+def _writing(what: Path, action):
+    """``action()``; an OSError (a full disk, no permission) becomes one line naming what could not be written."""
+    try:
+        return action()
+    except OSError as error:
+        raise OutputError(f"cannot write {what}: {error.strerror or error}") from error
+
+
 def _exists(path: Path) -> bool:
     return path.exists() or path.is_symlink()
 
@@ -223,13 +214,6 @@ def _check_relative(relative: str) -> None:
     if (parts[0] not in GENERATED or relative.startswith("/")
             or any(part in ("..", ".", "") or part.startswith(_PREFIXES) for part in parts)):
         raise ValueError(f"refusing to write outside the generated output: {relative}")
-
-
-def _refuse_linked_outputs(docs_dir: Path) -> None:
-    """Files are moved into place under the generated names, so none of them may lead elsewhere."""
-    for name in GENERATED:
-        if (docs_dir / name).is_symlink():
-            raise OutputError(f"refusing to build: {docs_dir / name} is a symbolic link; the build owns that name")
 
 
 def _entry(key: str, info: os.stat_result) -> Entry:
@@ -262,92 +246,23 @@ def _stat_matches(path: str, entry: Entry) -> bool:
 
 
 def _generated_files(docs_dir: Path) -> list[str]:
+    """Every generated file docs/ shows now (through the links into the current generation)."""
     found = []
     for name in GENERATED:
         top = docs_dir / name
-        if top.is_dir() and not top.is_symlink():
+        if top.is_dir():
             found.extend(f"{name}/{rel}" for rel in _files_under(top))
-        elif _exists(top):
+        elif top.exists():
             found.append(name)
     return found
 
 
 def _files_under(root: Path) -> list[str]:
-    """Every non-directory under root, as relative POSIX paths (symbolic links are not followed)."""
+    """Every non-directory under root, as relative POSIX paths (symbolic links inside are not followed)."""
     found: list[str] = []
-    if not root.is_dir():
-        return found
     for folder, dirs, files in os.walk(root):
         base = Path(folder).relative_to(root).as_posix()
         prefix = "" if base == "." else base + "/"
         found.extend(prefix + name for name in files)
         found.extend(prefix + name for name in dirs if os.path.islink(os.path.join(folder, name)))
     return found
-
-
-def _discard(docs_dir: Path, path: Path) -> None:
-    """Remove a generated file or folder; a folder is renamed away first, so it never lingers half-deleted."""
-    if path.is_dir() and not path.is_symlink():
-        trash = Path(tempfile.mkdtemp(prefix=".trash-", dir=docs_dir))
-        os.replace(path, trash / path.name)
-    else:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(path)
-
-
-def _move(source: Path, target: Path) -> None:
-    os.makedirs(target.parent, exist_ok=True)
-    os.replace(source, target)
-
-
-def _prune_empty_dirs(docs_dir: Path, removed: list[str]) -> None:
-    """Folders a build emptied (an entity type no longer used) go too."""
-    for folder in sorted({(docs_dir / rel).parent for rel in removed}, key=lambda p: -len(p.parts)):
-        while folder != docs_dir and folder.is_dir():
-            try:
-                folder.rmdir()
-            except OSError:
-                break
-            folder = folder.parent
-
-
-def _write_durably(path: Path, text: str) -> None:
-    with path.open("w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError, AttributeError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def _lock(docs_dir: Path) -> int | None:
-    """Hold an advisory lock on docs/ itself (no lock file to clean up); released when the process dies."""
-    if fcntl is None:
-        return None
-    fd = os.open(docs_dir, os.O_RDONLY)
-    deadline = time.monotonic() + LOCK_WAIT_SECONDS
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return fd
-        except OSError:
-            if time.monotonic() > deadline:
-                os.close(fd)
-                waited = f"waited {LOCK_WAIT_SECONDS:.0f} s"
-                raise OutputError(f"another build is writing to {docs_dir} ({waited})") from None
-            time.sleep(0.1)
-
-
-def _unlock(fd: int | None) -> None:
-    if fd is None:
-        return
-    with contextlib.suppress(OSError):
-        os.close(fd)  # closing the descriptor releases the lock

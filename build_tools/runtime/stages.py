@@ -21,12 +21,14 @@ from typing import Any, Protocol
 
 from build_tools.config.rules import use_rules_dir
 from build_tools.model import Failure
+from build_tools.model.errors import CacheError, Interrupted
 from build_tools.model.paths import PathDisplay
 from build_tools.model.records import BuildReport, BuildWarning, InputResult, Progress, Status
 from build_tools.runtime.cache import Reader, Store, key
 from build_tools.runtime.code import stage_key
 from build_tools.runtime.crash import guarded
-from build_tools.runtime.emit import OutputWriter
+from build_tools.runtime.emit import OutputWriter, check_separate, output_lock
+from build_tools.runtime.locks import FolderLock, holding, say
 from build_tools.runtime.parallel import ordered_map
 from build_tools.settings import Settings
 
@@ -48,12 +50,19 @@ class Stage:
     :meth:`Runner.pages`, it returns the texts of the page's files (or a ``Failure``), which are not
     stored: the writer's manifest is their cache.  ``warm`` runs once before the workers fork
     (imports, compiled schemas), and only when some item has to be worked on.
+
+    ``keyed_by_read``: the item's first key input is the digest of the bytes its work reads (the main
+    process's guess, to find a stored result).  The work returns a third value, the digest of the bytes
+    it actually read (None when it cannot tell), and its result is stored under the key of those bytes,
+    or not at all: a file saved while the build reads it never leaves one version's result under the
+    other's key.  The key :meth:`Runner.each` returns with a record is the one it is stored under.
     """
 
     name: str
     work: Callable[[Any, Any, str], Any]
     kinds: tuple[str, str] = ("", "")
     warm: Callable[[], object] | None = None
+    keyed_by_read: bool = False
 
     def code_key(self, rules_dir: Path) -> str:
         return stage_key(self.work.__module__, rules_dir)
@@ -62,8 +71,11 @@ class Stage:
 class Runner:
     """One build's runtime: the store, the workers, the writer, and the statuses of failed dumps."""
 
-    def __init__(self, settings: Settings, cache_dir: Path, report: BuildReport, progress: Progress | None = None):
+    def __init__(self, settings: Settings, cache_dir: Path, report: BuildReport, progress: Progress | None = None,
+                 docs_lock: FolderLock | None = None):
         self.settings, self.cache_dir, self.report, self.progress = settings, cache_dir, report, progress
+        self.docs_lock = docs_lock
+        self.output_changed = False  # the writer's swap happened: docs/ holds this build's output
         self.store = Store(cache_dir)
         self.rules_dir, self.jobs = settings.rules_dir, settings.jobs
         self.shown = PathDisplay.for_raw_dir(settings.raw_dir)  # the working directory is read here, once
@@ -71,22 +83,32 @@ class Runner:
 
     @classmethod
     @contextlib.contextmanager
-    def open(cls, settings: Settings, report: BuildReport, progress: Progress | None = None) -> Iterator[Runner]:
+    def open(cls, settings: Settings, report: BuildReport, progress: Progress | None = None,
+             locks: tuple[FolderLock, ...] | None = None) -> Iterator[Runner]:
         """The runtime of one build: its cache (with ``use_cache=False`` a throwaway one: the build still
-        streams articles through disk) and the rules folder its stages read."""
+        streams articles through disk) and the rules folder its stages read.  ``locks``: the build's
+        (:func:`build_locks`), held already; without them the runner takes its own."""
         use_rules_dir(settings.rules_dir)  # before any key is computed and before workers fork
         with contextlib.ExitStack() as stack:
+            if locks is None:
+                locks = stack.enter_context(build_locks(settings))
             cache_dir = settings.cache_dir if settings.use_cache else \
                 Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="cn-archive-cache-")))
-            runner = cls(settings, cache_dir, report, progress)
-            stack.callback(runner.store.close)
-            yield runner
+            runner = cls(settings, cache_dir, report, progress, docs_lock=locks[-1])
+            stack.callback(runner.store.close)  # last: the last connection to close folds the journal in
+            stack.callback(Reader.close_all)
+            try:
+                yield runner
+            except KeyboardInterrupt as stop:
+                if isinstance(stop, Interrupted):
+                    raise
+                raise Interrupted(runner.output_changed) from None
 
     @contextlib.contextmanager
     def output(self) -> Iterator[OutputWriter]:
         """The one writer into docs/: its changes land when the block ends, or not at all if it raises."""
         settings = self.settings
-        writer = OutputWriter(settings.docs_dir, settings.raw_dir, manifest=self._manifest_path())
+        writer = OutputWriter(settings.docs_dir, settings.raw_dir, manifest=self._manifest_path(), lock=self.docs_lock)
         try:
             yield writer
             with self.report.timed("emit"):
@@ -94,7 +116,9 @@ class Runner:
                                                          "conflict): the first one written was kept")
                                             for path in writer.conflicts)
                 self.report.changed_files = writer.commit()
+                self.output_changed = True
         except BaseException:
+            self.output_changed = writer.swapped
             writer.abort()
             raise
 
@@ -116,11 +140,18 @@ class Runner:
             return guarded(stage.name, item.raw_path, stage.work, shared, item, item_key)
 
         fresh = ordered_map(work, [(items[i], keys[i]) for i in missing], context, self.jobs, warm=stage.warm)
+        stored_under: dict[str, str] = {}
         with contextlib.closing(fresh):  # an interrupt here stops the workers now, not at exit
-            for n, (i, (record, blob)) in enumerate(zip(missing, fresh, strict=True), 1):
-                self.store.put(stage.kinds[0], keys[i], record)
+            for n, (i, result) in enumerate(zip(missing, fresh, strict=True), 1):
+                record, blob = result[:2]
+                where = self._read_key(stage, code, inputs[i], keys[i], result[2]) if stage.keyed_by_read else keys[i]
+                if where is not None:
+                    self.store.put(stage.kinds[0], where, record)
+                    stored_under[keys[i]] = where
                 if blob is not None:
-                    self.store.put_raw(stage.kinds[1], keys[i], blob)
+                    if where is None:  # a bug in the stage: what follows could not find its article
+                        raise ValueError(f"{items[i].raw_path}: {stage.name} returned an article but not what it read")
+                    self.store.put_raw(stage.kinds[1], where, blob)
                 found[keys[i]] = record
                 self._progress(stage.name, n, len(missing))
         self.store.checkpoint()  # workers of the next stage read what this one stored
@@ -130,8 +161,15 @@ class Runner:
             if isinstance(record, Failure):
                 self.reject(record)
             else:
-                done.append((item_key, record))
+                done.append((stored_under.get(item_key, item_key), record))
         return done
+
+    @staticmethod
+    def _read_key(stage: Stage, code: str, parts: tuple[str, ...], asked: str, read: str | None) -> str | None:
+        """Where a result of a ``keyed_by_read`` stage is stored: under the key of the bytes its work read."""
+        if read is None:
+            return None
+        return asked if read == parts[0] else key(code, read, *parts[1:])
 
     def whole(self, func: Callable[..., Any], inputs: Sequence[str], *args: Any) -> Any:
         """``func(*args)`` over the whole archive, recomputed only when ``inputs`` (the keys of the items it
@@ -186,6 +224,17 @@ class Runner:
     def _progress(self, stage: str, done: int, total: int) -> None:
         if self.progress:
             self.progress(stage, done, total)
+
+
+@contextlib.contextmanager
+def build_locks(settings: Settings) -> Iterator[tuple[FolderLock, ...]]:
+    """The build's locks, taken before it reads anything: its cache folder (unless it uses a throwaway
+    cache) and its output folder.  A second build waits, saying so (unless quiet)."""
+    check_separate(settings.docs_dir, settings.raw_dir)  # before the output folder is made, if missing
+    locks = (FolderLock(settings.cache_dir, "the build cache", CacheError),) if settings.use_cache else ()
+    locks += (output_lock(settings.docs_dir),)
+    with holding(*locks, notice=None if settings.quiet else say) as held:
+        yield held
 
 
 @dataclass(frozen=True)
