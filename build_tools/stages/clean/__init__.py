@@ -36,7 +36,9 @@ from build_tools.stages.clean.tail import cut_end, tail_credits, trim_edges
 from build_tools.stages.clean.title import find_title, inferred_title
 from build_tools.stages.shape import shape
 
-_TAG = re.compile(r"<[^>]*>")
+# A tag has no "<" inside it: ``<[^>]*>`` rescanned to the end of a line from every "<" of a
+# hostile ``<a <a <a …`` (quadratic); this stops at the next "<", so each character is read once.
+_TAG = re.compile(r"<[^<>]*>")
 
 
 def clean(article: Article, rules: Rules | None = None) -> Article | Failure:
