@@ -1,5 +1,11 @@
 import sys
 
-from build_tools.cli import main
+try:
+    from build_tools.cli import main
 
-sys.exit(main())
+    sys.exit(main())
+except KeyboardInterrupt:
+    # Ctrl-C before the CLI's own handler is in place (while the interpreter imports it) or after it
+    # returned: one line and the shell's code for it, never a traceback.
+    print("interrupted, previous output kept", file=sys.stderr)
+    sys.exit(130)
