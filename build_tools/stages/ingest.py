@@ -37,6 +37,7 @@ from build_tools.model import (
     Turn,
     web_url,
 )
+from build_tools.model.errors import DumpError
 from build_tools.model.paths import RawPath, printable_path
 from build_tools.model.walk import CONTAINERS, map_blocks, map_inlines
 from build_tools.settings import MAX_DUMP_BYTES
@@ -68,6 +69,8 @@ def ingest(path: Path, raw_path: RawPath | str, max_bytes: int = MAX_DUMP_BYTES)
         blocks = bounded(document.blocks)
     except RecursionError:
         return Failure(raw_path, "ingest", "too deeply nested to read (thousands of nested HTML elements)")
+    except DumpError as error:  # a reader's refusal with its reason (Markdown that is mostly markup)
+        return Failure(raw_path, "ingest", str(error))
     warnings = tuple(Hint(WARNING, message, "decode") for message in decoded.warnings)
     return Article(
         raw_path=raw_path,

@@ -16,7 +16,9 @@ from build_tools.model import Byline, Dateline, Lifted
 
 _MARKS = re.compile(r"[*_\\]+")
 _ORIGINAL = re.compile(r"^(原创|原創|Original)\s+(?P<rest>.+)$")
-_MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+# Link text and target stop at the next bracket or parenthesis: ``[^\]]*`` rescanned a line of "[" to its end
+# from every "[" (quadratic); these read each character once.
+_MARKDOWN_LINK = re.compile(r"\[([^\[\]\n]*)\]\([^()\n]*\)")
 _SENT_FROM = " 发自 "
 _ISO = re.compile(r"(?P<y>\d{4})[-/.年](?P<m>\d{1,2})[-/.月](?P<d>\d{1,2})")
 _DATELINE_NOISE = re.compile(r"\d{1,2}:\d{2}(:\d{2})?|日|发布于|發佈於|发布|[·|｜]")
@@ -25,7 +27,8 @@ _REPOST = re.compile(r"本文(?:来自|轉載自|转载自)微信公众号\s*[�
 AUTHOR_IN_LINE = re.compile(r"作者[:：]\s*([^，,。；;）)]+)")
 _PUBLISHED_IN_LINE = re.compile(r"(\d{4}-\d{2}-\d{2}\s+\d{2}:\d{2}(?::\d{2})?)\s*发布于")
 _PERSON = re.compile(r"^[\u4e00-\u9fff·]{2,5}$|^[A-Z][a-z]+(?: [A-Z][a-z]+){0,2}$")
-_ACCOUNT_CARD = re.compile(r"文章数\s*\d*\s*关注度|\d+\s*文章数|文章數")
+# (?<!\d): a run of digits is tried once, from its start, not from each of its digits (quadratic).
+_ACCOUNT_CARD = re.compile(r"文章数\s*\d*\s*关注度|(?<!\d)\d+\s*文章数|文章數")
 _DATE_IN_NAME = re.compile(r"\d{4}-\d{2}")
 
 

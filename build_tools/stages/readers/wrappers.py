@@ -111,7 +111,8 @@ _EVERNOTE = re.compile(r"\A\s*#\s+(?P<title>[^\n]+)\n+(?P<meta>(?:>[^\n]*\n)+)\s
 _EVERNOTE_META = {"创建时间": "captured", "来源": "url", "作者": "byline", "标签": "tags", "URL": "url"}
 # The clipper's own machine summary and reading-time line, not the author's text.
 _EVERNOTE_DIGEST = re.compile(r"\A\s*速读摘要\s*\n.*?原文约[^\n]*\n", re.S)
-_EVERNOTE_TAGS = re.compile(r"\n\s*\*\*Tags:\*\*\s*(?P<tags>[^\n]*)\s*\Z")
+# ``\n[^\S\n]*``, not ``\n\s*``: from every newline of a run of blank lines \s* read the whole run (quadratic).
+_EVERNOTE_TAGS = re.compile(r"\n[^\S\n]*\*\*Tags:\*\*\s*(?P<tags>[^\n]*)\s*\Z")
 
 
 def _evernote_unwrap(text: str) -> Unwrapped | None:
@@ -137,7 +138,7 @@ def _evernote_unwrap(text: str) -> Unwrapped | None:
 _CUBOX = re.compile(
     r"\A\s*(?P<title>[^\n]+)\n=+[ \t]*\n\s*\[(?P<host>[\w.-]+\.\w+)\]\((?P<url>[^)\s]+)\)(?P<rest>[^\n]*)\n"
 )
-_CUBOX_FOOTER = re.compile(r"\n\s*\[跳转到 Cubox 查看\]\([^)]*\)\s*\Z")
+_CUBOX_FOOTER = re.compile(r"\n[^\S\n]*\[跳转到 Cubox 查看\]\([^()]*\)\s*\Z")
 
 
 def _cubox_unwrap(text: str) -> Unwrapped | None:
