@@ -154,13 +154,20 @@ class OutputWriter:
 
     def _link_unchanged(self, kept: list[str]) -> None:
         """Every file this build did not change, into the new generation as a hard link to the shown one."""
+        # Where each generated name really is (docs/articles is a link): resolved once, not once per file.
+        real = {name: os.path.realpath(self.docs_dir / name) for name in GENERATED}
+        staging = str(self.staging) + "/"
         for relative in sorted(kept):
-            target = self.staging / relative
-            parent = PurePosixPath(relative).parent.as_posix()
+            top, _, rest = relative.partition("/")
+            source, target = real[top] + "/" + rest if rest else real[top], staging + relative
+            parent = relative.rpartition("/")[0]
             if parent not in self._made_dirs:
-                target.parent.mkdir(parents=True, exist_ok=True)
+                os.makedirs(staging + parent, exist_ok=True)
                 self._made_dirs.add(parent)
-            link(self.docs_dir / relative, target, follow=True)  # docs/index.md is a link to the file
+            try:
+                os.link(source, target, follow_symlinks=False)
+            except OSError:  # no hard links here (or too many): a copy
+                link(Path(source), Path(target))
 
     def abort(self) -> None:
         try:
