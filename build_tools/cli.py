@@ -60,7 +60,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as stop:  # Ctrl-C: one line, and the shell's code for it
-        if getattr(stop, "output_changed", False):
+        if args.command != "build":
+            print("interrupted", file=sys.stderr)
+        elif getattr(stop, "output_changed", False):
             print("interrupted; the new output was already in place", file=sys.stderr)
         else:
             print("interrupted, previous output kept", file=sys.stderr)
