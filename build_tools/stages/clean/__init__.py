@@ -87,8 +87,8 @@ def _accept(article: Article, rules: Rules) -> Article | Failure:
     if chars >= rules.min_body_chars * 4:
         return article
     # A block page says so in a short line of its own; an article quoting such a notice says it in a sentence.
-    lines = (_TAG.sub(" ", line).strip() for line in article.text.split("\n"))
-    short_lines = [line for line in lines if 0 < len(line) <= 40]
+    lines = (_TAG.sub(" ", line) if "<" in line else line for line in filter(None, article.text.split("\n")))
+    short_lines = [line for line in map(str.strip, lines) if 0 < len(line) <= 40]
     for kind, pattern in rules.reject_patterns:
         if any(_states(pattern, line) for line in short_lines):
             return Failure(article.raw_path, "clean", _REASONS[kind])

@@ -46,7 +46,9 @@ def read(text: str) -> Document:
 
     names: list[str] = []
     hints: list[Hint] = []
-    body = text
+    # Leading blank lines say nothing to any reader; every envelope's \A\s* would read them (and give them
+    # back one by one) again: 5 MB of them cost seconds per envelope.
+    body = text[text.rfind("\n", 0, len(text) - len(text.lstrip())) + 1:]
     inner_format = None
     readers = body_readers()
     for wrapper in wrappers.WRAPPERS:
