@@ -370,14 +370,13 @@ def test_plain_is_normalize_of_one_text(text):
 
 def test_a_wrapper_or_reader_reads_a_text_once(monkeypatch):
     """An envelope and a page are parsed once each: the hints and the blocks come from the same parse."""
-    import yaml
     from bs4 import BeautifulSoup
 
     from build_tools.stages.readers import html, wrappers
 
     loads, soups = [], []
-    safe_load = yaml.safe_load
-    monkeypatch.setattr(wrappers.yaml, "safe_load", lambda s: loads.append(s) or safe_load(s))
+    compose = wrappers.yaml_read.compose
+    monkeypatch.setattr(wrappers.yaml_read, "compose", lambda s: loads.append(s) or compose(s))
     monkeypatch.setattr(html, "BeautifulSoup", lambda *a: soups.append(a) or BeautifulSoup(*a))
     doc = read("---\ntitle: 标题\ndate: 2025-02-22\ntags: [a, b]\nauthor: 王博\n---\n\n正文第一段，足够长的一句话。\n")
     assert [h.field for h in doc.hints] == ["title", "published", "tags", "tags", "byline"]

@@ -126,10 +126,15 @@ def test_front_matter_keys_in_fixed_order_and_only_set_values():
                            "entities", "reading_minutes", "removed_blocks", "removed_lines"]
 
 
-def test_invalid_front_matter_is_a_failure_naming_the_field():
-    result = render_article(make(Paragraph((Text("正文。"),)), url="javascript:alert(1)"))
+def test_an_invalid_optional_field_is_left_out_and_a_required_one_is_a_failure_naming_it():
+    # Issue 12 item 3: a field error loses the field, not the article.
+    rendered = page(Paragraph((Text("正文。"),)), url="javascript:alert(1)", source="长" * 101,
+                    authors=("王博", "名" * 41))
+    head = rendered.split("---")[1]
+    assert "url:" not in head and "source:" not in head and "王博" in head and "名名" not in head
+    result = render_article(make(Paragraph((Text("正文。"),)), lang="xx"))
     assert not isinstance(result, str)
-    assert result.stage == "render" and "url" in result.reason
+    assert result.stage == "render" and "lang" in result.reason
 
 
 SCRIPT = "<script>alert('x')</script>"

@@ -27,6 +27,23 @@ class Status(str, Enum):
     DUPLICATE = "duplicate"
 
 
+PREVIEW_CHARS = 60
+
+
+def preview(value: object, limit: int = PREVIEW_CHARS) -> str:
+    """A value as a report line quotes it: text as its repr, cut to ``limit`` characters with the full length
+    when cut (a 5,000-digit number, a 150-character source name); a list or mapping by its size."""
+    if isinstance(value, (list, tuple, dict, set)):
+        kind, count = ("mapping" if isinstance(value, dict) else "list"), len(value)
+        return f"a {kind} of {count:,} item{'' if count == 1 else 's'}"
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 4 * limit:
+        return f"a number of about {value.bit_length() * 3 // 10:,} digits"  # str() refuses over 4,300 digits
+    text = value if isinstance(value, str) else str(value)
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}… ({len(text):,} characters)"
+
+
 @dataclass(frozen=True)
 class BuildWarning:
     """Something an editor may want to fix; the build went on.

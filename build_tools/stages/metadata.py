@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import datetime
+from datetime import date
 from email.utils import parsedate_to_datetime
 
 from build_tools.config.rules import Portal, Rules, load_rules
@@ -30,11 +30,14 @@ from build_tools.model import (
     block_text,
     web_url,
 )
+from build_tools.model.records import preview
 from build_tools.stages.clean.credits import AUTHOR_IN_LINE
 from build_tools.stages.langdetect import SAMPLE_CHARS, detect_lang
+from build_tools.stages.render.page import checked, front_matter
 from build_tools.stages.title import choose_title, site_names
 
 SUMMARY_MAX = 200
+WARNING = "warning"  # Hint.field of a problem the article carries to the build report
 _SPLIT_NAMES = re.compile(r"[、，,；;|｜/&]+|\s+和\s+|\s+")
 _ISO = re.compile(r"(?P<y>\d{4})[-/.年](?P<m>\d{1,2})[-/.月](?P<d>\d{1,2})")
 _COMPILED_FROM = re.compile(r"编译自\s*[「“\"']?(?P<src>[A-Za-z][\w .&-]{1,40}|[\u4e00-\u9fff]{2,12})")
@@ -54,7 +57,7 @@ def extract_metadata(article: Article, rules: Rules | None = None) -> Article:
     datelines = [(d.text, d.found) for d in lifted if isinstance(d, Dateline)]
     bylines = [Byline(_HINT_ROLES[h.field], h.value, h.source) for h in hints if h.field in _HINT_ROLES]
     bylines += [b for b in lifted if isinstance(b, Byline)]
-    url = _first(_hinted(article, "url"), web_url)
+    url = _first(_hinted(article, "url"), _norm_url)
     chosen = choose_title(list(hints) + [Hint("title", text, found) for text, found in titles],
                           site_names(hints, [n for p in portals for n in (p.name, p.platform, *p.aliases)]),
                           _page_lines(article))
@@ -87,7 +90,24 @@ def extract_metadata(article: Article, rules: Rules | None = None) -> Article:
         disclaimer=any("声明" in r.text[:12] or "聲明" in r.text[:12] or "Notice:" in r.text for r in article.removed),
         provenance=tuple(provenance),
     )
-    return replace(article, meta=meta)
+    return _checked(replace(article, meta=meta))
+
+
+def _checked(article: Article) -> Article:
+    """The article without the fields its front matter could not carry (a 150-character source name, a
+    list item of 60 characters…): each is dropped with a warning naming it and its value, the rest is kept."""
+    data, dropped, _ = checked(front_matter(article))
+    if not dropped:
+        return article
+    meta = article.meta
+    changes = {}
+    for field in {name.split("[")[0] for name, _, _ in dropped} & set(vars(meta)):
+        changes[field] = tuple(data.get(field) or ()) if isinstance(getattr(meta, field), tuple) else None
+    warnings = tuple(
+        Hint(WARNING, f"field {name}: {preview(value)} cannot be used ({why}); the "
+                      f"{'value' if '[' in name else 'field'} is dropped", "metadata")
+        for name, value, why in dropped)
+    return replace(article, meta=replace(meta, **changes), hints=article.hints + warnings)
 
 
 def _lang_sample(article: Article) -> str:
@@ -221,18 +241,25 @@ def _norm_title(value: str, portals, rules: Rules) -> str | None:
 
 
 def _norm_date(value: str) -> str | None:
-    """A full publication date as YYYY-MM-DD, or None. Never completes a partial date."""
+    """A full publication date as YYYY-MM-DD (a real day; the year always four digits: ``strftime('%Y')``
+    writes 999, not 0999), or None. Never completes a partial date."""
     value = value.strip()
     found = _ISO.search(value)
-    if found:
-        try:
-            return datetime(int(found["y"]), int(found["m"]), int(found["d"])).strftime("%Y-%m-%d")
-        except ValueError:
-            return None
     try:
-        return parsedate_to_datetime(value).strftime("%Y-%m-%d")
-    except (TypeError, ValueError, IndexError):
+        day = (date(int(found["y"]), int(found["m"]), int(found["d"])) if found
+               else parsedate_to_datetime(value).date())
+    except (TypeError, ValueError, IndexError, OverflowError):  # (huge numbers in an RFC 2822 date overflow)
         return None
+    return f"{day.year:04d}-{day.month:02d}-{day.day:02d}"
+
+
+def _norm_url(value: str) -> str | None:
+    """A web address with its scheme in lower case (``HTTPS://…`` is the same address), or None."""
+    url = web_url(value)
+    if url is None:
+        return None
+    scheme, rest = url.split(":", 1)
+    return scheme.lower() + ":" + rest
 
 
 def _norm_datetime(value: str) -> str | None:

@@ -7,8 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import yaml
+from yaml.nodes import MappingNode, ScalarNode
 
-from build_tools.model import Hint
+from build_tools.model import Hint, yaml_read
+from build_tools.model.records import preview
+
+WARNING = "warning"  # Hint.field of a problem the article carries to the build report (as ingest's repairs)
 
 
 @dataclass(frozen=True)
@@ -84,12 +88,10 @@ def _front_unwrap(text: str) -> Unwrapped | None:
     found = _FRONT.match(text)
     if not found:
         return None
-    try:
-        data = yaml.safe_load(found.group(1))
-    except yaml.YAMLError:
+    read = _front_matter(found.group(1))
+    if read is None:
         return None
-    if not isinstance(data, dict):
-        return None
+    data, warnings = read
     hints = []
     clip = _is_clip_note(data)
     for key, value in data.items():
@@ -98,11 +100,83 @@ def _front_unwrap(text: str) -> Unwrapped | None:
             name = "captured"
         if name is None or value in (None, ""):
             continue
-        values = value if isinstance(value, list) else [value]
-        for item in values:
-            if isinstance(item, (str, int, float)) or hasattr(item, "isoformat"):
-                hints.append(Hint(name, str(item).strip(), "front-matter"))
-    return Unwrapped(text[found.end():], tuple(hints))
+        for item in value if isinstance(value, list) else [value]:
+            shown = _text_of(item)
+            if shown is None:
+                warnings.append(_dropped(key, preview(item), "not text, a number or a date", "value"))
+            else:
+                hints.append(Hint(name, shown.strip(), "front-matter"))
+    return Unwrapped(text[found.end():], tuple(hints) + tuple(Hint(WARNING, w, "front-matter") for w in warnings))
+
+
+_READ_KEYS = frozenset(FRONT_FIELDS) | {"extra", "byline"}  # what hints and _is_clip_note read
+FIELD_VALUES = 10_000  # values one field may expand to (a tag list has tens; an alias bomb, 10**9)
+_TOP_KEY = re.compile(r"^[^\s#\[\]{},&*!|>'\"%@`-][^:\n]*:(?:[ \t]|$)")
+
+
+def _front_matter(source: str) -> tuple[dict, list[str]] | None:
+    """The front matter's fields and what was wrong with the ones the build reads, or None when it is no YAML
+    mapping.  A value YAML cannot turn into data (``date: 2025-02-30``, a 5,000-digit number, a list nested
+    thousands deep, an unknown ``!tag``, an alias bomb) costs that field only."""
+    warnings: list[str] = []
+    for _ in range(4):
+        try:
+            loader, root = yaml_read.compose(source)
+            break
+        except yaml.YAMLError:
+            return None
+        except yaml_read.YamlProblem as problem:  # brackets nested past the limit: the scanner stops there
+            cut = _without_entry(source, problem.line)
+            if cut is None:
+                return None
+            source, key, value = cut
+            warnings.append(_dropped(key, preview(value), problem.reason))
+    else:
+        return None
+    if not isinstance(root, MappingNode):
+        return None
+    used = {}  # key -> its (last) value node, for the keys the build reads
+    for key_node, value_node in root.value:
+        try:
+            key = yaml_read.scalar(loader, key_node) if isinstance(key_node, ScalarNode) else None
+        except yaml_read.YamlProblem:
+            continue
+        if isinstance(key, (str, int, float)) and str(key).lower() in _READ_KEYS:
+            used[key] = value_node  # (of two equal keys the last counts, in the place of the first, as in YAML)
+    data: dict = {}
+    for key, value_node in used.items():
+        loader.values_left = FIELD_VALUES
+        try:
+            data[key], _ = yaml_read.plain(loader, value_node, (key,))
+        except yaml_read.YamlProblem as problem:
+            warnings.append(_dropped(key, preview(source[value_node.start_mark.index: value_node.end_mark.index]),
+                                     problem.reason))
+    return data, warnings
+
+
+def _without_entry(source: str, line: int) -> tuple[str, str, str] | None:
+    """``source`` without the top-level entry that holds ``line`` (1-based), that entry's key and value text."""
+    lines = source.split("\n")
+    start = next((i for i in range(min(line, len(lines)) - 1, -1, -1) if _TOP_KEY.match(lines[i])), None)
+    if start is None:
+        return None
+    end = next((i for i in range(start + 1, len(lines)) if _TOP_KEY.match(lines[i])), len(lines))
+    key, _, value = "\n".join(lines[start:end]).partition(":")
+    return "\n".join(lines[:start] + lines[end:]), key.strip(), value.strip()
+
+
+def _text_of(item: object) -> str | None:
+    """A front matter value as a hint's text: text, numbers, dates; None for anything else."""
+    if not (isinstance(item, (str, int, float)) or hasattr(item, "isoformat")):
+        return None
+    try:
+        return str(item)
+    except ValueError:  # an integer of more than 4,300 digits (written in hex, YAML reads it)
+        return None
+
+
+def _dropped(key: object, shown: str, reason: str, what: str = "field") -> str:
+    return f"front matter field {key}: {shown} cannot be used ({reason}); the {what} is dropped"
 
 
 # --- Evernote / 印象笔记 web clip ----------------------------------------------

@@ -83,6 +83,57 @@ def front_matter(article: Article, raw_shown: str | None = None) -> dict:
     return data
 
 
+# Fields an article may go without: one the schema refuses is dropped (an item of a list: that item), and
+# the article is published without it.  Only a required field that fails (title, lang…) rejects it.
+OPTIONAL = ("date", "captured", "source", "platform", "authors", "editors", "url", "original_source", "summary",
+            "tags", "also_published_by")
+Dropped = tuple[str, object, str]  # (field or field[index], its value, why)
+
+
+def checked(data: dict) -> tuple[dict, list[Dropped], str | None]:
+    """``data`` without the optional fields (or list items) the front matter schema refuses, what was dropped,
+    and why a required field fails (None when the rest is valid)."""
+    if _fast_check(data):
+        return data, [], None
+    bad: dict[str, set[int] | None] = {}  # field -> refused items (None: the whole field)
+    dropped: list[Dropped] = []
+    for error in sorted(_validator().iter_errors(data), key=lambda e: [str(p) for p in e.path]):
+        field = str(error.path[0]) if error.path else "(root)"
+        if field not in OPTIONAL:
+            return data, dropped, f"front matter field {field}: {_reason(error)}"
+        index = error.path[1] if len(error.path) > 1 and isinstance(error.path[1], int) else None
+        if index is None:
+            bad[field] = None
+            dropped.append((field, data[field], _reason(error)))
+        elif bad.get(field, set()) is not None and index not in bad.setdefault(field, set()):
+            bad[field].add(index)  # type: ignore[union-attr]
+            dropped.append((f"{field}[{index}]", data[field][index], _reason(error)))
+    kept = {k: v for k, v in data.items() if k not in bad or bad[k] is not None}
+    for field, items in bad.items():
+        if items is not None:
+            kept[field] = [v for i, v in enumerate(data[field]) if i not in items]
+            if not kept[field]:
+                del kept[field]
+    return kept, dropped, None
+
+
+def _reason(error: jsonschema.ValidationError) -> str:
+    """Why the schema refuses a value, without quoting the value (it may be megabytes)."""
+    limit = error.validator_value
+    reasons = {
+        "maxLength": f"longer than {limit} characters",
+        "minLength": "empty",
+        "pattern": f"does not match {limit}",
+        "type": f"not of type {limit}",
+        "enum": f"not one of {limit}",
+        "const": f"not {limit}",
+        "minimum": f"less than {limit}",
+        "additionalProperties": "not a front matter field",
+        "required": error.message,
+    }
+    return reasons.get(str(error.validator), str(error.validator))
+
+
 def reading_minutes(article: Article) -> int:
     chars = sum(len(block_text(b)) for b in article.blocks)
     return max(1, math.ceil(chars / CHARS_PER_MINUTE))
@@ -90,12 +141,9 @@ def reading_minutes(article: Article) -> int:
 
 def render_article(article: Article, entity_names: Mapping[str, str] | None = None,
                    raw_shown: str | None = None) -> str | Failure:
-    data = front_matter(article, raw_shown)
-    errors = [] if _fast_check(data) else sorted(_validator().iter_errors(data), key=lambda e: list(e.path))
-    if errors:
-        first = errors[0]
-        field = ".".join(str(p) for p in first.path) or "(root)"
-        return Failure(article.raw_path, "render", f"front matter field {field}: {first.message}")
+    data, _, fatal = checked(front_matter(article, raw_shown))  # (the metadata stage reported what is dropped)
+    if fatal:
+        return Failure(article.raw_path, "render", fatal)
     parts = ["---\n" + dump_yaml(data) + "---", "# " + escape_inline(article.meta.title)]
     parts.append(blocks_md(article.blocks))
     if article.entities and entity_names:
