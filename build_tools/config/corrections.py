@@ -47,6 +47,7 @@ from build_tools.model import (
     Turn,
     block_text,
     inline_text,
+    yaml_read,
 )
 from build_tools.model.errors import ConfigError
 from build_tools.model.records import BuildWarning
@@ -185,48 +186,11 @@ def _preview(prefix: str) -> str:
 # --- loading and validation ----------------------------------------------------------
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that rejects duplicate keys and remembers the line of each top-level key."""
-
-    top_lines: dict[str, int]
-
-
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dict:
-    loader.flatten_mapping(node)
-    seen: dict[object, int] = {}
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        line = key_node.start_mark.line + 1
-        if isinstance(key, (list, dict)):
-            raise yaml.constructor.ConstructorError(None, None, "a key must be a file name", key_node.start_mark)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"{key!r} appears twice (lines {seen[key]} and {line}); merge the two entries",
-                key_node.start_mark)
-        seen[key] = line
-        if node is loader._root:
-            loader.top_lines[str(key)] = line
-    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-# Dates stay text (``date: 2025-13-01`` is then a schema error naming the entry, not a crash).
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
 def _parse(text: str) -> tuple[object, dict[str, int]]:
-    loader = _Loader(text)
-    loader.top_lines = {}
-    try:
-        root = loader.get_single_node()
-        loader._root = root
-        data = loader.construct_document(root) if root is not None else None
-    finally:
-        loader.dispose()
-    return data, loader.top_lines
+    """The document (dates stay text: ``date: 2025-13-01`` is then a schema error naming the entry, not a
+    crash) and the line of each entry; equal keys, alias bombs and deep nesting are refused (YamlProblem)."""
+    data, lines = yaml_read.load(text, dates=False)
+    return data, {str(where[0]): line for where, line in lines.items() if len(where) == 1}
 
 
 @lru_cache(maxsize=1)
@@ -278,6 +242,21 @@ def _message(error: jsonschema.ValidationError) -> str:
     return error.message
 
 
+MESSAGE_CHARS = 300  # a schema message quotes the value: a list of 100,000 items would be megabytes
+
+
+def _cut(message: str) -> str:
+    return message if len(message) <= MESSAGE_CHARS else f"{message[:MESSAGE_CHARS]}… ({len(message):,} characters)"
+
+
+def _place(where: tuple) -> str:
+    """'entry 'a.txt': field authors[1]: ' for a place in the document ('' at the top)."""
+    if not where:
+        return ""
+    rest = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in where[1:4]).lstrip(".")
+    return f"entry {str(where[0])!r}: " + (f"field {rest}: " if rest else "")
+
+
 def _location(path: str, lines: dict[str, int], loc: list) -> str:
     if not loc:
         return f"{path}: top level"
@@ -298,6 +277,8 @@ def parse_overrides(text: str, path: str = "overrides.yml") -> Overrides:
         raise OverridesError([f"{path}{line}: not valid YAML: {error.problem or error}"]) from error
     except yaml.YAMLError as error:
         raise OverridesError([f"{path}: not valid YAML: {error}"]) from error
+    except yaml_read.YamlProblem as problem:
+        raise OverridesError([f"{path}:{problem.line}: {_place(problem.where)}{problem.message}"]) from None
     if data is None:
         return Overrides(path=path)
     if not isinstance(data, dict):
@@ -306,7 +287,7 @@ def parse_overrides(text: str, path: str = "overrides.yml") -> Overrides:
     data = _plain(data)
     errors = sorted(_validator().iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
     if errors:
-        raise OverridesError([f"{_location(path, lines, list(e.absolute_path))}: {_message(e)}" for e in errors])
+        raise OverridesError([f"{_location(path, lines, list(e.absolute_path))}: {_cut(_message(e))}" for e in errors])
     return Overrides({str(k): v for k, v in data.items()}, path, lines)
 
 

@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from build_tools.model import yaml_read
+from build_tools.model.errors import ConfigError
 from build_tools.model.lifted import Role
 from build_tools.settings import RULES_DIR
 
@@ -201,10 +203,26 @@ def load_rules(directory: Path | None = None) -> Rules:
     return _load_rules(Path(directory).resolve() if directory is not None else _active_dir)
 
 
+def _read(path: Path) -> dict:
+    """A rules file, read with limits: an equal key twice (YAML keeps the last silently), an alias bomb or deep
+    nesting is a ConfigError naming the file and the line."""
+    try:
+        data, _ = yaml_read.load(path.read_text(encoding="utf-8"))
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        raise ConfigError(f"{path}:{mark.line + 1 if mark else 0}: not valid YAML: {error.problem or error}",
+                          str(path)) from error
+    except yaml_read.YamlProblem as problem:
+        field = ".".join(map(str, problem.where[:4]))
+        raise ConfigError(f"{path}:{problem.line}: {field + ': ' if field else ''}{problem.message}", str(path),
+                          problem.line, field or None) from None
+    return data if isinstance(data, dict) else {}
+
+
 @lru_cache(maxsize=2)
 def _load_rules(directory: Path) -> Rules:
-    generic = yaml.safe_load((directory / "generic.yml").read_text(encoding="utf-8"))
-    portal_data = yaml.safe_load((directory / "portals.yml").read_text(encoding="utf-8"))
+    generic = _read(directory / "generic.yml")
+    portal_data = _read(directory / "portals.yml")
     portals = tuple(
         Portal(
             name=p["name"],

@@ -6,12 +6,14 @@ import contextlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 
 import yaml
 
 from build_tools.entities.normalize import key
+from build_tools.model import yaml_read
 from build_tools.model.errors import ConfigError
 from build_tools.settings import SCHEMAS_DIR
 
@@ -102,27 +104,39 @@ def _schema() -> dict:
     return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 
 
-def _where(path: str, doc: object, loc: list) -> str:
-    """'entities.yml: entry 3 (id nvidia): aliases[2]' from a jsonschema path."""
+MESSAGE_CHARS = 300  # a schema message quotes the value: a list of 100,000 items would be megabytes
+
+
+def _where(path: str, doc: object, loc: list, lines: Mapping[tuple, int] | None = None) -> str:
+    """'entities.yml:57: entry 3 (id nvidia): field aliases[2]' from a path in the document; the line is the
+    node's own, or its nearest ancestor's that has one (when the document was read from a file)."""
+    line = next((lines[tuple(loc[:n])] for n in range(len(loc), 0, -1) if tuple(loc[:n]) in lines), None) \
+        if lines else None
+    here = f"{path}:{line}" if line else path
     if len(loc) >= 2 and loc[0] == "entities" and isinstance(loc[1], int):
         idx = loc[1]
         ident = ""
         with contextlib.suppress(AttributeError, IndexError, KeyError, TypeError):
             ident = doc["entities"][idx].get("id", "")  # type: ignore[index]
         entry = f"entry {idx + 1}" + (f" (id {ident!r})" if ident else "")
-        rest = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc[2:]).lstrip(".")
-        return f"{path}: {entry}" + (f": field {rest}" if rest else "")
-    rest = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
-    return f"{path}: {rest or 'top level'}"
+        rest = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc[2:6]).lstrip(".")
+        return f"{here}: {entry}" + (f": field {rest}" if rest else "")
+    rest = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc[:4]).lstrip(".")
+    return f"{here}: {rest or 'top level'}"
 
 
-def parse_registry(doc: object, path: str = "entities.yml") -> Registry:
-    """Validate a parsed YAML document and build the registry (raises RegistryError)."""
+def _cut(message: str) -> str:
+    return message if len(message) <= MESSAGE_CHARS else f"{message[:MESSAGE_CHARS]}… ({len(message):,} characters)"
+
+
+def parse_registry(doc: object, path: str = "entities.yml", lines: Mapping[tuple, int] | None = None) -> Registry:
+    """Validate a parsed YAML document and build the registry (raises RegistryError); ``lines`` (the line of
+    each key and item, from :func:`~build_tools.model.yaml_read.load`) puts a line number in every error."""
     import jsonschema
 
     validator = jsonschema.Draft202012Validator(_schema())
     errors = [
-        f"{_where(path, doc, list(err.absolute_path))}: {err.message}"
+        f"{_where(path, doc, list(err.absolute_path), lines)}: {_cut(err.message)}"
         for err in sorted(validator.iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path])
     ]
     if errors:
@@ -133,12 +147,13 @@ def parse_registry(doc: object, path: str = "entities.yml") -> Registry:
     ids: dict[str, int] = {}
     for n, raw in enumerate(doc["entities"], start=1):
         eid = raw["id"]
+        here = _where(path, doc, ["entities", n - 1], lines)
         if eid in ids:
-            errors.append(f"{path}: entry {n} (id {eid!r}): field id: duplicate id, already used by entry {ids[eid]}")
+            errors.append(f"{here}: field id: duplicate id, already used by entry {ids[eid]}")
             continue
         ids[eid] = n
         ent = _entity(raw)
-        errors += _alias_errors(ent, f"{path}: entry {n} (id {eid!r})", owner)
+        errors += _alias_errors(ent, here, owner)
         entities.append(ent)
     if errors:
         raise RegistryError(errors)
@@ -196,11 +211,27 @@ def load_registry(path: Path | str) -> Registry:
     """
     p = Path(path)
     try:
-        doc = yaml.load(p.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except OSError as exc:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
         raise RegistryError([f"{p}: cannot read: {exc}"]) from exc
+    return _registry_from(text, str(p))
+
+
+@lru_cache(maxsize=4)
+def _registry_from(text: str, p: str) -> Registry:
+    """The registry a text describes (remembered: the live preview rebuilds many times with the same file, and
+    reading YAML with limits is pure Python); an invalid text raises every time."""
+    try:
+        doc, lines = yaml_read.load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise RegistryError([f"{p}{f':{mark.line + 1}' if mark else ''}: not valid YAML: {exc.problem or exc}"]) \
+            from exc
     except yaml.YAMLError as exc:
         raise RegistryError([f"{p}: not valid YAML: {exc}"]) from exc
+    except yaml_read.YamlProblem as problem:
+        where = _where(str(p), None, list(problem.where))[len(str(p)):] if problem.where else ""
+        raise RegistryError([f"{p}:{problem.line}{where}: {problem.message}"]) from None
     if doc is None:
         doc = {"entities": []}
-    return parse_registry(doc, str(p))
+    return parse_registry(doc, p, lines)

@@ -122,9 +122,9 @@ def plain(loader: Loader, node: Node, where: Where = ()) -> tuple[object, dict]:
         loader.values_left -= 1
         if len(at) > MAX_DEPTH:  # an alias inside its own anchor nests without end
             raise YamlProblem(f"nested more than {MAX_DEPTH} levels deep", line_of(child), at[:3])
-        if loader.values_left < 0:
+        if loader.values_left < 0:  # (at the line of the top-level key it happened under: an alias has none)
             raise YamlProblem(f"aliases expand the document past {loader.composed + MAX_ALIAS_VALUES:,} values "
-                              f"(an alias bomb?)", line_of(child), at[:3])
+                              f"(an alias bomb?)", lines.get(at[:1], line_of(child)), at[:3])
         if isinstance(child, SequenceNode):
             return [], child
         if isinstance(child, MappingNode):
