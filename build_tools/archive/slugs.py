@@ -14,6 +14,10 @@ name with different extensions (``report.md``, ``report.txt``).
 else is in raw/ and whichever file came first: the plain slug goes to the
 ``.txt`` dump, else ``.md``, ``.markdown``, ``.html``, ``.htm``, any other
 extension, no extension (then by path); the others get the hashed form.
+
+Some slugs are never given: the generated pages that live next to the articles (``articles/index.md``,
+``page-2.md``…, ``sources.md``, ``tags.md``, the ``raw/`` folder of text copies).  ``raw/index.html`` is a
+common name to save a page under; such a dump gets the hashed form, and the build says so.
 """
 
 from __future__ import annotations
@@ -32,6 +36,14 @@ DIGEST_CHARS = 6
 _KEPT = re.compile(r"[a-z0-9][a-z0-9_-]*")
 KEEPER_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 _HASHED_END = re.compile(rf"-[0-9a-f]{{{DIGEST_CHARS}}}$")
+# The names of the generated pages in docs/articles/ (archive/index_pages.py) and of its folder of text copies.
+RESERVED = frozenset({"index", "sources", "tags", "raw"})
+_RESERVED_PAGE = re.compile(r"page-[0-9]+")
+
+
+def is_reserved(slug: str) -> bool:
+    """``slug`` is the name of a page the build generates next to the articles (never an article's)."""
+    return slug in RESERVED or _RESERVED_PAGE.fullmatch(slug) is not None
 
 
 def slugify(relative_path: str) -> Slug:
@@ -67,16 +79,22 @@ def assign_slugs(relative_paths: Iterable[str]) -> dict[str, tuple[Slug, str | N
     result: dict[str, tuple[Slug, str | None]] = {}
     taken: set[str] = set(wanted.values())
     for slug, group in sorted(by_slug.items()):
-        keeper, *others = sorted(group, key=_keeper_rank)
-        result[keeper] = (slug, None)
+        ranked = sorted(group, key=_keeper_rank)
+        if is_reserved(slug):
+            keeper, others = None, ranked
+        else:
+            keeper, others = ranked[0], ranked[1:]
+            result[keeper] = (slug, None)
         for path in others:
             digits = DIGEST_CHARS
             new = hashed_slug(path, digits)
-            while new in taken and digits < 40:
+            while (new in taken or is_reserved(new)) and digits < 40:
                 digits += 2
                 new = hashed_slug(path, digits)
             taken.add(new)
-            result[path] = (new, f"slug '{slug}' belongs to {keeper}; published as '{new}' instead")
+            owner = keeper or (f"a generated page (articles/{slug}.md)" if slug != "raw"
+                               else "the folder of raw-text copies (articles/raw/)")
+            result[path] = (new, f"slug '{slug}' belongs to {owner}; published as '{new}' instead")
     return result
 
 
