@@ -103,7 +103,8 @@ def _front_unwrap(text: str) -> Unwrapped | None:
         for item in value if isinstance(value, list) else [value]:
             shown = _text_of(item)
             if shown is None:
-                warnings.append(_dropped(key, preview(item), "not text, a number or a date", "value"))
+                why = "too many digits to write" if isinstance(item, int) else "not text, a number or a date"
+                warnings.append(_dropped(key, preview(item), why, "value"))
             else:
                 hints.append(Hint(name, shown.strip(), "front-matter"))
     return Unwrapped(text[found.end():], tuple(hints) + tuple(Hint(WARNING, w, "front-matter") for w in warnings))
