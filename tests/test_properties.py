@@ -42,8 +42,9 @@ from build_tools.model import (
 from build_tools.pipeline import build, prepare
 from build_tools.settings import Settings
 from build_tools.stages.decode import DecodeError, decode_bytes
+from build_tools.stages.front_matter import front_matter
 from build_tools.stages.render.markdown import MAX_HEADING_CHARS, blocks_md
-from build_tools.stages.render.page import front_matter, render_article
+from build_tools.stages.render.page import render_article
 from tests.fixtures.hostile.corpus import markdown_html, page_body, prose
 from tests.test_safe_html import dangers
 

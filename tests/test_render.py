@@ -26,8 +26,9 @@ from build_tools.model import (
     Text,
     Turn,
 )
+from build_tools.stages.front_matter import front_matter
 from build_tools.stages.render.markdown import blocks_md
-from build_tools.stages.render.page import front_matter, render_article
+from build_tools.stages.render.page import render_article
 from tests.pagetext import split_page
 
 # The Markdown extensions of mkdocs.yml: pages are checked the way the site renders them.

@@ -36,7 +36,7 @@ from build_tools.pipeline.render_work import PageInputs, render_one
 from build_tools.runtime.cache import key, quarantine
 from build_tools.runtime.stages import PageJob, Runner, Stage, Stored, build_locks
 from build_tools.settings import Settings
-from build_tools.stages.render.page import warm as load_page_schema
+from build_tools.stages.front_matter import warm as load_page_schema
 
 PREPARE = Stage("prepare", prepare_one, ("prepared", "article"), warm=load_readers, keyed_by_read=True)
 LINK = Stage("link", link_one, ("view", "linked"))

@@ -32,8 +32,8 @@ from build_tools.model import (
 )
 from build_tools.model.records import preview
 from build_tools.stages.clean.credits import AUTHOR_IN_LINE
+from build_tools.stages.front_matter import checked, front_matter
 from build_tools.stages.langdetect import SAMPLE_CHARS, detect_lang
-from build_tools.stages.render.page import checked, front_matter
 from build_tools.stages.title import choose_title, site_names
 
 SUMMARY_MAX = 200
