@@ -53,6 +53,13 @@ def _under_the_markup_limit() -> str:
     return MD_HEAD + markers + "\n\n" + _prose(SIZE - len(markers) - 200)
 
 
+def _nested_tables(depth: int, stacks: int = 1) -> str:
+    """``stacks`` layout tables, each nested ``depth`` deep around a paragraph of prose."""
+    stack = "<table><tr><td>" * depth + "<p>" + _prose(2000).replace("\n\n", "</p><p>") + "</p>" \
+        + "</td></tr></table>" * depth
+    return "<html><body>" + stack * stacks + "</body></html>"
+
+
 # name → (file name, text): each one the input that made a regex (or markdown-it) rescan from every start.
 KINDS = {
     "a-tags": ("a.txt", lambda: _repeat("", "<a ")),
@@ -74,6 +81,10 @@ KINDS = {
     "elements-under-the-limit": ("m.html", lambda: "<html><body>" + "<p>a</p>" * ((MAX_TAGS - 30_000) // 2)
                                  + "<p>" + _prose(SIZE - 4 * MAX_TAGS).replace("\n\n", "</p><p>") + "</p>"),
     "cubox-footers": ("x.md", lambda: _repeat(CUBOX_HEAD + _prose(2000), "\n[跳转到 Cubox 查看](", "\ncubox")),
+    # Layout tables nested in layout tables: 400 levels (13 kB) took 10-27 s when every cell looked up its
+    # table (quadratic in the depth); as deep as the reader goes (past it: 'too deeply nested'), 4 times.
+    "nested-layout-tables": ("y.html", lambda: _nested_tables(400, stacks=4)),
+    "nested-tables-under-the-limit": ("z.html", lambda: _nested_tables((MAX_TAGS - 1000) // 3)),
 }
 
 _TIMER = """
