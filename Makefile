@@ -30,7 +30,7 @@ BENCH_ARGS ?=
 EVAL_ARGS ?=
 HOST ?= 127.0.0.1:8000
 
-.PHONY: venv build site serve test test-fast lint golden bench eval lock actionlint axe clean distclean help
+.PHONY: venv build images site serve test test-fast lint golden bench eval lock actionlint axe clean distclean help
 
 help:
 	@echo "make venv | build | site | serve | test | test-fast | lint | golden | bench | eval | lock | actionlint | axe | images | clean"
@@ -47,6 +47,10 @@ $(STAMP): pyproject.toml requirements.lock
 # raw/ -> docs/ (articles, entities, index pages, feed).
 build: venv
 	$(PY) -m build_tools build $(BUILD_ARGS)
+
+# raw/ -> docs/, first downloading the articles' remote pictures the image store (docs/assets/images) lacks.
+images: venv
+	$(PY) -m build_tools build --fetch-images $(BUILD_ARGS)
 
 # docs/ -> site/, with zero warnings allowed; no page may hold HTML outside the article allowlist.
 site: build
