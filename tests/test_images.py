@@ -23,13 +23,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from build_tools.config.rules import load_rules
 from build_tools.model import Article, Figure, InlineImage, Paragraph, Quote, Text
 from build_tools.pipeline import build
 from build_tools.runtime.images import sniff
-from build_tools.settings import Settings
-from build_tools.stages.images import Picture, image_sources, original_url, with_pictures
+from build_tools.settings import Settings as BuildSettings
+from build_tools.stages.images import STORE_NAME, Picture, image_sources, original_url, with_pictures
 from build_tools.stages.render.markdown import MISSING_IMAGE, blocks_md
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,6 +101,18 @@ def test_a_picture_in_the_store_is_shown_from_it_and_only_a_store_name_counts():
     for bad in ("../../../etc/passwd", "x.png", f"{SHA}.svg", f"{SHA}.png) ![x](javascript:1"):
         md = blocks_md((Paragraph((InlineImage("https://example.com/a.jpg", "图", local=bad),)),))
         assert "](https://example.com/a.jpg)" in md and "assets/images" not in md, bad
+
+
+@settings(max_examples=300, deadline=None)
+@given(local=st.text(max_size=80) | st.from_regex(r"[0-9a-f]{64}\.(png|jpg|svg|html)", fullmatch=True),
+       src=st.text(max_size=40))
+def test_no_store_name_but_a_real_one_reaches_the_page(local, src):
+    """Whatever ``local`` holds, the page points into the store only at a real store name, and at nothing else."""
+    md = blocks_md((Figure(src, "图", (Text("图注"),), local=local), Paragraph((InlineImage(src, "图", local=local),))))
+    if STORE_NAME.fullmatch(local):
+        assert md.count(f"](../assets/images/{local})") == 2
+    else:
+        assert "../assets/images/" not in md and "(.." not in md
 
 
 def test_every_picture_is_found_and_pointed_at_its_copy():
@@ -195,11 +209,11 @@ def write_dump(raw: Path, base: str) -> None:
     (raw / "images.md").write_text("\n".join(body) + "\n", encoding="utf-8")
 
 
-def settings_for(tmp: Path, **changes) -> Settings:
+def settings_for(tmp: Path, **changes) -> BuildSettings:
     base = dict(raw_dir=tmp / "raw", docs_dir=tmp / "docs", cache_dir=tmp / "cache", entities_path=tmp / "none.yml",
                 overrides_path=tmp / "none.yml", jobs=1, max_image_bytes=BIG_LIMIT, image_host_interval=0.25,
                 images_from_private_hosts=True)
-    return Settings(**{**base, **changes})
+    return BuildSettings(**{**base, **changes})
 
 
 def page_of(docs: Path) -> str:
