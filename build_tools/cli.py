@@ -28,6 +28,8 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--jobs", type=int, default=0, help="并行进程数 (默认每核一个)")
     build.add_argument("--no-cache", action="store_true", help="不使用内容哈希缓存")
     build.add_argument("--timings", action="store_true", help="在标准错误输出各阶段耗时")
+    build.add_argument("--fetch-images", action="store_true",
+                       help="把文章里的远程图片下载到 docs/assets/images/ (按内容哈希存放)，页面改用本地副本")
     build.add_argument("--rules", type=Path, default=None,
                        help="清理规则目录 (generic.yml + portals.yml；默认 build_tools/rules)")
     from build_tools.serve import add_parser as add_serve_parser
@@ -92,6 +94,7 @@ def build_settings(args: argparse.Namespace) -> Settings:
         jobs=args.jobs,
         use_cache=not args.no_cache,
         rules_dir=rules.resolve(),
+        fetch_images=args.fetch_images,
     )
 
 

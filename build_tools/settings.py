@@ -10,6 +10,9 @@ PACKAGE_DIR = Path(__file__).parent.resolve()
 RULES_DIR = PACKAGE_DIR / "rules"  # the package's own rules (build_tools/rules)
 SCHEMAS_DIR = PACKAGE_DIR / "schemas"  # JSON Schemas of front matter, corrections and the entity registry
 MAX_DUMP_BYTES = 5 * 1024 * 1024  # larger files are rejected (README); real articles are well under 1 MB
+# `build --fetch-images`: a picture larger than this is not kept; one host is asked at most once per interval.
+MAX_IMAGE_BYTES = 10 * 1024 * 1024
+IMAGE_HOST_INTERVAL = 1.0  # seconds
 # The site's name: the home page's heading and the feed's title.  mkdocs.yml's site_name says the
 # same for the theme (tests/test_build_api.py checks that they agree).
 SITE_TITLE = "中文文章存档"
@@ -37,3 +40,7 @@ class Settings:
     rules_dir: Path = RULES_DIR  # generic.yml + portals.yml; part of the cache key of the stages that read them
     site_title: str = SITE_TITLE
     site_url: str = field(default_factory=site_url_from_environment)  # the feed's links start with it
+    fetch_images: bool = False  # download remote pictures into docs/assets/images (else: only use those there)
+    max_image_bytes: int = MAX_IMAGE_BYTES
+    image_host_interval: float = IMAGE_HOST_INTERVAL
+    images_from_private_hosts: bool = False  # fetch from this machine / a private network: tests only

@@ -21,6 +21,7 @@ class LinkedView:
     contexts: tuple[tuple[str, str], ...]
     counts: tuple[tuple[str, int], ...]
     story: Fingerprint
+    images: tuple[str, ...] = ()  # the remote pictures the article shows, as the dump addressed them (link stage)
 
 
 def view_of(article: Article) -> LinkedView:

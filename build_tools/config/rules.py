@@ -163,6 +163,7 @@ class Rules:
     reject_patterns: tuple[tuple[str, re.Pattern[str]], ...]
     min_body_chars: int
     portals: tuple[Portal, ...]
+    image_proxy_params: tuple[str, ...] = ()  # query parameters in which an image proxy carries the original URL
     is_junk: AnyPattern = field(init=False, repr=False, compare=False)  # any of junk_lines
     is_end: AnyPattern = field(init=False, repr=False, compare=False)  # any of end_markers
 
@@ -258,5 +259,6 @@ def _load_rules(directory: Path) -> Rules:
         placeholder_names=frozenset(generic["placeholder_names"]),
         reject_patterns=tuple((k, re.compile(v, re.M | re.I)) for k, v in generic["reject_patterns"].items()),
         min_body_chars=generic["min_body_chars"],
+        image_proxy_params=tuple(generic.get("image_proxy_params") or ()),
         portals=portals,
     )

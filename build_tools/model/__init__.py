@@ -55,6 +55,7 @@ class Code:
 class InlineImage:
     src: str
     alt: str = ""
+    local: str = ""  # the file in the image store (docs/assets/images) holding this picture, when there is one
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,7 @@ class Figure:
     src: str
     alt: str = ""
     caption: tuple[Inline, ...] = ()
+    local: str = ""  # the file in the image store (docs/assets/images) holding this picture, when there is one
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@
     dedupe        byte-identical and same-article dumps, on small records
     link          drop cross-dump furniture → link entities, per article   (link_work.py)
     related       related articles, from the linked articles' views
+    images        each article's pictures from the image store; fetched with --fetch-images  (images.py)
     render        page and raw copy, per article whose inputs changed    (render_work.py)
     entity pages, index pages and the feed, from the views and the published summaries
     emit          the changed files swapped into docs/ at once
@@ -30,6 +31,7 @@ from build_tools.model.errors import CacheCorrupt
 from build_tools.model.paths import PathDisplay
 from build_tools.model.records import BuildReport, BuildWarning, InputResult, Progress, Status
 from build_tools.pipeline.discover import discover, dumps_in
+from build_tools.pipeline.images import pictures_for
 from build_tools.pipeline.link_work import link_one
 from build_tools.pipeline.prepare_work import load_readers, prepare, prepare_one
 from build_tools.pipeline.render_work import PageInputs, render_one
@@ -88,9 +90,12 @@ def _build(settings: Settings, overrides: Overrides, locks, progress: Progress |
                               (run.reader, index, recurring, overrides))
         with report.timed("related"):
             related = run.whole(views.related, _whole_inputs(linked), [view for _, view in linked], run.map_ranges)
+        with report.timed("images"):
+            pictures, image_warnings = pictures_for(settings, published, [view for _, view in linked], run.shown)
+            report.warnings.extend(image_warnings)
         with run.output() as writer:
             with report.timed("render"):
-                jobs = [_page_job(p, k, v, run, related) for p, (k, v) in zip(published, linked, strict=True)]
+                jobs = [_page_job(p, k, v, run, related, pictures) for p, (k, v) in zip(published, linked, strict=True)]
                 shown = _publish(run.pages(RENDER, jobs, (run.reader, entity_names(index)), writer),
                                  published, linked, report, run)
             with report.timed("entity pages"):
@@ -124,9 +129,11 @@ def _whole_inputs(linked: list[tuple[str, views.LinkedView]]) -> list[str]:
     return [item_key for item_key, _ in linked]
 
 
-def _page_job(item: Published, linked_key: str, view: views.LinkedView, run: Runner, related: dict) -> PageJob:
+def _page_job(item: Published, linked_key: str, view: views.LinkedView, run: Runner, related: dict,
+              pictures: dict) -> PageJob:
     slug = view.summary.slug
-    page = PageInputs(linked_key, PUBLISHED(item.raw_path), item.also, tuple(related.get(slug, ())))
+    page = PageInputs(linked_key, PUBLISHED(item.raw_path), item.also, tuple(related.get(slug, ())),
+                      pictures.get(slug, ()))
     return PageJob(item.raw_path, (f"articles/{slug}.md", f"articles/raw/{slug}.txt"), (slug, *page.key_parts()), page)
 
 

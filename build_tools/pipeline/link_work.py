@@ -7,12 +7,14 @@ then entity mentions become links.
 from __future__ import annotations
 
 import pickle
+from dataclasses import replace
 from typing import Any
 
 from build_tools.archive.furniture import drop_recurring
 from build_tools.archive.prepared import Published
 from build_tools.archive.views import LinkedView, view_of
 from build_tools.runtime.crash import run_steps
+from build_tools.stages.images import image_sources
 from build_tools.stages.link import link
 
 
@@ -23,4 +25,5 @@ def link_one(context: tuple[Any, Any, frozenset[str], Any], item: Published, key
         ("furniture", lambda prepared: drop_recurring(prepared, recurring)),
         ("link", lambda prepared: link(prepared, index, overrides)),
     ))
-    return view_of(article), pickle.dumps(article, protocol=pickle.HIGHEST_PROTOCOL)
+    view = replace(view_of(article), images=image_sources(article))
+    return view, pickle.dumps(article, protocol=pickle.HIGHEST_PROTOCOL)

@@ -48,9 +48,15 @@ from build_tools.model import (
     block_text,
     inline_text,
 )
+from build_tools.stages.images import STORE_NAME
 
 EXTERNAL_LINK_ATTRS = '{ rel="noopener noreferrer nofollow" }'
 IMAGE_ATTRS = '{ referrerpolicy="no-referrer" loading=lazy }'
+LOCAL_IMAGE_ATTRS = "{ loading=lazy }"
+# The image store (docs/assets/images) as an article page (docs/articles/<slug>.md) reaches it.
+IMAGE_STORE = "../assets/images/"
+# A caption whose picture the dump lost (or whose address cannot be shown) says so.
+MISSING_IMAGE = "［图片缺失］"
 # Visible characters per Markdown paragraph, table cell or heading.
 MAX_BLOCK_CHARS = 2000
 MAX_HEADING_CHARS = 200
@@ -89,9 +95,7 @@ def inlines_md(inlines: tuple[Inline, ...], entity_prefix: str = "../entities/",
             inner = inlines_md(node.children, entity_prefix, line_start=False)
             piece = f"[{inner}]({entity_prefix}{node.entity_id}.md){{ .entity-link }}"
         elif isinstance(node, InlineImage):
-            url = image_url(node.src)
-            if url:
-                piece = f"![{escape_inline(node.alt, line_start=False)}]({url}){IMAGE_ATTRS}"
+            piece = _image_md(node.src, node.local, escape_inline(node.alt, line_start=False))
         elif isinstance(node, Break):
             out.append("  \n")
             at_start = True
@@ -273,17 +277,27 @@ def _size(inlines: tuple[Inline, ...]) -> int:
     return total
 
 
+def _image_md(src: str, local: str, alt: str) -> str:
+    """An image from the archive's own store when it holds a copy, else from its http(s) address; "" when
+    neither can be shown.  ``local`` is only ever a store file name (the SHA-256 of the bytes)."""
+    if local and STORE_NAME.fullmatch(local):
+        return f"![{alt}]({IMAGE_STORE}{local}){LOCAL_IMAGE_ATTRS}"
+    url = image_url(src) if src else None
+    return f"![{alt}]({url}){IMAGE_ATTRS}" if url else ""
+
+
 def _figure_md(block: Figure) -> str:
-    lines = []
-    url = image_url(block.src) if block.src else None
-    if url:
-        alt_text = block.alt or inline_text(block.caption) or "图片"
-        alt = escape_inline(alt_text[:MAX_HEADING_CHARS], line_start=False)
-        lines.append(f"![{alt}]({url}){IMAGE_ATTRS}")
-    for chunk in _chunks(block.caption):
+    """The picture, then its caption; a caption whose picture is gone is marked as that, never left bare
+    (it would read as a stray line of the article)."""
+    alt_text = block.alt or inline_text(block.caption) or "图片"
+    image = _image_md(block.src, block.local, escape_inline(alt_text[:MAX_HEADING_CHARS], line_start=False))
+    lines = [image] if image else []
+    attrs = "{ .caption }" if image else "{ .caption .image-missing }"
+    for n, chunk in enumerate(_chunks(block.caption)):
         caption = inlines_md(chunk, line_start=False).strip()
         if caption:
-            lines.append(f"*{caption}*\n{{ .caption }}")
+            mark = MISSING_IMAGE if not image and n == 0 else ""
+            lines.append(f"{mark}*{caption}*\n{attrs}")
     return "\n\n".join(lines)
 
 

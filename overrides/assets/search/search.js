@@ -286,7 +286,6 @@ function setup(root) {
     const a = document.createElement("a");
     a.className = "md-search-result__link";
     a.href = new URL(data.url.replace(/^\//, ""), base).href;
-    a.setAttribute("role", "option");
     const art = document.createElement("article");
     art.className = "md-search-result__article md-typeset";
     const h = document.createElement("h1");
