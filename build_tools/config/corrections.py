@@ -50,7 +50,7 @@ from build_tools.model import (
     yaml_read,
 )
 from build_tools.model.errors import ConfigError
-from build_tools.model.records import BuildWarning
+from build_tools.model.records import BuildWarning, CorrectionReview
 from build_tools.settings import SCHEMAS_DIR
 
 SCHEMA_PATH = SCHEMAS_DIR / "overrides.schema.json"
@@ -115,7 +115,13 @@ class Overrides:
 
     def unused_warnings(self, dumps: Iterable[str] = (), published: Sequence = (),
                         registry=None, shown: Callable[[str], str] = str) -> list[BuildWarning]:
-        """Warnings for corrections that no longer hit anything, each at its entry's line.
+        """Warnings for corrections that no longer hit anything, each at the line of its entry or field
+        (the problems of :meth:`review`, entry after entry)."""
+        return [w for review in self.review(dumps, published, registry, shown) for w in review.problems]
+
+    def review(self, dumps: Iterable[str] = (), published: Sequence = (),
+               registry=None, shown: Callable[[str], str] = str) -> list[CorrectionReview]:
+        """Every entry: the dumps it applies to and its corrections that no longer hit anything.
 
         ``dumps``: every dump's path inside raw/; ``published``: the prepared articles
         that go on to the link stage (after dedupe), as Articles or as records with
@@ -124,38 +130,46 @@ class Overrides:
         dump's path is shown to the editor.
         """
         dumps = list(dumps)
-        warnings: list[BuildWarning] = []
-        for name, entry in self.entries.items():
-            def warn(message: str, at: tuple = (), name: str = name) -> None:
-                warnings.append(BuildWarning(self.where(name, *at), "correction", f"entry {name!r}: {message}"))
+        return [self._review_one(name, entry, dumps, published, registry, shown)
+                for name, entry in self.entries.items()]
 
-            matching = [d for d in dumps if d == name or d.endswith("/" + name)]
-            if not matching:
-                warn("no dump with this name under the raw directory (renamed or removed?); "
-                     "its corrections are not applied")
-                continue
-            if len(matching) > 1:
-                warn(f"names {len(matching)} dumps ({', '.join(sorted(matching))}); the corrections apply to all "
-                     f"of them; use the path inside raw/ as the key to pick one")
-            for fld, i, entity_id in _entity_ids(entry):
-                if registry is None:
-                    warn(f"field {fld}[{i}]: no entity registry, {entity_id!r} cannot be linked", (fld, i))
-                elif entity_id not in registry:
-                    warn(f"field {fld}[{i}]: {entity_id!r} is not an entity id in "
-                         f"{getattr(registry, 'path', 'entities.yml')}", (fld, i))
-            articles = [a for a in published if any(a.raw_path == d or a.raw_path.endswith("/" + d)
-                                                    for d in matching)]
-            if not articles:
-                warn("the dump was not published (rejected or a duplicate, see the build report), "
-                     "so its corrections are not applied")
-                continue
-            if any(k in entry for k in PARAGRAPH_FIELDS):
-                for item in articles:
-                    article = item.load() if hasattr(item, "load") else item
-                    which = f" in {shown(article.raw_path)}" if len(articles) > 1 else ""
-                    for at, message in _paragraph_warnings(entry, article, which):
-                        warn(message, at)
-        return warnings
+    def _review_one(self, name: str, entry: dict, dumps: list[str], published: Sequence, registry,
+                    shown: Callable[[str], str]) -> CorrectionReview:
+        problems: list[BuildWarning] = []
+
+        def warn(message: str, at: tuple = ()) -> None:
+            problems.append(BuildWarning(self.where(name, *at), "correction", f"entry {name!r}: {message}"))
+
+        def done(applied: bool, matching: Sequence[str] = ()) -> CorrectionReview:
+            return CorrectionReview(name, self.where(name), tuple(entry), tuple(shown(d) for d in sorted(matching)),
+                                    tuple(problems), applied)
+
+        matching = [d for d in dumps if d == name or d.endswith("/" + name)]
+        if not matching:
+            warn("no dump with this name under the raw directory (renamed or removed?); "
+                 "its corrections are not applied")
+            return done(False)
+        if len(matching) > 1:
+            warn(f"names {len(matching)} dumps ({', '.join(sorted(matching))}); the corrections apply to all "
+                 f"of them; use the path inside raw/ as the key to pick one")
+        for fld, i, entity_id in _entity_ids(entry):
+            if registry is None:
+                warn(f"field {fld}[{i}]: no entity registry, {entity_id!r} cannot be linked", (fld, i))
+            elif entity_id not in registry:
+                warn(f"field {fld}[{i}]: {entity_id!r} is not an entity id in "
+                     f"{getattr(registry, 'path', 'entities.yml')}", (fld, i))
+        articles = [a for a in published if any(a.raw_path == d or a.raw_path.endswith("/" + d) for d in matching)]
+        if not articles:
+            warn("the dump was not published (rejected or a duplicate, see the build report), "
+                 "so its corrections are not applied")
+            return done(False, matching)
+        if any(k in entry for k in PARAGRAPH_FIELDS):
+            for item in articles:
+                article = item.load() if hasattr(item, "load") else item
+                which = f" in {shown(article.raw_path)}" if len(articles) > 1 else ""
+                for at, message in _paragraph_warnings(entry, article, which):
+                    warn(message, at)
+        return done(True, matching)
 
 
 def _entity_ids(entry: dict) -> Iterable[tuple[str, int, str]]:
