@@ -107,6 +107,17 @@ def test_one_kind_at_a_time(report):
     assert render_desk(state, "<nonsense>").count("<section") == 6
 
 
+def test_a_large_archive_lists_its_articles_on_their_own_page():
+    from build_tools.serve.desk_page import LIST_ALL_UP_TO
+
+    many = BuildReport(inputs=[InputResult(f"raw/{i}.txt", Status.OK, f"a{i}") for i in range(LIST_ALL_UP_TO + 1)],
+                       summaries=[_summary(f"a{i}", f"文章{i}", date="2025-01-01", source="来源")
+                                  for i in range(LIST_ALL_UP_TO + 1)])
+    state = desk_state(many, Path("raw"))
+    assert 'id="articles"' not in render_desk(state) and f"全部文章 ({LIST_ALL_UP_TO + 1})" in render_desk(state)
+    assert _rows(render_desk(state, "articles"), "articles").count("<tr><td>") == LIST_ALL_UP_TO + 1
+
+
 def test_a_failed_build_is_shown_on_top_of_the_last_good_report(report, tmp_path):
     report, raw = report
     desk = Desk(tmp_path / "state", raw, 1000)

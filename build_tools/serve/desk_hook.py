@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from urllib.parse import parse_qs
 
-from build_tools.serve.desk import STATE_ENV, load_state
+from build_tools.serve.desk import STATE_ENV, STATE_FILE, load_state
 from build_tools.serve.desk_page import render_desk, render_side
 from build_tools.stages.decode import DecodeError, decode_bytes
 
@@ -61,6 +61,21 @@ class EditorDesk:
 
     def __init__(self, folder: Path, app: App):
         self.folder, self.app = folder, app
+        self._cached: tuple[tuple[int, int, int], dict] | None = None  # (inode, mtime, size) of the state, its data
+
+    def state(self) -> dict | None:
+        """The last saved state, read again only when the preview saved a new one (10,000 articles: megabytes)."""
+        try:
+            info = (self.folder / STATE_FILE).stat()
+        except OSError:
+            return None
+        stamp = (info.st_ino, info.st_mtime_ns, info.st_size)  # each save is a new file (replaced whole)
+        if self._cached is None or self._cached[0] != stamp:
+            state = load_state(self.folder)
+            if state is None:
+                return None
+            self._cached = (stamp, state)
+        return self._cached[1]
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace")
@@ -71,7 +86,7 @@ class EditorDesk:
         if path == PREFIX:
             start_response("302 Found", [("Location", PREFIX + "/"), *HEADERS])
             return []
-        state = load_state(self.folder)
+        state = self.state()
         if state is None:
             return _answer(start_response, "503 Service Unavailable", "text/plain; charset=utf-8",
                            "the first build is still running")

@@ -18,6 +18,7 @@ MISSING_LABELS = {"no date": "没有日期", "no source": "没有来源", "title
 STATES = {"active": {"label": "生效", "css": "state-active"},
           "partly stale": {"label": "部分过时", "css": "state-partly"},
           "stale": {"label": "过时（未生效）", "css": "state-stale"}}
+LIST_ALL_UP_TO = 200  # articles listed on the whole desk; a larger archive lists them under ?kind=articles only
 SIDE_CHARS = 400_000  # characters of a raw dump shown beside its page (the plain-text link has all of it)
 
 
@@ -35,8 +36,10 @@ def render_desk(state: dict | None, kind: str | None = None) -> str:
     rows["attention"] = [a for a in rows["articles"] if a.get("missing")]
     kinds = [{"name": k, "label": KIND_LABELS[k], "count": len(rows[k])} for k in KINDS]
     counts = {"ok": 0, "rejected": 0, "duplicates": 0, "warnings": 0, **(state.get("counts") or {})}
+    show = {k: kind in (None, k) for k in KINDS}
+    show["articles"] = kind == "articles" or (kind is None and len(rows["articles"]) <= LIST_ALL_UP_TO)
     return _env().get_template("desk.html").render(
-        **rows, kinds=kinds, kind=kind, show={k: kind in (None, k) for k in KINDS}, counts=counts,
+        **rows, kinds=kinds, kind=kind, show=show, counts=counts,
         error=list(state.get("error") or ()), dumps=dict(state.get("dumps") or {}),
         labels=MISSING_LABELS, states=STATES)
 
