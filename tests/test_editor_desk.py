@@ -173,6 +173,14 @@ def test_the_preview_serves_the_desk_and_raw_dumps_as_utf8_text(report, tmp_path
                 f"/_editor/raw/{bare}.txt/x"):
         assert _get(app, bad)[0] == "404 Not Found", bad
     assert _get(app, "/_editor")[0] == "302 Found"
+
+    # A link inside raw/ that leads out of it is listed, but its target is never read.
+    (tmp_path / "secret.txt").write_text("不该看到的内容", encoding="utf-8")
+    (raw / "link.txt").symlink_to(tmp_path / "secret.txt")
+    linked = BuildReport(inputs=[InputResult(PathDisplay(str(raw))("link.txt"), Status.REJECTED, None, "x")])
+    Desk(tmp_path / "state", raw, 10_000).built(linked)
+    body = _get(app, f"/_editor/raw/{dump_id(PathDisplay(str(raw))('link.txt'))}.txt")[2].decode("utf-8")
+    assert "不该看到" not in body and "不在原始存档目录里" in body
     assert _get(app, "/articles/ok/")[2] == b"site" and passed == ["/articles/ok/"]
 
 

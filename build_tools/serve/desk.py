@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
+from urllib.parse import quote
 
 from build_tools.model.paths import PathDisplay
 from build_tools.model.records import BuildReport, Status
@@ -36,31 +38,34 @@ def dump_id(shown: str) -> str:
 
 def page_url(slug: str | None) -> str | None:
     """The preview URL of an article page (``use_directory_urls``); slugs are ASCII-safe, quoted anyway."""
-    from urllib.parse import quote
-
     return f"/articles/{quote(slug, safe='')}/" if slug else None
 
 
-def _file_of(shown: str, display: PathDisplay, raw_dir: Path) -> str | None:
-    """The dump's file, when the name shown leads back to one inside raw/ (else no raw link)."""
+def _file_of(shown: str, display: PathDisplay, base: str) -> str | None:
+    """The dump's file, when the name shown leads back to one inside raw/ (else no raw link).  One stat per
+    dump: where a symlink leads is checked when the file is opened (:func:`inside_raw`)."""
     relative = display.inside(shown)
-    if relative is None:
+    if relative is None or relative.startswith("/") or ".." in relative.split("/"):
         return None
-    base = raw_dir.resolve()
-    path = (raw_dir / relative).resolve()
-    if base not in path.parents or not path.is_file():
-        return None
-    return str(path)
+    path = os.path.join(base, relative)
+    return path if os.path.isfile(path) else None
+
+
+def inside_raw(state: dict, path: str) -> bool:
+    """``path`` (a dump's file from the state) really lies inside raw/, symlinks followed."""
+    base = state.get("raw_dir") or ""
+    return bool(base) and os.path.realpath(path).startswith(base.rstrip(os.sep) + os.sep)
 
 
 def desk_state(report: BuildReport, raw_dir: Path, display: PathDisplay | None = None,
                max_bytes: int = 0) -> dict:
     """The desk's content from one build report, as plain JSON-ready data."""
     display = display or PathDisplay.for_raw_dir(raw_dir)
+    base = os.path.realpath(raw_dir)
     titles = {s.slug: s.title for s in report.summaries}
     dumps: dict[str, dict] = {}
     for item in sorted(report.inputs, key=lambda i: i.raw):
-        dumps[dump_id(item.raw)] = {"shown": item.raw, "file": _file_of(item.raw, display, raw_dir),
+        dumps[dump_id(item.raw)] = {"shown": item.raw, "file": _file_of(item.raw, display, base),
                                     "page": page_url(item.slug) if item.status is not Status.REJECTED else None,
                                     "title": titles.get(item.slug or "", "")}
     by_shown = {item.raw: dump_id(item.raw) for item in report.inputs}
@@ -70,6 +75,7 @@ def desk_state(report: BuildReport, raw_dir: Path, display: PathDisplay | None =
                    "warnings": len(report.warnings)},
         "error": [],
         "max_bytes": max_bytes,
+        "raw_dir": base,
         "dumps": dumps,
         "rejected": [{"dump": by_shown[i.raw], "reason": i.reason or ""}
                      for i in sorted(report.rejected, key=lambda i: i.raw)],

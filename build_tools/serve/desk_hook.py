@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from urllib.parse import parse_qs
 
-from build_tools.serve.desk import STATE_ENV, STATE_FILE, load_state
+from build_tools.serve.desk import STATE_ENV, STATE_FILE, inside_raw, load_state
 from build_tools.serve.desk_page import render_desk, render_side
 from build_tools.stages.decode import DecodeError, decode_bytes
 
@@ -37,11 +37,11 @@ _RAW = re.compile(r"/raw/([0-9a-f]{16})\.txt")
 App = Callable[[dict, Callable], Iterable[bytes]]
 
 
-def read_dump(entry: dict, max_bytes: int) -> tuple[str, str]:
+def read_dump(state: dict, entry: dict) -> tuple[str, str]:
     """(text, note): the dump decoded as the build decodes it; a note when it could not be, or was cut."""
-    path = entry.get("file")
-    if not path:
-        return "", "这个存档的文件找不到了。"
+    path, max_bytes = entry.get("file"), int(state.get("max_bytes") or 0)
+    if not path or not inside_raw(state, path):
+        return "", "这个存档的文件不在原始存档目录里（找不到了，或是指向别处的链接）。"
     try:
         with open(path, "rb") as handle:
             data = handle.read(max_bytes + 1 if max_bytes else -1)
@@ -98,8 +98,10 @@ class EditorDesk:
         entry = (state.get("dumps") or {}).get(found.group(1)) if found else None
         if not entry:
             return _answer(start_response, "404 Not Found", "text/plain; charset=utf-8", "no such dump")
-        text, note = read_dump(entry, int(state.get("max_bytes") or 0))
+        text, note = read_dump(state, entry)
         if found.re is _RAW:
+            if not text and note:
+                return _answer(start_response, "404 Not Found", "text/plain; charset=utf-8", note)
             return _answer(start_response, "200 OK", "text/plain; charset=utf-8", text)
         return _answer(start_response, "200 OK", "text/html; charset=utf-8",
                        render_side(entry, found.group(1), text, note))
