@@ -206,3 +206,12 @@ def test_the_state_survives_a_round_trip_through_its_file(report, tmp_path):
     assert load_state(tmp_path / "state") is None
     desk.built(report)
     assert load_state(tmp_path / "state") == desk_state(report, raw)
+
+
+def test_a_desk_that_cannot_be_saved_is_one_line_not_a_crash(report, tmp_path, capsys):
+    report, raw = report
+    blocked = tmp_path / "file"
+    blocked.write_text("", encoding="utf-8")
+    Desk(blocked / "state", raw, 0).built(report)  # its folder cannot be made: a file is in the way
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "the editor's desk is not updated: cannot write" in err

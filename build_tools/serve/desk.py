@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 from pathlib import Path
 from urllib.parse import quote
 
@@ -118,7 +119,13 @@ class Desk:
         self._save()
 
     def _save(self) -> None:
-        replace_file(self.folder / STATE_FILE, json.dumps(self.state, ensure_ascii=False, sort_keys=True))
+        """A desk that cannot be saved (a full disk) is one line; the preview goes on with the old desk."""
+        target = self.folder / STATE_FILE
+        try:
+            replace_file(target, json.dumps(self.state, ensure_ascii=False, sort_keys=True))
+        except OSError as error:
+            print(f"serve: the editor's desk is not updated: cannot write {target}: {error.strerror or error}",
+                  file=sys.stderr, flush=True)
 
 
 def load_state(folder: Path) -> dict | None:
