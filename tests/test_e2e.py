@@ -95,6 +95,16 @@ def test_build_step_succeeds_with_every_dump_published(site):
     assert statuses == dict.fromkeys(expected, "ok")
 
 
+def test_the_site_has_no_editor_desk(site):
+    """The editor's desk (/_editor/) lives in the live preview only: `mkdocs build` of mkdocs.yml, as `make
+    site` runs it, never puts it, or a link to it, into the public site."""
+    assert site["mkdocs"].returncode == 0
+    built = site["tmp"] / "site"
+    assert not [p for p in built.rglob("*") if p.name in ("_editor", "desk.json", "desk_hook.py")]
+    link = re.compile(r"""(?:href|src)=["']?[^"'\s>]*_editor""")
+    assert not [p for p in built.rglob("*.html") if link.search(p.read_text(encoding="utf-8"))]
+
+
 def test_mkdocs_strict_build_succeeds(site):
     mkdocs = site["mkdocs"]
     assert mkdocs.returncode == 0, mkdocs.stdout[-3000:] + mkdocs.stderr[-3000:]

@@ -110,7 +110,7 @@ def test_the_registry_reads_as_before_and_an_anchor_still_works(tmp_path):
     pytest.param("a.txt:\n  title: 1" + "0" * 5000 + "\n", "overrides.yml:2: entry 'a.txt': field title: cannot read",
                  id="huge-number"),
     pytest.param("a.txt:\n  authors: [" + ", ".join(["王博"] * 5_000) + "]\n",
-                 "overrides.yml:1: entry 'a.txt': field authors:", id="huge-value-cut"),
+                 "overrides.yml:2: entry 'a.txt': field authors:", id="huge-value-cut"),
 ])
 def test_a_hostile_overrides_file_is_one_error_line_per_problem(text, expected):
     errors = _overrides_error(text)

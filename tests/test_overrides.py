@@ -77,17 +77,17 @@ def test_empty_and_missing_files_mean_no_corrections(tmp_path):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("a.txt:\n  titel: x\n", "overrides.yml:1: entry 'a.txt': field titel: unknown field"),
-        ("a.txt:\n  date: 2025-13-01\n", "overrides.yml:1: entry 'a.txt': field date: '2025-13-01' is not a real date"),
+        ("a.txt:\n  titel: x\n", "overrides.yml:2: entry 'a.txt': field titel: unknown field"),
+        ("a.txt:\n  date: 2025-13-01\n", "overrides.yml:2: entry 'a.txt': field date: '2025-13-01' is not a real date"),
         ("a.txt:\n  date: 2025/01/01\n",
-         "overrides.yml:1: entry 'a.txt': field date: '2025/01/01' is not valid: use YYYY-MM-DD"),
-        ("a.txt:\n  date: 20250101\n", "overrides.yml:1: entry 'a.txt': field date: 20250101 is not a date"),
-        ("a.txt:\n  url: ftp://x\n", "overrides.yml:1: entry 'a.txt': field url: 'ftp://x' is not valid"),
-        ("a.txt:\n  authors: [王博, 7]\n", "overrides.yml:1: entry 'a.txt': field authors: must be a name or a list"),
-        ("a.txt:\n  title: ''\n", "overrides.yml:1: entry 'a.txt': field title:"),
-        ("a.txt:\n  drop_paragraphs: 一段\n", "overrides.yml:1: entry 'a.txt': field drop_paragraphs: must be a list"),
-        ("a.txt:\n  keep_paragraphs: [x]\n", "overrides.yml:1: entry 'a.txt': field keep_paragraphs[0]:"),
-        ("a.txt:\n  link_entities: [Huawei]\n", "overrides.yml:1: entry 'a.txt': field link_entities[0]: 'Huawei'"),
+         "overrides.yml:2: entry 'a.txt': field date: '2025/01/01' is not valid: use YYYY-MM-DD"),
+        ("a.txt:\n  date: 20250101\n", "overrides.yml:2: entry 'a.txt': field date: 20250101 is not a date"),
+        ("a.txt:\n  url: ftp://x\n", "overrides.yml:2: entry 'a.txt': field url: 'ftp://x' is not valid"),
+        ("a.txt:\n  authors: [王博, 7]\n", "overrides.yml:2: entry 'a.txt': field authors: must be a name or a list"),
+        ("a.txt:\n  title: ''\n", "overrides.yml:2: entry 'a.txt': field title:"),
+        ("a.txt:\n  drop_paragraphs: 一段\n", "overrides.yml:2: entry 'a.txt': field drop_paragraphs: must be a list"),
+        ("a.txt:\n  keep_paragraphs: [x]\n", "overrides.yml:2: entry 'a.txt': field keep_paragraphs[0]:"),
+        ("a.txt:\n  link_entities: [Huawei]\n", "overrides.yml:2: entry 'a.txt': field link_entities[0]: 'Huawei'"),
         ("a.txt:\n", "overrides.yml:1: entry 'a.txt': must be a mapping of corrections"),
         ("a.txt: {}\n", "overrides.yml:1: entry 'a.txt': empty entry"),
         ("- a.txt\n", "overrides.yml: top level: must map dump file names to corrections"),
@@ -103,10 +103,28 @@ def test_errors_name_the_file_the_entry_and_the_field(text, expected):
 def test_every_problem_is_reported_at_once_with_its_line():
     errors = errors_of("ok.txt:\n  title: 好\nbad.txt:\n  titel: x\n  date: 2025-02-30\n")
     assert errors == [
-        "overrides.yml:3: entry 'bad.txt': field titel: unknown field (allowed: title, date, authors, source, "
+        "overrides.yml:4: entry 'bad.txt': field titel: unknown field (allowed: title, date, authors, source, "
         "url, drop_paragraphs, keep_paragraphs, link_entities, unlink_entities)",
-        "overrides.yml:3: entry 'bad.txt': field date: '2025-02-30' is not a real date",
+        "overrides.yml:5: entry 'bad.txt': field date: '2025-02-30' is not a real date",
     ]
+
+
+def test_an_error_points_at_the_line_of_the_field_or_item_itself():
+    """Not at the entry's line: in a long entry the editor is sent to the very line to fix."""
+    text = ("ok.txt:\n  title: 好\n"                   # 1-2
+            "bad.txt:\n"                               # 3
+            "  title: 标题\n"                           # 4
+            "  source: 来源\n"                          # 5
+            "  link_entities:\n"                        # 6
+            "    - huawei\n"                            # 7
+            "    - Not-An-Id\n"                         # 8
+            "  url: ftp://x\n"                          # 9
+            "  dat: 2025-01-01\n"                       # 10
+            "2025:\n  authors: [王博, 7]\n")             # 11-12 (a key YAML reads as a number)
+    errors = errors_of(text)
+    assert [e.split(": entry")[0] for e in errors] == ["overrides.yml:12", "overrides.yml:10", "overrides.yml:8",
+                                                       "overrides.yml:9"], errors
+    assert "overrides.yml:8: entry 'bad.txt': field link_entities[1]: 'Not-An-Id' is not valid" in errors[2]
 
 
 def test_the_cli_stops_with_the_errors(tmp_path, capsys):
@@ -115,7 +133,7 @@ def test_the_cli_stops_with_the_errors(tmp_path, capsys):
     code = main(["build", "--raw", str(SEEDS), "--docs", str(tmp_path / "docs"), "--overrides", str(bad), "--quiet"])
     err = capsys.readouterr().err
     assert code == 2
-    assert f"{bad}:1: entry '{INTERVIEW}': field date: '2025-07-32' is not a real date" in err
+    assert f"{bad}:2: entry '{INTERVIEW}': field date: '2025-07-32' is not a real date" in err
     assert not (tmp_path / "docs" / "articles").exists()
 
 
@@ -327,12 +345,13 @@ def test_stale_corrections_are_warnings_naming_the_entry(project):
     where = str(project / "overrides.yml")
     warnings = "\n".join(report.warning_lines())
     assert f"{where}:1: entry 'renamed.txt': no dump with this name" in warnings
-    assert (f"{where}:3: entry '{INTERVIEW}': field drop_paragraphs[0]: no paragraph starts with "
+    # Each at the line of its own field (the entry starts on line 3).
+    assert (f"{where}:4: entry '{INTERVIEW}': field drop_paragraphs[0]: no paragraph starts with "
             "'不存在的段落开头'; nothing was dropped") in warnings
-    assert f"{where}:3: entry '{INTERVIEW}': field drop_paragraphs[1]: the cleaner already drops" in warnings
-    assert (f"{where}:3: entry '{INTERVIEW}': field keep_paragraphs[0]: no paragraph starts with "
+    assert f"{where}:4: entry '{INTERVIEW}': field drop_paragraphs[1]: the cleaner already drops" in warnings
+    assert (f"{where}:5: entry '{INTERVIEW}': field keep_paragraphs[0]: no paragraph starts with "
             "'也不存在的开头'") in warnings
-    assert f"{where}:3: entry '{INTERVIEW}': field link_entities[0]: 'no-such-entity' is not an entity id" in warnings
+    assert f"{where}:6: entry '{INTERVIEW}': field link_entities[0]: 'no-such-entity' is not an entity id" in warnings
     assert f"{where}:8: entry 'empty.txt': the dump was not published" in warnings
     assert "unlink_entities" not in warnings
     assert len(report.warnings) == 6

@@ -109,6 +109,68 @@ def test_a_new_dump_and_an_override_show_up_without_a_restart(tmp_path):
     check_port_free("127.0.0.1", port)
 
 
+def _start(tmp_path: Path, raw: Path, port: int) -> tuple[subprocess.Popen, Path]:
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "build_tools", "serve", "--raw", str(raw), "--docs", str(tmp_path / "docs"),
+             "--overrides", str(tmp_path / "overrides.yml"), "--addr", f"127.0.0.1:{port}"],
+            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=dict(os.environ, PYTHONUNBUFFERED="1"),
+            start_new_session=True,
+        )
+    return server, log
+
+
+def _stop(server: subprocess.Popen) -> int:
+    server.send_signal(signal.SIGTERM)
+    try:
+        return server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)  # our own session: serve and its mkdocs child
+        server.wait()
+        pytest.fail("serve did not stop on SIGTERM")
+
+
+@pytest.mark.slow  # runs mkdocs serve
+def test_the_editor_desk_lists_rejected_and_duplicate_dumps_and_follows_rebuilds(tmp_path):
+    import html
+    import re
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for seed in SEEDS[:2]:
+        shutil.copy(seed, raw / seed.name)
+    shutil.copy(SEEDS[0], raw / "copy-of-first.txt")  # a byte-identical duplicate
+    hostile = "<img src=x onerror=alert(1)>空.txt"
+    (raw / hostile).write_text("<script>alert(1)</script>", encoding="utf-8")  # no text: rejected
+    (tmp_path / "overrides.yml").write_text("renamed-long-ago.txt:\n  title: 旧更正\n", encoding="utf-8")
+    port = free_port()
+    desk = f"http://127.0.0.1:{port}/_editor/"
+    server, log = _start(tmp_path, raw, port)
+    try:
+        wait_for(desk, STARTUP_LIMIT, server, log, contains="被拒绝的存档")
+        page = fetch(desk)[1]
+        rejected = page[page.index('id="rejected"'):page.index('id="duplicates"')]
+        assert html.escape(hostile, quote=False) in rejected and "not an article" in rejected
+        assert "<img" not in page and "<script" not in page
+        duplicates = page[page.index('id="duplicates"'):page.index('id="warnings"')]
+        assert "copy-of-first.txt" in duplicates and f'href="/articles/{slugify(SEEDS[0].name)}/"' in duplicates
+        assert "renamed-long-ago.txt" in page and "state-stale" in page
+
+        raw_link = re.search(r'/_editor/raw/[0-9a-f]{16}\.txt', rejected).group(0)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{raw_link}", timeout=5) as answer:
+            assert answer.headers["Content-Type"] == "text/plain; charset=utf-8"
+            assert answer.read().decode("utf-8") == "<script>alert(1)</script>"
+
+        # After a live rebuild the desk shows the new build.
+        shutil.copy(SEEDS[1], raw / "second-copy.txt")
+        took = wait_for(f"{desk}?kind=duplicates", CHANGE_LIMIT, server, log, contains="second-copy.txt")
+        print(f"desk updated {took:.1f} s after the change")
+    finally:
+        code = _stop(server)
+    assert code == 0, log.read_text()
+
+
 def test_addresses_are_checked():
     assert parse_addr("127.0.0.1:8000") == ("127.0.0.1", 8000)
     assert parse_addr("[::1]:8001") == ("::1", 8001)
@@ -125,7 +187,8 @@ def test_addresses_are_checked():
 
 def test_the_mkdocs_config_follows_the_docs_dir(tmp_path):
     config = ROOT / "mkdocs.yml"
-    assert mkdocs_config_for(config, ROOT / "docs", tmp_path) == (config, [])
+    derived, extra = mkdocs_config_for(config, ROOT / "docs", tmp_path)
+    assert f"docs_dir: {ROOT / 'docs'}" in derived.read_text(encoding="utf-8") and extra == [config]
     derived, extra = mkdocs_config_for(config, tmp_path / "docs", tmp_path)
     text = derived.read_text(encoding="utf-8")
     assert f"INHERIT: {config}" in text

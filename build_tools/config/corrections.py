@@ -50,7 +50,7 @@ from build_tools.model import (
     yaml_read,
 )
 from build_tools.model.errors import ConfigError
-from build_tools.model.records import BuildWarning
+from build_tools.model.records import BuildWarning, CorrectionReview
 from build_tools.settings import SCHEMAS_DIR
 
 SCHEMA_PATH = SCHEMAS_DIR / "overrides.schema.json"
@@ -77,6 +77,8 @@ class Overrides:
     entries: dict[str, dict] = field(default_factory=dict)
     path: str = "overrides.yml"
     lines: dict[str, int] = field(default_factory=dict)  # entry name → line in overrides.yml
+    # (entry, field, index…) → line of that field or item, so a problem is reported where the editor typed it
+    field_lines: dict[tuple, int] = field(default_factory=dict)
 
     # --- which entry applies to a dump ------------------------------------------------
 
@@ -104,15 +106,22 @@ class Overrides:
         blob = json.dumps(entry, sort_keys=True, ensure_ascii=False, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
-    def where(self, name: str) -> str:
-        line = self.lines.get(name)
+    def where(self, name: str, *at: str | int) -> str:
+        """``overrides.yml:LINE`` of the entry ``name`` or, given ``at`` (a field and an index), of that field."""
+        line = _deepest_line({**self.field_lines, (name,): self.lines.get(name, 0)}, (name, *at))
         return f"{self.path}:{line}" if line else self.path
 
     # --- corrections whose target is gone -----------------------------------------------
 
     def unused_warnings(self, dumps: Iterable[str] = (), published: Sequence = (),
                         registry=None, shown: Callable[[str], str] = str) -> list[BuildWarning]:
-        """Warnings for corrections that no longer hit anything, each at its entry's line.
+        """Warnings for corrections that no longer hit anything, each at the line of its entry or field
+        (the problems of :meth:`review`, entry after entry)."""
+        return [w for review in self.review(dumps, published, registry, shown) for w in review.problems]
+
+    def review(self, dumps: Iterable[str] = (), published: Sequence = (),
+               registry=None, shown: Callable[[str], str] = str) -> list[CorrectionReview]:
+        """Every entry: the dumps it applies to and its corrections that no longer hit anything.
 
         ``dumps``: every dump's path inside raw/; ``published``: the prepared articles
         that go on to the link stage (after dedupe), as Articles or as records with
@@ -121,60 +130,70 @@ class Overrides:
         dump's path is shown to the editor.
         """
         dumps = list(dumps)
-        warnings: list[BuildWarning] = []
-        for name, entry in self.entries.items():
-            def warn(message: str, name: str = name) -> None:
-                warnings.append(BuildWarning(self.where(name), "correction", f"entry {name!r}: {message}"))
+        return [self._review_one(name, entry, dumps, published, registry, shown)
+                for name, entry in self.entries.items()]
 
-            matching = [d for d in dumps if d == name or d.endswith("/" + name)]
-            if not matching:
-                warn("no dump with this name under the raw directory (renamed or removed?); "
-                     "its corrections are not applied")
-                continue
-            if len(matching) > 1:
-                warn(f"names {len(matching)} dumps ({', '.join(sorted(matching))}); the corrections apply to all "
-                     f"of them; use the path inside raw/ as the key to pick one")
-            for index, entity_id in _entity_ids(entry):
-                if registry is None:
-                    warn(f"field {index}: no entity registry, {entity_id!r} cannot be linked")
-                elif entity_id not in registry:
-                    warn(f"field {index}: {entity_id!r} is not an entity id in "
-                         f"{getattr(registry, 'path', 'entities.yml')}")
-            articles = [a for a in published if any(a.raw_path == d or a.raw_path.endswith("/" + d)
-                                                    for d in matching)]
-            if not articles:
-                warn("the dump was not published (rejected or a duplicate, see the build report), "
-                     "so its corrections are not applied")
-                continue
-            if any(k in entry for k in PARAGRAPH_FIELDS):
-                for item in articles:
-                    article = item.load() if hasattr(item, "load") else item
-                    which = f" in {shown(article.raw_path)}" if len(articles) > 1 else ""
-                    for message in _paragraph_warnings(entry, article, which):
-                        warn(message)
-        return warnings
+    def _review_one(self, name: str, entry: dict, dumps: list[str], published: Sequence, registry,
+                    shown: Callable[[str], str]) -> CorrectionReview:
+        problems: list[BuildWarning] = []
+
+        def warn(message: str, at: tuple = ()) -> None:
+            problems.append(BuildWarning(self.where(name, *at), "correction", f"entry {name!r}: {message}"))
+
+        def done(applied: bool, matching: Sequence[str] = ()) -> CorrectionReview:
+            return CorrectionReview(name, self.where(name), tuple(entry), tuple(shown(d) for d in sorted(matching)),
+                                    tuple(problems), applied)
+
+        matching = [d for d in dumps if d == name or d.endswith("/" + name)]
+        if not matching:
+            warn("no dump with this name under the raw directory (renamed or removed?); "
+                 "its corrections are not applied")
+            return done(False)
+        if len(matching) > 1:
+            warn(f"names {len(matching)} dumps ({', '.join(sorted(matching))}); the corrections apply to all "
+                 f"of them; use the path inside raw/ as the key to pick one")
+        for fld, i, entity_id in _entity_ids(entry):
+            if registry is None:
+                warn(f"field {fld}[{i}]: no entity registry, {entity_id!r} cannot be linked", (fld, i))
+            elif entity_id not in registry:
+                warn(f"field {fld}[{i}]: {entity_id!r} is not an entity id in "
+                     f"{getattr(registry, 'path', 'entities.yml')}", (fld, i))
+        articles = [a for a in published if any(a.raw_path == d or a.raw_path.endswith("/" + d) for d in matching)]
+        if not articles:
+            warn("the dump was not published (rejected or a duplicate, see the build report), "
+                 "so its corrections are not applied")
+            return done(False, matching)
+        if any(k in entry for k in PARAGRAPH_FIELDS):
+            for item in articles:
+                article = item.load() if hasattr(item, "load") else item
+                which = f" in {shown(article.raw_path)}" if len(articles) > 1 else ""
+                for at, message in _paragraph_warnings(entry, article, which):
+                    warn(message, at)
+        return done(True, matching)
 
 
-def _entity_ids(entry: dict) -> Iterable[tuple[str, str]]:
+def _entity_ids(entry: dict) -> Iterable[tuple[str, int, str]]:
     for fld in LINK_FIELDS:
         for i, entity_id in enumerate(entry.get(fld) or ()):
-            yield f"{fld}[{i}]", entity_id
+            yield fld, i, entity_id
 
 
-def _paragraph_warnings(entry: dict, article: Article, which: str) -> list[str]:
+def _paragraph_warnings(entry: dict, article: Article, which: str) -> list[tuple[tuple, str]]:
+    """(the field and index it is about, message) for each paragraph correction that hits nothing."""
     out = []
     for i, prefix in enumerate(entry.get("drop_paragraphs") or ()):
         hits = [r for r in article.removed if starts_with(r.text, prefix)]
         if not hits:
-            out.append(f"field drop_paragraphs[{i}]: no paragraph{which} starts with "
-                       f"{_preview(prefix)!r}; nothing was dropped")
+            out.append((("drop_paragraphs", i), f"field drop_paragraphs[{i}]: no paragraph{which} starts with "
+                        f"{_preview(prefix)!r}; nothing was dropped"))
         elif not any(r.rule == DROPPED_BY_EDITOR for r in hits):
-            out.append(f"field drop_paragraphs[{i}]: the cleaner already drops the paragraph{which} "
-                       f"starting with {_preview(prefix)!r} ({hits[0].rule}); this correction can go")
+            out.append((("drop_paragraphs", i), f"field drop_paragraphs[{i}]: the cleaner already drops the "
+                        f"paragraph{which} starting with {_preview(prefix)!r} ({hits[0].rule}); "
+                        f"this correction can go"))
     for i, prefix in enumerate(entry.get("keep_paragraphs") or ()):
         if not any(block_starts(b, prefix) for b in article.blocks):
-            out.append(f"field keep_paragraphs[{i}]: no paragraph{which} starts with "
-                       f"{_preview(prefix)!r}; nothing was kept")
+            out.append((("keep_paragraphs", i), f"field keep_paragraphs[{i}]: no paragraph{which} starts with "
+                        f"{_preview(prefix)!r}; nothing was kept"))
     return out
 
 
@@ -186,11 +205,33 @@ def _preview(prefix: str) -> str:
 # --- loading and validation ----------------------------------------------------------
 
 
-def _parse(text: str) -> tuple[object, dict[str, int]]:
+def _parse(text: str) -> tuple[object, dict[tuple, int]]:
     """The document (dates stay text: ``date: 2025-13-01`` is then a schema error naming the entry, not a
-    crash) and the line of each entry; equal keys, alias bombs and deep nesting are refused (YamlProblem)."""
+    crash) and the line of each entry, field and item, keyed as the schema check names them (mapping keys as
+    text, list positions as numbers); equal keys, alias bombs and deep nesting are refused (YamlProblem)."""
     data, lines = yaml_read.load(text, dates=False)
-    return data, {str(where[0]): line for where, line in lines.items() if len(where) == 1}
+    return data, {_schema_place(data, where): line for where, line in lines.items()}
+
+
+def _schema_place(data: object, where: tuple) -> tuple:
+    """``where`` (keys as YAML read them: ``2025:`` is a number) as the schema check's path (keys as text)."""
+    place, node = [], data
+    for step in where:
+        if isinstance(node, dict):
+            place.append(str(step))
+            node = node.get(step)
+        else:
+            place.append(step)
+            node = node[step] if isinstance(node, list) and isinstance(step, int) and step < len(node) else None
+    return tuple(place)
+
+
+def _deepest_line(lines: dict[tuple, int], place: tuple) -> int:
+    """The line of ``place`` or of the nearest enclosing field or entry that has one (0: none)."""
+    for end in range(len(place), 0, -1):
+        if lines.get(place[:end]):
+            return lines[place[:end]]
+    return 0
 
 
 @lru_cache(maxsize=1)
@@ -257,11 +298,23 @@ def _place(where: tuple) -> str:
     return f"entry {str(where[0])!r}: " + (f"field {rest}: " if rest else "")
 
 
-def _location(path: str, lines: dict[str, int], loc: list) -> str:
+def _error_place(error: jsonschema.ValidationError) -> tuple:
+    """Where the editor must look: the value's own field or item; for unknown fields the first of them."""
+    place = tuple(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        unknown = sorted(set(error.instance) - set(FIELDS))
+        if unknown:
+            place += (unknown[0],)
+    return place
+
+
+def _location(path: str, lines: dict[tuple, int], error: jsonschema.ValidationError) -> str:
+    """``overrides.yml:LINE: entry 'x.txt': field f[i]``, LINE being the line of the field itself."""
+    loc = list(error.absolute_path)
     if not loc:
         return f"{path}: top level"
     name = str(loc[0])
-    line = lines.get(name)
+    line = _deepest_line(lines, _error_place(error))
     where = f"{path}:{line}" if line else path
     rest = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc[1:]).lstrip(".")
     return f"{where}: entry {name!r}" + (f": field {rest}" if rest else "")
@@ -287,8 +340,9 @@ def parse_overrides(text: str, path: str = "overrides.yml") -> Overrides:
     data = _plain(data)
     errors = sorted(_validator().iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
     if errors:
-        raise OverridesError([f"{_location(path, lines, list(e.absolute_path))}: {_cut(_message(e))}" for e in errors])
-    return Overrides({str(k): v for k, v in data.items()}, path, lines)
+        raise OverridesError([f"{_location(path, lines, e)}: {_cut(_message(e))}" for e in errors])
+    entry_lines = {str(place[0]): line for place, line in lines.items() if len(place) == 1}
+    return Overrides({str(k): v for k, v in data.items()}, path, entry_lines, lines)
 
 
 def load_overrides(path: Path, warnings: list[str] | None = None) -> Overrides:

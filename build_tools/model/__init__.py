@@ -301,6 +301,7 @@ class Summary:
     summary: str | None = None
     entities: tuple[str, ...] = ()
     chars: int = 0
+    title_inferred: bool = False  # no title found: the first words of the body stand in (the editor's desk lists it)
 
 
 def summarize(article: Article) -> Summary:
@@ -320,6 +321,7 @@ def summarize(article: Article) -> Summary:
         summary=meta.summary,
         entities=article.entities,
         chars=sum(len(block_text(b)) for b in article.blocks),
+        title_inferred=meta.title_inferred,
     )
 
 

@@ -51,6 +51,13 @@ class PathDisplay:
     def __call__(self, raw_path: str) -> str:
         return raw_path if self.prefix == "." else f"{self.prefix}/{raw_path}"
 
+    def inside(self, shown: str) -> str | None:
+        """The path inside raw/ that ``shown`` names (the inverse of calling this), or None when it names none."""
+        if self.prefix == ".":
+            return shown
+        head = self.prefix + "/"
+        return shown[len(head):] if shown.startswith(head) and len(shown) > len(head) else None
+
 
 def printable_path(path: str) -> str:
     """A file name that prints on one line and encodes as UTF-8 everywhere.

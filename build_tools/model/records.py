@@ -71,11 +71,32 @@ class InputResult:
     reason: str | None = None
 
 
+@dataclass(frozen=True)
+class CorrectionReview:
+    """One entry of overrides.yml after a build: what it corrects, the dumps it applies to, and its
+    problems (the warnings of corrections that hit nothing).  Active when it applies and has no problem."""
+
+    name: str  # the entry's key: a dump's file name or its path inside raw/
+    where: str  # overrides.yml:LINE of the entry
+    fields: tuple[str, ...]  # the fields it corrects
+    dumps: tuple[str, ...] = ()  # the dumps it names, as shown to the editor
+    problems: tuple[BuildWarning, ...] = ()
+    applied: bool = True  # False: no dump by this name, or it was not published
+
+    @property
+    def state(self) -> str:
+        """"active", "partly stale" (applied, but some correction hits nothing) or "stale" (not applied)."""
+        if not self.applied:
+            return "stale"
+        return "partly stale" if self.problems else "active"
+
+
 @dataclass
 class BuildReport:
     inputs: list[InputResult] = field(default_factory=list)
     warnings: list[BuildWarning] = field(default_factory=list)
     summaries: list[Summary] = field(default_factory=list)
+    corrections: list[CorrectionReview] = field(default_factory=list)  # overrides.yml, entry by entry
     timings: list[tuple[str, float]] = field(default_factory=list)  # wall seconds per stage; not in the JSON report
     changed_files: int = 0  # files this build wrote or removed in docs/
 

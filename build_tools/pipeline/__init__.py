@@ -29,7 +29,7 @@ from build_tools.config.registry import entity_names, load_index, registry_key
 from build_tools.model import Summary
 from build_tools.model.errors import CacheCorrupt
 from build_tools.model.paths import PathDisplay
-from build_tools.model.records import BuildReport, BuildWarning, InputResult, Progress, Status
+from build_tools.model.records import BuildReport, BuildWarning, CorrectionReview, InputResult, Progress, Status
 from build_tools.pipeline.discover import discover, dumps_in
 from build_tools.pipeline.images import pictures_for
 from build_tools.pipeline.link_work import link_one
@@ -102,7 +102,8 @@ def _build(settings: Settings, overrides: Overrides, locks, progress: Progress |
                 writer.write_all(run.whole(views.entity_pages, _whole_inputs(shown), [v for _, v in shown], index))
             with report.timed("index pages"):
                 writer.write_all(index_pages_for(report.summaries, index, settings.site_title, settings.site_url))
-        report.warnings.extend(_unused_corrections(overrides, dumps, published, run, index))
+        report.corrections = _review_corrections(overrides, dumps, published, run, index)
+        report.warnings.extend(w for review in report.corrections for w in review.problems)
     return report
 
 
@@ -158,10 +159,10 @@ def _publish(rendered: list[bool], published: list[Published], linked: list[tupl
     return shown
 
 
-def _unused_corrections(overrides: Overrides, dumps, published: list[Published], run: Runner,
-                        index) -> list[BuildWarning]:
-    return overrides.unused_warnings([d.relative for d in dumps], [Stored(p.prepared, run.store) for p in published],
-                                     index.registry if index else None, shown=run.shown)
+def _review_corrections(overrides: Overrides, dumps, published: list[Published], run: Runner,
+                        index) -> list[CorrectionReview]:
+    return overrides.review([d.relative for d in dumps], [Stored(p.prepared, run.store) for p in published],
+                            index.registry if index else None, shown=run.shown)
 
 
 __all__ = ["build", "discover", "prepare", "BuildReport", "InputResult", "Settings", "Status"]

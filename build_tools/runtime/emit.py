@@ -39,7 +39,7 @@ from build_tools.runtime import generations
 from build_tools.runtime.generations import GENERATED, HOME, current_generation, link, new_generation
 from build_tools.runtime.locks import FolderLock
 
-__all__ = ["GENERATED", "OutputWriter", "check_separate", "output_lock", "recover"]
+__all__ = ["GENERATED", "OutputWriter", "check_separate", "output_lock", "recover", "replace_file"]
 
 _PREFIXES = (".staging-", ".old-", ".trash-", HOME)
 
@@ -238,9 +238,15 @@ def _load_manifest(path: Path) -> dict[str, Entry]:
 
 
 def _save_manifest(path: Path, manifest: dict[str, Entry]) -> None:
+    replace_file(path, json.dumps(manifest, sort_keys=True, separators=(",", ":")))
+
+
+def replace_file(path: Path, text: str) -> None:
+    """One file outside docs/ (the build's manifest, the preview's editor desk), replaced at once: a reader
+    sees the old content or the new, never half of it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps(manifest, sort_keys=True, separators=(",", ":")), encoding="utf-8")
+    temporary.write_text(text, encoding="utf-8")
     os.replace(temporary, path)
 
 

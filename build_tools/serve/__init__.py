@@ -13,6 +13,8 @@ long the whole change took to reach the browser.
     mkdocs.py    the mkdocs serve child process, its config and address
     watch.py     the file watchers and how a burst of changes becomes one rebuild
     rebuild.py   the build step, run in this process
+    desk.py      the editor's desk (/_editor/): its state, saved after every build step outside docs/
+    desk_page.py the desk's HTML;  desk_hook.py  the MkDocs hook that serves it inside mkdocs serve
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import tempfile
 import threading
 from pathlib import Path
 
+from build_tools.serve.desk import Desk
 from build_tools.serve.mkdocs import Preview, ServeError, check_port_free, mkdocs_config_for, parse_addr
 from build_tools.serve.rebuild import Builder, say
 from build_tools.serve.watch import describe, next_batch, start_watchers
@@ -49,14 +52,16 @@ def serve_main(args: argparse.Namespace) -> int:
     _check(args)  # a ServeError is a BuildError: the CLI prints it and exits 2
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _on_sigterm)
-    builder = Builder(settings)
-    try:
-        builder.run("first build")
-    except (KeyboardInterrupt, _Stop):
-        return 0
     with tempfile.TemporaryDirectory(prefix="cn-archive-serve-") as workdir:
+        desk = Desk(Path(workdir) / "editor", settings.raw_dir, settings.max_dump_bytes)
+        builder = Builder(settings, desk)
+        try:
+            builder.run("first build")
+        except (KeyboardInterrupt, _Stop):
+            return 0
         config, watch_also = mkdocs_config_for(args.config, args.docs, Path(workdir))
-        preview = Preview(config, args.addr, watch_also, cwd=args.config.resolve().parent, dirty=args.dirty)
+        preview = Preview(config, args.addr, watch_also, cwd=args.config.resolve().parent, dirty=args.dirty,
+                          desk=desk.folder)
         return _preview_until_stopped(settings, builder, preview, args.addr)
 
 
@@ -74,7 +79,7 @@ def _preview_until_stopped(settings: Settings, builder: Builder, preview: Previe
     stop = threading.Event()
     start_watchers(settings, events, stop)
     say(f"watching {settings.raw_dir}/, {settings.entities_path} and {settings.overrides_path}; "
-        f"preview at http://{addr}/ (Ctrl-C stops)")
+        f"preview at http://{addr}/, editor's desk at http://{addr}/_editor/ (Ctrl-C stops)")
     try:
         while preview.alive():
             batch = next_batch(events, 0.5, QUIET_PERIOD)

@@ -15,6 +15,8 @@ from pathlib import Path
 import yaml
 
 from build_tools.model.errors import UsageError
+from build_tools.runtime.emit import replace_file
+from build_tools.serve.desk import STATE_ENV
 from build_tools.serve.rebuild import say
 
 
@@ -58,35 +60,42 @@ def _config_values(config: Path) -> dict:
     return data if isinstance(data, dict) else {}
 
 
+HOOK = Path(__file__).with_name("desk_hook.py")  # the editor's desk: in the preview's config, never in mkdocs.yml
+
+
 def mkdocs_config_for(config: Path, docs_dir: Path, workdir: Path) -> tuple[Path, list[Path]]:
     """The config file to hand to ``mkdocs serve`` and extra paths for it to watch.
 
-    When ``docs_dir`` is the one mkdocs.yml names, that is mkdocs.yml itself.  Otherwise a
-    small config in ``workdir`` inherits mkdocs.yml (``INHERIT``) and points ``docs_dir``
-    (and the theme's ``custom_dir``, which is relative to the config file) at absolute paths.
+    A small config in ``workdir`` inherits mkdocs.yml (``INHERIT``), adds the editor's desk hook
+    (``/_editor/``, :mod:`build_tools.serve.desk_hook`) to mkdocs.yml's own hooks, and points ``docs_dir``
+    (and the theme's ``custom_dir`` and the hooks, which are relative to the config file) at absolute paths.
+    mkdocs.yml itself is watched as an extra path.
     """
     config = config.resolve()
     values = _config_values(config)
     base = config.parent
-    configured_docs = (base / str(values.get("docs_dir") or "docs")).resolve()
-    if docs_dir.resolve() == configured_docs:
-        return config, []
     derived: dict = {"INHERIT": str(config), "docs_dir": str(docs_dir.resolve())}
     theme = values.get("theme")
     if isinstance(theme, dict) and theme.get("custom_dir"):
         derived["theme"] = {"name": theme.get("name"), "custom_dir": str((base / str(theme["custom_dir"])).resolve())}
+    hooks = values.get("hooks") if isinstance(values.get("hooks"), list) else []
+    derived["hooks"] = [str((base / str(h)).resolve()) for h in hooks] + [str(HOOK)]
     target = workdir / "mkdocs.serve.yml"
-    target.write_text(yaml.safe_dump(derived, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    replace_file(target, yaml.safe_dump(derived, allow_unicode=True, sort_keys=False))
     return target, [config]
 
 
 class Preview:
     """``mkdocs serve`` as a child process; its log is passed through and reloads are timed."""
 
-    def __init__(self, config: Path, addr: str, watch_also: list[Path], cwd: Path, dirty: bool = False):
+    def __init__(self, config: Path, addr: str, watch_also: list[Path], cwd: Path, dirty: bool = False,
+                 desk: Path | None = None):
+        """``desk``: the folder the editor's desk state is saved in (the hook in ``config`` reads it)."""
         self.changed_at: float | None = None  # when the last handled change was seen
         self.ready = threading.Event()
         env = dict(os.environ)
+        if desk is not None:
+            env[STATE_ENV] = str(desk.resolve())
         env.pop("SITE_URL", None)  # a public site_url would move the preview under its path
         env.setdefault("NO_MKDOCS_2_WARNING", "1")
         command = [sys.executable, "-m", "mkdocs", "serve", "-f", str(config), "-a", addr, "--watch-theme"]

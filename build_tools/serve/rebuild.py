@@ -9,6 +9,7 @@ from collections import Counter
 
 from build_tools.model.errors import BuildError
 from build_tools.model.records import BuildReport
+from build_tools.serve.desk import Desk
 from build_tools.settings import Settings
 
 
@@ -22,8 +23,10 @@ class Builder:
     The writer swaps in only the files whose bytes changed, so the pages mkdocs sees as modified are
     exactly the changed ones (``serve --dirty`` rebuilds only those)."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, desk: Desk | None = None):
+        """``desk``: told every build's report, or its error (the editor's desk at /_editor/)."""
         self.settings = settings
+        self.desk = desk
         self.warnings: set[str] = set()
         self.rejected: set[tuple[str, str]] = set()
         self.builds = 0
@@ -47,17 +50,23 @@ class Builder:
             say(f"build failed ({why}); the preview keeps the last good build. Fix and save again:")
             for line in str(error).splitlines():
                 print(f"  error: {line}", file=sys.stderr, flush=True)
+            if self.desk is not None:
+                self.desk.failed(str(error).splitlines())
             return None
         except Exception:  # a bug: shown whole, and the preview stays up for the next save
             import traceback
 
             traceback.print_exc()
             say("build crashed; the preview keeps the last good build")
+            if self.desk is not None:
+                self.desk.failed(["the build crashed (a bug): see the traceback in the terminal"])
             return None
         finally:
             console.stop()
         took = time.perf_counter() - started
         self.builds += 1
+        if self.desk is not None:
+            self.desk.built(report)
         self._report_news(report, why, took)
         if self.builds == 1:
             console.summary(report)
