@@ -23,9 +23,11 @@ docs/dev/extraction.md and benchmarks/results/extraction.json.
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime as dt
 import html as htmllib
 import importlib.util
+import io
 import json
 import re
 import shutil
@@ -115,10 +117,18 @@ class Dump:
     tool: str
     fmt: str
     rows: dict[str, dict] = field(default_factory=dict)  # tool -> scored row
+    saved_as: str = ""  # the name the dump had where it was found (its label's or SOURCES.tsv's path)
 
     @property
     def file(self) -> str:
         return self.gold["file"]
+
+    @property
+    def raw_name(self) -> str:
+        """Where the build finds the dump: a folder of its own (names repeat across sources: "1.html") holding
+        it under the name it was saved with, as an editor's raw/ would (a saved page is named after its
+        article; the corpus renamed the files for its own order).  Without a recorded name, the corpus name."""
+        return f"{Path(self.file).stem}/{self.saved_as or self.file}"
 
 
 def load_build_gold(corpus: Path):
@@ -143,6 +153,7 @@ def load_corpus(corpus: Path, name: str | None = None) -> tuple[list[Dump], list
         gold = json.loads((corpus / "gold.json").read_text(encoding="utf-8"))
     else:
         return [], [f"{corpus}: neither labels/ nor gold.json"]
+    saved = _saved_names(corpus)
     dumps = []
     for g in gold:
         site = label_site(g["site"]) if g.get("site") else site_from_gold(g)
@@ -150,8 +161,26 @@ def load_corpus(corpus: Path, name: str | None = None) -> tuple[list[Dump], list
         parts = parts[1:] if parts[1:2] != ["bad"] else parts[2:]
         tool = g.get("tool") or (parts[0] if parts else "")
         fmt = g.get("format") or {".htm": "html", ".html": "html", ".md": "md"}.get(Path(g["file"]).suffix, "txt")
-        dumps.append(Dump(name, corpus / g["file"], g, site, tool, fmt))
+        dumps.append(Dump(name, corpus / g["file"], g, site, tool, fmt, saved_as=saved.get(g["file"], "")))
     return dumps, problems
+
+
+_PACKED = re.compile(r"\.(?:xz|gz|bz2)$")  # a source stored compressed: the dump is the page inside
+
+
+def _saved_names(corpus: Path) -> dict[str, str]:
+    """corpus file -> the base name of its source path (labels' ``path``, else SOURCES.tsv's path column)."""
+    paths: dict[str, str] = {}
+    if (corpus / "labels").is_dir():
+        for label in sorted((corpus / "labels").glob("*.json")):
+            data = json.loads(label.read_text(encoding="utf-8"))
+            if isinstance(data, dict) and data.get("file") and data.get("path"):
+                paths[data["file"]] = str(data["path"])
+    elif (corpus / "SOURCES.tsv").exists():
+        for row in csv.DictReader(io.StringIO((corpus / "SOURCES.tsv").read_text(encoding="utf-8")), delimiter="\t"):
+            if row.get("file") and row.get("path"):
+                paths[row["file"]] = row["path"]
+    return {file: _PACKED.sub("", path.replace("\\", "/").rsplit("/", 1)[-1]) for file, path in paths.items()}
 
 
 # --- scoring (the rules of ../shared/eval/score_corpus.py) ---------------------------------------
@@ -286,9 +315,8 @@ def build_site(dumps: list[Dump], rules: Path, tmp: Path) -> dict[str, dict]:
     raw = tmp / "raw"
     raw.mkdir(parents=True)
     for d in dumps:
-        if (raw / d.file).exists():
-            raise SystemExit(f"two dumps named {d.file} in one site: rename one")
-        shutil.copy2(d.path, raw / d.file)
+        (raw / d.raw_name).parent.mkdir(parents=True)  # raises if two dumps share a corpus name
+        shutil.copy2(d.path, raw / d.raw_name)
     docs, report = tmp / "docs", tmp / "report.json"
     cmd = [sys.executable, "-m", "build_tools", "build", "--raw", str(raw), "--docs", str(docs), "--report",
            str(report), "--quiet", "--no-cache", "--jobs", "1", "--rules", str(rules),
@@ -296,18 +324,19 @@ def build_site(dumps: list[Dump], rules: Path, tmp: Path) -> dict[str, dict]:
     run = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     if not report.exists():
         raise SystemExit(f"the build wrote no report (exit {run.returncode}):\n{run.stderr[-2000:]}")
-    out = {Path(i["raw"]).name: {"status": i["status"], "reason": i.get("reason")}
+    # Keyed by the dump's own folder, which is its corpus name's stem.
+    out = {Path(i["raw"]).parts[0]: {"status": i["status"], "reason": i.get("reason")}
            for i in json.loads(report.read_text(encoding="utf-8"))["inputs"]}
     for md in (docs / "articles").rglob("*.md"):
         meta, body = front_matter(md.read_text(encoding="utf-8"))
-        name = Path(str(meta.get("raw", ""))).name
+        name = (Path(str(meta.get("raw", ""))).parts or ("",))[0]
         if name in out:
             out[name].update(meta=meta, body=body)
     return out
 
 
 def project_row(d: Dump, built: dict) -> dict:
-    got = built.get(d.file, {"status": "missing"})
+    got = built.get(Path(d.file).stem, {"status": "missing"})
     status = got["status"]
     if d.gold["expect"] == "reject":
         return {"ok": status == "rejected", "status": status}
