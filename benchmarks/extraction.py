@@ -324,12 +324,12 @@ def build_site(dumps: list[Dump], rules: Path, tmp: Path) -> dict[str, dict]:
     run = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     if not report.exists():
         raise SystemExit(f"the build wrote no report (exit {run.returncode}):\n{run.stderr[-2000:]}")
-    # Keyed by the dump's own folder, which is its corpus name's stem.
-    out = {Path(i["raw"]).parts[0]: {"status": i["status"], "reason": i.get("reason")}
+    # Keyed by the folder the dump sits in, which is its corpus name's stem.
+    out = {Path(i["raw"]).parent.name: {"status": i["status"], "reason": i.get("reason")}
            for i in json.loads(report.read_text(encoding="utf-8"))["inputs"]}
     for md in (docs / "articles").rglob("*.md"):
         meta, body = front_matter(md.read_text(encoding="utf-8"))
-        name = (Path(str(meta.get("raw", ""))).parts or ("",))[0]
+        name = Path(str(meta.get("raw", ""))).parent.name
         if name in out:
             out[name].update(meta=meta, body=body)
     return out

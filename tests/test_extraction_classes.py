@@ -10,6 +10,13 @@ failure, then what a reader must (and must not) see on the built page.  The clas
 5. furniture dropped (comment threads, reader-mode banner, copyright and hotline notices, teaser streams);
 6. metadata: the visible dateline and <meta>/itemprop dates are read; a clipper's note date is not a
    publication date.
+
+Added with the second round (each fails on the code before it):
+2b. the file's name states the title of a clip that never repeats it ("标题 - 站点.md"); a text dump's first
+    short line is its title only when it agrees with that name; a paged view's "(页 1)" is not in the title;
+3b. a paywall / expired-archive teaser, a list of results (linked headline + snippet, again and again) and a
+    note of callouts about an article are not articles;
+5b. a bookmark tool's own summary above the Jina Reader output it saved is not the article.
 """
 
 from __future__ import annotations
@@ -50,6 +57,21 @@ def page(body: str, head: str = HEAD, before: str = "") -> str:
 ARTICLE = f"<div class='main'><h1>旧书店里的夏天</h1><div class='info'>2024-07-05 10:20 来源：示例新闻网</div>" \
           f"<div class='article-content'>{PARAS}</div></div>"
 
+SIMPREAD = "> 本文由 [简悦 SimpRead](http://ksria.com/simpread/) 转码， 原文地址 [news.example.cn](https://news.example.cn/a/5.html)\n\n"
+RESULTS = "".join(f'<div class="item"><h2><a href="/q/{i}">旧书店第{i}个问题怎么回答才好</a></h2>'
+                  f'<p>网友{i}：{PROSE[i % 6]}{PROSE[(i + 1) % 6]}</p></div>' for i in range(12))
+CALLOUT_NOTE = ("---\ntitle: 旧书店里的夏天\ncreated: 2023-04-07\n---\n\n> [!example]- 🧷内部链接 🌐外部链接\n\n"
+                "> [!md] Metadata\n> 标题:: 旧书店里的夏天\n> 日期:: [[2023-04-07]]\n\n## Annotations\n\n"
+                + "".join(f"> [!srhl{i}] [[SR1@旧书店里的夏天|📄]] Highlights\n> {PROSE[i][:30]}\n\n"
+                          for i in range(4)))
+JINA_INSIDE = ("---\ntitle: 旧书店里的夏天\n---\n## TL;DR\n"
+               "这篇文章讲述了一家旧书店在夏天迎来新读者的故事，店主坚持经营，书店与咖啡馆合作，"
+               "读书会吸引了年轻人，作者认为这样的书店让街区更有生气。\n## Summary\n"
+               "**摘要**：本文介绍了一家旧书店如何在十年里三次搬家仍坚持下来的经历，以及它如何吸引年轻读者。\n"
+               "## Full Content\n"
+               "Title: 旧书店里的夏天\n\nURL Source: https://news.example.cn/a/6.html\n\nMarkdown Content:\n"
+               + "\n\n".join(PROSE) + "\n")
+
 CASES: dict[str, str] = {
     # 1. what precedes <html>
     "saved_from_url.html": page(ARTICLE, before="<!-- saved from url=(0040)https://news.example.cn/a/1.html -->\n"),
@@ -62,6 +84,12 @@ CASES: dict[str, str] = {
     "site_first_tab_title.html": page(
         f"<div><p><b>旧书店里的夏天</b></p>{PARAS}</div>",
         head='<head><meta charset="utf-8"><title>Old Books Weekly - 旧书店里的夏天</title></head>'),
+    # 2b. the file's name
+    "旧书店里的夏天 - 示例新闻网.md": SIMPREAD + "\n\n".join(PROSE) + "\n",
+    "旧书店里的夏天_示例新闻网.txt": "“书店还开着吗”\n\n" + "\n\n".join(PROSE) + "\n",
+    "3f2a9c1e0b7d4e6a.txt": "旧书店里的夏天\n\n" + "\n\n".join(PROSE) + "\n",
+    "paged_view.html": page(f"<div class='postmessage'>{PARAS}</div>", head='<head><meta charset="utf-8"><title>'
+                            "旧书店里的夏天(页 1) - 读书 - 示例论坛 - powered by Discuz! Archiver</title></head>"),
     # 3. non-articles
     "thread_list.html": page("<table class='threads'>" + "".join(
         f"<tr><td><a href='/t/{i}'>帖子标题第{i}个</a></td><td>作者{i}</td><td>{i}</td></tr>" for i in range(40))
@@ -69,6 +97,13 @@ CASES: dict[str, str] = {
     "login.html": page("<form class='login'><p>邮箱帐号登录</p><input name='u'><input name='p'>"
                        "<button>登录</button><a href='/reg'>注册新帐号</a><a href='/forget'>忘记密码</a></form>"),
     "news_list.html": page(f"<ul class='list'>{RELATED}</ul>"),
+    "expired_teaser.html": page("<div class='main'><h1>旧书店里的夏天</h1><div class='info'>2024-07-05 10:20</div>"
+                                f"<div class='article-content'>{''.join(f'<p>{p}</p>' for p in PROSE[:3])}"
+                                "<p>您浏览的新闻已过查询时效，建议您加入本网付费会员查看全文。</p></div></div>"),
+    "search_results.html": page(f"<div class='results'>{RESULTS}</div>",
+                                head='<head><meta charset="utf-8"><title>旧书店 - 示例问答</title></head>'),
+    "callout_note.md": CALLOUT_NOTE,
+    "jina_inside_summary.md": JINA_INSIDE,
     # 4. body kept whole
     "layout_table.html": page("<table><tr><td class='side'><a href='/a'>首页</a><br><a href='/b'>博客</a></td>"
                               f"<td><h2>旧书店里的夏天</h2>{PARAS}</td></tr></table>"),
@@ -149,7 +184,8 @@ def test_titles_without_site_names_or_chrome(built, name, title):
     assert "简悦" not in meta["title"] and "示例新闻网" not in meta["title"] and "频道" not in meta["title"]
 
 
-@pytest.mark.parametrize("name", ["thread_list.html", "login.html", "news_list.html"])
+@pytest.mark.parametrize("name", ["thread_list.html", "login.html", "news_list.html", "expired_teaser.html",
+                                  "search_results.html", "callout_note.md"])
 def test_non_articles_are_rejected_with_a_reason(built, name):
     inputs, _ = built
     assert inputs[name]["status"] == "rejected"
@@ -190,3 +226,31 @@ def test_a_clip_notes_own_date_is_not_a_publication_date(built):
     meta, _ = _article(built, "clip_note.md")
     assert "date" not in meta
     assert str(meta.get("captured", "")).startswith("2026-04-19")
+
+
+@pytest.mark.parametrize(("name", "title", "kept"), [
+    ("旧书店里的夏天 - 示例新闻网.md", "旧书店里的夏天", None),  # the clip states its title only in its name
+    ("旧书店里的夏天_示例新闻网.txt", "旧书店里的夏天", "书店还开着吗"),  # a first line the name disagrees with stays
+    ("3f2a9c1e0b7d4e6a.txt", "旧书店里的夏天", None),  # a name that is an id names nothing
+    ("paged_view.html", "旧书店里的夏天", None),  # "(页 1)" of a paged view is not the title's
+    ("jina_inside_summary.md", "旧书店里的夏天", None),
+])
+def test_titles_from_the_file_name_and_the_page(built, name, title, kept):
+    meta, body = _article(built, name)
+    assert meta["title"] == title
+    assert all(p in body for p in PROSE)
+    if kept:
+        assert kept in body
+
+
+def test_a_bookmark_tools_summary_is_not_the_article(built):
+    _, body = _article(built, "jina_inside_summary.md")
+    for junk in ("TL;DR", "Summary", "摘要", "这篇文章讲述", "Full Content", "URL Source", "Markdown Content"):
+        assert junk not in body, junk
+
+
+def test_rejections_name_what_the_page_is(built):
+    inputs, _ = built
+    assert "paywall" in inputs["expired_teaser.html"]["reason"]
+    assert "list of results" in inputs["search_results.html"]["reason"]
+    assert "callouts" in inputs["callout_note.md"]["reason"]

@@ -93,6 +93,8 @@ def _accept(article: Article, rules: Rules) -> Article | Failure:
     # A block page says so in a short line of its own; an article quoting such a notice says it in a sentence.
     lines = (_TAG.sub(" ", line) if "<" in line else line for line in filter(None, article.text.split("\n")))
     short_lines = [line for line in map(str.strip, lines) if 0 < len(line) <= 40]
+    # A page saved on one line hides its notice inside a long line: the body's own short blocks show it.
+    short_lines += [text for text in (block_text(b).strip() for b in article.blocks) if 0 < len(text) <= 40]
     for kind, pattern in rules.reject_patterns:
         if any(_states(pattern, line) for line in short_lines):
             return Failure(article.raw_path, "clean", _REASONS.get(kind, f"not an article: {kind}"))
