@@ -16,6 +16,7 @@ Nothing is written anywhere.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections import defaultdict
@@ -41,9 +42,13 @@ TEXT_SHOWN = 70  # characters of each block's text printed (one line per block)
 def explain(path: Path, rules_dir: Path | None = None, out: TextIO = sys.stdout) -> int:
     """Print the explanation of the dump at ``path``; 0 when it would be published, 1 when rejected."""
     published = False
-    for line in explain_lines(path, load_rules(rules_dir)):
-        print(line, file=out)
-        published = published or line.startswith("verdict: published")
+    try:
+        for line in explain_lines(path, load_rules(rules_dir)):
+            print(line, file=out)
+            published = published or line.startswith("verdict: published")
+        out.flush()
+    except BrokenPipeError:  # "| head": the reader has seen enough; what is still buffered goes nowhere
+        os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
     return 0 if published else 1
 
 
