@@ -16,7 +16,8 @@ Added with the second round (each fails on the code before it):
     short line is its title only when it agrees with that name; a paged view's "(页 1)" is not in the title;
 3b. a paywall / expired-archive teaser, a list of results (linked headline + snippet, again and again) and a
     note of callouts about an article are not articles;
-5b. a bookmark tool's own summary above the Jina Reader output it saved is not the article.
+5b. a bookmark tool's own summary above the Jina Reader output it saved is not the article; a "follow @account" or
+    "↓↓ tap the title for another story" prompt ends the article (the teasers and notices after it go).
 """
 
 from __future__ import annotations
@@ -104,6 +105,10 @@ CASES: dict[str, str] = {
                                 head='<head><meta charset="utf-8"><title>旧书店 - 示例问答</title></head>'),
     "callout_note.md": CALLOUT_NOTE,
     "jina_inside_summary.md": JINA_INSIDE,
+    "follow_prompt_tail.md": "# 旧书店里的夏天\n\n" + "\n\n".join(PROSE) + "\n\n**点击关注** @旧书店老板 2020\n\n"
+                             "了解更多书店的故事\n\n↓↓↓↓点击标题，看另一个故事↓↓↓↓\n\n"
+                             "[从城市回到乡下开一家书店的人](https://news.example.cn/a/7.html)\n\n"
+                             "#我的故事#【本组图文独家发布，严禁转载】\n",
     # 4. body kept whole
     "layout_table.html": page("<table><tr><td class='side'><a href='/a'>首页</a><br><a href='/b'>博客</a></td>"
                               f"<td><h2>旧书店里的夏天</h2>{PARAS}</td></tr></table>"),
@@ -246,6 +251,13 @@ def test_titles_from_the_file_name_and_the_page(built, name, title, kept):
 def test_a_bookmark_tools_summary_is_not_the_article(built):
     _, body = _article(built, "jina_inside_summary.md")
     for junk in ("TL;DR", "Summary", "摘要", "这篇文章讲述", "Full Content", "URL Source", "Markdown Content"):
+        assert junk not in body, junk
+
+
+def test_a_follow_prompt_ends_the_article(built):
+    _, body = _article(built, "follow_prompt_tail.md")
+    assert all(p in body for p in PROSE)
+    for junk in ("点击关注", "了解更多书店的故事", "另一个故事", "回到乡下开一家书店", "严禁转载"):
         assert junk not in body, junk
 
 
