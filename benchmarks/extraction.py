@@ -180,7 +180,9 @@ def _saved_names(corpus: Path) -> dict[str, str]:
         for row in csv.DictReader(io.StringIO((corpus / "SOURCES.tsv").read_text(encoding="utf-8")), delimiter="\t"):
             if row.get("file") and row.get("path"):
                 paths[row["file"]] = row["path"]
-    return {file: _PACKED.sub("", path.replace("\\", "/").rsplit("/", 1)[-1]) for file, path in paths.items()}
+    names = {file: _PACKED.sub("", path.replace("\\", "/").rsplit("/", 1)[-1]) for file, path in paths.items()}
+    # A name a build would skip (".md": a clip saved without a name is a hidden file) keeps the corpus name.
+    return {file: name for file, name in names.items() if name and not name.startswith(".")}
 
 
 # --- scoring (the rules of ../shared/eval/score_corpus.py) ---------------------------------------
