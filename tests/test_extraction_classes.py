@@ -13,7 +13,8 @@ failure, then what a reader must (and must not) see on the built page.  The clas
 
 Added with the second round (each fails on the code before it):
 2b. the file's name states the title of a clip that never repeats it ("标题 - 站点.md"); a text dump's first
-    short line is its title only when it agrees with that name; a paged view's "(页 1)" is not in the title;
+    short line is its title only when it agrees with that name; a repost's "原标题：" line states the title
+    of a copy that lost its own; a paged view's "(页 1)" is not in the title;
 3b. a paywall / expired-archive teaser, a list of results (linked headline + snippet, again and again) and a
     note of callouts about an article are not articles;
 5b. a bookmark tool's own summary above the Jina Reader output it saved is not the article; a "follow @account" or
@@ -89,6 +90,8 @@ CASES: dict[str, str] = {
     "旧书店里的夏天 - 示例新闻网.md": SIMPREAD + "\n\n".join(PROSE) + "\n",
     "旧书店里的夏天_示例新闻网.txt": "“书店还开着吗”\n\n" + "\n\n".join(PROSE) + "\n",
     "3f2a9c1e0b7d4e6a.txt": "旧书店里的夏天\n\n" + "\n\n".join(PROSE) + "\n",
+    "12.txt": "【摘要：一家旧书店在城市里坚持了十年，迎来了新的读者。】\n原标题：旧书店里的夏天\n"
+              + "\n".join(PROSE) + "\n",
     "paged_view.html": page(f"<div class='postmessage'>{PARAS}</div>", head='<head><meta charset="utf-8"><title>'
                             "旧书店里的夏天(页 1) - 读书 - 示例论坛 - powered by Discuz! Archiver</title></head>"),
     # 3. non-articles
@@ -238,6 +241,7 @@ def test_a_clip_notes_own_date_is_not_a_publication_date(built):
     ("旧书店里的夏天_示例新闻网.txt", "旧书店里的夏天", "书店还开着吗"),  # a first line the name disagrees with stays
     ("3f2a9c1e0b7d4e6a.txt", "旧书店里的夏天", None),  # a name that is an id names nothing
     ("paged_view.html", "旧书店里的夏天", None),  # "(页 1)" of a paged view is not the title's
+    ("12.txt", "旧书店里的夏天", None),  # a repost's "原标题：" line, when nothing else states a title
     ("jina_inside_summary.md", "旧书店里的夏天", None),
 ])
 def test_titles_from_the_file_name_and_the_page(built, name, title, kept):

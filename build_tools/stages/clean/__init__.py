@@ -29,7 +29,7 @@ from build_tools.stages.clean.body import (
     strip_suffixes,
     unwrap_search_links,
 )
-from build_tools.stages.clean.head import head_furniture, strip_head
+from build_tools.stages.clean.head import head_furniture, original_title, strip_head
 from build_tools.stages.clean.lines import Cleaner, line_table
 from build_tools.stages.clean.region import keep_main_region
 from build_tools.stages.clean.tail import cut_end, tail_credits, trim_edges
@@ -66,6 +66,8 @@ def clean(article: Article, rules: Rules | None = None) -> Article | Failure:
             lines = drop_lines(cleaner, lines)
         elif named:  # the clip never repeats its title: the file's name is where it is stated
             cleaner.lifted.append(TitleCandidate(named, "file-name"))
+        elif original := original_title(lines, rules.byline_window):
+            cleaner.lifted.append(TitleCandidate(original, "original-title"))
     lines = attach_captions(lines)
     lines = head_furniture(cleaner, lines)
     lines = tail_credits(cleaner, lines)
