@@ -90,6 +90,12 @@ CASES: dict[str, str] = {
     "旧书店里的夏天 - 示例新闻网.md": SIMPREAD + "\n\n".join(PROSE) + "\n",
     "旧书店里的夏天_示例新闻网.txt": "“书店还开着吗”\n\n" + "\n\n".join(PROSE) + "\n",
     "3f2a9c1e0b7d4e6a.txt": "旧书店里的夏天\n\n" + "\n\n".join(PROSE) + "\n",
+    "jsonld_agrees_with_tab.html": page(
+        "<h1>示例新闻网 首页 即时 文化 生活</h1><div class='text'><h3>书店门口的旧招牌。（图／示例）</h3>"
+        + PARAS + "</div>",
+        head='<head><meta charset="utf-8"><title>旧书店里的夏天 - 文化 - 示例新闻网</title>'
+             '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "旧书店里的夏天"}'
+             '</script></head>'),
     "12.txt": "【摘要：一家旧书店在城市里坚持了十年，迎来了新的读者。】\n原标题：旧书店里的夏天\n"
               + "\n".join(PROSE) + "\n",
     "paged_view.html": page(f"<div class='postmessage'>{PARAS}</div>", head='<head><meta charset="utf-8"><title>'
@@ -242,6 +248,7 @@ def test_a_clip_notes_own_date_is_not_a_publication_date(built):
     ("3f2a9c1e0b7d4e6a.txt", "旧书店里的夏天", None),  # a name that is an id names nothing
     ("paged_view.html", "旧书店里的夏天", None),  # "(页 1)" of a paged view is not the title's
     ("12.txt", "旧书店里的夏天", None),  # a repost's "原标题：" line, when nothing else states a title
+    ("jsonld_agrees_with_tab.html", "旧书店里的夏天", None),  # JSON-LD and the tab agree: not the caption heading
     ("jina_inside_summary.md", "旧书店里的夏天", None),
 ])
 def test_titles_from_the_file_name_and_the_page(built, name, title, kept):

@@ -181,6 +181,13 @@ def choose_title(hints: Sequence[Hint], names: frozenset[str],
         title = value if source == "file-name" else strip_site(value, names)  # file names are cut already
         if len(norm(title)) >= 2:
             return title[:MAX_TITLE], source
+    # Two of the page's own statements agreeing: a JSON-LD or og:title headline the tab title (or another
+    # og:title) starts with is the title, before any heading in the text (which may be a caption).
+    for value, source in stated["og-title"]:
+        key = norm(value)
+        if len(key) >= 6 and not _is_site_piece(value, names) and any(
+                norm(whole) != key and norm(whole).startswith(key) for whole in page_titles):
+            return value[:MAX_TITLE], source
     # The heading that opens the article's text, when the tab title says something else (a slogan, a forum name).
     for value, source in stated["headline"]:
         if source == "content-heading" and len(norm(value)) >= 6 and not _is_site_piece(value, names):
