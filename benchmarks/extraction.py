@@ -214,7 +214,10 @@ def blocks(markdown_text: str) -> list[str]:
     import markdown
     from bs4 import BeautifulSoup
 
-    page = markdown.markdown(markdown_text, extensions=["tables", "attr_list", "md_in_html", "footnotes", "def_list"])
+    # fenced_code: the site renders ``` fences as code (pymdownx.superfences); without it a code block is read as
+    # paragraphs whose tags ("<title>…</title>" in an HTML example) vanish, and the code scores as lost.
+    page = markdown.markdown(markdown_text, extensions=["tables", "attr_list", "md_in_html", "footnotes", "def_list",
+                                                        "fenced_code"])
     soup = BeautifulSoup(page, "html.parser")
     found = [el.get_text(" ", strip=True) for el in soup.find_all(
         ["p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "td", "th", "dt", "dd", "figcaption", "blockquote", "pre"])]
@@ -588,7 +591,13 @@ by that command; everything below the figures is fixed text, so a rerun changes 
   must be the gold `zh-Hans`/`zh-Hant`; a *date* is right when it is the gold date (± 1 day, time zones)
   or one of `date_also`, *invented* when the gold has none, *missed* when the gold has one and the tool
   gives none. Non-articles must be rejected (for the anchors: nothing extracted); an article that comes
-  out as nothing counts as recall 0 and as wrongly rejected.
+  out as nothing counts as recall 0 and as wrongly rejected. One difference from `score_corpus.py`: a page
+  is read with fenced code blocks as the site shows them (code, not paragraphs whose tags vanish).
+- **File names**: each dump is built under the name it had where it was found (its label's `path`, or the
+  `path` column of `SOURCES.tsv`), in a folder of its own, as an editor's `raw/` would hold it: a saved
+  page or a clip is named after its article ("标题 - 站点.md"), and the build reads that name as a title
+  candidate. A dump without a recorded name (or saved without one) keeps its corpus name. The anchors are
+  given the page only.
 - **Project, in-sample**: each site's dumps, and nothing else, built together in one raw folder
   (`python -m build_tools build --no-cache --rules build_tools/rules`), so cross-dump signals (lines
   recurring across dumps) are those one site's dumps give.
