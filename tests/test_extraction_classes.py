@@ -114,6 +114,10 @@ CASES: dict[str, str] = {
                                 head='<head><meta charset="utf-8"><title>旧书店 - 示例问答</title></head>'),
     "callout_note.md": CALLOUT_NOTE,
     "jina_inside_summary.md": JINA_INSIDE,
+    "other_answers.md": SIMPREAD + "\n\n".join(PROSE) + "\n\n**书店还开着**\n\n"
+                        "![](data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk"
+                        "YPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==)读书人甲\n\n"
+                        "我也来说两句，这家书店我去过很多次，老板推荐的书都很好看，下次还会再去的，推荐给大家。\n",
     "follow_prompt_tail.md": "# 旧书店里的夏天\n\n" + "\n\n".join(PROSE) + "\n\n**点击关注** @旧书店老板 2020\n\n"
                              "了解更多书店的故事\n\n↓↓↓↓点击标题，看另一个故事↓↓↓↓\n\n"
                              "[从城市回到乡下开一家书店的人](https://news.example.cn/a/7.html)\n\n"
@@ -270,6 +274,13 @@ def test_a_follow_prompt_ends_the_article(built):
     assert all(p in body for p in PROSE)
     for junk in ("点击关注", "了解更多书店的故事", "另一个故事", "回到乡下开一家书店", "严禁转载"):
         assert junk not in body, junk
+
+
+def test_another_users_post_after_the_article_is_not_the_article(built):
+    """A clip that swept in the next answer on the page: its avatar and name start someone else's post."""
+    _, body = _article(built, "other_answers.md")
+    assert all(p in body for p in PROSE)
+    assert "读书人甲" not in body and "我也来说两句" not in body
 
 
 def test_rejections_name_what_the_page_is(built):
