@@ -118,6 +118,10 @@ CASES: dict[str, str] = {
                         "![](data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk"
                         "YPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==)读书人甲\n\n"
                         "我也来说两句，这家书店我去过很多次，老板推荐的书都很好看，下次还会再去的，推荐给大家。\n",
+    "credits_and_appeals.md": "# 旧书店里的夏天\n\n記者王小明／台北報導\n\n" + "\n\n".join(PROSE)
+                              + "\n\n你去过这样的书店吗？评论区聊聊吧\n\n编｜李小红\n\n"
+                              "（作者是本地的书评人。本文仅代表作者观点。）\n\n还没有人赞赏，支持一下\n\n"
+                              "請加入成為本網的月費訂戶，長期支持我們的工作。\n",
     "follow_prompt_tail.md": "# 旧书店里的夏天\n\n" + "\n\n".join(PROSE) + "\n\n**点击关注** @旧书店老板 2020\n\n"
                              "了解更多书店的故事\n\n↓↓↓↓点击标题，看另一个故事↓↓↓↓\n\n"
                              "[从城市回到乡下开一家书店的人](https://news.example.cn/a/7.html)\n\n"
@@ -273,6 +277,13 @@ def test_a_follow_prompt_ends_the_article(built):
     _, body = _article(built, "follow_prompt_tail.md")
     assert all(p in body for p in PROSE)
     for junk in ("点击关注", "了解更多书店的故事", "另一个故事", "回到乡下开一家书店", "严禁转载"):
+        assert junk not in body, junk
+
+
+def test_credit_lines_prompts_and_appeals_are_dropped(built):
+    _, body = _article(built, "credits_and_appeals.md")
+    assert all(p in body for p in PROSE)
+    for junk in ("報導", "评论区", "李小红", "仅代表作者观点", "赞赏", "月費訂戶"):
         assert junk not in body, junk
 
 
