@@ -4,7 +4,14 @@ Cleaning already rejects block pages that say what they are (captcha, deleted, l
 with almost no body left.  This step reads the *shape* of a saved page, which a list or index page cannot
 hide: a channel page, a forum's thread list, a portal's home page or a login screen has no container of
 prose, or one with a few sentences drowned in links.  The thresholds are set from the labelled corpus and
-kept conservative: a short article on a link-heavy portal page must still pass (see tests/test_gate.py).
+kept conservative: a short article on a link-heavy portal page must still pass (tests/test_gate.py,
+tests/test_extraction_classes.py).
+
+Whatever the format, the cleaned body can also say what the dump is: a search or result page is a linked
+headline followed by its snippet, again and again (a digest's headlines follow each other, without
+snippets); an annotation note is mostly a note tool's callouts (highlights, metadata, queries) about an
+article whose text it never saved.  Block pages that say what they are (captcha, login wall, paywall or
+expired-archive teaser) are rejected by cleaning, from the notice itself (rules/generic.yml).
 """
 
 from __future__ import annotations
