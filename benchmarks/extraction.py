@@ -23,9 +23,11 @@ docs/dev/extraction.md and benchmarks/results/extraction.json.
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime as dt
 import html as htmllib
 import importlib.util
+import io
 import json
 import re
 import shutil
@@ -115,10 +117,18 @@ class Dump:
     tool: str
     fmt: str
     rows: dict[str, dict] = field(default_factory=dict)  # tool -> scored row
+    saved_as: str = ""  # the name the dump had where it was found (its label's or SOURCES.tsv's path)
 
     @property
     def file(self) -> str:
         return self.gold["file"]
+
+    @property
+    def raw_name(self) -> str:
+        """Where the build finds the dump: a folder of its own (names repeat across sources: "1.html") holding
+        it under the name it was saved with, as an editor's raw/ would (a saved page is named after its
+        article; the corpus renamed the files for its own order).  Without a recorded name, the corpus name."""
+        return f"{Path(self.file).stem}/{self.saved_as or self.file}"
 
 
 def load_build_gold(corpus: Path):
@@ -143,6 +153,7 @@ def load_corpus(corpus: Path, name: str | None = None) -> tuple[list[Dump], list
         gold = json.loads((corpus / "gold.json").read_text(encoding="utf-8"))
     else:
         return [], [f"{corpus}: neither labels/ nor gold.json"]
+    saved = _saved_names(corpus)
     dumps = []
     for g in gold:
         site = label_site(g["site"]) if g.get("site") else site_from_gold(g)
@@ -150,8 +161,28 @@ def load_corpus(corpus: Path, name: str | None = None) -> tuple[list[Dump], list
         parts = parts[1:] if parts[1:2] != ["bad"] else parts[2:]
         tool = g.get("tool") or (parts[0] if parts else "")
         fmt = g.get("format") or {".htm": "html", ".html": "html", ".md": "md"}.get(Path(g["file"]).suffix, "txt")
-        dumps.append(Dump(name, corpus / g["file"], g, site, tool, fmt))
+        dumps.append(Dump(name, corpus / g["file"], g, site, tool, fmt, saved_as=saved.get(g["file"], "")))
     return dumps, problems
+
+
+_PACKED = re.compile(r"\.(?:xz|gz|bz2)$")  # a source stored compressed: the dump is the page inside
+
+
+def _saved_names(corpus: Path) -> dict[str, str]:
+    """corpus file -> the base name of its source path (labels' ``path``, else SOURCES.tsv's path column)."""
+    paths: dict[str, str] = {}
+    if (corpus / "labels").is_dir():
+        for label in sorted((corpus / "labels").glob("*.json")):
+            data = json.loads(label.read_text(encoding="utf-8"))
+            if isinstance(data, dict) and data.get("file") and data.get("path"):
+                paths[data["file"]] = str(data["path"])
+    elif (corpus / "SOURCES.tsv").exists():
+        for row in csv.DictReader(io.StringIO((corpus / "SOURCES.tsv").read_text(encoding="utf-8")), delimiter="\t"):
+            if row.get("file") and row.get("path"):
+                paths[row["file"]] = row["path"]
+    names = {file: _PACKED.sub("", path.replace("\\", "/").rsplit("/", 1)[-1]) for file, path in paths.items()}
+    # A name a build would skip (".md": a clip saved without a name is a hidden file) keeps the corpus name.
+    return {file: name for file, name in names.items() if name and not name.startswith(".")}
 
 
 # --- scoring (the rules of ../shared/eval/score_corpus.py) ---------------------------------------
@@ -183,7 +214,10 @@ def blocks(markdown_text: str) -> list[str]:
     import markdown
     from bs4 import BeautifulSoup
 
-    page = markdown.markdown(markdown_text, extensions=["tables", "attr_list", "md_in_html", "footnotes", "def_list"])
+    # fenced_code: the site renders ``` fences as code (pymdownx.superfences); without it a code block is read as
+    # paragraphs whose tags ("<title>…</title>" in an HTML example) vanish, and the code scores as lost.
+    page = markdown.markdown(markdown_text, extensions=["tables", "attr_list", "md_in_html", "footnotes", "def_list",
+                                                        "fenced_code"])
     soup = BeautifulSoup(page, "html.parser")
     found = [el.get_text(" ", strip=True) for el in soup.find_all(
         ["p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "td", "th", "dt", "dd", "figcaption", "blockquote", "pre"])]
@@ -286,9 +320,8 @@ def build_site(dumps: list[Dump], rules: Path, tmp: Path) -> dict[str, dict]:
     raw = tmp / "raw"
     raw.mkdir(parents=True)
     for d in dumps:
-        if (raw / d.file).exists():
-            raise SystemExit(f"two dumps named {d.file} in one site: rename one")
-        shutil.copy2(d.path, raw / d.file)
+        (raw / d.raw_name).parent.mkdir(parents=True)  # raises if two dumps share a corpus name
+        shutil.copy2(d.path, raw / d.raw_name)
     docs, report = tmp / "docs", tmp / "report.json"
     cmd = [sys.executable, "-m", "build_tools", "build", "--raw", str(raw), "--docs", str(docs), "--report",
            str(report), "--quiet", "--no-cache", "--jobs", "1", "--rules", str(rules),
@@ -296,18 +329,19 @@ def build_site(dumps: list[Dump], rules: Path, tmp: Path) -> dict[str, dict]:
     run = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     if not report.exists():
         raise SystemExit(f"the build wrote no report (exit {run.returncode}):\n{run.stderr[-2000:]}")
-    out = {Path(i["raw"]).name: {"status": i["status"], "reason": i.get("reason")}
+    # Keyed by the folder the dump sits in, which is its corpus name's stem.
+    out = {Path(i["raw"]).parent.name: {"status": i["status"], "reason": i.get("reason")}
            for i in json.loads(report.read_text(encoding="utf-8"))["inputs"]}
     for md in (docs / "articles").rglob("*.md"):
         meta, body = front_matter(md.read_text(encoding="utf-8"))
-        name = Path(str(meta.get("raw", ""))).name
+        name = Path(str(meta.get("raw", ""))).parent.name
         if name in out:
             out[name].update(meta=meta, body=body)
     return out
 
 
 def project_row(d: Dump, built: dict) -> dict:
-    got = built.get(d.file, {"status": "missing"})
+    got = built.get(Path(d.file).stem, {"status": "missing"})
     status = got["status"]
     if d.gold["expect"] == "reject":
         return {"ok": status == "rejected", "status": status}
@@ -557,7 +591,13 @@ by that command; everything below the figures is fixed text, so a rerun changes 
   must be the gold `zh-Hans`/`zh-Hant`; a *date* is right when it is the gold date (± 1 day, time zones)
   or one of `date_also`, *invented* when the gold has none, *missed* when the gold has one and the tool
   gives none. Non-articles must be rejected (for the anchors: nothing extracted); an article that comes
-  out as nothing counts as recall 0 and as wrongly rejected.
+  out as nothing counts as recall 0 and as wrongly rejected. One difference from `score_corpus.py`: a page
+  is read with fenced code blocks as the site shows them (code, not paragraphs whose tags vanish).
+- **File names**: each dump is built under the name it had where it was found (its label's `path`, or the
+  `path` column of `SOURCES.tsv`), in a folder of its own, as an editor's `raw/` would hold it: a saved
+  page or a clip is named after its article ("标题 - 站点.md"), and the build reads that name as a title
+  candidate. A dump without a recorded name (or saved without one) keeps its corpus name. The anchors are
+  given the page only.
 - **Project, in-sample**: each site's dumps, and nothing else, built together in one raw folder
   (`python -m build_tools build --no-cache --rules build_tools/rules`), so cross-dump signals (lines
   recurring across dumps) are those one site's dumps give.

@@ -32,6 +32,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="把文章里的远程图片下载到 docs/assets/images/ (按内容哈希存放)，页面改用本地副本")
     build.add_argument("--rules", type=Path, default=None,
                        help="清理规则目录 (generic.yml + portals.yml；默认 build_tools/rules)")
+    build.add_argument("--explain", type=Path, default=None, metavar="FILE",
+                       help="不构建：逐块打印 FILE 的处理结果 (保留/删除/中性) 和决定它的规则或特征")
     from build_tools.serve import add_parser as add_serve_parser
 
     add_serve_parser(commands)
@@ -99,6 +101,8 @@ def build_settings(args: argparse.Namespace) -> Settings:
 
 
 def _build(args: argparse.Namespace) -> int:
+    if args.explain is not None:
+        return _explain(args)
     from build_tools.pipeline import build
     from build_tools.progress import Console
 
@@ -112,6 +116,16 @@ def _build(args: argparse.Namespace) -> int:
         return _results(args, report, console)
     except KeyboardInterrupt:
         raise Interrupted(output_changed=True) from None
+
+
+def _explain(args: argparse.Namespace) -> int:
+    """``build --explain FILE``: nothing is built or written; exit 0 when FILE would be published, else 1."""
+    from build_tools.explain import explain
+
+    if not args.explain.is_file():
+        raise UsageError(f"no such file: {args.explain}")
+    rules = args.rules or RULES_DIR
+    return explain(args.explain, rules.resolve())
 
 
 def _results(args: argparse.Namespace, report, console) -> int:

@@ -10,6 +10,15 @@ failure, then what a reader must (and must not) see on the built page.  The clas
 5. furniture dropped (comment threads, reader-mode banner, copyright and hotline notices, teaser streams);
 6. metadata: the visible dateline and <meta>/itemprop dates are read; a clipper's note date is not a
    publication date.
+
+Added with the second round (each fails on the code before it):
+2b. the file's name states the title of a clip that never repeats it ("标题 - 站点.md"); a text dump's first
+    short line is its title only when it agrees with that name; a repost's "原标题：" line states the title
+    of a copy that lost its own; a paged view's "(页 1)" is not in the title;
+3b. a paywall / expired-archive teaser, a list of results (linked headline + snippet, again and again) and a
+    note of callouts about an article are not articles;
+5b. a bookmark tool's own summary above the Jina Reader output it saved is not the article; a "follow @account" or
+    "↓↓ tap the title for another story" prompt ends the article (the teasers and notices after it go).
 """
 
 from __future__ import annotations
@@ -50,6 +59,21 @@ def page(body: str, head: str = HEAD, before: str = "") -> str:
 ARTICLE = f"<div class='main'><h1>旧书店里的夏天</h1><div class='info'>2024-07-05 10:20 来源：示例新闻网</div>" \
           f"<div class='article-content'>{PARAS}</div></div>"
 
+SIMPREAD = "> 本文由 [简悦 SimpRead](http://ksria.com/simpread/) 转码， 原文地址 [news.example.cn](https://news.example.cn/a/5.html)\n\n"
+RESULTS = "".join(f'<div class="item"><h2><a href="/q/{i}">旧书店第{i}个问题怎么回答才好</a></h2>'
+                  f'<p>网友{i}：{PROSE[i % 6]}{PROSE[(i + 1) % 6]}</p></div>' for i in range(12))
+CALLOUT_NOTE = ("---\ntitle: 旧书店里的夏天\ncreated: 2023-04-07\n---\n\n> [!example]- 🧷内部链接 🌐外部链接\n\n"
+                "> [!md] Metadata\n> 标题:: 旧书店里的夏天\n> 日期:: [[2023-04-07]]\n\n## Annotations\n\n"
+                + "".join(f"> [!srhl{i}] [[SR1@旧书店里的夏天|📄]] Highlights\n> {PROSE[i][:30]}\n\n"
+                          for i in range(4)))
+JINA_INSIDE = ("---\ntitle: 旧书店里的夏天\n---\n## TL;DR\n"
+               "这篇文章讲述了一家旧书店在夏天迎来新读者的故事，店主坚持经营，书店与咖啡馆合作，"
+               "读书会吸引了年轻人，作者认为这样的书店让街区更有生气。\n## Summary\n"
+               "**摘要**：本文介绍了一家旧书店如何在十年里三次搬家仍坚持下来的经历，以及它如何吸引年轻读者。\n"
+               "## Full Content\n"
+               "Title: 旧书店里的夏天\n\nURL Source: https://news.example.cn/a/6.html\n\nMarkdown Content:\n"
+               + "\n\n".join(PROSE) + "\n")
+
 CASES: dict[str, str] = {
     # 1. what precedes <html>
     "saved_from_url.html": page(ARTICLE, before="<!-- saved from url=(0040)https://news.example.cn/a/1.html -->\n"),
@@ -62,6 +86,20 @@ CASES: dict[str, str] = {
     "site_first_tab_title.html": page(
         f"<div><p><b>旧书店里的夏天</b></p>{PARAS}</div>",
         head='<head><meta charset="utf-8"><title>Old Books Weekly - 旧书店里的夏天</title></head>'),
+    # 2b. the file's name
+    "旧书店里的夏天 - 示例新闻网.md": SIMPREAD + "\n\n".join(PROSE) + "\n",
+    "旧书店里的夏天_示例新闻网.txt": "“书店还开着吗”\n\n" + "\n\n".join(PROSE) + "\n",
+    "3f2a9c1e0b7d4e6a.txt": "旧书店里的夏天\n\n" + "\n\n".join(PROSE) + "\n",
+    "jsonld_agrees_with_tab.html": page(
+        "<h1>示例新闻网 首页 即时 文化 生活</h1><div class='text'><h3>书店门口的旧招牌。（图／示例）</h3>"
+        + PARAS + "</div>",
+        head='<head><meta charset="utf-8"><title>旧书店里的夏天 - 文化 - 示例新闻网</title>'
+             '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "旧书店里的夏天"}'
+             '</script></head>'),
+    "12.txt": "【摘要：一家旧书店在城市里坚持了十年，迎来了新的读者。】\n原标题：旧书店里的夏天\n"
+              + "\n".join(PROSE) + "\n",
+    "paged_view.html": page(f"<div class='postmessage'>{PARAS}</div>", head='<head><meta charset="utf-8"><title>'
+                            "旧书店里的夏天(页 1) - 读书 - 示例论坛 - powered by Discuz! Archiver</title></head>"),
     # 3. non-articles
     "thread_list.html": page("<table class='threads'>" + "".join(
         f"<tr><td><a href='/t/{i}'>帖子标题第{i}个</a></td><td>作者{i}</td><td>{i}</td></tr>" for i in range(40))
@@ -69,6 +107,25 @@ CASES: dict[str, str] = {
     "login.html": page("<form class='login'><p>邮箱帐号登录</p><input name='u'><input name='p'>"
                        "<button>登录</button><a href='/reg'>注册新帐号</a><a href='/forget'>忘记密码</a></form>"),
     "news_list.html": page(f"<ul class='list'>{RELATED}</ul>"),
+    "expired_teaser.html": page("<div class='main'><h1>旧书店里的夏天</h1><div class='info'>2024-07-05 10:20</div>"
+                                f"<div class='article-content'>{''.join(f'<p>{p}</p>' for p in PROSE[:3])}"
+                                "<p>您浏览的新闻已过查询时效，建议您加入本网付费会员查看全文。</p></div></div>"),
+    "search_results.html": page(f"<div class='results'>{RESULTS}</div>",
+                                head='<head><meta charset="utf-8"><title>旧书店 - 示例问答</title></head>'),
+    "callout_note.md": CALLOUT_NOTE,
+    "jina_inside_summary.md": JINA_INSIDE,
+    "other_answers.md": SIMPREAD + "\n\n".join(PROSE) + "\n\n**书店还开着**\n\n"
+                        "![](data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk"
+                        "YPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==)读书人甲\n\n"
+                        "我也来说两句，这家书店我去过很多次，老板推荐的书都很好看，下次还会再去的，推荐给大家。\n",
+    "credits_and_appeals.md": "# 旧书店里的夏天\n\n記者王小明／台北報導\n\n" + "\n\n".join(PROSE)
+                              + "\n\n你去过这样的书店吗？评论区聊聊吧\n\n编｜李小红\n\n"
+                              "（作者是本地的书评人。本文仅代表作者观点。）\n\n还没有人赞赏，支持一下\n\n"
+                              "請加入成為本網的月費訂戶，長期支持我們的工作。\n",
+    "follow_prompt_tail.md": "# 旧书店里的夏天\n\n" + "\n\n".join(PROSE) + "\n\n**点击关注** @旧书店老板 2020\n\n"
+                             "了解更多书店的故事\n\n↓↓↓↓点击标题，看另一个故事↓↓↓↓\n\n"
+                             "[从城市回到乡下开一家书店的人](https://news.example.cn/a/7.html)\n\n"
+                             "#我的故事#【本组图文独家发布，严禁转载】\n",
     # 4. body kept whole
     "layout_table.html": page("<table><tr><td class='side'><a href='/a'>首页</a><br><a href='/b'>博客</a></td>"
                               f"<td><h2>旧书店里的夏天</h2>{PARAS}</td></tr></table>"),
@@ -149,7 +206,8 @@ def test_titles_without_site_names_or_chrome(built, name, title):
     assert "简悦" not in meta["title"] and "示例新闻网" not in meta["title"] and "频道" not in meta["title"]
 
 
-@pytest.mark.parametrize("name", ["thread_list.html", "login.html", "news_list.html"])
+@pytest.mark.parametrize("name", ["thread_list.html", "login.html", "news_list.html", "expired_teaser.html",
+                                  "search_results.html", "callout_note.md"])
 def test_non_articles_are_rejected_with_a_reason(built, name):
     inputs, _ = built
     assert inputs[name]["status"] == "rejected"
@@ -190,3 +248,54 @@ def test_a_clip_notes_own_date_is_not_a_publication_date(built):
     meta, _ = _article(built, "clip_note.md")
     assert "date" not in meta
     assert str(meta.get("captured", "")).startswith("2026-04-19")
+
+
+@pytest.mark.parametrize(("name", "title", "kept"), [
+    ("旧书店里的夏天 - 示例新闻网.md", "旧书店里的夏天", None),  # the clip states its title only in its name
+    ("旧书店里的夏天_示例新闻网.txt", "旧书店里的夏天", "书店还开着吗"),  # a first line the name disagrees with stays
+    ("3f2a9c1e0b7d4e6a.txt", "旧书店里的夏天", None),  # a name that is an id names nothing
+    ("paged_view.html", "旧书店里的夏天", None),  # "(页 1)" of a paged view is not the title's
+    ("12.txt", "旧书店里的夏天", None),  # a repost's "原标题：" line, when nothing else states a title
+    ("jsonld_agrees_with_tab.html", "旧书店里的夏天", None),  # JSON-LD and the tab agree: not the caption heading
+    ("jina_inside_summary.md", "旧书店里的夏天", None),
+])
+def test_titles_from_the_file_name_and_the_page(built, name, title, kept):
+    meta, body = _article(built, name)
+    assert meta["title"] == title
+    assert all(p in body for p in PROSE)
+    if kept:
+        assert kept in body
+
+
+def test_a_bookmark_tools_summary_is_not_the_article(built):
+    _, body = _article(built, "jina_inside_summary.md")
+    for junk in ("TL;DR", "Summary", "摘要", "这篇文章讲述", "Full Content", "URL Source", "Markdown Content"):
+        assert junk not in body, junk
+
+
+def test_a_follow_prompt_ends_the_article(built):
+    _, body = _article(built, "follow_prompt_tail.md")
+    assert all(p in body for p in PROSE)
+    for junk in ("点击关注", "了解更多书店的故事", "另一个故事", "回到乡下开一家书店", "严禁转载"):
+        assert junk not in body, junk
+
+
+def test_credit_lines_prompts_and_appeals_are_dropped(built):
+    _, body = _article(built, "credits_and_appeals.md")
+    assert all(p in body for p in PROSE)
+    for junk in ("報導", "评论区", "李小红", "仅代表作者观点", "赞赏", "月費訂戶"):
+        assert junk not in body, junk
+
+
+def test_another_users_post_after_the_article_is_not_the_article(built):
+    """A clip that swept in the next answer on the page: its avatar and name start someone else's post."""
+    _, body = _article(built, "other_answers.md")
+    assert all(p in body for p in PROSE)
+    assert "读书人甲" not in body and "我也来说两句" not in body
+
+
+def test_rejections_name_what_the_page_is(built):
+    inputs, _ = built
+    assert "paywall" in inputs["expired_teaser.html"]["reason"]
+    assert "list of results" in inputs["search_results.html"]["reason"]
+    assert "callouts" in inputs["callout_note.md"]["reason"]

@@ -61,9 +61,17 @@ def _is_label(piece: str) -> bool:
     return len(text) <= 8 and not re.search(r"[，。！？：:,.!?]", text)
 
 
+# A page number the tab title of a paged view adds ("标题(页 1)", "标题（第2页）"): not part of the title.
+_PAGE_NUMBER = re.compile(r"\s*[（(]\s*(?:第\s*\d+\s*页|页\s*\d+|[Pp]age\s*\d+)\s*[)）]\s*$")
+
+
 def strip_site(title: str, names: frozenset[str]) -> str:
     """``title`` without the site name, section labels and keyword tails that portals add around it."""
-    title = _BREAKS.sub(" ", title).strip()
+    headline = _strip_site(_BREAKS.sub(" ", title).strip(), names)
+    return _PAGE_NUMBER.sub("", headline) or headline
+
+
+def _strip_site(title: str, names: frozenset[str]) -> str:
     pieces = [p for p in _SEPARATOR.split(title) if p.strip()]
     if len(pieces) <= 1:
         return title
@@ -78,6 +86,52 @@ def strip_site(title: str, names: frozenset[str]) -> str:
     first = pieces[0].strip()
     longest = max(pieces, key=len).strip()
     return first if len(first) >= 6 or first == longest else longest
+
+
+# --- the file's own name --------------------------------------------------------------------------------
+# "Save as" and most clippers name the file after the article ("标题 - 站点.html", "标题_站点.md"); a
+# SimpRead export states its title nowhere else.  A name that is an id, a number or a program's default
+# ("新建文本文档", "Untitled") names nothing.
+_EXTENSIONS = re.compile(r"(?:\.(?:html?|xhtml|mhtml?|md|markdown|txt|text|xz|gz|bz2))+$", re.I)
+_CLIPPER_PREFIX = re.compile(r"^(?:simpread|SimpRead|简悦)\s*[-_：:]\s*")  # SimpRead's older export names
+_DEFAULT_NAMES = re.compile(r"^(?:新建文本文档|新建.{0,12}文档|未命名|无标题|無標題|未命名文件|Untitled|untitled|"
+                            r"index|article|page|download)(?:\s*[(（]?\d*[)）]?)$")
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_NAME_SEPARATOR = re.compile(r"\s+[-–—|｜]\s+|_")  # where a saved page's name joins the title to the site
+MIN_NAME_HAN = 4  # Chinese characters a file name needs to be read as a title
+
+
+def file_name_title(raw_path: str) -> str | None:
+    """The title the dump's file name states, without its extension, a clipper's prefix and the site or
+    section names joined after it; None when the name is an id, a number or a default name."""
+    stem = _EXTENSIONS.sub("", raw_path.rsplit("/", 1)[-1])
+    stem = _BREAKS.sub(" ", _CLIPPER_PREFIX.sub("", stem)).strip()
+    if len(_HAN.findall(stem)) < MIN_NAME_HAN or _DEFAULT_NAMES.match(stem) or len(stem) > MAX_TITLE:
+        return None
+    pieces = _NAME_SEPARATOR.split(stem)
+    while len(pieces) > 1 and _is_label(pieces[-1]) and len(norm("".join(pieces[:-1]))) >= 6:
+        pieces.pop()
+    # "_" inside a title stays (a name may have replaced a "/" or ":" with it); only the site pieces go.
+    title = _rejoin(stem, pieces)
+    return title if len(_HAN.findall(title)) >= MIN_NAME_HAN else None
+
+
+def _rejoin(stem: str, pieces: list[str]) -> str:
+    """``stem`` up to the end of its first ``len(pieces)`` pieces (the separators between them kept)."""
+    end, at = 0, 0
+    for piece in pieces:
+        at = stem.index(piece, end)
+        end = at + len(piece)
+    return stem[:end].strip()
+
+
+def agrees(line: str, title: str) -> bool:
+    """A line of the dump that states ``title`` (the same words, or the title with a short prefix or suffix)."""
+    a, b = norm(line), norm(title)
+    if len(a) < 4 or len(b) < 4:
+        return False
+    short, long_ = sorted((a, b), key=len)
+    return short in long_ and len(short) * 4 >= len(long_) * 3
 
 
 def _agrees_with_page(title: str, lines: Sequence[str]) -> str | None:
@@ -124,9 +178,16 @@ def choose_title(hints: Sequence[Hint], names: frozenset[str],
             if len(norm(title)) >= 6 and norm(title) in key:  # the heading adds a column label: "智能 标题"
                 return title[:MAX_TITLE], "agreement"
     for value, source in stated["title"]:
-        title = strip_site(value, names)
+        title = value if source == "file-name" else strip_site(value, names)  # file names are cut already
         if len(norm(title)) >= 2:
             return title[:MAX_TITLE], source
+    # Two of the page's own statements agreeing: a JSON-LD or og:title headline the tab title (or another
+    # og:title) starts with is the title, before any heading in the text (which may be a caption).
+    for value, source in stated["og-title"]:
+        key = norm(value)
+        if len(key) >= 6 and not _is_site_piece(value, names) and any(
+                norm(whole) != key and norm(whole).startswith(key) for whole in page_titles):
+            return value[:MAX_TITLE], source
     # The heading that opens the article's text, when the tab title says something else (a slogan, a forum name).
     for value, source in stated["headline"]:
         if source == "content-heading" and len(norm(value)) >= 6 and not _is_site_piece(value, names):

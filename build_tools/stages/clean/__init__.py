@@ -29,12 +29,13 @@ from build_tools.stages.clean.body import (
     strip_suffixes,
     unwrap_search_links,
 )
-from build_tools.stages.clean.head import head_furniture, strip_head
+from build_tools.stages.clean.head import head_furniture, original_title, strip_head
 from build_tools.stages.clean.lines import Cleaner, line_table
 from build_tools.stages.clean.region import keep_main_region
 from build_tools.stages.clean.tail import cut_end, tail_credits, trim_edges
 from build_tools.stages.clean.title import find_title, inferred_title
 from build_tools.stages.shape import shape
+from build_tools.stages.title import file_name_title
 
 # A tag has no "<" inside it: ``<[^>]*>`` rescanned to the end of a line from every "<" of a
 # hostile ``<a <a <a …`` (quadratic); this stops at the next "<", so each character is read once.
@@ -57,11 +58,16 @@ def clean(article: Article, rules: Rules | None = None) -> Article | Failure:
     lines = drop_menu_runs(cleaner, lines)
     lines = strip_suffixes(cleaner, lines)
     if not titles:
-        lines, title = find_title(cleaner, lines)
+        named = file_name_title(article.raw_path)
+        lines, title = find_title(cleaner, lines, named)
         if title:
             cleaner.lifted.append(TitleCandidate(title, "text-head"))
             cleaner.titles.add(line_key(title))
             lines = drop_lines(cleaner, lines)
+        elif named:  # the clip never repeats its title: the file's name is where it is stated
+            cleaner.lifted.append(TitleCandidate(named, "file-name"))
+        elif original := original_title(lines, rules.byline_window):
+            cleaner.lifted.append(TitleCandidate(original, "original-title"))
     lines = attach_captions(lines)
     lines = head_furniture(cleaner, lines)
     lines = tail_credits(cleaner, lines)
@@ -89,9 +95,11 @@ def _accept(article: Article, rules: Rules) -> Article | Failure:
     # A block page says so in a short line of its own; an article quoting such a notice says it in a sentence.
     lines = (_TAG.sub(" ", line) if "<" in line else line for line in filter(None, article.text.split("\n")))
     short_lines = [line for line in map(str.strip, lines) if 0 < len(line) <= 40]
+    # A page saved on one line hides its notice inside a long line: the body's own short blocks show it.
+    short_lines += [text for text in (block_text(b).strip() for b in article.blocks) if 0 < len(text) <= 40]
     for kind, pattern in rules.reject_patterns:
         if any(_states(pattern, line) for line in short_lines):
-            return Failure(article.raw_path, "clean", _REASONS[kind])
+            return Failure(article.raw_path, "clean", _REASONS.get(kind, f"not an article: {kind}"))
     if chars < rules.min_body_chars:
         if not body.strip():
             kept = "title only" if article.hint_values("title") or article.removed else "no text"
@@ -109,6 +117,7 @@ _REASONS = {
     "deleted": "not an article: the article was deleted by its publisher",
     "login_wall": "not an article: login wall",
     "not_found": "not an article: 404 / page not found",
+    "paywall": "not an article: a paywall or expired-archive teaser (the page says the text is for subscribers)",
 }
 
 

@@ -37,6 +37,16 @@ def strip_head(cleaner: Cleaner, lines: list[Line]) -> list[Line]:
     return lines
 
 
+def original_title(lines: list[Line], window: int) -> str | None:
+    """The title a repost states in its "原标题：…" line near the top (a copy that lost its own title line)."""
+    for line in lines[:window]:
+        found = _ORIGINAL_TITLE.match(line.visible.strip())
+        title = line.visible.strip()[found.end():].strip() if found else ""
+        if 4 <= len(title) <= 80:
+            return title
+    return None
+
+
 def head_furniture(cleaner: Cleaner, lines: list[Line]) -> list[Line]:
     """Bylines, timestamps and placeholder names near the top leave the body; metadata reads what they say."""
     rules = cleaner.rules

@@ -13,6 +13,10 @@ from build_tools.stages.clean import credits
 from build_tools.stages.clean.lines import CAPTION_HINT, MARKS, Cleaner, Line, bare_image
 
 _DECORATIVE = re.compile(r"gif|qr|code|banner", re.I)
+# A user's card: an avatar (an image inlined as data, or one named as an avatar) with the user's name beside it.
+# Once the article is under way it starts someone else's post: the next answer, a comment, an author card.
+_AVATAR = re.compile(r"^data:image/|avatar", re.I)
+_NAME = re.compile(r"^[^\s，。！？；：,.!?;:]{1,16}$")
 
 
 def cut_end(cleaner: Cleaner, lines: list[Line]) -> list[Line]:
@@ -26,13 +30,21 @@ def cut_end(cleaner: Cleaner, lines: list[Line]) -> list[Line]:
             seen >= rules.end_min_chars
             and seen / total >= rules.end_min_fraction
             and len(text) <= 300
-            and rules.is_end(text)
+            and (rules.is_end(text) or _user_card(line))
         ):
             for dropped in lines[i:]:
                 cleaner.drop(dropped, "tail:after-end", credits.from_footer)
             return lines[:i]
         seen += len(text)
     return lines
+
+
+def _user_card(line: Line) -> bool:
+    block = line.block
+    if not isinstance(block, Figure) or not _AVATAR.search(block.src):
+        return False
+    name = line.visible.strip().strip("\u200b")
+    return bool(_NAME.match(name))
 
 
 def tail_credits(cleaner: Cleaner, lines: list[Line]) -> list[Line]:

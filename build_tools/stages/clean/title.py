@@ -11,20 +11,25 @@ from collections.abc import Sequence
 
 from build_tools.model import Block, Heading, Paragraph, TitleCandidate, Turn, block_text
 from build_tools.stages.clean.lines import TIMESTAMP, Cleaner, Line, is_prose
+from build_tools.stages.title import agrees
 
 _CARD_PUNCT = re.compile(r"[，。！？：、,.!?:;；|｜]")
 _WHITESPACE = re.compile(r"\s+")
 _SENTENCE_END = re.compile(r"[。！？!?；;]")
 
 
-def find_title(cleaner: Cleaner, lines: list[Line]) -> tuple[list[Line], str | None]:
-    """A text dump's title is the first title-like line above the first real paragraph."""
+def find_title(cleaner: Cleaner, lines: list[Line], named: str | None = None) -> tuple[list[Line], str | None]:
+    """A text dump's title is the first title-like line above the first real paragraph.  When the file's
+    name states a title (``named``), only a line that agrees with it is the title line: a clip that does
+    not repeat its title opens with the article's first heading or sentence, which stay."""
     for i, line in enumerate(lines[:6]):
         text = line.visible
         if is_prose(text) and not isinstance(line.block, Heading):
             break
         if isinstance(line.block, (Paragraph, Heading)) and 6 <= len(text) <= 80 and not text.endswith("。"):
             if cleaner.is_junk_line(line) or cleaner.rules.byline.match(text) or TIMESTAMP.match(text):
+                continue
+            if named and not agrees(text, named):
                 continue
             cleaner.drop(line, "head:title")
             # Whatever sits above a text dump's title is site chrome: logo, menu, login links.

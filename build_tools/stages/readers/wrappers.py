@@ -35,7 +35,22 @@ _JINA_HEAD = re.compile(r"\A\s*Title:[^\n]*\n(?:.*\n){0,12}?Markdown Content:[ \
 
 
 def _jina_unwrap(text: str) -> Unwrapped | None:
-    head = _JINA_HEAD.match(text)
+    return _jina_from(text, _JINA_HEAD.match(text))
+
+
+# Bookmark and read-later tools that fetch pages through Jina Reader save its whole output under a summary
+# of their own ("## TL;DR", "## Summary", "## Full Content"): the article is what follows Jina's header.
+_JINA_INNER = re.compile(r"^Title:[^\n]*\n(?:.*\n){0,12}?Markdown Content:[ \t]*\n", re.M)
+
+
+def _jina_inner_unwrap(text: str) -> Unwrapped | None:
+    head = _JINA_INNER.search(text)
+    if head is None or "URL Source:" not in head.group(0) or len(text) - head.end() < head.start():
+        return None  # no Jina header inside, or the text before it would outweigh the article after it
+    return _jina_from(text, head)
+
+
+def _jina_from(text: str, head: re.Match[str] | None) -> Unwrapped | None:
     if head is None:
         return None
     hints = []
@@ -283,6 +298,7 @@ def _quote_unwrap(text: str) -> Unwrapped | None:
 WRAPPERS: tuple[Wrapper, ...] = (
     Wrapper("jina", _jina_unwrap),
     Wrapper("front-matter", _front_unwrap),
+    Wrapper("jina-inside", _jina_inner_unwrap),
     Wrapper("evernote", _evernote_unwrap),
     Wrapper("cubox", _cubox_unwrap),
     Wrapper("simpread", _banner_unwrap),
