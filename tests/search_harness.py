@@ -346,8 +346,8 @@ def missing_expected(q: dict, raw_map: dict[str, str]) -> list[str]:
     return [r for r in q.get("articles", []) if r not in raw_map]
 
 
-def build_real_archive(work: Path, root: Path) -> Path:
-    """The project's seed archive (root/raw) built by the pipeline into work/docs, with a
+def build_real_archive(work: Path, root: Path, raw_dir: Path | None = None) -> Path:
+    """The project's seed archive (root/raw, or ``raw_dir``) built by the pipeline into work/docs, with a
     work/mkdocs.yml that points at it: what the browser test and the recall benchmark serve."""
     from build_tools.pipeline import build
     from build_tools.settings import Settings
@@ -363,7 +363,7 @@ def build_real_archive(work: Path, root: Path) -> Path:
         ignore=lambda folder, names: generated & set(names) if Path(folder) == root / "docs" else (),
     )
     settings = Settings(
-        raw_dir=root / "raw",
+        raw_dir=raw_dir or root / "raw",
         docs_dir=docs,
         cache_dir=work / "cache",
         entities_path=root / "entities.yml",
@@ -378,4 +378,3 @@ def build_real_archive(work: Path, root: Path) -> Path:
     config = re.sub(r"^(\s*)custom_dir:.*$", rf"\1custom_dir: {root / 'overrides'}", config, flags=re.M)
     (work / "mkdocs.yml").write_text(config, encoding="utf-8")
     return docs
-

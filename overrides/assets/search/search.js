@@ -52,6 +52,7 @@ export function loadBlocks(text, baseUrl, fetchJson) {
         b,
         fetchJson(new URL(`assets/search/t2s/${b}.json`, baseUrl)).then((doc) => {
           if (doc.f) addPairs(doc.f, doc.t);
+          if (doc.p) setPhrases(doc.p);
           for (const [simp, trads] of Object.entries(doc.v || {})) {
             const have = INV.get(simp) || "";
             INV.set(simp, have + [...trads].filter((c) => !have.includes(c)).join(""));
@@ -78,39 +79,41 @@ export function normChar(ch) {
   return mapChars(ch.normalize("NFKC").toLowerCase());
 }
 
-function kindOf(c) {
-  if (HAN.test(c)) return "han";
-  if (WORD.test(c)) return "word";
-  return null;
+// Maximal Han runs (group 1) and word tokens (group 2): normalize._runs_re. A word token keeps
+// its symbols: a leading "." or "$", inner "." and a trailing "++", "+", "#" or "%".
+const HANC = "\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff\\u{20000}-\\u{323af}";
+const WC = `[[\\p{L}\\p{N}_]--[${HANC}]]`;
+const RUNS_SRC =
+  `([${HANC}]+)|((?:(?<![[\\p{L}\\p{N}_.$]--[${HANC}]])[.$](?=${WC}))?${WC}+(?:\\.${WC}+)*(?:\\+\\+|[+#%])?)`;
+// normalize.py: ESCAPE, TERMINATOR, BOUNDARY and the symbol escapes of encode_word.
+const ESCAPE = "\u01c1";
+const TERMINATOR = "\u01c2";
+const BOUNDARY = "\u01c0";
+const ESCAPES = { ".": "d", $: "s", "+": "p", "#": "h", "%": "c", _: "u" };
+
+function runMatches(norm) {
+  return norm.matchAll(new RegExp(RUNS_SRC, "gv"));
 }
 
-// Maximal Han runs and letter/digit runs of normalised text: [[isHan, run], ...]
+// [[isHan, run], ...] of normalised text
 export function runs(norm) {
+  return Array.from(runMatches(norm), (m) => (m[1] ? [true, m[1]] : [false, m[2]]));
+}
+
+function hanTokens(run) {
+  const cs = Array.from(run);
+  if (cs.length === 1) return [run];
   const out = [];
-  let buf = "";
-  let kind = null;
-  for (const c of norm) {
-    const k = kindOf(c);
-    if (k !== kind && buf) {
-      out.push([kind === "han", buf]);
-      buf = "";
-    }
-    kind = k;
-    if (k !== null) buf += c;
-  }
-  if (buf) out.push([kind === "han", buf]);
+  for (let i = 0; i + 1 < cs.length; i++) out.push(cs[i] + cs[i + 1]);
   return out;
 }
 
+// Plain tokens (normalize.tokens): Han bigrams and words.
 export function tokens(text) {
   const out = [];
   for (const [han, run] of runs(normalize(text))) {
-    const cs = Array.from(run);
-    if (han && cs.length > 1) {
-      for (let i = 0; i + 1 < cs.length; i++) out.push(cs[i] + cs[i + 1]);
-    } else {
-      out.push(run);
-    }
+    if (han) out.push(...hanTokens(run));
+    else out.push(run);
   }
   return out;
 }
@@ -119,29 +122,137 @@ export function queryTerms(query) {
   return [...new Set(tokens(query))];
 }
 
-// ---- highlighting on the original text -------------------------------------
-
-// Whole query runs first (黄仁勋, nvidia), then the bigrams of longer Han runs
-// (so scattered parts still light up). `full` marks the whole runs.
-export function needlesOf(query) {
-  const full = [];
-  const parts = [];
-  for (const [han, run] of runs(normalize(query))) {
-    full.push(run);
-    const cs = Array.from(run);
-    if (han && cs.length > 2) for (let i = 0; i + 1 < cs.length; i++) parts.push(cs[i] + cs[i + 1]);
-  }
-  const byLen = (a, b) => b.length - a.length;
-  return { full: full.sort(byLen), all: [...full.sort(byLen), ...parts] };
+export function encodeWord(word) {
+  let out = "";
+  for (const c of word) out += c in ESCAPES ? ESCAPE + ESCAPES[c] : c;
+  return out + TERMINATOR;
 }
 
-const RE_SPECIAL = /[\\^$.*+?()[\]{}|\/-]/g;
+// Index tokens of normalised text, as normalize.stream writes them.
+export function stream(norm) {
+  const out = [];
+  let prevEnd = -1;
+  let prevHan = false;
+  for (const m of runMatches(norm)) {
+    const han = Boolean(m[1]);
+    if (prevEnd >= 0) {
+      const gap = norm.slice(prevEnd, m.index);
+      if (gap && (gap.trim() || han === prevHan)) out.push(BOUNDARY);
+    }
+    if (han) out.push(...hanTokens(m[1]));
+    else out.push(encodeWord(m[2]));
+    prevEnd = m.index + m[0].length;
+    prevHan = han;
+  }
+  return out;
+}
+
+// ---- OpenCC's phrase and variant tables (build_tools/search/phrases.py) ------------
+
+// key (NFKC, lower case) -> what t2s / tw2s / hk2s / tw2sp make of it, besides the character fold
+const PHRASES = new Map();
+let maxKey = 1;
+
+export function setPhrases(table) {
+  for (const [k, alts] of Object.entries(table)) {
+    PHRASES.set(k, alts);
+    maxKey = Math.max(maxKey, Array.from(k).length);
+  }
+}
+
+const MAX_VARIANTS = 16;
+
+function product(lists) {
+  let out = [""];
+  for (const opts of lists) {
+    const next = [];
+    for (const a of out) for (const b of opts) if (next.length < MAX_VARIANTS) next.push(a + b);
+    out = next;
+  }
+  return out;
+}
+
+// The folds of one Han run (NFKC, lower case, not yet folded): longest phrase-table key first at
+// each position; a key is kept as its character fold or any of its table folds.
+function runFolds(run) {
+  const cs = Array.from(run);
+  const segs = [];
+  for (let i = 0; i < cs.length; ) {
+    let found = null;
+    for (let n = Math.min(maxKey, cs.length - i); n >= 1 && !found; n--) {
+      const k = cs.slice(i, i + n).join("");
+      if (PHRASES.has(k)) found = k;
+    }
+    if (found) {
+      segs.push([...new Set([mapChars(found), ...PHRASES.get(found)])]);
+      i += Array.from(found).length;
+    } else {
+      segs.push([mapChars(cs[i])]);
+      i += 1;
+    }
+  }
+  return product(segs);
+}
+
+// Every fold of a phrase (NFKC, lower case): its Han runs replaced by their folds.
+export function phraseFolds(text) {
+  const lists = [];
+  let pos = 0;
+  for (const m of runMatches(text)) {
+    lists.push([mapChars(text.slice(pos, m.index))]);
+    lists.push(m[1] ? runFolds(m[1]) : [m[2]]);
+    pos = m.index + m[0].length;
+  }
+  lists.push([mapChars(text.slice(pos))]);
+  return [...new Set(product(lists))];
+}
+
+// A query is a list of phrases: quoted strings ("…", “…”, 「…」, 『…』) and the whitespace-free
+// pieces of the rest. Each phrase: {text (as typed), folds, seqs: token sequences to find}.
+const QUOTED = /"([^"]*)"|\u201c([^\u201d]*)\u201d|\u300c([^\u300d]*)\u300d|\u300e([^\u300f]*)\u300f|(\S+)/gu;
+
+export function parseQuery(query) {
+  const out = [];
+  const seen = new Set();
+  for (const m of query.normalize("NFKC").matchAll(QUOTED)) {
+    const raw = (m[1] ?? m[2] ?? m[3] ?? m[4] ?? m[5] ?? "").trim();
+    const text = raw.toLowerCase();
+    const folds = phraseFolds(text);
+    const seqs = [];
+    for (const f of folds) {
+      const seq = stream(f);
+      if (seq.length && !seqs.some((s) => s.join(" ") === seq.join(" "))) seqs.push(seq);
+    }
+    if (!seqs.length || seen.has(seqs[0].join(" "))) continue;
+    seen.add(seqs[0].join(" "));
+    out.push({ text: raw, folds: folds.filter((f) => f.trim()), seqs, quoted: m[5] === undefined });
+  }
+  return out;
+}
+
+// ---- highlighting on the original text -------------------------------------
+
+// The phrases of a query as they are highlighted: each fold, longest first.
+export function needlesOf(query) {
+  const full = parseQuery(query).flatMap((p) => p.folds);
+  full.sort((a, b) => b.length - a.length);
+  return { full, all: full };
+}
+
+const RE_SPECIAL = /[\\^$.*+?()[\]{}|\/]/g;
+const STARTS_WORD = new RegExp(`^${WC}`, "v");
+const ENDS_WORD = new RegExp(`${WC}[+#%]?$`, "v");
 
 // A pattern matching `needle` (normalised text) in ORIGINAL text: every Simplified
-// character also as its Traditional forms, Latin in either case and full width.
+// character also as its Traditional forms, Latin in either case and full width; a word at
+// either end of the needle must be a whole word there.
 function needlePattern(needle) {
   let src = "";
   for (const c of needle) {
+    if (/\s/u.test(c)) {
+      src += "\\s+";
+      continue;
+    }
     const alts = new Set([c, ...(INV.get(c) || "")]);
     for (const a of [...alts]) {
       alts.add(a.toUpperCase());
@@ -154,7 +265,9 @@ function needlePattern(needle) {
     const parts = [...alts].map((a) => a.replace(RE_SPECIAL, "\\$&"));
     src += parts.length > 1 ? `(?:${parts.join("|")})` : parts[0];
   }
-  return new RegExp(src, "gu");
+  if (STARTS_WORD.test(needle)) src = `(?<!${WC}|[.$]${WC})` + src;
+  if (ENDS_WORD.test(needle)) src += `(?!${WC}|[+#%]|\\.${WC})`;
+  return new RegExp(src, "gv");
 }
 
 export function matchRanges(text, needles) {
@@ -190,26 +303,17 @@ function appendMarked(el, text, ranges, from = 0, to = text.length) {
   if (pos < to) el.append(text.slice(pos, to));
 }
 
+// Article text around the FIRST match of a phrase, wherever it is in the page; every match in
+// view highlighted whole (the window grows to the end of a match it cuts).
 export function excerpt(el, text, needles) {
-  const ranges = matchRanges(text, needles.all);
-  const whole = matchRanges(text, needles.full);
-  const anchor = whole.length ? whole : ranges;
-  let start = 0;
-  if (anchor.length) {
-    // window with the most matches, starting a little before one of them
-    let best = 0;
-    let bestCount = -1;
-    for (let i = 0; i < anchor.length; i++) {
-      let n = 0;
-      for (let j = i; j < anchor.length && anchor[j][0] < anchor[i][0] + EXCERPT; j++) n++;
-      if (n > bestCount) { best = i; bestCount = n; }
-    }
-    start = Math.max(0, anchor[best][0] - 24);
-  }
-  const end = Math.min(text.length, start + EXCERPT);
+  const ranges = matchRanges(text, needles.full);
+  const start = ranges.length ? Math.max(0, ranges[0][0] - 24) : 0;
+  let end = Math.min(text.length, start + EXCERPT);
+  for (const [a, b] of ranges) if (a < end && b > end) end = b;
   if (start > 0) el.append("…");
   appendMarked(el, text.replace(/\n/g, " "), ranges, start, end);
   if (end < text.length) el.append("…");
+  return ranges.length > 0;
 }
 
 // ---- the search box ----------------------------------------------------------
@@ -304,42 +408,107 @@ function setup(root) {
         art.append(p);
       }
     }
+    const facts = [data.meta.date, data.meta.source].filter(Boolean).join(" · ");
+    if (facts) {
+      const f = document.createElement("p");
+      f.className = "archive-search__facts";
+      f.textContent = facts;
+      art.append(f);
+    }
     const p = document.createElement("p");
-    excerpt(p, data.content || "", needles);
+    const inText = excerpt(p, data.content || "", needles);
     art.append(p);
+    if (!inText && !matchRanges(data.meta.title || "", needles.full).length && data.meta.aliases
+        && matchRanges(data.meta.aliases, needles.full).length) {
+      const tag = document.createElement("span");
+      tag.className = "archive-search__kind archive-search__alias";
+      tag.textContent = "别名匹配";
+      h.append(tag);
+    }
     a.append(art);
     li.replaceChildren(a);
   }
 
+  // Pages holding one phrase: the union over its folds, each an exact Pagefind search of its token
+  // sequence (adjacent as typed, whole words). A lone Han character is a prefix search (its
+  // bigrams); the last word of a query still being typed may be a prefix when it is no whole word.
+  async function phraseHits(pf, phrase, prefixOk) {
+    const hits = new Map();
+    for (const seq of phrase.seqs) {
+      const lone = seq.length === 1 && !seq[0].endsWith(TERMINATOR);
+      let res = await pf.search(lone ? seq[0] : `"${seq.join(" ")}"`);
+      if (prefixOk && seq.length === 1 && !lone && !res.results.length) {
+        res = await pf.search(seq[0].slice(0, -1));
+      }
+      for (const r of res.results) {
+        const have = hits.get(r.id);
+        if (!have || have.score < r.score) hits.set(r.id, r);
+      }
+    }
+    return hits;
+  }
+
+  // Every page holding every phrase of `query`, best first; `missing`: the phrases found nowhere.
+  async function find(query) {
+    await Promise.all([loadBlocks(query, base, fetchJson), loadBlocks(normalize(query), base, fetchJson)]);
+    const pf = await load();
+    const phrases = parseQuery(query);
+    const typing = !/[\s"\u201d\u300d\u300f]$/u.test(query);
+    const missing = [];
+    let pages = null;
+    for (let i = 0; i < phrases.length; i++) {
+      const hits = await phraseHits(pf, phrases[i], typing && i === phrases.length - 1 && !phrases[i].quoted);
+      if (!hits.size) missing.push(phrases[i].text);
+      if (pages === null) {
+        pages = new Map([...hits].map(([id, r]) => [id, { id, score: r.score, data: r.data }]));
+      } else {
+        for (const [id, p] of pages) {
+          if (hits.has(id)) p.score += hits.get(id).score;
+          else pages.delete(id);
+        }
+      }
+    }
+    const results = [...(pages || new Map()).values()].sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
+    results.url = async (r) => (await r.data()).url;
+    return { phrases, missing, results };
+  }
+
+  function noneText(found) {
+    const names = found.missing.length ? found.missing : found.phrases.map((p) => p.text);
+    const quoted = names.map((n) => `「${n}」`).join("和");
+    const both = !found.missing.length && names.length > 1 ? "同时" : "";
+    return `没有找到${both}包含${quoted}的文章。可以换一种字形（简体/繁体）试试，或输入更短的词。`;
+  }
+
   async function run(query) {
     const mine = ++seq;
-    if (!query.trim() || queryTerms(query).length === 0) {
+    if (!query.trim() || tokens(query).length === 0) {
       list.replaceChildren();
+      for (const old of root.querySelectorAll(".archive-search__more")) old.remove();
       meta.textContent = t.tPlaceholder;
       root.dataset.doneQuery = query;
       return;
     }
-    let pf;
+    let found;
     try {
-      [pf] = await Promise.all([load(), loadBlocks(query, base, fetchJson)]);
-      // the Simplified forms' blocks too: they list the Traditional forms to highlight
-      await loadBlocks(normalize(query), base, fetchJson);
+      found = await find(query);
     } catch (err) {
-      meta.textContent = t.tError;
+      if (mine === seq) meta.textContent = t.tError;
       throw err;
     }
     if (mine !== seq) return;
-    const res = await pf.search(queryTerms(query).join(" "));
-    if (mine !== seq || !res) return;
+    const res = found;
     const needles = needlesOf(query);
-    meta.textContent = countText(res.results.length);
+    meta.textContent = res.results.length ? countText(res.results.length) : noneText(found);
     const finish = () => {
       root.dataset.doneQuery = query;
       root.dispatchEvent(new CustomEvent("archive-search:done", { detail: { query, count: res.results.length } }));
     };
     list.replaceChildren();
     let shown = 0;
-    const more = document.createElement("li");
+    // after the list, not in it: a listbox holds options only
+    for (const old of root.querySelectorAll(".archive-search__more")) old.remove();
+    const more = document.createElement("div");
     more.className = "md-search-result__item archive-search__more";
     const moreButton = document.createElement("button");
     moreButton.type = "button";
@@ -351,6 +520,7 @@ function setup(root) {
       const items = batch.map(() => {
         const li = document.createElement("li");
         li.className = "md-search-result__item";
+        li.setAttribute("role", "none"); // the listbox's options are the links
         return li;
       });
       list.append(...items);
@@ -370,7 +540,7 @@ function setup(root) {
       );
       if (mine === seq && shown < res.results.length) {
         moreButton.textContent = t.tMore.replace("#", String(res.results.length - shown));
-        list.append(more);
+        list.after(more);
       }
     }
     moreButton.addEventListener("click", () => {
@@ -437,7 +607,11 @@ function setup(root) {
     }
   });
 
-  root.archiveSearch = { run, load, open, close, queryTerms };
+  // find: for tests and `make search-eval` (every result's URL, without rendering)
+  root.archiveSearch = {
+    run, load, open, close, queryTerms,
+    find: async (q) => Promise.all((await find(q)).results.map(async (r) => ({ url: (await r.data()).url }))),
+  };
 }
 
 const root = typeof document !== "undefined" ? document.querySelector("[data-archive-search]") : null;
