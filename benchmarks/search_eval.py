@@ -31,26 +31,29 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import unicodedata
 from pathlib import Path
+
+import opencc
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import opencc  # noqa: E402
-
 from build_tools.search.indexer import index_site, iter_pages  # noqa: E402
-from build_tools.search.normalize import normalize  # noqa: E402
-from tests.search_harness import browser, build_real_archive, first_result, open_page, serve  # noqa: E402
+from tests.search_harness import (  # noqa: E402
+    browser,
+    build_real_archive,
+    ctrl_f,
+    ctrl_f_folds,
+    first_result,
+    open_page,
+    serve,
+)
 
 SHARED = ROOT.parent / "shared" / "corpus"
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U000323af"
 HAN_RUN = re.compile(f"[{HAN}]+")
-WORDCH = rf"[^\W{HAN}]"
 LATIN_WORD = re.compile(r"(?<![A-Za-z0-9_.])[A-Za-z][A-Za-z0-9]*(?:\+\+|#)?(?![A-Za-z0-9_])")
 MIXED = re.compile(rf"(?<![A-Za-z0-9_])[A-Za-z][A-Za-z0-9]*[{HAN}]{{2,3}}")
-PANGU = re.compile(rf"(?<=[{HAN}])\s+(?=[^\s{HAN}])|(?<=[^\s{HAN}])\s+(?=[{HAN}])")
-FOLDERS = [opencc.OpenCC(c) for c in ("t2s", "tw2s", "hk2s", "tw2sp")]
 QUERY_JS = """async (queries) => {
   const s = document.querySelector('[data-archive-search]').archiveSearch;
   const out = [];
@@ -66,28 +69,16 @@ QUERY_JS = """async (queries) => {
 
 
 def folds(text: str) -> set[str]:
-    base = PANGU.sub("", unicodedata.normalize("NFKC", text).lower())
-    return {normalize(base)} | {normalize(c.convert(base)) for c in FOLDERS}
+    return ctrl_f_folds(text)
 
 
 def contains(query_folds: set[str], page_folds: set[str]) -> bool:
-    for q in query_folds:
-        pat = re.escape(q)
-        if re.match(WORDCH, q[0]):
-            pat = rf"(?<!{WORDCH})" + pat
-        if re.search(WORDCH + "$", q):
-            pat += rf"(?!{WORDCH})"
-        rx = re.compile(pat)
-        if any(rx.search(p) for p in page_folds):
-            return True
-    return False
+    return ctrl_f(query_folds, page_folds)
 
 
 def build(work: Path, reuse: bool = False) -> tuple[Path, Path]:
-    if reuse and (work / "docs").is_dir():  # the archive as built last time: mkdocs and the index again
-        docs = work / "docs"
-    else:
-        docs = _build_docs(work)
+    # --reuse: the archive as built last time, only mkdocs and the index again
+    docs = work / "docs" if reuse and (work / "docs").is_dir() else _build_docs(work)
     subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(work / "mkdocs.yml")], check=True,
                    env={"NO_MKDOCS_2_WARNING": "1", **os.environ})  # fmt: skip
     index_site(work / "site", docs, cache_dir=False)

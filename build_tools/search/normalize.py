@@ -135,6 +135,8 @@ _ESCAPES = {".": "d", "$": "s", "+": "p", "#": "h", "%": "c", "_": "u"}
 # Between two runs that are not adjacent in the text (punctuation between them, or a space
 # between two Han runs or two words): phrase search must not match across it.
 BOUNDARY = "\u01c0"  # ǀ
+# After a title and after each alias of a page (service.head_tokens): "<phrase> NAME_END" is a whole name.
+NAME_END = "\u01c3"  # ǃ
 
 
 def _class(ranges: list[tuple[int, int]]) -> str:

@@ -11,7 +11,7 @@ from pagefind.service import PagefindService
 
 from build_tools.search.bundle import wait_for_bundle
 from build_tools.search.extract import Page
-from build_tools.search.normalize import BOUNDARY, token_stream
+from build_tools.search.normalize import BOUNDARY, NAME_END, token_stream
 
 INDEX_LANGUAGE = "en"
 # Records in flight to the Pagefind service at once (bounds memory and pipes).
@@ -19,19 +19,31 @@ IN_FLIGHT = 16
 # An entity page's description names other things ("英伟达的GPU" on the A800 page):
 # it counts less than an article's text, and the entity's own name and aliases (in
 # the <h1>) count most.
+# Positions of the title (see head_tokens); search.js has the same number.
+TITLE_SLOTS = 64
 BODY_WEIGHT = {"article": 1.0, "page": 1.0, "entity": 0.3}
+
+
+def head_tokens(page: Page) -> str:
+    """The title's tokens at positions 0.., NAME_END, BOUNDARY up to position TITLE_SLOTS,
+    then every alias followed by NAME_END. So the browser ranks from a match's position alone: before
+    TITLE_SLOTS it is in the title; "<phrase> NAME_END" at 0 is the whole title, after it a whole alias."""
+    title = token_stream(page.title).split()
+    head = [*title, NAME_END, *[BOUNDARY] * max(1, TITLE_SLOTS - len(title) - 1)]
+    for alias in page.aliases:
+        if toks := token_stream(alias).split():
+            head += [*toks, NAME_END, BOUNDARY]
+    return " ".join(head)
 
 
 def record_html(page: Page) -> str:
     """Synthetic page handed to Pagefind: tokens to index + original text as metadata."""
-    # BOUNDARY between title, aliases and text: a phrase never matches across them.
-    head = f" {BOUNDARY} ".join(token_stream(t) for t in (page.title, *page.aliases) if t)
     e = html.escape
     meta = {"title": page.title, "kind": page.kind, "aliases": " · ".join(page.aliases), "date": page.date,
             "source": page.source}  # fmt: skip
     return (
         '<html lang="en"><head><title>x</title></head><body><main data-pagefind-body>'
-        f'<h1 data-pagefind-weight="10">{head} {BOUNDARY}</h1>'
+        f'<h1 data-pagefind-weight="10">{head_tokens(page)}</h1>'
         f'<p data-pagefind-weight="{BODY_WEIGHT[page.kind]}">{token_stream(page.text)}</p>'
         "<div data-pagefind-ignore>"
         + "".join(f'<span data-pagefind-meta="{k}">{e(v)}</span>' for k, v in meta.items() if v)

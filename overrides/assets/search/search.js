@@ -89,6 +89,8 @@ const RUNS_SRC =
 const ESCAPE = "\u01c1";
 const TERMINATOR = "\u01c2";
 const BOUNDARY = "\u01c0";
+const NAME_END = "\u01c3";
+const TITLE_SLOTS = 64; // service.TITLE_SLOTS: positions before it are the title's
 const ESCAPES = { ".": "d", $: "s", "+": "p", "#": "h", "%": "c", _: "u" };
 
 function runMatches(norm) {
@@ -248,11 +250,17 @@ const ENDS_WORD = new RegExp(`${WC}[+#%]?$`, "v");
 // either end of the needle must be a whole word there.
 function needlePattern(needle) {
   let src = "";
+  let prevHan = null;
   for (const c of needle) {
     if (/\s/u.test(c)) {
       src += "\\s+";
+      prevHan = null;
       continue;
     }
+    // "AI芯片" is also "AI 芯片" (a space between Han and other characters does not count)
+    const han = HAN.test(c);
+    if (prevHan !== null && han !== prevHan) src += "\\s*";
+    prevHan = han;
     const alts = new Set([c, ...(INV.get(c) || "")]);
     for (const a of [...alts]) {
       alts.add(a.toUpperCase());
@@ -437,18 +445,51 @@ function setup(root) {
     for (const seq of phrase.seqs) {
       const lone = seq.length === 1 && !seq[0].endsWith(TERMINATOR);
       let res = await pf.search(lone ? seq[0] : `"${seq.join(" ")}"`);
+      let loose = lone;
       if (prefixOk && seq.length === 1 && !lone && !res.results.length) {
         res = await pf.search(seq[0].slice(0, -1));
+        loose = true;
       }
+      if (!res.results.length) continue;
+      // An exact search scores every page alike and gives one location: the same tokens searched
+      // loosely give Pagefind's score (title weighted) and every location, for the order.
+      const terms = seq.filter((tok) => tok !== BOUNDARY);
+      const ranked = loose ? res : await pf.search(terms.join(" "));
+      const info = new Map(ranked.results.map((r) => [r.id, r]));
       for (const r of res.results) {
+        const x = info.get(r.id) || r;
         const have = hits.get(r.id);
-        if (!have || have.score < r.score) hits.set(r.id, r);
+        if (!have || have.score < x.score) hits.set(r.id, { score: x.score, words: x.words, n: terms.length, data: r.data });
       }
     }
     return hits;
   }
 
+  // Whether `n` successive positions, all before TITLE_SLOTS, are among `words`: the phrase is in the title.
+  function inTitle(words, n) {
+    const set = new Set(words.filter((w) => w < TITLE_SLOTS));
+    return [...set].some((w) => {
+      for (let k = 1; k < n; k++) if (!set.has(w + k)) return false;
+      return true;
+    });
+  }
+
+  // Pages whose title (position 0) or an alias (after TITLE_SLOTS) is exactly the phrase: id -> 2 | 1.
+  async function wholeNames(pf, phrase) {
+    const out = new Map();
+    for (const seq of phrase.seqs) {
+      const res = await pf.search(`"${[...seq, NAME_END].join(" ")}"`);
+      for (const r of res.results) {
+        const tier = r.words.includes(0) ? 2 : r.words.some((w) => w >= TITLE_SLOTS) ? 1 : 0;
+        out.set(r.id, Math.max(out.get(r.id) || 0, tier));
+      }
+    }
+    return out;
+  }
+
   // Every page holding every phrase of `query`, best first; `missing`: the phrases found nowhere.
+  // Order: the title is the query, the title holds it, an alias is the query, then Pagefind's score
+  // (how often, title weighted), then the earliest match.
   async function find(query) {
     await Promise.all([loadBlocks(query, base, fetchJson), loadBlocks(normalize(query), base, fetchJson)]);
     const pf = await load();
@@ -459,17 +500,27 @@ function setup(root) {
     for (let i = 0; i < phrases.length; i++) {
       const hits = await phraseHits(pf, phrases[i], typing && i === phrases.length - 1 && !phrases[i].quoted);
       if (!hits.size) missing.push(phrases[i].text);
-      if (pages === null) {
-        pages = new Map([...hits].map(([id, r]) => [id, { id, score: r.score, data: r.data }]));
-      } else {
-        for (const [id, p] of pages) {
-          if (hits.has(id)) p.score += hits.get(id).score;
-          else pages.delete(id);
-        }
+      const next = new Map();
+      for (const [id, r] of hits) {
+        const prev = pages === null ? { id, score: 0, title: true, first: 0, data: r.data } : pages.get(id);
+        if (!prev) continue;
+        const body = r.words.filter((w) => w >= TITLE_SLOTS);
+        const first = body.length ? Math.min(...body) : Infinity;
+        prev.score += r.score;
+        prev.title = prev.title && inTitle(r.words, r.n);
+        prev.first = Math.max(prev.first, first);
+        next.set(id, prev);
       }
+      pages = next;
     }
-    const results = [...(pages || new Map()).values()].sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
-    results.url = async (r) => (await r.data()).url;
+    const names = phrases.length === 1 && pages && pages.size ? await wholeNames(pf, phrases[0]) : new Map();
+    const rank = (p) => {
+      const name = names.get(p.id) || 0;
+      return name === 2 ? 3 : p.title ? 2 : name;
+    };
+    const results = [...(pages || new Map()).values()].sort(
+      (a, b) => rank(b) - rank(a) || b.score - a.score || a.first - b.first || (a.id < b.id ? -1 : 1),
+    );
     return { phrases, missing, results };
   }
 
