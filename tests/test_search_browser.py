@@ -16,17 +16,23 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from build_tools.search import index_site
+from build_tools.search.indexer import iter_pages
+from build_tools.search.normalize import normalize
 from tests.search_harness import (
     CHROMIUM,
     browser,
     build_real_archive,
+    ctrl_f,
+    ctrl_f_folds,
     expected_urls,
     load_queries,
     missing_expected,
     open_page,
     open_search,
+    page_folds,
     raw_to_url,
     serve,
     ui_query,
@@ -155,3 +161,55 @@ def test_no_foreign_requests_or_errors(session):
     _page, watch, _base, _ = session
     assert not watch.foreign, watch.foreign
     assert not watch.errors, watch.errors
+
+
+# ---- issue 13: as exact as Ctrl+F ----------------------------------------------------------------
+
+
+def test_exact_as_ctrl_f(session, archive):
+    """Every page holding every phrase of the query is a result, and no other page is (tests/search_queries.yml
+    `exact`); a phrase found nowhere gives no result and the box says which."""
+    page, watch, base, _raw_map = session
+    folds = page_folds([p for p in iter_pages(*archive) if p is not None and (p.title or p.text)])
+    cases = yaml.safe_load(QUERIES.read_text(encoding="utf-8"))["exact"]
+    assert len(cases) >= 15 and sum(bool(c.get("absent")) for c in cases) >= 3
+    failures = []
+    for q in cases:
+        hrefs, _titles, _ms = ui_query(page, "pagefind", q["query"], everything=True)
+        got = {h.removeprefix(base) for h in hrefs}
+        phrases = [ctrl_f_folds(p) for p in q["query"].split()]
+        truth = {u for u, pf in folds.items() if all(ctrl_f(f, pf) for f in phrases)}
+        if q.get("absent"):
+            said = page.inner_text("[data-archive-search] .md-search-result__meta")
+            if got or truth or f"没有找到包含「{q['query']}」" not in said:
+                failures.append((q["query"], "absent", sorted(got), said))
+        elif got != truth or len(got) < q["min"]:
+            failures.append((q["query"], "extra", sorted(got - truth), "missed", sorted(truth - got)))
+    assert not failures, failures
+    assert not watch.errors, watch.errors
+
+
+def test_results_rank_excerpt_and_facts(session):
+    page, _watch, base, _ = session
+    hrefs, titles, _ = ui_query(page, "pagefind", "DeepSeek")
+    # the page named exactly so first, then the pages whose title holds it
+    assert hrefs[0] == base + "entities/deepseek/", titles[:3]
+    n_titled = sum("deepseek" in t.lower() for t in titles)
+    assert all("deepseek" in t.lower() for t in titles[:n_titled]), titles
+    ui_query(page, "pagefind", "推理模型")
+    marks = page.locator("[data-archive-search] .md-search-result__article > p mark").all_inner_texts()
+    assert marks and all(normalize(m) == "推理模型" for m in marks), marks  # the phrase whole, never a part
+    facts = page.locator("[data-archive-search] .archive-search__facts").all_inner_texts()
+    assert facts and all(f.strip() for f in facts)
+
+
+def test_results_box_is_named_and_focusable(session):
+    page, _watch, _base, _ = session
+    ui_query(page, "pagefind", "英伟达")
+    wrap = page.locator("[data-archive-search] .md-search__scrollwrap")
+    assert wrap.get_attribute("tabindex") == "0" and wrap.get_attribute("aria-label")
+    assert page.locator("[data-archive-search] [role=listbox]").get_attribute("aria-label")
+    roles = page.eval_on_selector_all(
+        "[data-archive-search] [role=listbox] > *", "els => els.map(e => e.getAttribute('role'))"
+    )
+    assert roles and set(roles) == {"none"}, roles

@@ -135,6 +135,8 @@ _ESCAPES = {".": "d", "$": "s", "+": "p", "#": "h", "%": "c", "_": "u"}
 # Between two runs that are not adjacent in the text (punctuation between them, or a space
 # between two Han runs or two words): phrase search must not match across it.
 BOUNDARY = "\u01c0"  # ǀ
+# Between a page's title, aliases, text and folded copies (never typed: a gap token is never two BOUNDARYs).
+SEPARATOR = BOUNDARY * 2
 # After a title and after each alias of a page (service.head_tokens): "<phrase> NAME_END" is a whole name.
 NAME_END = "\u01c3"  # ǃ
 
@@ -199,27 +201,39 @@ def _token_list(norm: str) -> list[str]:
     return out
 
 
+def gap_token(gap: str) -> str:
+    """What stands between two runs that do not touch: BOUNDARY for white space, else BOUNDARY and the code
+    points of its other characters (so "DeepSeek-R1" is not "DeepSeek R1": Ctrl+F would not say so)."""
+    marks = [f"{ord(c):x}" for c in gap if not c.isspace()]
+    return BOUNDARY + BOUNDARY.join(marks[:4])
+
+
 def stream(norm: str) -> list[str]:
-    """Index tokens of normalised text in text order: Han bigrams, encoded words and BOUNDARY
+    """Index tokens of normalised text in text order: Han bigrams, encoded words, and :func:`gap_token`
     between runs that do not touch.
 
-    A space between a Han run and a word is not a boundary ("AI 芯片" is typed "AI芯片"); a
-    space between two words or two Han runs is, and so is any other character.
+    A space between a Han run and a word does not count ("AI 芯片" is typed "AI芯片"); a Han run touching
+    a word also gives its first (last) character on its own, so "6000亿" is found in "6000亿美元".
     """
+    found = [(m.start(), m.end(), m.group(1), m.group(2)) for m in _runs_re().finditer(norm)]
+    touch = []
+    for (_s0, e0, h0, _w0), (s1, _e1, h1, _w1) in zip(found, found[1:], strict=False):
+        gap = norm[e0:s1]
+        touch.append(not gap or (not gap.strip() and bool(h0) != bool(h1)))
     out: list[str] = []
-    prev_end = -1
-    prev_han = False
-    for m in _runs_re().finditer(norm):
-        han = m.group(1)
-        if prev_end >= 0:
-            gap = norm[prev_end : m.start()]
-            if gap and (gap.strip() or bool(han) == prev_han):
-                out.append(BOUNDARY)
-        if han:
-            out.extend(_han_tokens(han))
-        else:
-            out.append(encode_word(m.group(2)))
-        prev_end, prev_han = m.end(), bool(han)
+    for i, (_s, _e, han, word) in enumerate(found):
+        if i and not touch[i - 1]:
+            out.append(gap_token(norm[found[i - 1][1] : found[i][0]]))
+        if not han:
+            out.append(encode_word(word))
+            continue
+        left = i > 0 and touch[i - 1] and not found[i - 1][2]
+        right = i + 1 < len(found) and touch[i] and not found[i + 1][2]
+        if len(han) > 1 and left:
+            out.append(han[0])
+        out.extend(_han_tokens(han))
+        if len(han) > 1 and right:
+            out.append(han[-1])
     return out
 
 
@@ -244,13 +258,13 @@ def query_terms(query: str) -> list[str]:
 def index_tokens(text: str) -> list[str]:
     """Tokens to index for a text: :func:`stream` of its character-level normalisation, then, for
     each Han run that OpenCC's whole-text conversions (t2s, tw2s, hk2s, tw2sp: phrase and variant
-    tables) fold differently, BOUNDARY and that run's bigrams, so 瞭解 is also found as 了解."""
+    tables) fold differently, SEPARATOR and that run's bigrams, so 瞭解 is also found as 了解."""
     from build_tools.search.phrases import folded_runs
 
     norm = normalize(text)
     out = stream(norm)
     for run in folded_runs(text, norm):
-        out.append(BOUNDARY)
+        out.append(SEPARATOR)
         out.extend(_han_tokens(run))
     return out
 

@@ -11,7 +11,7 @@ from pagefind.service import PagefindService
 
 from build_tools.search.bundle import wait_for_bundle
 from build_tools.search.extract import Page
-from build_tools.search.normalize import BOUNDARY, NAME_END, token_stream
+from build_tools.search.normalize import NAME_END, SEPARATOR, token_stream
 
 INDEX_LANGUAGE = "en"
 # Records in flight to the Pagefind service at once (bounds memory and pipes).
@@ -25,14 +25,14 @@ BODY_WEIGHT = {"article": 1.0, "page": 1.0, "entity": 0.3}
 
 
 def head_tokens(page: Page) -> str:
-    """The title's tokens at positions 0.., NAME_END, BOUNDARY up to position TITLE_SLOTS,
+    """The title's tokens at positions 0.., NAME_END, SEPARATOR up to position TITLE_SLOTS,
     then every alias followed by NAME_END. So the browser ranks from a match's position alone: before
     TITLE_SLOTS it is in the title; "<phrase> NAME_END" at 0 is the whole title, after it a whole alias."""
     title = token_stream(page.title).split()
-    head = [*title, NAME_END, *[BOUNDARY] * max(1, TITLE_SLOTS - len(title) - 1)]
+    head = [*title, NAME_END, *[SEPARATOR] * max(1, TITLE_SLOTS - len(title) - 1)]
     for alias in page.aliases:
         if toks := token_stream(alias).split():
-            head += [*toks, NAME_END, BOUNDARY]
+            head += [*toks, NAME_END, SEPARATOR]
     return " ".join(head)
 
 

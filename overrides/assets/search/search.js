@@ -130,22 +130,34 @@ export function encodeWord(word) {
   return out + TERMINATOR;
 }
 
+export function gapToken(gap) {
+  const marks = [];
+  for (const c of gap) if (!/\s/u.test(c)) marks.push(c.codePointAt(0).toString(16));
+  return BOUNDARY + marks.slice(0, 4).join(BOUNDARY);
+}
+
 // Index tokens of normalised text, as normalize.stream writes them.
 export function stream(norm) {
-  const out = [];
-  let prevEnd = -1;
-  let prevHan = false;
-  for (const m of runMatches(norm)) {
-    const han = Boolean(m[1]);
-    if (prevEnd >= 0) {
-      const gap = norm.slice(prevEnd, m.index);
-      if (gap && (gap.trim() || han === prevHan)) out.push(BOUNDARY);
-    }
-    if (han) out.push(...hanTokens(m[1]));
-    else out.push(encodeWord(m[2]));
-    prevEnd = m.index + m[0].length;
-    prevHan = han;
+  const found = Array.from(runMatches(norm), (m) => [m.index, m.index + m[0].length, m[1], m[2]]);
+  const touch = [];
+  for (let i = 0; i + 1 < found.length; i++) {
+    const gap = norm.slice(found[i][1], found[i + 1][0]);
+    touch.push(!gap || (!gap.trim() && Boolean(found[i][2]) !== Boolean(found[i + 1][2])));
   }
+  const out = [];
+  found.forEach(([, , han, word], i) => {
+    if (i && !touch[i - 1]) out.push(gapToken(norm.slice(found[i - 1][1], found[i][0])));
+    if (!han) {
+      out.push(encodeWord(word));
+      return;
+    }
+    const cs = Array.from(han);
+    const left = i > 0 && touch[i - 1] && !found[i - 1][2];
+    const right = i + 1 < found.length && touch[i] && !found[i + 1][2];
+    if (cs.length > 1 && left) out.push(cs[0]);
+    out.push(...hanTokens(han));
+    if (cs.length > 1 && right) out.push(cs[cs.length - 1]);
+  });
   return out;
 }
 
@@ -453,7 +465,7 @@ function setup(root) {
       if (!res.results.length) continue;
       // An exact search scores every page alike and gives one location: the same tokens searched
       // loosely give Pagefind's score (title weighted) and every location, for the order.
-      const terms = seq.filter((tok) => tok !== BOUNDARY);
+      const terms = [...new Set(seq.filter((tok) => !tok.startsWith(BOUNDARY)))];
       const ranked = loose ? res : await pf.search(terms.join(" "));
       const info = new Map(ranked.results.map((r) => [r.id, r]));
       for (const r of res.results) {
@@ -465,13 +477,9 @@ function setup(root) {
     return hits;
   }
 
-  // Whether `n` successive positions, all before TITLE_SLOTS, are among `words`: the phrase is in the title.
+  // Whether the phrase's `n` distinct tokens have as many locations in the title (before TITLE_SLOTS).
   function inTitle(words, n) {
-    const set = new Set(words.filter((w) => w < TITLE_SLOTS));
-    return [...set].some((w) => {
-      for (let k = 1; k < n; k++) if (!set.has(w + k)) return false;
-      return true;
-    });
+    return words.filter((w) => w < TITLE_SLOTS).length >= n;
   }
 
   // Pages whose title (position 0) or an alias (after TITLE_SLOTS) is exactly the phrase: id -> 2 | 1.
