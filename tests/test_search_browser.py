@@ -213,3 +213,29 @@ def test_results_box_is_named_and_focusable(session):
         "[data-archive-search] [role=listbox] > *", "els => els.map(e => e.getAttribute('role'))"
     )
     assert roles and set(roles) == {"none"}, roles
+
+
+def test_filters_by_source_year_entity_and_sort_by_date(session):
+    page, _watch, _base, _ = session
+    hrefs, _titles, _ = ui_query(page, "pagefind", "英伟达", everything=True)
+    box = page.locator("[data-archive-search] .archive-search__filters")
+    box.wait_for(state="visible")
+    source = box.locator("select[name=source]")
+    options = source.locator("option").all()
+    assert len(options) >= 3, "several sources among the results"
+    value, label = options[1].get_attribute("value"), options[1].inner_text()
+    name, n = label.rsplit("（", 1)
+    page.evaluate("() => { document.querySelector('[data-archive-search]').dataset.doneQuery = ''; }")
+    source.select_option(value)
+    page.wait_for_function("() => document.querySelector('[data-archive-search]').dataset.doneQuery === '英伟达'")
+    facts = page.locator("[data-archive-search] .archive-search__facts").all_inner_texts()
+    assert len(facts) == int(n.rstrip("）")) and all(name in f for f in facts), (label, facts)
+    source.select_option("")
+    page.evaluate("() => { document.querySelector('[data-archive-search]').dataset.doneQuery = ''; }")
+    box.locator("select[name=sort]").select_option("date")
+    page.wait_for_function("() => document.querySelector('[data-archive-search]').dataset.doneQuery === '英伟达'")
+    facts = page.locator("[data-archive-search] .archive-search__facts").all_inner_texts()
+    dates = [f[:10] for f in facts if f[:4].isdigit()]
+    assert dates and dates == sorted(dates, reverse=True), facts
+    entity = box.locator("select[name=entity]")
+    assert entity.locator("option").count() > 2

@@ -9,7 +9,7 @@ match its neighbours' titles.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import lxml.html
@@ -39,6 +39,7 @@ class Page:
     aliases: list[str]
     date: str = ""  # the article's date as the page states it (<time datetime>), for results
     source: str = ""  # its 来源
+    entities: list[str] = field(default_factory=list)  # ids of the entities its "本文涉及" line links
 
 
 def _clean_ws(s: str) -> str:
@@ -154,6 +155,18 @@ def _meta_facts(main) -> tuple[str, str]:
     return date[:10], source[:80]
 
 
+_ENTITY_LINKS = etree.XPath(f"descendant::*[{_has_class('article-entities')}]//a/@href")
+_ENTITY_ID = re.compile(r"(?:^|/)entities/([^/#?]+)/?(?:[#?].*)?$")
+
+
+def _entity_ids(main) -> list[str]:
+    out: dict[str, None] = {}
+    for href in _ENTITY_LINKS(main):
+        if m := _ENTITY_ID.search(str(href)):
+            out[m.group(1)[:80]] = None
+    return list(out)
+
+
 def extract_page(html_text: str | bytes, rel: str, docs_dir: Path | None) -> Page | None:
     """Title and main text of one built page, or None if it has no main content.
 
@@ -172,6 +185,7 @@ def extract_page(html_text: str | bytes, rel: str, docs_dir: Path | None) -> Pag
         return None
     main = found[0]
     date, source = _meta_facts(main)
+    entities = _entity_ids(main)
     for el in _DROP_XPATH(main):
         if _attached(el, main):
             _drop(el)
@@ -207,7 +221,8 @@ def extract_page(html_text: str | bytes, rel: str, docs_dir: Path | None) -> Pag
         aliases, fm_title = _entity_front_matter(docs_dir / "entities" / f"{parts[1]}.md")
         title = title or fm_title
     url = rel[: -len("index.html")] if rel.endswith("index.html") else rel
-    return Page(url=url, kind=kind, title=title, text=text, aliases=aliases, date=date, source=source)
+    return Page(url=url, kind=kind, title=title, text=text, aliases=aliases, date=date, source=source,
+                entities=entities)  # fmt: skip
 
 
 def _drop_furniture(main) -> None:

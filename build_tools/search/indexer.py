@@ -45,7 +45,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from build_tools.search.bundle import check_bundle, rewrite_fragments
+from build_tools.search.bundle import check_bundle, facets, rewrite_fragments
 from build_tools.search.extract import Page, extract_page
 from build_tools.search.merge import CHUNK_UNITS, merge_bundles
 from build_tools.search.normalize import t2s_buckets, t2s_char_map_json, warm
@@ -299,6 +299,7 @@ def index_site(
                       segments=segments, threads=jobs)  # fmt: skip
         del segments
         check_bundle(out, decode=False)
+        (site_dir / ASSET_DIR / "facets.json").write_text(facets(out), encoding="utf-8")
         stats.seconds_merge = round(time.perf_counter() - t1, 2)
         _prune(cache, set(keys), {pk for g in groups for _r, _p, pk in g})
     finally:

@@ -40,7 +40,7 @@ def record_html(page: Page) -> str:
     """Synthetic page handed to Pagefind: tokens to index + original text as metadata."""
     e = html.escape
     meta = {"title": page.title, "kind": page.kind, "aliases": " · ".join(page.aliases), "date": page.date,
-            "source": page.source}  # fmt: skip
+            "source": page.source, "entities": ",".join(page.entities)}  # fmt: skip
     return (
         '<html lang="en"><head><title>x</title></head><body><main data-pagefind-body>'
         f'<h1 data-pagefind-weight="10">{head_tokens(page)}</h1>'

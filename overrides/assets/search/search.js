@@ -539,11 +539,32 @@ function setup(root) {
     return `没有找到${both}包含${quoted}的文章。可以换一种字形（简体/繁体）试试，或输入更短的词。`;
   }
 
+  const filterBox = root.querySelector(".archive-search__filters");
+  let facetsLoad = null;
+  function facets() {
+    facetsLoad ??= fetchJson(new URL("assets/search/facets.json", base)).catch(() => {
+      facetsLoad = null;
+      return null;
+    });
+    return facetsLoad;
+  }
+
+  function finish(query, count) {
+    root.dataset.doneQuery = query;
+    root.dispatchEvent(new CustomEvent("archive-search:done", { detail: { query, count } }));
+  }
+
+  function clearList() {
+    list.replaceChildren();
+    // after the list, not in it: a listbox holds options only
+    for (const old of root.querySelectorAll(".archive-search__more")) old.remove();
+  }
+
   async function run(query) {
     const mine = ++seq;
+    if (filterBox) filterBox.hidden = true;
     if (!query.trim() || tokens(query).length === 0) {
-      list.replaceChildren();
-      for (const old of root.querySelectorAll(".archive-search__more")) old.remove();
+      clearList();
       meta.textContent = t.tPlaceholder;
       root.dataset.doneQuery = query;
       return;
@@ -556,17 +577,23 @@ function setup(root) {
       throw err;
     }
     if (mine !== seq) return;
-    const res = found;
     const needles = needlesOf(query);
-    meta.textContent = res.results.length ? countText(res.results.length) : noneText(found);
-    const finish = () => {
-      root.dataset.doneQuery = query;
-      root.dispatchEvent(new CustomEvent("archive-search:done", { detail: { query, count: res.results.length } }));
-    };
-    list.replaceChildren();
+    if (!found.results.length) {
+      clearList();
+      meta.textContent = noneText(found);
+      return finish(query, 0);
+    }
+    await show(found.results, mine, needles);
+    if (mine !== seq) return;
+    finish(query, found.results.length);
+    await setupFilters(query, found.results, mine, needles);
+  }
+
+  // Render `results` ten at a time (a "more" button after the list).
+  async function show(results, mine, needles) {
+    meta.textContent = countText(results.length);
+    clearList();
     let shown = 0;
-    // after the list, not in it: a listbox holds options only
-    for (const old of root.querySelectorAll(".archive-search__more")) old.remove();
     const more = document.createElement("div");
     more.className = "md-search-result__item archive-search__more";
     const moreButton = document.createElement("button");
@@ -575,7 +602,7 @@ function setup(root) {
 
     async function showNext(first) {
       more.remove();
-      const batch = res.results.slice(shown, shown + MAX_RESULTS);
+      const batch = results.slice(shown, shown + MAX_RESULTS);
       const items = batch.map(() => {
         const li = document.createElement("li");
         li.className = "md-search-result__item";
@@ -597,8 +624,8 @@ function setup(root) {
           if (mine === seq) renderItem(items[i], d, needles);
         }),
       );
-      if (mine === seq && shown < res.results.length) {
-        moreButton.textContent = t.tMore.replace("#", String(res.results.length - shown));
+      if (mine === seq && shown < results.length) {
+        moreButton.textContent = t.tMore.replace("#", String(results.length - shown));
         list.after(more);
       }
     }
@@ -606,10 +633,53 @@ function setup(root) {
       const next = shown;
       showNext(false).then(() => list.querySelectorAll("a.md-search-result__link")[next]?.focus());
     });
+    if (results.length) await showNext(true);
+  }
 
-    if (!res.results.length) return finish();
-    await showNext(true);
-    if (mine === seq) finish();
+  // Filters by source, year and linked entity, and a sort by date, over the results of a query
+  // (assets/search/facets.json, loaded once results are on screen).
+  async function setupFilters(query, results, mine, needles) {
+    if (!filterBox || results.length < 2) return;
+    const fx = await facets();
+    if (!fx || mine !== seq) return;
+    const info = (r) => fx.p[r.id] || [-1, "", []];
+    const fill = (name, values, label) => {
+      const counts = new Map();
+      for (const r of results) for (const v of values(info(r))) counts.set(v, (counts.get(v) || 0) + 1);
+      const select = filterBox.querySelector(`select[name=${name}]`);
+      const all = document.createElement("option");
+      all.value = "";
+      all.textContent = "全部";
+      const opts = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? 1 : -1)).map(([v, n]) => {
+        const o = document.createElement("option");
+        o.value = v;
+        o.textContent = `${label(v)}（${n}）`;
+        return o;
+      });
+      select.replaceChildren(all, ...opts);
+      select.closest("label").hidden = !opts.length;
+    };
+    fill("source", (i) => (i[0] >= 0 ? [String(i[0])] : []), (v) => fx.s[Number(v)]);
+    fill("year", (i) => (i[1] ? [i[1].slice(0, 4)] : []), (v) => v);
+    fill("entity", (i) => i[2].map(String), (v) => fx.e[Number(v)][1]);
+    filterBox.querySelector("select[name=sort]").value = "";
+    filterBox.hidden = false;
+    filterBox.onchange = async () => {
+      const f = Object.fromEntries([...filterBox.querySelectorAll("select")].map((el) => [el.name, el.value]));
+      let out = results.filter((r) => {
+        const [src, date, ents] = info(r);
+        return (!f.source || String(src) === f.source) && (!f.year || date.startsWith(f.year))
+          && (!f.entity || ents.includes(Number(f.entity)));
+      });
+      if (f.sort === "date") {
+        const date = (r) => info(r)[1];
+        out = out.map((r, k) => [r, k]).sort((a, b) => (date(a[0]) < date(b[0])) - (date(a[0]) > date(b[0])) || a[1] - b[1]);
+        out = out.map(([r]) => r);
+      }
+      const now = ++seq;
+      await show(out, now, needles);
+      if (now === seq) finish(query, out.length);
+    };
   }
 
   let timer = null;
