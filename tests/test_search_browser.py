@@ -176,7 +176,7 @@ def test_exact_as_ctrl_f(session, archive):
     failures = []
     for q in cases:
         hrefs, _titles, _ms = ui_query(page, "pagefind", q["query"], everything=True)
-        got = {h.removeprefix(base) for h in hrefs}
+        got = {h.removeprefix(base) for h in hrefs} - via_alias(page, base)
         phrases = [ctrl_f_folds(p) for p in q["query"].split()]
         truth = {u for u, pf in folds.items() if all(ctrl_f(f, pf) for f in phrases)}
         if q.get("absent"):
@@ -187,6 +187,31 @@ def test_exact_as_ctrl_f(session, archive):
             failures.append((q["query"], "extra", sorted(got - truth), "missed", sorted(truth - got)))
     assert not failures, failures
     assert not watch.errors, watch.errors
+
+
+def via_alias(page, base: str) -> set[str]:
+    """Results shown because they hold another name of the entity the query names (marked 别名匹配)."""
+    return {
+        h.removeprefix(base)
+        for h in page.eval_on_selector_all(
+            "[data-archive-search] a.md-search-result__link:has(.archive-search__via-alias)",
+            "els => els.map(e => e.href)",
+        )
+    }
+
+
+def test_alias_matches_are_marked_and_come_last(session, archive):
+    """深度求索 names DeepSeek: pages that only say "DeepSeek" are listed after the exact results, marked 别名匹配."""
+    page, _watch, base, _ = session
+    folds = page_folds([p for p in iter_pages(*archive) if p is not None and (p.title or p.text)])
+    hrefs, _titles, _ = ui_query(page, "pagefind", "深度求索", everything=True)
+    extra = via_alias(page, base)
+    exact = {u for u, pf in folds.items() if ctrl_f(ctrl_f_folds("深度求索"), pf)}
+    assert extra and not extra & exact
+    order = [h.removeprefix(base) for h in hrefs]
+    assert set(order[-len(extra) :]) == extra and set(order[: -len(extra)]) == exact
+    assert all(ctrl_f(ctrl_f_folds("deepseek"), folds[u]) for u in extra)
+    assert "别名匹配" in page.inner_text("[data-archive-search] .md-search-result__meta")
 
 
 def test_results_rank_excerpt_and_facts(session):

@@ -406,7 +406,7 @@ function setup(root) {
     return t.tOther.replace("#", String(n));
   }
 
-  function renderItem(li, data, needles) {
+  function renderItem(li, data, needles, viaAlias = "") {
     const a = document.createElement("a");
     a.className = "md-search-result__link";
     a.href = new URL(data.url.replace(/^\//, ""), base).href;
@@ -438,11 +438,14 @@ function setup(root) {
     const p = document.createElement("p");
     const inText = excerpt(p, data.content || "", needles);
     art.append(p);
-    if (!inText && !matchRanges(data.meta.title || "", needles.full).length && data.meta.aliases
-        && matchRanges(data.meta.aliases, needles.full).length) {
+    const byAlias = !inText && !matchRanges(data.meta.title || "", needles.full).length && data.meta.aliases
+      && matchRanges(data.meta.aliases, needles.full).length;
+    if (byAlias || viaAlias) {
+      // viaAlias: the page holds another name of the entity the query names, not the query itself
       const tag = document.createElement("span");
-      tag.className = "archive-search__kind archive-search__alias";
+      tag.className = `archive-search__kind archive-search__alias${viaAlias ? " archive-search__via-alias" : ""}`;
       tag.textContent = "别名匹配";
+      tag.title = viaAlias ? `本页写作「${viaAlias}」` : "";
       h.append(tag);
     }
     a.append(art);
@@ -529,7 +532,7 @@ function setup(root) {
     const results = [...(pages || new Map()).values()].sort(
       (a, b) => rank(b) - rank(a) || b.score - a.score || a.first - b.first || (a.id < b.id ? -1 : 1),
     );
-    return { phrases, missing, results };
+    return { phrases, missing, results, names };
   }
 
   function noneText(found) {
@@ -583,8 +586,13 @@ function setup(root) {
       meta.textContent = noneText(found);
       return finish(query, 0);
     }
-    await show(found.results, mine, needles);
+    const shown = await show(found.results, mine, needles);
+    const extra = mine === seq ? await aliasMatches(found) : [];
     if (mine !== seq) return;
+    if (extra.length) {
+      await shown.append(extra);
+      meta.textContent = `${countText(found.results.length)}，另有 ${extra.length} 篇别名匹配`;
+    }
     finish(query, found.results.length);
     await setupFilters(query, found.results, mine, needles);
   }
@@ -594,6 +602,7 @@ function setup(root) {
     meta.textContent = countText(results.length);
     clearList();
     let shown = 0;
+    let pending = false; // a "more" button is waiting
     const more = document.createElement("div");
     more.className = "md-search-result__item archive-search__more";
     const moreButton = document.createElement("button");
@@ -613,7 +622,7 @@ function setup(root) {
       shown += batch.length;
       if (batch.length && first) {
         // the first result first: it is what the reader waits for; let it paint
-        renderItem(items[0], await batch[0].data(), needles);
+        renderItem(items[0], await batch[0].data(), batch[0].needles || needles, batch[0].alias);
         await new Promise((resolve) => setTimeout(resolve, 0));
         if (mine !== seq) return;
       }
@@ -621,10 +630,11 @@ function setup(root) {
         batch.map(async (r, i) => {
           if (first && i === 0) return;
           const d = await r.data();
-          if (mine === seq) renderItem(items[i], d, needles);
+          if (mine === seq) renderItem(items[i], d, r.needles || needles, r.alias);
         }),
       );
-      if (mine === seq && shown < results.length) {
+      pending = mine === seq && shown < results.length;
+      if (pending) {
         moreButton.textContent = t.tMore.replace("#", String(results.length - shown));
         list.after(more);
       }
@@ -634,6 +644,39 @@ function setup(root) {
       showNext(false).then(() => list.querySelectorAll("a.md-search-result__link")[next]?.focus());
     });
     if (results.length) await showNext(true);
+    return {
+      // more results after these (alias matches): shown now if every result so far is on screen
+      async append(extra) {
+        results = results.concat(extra);
+        if (pending) moreButton.textContent = t.tMore.replace("#", String(results.length - shown));
+        else if (mine === seq) await showNext(false);
+      },
+    };
+  }
+
+  // Pages that hold another name of the entity the query names exactly (黄仁勋 -> "Jensen Huang"), not
+  // yet among the results: shown after them, marked "别名匹配". Only names from entities.yml count.
+  async function aliasMatches(found) {
+    if (found.phrases.length !== 1) return [];
+    const pf = await load();
+    const have = new Set(found.results.map((r) => r.id));
+    const extra = [];
+    for (const r of found.results) {
+      if (!found.names.get(r.id)) continue;
+      const d = await r.data();
+      if (d.meta.kind !== "entity") continue;
+      for (const name of [d.meta.title, ...(d.meta.aliases || "").split(" · ")].filter(Boolean)) {
+        await loadBlocks(name, base, fetchJson);
+        const phrase = parseQuery(`"${name}"`)[0];
+        if (!phrase || phrase.folds.some((f) => found.phrases[0].folds.includes(f))) continue;
+        for (const [id, hit] of await phraseHits(pf, phrase, false)) {
+          if (have.has(id)) continue;
+          have.add(id);
+          extra.push({ id, data: hit.data, alias: name, needles: needlesOf(`"${name}"`) });
+        }
+      }
+    }
+    return extra;
   }
 
   // Filters by source, year and linked entity, and a sort by date, over the results of a query
