@@ -1,6 +1,6 @@
 """Script-blind, dictionary-free tokenisation shared by the indexer and the browser.
 
-The same rules are implemented in ``overrides/assets/search/search.js``
+The same rules are implemented in ``overrides/assets/search/query.js``
 (``normChar`` / ``tokens``); ``tests/test_search_tokens.py`` runs both on the
 same strings and requires identical output.
 
@@ -12,11 +12,12 @@ same strings and requires identical output.
   original text.
 * Han runs become overlapping character bigrams (a one-character run stays a
   unigram), as Lucene's CJKBigramFilter does.  A query of n >= 2 Han
-  characters becomes n-1 bigrams; a page holds the query as a substring only
-  if it holds all of them, so AND over bigrams gives substring recall without a
-  dictionary.
-* Runs of other letters/digits (Latin, Cyrillic, kana, ...) are single words.
-  Everything else separates tokens.
+  characters becomes n-1 bigrams at successive positions: Pagefind's exact
+  phrase search on them is a substring match, without a dictionary.
+* Runs of other letters/digits (Latin, Cyrillic, kana, ...) are single words,
+  keeping a few symbols (C++, C#, .NET, 5.5%) and escaped for Pagefind.
+* Where two runs do not touch, a gap token stands between them (:func:`stream`),
+  so a phrase never matches across punctuation (issue 13).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 
-# Han ideograph ranges, identical to HAN_RE in search.js.
+# Han ideograph ranges, identical to HAN in query.js.
 HAN_RANGES: tuple[tuple[int, int], ...] = (
     (0x3400, 0x4DBF),  # Extension A
     (0x4E00, 0x9FFF),  # URO
@@ -167,7 +168,7 @@ def _runs_re() -> re.Pattern:
 
     The classes are built from :func:`is_han` / :func:`is_word` over every code
     point, so the regex is exactly the per-character rules, only much faster.
-    The same pattern is WORD_RE / HAN_RE in search.js.
+    The same pattern is RUNS_SRC in query.js.
     """
     w = f"[{_word_class()}]"
     word = rf"(?:(?<![{_word_class()}.$])[.$](?={w}))?{w}+(?:\.{w}+)*(?:\+\+|[+#%])?"

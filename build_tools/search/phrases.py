@@ -8,7 +8,7 @@ differently from the character-level fold; the indexer indexes them too.
 Query side: the browser cannot run OpenCC, so it gets, for every key of OpenCC's own phrase and
 variant dictionaries (read with OpenCC's ``opencc_dict`` tool at index time), what those four
 conversions make of the key: ``assets/search/phrases/<first character's code point >> 8>.json``,
-loaded for the blocks of a query's characters only. search.js folds a query by longest key match.
+loaded for the blocks of a query's characters only. query.js folds a query by longest key match.
 """
 
 from __future__ import annotations

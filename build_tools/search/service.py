@@ -16,7 +16,7 @@ from build_tools.search.normalize import NAME_END, SEPARATOR, token_stream
 INDEX_LANGUAGE = "en"
 # Records in flight to the Pagefind service at once (bounds memory and pipes).
 IN_FLIGHT = 16
-# Positions of the title (see head_tokens); search.js has the same number.
+# Positions of the title (see head_tokens); query.js has the same number.
 TITLE_SLOTS = 64
 # An entity page's description names other things ("英伟达的GPU" on the A800 page):
 # it counts less than an article's text, and the entity's own name and aliases (in
