@@ -18,6 +18,10 @@ import {
 // Node and the tests import the query functions from here too.
 export * from "./query.js";
 
+// Pages whose text is read to confirm a prefix match of the word being typed (search only falls back
+// to a prefix when the word is no whole word anywhere).
+const PREFIX_PAGES = 30;
+
 // ---- the search box ----------------------------------------------------------
 
 function setup(root) {
@@ -140,11 +144,12 @@ function setup(root) {
   async function phraseHits(pf, phrase, prefixOk) {
     const hits = new Map();
     for (const seq of phrase.seqs) {
-      const lone = seq.length === 1 && !seq[0].endsWith(TERMINATOR);
+      // a lone Han character: every bigram it starts (Pagefind's prefix search on a one-character term)
+      const lone = seq.length === 1 && Array.from(seq[0]).length === 1;
       let res = await pf.search(lone ? seq[0] : `"${seq.join(" ")}"`);
       let loose = lone;
-      if (prefixOk && seq.length === 1 && !lone && !res.results.length) {
-        res = await pf.search(seq[0].slice(0, -1));
+      if (prefixOk && seq.length === 1 && seq[0].endsWith(TERMINATOR) && !res.results.length) {
+        res = { results: await prefixHits(pf, seq[0].slice(0, -1), phrase.folds[0]) };
         loose = true;
       }
       if (!res.results.length) continue;
@@ -160,6 +165,20 @@ function setup(root) {
       }
     }
     return hits;
+  }
+
+  // Pages with a word that starts with `word` (encoded as `prefix`), read off their text: Pagefind's
+  // own prefix search is only a first cut (it can answer for a shorter prefix). At most PREFIX_PAGES.
+  async function prefixHits(pf, prefix, word) {
+    const res = await pf.search(prefix);
+    const esc = word.replace(/[\\^$.*+?()[\]{}|\/]/g, "\\$&");
+    const starts = new RegExp(`(?<!(?!\\p{Script=Han})[\\p{L}\\p{N}_])${esc}`, "u"); // no word char before
+    const out = [];
+    for (const r of res.results.slice(0, PREFIX_PAGES)) {
+      const d = await r.data();
+      if (starts.test(normalize(`${d.meta.title || ""}\n${d.content || ""}`))) out.push(r);
+    }
+    return out;
   }
 
   // Whether the phrase's `n` distinct tokens have as many locations in the title (before TITLE_SLOTS).
