@@ -11,6 +11,7 @@ no console error, no failed request and no request to another host is allowed.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -264,3 +265,14 @@ def test_filters_by_source_year_entity_and_sort_by_date(session):
     assert dates and dates == sorted(dates, reverse=True), facts
     entity = box.locator("select[name=entity]")
     assert entity.locator("option").count() > 2
+
+
+def test_last_word_being_typed_may_be_a_prefix(session, archive):
+    """Only while it is typed and is no whole word anywhere: "nvid" finds Nvidia, "nvid " (ended) nothing."""
+    page, _watch, base, _ = session
+    folds = page_folds([p for p in iter_pages(*archive) if p is not None and (p.title or p.text)])
+    hrefs, _titles, _ = ui_query(page, "pagefind", "nvid")
+    got = {h.removeprefix(base) for h in hrefs}
+    assert got and all(any(re.search(r"(?<![a-z0-9_])nvid", f) for f in folds[u]) for u in got)
+    hrefs, _titles, _ = ui_query(page, "pagefind", "nvid ")
+    assert not hrefs and "没有找到包含「nvid」" in page.inner_text("[data-archive-search] .md-search-result__meta")
