@@ -74,9 +74,10 @@ export function normChar(ch) {
 // Maximal Han runs (group 1) and word tokens (group 2): normalize._runs_re. A word token keeps
 // its symbols: a leading "." or "$", inner "." and a trailing "++", "+", "#" or "%".
 const HANC = "\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff\\u{20000}-\\u{323af}";
-const WC = `[[\\p{L}\\p{N}_]--[${HANC}]]`;
+// a word character that is not Han (no "v" flag: Debian's Node 18 lacks it)
+const WC = `(?:(?![${HANC}])[\\p{L}\\p{N}_])`;
 const RUNS_SRC =
-  `([${HANC}]+)|((?:(?<![[\\p{L}\\p{N}_.$]--[${HANC}]])[.$](?=${WC}))?${WC}+(?:\\.${WC}+)*(?:\\+\\+|[+#%])?)`;
+  `([${HANC}]+)|((?:(?<!${WC}|[.$])[.$](?=${WC}))?${WC}+(?:\\.${WC}+)*(?:\\+\\+|[+#%])?)`;
 // normalize.py: ESCAPE, TERMINATOR, BOUNDARY and the symbol escapes of encode_word.
 const ESCAPE = "\u01c1";
 export const TERMINATOR = "\u01c2";
@@ -86,7 +87,7 @@ export const TITLE_SLOTS = 64; // service.TITLE_SLOTS: positions before it are t
 const ESCAPES = { ".": "d", $: "s", "+": "p", "#": "h", "%": "c", _: "u" };
 
 function runMatches(norm) {
-  return norm.matchAll(new RegExp(RUNS_SRC, "gv"));
+  return norm.matchAll(new RegExp(RUNS_SRC, "gu"));
 }
 
 // [[isHan, run], ...] of normalised text
@@ -246,8 +247,8 @@ export function needlesOf(query) {
 }
 
 const RE_SPECIAL = /[\\^$.*+?()[\]{}|\/]/g;
-const STARTS_WORD = new RegExp(`^${WC}`, "v");
-const ENDS_WORD = new RegExp(`${WC}[+#%]?$`, "v");
+const STARTS_WORD = new RegExp(`^${WC}`, "u");
+const ENDS_WORD = new RegExp(`${WC}[+#%]?$`, "u");
 
 // A pattern matching `needle` (normalised text) in ORIGINAL text: every Simplified
 // character also as its Traditional forms, Latin in either case and full width; a word at
@@ -279,7 +280,7 @@ function needlePattern(needle) {
   }
   if (STARTS_WORD.test(needle)) src = `(?<!${WC}|[.$]${WC})` + src;
   if (ENDS_WORD.test(needle)) src += `(?!${WC}|[+#%]|\\.${WC})`;
-  return new RegExp(src, "gv");
+  return new RegExp(src, "gu");
 }
 
 export function matchRanges(text, needles) {
