@@ -28,12 +28,13 @@ BUILD_ARGS ?=
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 EVAL_ARGS ?=
+SEARCH_EVAL_ARGS ?=
 HOST ?= 127.0.0.1:8000
 
-.PHONY: venv build images site serve test test-fast lint golden bench eval lock actionlint axe clean distclean help
+.PHONY: venv build images site serve test test-fast lint golden bench eval search-eval lock actionlint axe clean distclean help
 
 help:
-	@echo "make venv | build | site | serve | test | test-fast | lint | golden | bench | eval | lock | actionlint | axe | images | clean"
+	@echo "make venv | build | site | serve | test | test-fast | lint | golden | bench | eval | search-eval | lock | actionlint | axe | images | clean"
 
 venv: $(STAMP)
 
@@ -107,6 +108,12 @@ bench: venv
 # tests/corpus and ../shared/corpus/labelled -> docs/dev/extraction.md, benchmarks/results/extraction.json.
 eval: venv
 	$(PY) -m benchmarks.extraction $(EVAL_ARGS)
+
+# Search as exact as Ctrl+F (issue 13): the seeds, the dev and the labelled corpus built and indexed; 5,000 Han
+# substrings (as sampled and in s2t/s2tw/s2twp/s2hk), absent phrases, Latin and mixed queries run through the
+# site's search code in Chromium -> recall/precision per group, benchmarks/results/search-eval.{md,json}.
+search-eval: venv
+	$(PY) benchmarks/search_eval.py $(SEARCH_EVAL_ARGS)
 
 # Re-pin every dependency (transitively) from pyproject.toml.
 lock: venv

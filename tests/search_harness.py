@@ -346,8 +346,8 @@ def missing_expected(q: dict, raw_map: dict[str, str]) -> list[str]:
     return [r for r in q.get("articles", []) if r not in raw_map]
 
 
-def build_real_archive(work: Path, root: Path) -> Path:
-    """The project's seed archive (root/raw) built by the pipeline into work/docs, with a
+def build_real_archive(work: Path, root: Path, raw_dir: Path | None = None) -> Path:
+    """The project's seed archive (root/raw, or ``raw_dir``) built by the pipeline into work/docs, with a
     work/mkdocs.yml that points at it: what the browser test and the recall benchmark serve."""
     from build_tools.pipeline import build
     from build_tools.settings import Settings
@@ -363,7 +363,7 @@ def build_real_archive(work: Path, root: Path) -> Path:
         ignore=lambda folder, names: generated & set(names) if Path(folder) == root / "docs" else (),
     )
     settings = Settings(
-        raw_dir=root / "raw",
+        raw_dir=raw_dir or root / "raw",
         docs_dir=docs,
         cache_dir=work / "cache",
         entities_path=root / "entities.yml",
@@ -379,3 +379,47 @@ def build_real_archive(work: Path, root: Path) -> Path:
     (work / "mkdocs.yml").write_text(config, encoding="utf-8")
     return docs
 
+
+# ---- Ctrl+F: does a page contain a query? (issue 13; independent of the index) ----------------------
+
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U000323af"
+_WORDCH = rf"[^\W{_HAN}]"
+# a space between a Han and a non-Han character does not count ("AI 芯片" is "AI芯片")
+_PANGU = re.compile(rf"(?<=[{_HAN}])\s+(?=[^\s{_HAN}])|(?<=[^\s{_HAN}])\s+(?=[{_HAN}])")
+
+
+@functools.lru_cache(maxsize=1)
+def _folders() -> tuple:
+    import opencc
+
+    return tuple(opencc.OpenCC(c) for c in ("t2s", "tw2s", "hk2s", "tw2sp"))
+
+
+def ctrl_f_folds(text: str) -> set[str]:
+    """NFKC + lower case, then OpenCC's whole-string t2s / tw2s / hk2s / tw2sp or the character table."""
+    import unicodedata
+
+    from build_tools.search.normalize import normalize
+
+    base = _PANGU.sub("", unicodedata.normalize("NFKC", text).lower())
+    return {normalize(base)} | {normalize(c.convert(base)) for c in _folders()}
+
+
+def ctrl_f(query_folds: set[str], page_folds: set[str]) -> bool:
+    """Some fold of the query is in some fold of the page; a Latin end of the query must be a word end
+    (the characters a word keeps, C++ / .NET / 5.5%, count as part of it)."""
+    for q in query_folds:
+        pat = re.escape(q)
+        if re.match(_WORDCH, q[0]):
+            pat = rf"(?<!{_WORDCH})(?<![.$](?={_WORDCH}))" + pat
+        if re.search(_WORDCH + "$", q):
+            pat += rf"(?!{_WORDCH}|\+|#|%|\.{_WORDCH})"
+        rx = re.compile(pat)
+        if any(rx.search(p) for p in page_folds):
+            return True
+    return False
+
+
+def page_folds(pages: list) -> dict[str, set[str]]:
+    """URL -> folds of an indexed page's title, aliases and text (search.extract's view of it)."""
+    return {p.url: ctrl_f_folds(f"{p.title}\n{' '.join(p.aliases)}\n{p.text}") for p in pages}

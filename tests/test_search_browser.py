@@ -11,22 +11,29 @@ no console error, no failed request and no request to another host is allowed.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from build_tools.search import index_site
+from build_tools.search.indexer import iter_pages
+from build_tools.search.normalize import normalize
 from tests.search_harness import (
     CHROMIUM,
     browser,
     build_real_archive,
+    ctrl_f,
+    ctrl_f_folds,
     expected_urls,
     load_queries,
     missing_expected,
     open_page,
     open_search,
+    page_folds,
     raw_to_url,
     serve,
     ui_query,
@@ -155,3 +162,117 @@ def test_no_foreign_requests_or_errors(session):
     _page, watch, _base, _ = session
     assert not watch.foreign, watch.foreign
     assert not watch.errors, watch.errors
+
+
+# ---- issue 13: as exact as Ctrl+F ----------------------------------------------------------------
+
+
+def test_exact_as_ctrl_f(session, archive):
+    """Every page holding every phrase of the query is a result, and no other page is (tests/search_queries.yml
+    `exact`); a phrase found nowhere gives no result and the box says which."""
+    page, watch, base, _raw_map = session
+    folds = page_folds([p for p in iter_pages(*archive) if p is not None and (p.title or p.text)])
+    cases = yaml.safe_load(QUERIES.read_text(encoding="utf-8"))["exact"]
+    assert len(cases) >= 15 and sum(bool(c.get("absent")) for c in cases) >= 3
+    failures = []
+    for q in cases:
+        hrefs, _titles, _ms = ui_query(page, "pagefind", q["query"], everything=True)
+        got = {h.removeprefix(base) for h in hrefs} - via_alias(page, base)
+        phrases = [ctrl_f_folds(p) for p in q["query"].split()]
+        truth = {u for u, pf in folds.items() if all(ctrl_f(f, pf) for f in phrases)}
+        if q.get("absent"):
+            said = page.inner_text("[data-archive-search] .md-search-result__meta")
+            if got or truth or f"没有找到包含「{q['query']}」" not in said:
+                failures.append((q["query"], "absent", sorted(got), said))
+        elif got != truth or len(got) < q["min"]:
+            failures.append((q["query"], "extra", sorted(got - truth), "missed", sorted(truth - got)))
+    assert not failures, failures
+    assert not watch.errors, watch.errors
+
+
+def via_alias(page, base: str) -> set[str]:
+    """Results shown because they hold another name of the entity the query names (marked 别名匹配)."""
+    return {
+        h.removeprefix(base)
+        for h in page.eval_on_selector_all(
+            "[data-archive-search] a.md-search-result__link:has(.archive-search__via-alias)",
+            "els => els.map(e => e.href)",
+        )
+    }
+
+
+def test_alias_matches_are_marked_and_come_last(session, archive):
+    """深度求索 names DeepSeek: pages that only say "DeepSeek" are listed after the exact results, marked 别名匹配."""
+    page, _watch, base, _ = session
+    folds = page_folds([p for p in iter_pages(*archive) if p is not None and (p.title or p.text)])
+    hrefs, _titles, _ = ui_query(page, "pagefind", "深度求索", everything=True)
+    extra = via_alias(page, base)
+    exact = {u for u, pf in folds.items() if ctrl_f(ctrl_f_folds("深度求索"), pf)}
+    assert extra and not extra & exact
+    order = [h.removeprefix(base) for h in hrefs]
+    assert set(order[-len(extra) :]) == extra and set(order[: -len(extra)]) == exact
+    assert all(ctrl_f(ctrl_f_folds("deepseek"), folds[u]) for u in extra)
+    assert "别名匹配" in page.inner_text("[data-archive-search] .md-search-result__meta")
+
+
+def test_results_rank_excerpt_and_facts(session):
+    page, _watch, base, _ = session
+    hrefs, titles, _ = ui_query(page, "pagefind", "DeepSeek")
+    # the page named exactly so first, then the pages whose title holds it
+    assert hrefs[0] == base + "entities/deepseek/", titles[:3]
+    n_titled = sum("deepseek" in t.lower() for t in titles)
+    assert all("deepseek" in t.lower() for t in titles[:n_titled]), titles
+    ui_query(page, "pagefind", "推理模型")
+    marks = page.locator("[data-archive-search] .md-search-result__article > p mark").all_inner_texts()
+    assert marks and all(normalize(m) == "推理模型" for m in marks), marks  # the phrase whole, never a part
+    facts = page.locator("[data-archive-search] .archive-search__facts").all_inner_texts()
+    assert facts and all(f.strip() for f in facts)
+
+
+def test_results_box_is_named_and_focusable(session):
+    page, _watch, _base, _ = session
+    ui_query(page, "pagefind", "英伟达")
+    wrap = page.locator("[data-archive-search] .md-search__scrollwrap")
+    assert wrap.get_attribute("tabindex") == "0" and wrap.get_attribute("aria-label")
+    assert page.locator("[data-archive-search] [role=listbox]").get_attribute("aria-label")
+    roles = page.eval_on_selector_all(
+        "[data-archive-search] [role=listbox] > *", "els => els.map(e => e.getAttribute('role'))"
+    )
+    assert roles and set(roles) == {"none"}, roles
+
+
+def test_filters_by_source_year_entity_and_sort_by_date(session):
+    page, _watch, _base, _ = session
+    hrefs, _titles, _ = ui_query(page, "pagefind", "英伟达", everything=True)
+    box = page.locator("[data-archive-search] .archive-search__filters")
+    box.wait_for(state="visible")
+    source = box.locator("select[name=source]")
+    options = source.locator("option").all()
+    assert len(options) >= 3, "several sources among the results"
+    value, label = options[1].get_attribute("value"), options[1].inner_text()
+    name, n = label.rsplit("（", 1)
+    page.evaluate("() => { document.querySelector('[data-archive-search]').dataset.doneQuery = ''; }")
+    source.select_option(value)
+    page.wait_for_function("() => document.querySelector('[data-archive-search]').dataset.doneQuery === '英伟达'")
+    facts = page.locator("[data-archive-search] .archive-search__facts").all_inner_texts()
+    assert len(facts) == int(n.rstrip("）")) and all(name in f for f in facts), (label, facts)
+    source.select_option("")
+    page.evaluate("() => { document.querySelector('[data-archive-search]').dataset.doneQuery = ''; }")
+    box.locator("select[name=sort]").select_option("date")
+    page.wait_for_function("() => document.querySelector('[data-archive-search]').dataset.doneQuery === '英伟达'")
+    facts = page.locator("[data-archive-search] .archive-search__facts").all_inner_texts()
+    dates = [f[:10] for f in facts if f[:4].isdigit()]
+    assert dates and dates == sorted(dates, reverse=True), facts
+    entity = box.locator("select[name=entity]")
+    assert entity.locator("option").count() > 2
+
+
+def test_last_word_being_typed_may_be_a_prefix(session, archive):
+    """Only while it is typed and is no whole word anywhere: "nvid" finds Nvidia, "nvid " (ended) nothing."""
+    page, _watch, base, _ = session
+    folds = page_folds([p for p in iter_pages(*archive) if p is not None and (p.title or p.text)])
+    hrefs, _titles, _ = ui_query(page, "pagefind", "nvid")
+    got = {h.removeprefix(base) for h in hrefs}
+    assert got and all(any(re.search(r"(?<![a-z0-9_])nvid", f) for f in folds[u]) for u in got)
+    hrefs, _titles, _ = ui_query(page, "pagefind", "nvid ")
+    assert not hrefs and "没有找到包含「nvid」" in page.inner_text("[data-archive-search] .md-search-result__meta")

@@ -13,7 +13,7 @@ import pytest
 from build_tools.search import index_site
 from build_tools.search.bundle import meta_file, read_pf
 from build_tools.search.extract import extract_page
-from build_tools.search.normalize import normalize
+from build_tools.search.normalize import encode_word, normalize
 
 ARTICLE = """<!doctype html><html lang="zh"><head><title>{title} - 存档</title></head><body>
 <header class="md-header"><div class="md-search" data-archive-search></div></header>
@@ -184,4 +184,37 @@ def test_normalised_index_terms(sites):
     words = word_map(sites["single"][0] / "pagefind")
     assert normalize("黃仁勛") == "黄仁勋"
     assert "articles/a2/" in words["仁勋"]  # Traditional text indexed as Simplified bigrams
-    assert "deepseek" in words and "r1" in words
+    # words whole and escaped, so Pagefind neither stems them nor matches a longer word (H20 vs H200)
+    assert encode_word("deepseek") in words and encode_word("r1") in words
+
+
+ARTICLE_13 = """<!doctype html><html lang="zh"><head><title>T - 存档</title></head><body>
+<article class="md-content__inner md-typeset"><div class="archive-article">
+<h1 id="t">标题</h1>
+<header class="archive-meta" aria-label="文章信息"><ul class="archive-meta__facts">
+<li><span class="archive-meta__label">来源</span><a href="../sources/#x">半导体行业观察</a></li>
+<li><span class="archive-meta__label">日期</span><time datetime="2025-01-27">2025年1月27日</time></li>
+</ul></header>
+<p class="article-entities"><strong>本文涉及：</strong> <a href="#">英伟达</a>、<a href="#">台积电</a></p>
+<p>正文只说芯片。{tail}</p></div></article></body></html>"""
+
+
+def test_entity_line_is_not_page_text_and_facts_are_kept():
+    """Issue 13: "本文涉及" lists linked entities, it is not what the article says; date and source go to results."""
+    page = extract_page(ARTICLE_13.format(tail=""), "articles/x/index.html", None)
+    assert "台积电" not in page.text and "本文涉及" not in page.text and "正文只说芯片" in page.text
+    assert (page.date, page.source) == ("2025-01-27", "半导体行业观察")
+
+
+@pytest.mark.slow  # Pagefind
+def test_whole_text_reaches_the_fragment(tmp_path):
+    """An excerpt is drawn around the first match wherever it is: the fragment holds the whole article text."""
+    site = tmp_path / "site"
+    (site / "articles" / "x").mkdir(parents=True)
+    tail = "填充文字。" * 8000 + "结尾处的独特短语。"
+    (site / "articles" / "x" / "index.html").write_text(ARTICLE_13.format(tail=tail), encoding="utf-8")
+    index_site(site, None, cache_dir=False)
+    bundle = site / "pagefind"
+    meta = cbor2.loads(read_pf(meta_file(bundle)))
+    (frag,) = [json.loads(read_pf(bundle / "fragment" / f"{h}.pf_fragment")) for h, _ in meta[1]]
+    assert frag["content"].endswith("结尾处的独特短语。") and frag["meta"]["date"] == "2025-01-27"

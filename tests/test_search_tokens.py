@@ -135,3 +135,87 @@ def test_char_map_buckets_cover_the_map():
     assert got == m
     assert all(m[t] == s for s, trads in inverse.items() for t in trads)
     assert "黃" in inverse["黄"] and "勛" in inverse["勋"]
+
+
+# ---- issue 13: exact phrases, whole words with their symbols, OpenCC phrase tables ----------------
+
+
+def js_eval(expr: str, inp: dict) -> object:
+    """Evaluate ``expr`` (JS, may use ``m`` = search.js and ``inp``) in node; its JSON value."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    script = (
+        "import { readFileSync } from 'node:fs';"
+        f"const m = await import({json.dumps(SEARCH_JS.as_uri())});"
+        "const inp = JSON.parse(readFileSync(0, 'utf8'));"
+        "m.setCharMap(inp.map); if (inp.phrases) m.setPhrases(inp.phrases);"
+        f"process.stdout.write(JSON.stringify({expr}));"
+    )
+    payload = json.dumps({"map": json.loads(t2s_char_map_json()), **inp}, ensure_ascii=False)
+    res = subprocess.run([node, "--input-type=module", "-e", script], input=payload.encode(), capture_output=True,
+                         check=True, timeout=60)  # fmt: skip
+    return json.loads(res.stdout)
+
+
+def test_words_keep_their_symbols():
+    assert tokens("C++、C#、.NET 與 5.5% 的$1") == ["c++", "c#", ".net", "与", "5.5%", "的", "$1"]
+    assert tokens("H20 和 H200") == ["h20", "和", "h200"]
+    assert tokens("the end. next") == ["the", "end", "next"]  # a full stop is no part of a word
+    # escaped for Pagefind: no symbol stripped, no stemming, a terminator (h20 is no prefix of h200)
+    from build_tools.search.normalize import encode_word
+
+    assert len({encode_word(w) for w in ("c", "c++", "c#")}) == 3
+    assert not encode_word("h200").startswith(encode_word("h20"))
+
+
+def test_stream_marks_where_runs_do_not_touch():
+    from build_tools.search.normalize import BOUNDARY, stream
+
+    def has_phrase(text: str, query: str) -> bool:
+        page, q = stream(normalize(text)), stream(normalize(query))
+        return any(page[i : i + len(q)] == q for i in range(len(page)))
+
+    # "中国。国家" must not match the phrase 中国家: the two runs are not adjacent
+    assert stream(normalize("中国。国家")) == ["中国", BOUNDARY + "3002", "国家"] and not has_phrase(
+        "中国。国家", "中国家"
+    )
+    assert (
+        has_phrase("AI 芯片", "AI芯片") and has_phrase("用AI芯片做", "AI芯片") and not has_phrase("AI，芯片", "AI芯片")
+    )
+    assert not has_phrase("人工 智能", "人工智能") and has_phrase("人工智能", "工智")
+    assert has_phrase("近6000亿美元", "6000亿") and has_phrase("近6000亿美元", "近6000亿美")
+    assert has_phrase("DeepSeek-R1", "deepseek-r1") and not has_phrase("DeepSeek R1", "DeepSeek-R1")
+
+
+def test_js_and_python_streams_are_identical():
+    from build_tools.search.normalize import stream
+
+    strings = SAMPLES + seed_lines() + ["C++、C#、.NET 與 5.5% 的$1", "中国。国家 AI 芯片 AI，芯片 end.", "x.y.z a+b"]
+    got = js_eval("inp.strings.map((s) => m.stream(m.normalize(s)))", {"strings": strings})
+    bad = [(s, stream(normalize(s)), g) for s, g in zip(strings, got, strict=True) if stream(normalize(s)) != g]
+    assert not bad, bad[:3]
+
+
+def test_opencc_phrase_and_variant_tables_fold_both_sides():
+    from build_tools.search.phrases import phrase_table
+
+    table = phrase_table()
+    assert table["瞭解"] == ["了解"] and "软件" in table["軟體"]
+    # index side: a Traditional page's phrases also as their Simplified folds
+    for trad, simp in (("我們瞭解到", "了解"), ("隨著時間", "随着"), ("意味著", "着"), ("反覆", "反复")):
+        assert any(simp in t for t in index_tokens(trad)), trad
+    # query side (search.js, with the shipped table): the Taiwan/HK forms fold to what a Simplified page says
+    inp = {"phrases": table, "qs": ["瞭解", "隨著", "意味著", "憑藉", "答覆", "軟體"]}
+    folds = js_eval("inp.qs.map((q) => m.parseQuery(q)[0].folds)", inp)
+    for q, want, got in zip(inp["qs"], ["了解", "随着", "意味着", "凭借", "答复", "软件"], folds, strict=True):
+        assert want in got, (q, got)
+
+
+def test_query_phrases():
+    got = js_eval(
+        "['AI芯片 黄仁勋', '\"deep learning\" C++', '「英伟达」'].map((q) => m.parseQuery(q).map((p) => p.seqs[0]))", {}
+    )
+    assert got[0] == [["ai\u01c2", "芯", "芯片"], ["黄仁", "仁勋"]]  # one phrase per piece: AI芯片 side by side
+    assert got[1] == [["deep\u01c2", "\u01c0", "learning\u01c2"], ["c\u01c1p\u01c1p\u01c2"]]
+    assert got[2] == [["英伟", "伟达"]]

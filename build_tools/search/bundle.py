@@ -109,3 +109,28 @@ def rewrite_fragments(bundle: Path, texts: dict[str, str]) -> int:
         write_pf(frag, json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
         n += 1
     return n
+
+
+def facets(bundle: Path) -> str:
+    """What the result filters need, per page of a written bundle (issue 13), as JSON.
+
+    ``{"s": [sources], "e": [[entity id, name]], "p": {page id: [source index or -1, date, [entity
+    indexes]]}}``, read off the fragments' metadata. The browser loads it once results are on screen, so
+    the first result never waits for it; the Pagefind filter indexes would need the shard merge to carry
+    them, this needs nothing from it.
+    """
+    meta = cbor2.loads(read_pf(meta_file(bundle)))
+    docs = {h: json.loads(read_pf(bundle / "fragment" / f"{h}.pf_fragment")) for h, _wc in meta[1]}
+    names = {d["url"].strip("/").split("/")[-1]: d["meta"].get("title", "") for d in docs.values()
+             if d["meta"].get("kind") == "entity"}  # fmt: skip
+    sources = sorted({d["meta"]["source"] for d in docs.values() if d["meta"].get("source")})
+    linked = sorted({e for d in docs.values() for e in d["meta"].get("entities", "").split(",") if e in names})
+    s_ix = {s: i for i, s in enumerate(sources)}
+    e_ix = {e: i for i, e in enumerate(linked)}
+    pages = {}
+    for h, d in docs.items():
+        m = d["meta"]
+        ents = [e_ix[e] for e in m.get("entities", "").split(",") if e in e_ix]
+        pages[h] = [s_ix.get(m.get("source", ""), -1), m.get("date", ""), ents]
+    doc = {"s": sources, "e": [[e, names[e]] for e in linked], "p": pages}
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"), sort_keys=True)

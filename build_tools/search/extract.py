@@ -9,7 +9,7 @@ match its neighbours' titles.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import lxml.html
@@ -37,6 +37,9 @@ class Page:
     title: str
     text: str
     aliases: list[str]
+    date: str = ""  # the article's date as the page states it (<time datetime>), for results
+    source: str = ""  # its 来源
+    entities: list[str] = field(default_factory=list)  # ids of the entities its "本文涉及" line links
 
 
 def _clean_ws(s: str) -> str:
@@ -63,6 +66,8 @@ _DROP_XPATH = etree.XPath(
             "descendant::*[@data-search-exclude]",
             f"descendant::*[{_has_class('archive-meta')}]",
             f"descendant::*[{_has_class('archive-provenance')}]",
+            # "本文涉及": the build's list of linked entities, not the article's text
+            f"descendant::*[{_has_class('article-entities')}]",
         ]
     )
 )
@@ -129,6 +134,39 @@ def _block_text(main) -> str:
     return "".join(out)
 
 
+_META_XPATH = etree.XPath(f"descendant::*[{_has_class('archive-meta')}][1]")
+_LABEL_XPATH = etree.XPath(f"descendant::li[*[{_has_class('archive-meta__label')}]]")
+_TIME_XPATH = etree.XPath("descendant::time[@datetime][1]/@datetime")
+
+
+def _meta_facts(main) -> tuple[str, str]:
+    """(date, source) from the article header the build writes (.archive-meta), before it is dropped."""
+    found = _META_XPATH(main)
+    if not found:
+        return "", ""
+    date = ""
+    source = ""
+    for li in _LABEL_XPATH(found[0]):
+        label = _stripped_text(li[0])
+        if label == "日期":
+            date = str((_TIME_XPATH(li) or [_clean_ws(_text(li))[len(label) :]])[0]).strip()
+        elif label == "来源":
+            source = _clean_ws(_text(li))[len(label) :].strip()
+    return date[:10], source[:80]
+
+
+_ENTITY_LINKS = etree.XPath(f"descendant::*[{_has_class('article-entities')}]//a/@href")
+_ENTITY_ID = re.compile(r"(?:^|/)entities/([^/#?]+)/?(?:[#?].*)?$")
+
+
+def _entity_ids(main) -> list[str]:
+    out: dict[str, None] = {}
+    for href in _ENTITY_LINKS(main):
+        if m := _ENTITY_ID.search(str(href)):
+            out[m.group(1)[:80]] = None
+    return list(out)
+
+
 def extract_page(html_text: str | bytes, rel: str, docs_dir: Path | None) -> Page | None:
     """Title and main text of one built page, or None if it has no main content.
 
@@ -146,6 +184,8 @@ def extract_page(html_text: str | bytes, rel: str, docs_dir: Path | None) -> Pag
     if not found:
         return None
     main = found[0]
+    date, source = _meta_facts(main)
+    entities = _entity_ids(main)
     for el in _DROP_XPATH(main):
         if _attached(el, main):
             _drop(el)
@@ -181,7 +221,8 @@ def extract_page(html_text: str | bytes, rel: str, docs_dir: Path | None) -> Pag
         aliases, fm_title = _entity_front_matter(docs_dir / "entities" / f"{parts[1]}.md")
         title = title or fm_title
     url = rel[: -len("index.html")] if rel.endswith("index.html") else rel
-    return Page(url=url, kind=kind, title=title, text=text, aliases=aliases)
+    return Page(url=url, kind=kind, title=title, text=text, aliases=aliases, date=date, source=source,
+                entities=entities)  # fmt: skip
 
 
 def _drop_furniture(main) -> None:

@@ -45,17 +45,19 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from build_tools.search.bundle import check_bundle, rewrite_fragments
+from build_tools.search.bundle import check_bundle, facets, rewrite_fragments
 from build_tools.search.extract import Page, extract_page
 from build_tools.search.merge import CHUNK_UNITS, merge_bundles
 from build_tools.search.normalize import t2s_buckets, t2s_char_map_json, warm
+from build_tools.search.phrases import converters, phrase_buckets
 from build_tools.search.segments import shard_segments
 from build_tools.search.service import INDEX_LANGUAGE, index_shard, record_html
 
 BUNDLE_DIR = "pagefind"
 ASSET_DIR = "assets/search"
-# Original text kept per page for excerpts/highlights (characters).
-MAX_TEXT_CHARS = 16_000
+# Original text kept per page for excerpts/highlights (characters): all of an article (an excerpt is
+# drawn around the first match, wherever it is); the cap only stops a pathological page.
+MAX_TEXT_CHARS = 400_000
 # Pages per Pagefind process. Pagefind needs ~1.5 MB per bigram-indexed article
 # while writing, so shards keep a process well under 1 GB; bundle.py merges them.
 SHARD_PAGES = 250
@@ -100,8 +102,6 @@ def iter_pages(site_dir: Path, docs_dir: Path | None = None) -> Iterator[Page | 
             yield extract_page(fh.read(), rel, docs_dir)
 
 
-
-
 def _shard_items_key(items: list[tuple[str, str, str]]) -> str:
     h = hashlib.sha256(_code_version().encode())
     for rel, _path, pkey in items:
@@ -114,7 +114,8 @@ def _code_version() -> str:
     """Everything a cached page or shard depends on besides its pages: this code, Pagefind, OpenCC."""
     h = hashlib.sha256()
     here = Path(__file__).resolve().parent
-    for name in ("indexer.py", "extract.py", "normalize.py", "service.py", "bundle.py", "segments.py", "merge.py"):
+    for name in ("indexer.py", "extract.py", "normalize.py", "phrases.py", "service.py", "bundle.py", "segments.py",
+                 "merge.py"):  # fmt: skip
         h.update((here / name).read_bytes())
     for dist in ("pagefind", "pagefind_bin_extended", "opencc", "cbor2"):
         try:
@@ -298,6 +299,7 @@ def index_site(
                       segments=segments, threads=jobs)  # fmt: skip
         del segments
         check_bundle(out, decode=False)
+        (site_dir / ASSET_DIR / "facets.json").write_text(facets(out), encoding="utf-8")
         stats.seconds_merge = round(time.perf_counter() - t1, 2)
         _prune(cache, set(keys), {pk for g in groups for _r, _p, pk in g})
     finally:
@@ -310,14 +312,18 @@ def index_site(
 
 
 def _write_t2s_assets(asset_dir: Path) -> None:
-    """The Traditional → Simplified tables the browser normalises queries with."""
+    """The Traditional → Simplified tables the browser folds queries with: characters and OpenCC's phrase and
+    variant tables, by block of 256 code points (t2s/<block>.json), loaded for a query's blocks only."""
     asset_dir.mkdir(parents=True, exist_ok=True)
     (asset_dir / "t2s.json").write_text(t2s_char_map_json(), encoding="utf-8")
+    phrases = phrase_buckets()
     bucket_dir = asset_dir / "t2s"
     if bucket_dir.exists():
         shutil.rmtree(bucket_dir)
     bucket_dir.mkdir()
     for block, doc in t2s_buckets().items():
+        if block in phrases:  # "p": the phrase-table keys starting in this block (same request)
+            doc = doc[:-1] + ("," if doc != "{}" else "") + '"p":' + phrases[block] + "}"
         (bucket_dir / f"{block}.json").write_text(doc, encoding="utf-8")
 
 
@@ -330,12 +336,14 @@ def _shard_groups(files: list[tuple[str, str]], shard_pages: int, docs_dir: Path
     return [g for g in groups if g] or [[]]
 
 
-def _build_shards(todo: list[tuple[str, list]], docs_dir: Path | None, store: Path, page_cache: Path | None,
-                  jobs: int) -> None:
+def _build_shards(
+    todo: list[tuple[str, list]], docs_dir: Path | None, store: Path, page_cache: Path | None, jobs: int
+) -> None:
     """Build the shards not in the cache, on ``jobs`` worker processes when there are several."""
     if len(todo) > 1 and jobs > 1:
         ctx = multiprocessing.get_context("fork")
         warm()  # tables built once, inherited by the workers
+        converters()
         with ProcessPoolExecutor(min(jobs, len(todo)), mp_context=ctx) as pool:
             futures = [pool.submit(_build_shard, k, g, docs_dir, store, page_cache) for k, g in todo]
             for f in futures:

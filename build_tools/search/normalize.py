@@ -1,6 +1,6 @@
 """Script-blind, dictionary-free tokenisation shared by the indexer and the browser.
 
-The same rules are implemented in ``overrides/assets/search/search.js``
+The same rules are implemented in ``overrides/assets/search/query.js``
 (``normChar`` / ``tokens``); ``tests/test_search_tokens.py`` runs both on the
 same strings and requires identical output.
 
@@ -12,11 +12,12 @@ same strings and requires identical output.
   original text.
 * Han runs become overlapping character bigrams (a one-character run stays a
   unigram), as Lucene's CJKBigramFilter does.  A query of n >= 2 Han
-  characters becomes n-1 bigrams; a page holds the query as a substring only
-  if it holds all of them, so AND over bigrams gives substring recall without a
-  dictionary.
-* Runs of other letters/digits (Latin, Cyrillic, kana, ...) are single words.
-  Everything else separates tokens.
+  characters becomes n-1 bigrams at successive positions: Pagefind's exact
+  phrase search on them is a substring match, without a dictionary.
+* Runs of other letters/digits (Latin, Cyrillic, kana, ...) are single words,
+  keeping a few symbols (C++, C#, .NET, 5.5%) and escaped for Pagefind.
+* Where two runs do not touch, a gap token stands between them (:func:`stream`),
+  so a phrase never matches across punctuation (issue 13).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 
-# Han ideograph ranges, identical to HAN_RE in search.js.
+# Han ideograph ranges, identical to HAN in query.js.
 HAN_RANGES: tuple[tuple[int, int], ...] = (
     (0x3400, 0x4DBF),  # Extension A
     (0x4E00, 0x9FFF),  # URO
@@ -124,18 +125,30 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower().translate(_t2s_table())
 
 
+# Symbols kept inside a word token (C++, C#, .NET, $1, 5.5%): a leading "." or "$", inner "."
+# between word characters, and a trailing "++", "+", "#" or "%".
+# Word tokens are handed to Pagefind in an escaped form (Pagefind would strip the symbols,
+# stem English words and fold diacritics): each symbol becomes ESCAPE + a letter, and
+# TERMINATOR ends the token, so an exact search never matches a longer word (H20 vs H200).
+ESCAPE = "\u01c1"  # ǁ (a letter to Pagefind: kept)
+TERMINATOR = "\u01c2"  # ǂ
+_ESCAPES = {".": "d", "$": "s", "+": "p", "#": "h", "%": "c", "_": "u"}
+# Between two runs that are not adjacent in the text (punctuation between them, or a space
+# between two Han runs or two words): phrase search must not match across it.
+BOUNDARY = "\u01c0"  # ǀ
+# Between a page's title, aliases, text and folded copies (never typed: a gap token is never two BOUNDARYs).
+SEPARATOR = BOUNDARY * 2
+# After a title and after each alias of a page (service.head_tokens): "<phrase> NAME_END" is a whole name.
+NAME_END = "\u01c3"  # ǃ
+
+
 def _class(ranges: list[tuple[int, int]]) -> str:
     esc = re.escape
     return "".join(esc(chr(lo)) if lo == hi else f"{esc(chr(lo))}-{esc(chr(hi))}" for lo, hi in ranges)
 
 
 @functools.lru_cache(maxsize=1)
-def _runs_re() -> re.Pattern:
-    """Maximal Han runs (group 1) and runs of other word characters (group 2).
-
-    The classes are built from :func:`is_han` / :func:`is_word` over every code
-    point, so the regex is exactly the per-character rules, only much faster.
-    """
+def _word_class() -> str:
     word: list[tuple[int, int]] = []
     for cp in range(0x110000):
         if 0xD800 <= cp <= 0xDFFF:
@@ -146,7 +159,20 @@ def _runs_re() -> re.Pattern:
                 word[-1] = (word[-1][0], cp)
             else:
                 word.append((cp, cp))
-    return re.compile(f"([{_class(list(HAN_RANGES))}]+)|([{_class(word)}]+)")
+    return _class(word)
+
+
+@functools.lru_cache(maxsize=1)
+def _runs_re() -> re.Pattern:
+    """Maximal Han runs (group 1) and word tokens (group 2; letters/digits with their symbols).
+
+    The classes are built from :func:`is_han` / :func:`is_word` over every code
+    point, so the regex is exactly the per-character rules, only much faster.
+    The same pattern is RUNS_SRC in query.js.
+    """
+    w = f"[{_word_class()}]"
+    word = rf"(?:(?<![{_word_class()}.$])[.$](?={w}))?{w}+(?:\.{w}+)*(?:\+\+|[+#%])?"
+    return re.compile(f"([{_class(list(HAN_RANGES))}]+)|({word})")
 
 
 def warm() -> None:
@@ -156,22 +182,64 @@ def warm() -> None:
     _opencc_t2s()
 
 
-def _runs(norm: str) -> Iterator[tuple[bool, str]]:
-    """Yield (is_han, run) for maximal Han runs and word runs of normalised text."""
-    for han, word in _runs_re().findall(norm):
-        yield (True, han) if han else (False, word)
+def encode_word(word: str) -> str:
+    """A word token as Pagefind indexes it (see ESCAPE / TERMINATOR)."""
+    return "".join(ESCAPE + _ESCAPES[c] if c in _ESCAPES else c for c in word) + TERMINATOR
+
+
+def _han_tokens(run: str) -> list[str]:
+    return [run] if len(run) == 1 else [a + b for a, b in zip(run, run[1:], strict=False)]
 
 
 def _token_list(norm: str) -> list[str]:
+    """Plain tokens of normalised text: Han bigrams (a lone Han character as itself) and words."""
     out: list[str] = []
     for han, word in _runs_re().findall(norm):
-        if not han:
-            out.append(word)
-        elif len(han) == 1:
-            out.append(han)
+        if han:
+            out.extend(_han_tokens(han))
         else:
-            out.extend([a + b for a, b in zip(han, han[1:], strict=False)])
+            out.append(word)
     return out
+
+
+def gap_token(gap: str) -> str:
+    """What stands between two runs that do not touch: BOUNDARY for white space, else BOUNDARY and the code
+    points of its other characters (so "DeepSeek-R1" is not "DeepSeek R1": Ctrl+F would not say so)."""
+    marks = [f"{ord(c):x}" for c in gap if not c.isspace()]
+    return BOUNDARY + BOUNDARY.join(marks[:4])
+
+
+def stream(norm: str) -> list[str]:
+    """Index tokens of normalised text in text order: Han bigrams, encoded words, and :func:`gap_token`
+    between runs that do not touch.
+
+    A space between a Han run and a word does not count ("AI 芯片" is typed "AI芯片"); a Han run touching
+    a word also gives its first (last) character on its own, so "6000亿" is found in "6000亿美元".
+    """
+    found = [(m.start(), m.end(), m.group(1), m.group(2)) for m in _runs_re().finditer(norm)]
+    touch = []
+    for (_s0, e0, h0, _w0), (s1, _e1, h1, _w1) in zip(found, found[1:], strict=False):
+        gap = norm[e0:s1]
+        touch.append(not gap or (not gap.strip() and bool(h0) != bool(h1)))
+    out: list[str] = []
+    for i, (_s, _e, han, word) in enumerate(found):
+        if i and not touch[i - 1]:
+            out.append(gap_token(norm[found[i - 1][1] : found[i][0]]))
+        if not han:
+            out.append(encode_word(word))
+            continue
+        left = i > 0 and touch[i - 1] and not found[i - 1][2]
+        right = i + 1 < len(found) and touch[i] and not found[i + 1][2]
+        if len(han) > 1 and left:
+            out.append(han[0])
+        out.extend(_han_tokens(han))
+        if len(han) > 1 and right:
+            out.append(han[-1])
+    return out
+
+
+def han_runs(norm: str) -> list[str]:
+    return [h for h, _w in _runs_re().findall(norm) if h]
 
 
 def tokens_of_normalized(norm: str) -> Iterator[str]:
@@ -179,57 +247,31 @@ def tokens_of_normalized(norm: str) -> Iterator[str]:
 
 
 def tokens(text: str) -> list[str]:
-    """Tokens of a query or a text (character-level normalisation only)."""
-    return list(tokens_of_normalized(normalize(text)))
+    """Plain tokens of a query or a text (character-level normalisation only)."""
+    return _token_list(normalize(text))
 
 
 def query_terms(query: str) -> list[str]:
-    """Distinct tokens of a query, in order (what the browser sends to Pagefind)."""
+    """Distinct tokens of a query, in order."""
     return list(dict.fromkeys(tokens(query)))
 
 
-def index_tokens(text: str) -> Iterator[str]:
-    """Tokens to index for a text.
+def index_tokens(text: str) -> list[str]:
+    """Tokens to index for a text: :func:`stream` of its character-level normalisation, then, for
+    each Han run that OpenCC's whole-text conversions (t2s, tw2s, hk2s, tw2sp: phrase and variant
+    tables) fold differently, SEPARATOR and that run's bigrams, so 瞭解 is also found as 了解."""
+    from build_tools.search.phrases import folded_runs
 
-    Character-level tokens first, in text order (so positions and phrase
-    search behave), then bigrams that only OpenCC's *phrase-level* t2s yields
-    (乾燥 -> 干燥), so a Simplified query also finds a Traditional phrase whose
-    characters are not converted one by one.
-    """
-    return iter(_index_token_list(text))
-
-
-def _index_token_list(text: str) -> list[str]:
     norm = normalize(text)
-    out = _token_list(norm)
-    phrase = _opencc_t2s().convert(norm)
-    if phrase != norm:
-        have = set(out)
-        for tok in _token_list(phrase):
-            if tok not in have:
-                have.add(tok)
-                out.append(tok)
+    out = stream(norm)
+    for run in folded_runs(text, norm):
+        out.append(SEPARATOR)
+        out.extend(_han_tokens(run))
     return out
 
 
-def token_stream(text: str, extra: Iterable[str] = (), max_repeat: int = 0) -> str:
-    """Space-separated index tokens; with ``max_repeat``, later repeats of a token are dropped.
-
-    Pagefind stores every position of every word; past a few occurrences they only
-    feed a saturating term-frequency score, while they make the index chunk a query
-    downloads larger.
-    """
-    toks = _index_token_list(text)
+def token_stream(text: str, extra: Iterable[str] = ()) -> str:
+    """Space-separated index tokens of ``text`` (every occurrence: phrase search needs all positions)."""
+    toks = index_tokens(text)
     toks.extend(extra)
-    if max_repeat:
-        seen: dict[str, int] = {}
-        get = seen.get
-        kept = []
-        keep = kept.append
-        for t in toks:
-            n = get(t, 0)
-            if n < max_repeat:
-                keep(t)
-                seen[t] = n + 1
-        toks = kept
     return " ".join(toks)

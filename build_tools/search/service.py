@@ -11,32 +11,42 @@ from pagefind.service import PagefindService
 
 from build_tools.search.bundle import wait_for_bundle
 from build_tools.search.extract import Page
-from build_tools.search.normalize import token_stream
+from build_tools.search.normalize import NAME_END, SEPARATOR, token_stream
 
 INDEX_LANGUAGE = "en"
 # Records in flight to the Pagefind service at once (bounds memory and pipes).
 IN_FLIGHT = 16
-# Occurrences of one token per page that are indexed (see normalize.token_stream).
-MAX_REPEAT = 3
+# Positions of the title (see head_tokens); query.js has the same number.
+TITLE_SLOTS = 64
 # An entity page's description names other things ("英伟达的GPU" on the A800 page):
 # it counts less than an article's text, and the entity's own name and aliases (in
 # the <h1>) count most.
 BODY_WEIGHT = {"article": 1.0, "page": 1.0, "entity": 0.3}
 
 
+def head_tokens(page: Page) -> str:
+    """The title's tokens at positions 0.., NAME_END, SEPARATOR up to position TITLE_SLOTS,
+    then every alias followed by NAME_END. So the browser ranks from a match's position alone: before
+    TITLE_SLOTS it is in the title; "<phrase> NAME_END" at 0 is the whole title, after it a whole alias."""
+    title = token_stream(page.title).split()
+    head = [*title, NAME_END, *[SEPARATOR] * max(1, TITLE_SLOTS - len(title) - 1)]
+    for alias in page.aliases:
+        if toks := token_stream(alias).split():
+            head += [*toks, NAME_END, SEPARATOR]
+    return " ".join(head)
+
+
 def record_html(page: Page) -> str:
     """Synthetic page handed to Pagefind: tokens to index + original text as metadata."""
-    head = token_stream(page.title, ())
-    alias_tokens = " ".join(token_stream(a) for a in page.aliases)
     e = html.escape
+    meta = {"title": page.title, "kind": page.kind, "aliases": " · ".join(page.aliases), "date": page.date,
+            "source": page.source, "entities": ",".join(page.entities)}  # fmt: skip
     return (
         '<html lang="en"><head><title>x</title></head><body><main data-pagefind-body>'
-        f'<h1 data-pagefind-weight="10">{head} {alias_tokens}</h1>'
-        f'<p data-pagefind-weight="{BODY_WEIGHT[page.kind]}">{token_stream(page.text, max_repeat=MAX_REPEAT)}</p>'
+        f'<h1 data-pagefind-weight="10">{head_tokens(page)}</h1>'
+        f'<p data-pagefind-weight="{BODY_WEIGHT[page.kind]}">{token_stream(page.text)}</p>'
         "<div data-pagefind-ignore>"
-        f'<span data-pagefind-meta="title">{e(page.title)}</span>'
-        f'<span data-pagefind-meta="kind">{page.kind}</span>'
-        + (f'<span data-pagefind-meta="aliases">{e(" · ".join(page.aliases))}</span>' if page.aliases else "")
+        + "".join(f'<span data-pagefind-meta="{k}">{e(v)}</span>' for k, v in meta.items() if v)
         + "</div></main></body></html>"
     )
 

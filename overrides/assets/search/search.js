@@ -1,216 +1,26 @@
-// Site search: Pagefind over Traditional->Simplified-normalised Han bigrams.
+// Site search box: Pagefind over Traditional->Simplified-folded Han bigrams, as exact as Ctrl+F.
 //
-// The index (build_tools/search) holds, per page, the token stream of
-// build_tools/search/normalize.py and the page's ORIGINAL title and text as
-// Pagefind metadata and fragment content. This file tokenises the query with the same rules
-// (normChar/tokens below must match normalize.py; tests/test_search_tokens.py
-// checks that), asks Pagefind for pages holding every token, and renders the
-// original title and an excerpt with the matches highlighted.
+// The index (build_tools/search) holds, per page, the token stream of build_tools/search/normalize.py
+// and the page's ORIGINAL title and text as Pagefind metadata and fragment content. query.js folds and
+// tokenises the query with the same rules; this file runs one exact Pagefind phrase search per fold of
+// each phrase, keeps the pages holding every phrase, orders them, and renders the original title, date,
+// source and an excerpt around the first match with the phrase highlighted (docs/dev/search.md).
 //
-// Everything is loaded from this site: pagefind/pagefind.js, its wasm and
-// index chunks, and assets/search/t2s/*.json (OpenCC's t2s character table, by block).
+// Everything is loaded from this site: pagefind/pagefind.js, its wasm and index chunks,
+// assets/search/t2s/*.json (OpenCC's character, phrase and variant tables, by block) and, once results
+// are on screen, assets/search/facets.json (the filters).
 
-const HAN = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u{20000}-\u{323af}]/u;
-const WORD = /[\p{L}\p{N}_]/u;
-const MAX_RESULTS = 10;
-const EXCERPT = 110; // characters of original text around the first match
+import {
+  BOUNDARY, MAX_RESULTS, NAME_END, TERMINATOR, TITLE_SLOTS, appendMarked, excerpt, loadBlocks, matchRanges,
+  needlesOf, normalize, parseQuery, queryTerms, tokens,
+} from "./query.js";
 
-// Traditional->Simplified (T2S) and Simplified->[Traditional] (INV) character maps,
-// filled block by block (assets/search/t2s/<code point >> 8 in hex>.json) for the
-// characters a query uses.
-const T2S = new Map();
-const INV = new Map();
-const loadedBlocks = new Map();
+// Node and the tests import the query functions from here too.
+export * from "./query.js";
 
-function addPairs(from, to) {
-  const f = Array.from(from);
-  const t = Array.from(to);
-  f.forEach((c, i) => {
-    T2S.set(c, t[i]);
-    INV.set(t[i], (INV.get(t[i]) || "") + c);
-  });
-}
-
-// The whole table at once (tests, Node): {from, to}.
-export function setCharMap(map) {
-  T2S.clear();
-  INV.clear();
-  addPairs(map.from, map.to);
-}
-
-function blocksOf(text) {
-  const out = new Set();
-  for (const c of text) if (HAN.test(c)) out.add((c.codePointAt(0) >> 8).toString(16));
-  return out;
-}
-
-export function loadBlocks(text, baseUrl, fetchJson) {
-  const jobs = [];
-  for (const b of blocksOf(text)) {
-    if (!loadedBlocks.has(b)) {
-      loadedBlocks.set(
-        b,
-        fetchJson(new URL(`assets/search/t2s/${b}.json`, baseUrl)).then((doc) => {
-          if (doc.f) addPairs(doc.f, doc.t);
-          for (const [simp, trads] of Object.entries(doc.v || {})) {
-            const have = INV.get(simp) || "";
-            INV.set(simp, have + [...trads].filter((c) => !have.includes(c)).join(""));
-          }
-        }),
-      );
-    }
-    jobs.push(loadedBlocks.get(b));
-  }
-  return Promise.all(jobs);
-}
-
-function mapChars(s) {
-  let out = "";
-  for (const c of s) out += T2S.get(c) ?? c;
-  return out;
-}
-
-export function normalize(text) {
-  return mapChars(text.normalize("NFKC").toLowerCase());
-}
-
-export function normChar(ch) {
-  return mapChars(ch.normalize("NFKC").toLowerCase());
-}
-
-function kindOf(c) {
-  if (HAN.test(c)) return "han";
-  if (WORD.test(c)) return "word";
-  return null;
-}
-
-// Maximal Han runs and letter/digit runs of normalised text: [[isHan, run], ...]
-export function runs(norm) {
-  const out = [];
-  let buf = "";
-  let kind = null;
-  for (const c of norm) {
-    const k = kindOf(c);
-    if (k !== kind && buf) {
-      out.push([kind === "han", buf]);
-      buf = "";
-    }
-    kind = k;
-    if (k !== null) buf += c;
-  }
-  if (buf) out.push([kind === "han", buf]);
-  return out;
-}
-
-export function tokens(text) {
-  const out = [];
-  for (const [han, run] of runs(normalize(text))) {
-    const cs = Array.from(run);
-    if (han && cs.length > 1) {
-      for (let i = 0; i + 1 < cs.length; i++) out.push(cs[i] + cs[i + 1]);
-    } else {
-      out.push(run);
-    }
-  }
-  return out;
-}
-
-export function queryTerms(query) {
-  return [...new Set(tokens(query))];
-}
-
-// ---- highlighting on the original text -------------------------------------
-
-// Whole query runs first (黄仁勋, nvidia), then the bigrams of longer Han runs
-// (so scattered parts still light up). `full` marks the whole runs.
-export function needlesOf(query) {
-  const full = [];
-  const parts = [];
-  for (const [han, run] of runs(normalize(query))) {
-    full.push(run);
-    const cs = Array.from(run);
-    if (han && cs.length > 2) for (let i = 0; i + 1 < cs.length; i++) parts.push(cs[i] + cs[i + 1]);
-  }
-  const byLen = (a, b) => b.length - a.length;
-  return { full: full.sort(byLen), all: [...full.sort(byLen), ...parts] };
-}
-
-const RE_SPECIAL = /[\\^$.*+?()[\]{}|\/-]/g;
-
-// A pattern matching `needle` (normalised text) in ORIGINAL text: every Simplified
-// character also as its Traditional forms, Latin in either case and full width.
-function needlePattern(needle) {
-  let src = "";
-  for (const c of needle) {
-    const alts = new Set([c, ...(INV.get(c) || "")]);
-    for (const a of [...alts]) {
-      alts.add(a.toUpperCase());
-      const cp = a.codePointAt(0);
-      if (cp >= 0x21 && cp <= 0x7e) {
-        alts.add(String.fromCodePoint(cp + 0xfee0));
-        alts.add(String.fromCodePoint(a.toUpperCase().codePointAt(0) + 0xfee0));
-      }
-    }
-    const parts = [...alts].map((a) => a.replace(RE_SPECIAL, "\\$&"));
-    src += parts.length > 1 ? `(?:${parts.join("|")})` : parts[0];
-  }
-  return new RegExp(src, "gu");
-}
-
-export function matchRanges(text, needles) {
-  if (!text) return [];
-  const ranges = [];
-  const taken = new Uint8Array(text.length);
-  for (const nd of needles) {
-    if (!nd) continue;
-    for (const m of text.matchAll(needlePattern(nd))) {
-      const a = m.index;
-      const b = a + m[0].length;
-      if (b === a || taken.subarray(a, b).some((x) => x)) continue;
-      taken.fill(1, a, b);
-      ranges.push([a, b]);
-    }
-  }
-  ranges.sort((x, y) => x[0] - y[0]);
-  return ranges;
-}
-
-function appendMarked(el, text, ranges, from = 0, to = text.length) {
-  let pos = from;
-  for (const [s, e] of ranges) {
-    if (e <= from || s >= to) continue;
-    const a = Math.max(s, from);
-    const b = Math.min(e, to);
-    if (a > pos) el.append(text.slice(pos, a));
-    const m = document.createElement("mark");
-    m.textContent = text.slice(a, b);
-    el.append(m);
-    pos = b;
-  }
-  if (pos < to) el.append(text.slice(pos, to));
-}
-
-export function excerpt(el, text, needles) {
-  const ranges = matchRanges(text, needles.all);
-  const whole = matchRanges(text, needles.full);
-  const anchor = whole.length ? whole : ranges;
-  let start = 0;
-  if (anchor.length) {
-    // window with the most matches, starting a little before one of them
-    let best = 0;
-    let bestCount = -1;
-    for (let i = 0; i < anchor.length; i++) {
-      let n = 0;
-      for (let j = i; j < anchor.length && anchor[j][0] < anchor[i][0] + EXCERPT; j++) n++;
-      if (n > bestCount) { best = i; bestCount = n; }
-    }
-    start = Math.max(0, anchor[best][0] - 24);
-  }
-  const end = Math.min(text.length, start + EXCERPT);
-  if (start > 0) el.append("…");
-  appendMarked(el, text.replace(/\n/g, " "), ranges, start, end);
-  if (end < text.length) el.append("…");
-}
+// Pages whose text is read to confirm a prefix match of the word being typed (search only falls back
+// to a prefix when the word is no whole word anywhere).
+const PREFIX_PAGES = 30;
 
 // ---- the search box ----------------------------------------------------------
 
@@ -282,7 +92,7 @@ function setup(root) {
     return t.tOther.replace("#", String(n));
   }
 
-  function renderItem(li, data, needles) {
+  function renderItem(li, data, needles, viaAlias = "") {
     const a = document.createElement("a");
     a.className = "md-search-result__link";
     a.href = new URL(data.url.replace(/^\//, ""), base).href;
@@ -303,42 +113,197 @@ function setup(root) {
         art.append(p);
       }
     }
+    const facts = [data.meta.date, data.meta.source].filter(Boolean).join(" · ");
+    if (facts) {
+      const f = document.createElement("p");
+      f.className = "archive-search__facts";
+      f.textContent = facts;
+      art.append(f);
+    }
     const p = document.createElement("p");
-    excerpt(p, data.content || "", needles);
+    const inText = excerpt(p, data.content || "", needles);
     art.append(p);
+    const byAlias = !inText && !matchRanges(data.meta.title || "", needles.full).length && data.meta.aliases
+      && matchRanges(data.meta.aliases, needles.full).length;
+    if (byAlias || viaAlias) {
+      // viaAlias: the page holds another name of the entity the query names, not the query itself
+      const tag = document.createElement("span");
+      tag.className = `archive-search__kind archive-search__alias${viaAlias ? " archive-search__via-alias" : ""}`;
+      tag.textContent = "别名匹配";
+      tag.title = viaAlias ? `本页写作「${viaAlias}」` : "";
+      h.append(tag);
+    }
     a.append(art);
     li.replaceChildren(a);
   }
 
+  // Pages holding one phrase: the union over its folds, each an exact Pagefind search of its token
+  // sequence (adjacent as typed, whole words). A lone Han character is a prefix search (its
+  // bigrams); the last word of a query still being typed may be a prefix when it is no whole word.
+  async function phraseHits(pf, phrase, prefixOk) {
+    const hits = new Map();
+    for (const seq of phrase.seqs) {
+      // a lone Han character: every bigram it starts (Pagefind's prefix search on a one-character term)
+      const lone = seq.length === 1 && Array.from(seq[0]).length === 1;
+      let res = await pf.search(lone ? seq[0] : `"${seq.join(" ")}"`);
+      let loose = lone;
+      if (prefixOk && seq.length === 1 && seq[0].endsWith(TERMINATOR) && !res.results.length) {
+        res = { results: await prefixHits(pf, seq[0].slice(0, -1), phrase.folds[0]) };
+        loose = true;
+      }
+      if (!res.results.length) continue;
+      // An exact search scores every page alike and gives one location: the same tokens searched
+      // loosely give Pagefind's score (title weighted) and every location, for the order.
+      const terms = [...new Set(seq.filter((tok) => !tok.startsWith(BOUNDARY)))];
+      const ranked = loose ? res : await pf.search(terms.join(" "));
+      const info = new Map(ranked.results.map((r) => [r.id, r]));
+      for (const r of res.results) {
+        const x = info.get(r.id) || r;
+        const have = hits.get(r.id);
+        if (!have || have.score < x.score) hits.set(r.id, { score: x.score, words: x.words, n: terms.length, data: r.data });
+      }
+    }
+    return hits;
+  }
+
+  // Pages with a word that starts with `word` (encoded as `prefix`), read off their text: Pagefind's
+  // own prefix search is only a first cut (it can answer for a shorter prefix). At most PREFIX_PAGES.
+  async function prefixHits(pf, prefix, word) {
+    const res = await pf.search(prefix);
+    const esc = word.replace(/[\\^$.*+?()[\]{}|\/]/g, "\\$&");
+    const starts = new RegExp(`(?<!(?!\\p{Script=Han})[\\p{L}\\p{N}_])${esc}`, "u"); // no word char before
+    const out = [];
+    for (const r of res.results.slice(0, PREFIX_PAGES)) {
+      const d = await r.data();
+      if (starts.test(normalize(`${d.meta.title || ""}\n${d.content || ""}`))) out.push(r);
+    }
+    return out;
+  }
+
+  // Whether the phrase's `n` distinct tokens have as many locations in the title (before TITLE_SLOTS).
+  function inTitle(words, n) {
+    return words.filter((w) => w < TITLE_SLOTS).length >= n;
+  }
+
+  // Pages whose title (position 0) or an alias (after TITLE_SLOTS) is exactly the phrase: id -> 2 | 1.
+  async function wholeNames(pf, phrase) {
+    const out = new Map();
+    for (const seq of phrase.seqs) {
+      const res = await pf.search(`"${[...seq, NAME_END].join(" ")}"`);
+      for (const r of res.results) {
+        const tier = r.words.includes(0) ? 2 : r.words.some((w) => w >= TITLE_SLOTS) ? 1 : 0;
+        out.set(r.id, Math.max(out.get(r.id) || 0, tier));
+      }
+    }
+    return out;
+  }
+
+  // Every page holding every phrase of `query`, best first; `missing`: the phrases found nowhere.
+  // Order: the title is the query, the title holds it, an alias is the query, then Pagefind's score
+  // (how often, title weighted), then the earliest match.
+  async function find(query) {
+    await Promise.all([loadBlocks(query, base, fetchJson), loadBlocks(normalize(query), base, fetchJson)]);
+    const pf = await load();
+    const phrases = parseQuery(query);
+    const typing = !/[\s"\u201d\u300d\u300f]$/u.test(query);
+    const missing = [];
+    let pages = null;
+    for (let i = 0; i < phrases.length; i++) {
+      const hits = await phraseHits(pf, phrases[i], typing && i === phrases.length - 1 && !phrases[i].quoted);
+      if (!hits.size) missing.push(phrases[i].text);
+      const next = new Map();
+      for (const [id, r] of hits) {
+        const prev = pages === null ? { id, score: 0, title: true, first: 0, data: r.data } : pages.get(id);
+        if (!prev) continue;
+        const body = r.words.filter((w) => w >= TITLE_SLOTS);
+        const first = body.length ? Math.min(...body) : Infinity;
+        prev.score += r.score;
+        prev.title = prev.title && inTitle(r.words, r.n);
+        prev.first = Math.max(prev.first, first);
+        next.set(id, prev);
+      }
+      pages = next;
+    }
+    const names = phrases.length === 1 && pages && pages.size ? await wholeNames(pf, phrases[0]) : new Map();
+    const rank = (p) => {
+      const name = names.get(p.id) || 0;
+      return name === 2 ? 3 : p.title ? 2 : name;
+    };
+    const results = [...(pages || new Map()).values()].sort(
+      (a, b) => rank(b) - rank(a) || b.score - a.score || a.first - b.first || (a.id < b.id ? -1 : 1),
+    );
+    return { phrases, missing, results, names };
+  }
+
+  function noneText(found) {
+    const names = found.missing.length ? found.missing : found.phrases.map((p) => p.text);
+    const quoted = names.map((n) => `「${n}」`).join("和");
+    const both = !found.missing.length && names.length > 1 ? "同时" : "";
+    return `没有找到${both}包含${quoted}的文章。可以换一种字形（简体/繁体）试试，或输入更短的词。`;
+  }
+
+  const filterBox = root.querySelector(".archive-search__filters");
+  let facetsLoad = null;
+  function facets() {
+    facetsLoad ??= fetchJson(new URL("assets/search/facets.json", base)).catch(() => {
+      facetsLoad = null;
+      return null;
+    });
+    return facetsLoad;
+  }
+
+  function finish(query, count) {
+    root.dataset.doneQuery = query;
+    root.dispatchEvent(new CustomEvent("archive-search:done", { detail: { query, count } }));
+  }
+
+  function clearList() {
+    list.replaceChildren();
+    // after the list, not in it: a listbox holds options only
+    for (const old of root.querySelectorAll(".archive-search__more")) old.remove();
+  }
+
   async function run(query) {
     const mine = ++seq;
-    if (!query.trim() || queryTerms(query).length === 0) {
-      list.replaceChildren();
+    if (filterBox) filterBox.hidden = true;
+    if (!query.trim() || tokens(query).length === 0) {
+      clearList();
       meta.textContent = t.tPlaceholder;
       root.dataset.doneQuery = query;
       return;
     }
-    let pf;
+    let found;
     try {
-      [pf] = await Promise.all([load(), loadBlocks(query, base, fetchJson)]);
-      // the Simplified forms' blocks too: they list the Traditional forms to highlight
-      await loadBlocks(normalize(query), base, fetchJson);
+      found = await find(query);
     } catch (err) {
-      meta.textContent = t.tError;
+      if (mine === seq) meta.textContent = t.tError;
       throw err;
     }
     if (mine !== seq) return;
-    const res = await pf.search(queryTerms(query).join(" "));
-    if (mine !== seq || !res) return;
     const needles = needlesOf(query);
-    meta.textContent = countText(res.results.length);
-    const finish = () => {
-      root.dataset.doneQuery = query;
-      root.dispatchEvent(new CustomEvent("archive-search:done", { detail: { query, count: res.results.length } }));
-    };
-    list.replaceChildren();
+    if (!found.results.length) {
+      clearList();
+      meta.textContent = noneText(found);
+      return finish(query, 0);
+    }
+    const shown = await show(found.results, mine, needles);
+    const extra = mine === seq ? await aliasMatches(found) : [];
+    if (mine !== seq) return;
+    if (extra.length) {
+      await shown.append(extra);
+      meta.textContent = `${countText(found.results.length)}，另有 ${extra.length} 篇别名匹配`;
+    }
+    finish(query, found.results.length);
+    await setupFilters(query, found.results, mine, needles);
+  }
+
+  // Render `results` ten at a time (a "more" button after the list).
+  async function show(results, mine, needles) {
+    meta.textContent = countText(results.length);
+    clearList();
     let shown = 0;
-    const more = document.createElement("li");
+    let pending = false; // a "more" button is waiting
+    const more = document.createElement("div");
     more.className = "md-search-result__item archive-search__more";
     const moreButton = document.createElement("button");
     moreButton.type = "button";
@@ -346,17 +311,18 @@ function setup(root) {
 
     async function showNext(first) {
       more.remove();
-      const batch = res.results.slice(shown, shown + MAX_RESULTS);
+      const batch = results.slice(shown, shown + MAX_RESULTS);
       const items = batch.map(() => {
         const li = document.createElement("li");
         li.className = "md-search-result__item";
+        li.setAttribute("role", "none"); // the listbox's options are the links
         return li;
       });
       list.append(...items);
       shown += batch.length;
       if (batch.length && first) {
         // the first result first: it is what the reader waits for; let it paint
-        renderItem(items[0], await batch[0].data(), needles);
+        renderItem(items[0], await batch[0].data(), batch[0].needles || needles, batch[0].alias);
         await new Promise((resolve) => setTimeout(resolve, 0));
         if (mine !== seq) return;
       }
@@ -364,22 +330,99 @@ function setup(root) {
         batch.map(async (r, i) => {
           if (first && i === 0) return;
           const d = await r.data();
-          if (mine === seq) renderItem(items[i], d, needles);
+          if (mine === seq) renderItem(items[i], d, r.needles || needles, r.alias);
         }),
       );
-      if (mine === seq && shown < res.results.length) {
-        moreButton.textContent = t.tMore.replace("#", String(res.results.length - shown));
-        list.append(more);
+      pending = mine === seq && shown < results.length;
+      if (pending) {
+        moreButton.textContent = t.tMore.replace("#", String(results.length - shown));
+        list.after(more);
       }
     }
     moreButton.addEventListener("click", () => {
       const next = shown;
       showNext(false).then(() => list.querySelectorAll("a.md-search-result__link")[next]?.focus());
     });
+    if (results.length) await showNext(true);
+    return {
+      // more results after these (alias matches): shown now if every result so far is on screen
+      async append(extra) {
+        results = results.concat(extra);
+        if (pending) moreButton.textContent = t.tMore.replace("#", String(results.length - shown));
+        else if (mine === seq) await showNext(false);
+      },
+    };
+  }
 
-    if (!res.results.length) return finish();
-    await showNext(true);
-    if (mine === seq) finish();
+  // Pages that hold another name of the entity the query names exactly (黄仁勋 -> "Jensen Huang"), not
+  // yet among the results: shown after them, marked "别名匹配". Only names from entities.yml count.
+  async function aliasMatches(found) {
+    if (found.phrases.length !== 1) return [];
+    const pf = await load();
+    const have = new Set(found.results.map((r) => r.id));
+    const extra = [];
+    for (const r of found.results) {
+      if (!found.names.get(r.id)) continue;
+      const d = await r.data();
+      if (d.meta.kind !== "entity") continue;
+      for (const name of [d.meta.title, ...(d.meta.aliases || "").split(" · ")].filter(Boolean)) {
+        await loadBlocks(name, base, fetchJson);
+        const phrase = parseQuery(`"${name}"`)[0];
+        if (!phrase || phrase.folds.some((f) => found.phrases[0].folds.includes(f))) continue;
+        for (const [id, hit] of await phraseHits(pf, phrase, false)) {
+          if (have.has(id)) continue;
+          have.add(id);
+          extra.push({ id, data: hit.data, alias: name, needles: needlesOf(`"${name}"`) });
+        }
+      }
+    }
+    return extra;
+  }
+
+  // Filters by source, year and linked entity, and a sort by date, over the results of a query
+  // (assets/search/facets.json, loaded once results are on screen).
+  async function setupFilters(query, results, mine, needles) {
+    if (!filterBox || results.length < 2) return;
+    const fx = await facets();
+    if (!fx || mine !== seq) return;
+    const info = (r) => fx.p[r.id] || [-1, "", []];
+    const fill = (name, values, label) => {
+      const counts = new Map();
+      for (const r of results) for (const v of values(info(r))) counts.set(v, (counts.get(v) || 0) + 1);
+      const select = filterBox.querySelector(`select[name=${name}]`);
+      const all = document.createElement("option");
+      all.value = "";
+      all.textContent = "全部";
+      const opts = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? 1 : -1)).map(([v, n]) => {
+        const o = document.createElement("option");
+        o.value = v;
+        o.textContent = `${label(v)}（${n}）`;
+        return o;
+      });
+      select.replaceChildren(all, ...opts);
+      select.closest("label").hidden = !opts.length;
+    };
+    fill("source", (i) => (i[0] >= 0 ? [String(i[0])] : []), (v) => fx.s[Number(v)]);
+    fill("year", (i) => (i[1] ? [i[1].slice(0, 4)] : []), (v) => v);
+    fill("entity", (i) => i[2].map(String), (v) => fx.e[Number(v)][1]);
+    filterBox.querySelector("select[name=sort]").value = "";
+    filterBox.hidden = false;
+    filterBox.onchange = async () => {
+      const f = Object.fromEntries([...filterBox.querySelectorAll("select")].map((el) => [el.name, el.value]));
+      let out = results.filter((r) => {
+        const [src, date, ents] = info(r);
+        return (!f.source || String(src) === f.source) && (!f.year || date.startsWith(f.year))
+          && (!f.entity || ents.includes(Number(f.entity)));
+      });
+      if (f.sort === "date") {
+        const date = (r) => info(r)[1];
+        out = out.map((r, k) => [r, k]).sort((a, b) => (date(a[0]) < date(b[0])) - (date(a[0]) > date(b[0])) || a[1] - b[1]);
+        out = out.map(([r]) => r);
+      }
+      const now = ++seq;
+      await show(out, now, needles);
+      if (now === seq) finish(query, out.length);
+    };
   }
 
   let timer = null;
@@ -436,7 +479,11 @@ function setup(root) {
     }
   });
 
-  root.archiveSearch = { run, load, open, close, queryTerms };
+  // find: for tests and `make search-eval` (every result's URL, without rendering)
+  root.archiveSearch = {
+    run, load, open, close, queryTerms,
+    find: async (q) => Promise.all((await find(q)).results.map(async (r) => ({ url: (await r.data()).url }))),
+  };
 }
 
 const root = typeof document !== "undefined" ? document.querySelector("[data-archive-search]") : null;

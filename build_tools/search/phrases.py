@@ -1,0 +1,107 @@
+"""OpenCC's phrase and variant tables, for folding Traditional, Taiwan and Hong Kong forms that are not
+converted character by character (瞭解 → 了解, 隨著 → 随着, 軟體 → 软件).
+
+Index side: :func:`folded_runs` converts a page's whole text with OpenCC's ``t2s``, ``tw2s``, ``hk2s``
+and ``tw2sp`` (phrase tables and segmentation included) and returns the Han runs that come out
+differently from the character-level fold; the indexer indexes them too.
+
+Query side: the browser cannot run OpenCC, so it gets, for every key of OpenCC's own phrase and
+variant dictionaries (read with OpenCC's ``opencc_dict`` tool at index time), what those four
+conversions make of the key: ``assets/search/phrases/<first character's code point >> 8>.json``,
+loaded for the blocks of a query's characters only. query.js folds a query by longest key match.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import subprocess
+import tempfile
+import unicodedata
+from pathlib import Path
+
+from build_tools.search.normalize import han_runs, normalize
+
+CONVERSIONS = ("t2s", "tw2s", "hk2s", "tw2sp")
+# The dictionaries of those conversions whose keys a reader may type (the character tables are
+# covered by the character map, normalize.t2s_char_map).
+DICTIONARIES = (
+    "TSPhrases", "TWPhrasesRev", "TWVariantsRevPhrases", "TWVariantsRev", "HKVariantsRevPhrases", "HKVariantsRev",
+)  # fmt: skip
+
+
+class OpenCCDataError(RuntimeError):
+    """OpenCC's dictionaries or its ``opencc_dict`` tool are missing from the installed package."""
+
+
+@functools.lru_cache(maxsize=1)
+def converters() -> tuple:
+    import opencc
+
+    return tuple(opencc.OpenCC(c) for c in CONVERSIONS)
+
+
+def folds(text: str) -> set[str]:
+    """Every fold of ``text`` other than the character-level one."""
+    base = unicodedata.normalize("NFKC", text).lower()
+    plain = normalize(base)
+    return {f for f in (normalize(c.convert(base)) for c in converters()) if f != plain}
+
+
+def folded_runs(text: str, norm: str) -> list[str]:
+    """Han runs of OpenCC's whole-text folds of ``text`` that its character fold ``norm`` lacks, in order."""
+    have = set(han_runs(norm))
+    out: dict[str, None] = {}
+    for f in folds(text):
+        for run in han_runs(f):
+            if run not in have:
+                out[run] = None
+    return list(out)
+
+
+def _opencc_share() -> tuple[Path, Path]:
+    import opencc
+
+    root = Path(opencc.__file__).resolve().parent / "clib"
+    tool, share = root / "bin" / "opencc_dict", root / "share" / "opencc"
+    if not tool.is_file() or not share.is_dir():
+        raise OpenCCDataError(f"OpenCC's opencc_dict or dictionaries not found under {root}")
+    return tool, share
+
+
+@functools.lru_cache(maxsize=1)
+def dictionary_keys() -> tuple[str, ...]:
+    """Every key of :data:`DICTIONARIES`, read off OpenCC's own binary dictionaries."""
+    tool, share = _opencc_share()
+    keys: set[str] = set()
+    with tempfile.TemporaryDirectory(prefix="opencc-") as tmp:
+        for name in DICTIONARIES:
+            out = Path(tmp) / f"{name}.txt"
+            subprocess.run([str(tool), "-i", str(share / f"{name}.ocd2"), "-o", str(out), "-f", "ocd2", "-t", "text"],
+                           check=True, capture_output=True, timeout=60)  # fmt: skip
+            for line in out.read_text(encoding="utf-8").splitlines():
+                key = line.split("\t", 1)[0].strip()
+                if key:
+                    keys.add(unicodedata.normalize("NFKC", key).lower())
+    return tuple(sorted(keys))
+
+
+@functools.lru_cache(maxsize=1)
+def phrase_table() -> dict[str, list[str]]:
+    """Key → its folds under :data:`CONVERSIONS` other than the character fold (keys without any left out)."""
+    out = {}
+    for key in dictionary_keys():
+        alts = sorted(folds(key))
+        if alts:
+            out[key] = alts
+    return out
+
+
+def phrase_buckets() -> dict[str, str]:
+    """:func:`phrase_table` split by the 256-code-point block of each key's first character: ``{block_hex: json}``."""
+    blocks: dict[str, dict[str, list[str]]] = {}
+    for key, alts in phrase_table().items():
+        blocks.setdefault(f"{ord(key[0]) >> 8:x}", {})[key] = alts
+    return {
+        b: json.dumps(d, ensure_ascii=False, separators=(",", ":"), sort_keys=True) for b, d in sorted(blocks.items())
+    }
