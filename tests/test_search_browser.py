@@ -234,11 +234,11 @@ def test_results_box_is_named_and_focusable(session):
     ui_query(page, "pagefind", "英伟达")
     wrap = page.locator("[data-archive-search] .md-search__scrollwrap")
     assert wrap.get_attribute("tabindex") == "0" and wrap.get_attribute("aria-label")
-    assert page.locator("[data-archive-search] [role=listbox]").get_attribute("aria-label")
-    roles = page.eval_on_selector_all(
-        "[data-archive-search] [role=listbox] > *", "els => els.map(e => e.getAttribute('role'))"
-    )
-    assert roles and set(roles) == {"none"}, roles
+    results = page.locator("#archive-search-results")
+    assert results.get_attribute("aria-label")
+    # A plain list of links: a listbox would need options, and axe calls links in one critical.
+    assert results.get_attribute("role") is None
+    assert results.locator("> li a").count() > 0
 
 
 def test_filters_by_source_year_entity_and_sort_by_date(session):

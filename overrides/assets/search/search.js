@@ -259,7 +259,7 @@ function setup(root) {
 
   function clearList() {
     list.replaceChildren();
-    // after the list, not in it: a listbox holds options only
+    // after the list, not in it: the list holds results only
     for (const old of root.querySelectorAll(".archive-search__more")) old.remove();
   }
 
@@ -315,7 +315,6 @@ function setup(root) {
       const items = batch.map(() => {
         const li = document.createElement("li");
         li.className = "md-search-result__item";
-        li.setAttribute("role", "none"); // the listbox's options are the links
         return li;
       });
       list.append(...items);
