@@ -43,11 +43,12 @@ $(STAMP): pyproject.toml requirements.lock
 build: venv
 	$(PY) -m build_tools build $(BUILD_ARGS)
 
-# docs/ -> site/, with zero warnings allowed; no page may hold HTML outside the article allowlist.
+# docs/ -> site/, with zero warnings allowed (mkdocs build --strict, rendering only the pages the build
+# changed since the last render: build_tools/site/render.py); no page may hold HTML outside the article
+# allowlist; then the search index (only shards whose pages changed).  SITE_ARGS=--full renders everything.
+SITE_ARGS ?=
 site: build
-	$(VENV)/bin/mkdocs build --strict --site-dir site
-	$(PY) -m build_tools.sitecheck --site site
-	$(PY) -m build_tools.search index --site site --docs docs
+	$(PY) -m build_tools.site --site-dir site --docs docs $(SITE_ARGS)
 
 # Live preview: builds, serves on $(HOST) and rebuilds when raw/, entities.yml or overrides.yml change.
 # More options: make serve SERVE_ARGS="--raw other/raw".
