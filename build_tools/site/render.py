@@ -66,6 +66,7 @@ def render(config_file: Path, site_dir: Path | None = None, state_dir: Path = Pa
     the last render's record allows it; ``full`` forces a full render."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
+    from mkdocs.utils import get_build_date
 
     overrides = {"site_dir": str(site_dir)} if site_dir is not None else {}
     config = load_config(config_file=str(config_file), strict=strict, **overrides)
@@ -73,8 +74,12 @@ def render(config_file: Path, site_dir: Path | None = None, state_dir: Path = Pa
     state_path = state_dir / f"{hashlib.sha256(str(site.resolve()).encode()).hexdigest()[:16]}.json"
     snapshot = snapshot_docs(docs)
     surroundings = _surroundings_key(config_file, config, snapshot, strict)
-    plan = _plan(_load(state_path), surroundings, snapshot, site, full)
+    state = _load(state_path)
+    plan = _plan(state, surroundings, snapshot, site, full)
     plan.site = site
+    day = get_build_date()  # the sitemap's one varying part (docs/dev/determinism.md)
+    if not (plan.full or plan.changed or plan.removed) and state and state.get("day") == day:
+        return plan  # nothing to render: every output is what MkDocs would write again
     with contextlib.suppress(FileNotFoundError):
         state_path.unlink()  # from here until success, the next render knows nothing
     if plan.full:
@@ -85,7 +90,7 @@ def render(config_file: Path, site_dir: Path | None = None, state_dir: Path = Pa
         with _told_what_changed(set(plan.changed)):
             build(config, dirty=True)
         plan.pages = _html_outputs(plan.changed, config)
-    _save(state_path, {"surroundings": surroundings, "docs": snapshot})
+    _save(state_path, {"surroundings": surroundings, "docs": snapshot, "day": day})
     return plan
 
 
