@@ -25,10 +25,10 @@ BENCH_ARGS ?=
 EVAL_ARGS ?=
 HOST ?= 127.0.0.1:8000
 
-.PHONY: venv build site serve test test-fast lint golden bench eval lock actionlint clean distclean help
+.PHONY: venv build site serve test test-fast lint golden bench eval zensical lock actionlint clean distclean help
 
 help:
-	@echo "make venv | build | site | serve | test | test-fast | lint | golden | bench | eval | lock | actionlint | clean"
+	@echo "make venv | build | site | serve | test | test-fast | lint | golden | bench | eval | zensical | lock | actionlint | clean"
 
 venv: $(STAMP)
 
@@ -93,6 +93,11 @@ bench: venv
 # tests/corpus and ../shared/corpus/labelled -> docs/dev/extraction.md, benchmarks/results/extraction.json.
 eval: venv
 	$(PY) -m benchmarks.extraction $(EVAL_ARGS)
+
+# The seed site built by Zensical (pinned, in its own venv under .cache/zensical) beside mkdocs build --strict:
+# a report of what differs, never a failure (the CI job "zensical" runs it).
+zensical: venv
+	$(PY) -m benchmarks.zensical_report
 
 # Re-pin every dependency (transitively) from pyproject.toml.
 lock: venv
