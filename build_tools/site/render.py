@@ -61,14 +61,17 @@ class Rendered:
 
 
 def render(config_file: Path, site_dir: Path | None = None, state_dir: Path = Path(".cache/site"),
-           strict: bool = True, full: bool = False) -> Rendered:
-    """Render the site of ``config_file`` into ``site_dir`` (default: the config's), incrementally when
-    the last render's record allows it; ``full`` forces a full render."""
+           strict: bool = True, full: bool = False, docs_dir: Path | None = None) -> Rendered:
+    """Render the site of ``config_file`` (from ``docs_dir``, default: the config's) into ``site_dir``
+    (default: the config's), incrementally when the last render's record allows it; ``full`` forces a
+    full render."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
     from mkdocs.utils import get_build_date
 
     overrides = {"site_dir": str(site_dir)} if site_dir is not None else {}
+    if docs_dir is not None:
+        overrides["docs_dir"] = str(docs_dir)
     config = load_config(config_file=str(config_file), strict=strict, **overrides)
     docs, site = Path(config.docs_dir), Path(config.site_dir)
     state_path = state_dir / f"{hashlib.sha256(str(site.resolve()).encode()).hexdigest()[:16]}.json"
