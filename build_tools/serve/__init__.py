@@ -32,7 +32,7 @@ from build_tools.serve.address import ServeError, check_port_free, parse_addr
 from build_tools.serve.rebuild import Builder, say
 from build_tools.serve.static import Gate, SiteServer
 from build_tools.serve.update import Update
-from build_tools.serve.watch import describe, next_batch, start_watchers
+from build_tools.serve.watch import describe, next_batch, start_site_watchers, start_watchers
 from build_tools.settings import Settings
 
 DEFAULT_ADDR = "127.0.0.1:8000"
@@ -80,6 +80,7 @@ def _preview_until_stopped(settings: Settings, update: Update, gate: Gate, serve
     events: queue.Queue = queue.Queue()
     stop = threading.Event()
     start_watchers(settings, events, stop)
+    start_site_watchers(update.config, update.custom_dir, settings.docs_dir, events, stop)
     say(f"watching {settings.raw_dir}/, {settings.entities_path} and {settings.overrides_path}; "
         f"preview at http://{addr}/ (Ctrl-C stops)")
     try:

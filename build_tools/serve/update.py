@@ -24,6 +24,7 @@ class Update:
         key = hashlib.sha256(str(docs.resolve()).encode()).hexdigest()[:12]
         self.home = builder.settings.cache_dir.parent / "preview" / key
         self.site = self.home / "site"
+        self.custom_dir: Path | None = None  # the theme folder, known after the first render
         logging.getLogger("mkdocs").setLevel(logging.ERROR)  # the preview is not strict: warnings are noise
 
     def run(self, why: str) -> bool:
@@ -35,6 +36,7 @@ class Update:
         started = time.perf_counter()
         try:
             rendered = render(self.config, self.site, self.home / "render", strict=False, docs_dir=self.docs)
+            self.custom_dir = rendered.custom_dir
             took = time.perf_counter() - started
             stats = index_site(self.site, self.docs, cache_dir=self.home / "search")
         except MkDocsException as error:

@@ -48,7 +48,8 @@ class Rendered:
 
     full: bool
     reason: str
-    site: Path = Path("site")  # why a full render, or "incremental"
+    site: Path = Path("site")
+    custom_dir: Path | None = None  # the theme overrides folder the config names  # why a full render, or "incremental"
     changed: list[str] = field(default_factory=list)  # docs/ files rendered or copied again
     removed: list[str] = field(default_factory=list)  # docs/ files gone, their output removed
     pages: list[str] = field(default_factory=list)  # site/ HTML files written (all of them on a full render)
@@ -80,6 +81,7 @@ def render(config_file: Path, site_dir: Path | None = None, state_dir: Path = Pa
     state = _load(state_path)
     plan = _plan(state, surroundings, snapshot, site, full)
     plan.site = site
+    plan.custom_dir = Path(config.theme.custom_dir) if config.theme.custom_dir else None
     day = get_build_date()  # the sitemap's one varying part (docs/dev/determinism.md)
     if not (plan.full or plan.changed or plan.removed) and state and state.get("day") == day:
         return plan  # nothing to render: every output is what MkDocs would write again
