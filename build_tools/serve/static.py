@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import sys
 import threading
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -103,13 +104,21 @@ class _Handler(SimpleHTTPRequestHandler):
         self.wfile.write(body)
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        """A browser that gave up waiting for an update (closed tab, reload) is not an error worth a traceback."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class SiteServer:
     """``site_dir`` served on ``host:port`` from a background thread, behind ``gate``."""
 
     def __init__(self, site_dir: Path, host: str, port: int, gate: Gate):
         handler = type("Handler", (_Handler,), {"gate": gate})
-        self.httpd = ThreadingHTTPServer((host, port), functools.partial(handler, directory=str(site_dir)))
-        self.httpd.daemon_threads = True
+        self.httpd = _Server((host, port), functools.partial(handler, directory=str(site_dir)))
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True, name="preview-http")
 
     def start(self) -> None:
