@@ -38,6 +38,9 @@ _DISTRIBUTIONS = ("mkdocs", "mkdocs-material", "pymdown-extensions", "Markdown",
 _ENV_TAG = re.compile(r"!ENV\s+\[?\s*([A-Za-z_][A-Za-z0-9_]*)")
 _DIRTY_WARNING = "A 'dirty' build is being performed"
 
+# This code as loaded (not as on disk later: a running preview keeps the code it started with).
+_CODE = hashlib.sha256(Path(__file__).read_bytes()).digest()
+
 # relative path -> [size, mtime_ns, inode]
 Snapshot = dict[str, list[int]]
 
@@ -142,7 +145,7 @@ def _surroundings_key(config_file: Path, config, snapshot: Snapshot, strict: boo
     for dist in _DISTRIBUTIONS:
         with contextlib.suppress(importlib.metadata.PackageNotFoundError):
             h.update(f"\0{dist}={importlib.metadata.version(dist)}".encode())
-    h.update(Path(__file__).read_bytes())
+    h.update(_CODE)
     custom = config.theme.custom_dir
     if custom:
         for path in sorted(Path(custom).rglob("*")):
