@@ -62,7 +62,10 @@ def measure(project: Path, drops: int, startup_limit: float, drop_limit: float, 
         log(f"  preview up after {result['startup_s']:.0f} s")
         for k in range(drops):
             count = _pages(base)
-            path = add_dump(project / "raw", 500 + k)
+            tag = 500 + k
+            while any((project / "raw").glob(f"cycle_added_{tag:03d}_*")):  # a new dump, not one of an earlier run
+                tag += 1
+            path = add_dump(project / "raw", tag)
             t0 = time.monotonic()
             slug = slugify(path.name)
             while time.monotonic() - t0 < drop_limit:
