@@ -1,7 +1,7 @@
 """Live preview latency (issue 15): dumps dropped one at a time into the raw/ of a running ``make serve``,
 each timed from the copy until the preview serves its page and counts it in the search bundle (the home
-page lists only the newest ten; how many drops it listed is counted).  Also counted: moments the home page listed a page that did not answer 200 (must be none)
-and updates beyond one per drop (second rebuilds; must be none).
+page lists only the newest ten; how many drops it listed is counted).  Also counted: moments the home page
+listed a page that did not answer 200 (must be none) and updates beyond one per drop (second rebuilds).
 
     python -m benchmarks.preview_latency --project DIR --drops 20
 
