@@ -31,10 +31,10 @@ EVAL_ARGS ?=
 SEARCH_EVAL_ARGS ?=
 HOST ?= 127.0.0.1:8000
 
-.PHONY: venv build images site serve test test-fast lint golden bench eval search-eval lock actionlint axe clean distclean help
+.PHONY: venv build images site serve test test-fast lint golden bench eval search-eval zensical lock actionlint axe clean distclean help
 
 help:
-	@echo "make venv | build | site | serve | test | test-fast | lint | golden | bench | eval | search-eval | lock | actionlint | axe | images | clean"
+	@echo "make venv | build | site | serve | test | test-fast | lint | golden | bench | eval | search-eval | zensical | lock | actionlint | axe | images | clean"
 
 venv: $(STAMP)
 
@@ -53,11 +53,12 @@ build: venv
 images: venv
 	$(PY) -m build_tools build --fetch-images $(BUILD_ARGS)
 
-# docs/ -> site/, with zero warnings allowed; no page may hold HTML outside the article allowlist.
+# docs/ -> site/, with zero warnings allowed (mkdocs build --strict, rendering only the pages the build
+# changed since the last render: build_tools/site/render.py); no page may hold HTML outside the article
+# allowlist; then the search index (only shards whose pages changed).  SITE_ARGS=--full renders everything.
+SITE_ARGS ?=
 site: build
-	$(VENV)/bin/mkdocs build --strict --site-dir site
-	$(PY) -m build_tools.sitecheck --site site
-	$(PY) -m build_tools.search index --site site --docs docs
+	$(PY) -m build_tools.site --site-dir site --docs docs $(SITE_ARGS)
 
 # Live preview: builds, serves on $(HOST) and rebuilds when raw/, entities.yml or overrides.yml change.
 # More options: make serve SERVE_ARGS="--raw other/raw".
@@ -114,6 +115,11 @@ eval: venv
 # site's search code in Chromium -> recall/precision per group, benchmarks/results/search-eval.{md,json}.
 search-eval: venv
 	$(PY) benchmarks/search_eval.py $(SEARCH_EVAL_ARGS)
+
+# The seed site built by Zensical (pinned, in its own venv under .cache/zensical) beside mkdocs build --strict:
+# a report of what differs, never a failure (the CI job "zensical" runs it).
+zensical: venv
+	$(PY) -m benchmarks.zensical_report
 
 # Re-pin every dependency (transitively) from pyproject.toml.
 lock: venv

@@ -53,6 +53,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks import site_cycle
 from benchmarks.generate import encode, generate, make_articles, render_dump
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -366,6 +367,11 @@ def bench_size(n: int, repeats: int, work: Path, log, *, jobs1: bool, traf_max: 
     for s in sites[1:]:
         shutil.rmtree(s, ignore_errors=True)
 
+    # (d2) the editor's loop, as `make site` runs it: cold, nothing changed, one added, one edited (issue 15)
+    (work / "cycle").mkdir()
+    res["cycle"] = site_cycle.cycle(raw, entities, work / "cycle", timed, log)
+    shutil.rmtree(work / "cycle", ignore_errors=True)
+
     # (e) trafilatura, in-process, one core, on a sample
     files = sorted(html_dir.glob("*.html"))[:traf_max]
     tr = [trafilatura_rate(files) for _ in range(repeats)]
@@ -470,6 +476,16 @@ def targets(results: list[dict]) -> list[dict]:
         each(lambda x: f"hash equal across repeats={_yn(x['deterministic']['repeat_hashes_equal'])}, "
                        f"jobs=1 vs jobs=auto equal={_yn(x['deterministic']['jobs1_equals_parallel'])}, "
                        f"speed-up {_x(x['ratios']['parallel_speedup'])} on {os.cpu_count()} cores"))
+    cyc = [x for x in results if x.get("cycle")]
+    if cyc:
+        c = {x["n"]: x["cycle"] for x in cyc}
+        ok = all(v["added"]["vs_cold"] <= 0.03 and v["edited"]["vs_cold"] <= 0.03 for v in c.values())
+        row("`make site` after one added / edited dump ≤ 3% of a cold one (issue 15)", "met" if ok else "missed",
+            "; ".join(f"N={n}: added {v['added']['vs_cold']:.1%}, edited {v['edited']['vs_cold']:.1%}"
+                      for n, v in c.items()))
+        ok = all(v["noop"]["vs_cold"] <= 0.01 for v in c.values())
+        row("`make site` with nothing changed ≤ 1% of a cold one (issue 15)", "met" if ok else "missed",
+            "; ".join(f"N={n}: {v['noop']['total_s']:.2f} s = {v['noop']['vs_cold']:.1%}" for n, v in c.items()))
     rss = each(lambda x: f"build {x['build']['peak_rss_mib']:.0f}, mkdocs {x['mkdocs']['peak_rss_mib']:.0f}, "
                          f"search {x['search']['peak_rss_mib']:.0f} MiB")
     def peak(x: dict) -> float:
@@ -576,6 +592,8 @@ def render_size(r: dict) -> list[str]:
                 f"{_kb(fq['median_bytes'])}, max {_kb(fq['max_bytes'])} over {len(fq['queries'])} queries "
                 f"({', '.join(fq['queries'])}); of which {_kb(fq['fixed_bytes'])} fixed (Pagefind JS/WASM/entry/meta, "
                 f"search.js/css, t2s table), the rest index chunks and one median fragment.", ""]
+    if r.get("cycle"):
+        out += site_cycle.render(r["n"], r["cycle"])
     if b["stderr_lines"]:
         out += ["Build stderr (first lines):", "", "```", *b["stderr_head"], "```", ""]
     if mk.get("warnings_head"):

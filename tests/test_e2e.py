@@ -100,7 +100,7 @@ def test_the_site_has_no_editor_desk(site):
     site` runs it, never puts it, or a link to it, into the public site."""
     assert site["mkdocs"].returncode == 0
     built = site["tmp"] / "site"
-    assert not [p for p in built.rglob("*") if p.name in ("_editor", "desk.json", "desk_hook.py")]
+    assert not [p for p in built.rglob("*") if p.name in ("_editor", "desk.json", "desk_app.py")]
     link = re.compile(r"""(?:href|src)=["']?[^"'\s>]*_editor""")
     assert not [p for p in built.rglob("*.html") if link.search(p.read_text(encoding="utf-8"))]
 

@@ -14,7 +14,7 @@ from build_tools.model import Slug, Summary
 from build_tools.model.paths import PathDisplay
 from build_tools.model.records import BuildReport, BuildWarning, CorrectionReview, InputResult, Status
 from build_tools.serve.desk import Desk, desk_state, dump_id, load_state
-from build_tools.serve.desk_hook import EditorDesk
+from build_tools.serve.desk_app import EditorDesk
 from build_tools.serve.desk_page import render_desk, render_side
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -184,13 +184,34 @@ def test_the_preview_serves_the_desk_and_raw_dumps_as_utf8_text(report, tmp_path
     assert _get(app, "/articles/ok/")[2] == b"site" and passed == ["/articles/ok/"]
 
 
-def test_the_desk_hook_is_only_in_the_previews_own_config(tmp_path):
-    from build_tools.serve.mkdocs import HOOK, mkdocs_config_for
+def test_the_previews_server_answers_the_desk_and_serves_the_site_around_it(report, tmp_path):
+    """The desk is mounted by the preview's own web server only: mkdocs.yml (make site) never names it."""
+    import socket
+    import urllib.request
 
-    config = ROOT / "mkdocs.yml"
-    derived, _ = mkdocs_config_for(config, ROOT / "docs", tmp_path)
-    assert str(HOOK) in derived.read_text(encoding="utf-8")
-    assert "desk_hook" not in config.read_text(encoding="utf-8") and "_editor" not in config.read_text(encoding="utf-8")
+    from build_tools.serve.static import Gate, SiteServer
+
+    built, raw = report
+    Desk(tmp_path / "state", raw, 10_000).built(built)
+    site = tmp_path / "site"
+    (site / "articles" / "ok").mkdir(parents=True)
+    (site / "articles" / "ok" / "index.html").write_text("<html><body>page</body></html>", encoding="utf-8")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = SiteServer(site, "127.0.0.1", port, Gate(), desk=EditorDesk(tmp_path / "state"))
+    server.start()
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_editor/?kind=rejected", timeout=10) as answer:
+            desk = answer.read().decode("utf-8")
+            assert "script-src 'none'" in answer.headers["Content-Security-Policy"]
+        assert "被拒绝" in desk and "<script" not in desk
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/articles/ok/", timeout=10) as answer:
+            assert b"page" in answer.read()
+    finally:
+        server.stop()
+    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    assert "_editor" not in config and "desk" not in config
 
 
 def test_path_display_leads_back_to_the_path_inside_raw():

@@ -13,7 +13,7 @@ import pytest
 
 from build_tools.model.records import BuildReport, InputResult, Status
 from build_tools.serve.desk import Desk, dump_id
-from build_tools.serve.desk_hook import EditorDesk
+from build_tools.serve.desk_app import EditorDesk
 from tests.search_harness import CHROMIUM, browser
 
 pytestmark = pytest.mark.browser

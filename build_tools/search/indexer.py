@@ -14,19 +14,20 @@ The index is forced to one language (``en``): the browser code sends
 pre-tokenised queries and loads the index with ``lang=en`` so that Pagefind's
 own Intl.Segmenter step (which would split the bigrams again) never runs.
 
-Speed (docs/dev/search.md, "Build time"): pages go to shards by a hash of their
-path, so a page always lands in the same shard; a shard's Pagefind output and
-its parsed word list are cached under ``.cache/search/`` keyed by the hash of
-its pages' HTML (and of this code), so a re-index runs Pagefind only for shards
-holding a changed page, then merges everything again (merge.py; the merge
-copies the cached location lists byte for byte). Shards that must be built run
-in parallel worker processes (two on this machine).
+Speed (docs/dev/search.md, "Build time"; docs/dev/scaling.md): articles go to shards by a hash of
+their path, the other pages (entities) to shards of their own, so a page always lands in the same
+shard.  pagekeys.py knows each page by its HTML (found by its stat when MkDocs left it alone) and
+by what extraction made of it; a shard is keyed by the latter, so a page whose related list moved
+rebuilds nothing.  A shard's Pagefind output and parsed word list are cached under
+``.cache/search/``; a re-index runs Pagefind only for shards whose pages say something new, then
+merges everything again (merge.py; fragments are hard links to the cached ones), unless the shards
+are the very ones the bundle was merged from (then nothing is written).  Shards that must be built
+run in parallel worker processes (two on this machine).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import hashlib
 import importlib.metadata
@@ -39,28 +40,26 @@ import resource
 import shutil
 import tempfile
 import time
-import zlib
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from build_tools.search import pagekeys
 from build_tools.search.bundle import check_bundle, facets, rewrite_fragments
 from build_tools.search.extract import Page, extract_page
 from build_tools.search.merge import CHUNK_UNITS, merge_bundles
 from build_tools.search.normalize import t2s_buckets, t2s_char_map_json, warm
+from build_tools.search.pagecache import content_key, processed
 from build_tools.search.phrases import converters, phrase_buckets
 from build_tools.search.segments import shard_segments
-from build_tools.search.service import INDEX_LANGUAGE, index_shard, record_html
+from build_tools.search.service import INDEX_LANGUAGE, index_shard
 
 BUNDLE_DIR = "pagefind"
 ASSET_DIR = "assets/search"
-# Original text kept per page for excerpts/highlights (characters): all of an article (an excerpt is
-# drawn around the first match, wherever it is); the cap only stops a pathological page.
-MAX_TEXT_CHARS = 400_000
 # Pages per Pagefind process. Pagefind needs ~1.5 MB per bigram-indexed article
 # while writing, so shards keep a process well under 1 GB; bundle.py merges them.
-SHARD_PAGES = 250
+SHARD_PAGES = 256
 
 SKIP_DIRS = {"dev", "pagefind", "assets", "search"}
 # Listing pages: they repeat every title, so they would match everything.
@@ -102,11 +101,6 @@ def iter_pages(site_dir: Path, docs_dir: Path | None = None) -> Iterator[Page | 
             yield extract_page(fh.read(), rel, docs_dir)
 
 
-def _shard_items_key(items: list[tuple[str, str, str]]) -> str:
-    h = hashlib.sha256(_code_version().encode())
-    for rel, _path, pkey in items:
-        h.update(f"{rel}\0{pkey}\n".encode())
-    return h.hexdigest()[:32]
 
 
 @functools.lru_cache(maxsize=1)
@@ -115,7 +109,7 @@ def _code_version() -> str:
     h = hashlib.sha256()
     here = Path(__file__).resolve().parent
     for name in ("indexer.py", "extract.py", "normalize.py", "phrases.py", "service.py", "bundle.py", "segments.py",
-                 "merge.py"):  # fmt: skip
+                 "merge.py", "pagekeys.py", "pagecache.py"):
         h.update((here / name).read_bytes())
     for dist in ("pagefind", "pagefind_bin_extended", "opencc", "cbor2"):
         try:
@@ -123,59 +117,6 @@ def _code_version() -> str:
         except importlib.metadata.PackageNotFoundError:
             h.update(dist.encode())
     return h.hexdigest()
-
-
-def _page_key(rel: str, path: str, docs_dir: Path | None) -> str:
-    h = hashlib.sha256(_code_version().encode())
-    h.update(rel.encode() + b"\0")
-    with open(path, "rb") as fh:
-        h.update(fh.read())
-    parts = rel.split("/")
-    if docs_dir is not None and len(parts) == 3 and parts[0] == "entities":
-        # an entity page's aliases come from its Markdown front matter
-        with contextlib.suppress(OSError):
-            h.update(b"\0" + (docs_dir / "entities" / f"{parts[1]}.md").read_bytes())
-    return h.hexdigest()[:32]
-
-
-def _shard_of(rel: str, n_shards: int) -> int:
-    """Stable shard of a page: adding or changing other pages never moves it."""
-    return int.from_bytes(hashlib.sha1(rel.encode()).digest()[:4], "big") % n_shards
-
-
-def shard_count(n_pages: int, shard_pages: int) -> int:
-    """Smallest power of two that keeps shards at ``shard_pages`` pages or fewer (on average).
-
-    A power of two so that the assignment only changes when the archive doubles.
-    """
-    n = 1
-    while n * shard_pages < n_pages:
-        n *= 2
-    return n
-
-
-def _processed(rel: str, path: str, pkey: str, docs_dir: Path | None, cache: Path | None) -> tuple:
-    """(Page or None, record html or None) of one file, from the page cache if present."""
-    cfile = cache / pkey[:2] / f"{pkey}.pkl" if cache is not None else None
-    if cfile is not None:
-        try:
-            return pickle.loads(zlib.decompress(cfile.read_bytes())), False
-        except (OSError, zlib.error, pickle.UnpicklingError, EOFError):
-            pass
-    with open(path, encoding="utf-8") as fh:
-        page = extract_page(fh.read(), rel, docs_dir)
-    if page is None or not (page.title or page.text):
-        value: tuple = (None, None)
-    else:
-        rec = record_html(page)
-        page.text = page.text[:MAX_TEXT_CHARS]  # all that is kept of it: the fragment's content
-        value = (page, rec)
-    if cfile is not None:
-        cfile.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cfile.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), 1))
-        os.replace(tmp, cfile)
-    return value, True
 
 
 def _build_shard(
@@ -191,7 +132,7 @@ def _build_shard(
     skipped = extracted = 0
     t0 = time.perf_counter()
     for rel, path, pkey in items:
-        (page, rec), fresh = _processed(rel, path, pkey, docs_dir, page_cache)
+        (page, rec), fresh = processed(rel, path, pkey, docs_dir, page_cache)
         extracted += fresh
         if page is None:
             skipped += 1
@@ -274,8 +215,6 @@ def index_site(
     stats = SearchStats()
     _write_t2s_assets(site_dir / ASSET_DIR)
     out = site_dir / BUNDLE_DIR
-    if out.exists():
-        shutil.rmtree(out)
     temp_cache = cache_dir is False
     if cache_dir is None:
         cache_dir = site_dir.parent / ".cache" / "search"
@@ -285,23 +224,24 @@ def index_site(
     jobs = default_jobs() if jobs is None else max(1, jobs)
     try:
         files, stats.skipped = _candidates(site_dir)
-        groups = _shard_groups(files, shard_pages, docs_dir)
-        keys = [_shard_items_key(g) for g in groups]
+        pages, known = _keyed_pages(files, docs_dir, cache, jobs, stats)
+        groups = pagekeys.shard_groups(pages, shard_pages)
+        contents = {entry["page"]: entry["content"] for entry in known.values()}
+        keys = [pagekeys.shard_key(_code_version(), g, contents) for g in groups]
         todo = [(k, g) for k, g in dict(zip(keys, groups, strict=True)).items() if _load_manifest(store / k) is None]
         stats.shards_built = len(todo)
         t1 = time.perf_counter()
-        _build_shards(todo, docs_dir, store, None if temp_cache else cache / "pages", jobs)
+        _build_shards(todo, docs_dir, store, cache / "pages", jobs)
         stats.seconds_shards = round(time.perf_counter() - t1, 2)
         t1 = time.perf_counter()
-        segments = _shard_figures(keys, {k for k, _g in todo}, store, stats)
-        # Always through the merge, even for one shard: it also sets the chunk size.
-        merge_bundles([store / k / "bundle" for k in keys], out, INDEX_LANGUAGE, chunk_units=chunk_units,
-                      segments=segments, threads=jobs)  # fmt: skip
-        del segments
-        check_bundle(out, decode=False)
-        (site_dir / ASSET_DIR / "facets.json").write_text(facets(out), encoding="utf-8")
+        _shard_figures(keys, {k for k, _g in todo}, store, stats)
+        merged = _merge_unless_same(keys, store, out, cache, chunk_units, jobs)
+        facet_file = site_dir / ASSET_DIR / "facets.json"
+        if merged or not facet_file.is_file():  # it reads every fragment: only for a new bundle
+            facet_file.write_text(facets(out), encoding="utf-8")
         stats.seconds_merge = round(time.perf_counter() - t1, 2)
         _prune(cache, set(keys), {pk for g in groups for _r, _p, pk in g})
+        pagekeys.save(cache, known)
     finally:
         if temp_cache:
             shutil.rmtree(cache, ignore_errors=True)
@@ -309,6 +249,67 @@ def index_site(
     stats.seconds = round(time.perf_counter() - t0, 2)
     stats.python_peak_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     return stats
+
+
+def _keyed_pages(files: list[tuple[str, str]], docs_dir: Path | None, cache: Path, jobs: int,
+                 stats: SearchStats) -> tuple[list[tuple[str, str, str]], pagekeys.Known]:
+    """(rel, path, page key) of every page, and what is now known of each (stat, page and content keys):
+    pages whose content key is not known yet are extracted here, on ``jobs`` processes when many."""
+    before = pagekeys.load(cache)
+    code = _code_version()
+    contents = {e.get("page"): e.get("content") for e in before.values() if isinstance(e, dict)}
+    page_cache = cache / "pages"
+    pages, stat_of, todo = [], {}, []
+    for rel, path in files:
+        pkey, stat_of[rel] = pagekeys.page_key(rel, path, docs_dir, code, before)
+        pages.append((rel, path, pkey))
+        if not contents.get(pkey) or not (page_cache / pkey[:2] / f"{pkey}.pkl").is_file():
+            todo.append((rel, path, pkey))
+    stats.pages_extracted = len(todo)
+    contents.update(_content_keys(todo, docs_dir, page_cache, jobs))
+    known = {rel: {"stat": stat_of[rel], "page": pkey, "content": contents[pkey]} for rel, _path, pkey in pages}
+    return pages, known
+
+
+def _content_keys(todo: list[tuple[str, str, str]], docs_dir: Path | None, page_cache: Path,
+                  jobs: int) -> dict[str, str]:
+    """page key -> content key of each page in ``todo`` (extracted, in worker processes when many)."""
+    work = [(rel, path, pkey, docs_dir, page_cache) for rel, path, pkey in todo]
+    if len(work) < 64 or jobs < 2:
+        return dict(content_key(*w) for w in work)
+    warm()
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        return dict(pool.map(_content_key_of, work, chunksize=32))
+
+
+def _content_key_of(work: tuple) -> tuple[str, str]:
+    return content_key(*work)
+
+
+def _merge_unless_same(keys: list[str], store: Path, out: Path, cache: Path, chunk_units: int, jobs: int) -> bool:
+    """Merge the shards into ``out`` (True), unless ``out`` is already the merge of these very shards."""
+    record = cache / "merged.json"
+    wanted = {"keys": keys, "chunk_units": chunk_units, "out": str(out), "code": _code_version()}
+    try:
+        done = json.loads(record.read_text(encoding="utf-8"))
+        entry = hashlib.sha256((out / "pagefind-entry.json").read_bytes()).hexdigest()
+    except (OSError, ValueError):
+        done, entry = None, None
+    if isinstance(done, dict) and done.pop("entry", None) == entry and done == wanted:
+        return False
+    record.unlink(missing_ok=True)
+    if out.exists():
+        shutil.rmtree(out)
+    segments = [pickle.loads((store / k / "segments.pkl").read_bytes()) for k in keys]
+    # Always through the merge, even for one shard: it also sets the chunk size.
+    merge_bundles([store / k / "bundle" for k in keys], out, INDEX_LANGUAGE, chunk_units=chunk_units,
+                  segments=segments, threads=jobs)  # fmt: skip
+    del segments
+    check_bundle(out, decode=False)
+    _finish_files(out)
+    wanted["entry"] = hashlib.sha256((out / "pagefind-entry.json").read_bytes()).hexdigest()
+    record.write_text(json.dumps(wanted), encoding="utf-8")
+    return True
 
 
 def _write_t2s_assets(asset_dir: Path) -> None:
@@ -327,18 +328,8 @@ def _write_t2s_assets(asset_dir: Path) -> None:
         (bucket_dir / f"{block}.json").write_text(doc, encoding="utf-8")
 
 
-def _shard_groups(files: list[tuple[str, str]], shard_pages: int, docs_dir: Path | None) -> list[list[tuple]]:
-    """(rel, path, page key) of every page, by shard; empty shards left out (one empty shard if no page)."""
-    n_shards = shard_count(len(files), shard_pages)
-    groups: list[list[tuple[str, str, str]]] = [[] for _ in range(n_shards)]
-    for rel, path in files:
-        groups[_shard_of(rel, n_shards)].append((rel, path, _page_key(rel, path, docs_dir)))
-    return [g for g in groups if g] or [[]]
-
-
-def _build_shards(
-    todo: list[tuple[str, list]], docs_dir: Path | None, store: Path, page_cache: Path | None, jobs: int
-) -> None:
+def _build_shards(todo: list[tuple[str, list]], docs_dir: Path | None, store: Path, page_cache: Path | None,
+                  jobs: int) -> None:
     """Build the shards not in the cache, on ``jobs`` worker processes when there are several."""
     if len(todo) > 1 and jobs > 1:
         ctx = multiprocessing.get_context("fork")
@@ -353,33 +344,33 @@ def _build_shards(
             _build_shard(k, g, docs_dir, store, page_cache)
 
 
-def _shard_figures(keys: list[str], built: set[str], store: Path, stats: SearchStats) -> list:
-    """Every shard's cached segments, in order; its manifest's figures added to ``stats``."""
-    segments = []
+def _shard_figures(keys: list[str], built: set[str], store: Path, stats: SearchStats) -> None:
+    """Every shard's manifest's figures added to ``stats``."""
     for k in keys:
         m = _load_manifest(store / k)
         if m is None:
             raise RuntimeError(f"search: shard {k} was not built")
         stats.pages += m["pages"]
         stats.skipped += m["skipped"]
-        stats.pages_extracted += m["extracted"] if k in built else 0
         for kind, n in m["kinds"].items():
             stats.kinds[kind] = stats.kinds.get(kind, 0) + n
         if k in built:
             stats.pagefind_peak_mb = max(stats.pagefind_peak_mb, m["pagefind_peak_mb"])
             for part in ("extract", "pagefind", "parse"):
                 stats.shard_seconds[part] = round(stats.shard_seconds.get(part, 0) + m[f"seconds_{part}"], 2)
-        segments.append(pickle.loads((store / k / "segments.pkl").read_bytes()))
     stats.shards = len(keys)
-    return segments
 
 
-def _finish(out: Path, stats: SearchStats) -> None:
-    """Drop Pagefind's stock UIs (the site uses its own, assets/search/search.js); count the bundle."""
+def _finish_files(out: Path) -> None:
+    """Drop Pagefind's stock UIs (the site uses its own, assets/search/search.js)."""
     for name in out.glob("pagefind-*ui*"):
         name.unlink()
     for name in ("pagefind-highlight.js",):
         (out / name).unlink(missing_ok=True)
+
+
+def _finish(out: Path, stats: SearchStats) -> None:
+    """Count the bundle."""
     stats.articles = stats.kinds.get("article", 0)
     stats.entities = stats.kinds.get("entity", 0)
     stats.other = stats.kinds.get("page", 0)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import heapq
 import json
+import os
 import shutil
 from itertools import groupby
 from pathlib import Path
@@ -150,9 +151,18 @@ def _copy_fragments(shards: list[Path], metas: list[list], out: Path, prefix: st
             raise ValueError("merging Pagefind filters/sorts is not supported")
         for frag_hash, word_count in m[1]:
             name = f"{prefix}{_b36(len(pages))}"
-            shutil.copyfile(shard / "fragment" / f"{frag_hash}.pf_fragment", out / "fragment" / f"{name}.pf_fragment")
+            _link_or_copy(shard / "fragment" / f"{frag_hash}.pf_fragment", out / "fragment" / f"{name}.pf_fragment")
             pages.append([name, word_count])
     return pages, offsets
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """A fragment goes over unchanged: a hard link to the cached shard's file (no bytes written; the
+    shard cache replaces a shard's folder, never a file in it), or a copy across file systems."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
 
 
 def _merged_words(segments: list[tuple[list, list]], offsets: list[int], fields: list[str]):

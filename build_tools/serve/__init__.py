@@ -1,41 +1,49 @@
 """Live preview for editors: ``python -m build_tools serve`` (``make serve``).
 
-    build step once → mkdocs serve (subprocess, live reload) → watch raw/, entities.yml,
-    overrides.yml → on a change, re-run the build step in this process → mkdocs sees docs/
-    change, rebuilds the site and reloads the browser.
+    build step → site render (only the changed pages) → search index → served from this process →
+    watch raw/, entities.yml, overrides.yml → on a change: the same three steps, one update
 
-The build step is incremental through the content-hash cache (.cache/build): only new or
-changed dumps are cleaned again.  A build that fails (invalid overrides.yml or entities.yml)
-leaves the last good docs/ in place; the error is printed and the next save is tried again.
-Each rebuild prints how long the build step took and, when mkdocs reports the reload, how
-long the whole change took to reach the browser.
+Requests wait while an update writes the preview site, so a page listed on the home page is always
+served too, and search finds what the pages say (static.py).  Nothing watches the site or docs/, so an
+update's own writes never start a second one.  The build step is incremental through the content-hash
+cache (.cache/build), the render and the search index through theirs (build_tools/site, build_tools/search).
+A build that fails (invalid overrides.yml or entities.yml) leaves the last good preview in place; the
+error is printed and the next save is tried again.  Each update prints how long each step took and how
+long the change took to reach the preview.
 
-    mkdocs.py    the mkdocs serve child process, its config and address
-    watch.py     the file watchers and how a burst of changes becomes one rebuild
+    address.py   the address: parsed and checked free
+    static.py    the web server, the gate that holds requests during an update, live reload
+    update.py    one update: build step, render, search index
+    watch.py     the file watchers and how a burst of changes becomes one update
     rebuild.py   the build step, run in this process
     desk.py      the editor's desk (/_editor/): its state, saved after every build step outside docs/
-    desk_page.py the desk's HTML;  desk_hook.py  the MkDocs hook that serves it inside mkdocs serve
+    desk_page.py the desk's HTML;  desk_app.py  the WSGI app that answers /_editor/ from that state
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import queue
 import signal
 import tempfile
 import threading
+import time
 from pathlib import Path
 
+from build_tools.serve.address import ServeError, check_port_free, parse_addr
 from build_tools.serve.desk import Desk
-from build_tools.serve.mkdocs import Preview, ServeError, check_port_free, mkdocs_config_for, parse_addr
+from build_tools.serve.desk_app import EditorDesk
 from build_tools.serve.rebuild import Builder, say
-from build_tools.serve.watch import describe, next_batch, start_watchers
+from build_tools.serve.static import Gate, SiteServer
+from build_tools.serve.update import Update
+from build_tools.serve.watch import describe, next_batch, start_site_watchers, start_watchers
 from build_tools.settings import Settings
 
 DEFAULT_ADDR = "127.0.0.1:8000"
 QUIET_PERIOD = 0.2  # seconds without further changes before a rebuild starts (a copy in progress)
 
-__all__ = ["ServeError", "add_parser", "check_port_free", "mkdocs_config_for", "parse_addr", "serve_main"]
+__all__ = ["ServeError", "add_parser", "check_port_free", "parse_addr", "serve_main"]
 
 
 class _Stop(BaseException):
@@ -47,22 +55,23 @@ def _on_sigterm(signum, frame):  # noqa: ARG001
 
 
 def serve_main(args: argparse.Namespace) -> int:
+    _check(args)  # a ServeError is a BuildError: the CLI prints it and exits 2
+    os.environ.pop("SITE_URL", None)  # a public site_url would move the preview under its path
     settings = Settings(raw_dir=args.raw, docs_dir=args.docs, entities_path=args.entities,
                         overrides_path=args.overrides)
-    _check(args)  # a ServeError is a BuildError: the CLI prints it and exits 2
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _on_sigterm)
     with tempfile.TemporaryDirectory(prefix="cn-archive-serve-") as workdir:
         desk = Desk(Path(workdir) / "editor", settings.raw_dir, settings.max_dump_bytes)
-        builder = Builder(settings, desk)
+        update = Update(Builder(settings, desk), args.config, args.docs)
+        gate = Gate()
         try:
-            builder.run("first build")
+            update.run("first build")
+            server = SiteServer(update.site, *parse_addr(args.addr), gate, desk=EditorDesk(desk.folder))
         except (KeyboardInterrupt, _Stop):
             return 0
-        config, watch_also = mkdocs_config_for(args.config, args.docs, Path(workdir))
-        preview = Preview(config, args.addr, watch_also, cwd=args.config.resolve().parent, dirty=args.dirty,
-                          desk=desk.folder)
-        return _preview_until_stopped(settings, builder, preview, args.addr)
+        server.start()
+        return _preview_until_stopped(settings, update, gate, server, args.addr)
 
 
 def _check(args: argparse.Namespace) -> None:
@@ -73,36 +82,36 @@ def _check(args: argparse.Namespace) -> None:
     check_port_free(*parse_addr(args.addr))
 
 
-def _preview_until_stopped(settings: Settings, builder: Builder, preview: Preview, addr: str) -> int:
-    """Rebuild on every burst of changes while mkdocs serve runs; its exit code, or 0 on Ctrl-C/SIGTERM."""
+def _preview_until_stopped(settings: Settings, update: Update, gate: Gate, server: SiteServer, addr: str) -> int:
+    """One update per burst of changes, requests held meanwhile; 0 on Ctrl-C/SIGTERM."""
     events: queue.Queue = queue.Queue()
     stop = threading.Event()
     start_watchers(settings, events, stop)
+    start_site_watchers(update.config, update.custom_dir, settings.docs_dir, events, stop)
     say(f"watching {settings.raw_dir}/, {settings.entities_path} and {settings.overrides_path}; "
         f"preview at http://{addr}/, editor's desk at http://{addr}/_editor/ (Ctrl-C stops)")
     try:
-        while preview.alive():
+        while True:
             batch = next_batch(events, 0.5, QUIET_PERIOD)
             if batch is None:
                 continue
             seen, changes = batch
-            if builder.run(describe(changes), around=preview.paused) is not None:
-                preview.changed_at = seen
-        code = preview.process.returncode
-        say(f"mkdocs serve exited with code {code}")
-        return code or 1
+            with gate.writing():
+                shown = update.run(describe(changes))
+            if shown:
+                say(f"preview updated {time.monotonic() - seen:.1f} s after the change")
     except (KeyboardInterrupt, _Stop):
         say("stopping")
         return 0
     finally:
         stop.set()
-        preview.stop()
+        server.stop()
 
 
 def add_parser(commands) -> argparse.ArgumentParser:
     """The ``serve`` subcommand's options (cli.py registers it)."""
     serve = commands.add_parser(
-        "serve", help="实时预览：构建、启动 mkdocs serve，raw/、实体表或更正文件一变就增量重建")
+        "serve", help="实时预览：构建、渲染变了的页面、更新搜索并提供网页；raw/、实体表或更正文件一变就增量更新")
     serve.add_argument("--raw", type=Path, default=Path("raw"), help="原始存档目录 (默认 raw/)")
     serve.add_argument("--docs", type=Path, default=Path("docs"), help="输出目录 (默认 docs/)")
     serve.add_argument("--entities", type=Path, default=Path("entities.yml"), help="实体登记表 (默认 entities.yml)")
@@ -110,5 +119,5 @@ def add_parser(commands) -> argparse.ArgumentParser:
     serve.add_argument("--addr", default=DEFAULT_ADDR, help=f"预览地址 (默认 {DEFAULT_ADDR})")
     serve.add_argument("--config", type=Path, default=Path("mkdocs.yml"), help="MkDocs 配置 (默认 mkdocs.yml)")
     serve.add_argument("--dirty", action="store_true",
-                       help="mkdocs serve --dirty：只重建内容变了的页面（存档大时快得多，站内导航与搜索可能过时）")
+                       help="保留旧选项：预览现在总是只重建内容变了的页面，导航与搜索不会过时")
     return serve

@@ -2,7 +2,7 @@
 
 After every build step the preview turns the :class:`BuildReport` into a small JSON state (``desk_state``)
 and saves it outside docs/ (in the preview's own temporary folder), so nothing of it is ever built into
-site/.  The mkdocs serve child renders the desk from that state on each request (``desk_hook.py``), so a
+site/.  The preview's web server renders the desk from that state on each request (``desk_app.py``), so a
 page reloaded after a live rebuild shows the new build.  Rows name dumps by an opaque id (a hash of the
 path shown), never by their name: a hostile file name reaches a page only as escaped text.
 
@@ -28,7 +28,6 @@ from build_tools.model.records import BuildReport, Status
 from build_tools.runtime.emit import replace_file
 
 STATE_FILE = "desk.json"
-STATE_ENV = "CN_ARCHIVE_EDITOR_DESK"  # the folder the preview tells its mkdocs child to read the state from
 KINDS = ("rejected", "duplicates", "warnings", "attention", "corrections", "articles")
 
 

@@ -1,4 +1,5 @@
-"""Watching raw/, entities.yml and overrides.yml for the live preview."""
+"""Watching raw/, entities.yml and overrides.yml for the live preview, and what the site is made of
+besides them: mkdocs.yml, the theme overrides and the hand-written pages of docs/."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from watchfiles import Change, DefaultFilter, watch
 
+from build_tools.runtime.generations import GENERATED
 from build_tools.settings import Settings
 
 
@@ -56,6 +58,33 @@ def start_watchers(settings: Settings, events: queue.Queue, stop: threading.Even
 
         threads.append(threading.Thread(target=_watch_thread, daemon=True, name=f"watch-{folder.name}",
                                         args=([folder], False, keep, events, stop)))
+    for thread in threads:
+        thread.start()
+    return threads
+
+
+def start_site_watchers(config: Path, custom_dir: Path | None, docs: Path, events: queue.Queue,
+                        stop: threading.Event) -> list[threading.Thread]:
+    """mkdocs.yml, the theme folder, and docs/ less what the build writes (the generated names and the hidden
+    generations): an update's own writes never set off another update."""
+    name = config.name
+
+    def config_only(change: Change, path: str) -> bool:
+        return Path(path).name == name
+
+    def hand_written(change: Change, path: str) -> bool:
+        try:
+            rel = Path(path).relative_to(docs.resolve())
+        except ValueError:
+            return False
+        return bool(rel.parts) and rel.parts[0] not in GENERATED and not any(p.startswith(".") for p in rel.parts)
+
+    jobs = [([config.resolve().parent], False, config_only, "config"), ([docs.resolve()], True, hand_written, "docs")]
+    if custom_dir is not None and custom_dir.is_dir():
+        jobs.append(([custom_dir.resolve()], True, DefaultFilter(), "theme"))
+    threads = [threading.Thread(target=_watch_thread, daemon=True, name=f"watch-{label}",
+                                args=(paths, recursive, keep, events, stop))
+               for paths, recursive, keep, label in jobs if paths[0].is_dir()]
     for thread in threads:
         thread.start()
     return threads

@@ -44,14 +44,19 @@ def _save(cache: Path, version: str, digests: set[str]) -> None:
     os.replace(tmp, cache)
 
 
-def check_site(site: Path, cache: Path | None = DEFAULT_CACHE) -> tuple[int, dict[str, list[str]]]:
-    """(pages checked, {page: violations}) for every ``*.html`` under ``site`` with an article region."""
+def check_site(site: Path, cache: Path | None = DEFAULT_CACHE,
+               only: list[str] | None = None) -> tuple[int, dict[str, list[str]]]:
+    """(pages checked, {page: violations}) for every ``*.html`` under ``site`` with an article region.
+
+    ``only``: the site-relative pages a render just wrote (the others are as the last check saw them);
+    the digests of pages checked before are kept."""
     version = _version()
     verified = _load(cache, version) if cache else set()
-    still_valid: set[str] = set()
+    still_valid: set[str] = set() if only is None else set(verified)
     problems: dict[str, list[str]] = {}
     checked = 0
-    for page in sorted(site.rglob("*.html")):
+    pages = sorted(site.rglob("*.html")) if only is None else [site / rel for rel in only if (site / rel).is_file()]
+    for page in pages:
         data = page.read_bytes()
         digest = hashlib.sha256(data).hexdigest()
         if digest in verified:
@@ -71,6 +76,15 @@ def check_site(site: Path, cache: Path | None = DEFAULT_CACHE) -> tuple[int, dic
     return checked, problems
 
 
+def report_problems(site: Path, problems: dict[str, list[str]]) -> int:
+    """One line per page outside the allowlist, then why the site must not be published; exit code 1."""
+    for page, found in sorted(problems.items()):
+        print(f"error: {site / page}: HTML outside the article allowlist: {'; '.join(found)}", file=sys.stderr)
+    print(f"sitecheck: {len(problems)} page(s) hold HTML a dump must never produce; the site is not safe to "
+          "publish (this is a bug in the Markdown writer: please report it with the dump)", file=sys.stderr)
+    return 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m build_tools.sitecheck", description=__doc__.split("\n\n")[0])
     parser.add_argument("--site", type=Path, default=Path("site"), help="the built site (default: site/)")
@@ -81,12 +95,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {args.site}: no such site directory (run mkdocs build first)", file=sys.stderr)
         return 2
     checked, problems = check_site(args.site, None if args.no_cache else args.cache)
-    for page, found in sorted(problems.items()):
-        print(f"error: {args.site / page}: HTML outside the article allowlist: {'; '.join(found)}", file=sys.stderr)
     if problems:
-        print(f"sitecheck: {len(problems)} page(s) hold HTML a dump must never produce; the site is not safe to "
-              "publish (this is a bug in the Markdown writer: please report it with the dump)", file=sys.stderr)
-        return 1
+        return report_problems(args.site, problems)
     print(f"sitecheck: {checked} page(s) checked, all within the article allowlist")
     return 0
 

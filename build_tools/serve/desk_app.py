@@ -1,9 +1,6 @@
-"""The editor's desk inside ``mkdocs serve``: a MkDocs hook the preview adds to its own serve config only.
-
-``on_serve`` wraps the preview server's WSGI app: ``/_editor/`` and below are answered here, from the state
-the preview saved after its last build step (the folder named by ``STATE_ENV``); every other path goes to
-mkdocs as before.  The hook is never in mkdocs.yml, so ``mkdocs build`` (``make site``) knows nothing of
-it and site/ holds no ``_editor``.
+"""The editor's desk as a WSGI app: ``/_editor/`` and below, answered from the state the preview saved after
+its last build step.  Only the preview's web server (``static.py``) mounts it; ``make site`` knows nothing
+of it, so site/ holds no ``_editor``.
 
     /_editor/                 the desk (``?kind=rejected`` etc. shows one section)
     /_editor/side/<id>/       a dump's text, escaped, beside its page
@@ -14,13 +11,12 @@ A dump is named by the opaque id of the state; only files the state lists (insid
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from urllib.parse import parse_qs
 
-from build_tools.serve.desk import STATE_ENV, STATE_FILE, inside_raw, load_state
+from build_tools.serve.desk import STATE_FILE, inside_raw, load_state
 from build_tools.serve.desk_page import render_desk, render_side
 from build_tools.stages.decode import DecodeError, decode_bytes
 
@@ -56,10 +52,14 @@ def read_dump(state: dict, entry: dict) -> tuple[str, str]:
         return data.decode("utf-8", "replace"), f"无法识别编码（{error}），按 UTF-8 显示。"
 
 
-class EditorDesk:
-    """WSGI middleware: the desk's paths answered from ``folder``'s state, the rest passed to ``app``."""
+def _not_found(environ: dict, start_response: Callable) -> Iterable[bytes]:  # noqa: ARG001 - WSGI's signature
+    return _answer(start_response, "404 Not Found", "text/plain; charset=utf-8", "not found")
 
-    def __init__(self, folder: Path, app: App):
+
+class EditorDesk:
+    """WSGI app: the desk's paths answered from ``folder``'s state, any other path passed to ``app``."""
+
+    def __init__(self, folder: Path, app: App = _not_found):
         self.folder, self.app = folder, app
         self._cached: tuple[tuple[int, int, int], dict] | None = None  # (inode, mtime, size) of the state, its data
 
@@ -111,11 +111,3 @@ def _answer(start_response: Callable, status: str, content_type: str, text: str)
     body = text.encode("utf-8", "backslashreplace")
     start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(body))), *HEADERS])
     return [body]
-
-
-def on_serve(server, config, builder):  # noqa: ARG001 - MkDocs' hook signature
-    """MkDocs calls this once, before serving: put the desk in front of the preview's app."""
-    folder = os.environ.get(STATE_ENV)
-    if folder:
-        server.set_app(EditorDesk(Path(folder), server.get_app()))
-    return server

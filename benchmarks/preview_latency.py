@@ -1,0 +1,115 @@
+"""Live preview latency (issue 15): dumps dropped one at a time into the raw/ of a running ``make serve``,
+each timed from the copy until the preview serves its page and counts it in the search bundle (the home
+page lists only the newest ten; how many drops it listed is counted).  Also counted: moments the home page
+listed a page that did not answer 200 (must be none) and updates beyond one per drop (second rebuilds).
+
+    python -m benchmarks.preview_latency --project DIR --drops 20
+
+DIR holds mkdocs.yml, entities.yml and raw/ (for instance a benchmarks.site_cycle work folder, kept).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from benchmarks.site_cycle import add_dump
+from build_tools.archive.slugs import slugify
+
+
+def _fetch(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=600) as response:
+            return response.status, response.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as error:
+        return error.code, ""
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return 0, ""
+
+
+def _pages(base: str) -> int:
+    status, body = _fetch(f"{base}/pagefind/pagefind-entry.json")
+    return json.loads(body)["languages"]["en"]["page_count"] if status == 200 else -1
+
+
+def measure(project: Path, drops: int, startup_limit: float, drop_limit: float, log) -> dict:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    out = open(project / "serve.log", "w")  # noqa: SIM115 - open for the server's whole life
+    server = subprocess.Popen([sys.executable, "-m", "build_tools", "serve", "--raw", "raw", "--docs", "docs",
+                               "--overrides", "none.yml", "--addr", f"127.0.0.1:{port}"], cwd=project, stdout=out,
+                              stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                              start_new_session=True)
+    started = time.monotonic()
+    try:
+        while _fetch(f"{base}/")[0] != 200:
+            if server.poll() is not None or time.monotonic() - started > startup_limit:
+                raise RuntimeError(f"preview did not start: {(project / 'serve.log').read_text()[-2000:]}")
+            time.sleep(1)
+        result = {"startup_s": time.monotonic() - started, "latency_s": [], "missing_while_listed": 0}
+        log(f"  preview up after {result['startup_s']:.0f} s")
+        for k in range(drops):
+            count = _pages(base)
+            tag = 500 + k
+            while any((project / "raw").glob(f"cycle_added_{tag:03d}_*")):  # a new dump, not one of an earlier run
+                tag += 1
+            path = add_dump(project / "raw", tag)
+            t0 = time.monotonic()
+            slug = slugify(path.name)
+            while time.monotonic() - t0 < drop_limit:
+                # the home page lists the newest ten: a dump with an older date is listed on a later list page
+                listed = f"articles/{slug}/" in _fetch(f"{base}/")[1]
+                served = _fetch(f"{base}/articles/{slug}/")[0] == 200
+                result["missing_while_listed"] += listed and not served
+                if served and _pages(base) > count:
+                    result["listed_on_home"] = result.get("listed_on_home", 0) + listed
+                    break
+                time.sleep(0.1)
+            else:  # never published: the generator made a duplicate of an archived article (the log says)
+                result["not_published"] = result.get("not_published", 0) + 1
+                log(f"  drop {k + 1}: not published within {drop_limit:.0f} s")
+                continue
+            result["latency_s"].append(time.monotonic() - t0)
+            log(f"  drop {k + 1}: {result['latency_s'][-1]:.1f} s")
+            time.sleep(2)
+        time.sleep(3)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
+        out.close()
+    text = (project / "serve.log").read_text()
+    lat = sorted(result["latency_s"])
+    result.update({"updates": text.count("preview updated"), "drops": drops,
+                   "p50_s": statistics.median(lat), "p95_s": lat[min(len(lat) - 1, round(0.95 * (len(lat) - 1)))]})
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.preview_latency")
+    parser.add_argument("--project", type=Path, required=True)
+    parser.add_argument("--drops", type=int, default=20)
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args(argv)
+    result = measure(args.project.resolve(), args.drops, 3600, 120, lambda m: print(m, file=sys.stderr, flush=True))
+    print(f"preview: {args.drops} drops, p50 {result['p50_s']:.1f} s, p95 {result['p95_s']:.1f} s, "
+          f"{result['updates']} updates, {result['missing_while_listed']} listed-but-missing; startup "
+          f"{result['startup_s']:.0f} s")
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

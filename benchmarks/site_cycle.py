@@ -1,0 +1,143 @@
+"""The editor's loop at size N, as `make site` runs it (issue 15): cold, nothing changed, one dump added,
+one dump edited — each time the build step, the site render (``python -m build_tools.site --no-search``:
+MkDocs incremental + the HTML check) and the search index, each a subprocess, timed side by side.
+
+Also standalone: ``python -m benchmarks.site_cycle --n 2000`` (prints the table; ``--json FILE``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.generate import encode, generate, make_articles, render_dump
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+PHASES = ("cold", "noop", "added", "edited")
+STEPS = ("build", "site", "search")
+LABELS = {"cold": "cold", "noop": "nothing changed", "added": "one dump added", "edited": "one dump edited"}
+
+
+def _project(proj: Path) -> None:
+    """A checkout's mkdocs.yml, overrides/ and hand-written docs/, as `make site` sees them."""
+    shutil.copy2(ROOT / "mkdocs.yml", proj / "mkdocs.yml")
+    shutil.copytree(ROOT / "overrides", proj / "overrides", dirs_exist_ok=True)
+    (proj / "docs").mkdir(parents=True, exist_ok=True)
+    shutil.copy2(ROOT / "docs" / "about.md", proj / "docs" / "about.md")
+    for sub in ("assets", "dev"):
+        if (ROOT / "docs" / sub).is_dir():
+            shutil.copytree(ROOT / "docs" / sub, proj / "docs" / sub, dirs_exist_ok=True)
+
+
+def _commands(raw: Path, entities: Path) -> dict[str, list[str]]:
+    return {"build": [PY, "-m", "build_tools", "build", "--raw", str(raw), "--docs", "docs", "--quiet",
+                      "--entities", str(entities), "--overrides", str(ROOT / "overrides.yml")],
+            "site": [PY, "-m", "build_tools.site", "--site-dir", "site", "--docs", "docs", "--no-search"],
+            "search": [PY, "-m", "build_tools.search", "index", "--site", "site", "--docs", "docs", "--json"]}
+
+
+def add_dump(raw: Path, tag: int) -> Path:
+    a = make_articles(1, seed=20_000 + tag)[0]
+    text, ext = render_dump(a, random.Random(tag))
+    path = raw / f"cycle_added_{tag:03d}_{a.fmt}_{a.encoding.replace('-', '')}{ext}"
+    path.write_bytes(encode(text, a.encoding, a.fmt))
+    return path
+
+
+def edit_dump(raw: Path, tag: int) -> Path:
+    """One UTF-8 Markdown dump with one paragraph changed."""
+    target = sorted(raw.glob("*_utf8.md"))[tag]
+    paras = target.read_text(encoding="utf-8").split("\n\n")
+    paras[len(paras) // 2] += f"（编者按：第{tag + 1}次修订补充了说明。）"
+    target.write_text("\n\n".join(paras), encoding="utf-8")
+    return target
+
+
+def cycle(raw: Path, entities: Path, proj: Path, timed, log) -> dict:
+    """{phase: {step: seconds, peak RSS}} for the four phases, on ``proj`` (a fresh project folder)."""
+    _project(proj)
+    commands = _commands(raw, entities)
+    edits = {"cold": lambda: None, "noop": lambda: None, "added": lambda: add_dump(raw, 0),
+             "edited": lambda: edit_dump(raw, 0)}
+    os.environ.setdefault("SOURCE_DATE_EPOCH", "1700000000")  # the sitemap's date: one value for the run
+    out: dict = {}
+    for phase in PHASES:
+        edits[phase]()
+        row: dict = {}
+        for step in STEPS:
+            t = timed(commands[step], cwd=proj)
+            row[step] = {"wall_s": t["wall_s"], "peak_rss_mib": t["peak_rss_mib"]}
+            if step == "search":
+                try:
+                    stats = json.loads(t["stdout"].strip().splitlines()[-1])
+                    row[step].update({k: stats.get(k) for k in ("shards", "shards_built", "pages_extracted",
+                                                               "seconds_shards", "seconds_merge")})
+                except (ValueError, IndexError):
+                    pass
+            if step == "site":
+                row[step]["summary"] = t["stdout"].strip().splitlines()[0] if t["stdout"].strip() else ""
+        row["total_s"] = sum(row[s]["wall_s"] for s in STEPS)
+        out[phase] = row
+        log(f"  make site, {LABELS[phase]}: " + ", ".join(f"{s} {row[s]['wall_s']:.2f}" for s in STEPS)
+            + f" = {row['total_s']:.2f} s")
+    cold = out["cold"]["total_s"]
+    for phase in PHASES:
+        out[phase]["vs_cold"] = out[phase]["total_s"] / cold
+    return out
+
+
+def render(n: int, c: dict) -> list[str]:
+    """The markdown table of one size's cycle."""
+    lines = [f"### `make site` cycle at N = {n} (issue 15; one run, subprocesses side by side)", "",
+             "| phase | build step | site render | search index | whole `make site` | share of cold | notes |",
+             "|---|---:|---:|---:|---:|---:|---|"]
+    for phase in PHASES:
+        r = c[phase]
+        se = r["search"]
+        note = (f"{se.get('shards_built')} of {se.get('shards')} shards built, {se.get('pages_extracted')} pages "
+                f"extracted, merge {se.get('seconds_merge')} s; {r['site'].get('summary', '')}")
+        lines.append(f"| {LABELS[phase]} | {r['build']['wall_s']:.2f} s | {r['site']['wall_s']:.2f} s | "
+                     f"{se['wall_s']:.2f} s | {r['total_s']:.2f} s | {r['vs_cold']:.1%} | {note} |")
+    peak = max(c[p][s]["peak_rss_mib"] for p in PHASES for s in STEPS)
+    lines += ["", f"Largest single process over the cycle: {peak:.0f} MiB. Targets (issue 15): one added or "
+              f"edited ≤ 3% of cold — added {c['added']['vs_cold']:.1%}, edited {c['edited']['vs_cold']:.1%}; "
+              f"nothing changed ≤ 1% — {c['noop']['vs_cold']:.1%}.", ""]
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    from benchmarks.run import timed
+
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.site_cycle")
+    parser.add_argument("--n", type=int, default=2000)
+    parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args(argv)
+    work = Path(tempfile.mkdtemp(prefix=f"cycle-{args.n}-"))
+    try:
+        generate(args.n, work, seed=0)
+        shutil.copy2(ROOT / "entities.yml", work / "entities.yml")
+        (work / "proj").mkdir()
+        started = time.perf_counter()
+        result = cycle(work / "raw", work / "entities.yml", work / "proj", timed,
+                       lambda m: print(m, file=sys.stderr, flush=True))
+        result["elapsed_s"] = time.perf_counter() - started
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    print("\n".join(render(args.n, result)))
+    if args.json:
+        args.json.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,121 @@
+"""Which pages of the site changed since the last index, and which shard each page belongs to.
+
+A page is known by two keys:
+
+* its *page key*: a hash of its HTML (and, for an entity page, of its Markdown, where its aliases
+  are) — what extraction depends on.  Found without reading the file when its size, mtime and
+  inode are the ones recorded last time (``pages.json`` in the search cache), as MkDocs leaves
+  unchanged pages alone under an incremental render (build_tools/site/render.py);
+* its *content key*: a hash of what extraction made of it (the record Pagefind indexes and the
+  text shown).  A page whose HTML changed only outside what search reads (its related-article
+  list, the header facts) keeps its content key.
+
+A shard is keyed by the content keys of its pages, so adding one article rebuilds the shard it
+lands in and the shards of the pages whose *indexed text* changed with it (its entity pages),
+not every shard holding a page whose related list moved.  Entity and other pages are sharded
+apart from articles, so the few entity pages a new article changes share one or two shards.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from pathlib import Path
+
+STAT_FILE = "pages.json"
+
+# rel -> {"stat": [...], "page": page key, "content": content key or None}
+Known = dict[str, dict]
+
+
+def load(cache: Path) -> Known:
+    try:
+        data = json.loads((cache / STAT_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def save(cache: Path, known: Known) -> None:
+    temporary = cache / f".{STAT_FILE}.{os.getpid()}.tmp"
+    temporary.write_text(json.dumps(known, sort_keys=True, separators=(",", ":")), encoding="utf-8")
+    os.replace(temporary, cache / STAT_FILE)
+
+
+def _alias_source(rel: str, docs_dir: Path | None) -> Path | None:
+    """An entity page's aliases come from its Markdown front matter: that file is an input too."""
+    parts = rel.split("/")
+    if docs_dir is not None and len(parts) == 3 and parts[0] == "entities":
+        return docs_dir / "entities" / f"{parts[1]}.md"
+    return None
+
+
+def _stats(path: str, source: Path | None) -> list[int]:
+    out = []
+    for name in (path, source):
+        if name is None:
+            continue
+        try:
+            info = os.stat(name)
+            out += [info.st_size, info.st_mtime_ns, info.st_ino]
+        except OSError:
+            out += [-1, -1, -1]
+    return out
+
+
+def page_key(rel: str, path: str, docs_dir: Path | None, code: str, known: Known) -> tuple[str, list[int]]:
+    """(page key, the stat it was found under): from ``known`` when the files' stat is as recorded."""
+    source = _alias_source(rel, docs_dir)
+    stat = _stats(path, source)
+    entry = known.get(rel)
+    if entry and entry.get("stat") == stat and isinstance(entry.get("page"), str):
+        return entry["page"], stat
+    h = hashlib.sha256(code.encode())
+    h.update(rel.encode() + b"\0")
+    with open(path, "rb") as fh:
+        h.update(fh.read())
+    if source is not None:
+        with contextlib.suppress(OSError):
+            h.update(b"\0" + source.read_bytes())
+    return h.hexdigest()[:32], stat
+
+
+def shard_of(rel: str, n_shards: int) -> int:
+    """Stable shard of a page: adding or changing other pages never moves it."""
+    return int.from_bytes(hashlib.sha1(rel.encode()).digest()[:4], "big") % n_shards
+
+
+def shard_count(n_pages: int, shard_pages: int) -> int:
+    """Smallest power of two that keeps shards at ``shard_pages`` pages or fewer (on average).
+
+    A power of two so that the assignment only changes when the archive doubles.
+    """
+    n = 1
+    while n * shard_pages < n_pages:
+        n *= 2
+    return n
+
+
+def shard_groups(pages: list[tuple[str, str, str]], shard_pages: int) -> list[list[tuple[str, str, str]]]:
+    """(rel, path, page key) of every page, by shard: articles in one set of shards, every other page
+    (entities, hand-written pages) in another; empty shards left out (one empty shard if no page)."""
+    articles = [p for p in pages if p[0].startswith("articles/")]
+    others = [p for p in pages if not p[0].startswith("articles/")]
+    groups: list[list[tuple[str, str, str]]] = []
+    for part in (articles, others):
+        n_shards = shard_count(len(part), shard_pages)
+        buckets: list[list[tuple[str, str, str]]] = [[] for _ in range(n_shards)]
+        for page in part:
+            buckets[shard_of(page[0], n_shards)].append(page)
+        groups += [b for b in buckets if b]
+    return groups or [[]]
+
+
+def shard_key(code: str, items: list[tuple[str, str, str]], contents: dict[str, str]) -> str:
+    """A shard is what its pages say: their paths and content keys (and the code that indexes them)."""
+    h = hashlib.sha256(code.encode())
+    for rel, _path, pkey in items:
+        h.update(f"{rel}\0{contents[pkey]}\n".encode())
+    return h.hexdigest()[:32]

@@ -1,0 +1,230 @@
+"""docs/ → site/ with MkDocs, re-rendering only the pages whose source changed since the last render.
+
+The writer (:mod:`build_tools.runtime.emit`) replaces only the files whose bytes change and hard-links
+every other one into the new generation, so an unchanged page keeps its inode, size and mtime.  The
+render records that stat of every file under docs/ when it finishes; the next render compares: the
+files whose stat differs are exactly the ones the builds since then wrote (plus any edited by hand),
+and only those go through MkDocs (its dirty mode, told the list instead of comparing mtimes).
+
+A full render (what ``mkdocs build --strict`` does) runs instead whenever the pages' surroundings may
+have changed: no record of the last render, a different ``mkdocs.yml`` (or an ``!ENV`` value it reads),
+theme overrides, MkDocs/Material/Markdown versions or this code, or any hand-written file under docs/
+(those are the nav's pages and the assets).  Generated pages are never in the nav (mkdocs.yml), so
+adding, changing or deleting one changes no other page's HTML besides the pages the build rewrites
+with it (index, entity and related pages) and the sitemap, which MkDocs writes on every render.
+
+A deleted page's output is removed.  The record is dropped before MkDocs starts and written only after
+it succeeds, so an interrupted or failed render is followed by one that covers at least as much.
+``tests/test_site_render.py`` compares the result with ``mkdocs build --strict`` byte for byte.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib.metadata
+import json
+import logging
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from unittest import mock
+
+from build_tools.runtime.generations import GENERATED
+
+# What a rendered page depends on besides its own source and the config: the renderer and its theme.
+_DISTRIBUTIONS = ("mkdocs", "mkdocs-material", "pymdown-extensions", "Markdown", "Jinja2", "Pygments")
+_ENV_TAG = re.compile(r"!ENV\s+\[?\s*([A-Za-z_][A-Za-z0-9_]*)")
+_DIRTY_WARNING = "A 'dirty' build is being performed"
+
+# This code as loaded (not as on disk later: a running preview keeps the code it started with).
+_CODE = hashlib.sha256(Path(__file__).read_bytes()).digest()
+
+# relative path -> [size, mtime_ns, inode]
+Snapshot = dict[str, list[int]]
+
+
+@dataclass
+class Rendered:
+    """What one render did."""
+
+    full: bool
+    reason: str
+    site: Path = Path("site")
+    custom_dir: Path | None = None  # the theme overrides folder the config names  # why a full render, or "incremental"
+    changed: list[str] = field(default_factory=list)  # docs/ files rendered or copied again
+    removed: list[str] = field(default_factory=list)  # docs/ files gone, their output removed
+    pages: list[str] = field(default_factory=list)  # site/ HTML files written (all of them on a full render)
+
+    def summary(self) -> str:
+        if self.full:
+            return f"site: full render ({self.reason})"
+        return (f"site: {len(self.changed)} changed and {len(self.removed)} removed file(s) "
+                f"rendered incrementally")
+
+
+def render(config_file: Path, site_dir: Path | None = None, state_dir: Path = Path(".cache/site"),
+           strict: bool = True, full: bool = False, docs_dir: Path | None = None) -> Rendered:
+    """Render the site of ``config_file`` (from ``docs_dir``, default: the config's) into ``site_dir``
+    (default: the config's), incrementally when the last render's record allows it; ``full`` forces a
+    full render."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.utils import get_build_date
+
+    overrides = {"site_dir": str(site_dir)} if site_dir is not None else {}
+    if docs_dir is not None:
+        overrides["docs_dir"] = str(docs_dir)
+    config = load_config(config_file=str(config_file), strict=strict, **overrides)
+    docs, site = Path(config.docs_dir), Path(config.site_dir)
+    state_path = state_dir / f"{hashlib.sha256(str(site.resolve()).encode()).hexdigest()[:16]}.json"
+    snapshot = snapshot_docs(docs)
+    surroundings = _surroundings_key(config_file, config, snapshot, strict)
+    state = _load(state_path)
+    plan = _plan(state, surroundings, snapshot, site, full)
+    plan.site = site
+    plan.custom_dir = Path(config.theme.custom_dir) if config.theme.custom_dir else None
+    day = get_build_date()  # the sitemap's one varying part (docs/dev/determinism.md)
+    if not (plan.full or plan.changed or plan.removed) and state and state.get("day") == day:
+        return plan  # nothing to render: every output is what MkDocs would write again
+    with contextlib.suppress(FileNotFoundError):
+        state_path.unlink()  # from here until success, the next render knows nothing
+    if plan.full:
+        build(config)
+        plan.pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
+    else:
+        _remove_outputs(plan.removed, config)
+        with _told_what_changed(set(plan.changed)):
+            build(config, dirty=True)
+        plan.pages = _html_outputs(plan.changed, config)
+    _save(state_path, {"surroundings": surroundings, "docs": snapshot, "day": day})
+    return plan
+
+
+def snapshot_docs(docs: Path) -> Snapshot:
+    """Every file MkDocs reads under docs/ (through the generated names' links; dot-folders skipped)."""
+    found: Snapshot = {}
+    root = str(docs)
+    for folder, dirs, files in os.walk(root, followlinks=True):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        base = os.path.relpath(folder, root)
+        prefix = "" if base == "." else base.replace(os.sep, "/") + "/"
+        for name in files:
+            if name.startswith("."):
+                continue
+            with contextlib.suppress(OSError):
+                info = os.stat(os.path.join(folder, name))
+                found[prefix + name] = [info.st_size, info.st_mtime_ns, info.st_ino]
+    return found
+
+
+def _plan(state: dict | None, surroundings: str, snapshot: Snapshot, site: Path, full: bool) -> Rendered:
+    if full:
+        return Rendered(True, "asked for")
+    if state is None:
+        return Rendered(True, "no record of a previous render")
+    if state.get("surroundings") != surroundings:
+        return Rendered(True, "mkdocs.yml, the theme, a hand-written page or the renderer changed")
+    if not (site / "index.html").is_file():
+        return Rendered(True, f"{site} holds no site")
+    before = state.get("docs") or {}
+    changed = sorted(rel for rel, entry in snapshot.items() if before.get(rel) != entry)
+    removed = sorted(rel for rel in before if rel not in snapshot)
+    return Rendered(False, "incremental", changed=changed, removed=removed)
+
+
+def _surroundings_key(config_file: Path, config, snapshot: Snapshot, strict: bool) -> str:
+    """Everything that can change every page at once."""
+    h = hashlib.sha256()
+    text = config_file.read_bytes()
+    h.update(text)
+    for name in sorted(set(_ENV_TAG.findall(text.decode("utf-8", "replace")))):
+        h.update(f"\0env {name}={os.environ.get(name)}".encode())
+    h.update(f"\0strict={strict}\0site={config.site_dir}\0docs={config.docs_dir}".encode())
+    for dist in _DISTRIBUTIONS:
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+            h.update(f"\0{dist}={importlib.metadata.version(dist)}".encode())
+    h.update(_CODE)
+    custom = config.theme.custom_dir
+    if custom:
+        for path in sorted(Path(custom).rglob("*")):
+            if path.is_file():
+                h.update(f"\0{path.relative_to(custom).as_posix()}\0".encode() + path.read_bytes())
+    for rel, entry in sorted(snapshot.items()):
+        if rel.split("/", 1)[0] not in GENERATED:
+            h.update(f"\0{rel}={entry}".encode())
+    return h.hexdigest()
+
+
+@contextlib.contextmanager
+def _told_what_changed(changed: set[str]):
+    """MkDocs' dirty mode, asked about our list (and about outputs that are missing) instead of mtimes;
+    its warning that a dirty build may leave stale navigation is filtered (the nav is fixed, and the
+    surroundings key sends every change that could touch it to a full render), so ``strict`` holds."""
+    from mkdocs.structure.files import File
+
+    def is_modified(file: File) -> bool:
+        return file.src_uri in changed or not os.path.isfile(file.abs_dest_path)
+
+    logger = logging.getLogger("mkdocs.commands.build")
+    quiet = _DropMessage(_DIRTY_WARNING)
+    logger.addFilter(quiet)
+    try:
+        with mock.patch.object(File, "is_modified", is_modified):
+            yield
+    finally:
+        logger.removeFilter(quiet)
+
+
+class _DropMessage(logging.Filter):
+    def __init__(self, start: str):
+        super().__init__()
+        self.start = start
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(self.start)
+
+
+def _destination(rel: str, config) -> Path:
+    from mkdocs.structure.files import File
+
+    return Path(File(rel, config.docs_dir, config.site_dir, config.use_directory_urls).abs_dest_path)
+
+
+def _remove_outputs(removed: list[str], config) -> None:
+    """A deleted source's output goes, and the folder MkDocs made for it when that is left empty."""
+    site = Path(config.site_dir).resolve()
+    for rel in removed:
+        target = _destination(rel, config)
+        if site not in target.resolve().parents:
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            target.unlink()
+        folder = target.parent
+        while folder != site and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+            folder = folder.parent
+
+
+def _html_outputs(changed: list[str], config) -> list[str]:
+    site = Path(config.site_dir)
+    return sorted(_destination(rel, config).relative_to(site).as_posix() for rel in changed if rel.endswith(".md"))
+
+
+def _load(path: Path) -> dict | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _save(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(json.dumps(data, sort_keys=True, separators=(",", ":")), encoding="utf-8")
+    os.replace(temporary, path)
+
+
+__all__ = ["Rendered", "render", "snapshot_docs"]

@@ -1,0 +1,57 @@
+"""Search after a small change does small work, and ends where an index from nothing would.
+
+* nothing changed: no page read for its text, no shard built, the bundle left as it is (not merged again);
+* a page whose HTML changed only outside what search reads (its related list, its header facts):
+  extracted again, but no shard rebuilt and no merge;
+* an entity page changed: only the entities' shard is rebuilt, never an article shard.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from build_tools.search import index_site
+from tests.test_search_index import bundle_bytes, write_site
+
+pytestmark = pytest.mark.slow  # Pagefind runs
+
+
+def _times(bundle: Path) -> dict[str, int]:
+    return {p.relative_to(bundle).as_posix(): p.stat().st_mtime_ns for p in bundle.rglob("*") if p.is_file()}
+
+
+def test_unchanged_and_furniture_only_changes_neither_rebuild_nor_merge(tmp_path: Path):
+    site, docs = write_site(tmp_path / "a")
+    cache = tmp_path / "cache"
+    first = index_site(site, docs, shard_pages=2, cache_dir=cache)
+    bundle = site / "pagefind"
+    before = _times(bundle)
+
+    again = index_site(site, docs, shard_pages=2, cache_dir=cache)
+    assert (again.shards_built, again.pages_extracted, again.pages) == (0, 0, first.pages)
+    assert _times(bundle) == before  # not merged again
+
+    page = site / "articles" / "a2" / "index.html"
+    html = page.read_text(encoding="utf-8")
+    page.write_text(html.replace("邻居文章标题独有词汇", "另一篇新的相关文章").replace("某网站", "别的网站"),
+                    encoding="utf-8")
+    furniture = index_site(site, docs, shard_pages=2, cache_dir=cache)
+    assert (furniture.shards_built, furniture.pages_extracted) == (0, 1)
+    assert _times(bundle) == before
+
+
+def test_an_entity_page_rebuilds_only_the_entity_shard_and_equals_a_fresh_index(tmp_path: Path):
+    site, docs = write_site(tmp_path / "a")
+    cache = tmp_path / "cache"
+    index_site(site, docs, shard_pages=1000, cache_dir=cache)
+    page = site / "entities" / "jensen-huang" / "index.html"
+    page.write_text(page.read_text(encoding="utf-8").replace("英伟达创始人。", "英伟达创始人，首席执行官。"),
+                    encoding="utf-8")
+    changed = index_site(site, docs, shard_pages=1000, cache_dir=cache)
+    # the articles' shard is left alone, even with every page fitting one shard
+    assert (changed.shards_built, changed.shards, changed.pages_extracted) == (1, 2, 1)
+    incremental = bundle_bytes(site / "pagefind")
+    index_site(site, docs, shard_pages=1000, cache_dir=False)
+    assert bundle_bytes(site / "pagefind") == incremental
