@@ -52,7 +52,7 @@ def folded_runs(text: str, norm: str) -> list[str]:
     """Han runs of OpenCC's whole-text folds of ``text`` that its character fold ``norm`` lacks, in order."""
     have = set(han_runs(norm))
     out: dict[str, None] = {}
-    for f in folds(text):
+    for f in sorted(folds(text)):  # a set: sorted, or the index would follow the hash seed
         for run in han_runs(f):
             if run not in have:
                 out[run] = None
