@@ -37,3 +37,10 @@ class Settings:
     rules_dir: Path = RULES_DIR  # generic.yml + portals.yml; part of the cache key of the stages that read them
     site_title: str = SITE_TITLE
     site_url: str = field(default_factory=site_url_from_environment)  # the feed's links start with it
+    # A build for deployment (--deploy): the public address is required, not the local placeholder.
+    deploy: bool = False
+    # Publish each dump as it was saved (articles/raw/<slug>.html, noindex) beside the provenance view.
+    publish_raw: bool = False
+    # When each dump entered raw/: git history first (runtime/added.py), else this stored record.
+    added_record: Path = Path(".cache/added.json")
+    added_from_git: bool = True

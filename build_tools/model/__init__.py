@@ -164,6 +164,7 @@ class Meta:
     summary: str | None = None
     tags: tuple[str, ...] = ()
     disclaimer: bool = False
+    added: str | None = None  # the day the dump entered raw/ (set at render, never from the dump's text)
     provenance: tuple[tuple[str, str], ...] = ()  # (field, which source won)
 
 
@@ -204,6 +205,22 @@ class PageShape:
 
 
 @dataclass(frozen=True)
+class Neighbour:
+    """Another article a page links to: a related one, or the one before or after it.
+
+    ``role``: ``related``, ``same-story`` (a related report of the same event), ``older``, ``newer``,
+    ``source-older``, ``source-newer``.  ``date`` is the article's own date; ``added`` the day it was
+    added, shown when it has no date."""
+
+    role: str
+    slug: str
+    title: str
+    date: str | None = None
+    added: str | None = None
+    source: str | None = None
+
+
+@dataclass(frozen=True)
 class Article:
     raw_path: str
     sha256: str
@@ -219,7 +236,8 @@ class Article:
     slug: Slug = Slug("")
     mentions: tuple[Mention, ...] = ()
     entities: tuple[str, ...] = ()
-    related: tuple[tuple[str, str, bool], ...] = ()  # (slug, title, same_story)
+    related: tuple[Neighbour, ...] = ()  # related articles, best first (set at render)
+    neighbours: tuple[Neighbour, ...] = ()  # previous/next by date, overall and within its source (set at render)
     also_published_by: tuple[str, ...] = ()
     page: PageShape | None = None  # saved HTML pages only
 
@@ -299,6 +317,7 @@ class Summary:
     summary: str | None = None
     entities: tuple[str, ...] = ()
     chars: int = 0
+    added: str | None = None  # the day its dump entered raw/: where an undated article is listed
 
 
 def summarize(article: Article) -> Summary:
