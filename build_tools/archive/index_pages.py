@@ -245,7 +245,7 @@ def _sources_page(ordered: list[Summary]) -> tuple[str, dict[str, str]]:
         anchors,
         show_source=False,
         extra_group=(NO_SOURCE, unknown) if unknown else None,
-        feed_of=lambda name: source_feed(name, "articles/"),
+        feed_of=source_feed,  # sources.md sits in articles/, beside feeds/
     )
     return text, anchors
 

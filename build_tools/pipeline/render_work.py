@@ -37,5 +37,5 @@ def render_one(context: tuple[Any, dict[str, str]], page: PageInputs, key: str) 
     text = render_article(article, names, raw_shown=page.shown, raw_published=page.publish_raw)
     if isinstance(text, Failure):
         return text
-    texts = (text, provenance_page(article, raw_published=page.publish_raw))
+    texts = (text, provenance_page(article, raw_published=page.publish_raw, raw_shown=page.shown))
     return texts + ((raw_copy_html(article),) if page.publish_raw else ())

@@ -67,7 +67,7 @@ def _lines(removed: Removed) -> int:
     return 1 + removed.text.strip().count("\n")
 
 
-def provenance_page(article: Article, raw_published: bool = False) -> str:
+def provenance_page(article: Article, raw_published: bool = False, raw_shown: str | None = None) -> str:
     """The Markdown of the article's provenance view."""
     slug, title = article.slug, escape_inline(article.meta.title, line_start=False)
     by_rule: dict[str, list[Removed]] = defaultdict(list)
@@ -81,7 +81,7 @@ def provenance_page(article: Article, raw_published: bool = False) -> str:
            "原始存档本身" + ("另附原样副本（不供搜索引擎收录）。" if raw_published else
                        "默认不公开：它常带有整页的导航、推荐列表、广告甚至垃圾内容。"),
            "\n".join([
-               f"- **原始文件：** {escape_inline(article.raw_path, line_start=False)}",
+               f"- **原始文件：** {escape_inline(raw_shown or article.raw_path, line_start=False)}",
                f"- **SHA-256：** `{article.sha256}`（可用 `sha256sum` 核对手中的文件是否就是这一份）",
                f"- **编码 · 格式：** {escape_inline(article.encoding or '未知', line_start=False)} · "
                f"{escape_inline(article.format or '未知', line_start=False)}",
