@@ -279,8 +279,8 @@ def block_text(block: Block) -> str:
     """The visible text of a block, used by every heuristic."""
     if isinstance(block, (Paragraph, Heading)):
         return inline_text(block.inlines)
-    if isinstance(block, Turn):
-        return f"{block.speaker}：{inline_text(block.inlines)}"
+    if isinstance(block, Turn):  # a question's later paragraphs have no speaker
+        return f"{block.speaker}：{inline_text(block.inlines)}" if block.speaker else inline_text(block.inlines)
     if isinstance(block, Quote):
         return "\n".join(block_text(b) for b in block.blocks)
     if isinstance(block, ListBlock):

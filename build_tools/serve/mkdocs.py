@@ -80,6 +80,16 @@ def mkdocs_config_for(config: Path, docs_dir: Path, workdir: Path) -> tuple[Path
     return target, [config]
 
 
+# mkdocs' live-reload server logs every long-poll of every open tab ("Browser connected: …", about once a
+# second per tab): the preview drops those lines and passes the rest through.
+_NOISE = ("Browser connected:", "Browser disconnected")
+
+
+def is_noise(line: str) -> bool:
+    """A line of mkdocs serve's log the preview does not show."""
+    return any(marker in line for marker in _NOISE)
+
+
 class Preview:
     """``mkdocs serve`` as a child process; its log is passed through and reloads are timed."""
 
@@ -103,7 +113,8 @@ class Preview:
     def _pump(self) -> None:
         assert self.process.stdout is not None
         for line in self.process.stdout:
-            sys.stderr.write(line)
+            if not is_noise(line):
+                sys.stderr.write(line)
             if "Serving on" in line:
                 self.ready.set()
             if "Reloading browsers" in line and self.changed_at is not None:
