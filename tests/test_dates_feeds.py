@@ -19,7 +19,7 @@ import pytest
 from build_tools.archive.feed import feeds
 from build_tools.archive.index_pages import index_pages
 from build_tools.archive.navigation import neighbours
-from build_tools.model import Neighbour, Paragraph, Quote, Turn
+from build_tools.model import Neighbour, Quote, Turn
 from build_tools.model.errors import UsageError
 from build_tools.pipeline import check_deployable
 from build_tools.runtime.added import added_dates, git_added, parse_log
@@ -29,7 +29,7 @@ from build_tools.stages.render.markdown import blocks_md
 from build_tools.stages.render.page import raw_copy_html, render_article
 from build_tools.stages.render.provenance import provenance_page
 from build_tools.stages.shape import shape
-from tests.factories import article, heading, paragraph, removed, summary, turn
+from tests.factories import article, heading, paragraph, removed, summary
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 

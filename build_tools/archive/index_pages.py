@@ -188,7 +188,8 @@ def _month_pages(ordered: list[Summary]) -> dict[str, str]:
             months.setdefault(month, []).append(summary)
     pages = {}
     for (name, heading), members in months.items():
-        lines = [f"# {heading}", "", f"{_count_line(len(members))}。[← 全部文章](../index.md)", ""]
+        lines = ["---", f"title: {heading}", "---", "", f"# {heading}", "",
+                 f"{_count_line(len(members))}。[← 全部文章](../index.md)", ""]
         lines += [article_line(s, _MONTH) for s in members]
         pages[f"articles/months/{name}.md"] = "\n".join(lines) + "\n"
     return pages

@@ -23,8 +23,8 @@ from dataclasses import replace
 
 from build_tools.archive import views
 from build_tools.archive.feed import entries_needed
-from build_tools.archive.navigation import neighbours, related_links
 from build_tools.archive.furniture import recurring_lines
+from build_tools.archive.navigation import neighbours, related_links
 from build_tools.archive.prepared import Prepared, Published, dedupe
 from build_tools.archive.site_pages import index_pages_for
 from build_tools.config.corrections import Overrides, load_overrides

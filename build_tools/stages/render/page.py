@@ -12,7 +12,8 @@ from build_tools.stages.front_matter import checked, front_matter
 from build_tools.stages.render.markdown import blocks_md
 
 ADDED_LABEL = "收录于"
-_ROLES = (("newer", "较新"), ("older", "较早"), ("source-newer", "同一来源 · 较新"), ("source-older", "同一来源 · 较早"))
+_ROLES = (("newer", "较新"), ("older", "较早"),
+          ("source-newer", "同一来源 · 较新"), ("source-older", "同一来源 · 较早"))
 
 
 def render_article(article: Article, entity_names: Mapping[str, str] | None = None,
