@@ -268,3 +268,50 @@ def test_addresses_under_reference_links_become_links():
 def test_the_preview_drops_live_reload_chatter():
     assert is_noise("INFO    -  [07:00:01] Browser connected: http://127.0.0.1:8000/articles/x/\n")
     assert not is_noise("INFO    -  [07:00:01] Reloading browsers\n")
+
+
+# --- through the build ----------------------------------------------------------------------------
+
+
+def _small_build(tmp_path, **settings):
+    from build_tools.pipeline import build
+    from tests.conftest import ROOT
+    from tests.fixtures.hostile.corpus import article_text
+
+    raw = tmp_path / "raw"
+    raw.mkdir(exist_ok=True)
+    (raw / "one.txt").write_text(article_text("one") + "\n相关推荐\n<script>alert(1)</script>\n", encoding="utf-8")
+    (raw / "two.txt").write_text(article_text("two"), encoding="utf-8")
+    docs = tmp_path / "docs"
+    base = dict(raw_dir=raw, docs_dir=docs, cache_dir=tmp_path / "cache", jobs=1, entities_path=ROOT / "entities.yml",
+                overrides_path=tmp_path / "none.yml", added_record=tmp_path / "added.json", added_from_git=False)
+    report = build(Settings(**{**base, **settings}))
+    assert [i.status for i in report.inputs] == ["ok", "ok"], report.inputs
+    return docs
+
+
+@pytest.mark.slow  # whole builds
+def test_by_default_no_raw_dump_is_published_only_its_provenance_view(tmp_path):
+    docs = _small_build(tmp_path)
+    assert not (docs / "articles" / "raw").exists()
+    assert sorted(p.name for p in (docs / "articles" / "provenance").iterdir()) == ["one.md", "two.md"]
+    page = (docs / "articles" / "one.md").read_text(encoding="utf-8")
+    assert "raw_published" not in page and re.search(r"^added: '\d{4}-\d{2}-\d{2}'$", page, re.M)
+
+
+@pytest.mark.slow  # whole builds
+def test_publish_raw_writes_each_dump_as_an_inert_page(tmp_path):
+    docs = _small_build(tmp_path, publish_raw=True)
+    copy = (docs / "articles" / "raw" / "one.html").read_text(encoding="utf-8")
+    assert 'content="noindex' in copy and "&lt;script&gt;alert(1)&lt;/script&gt;" in copy
+    assert "raw_published: true" in (docs / "articles" / "one.md").read_text(encoding="utf-8")
+    assert "../raw/one.html" in (docs / "articles" / "provenance" / "one.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow  # whole builds
+def test_a_rebuild_keeps_the_added_day_of_a_dump_outside_git(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1735689600")  # 2025-01-01: the first build's "today"
+    first = (_small_build(tmp_path) / "articles" / "one.md").read_text(encoding="utf-8")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01
+    again = (_small_build(tmp_path) / "articles" / "one.md").read_text(encoding="utf-8")
+    assert "added: '2025-01-01'" in first and first == again
