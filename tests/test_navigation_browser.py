@@ -132,3 +132,17 @@ def test_footer_counts_and_feed_link(browser_site):
     response = page.request.get(f"{base}/about/" + feed.get_attribute("href"))
     assert response.ok and b"<feed" in response.body() and b"1970" not in response.body()
     page.close()
+
+
+def test_print_shows_the_site_the_archive_date_and_the_original(browser_site):
+    base, slugs, browser = browser_site
+    page = browser.new_page()
+    page.goto(f"{base}/articles/{slugs['001_61ec448298716ef9.txt']}/")
+    source = page.locator(".archive-print-source")
+    assert not source.is_visible()  # on screen the header says it already
+    page.emulate_media(media="print")
+    assert source.is_visible()
+    text = " ".join(source.inner_text().split())
+    assert "中文文章存档" in text and "收录于 2026-11-23" in text and "原文：https://mp.weixin.qq.com/" in text
+    assert not page.locator("nav.archive-breadcrumb").is_visible()
+    page.close()

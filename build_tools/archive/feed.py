@@ -25,7 +25,7 @@ _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # Entity links in an article's HTML are relative to its page; in a feed they must be absolute.
 _ENTITY_HREF = re.compile(r'href="\.\./entities/([a-z0-9][a-z0-9-]*)\.md"')
 MAIN_LIMIT = 50  # entries in feed.xml
-TOPIC_LIMIT = 20  # entries in a source's or an entity's feed
+TOPIC_LIMIT = 10  # entries in a source's or an entity's feed: each carries full text, and an archive has hundreds
 
 
 @dataclass(frozen=True)
