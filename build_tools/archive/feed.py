@@ -83,7 +83,7 @@ def entries_needed(summaries: Sequence[Summary], entity_names: Mapping[str, str]
     counts: dict[str, int] = {}
     for s in ordered:
         keys = ([f"s:{s.source}"] if s.source and s.source.strip() else []) + \
-               [f"e:{e}" for e in dict.fromkeys(s.entities) if entity_names is None or e in entity_names]
+               [f"e:{e}" for e in dict.fromkeys(s.entities) if entity_names is not None and e in entity_names]
         for k in keys:
             counts[k] = counts.get(k, 0) + 1
             if counts[k] <= TOPIC_LIMIT:
