@@ -315,3 +315,26 @@ def test_a_rebuild_keeps_the_added_day_of_a_dump_outside_git(tmp_path, monkeypat
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01
     again = (_small_build(tmp_path) / "articles" / "one.md").read_text(encoding="utf-8")
     assert "added: '2025-01-01'" in first and first == again
+
+
+def test_the_cli_refuses_a_deploy_build_without_an_address_in_one_line(tmp_path, monkeypatch, capsys):
+    from build_tools.cli import main
+
+    monkeypatch.delenv("SITE_URL", raising=False)
+    (tmp_path / "raw").mkdir()
+    code = main(["build", "--raw", str(tmp_path / "raw"), "--docs", str(tmp_path / "docs"), "--deploy", "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and err.startswith("error: ") and "SITE_URL" in err
+    assert not (tmp_path / "docs").exists()  # stopped before writing anything
+
+
+def test_the_deploy_workflow_builds_for_deployment_with_full_history():
+    import yaml
+
+    from tests.conftest import ROOT
+
+    jobs = yaml.safe_load((ROOT / ".github" / "workflows" / "deploy.yml").read_text(encoding="utf-8"))["jobs"]
+    steps = jobs["build"]["steps"]
+    checkout = next(s for s in steps if str(s.get("uses", "")).startswith("actions/checkout"))
+    assert checkout.get("with", {}).get("fetch-depth") == 0  # added dates come from git history
+    assert any("make site" in s.get("run", "") and "--deploy" in s.get("run", "") for s in steps)
