@@ -338,3 +338,13 @@ def test_the_deploy_workflow_builds_for_deployment_with_full_history():
     checkout = next(s for s in steps if str(s.get("uses", "")).startswith("actions/checkout"))
     assert checkout.get("with", {}).get("fetch-depth") == 0  # added dates come from git history
     assert any("make site" in s.get("run", "") and "--deploy" in s.get("run", "") for s in steps)
+
+
+def test_a_file_name_that_is_not_utf8_is_recorded_and_read_back(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    name = b"gbk-\xd6\xd0\xce\xc4.txt".decode("utf-8", "surrogateescape")
+    record = tmp_path / "added.json"
+    first, _ = added_dates(raw, [name], record, use_git=False, today=lambda: "2026-03-04")
+    again, warnings = added_dates(raw, [name], record, use_git=False, today=lambda: "2027-01-01")
+    assert first == again == {name: "2026-03-04"} and warnings == []

@@ -134,5 +134,6 @@ def _is_day(text: str) -> bool:
 
 
 def _record_text(entries: dict[str, str]) -> str:
+    # ASCII escapes: a file name that is not UTF-8 (kept as surrogates) still makes a valid UTF-8 record.
     return json.dumps({"version": _RECORD_VERSION, "added": dict(sorted(entries.items()))},
-                      ensure_ascii=False, indent=1) + "\n"
+                      ensure_ascii=True, indent=1) + "\n"
