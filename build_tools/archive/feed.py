@@ -73,7 +73,8 @@ def feeds(summaries: Sequence[Summary], bodies: Mapping[str, str], *, site_url: 
         channels.append(Channel(f"entities/{entity}.xml", f"{title} · {(entity_names or {})[entity]}",
                                 f"entities/{entity}/", members, TOPIC_LIMIT))
     base = site_url if site_url.endswith("/") else site_url + "/"
-    return {c.path: channel_xml(c, bodies, base=base, author=title) for c in channels}
+    made: dict[str, str] = {}  # slug → its entry's XML: an article is in many feeds, written out once
+    return {c.path: channel_xml(c, bodies, base=base, author=title, made=made) for c in channels}
 
 
 def entries_needed(summaries: Sequence[Summary], entity_names: Mapping[str, str] | None) -> list[Summary]:
@@ -91,8 +92,10 @@ def entries_needed(summaries: Sequence[Summary], entity_names: Mapping[str, str]
     return [s for s in ordered if s.slug in wanted]
 
 
-def channel_xml(channel: Channel, bodies: Mapping[str, str], *, base: str, author: str) -> str:
-    """One Atom feed; its ``updated`` is its newest entry's timestamp (left out when it has none)."""
+def channel_xml(channel: Channel, bodies: Mapping[str, str], *, base: str, author: str,
+                made: dict[str, str] | None = None) -> str:
+    """One Atom feed; its ``updated`` is its newest entry's timestamp (left out when it has none).  ``made``
+    keeps each entry's XML for the next feed that carries it (same ``base``)."""
     entries = [(s, stamp) for s in channel.members if (stamp := timestamp(s))][: max(0, channel.limit)]
     feed = ET.Element("feed", {"xmlns": ATOM_NS, _XML_LANG: "zh-CN"})
     _sub(feed, "title", channel.title)
@@ -103,10 +106,23 @@ def channel_xml(channel: Channel, bodies: Mapping[str, str], *, base: str, autho
         _sub(feed, "updated", max(stamp for _, (stamp, _) in entries))
     _sub(_sub(feed, "author"), "name", author)
     _sub(feed, "generator", "cn-archive")
-    for summary, stamp in entries:
-        _entry(feed, summary, stamp, bodies.get(summary.slug), base)
     ET.indent(feed, space="  ")
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode") + "\n"
+    head = ET.tostring(feed, encoding="unicode")
+    made = {} if made is None else made
+    for summary, stamp in entries:
+        if summary.slug not in made:
+            made[summary.slug] = _entry_xml(summary, stamp, bodies.get(summary.slug), base)
+    body = "".join(f"  {made[summary.slug]}\n" for summary, _ in entries)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + head[: -len("</feed>")] + body + "</feed>\n"
+
+
+def _entry_xml(s: Summary, stamp: tuple[str, bool], body: str | None, base: str) -> str:
+    holder = ET.Element("feed")
+    _entry(holder, s, stamp, body, base)
+    entry = holder[0]
+    ET.indent(entry, space="  ", level=1)
+    entry.tail = None
+    return ET.tostring(entry, encoding="unicode")
 
 
 def _entry(feed: ET.Element, s: Summary, stamp: tuple[str, bool], body: str | None, base: str) -> None:

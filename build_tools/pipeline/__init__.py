@@ -6,9 +6,9 @@
     dedupe        byte-identical and same-article dumps, on small records
     link          drop cross-dump furniture → link entities, per article   (link_work.py)
     related       related articles, from the linked articles' views; previous/next by date
+    feeds         the feeds' entries as HTML, per article a feed carries (feed_work.py)
     render        page and provenance view (and the raw copy, if published), per article whose
                   inputs changed                                         (render_work.py)
-    feeds         the feeds' entries as HTML, per article a feed carries (feed_work.py)
     entity pages, index pages and the feeds, from the views and the published summaries
     emit          the changed files swapped into docs/ at once
 
@@ -99,6 +99,9 @@ def _build(settings: Settings, overrides: Overrides, locks, progress: Progress |
         with report.timed("related"):
             related = run.whole(views.related, _whole_inputs(linked), [view for _, view in linked], run.map_ranges)
             around = neighbours(v.summary for _, v in linked)
+        with report.timed("feeds"):  # before the writer opens: the last page written is moments from the swap
+            bodies = _feed_bodies(run, linked, entries_needed([v.summary for _, v in linked],
+                                                              entity_names(index) or None))
         with run.output() as writer:
             with report.timed("render"):
                 by_slug = {v.summary.slug: v.summary for _, v in linked}
@@ -109,8 +112,6 @@ def _build(settings: Settings, overrides: Overrides, locks, progress: Progress |
                                  published, linked, report, run)
             with report.timed("entity pages"):
                 writer.write_all(run.whole(views.entity_pages, _whole_inputs(shown), [v for _, v in shown], index))
-            with report.timed("feeds"):
-                bodies = _feed_bodies(run, shown, entries_needed(report.summaries, entity_names(index) or None))
             with report.timed("index pages"):
                 writer.write_all(index_pages_for(report.summaries, index, settings.site_title, settings.site_url,
                                                  bodies))
@@ -168,9 +169,10 @@ def _page_job(item: Published, linked_key: str, view: views.LinkedView, settings
     return PageJob(item.raw_path, outputs, (slug, *page.key_parts()), page)
 
 
-def _feed_bodies(run: Runner, shown: list[tuple[str, views.LinkedView]], wanted) -> dict[str, str]:
-    """slug → the body HTML of each article a feed carries (cached per linked article)."""
-    keys = {view.summary.slug: (item_key, view.summary.raw_path) for item_key, view in shown}
+def _feed_bodies(run: Runner, linked: list[tuple[str, views.LinkedView]], wanted) -> dict[str, str]:
+    """slug → the body HTML of each article a feed may carry (cached per linked article); an article whose page
+    then fails to render is in no feed, its body unused."""
+    keys = {view.summary.slug: (item_key, view.summary.raw_path) for item_key, view in linked}
     items = [FeedItem(keys[s.slug][1], keys[s.slug][0], s.slug) for s in wanted if s.slug in keys]
     done = run.each(FEED, items, [(item.linked_key,) for item in items], run.reader)
     return {item.slug: html for item, (_, html) in zip(items, done, strict=True)}
