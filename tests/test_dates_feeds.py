@@ -348,3 +348,13 @@ def test_a_file_name_that_is_not_utf8_is_recorded_and_read_back(tmp_path):
     first, _ = added_dates(raw, [name], record, use_git=False, today=lambda: "2026-03-04")
     again, warnings = added_dates(raw, [name], record, use_git=False, today=lambda: "2027-01-01")
     assert first == again == {name: "2026-03-04"} and warnings == []
+
+
+def test_search_text_leaves_out_the_neighbours_titles():
+    from build_tools.search.extract import extract_page
+
+    page = ('<html><body><article class="md-content__inner"><div class="archive-article"><h1>本文</h1>'
+            "<p>正文一段。</p><h2>继续阅读</h2><ul><li>较新：<a>别的文章标题</a></li></ul></div></article>"
+            "</body></html>")
+    found = extract_page(page, "articles/x/index.html", None)
+    assert "正文一段" in found.text and "别的文章标题" not in found.text
