@@ -34,6 +34,13 @@ def _parser() -> argparse.ArgumentParser:
                        help="清理规则目录 (generic.yml + portals.yml；默认 build_tools/rules)")
     build.add_argument("--explain", type=Path, default=None, metavar="FILE",
                        help="不构建：逐块打印 FILE 的处理结果 (保留/删除/中性) 和决定它的规则或特征")
+    build.add_argument("--deploy", action="store_true",
+                       help="为发布而构建：必须给出站点的公开地址 (SITE_URL 或 --site-url)，否则报错退出")
+    build.add_argument("--site-url", default=None, help="站点的公开地址 (默认读环境变量 SITE_URL)")
+    build.add_argument("--publish-raw", action="store_true",
+                       help="同时发布原样的原始存档 (articles/raw/<slug>.html，UTF-8，noindex)；默认只发布清理记录")
+    build.add_argument("--added-record", type=Path, default=Path(".cache/added.json"),
+                       help="不在 git 中的存档的收录日期记录 (默认 .cache/added.json)")
     from build_tools.serve import add_parser as add_serve_parser
 
     add_serve_parser(commands)
@@ -78,7 +85,8 @@ def build_settings(args: argparse.Namespace) -> Settings:
     if not args.raw.is_dir():
         raise UsageError(f"raw directory not found: {args.raw}")
     raw = args.raw.resolve()
-    for what, path in (("report", args.report), ("cache", Path(".cache/build"))):
+    for what, path in (("report", args.report), ("cache", Path(".cache/build")),
+                       ("added-date record", args.added_record)):
         if path is not None and (path.resolve() == raw or raw in path.resolve().parents):
             raise UsageError(f"refusing to write the {what} under the raw directory ({path})")
     rules = args.rules or RULES_DIR
@@ -97,6 +105,10 @@ def build_settings(args: argparse.Namespace) -> Settings:
         use_cache=not args.no_cache,
         rules_dir=rules.resolve(),
         fetch_images=args.fetch_images,
+        deploy=args.deploy,
+        publish_raw=args.publish_raw,
+        added_record=args.added_record,
+        **({"site_url": args.site_url} if args.site_url else {}),
     )
 
 

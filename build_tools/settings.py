@@ -44,3 +44,10 @@ class Settings:
     max_image_bytes: int = MAX_IMAGE_BYTES
     image_host_interval: float = IMAGE_HOST_INTERVAL
     images_from_private_hosts: bool = False  # fetch from this machine / a private network: tests only
+    # A build for deployment (--deploy): the public address is required, not the local placeholder.
+    deploy: bool = False
+    # Publish each dump as it was saved (articles/raw/<slug>.html, noindex) beside the provenance view.
+    publish_raw: bool = False
+    # When each dump entered raw/: git history first (runtime/added.py), else this stored record.
+    added_record: Path = Path(".cache/added.json")
+    added_from_git: bool = True

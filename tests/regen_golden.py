@@ -9,13 +9,17 @@ them whole: a missing or an extra file fails as surely as a changed byte.  Run t
 intended output change, then read `git diff tests/golden/` before committing: the diff is the review.
 
 The build is pinned so the tree depends on the code and the repo's inputs only: raw/, entities.yml and
-overrides.yml (if any), one process, an empty cache, and a fixed SITE_URL (the feed's links come from it).
+overrides.yml (if any), one process, an empty cache, a fixed SITE_URL (the feed's links come from it), and
+the seeds' added dates from the committed record tests/golden/added.json, not from git (CI's clone is
+shallow, and a copy of raw/ has no history).  A new seed gets the day of the first regeneration that saw it,
+written back to that record.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -27,13 +31,18 @@ ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "golden"
 GOLDEN_DOCS = GOLDEN / "docs"
 GOLDEN_REPORT = GOLDEN / "report.json"
+GOLDEN_ADDED = GOLDEN / "added.json"
 REGENERATE = "make golden (= .venv/bin/python -m tests.regen_golden)"
 # Not the local placeholder, so the golden feed shows that links follow SITE_URL, base path included.
 SITE_URL = "https://example.org/cn-archive/"
 
 
 def build_seed_tree(workdir: Path) -> tuple[Path, str]:
-    """Build raw/ into workdir/docs; return (that docs folder, the JSON report)."""
+    """Build raw/ into workdir/docs; return (that docs folder, the JSON report).  The added-date record is a
+    copy in workdir (workdir/added.json): the build never writes into tests/golden/."""
+    record = workdir / "added.json"
+    if GOLDEN_ADDED.exists():
+        shutil.copyfile(GOLDEN_ADDED, record)
     settings = Settings(
         raw_dir=Path("raw"),  # relative, so front matter and the report say raw/<file> wherever the repo lives
         docs_dir=workdir / "docs",
@@ -42,6 +51,8 @@ def build_seed_tree(workdir: Path) -> tuple[Path, str]:
         overrides_path=Path("overrides.yml"),
         jobs=1,
         site_url=SITE_URL,  # fixed, whatever the environment says (CI's deploy sets SITE_URL)
+        added_record=record,
+        added_from_git=False,
     )
     with contextlib.chdir(ROOT):
         report = build(settings)
@@ -64,9 +75,13 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="golden-") as tmp:
         docs, report = build_seed_tree(Path(tmp))
         built = tree_files(docs)
+        record = Path(tmp) / "added.json"
+        if record.exists() and (not GOLDEN_ADDED.exists() or GOLDEN_ADDED.read_bytes() != record.read_bytes()):
+            shutil.copyfile(record, GOLDEN_ADDED)
+            print(f"updated {GOLDEN_ADDED.relative_to(ROOT)}")
     old = tree_files(GOLDEN_DOCS) if GOLDEN_DOCS.is_dir() else {}
     # Files from before the golden tree lived under docs/ (tests/golden/<stem>.md) go too.
-    for stale in sorted(p for p in GOLDEN.iterdir() if p.is_file() and p != GOLDEN_REPORT):
+    for stale in sorted(p for p in GOLDEN.iterdir() if p.is_file() and p not in (GOLDEN_REPORT, GOLDEN_ADDED)):
         stale.unlink()
         print(f"removed {stale.relative_to(ROOT)}")
     for name in sorted(set(old) - set(built)):

@@ -102,7 +102,7 @@ def test_a_rebuild_after_one_changed_dump_rewrites_only_what_changed(archive):
     after = _stats(docs)
     assert sorted(after) == sorted(before)
     rewritten = sorted(name for name in after if after[name] != before[name])
-    assert "articles/bulk-07.md" in rewritten and "articles/raw/bulk-07.txt" in rewritten
+    assert "articles/bulk-07.md" in rewritten and "articles/provenance/bulk-07.md" in rewritten
     # Nothing else about the other articles changed, so none of their pages may be rewritten.
     other_pages = [name for name in rewritten if name.startswith("articles/") and "bulk-07" not in name]
     assert other_pages == []

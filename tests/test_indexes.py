@@ -264,13 +264,13 @@ def test_page_size_must_be_positive():
 
 def test_months_group_newest_first():
     text = index_pages(dated(70), page_size=100)["articles/index.md"]
-    headings = re.findall(r"^## (.+)$", text, flags=re.M)
+    headings = re.findall(r"^## \[(.+)\]\(months/[\d-]+\.md\)$", text, flags=re.M)
     assert headings == ["2025年3月", "2025年2月", "2025年1月"]
 
 
 def test_month_heading_repeats_on_the_next_page():
     pages = index_pages(dated(40), page_size=20)  # March has 31 days: it spans both pages
-    assert re.findall(r"^## (.+)$", pages["articles/page-2.md"], flags=re.M)[0] == "2025年3月"
+    assert re.findall(r"^## (.+)$", pages["articles/page-2.md"], flags=re.M)[0] == "[2025年3月](months/2025-03.md)"
 
 
 @pytest.mark.parametrize(
@@ -304,6 +304,7 @@ def test_order_by_given_date(dates, order):
 
 
 def test_undated_last():
+    """Only an article with neither a date nor an added day (a caller that gives none) is listed last."""
     items = [
         summary("u1", None),
         summary("d1", "2025-01-05"),
@@ -312,7 +313,8 @@ def test_undated_last():
     ]
     pages = index_pages(items, page_size=3)
     first, second = pages["articles/index.md"], pages["articles/page-2.md"]
-    assert re.findall(r"^## (.+)$", first, flags=re.M) == ["2025年1月", "2023年7月", "日期未知"]
+    assert re.findall(r"^## (.+)$", first, flags=re.M) == ["[2025年1月](months/2025-01.md)",
+                                                           "[2023年7月](months/2023-07.md)", "日期未知"]
     assert first.index("## 日期未知") < first.index("(u0.md)")
     assert re.findall(r"^## (.+)$", second, flags=re.M) == ["日期未知"]
     assert "(u1.md)" in second
@@ -404,7 +406,8 @@ def test_feed_parses_and_has_the_entries(n, limit):
         assert entry.link == f"https://example.test/archive/articles/{item.slug}/"
         assert entry.id == entry.link
         assert entry.updated.startswith(item.date)
-    assert feed.feed.updated == (f"{items[0].date}T00:00:00Z" if items else "1970-01-01T00:00:00Z")
+    # no entry, no date to give: the feed says nothing rather than 1970
+    assert feed.feed.get("updated") == (f"{items[0].date}T00:00:00Z" if items and limit else None)
 
 
 def test_feed_escapes_and_strips_control_characters():
@@ -419,7 +422,7 @@ def test_feed_escapes_and_strips_control_characters():
             summary="摘要 <i>",
             url="https://example.com/a?b=1&c=2",
         ),
-        summary("y", None, title="无日期", url="javascript:alert(1)"),
+        summary("y", None, title="无日期", url="javascript:alert(1)", added="2025-01-01"),
     ]
     xml = feed_xml(items, site_url="https://example.test/", title="T")
     feed = feedparser.parse(xml)
@@ -430,6 +433,6 @@ def test_feed_escapes_and_strips_control_characters():
     assert {t.term for t in first.tags} == {"AI", "澎湃新闻"}
     assert first.summary == "摘要 <i>"
     assert any(link.href == "https://example.com/a?b=1&c=2" for link in first.links)
-    assert second.updated == "1970-01-01T00:00:00Z"
+    assert second.updated == "2025-01-01T00:00:00Z"  # the day it was added, never 1970
     assert all("javascript" not in link.href for link in second.links)
     assert "\x07" not in xml

@@ -124,7 +124,7 @@ def test_front_matter_keys_in_fixed_order_and_only_set_values():
                    authors=("王博", "王艺"), editors=("李曦",), url="https://example.com/a")
     front, _ = split_page(render_article(article))
     assert list(front) == ["title", "lang", "date", "source", "authors", "editors", "url", "raw", "sha256",
-                           "entities", "reading_minutes", "removed_blocks", "removed_lines"]
+                           "entities", "reading_minutes", "removed_blocks", "removed_lines", "removed_rules"]
 
 
 def test_an_invalid_optional_field_is_left_out_and_a_required_one_is_a_failure_naming_it():

@@ -2,8 +2,10 @@
 
 Home page with counts, latest articles, top entities and sources; timeline by month, sources and tags
 indexes; per article a header (date, source, authors, original link), reading time, provenance panel
-(platform, capture time, sha256 of the raw file, junk removed) and a "查看原始存档" link to the dump as
-plain text; site-wide an Atom feed that parses cleanly, a sitemap, Open Graph/Twitter meta, a 404 page,
+(platform, capture time, added date, sha256 of the raw file, junk removed and what the counts mean) and a
+"查看清理记录" link to the provenance view (the raw dump is not published by default); a breadcrumb, related
+articles with dates and sources, the neighbours by date and within the source; site-wide a footer with the
+archive's counts and feeds; an Atom feed that parses cleanly, a sitemap, Open Graph/Twitter meta, a 404 page,
 dark mode, print styles and system CJK fonts with no third-party web fonts.
 """
 
@@ -108,18 +110,22 @@ def test_home_page_counts_latest_top_entities_and_sources(site):
 
 def test_timeline_is_grouped_by_month(site):
     timeline = content(page(site, "articles/"))
-    assert re.search(r"<h2[^>]*>2025年2月", timeline)  # the corrected date
-    assert re.search(r"<h2[^>]*>2025年1月", timeline)
-    assert re.search(r"<h2[^>]*>日期未知", timeline)
-    assert timeline.index("2025年2月") < timeline.index("2025年1月") < timeline.index("日期未知")
+    assert re.search(r"<h2[^>]*>.*?2025年2月", timeline)  # the corrected date
+    assert re.search(r"<h2[^>]*>.*?2025年1月", timeline)
+    # Undated seeds are listed under the day their dump was added, saying so; nothing sinks to 日期未知.
+    assert "日期未知" not in timeline and "收录于" in timeline
+    assert 'href="months/2025-01/"' in timeline
 
 
-def test_sources_and_tags_indexes(site):
+def test_sources_index_with_feeds_and_no_empty_tags_page(site):
     sources = content(page(site, "articles/sources/"))
     for source in ("澎湃新闻", "半导体行业观察", "甲子光年"):
         assert re.search(rf'<h2 id="[^"]+">{source}', sources)
-    tags = page(site, "articles/tags/")
-    assert "<h1" in tags and "标签" in tags
+    feeds = re.findall(r'href="\.\./(feeds/[a-z0-9-]+\.xml)"', sources)
+    assert len(feeds) == 4 and all((site["site"] / "articles" / f).is_file() for f in feeds)
+    # No seed has tags: no "共 0 个标签" page, and no nav item leading to one.
+    assert not (site["site"] / "articles" / "tags").exists()
+    assert ">标签<" not in page(site, "index.html")
 
 
 # --- article pages ---------------------------------------------------------------------------
@@ -135,7 +141,8 @@ def test_article_header_reading_time_and_provenance(site, raw_name):
     panel = re.search(r'<details class="archive-provenance">.*?</details>', header, re.S).group(0)
     digest = hashlib.sha256((ROOT / "raw" / raw_name).read_bytes()).hexdigest()
     assert digest in panel, "provenance must show the raw file's sha256"
-    assert re.search(r"清理掉的段落</dt><dd>\d+</dd>", panel)
+    assert re.search(r"清理时删去</dt>\s*<dd>\d+ 块，在原始存档中共 \d+ 行", panel)
+    assert "「块」是" in panel and "「行」是" in panel  # the counts are explained
     # Platform and capture time: the header panel shows them when known, the 存档信息 panel
     # under the article always (未知 when the dump does not say).
     assert re.search(r"平台(：)?</(dt|strong)>", body)
@@ -152,17 +159,35 @@ def test_a_full_header_has_date_source_authors_and_the_original(site):
 
 
 @pytest.mark.parametrize("raw_name", [p.name for p in SEEDS])
-def test_view_raw_dump_link_serves_the_dump_as_plain_text(site, raw_name):
+def test_provenance_view_replaces_the_raw_dump(site, raw_name):
     slug = site["slugs"][raw_name]
     body = content(article(site, raw_name))
-    link = re.search(r'<a href="([^"]+)">[^<]*</a>（查看原始存档）|<a href="([^"]+)"[^>]*>查看原始存档</a>', body)
-    assert link, "no 查看原始存档 link"
-    href = link.group(1) or link.group(2)
-    assert href == f"../raw/{slug}.txt"
-    served = site["site"] / "articles" / "raw" / f"{slug}.txt"
-    assert served.is_file() and not (site["site"] / "articles" / "raw" / slug).exists()
-    text = served.read_text(encoding="utf-8")
-    assert len(text) > 200 and "<html" not in text[:200].lower()
+    link = re.search(r'<a href="([^"]+)">查看清理记录</a>', body)
+    assert link and link.group(1) == f"../provenance/{slug}/"
+    assert "查看原始存档" not in body and not (site["site"] / "articles" / "raw").exists()
+    view = page(site, f"articles/provenance/{slug}/")
+    assert '<meta name="robots" content="noindex, nofollow">' in view
+    digest = hashlib.sha256((ROOT / "raw" / raw_name).read_bytes()).hexdigest()
+    shown = content(view)
+    assert digest in shown and f"raw/{raw_name}" in shown
+    assert "<details" in shown and "<details open" not in shown  # each rule's blocks collapsed
+    assert re.search(r"删去：</strong> \d+ 块，在原始存档中共 \d+ 行，涉及 \d+ 条规则", shown)
+
+
+@pytest.mark.parametrize("raw_name", [p.name for p in SEEDS])
+def test_breadcrumb_neighbours_related_and_footer(site, raw_name):
+    doc = article(site, raw_name)
+    crumb = re.search(r'<nav class="archive-breadcrumb"[^>]*>(.*?)</nav>', doc, re.S).group(1)
+    steps = re.findall(r'<a href="([^"]+)">([^<]+)</a>', crumb)
+    assert [label for _, label in steps][:2] == ["首页", "文章"]
+    assert re.fullmatch(r"\d{4}年\d{1,2}月", steps[2][1]) and steps[2][0].startswith("../months/")
+    body = content(doc)
+    assert re.search(r"<h2[^>]*>继续阅读", body)
+    assert re.search(r"<li>(较新|较早)：<a href=\"\.\./[\w-]+/\">", body)
+    related = re.search(r"<h2[^>]*>相关文章.*?</ul>", body, re.S)
+    assert related and re.search(r"</a> · (收录于 )?\d{4}-\d{2}-\d{2}", related.group(0))
+    footer = re.search(r'<div class="md-copyright archive-footer">(.*?)</div>', doc, re.S).group(1)
+    assert re.search(r"5 篇文章</a> ·\s*<a[^>]*>4 个来源</a>", footer) and "feed.xml" in footer
 
 
 @pytest.mark.parametrize("raw_name", [p.name for p in SEEDS])
@@ -188,6 +213,8 @@ def test_atom_feed_is_valid(site):
     assert feed.bozo == 0, feed.get("bozo_exception")
     assert feed.version == "atom10"
     assert len(feed.entries) == len(SEEDS)
+    assert b"1970" not in raw  # undated seeds carry the day they were added, not the epoch
+    assert all(len(e.content[0].value) > 1000 for e in feed.entries)  # the full cleaned text, not a summary
     slugs = set(site["slugs"].values())
     assert {e.link.rstrip("/").rsplit("/", 1)[1] for e in feed.entries} == slugs
     assert 'type="application/atom+xml"' in page(site, "index.html")

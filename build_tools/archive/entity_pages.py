@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from itertools import permutations
 
-from build_tools.archive.ordering import given_date, newest_first
+from build_tools.archive.ordering import given_or_added, newest_first, when_shown
 from build_tools.entities.registry import ENTITY_TYPES, TYPE_LABELS, Entity, Registry
 from build_tools.markup import dump_yaml, escape_line
 from build_tools.model import Summary
@@ -25,7 +25,7 @@ def _front_matter(data: dict) -> str:
 
 
 def _article_head(s: Summary) -> str:
-    meta = " · ".join(_shown(x) for x in (s.date, s.source) if x)
+    meta = " · ".join(_shown(x) for x in (when_shown(s.date, s.added), s.source) if x)
     line = f"- [{_shown(s.title or s.slug)}](../articles/{s.slug}.md)"
     if meta:
         line += f" · {meta}"
@@ -54,7 +54,8 @@ def _entity_page(
     if not articles:
         out.append("本存档中尚无文章提及。\n")
         return "".join(out)
-    out.append(f"本存档中共提及 **{mentions}** 次，见于 **{len(articles)}** 篇文章。\n\n")
+    out.append(f"本存档中共提及 **{mentions}** 次，见于 **{len(articles)}** 篇文章。"
+               f"[订阅这些文章（Atom）]({ent.id}.xml){{ .archive-feed-link }}\n\n")
     out.append(f"## 提及的文章（{len(articles)}）\n\n")
     for s, head in articles:
         snippet = snippets.get(s.slug)
@@ -101,7 +102,7 @@ def entity_pages(
     """
     # Articles newest first once for the archive, each with its list line: an entity's articles keep
     # that order, and an article listed under many entities is escaped once.
-    newest = [(s, _article_head(s)) for s in newest_first(summaries, date=given_date)]
+    newest = [(s, _article_head(s)) for s in newest_first(summaries, date=given_or_added)]
     by_entity: dict[str, list[int]] = defaultdict(list)  # entity -> ranks in newest
     snippets: dict[str, dict[str, str]] = defaultdict(dict)
     totals: Counter[str] = Counter()

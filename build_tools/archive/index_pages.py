@@ -8,9 +8,12 @@ Pages:
 
 * ``index.md`` — the home page: counts, latest articles, top sources and entities.
 * ``articles/index.md``, ``articles/page-2.md``, … — the timeline, newest first,
-  grouped by month; undated articles come last under ``## 日期未知``.
-* ``articles/sources.md`` — articles by source, with counts.
-* ``articles/tags.md`` — articles by tag.
+  grouped by month; an undated article is listed under the day its dump was added
+  ("收录于 2025-03-02"), so nothing sinks to a "date unknown" heap at the end.
+* ``articles/months/<yyyy-mm>.md`` — one page per month (what an article's breadcrumb links to).
+* ``articles/sources.md`` — articles by source, with counts and each source's feed.
+* ``articles/tags.md`` — articles by tag, only when some article has tags (the dumps' own
+  tags and keywords); the page is not in the fixed nav, the home page links it when it exists.
 
 Every title, source, tag and entity name is escaped by :func:`_shown`
 (:func:`~build_tools.markup.escape_line`) before it reaches Markdown.  Headings that other
@@ -24,10 +27,11 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from build_tools.archive.ordering import ISO_DATE, iso_date, newest_first
+from build_tools.archive.feed import source_feed
+from build_tools.archive.ordering import ISO_DATE, listed_date, month_of, newest_first, when_shown
 from build_tools.markup import escape_line
 from build_tools.model import Summary
 from build_tools.settings import SITE_TITLE
@@ -82,13 +86,8 @@ def _unique_anchors(names: Iterable[str], prefix: str, reserved: Iterable[str] =
 
 
 def _month_heading(summary: Summary) -> str:
-    date = iso_date(summary)
-    if date is None:
-        return UNDATED
-    m = ISO_DATE.match(date)
-    assert m is not None
-    year, month = m.group(1), m.group(2)
-    return f"{year}年{int(month)}月" if month else f"{year}年"
+    month = month_of(listed_date(summary))
+    return month[1] if month else UNDATED
 
 
 def _by_count(counter: Counter[str]) -> list[tuple[str, int]]:
@@ -109,6 +108,7 @@ class _Where:
 
 _ROOT = _Where(to_articles="articles/", to_root="")
 _ARTICLES = _Where(to_articles="", to_root="../")
+_MONTH = _Where(to_articles="../", to_root="../../")
 
 
 def _title(summary: Summary) -> str:
@@ -118,8 +118,9 @@ def _title(summary: Summary) -> str:
 def article_line(summary: Summary, where: _Where, *, show_source: bool = True) -> str:
     """``- [title](slug.md) · 2025-02-22 · 澎湃新闻``"""
     parts = [f"- [{_title(summary)}]({where.to_articles}{summary.slug}.md)"]
-    if summary.date:
-        parts.append(summary.date if ISO_DATE.match(summary.date) else _shown(summary.date))
+    when = when_shown(summary.date, summary.added)
+    if when:
+        parts.append(when if ISO_DATE.match(when) else _shown(when))
     if show_source and summary.source:
         parts.append(_shown(summary.source))
     return " · ".join(parts)
@@ -153,14 +154,15 @@ def _timeline_pages(ordered: list[Summary], page_size: int) -> dict[str, str]:
         else:
             first, last = (page - 1) * page_size + 1, (page - 1) * page_size + len(chunk)
             span = f"第 {first} 篇" if first == last else f"第 {first}–{last} 篇"
-            lines += [f"共 {len(ordered)} 篇，按日期从新到旧排列；本页为{span}。", ""]
+            lines += [f"共 {len(ordered)} 篇，按日期从新到旧排列（原文没有日期的，按收录日期）；本页为{span}。", ""]
         heading = None
         for summary in chunk:
             month = _month_heading(summary)
             if month != heading:
                 if heading is not None:
                     lines.append("")
-                lines += [f"## {month}", ""]
+                named = month_of(listed_date(summary))
+                lines += [f"## [{month}](months/{named[0]}.md)" if named else f"## {month}", ""]
                 heading = month
             lines.append(article_line(summary, _ARTICLES))
         if chunk:
@@ -177,6 +179,22 @@ def _timeline_pages(ordered: list[Summary], page_size: int) -> dict[str, str]:
     return pages
 
 
+def _month_pages(ordered: list[Summary]) -> dict[str, str]:
+    """One page per month, newest first within it: where an article's breadcrumb leads."""
+    months: dict[tuple[str, str], list[Summary]] = {}
+    for summary in ordered:
+        month = month_of(listed_date(summary))
+        if month:
+            months.setdefault(month, []).append(summary)
+    pages = {}
+    for (name, heading), members in months.items():
+        lines = ["---", f"title: {heading}", "---", "", f"# {heading}", "",
+                 f"{_count_line(len(members))}。[← 全部文章](../index.md)", ""]
+        lines += [article_line(s, _MONTH) for s in members]
+        pages[f"articles/months/{name}.md"] = "\n".join(lines) + "\n"
+    return pages
+
+
 def _grouped_page(
     title: str,
     intro: str,
@@ -185,6 +203,7 @@ def _grouped_page(
     *,
     show_source: bool,
     extra_group: tuple[str, list[Summary]] | None = None,
+    feed_of: Callable[[str], str] | None = None,
 ) -> str:
     lines = [f"# {title}", "", intro, ""]
     if not groups and not extra_group:
@@ -199,7 +218,10 @@ def _grouped_page(
     everything = list(groups) + ([extra_group] if extra_group else [])
     for name, members in everything:
         label = name if extra_group and name == extra_group[0] else _shown(name)
-        lines += [f"## {label} {{#{anchors[name]}}}", "", _count_line(len(members)), ""]
+        count = _count_line(len(members))
+        if feed_of and not (extra_group and name == extra_group[0]):
+            count += f" · [订阅（Atom）]({feed_of(name)}){{ .archive-feed-link }}"
+        lines += [f"## {label} {{#{anchors[name]}}}", "", count, ""]
         lines += [article_line(s, _ARTICLES, show_source=show_source) for s in members]
         lines.append("")
     return "\n".join(lines)
@@ -224,6 +246,7 @@ def _sources_page(ordered: list[Summary]) -> tuple[str, dict[str, str]]:
         anchors,
         show_source=False,
         extra_group=(NO_SOURCE, unknown) if unknown else None,
+        feed_of=source_feed,  # sources.md sits in articles/, beside feeds/
     )
     return text, anchors
 
@@ -248,7 +271,10 @@ def _home_page(
 ) -> str:
     sources = Counter(s.source for s in ordered if s.source and s.source.strip())
     n_entities = entity_count or (len(entity_names) if entity_names else 0)
-    lines = [f"# {_shown(site_title)}", ""]
+    # The site's footer shows these counts on every page (overrides/partials/footer.html reads them here).
+    counts = {"articles": len(ordered), "sources": len(sources), "entities": n_entities}
+    lines = ["---", "archive_counts:", *(f"  {k}: {v}" for k, v in counts.items()), "---", "",
+             f"# {_shown(site_title)}", ""]
     stats = [f"**{len(ordered)}** 篇文章", f"**{len(sources)}** 个来源"]
     if n_entities:
         stats.append(f"**{n_entities}** 个实体")
@@ -257,7 +283,7 @@ def _home_page(
     lines += ["## 最新文章", ""]
     if ordered:
         lines += [article_line(s, _ROOT) for s in ordered[:LATEST_ON_HOME]]
-        lines += ["", "[浏览全部文章 →](articles/index.md)", ""]
+        lines += ["", "[浏览全部文章 →](articles/index.md) · [订阅（Atom）](feed.xml)", ""]
     else:
         lines += ["暂无文章。把存档文件放进 `raw/` 后重新构建即可。", ""]
 
@@ -275,6 +301,8 @@ def _home_page(
                 name = _shown(entity_names[entity_id]) or _shown(entity_id)
                 lines.append(f"- [{name}](entities/{entity_id}.md) · {count} 篇")
             lines += ["", "[全部实体 →](entities/index.md)", ""]
+    if any(s.tags for s in ordered):
+        lines += ["[按标签浏览 →](articles/tags.md)", ""]
     return "\n".join(lines)
 
 
@@ -298,6 +326,8 @@ def index_pages(
     sources_text, source_anchors = _sources_page(ordered)
     pages = {"index.md": _home_page(ordered, source_anchors, entity_names, entity_count, site_title)}
     pages.update(_timeline_pages(ordered, page_size))
+    pages.update(_month_pages(ordered))
     pages["articles/sources.md"] = sources_text
-    pages["articles/tags.md"] = _tags_page(ordered)
+    if any(s.tags for s in ordered):  # no tags anywhere: no empty "共 0 个标签" page
+        pages["articles/tags.md"] = _tags_page(ordered)
     return pages

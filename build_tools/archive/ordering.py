@@ -1,4 +1,9 @@
-"""The order articles are listed in: newest first, on index pages, the feed and entity pages."""
+"""The order articles are listed in: newest first, on index pages, the feed and entity pages.
+
+An article is listed under its own date when the dump states one, else under the day its dump was
+added to raw/ (``added``), and says so ("收录于 2025-03-02"): undated articles take their place among
+the others instead of sinking to the end, and no date is ever invented.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from build_tools.model import Summary
 
 # An ISO date, year-month or year: what the timeline can put under a month and the feed can stamp.
 ISO_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+ADDED_LABEL = "收录于"
 
 
 def iso_date(summary: Summary) -> str | None:
@@ -23,15 +29,43 @@ def given_date(summary: Summary) -> str | None:
     return summary.date or None
 
 
-def newest_first(summaries: Iterable[Summary], date: Callable[[Summary], str | None] = iso_date) -> list[Summary]:
-    """Dated articles by ``date`` descending, then undated ones; ties by slug, then by raw path.
+def listed_date(summary: Summary) -> str | None:
+    """The date an article is listed under: its own (ISO) date, else the day it was added."""
+    return iso_date(summary) or summary.added or None
 
-    Index pages and the feed sort by :func:`iso_date`: the timeline groups by month and the feed
-    stamps each entry, so a date they cannot read counts as no date (under 日期未知, last).
-    Entity pages sort by :func:`given_date`: they only show the date, so any date string sorts
-    among the dated ones, as text.
+
+def is_added_only(summary: Summary) -> bool:
+    """Listed under the day it was added, because the dump states no date."""
+    return iso_date(summary) is None and bool(summary.added)
+
+
+def when_shown(date: str | None, added: str | None) -> str:
+    """What a list shows of an article's date: the date, else "收录于 <added>", else nothing."""
+    if date:
+        return date
+    return f"{ADDED_LABEL} {added}" if added else ""
+
+
+def month_of(date: str | None) -> tuple[str, str] | None:
+    """``2025-01-31`` → (``2025-01``, ``2025年1月``): a month page's name and heading (a year alone: ``2025``)."""
+    m = ISO_DATE.match(date.strip()) if date else None
+    if m is None:
+        return None
+    year, month = m.group(1), m.group(2)
+    return (f"{year}-{month}", f"{year}年{int(month)}月") if month else (year, f"{year}年")
+
+
+def newest_first(summaries: Iterable[Summary], date: Callable[[Summary], str | None] = listed_date) -> list[Summary]:
+    """Articles by ``date`` descending, then those without one; ties by slug, then by raw path.
+
+    Index pages and the feed sort by :func:`listed_date`: the date, else the day the dump was added.
+    Entity pages sort by :func:`given_date`, falling back to ``added`` the same way.
     """
     by_slug = sorted(summaries, key=lambda s: (s.slug, s.raw_path))
     dated = [s for s in by_slug if date(s)]
     dated.sort(key=date, reverse=True)  # stable: slug order kept per date
     return dated + [s for s in by_slug if not date(s)]
+
+
+def given_or_added(summary: Summary) -> str | None:
+    return given_date(summary) or summary.added or None

@@ -1,10 +1,10 @@
-"""Index pages (home, timeline, sources, tags) and the feed, from article summaries."""
+"""Index pages (home, timeline, months, sources, tags) and the feeds, from article summaries."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from build_tools.archive.feed import feed_xml
+from build_tools.archive.feed import feeds
 from build_tools.archive.index_pages import index_pages
 from build_tools.config.registry import entity_names
 from build_tools.entities.matcher import AliasIndex
@@ -12,8 +12,9 @@ from build_tools.model import Summary
 
 
 def index_pages_for(summaries: Sequence[Summary], index: AliasIndex | None, site_title: str,
-                    site_url: str) -> dict[str, str]:
+                    site_url: str, bodies: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``bodies``: slug → the HTML of each article a feed carries (others get their summary only)."""
     names = entity_names(index)
     pages = index_pages(summaries, entity_names=names or None, entity_count=len(names), site_title=site_title)
-    pages["feed.xml"] = feed_xml(summaries, site_url=site_url, title=site_title)
+    pages.update(feeds(summaries, bodies or {}, site_url=site_url, title=site_title, entity_names=names or None))
     return pages

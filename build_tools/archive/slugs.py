@@ -37,7 +37,10 @@ _KEPT = re.compile(r"[a-z0-9][a-z0-9_-]*")
 KEEPER_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 _HASHED_END = re.compile(rf"-[0-9a-f]{{{DIGEST_CHARS}}}$")
 # The names of the generated pages in docs/articles/ (archive/index_pages.py) and of its folder of text copies.
-RESERVED = frozenset({"index", "sources", "tags", "raw"})
+# Generated pages next to the articles, and the folders beside them (raw copies, provenance views, month
+# pages, source feeds): a dump never takes one of these names.
+RESERVED = frozenset({"index", "sources", "tags", "raw", "provenance", "months", "feeds"})
+_FOLDERS = {"raw": "raw copies", "provenance": "provenance views", "months": "month pages", "feeds": "source feeds"}
 _RESERVED_PAGE = re.compile(r"page-[0-9]+")
 
 
@@ -92,8 +95,8 @@ def assign_slugs(relative_paths: Iterable[str]) -> dict[str, tuple[Slug, str | N
                 digits += 2
                 new = hashed_slug(path, digits)
             taken.add(new)
-            owner = keeper or (f"a generated page (articles/{slug}.md)" if slug != "raw"
-                               else "the folder of raw-text copies (articles/raw/)")
+            owner = keeper or (f"a generated page (articles/{slug}.md)" if slug not in _FOLDERS
+                               else f"the folder of {_FOLDERS[slug]} (articles/{slug}/)")
             result[path] = (new, f"slug '{slug}' belongs to {owner}; published as '{new}' instead")
     return result
 

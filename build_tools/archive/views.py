@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from build_tools.archive.entity_pages import entity_pages as _entity_pages
 from build_tools.archive.related import RangeMap, related_articles
@@ -31,6 +31,13 @@ def view_of(article: Article) -> LinkedView:
         counts=tuple(sorted(mention_counts(article).items())),
         story=story_fingerprint(article),
     )
+
+
+def dated(view: LinkedView, added: str | None) -> LinkedView:
+    """``view`` with the day its dump was added (known to the build, not to the linked article)."""
+    if added is None or view.summary.added == added:
+        return view
+    return replace(view, summary=replace(view.summary, added=added))
 
 
 def related(views: Sequence[LinkedView], map_ranges: RangeMap | None = None) -> dict[str, list[tuple[str, str, bool]]]:

@@ -166,6 +166,7 @@ class Meta:
     summary: str | None = None
     tags: tuple[str, ...] = ()
     disclaimer: bool = False
+    added: str | None = None  # the day the dump entered raw/ (set at render, never from the dump's text)
     provenance: tuple[tuple[str, str], ...] = ()  # (field, which source won)
 
 
@@ -206,6 +207,22 @@ class PageShape:
 
 
 @dataclass(frozen=True)
+class Neighbour:
+    """Another article a page links to: a related one, or the one before or after it.
+
+    ``role``: ``related``, ``same-story`` (a related report of the same event), ``older``, ``newer``,
+    ``source-older``, ``source-newer``.  ``date`` is the article's own date; ``added`` the day it was
+    added, shown when it has no date."""
+
+    role: str
+    slug: str
+    title: str
+    date: str | None = None
+    added: str | None = None
+    source: str | None = None
+
+
+@dataclass(frozen=True)
 class Article:
     raw_path: str
     sha256: str
@@ -221,7 +238,8 @@ class Article:
     slug: Slug = Slug("")
     mentions: tuple[Mention, ...] = ()
     entities: tuple[str, ...] = ()
-    related: tuple[tuple[str, str, bool], ...] = ()  # (slug, title, same_story)
+    related: tuple[Neighbour, ...] = ()  # related articles, best first (set at render)
+    neighbours: tuple[Neighbour, ...] = ()  # previous/next by date, overall and within its source (set at render)
     also_published_by: tuple[str, ...] = ()
     page: PageShape | None = None  # saved HTML pages only
 
@@ -263,8 +281,8 @@ def block_text(block: Block) -> str:
     """The visible text of a block, used by every heuristic."""
     if isinstance(block, (Paragraph, Heading)):
         return inline_text(block.inlines)
-    if isinstance(block, Turn):
-        return f"{block.speaker}：{inline_text(block.inlines)}"
+    if isinstance(block, Turn):  # a question's later paragraphs have no speaker
+        return f"{block.speaker}：{inline_text(block.inlines)}" if block.speaker else inline_text(block.inlines)
     if isinstance(block, Quote):
         return "\n".join(block_text(b) for b in block.blocks)
     if isinstance(block, ListBlock):
@@ -302,6 +320,7 @@ class Summary:
     entities: tuple[str, ...] = ()
     chars: int = 0
     title_inferred: bool = False  # no title found: the first words of the body stand in (the editor's desk lists it)
+    added: str | None = None  # the day its dump entered raw/: where an undated article is listed
 
 
 def summarize(article: Article) -> Summary:

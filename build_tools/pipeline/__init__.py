@@ -5,10 +5,12 @@
     prepare       ingest → clean → metadata → correct, per dump          (prepare_work.py)
     dedupe        byte-identical and same-article dumps, on small records
     link          drop cross-dump furniture → link entities, per article   (link_work.py)
-    related       related articles, from the linked articles' views
+    related       related articles, from the linked articles' views; previous/next by date
     images        each article's pictures from the image store; fetched with --fetch-images  (images.py)
-    render        page and raw copy, per article whose inputs changed    (render_work.py)
-    entity pages, index pages and the feed, from the views and the published summaries
+    feeds         the feeds' entries as HTML, per article a feed carries (feed_work.py)
+    render        page and provenance view (and the raw copy, if published), per article whose
+                  inputs changed                                         (render_work.py)
+    entity pages, index pages and the feeds, from the views and the published summaries
     emit          the changed files swapped into docs/ at once
 
 The runtime (build_tools/runtime) runs each stage: it caches results under the stage's own code
@@ -21,28 +23,33 @@ from __future__ import annotations
 from dataclasses import replace
 
 from build_tools.archive import views
+from build_tools.archive.feed import entries_needed
 from build_tools.archive.furniture import recurring_lines
+from build_tools.archive.navigation import neighbours, related_links
 from build_tools.archive.prepared import Prepared, Published, dedupe
 from build_tools.archive.site_pages import index_pages_for
 from build_tools.config.corrections import Overrides, load_overrides
 from build_tools.config.registry import entity_names, load_index, registry_key
 from build_tools.model import Summary
-from build_tools.model.errors import CacheCorrupt
+from build_tools.model.errors import CacheCorrupt, UsageError
 from build_tools.model.paths import PathDisplay
 from build_tools.model.records import BuildReport, BuildWarning, CorrectionReview, InputResult, Progress, Status
 from build_tools.pipeline.discover import discover, dumps_in
 from build_tools.pipeline.images import pictures_for
+from build_tools.pipeline.feed_work import FeedItem, entry_one
 from build_tools.pipeline.link_work import link_one
 from build_tools.pipeline.prepare_work import load_readers, prepare, prepare_one
 from build_tools.pipeline.render_work import PageInputs, render_one
+from build_tools.runtime.added import added_dates
 from build_tools.runtime.cache import key, quarantine
 from build_tools.runtime.stages import PageJob, Runner, Stage, Stored, build_locks
-from build_tools.settings import Settings
+from build_tools.settings import DEFAULT_SITE_URL, Settings
 from build_tools.stages.front_matter import warm as load_page_schema
 
 PREPARE = Stage("prepare", prepare_one, ("prepared", "article"), warm=load_readers, keyed_by_read=True)
 LINK = Stage("link", link_one, ("view", "linked"))
 RENDER = Stage("render", render_one, warm=load_page_schema)
+FEED = Stage("feed entries", entry_one, ("entry", ""))
 # How a page names a dump (its ``raw:`` field, "also published by"): by its path inside raw/, the same
 # wherever the build runs and wherever raw/ lies, so the output never depends on the working directory
 # and never publishes a local path.  The report and the warnings show paths as the editor typed them.
@@ -54,6 +61,7 @@ def build(settings: Settings, progress: Progress | None = None) -> BuildReport:
 
     One build at a time per cache and per output folder: a second one waits for the first.  A damaged
     build cache is moved aside and the build runs again on an empty one, with one warning."""
+    check_deployable(settings)
     overrides = load_overrides(settings.overrides_path)
     with build_locks(settings) as locks:
         try:
@@ -73,6 +81,7 @@ def _build(settings: Settings, overrides: Overrides, locks, progress: Progress |
         with report.timed("discover"):
             dumps, slug_warnings = dumps_in(settings.raw_dir, run.shown)
             report.warnings.extend(slug_warnings)
+            added = _added(settings, dumps, report)
         with report.timed("prepare"):
             inputs = [(run.store.digest(d.path, settings.max_dump_bytes), d.raw_path, d.slug,
                        overrides.key_for(d.relative)) for d in dumps]
@@ -88,20 +97,29 @@ def _build(settings: Settings, overrides: Overrides, locks, progress: Progress |
             furniture = key(registry_key(settings.entities_path), *sorted(recurring))
             linked = run.each(LINK, published, [(p.prepared.key, furniture) for p in published],
                               (run.reader, index, recurring, overrides))
+            linked = [(k, views.dated(v, added.get(v.summary.raw_path))) for k, v in linked]
         with report.timed("related"):
             related = run.whole(views.related, _whole_inputs(linked), [view for _, view in linked], run.map_ranges)
+            around = neighbours(v.summary for _, v in linked)
         with report.timed("images"):
             pictures, image_warnings = pictures_for(settings, published, [view for _, view in linked], run.shown)
             report.warnings.extend(image_warnings)
+        with report.timed("feeds"):  # before the writer opens: the last page written is moments from the swap
+            bodies = _feed_bodies(run, linked, entries_needed([v.summary for _, v in linked],
+                                                              entity_names(index) or None))
         with run.output() as writer:
             with report.timed("render"):
-                jobs = [_page_job(p, k, v, run, related, pictures) for p, (k, v) in zip(published, linked, strict=True)]
+                by_slug = {v.summary.slug: v.summary for _, v in linked}
+                jobs = [_page_job(p, k, v, settings, related_links(related.get(v.summary.slug, ()), by_slug)
+                                  + around.get(v.summary.slug, ()), pictures)
+                        for p, (k, v) in zip(published, linked, strict=True)]
                 shown = _publish(run.pages(RENDER, jobs, (run.reader, entity_names(index)), writer),
                                  published, linked, report, run)
             with report.timed("entity pages"):
                 writer.write_all(run.whole(views.entity_pages, _whole_inputs(shown), [v for _, v in shown], index))
             with report.timed("index pages"):
-                writer.write_all(index_pages_for(report.summaries, index, settings.site_title, settings.site_url))
+                writer.write_all(index_pages_for(report.summaries, index, settings.site_title, settings.site_url,
+                                                 bodies))
         report.corrections = _review_corrections(overrides, dumps, published, run, index)
         report.warnings.extend(w for review in report.corrections for w in review.problems)
     return report
@@ -125,17 +143,46 @@ def _alias_index(settings: Settings, report: BuildReport):
     return index
 
 
+def check_deployable(settings: Settings) -> None:
+    """A build for deployment needs the site's public address: feeds and canonical links are absolute."""
+    url = settings.site_url.strip()
+    if settings.deploy and (url in ("", DEFAULT_SITE_URL) or not url.startswith(("https://", "http://"))):
+        raise UsageError("a build for deployment (--deploy) needs the site's public address: "
+                         "set SITE_URL or pass --site-url https://…/")
+
+
+def _added(settings: Settings, dumps, report: BuildReport) -> dict[str, str]:
+    """Each dump's added date, by its path as pages name it (raw_path)."""
+    dates, warnings = added_dates(settings.raw_dir, [d.relative for d in dumps], settings.added_record,
+                                  use_git=settings.added_from_git)
+    report.warnings.extend(warnings)
+    return {d.raw_path: dates[d.relative] for d in dumps if d.relative in dates}
+
+
 def _whole_inputs(linked: list[tuple[str, views.LinkedView]]) -> list[str]:
-    """A whole-archive pass depends on the linked articles it reads (their keys name their slugs too)."""
-    return [item_key for item_key, _ in linked]
+    """A whole-archive pass depends on the linked articles it reads (their keys name their slugs too) and on
+    the day each was added (not part of the linked article)."""
+    return [f"{item_key}@{view.summary.added}" for item_key, view in linked]
 
 
-def _page_job(item: Published, linked_key: str, view: views.LinkedView, run: Runner, related: dict,
+def _page_job(item: Published, linked_key: str, view: views.LinkedView, settings: Settings, links,
               pictures: dict) -> PageJob:
     slug = view.summary.slug
-    page = PageInputs(linked_key, PUBLISHED(item.raw_path), item.also, tuple(related.get(slug, ())),
-                      pictures.get(slug, ()))
-    return PageJob(item.raw_path, (f"articles/{slug}.md", f"articles/raw/{slug}.txt"), (slug, *page.key_parts()), page)
+    page = PageInputs(linked_key, PUBLISHED(item.raw_path), item.also, links, pictures.get(slug, ()),
+                      view.summary.added, settings.publish_raw)
+    outputs = (f"articles/{slug}.md", f"articles/provenance/{slug}.md")
+    if settings.publish_raw:
+        outputs += (f"articles/raw/{slug}.html",)
+    return PageJob(item.raw_path, outputs, (slug, *page.key_parts()), page)
+
+
+def _feed_bodies(run: Runner, linked: list[tuple[str, views.LinkedView]], wanted) -> dict[str, str]:
+    """slug → the body HTML of each article a feed may carry (cached per linked article); an article whose page
+    then fails to render is in no feed, its body unused."""
+    keys = {view.summary.slug: (item_key, view.summary.raw_path) for item_key, view in linked}
+    items = [FeedItem(keys[s.slug][1], keys[s.slug][0], s.slug) for s in wanted if s.slug in keys]
+    done = run.each(FEED, items, [(item.linked_key,) for item in items], run.reader)
+    return {item.slug: html for item, (_, html) in zip(items, done, strict=True)}
 
 
 def _published_names(published: list[Published], prepared: list[Prepared], run: Runner) -> list[Published]:

@@ -1,13 +1,15 @@
-"""The render stage's work: one linked article → its Markdown page and its raw-text copy."""
+"""The render stage's work: one linked article → its Markdown page, its provenance view and, when raw
+copies are published, the dump as it was saved."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from typing import Any
 
-from build_tools.model import Failure
+from build_tools.model import Failure, Neighbour
 from build_tools.stages.images import Picture, with_pictures
-from build_tools.stages.render.page import raw_text_copy, render_article
+from build_tools.stages.render.page import raw_copy_html, render_article
+from build_tools.stages.render.provenance import provenance_page
 
 
 @dataclass(frozen=True)
@@ -17,19 +19,26 @@ class PageInputs:
     linked_key: str  # the linked article in the store
     shown: str  # the dump's path as the page names it (raw/x.txt)
     also: tuple[str, ...]  # also published by
-    related: tuple[tuple[str, str, bool], ...]  # (slug, title, same story)
+    links: tuple[Neighbour, ...]  # related articles, then the articles before and after it
     pictures: tuple[Picture, ...] = ()  # how its images are shown: the store's copies, originals behind proxies
+    added: str | None = None  # the day its dump entered raw/
+    publish_raw: bool = False  # the dump as saved is published beside the provenance view
 
     def key_parts(self) -> tuple[str, ...]:
-        return self.linked_key, self.shown, repr(self.also), repr(self.related), repr(self.pictures)
+        return (self.linked_key, self.shown, repr(self.also), repr(self.links), repr(self.pictures),
+                repr(self.added), repr(self.publish_raw))
 
 
-def render_one(context: tuple[Any, dict[str, str]], page: PageInputs, key: str) -> tuple[str, str] | Failure:
+def render_one(context: tuple[Any, dict[str, str]], page: PageInputs, key: str) -> tuple[str, ...] | Failure:
     """In a worker: ``context`` is (the store's reader, entity id → name); ``key`` is the page's (unused here)."""
     reader, names = context
-    article = replace(reader.load("linked", page.linked_key), related=page.related, also_published_by=page.also)
+    article = reader.load("linked", page.linked_key)
+    related = tuple(n for n in page.links if n.role in ("related", "same-story"))
+    article = replace(article, related=related, neighbours=tuple(n for n in page.links if n not in related),
+                      also_published_by=page.also, meta=replace(article.meta, added=page.added))
     article = with_pictures(article, {picture.src: picture for picture in page.pictures})
-    text = render_article(article, names, raw_shown=page.shown)
+    text = render_article(article, names, raw_shown=page.shown, raw_published=page.publish_raw)
     if isinstance(text, Failure):
         return text
-    return text, raw_text_copy(article)
+    texts = (text, provenance_page(article, raw_published=page.publish_raw, raw_shown=page.shown))
+    return texts + ((raw_copy_html(article),) if page.publish_raw else ())

@@ -94,7 +94,7 @@ def _classified(error: sqlite3.Error, path: Path) -> CacheError:
 class Store:
     """A key → pickled value table per kind, in one SQLite file; written only by the main process."""
 
-    KINDS = ("prepared", "article", "linked", "view")
+    KINDS = ("prepared", "article", "linked", "view", "entry")  # entry: a feed entry's HTML
     FILENAME = "cache.sqlite3"
 
     def __init__(self, directory: Path):

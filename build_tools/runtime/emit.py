@@ -39,7 +39,7 @@ from build_tools.runtime import generations
 from build_tools.runtime.generations import GENERATED, HOME, current_generation, link, new_generation
 from build_tools.runtime.locks import FolderLock
 
-__all__ = ["GENERATED", "OutputWriter", "check_separate", "output_lock", "recover", "replace_file"]
+__all__ = ["GENERATED", "OutputWriter", "check_separate", "output_lock", "recover", "replace_file", "write_record"]
 
 _PREFIXES = (".staging-", ".old-", ".trash-", HOME)
 
@@ -237,6 +237,15 @@ def _load_manifest(path: Path) -> dict[str, Entry]:
     return {rel: entry for rel, entry in data.items() if isinstance(entry, list) and len(entry) == 4}
 
 
+def write_record(path: Path, text: str, raw_dir: Path | None = None) -> None:
+    """A small record the build keeps beside its output (the ``added`` dates), replaced in one rename: a
+    build killed while writing it leaves the previous record.  Never under raw/."""
+    if raw_dir is not None and raw_dir.resolve() in (path.resolve(), *path.resolve().parents):
+        raise OutputError(f"refusing to write {path}: it is inside raw/ ({raw_dir})")
+
+    _writing(path, lambda: replace_file(path, text))
+
+
 def _save_manifest(path: Path, manifest: dict[str, Entry]) -> None:
     replace_file(path, json.dumps(manifest, sort_keys=True, separators=(",", ":")))
 
@@ -246,7 +255,7 @@ def replace_file(path: Path, text: str) -> None:
     sees the old content or the new, never half of it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(text, encoding="utf-8")
+    temporary.write_text(text, encoding="utf-8", newline="\n")
     os.replace(temporary, path)
 
 

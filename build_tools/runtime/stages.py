@@ -89,20 +89,23 @@ class Runner:
         streams articles through disk) and the rules folder its stages read.  ``locks``: the build's
         (:func:`build_locks`), held already; without them the runner takes its own."""
         use_rules_dir(settings.rules_dir)  # before any key is computed and before workers fork
-        with contextlib.ExitStack() as stack:
-            if locks is None:
-                locks = stack.enter_context(build_locks(settings))
-            cache_dir = settings.cache_dir if settings.use_cache else \
-                Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="cn-archive-cache-")))
-            runner = cls(settings, cache_dir, report, progress, docs_lock=locks[-1])
-            stack.callback(runner.store.close)  # last: the last connection to close folds the journal in
-            stack.callback(Reader.close_all)
-            try:
+        runner = None
+        # Ctrl-C while closing (the store's journal folded in, a throwaway cache removed: after the swap, and
+        # longer the more the store holds) is reported like one during the build: did docs/ change?
+        try:
+            with contextlib.ExitStack() as stack:
+                if locks is None:
+                    locks = stack.enter_context(build_locks(settings))
+                cache_dir = settings.cache_dir if settings.use_cache else \
+                    Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="cn-archive-cache-")))
+                runner = cls(settings, cache_dir, report, progress, docs_lock=locks[-1])
+                stack.callback(runner.store.close)  # last: the last connection to close folds the journal in
+                stack.callback(Reader.close_all)
                 yield runner
-            except KeyboardInterrupt as stop:
-                if isinstance(stop, Interrupted):
-                    raise
-                raise Interrupted(runner.output_changed) from None
+        except KeyboardInterrupt as stop:
+            if isinstance(stop, Interrupted):
+                raise
+            raise Interrupted(runner.output_changed if runner is not None else False) from None
 
     @contextlib.contextmanager
     def output(self) -> Iterator[OutputWriter]:

@@ -17,7 +17,7 @@ import yaml
 from lxml import etree
 
 # Sections the build appends to every article (render.py): not the article's own text.
-FURNITURE_HEADINGS = {"相关文章"}
+FURNITURE_HEADINGS = {"相关文章", "继续阅读"}  # related articles; the newer and older ones
 FURNITURE_DETAILS = {"存档信息"}
 BLOCK_TAGS = [
     "p", "div", "section", "article", "header", "footer", "aside", "blockquote", "pre",

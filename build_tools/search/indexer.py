@@ -62,10 +62,12 @@ ASSET_DIR = "assets/search"
 SHARD_PAGES = 256
 
 SKIP_DIRS = {"dev", "pagefind", "assets", "search"}
-# Listing pages: they repeat every title, so they would match everything.
+# Listing pages: they repeat every title, so they would match everything.  Provenance views and published
+# raw dumps hold what the cleaner removed (spam, menus): never searchable.
 LISTING_RE = re.compile(
     r"^(?:(?:articles(?:/page-\d+|/sources|/tags|/timeline)?|entities)/)?index\.html$"
     r"|^articles/(?:index|page-\d+|sources|tags|timeline)\.html$|^404\.html$"
+    r"|^articles/(?:months|provenance|raw)/"
 )
 
 

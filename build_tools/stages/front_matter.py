@@ -51,9 +51,11 @@ def _validator() -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
 
 
-def front_matter(article: Article, raw_shown: str | None = None) -> dict:
+def front_matter(article: Article, raw_shown: str | None = None, raw_published: bool = False) -> dict:
     """The front matter contract, in a fixed key order; ``raw`` names the dump as the editor knows it
-    (``raw_shown``, e.g. ``raw/x.txt``), else by its path inside raw/."""
+    (``raw_shown``, e.g. ``raw/x.txt``), else by its path inside raw/.  ``added`` is the day the dump entered
+    raw/; ``month`` and ``month_label`` the timeline month it is listed under (the breadcrumb's last step);
+    ``raw_published``: the dump as saved is published too (articles/raw/<slug>.html)."""
     meta = article.meta
     data: dict = {"title": meta.title}
     if meta.title_inferred:
@@ -73,12 +75,20 @@ def front_matter(article: Article, raw_shown: str | None = None) -> dict:
         "also_published_by": list(article.also_published_by),
     }
     data.update({k: v for k, v in optional.items() if v})
+    if meta.added:
+        data["added"] = meta.added
+    month = next((n for n in article.neighbours if n.role == "month"), None)
+    if month:
+        data["month"], data["month_label"] = month.slug, month.title
     data["raw"] = raw_shown or article.raw_path
+    if raw_published:
+        data["raw_published"] = True
     data["sha256"] = article.sha256
     data["entities"] = list(article.entities)
     data["reading_minutes"] = reading_minutes(article)
     data["removed_blocks"] = len(article.removed)
     data["removed_lines"] = sum(1 + r.text.strip().count("\n") for r in article.removed)
+    data["removed_rules"] = len({r.rule for r in article.removed})
     if meta.disclaimer:
         data["disclaimer"] = True
     return data

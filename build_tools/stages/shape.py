@@ -11,7 +11,21 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
-from build_tools.model import Block, Emph, Heading, Inline, Paragraph, Strong, Text, Turn, inline_text
+from build_tools.model import (
+    Block,
+    Emph,
+    Heading,
+    Inline,
+    Link,
+    Paragraph,
+    Quote,
+    Strong,
+    Text,
+    Turn,
+    inline_text,
+    web_url,
+)
+from build_tools.model.walk import map_texts
 from build_tools.stages.readers.inlines import normalize
 
 HEADING_MAX = 30
@@ -29,9 +43,18 @@ NOT_SPEAKERS = {
 }
 
 
+REFERENCE_LABELS = {"参考链接", "参考资料", "参考文献", "参考", "相关链接", "參考連結", "參考資料", "References"}
+_URL = re.compile(r"https?://[^\s<>\"'，。；、）)】」]+")
+# WeChat editors mark a pull-quote, and sometimes a section title, with a left bar character.
+_BAR = "▎▍▌▋▊▉┃|｜"
+_OPENING_QUOTES = "\"“「『‘'"
+
+
 def shape(blocks: Sequence[Block], plain_text: bool = False) -> tuple[Block, ...]:
     """`plain_text`: the dump lost all markup, so short plain lines may be headings too."""
-    blocks = _turns(list(blocks))
+    blocks = _bars(list(blocks))
+    blocks = _reference_links(blocks)
+    blocks = _turns(blocks)
     blocks = _headings(blocks, plain_text)
     return tuple(_normalize_levels(blocks))
 
@@ -61,6 +84,59 @@ def _strip_prefix(inlines: tuple[Inline, ...], count: int) -> tuple[Inline, ...]
     return normalize(out)
 
 
+def _reference_links(blocks: list[Block]) -> list[Block]:
+    """Under a 参考链接 / 参考资料 label, the addresses a text dump kept as plain text become links again
+    (up to the next heading).  Only http(s) addresses with a host; the render stage still vets each URL."""
+    out: list[Block] = []
+    under = False
+    for block in blocks:
+        label = inline_text(block.inlines).strip().strip("*#：: ") if isinstance(block, (Paragraph, Heading)) else ""
+        if label in REFERENCE_LABELS:
+            under = True
+        elif isinstance(block, Heading):
+            under = False
+        elif under:
+            block = map_texts(block, _linked_urls)
+        out.append(block)
+    return out
+
+
+def _linked_urls(node: Text, _offset: int) -> tuple[Inline, ...] | None:
+    if "http" not in node.text:
+        return None
+    parts: list[Inline] = []
+    last = 0
+    for m in _URL.finditer(node.text):
+        url = web_url(m.group(0))
+        if url is None:
+            continue
+        parts += [Text(node.text[last:m.start()])] if m.start() > last else []
+        parts.append(Link(url, (Text(url),)))
+        last = m.end()
+    if not parts:
+        return None
+    return tuple(parts + ([Text(node.text[last:])] if last < len(node.text) else []))
+
+
+def _bars(blocks: list[Block]) -> list[Block]:
+    """A heading that opens with a bar (``##### ▎"…"``): a quoted sentence under it is a pull-quote, not a
+    section title (it becomes a quote); any other text is a title, shown without the bar."""
+    out: list[Block] = []
+    for block in blocks:
+        if isinstance(block, Heading):
+            text = inline_text(block.inlines)
+            body = text.lstrip(" " + _BAR)
+            if body != text.lstrip() and body:
+                inlines = _strip_prefix(block.inlines, len(text) - len(body))
+                if body[0] in _OPENING_QUOTES or len(body) > HEADING_MAX:
+                    out.append(Quote((Paragraph(inlines),)))
+                else:
+                    out.append(Heading(block.level, inlines))
+                continue
+        out.append(block)
+    return out
+
+
 def _turns(blocks: list[Block]) -> list[Block]:
     labels: Counter[str] = Counter()
     matches: dict[int, re.Match[str] | None] = {}  # block index -> speaker match of a paragraph
@@ -85,6 +161,23 @@ def _turns(blocks: list[Block]) -> list[Block]:
                 out.append(Turn(speaker, rest, speaker in questions))
                 continue
         out.append(block)
+    return _question_continuations(out, {i for i, m in matches.items() if m and m.group("speaker") in speakers})
+
+
+def _question_continuations(blocks: list[Block], turns: set[int]) -> list[Block]:
+    """Paragraphs between a question and the answer that follows it are the rest of the question (a long
+    question runs over several paragraphs): question turns without a speaker, shown bold like the first."""
+    out = list(blocks)
+    for i, block in enumerate(blocks):
+        if not (isinstance(block, Turn) and block.is_question):
+            continue
+        j = i + 1
+        while j < len(blocks) and isinstance(blocks[j], Paragraph) and j not in turns:
+            j += 1
+        answered = j < len(blocks) and isinstance(blocks[j], Turn) and not blocks[j].is_question
+        if answered and j > i + 1:
+            for k in range(i + 1, j):
+                out[k] = Turn("", blocks[k].inlines, True)
     return out
 
 

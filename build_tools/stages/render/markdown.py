@@ -151,11 +151,14 @@ def block_md(block: Block, depth: int = 0) -> str:
         speaker = escape_inline(block.speaker, line_start=False)
         chunks = list(_chunks(block.inlines))
         if block.is_question:
-            first = escape_inline(inline_text(chunks[0] if chunks else ()), line_start=False)
-            head = f"**{speaker}：{first}**\n{{ .qa-question }}"
-        else:
-            first = inlines_md(chunks[0], line_start=False) if chunks else ""
-            head = f"**{speaker}：** {first}\n{{ .qa-answer }}"
+            # Every paragraph of a question is bold, not only the one that carries the speaker.
+            first = escape_inline(inline_text(chunks[0] if chunks else ()), line_start=not speaker)
+            head = f"**{speaker}：{first}**\n{{ .qa-question }}" if speaker else f"**{first}**\n{{ .qa-question }}"
+            rest = [f"**{escape_inline(inline_text(c))}**\n{{ .qa-question }}" for c in chunks[1:]
+                    if inline_text(c).strip()]
+            return "\n\n".join([head, *rest])
+        first = inlines_md(chunks[0], line_start=False) if chunks else ""
+        head = f"**{speaker}：** {first}\n{{ .qa-answer }}"
         return "\n\n".join([head] + [inlines_md(c) for c in chunks[1:]])
     if isinstance(block, Quote):
         inner = blocks_md(block.blocks, depth + 1) if depth < MAX_DEPTH else _flat(block.blocks)
