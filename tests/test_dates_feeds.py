@@ -23,7 +23,6 @@ from build_tools.model import Neighbour, Quote, Turn
 from build_tools.model.errors import UsageError
 from build_tools.pipeline import check_deployable
 from build_tools.runtime.added import added_dates, git_added, parse_log
-from build_tools.serve.mkdocs import is_noise
 from build_tools.settings import Settings
 from build_tools.stages.render.markdown import blocks_md
 from build_tools.stages.render.page import raw_copy_html, render_article
@@ -265,9 +264,26 @@ def test_addresses_under_reference_links_become_links():
     assert "](https://example.org/not-a-reference" not in text
 
 
-def test_the_preview_drops_live_reload_chatter():
-    assert is_noise("INFO    -  [07:00:01] Browser connected: http://127.0.0.1:8000/articles/x/\n")
-    assert not is_noise("INFO    -  [07:00:01] Reloading browsers\n")
+def test_the_preview_server_logs_no_line_per_request(capsys, tmp_path):
+    """The preview's own server (no more mkdocs serve) answers the live-reload polls silently."""
+    import socket
+    import urllib.request
+
+    from build_tools.serve.static import VERSION_PATH, Gate, SiteServer
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = SiteServer(tmp_path, "127.0.0.1", port, Gate())
+    server.start()
+    try:
+        for _ in range(3):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{VERSION_PATH}", timeout=10) as answer:
+                assert answer.read() == b"0"
+    finally:
+        server.stop()
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
 
 
 # --- through the build ----------------------------------------------------------------------------

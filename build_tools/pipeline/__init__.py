@@ -35,8 +35,8 @@ from build_tools.model.errors import CacheCorrupt, UsageError
 from build_tools.model.paths import PathDisplay
 from build_tools.model.records import BuildReport, BuildWarning, CorrectionReview, InputResult, Progress, Status
 from build_tools.pipeline.discover import discover, dumps_in
-from build_tools.pipeline.images import pictures_for
 from build_tools.pipeline.feed_work import FeedItem, entry_one
+from build_tools.pipeline.images import pictures_for
 from build_tools.pipeline.link_work import link_one
 from build_tools.pipeline.prepare_work import load_readers, prepare, prepare_one
 from build_tools.pipeline.render_work import PageInputs, render_one
