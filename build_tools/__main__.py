@@ -1,7 +1,7 @@
 import sys
 
 try:
-    from build_tools.cli import main
+    from build_tools.cli import main  # light: the build's own modules are imported by main, Ctrl-C held
 
     sys.exit(main())
 except KeyboardInterrupt:

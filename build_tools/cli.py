@@ -7,6 +7,8 @@ Only the project's own :class:`~build_tools.model.errors.BuildError` becomes a o
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
 from pathlib import Path
 
@@ -52,6 +54,20 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+@contextlib.contextmanager
+def ctrl_c_after_imports():
+    """Hold Ctrl-C while the build's modules are imported and deliver it right after.  A SIGINT that lands
+    while a C extension initialises (OpenCC's) comes out as ``ImportError: initialization failed``, a
+    traceback instead of 'interrupted'; held, it arrives as KeyboardInterrupt where the CLI handles it."""
+    held = hasattr(signal, "pthread_sigmask")
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if held else None
+    try:
+        yield
+    finally:
+        if held:
+            signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
@@ -61,7 +77,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "build":
             return _build(args)
         if args.command == "serve":
-            from build_tools.serve import serve_main
+            with ctrl_c_after_imports():
+                from build_tools.serve import serve_main
 
             return serve_main(args)
         from build_tools.suggest import suggest_main
@@ -115,8 +132,9 @@ def build_settings(args: argparse.Namespace) -> Settings:
 def _build(args: argparse.Namespace) -> int:
     if args.explain is not None:
         return _explain(args)
-    from build_tools.pipeline import build
-    from build_tools.progress import Console
+    with ctrl_c_after_imports():
+        from build_tools.pipeline import build
+        from build_tools.progress import Console
 
     settings = build_settings(args)
     console = Console(quiet=args.quiet)

@@ -481,3 +481,25 @@ def test_cache_shared_by_two_raw_trees_keeps_each_trees_paths(tmp_path, monkeypa
     name = sorted(seeds.iterdir())[0].name
     page = (tmp_path / "b" / "docs" / "articles" / f"{Path(name).stem}.md").read_text(encoding="utf-8")
     assert f"raw: raw/{name}" in page
+
+
+def test_ctrl_c_while_the_build_modules_import_arrives_after_them_as_an_interruption():
+    """A SIGINT during a C extension's initialisation (OpenCC's) came out as 'ImportError: initialization
+    failed', a traceback: the CLI holds it while importing and it arrives right after, as KeyboardInterrupt."""
+    code = textwrap.dedent(
+        """
+        import os, signal
+        from build_tools.cli import ctrl_c_after_imports
+        reached = "not reached"
+        try:
+            with ctrl_c_after_imports():
+                os.kill(os.getpid(), signal.SIGINT)
+                import opencc  # a C extension's initialisation, as in the build's own imports
+                reached = "held"
+            print("no interruption")
+        except KeyboardInterrupt:
+            print(reached, "then interrupted")
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert done.stdout.strip() == "held then interrupted", done.stdout + done.stderr
