@@ -187,7 +187,10 @@ def test_breadcrumb_neighbours_related_and_footer(site, raw_name):
     related = re.search(r"<h2[^>]*>相关文章.*?</ul>", body, re.S)
     assert related and re.search(r"</a> · (收录于 )?\d{4}-\d{2}-\d{2}", related.group(0))
     footer = re.search(r'<div class="md-copyright archive-footer">(.*?)</div>', doc, re.S).group(1)
-    assert re.search(r"5 篇文章</a> ·\s*<a[^>]*>4 个来源</a>", footer) and "feed.xml" in footer
+    # The counts only on the home page: every page would change with each new dump (incremental render).
+    assert "篇文章</a>" not in footer and "feed.xml" in footer
+    home = re.search(r'<div class="md-copyright archive-footer">(.*?)</div>', page(site, "index.html"), re.S).group(1)
+    assert re.search(r"5 篇文章</a> ·\s*<a[^>]*>4 个来源</a>", home) and "feed.xml" in home
 
 
 @pytest.mark.parametrize("raw_name", [p.name for p in SEEDS])
