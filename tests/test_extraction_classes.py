@@ -130,6 +130,14 @@ CASES: dict[str, str] = {
     "layout_table.html": page("<table><tr><td class='side'><a href='/a'>首页</a><br><a href='/b'>博客</a></td>"
                               f"<td><h2>旧书店里的夏天</h2>{PARAS}</td></tr></table>"),
     "share_named_wrapper.html": page(f"<div id='real' class='js_img_share_area'><h1>旧书店里的夏天</h1>{PARAS}</div>"),
+    # 4b. a technical article's highlighted code: the highlighter's "comment" tokens are code, not a comment
+    # thread, and each <br> it ends a line with is a line break
+    "highlighted_code.html": page(
+        f"<article><h1>旧书店里的夏天</h1>{PARAS}<pre><code class='hljs'>"
+        "<span class='hljs-comment'># 复制文件到容器内部去</span><br>"
+        "<span class='line'>docker cp ./books.csv shop:/data/</span><br>"
+        "<span class='line'><span class='comment'>// 书店的库存</span></span><br>"
+        "<span class='line'>const stock = 42;</span></code></pre></article>"),
     # 5. furniture
     "comments_and_notices.html": page(
         f"<article><h1>旧书店里的夏天</h1>{PARAS}<p>转载请注明出处，未经授权不得转载。</p>"
@@ -218,6 +226,12 @@ def test_non_articles_are_rejected_with_a_reason(built, name):
 def test_the_whole_body_is_kept(built, name):
     _, body = _article(built, name)
     assert all(p in body for p in PROSE), body
+
+
+def test_highlighted_code_is_kept_line_by_line(built):
+    _, body = _article(built, "highlighted_code.html")
+    assert ("# 复制文件到容器内部去\ndocker cp ./books.csv shop:/data/\n// 书店的库存\nconst stock = 42;"
+            in body), body
 
 
 def test_comments_notices_and_teasers_are_dropped(built):

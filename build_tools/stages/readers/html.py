@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4 import BeautifulSoup, CData, NavigableString, Tag
 
 from build_tools.model import (
     Block,
@@ -142,7 +142,23 @@ def _is_furniture(tag: Tag) -> bool:
     if tag.name in ("body", "html", "article", "main") or not isinstance(tag, Tag):
         return False
     names = " ".join(tag.get("class") or []) + " " + str(tag.get("id") or "")
-    return bool(names.strip()) and bool(_FURNITURE.search(names))
+    # Inside code, class names are a highlighter's tokens ("hljs-comment", "comment"), not page furniture.
+    return bool(names.strip()) and bool(_FURNITURE.search(names)) and tag.find_parent(_CODE) is None
+
+
+_CODE = ("pre", "code")
+
+
+def _code_text(node: Tag) -> str:
+    """A code block's text with each <br> as the line break it shows (highlighters wrap lines in spans + <br>)."""
+    parts = []
+    for piece in node.descendants:
+        if isinstance(piece, Tag):
+            if piece.name == "br":
+                parts.append("\n")
+        elif type(piece) in (NavigableString, CData):
+            parts.append(str(piece))
+    return "".join(parts)
 
 
 READER = HtmlReader()
@@ -206,7 +222,7 @@ def _blocks(root: Tag) -> list[Block]:
             if inner:
                 out.append(Quote(tuple(inner)))
         elif name == "pre":
-            text = node.get_text()
+            text = _code_text(node)
             if text.strip():
                 out.append(CodeBlock(text.rstrip("\n")))
         elif name == "hr":
