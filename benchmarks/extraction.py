@@ -255,12 +255,13 @@ def score(gold: dict, body_md: str) -> dict:
     """Body recall, the gold body lines missed and the gold boilerplate lines kept, for one article text."""
     seen = [norm(b) for b in blocks(body_md)]
     whole = "".join(seen)
-    missing, found = [], 0
+    missing, found, said = [], 0, []
     for line in body_units(gold["body"]):
         stripped = strip_tags(line)
         text = norm(re.sub(r"!\[[^\]]*\]", "", re.sub(r"\]\([^)]*\)", "]", stripped)))
         if not text or is_gutter(stripped):
             continue
+        said.append(text)
         if text in whole:
             found += 1
         else:
@@ -273,7 +274,12 @@ def score(gold: dict, body_md: str) -> dict:
                 junk.append(line[:70])
             continue
         text = norm(re.sub(r"\([^)]*\)", "", strip_tags(line)))
-        if len(text) >= 4 and any(b == text or (len(text) >= 8 and text in b) for b in seen):
+        shown = sum(1 for b in seen if b == text or (len(text) >= 8 and text in b)) if len(text) >= 4 else 0
+        if len(text) >= 8:
+            # Furniture repeating the article's own words (a related list naming a digest's items, a lead shown
+            # twice) is junk only when the reader sees those words more often than the article says them.
+            shown -= sum(1 for body in said if text in body)
+        if shown > 0:
             junk.append(line[:70])
     total = found + len(missing)
     return {"recall": found / total if total else 1.0, "missing": missing, "junk": junk}
@@ -603,7 +609,9 @@ by that command; everything below the figures is fixed text, so a rerun changes 
   out as nothing counts as recall 0 and as wrongly rejected. Differences from `score_corpus.py`: a page
   is read with fenced code blocks as the site shows them (code, not paragraphs whose tags vanish); a gold
   line's tag left open at its end ("…。<span", closed on the next raw line) is not text; a code block's
-  line-number gutter ("1 2 3 … 17") on a gold line is not text a reader reads (for every tool alike).
+  line-number gutter ("1 2 3 … 17") on a gold line is not text a reader reads; a boilerplate line whose words
+  are also a body line's (a related list naming a digest's own items) is not counted as junk (for every tool
+  alike).
 - **File names**: each dump is built under the name it had where it was found (its label's `path`, or the
   `path` column of `SOURCES.tsv`), in a folder of its own, as an editor's `raw/` would hold it: a saved
   page or a clip is named after its article ("标题 - 站点.md"), and the build reads that name as a title
