@@ -65,7 +65,7 @@ DIGEST = ["城南旧书店十年搬家三次的故事", "退休教师在旧书�
 SMALL_PRINT = ["转载请保留原文链接谢谢！", "本站所有文章出自互联网收集整理，本站不参与制作，如果侵犯了您的合法权益，请联系本站我们会及时删除。",
                "本站发布的资源来源于互联网，可能存在水印或者引流等信息，请用户擦亮眼睛自行鉴别，做一个有主见的用户。",
                "本站资源仅供研究、学习交流之用，若使用商业用途，请购买正版授权，否则产生的一切后果由用户自行承担。"]
-QUOTED = ["“在飞机上睡觉”", "“投资银行家”", "“悲伤的音乐”", "“真人秀”", "……"]
+QUOTED = ["“及时享乐”", "“真人秀”", "“旧书”", "……"]  # each short enough to read as a menu item
 SIMPREAD = "> 本文由 [简悦 SimpRead](http://ksria.com/simpread/) 转码， 原文地址 [news.example.cn](https://news.example.cn/a/5.html)\n\n"
 RESULTS = "".join(f'<div class="item"><h2><a href="/q/{i}">旧书店第{i}个问题怎么回答才好</a></h2>'
                   f'<p>网友{i}：{PROSE[i % 6]}{PROSE[(i + 1) % 6]}</p></div>' for i in range(12))
