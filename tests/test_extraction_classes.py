@@ -62,7 +62,8 @@ ARTICLE = f"<div class='main'><h1>旧书店里的夏天</h1><div class='info'>20
 DIGEST = ["城南旧书店十年搬家三次的故事", "退休教师在旧书店里找到的地方志", "大学生周末读书会一年回顾",
           "旧书店与咖啡馆合作的小街区", "从城市回到乡下开书店的人", "二楼工作室如何养活一家书店",
           "留言本上的一百条读者留言", "科幻小说为何在旧书店最好卖"]
-SMALL_PRINT = ["转载请保留原文链接谢谢！", "本站所有文章出自互联网收集整理，本站不参与制作，如果侵犯了您的合法权益，请联系本站我们会及时删除。",
+SMALL_PRINT = ["转载请保留原文链接谢谢！",
+               "本站所有文章出自互联网收集整理，本站不参与制作，如果侵犯了您的合法权益，请联系本站我们会及时删除。",
                "本站发布的资源来源于互联网，可能存在水印或者引流等信息，请用户擦亮眼睛自行鉴别，做一个有主见的用户。",
                "本站资源仅供研究、学习交流之用，若使用商业用途，请购买正版授权，否则产生的一切后果由用户自行承担。"]
 QUOTED = ["“及时享乐”", "“真人秀”", "“旧书”", "……"]  # each short enough to read as a menu item
@@ -151,7 +152,8 @@ CASES: dict[str, str] = {
         "<article class='post'><h1>旧书店里的夏天</h1><div class='entry-content'>"
         "<div class='toc'><b>文章目录</b> <a href='#'>显示</a><div><a href='#s1'>1 本周书单</a></div>"
         "<div><a href='#s2'>2 往期回顾</a></div><div><a href='#s3'>3 更多</a></div></div>"
-        "<h3 id='s1'>本周书单</h3><p>这一周我们走访了城里的几家旧书店，和店主、熟客聊了聊他们最近在读什么。大家推荐最多的文章都整理在下面，欢迎按编号挑着读。</p>"
+        "<h3 id='s1'>本周书单</h3><p>这一周我们走访了城里的几家旧书店，和店主、熟客聊了聊他们最近在读什么。"
+        "大家推荐最多的文章都整理在下面，欢迎按编号挑着读。</p>"
         "<h4 id='s2'>往期回顾</h4>" + "".join(f"<p>{i}、<a href='/b/{i}'>{t}</a></p>" for i, t in enumerate(DIGEST, 1))
         + "<div class='post-note'><ol>" + "".join(f"<li><small>{n}</small></li>" for n in SMALL_PRINT)
         + "</ol></div></div></article>"),
@@ -257,7 +259,8 @@ def test_highlighted_code_is_kept_line_by_line(built):
 
 def test_a_digest_keeps_its_linked_headlines(built):
     _, body = _article(built, "digest_post.html")
-    assert "大家推荐最多的文章都整理在下面" in body and all(f"{i}、{t}" in body for i, t in enumerate(DIGEST, 1)), body
+    assert "大家推荐最多的文章都整理在下面" in body
+    assert all(f"{i}、{t}" in body for i, t in enumerate(DIGEST, 1)), body
     for junk in ("转载请保留", "本站", "文章目录", "显示"):  # small print and the table of contents are not text
         assert junk not in body, junk
 

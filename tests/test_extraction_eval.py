@@ -149,7 +149,8 @@ def test_the_scorer_reads_a_gold_line_as_a_reader_sees_it(line, counted):
 
 
 def test_furniture_repeating_the_articles_words_is_junk_only_when_shown_again():
-    gold = {"body": ["1、城南旧书店十年搬家三次的故事"], "boilerplate": ["<li><a href='/b/1'>城南旧书店十年搬家三次的故事</a></li>"]}
+    gold = {"body": ["1、城南旧书店十年搬家三次的故事"],
+            "boilerplate": ["<li><a href='/b/1'>城南旧书店十年搬家三次的故事</a></li>"]}
     assert ev.score(gold, "1、城南旧书店十年搬家三次的故事")["junk"] == []  # the related list names the digest's item
     assert len(ev.score(gold, "1、城南旧书店十年搬家三次的故事\n\n- 城南旧书店十年搬家三次的故事")["junk"]) == 1
 

@@ -140,8 +140,8 @@ _SENTENCE_MARK = re.compile(r"[，。！？；：,.!?;:]")
 
 
 def _is_digest(lines: list[Line], runs: list[bool]) -> bool:
-    listed = sum(len(line.visible) for line, run in zip(lines, runs) if run)
-    prose = sum(len(line.visible) for line, run in zip(lines, runs)
+    listed = sum(len(line.visible) for line, run in zip(lines, runs, strict=True) if run)
+    prose = sum(len(line.visible) for line, run in zip(lines, runs, strict=True)
                 if not run and isinstance(line.block, Paragraph) and _SENTENCE_MARK.search(line.visible))
     return 0 < prose < DIGEST_PROSE and listed > prose
 

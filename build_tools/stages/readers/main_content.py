@@ -16,7 +16,11 @@ counts both scripts' marks.
 * ``<article>``, ``<main>``, ``itemprop=articleBody`` and a JSON-LD ``articleBody`` that the candidate
   contains are strong signals, never blind trust;
 * the best candidate grows to its parent while the parent adds prose without adding link lists (articles
-  split into several sibling containers), and siblings with enough prose of their own are kept.
+  split into several sibling containers), and siblings with enough prose of their own are kept;
+* only containers are candidates (never one paragraph, heading or list), and text set in ``<small>`` is small
+  print (disclaimers, reprint terms), not prose: a short post's disclaimer box must not outscore the post;
+* a post too short to outweigh its own links (a digest: two sentences and a list of linked headlines) is
+  found by the one ``<article>``/``<main>``/``articleBody`` element holding prose.
 
 ``main_content(root)`` returns the container, or ``None`` when the page has no block of prose at all.
 """
