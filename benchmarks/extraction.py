@@ -196,7 +196,15 @@ def norm(s: str) -> str:
 
 
 def strip_tags(s: str) -> str:
-    return htmllib.unescape(re.sub(r"<[^>]+>", "", s))
+    # A raw line can end inside a tag that closes on the next line ("…。</p><span"): its name is not text.
+    return htmllib.unescape(re.sub(r"<[A-Za-z/!][^<>]*$", "", re.sub(r"<[^>]+>", "", s)))
+
+
+def is_gutter(text: str) -> bool:
+    """A code block's line-number gutter ("1 2 3 … 17"), which a gold line can carry before the code: numbers
+    the page draws beside the code, not text a reader reads."""
+    numbers = text.split()
+    return len(numbers) >= 2 and numbers == [str(n) for n in range(1, len(numbers) + 1)]
 
 
 def front_matter(text: str) -> tuple[dict, str]:
@@ -247,11 +255,13 @@ def score(gold: dict, body_md: str) -> dict:
     """Body recall, the gold body lines missed and the gold boilerplate lines kept, for one article text."""
     seen = [norm(b) for b in blocks(body_md)]
     whole = "".join(seen)
-    missing, found = [], 0
+    missing, found, said = [], 0, []
     for line in body_units(gold["body"]):
-        text = norm(re.sub(r"!\[[^\]]*\]", "", re.sub(r"\]\([^)]*\)", "]", strip_tags(line))))
-        if not text:
+        stripped = strip_tags(line)
+        text = norm(re.sub(r"!\[[^\]]*\]", "", re.sub(r"\]\([^)]*\)", "]", stripped)))
+        if not text or is_gutter(stripped):
             continue
+        said.append(text)
         if text in whole:
             found += 1
         else:
@@ -264,7 +274,12 @@ def score(gold: dict, body_md: str) -> dict:
                 junk.append(line[:70])
             continue
         text = norm(re.sub(r"\([^)]*\)", "", strip_tags(line)))
-        if len(text) >= 4 and any(b == text or (len(text) >= 8 and text in b) for b in seen):
+        shown = sum(1 for b in seen if b == text or (len(text) >= 8 and text in b)) if len(text) >= 4 else 0
+        if len(text) >= 8:
+            # Furniture repeating the article's own words (a related list naming a digest's items, a lead shown
+            # twice) is junk only when the reader sees those words more often than the article says them.
+            shown -= sum(1 for body in said if text in body)
+        if shown > 0:
             junk.append(line[:70])
     total = found + len(missing)
     return {"recall": found / total if total else 1.0, "missing": missing, "junk": junk}
@@ -591,8 +606,12 @@ by that command; everything below the figures is fixed text, so a rerun changes 
   must be the gold `zh-Hans`/`zh-Hant`; a *date* is right when it is the gold date (± 1 day, time zones)
   or one of `date_also`, *invented* when the gold has none, *missed* when the gold has one and the tool
   gives none. Non-articles must be rejected (for the anchors: nothing extracted); an article that comes
-  out as nothing counts as recall 0 and as wrongly rejected. One difference from `score_corpus.py`: a page
-  is read with fenced code blocks as the site shows them (code, not paragraphs whose tags vanish).
+  out as nothing counts as recall 0 and as wrongly rejected. Differences from `score_corpus.py`: a page
+  is read with fenced code blocks as the site shows them (code, not paragraphs whose tags vanish); a gold
+  line's tag left open at its end ("…。<span", closed on the next raw line) is not text; a code block's
+  line-number gutter ("1 2 3 … 17") on a gold line is not text a reader reads; a boilerplate line whose words
+  are also a body line's (a related list naming a digest's own items) is not counted as junk (for every tool
+  alike).
 - **File names**: each dump is built under the name it had where it was found (its label's `path`, or the
   `path` column of `SOURCES.tsv`), in a folder of its own, as an editor's `raw/` would hold it: a saved
   page or a clip is named after its article ("标题 - 站点.md"), and the build reads that name as a title

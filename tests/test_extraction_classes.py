@@ -59,6 +59,14 @@ def page(body: str, head: str = HEAD, before: str = "") -> str:
 ARTICLE = f"<div class='main'><h1>旧书店里的夏天</h1><div class='info'>2024-07-05 10:20 来源：示例新闻网</div>" \
           f"<div class='article-content'>{PARAS}</div></div>"
 
+DIGEST = ["城南旧书店十年搬家三次的故事", "退休教师在旧书店里找到的地方志", "大学生周末读书会一年回顾",
+          "旧书店与咖啡馆合作的小街区", "从城市回到乡下开书店的人", "二楼工作室如何养活一家书店",
+          "留言本上的一百条读者留言", "科幻小说为何在旧书店最好卖"]
+SMALL_PRINT = ["转载请保留原文链接谢谢！",
+               "本站所有文章出自互联网收集整理，本站不参与制作，如果侵犯了您的合法权益，请联系本站我们会及时删除。",
+               "本站发布的资源来源于互联网，可能存在水印或者引流等信息，请用户擦亮眼睛自行鉴别，做一个有主见的用户。",
+               "本站资源仅供研究、学习交流之用，若使用商业用途，请购买正版授权，否则产生的一切后果由用户自行承担。"]
+QUOTED = ["“及时享乐”", "“真人秀”", "“旧书”", "……"]  # each short enough to read as a menu item
 SIMPREAD = "> 本文由 [简悦 SimpRead](http://ksria.com/simpread/) 转码， 原文地址 [news.example.cn](https://news.example.cn/a/5.html)\n\n"
 RESULTS = "".join(f'<div class="item"><h2><a href="/q/{i}">旧书店第{i}个问题怎么回答才好</a></h2>'
                   f'<p>网友{i}：{PROSE[i % 6]}{PROSE[(i + 1) % 6]}</p></div>' for i in range(12))
@@ -130,6 +138,29 @@ CASES: dict[str, str] = {
     "layout_table.html": page("<table><tr><td class='side'><a href='/a'>首页</a><br><a href='/b'>博客</a></td>"
                               f"<td><h2>旧书店里的夏天</h2>{PARAS}</td></tr></table>"),
     "share_named_wrapper.html": page(f"<div id='real' class='js_img_share_area'><h1>旧书店里的夏天</h1>{PARAS}</div>"),
+    # 4b. a technical article's highlighted code: the highlighter's "comment" tokens are code, not a comment
+    # thread, and each <br> it ends a line with is a line break
+    "highlighted_code.html": page(
+        f"<article><h1>旧书店里的夏天</h1>{PARAS}<pre><code class='hljs'>"
+        "<span class='hljs-comment'># 复制文件到容器内部去</span><br>"
+        "<span class='line'>docker cp ./books.csv shop:/data/</span><br>"
+        "<span class='line'><span class='comment'>// 书店的库存</span></span><br>"
+        "<span class='line'>const stock = 42;</span></code></pre></article>"),
+    # 4c. a digest: two sentences and the list of linked headlines it is about, in a post with a table of contents
+    # and a box of small print longer than its own prose
+    "digest_post.html": page(
+        "<article class='post'><h1>旧书店里的夏天</h1><div class='entry-content'>"
+        "<div class='toc'><b>文章目录</b> <a href='#'>显示</a><div><a href='#s1'>1 本周书单</a></div>"
+        "<div><a href='#s2'>2 往期回顾</a></div><div><a href='#s3'>3 更多</a></div></div>"
+        "<h3 id='s1'>本周书单</h3><p>这一周我们走访了城里的几家旧书店，和店主、熟客聊了聊他们最近在读什么。"
+        "大家推荐最多的文章都整理在下面，欢迎按编号挑着读。</p>"
+        "<h4 id='s2'>往期回顾</h4>" + "".join(f"<p>{i}、<a href='/b/{i}'>{t}</a></p>" for i, t in enumerate(DIGEST, 1))
+        + "<div class='post-note'><ol>" + "".join(f"<li><small>{n}</small></li>" for n in SMALL_PRINT)
+        + "</ol></div></div></article>"),
+    # 4d. quoted words one per line, near the top: the article quotes them, no menu does
+    "quoted_words.html": page(
+        f"<div class='article-content'><p>{PROSE[0]}</p>" + "".join(f"<p>{q}</p>" for q in QUOTED)
+        + "".join(f"<p>{p}</p>" for p in PROSE[1:]) + "</div>"),
     # 5. furniture
     "comments_and_notices.html": page(
         f"<article><h1>旧书店里的夏天</h1>{PARAS}<p>转载请注明出处，未经授权不得转载。</p>"
@@ -218,6 +249,25 @@ def test_non_articles_are_rejected_with_a_reason(built, name):
 def test_the_whole_body_is_kept(built, name):
     _, body = _article(built, name)
     assert all(p in body for p in PROSE), body
+
+
+def test_highlighted_code_is_kept_line_by_line(built):
+    _, body = _article(built, "highlighted_code.html")
+    assert ("# 复制文件到容器内部去\ndocker cp ./books.csv shop:/data/\n// 书店的库存\nconst stock = 42;"
+            in body), body
+
+
+def test_a_digest_keeps_its_linked_headlines(built):
+    _, body = _article(built, "digest_post.html")
+    assert "大家推荐最多的文章都整理在下面" in body
+    assert all(f"{i}、{t}" in body for i, t in enumerate(DIGEST, 1)), body
+    for junk in ("转载请保留", "本站", "文章目录", "显示"):  # small print and the table of contents are not text
+        assert junk not in body, junk
+
+
+def test_quoted_words_one_per_line_are_not_a_menu(built):
+    _, body = _article(built, "quoted_words.html")
+    assert all(q in body for q in QUOTED) and all(p in body for p in PROSE), body
 
 
 def test_comments_notices_and_teasers_are_dropped(built):

@@ -136,6 +136,25 @@ def test_the_scorer_figures():
     assert fig["wrongly_rejected"] == 1
 
 
+@pytest.mark.parametrize(("line", "counted"), [
+    ("<p>第一段正文内容，后面的标签在下一行才闭合。</p><span", True),  # an open tag at the end is not text
+    ("1 2 3 4 5 6 7 8 9 10 11 12", False),  # a code block's line-number gutter
+    ("3 5 8 13 21", True),  # numbers that are not a gutter stay text
+])
+def test_the_scorer_reads_a_gold_line_as_a_reader_sees_it(line, counted):
+    text = "第一段正文内容，后面的标签在下一行才闭合。" if line.startswith("<p>") else line
+    row = ev.score({"body": [line]}, "别的内容。")
+    assert row["missing"] == ([line[:70]] if counted else [])
+    assert ev.score({"body": [line]}, text)["recall"] == 1.0
+
+
+def test_furniture_repeating_the_articles_words_is_junk_only_when_shown_again():
+    gold = {"body": ["1、城南旧书店十年搬家三次的故事"],
+            "boilerplate": ["<li><a href='/b/1'>城南旧书店十年搬家三次的故事</a></li>"]}
+    assert ev.score(gold, "1、城南旧书店十年搬家三次的故事")["junk"] == []  # the related list names the digest's item
+    assert len(ev.score(gold, "1、城南旧书店十年搬家三次的故事\n\n- 城南旧书店十年搬家三次的故事")["junk"]) == 1
+
+
 def test_sites():
     assert ev.registrable("news.sina.com.cn") == "sina.com.cn"
     assert ev.registrable("news.ltn.com.tw") == "ltn.com.tw"

@@ -121,6 +121,8 @@ def drop_link_lists(cleaner: Cleaner, lines: list[Line]) -> list[Line]:
         flags[i] and ((i > 0 and flags[i - 1]) or (i + 1 < len(lines) and flags[i + 1]))
         for i in range(len(lines))
     ]
+    if _is_digest(lines, runs):
+        return lines
     kept = []
     for i, line in enumerate(lines):
         introduces = i + 1 < len(lines) and runs[i + 1] and not runs[i] and _INTRODUCES.search(line.visible)
@@ -129,6 +131,19 @@ def drop_link_lists(cleaner: Cleaner, lines: list[Line]) -> list[Line]:
         else:
             kept.append(line)
     return kept
+
+
+# A digest (a link post, a weekly roundup, a list of sources) is two sentences and its list of linked headlines:
+# the list is the article.  Related-article lists hang under an article that stands without them.
+DIGEST_PROSE = 300  # characters of sentences besides the lists: "a few sentences" (stages/gate.py SHORT_PROSE)
+_SENTENCE_MARK = re.compile(r"[，。！？；：,.!?;:]")
+
+
+def _is_digest(lines: list[Line], runs: list[bool]) -> bool:
+    listed = sum(len(line.visible) for line, run in zip(lines, runs, strict=True) if run)
+    prose = sum(len(line.visible) for line, run in zip(lines, runs, strict=True)
+                if not run and isinstance(line.block, Paragraph) and _SENTENCE_MARK.search(line.visible))
+    return 0 < prose < DIGEST_PROSE and listed > prose
 
 
 def _link_dominated(line: Line) -> bool:

@@ -42,7 +42,8 @@ CAPTION_HINT = re.compile(
 )
 _MENU_SPLIT = re.compile(r"[\s|｜/·]+")
 _MENU_NOT = re.compile(r"[，。,：:]|发自|作者")
-_MENU_WORD_NOT = re.compile(r"[，。！？：、,.!?:;；]")
+# Sentence marks, and quotation marks or an ellipsis: a menu names its items, it never quotes them or trails off.
+_MENU_WORD_NOT = re.compile(r"[，。！？：、,.!?:;；“”「」『』…]")
 _PROSE_END = re.compile(r"[。！]")
 _NAME_NOT = re.compile(r"[。，,！？；]")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4 import BeautifulSoup, CData, NavigableString, Tag
 
 from build_tools.model import (
     Block,
@@ -93,6 +93,8 @@ def _parse(text: str) -> Body:
     for tag in [t for t in tags(soup) if t.name in _DROP or (t.prefix and f"{t.prefix}:{t.name}" in _DROP)]:
         if not tag.decomposed and not _holds_prose(tag, "form"):
             tag.decompose()
+    for toc in _tables_of_contents(soup):
+        toc.decompose()
     whole = page_text(soup)
     page_marks = len(_PROSE_MARKS.findall(soup.get_text()))
     for tag in [t for t in tags(soup) if _is_furniture(t)]:
@@ -119,6 +121,43 @@ _PROSE_MARKS = re.compile(r"[，。！？；]")
 PROSE_MARKS_KEPT = 8
 
 
+def _tables_of_contents(soup: Tag) -> list[Tag]:
+    """A page's own table of contents: the widest element whose links all jump within the page ("#section")
+    and make most of its text.  The headings it lists are in the article; the list is navigation."""
+    found: list[Tag] = []
+    for link in soup.find_all("a", href=_IN_PAGE):
+        top = None
+        for parent in link.parents:  # up to the first ancestor with a link out of the page (all above have it)
+            if parent.name in ("body", "html", "[document]", "article", "main"):
+                break
+            jumps = _jumps_only(parent)
+            if jumps is None:
+                break
+            top = parent if jumps else top
+        if top is not None and not any(top is t or _within(top, t) for t in found):
+            found.append(top)
+    return found
+
+
+_IN_PAGE = re.compile(r"^#")
+TOC_LINKS = 3  # a table of contents lists three or more sections
+
+
+def _jumps_only(tag: Tag) -> bool | None:
+    """True: a table of contents; False: not (yet: too few links, or too much text); None: it links out."""
+    links = tag.find_all("a")
+    if any(not _IN_PAGE.match(str(a.get("href") or "")) for a in links):
+        return None
+    if len(links) < TOC_LINKS:
+        return False
+    text = len("".join(tag.get_text().split()))
+    return sum(len("".join(a.get_text().split())) for a in links) * 10 >= text * 6
+
+
+def _within(tag: Tag, ancestor: Tag) -> bool:
+    return any(parent is ancestor for parent in tag.parents)
+
+
 def _marks(tag: Tag) -> int:
     return len(_PROSE_MARKS.findall(tag.get_text()))
 
@@ -142,7 +181,23 @@ def _is_furniture(tag: Tag) -> bool:
     if tag.name in ("body", "html", "article", "main") or not isinstance(tag, Tag):
         return False
     names = " ".join(tag.get("class") or []) + " " + str(tag.get("id") or "")
-    return bool(names.strip()) and bool(_FURNITURE.search(names))
+    # Inside code, class names are a highlighter's tokens ("hljs-comment", "comment"), not page furniture.
+    return bool(names.strip()) and bool(_FURNITURE.search(names)) and tag.find_parent(_CODE) is None
+
+
+_CODE = ("pre", "code")
+
+
+def _code_text(node: Tag) -> str:
+    """A code block's text with each <br> as the line break it shows (highlighters wrap lines in spans + <br>)."""
+    parts = []
+    for piece in node.descendants:
+        if isinstance(piece, Tag):
+            if piece.name == "br":
+                parts.append("\n")
+        elif type(piece) in (NavigableString, CData):
+            parts.append(str(piece))
+    return "".join(parts)
 
 
 READER = HtmlReader()
@@ -206,7 +261,7 @@ def _blocks(root: Tag) -> list[Block]:
             if inner:
                 out.append(Quote(tuple(inner)))
         elif name == "pre":
-            text = node.get_text()
+            text = _code_text(node)
             if text.strip():
                 out.append(CodeBlock(text.rstrip("\n")))
         elif name == "hr":

@@ -16,7 +16,11 @@ counts both scripts' marks.
 * ``<article>``, ``<main>``, ``itemprop=articleBody`` and a JSON-LD ``articleBody`` that the candidate
   contains are strong signals, never blind trust;
 * the best candidate grows to its parent while the parent adds prose without adding link lists (articles
-  split into several sibling containers), and siblings with enough prose of their own are kept.
+  split into several sibling containers), and siblings with enough prose of their own are kept;
+* only containers are candidates (never one paragraph, heading or list), and text set in ``<small>`` is small
+  print (disclaimers, reprint terms), not prose: a short post's disclaimer box must not outscore the post;
+* a post too short to outweigh its own links (a digest: two sentences and a list of linked headlines) is
+  found by the one ``<article>``/``<main>``/``articleBody`` element holding prose.
 
 ``main_content(root)`` returns the container, or ``None`` when the page has no block of prose at all.
 """
@@ -149,7 +153,16 @@ def _is_prose(block: Tag | None) -> bool:
             punct += len(_PUNCT.findall(piece))
             if node.find_parent("a") is not None:
                 links += len(piece)
-    return text >= 12 and punct > 0 and links * 2 <= text and not _negative(block)
+    return text >= 12 and punct > 0 and links * 2 <= text and not _negative(block) and not _small_print(block)
+
+
+def _small_print(block: Tag) -> bool:
+    """Text set in <small> is the page's small print (disclaimers, caveats, reprint terms: the HTML standard's
+    own examples), not the article's sentences."""
+    small = sum(len(_SPACE.sub("", tag.get_text())) for tag in block.find_all("small"))
+    if not small:
+        return block.find_parent("small") is not None
+    return small * 2 >= len(_SPACE.sub("", block.get_text()))
 
 
 def main_content(root: Tag, article_body: str | None = None) -> Tag | None:
@@ -158,8 +171,8 @@ def main_content(root: Tag, article_body: str | None = None) -> Tag | None:
     body_text = _SPACE.sub("", article_body or "")
     scored: list[tuple[float, Tag]] = []
     for tag in root.find_all(True):
-        if tag.name in ("html", "head"):
-            continue  # the document itself is never the container: at most its <body>
+        if tag.name in _NOT_CONTAINERS:
+            continue  # the document itself is never the container (at most its <body>), nor one paragraph or list
         s = stats.get(id(tag))
         if s is None or s.prose < MIN_PROSE_CHARS:
             continue
@@ -170,11 +183,9 @@ def main_content(root: Tag, article_body: str | None = None) -> Tag | None:
         if body_text and len(body_text) >= 80 and body_text[:40] in _SPACE.sub("", tag.get_text()):
             score *= 1.3
         scored.append((score, tag))
-    if not scored:
-        return None
-    best_score, best = max(scored, key=lambda pair: pair[0])
-    if best_score <= 0:
-        return None
+    best_score, best = max(scored, key=lambda pair: pair[0]) if scored else (0.0, None)
+    if best is None or best_score <= 0:
+        return _semantic_container(root, stats)
     # The innermost element that keeps nearly all of the best score: a layout table or page wrapper around
     # the article adds a sidebar's few sentences, not the article.
     inner = [tag for score, tag in scored if score >= CONCENTRATION * best_score and _inside(tag, best)]
@@ -182,6 +193,26 @@ def main_content(root: Tag, article_body: str | None = None) -> Tag | None:
 
 
 CONCENTRATION = 0.85
+# A paragraph, a heading or a list is a piece of the article, never its container (readability scores only
+# the parents of paragraphs): a short post's one long sentence must not outscore the post.
+_NOT_CONTAINERS = frozenset({"html", "head", "p", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5",
+                             "h6", "pre", "small", "a", "b", "strong", "em", "i", "code"})
+
+
+def _semantic_container(root: Tag, stats: dict[int, _Stats]) -> Tag | None:
+    """A page whose article is too short to outweigh its links (two sentences and a list of linked headlines: a
+    digest, a link post) still marks it: the one ``<article>``/``<main>``/``itemprop=articleBody`` element
+    holding prose.  Its innermost element keeping nearly all of its text is the container."""
+    marked = [tag for tag in root.find_all(_STRONG) if (stats.get(id(tag)) or _Stats()).prose >= MIN_PROSE_CHARS]
+    marked += [tag for tag in root.find_all(itemprop="articleBody")
+               if (stats.get(id(tag)) or _Stats()).prose >= MIN_PROSE_CHARS]
+    outer = [tag for tag in marked if not any(_inside(tag, other) for other in marked if other is not tag)]
+    if len(outer) != 1:
+        return None  # none, or several (a list of article cards): no single article is marked
+    whole = stats[id(outer[0])].text
+    inner = [tag for tag in outer[0].find_all(True) if tag.name not in _NOT_CONTAINERS
+             and (stats.get(id(tag)) or _Stats()).text >= CONCENTRATION * whole]
+    return min(inner, key=lambda tag: stats[id(tag)].text, default=outer[0])
 
 
 def _inside(tag: Tag, ancestor: Tag) -> bool:
