@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 
-from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
 from build_tools.model import Hint
 
@@ -71,9 +71,11 @@ def content_heading(main: Tag) -> str | None:
     return None
 
 
-# A full date as pages write it under a headline: 2020-02-29, 2020/2/29, 2020.02.29, 2020年2月29日.
+# A full date as pages write it under a headline: 2020-02-29, 2020/2/29, 2020.02.29, 2020年2月29日, and a
+# blog engine's localised English form, "十一月 6th, 2009" (a Chinese month name, an ordinal day, the year).
 _FULL_DATE = re.compile(
     r"(?<!\d)(?:19|20)\d{2}\s*(?:[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}(?!\d)|年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)"
+    r"|(?<![一二三四五六七八九十])[一二三四五六七八九十]{1,3}月\s*\d{1,2}(?:st|nd|rd|th)?,\s*(?:19|20)\d{2}(?!\d)"
 )
 _DATE_ATTRS = ("datetime", "content")
 
@@ -87,9 +89,10 @@ def dateline(soup: BeautifulSoup, main: Tag) -> str | None:
         value = next((tag.get(a) for a in _DATE_ATTRS if tag.get(a)), None) or tag.get_text(" ", strip=True)
         if _FULL_DATE.search(value):
             return value
-    for node in main.find_all_previous(string=True, limit=40):
-        if isinstance(node, NavigableString) and node.strip() and _FULL_DATE.search(str(node)):
-            return str(node).strip()
+    headline = _key(soup.title.get_text()) if soup.title is not None else ""
+    for node in _text_above(main, DATELINE_REACH, headline):
+        if _FULL_DATE.search(node):
+            return node
     for node in main.find_all(string=True, limit=25):
         text = str(node).strip()
         if len(text) > 80:
@@ -97,6 +100,34 @@ def dateline(soup: BeautifulSoup, main: Tag) -> str | None:
         if _FULL_DATE.search(text):
             return text
     return None
+
+
+DATELINE_REACH = 40  # pieces of visible text above the main container a dateline may sit in
+
+
+def _text_above(main: Tag, reach: int, headline: str = "") -> list[str]:
+    """The last ``reach`` pieces of visible text before ``main``, nearest first, up to the article's heading
+    (an ``<h1>``–``<h3>``, or the text the tab title starts with): a date above the heading is the page's
+    (today's date in a portal's top bar), not the article's.  Blank strings and comments (the whitespace
+    between a share bar's many tags) do not count against the reach."""
+    found: list[str] = []
+    for node in main.previous_elements:  # a generator: the walk stops at the reach
+        if not isinstance(node, NavigableString) or isinstance(node, Comment):
+            continue
+        text = str(node).strip()
+        if not text or node.parent is None or node.parent.name in ("script", "style"):
+            continue
+        key = _key(text)
+        if node.find_parent(("h1", "h2", "h3")) is not None or (len(key) >= 6 and headline.startswith(key)):
+            break
+        found.append(text)
+        if len(found) >= reach:
+            break
+    return found
+
+
+def _key(text: str) -> str:
+    return "".join(re.findall(r"[^\W_]+", text)).lower()
 
 
 _LINE_BREAKS = re.compile(r"\s*[\r\n\t]+\s*")
@@ -132,6 +163,15 @@ def page_hints(soup: BeautifulSoup) -> tuple[Hint, ...]:
         if 2 <= len(text) <= 200:
             found.append(Hint("heading", text, "html-h1"))
     title_text = title.string if title is not None else None
+    # A lower heading the tab title starts with is the headline as the page shows it, without the suffix the
+    # tab title glues on ("标题-EDN 电子技术设计"): pages without an <h1> set their headline in an <h2>–<h6>.
+    tab = _key(title_text or "")
+    for heading in (t for t in tags(soup) if t.name in ("h2", "h3", "h4", "h5", "h6")) if tab else ():
+        text = one_line(heading.get_text(" "))
+        key = _key(text)
+        if len(key) >= 6 and tab.startswith(key) and len(key) * 2 >= len(tab) and len(text) <= 200:
+            found.append(Hint("heading", text, "html-heading"))
+            break
     if title_text and title_text.strip():
         found.append(Hint("title", title_text.strip(), "html-title"))
     for meta in metas:
@@ -146,7 +186,25 @@ def page_hints(soup: BeautifulSoup) -> tuple[Hint, ...]:
         found.append(Hint("published", marked, "html-date-element"))
     if published_in_script:
         found.append(Hint("published", published_in_script, "html-script-variable"))
+    in_comment = _comment_date(soup)
+    if in_comment:
+        found.append(Hint("published", in_comment, "html-comment-property"))
     return tuple(found)
+
+
+# Newspaper CMSs write the article's properties into a comment at the end of the page, as date elements:
+# "<!--mpproperty <founder-date>2022-02-12</founder-date> …-->".  Only an element named as a (publication)
+# date, holding a full date.
+_COMMENT_DATE = re.compile(r"<(?:[a-z]+[-_:])?(?:pub|publish|publication)?[-_]?date>\s*(?P<value>[^<>]{8,40}?)\s*</",
+                           re.I)
+
+
+def _comment_date(soup: BeautifulSoup) -> str | None:
+    for node in soup.find_all(string=lambda text: isinstance(text, Comment)):
+        found = _COMMENT_DATE.search(str(node)[:20_000])
+        if found and _FULL_DATE.search(found["value"]):
+            return found["value"]
+    return None
 
 
 # A page's scripts often carry the publication date as a named variable: publishtime="2009年11月09日 00:00",
