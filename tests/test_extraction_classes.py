@@ -19,6 +19,12 @@ Added with the second round (each fails on the code before it):
     note of callouts about an article are not articles;
 5b. a bookmark tool's own summary above the Jina Reader output it saved is not the article; a "follow @account" or
     "↓↓ tap the title for another story" prompt ends the article (the teasers and notices after it go).
+
+Added with the third round (each fails on the code before it):
+2c. a lower heading (<h2>–<h6>) the tab title starts with is the title, without the suffix glued on by "-";
+6b. dates stated away from the text: a dateline above a share bar of empty icons, a blog engine's "三月 9th,
+    2011", a CMS's publication-date property in a comment, a page copy's stats line above the text; and a
+    date above the headline (a portal's top bar showing today) is not the article's.
 """
 
 from __future__ import annotations
@@ -151,6 +157,18 @@ CASES: dict[str, str] = {
         "</head>", '<meta property="og:url" content="https://news.example.cn/n/2019/08/07/123.html"></head>')),
     "clip_note.md": "---\ntitle: 旧书店里的夏天\ndate: 2026-04-19\nurl: https://news.example.cn/a/4.html\n---\n\n"
                     + "\n\n".join(PROSE) + "\n",
+    # 6b. dates the dump states, further from the text; and a date that is not the article's
+    "share_bar_dateline.html": page("<div><h1>旧书店里的夏天</h1><p class='info'>2018年4月3日 09:15</p><div>"
+                                    + "<span> <a href='#s'> <i> </i> </a> </span>\n" * 20
+                                    + f"</div><div class='text'>{PARAS}</div></div>"),
+    "month_name_date.html": page(f"<div><h2>旧书店里的夏天</h2><span>三月 9th, 2011</span><div>{PARAS}</div></div>"),
+    "comment_property_date.html": page(f"<div><h1>旧书店里的夏天</h1><div class='text'>{PARAS}</div></div>")
+    + "<!--articleproperty <publishdate>2017-06-08</publishdate> <author>王</author>-->",
+    "top_bar_today.html": page(f"<div><p>2026年1月2日 星期五</p><h1>旧书店里的夏天</h1><div>{PARAS}</div></div>"),
+    "旧书店里的夏天 - 示例社区.md": SIMPREAD + "2019.04.03 09:15:02 字数 1,024 阅读 356\n\n"
+                                    + "\n\n".join(PROSE) + "\n",
+    "glued_suffix.html": page(f"<div><h4>旧书店里的夏天</h4><div class='text'>{PARAS}</div></div>", head=(
+        '<head><meta charset="utf-8"><title>旧书店里的夏天-示例技术周刊</title></head>')),
 }
 
 
@@ -242,6 +260,24 @@ def test_a_reader_mode_banner_is_not_text(built):
 def test_dates_the_page_states_are_read(built, name, date):
     meta, _ = _article(built, name)
     assert str(meta.get("date")) == date
+
+
+@pytest.mark.parametrize(("name", "date"), [
+    ("share_bar_dateline.html", "2018-04-03"),  # a share bar of empty icons between the dateline and the text
+    ("month_name_date.html", "2011-03-09"),  # a blog engine's "三月 9th, 2011" under the headline
+    ("comment_property_date.html", "2017-06-08"),  # a CMS's publication-date property in a comment
+    ("旧书店里的夏天 - 示例社区.md", "2019-04-03"),  # a page copy's stats line opens with the publication time
+    ("top_bar_today.html", None),  # a date above the headline is the page's top bar (today), not the article's
+])
+def test_dates_stated_away_from_the_text_are_read_and_no_other(built, name, date):
+    meta, body = _article(built, name)
+    assert (str(meta["date"]) if "date" in meta else None) == date
+    assert all(p in body for p in PROSE) and "字数" not in body
+
+
+def test_a_heading_the_tab_title_starts_with_drops_a_glued_suffix(built):
+    meta, _ = _article(built, "glued_suffix.html")
+    assert meta["title"] == "旧书店里的夏天"
 
 
 def test_a_clip_notes_own_date_is_not_a_publication_date(built):
