@@ -22,6 +22,8 @@ Added with the second round (each fails on the code before it):
 
 Added with the third round (each fails on the code before it):
 2c. a lower heading (<h2>–<h6>) the tab title starts with is the title, without the suffix glued on by "-";
+    a tab title naming only the forum or blog yields to the post's "主题：" subject, or to the entry's bold
+    line above the text that the text opens with again;
 6b. dates stated away from the text: a dateline above a share bar of empty icons, a blog engine's "三月 9th,
     2011", a CMS's publication-date property in a comment, a page copy's stats line above the text; and a
     date above the headline (a portal's top bar showing today) is not the article's.
@@ -167,6 +169,15 @@ CASES: dict[str, str] = {
     "top_bar_today.html": page(f"<div><p>2026年1月2日 星期五</p><h1>旧书店里的夏天</h1><div>{PARAS}</div></div>"),
     "旧书店里的夏天 - 示例社区.md": SIMPREAD + "2019.04.03 09:15:02 字数 1,024 阅读 356\n\n"
                                     + "\n\n".join(PROSE) + "\n",
+    "forum_subject.html": page(
+        "<table><tr><td class='large'><b>主题：</b>书店还开着吗？旧书店里的夏天</td></tr>"
+        "<tr><td>作者：读书人 时间：2024-01-02 10:00</td></tr>" f"<tr><td>{PARAS}</td></tr></table>",
+        head='<head><meta charset="utf-8"><title>SHILI.com- 示例论坛 :: null</title></head>'),
+    "blog_entry.html": page(
+        "<table><tr><td><strong><a href='/c/2'>[随笔]</a><a href='/e/1'>旧书店里的夏天</a></strong><br>"
+        "<a href='/u'>dtyy</a> 发表于 2005-9-15 11:46:00</td></tr>"
+        f"<tr><td><p>旧书店里的夏天<br>&nbsp;<br>{PROSE[0]}</p>{''.join(f'<p>{p}</p>' for p in PROSE[1:])}</td></tr>"
+        "</table>", head='<head><meta charset="utf-8"><title>Example blog--洞庭一叶</title></head>'),
     "glued_suffix.html": page(f"<div><h4>旧书店里的夏天</h4><div class='text'>{PARAS}</div></div>", head=(
         '<head><meta charset="utf-8"><title>旧书店里的夏天-示例技术周刊</title></head>')),
 }
@@ -275,9 +286,15 @@ def test_dates_stated_away_from_the_text_are_read_and_no_other(built, name, date
     assert all(p in body for p in PROSE) and "字数" not in body
 
 
-def test_a_heading_the_tab_title_starts_with_drops_a_glued_suffix(built):
-    meta, _ = _article(built, "glued_suffix.html")
-    assert meta["title"] == "旧书店里的夏天"
+@pytest.mark.parametrize(("name", "title"), [
+    ("glued_suffix.html", "旧书店里的夏天"),  # "标题-站点": a heading the tab title starts with
+    ("forum_subject.html", "书店还开着吗？旧书店里的夏天"),  # the tab names only the forum: the post's "主题："
+    ("blog_entry.html", "旧书店里的夏天"),  # the tab names only the blog: the entry's bold line the text repeats
+])
+def test_titles_a_tab_title_does_not_state(built, name, title):
+    meta, body = _article(built, name)
+    assert meta["title"] == title
+    assert all(p in body for p in PROSE)
 
 
 def test_a_clip_notes_own_date_is_not_a_publication_date(built):

@@ -63,12 +63,38 @@ def content_heading(main: Tag) -> str | None:
             return text
         if tag.name == "p" and len(text) > 40:
             break
+    stated = _stated_above(main)
+    if stated:
+        return stated
     for tag in main.find_all_previous(True, limit=60):
         if _is_heading(tag):
             text = one_line(tag.get_text(" "))
             if 4 <= len(text) <= 120 and not _DATED.search(text):
                 return text
     return None
+
+
+# A forum post or a blog entry states its subject just above its text without a heading element: after a
+# label ("主题：标题"), or as the entry's bold line that the text then opens with again.
+_TITLE_LABEL = re.compile(r"^(?:帖子)?(?:主题|主題|标题|標題|题目|題目)\s*[:：]\s*")
+_SENTENCE_END = re.compile(r"[。！？!?；;]$")
+ABOVE_REACH = 12  # pieces of text above the main container a stated subject may sit in
+
+
+def _stated_above(main: Tag) -> str | None:
+    above = _text_above(main, ABOVE_REACH)
+    for i, text in enumerate(above):
+        label = _TITLE_LABEL.match(text)
+        if label:
+            subject = one_line(text[label.end():] or (above[i - 1] if i > 0 else ""))
+            if 4 <= len(subject) <= 120 and not _DATED.search(subject):
+                return subject
+    opening = next((one_line(str(t)) for t in main.find_all(string=True, limit=20)
+                    if str(t).strip() and not isinstance(t, Comment)), "")
+    key = _key(opening)
+    repeated = any(_key(text) == key for text in above[:8])
+    return opening if repeated and len(key) >= 4 and len(opening) <= 60 and not _SENTENCE_END.search(opening) \
+        else None
 
 
 # A full date as pages write it under a headline: 2020-02-29, 2020/2/29, 2020.02.29, 2020年2月29日, and a
