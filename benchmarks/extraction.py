@@ -162,7 +162,24 @@ def load_corpus(corpus: Path, name: str | None = None) -> tuple[list[Dump], list
         tool = g.get("tool") or (parts[0] if parts else "")
         fmt = g.get("format") or {".htm": "html", ".html": "html", ".md": "md"}.get(Path(g["file"]).suffix, "txt")
         dumps.append(Dump(name, corpus / g["file"], g, site, tool, fmt, saved_as=saved.get(g["file"], "")))
+        if g["expect"] == "article":
+            g["title_stated"] = title_stated(g, corpus / g["file"], saved.get(g["file"], ""))
     return dumps, problems
+
+
+def title_stated(gold: dict, path: Path, saved_as: str) -> bool:
+    """Whether the dump states its gold title anywhere a tool could read it: its text (entities decoded) or
+    the name it was saved under.  A plain-text copy of the body alone does not: the gold names the headline
+    of the page it was copied from, which no extractor can recover (counted apart, not hidden)."""
+    want = norm(gold["title"])
+    raw = path.read_bytes()
+    for encoding in dict.fromkeys([gold.get("encoding") or "utf-8", "utf-8", "gb18030", "big5"]):
+        try:
+            text = raw.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        return want in norm(htmllib.unescape(text)) or want in norm(saved_as)
+    return want in norm(saved_as)
 
 
 _PACKED = re.compile(r"\.(?:xz|gz|bz2)$")  # a source stored compressed: the dump is the page inside
@@ -459,6 +476,8 @@ def summary(rows: list[dict], gold: list[dict]) -> dict:
         "junk": junk, "junk_per_10": 10 * junk / n if n else None,
         "clean_complete": sum(r["recall"] >= 0.99 and not r["junk"] for r, _ in arts),
         "titles_right": sum(r["title_ok"] for r, _ in arts),
+        "titles_stated": sum(g.get("title_stated", True) for _, g in arts),
+        "titles_right_stated": sum(r["title_ok"] for r, g in arts if g.get("title_stated", True)),
         "lang_right": sum(langs) if langs else None,
         "dates_right": sum(r["date"] == "right" for r, _ in arts),
         "dates_invented": sum(r["date"] == "invented" for r in undated), "undated": len(undated),
@@ -510,6 +529,7 @@ def figure_lines(fig: dict[str, dict], tools: list[str]) -> list[tuple[str, list
         row("junk lines per 10 articles", lambda f: num(f["junk_per_10"], ".1f")),
         row("clean and complete", lambda f: frac(f["clean_complete"], f["articles"])),
         row("titles right", lambda f: pct(f["titles_right"], f["articles"])),
+        row("titles right where the dump states one", lambda f: pct(f["titles_right_stated"], f["titles_stated"])),
         row("lang right", lambda f: frac(f["lang_right"], f["articles"]), HAS_LANG.__contains__),
         row("dates right", lambda f: frac(f["dates_right"], f["articles"]), HAS_DATE.__contains__),
         row("dates invented (gold: none)", lambda f: frac(f["dates_invented"], f["undated"]), HAS_DATE.__contains__),
@@ -587,7 +607,9 @@ by that command; everything below the figures is fixed text, so a rerun changes 
   the registrable domain of the gold `url`, else the site token of the file name.
 - **Scoring** (the rules of `../shared/eval/score_corpus.py`): *body recall* = share of gold body lines
   whose text (letters, digits, Han only) appears in the article; *junk* = gold boilerplate lines (≥ 4 such
-  characters) a reader still sees as a block of the article; *title* must equal the gold title; *lang*
+  characters) a reader still sees as a block of the article; *title* must equal the gold title (also
+  counted over the articles whose dump states the gold title in its text or the name it was saved under: a
+  plain-text copy of the body alone cannot give the headline of the page it came from); *lang*
   must be the gold `zh-Hans`/`zh-Hant`; a *date* is right when it is the gold date (± 1 day, time zones)
   or one of `date_also`, *invented* when the gold has none, *missed* when the gold has one and the tool
   gives none. Non-articles must be rejected (for the anchors: nothing extracted); an article that comes

@@ -136,6 +136,24 @@ def test_the_scorer_figures():
     assert fig["wrongly_rejected"] == 1
 
 
+def test_titles_are_also_counted_where_the_dump_states_them(tmp_path):
+    """A plain-text copy of the body cannot give the headline of the page it came from: such dumps are
+    counted apart (a title stated in the text, in entities, or in the saved name is stated)."""
+    gold = {**gold_entry(), "title": "旧书店里的夏天", "encoding": "gb18030"}
+    body_only, page, named = tmp_path / "1.txt", tmp_path / "2.html", tmp_path / "3.md"
+    body_only.write_bytes("今年夏天，这座城市的旧书店迎来了一批读者。\n".encode("gb18030"))
+    page.write_bytes("<title>&#26087;书店里的夏天_示例网</title>".encode("gb18030"))
+    named.write_bytes("今年夏天，这座城市的旧书店迎来了一批读者。\n".encode("gb18030"))
+    assert not ev.title_stated(gold, body_only, "")
+    assert ev.title_stated(gold, page, "")
+    assert ev.title_stated(gold, named, "旧书店里的夏天 - 示例网.md")
+    golds = [{**gold, "title_stated": False}, {**gold, "title_stated": True}]
+    rows = [ev.article_row(g, "今年夏天。", "今年夏天", "zh-Hans", None) for g in golds[:1]]
+    rows.append(ev.article_row(golds[1], "今年夏天。", "旧书店里的夏天", "zh-Hans", None))
+    fig = ev.summary(rows, golds)
+    assert (fig["titles_right"], fig["titles_right_stated"], fig["titles_stated"]) == (1, 1, 1)
+
+
 def test_sites():
     assert ev.registrable("news.sina.com.cn") == "sina.com.cn"
     assert ev.registrable("news.ltn.com.tw") == "ltn.com.tw"
