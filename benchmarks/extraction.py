@@ -367,9 +367,19 @@ def project_row(d: Dump, built: dict) -> dict:
     else:
         meta = got["meta"]
         date = str(meta["date"])[:10] if meta.get("date") else None
-        row = article_row(d.gold, got["body"], str(meta.get("title", "")), meta.get("lang"), date)
+        title = str(meta.get("title", ""))
+        row = article_row(d.gold, without_title_heading(got["body"], title), title, meta.get("lang"), date)
     row["status"] = status
     return row
+
+
+def without_title_heading(body: str, title: str) -> str:
+    """The page without the heading that shows its title: the title is scored as the title (as the anchors'
+    is), not as a block of the body, where the gold's ``<title>`` line would count it as junk."""
+    lines = body.lstrip("\n").split("\n", 1)
+    if lines[0].startswith("# ") and norm(htmllib.unescape(lines[0][2:])) == norm(title) and norm(title):
+        return lines[1] if len(lines) > 1 else ""
+    return body
 
 
 def run_project(dumps: list[Dump], jobs: int = 2, base_rules: Path = RULES_DIR, log=print) -> dict[str, list[str]]:
@@ -613,8 +623,10 @@ by that command; everything below the figures is fixed text, so a rerun changes 
   must be the gold `zh-Hans`/`zh-Hant`; a *date* is right when it is the gold date (± 1 day, time zones)
   or one of `date_also`, *invented* when the gold has none, *missed* when the gold has one and the tool
   gives none. Non-articles must be rejected (for the anchors: nothing extracted); an article that comes
-  out as nothing counts as recall 0 and as wrongly rejected. One difference from `score_corpus.py`: a page
-  is read with fenced code blocks as the site shows them (code, not paragraphs whose tags vanish).
+  out as nothing counts as recall 0 and as wrongly rejected. Two differences from `score_corpus.py`: a page
+  is read with fenced code blocks as the site shows them (code, not paragraphs whose tags vanish), and the
+  heading that shows a built page's title is scored as the title, not as a block of its body (the gold
+  classes a page's `<title>` line as boilerplate, and the anchors give their title apart from the text).
 - **File names**: each dump is built under the name it had where it was found (its label's `path`, or the
   `path` column of `SOURCES.tsv`), in a folder of its own, as an editor's `raw/` would hold it: a saved
   page or a clip is named after its article ("标题 - 站点.md"), and the build reads that name as a title

@@ -154,6 +154,22 @@ def test_titles_are_also_counted_where_the_dump_states_them(tmp_path):
     assert (fig["titles_right"], fig["titles_right_stated"], fig["titles_stated"]) == (1, 1, 1)
 
 
+def test_the_heading_that_shows_the_title_is_not_body():
+    """A built page opens with its title as a heading: scored as the title, not as junk against the gold's
+    <title> line; a body heading or a title repeated further down still counts."""
+    gold = {**gold_entry(), "boilerplate": ["<title>标题一&amp;二</title>"]}
+    page = "# 标题一&amp;二\n\n第一段正文内容。\n\n## 标题一&二\n"
+    assert ev.without_title_heading(page, "标题一&二").startswith("\n第一段正文内容。")
+    assert ev.without_title_heading(page, "别的标题") == page
+    row = ev.project_row(ev.Dump("c", Path("x.md"), gold, "s", "t", "md"),
+                         {"x": {"status": "ok", "meta": {"title": "标题一&二"}, "body": page}})
+    assert len(row["junk"]) == 1  # the "## 标题一&二" block, not the page's own title heading
+    page = "# 标题一&amp;二\n\n第一段正文内容。\n"
+    row = ev.project_row(ev.Dump("c", Path("x.md"), gold, "s", "t", "md"),
+                         {"x": {"status": "ok", "meta": {"title": "标题一&二"}, "body": page}})
+    assert row["junk"] == [] and row["recall"] == 0.25
+
+
 def test_sites():
     assert ev.registrable("news.sina.com.cn") == "sina.com.cn"
     assert ev.registrable("news.ltn.com.tw") == "ltn.com.tw"
