@@ -26,7 +26,8 @@ Added with the third round (each fails on the code before it):
     line above the text that the text opens with again;
 6b. dates stated away from the text: a dateline above a share bar of empty icons, a blog engine's "三月 9th,
     2011", a CMS's publication-date property in a comment, a page copy's stats line above the text; and a
-    date above the headline (a portal's top bar showing today) is not the article's.
+    date above the headline (a portal's top bar showing today, a header's crawl day above an entry that
+    states its own "September 10th, 2005") is not the article's.
 """
 
 from __future__ import annotations
@@ -166,6 +167,9 @@ CASES: dict[str, str] = {
     "month_name_date.html": page(f"<div><h2>旧书店里的夏天</h2><span>三月 9th, 2011</span><div>{PARAS}</div></div>"),
     "comment_property_date.html": page(f"<div><h1>旧书店里的夏天</h1><div class='text'>{PARAS}</div></div>")
     + "<!--articleproperty <publishdate>2017-06-08</publishdate> <author>王</author>-->",
+    "crawl_day_header.html": page("<table><tr><td>2006年12月27日（京港台时间）</td><td><a href='/'>多维主页</a></td>"
+                                  "</tr></table><table><tr><td><p>Saturday, September 10th, 2005 &nbsp; 10:56 am</p>"
+                                  f"<p align='center'>旧书店里的夏天</p>{PARAS}</td></tr></table>"),
     "top_bar_today.html": page(f"<div><p>2026年1月2日 星期五</p><h1>旧书店里的夏天</h1><div>{PARAS}</div></div>"),
     "旧书店里的夏天 - 示例社区.md": SIMPREAD + "2019.04.03 09:15:02 字数 1,024 阅读 356\n\n"
                                     + "\n\n".join(PROSE) + "\n",
@@ -278,6 +282,7 @@ def test_dates_the_page_states_are_read(built, name, date):
     ("month_name_date.html", "2011-03-09"),  # a blog engine's "三月 9th, 2011" under the headline
     ("comment_property_date.html", "2017-06-08"),  # a CMS's publication-date property in a comment
     ("旧书店里的夏天 - 示例社区.md", "2019-04-03"),  # a page copy's stats line opens with the publication time
+    ("crawl_day_header.html", "2005-09-10"),  # the entry's own English date, not the header's crawl day
     ("top_bar_today.html", None),  # a date above the headline is the page's top bar (today), not the article's
 ])
 def test_dates_stated_away_from_the_text_are_read_and_no_other(built, name, date):

@@ -98,10 +98,12 @@ def _stated_above(main: Tag) -> str | None:
 
 
 # A full date as pages write it under a headline: 2020-02-29, 2020/2/29, 2020.02.29, 2020年2月29日, and a
-# blog engine's localised English form, "十一月 6th, 2009" (a Chinese month name, an ordinal day, the year).
+# blog engine's English form, "September 10th, 2005", also localised: "十一月 6th, 2009" (a Chinese month name).
 _FULL_DATE = re.compile(
     r"(?<!\d)(?:19|20)\d{2}\s*(?:[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}(?!\d)|年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)"
     r"|(?<![一二三四五六七八九十])[一二三四五六七八九十]{1,3}月\s*\d{1,2}(?:st|nd|rd|th)?,\s*(?:19|20)\d{2}(?!\d)"
+    r"|\b(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?"
+    r"|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?\s+\d{1,2}(?:st|nd|rd|th)?,\s*(?:19|20)\d{2}(?!\d)"
 )
 _DATE_ATTRS = ("datetime", "content")
 
@@ -115,16 +117,18 @@ def dateline(soup: BeautifulSoup, main: Tag) -> str | None:
         value = next((tag.get(a) for a in _DATE_ATTRS if tag.get(a)), None) or tag.get_text(" ", strip=True)
         if _FULL_DATE.search(value):
             return value
-    headline = _key(soup.title.get_text()) if soup.title is not None else ""
-    for node in _text_above(main, DATELINE_REACH, headline):
-        if _FULL_DATE.search(node):
-            return node
+    # The container's own first lines first: a date above it may be the page's (a crawl-day date in the
+    # header), one between the container's start and its first paragraph is the entry's.
     for node in main.find_all(string=True, limit=25):
         text = str(node).strip()
         if len(text) > 80:
             break  # the first paragraph: a date in the prose is not a dateline
         if _FULL_DATE.search(text):
             return text
+    headline = _key(soup.title.get_text()) if soup.title is not None else ""
+    for node in _text_above(main, DATELINE_REACH, headline):
+        if _FULL_DATE.search(node):
+            return node
     return None
 
 
