@@ -24,6 +24,8 @@ Added with the third round (each fails on the code before it):
 2c. a lower heading (<h2>–<h6>) the tab title starts with is the title, without the suffix glued on by "-";
     a tab title naming only the forum or blog yields to the post's "主题：" subject, or to the entry's bold
     line above the text that the text opens with again;
+5c. page controls and labels between paragraphs (font-size switch, tag label, a contact line, a blog's
+    "相关日志") and an author's card after a reward appeal ("…二维码捐助作者", "小礼物走一走") are dropped;
 6b. dates stated away from the text: a dateline above a share bar of empty icons, a blog engine's "三月 9th,
     2011", a CMS's publication-date property in a comment, a page copy's stats line above the text; and a
     date above the headline (a portal's top bar showing today, a header's crawl day above an entry that
@@ -173,6 +175,16 @@ CASES: dict[str, str] = {
     "top_bar_today.html": page(f"<div><p>2026年1月2日 星期五</p><h1>旧书店里的夏天</h1><div>{PARAS}</div></div>"),
     "旧书店里的夏天 - 示例社区.md": SIMPREAD + "2019.04.03 09:15:02 字数 1,024 阅读 356\n\n"
                                     + "\n\n".join(PROSE) + "\n",
+    # 5c. page controls and labels between the paragraphs; an author's card after a reward appeal
+    "page_controls.html": page(
+        "<article><h1>旧书店里的夏天</h1><p>字級設定：<a href='#1'>小</a><a href='#2'>中</a><a href='#3'>大</a></p>"
+        f"{''.join(f'<p>{p}</p>' for p in PROSE[:3])}<p>標籤：<a href='/t/1'>#書店</a><a href='/t/2'>#夏天</a></p>"
+        f"{''.join(f'<p>{p}</p>' for p in PROSE[3:])}<p>教程交流： dushu2024</p>"
+        "<h4>相关日志</h4><p><a href='/e/9'>城里的另一家书店也要关门了</a></p></article>"),
+    "reward_tail.md": "# 旧书店里的夏天\n\n" + "\n\n".join(PROSE)
+                      + "\n\n如果您喜欢本文，请扫描下面的二维码捐助作者。\n\n谢谢您的支持！也欢迎您订阅本刊。\n\n"
+                      "Old Books -- Read on the Web\n\n"
+                      "\"小礼物走一走，来示例社区关注我\"\n",
     "forum_subject.html": page(
         "<table><tr><td class='large'><b>主题：</b>书店还开着吗？旧书店里的夏天</td></tr>"
         "<tr><td>作者：读书人 时间：2024-01-02 10:00</td></tr>" f"<tr><td>{PARAS}</td></tr></table>",
@@ -343,6 +355,17 @@ def test_credit_lines_prompts_and_appeals_are_dropped(built):
     assert all(p in body for p in PROSE)
     for junk in ("報導", "评论区", "李小红", "仅代表作者观点", "赞赏", "月費訂戶"):
         assert junk not in body, junk
+
+
+@pytest.mark.parametrize(("name", "junk"), [
+    ("page_controls.html", ("字級設定", "標籤", "#書店", "教程交流", "相关日志", "另一家书店")),
+    ("reward_tail.md", ("捐助作者", "谢谢您的支持", "Read on the Web", "小礼物")),
+])
+def test_page_controls_labels_and_an_authors_card_are_dropped(built, name, junk):
+    _, body = _article(built, name)
+    assert all(p in body for p in PROSE)
+    for line in junk:
+        assert line not in body, line
 
 
 def test_another_users_post_after_the_article_is_not_the_article(built):
