@@ -162,7 +162,24 @@ def load_corpus(corpus: Path, name: str | None = None) -> tuple[list[Dump], list
         tool = g.get("tool") or (parts[0] if parts else "")
         fmt = g.get("format") or {".htm": "html", ".html": "html", ".md": "md"}.get(Path(g["file"]).suffix, "txt")
         dumps.append(Dump(name, corpus / g["file"], g, site, tool, fmt, saved_as=saved.get(g["file"], "")))
+        if g["expect"] == "article":
+            g["title_stated"] = title_stated(g, corpus / g["file"], saved.get(g["file"], ""))
     return dumps, problems
+
+
+def title_stated(gold: dict, path: Path, saved_as: str) -> bool:
+    """Whether the dump states its gold title anywhere a tool could read it: its text (entities decoded) or
+    the name it was saved under.  A plain-text copy of the body alone does not: the gold names the headline
+    of the page it was copied from, which no extractor can recover (counted apart, not hidden)."""
+    want = norm(gold["title"])
+    raw = path.read_bytes()
+    for encoding in dict.fromkeys([gold.get("encoding") or "utf-8", "utf-8", "gb18030", "big5"]):
+        try:
+            text = raw.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        return want in norm(htmllib.unescape(text)) or want in norm(saved_as)
+    return want in norm(saved_as)
 
 
 _PACKED = re.compile(r"\.(?:xz|gz|bz2)$")  # a source stored compressed: the dump is the page inside
@@ -365,9 +382,19 @@ def project_row(d: Dump, built: dict) -> dict:
     else:
         meta = got["meta"]
         date = str(meta["date"])[:10] if meta.get("date") else None
-        row = article_row(d.gold, got["body"], str(meta.get("title", "")), meta.get("lang"), date)
+        title = str(meta.get("title", ""))
+        row = article_row(d.gold, without_title_heading(got["body"], title), title, meta.get("lang"), date)
     row["status"] = status
     return row
+
+
+def without_title_heading(body: str, title: str) -> str:
+    """The page without the heading that shows its title: the title is scored as the title (as the anchors'
+    is), not as a block of the body, where the gold's ``<title>`` line would count it as junk."""
+    lines = body.lstrip("\n").split("\n", 1)
+    if lines[0].startswith("# ") and norm(htmllib.unescape(lines[0][2:])) == norm(title) and norm(title):
+        return lines[1] if len(lines) > 1 else ""
+    return body
 
 
 def run_project(dumps: list[Dump], jobs: int = 2, base_rules: Path = RULES_DIR, log=print) -> dict[str, list[str]]:
@@ -474,6 +501,8 @@ def summary(rows: list[dict], gold: list[dict]) -> dict:
         "junk": junk, "junk_per_10": 10 * junk / n if n else None,
         "clean_complete": sum(r["recall"] >= 0.99 and not r["junk"] for r, _ in arts),
         "titles_right": sum(r["title_ok"] for r, _ in arts),
+        "titles_stated": sum(g.get("title_stated", True) for _, g in arts),
+        "titles_right_stated": sum(r["title_ok"] for r, g in arts if g.get("title_stated", True)),
         "lang_right": sum(langs) if langs else None,
         "dates_right": sum(r["date"] == "right" for r, _ in arts),
         "dates_invented": sum(r["date"] == "invented" for r in undated), "undated": len(undated),
@@ -525,6 +554,7 @@ def figure_lines(fig: dict[str, dict], tools: list[str]) -> list[tuple[str, list
         row("junk lines per 10 articles", lambda f: num(f["junk_per_10"], ".1f")),
         row("clean and complete", lambda f: frac(f["clean_complete"], f["articles"])),
         row("titles right", lambda f: pct(f["titles_right"], f["articles"])),
+        row("titles right where the dump states one", lambda f: pct(f["titles_right_stated"], f["titles_stated"])),
         row("lang right", lambda f: frac(f["lang_right"], f["articles"]), HAS_LANG.__contains__),
         row("dates right", lambda f: frac(f["dates_right"], f["articles"]), HAS_DATE.__contains__),
         row("dates invented (gold: none)", lambda f: frac(f["dates_invented"], f["undated"]), HAS_DATE.__contains__),
@@ -602,16 +632,20 @@ by that command; everything below the figures is fixed text, so a rerun changes 
   the registrable domain of the gold `url`, else the site token of the file name.
 - **Scoring** (the rules of `../shared/eval/score_corpus.py`): *body recall* = share of gold body lines
   whose text (letters, digits, Han only) appears in the article; *junk* = gold boilerplate lines (≥ 4 such
-  characters) a reader still sees as a block of the article; *title* must equal the gold title; *lang*
+  characters) a reader still sees as a block of the article; *title* must equal the gold title (also
+  counted over the articles whose dump states the gold title in its text or the name it was saved under: a
+  plain-text copy of the body alone cannot give the headline of the page it came from); *lang*
   must be the gold `zh-Hans`/`zh-Hant`; a *date* is right when it is the gold date (± 1 day, time zones)
   or one of `date_also`, *invented* when the gold has none, *missed* when the gold has one and the tool
   gives none. Non-articles must be rejected (for the anchors: nothing extracted); an article that comes
   out as nothing counts as recall 0 and as wrongly rejected. Differences from `score_corpus.py`: a page
-  is read with fenced code blocks as the site shows them (code, not paragraphs whose tags vanish); a gold
-  line's tag left open at its end ("…。<span", closed on the next raw line) is not text; a code block's
-  line-number gutter ("1 2 3 … 17") on a gold line is not text a reader reads; a boilerplate line whose words
-  are also a body line's (a related list naming a digest's own items) is not counted as junk (for every tool
-  alike).
+  is read with fenced code blocks as the site shows them (code, not paragraphs whose tags vanish); the
+  heading that shows a built page's title is scored as the title, not as a block of its body (the gold
+  classes a page's `<title>` line as boilerplate, and the anchors give their title apart from the text);
+  a gold line's tag left open at its end ("…。<span", closed on the next raw line) is not text; a code
+  block's line-number gutter ("1 2 3 … 17") on a gold line is not text a reader reads; a boilerplate line
+  whose words are also a body line's (a related list naming a digest's own items) is not counted as junk
+  (for every tool alike).
 - **File names**: each dump is built under the name it had where it was found (its label's `path`, or the
   `path` column of `SOURCES.tsv`), in a folder of its own, as an editor's `raw/` would hold it: a saved
   page or a clip is named after its article ("标题 - 站点.md"), and the build reads that name as a title

@@ -19,6 +19,17 @@ Added with the second round (each fails on the code before it):
     note of callouts about an article are not articles;
 5b. a bookmark tool's own summary above the Jina Reader output it saved is not the article; a "follow @account" or
     "↓↓ tap the title for another story" prompt ends the article (the teasers and notices after it go).
+
+Added with the third round (each fails on the code before it):
+2c. a lower heading (<h2>–<h6>) the tab title starts with is the title, without the suffix glued on by "-";
+    a tab title naming only the forum or blog yields to the post's "主题：" subject, or to the entry's bold
+    line above the text that the text opens with again;
+5c. page controls and labels between paragraphs (font-size switch, tag label, a contact line, a blog's
+    "相关日志") and an author's card after a reward appeal ("…二维码捐助作者", "小礼物走一走") are dropped;
+6b. dates stated away from the text: a dateline above a share bar of empty icons, a blog engine's "三月 9th,
+    2011", a CMS's publication-date property in a comment, a page copy's stats line above the text; and a
+    date above the headline (a portal's top bar showing today, a header's crawl day above an entry that
+    states its own "September 10th, 2005") is not the article's.
 """
 
 from __future__ import annotations
@@ -182,6 +193,40 @@ CASES: dict[str, str] = {
         "</head>", '<meta property="og:url" content="https://news.example.cn/n/2019/08/07/123.html"></head>')),
     "clip_note.md": "---\ntitle: 旧书店里的夏天\ndate: 2026-04-19\nurl: https://news.example.cn/a/4.html\n---\n\n"
                     + "\n\n".join(PROSE) + "\n",
+    # 6b. dates the dump states, further from the text; and a date that is not the article's
+    "share_bar_dateline.html": page("<div><h1>旧书店里的夏天</h1><p class='info'>2018年4月3日 09:15</p><div>"
+                                    + "<span> <a href='#s'> <i> </i> </a> </span>\n" * 20
+                                    + f"</div><div class='text'>{PARAS}</div></div>"),
+    "month_name_date.html": page(f"<div><h2>旧书店里的夏天</h2><span>三月 9th, 2011</span><div>{PARAS}</div></div>"),
+    "comment_property_date.html": page(f"<div><h1>旧书店里的夏天</h1><div class='text'>{PARAS}</div></div>")
+    + "<!--articleproperty <publishdate>2017-06-08</publishdate> <author>王</author>-->",
+    "crawl_day_header.html": page("<table><tr><td>2006年12月27日（京港台时间）</td><td><a href='/'>多维主页</a></td>"
+                                  "</tr></table><table><tr><td><p>Saturday, September 10th, 2005 &nbsp; 10:56 am</p>"
+                                  f"<p align='center'>旧书店里的夏天</p>{PARAS}</td></tr></table>"),
+    "top_bar_today.html": page(f"<div><p>2026年1月2日 星期五</p><h1>旧书店里的夏天</h1><div>{PARAS}</div></div>"),
+    "旧书店里的夏天 - 示例社区.md": SIMPREAD + "2019.04.03 09:15:02 字数 1,024 阅读 356\n\n"
+                                    + "\n\n".join(PROSE) + "\n",
+    # 5c. page controls and labels between the paragraphs; an author's card after a reward appeal
+    "page_controls.html": page(
+        "<article><h1>旧书店里的夏天</h1><p>字級設定：<a href='#1'>小</a><a href='#2'>中</a><a href='#3'>大</a></p>"
+        f"{''.join(f'<p>{p}</p>' for p in PROSE[:3])}<p>標籤：<a href='/t/1'>#書店</a><a href='/t/2'>#夏天</a></p>"
+        f"{''.join(f'<p>{p}</p>' for p in PROSE[3:])}<p>教程交流： dushu2024</p>"
+        "<h4>相关日志</h4><p><a href='/e/9'>城里的另一家书店也要关门了</a></p></article>"),
+    "reward_tail.md": "# 旧书店里的夏天\n\n" + "\n\n".join(PROSE)
+                      + "\n\n如果您喜欢本文，请扫描下面的二维码捐助作者。\n\n谢谢您的支持！也欢迎您订阅本刊。\n\n"
+                      "Old Books -- Read on the Web\n\n"
+                      "\"小礼物走一走，来示例社区关注我\"\n",
+    "forum_subject.html": page(
+        "<table><tr><td class='large'><b>主题：</b>书店还开着吗？旧书店里的夏天</td></tr>"
+        "<tr><td>作者：读书人 时间：2024-01-02 10:00</td></tr>" f"<tr><td>{PARAS}</td></tr></table>",
+        head='<head><meta charset="utf-8"><title>SHILI.com- 示例论坛 :: null</title></head>'),
+    "blog_entry.html": page(
+        "<table><tr><td><strong><a href='/c/2'>[随笔]</a><a href='/e/1'>旧书店里的夏天</a></strong><br>"
+        "<a href='/u'>dtyy</a> 发表于 2005-9-15 11:46:00</td></tr>"
+        f"<tr><td><p>旧书店里的夏天<br>&nbsp;<br>{PROSE[0]}</p>{''.join(f'<p>{p}</p>' for p in PROSE[1:])}</td></tr>"
+        "</table>", head='<head><meta charset="utf-8"><title>Example blog--洞庭一叶</title></head>'),
+    "glued_suffix.html": page(f"<div><h4>旧书店里的夏天</h4><div class='text'>{PARAS}</div></div>", head=(
+        '<head><meta charset="utf-8"><title>旧书店里的夏天-示例技术周刊</title></head>')),
 }
 
 
@@ -294,6 +339,31 @@ def test_dates_the_page_states_are_read(built, name, date):
     assert str(meta.get("date")) == date
 
 
+@pytest.mark.parametrize(("name", "date"), [
+    ("share_bar_dateline.html", "2018-04-03"),  # a share bar of empty icons between the dateline and the text
+    ("month_name_date.html", "2011-03-09"),  # a blog engine's "三月 9th, 2011" under the headline
+    ("comment_property_date.html", "2017-06-08"),  # a CMS's publication-date property in a comment
+    ("旧书店里的夏天 - 示例社区.md", "2019-04-03"),  # a page copy's stats line opens with the publication time
+    ("crawl_day_header.html", "2005-09-10"),  # the entry's own English date, not the header's crawl day
+    ("top_bar_today.html", None),  # a date above the headline is the page's top bar (today), not the article's
+])
+def test_dates_stated_away_from_the_text_are_read_and_no_other(built, name, date):
+    meta, body = _article(built, name)
+    assert (str(meta["date"]) if "date" in meta else None) == date
+    assert all(p in body for p in PROSE) and "字数" not in body and "September" not in body  # the datelines go
+
+
+@pytest.mark.parametrize(("name", "title"), [
+    ("glued_suffix.html", "旧书店里的夏天"),  # "标题-站点": a heading the tab title starts with
+    ("forum_subject.html", "书店还开着吗？旧书店里的夏天"),  # the tab names only the forum: the post's "主题："
+    ("blog_entry.html", "旧书店里的夏天"),  # the tab names only the blog: the entry's bold line the text repeats
+])
+def test_titles_a_tab_title_does_not_state(built, name, title):
+    meta, body = _article(built, name)
+    assert meta["title"] == title
+    assert all(p in body for p in PROSE)
+
+
 def test_a_clip_notes_own_date_is_not_a_publication_date(built):
     meta, _ = _article(built, "clip_note.md")
     assert "date" not in meta
@@ -335,6 +405,17 @@ def test_credit_lines_prompts_and_appeals_are_dropped(built):
     assert all(p in body for p in PROSE)
     for junk in ("報導", "评论区", "李小红", "仅代表作者观点", "赞赏", "月費訂戶"):
         assert junk not in body, junk
+
+
+@pytest.mark.parametrize(("name", "junk"), [
+    ("page_controls.html", ("字級設定", "標籤", "#書店", "教程交流", "相关日志", "另一家书店")),
+    ("reward_tail.md", ("捐助作者", "谢谢您的支持", "Read on the Web", "小礼物")),
+])
+def test_page_controls_labels_and_an_authors_card_are_dropped(built, name, junk):
+    _, body = _article(built, name)
+    assert all(p in body for p in PROSE)
+    for line in junk:
+        assert line not in body, line
 
 
 def test_another_users_post_after_the_article_is_not_the_article(built):

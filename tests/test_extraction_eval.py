@@ -155,6 +155,40 @@ def test_furniture_repeating_the_articles_words_is_junk_only_when_shown_again():
     assert len(ev.score(gold, "1、城南旧书店十年搬家三次的故事\n\n- 城南旧书店十年搬家三次的故事")["junk"]) == 1
 
 
+def test_titles_are_also_counted_where_the_dump_states_them(tmp_path):
+    """A plain-text copy of the body cannot give the headline of the page it came from: such dumps are
+    counted apart (a title stated in the text, in entities, or in the saved name is stated)."""
+    gold = {**gold_entry(), "title": "旧书店里的夏天", "encoding": "gb18030"}
+    body_only, page, named = tmp_path / "1.txt", tmp_path / "2.html", tmp_path / "3.md"
+    body_only.write_bytes("今年夏天，这座城市的旧书店迎来了一批读者。\n".encode("gb18030"))
+    page.write_bytes("<title>&#26087;书店里的夏天_示例网</title>".encode("gb18030"))
+    named.write_bytes("今年夏天，这座城市的旧书店迎来了一批读者。\n".encode("gb18030"))
+    assert not ev.title_stated(gold, body_only, "")
+    assert ev.title_stated(gold, page, "")
+    assert ev.title_stated(gold, named, "旧书店里的夏天 - 示例网.md")
+    golds = [{**gold, "title_stated": False}, {**gold, "title_stated": True}]
+    rows = [ev.article_row(g, "今年夏天。", "今年夏天", "zh-Hans", None) for g in golds[:1]]
+    rows.append(ev.article_row(golds[1], "今年夏天。", "旧书店里的夏天", "zh-Hans", None))
+    fig = ev.summary(rows, golds)
+    assert (fig["titles_right"], fig["titles_right_stated"], fig["titles_stated"]) == (1, 1, 1)
+
+
+def test_the_heading_that_shows_the_title_is_not_body():
+    """A built page opens with its title as a heading: scored as the title, not as junk against the gold's
+    <title> line; a body heading or a title repeated further down still counts."""
+    gold = {**gold_entry(), "boilerplate": ["<title>标题一&amp;二</title>"]}
+    page = "# 标题一&amp;二\n\n第一段正文内容。\n\n## 标题一&二\n"
+    assert ev.without_title_heading(page, "标题一&二").startswith("\n第一段正文内容。")
+    assert ev.without_title_heading(page, "别的标题") == page
+    row = ev.project_row(ev.Dump("c", Path("x.md"), gold, "s", "t", "md"),
+                         {"x": {"status": "ok", "meta": {"title": "标题一&二"}, "body": page}})
+    assert len(row["junk"]) == 1  # the "## 标题一&二" block, not the page's own title heading
+    page = "# 标题一&amp;二\n\n第一段正文内容。\n"
+    row = ev.project_row(ev.Dump("c", Path("x.md"), gold, "s", "t", "md"),
+                         {"x": {"status": "ok", "meta": {"title": "标题一&二"}, "body": page}})
+    assert row["junk"] == [] and row["recall"] == 0.25
+
+
 def test_sites():
     assert ev.registrable("news.sina.com.cn") == "sina.com.cn"
     assert ev.registrable("news.ltn.com.tw") == "ltn.com.tw"

@@ -240,14 +240,31 @@ def _norm_title(value: str, portals, rules: Rules) -> str | None:
     return title[:200]
 
 
+_CN_MONTHS = ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二")
+_MONTH_NAMED = re.compile(r"(?<![一二三四五六七八九十])(?P<m>十[一二]?|[一二三四五六七八九])月\s*(?P<d>\d{1,2})"
+                          r"(?:st|nd|rd|th)?,\s*(?P<y>\d{4})(?!\d)")
+
+_EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_EN_MONTH_NAMED = re.compile(
+    r"\b(?P<m>(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?"
+    r"|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?))\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,\s*(?P<y>\d{4})(?!\d)")
+
+
 def _norm_date(value: str) -> str | None:
     """A full publication date as YYYY-MM-DD (a real day; the year always four digits: ``strftime('%Y')``
     writes 999, not 0999), or None. Never completes a partial date."""
     value = value.strip()
     found = _ISO.search(value)
+    named = None if found else _MONTH_NAMED.search(value)
+    english = None if found or named else _EN_MONTH_NAMED.search(value)
     try:
-        day = (date(int(found["y"]), int(found["m"]), int(found["d"])) if found
-               else parsedate_to_datetime(value).date())
+        if named:  # "十一月 6th, 2009": a blog engine's English date pattern with Chinese month names
+            day = date(int(named["y"]), _CN_MONTHS.index(named["m"]) + 1, int(named["d"]))
+        elif english:  # "Saturday, September 10th, 2005 10:56 am"
+            day = date(int(english["y"]), _EN_MONTHS.index(english["m"][:3].title()) + 1, int(english["d"]))
+        else:
+            day = (date(int(found["y"]), int(found["m"]), int(found["d"])) if found
+                   else parsedate_to_datetime(value).date())
     except (TypeError, ValueError, IndexError, OverflowError):  # (huge numbers in an RFC 2822 date overflow)
         return None
     return f"{day.year:04d}-{day.month:02d}-{day.day:02d}"

@@ -92,6 +92,16 @@ def from_footer(text: str) -> list[Lifted]:
     return lifted
 
 
+# A page copy's stats line under the title opens with the publication time: "2015.11.26 13:07:28 字数 672 阅读 4,431".
+_LEADING_STAMP = re.compile(r"^\s*(\d{4}([-/.])\d{1,2}\2\d{1,2}\s+\d{1,2}:\d{2}(?::\d{2})?)(?!\d)")
+
+
+def from_head_junk(text: str) -> list[Lifted]:
+    """A furniture line above the article's first prose: the time it opens with, if any (a stats line's)."""
+    stamp = _LEADING_STAMP.match(_bare(text))
+    return [Dateline(stamp.group(1), "head-stats")] if stamp else from_footer(text)
+
+
 def from_account_line(line: str) -> list[Lifted]:
     """The account line a clipper kept under the title ("智源社区2023-08-29 18:00:00发布于北京")."""
     published = _PUBLISHED_IN_LINE.search(line)

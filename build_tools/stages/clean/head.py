@@ -19,6 +19,12 @@ _BREADCRUMB = re.compile(r"^[^>›»]{1,16}\s[>›»]\s[^>›»]{1,16}(\s[>›»
 _DATELINE = re.compile(
     r"(^|[\s·|｜])\d{4}([-/.])\d{1,2}\2\d{1,2}(\s+\d{1,2}:\d{2}(:\d{2})?)?|\d{4}年\d{1,2}月\d{1,2}日"
 )
+# A blog engine's English dateline alone on its line: "Saturday, September 10th, 2005 10:56 am".
+_ENGLISH_DATE = re.compile(
+    r"^(?:[A-Z][a-z]+day,\s*)?(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+    r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?\s+\d{1,2}(?:st|nd|rd|th)?,\s*\d{4}"
+    r"(?:\s+\d{1,2}:\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?|[AP]M)?)?$"
+)
 _ORIGINAL = re.compile(r"^(原创|原創|Original)(\s|$)")
 _SENT_FROM = re.compile(r"\s发自\s")
 _ORIGINAL_TITLE = re.compile(r"^(原标题|原標題)[:：]")
@@ -71,7 +77,7 @@ def _furniture(line: Line, rules: Rules) -> str | None:
     text = MARKS.sub("", line.visible).strip()
     if isinstance(line.block, Figure) or len(text) > 80:
         return None
-    if TIMESTAMP.match(text):
+    if TIMESTAMP.match(text) or _ENGLISH_DATE.match(text):
         return "date"
     if text in rules.placeholder_names:
         return "placeholder"
