@@ -49,25 +49,7 @@ def seed_lines() -> list[str]:
 
 
 def js_tokens(strings: list[str]) -> list[list[str]]:
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("node is not installed")
-    script = (
-        "import { readFileSync } from 'node:fs';"
-        f"const m = await import({json.dumps(SEARCH_JS.as_uri())});"
-        "const inp = JSON.parse(readFileSync(0, 'utf8'));"
-        "m.setCharMap(inp.map);"
-        "process.stdout.write(JSON.stringify(inp.strings.map(s => m.tokens(s))));"
-    )
-    payload = json.dumps({"map": json.loads(t2s_char_map_json()), "strings": strings}, ensure_ascii=False)
-    res = subprocess.run(
-        [node, "--input-type=module", "-e", script],
-        input=payload.encode("utf-8"),
-        capture_output=True,
-        check=True,
-        timeout=60,
-    )
-    return json.loads(res.stdout)
+    return js_eval("inp.strings.map(s => m.tokens(s))", {"strings": strings})
 
 
 def test_js_and_python_tokenise_identically():
