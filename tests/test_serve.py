@@ -229,14 +229,7 @@ def test_a_dropped_dump_is_listed_served_and_searchable_in_one_update(tmp_path):
     new = SEEDS[2]
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    log = tmp_path / "serve.log"
-    with log.open("w") as out:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "build_tools", "serve", "--raw", str(raw), "--docs", str(tmp_path / "docs"),
-             "--overrides", str(tmp_path / "none.yml"), "--addr", f"127.0.0.1:{port}"],
-            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=dict(os.environ, PYTHONUNBUFFERED="1"),
-            start_new_session=True,
-        )
+    server, log = _start(tmp_path, raw, port)  # no overrides.yml in tmp_path: no corrections
     slug = slugify(new.name)
     try:
         wait_for(f"{base}/", STARTUP_LIMIT, server, log)
