@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import socket
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,13 @@ from build_tools.pipeline import BuildReport, build
 from build_tools.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nothing listens on now (for a test's own server)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 DEV_CORPUS = SHARED / "corpus" / "dev"
 

@@ -28,6 +28,7 @@ from build_tools.stages.render.markdown import blocks_md
 from build_tools.stages.render.page import raw_copy_html, render_article
 from build_tools.stages.render.provenance import provenance_page
 from build_tools.stages.shape import shape
+from tests.conftest import free_port
 from tests.factories import article, heading, paragraph, removed, summary
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -266,14 +267,11 @@ def test_addresses_under_reference_links_become_links():
 
 def test_the_preview_server_logs_no_line_per_request(capsys, tmp_path):
     """The preview's own server (no more mkdocs serve) answers the live-reload polls silently."""
-    import socket
     import urllib.request
 
     from build_tools.serve.static import VERSION_PATH, Gate, SiteServer
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     server = SiteServer(tmp_path, "127.0.0.1", port, Gate())
     server.start()
     try:

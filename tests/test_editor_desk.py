@@ -16,6 +16,7 @@ from build_tools.model.records import BuildReport, BuildWarning, CorrectionRevie
 from build_tools.serve.desk import Desk, desk_state, dump_id, load_state
 from build_tools.serve.desk_app import EditorDesk
 from build_tools.serve.desk_page import render_desk, render_side
+from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 EVIL = '<img src=x onerror=alert(1)>'
@@ -186,7 +187,6 @@ def test_the_preview_serves_the_desk_and_raw_dumps_as_utf8_text(report, tmp_path
 
 def test_the_previews_server_answers_the_desk_and_serves_the_site_around_it(report, tmp_path):
     """The desk is mounted by the preview's own web server only: mkdocs.yml (make site) never names it."""
-    import socket
     import urllib.request
 
     from build_tools.serve.static import Gate, SiteServer
@@ -196,9 +196,7 @@ def test_the_previews_server_answers_the_desk_and_serves_the_site_around_it(repo
     site = tmp_path / "site"
     (site / "articles" / "ok").mkdir(parents=True)
     (site / "articles" / "ok" / "index.html").write_text("<html><body>page</body></html>", encoding="utf-8")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     server = SiteServer(site, "127.0.0.1", port, Gate(), desk=EditorDesk(tmp_path / "state"))
     server.start()
     try:

@@ -19,17 +19,12 @@ import pytest
 
 from build_tools.archive.slugs import slugify
 from build_tools.serve import ServeError, check_port_free, parse_addr
+from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "raw").iterdir())
 STARTUP_LIMIT = 90.0  # first build + mkdocs' first site build (jieba for search loads once)
 CHANGE_LIMIT = 30.0  # a change must be served within this many seconds
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def fetch(url: str) -> tuple[int, str]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,18 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, free_port
 from tests.fixtures.hostile.corpus import article_text
 
 pytestmark = pytest.mark.slow  # runs the preview in a subprocess
 
 DUMPS = 200
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _rendering(docs: Path) -> bool:
@@ -42,7 +35,7 @@ def test_the_preview_stops_cleanly_while_its_workers_build(tmp_path, sig):
         (raw / f"d{i:03}.txt").write_text(article_text(f"serve{i}"), encoding="utf-8")
     command = [sys.executable, "-m", "build_tools", "serve", "--raw", "raw", "--docs", "docs",
                "--config", str(ROOT / "mkdocs.yml"), "--entities", str(ROOT / "entities.yml"),
-               "--overrides", "none.yml", "--addr", f"127.0.0.1:{_free_port()}"]
+               "--overrides", "none.yml", "--addr", f"127.0.0.1:{free_port()}"]
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
         server = subprocess.Popen(command, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)},
