@@ -164,6 +164,9 @@ class Rules:
     min_body_chars: int
     portals: tuple[Portal, ...]
     image_proxy_params: tuple[str, ...] = ()  # query parameters in which an image proxy carries the original URL
+    # Credit lines without a label ("□ 本报记者 王博"): at the article's edges; the head ones only above its prose.
+    credit_lines: tuple[re.Pattern[str], ...] = ()
+    credit_head_lines: tuple[re.Pattern[str], ...] = ()
     is_junk: AnyPattern = field(init=False, repr=False, compare=False)  # any of junk_lines
     is_end: AnyPattern = field(init=False, repr=False, compare=False)  # any of end_markers
 
@@ -177,6 +180,14 @@ class Rules:
         host = urlsplit(url).hostname or "" if url else ""
         found = [p for p in self.portals if p.matches(host, text_head)]
         return tuple(sorted(found, key=lambda p: -p.specificity))
+
+    def credit(self, text: str, head: bool) -> re.Match[str] | None:
+        """The credit line pattern ``text`` matches (the head-only ones too when ``head``), or None."""
+        for pattern in self.credit_lines + (self.credit_head_lines if head else ()):
+            found = pattern.match(text)
+            if found:
+                return found
+        return None
 
     def portals_named(self, names: tuple[str, ...]) -> tuple[Portal, ...]:
         """The portals an article carries (:attr:`Article.portals`), in its order."""
@@ -252,7 +263,7 @@ def _load_rules(directory: Path) -> Rules:
         byline=re.compile(rf"^\s*(?P<label>{labels})\s*[|｜丨/:：]\s*(?P<value>.+)$"),
         byline_roles=roles,
         dateline_labels=tuple(
-            (role, re.compile(rf"(?:{'|'.join(map(re.escape, labels))})\s*[:：]\s*([^\s|｜·]+)"))
+            (role, re.compile(rf"(?:{'|'.join(map(re.escape, labels))})\s*[:：]\s*([^\s|｜·]+?)(?=\d{{4}}[-/.年]\d|[\s|｜·]|$)"))
             for role, labels in generic["dateline_labels"].items()
         ),
         byline_window=generic["byline_window"],
@@ -260,5 +271,7 @@ def _load_rules(directory: Path) -> Rules:
         reject_patterns=tuple((k, re.compile(v, re.M | re.I)) for k, v in generic["reject_patterns"].items()),
         min_body_chars=generic["min_body_chars"],
         image_proxy_params=tuple(generic.get("image_proxy_params") or ()),
+        credit_lines=_compile(generic.get("credit_lines")),
+        credit_head_lines=_compile(generic.get("credit_head_lines")),
         portals=portals,
     )

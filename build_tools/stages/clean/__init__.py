@@ -20,6 +20,7 @@ from dataclasses import replace
 from build_tools.config.rules import Rules, load_rules
 from build_tools.model import Article, Failure, TitleCandidate, block_text, line_key
 from build_tools.stages.clean import credits
+from build_tools.stages.clean.breaks import join_lines, split_lines
 from build_tools.stages.clean.body import (
     attach_captions,
     drop_lines,
@@ -47,7 +48,7 @@ def clean(article: Article, rules: Rules | None = None) -> Article | Failure:
     portals = rules.portals_named(article.portals)
     titles = article.hint_values("title")
     cleaner = Cleaner(rules, portals, (line_key(h.value) for h in titles))
-    lines = line_table(article.blocks)
+    lines, split = split_lines(line_table(article.blocks))
     if article.format.endswith("text"):
         lines = keep_main_region(cleaner, lines)
     lines = strip_head(cleaner, lines)
@@ -71,7 +72,7 @@ def clean(article: Article, rules: Rules | None = None) -> Article | Failure:
     lines = attach_captions(lines)
     lines = head_furniture(cleaner, lines)
     lines = tail_credits(cleaner, lines)
-    lines = trim_edges(cleaner, lines)
+    lines = join_lines(trim_edges(cleaner, lines), split)
     blocks = shape([unwrap_search_links(line.block) for line in lines], plain_text=article.format.endswith("text"))
     removed = article.removed + cleaner.removed(lines)
     # Read from everything dropped, in the order metadata weighs them after the lines' own records.

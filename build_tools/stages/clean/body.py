@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import partial
 
 from build_tools.model import (
     DECORATION,
@@ -60,7 +61,7 @@ def drop_lines(cleaner: Cleaner, lines: list[Line]) -> list[Line]:
         elif cleaner.is_junk_line(line):
             # Above the first kept lines a junk line may be the stats line that states the time of publication.
             at_head = len(kept) < cleaner.rules.byline_window
-            cleaner.drop(line, "junk-line", credits.from_head_junk if at_head else credits.from_footer)
+            cleaner.drop(line, "junk-line", partial(credits.from_junk_line, rules=cleaner.rules, at_head=at_head))
             if kept and _bare_figure(kept[-1].block) and _POINTER.search(line.text):
                 cleaner.drop(kept.pop(), "junk-line:image")  # the image a "👆 关注" line points at
         elif cleaner.is_menu(line):

@@ -77,6 +77,19 @@ def from_byline(text: str, rules: Rules) -> list[Lifted]:
     return []
 
 
+def from_credit_line(text: str, rules: Rules, head: bool) -> list[Lifted]:
+    """A credit line of generic.yml's ``credit_lines`` ("□ 本报记者 王博"): what its named groups state."""
+    found = rules.credit(_MARKS.sub("", _bare(text)).strip(), head)
+    if found is None:
+        return []
+    named = {role: value.strip() for role, value in found.groupdict().items() if value and value.strip()}
+    lifted: list[Lifted] = [Dateline(named.pop("date"), "credit-line")] if "date" in named else []
+    return lifted + [Byline(role, value, "credit-line") for role, value in named.items() if role in _CREDIT_ROLES]
+
+
+_CREDIT_ROLES = frozenset(("author", "editor", "outlet", "via", "original"))
+
+
 def from_footer(text: str) -> list[Lifted]:
     """A line after the article: "责任编辑：李曦", or a repost notice naming the account and its author."""
     text = _bare(text)
@@ -100,6 +113,12 @@ def from_head_junk(text: str) -> list[Lifted]:
     """A furniture line above the article's first prose: the time it opens with, if any (a stats line's)."""
     stamp = _LEADING_STAMP.match(_bare(text))
     return [Dateline(stamp.group(1), "head-stats")] if stamp else from_footer(text)
+
+
+def from_junk_line(text: str, rules: Rules, at_head: bool) -> list[Lifted]:
+    """A furniture line: what it states if it is a credit line ("新頭殼2014.10.24 金名/高雄報導"), else what a
+    stats line above the article or a footer line below it states."""
+    return from_credit_line(text, rules, head=False) or (from_head_junk(text) if at_head else from_footer(text))
 
 
 def from_account_line(line: str) -> list[Lifted]:

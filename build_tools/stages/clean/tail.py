@@ -7,9 +7,11 @@ metadata (:func:`build_tools.stages.clean.credits.from_footer`).
 from __future__ import annotations
 
 import re
+from functools import partial
 
 from build_tools.model import Figure, Rule
 from build_tools.stages.clean import credits
+from build_tools.stages.clean.head import CREDIT_MAX
 from build_tools.stages.clean.lines import CAPTION_HINT, MARKS, Cleaner, Line, bare_image
 
 _DECORATIVE = re.compile(r"gif|qr|code|banner", re.I)
@@ -56,6 +58,8 @@ def tail_credits(cleaner: Cleaner, lines: list[Line]) -> list[Line]:
         credit = CAPTION_HINT.search(bare) and (i == 0 or not isinstance(kept[i - 1].block, Figure))
         if len(bare) <= 40 and (cleaner.rules.byline.match(bare) or credit):
             cleaner.drop(kept.pop(i), "tail:byline", credits.from_footer)
+        elif len(kept[i].visible) <= CREDIT_MAX and cleaner.rules.credit(MARKS.sub("", kept[i].visible).strip(), False):
+            cleaner.drop(kept.pop(i), "tail:credit", partial(credits.from_credit_line, rules=cleaner.rules, head=False))
         elif len(bare) > 40:
             break
     return kept

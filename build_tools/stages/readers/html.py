@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bs4 import BeautifulSoup, CData, NavigableString, Tag
+from bs4 import BeautifulSoup, CData, Comment, Declaration, Doctype, NavigableString, ProcessingInstruction, Tag
 
 from build_tools.model import (
     Block,
@@ -186,6 +186,8 @@ def _is_furniture(tag: Tag) -> bool:
 
 
 _CODE = ("pre", "code")
+# Strings of the parse a browser never shows: an editor's "<!--StartFragment-->", a CMS's "<!-- 正文 start -->".
+_NOT_TEXT = (Comment, Declaration, Doctype, ProcessingInstruction)
 
 
 def _code_text(node: Tag) -> str:
@@ -226,7 +228,7 @@ def _blocks(root: Tag) -> list[Block]:
 
     for node in root.children:
         if isinstance(node, NavigableString):
-            if node.strip():
+            if node.strip() and not isinstance(node, _NOT_TEXT):
                 pending.append(Text(str(node)))
             continue
         if not isinstance(node, Tag):
@@ -275,22 +277,37 @@ def _blocks(root: Tag) -> list[Block]:
 
 
 def _paragraph(inlines: tuple[Inline, ...]) -> list[Block]:
-    """Images among the text become figures of their own, in place."""
+    """Images among the text become figures of their own, in place; a blank line (``<br><br>``, what older pages
+    separate their paragraphs with) ends a paragraph, as a browser shows it."""
     out: list[Block] = []
     run: list[Inline] = []
+
+    def flush() -> None:
+        text = normalize(run)
+        if text:
+            out.append(Paragraph(text))
+        run.clear()
+
     for node in inlines:
         if isinstance(node, InlineImage):
-            text = normalize(run)
-            if text:
-                out.append(Paragraph(text))
-            run = []
+            flush()
             out.append(Figure(node.src, node.alt))
+        elif isinstance(node, Break) and _ends_line(run):
+            flush()
         else:
             run.append(node)
-    text = normalize(run)
-    if text:
-        out.append(Paragraph(text))
+    flush()
     return out
+
+
+def _ends_line(run: list[Inline]) -> bool:
+    """The run so far ends with a line break and only blank text after it: the next break leaves a blank line."""
+    for node in reversed(run):
+        if isinstance(node, Break):
+            return True
+        if not (isinstance(node, Text) and not node.text.strip()):
+            return False
+    return False
 
 
 def _table_blocks(node: Tag) -> list[Block]:
@@ -355,7 +372,7 @@ def _inlines(node: Tag) -> list[Inline]:
 def _inline(child) -> list[Inline]:
     """One node as inline content: the node itself, not only its children."""
     if isinstance(child, NavigableString):
-        return [Text(str(child))]
+        return [] if isinstance(child, _NOT_TEXT) else [Text(str(child))]
     if not isinstance(child, Tag):
         return []
     name = child.name
