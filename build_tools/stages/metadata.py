@@ -218,7 +218,7 @@ def _outlet_names(portals: tuple[Portal, ...], rules: Rules) -> dict[str, str]:
 def _names(value: str, rules: Rules) -> list[str]:
     value = re.sub(r"_[A-Z]{0,4}\d+$", "", value.strip())  # 李曦_NN2587: an editor's staff code
     value = re.split(r"\s+(发自|發自|报道|報道)", value)[0]
-    value = _ALIAS.sub("", value)  # "周思博 (Joel Spolsky)": one person, named twice
+    value = _ALIAS.sub("", _WEB_ADDRESS.sub(" ", value))  # "周思博 (Joel Spolsky)": one person, named twice
     names = [n.strip("“”\"「」*_ ") for n in _SPLIT_NAMES.split(value)]
     # A lone Latin letter is a CMS account's initial ("L_104485"), never a byline's name.
     return [n for n in names if n and n not in rules.placeholder_names and len(n) <= 20
@@ -226,6 +226,7 @@ def _names(value: str, rules: Rules) -> list[str]:
 
 
 _ALIAS = re.compile(r"\s*[（(][^（）()]{1,40}[)）]")
+_WEB_ADDRESS = re.compile(r"https?://\S*|www\.\S+")  # a page's author meta giving the outlet's profile link
 
 
 def _title_case(name: str) -> str:

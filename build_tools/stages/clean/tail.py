@@ -22,23 +22,43 @@ _NAME = re.compile(r"^[^\s，。！？；：,.!?;:]{1,16}$")
 
 
 def cut_end(cleaner: Cleaner, lines: list[Line]) -> list[Line]:
-    """Everything from the first end marker (相关推荐, — 完 —, 免责声明 …) on, once the article is well under way."""
+    """Everything from the first end marker (相关推荐, — 完 —, 免责声明 …) on, once the article is well under way.
+
+    "Well under way" is a share of the dump's text, or a run of markers (a hotline notice under a short
+    report, then its numbers): a footer, not a link in the body.  A marker among the lines of one paragraph
+    joined by <br> ends that paragraph: the blocks after it (a photo's caption) are judged on their own.
+    """
     rules = cleaner.rules
     total = sum(len(line.visible) for line in lines) or 1
     seen = 0
-    for i, line in enumerate(lines):
-        text = line.visible
-        if (
-            seen >= rules.end_min_chars
-            and seen / total >= rules.end_min_fraction
-            and len(text) <= 300
-            and (rules.is_end(text) or _user_card(line))
+    kept: list[Line] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if seen >= rules.end_min_chars and len(line.visible) <= 300 and _ends(rules, line) and (
+            seen / total >= rules.end_min_fraction or any(_ends(rules, after) for after in lines[i + 1: i + 1 + END_RUN])
         ):
-            for dropped in lines[i:]:
-                cleaner.drop(dropped, "tail:after-end", credits.from_footer)
-            return lines[:i]
-        seen += len(text)
-    return lines
+            if not kept or kept[-1].position != line.position:
+                for dropped in lines[i:]:
+                    cleaner.drop(dropped, "tail:after-end", credits.from_footer)
+                return kept
+            rest = i
+            while rest < len(lines) and lines[rest].position == line.position:
+                cleaner.drop(lines[rest], "tail:after-end", credits.from_footer)
+                rest += 1
+            i = rest
+            continue
+        seen += len(line.visible)
+        kept.append(line)
+        i += 1
+    return kept
+
+
+END_RUN = 2  # a marker followed this closely by another starts the footer, however short the article above it
+
+
+def _ends(rules, line: Line) -> bool:
+    return len(line.visible) <= 300 and (rules.is_end(line.visible) or _user_card(line))
 
 
 def _user_card(line: Line) -> bool:
