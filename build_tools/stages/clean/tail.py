@@ -25,33 +25,23 @@ def cut_end(cleaner: Cleaner, lines: list[Line]) -> list[Line]:
     """Everything from the first end marker (相关推荐, — 完 —, 免责声明 …) on, once the article is well under way.
 
     "Well under way" is a share of the dump's text, or a run of markers (a hotline notice under a short
-    report, then its numbers): a footer, not a link in the body.  A marker among the lines of one paragraph
-    joined by <br> ends that paragraph: the blocks after it (a photo's caption) are judged on their own.
+    report, then its numbers): a footer, not a link in the body.  A marker on a later line of a paragraph
+    joined by <br> ends nothing: that paragraph is the article's text running on (a reporter's closing
+    hotline box inside the last paragraph), and the blocks after it are judged on their own.
     """
     rules = cleaner.rules
     total = sum(len(line.visible) for line in lines) or 1
     seen = 0
-    kept: list[Line] = []
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        if seen >= rules.end_min_chars and len(line.visible) <= 300 and _ends(rules, line) and (
+    for i, line in enumerate(lines):
+        within = i > 0 and lines[i - 1].position == line.position
+        if not within and seen >= rules.end_min_chars and _ends(rules, line) and (
             seen / total >= rules.end_min_fraction or any(_ends(rules, after) for after in lines[i + 1: i + 1 + END_RUN])
         ):
-            if not kept or kept[-1].position != line.position:
-                for dropped in lines[i:]:
-                    cleaner.drop(dropped, "tail:after-end", credits.from_footer)
-                return kept
-            rest = i
-            while rest < len(lines) and lines[rest].position == line.position:
-                cleaner.drop(lines[rest], "tail:after-end", credits.from_footer)
-                rest += 1
-            i = rest
-            continue
+            for dropped in lines[i:]:
+                cleaner.drop(dropped, "tail:after-end", credits.from_footer)
+            return lines[:i]
         seen += len(line.visible)
-        kept.append(line)
-        i += 1
-    return kept
+    return lines
 
 
 END_RUN = 2  # a marker followed this closely by another starts the footer, however short the article above it
