@@ -23,7 +23,7 @@ _SENT_FROM = " 发自 "
 _ISO = re.compile(r"(?P<y>\d{4})[-/.年](?P<m>\d{1,2})[-/.月](?P<d>\d{1,2})")
 _DATELINE_NOISE = re.compile(r"\d{1,2}:\d{2}(:\d{2})?|日|发布于|發佈於|发布|[·|｜]")
 _EDITOR_LINE = re.compile(r"^(责任编辑|責任編輯)\s*[:：]")
-_REPOST = re.compile(r"本文(?:来自|轉載自|转载自)微信公众号\s*[“\"「]?(?P<src>[^”\"」（(]{2,20})")
+_REPOST = re.compile(r"本文(?:来自|轉載自|转载自)微信公众号\s*[:：]?\s*[“\"「]?(?P<src>[^”\"」（(]{2,20})")
 AUTHOR_IN_LINE = re.compile(r"作者[:：]\s*([^，,。；;）)]+)")
 _PUBLISHED_IN_LINE = re.compile(r"(\d{4}-\d{2}-\d{2}\s+\d{2}:\d{2}(?::\d{2})?)\s*发布于")
 _PERSON = re.compile(r"^[\u4e00-\u9fff·]{2,5}$|^[A-Z][a-z]+(?: [A-Z][a-z]+){0,2}$")
@@ -84,7 +84,9 @@ def from_credit_line(text: str, rules: Rules, head: bool) -> list[Lifted]:
         return []
     named = {role: value.strip() for role, value in found.groupdict().items() if value and value.strip()}
     lifted: list[Lifted] = [Dateline(named.pop("date"), "credit-line")] if "date" in named else []
-    return lifted + [Byline(role, value, "credit-line") for role, value in named.items() if role in _CREDIT_ROLES]
+    lifted += [Byline(role, value, "credit-line") for role, value in named.items() if role in _CREDIT_ROLES]
+    author = None if "author" in named else AUTHOR_IN_LINE.search(text)  # a repost notice's "，作者：王博，"
+    return lifted + ([Byline("author", author.group(1).strip(), "credit-line")] if author else [])
 
 
 _CREDIT_ROLES = frozenset(("author", "editor", "outlet", "via", "original"))
