@@ -143,7 +143,8 @@ def test_a_kept_br_paragraph_keeps_its_line_breaks():
 
 def test_a_hotline_on_a_later_line_of_the_last_paragraph_ends_nothing_after_it():
     # The paragraph's later lines are the article's text running on; the caption after it is judged alone.
-    text = html(f"{PARAS}<p>{PROSE[0]}<br>自殺防治諮詢安心專線：0800-788995</p><p>码头旁的陈列室里展出的老船票。王小明攝</p>")
+    text = html(f"{PARAS}<p>{PROSE[0]}<br>自殺防治諮詢安心專線：0800-788995</p>"
+                "<p>码头旁的陈列室里展出的老船票。王小明攝</p>")
     assert "老船票。王小明攝" in seen(built(text))
 
 

@@ -263,7 +263,9 @@ def _load_rules(directory: Path) -> Rules:
         byline=re.compile(rf"^\s*(?P<label>{labels})\s*[|｜丨/:：]\s*(?P<value>.+)$"),
         byline_roles=roles,
         dateline_labels=tuple(
-            (role, re.compile(rf"(?:{'|'.join(map(re.escape, labels))})\s*[:：]\s*([^\s|｜·]+?)(?=\d{{4}}[-/.年]\d|[\s|｜·]|$)"))
+            # The name stops before a date glued to it: "来源：人民日报2024-05-13 08:49".
+            (role, re.compile(rf"(?:{'|'.join(map(re.escape, labels))})\s*[:：]\s*([^\s|｜·]+?)"
+                              r"(?=\d{4}[-/.年]\d|[\s|｜·]|$)"))
             for role, labels in generic["dateline_labels"].items()
         ),
         byline_window=generic["byline_window"],

@@ -20,7 +20,6 @@ from dataclasses import replace
 from build_tools.config.rules import Rules, load_rules
 from build_tools.model import Article, Failure, TitleCandidate, block_text, line_key
 from build_tools.stages.clean import credits
-from build_tools.stages.clean.breaks import join_lines, split_lines
 from build_tools.stages.clean.body import (
     attach_captions,
     drop_lines,
@@ -30,6 +29,7 @@ from build_tools.stages.clean.body import (
     strip_suffixes,
     unwrap_search_links,
 )
+from build_tools.stages.clean.breaks import join_lines, split_lines
 from build_tools.stages.clean.head import head_furniture, original_title, strip_head
 from build_tools.stages.clean.lines import Cleaner, line_table
 from build_tools.stages.clean.region import keep_main_region

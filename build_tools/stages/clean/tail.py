@@ -35,8 +35,7 @@ def cut_end(cleaner: Cleaner, lines: list[Line]) -> list[Line]:
     for i, line in enumerate(lines):
         within = i > 0 and lines[i - 1].position == line.position
         if not within and seen >= rules.end_min_chars and _ends(rules, line) and (
-            seen / total >= rules.end_min_fraction or any(_ends(rules, after) for after in lines[i + 1: i + 1 + END_RUN])
-        ):
+                seen / total >= rules.end_min_fraction or _ends_soon(rules, lines[i + 1: i + 1 + END_RUN])):
             for dropped in lines[i:]:
                 cleaner.drop(dropped, "tail:after-end", credits.from_footer)
             return lines[:i]
@@ -45,6 +44,10 @@ def cut_end(cleaner: Cleaner, lines: list[Line]) -> list[Line]:
 
 
 END_RUN = 2  # a marker followed this closely by another starts the footer, however short the article above it
+
+
+def _ends_soon(rules, after: list[Line]) -> bool:
+    return any(_ends(rules, line) for line in after)
 
 
 def _ends(rules, line: Line) -> bool:
