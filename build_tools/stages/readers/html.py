@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from bs4 import BeautifulSoup, CData, NavigableString, Tag
+from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction, Script, Stylesheet, TemplateString
 
 from build_tools.model import (
     Block,
@@ -226,7 +227,7 @@ def _blocks(root: Tag) -> list[Block]:
 
     for node in root.children:
         if isinstance(node, NavigableString):
-            if node.strip():
+            if _shown(node) and node.strip():
                 pending.append(Text(str(node)))
             continue
         if not isinstance(node, Tag):
@@ -272,6 +273,16 @@ def _blocks(root: Tag) -> list[Block]:
             out.extend(_blocks(node))
     flush()
     return out
+
+
+# Strings a browser never shows: comments (a template's "<!-- /.fontsize -->", "<!-- ad start -->", a whole
+# commented-out share bar), declarations, processing instructions, and the text of a <style>, <script> or
+# <template> wherever it survived.  BeautifulSoup makes them NavigableString subclasses, so they read as text.
+_HIDDEN_STRINGS = (Comment, Declaration, Doctype, ProcessingInstruction, Stylesheet, Script, TemplateString)
+
+
+def _shown(node: NavigableString) -> bool:
+    return not isinstance(node, _HIDDEN_STRINGS)
 
 
 def _paragraph(inlines: tuple[Inline, ...]) -> list[Block]:
@@ -355,7 +366,7 @@ def _inlines(node: Tag) -> list[Inline]:
 def _inline(child) -> list[Inline]:
     """One node as inline content: the node itself, not only its children."""
     if isinstance(child, NavigableString):
-        return [Text(str(child))]
+        return [Text(str(child))] if _shown(child) else []
     if not isinstance(child, Tag):
         return []
     name = child.name
