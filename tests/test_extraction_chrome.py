@@ -6,7 +6,8 @@ corpus file), and what a reader must and must not see once the dump is read and 
 * HTML comments are not text: a template's "<!-- /.fontsize -->" markers, "<!-- ad start -->", a whole
   share bar commented out (its markup and its CSS ids read as paragraphs before);
 * a font-size switch ("A-A+") and a "join our fan page" call between paragraphs;
-* a call to go elsewhere set as a paragraph of one link led by arrows (">>…");
+* a call to go elsewhere set as a paragraph of one link led by arrows (">>…"); a post's own address
+  ("本文链接：…", a blog's copyright box);
 * "- THE END -" ends the article like "— 完 —";
 * a save tool's heading that is the title's Latin words without its Han characters;
 * the page's own "继续阅读" list names the source of a linked article only when it is not this page's
@@ -71,6 +72,8 @@ CHROME = {
     "fan_page_call": (_paras({4: "<p>加入示例日報粉絲團天天看新聞！</p>"}), ["粉絲團"]),
     "arrow_led_link": (_paras({2: "<p><span><strong><a href='https://example.com/app'>&gt;&gt;点此订阅每日快报"
                                   "</a></strong></span></p>"}), ["订阅每日快报"]),
+    "permalink": (_paras({4: "<p>本文链接：<a href='https://example.com/p/1'>https://example.com/p/1</a></p>"}),
+                  ["本文链接", "example.com"]),
     "the_end": (_paras({4: "<p class='end'> - THE END - </p><p>作者的其他文章：旧城改造的十年记录</p>"}),
                 ["THE END", "其他文章"]),
 }
