@@ -120,3 +120,34 @@ def test_neighbours_name_another_source_and_list_a_neighbour_once():
     assert tail.count("(a.md)") == 1 and "- 同一来源 · 较早：[较早的一篇](a.md) · 2022-04-15\n" in tail
     assert "- 较新：[别处的一篇](b.md) · 2024-01-02 · 示例新闻网" in tail
     assert "- [相关的一篇](c.md) · 2023-01-01\n" in tail
+
+
+RULES = ["本站对留言系统使用者发布的文字、图片或档案保有修改或移除的权利，使用留言服务即表示同意以下规则。",
+         "请勿重复刊登一样的文章，或大意内容相同、类似的文章；请不要刊登与主题无关的内容，谢谢配合。",
+         "发言涉及攻击、侮辱、影射或其他违反善良风俗、法令的内容，本站将会直接移除，并限制发言权限。",
+         "请勿以发文、回文等方式进行商业广告、骚扰网友等行为，一经发现，将会封锁账号，不另行通知。"]
+
+
+def test_a_comment_sections_folded_rules_are_not_the_article():
+    """A short article above a comment section whose rules are folded away (Bootstrap ``collapse``): the
+    rules hold more sentences than the article, but a reader sees them only after a click, so they are no
+    sign that the section named "comments" is the article."""
+    rules = "".join(f"<p>{r}</p>" for r in RULES[:2]) + "<ul>" + "".join(f"<li>{r}</li>" for r in RULES[2:]) + "</ul>"
+    article = "".join(f"<p>{p}</p>" for p in PROSE[:3])
+    text = ('<html><head><meta charset="utf-8"><title>旧书店里的夏天</title></head><body><article>'
+            f"<h1>旧书店里的夏天</h1><div class='article-body'>{article}</div>"
+            f"<section id='comments' class='comments'><div class='collapse comment-rules'>{rules}</div>"
+            "</section></article></body></html>")
+    seen = _cleaned(text)
+    assert all(p in seen for p in PROSE[:3]), seen
+    assert not [r for r in RULES if r in seen], seen
+
+
+def test_a_one_paragraph_news_brief_is_an_article():
+    """103 characters under a photo: a news brief, not a page without an article."""
+    brief = ("北市士林区一处民宅，16日下午1时48分传出一对97岁母亲和75岁儿子在阳台储物间身亡的消息，消防局据报派出人车"
+             "赶到现场，两人已无生命迹象，警方正在调查事件原因，详细情况仍待进一步确认，家属表示希望外界不要打扰。")
+    assert 100 <= len(brief) < 120
+    text = ('<html><head><meta charset="utf-8"><title>士林母子身亡</title></head><body><article>'
+            f"<h1>士林母子身亡</h1><figure><img src='a.jpg'></figure><p>{brief}</p></article></body></html>")
+    assert brief in _cleaned(text)

@@ -100,7 +100,7 @@ def _parse(text: str) -> Body:
     page_marks = len(_PROSE_MARKS.findall(soup.get_text()))
     for tag in [t for t in tags(soup) if _is_furniture(t)]:
         # A furniture-named container that holds most of the page's sentences is the article's wrapper.
-        if not tag.decomposed and not (_holds_prose(tag) and _marks(tag) * 2 >= page_marks):
+        if not tag.decomposed and not (_holds_prose(tag) and _shown_marks(tag) * 2 >= page_marks):
             tag.decompose()
     body = next((h.value for h in hints if h.field == "article_body"), None)
     main = main_content(soup, body)
@@ -161,6 +161,24 @@ def _within(tag: Tag, ancestor: Tag) -> bool:
 
 def _marks(tag: Tag) -> int:
     return len(_PROSE_MARKS.findall(tag.get_text()))
+
+
+def _shown_marks(tag: Tag) -> int:
+    """Sentence marks a reader sees without a click: a comment section's rules folded away (Bootstrap's
+    ``collapse``, ``hidden``, ``display:none``) are no sign that the section is the article."""
+    folded = tag.find_all(_folded)
+    outer = [t for t in folded if not any(_within(t, o) for o in folded if o is not t)]
+    return _marks(tag) - sum(_marks(t) for t in outer)
+
+
+def _folded(tag: Tag) -> bool:
+    classes = tag.get("class") or []
+    if "collapse" in classes and "show" not in classes and "in" not in classes:
+        return True
+    return tag.has_attr("hidden") or bool(_NO_DISPLAY.search(str(tag.get("style") or "")))
+
+
+_NO_DISPLAY = re.compile(r"display\s*:\s*none", re.I)
 
 
 def _holds_prose(tag: Tag, only: str | None = None) -> bool:
