@@ -7,7 +7,8 @@ corpus file), and what a reader must and must not see once the dump is read and 
   share bar commented out (its markup and its CSS ids read as paragraphs before);
 * a font-size switch ("A-A+") and a "join our fan page" call between paragraphs;
 * a call to go elsewhere set as a paragraph of one link led by arrows (">>…"); a post's own address
-  ("本文链接：…", a blog's copyright box);
+  ("本文链接：…", a blog's copyright box); share-bar labels ("分享：", "朋友圈"), bracketed page controls
+  ("【纠错】"), a blog's trackback link and view counter;
 * "- THE END -" ends the article like "— 完 —";
 * a save tool's heading that is the title's Latin words without its Han characters;
 * the page's own "继续阅读" list names the source of a linked article only when it is not this page's
@@ -74,6 +75,11 @@ CHROME = {
                                   "</a></strong></span></p>"}), ["订阅每日快报"]),
     "permalink": (_paras({4: "<p>本文链接：<a href='https://example.com/p/1'>https://example.com/p/1</a></p>"}),
                   ["本文链接", "example.com"]),
+    "share_labels_and_controls": (
+        _paras({1: "<div><a href='#'>分享：</a></div><div>朋友圈</div>",
+                4: "<p><a href='javascript:void(0)'>【纠错】</a></p><p>(本文发表于首页随笔, 已被阅读178次)</p>"
+                   "<p>本文通告引用(Trackback)链接: /wp-trackback.php?p=1700</p>"}),
+        ["分享：", "朋友圈", "纠错", "已被阅读", "Trackback"]),
     "the_end": (_paras({4: "<p class='end'> - THE END - </p><p>作者的其他文章：旧城改造的十年记录</p>"}),
                 ["THE END", "其他文章"]),
 }
