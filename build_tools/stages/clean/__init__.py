@@ -88,10 +88,15 @@ def clean(article: Article, rules: Rules | None = None) -> Article | Failure:
     return _accept(cleaned, rules)
 
 
+# A page with this much body text is an article even if one short line reads like a block page's notice
+# (a login prompt in the sidebar): the notices are looked for only on shorter pages.
+NOTICE_SCAN_CHARS = 480
+
+
 def _accept(article: Article, rules: Rules) -> Article | Failure:
     body = "".join(block_text(b) for b in article.blocks)
     chars = sum(map(len, body.split()))  # len(re.sub(r"\s", "", body)): str.split and \s agree on whitespace
-    if chars >= rules.min_body_chars * 4:
+    if chars >= NOTICE_SCAN_CHARS:
         return article
     # A block page says so in a short line of its own; an article quoting such a notice says it in a sentence.
     lines = (_TAG.sub(" ", line) if "<" in line else line for line in filter(None, article.text.split("\n")))

@@ -71,8 +71,10 @@ def drop_lines(cleaner: Cleaner, lines: list[Line]) -> list[Line]:
             short = len(text) <= 100
             near_top = len(kept) < TITLE_ZONE
             key = line_key(text) if short or (cleaner.titles and near_top) else ""
-            if key and key in cleaner.titles and near_top:
+            if key and near_top and (key in cleaner.titles or _title_skeleton(cleaner, text)):
                 cleaner.drop(line, "title-repeat")
+            elif _promo_link(line):
+                cleaner.drop(line, "promo-link")
             elif key and short and key in seen and not isinstance(line.block, Figure):
                 cleaner.drop(line, "repeated-line")
             else:
@@ -80,6 +82,39 @@ def drop_lines(cleaner: Cleaner, lines: list[Line]) -> list[Line]:
                 if short:
                     seen.add(key)
     return kept
+
+
+# A save tool that cannot write Han characters leaves the title's Latin words alone as a heading
+# ("Claude Code 101 6 Kimi Code" for "Claude Code 101:普通人…的 6 个高分插件(亲测 Kimi Code 也能用)").
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_LATIN_RUN = re.compile(r"[a-z0-9]+(?:[^a-z0-9\u3400-\u9fff\uf900-\ufaff]+[a-z0-9]+)*")
+
+
+def _title_skeleton(cleaner: Cleaner, text: str) -> bool:
+    """A line without Han that is a title's Latin words and nothing else, where the title has Han between
+    them (two or more Latin runs: a title that merely starts with a product name is not stripped to it)."""
+    if _HAN.search(text):
+        return False
+    key = "".join(_ALNUM.findall(line_key(text)))
+    if len(key) < 6:
+        return False
+    for title in cleaner.titles:
+        if _HAN.search(title) and len(_LATIN_RUN.findall(title)) >= 2 and "".join(_ALNUM.findall(title)) == key:
+            return True
+    return False
+
+
+_ALNUM = re.compile(r"[a-z0-9]+")
+# A call to go elsewhere set as a paragraph of its own: one link, led by arrows (">>加入粉絲團", "» 下载客户端").
+_ARROWS = re.compile(r"^\s*(>>|＞＞|»|》》|→|▶|►|👉)")
+
+
+def _promo_link(line: Line) -> bool:
+    if not isinstance(line.block, Paragraph) or len(line.visible) > 40 or not _ARROWS.match(line.text):
+        return False
+    links = _links(line.block.inlines)
+    linked = sum(len(block_text(Paragraph(link.children)).strip()) for link in links)
+    return len(links) == 1 and linked >= 0.9 * len(line.visible.strip())
 
 
 def _drop_account_card(cleaner: Cleaner, kept: list[Line]) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bs4 import BeautifulSoup, CData, Comment, Declaration, Doctype, NavigableString, ProcessingInstruction, Tag
+from bs4 import BeautifulSoup, CData, NavigableString, Tag
+from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction, Script, Stylesheet, TemplateString
 
 from build_tools.model import (
     Block,
@@ -99,7 +100,7 @@ def _parse(text: str) -> Body:
     page_marks = len(_PROSE_MARKS.findall(soup.get_text()))
     for tag in [t for t in tags(soup) if _is_furniture(t)]:
         # A furniture-named container that holds most of the page's sentences is the article's wrapper.
-        if not tag.decomposed and not (_holds_prose(tag) and _marks(tag) * 2 >= page_marks):
+        if not tag.decomposed and not (_holds_prose(tag) and _shown_marks(tag) * 2 >= page_marks):
             tag.decompose()
     body = next((h.value for h in hints if h.field == "article_body"), None)
     main = main_content(soup, body)
@@ -162,6 +163,24 @@ def _marks(tag: Tag) -> int:
     return len(_PROSE_MARKS.findall(tag.get_text()))
 
 
+def _shown_marks(tag: Tag) -> int:
+    """Sentence marks a reader sees without a click: a comment section's rules folded away (Bootstrap's
+    ``collapse``, ``hidden``, ``display:none``) are no sign that the section is the article."""
+    folded = tag.find_all(_folded)
+    outer = [t for t in folded if not any(_within(t, o) for o in folded if o is not t)]
+    return _marks(tag) - sum(_marks(t) for t in outer)
+
+
+def _folded(tag: Tag) -> bool:
+    classes = tag.get("class") or []
+    if "collapse" in classes and "show" not in classes and "in" not in classes:
+        return True
+    return tag.has_attr("hidden") or bool(_NO_DISPLAY.search(str(tag.get("style") or "")))
+
+
+_NO_DISPLAY = re.compile(r"display\s*:\s*none", re.I)
+
+
 def _holds_prose(tag: Tag, only: str | None = None) -> bool:
     if only is not None and tag.name != only:
         return False
@@ -186,8 +205,6 @@ def _is_furniture(tag: Tag) -> bool:
 
 
 _CODE = ("pre", "code")
-# Strings of the parse a browser never shows: an editor's "<!--StartFragment-->", a CMS's "<!-- 正文 start -->".
-_NOT_TEXT = (Comment, Declaration, Doctype, ProcessingInstruction)
 
 
 def _code_text(node: Tag) -> str:
@@ -228,7 +245,7 @@ def _blocks(root: Tag) -> list[Block]:
 
     for node in root.children:
         if isinstance(node, NavigableString):
-            if node.strip() and not isinstance(node, _NOT_TEXT):
+            if _shown(node) and node.strip():
                 pending.append(Text(str(node)))
             continue
         if not isinstance(node, Tag):
@@ -274,6 +291,16 @@ def _blocks(root: Tag) -> list[Block]:
             out.extend(_blocks(node))
     flush()
     return out
+
+
+# Strings a browser never shows: comments (a template's "<!-- /.fontsize -->", "<!-- ad start -->", a whole
+# commented-out share bar), declarations, processing instructions, and the text of a <style>, <script> or
+# <template> wherever it survived.  BeautifulSoup makes them NavigableString subclasses, so they read as text.
+_HIDDEN_STRINGS = (Comment, Declaration, Doctype, ProcessingInstruction, Stylesheet, Script, TemplateString)
+
+
+def _shown(node: NavigableString) -> bool:
+    return not isinstance(node, _HIDDEN_STRINGS)
 
 
 def _paragraph(inlines: tuple[Inline, ...]) -> list[Block]:
@@ -372,7 +399,7 @@ def _inlines(node: Tag) -> list[Inline]:
 def _inline(child) -> list[Inline]:
     """One node as inline content: the node itself, not only its children."""
     if isinstance(child, NavigableString):
-        return [] if isinstance(child, _NOT_TEXT) else [Text(str(child))]
+        return [Text(str(child))] if _shown(child) else []
     if not isinstance(child, Tag):
         return []
     name = child.name

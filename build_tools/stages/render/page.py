@@ -30,9 +30,9 @@ def render_article(article: Article, entity_names: Mapping[str, str] | None = No
         lines = ["## 相关文章", ""]
         for link in article.related:
             mark = " （同一事件的其他报道）" if link.role == "same-story" else ""
-            lines.append(_line(link) + mark)
+            lines.append(_line(link, own_source=article.meta.source) + mark)
         parts.append("\n".join(lines))
-    parts.append(_neighbours(article.neighbours))
+    parts.append(_neighbours(article.neighbours, article.meta.source))
     return "\n\n".join(p for p in parts if p) + "\n"
 
 
@@ -43,16 +43,24 @@ def when_shown(link: Neighbour) -> str:
     return f"{ADDED_LABEL} {link.added}" if link.added else ""
 
 
-def _line(link: Neighbour, label: str = "") -> str:
-    facts = [f for f in (when_shown(link), escape_inline(link.source or "", line_start=False)) if f]
+def _line(link: Neighbour, label: str = "", own_source: str | None = None) -> str:
+    """One link with its date, and its source when that is not this page's own (the page's header names
+    that: repeated on every link it is the site's name again and again, page chrome)."""
+    source = link.source if link.source and link.source != own_source else ""
+    facts = [f for f in (when_shown(link), escape_inline(source, line_start=False)) if f]
     head = f"- {label}：" if label else "- "
     return head + f"[{escape_inline(link.title, line_start=False)}]({link.slug}.md)" + "".join(f" · {f}" for f in facts)
 
 
-def _neighbours(links: tuple[Neighbour, ...]) -> str:
-    """The articles before and after this one, in the archive and within its source."""
+def _neighbours(links: tuple[Neighbour, ...], own_source: str | None = None) -> str:
+    """The articles before and after this one, in the archive and within its source.  A neighbour in the
+    archive that is also the neighbour within the source is listed once, as the source's."""
     by_role = {link.role: link for link in links}
-    lines = [_line(by_role[role], label) for role, label in _ROLES if role in by_role]
+    for role in ("newer", "older"):
+        same = by_role.get("source-" + role)
+        if same is not None and role in by_role and by_role[role].slug == same.slug:
+            del by_role[role]
+    lines = [_line(by_role[role], label, own_source) for role, label in _ROLES if role in by_role]
     if not lines:
         return ""
     return "\n".join(["## 继续阅读", "", *lines])
