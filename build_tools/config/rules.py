@@ -164,6 +164,7 @@ class Rules:
     min_body_chars: int
     portals: tuple[Portal, ...]
     image_proxy_params: tuple[str, ...] = ()  # query parameters in which an image proxy carries the original URL
+    comment_prompts: tuple[re.Pattern[str], ...] = ()  # "tell us in the comments": the article ends above
     is_junk: AnyPattern = field(init=False, repr=False, compare=False)  # any of junk_lines
     is_end: AnyPattern = field(init=False, repr=False, compare=False)  # any of end_markers
 
@@ -260,5 +261,6 @@ def _load_rules(directory: Path) -> Rules:
         reject_patterns=tuple((k, re.compile(v, re.M | re.I)) for k, v in generic["reject_patterns"].items()),
         min_body_chars=generic["min_body_chars"],
         image_proxy_params=tuple(generic.get("image_proxy_params") or ()),
+        comment_prompts=_compile(generic.get("comment_prompts")),
         portals=portals,
     )

@@ -16,6 +16,8 @@ _DECORATIVE = re.compile(r"gif|qr|code|banner", re.I)
 # A user's card: an avatar (an image inlined as data, or one named as an avatar) with the user's name beside it.
 # Once the article is under way it starts someone else's post: the next answer, a comment, an author card.
 _AVATAR = re.compile(r"^data:image/|avatar", re.I)
+# A short question of its own: what a comment prompt asks ("你和父母之间有何暖心事？").
+_PROMPT_QUESTION = re.compile(r"^[^。！!]{2,30}[？?]\W*$")
 _NAME = re.compile(r"^[^\s，。！？；：,.!?;:]{1,16}$")
 
 
@@ -30,13 +32,19 @@ def cut_end(cleaner: Cleaner, lines: list[Line]) -> list[Line]:
             seen >= rules.end_min_chars
             and seen / total >= rules.end_min_fraction
             and len(text) <= 300
-            and (rules.is_end(text) or _user_card(line))
+            and (rules.is_end(text) or _user_card(line) or _comment_prompt(rules, text))
         ):
+            if i and _comment_prompt(rules, text) and _PROMPT_QUESTION.search(lines[i - 1].visible):
+                i -= 1  # the question the readers are asked to answer in the comments
             for dropped in lines[i:]:
                 cleaner.drop(dropped, "tail:after-end", credits.from_footer)
             return lines[:i]
         seen += len(text)
     return lines
+
+
+def _comment_prompt(rules, text: str) -> bool:
+    return len(text) <= rules.short_line_max and any(p.search(text) for p in rules.comment_prompts)
 
 
 def _user_card(line: Line) -> bool:
