@@ -51,7 +51,7 @@ def drop_lines(cleaner: Cleaner, lines: list[Line]) -> list[Line]:
     """Account cards, spam, furniture lines, menus; a title repeated near the top; a short line said twice."""
     kept: list[Line] = []
     seen: set[str] = set()
-    for line in lines:
+    for i, line in enumerate(lines):
         text = line.visible
         if len(text) <= 40 and _CARD_MARK.search(text):
             _drop_account_card(cleaner, kept)
@@ -73,13 +73,21 @@ def drop_lines(cleaner: Cleaner, lines: list[Line]) -> list[Line]:
             key = line_key(text) if short or (cleaner.titles and near_top) else ""
             if key and key in cleaner.titles and near_top:
                 cleaner.drop(line, "title-repeat")
-            elif key and short and key in seen and not isinstance(line.block, Figure):
+            elif (key and short and key in seen and not isinstance(line.block, Figure)
+                  and not _labels_prose(kept, lines, i)):
                 cleaner.drop(line, "repeated-line")
             else:
                 kept.append(line)
                 if short:
                     seen.add(key)
     return kept
+
+
+def _labels_prose(kept: list[Line], lines: list[Line], i: int) -> bool:
+    """A short line between two paragraphs of prose: a speaker's name in a play, a refrain, a note the author
+    puts after each part; said again, it is still the text's (furniture repeats at the page's edges)."""
+    after = lines[i + 1].visible if i + 1 < len(lines) else ""
+    return bool(kept) and is_prose(kept[-1].visible) and is_prose(after)
 
 
 def _drop_account_card(cleaner: Cleaner, kept: list[Line]) -> None:
@@ -160,7 +168,8 @@ def drop_link_lists(cleaner: Cleaner, lines: list[Line]) -> list[Line]:
 # A site's related list is in the site's own language.
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
-CITE_REACH = 4  # lines: how near the paragraph of prose the references follow stands
+_KANA = re.compile(r"[\u3040-\u30ff]")
+CITE_REACH = 6  # lines: how near the paragraph of prose the references follow stands
 
 
 def _citations(lines: list[Line], flags: list[bool]) -> set[int]:
@@ -186,11 +195,13 @@ def _citations(lines: list[Line], flags: list[bool]) -> set[int]:
 
 
 def _foreign_title(line: Line) -> bool:
-    """A linked title in Latin script: words, no Han, no image."""
+    """A linked title mostly in another script (Latin words, kana) than Han, without an image."""
     text = line.visible
     inlines = getattr(line.block, "inlines", ())
-    has_image = any(isinstance(n, InlineImage) for n in iter_nodes(inlines))
-    return not has_image and not _HAN.search(text) and len(_LATIN_WORD.findall(text)) >= 2
+    if any(isinstance(n, InlineImage) for n in iter_nodes(inlines)) or len(_LATIN_WORD.findall(text)) < 1:
+        return False
+    foreign = sum(len(w) for w in _LATIN_WORD.findall(text)) + len(_KANA.findall(text))
+    return len(_HAN.findall(text)) * 2 < foreign
 
 
 # A digest (a link post, a weekly roundup, a list of sources) is two sentences and its list of linked headlines:
