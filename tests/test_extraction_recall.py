@@ -100,10 +100,12 @@ def test_a_question_in_the_text_without_a_prompt_stays():
 # 5. references in another script
 def test_english_references_between_paragraphs_are_body():
     refs = ["[Native American Myths of the Moon](https://myths.example.org/moon)",
-            "[The Wooden Indian and the Shaghorn Buffalo](https://tales.example.org/wooden)"]
+            "[The Wooden Indian and the Shaghorn Buffalo](https://tales.example.org/wooden)",
+            "插画师的介绍：[Kay Nielsen](https://art.example.org/nielsen)"]
     got = kept(md(*PROSE[:3], "这里还有几则来自北美的关于月亮的故事：", *refs, *PROSE[3:]))
     assert "Native American Myths of the Moon" in got
     assert "The Wooden Indian and the Shaghorn Buffalo" in got
+    assert "插画师的介绍：Kay Nielsen" in got
 
 
 def test_a_chinese_related_list_between_paragraphs_still_goes():

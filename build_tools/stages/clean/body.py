@@ -195,13 +195,14 @@ def _citations(lines: list[Line], flags: list[bool]) -> set[int]:
 
 
 def _foreign_title(line: Line) -> bool:
-    """A linked title mostly in another script (Latin words, kana) than Han, without an image."""
-    text = line.visible
-    inlines = getattr(line.block, "inlines", ())
-    if any(isinstance(n, InlineImage) for n in iter_nodes(inlines)) or len(_LATIN_WORD.findall(text)) < 1:
+    """A linked title (the links' words, not a label before them: "插画师的介绍：Kay Nielsen") written more in
+    another script (Latin letters, kana) than in Han characters, without an image."""
+    links = _links(getattr(line.block, "inlines", ()))
+    if any(isinstance(n, InlineImage) for link in links for n in iter_nodes(link.children)):
         return False
+    text = "".join(block_text(Paragraph(link.children)) for link in links)
     foreign = sum(len(w) for w in _LATIN_WORD.findall(text)) + len(_KANA.findall(text))
-    return len(_HAN.findall(text)) * 2 < foreign
+    return foreign > len(_HAN.findall(text))
 
 
 # A digest (a link post, a weekly roundup, a list of sources) is two sentences and its list of linked headlines:
