@@ -175,7 +175,7 @@ CITE_REACH = 6  # lines: how near the paragraph of prose the references follow s
 def _citations(lines: list[Line], flags: list[bool]) -> set[int]:
     han = sum(len(_HAN.findall(line.visible)) for line in lines)
     latin = sum(len(w) for line in lines for w in _LATIN_WORD.findall(line.visible))
-    if han <= 4 * latin:
+    if han <= latin:
         return set()  # not a text in Han script
     prose = [i for i, line in enumerate(lines) if not flags[i] and is_prose(line.visible)]
     cited: set[int] = set()
