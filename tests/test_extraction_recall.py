@@ -12,7 +12,9 @@ what a reader must still see, and the furniture next to it that must still go.  
 5. references in another script (English titles linked between the paragraphs of a Chinese text) are not a
    link list; a site's own related list still is;
 6. a short line said again between paragraphs of prose (a speaker's name in a play) is the text's;
-7. the eval reads a gold line without the code block's gutter cell beside the code.
+7. the eval reads a gold line without the code block's gutter cell beside the code;
+8. an HTML comment a clipper leaves between Markdown paragraphs ("<!-- -->") is no text (kept now that a short
+   line said again between paragraphs stays, it must not show).
 """
 
 from __future__ import annotations
@@ -119,6 +121,12 @@ def test_a_chinese_related_list_between_paragraphs_still_goes():
 def test_a_speaker_name_said_again_between_speeches_stays():
     got = kept(md(PROSE[0], "THESEUS", PROSE[1], "HIPPOLYTA", PROSE[2], "THESEUS", *PROSE[3:]))
     assert got.count("THESEUS") == 2
+
+
+# 8. HTML comments in a Markdown clip
+def test_a_comment_between_markdown_paragraphs_shows_nothing():
+    got = kept(md(PROSE[0], "<!-- -->", PROSE[1], "<!-- -->", *PROSE[2:]))
+    assert got == PROSE
 
 
 # 7. the eval's reading of a gold line
