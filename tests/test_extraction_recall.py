@@ -40,6 +40,7 @@ PROSE = [
 
 def kept(text: str, path: str = "raw/clip.md") -> list[str]:
     doc = read(text)
+    assert doc.format.endswith("markdown"), doc.format
     article = Article(raw_path=path, sha256=hashlib.sha256(text.encode()).hexdigest(), text=text,
                       format=doc.format, hints=doc.hints, portals=portals_of(text, doc.hints, load_rules()),
                       blocks=doc.blocks)
@@ -48,8 +49,12 @@ def kept(text: str, path: str = "raw/clip.md") -> list[str]:
     return [block_text(b).strip() for b in result.blocks]
 
 
+# A clipper's banner: the dump is read as Markdown (a bare heading and paragraphs would read as a text copy).
+BANNER = "> 本文由 [简悦 SimpRead](http://ksria.com/simpread/) 转码， 原文地址 [news.example.cn](https://news.example.cn/a/5.html)\n\n"
+
+
 def md(*paragraphs: str) -> str:
-    return "# 旧书店里的夏天\n\n" + "\n\n".join(paragraphs) + "\n"
+    return BANNER + "# 旧书店里的夏天\n\n" + "\n\n".join(paragraphs) + "\n"
 
 
 # 1. numbers the article lists
@@ -82,7 +87,7 @@ PHRASES = ["一位老父亲", "在一本日历上", "写下的这些留言", "�
 
 
 def test_one_word_phrases_of_a_post_written_in_phrases_stay():
-    got = kept("\n\n".join(PHRASES) + "\n")
+    got = kept(BANNER + "\n\n".join(PHRASES) + "\n")
     assert ["近日", "上海的", "王女士"] == [t for t in got if t in ("近日", "上海的", "王女士")]
     assert "播放" not in got  # the video player's label
 
