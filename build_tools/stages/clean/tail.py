@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from build_tools.config.rules import Rules
 from build_tools.model import Figure, Rule
 from build_tools.stages.clean import credits
 from build_tools.stages.clean.lines import CAPTION_HINT, MARKS, Cleaner, Line, bare_image
@@ -43,7 +44,8 @@ def cut_end(cleaner: Cleaner, lines: list[Line]) -> list[Line]:
     return lines
 
 
-def _comment_prompt(rules, text: str) -> bool:
+def _comment_prompt(rules: Rules, text: str) -> bool:
+    """A short line inviting the readers to the comment section (rules/generic.yml comment_prompts)."""
     return len(text) <= rules.short_line_max and any(p.search(text) for p in rules.comment_prompts)
 
 
