@@ -649,9 +649,8 @@ by that command; everything below the figures is fixed text, so a rerun changes 
   classes a page's `<title>` line as boilerplate, and the anchors give their title apart from the text);
   a gold line's tag left open at its end ("…。<span", closed on the next raw line) is not text; a code
   block's line-number gutter ("1 2 3 … 17", or its table cell beside the code) on a gold line is not text a
-  reader reads; a boilerplate line
-  whose words are also a body line's (a related list naming a digest's own items) is not counted as junk
-  (for every tool alike).
+  reader reads; a boilerplate line whose words are also a body line's (a related list naming a digest's own
+  items) is not counted as junk (for every tool alike).
 - **File names**: each dump is built under the name it had where it was found (its label's `path`, or the
   `path` column of `SOURCES.tsv`), in a folder of its own, as an editor's `raw/` would hold it: a saved
   page or a clip is named after its article ("标题 - 站点.md"), and the build reads that name as a title
