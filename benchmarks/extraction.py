@@ -217,6 +217,11 @@ def strip_tags(s: str) -> str:
     return htmllib.unescape(re.sub(r"<[A-Za-z/!][^<>]*$", "", re.sub(r"<[^>]+>", "", s)))
 
 
+# The gutter's cell when a gold line carries it with the code beside it (a heading, the gutter and the code on one
+# raw line of a Hexo page): the line numbers are drawn, not read.
+GUTTER_CELL = re.compile(r"<td[^>]*class=[\"'][^\"']*\bgutter\b[^>]*>.*?</td>", re.S)
+
+
 def is_gutter(text: str) -> bool:
     """A code block's line-number gutter ("1 2 3 … 17"), which a gold line can carry before the code: numbers
     the page draws beside the code, not text a reader reads."""
@@ -274,7 +279,7 @@ def score(gold: dict, body_md: str) -> dict:
     whole = "".join(seen)
     missing, found, said = [], 0, []
     for line in body_units(gold["body"]):
-        stripped = strip_tags(line)
+        stripped = strip_tags(GUTTER_CELL.sub(" ", line))
         text = norm(re.sub(r"!\[[^\]]*\]", "", re.sub(r"\]\([^)]*\)", "]", stripped)))
         if not text or is_gutter(stripped):
             continue
@@ -643,9 +648,9 @@ by that command; everything below the figures is fixed text, so a rerun changes 
   heading that shows a built page's title is scored as the title, not as a block of its body (the gold
   classes a page's `<title>` line as boilerplate, and the anchors give their title apart from the text);
   a gold line's tag left open at its end ("…。<span", closed on the next raw line) is not text; a code
-  block's line-number gutter ("1 2 3 … 17") on a gold line is not text a reader reads; a boilerplate line
-  whose words are also a body line's (a related list naming a digest's own items) is not counted as junk
-  (for every tool alike).
+  block's line-number gutter ("1 2 3 … 17", or its table cell beside the code) on a gold line is not text a
+  reader reads; a boilerplate line whose words are also a body line's (a related list naming a digest's own
+  items) is not counted as junk (for every tool alike).
 - **File names**: each dump is built under the name it had where it was found (its label's `path`, or the
   `path` column of `SOURCES.tsv`), in a folder of its own, as an editor's `raw/` would hold it: a saved
   page or a clip is named after its article ("标题 - 站点.md"), and the build reads that name as a title

@@ -167,6 +167,7 @@ class Rules:
     # Credit lines without a label ("□ 本报记者 王博"): at the article's edges; the head ones only above its prose.
     credit_lines: tuple[re.Pattern[str], ...] = ()
     credit_head_lines: tuple[re.Pattern[str], ...] = ()
+    comment_prompts: tuple[re.Pattern[str], ...] = ()  # "tell us in the comments": the article ends above
     is_junk: AnyPattern = field(init=False, repr=False, compare=False)  # any of junk_lines
     is_end: AnyPattern = field(init=False, repr=False, compare=False)  # any of end_markers
 
@@ -275,5 +276,6 @@ def _load_rules(directory: Path) -> Rules:
         image_proxy_params=tuple(generic.get("image_proxy_params") or ()),
         credit_lines=_compile(generic.get("credit_lines")),
         credit_head_lines=_compile(generic.get("credit_head_lines")),
+        comment_prompts=_compile(generic.get("comment_prompts")),
         portals=portals,
     )

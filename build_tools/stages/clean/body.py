@@ -31,6 +31,7 @@ from build_tools.stages.clean.lines import (
     Line,
     is_menu_word,
     is_name_line,
+    is_prose,
     line_of,
 )
 from build_tools.stages.readers.inlines import normalize
@@ -51,7 +52,7 @@ def drop_lines(cleaner: Cleaner, lines: list[Line]) -> list[Line]:
     """Account cards, spam, furniture lines, menus; a title repeated near the top; a short line said twice."""
     kept: list[Line] = []
     seen: set[str] = set()
-    for line in lines:
+    for i, line in enumerate(lines):
         text = line.visible
         if len(text) <= 40 and _CARD_MARK.search(text):
             _drop_account_card(cleaner, kept)
@@ -75,7 +76,8 @@ def drop_lines(cleaner: Cleaner, lines: list[Line]) -> list[Line]:
                 cleaner.drop(line, "title-repeat")
             elif _promo_link(line):
                 cleaner.drop(line, "promo-link")
-            elif key and short and key in seen and not isinstance(line.block, Figure):
+            elif (key and short and key in seen and not isinstance(line.block, Figure)
+                  and not _labels_prose(kept, lines, i)):
                 cleaner.drop(line, "repeated-line")
             else:
                 kept.append(line)
@@ -117,6 +119,13 @@ def _promo_link(line: Line) -> bool:
     return len(links) == 1 and linked >= 0.9 * len(line.visible.strip())
 
 
+def _labels_prose(kept: list[Line], lines: list[Line], i: int) -> bool:
+    """A short line between two paragraphs of prose: a speaker's name in a play, a refrain, a note the author
+    puts after each part; said again, it is still the text's (furniture repeats at the page's edges)."""
+    after = lines[i + 1].visible if i + 1 < len(lines) else ""
+    return bool(kept) and is_prose(kept[-1].visible) and is_prose(after)
+
+
 def _drop_account_card(cleaner: Cleaner, kept: list[Line]) -> None:
     """The account's name (and its blurb) sit right above its card, its avatar above the name."""
     for back in range(1, min(3, len(kept)) + 1):
@@ -135,7 +144,12 @@ def _bare_figure(block: Block) -> bool:
 
 
 def drop_menu_runs(cleaner: Cleaner, lines: list[Line]) -> list[Line]:
-    """Three or more one-word lines in a row near either end: a menu or an action bar."""
+    """Three or more one-word lines in a row near either end: a menu or an action bar.
+
+    Not in a dump written in short lines (a phone-style post that breaks each sentence into phrases, one per
+    line): there a run of one- or two-word phrases is the author's sentence, and shortness tells nothing."""
+    if _written_in_phrases(lines):
+        return lines
     short = [isinstance(line.block, Paragraph) and is_menu_word(line.visible) for line in lines]
     doomed: set[int] = set()
     i = 0
@@ -152,6 +166,19 @@ def drop_menu_runs(cleaner: Cleaner, lines: list[Line]) -> list[Line]:
     return [line for n, line in enumerate(lines) if n not in doomed]
 
 
+PHRASE_MAX = 15  # characters: a phrase the author put on a line of its own, not a sentence
+PHRASE_SHARE = 0.6  # of the text lines: a dump written in phrases
+PHRASE_MIN_LINES = 20  # text lines: fewer say nothing about how the dump is written
+_SENTENCE_END = re.compile(r"[。！？!?；;]")
+
+
+def _written_in_phrases(lines: list[Line]) -> bool:
+    """Most text lines are phrases without a sentence's end: the author writes one phrase per line."""
+    texts = [line.visible for line in lines if isinstance(line.block, Paragraph) and line.visible.strip()]
+    phrases = sum(1 for t in texts if len(t) <= PHRASE_MAX and not _SENTENCE_END.search(t))
+    return len(texts) >= PHRASE_MIN_LINES and phrases >= PHRASE_SHARE * len(texts)
+
+
 def drop_link_lists(cleaner: Cleaner, lines: list[Line]) -> list[Line]:
     """Two or more link-dominated blocks in a row (related articles, cards), and the line introducing them."""
     flags = [_link_dominated(line) for line in lines]
@@ -161,14 +188,57 @@ def drop_link_lists(cleaner: Cleaner, lines: list[Line]) -> list[Line]:
     ]
     if _is_digest(lines, runs):
         return lines
+    cited = _citations(lines, flags)
     kept = []
     for i, line in enumerate(lines):
         introduces = i + 1 < len(lines) and runs[i + 1] and not runs[i] and _INTRODUCES.search(line.visible)
-        if runs[i] or introduces:
+        if (runs[i] and i not in cited) or introduces:
             cleaner.drop(line, "link-list")
         else:
             kept.append(line)
     return kept
+
+
+# The author's references: a linked title in another script than the article's (an English source cited in a
+# Chinese text), set between the article's paragraphs (prose just above the references, more of it below).
+# A site's related list is in the site's own language.
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+_KANA = re.compile(r"[\u3040-\u30ff]")
+CITE_REACH = 6  # lines: how near the paragraph of prose the references follow stands
+
+
+def _citations(lines: list[Line], flags: list[bool]) -> set[int]:
+    han = sum(len(_HAN.findall(line.visible)) for line in lines)
+    latin = sum(len(w) for line in lines for w in _LATIN_WORD.findall(line.visible))
+    if han <= latin:
+        return set()  # not a text in Han script
+    prose = [i for i, line in enumerate(lines) if not flags[i] and is_prose(line.visible)]
+    cited: set[int] = set()
+    start = 0
+    while start < len(lines):
+        if not flags[start]:
+            start += 1
+            continue
+        end = start
+        while end < len(lines) and flags[end]:
+            end += 1
+        # The run follows the article's prose closely, and more of the article follows it.
+        if any(start - CITE_REACH <= p < start for p in prose) and any(p >= end for p in prose):
+            cited.update(i for i in range(start, end) if _foreign_title(lines[i]))
+        start = end
+    return cited
+
+
+def _foreign_title(line: Line) -> bool:
+    """A linked title (the links' words, not a label before them: "插画师的介绍：Kay Nielsen") written more in
+    another script (Latin letters, kana) than in Han characters, without an image."""
+    links = _links(getattr(line.block, "inlines", ()))
+    if any(isinstance(n, InlineImage) for link in links for n in iter_nodes(link.children)):
+        return False
+    text = "".join(block_text(Paragraph(link.children)) for link in links)
+    foreign = sum(len(w) for w in _LATIN_WORD.findall(text)) + len(_KANA.findall(text))
+    return foreign > len(_HAN.findall(text))
 
 
 # A digest (a link post, a weekly roundup, a list of sources) is two sentences and its list of linked headlines:

@@ -41,7 +41,9 @@ CAPTION_HINT = re.compile(
     r"图片来源|圖片來源|图源|圖源|图片[:：]|^图[:：\d]|^圖[:：\d]|来源[:：]|來源[:：]|摄影|攝影|^[(（]图|截图|截圖"
 )
 _MENU_SPLIT = re.compile(r"[\s|｜/·]+")
-_MENU_NOT = re.compile(r"[，。,：:]|发自|作者")
+# Sentence marks and credits; an equation (“总存款 = 100 元 + 90 元”); a number spaced off its unit (“在 2021 年
+# 11 月”, the spacing clippers put between Han and digits): a menu names places, it never counts or computes.
+_MENU_NOT = re.compile(r"[，。,：:=＝]|发自|作者|\d\s+[年月日时岁歲元万萬亿億个個倍]")
 # Sentence marks, and quotation marks or an ellipsis: a menu names its items, it never quotes them or trails off.
 _MENU_WORD_NOT = re.compile(r"[，。！？：、,.!?:;；“”「」『』…]")
 _PROSE_END = re.compile(r"[。！]")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from functools import partial
 
+from build_tools.config.rules import Rules
 from build_tools.model import Figure, Rule
 from build_tools.stages.clean import credits
 from build_tools.stages.clean.head import CREDIT_MAX
@@ -18,6 +19,8 @@ _DECORATIVE = re.compile(r"gif|qr|code|banner", re.I)
 # A user's card: an avatar (an image inlined as data, or one named as an avatar) with the user's name beside it.
 # Once the article is under way it starts someone else's post: the next answer, a comment, an author card.
 _AVATAR = re.compile(r"^data:image/|avatar", re.I)
+# A short question of its own: what a comment prompt asks ("你和父母之间有何暖心事？").
+_PROMPT_QUESTION = re.compile(r"^[^。！!]{2,30}[？?]\W*$")
 _NAME = re.compile(r"^[^\s，。！？；：,.!?;:]{1,16}$")
 
 
@@ -36,6 +39,8 @@ def cut_end(cleaner: Cleaner, lines: list[Line]) -> list[Line]:
         within = i > 0 and lines[i - 1].position == line.position
         if not within and seen >= rules.end_min_chars and _ends(rules, line) and (
                 seen / total >= rules.end_min_fraction or _ends_soon(rules, lines[i + 1: i + 1 + END_RUN])):
+            if i and _comment_prompt(rules, line.visible) and _PROMPT_QUESTION.search(lines[i - 1].visible):
+                i -= 1  # the question the readers are asked to answer in the comments
             for dropped in lines[i:]:
                 cleaner.drop(dropped, "tail:after-end", credits.from_footer)
             return lines[:i]
@@ -46,12 +51,18 @@ def cut_end(cleaner: Cleaner, lines: list[Line]) -> list[Line]:
 END_RUN = 2  # a marker followed this closely by another starts the footer, however short the article above it
 
 
-def _ends_soon(rules, after: list[Line]) -> bool:
+def _ends_soon(rules: Rules, after: list[Line]) -> bool:
     return any(_ends(rules, line) for line in after)
 
 
-def _ends(rules, line: Line) -> bool:
-    return len(line.visible) <= 300 and (rules.is_end(line.visible) or _user_card(line))
+def _ends(rules: Rules, line: Line) -> bool:
+    text = line.visible
+    return len(text) <= 300 and (rules.is_end(text) or _user_card(line) or _comment_prompt(rules, text))
+
+
+def _comment_prompt(rules: Rules, text: str) -> bool:
+    """A short line inviting the readers to the comment section (rules/generic.yml comment_prompts)."""
+    return len(text) <= rules.short_line_max and any(p.search(text) for p in rules.comment_prompts)
 
 
 def _user_card(line: Line) -> bool:

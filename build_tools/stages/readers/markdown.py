@@ -137,8 +137,29 @@ def _blocks(tokens: list[Token], pos: int, close: str | None) -> tuple[list[Bloc
     return out, pos
 
 
+def _only_comments(content: str) -> bool:
+    """Nothing but HTML comments and whitespace (read once from left to right: a hostile run of openers
+    without a closer costs no rescanning)."""
+    at = 0
+    while True:
+        start = content.find("<!--", at)
+        if content[at:start if start >= 0 else len(content)].strip():
+            return False
+        if start < 0:
+            return True
+        end = content.find("-->", start + 4)
+        if end < 0:
+            return False
+        at = end + 3
+
+
 def _html_block(content: str) -> list[Block]:
-    """Real page HTML is read as HTML; anything else (SVG code in a prompt, stray tags) stays visible text."""
+    """Real page HTML is read as HTML; anything else (SVG code in a prompt, stray tags) stays visible text.
+
+    A block of HTML comments only ("<!-- -->" a clipper leaves between paragraphs) shows nothing where the
+    Markdown is rendered, so it is no block."""
+    if _only_comments(content):
+        return []
     if html_reader.has_page_markup(content):
         return list(html_reader.fragment_blocks(content))
     inlines: list[Inline] = []
