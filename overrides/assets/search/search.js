@@ -152,13 +152,14 @@ function setup(root) {
     const tiers = new Map();
     for (const seq of phrase.seqs) {
       let seqLists = seq.map((tok) => lists.get(tok));
-      const lone = seq.length === 1 && Array.from(seq[0]).length === 1;
-      if (lone) seqLists = [await prefixList(idx, seq[0])];
+      let prefix = seq.length === 1 && Array.from(seq[0]).length === 1; // a lone Han character
+      if (prefix) seqLists = [await prefixList(idx, seq[0])];
       else if (prefixOk && seq.length === 1 && seq[0].endsWith(TERMINATOR) && !seqLists[0].size) {
         seqLists = [await prefixList(idx, seq[0].slice(0, -1))];
+        prefix = true;
       }
       const hits = phraseMatches(seqLists, idx.counts, idx.avgCount);
-      if (names) {
+      if (names && !prefix) { // a prefix is never a whole name
         for (const [page, hit] of hits) {
           const tier = nameTier(hit, seq.length, names.get(page));
           if (tier > (tiers.get(page) || 0)) tiers.set(page, tier);
