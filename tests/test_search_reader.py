@@ -124,7 +124,8 @@ def test_phrases_and_prefixes_on_the_bundle(small_bundle):
 
 def test_matcher_needs_successive_positions():
     got = node_eval(
-        """const L = (o) => new Map(Object.entries(o).map(([p, pos]) => [Number(p), { pos, weight: pos.map(() => 24) }]));
+        """const L = (o) => new Map(Object.entries(o).map(([p, pos]) =>
+          [Number(p), { pos, weight: pos.map(() => 24) }]));
         const r = match.phraseMatches([L({0: [70, 90, 200], 1: [5, 80]}), L({0: [91, 150], 1: [81, 82]}),
                                        L({0: [92], 1: [83]})], [1000, 1000], 1000);
         const t = match.phraseMatches([L({0: [3, 70]}), L({0: [4, 71]})], [1000], 1000);
