@@ -50,16 +50,21 @@ export function phraseMatches(lists, counts, avg) {
     let tf = 0;
     let title = false;
     let first = Infinity;
+    let named = false;
     const at = [];
     for (const k of found) {
       const pos = entries[0].pos[k];
-      tf += entries[0].weight[k] / UNIT;
+      const w = entries[0].weight[k];
+      tf += w / UNIT;
       at.push(pos);
       if (pos < TITLE_SLOTS) title = true;
       else first = Math.min(first, pos);
+      // where a whole name can be: the title's start, or an alias (after the title, still in the <h1>,
+      // whose weight is above the text's)
+      if (pos === 0 || (pos >= TITLE_SLOTS && w > UNIT)) named = true;
     }
     const norm = 1 - B + (B * (counts[page] || avg)) / avg;
-    out.set(page, { score: (tf * (K1 + 1)) / (tf + K1 * norm), title, first, at });
+    out.set(page, { score: (tf * (K1 + 1)) / (tf + K1 * norm), title, first, at, named });
   }
   return out;
 }
@@ -85,6 +90,7 @@ export function unionHits(all) {
         have.score = Math.max(have.score, h.score);
         have.title = have.title || h.title;
         have.first = Math.min(have.first, h.first);
+        have.named = have.named || h.named;
         have.at.push(...h.at);
       }
     }

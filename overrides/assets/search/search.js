@@ -179,16 +179,20 @@ function setup(root) {
     const phrases = parseQuery(query);
     const typing = !/[\s"\u201d\u300d\u300f]$/u.test(query);
     const single = phrases.length === 1;
-    // every token of every fold of every phrase (and the name end, for one phrase): one parallel fetch
-    const words = phrases.flatMap((p) => p.seqs.flat());
-    const lists = await postingsOf(idx, single ? [...words, NAME_END] : words);
+    // every token of every fold of every phrase: one parallel fetch
+    const lists = await postingsOf(idx, phrases.flatMap((p) => p.seqs.flat()));
     const missing = [];
     let pages = null;
     let tiers = new Map();
     for (let i = 0; i < phrases.length; i++) {
       const last = typing && i === phrases.length - 1 && !phrases[i].quoted;
-      const got = await phraseHits(idx, phrases[i], last, lists, single ? lists.get(NAME_END) : null);
-      if (single) tiers = got.tiers;
+      let got = await phraseHits(idx, phrases[i], last, lists, null);
+      if (single && [...got.hits.values()].some((h) => h.named)) {
+        // a match where a whole title or alias can be: the name end's list (one more chunk) says which
+        lists.set(NAME_END, await idx.postings(NAME_END));
+        got = await phraseHits(idx, phrases[i], last, lists, lists.get(NAME_END));
+        tiers = got.tiers;
+      }
       if (!got.hits.size) missing.push(phrases[i].text);
       const next = new Map();
       for (const [page, hit] of got.hits) {
