@@ -220,7 +220,8 @@ export class PagefindIndex {
   // The words that start with `prefix`, from at most `maxChunks` chunks; `complete`: all of them.
   async wordsWithPrefix(typed, maxChunks) {
     const prefix = indexForm(typed);
-    const first = Math.max(0, this.chunkOf(prefix) >= 0 ? this.chunkOf(prefix) : this.lastFromBefore(prefix));
+    const at = this.chunkOf(prefix);
+    const first = Math.max(0, at >= 0 ? at : this.lastFromBefore(prefix));
     const picked = [];
     for (let i = first; i < this.ranges.length; i++) {
       const [from] = this.ranges[i];
