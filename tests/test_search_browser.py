@@ -29,6 +29,7 @@ from tests.search_harness import (
     ctrl_f,
     ctrl_f_folds,
     expected_urls,
+    first_result,
     load_queries,
     missing_expected,
     open_page,
@@ -276,3 +277,26 @@ def test_last_word_being_typed_may_be_a_prefix(session, archive):
     assert got and all(any(re.search(r"(?<![a-z0-9_])nvid", f) for f in folds[u]) for u in got)
     hrefs, _titles, _ = ui_query(page, "pagefind", "nvid ")
     assert not hrefs and "没有找到包含「nvid」" in page.inner_text("[data-archive-search] .md-search-result__meta")
+
+
+def test_a_cold_first_query_loads_its_chunks_and_one_fragment(session, archive):
+    """What a first query costs (issue 13), counted in requests, not time: the meta file, one index chunk
+    per token of the query (and the name end's), the first result's fragment; not Pagefind's own engine
+    (pagefind.js and its wasm: the box reads the bundle itself) and no other result's fragment."""
+    site, _docs = archive
+    ctx, base = session[0].context, session[2]
+    cdp = ctx.new_cdp_session(session[0])
+    cdp.send("Network.clearBrowserCache")
+    cdp.detach()
+    page, watch = open_page(ctx, base, site, "")
+    try:
+        fig = first_result(page, "pagefind", "推理模型", site)
+        assert not watch.errors
+    finally:
+        page.close()
+    files = fig["files"]
+    assert not [f for f in files if f.endswith((".pagefind", "/pagefind.js", "pagefind-worker.js"))], files
+    chunks = [f for f in files if f.endswith(".pf_index")]
+    assert 1 <= len(chunks) <= 4, files  # 推理 理模 模型 and the name end (fewer when they share a chunk)
+    assert len([f for f in files if f.endswith(".pf_fragment")]) == 1, files
+    assert len([f for f in files if f.endswith(".pf_meta")]) == 1, files

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import subprocess
 import tempfile
 import unicodedata
 from pathlib import Path
 
-from build_tools.search.normalize import han_runs, normalize
+from build_tools.search.normalize import HAN_RANGES, _class, normalize
 
 CONVERSIONS = ("t2s", "tw2s", "hk2s", "tw2sp")
 # The dictionaries of those conversions whose keys a reader may type (the character tables are
@@ -48,12 +49,23 @@ def folds(text: str) -> set[str]:
     return {f for f in (normalize(c.convert(base)) for c in converters()) if f != plain}
 
 
+@functools.lru_cache(maxsize=1)
+def _han_run_re() -> re.Pattern:
+    """Maximal Han runs alone: the same runs as normalize.han_runs (a word never holds a Han character),
+    without trying the word pattern at every position (~5x faster on an article, measured)."""
+    return re.compile(f"[{_class(list(HAN_RANGES))}]+")
+
+
 def folded_runs(text: str, norm: str) -> list[str]:
     """Han runs of OpenCC's whole-text folds of ``text`` that its character fold ``norm`` lacks, in order."""
-    have = set(han_runs(norm))
+    fs = sorted(folds(text))  # a set: sorted, or the index would follow the hash seed
+    if not fs:
+        return []
+    runs = _han_run_re().findall
+    have = set(runs(norm))
     out: dict[str, None] = {}
-    for f in sorted(folds(text)):  # a set: sorted, or the index would follow the hash seed
-        for run in han_runs(f):
+    for f in fs:
+        for run in runs(f):
             if run not in have:
                 out[run] = None
     return list(out)

@@ -1,26 +1,29 @@
-// Site search box: Pagefind over Traditional->Simplified-folded Han bigrams, as exact as Ctrl+F.
+// Site search box: Traditional->Simplified-folded Han bigrams in a Pagefind bundle, as exact as Ctrl+F.
 //
 // The index (build_tools/search) holds, per page, the token stream of build_tools/search/normalize.py
-// and the page's ORIGINAL title and text as Pagefind metadata and fragment content. query.js folds and
-// tokenises the query with the same rules; this file runs one exact Pagefind phrase search per fold of
-// each phrase, keeps the pages holding every phrase, orders them, and renders the original title, date,
-// source and an excerpt around the first match with the phrase highlighted (docs/dev/search.md).
+// (every position) and the page's ORIGINAL title and text as fragment metadata and content. query.js
+// folds and tokenises the query with the same rules; pfindex.js reads the bundle's word lists and
+// fragments; match.js finds the pages holding each fold of each phrase at successive positions. This
+// file keeps the pages holding every phrase, orders them, and renders the original title, date, source
+// and an excerpt around the first match with the phrase highlighted (docs/dev/search.md).
 //
-// Everything is loaded from this site: pagefind/pagefind.js, its wasm and index chunks,
-// assets/search/t2s/*.json (OpenCC's character, phrase and variant tables, by block) and, once results
-// are on screen, assets/search/facets.json (the filters).
+// Everything is loaded from this site: pagefind/ (meta file, the index chunks of the query's tokens,
+// the fragments of the results on screen), assets/search/t2s/*.json (OpenCC's character, phrase and
+// variant tables, by block) and, once results are on screen, assets/search/facets.json (the filters).
 
 import {
-  BOUNDARY, MAX_RESULTS, NAME_END, TERMINATOR, TITLE_SLOTS, appendMarked, excerpt, loadBlocks, matchRanges,
+  MAX_RESULTS, NAME_END, TERMINATOR, appendMarked, excerpt, loadBlocks, matchRanges,
   needlesOf, normalize, parseQuery, queryTerms, tokens,
 } from "./query.js";
+import { nameTier, phraseMatches, unionHits } from "./match.js";
+import { PagefindIndex, merged } from "./pfindex.js";
 
 // Node and the tests import the query functions from here too.
 export * from "./query.js";
 
-// Pages whose text is read to confirm a prefix match of the word being typed (search only falls back
-// to a prefix when the word is no whole word anywhere).
-const PREFIX_PAGES = 30;
+// Index chunks read for a prefix (the word being typed, a lone Han character): a short prefix spans
+// many chunks, and the first ones are enough while typing.
+const PREFIX_CHUNKS = 3;
 
 // ---- the search box ----------------------------------------------------------
 
@@ -34,37 +37,17 @@ function setup(root) {
   const base = new URL((t.base || ".").replace(/\/?$/, "/"), document.baseURI);
   let engine = null;
   let seq = 0;
-  const fetchJson = (url) =>
+  const fetchOk = (url) =>
     fetch(url).then((r) => {
       if (!r.ok) throw new Error(`${r.status} ${url}`);
-      return r.json();
+      return r;
     });
+  const fetchJson = (url) => fetchOk(url).then((r) => r.json());
+  const fetchBytes = (url) => fetchOk(url).then((r) => r.arrayBuffer());
 
   function load() {
     if (engine) return engine;
-    engine = (async () => {
-      const mod = await import(new URL("pagefind/pagefind.js", base).href);
-      // Pagefind word-segments queries itself when the page language is zh
-      // (Intl.Segmenter), which would split our bigrams again: create the
-      // instance while <html lang> says "en", the language of the index.
-      const html = document.documentElement;
-      const lang = html.getAttribute("lang");
-      html.setAttribute("lang", "en");
-      let pf;
-      try {
-        pf = mod.createInstance({
-          basePath: new URL("pagefind/", base).href,
-          noWorker: true,
-          // Short pages (entity stubs) should not outrank articles only for being short.
-          ranking: { pageLength: 0.3 },
-        });
-      } finally {
-        if (lang === null) html.removeAttribute("lang");
-        else html.setAttribute("lang", lang);
-      }
-      await pf.init();
-      return pf;
-    })();
+    engine = new PagefindIndex(new URL("pagefind/", base), fetchBytes).init();
     engine.catch(() => { engine = null; });
     return engine;
   }
@@ -137,101 +120,99 @@ function setup(root) {
     li.replaceChildren(a);
   }
 
-  // Pages holding one phrase: the union over its folds, each an exact Pagefind search of its token
-  // sequence (adjacent as typed, whole words). A lone Han character is a prefix search (its
-  // bigrams); the last word of a query still being typed may be a prefix when it is no whole word.
-  async function phraseHits(pf, phrase, prefixOk) {
-    const hits = new Map();
-    for (const seq of phrase.seqs) {
-      // a lone Han character: every bigram it starts (Pagefind's prefix search on a one-character term)
-      const lone = seq.length === 1 && Array.from(seq[0]).length === 1;
-      let res = await pf.search(lone ? seq[0] : `"${seq.join(" ")}"`);
-      let loose = lone;
-      if (prefixOk && seq.length === 1 && seq[0].endsWith(TERMINATOR) && !res.results.length) {
-        res = { results: await prefixHits(pf, seq[0].slice(0, -1), phrase.folds[0]) };
-        loose = true;
-      }
-      if (!res.results.length) continue;
-      // An exact search scores every page alike and gives one location: the same tokens searched
-      // loosely give Pagefind's score (title weighted) and every location, for the order.
-      const terms = [...new Set(seq.filter((tok) => !tok.startsWith(BOUNDARY)))];
-      const ranked = loose ? res : await pf.search(terms.join(" "));
-      const info = new Map(ranked.results.map((r) => [r.id, r]));
-      for (const r of res.results) {
-        const x = info.get(r.id) || r;
-        const have = hits.get(r.id);
-        if (!have || have.score < x.score) hits.set(r.id, { score: x.score, words: x.words, n: terms.length, data: r.data });
-      }
-    }
-    return hits;
+  // Result of one page: what the list sorts on and renders from.
+  function result(idx, page, hit) {
+    return { id: idx.hash(page), page, score: hit.score, title: hit.title, first: hit.first,
+      data: () => idx.fragment(page) };
   }
 
-  // Pages with a word that starts with `word` (encoded as `prefix`), read off their text: Pagefind's
-  // own prefix search is only a first cut (it can answer for a shorter prefix). At most PREFIX_PAGES.
-  async function prefixHits(pf, prefix, word) {
-    const res = await pf.search(prefix);
-    const esc = word.replace(/[\\^$.*+?()[\]{}|\/]/g, "\\$&");
-    const starts = new RegExp(`(?<!(?!\\p{Script=Han})[\\p{L}\\p{N}_])${esc}`, "u"); // no word char before
-    const out = [];
-    for (const r of res.results.slice(0, PREFIX_PAGES)) {
-      const d = await r.data();
-      if (starts.test(normalize(`${d.meta.title || ""}\n${d.content || ""}`))) out.push(r);
-    }
-    return out;
+  // Token lists (page -> positions) of `words`, fetched at once: their chunks load in parallel.
+  async function postingsOf(idx, words) {
+    const uniq = [...new Set(words)];
+    const lists = await Promise.all(uniq.map((w) => idx.postings(w)));
+    return new Map(uniq.map((w, i) => [w, lists[i]]));
   }
 
-  // Whether the phrase's `n` distinct tokens have as many locations in the title (before TITLE_SLOTS).
-  function inTitle(words, n) {
-    return words.filter((w) => w < TITLE_SLOTS).length >= n;
-  }
-
-  // Pages whose title (position 0) or an alias (after TITLE_SLOTS) is exactly the phrase: id -> 2 | 1.
-  async function wholeNames(pf, phrase) {
+  // Pages holding a word that starts with `prefix` (from the first PREFIX_CHUNKS chunks of its range).
+  async function prefixList(idx, prefix) {
+    const { words } = await idx.wordsWithPrefix(prefix, PREFIX_CHUNKS);
     const out = new Map();
-    for (const seq of phrase.seqs) {
-      const res = await pf.search(`"${[...seq, NAME_END].join(" ")}"`);
-      for (const r of res.results) {
-        const tier = r.words.includes(0) ? 2 : r.words.some((w) => w >= TITLE_SLOTS) ? 1 : 0;
-        out.set(r.id, Math.max(out.get(r.id) || 0, tier));
-      }
+    for (const list of (await postingsOf(idx, words)).values()) {
+      for (const [page, e] of list) out.set(page, out.has(page) ? merged(out.get(page), e) : e);
     }
     return out;
+  }
+
+  // Pages holding one phrase: the union over its folds, each an exact match of its token sequence
+  // (successive positions, whole words). A lone Han character matches every bigram it starts; the
+  // last word of a query still being typed may be a prefix when it is no whole word anywhere.
+  // `names`: also each page's tier (2: the title is the phrase, 1: an alias is).
+  async function phraseHits(idx, phrase, prefixOk, lists, names) {
+    const all = [];
+    const tiers = new Map();
+    for (const seq of phrase.seqs) {
+      let seqLists = seq.map((tok) => lists.get(tok));
+      let prefix = seq.length === 1 && Array.from(seq[0]).length === 1; // a lone Han character
+      if (prefix) seqLists = [await prefixList(idx, seq[0])];
+      else if (prefixOk && seq.length === 1 && seq[0].endsWith(TERMINATOR) && !seqLists[0].size) {
+        seqLists = [await prefixList(idx, seq[0].slice(0, -1))];
+        prefix = true;
+      }
+      const hits = phraseMatches(seqLists, idx.counts, idx.avgCount);
+      if (names && !prefix) { // a prefix is never a whole name
+        for (const [page, hit] of hits) {
+          const tier = nameTier(hit, seq.length, names.get(page));
+          if (tier > (tiers.get(page) || 0)) tiers.set(page, tier);
+        }
+      }
+      all.push(hits);
+    }
+    return { hits: unionHits(all), tiers };
   }
 
   // Every page holding every phrase of `query`, best first; `missing`: the phrases found nowhere.
-  // Order: the title is the query, the title holds it, an alias is the query, then Pagefind's score
-  // (how often, title weighted), then the earliest match.
+  // Order: the title is the query, the title holds it, an alias is the query, then how often the
+  // phrase occurs (title weighted, BM25), then the earliest match.
   async function find(query) {
     await Promise.all([loadBlocks(query, base, fetchJson), loadBlocks(normalize(query), base, fetchJson)]);
-    const pf = await load();
+    const idx = await load();
     const phrases = parseQuery(query);
     const typing = !/[\s"\u201d\u300d\u300f]$/u.test(query);
+    const single = phrases.length === 1;
+    // every token of every fold of every phrase: one parallel fetch
+    const lists = await postingsOf(idx, phrases.flatMap((p) => p.seqs.flat()));
     const missing = [];
     let pages = null;
+    let tiers = new Map();
     for (let i = 0; i < phrases.length; i++) {
-      const hits = await phraseHits(pf, phrases[i], typing && i === phrases.length - 1 && !phrases[i].quoted);
-      if (!hits.size) missing.push(phrases[i].text);
+      const last = typing && i === phrases.length - 1 && !phrases[i].quoted;
+      let got = await phraseHits(idx, phrases[i], last, lists, null);
+      if (single && [...got.hits.values()].some((h) => h.named)) {
+        // a match where a whole title or alias can be: the name end's list (one more chunk) says which
+        lists.set(NAME_END, await idx.postings(NAME_END));
+        got = await phraseHits(idx, phrases[i], last, lists, lists.get(NAME_END));
+        tiers = got.tiers;
+      }
+      if (!got.hits.size) missing.push(phrases[i].text);
       const next = new Map();
-      for (const [id, r] of hits) {
-        const prev = pages === null ? { id, score: 0, title: true, first: 0, data: r.data } : pages.get(id);
+      for (const [page, hit] of got.hits) {
+        const prev = pages === null ? result(idx, page, { ...hit, score: 0, first: 0, title: true }) : pages.get(page);
         if (!prev) continue;
-        const body = r.words.filter((w) => w >= TITLE_SLOTS);
-        const first = body.length ? Math.min(...body) : Infinity;
-        prev.score += r.score;
-        prev.title = prev.title && inTitle(r.words, r.n);
-        prev.first = Math.max(prev.first, first);
-        next.set(id, prev);
+        prev.score += hit.score;
+        prev.title = prev.title && hit.title;
+        prev.first = Math.max(prev.first, hit.first);
+        next.set(page, prev);
       }
       pages = next;
     }
-    const names = phrases.length === 1 && pages && pages.size ? await wholeNames(pf, phrases[0]) : new Map();
     const rank = (p) => {
-      const name = names.get(p.id) || 0;
+      const name = tiers.get(p.page) || 0;
       return name === 2 ? 3 : p.title ? 2 : name;
     };
     const results = [...(pages || new Map()).values()].sort(
-      (a, b) => rank(b) - rank(a) || b.score - a.score || a.first - b.first || (a.id < b.id ? -1 : 1),
+      (a, b) => rank(b) - rank(a) || b.score - a.score || a.first - b.first || a.page - b.page,
     );
+    const names = new Map([...tiers].map(([page, tier]) => [idx.hash(page), tier]));
     return { phrases, missing, results, names };
   }
 
@@ -357,7 +338,7 @@ function setup(root) {
   // yet among the results: shown after them, marked "别名匹配". Only names from entities.yml count.
   async function aliasMatches(found) {
     if (found.phrases.length !== 1) return [];
-    const pf = await load();
+    const idx = await load();
     const have = new Set(found.results.map((r) => r.id));
     const extra = [];
     for (const r of found.results) {
@@ -368,10 +349,12 @@ function setup(root) {
         await loadBlocks(name, base, fetchJson);
         const phrase = parseQuery(`"${name}"`)[0];
         if (!phrase || phrase.folds.some((f) => found.phrases[0].folds.includes(f))) continue;
-        for (const [id, hit] of await phraseHits(pf, phrase, false)) {
-          if (have.has(id)) continue;
-          have.add(id);
-          extra.push({ id, data: hit.data, alias: name, needles: needlesOf(`"${name}"`) });
+        const lists = await postingsOf(idx, phrase.seqs.flat());
+        for (const [page, hit] of (await phraseHits(idx, phrase, false, lists, null)).hits) {
+          const r = result(idx, page, hit);
+          if (have.has(r.id)) continue;
+          have.add(r.id);
+          extra.push({ ...r, alias: name, needles: needlesOf(`"${name}"`) });
         }
       }
     }

@@ -1,0 +1,260 @@
+// Reads the Pagefind bundle (pagefind/) directly: its meta file, index chunks and fragments.
+//
+// Why not Pagefind's own pagefind.js + wasm (issue 13, docs/dev/search.md "Query side"): exactness needs
+// every position of every token, and Pagefind's search over such lists is quadratic in the pages a term
+// is on (each result page scans every entry of every term): 0.3-2 s per search() at 5,000 articles,
+// and the box needed three per phrase. Here a word's page list is decoded once and a phrase is checked
+// by walking sorted positions, linear in the entries. It also saves the engine's 85 kB (js + wasm).
+//
+// Format (Pagefind 1.5.2; build_tools/search/segments.py and merge.py write the same): every binary
+// file is gzip("pagefind_dcd" + CBOR). meta = [version, [[page hash, word count]], [[from, to, chunk
+// hash]], filters, sorts, meta fields]; a chunk = [[[word, [[page delta, locs, meta locs]], variants]]].
+// Page numbers are delta-coded; in `locs` a negative number -(w + 1) starts a run of weight w, and the
+// positions after it are delta-coded from 0. Chunk ranges are prefixes: a word is in the last chunk
+// whose `from` is <= it, if it is <= that chunk's `to` or starts with it.
+
+const SIGNATURE = "pagefind_dcd";
+// Requests in flight at once (listing every result's URL would otherwise open thousands).
+const MAX_FETCHES = 16;
+
+async function gunzip(buf) {
+  const stream = new Blob([buf]).stream().pipeThrough(new DecompressionStream("gzip"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+async function unpack(buf, what) {
+  const data = await gunzip(buf);
+  const head = new TextDecoder().decode(data.subarray(0, SIGNATURE.length));
+  if (head !== SIGNATURE) throw new Error(`search index: ${what} is not a Pagefind file`);
+  return data.subarray(SIGNATURE.length);
+}
+
+// A CBOR decoder for what Pagefind writes: integers, strings, arrays, maps, simple values, floats.
+export function decodeCbor(bytes) {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const text = new TextDecoder();
+  let p = 0;
+  function length(ai) {
+    if (ai < 24) return ai;
+    const n = ai - 24;
+    let v;
+    if (n === 0) v = view.getUint8(p);
+    else if (n === 1) v = view.getUint16(p);
+    else if (n === 2) v = view.getUint32(p);
+    else if (n === 3) v = Number(view.getBigUint64(p));
+    else throw new Error(`search index: unsupported CBOR length ${ai} at ${p}`);
+    p += 1 << n;
+    return v;
+  }
+  function item() {
+    const b = bytes[p++];
+    const major = b >> 5;
+    const ai = b & 31;
+    if (major === 7) {
+      if (ai === 20) return false;
+      if (ai === 21) return true;
+      if (ai === 22 || ai === 23) return null;
+      if (ai === 25) { p += 2; return view.getFloat16 ? view.getFloat16(p - 2) : NaN; }
+      if (ai === 26) { p += 4; return view.getFloat32(p - 4); }
+      if (ai === 27) { p += 8; return view.getFloat64(p - 8); }
+      throw new Error(`search index: unsupported CBOR simple value ${ai}`);
+    }
+    const n = length(ai);
+    if (major === 0) return n;
+    if (major === 1) return -1 - n;
+    if (major === 2 || major === 3) {
+      const s = bytes.subarray(p, p + n);
+      p += n;
+      return major === 3 ? text.decode(s) : s;
+    }
+    if (major === 4) {
+      const out = new Array(n);
+      for (let i = 0; i < n; i++) out[i] = item();
+      return out;
+    }
+    if (major === 5) {
+      const out = {};
+      for (let i = 0; i < n; i++) out[item()] = item();
+      return out;
+    }
+    throw new Error(`search index: unsupported CBOR type ${major}`);
+  }
+  return item();
+}
+
+// Pagefind keeps a word without its diacritics (naïve under naive, the form as typed a variant of it)
+// and looks words up the same way (pagefind.js normalizeDiacritics; its exactDiacritics is off).
+export function indexForm(word) {
+  return word.normalize("NFD").replace(/\p{M}/gu, "");
+}
+
+// Code point order (Python's and Rust's), not UTF-16 order.
+export function cmp(a, b) {
+  if (a === b) return 0;
+  const x = Array.from(a);
+  const y = Array.from(b);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const d = x[i].codePointAt(0) - y[i].codePointAt(0);
+    if (d) return d;
+  }
+  return x.length - y.length;
+}
+
+// Two entries of one page (a word and its variant, or the words of a prefix) as one.
+export function merged(a, b) {
+  const pos = [...a.pos, ...b.pos];
+  const weight = [...a.weight, ...b.weight];
+  const order = pos.map((_, i) => i).sort((i, j) => pos[i] - pos[j]);
+  return { pos: order.map((i) => pos[i]), weight: order.map((i) => weight[i]) };
+}
+
+// A page's entry of a word: absolute positions (ascending) and the weight of each (24 = 1.0).
+function entry(locs) {
+  const pos = [];
+  const weight = [];
+  let w = 24;
+  let at = 0;
+  for (const v of locs) {
+    if (v < 0) {
+      w = -v - 1;
+      at = 0;
+      continue;
+    }
+    at += v;
+    pos.push(at);
+    weight.push(w);
+  }
+  // weight runs are listed one after another: sort the positions of all runs together
+  if (pos.some((v, i) => i && v < pos[i - 1])) return merged({ pos, weight }, { pos: [], weight: [] });
+  return { pos, weight };
+}
+
+export class PagefindIndex {
+  constructor(basePath, fetchBytes) {
+    this.base = basePath; // URL of the pagefind/ folder, ending in "/"
+    this.active = 0;
+    this.queue = [];
+    this.fetchBytes = (url) => new Promise((resolve, reject) => {
+      this.queue.push(() => fetchBytes(url).then(resolve, reject));
+      this.next();
+    });
+    this.chunks = new Map(); // chunk hash -> Promise<Map word -> [[page, locs]]>
+    this.fragments = new Map();
+  }
+
+  next() {
+    while (this.active < MAX_FETCHES && this.queue.length) {
+      this.active++;
+      this.queue.shift()().finally(() => {
+        this.active--;
+        this.next();
+      });
+    }
+  }
+
+  async init() {
+    const entry = JSON.parse(new TextDecoder().decode(await this.fetchBytes(new URL("pagefind-entry.json", this.base))));
+    const lang = Object.values(entry.languages)[0];
+    const meta = decodeCbor(await unpack(await this.fetchBytes(new URL(`pagefind.${lang.hash}.pf_meta`, this.base)), "meta"));
+    this.hashes = meta[1].map((p) => p[0]);
+    this.counts = meta[1].map((p) => p[1]);
+    this.ranges = meta[2];
+    this.avgCount = this.counts.reduce((a, b) => a + b, 0) / Math.max(1, this.counts.length);
+    return this;
+  }
+
+  // Index of the chunk that holds `word`, or -1.
+  chunkOf(word) {
+    let lo = 0;
+    let hi = this.ranges.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (cmp(this.ranges[mid][0], word) <= 0) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    if (found < 0) return -1;
+    const to = this.ranges[found][1];
+    return cmp(word, to) <= 0 || word.startsWith(to) ? found : -1;
+  }
+
+  chunk(i) {
+    const hash = this.ranges[i][2];
+    if (!this.chunks.has(hash)) {
+      const job = this.fetchBytes(new URL(`index/${hash}.pf_index`, this.base))
+        .then((buf) => unpack(buf, `chunk ${hash}`))
+        .then((bytes) => {
+          const words = new Map();
+          for (const [word, pages, variants] of decodeCbor(bytes)[0]) {
+            words.set(word, [pages, ...(variants || []).map((v) => v[1])]);
+          }
+          return words;
+        });
+      job.catch(() => this.chunks.delete(hash));
+      this.chunks.set(hash, job);
+    }
+    return this.chunks.get(hash);
+  }
+
+  // word -> Map(page number -> {pos, weight}), empty when the word is not indexed.
+  async postings(typed) {
+    const word = indexForm(typed);
+    const i = this.chunkOf(word);
+    const out = new Map();
+    if (i < 0) return out;
+    // the word's own pages and those of its variants (the forms with diacritics), each list delta-coded
+    for (const pages of (await this.chunk(i)).get(word) || []) {
+      let page = 0;
+      for (const [delta, locs] of pages) {
+        page += delta;
+        if (!locs.length) continue;
+        const e = entry(locs);
+        out.set(page, out.has(page) ? merged(out.get(page), e) : e);
+      }
+    }
+    return out;
+  }
+
+  // The words that start with `prefix`, from at most `maxChunks` chunks; `complete`: all of them.
+  async wordsWithPrefix(typed, maxChunks) {
+    const prefix = indexForm(typed);
+    const at = this.chunkOf(prefix);
+    const first = Math.max(0, at >= 0 ? at : this.lastFromBefore(prefix));
+    const picked = [];
+    for (let i = first; i < this.ranges.length; i++) {
+      const [from] = this.ranges[i];
+      if (i > first && cmp(from, prefix) > 0 && !from.startsWith(prefix)) break;
+      picked.push(i);
+    }
+    const words = [];
+    for (const i of picked.slice(0, maxChunks)) {
+      for (const w of (await this.chunk(i)).keys()) if (w.startsWith(prefix)) words.push(w);
+    }
+    return { words, complete: picked.length <= maxChunks };
+  }
+
+  lastFromBefore(word) {
+    let i = this.ranges.length - 1;
+    while (i >= 0 && cmp(this.ranges[i][0], word) > 0) i--;
+    return i;
+  }
+
+  hash(page) {
+    return this.hashes[page];
+  }
+
+  // The page's fragment: {url, content (original text), meta {title, kind, aliases, date, source, ...}}.
+  fragment(page) {
+    const hash = this.hashes[page];
+    if (!this.fragments.has(hash)) {
+      const job = this.fetchBytes(new URL(`fragment/${hash}.pf_fragment`, this.base))
+        .then((buf) => unpack(buf, `fragment ${hash}`))
+        .then((bytes) => JSON.parse(new TextDecoder().decode(bytes)));
+      job.catch(() => this.fragments.delete(hash));
+      this.fragments.set(hash, job);
+    }
+    return this.fragments.get(hash);
+  }
+}
