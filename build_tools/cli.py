@@ -160,9 +160,8 @@ def _explain(args: argparse.Namespace) -> int:
 
 def _results(args: argparse.Namespace, report, console) -> int:
     """The rejections, the warnings, the report file, the summary; the exit code."""
-    for item in sorted(report.inputs, key=lambda i: i.raw):
-        if item.status == "rejected":
-            print(f"{item.raw}: rejected: {item.reason}", file=sys.stderr)
+    for item in sorted(report.rejected, key=lambda i: i.raw):
+        print(f"{item.raw}: rejected: {item.reason}", file=sys.stderr)
     for line in report.warning_lines():
         print(f"warning: {line}", file=sys.stderr)
     if args.report:

@@ -8,6 +8,8 @@ from rich.console import Console as RichConsole
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from build_tools.model.records import Status
+
 
 class Console:
     def __init__(self, quiet: bool = False):
@@ -37,7 +39,8 @@ class Console:
             return
         counts = Counter(i.status for i in report.inputs)
         table = Table(title="构建结果 build summary")
-        for column in ("ok", "rejected", "duplicate", "warnings"):
-            table.add_column(column, justify="right")
-        table.add_row(str(counts["ok"]), str(counts["rejected"]), str(counts["duplicate"]), str(len(report.warnings)))
+        for status in Status:
+            table.add_column(status.value, justify="right")
+        table.add_column("warnings", justify="right")
+        table.add_row(*(str(counts[status]) for status in Status), str(len(report.warnings)))
         RichConsole(stderr=True).print(table)

@@ -205,3 +205,25 @@ def test_a_regex_on_dump_text_costs_about_what_a_benign_text_of_its_size_costs(n
     benign_cost = min(_cost(call, benign) for _ in range(3))
     hostile_cost = min(_cost(call, hostile) for _ in range(2))
     assert hostile_cost <= 20 * benign_cost + 0.005, (name, hostile_cost, benign_cost)
+
+
+# --- deep nesting: refused before the main-content search, whose cost is size times depth ---------------------
+
+
+def test_a_page_nested_thousands_deep_is_refused_in_about_the_time_a_flat_page_is_read(tmp_path):
+    from build_tools.stages.ingest import ingest
+
+    paragraphs = "".join(f"<p>{p}</p>" for p in prose("deep-nesting"))
+    deep, flat = tmp_path / "deep.html", tmp_path / "flat.html"
+    deep.write_text("<html><body>" + "<div>" * 10_000 + paragraphs + "</div>" * 10_000 + "</body></html>")
+    flat.write_text("<html><body>" + "<div></div>" * 10_000 + paragraphs + "</body></html>")  # as many tags
+    flat_cost = min(_cost(lambda path: ingest(path, "flat.html"), flat) for _ in range(2))
+    too_slow = None
+    try:
+        deep_cost = min(_cost(lambda path: ingest(path, "deep.html"), deep) for _ in range(2))
+    except _TooSlow as stopped:  # kept out of the report: its traceback is thousands of frames deep
+        too_slow = str(stopped)
+    # 10,000 levels took 13 s (20 times the flat page) when the search ran before the reader gave up.
+    assert too_slow is None, f"a page nested 10,000 deep: {too_slow} (a flat page of as many tags: {flat_cost:.2f} s)"
+    assert deep_cost <= 3 * flat_cost + 0.05, (deep_cost, flat_cost)
+    assert ingest(deep, "deep.html").reason == "too deeply nested to read (thousands of nested HTML elements)"

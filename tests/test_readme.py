@@ -121,6 +121,34 @@ def test_the_architecture_page_has_one_line_per_module():
     assert not stale, f"docs/dev/architecture.md lists modules that are gone: {stale}"
 
 
+def _tables(text: str) -> list[list[str]]:
+    """The Markdown tables of ``text`` outside code fences, each as its lines (header first)."""
+    tables: list[list[str]] = []
+    fenced, previous = False, False
+    for line in text.splitlines():
+        fenced ^= line.startswith("```")
+        row = not fenced and line.startswith("|")
+        if row and not previous:
+            tables.append([])
+        if row:
+            tables[-1].append(line)
+        previous = row
+    return tables
+
+
+HAND_WRITTEN_DOCS = ["README.md", "docs/about.md",
+                     *sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "docs" / "dev").glob("*.md"))]
+
+
+@pytest.mark.parametrize("doc", HAND_WRITTEN_DOCS)
+def test_every_table_row_has_as_many_cells_as_its_header(doc):
+    """A row with cells missing or spliced in from another table renders as a broken table."""
+    cells = re.compile(r"(?<!\\)\|")
+    broken = [row for table in _tables((ROOT / doc).read_text(encoding="utf-8"))
+              for row in table[2:] if len(cells.findall(row)) != len(cells.findall(table[0]))]
+    assert not broken, f"{doc}: rows whose cell count differs from their table's header: {broken}"
+
+
 DOTTED_IN_BACKTICKS = re.compile(r"`(build_tools(?:\.\w+)+)`")
 
 

@@ -32,7 +32,7 @@ from build_tools.model import (
 from build_tools.stages.readers import Body
 from build_tools.stages.readers.html_meta import content_heading, dateline, find, page_hints, tags
 from build_tools.stages.readers.inlines import normalize
-from build_tools.stages.readers.main_content import main_content, page_text, prose_paragraphs
+from build_tools.stages.readers.main_content import main_content, page_text, prose_paragraphs, refuse_too_deep
 
 # A saved page: before its first element only a BOM, whitespace, comments ("saved from url", the crawler's
 # URL), an XML declaration or a doctype; then a document-level element.
@@ -88,6 +88,7 @@ def fragment_blocks(text: str) -> tuple[Block, ...]:
 def _parse(text: str) -> Body:
     """One parse: the body from the main-content container, the page's hints, and the shape of its text."""
     soup = BeautifulSoup(text, "lxml")
+    refuse_too_deep(soup)
     hints = page_hints(soup)
     # What soup.find_all(DROP) and soup.find_all(_is_furniture) return, in document order, found
     # in one plain walk over the tree each (BeautifulSoup's generic matcher is many times slower).
