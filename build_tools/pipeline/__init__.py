@@ -118,8 +118,12 @@ def _build(settings: Settings, overrides: Overrides, locks, progress: Progress |
             with report.timed("entity pages"):
                 writer.write_all(run.whole(views.entity_pages, _whole_inputs(shown), [v for _, v in shown], index))
             with report.timed("index pages"):
-                writer.write_all(index_pages_for(report.summaries, index, settings.site_title, settings.site_url,
-                                                 bodies))
+                # Memoised like the other whole-archive passes: with nothing changed it is not recomputed
+                # (it is the largest part of a no-op build: the source feeds' pinyin names load a dictionary).
+                inputs = [*_whole_inputs(shown), registry_key(settings.entities_path), settings.site_title,
+                          settings.site_url, key(*(part for item in sorted(bodies.items()) for part in item))]
+                writer.write_all(run.whole(index_pages_for, inputs, report.summaries, index, settings.site_title,
+                                           settings.site_url, bodies))
         report.corrections = _review_corrections(overrides, dumps, published, run, index)
         report.warnings.extend(w for review in report.corrections for w in review.problems)
     return report
