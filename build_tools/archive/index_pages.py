@@ -246,7 +246,7 @@ def _grouped_page(
     return "\n".join(lines)
 
 
-def _sources_page(ordered: list[Summary]) -> tuple[str, dict[str, str]]:
+def _sources_page(ordered: list[Summary], feed_paths: Mapping[str, str] | None) -> tuple[str, dict[str, str]]:
     members: dict[str, list[Summary]] = {}
     unknown: list[Summary] = []
     for s in ordered:
@@ -265,7 +265,7 @@ def _sources_page(ordered: list[Summary]) -> tuple[str, dict[str, str]]:
         anchors,
         show_source=False,
         extra_group=(NO_SOURCE, unknown) if unknown else None,
-        feed_of=source_feed,  # sources.md sits in articles/, beside feeds/
+        feed_of=lambda name: source_feed(name, known=feed_paths),  # sources.md sits in articles/, beside feeds/
     )
     return text, anchors
 
@@ -332,17 +332,19 @@ def index_pages(
     entity_names: Mapping[str, str] | None = None,
     entity_count: int = 0,
     site_title: str = SITE_TITLE,
+    feed_paths: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """All generated index pages: docs-relative path -> Markdown text.
 
     ``entity_names`` maps entity id -> display name; with it the home page lists the
     most-mentioned entities, linking ``entities/<id>.md``.  ``entity_count`` is the
-    number shown in the home page's counts (defaults to ``len(entity_names)``).
+    number shown in the home page's counts (defaults to ``len(entity_names)``).  ``feed_paths``: each
+    source's feed (:func:`~build_tools.archive.feed.source_feed_names`), when the caller kept them.
     """
     if page_size < 1:
         raise ValueError(f"page_size must be at least 1, got {page_size}")
     ordered = newest_first(summaries)
-    sources_text, source_anchors = _sources_page(ordered)
+    sources_text, source_anchors = _sources_page(ordered, feed_paths)
     pages = {"index.md": _home_page(ordered, source_anchors, entity_names, entity_count, site_title)}
     pages.update(_timeline_pages(ordered, page_size))
     pages.update(_month_pages(ordered))

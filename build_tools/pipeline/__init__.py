@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from build_tools.archive import views
-from build_tools.archive.feed import entries_needed
+from build_tools.archive.feed import entries_needed, source_feed_names
 from build_tools.archive.furniture import recurring_lines
 from build_tools.archive.navigation import neighbours, related_links
 from build_tools.archive.prepared import Prepared, Published, dedupe
@@ -94,9 +94,11 @@ def _build(settings: Settings, overrides: Overrides, locks, progress: Progress |
         with report.timed("link"):
             index = _alias_index(settings, report)
             recurring = recurring_lines([p.prepared.short_lines for p in published])
-            furniture = key(registry_key(settings.entities_path), *sorted(recurring))
-            linked = run.each(LINK, published, [(p.prepared.key, furniture) for p in published],
-                              (run.reader, index, recurring, overrides))
+            # An article's linked form depends on the recurring lines it holds, not on the whole set: a new
+            # dump that makes some line recurring re-links the articles holding that line, not all of them.
+            registry = registry_key(settings.entities_path)
+            linked = run.each(LINK, published, [(p.prepared.key, registry, *sorted(recurring & p.prepared.short_lines))
+                                                for p in published], (run.reader, index, recurring, overrides))
             linked = [(k, views.dated(v, added.get(v.summary.raw_path))) for k, v in linked]
         with report.timed("related"):
             related = run.whole(views.related, _whole_inputs(linked), [view for _, view in linked], run.map_ranges)
@@ -122,8 +124,9 @@ def _build(settings: Settings, overrides: Overrides, locks, progress: Progress |
                 # (it is the largest part of a no-op build: the source feeds' pinyin names load a dictionary).
                 inputs = [*_whole_inputs(shown), registry_key(settings.entities_path), settings.site_title,
                           settings.site_url, key(*(part for item in sorted(bodies.items()) for part in item))]
+                sources = sorted({s.source for s in report.summaries if s.source and s.source.strip()})
                 writer.write_all(run.whole(index_pages_for, inputs, report.summaries, index, settings.site_title,
-                                           settings.site_url, bodies))
+                                           settings.site_url, bodies, run.whole(source_feed_names, sources, sources)))
         report.corrections = _review_corrections(overrides, dumps, published, run, index)
         report.warnings.extend(w for review in report.corrections for w in review.problems)
     return report
