@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from build_tools.archive import views
+from build_tools.archive.dedupe import near_duplicates
 from build_tools.archive.feed import entries_needed, source_feed_names
 from build_tools.archive.furniture import recurring_lines
 from build_tools.archive.navigation import neighbours, related_links
@@ -88,7 +89,8 @@ def _build(settings: Settings, overrides: Overrides, locks, progress: Progress |
             prepared = [_stored_as(record, k) for k, record in run.each(PREPARE, dumps, inputs, (settings, overrides))]
             report.warnings.extend(_repairs(prepared, run))
         with report.timed("dedupe"):
-            published, duplicates = dedupe(prepared, run.shown)
+            published, duplicates = dedupe(prepared, run.shown, lambda survivors: run.whole(
+                near_duplicates, [p.key for p in survivors], [p.fingerprint for p in survivors]))
             published = _published_names(published, prepared, run)
             report.inputs.extend(duplicates)
         with report.timed("link"):
