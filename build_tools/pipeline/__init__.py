@@ -111,6 +111,8 @@ def _build(settings: Settings, overrides: Overrides, locks, progress: Progress |
         with report.timed("feeds"):  # before the writer opens: the last page written is moments from the swap
             bodies = _feed_bodies(run, linked, entries_needed([v.summary for _, v in linked],
                                                               entity_names(index) or None))
+        with report.timed("index pages"):  # before it opens too, for the articles about to be published
+            site_pages = _site_pages(run, settings, index, linked, bodies)
         with run.output() as writer:
             with report.timed("render"):
                 by_slug = {v.summary.slug: v.summary for _, v in linked}
@@ -121,17 +123,25 @@ def _build(settings: Settings, overrides: Overrides, locks, progress: Progress |
                                  published, linked, report, run)
             with report.timed("entity pages"):
                 writer.write_all(run.whole(views.entity_pages, _whole_inputs(shown), [v for _, v in shown], index))
-            with report.timed("index pages"):
-                # Memoised like the other whole-archive passes: with nothing changed it is not recomputed
-                # (it is the largest part of a no-op build: the source feeds' pinyin names load a dictionary).
-                inputs = [*_whole_inputs(shown), registry_key(settings.entities_path), settings.site_title,
-                          settings.site_url, key(*(part for item in sorted(bodies.items()) for part in item))]
-                sources = sorted({s.source for s in report.summaries if s.source and s.source.strip()})
-                writer.write_all(run.whole(index_pages_for, inputs, report.summaries, index, settings.site_title,
-                                           settings.site_url, bodies, run.whole(source_feed_names, sources, sources)))
+            if len(shown) != len(linked):  # a page failed to render: the lists and feeds leave it out
+                site_pages = _site_pages(run, settings, index, shown, bodies)
+            writer.write_all(site_pages)
         report.corrections = _review_corrections(overrides, dumps, published, run, index)
         report.warnings.extend(w for review in report.corrections for w in review.problems)
     return report
+
+
+def _site_pages(run: Runner, settings: Settings, index, linked: list[tuple[str, views.LinkedView]],
+                bodies: dict[str, str]) -> dict[str, str]:
+    """The index pages and feeds of the articles in ``linked``, memoised like the other whole-archive passes:
+    with nothing changed they are not made again (they were the largest part of a no-op build: the source
+    feeds' pinyin names load a dictionary, kept as a pass of its own, keyed by the source names)."""
+    summaries = [view.summary for _, view in linked]
+    inputs = [*_whole_inputs(linked), registry_key(settings.entities_path), settings.site_title, settings.site_url,
+              key(*(part for item in sorted(bodies.items()) for part in item))]
+    sources = sorted({s.source for s in summaries if s.source and s.source.strip()})
+    return run.whole(index_pages_for, inputs, summaries, index, settings.site_title, settings.site_url, bodies,
+                     run.whole(source_feed_names, sources, sources))
 
 
 def _stored_as(record: Prepared, item_key: str) -> Prepared:
