@@ -105,9 +105,12 @@ def timed(cmd: list[str], cwd: Path) -> dict:
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
     rss_kb = None
+    cpu = None  # user + system seconds of the command and every child it waited for (GNU time's rusage)
     if use_time:
         m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
         rss_kb = int(m.group(1)) if m else None
+        times = [re.search(rf"{what} time \(seconds\): ([\d.]+)", proc.stderr) for what in ("User", "System")]
+        cpu = sum(float(t.group(1)) for t in times) if all(times) else None
     if rss_kb is None:  # high-water mark over all children so far: an upper bound
         rss_kb = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
     err = proc.stderr
@@ -116,7 +119,8 @@ def timed(cmd: list[str], cwd: Path) -> dict:
         err = err[:cut] if cut >= 0 else err
     lines = [ln for ln in err.splitlines() if ln.strip()]
     warnings = [ln for ln in lines if ln.startswith("WARNING")]
-    return {"wall_s": wall, "peak_rss_mib": rss_kb / 1024, "stderr_lines": len(lines), "stderr_head": lines[:12],
+    return {"wall_s": wall, "cpu_s": cpu, "peak_rss_mib": rss_kb / 1024, "stderr_lines": len(lines),
+            "stderr_head": lines[:12],
             "rejected": sum(": rejected:" in ln for ln in lines), "warnings": len(warnings),
             "warnings_head": warnings[:6], "stdout": proc.stdout}
 

@@ -94,9 +94,10 @@ def parse(html: str) -> Links:
 
 
 def timeline(pages: dict[str, str]) -> list[str]:
+    """The timeline's pages in reading order: articles/index.md (the newest), then page-N.md down to page-1.md."""
     def number(path: str) -> int:
         m = re.search(r"page-(\d+)\.md$", path)
-        return int(m.group(1)) if m else 1
+        return -int(m.group(1)) if m else -(10**9)
 
     return sorted((p for p in pages if p == "articles/index.md" or "/page-" in p), key=number)
 
@@ -237,24 +238,45 @@ def test_every_anchor_link_resolves():
     [(0, 50, 1), (1, 50, 1), (49, 50, 1), (50, 50, 1), (51, 50, 2), (100, 50, 2), (101, 50, 3), (7, 1, 7)],
 )
 def test_pagination_boundaries(n, page_size, n_pages):
+    """Pages are cut from the oldest article: page-1.md holds the oldest, articles/index.md the newest 1 to
+    page_size; read from index.md down to page-1.md, every article comes once, newest first."""
     items = dated(n)
     pages = index_pages(items, page_size=page_size)
     paths = timeline(pages)
-    assert paths == ["articles/index.md"] + [f"articles/page-{k}.md" for k in range(2, n_pages + 1)]
+    assert paths == ["articles/index.md"] + [f"articles/page-{k}.md" for k in range(n_pages - 1, 0, -1)]
     seen: list[str] = []
-    for k, path in enumerate(paths, start=1):
+    for path in paths:
         text = pages[path]
+        k = int(path.rsplit("-", 1)[1][:-3]) if "/page-" in path else n_pages
         slugs = re.findall(r"^- \[[^\n]*\]\((a\d{4})\.md\)", text, flags=re.M)
-        assert len(slugs) == (min(page_size, n - (k - 1) * page_size) if n else 0)
+        assert len(slugs) == (n - (n_pages - 1) * page_size if k == n_pages else page_size)
         seen += slugs
-        prev_link = "[← 较新的文章](" + ("index.md" if k == 2 else f"page-{k - 1}.md") + ")"
-        next_link = f"[较旧的文章 →](page-{k + 1}.md)"
-        assert (prev_link in text) == (k > 1)
-        assert (next_link in text) == (k < n_pages)
-        assert (f"第 {k} / {n_pages} 页" in text) == (n_pages > 1)
+        newer = "[← 较新的文章](" + ("index.md" if k == n_pages - 1 else f"page-{k + 1}.md") + ")"
+        assert (newer in text) == (k < n_pages)
+        assert (f"[较旧的文章 →](page-{k - 1}.md)" in text) == (k > 1)
+        assert (f"第 {k} 页" in text) == (k < n_pages)
+        assert f"/ {n_pages} 页" not in text  # no total on any page: it would change them all
     assert seen == [s.slug for s in items]  # newest first, every article exactly once
     if n == 0:
         assert "暂无文章" in pages["articles/index.md"]
+
+
+@pytest.mark.parametrize("page_size", [1, 3, 50])
+def test_a_new_article_changes_only_the_newest_timeline_page(page_size):
+    """Adding the newest article rewrites articles/index.md; only when it fills that page is one page more
+    archived (the new page-N.md, and the newer-link of page-(N-1).md).  Every other page keeps its bytes."""
+    for n in range(0, 3 * page_size + 2):
+        before = index_pages(dated(n + 1)[1:], page_size=page_size)  # the same articles, the newest missing
+        after = index_pages(dated(n + 1), page_size=page_size)
+        old = {p: t for p, t in before.items() if p in timeline(before)}
+        new = {p: t for p, t in after.items() if p in timeline(after)}
+        changed = {p for p in old.keys() | new.keys() if old.get(p) != new.get(p)}
+        wraps = n > 0 and n % page_size == 0
+        archived = n // page_size  # the page archived by this addition, when it wraps
+        allowed = {"articles/index.md"} | ({f"articles/page-{archived}.md", f"articles/page-{archived - 1}.md"}
+                                           if wraps else set())
+        assert changed <= allowed, (n, sorted(changed - allowed))
+        assert "articles/index.md" in changed
 
 
 def test_page_size_must_be_positive():
@@ -270,7 +292,7 @@ def test_months_group_newest_first():
 
 def test_month_heading_repeats_on_the_next_page():
     pages = index_pages(dated(40), page_size=20)  # March has 31 days: it spans both pages
-    assert re.findall(r"^## (.+)$", pages["articles/page-2.md"], flags=re.M)[0] == "[2025年3月](months/2025-03.md)"
+    assert re.findall(r"^## (.+)$", pages["articles/page-1.md"], flags=re.M)[0] == "[2025年3月](months/2025-03.md)"
 
 
 @pytest.mark.parametrize(
@@ -311,13 +333,11 @@ def test_undated_last():
         summary("u0", None),
         summary("d2", "2023-07-01"),
     ]
-    pages = index_pages(items, page_size=3)
-    first, second = pages["articles/index.md"], pages["articles/page-2.md"]
-    assert re.findall(r"^## (.+)$", first, flags=re.M) == ["[2025年1月](months/2025-01.md)",
-                                                           "[2023年7月](months/2023-07.md)", "日期未知"]
-    assert first.index("## 日期未知") < first.index("(u0.md)")
-    assert re.findall(r"^## (.+)$", second, flags=re.M) == ["日期未知"]
-    assert "(u1.md)" in second
+    pages = index_pages(items, page_size=1)
+    order = [pages[p] for p in timeline(pages)]
+    assert [re.findall(r"^## (.+)$", text, flags=re.M) for text in order] == [
+        ["[2025年1月](months/2025-01.md)"], ["[2023年7月](months/2023-07.md)"], ["日期未知"], ["日期未知"]]
+    assert "(u0.md)" in order[2] and "(u1.md)" in order[3]
 
 
 def test_article_line_format():

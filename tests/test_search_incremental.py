@@ -55,3 +55,23 @@ def test_an_entity_page_rebuilds_only_the_entity_shard_and_equals_a_fresh_index(
     incremental = bundle_bytes(site / "pagefind")
     index_site(site, docs, shard_pages=1000, cache_dir=False)
     assert bundle_bytes(site / "pagefind") == incremental
+
+
+def test_the_t2s_tables_are_written_once_and_again_when_one_is_missing(tmp_path: Path):
+    """The query-side Traditional → Simplified tables depend on the code only: a second run leaves them as they
+    are; a full render empties site/, and a missing (or altered) file brings them all back, byte for byte."""
+    site, docs = write_site(tmp_path / "a")
+    cache = tmp_path / "cache"
+    index_site(site, docs, shard_pages=1000, cache_dir=cache)
+    tables = site / "assets" / "search"
+    before = {p.relative_to(tables).as_posix(): (p.stat().st_mtime_ns, p.read_bytes())
+              for p in [tables / "t2s.json", *(tables / "t2s").iterdir()]}
+    assert "t2s.json" in before and len(before) > 100
+    index_site(site, docs, shard_pages=1000, cache_dir=cache)
+    assert {rel: p.stat().st_mtime_ns for rel, p in ((r, tables / r) for r in before)} == \
+        {rel: mtime for rel, (mtime, _data) in before.items()}
+    bucket = next(rel for rel in sorted(before) if rel.startswith("t2s/"))
+    (tables / bucket).unlink()
+    (tables / "t2s.json").write_text("{}", encoding="utf-8")
+    index_site(site, docs, shard_pages=1000, cache_dir=cache)
+    assert {rel: (tables / rel).read_bytes() for rel in before} == {rel: data for rel, (_m, data) in before.items()}

@@ -198,5 +198,5 @@ def test_404_page(site):
 
 
 def test_pagination_pages_build(site):
-    assert (site / "articles" / "page-2" / "index.html").exists()
-    assert "较新的文章" in page(site, "articles/page-2/index.html")
+    assert (site / "articles" / "page-1" / "index.html").exists()  # numbered from the oldest
+    assert "较新的文章" in page(site, "articles/page-1/index.html")

@@ -39,9 +39,18 @@ class Channel:
     limit: int
 
 
-def source_feed(name: str, prefix: str = "") -> str:
-    """Where a source's feed lives, from ``prefix`` (``articles/`` from the docs root): an ASCII name."""
-    return f"{prefix}feeds/{hashed_slug(name)}.xml"
+def source_feed(name: str, prefix: str = "", known: Mapping[str, str] | None = None) -> str:
+    """Where a source's feed lives, from ``prefix`` (``articles/`` from the docs root): an ASCII name.
+    ``known``: :func:`source_feed_names` of the archive's sources, when the caller kept it."""
+    found = known.get(name) if known else None
+    return prefix + (found or f"feeds/{hashed_slug(name)}.xml")
+
+
+def source_feed_names(names: Sequence[str]) -> dict[str, str]:
+    """name → its feed's path below articles/.  A Chinese name's pinyin needs a large dictionary (half a
+    second to load): the pipeline keeps this mapping like a whole-archive pass, so a build whose sources
+    did not change never loads it."""
+    return {name: source_feed(name) for name in names}
 
 
 def timestamp(summary: Summary) -> tuple[str, bool] | None:
@@ -54,7 +63,7 @@ def timestamp(summary: Summary) -> tuple[str, bool] | None:
 
 
 def feeds(summaries: Sequence[Summary], bodies: Mapping[str, str], *, site_url: str, title: str,
-          entity_names: Mapping[str, str] | None = None) -> dict[str, str]:
+          entity_names: Mapping[str, str] | None = None, feed_paths: Mapping[str, str] | None = None) -> dict[str, str]:
     """Every feed of the archive: docs-relative path → Atom XML.  ``bodies``: slug → the article's HTML."""
     ordered = newest_first(summaries)
     channels = [Channel("feed.xml", title, "", ordered, MAIN_LIMIT)]
@@ -67,7 +76,7 @@ def feeds(summaries: Sequence[Summary], bodies: Mapping[str, str], *, site_url: 
             if entity_names is not None and entity in entity_names:
                 by_entity.setdefault(entity, []).append(s)
     for name, members in sorted(by_source.items()):
-        channels.append(Channel(source_feed(name, "articles/"), f"{title} · {name}", "articles/sources/",
+        channels.append(Channel(source_feed(name, "articles/", feed_paths), f"{title} · {name}", "articles/sources/",
                                 members, TOPIC_LIMIT))
     for entity, members in sorted(by_entity.items()):
         channels.append(Channel(f"entities/{entity}.xml", f"{title} · {(entity_names or {})[entity]}",

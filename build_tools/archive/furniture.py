@@ -39,7 +39,9 @@ def drop_recurring(article: Article, recurring: frozenset[str]) -> Article:
     kept, removed = [], list(article.removed)
     for block in article.blocks:
         text = visible(block)
-        if isinstance(block, Paragraph) and len(text) <= CROSS_DUMP_MAX_CHARS and line_key(text) in recurring:
+        # The lines counted are the only ones dropped (short_line_keys' bounds): so an article's result depends
+        # on just the recurring lines among its own short lines, which is what the link stage's key holds.
+        if isinstance(block, Paragraph) and 2 <= len(text) <= CROSS_DUMP_MAX_CHARS and line_key(text) in recurring:
             removed.append(Removed(block_text(block).strip(), "cross-dump"))
         else:
             kept.append(block)

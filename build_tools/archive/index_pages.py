@@ -7,8 +7,9 @@ published and writes whatever comes back (docs-relative path -> text).
 Pages:
 
 * ``index.md`` — the home page: counts, latest articles, top sources and entities.
-* ``articles/index.md``, ``articles/page-2.md``, … — the timeline, newest first,
-  grouped by month; an undated article is listed under the day its dump was added
+* ``articles/index.md`` (the newest), …, ``articles/page-2.md``, ``articles/page-1.md`` (the oldest) —
+  the timeline, newest first, grouped by month, its pages numbered from the oldest so that a page keeps
+  its articles when new ones arrive; an undated article is listed under the day its dump was added
   ("收录于 2025-03-02"), so nothing sinks to a "date unknown" heap at the end.
 * ``articles/months/<yyyy-mm>.md`` — one page per month (what an article's breadcrumb links to).
 * ``articles/sources.md`` — articles by source, with counts and each source's feed.
@@ -133,50 +134,68 @@ def _count_line(n: int, unit: str = "篇") -> str:
 # --- pages --------------------------------------------------------------------
 
 
-def _timeline_path(page: int) -> str:
-    return "articles/index.md" if page == 1 else f"articles/page-{page}.md"
+def _timeline_path(page: int | None) -> str:
+    """``None`` is the newest page (``articles/index.md``); archived pages are numbered from the oldest."""
+    return "articles/index.md" if page is None else f"articles/page-{page}.md"
 
 
-def _timeline_link(page: int) -> str:
+def _timeline_link(page: int | None) -> str:
     """Link from one timeline page to another (they all live in articles/)."""
-    return "index.md" if page == 1 else f"page-{page}.md"
+    return "index.md" if page is None else f"page-{page}.md"
 
 
 def _timeline_pages(ordered: list[Summary], page_size: int) -> dict[str, str]:
+    """The timeline, cut into pages of ``page_size`` from the oldest article: page-1.md holds the oldest ones,
+    articles/index.md the newest (1 to ``page_size`` of them).  An archived page names no total and no count
+    from the newest, so a new article changes articles/index.md alone, and every ``page_size`` articles
+    one page more is archived (the new page, and the link to it from the one before): a page's address keeps
+    its articles.  Each page still reads newest first."""
+    oldest = ordered[::-1]
     total = max(1, math.ceil(len(ordered) / page_size))
     pages: dict[str, str] = {}
-    for page in range(1, total + 1):
-        chunk = ordered[(page - 1) * page_size : page * page_size]
-        title = "全部文章" if page == 1 else f"全部文章 · 第 {page} 页"
-        lines = [f"# {title}", ""]
+    for number in range(1, total + 1):
+        chunk = oldest[(number - 1) * page_size : number * page_size][::-1]
+        first, last = (number - 1) * page_size + 1, (number - 1) * page_size + len(chunk)
+        newest = number == total
+        page = None if newest else number
+        lines = [f"# {'全部文章' if newest else f'全部文章 · 第 {number} 页'}", ""]
         if not ordered:
             lines += ["暂无文章。", ""]
+        elif newest:
+            older = f"本页为最新的 {len(chunk)} 篇，更早的按页存档，页码从最早的文章数起" if total > 1 else "全部在本页"
+            lines += [f"共 {len(ordered)} 篇，按日期从新到旧排列（原文没有日期的，按收录日期）；{older}。", ""]
         else:
-            first, last = (page - 1) * page_size + 1, (page - 1) * page_size + len(chunk)
             span = f"第 {first} 篇" if first == last else f"第 {first}–{last} 篇"
-            lines += [f"共 {len(ordered)} 篇，按日期从新到旧排列（原文没有日期的，按收录日期）；本页为{span}。", ""]
-        heading = None
-        for summary in chunk:
-            month = _month_heading(summary)
-            if month != heading:
-                if heading is not None:
-                    lines.append("")
-                named = month_of(listed_date(summary))
-                lines += [f"## [{month}](months/{named[0]}.md)" if named else f"## {month}", ""]
-                heading = month
-            lines.append(article_line(summary, _ARTICLES))
-        if chunk:
-            lines.append("")
+            lines += [f"按日期从新到旧排列（原文没有日期的，按收录日期）；本页为从最早的文章数起的{span}。", ""]
+        lines += _timeline_chunk(chunk)
         if total > 1:
             pager = []
-            if page > 1:
-                pager.append(f"[← 较新的文章]({_timeline_link(page - 1)})")
-            pager.append(f"第 {page} / {total} 页")
-            if page < total:
-                pager.append(f"[较旧的文章 →]({_timeline_link(page + 1)})")
+            if not newest:
+                pager.append(f"[← 较新的文章]({_timeline_link(None if number + 1 == total else number + 1)})")
+                pager.append(f"第 {number} 页")
+            if number > 1:
+                pager.append(f"[较旧的文章 →]({_timeline_link(number - 1)})")
             lines += [" · ".join(pager), "{: .archive-pager }", ""]
         pages[_timeline_path(page)] = "\n".join(lines)
     return pages
+
+
+def _timeline_chunk(chunk: list[Summary]) -> list[str]:
+    """One page's articles under their month headings."""
+    lines: list[str] = []
+    heading = None
+    for summary in chunk:
+        month = _month_heading(summary)
+        if month != heading:
+            if heading is not None:
+                lines.append("")
+            named = month_of(listed_date(summary))
+            lines += [f"## [{month}](months/{named[0]}.md)" if named else f"## {month}", ""]
+            heading = month
+        lines.append(article_line(summary, _ARTICLES))
+    if chunk:
+        lines.append("")
+    return lines
 
 
 def _month_pages(ordered: list[Summary]) -> dict[str, str]:
@@ -227,7 +246,7 @@ def _grouped_page(
     return "\n".join(lines)
 
 
-def _sources_page(ordered: list[Summary]) -> tuple[str, dict[str, str]]:
+def _sources_page(ordered: list[Summary], feed_paths: Mapping[str, str] | None) -> tuple[str, dict[str, str]]:
     members: dict[str, list[Summary]] = {}
     unknown: list[Summary] = []
     for s in ordered:
@@ -246,7 +265,7 @@ def _sources_page(ordered: list[Summary]) -> tuple[str, dict[str, str]]:
         anchors,
         show_source=False,
         extra_group=(NO_SOURCE, unknown) if unknown else None,
-        feed_of=source_feed,  # sources.md sits in articles/, beside feeds/
+        feed_of=lambda name: source_feed(name, known=feed_paths),  # sources.md sits in articles/, beside feeds/
     )
     return text, anchors
 
@@ -313,17 +332,19 @@ def index_pages(
     entity_names: Mapping[str, str] | None = None,
     entity_count: int = 0,
     site_title: str = SITE_TITLE,
+    feed_paths: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """All generated index pages: docs-relative path -> Markdown text.
 
     ``entity_names`` maps entity id -> display name; with it the home page lists the
     most-mentioned entities, linking ``entities/<id>.md``.  ``entity_count`` is the
-    number shown in the home page's counts (defaults to ``len(entity_names)``).
+    number shown in the home page's counts (defaults to ``len(entity_names)``).  ``feed_paths``: each
+    source's feed (:func:`~build_tools.archive.feed.source_feed_names`), when the caller kept them.
     """
     if page_size < 1:
         raise ValueError(f"page_size must be at least 1, got {page_size}")
     ordered = newest_first(summaries)
-    sources_text, source_anchors = _sources_page(ordered)
+    sources_text, source_anchors = _sources_page(ordered, feed_paths)
     pages = {"index.md": _home_page(ordered, source_anchors, entity_names, entity_count, site_title)}
     pages.update(_timeline_pages(ordered, page_size))
     pages.update(_month_pages(ordered))

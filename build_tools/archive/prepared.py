@@ -57,9 +57,12 @@ class Published:
         return self.prepared.raw_path
 
 
-def dedupe(items: Sequence[Prepared], shown: Callable[[str], str]) -> tuple[list[Published], list[InputResult]]:
+def dedupe(items: Sequence[Prepared], shown: Callable[[str], str],
+           near: Callable[[list[Prepared]], dict[int, int]] | None = None) -> tuple[list[Published], list[InputResult]]:
     """Byte-identical dumps, then the same article saved from two portals (≥90% of sentences shared):
-    the first of each stays and names the others; they are reported as duplicates of it."""
+    the first of each stays and names the others; they are reported as duplicates of it.  ``near``: the
+    near-duplicate pass over the byte-distinct records (default :func:`near_duplicates` of their fingerprints;
+    the pipeline keeps its result like a whole-archive pass)."""
     duplicates: list[InputResult] = []
     first_of: dict[str, Prepared] = {}
     survivors: list[Prepared] = []
@@ -70,7 +73,7 @@ def dedupe(items: Sequence[Prepared], shown: Callable[[str], str]) -> tuple[list
         else:
             duplicates.append(InputResult(shown(item.raw_path), Status.DUPLICATE, first.slug,
                                           f"byte-identical to {shown(first.raw_path)}"))
-    duplicate_of = near_duplicates([s.fingerprint for s in survivors])
+    duplicate_of = near(survivors) if near else near_duplicates([s.fingerprint for s in survivors])
     also: dict[int, set[str]] = {}
     for dup, keeper in sorted(duplicate_of.items()):
         also.setdefault(keeper, set()).add(survivors[dup].label or shown(survivors[dup].raw_path))

@@ -12,9 +12,13 @@ from build_tools.model import Summary
 
 
 def index_pages_for(summaries: Sequence[Summary], index: AliasIndex | None, site_title: str,
-                    site_url: str, bodies: Mapping[str, str] | None = None) -> dict[str, str]:
-    """``bodies``: slug → the HTML of each article a feed carries (others get their summary only)."""
+                    site_url: str, bodies: Mapping[str, str] | None = None,
+                    feed_paths: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``bodies``: slug → the HTML of each article a feed carries (others get their summary only);
+    ``feed_paths``: each source's feed (:func:`~build_tools.archive.feed.source_feed_names`), if kept."""
     names = entity_names(index)
-    pages = index_pages(summaries, entity_names=names or None, entity_count=len(names), site_title=site_title)
-    pages.update(feeds(summaries, bodies or {}, site_url=site_url, title=site_title, entity_names=names or None))
+    pages = index_pages(summaries, entity_names=names or None, entity_count=len(names), site_title=site_title,
+                        feed_paths=feed_paths)
+    pages.update(feeds(summaries, bodies or {}, site_url=site_url, title=site_title, entity_names=names or None,
+                       feed_paths=feed_paths))
     return pages

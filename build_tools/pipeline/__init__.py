@@ -23,7 +23,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from build_tools.archive import views
-from build_tools.archive.feed import entries_needed
+from build_tools.archive.dedupe import near_duplicates
+from build_tools.archive.feed import entries_needed, source_feed_names
 from build_tools.archive.furniture import recurring_lines
 from build_tools.archive.navigation import neighbours, related_links
 from build_tools.archive.prepared import Prepared, Published, dedupe
@@ -88,15 +89,18 @@ def _build(settings: Settings, overrides: Overrides, locks, progress: Progress |
             prepared = [_stored_as(record, k) for k, record in run.each(PREPARE, dumps, inputs, (settings, overrides))]
             report.warnings.extend(_repairs(prepared, run))
         with report.timed("dedupe"):
-            published, duplicates = dedupe(prepared, run.shown)
+            published, duplicates = dedupe(prepared, run.shown, lambda survivors: run.whole(
+                near_duplicates, [p.key for p in survivors], [p.fingerprint for p in survivors]))
             published = _published_names(published, prepared, run)
             report.inputs.extend(duplicates)
         with report.timed("link"):
             index = _alias_index(settings, report)
             recurring = recurring_lines([p.prepared.short_lines for p in published])
-            furniture = key(registry_key(settings.entities_path), *sorted(recurring))
-            linked = run.each(LINK, published, [(p.prepared.key, furniture) for p in published],
-                              (run.reader, index, recurring, overrides))
+            # An article's linked form depends on the recurring lines it holds, not on the whole set: a new
+            # dump that makes some line recurring re-links the articles holding that line, not all of them.
+            registry = registry_key(settings.entities_path)
+            linked = run.each(LINK, published, [(p.prepared.key, registry, *sorted(recurring & p.prepared.short_lines))
+                                                for p in published], (run.reader, index, recurring, overrides))
             linked = [(k, views.dated(v, added.get(v.summary.raw_path))) for k, v in linked]
         with report.timed("related"):
             related = run.whole(views.related, _whole_inputs(linked), [view for _, view in linked], run.map_ranges)
@@ -107,6 +111,8 @@ def _build(settings: Settings, overrides: Overrides, locks, progress: Progress |
         with report.timed("feeds"):  # before the writer opens: the last page written is moments from the swap
             bodies = _feed_bodies(run, linked, entries_needed([v.summary for _, v in linked],
                                                               entity_names(index) or None))
+        with report.timed("index pages"):  # before it opens too, for the articles about to be published
+            site_pages = _site_pages(run, settings, index, linked, bodies)
         with run.output() as writer:
             with report.timed("render"):
                 by_slug = {v.summary.slug: v.summary for _, v in linked}
@@ -117,12 +123,25 @@ def _build(settings: Settings, overrides: Overrides, locks, progress: Progress |
                                  published, linked, report, run)
             with report.timed("entity pages"):
                 writer.write_all(run.whole(views.entity_pages, _whole_inputs(shown), [v for _, v in shown], index))
-            with report.timed("index pages"):
-                writer.write_all(index_pages_for(report.summaries, index, settings.site_title, settings.site_url,
-                                                 bodies))
+            if len(shown) != len(linked):  # a page failed to render: the lists and feeds leave it out
+                site_pages = _site_pages(run, settings, index, shown, bodies)
+            writer.write_all(site_pages)
         report.corrections = _review_corrections(overrides, dumps, published, run, index)
         report.warnings.extend(w for review in report.corrections for w in review.problems)
     return report
+
+
+def _site_pages(run: Runner, settings: Settings, index, linked: list[tuple[str, views.LinkedView]],
+                bodies: dict[str, str]) -> dict[str, str]:
+    """The index pages and feeds of the articles in ``linked``, memoised like the other whole-archive passes:
+    with nothing changed they are not made again (they were the largest part of a no-op build: the source
+    feeds' pinyin names load a dictionary, kept as a pass of its own, keyed by the source names)."""
+    summaries = [view.summary for _, view in linked]
+    inputs = [*_whole_inputs(linked), registry_key(settings.entities_path), settings.site_title, settings.site_url,
+              key(*(part for item in sorted(bodies.items()) for part in item))]
+    sources = sorted({s.source for s in summaries if s.source and s.source.strip()})
+    return run.whole(index_pages_for, inputs, summaries, index, settings.site_title, settings.site_url, bodies,
+                     run.whole(source_feed_names, sources, sources))
 
 
 def _stored_as(record: Prepared, item_key: str) -> Prepared:

@@ -46,12 +46,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from build_tools.search import pagekeys
+from build_tools.search.assets import write_t2s_assets
 from build_tools.search.bundle import check_bundle, facets, rewrite_fragments
 from build_tools.search.extract import Page, extract_page
 from build_tools.search.merge import CHUNK_UNITS, merge_bundles
-from build_tools.search.normalize import t2s_buckets, t2s_char_map_json, warm
+from build_tools.search.normalize import warm
 from build_tools.search.pagecache import content_key, processed
-from build_tools.search.phrases import converters, phrase_buckets
+from build_tools.search.phrases import converters
 from build_tools.search.segments import shard_segments
 from build_tools.search.service import INDEX_LANGUAGE, index_shard
 
@@ -111,7 +112,7 @@ def _code_version() -> str:
     h = hashlib.sha256()
     here = Path(__file__).resolve().parent
     for name in ("indexer.py", "extract.py", "normalize.py", "phrases.py", "service.py", "bundle.py", "segments.py",
-                 "merge.py", "pagekeys.py", "pagecache.py"):
+                 "merge.py", "pagekeys.py", "pagecache.py", "assets.py"):
         h.update((here / name).read_bytes())
     for dist in ("pagefind", "pagefind_bin_extended", "opencc", "cbor2"):
         try:
@@ -215,12 +216,12 @@ def index_site(
         docs_dir = site_dir.parent / "docs"
     t0 = time.perf_counter()
     stats = SearchStats()
-    _write_t2s_assets(site_dir / ASSET_DIR)
     out = site_dir / BUNDLE_DIR
     temp_cache = cache_dir is False
     if cache_dir is None:
         cache_dir = site_dir.parent / ".cache" / "search"
     cache = Path(tempfile.mkdtemp(prefix="search-cache-")) if temp_cache else Path(cache_dir).resolve()
+    write_t2s_assets(site_dir / ASSET_DIR, cache, _code_version())
     store = cache / "shards"
     store.mkdir(parents=True, exist_ok=True)
     jobs = default_jobs() if jobs is None else max(1, jobs)
@@ -312,22 +313,6 @@ def _merge_unless_same(keys: list[str], store: Path, out: Path, cache: Path, chu
     wanted["entry"] = hashlib.sha256((out / "pagefind-entry.json").read_bytes()).hexdigest()
     record.write_text(json.dumps(wanted), encoding="utf-8")
     return True
-
-
-def _write_t2s_assets(asset_dir: Path) -> None:
-    """The Traditional → Simplified tables the browser folds queries with: characters and OpenCC's phrase and
-    variant tables, by block of 256 code points (t2s/<block>.json), loaded for a query's blocks only."""
-    asset_dir.mkdir(parents=True, exist_ok=True)
-    (asset_dir / "t2s.json").write_text(t2s_char_map_json(), encoding="utf-8")
-    phrases = phrase_buckets()
-    bucket_dir = asset_dir / "t2s"
-    if bucket_dir.exists():
-        shutil.rmtree(bucket_dir)
-    bucket_dir.mkdir()
-    for block, doc in t2s_buckets().items():
-        if block in phrases:  # "p": the phrase-table keys starting in this block (same request)
-            doc = doc[:-1] + ("," if doc != "{}" else "") + '"p":' + phrases[block] + "}"
-        (bucket_dir / f"{block}.json").write_text(doc, encoding="utf-8")
 
 
 def _build_shards(todo: list[tuple[str, list]], docs_dir: Path | None, store: Path, page_cache: Path | None,

@@ -24,9 +24,11 @@ from build_tools.search.segments import cbor_head, cbor_text, remapped, shard_se
 # 20,000; half that makes the chunk a query token needs ~12 kB instead of ~25 kB at
 # 5,000 articles, for a slightly longer chunk list in the meta (measured: less in total).
 CHUNK_UNITS = 10000
-# gzip level of the merged index chunks: 7 costs half the CPU of 9 for 0.35 % more bytes
-# (1k articles: 1.9 s against 4.1 s, 8.84 MB against 8.81 MB).
-CHUNK_GZIP_LEVEL = 7
+# gzip level of the merged index chunks.  Every change to the site re-merges (and so re-compresses) every
+# chunk, so this is part of the cost of each edit, not only of a cold build: 5 costs half the CPU of 7 for
+# 2.8 % more index bytes (1k articles, one run: 3.7 s against 7.2 s, 3.60 MB against 3.50 MB; 9: 9.5 s,
+# 3.47 MB), about 1 KiB more for a first query.
+CHUNK_GZIP_LEVEL = 5
 
 
 def _hash(data: bytes) -> str:

@@ -1,0 +1,75 @@
+"""What a rebuild recomputes (issue 15): nothing when nothing changed, and for a new dump only what it touches.
+
+Builds run in this process on a small archive of plain-text dumps, with the build cache; the stages' work is
+counted through the progress callback (it reports each stage's items computed, not those found in the cache).
+"""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import pytest
+
+import build_tools
+from build_tools.archive import site_pages
+from build_tools.settings import Settings
+from tests.fixtures.hostile.corpus import article_text
+
+SHARED = "三位观察人士对此各执一词，暂无定论。"  # a short line that only some dumps carry
+
+
+class Counted:
+    """The progress callback: stage → the largest ``total`` it reported (the items it computed)."""
+
+    def __init__(self) -> None:
+        self.computed: dict[str, int] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:  # noqa: ARG002
+        self.computed[stage] = max(self.computed.get(stage, 0), total)
+
+
+def _dump(seed: int, shared: bool) -> str:
+    """A plain-text dump; with ``shared``, SHARED as a paragraph of its own in the middle of the body."""
+    blocks = article_text(seed).split("\n\n")
+    if shared:
+        blocks.insert(3, SHARED)
+    return "\n\n".join(blocks)
+
+
+@pytest.fixture
+def project(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for n in range(12):
+        (raw / f"a{n:02d}.txt").write_text(_dump(n, shared=n < 2), encoding="utf-8")
+    settings = Settings(raw_dir=raw, docs_dir=tmp_path / "docs", cache_dir=tmp_path / "cache",
+                        entities_path=tmp_path / "entities.yml", overrides_path=tmp_path / "overrides.yml",
+                        added_record=tmp_path / "added.json", jobs=1)
+    build_tools.build(settings)
+    return settings
+
+
+def _build(settings: Settings) -> tuple[Counted, int]:
+    """The stages' computed items, and how many times the index pages were made."""
+    counted = Counted()
+    with mock.patch.object(site_pages, "index_pages", wraps=site_pages.index_pages) as made:
+        report = build_tools.build(settings, counted)
+    assert not report.rejected
+    return counted, made.call_count
+
+
+def test_nothing_changed_recomputes_nothing(project):
+    counted, index_made = _build(project)
+    assert not counted.computed, counted.computed
+    assert index_made == 0  # the index pages and feeds: kept like the other whole-archive passes
+
+
+def test_a_new_dump_relinks_only_the_articles_that_share_a_line_it_made_recurring(project):
+    """Its arrival makes SHARED a line three dumps keep (cross-dump furniture): the two older dumps holding it
+    are linked again (the line leaves their text), and the new one; not the nine others."""
+    (project.raw_dir / "new.txt").write_text(_dump(99, shared=True), encoding="utf-8")
+    counted, index_made = _build(project)
+    assert counted.computed.get("link") == 3, counted.computed
+    assert index_made == 1
+    for n in range(2):
+        assert SHARED not in (project.docs_dir / "articles" / f"a{n:02d}.md").read_text(encoding="utf-8")
