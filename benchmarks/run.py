@@ -201,7 +201,7 @@ def edit_entities(path: Path, k: int) -> str:
 
 def make_mkdocs_project(proj: Path) -> None:
     shutil.copy2(ROOT / "mkdocs.yml", proj / "mkdocs.yml")
-    shutil.copytree(ROOT / "overrides", proj / "overrides", dirs_exist_ok=True)
+    shutil.copytree(ROOT / "theme", proj / "theme", dirs_exist_ok=True)
     docs = proj / "docs"
     docs.mkdir(exist_ok=True)
     shutil.copy2(ROOT / "docs" / "about.md", docs / "about.md")

@@ -164,7 +164,7 @@ def lunr_plugins(work: Path) -> str:
 def build_engine(work: Path, engine: str, docs: Path) -> dict:
     """Build ``work/site`` for ``engine`` from ``docs``; return index figures."""
     cfg = (work / "mkdocs.yml").read_text(encoding="utf-8")
-    cfg = re.sub(r"^(\s*)custom_dir:.*$", rf"\1custom_dir: {ROOT / 'overrides'}", cfg, flags=re.M)
+    cfg = re.sub(r"^(\s*)custom_dir:.*$", rf"\1custom_dir: {ROOT / 'theme'}", cfg, flags=re.M)
     (work / "mkdocs.yml").write_text(cfg, encoding="utf-8")
     if engine == "pagefind":
         set_plugins(work, "plugins: []\n")
@@ -185,9 +185,9 @@ def build_engine(work: Path, engine: str, docs: Path) -> dict:
     base_s, base_mb = mkdocs_build(work)
     set_plugins(work, lunr_plugins(work))
     # Material's own header search box: the theme layer without our search partials
-    lunr_theme = work / "overrides-lunr"
+    lunr_theme = work / "theme-lunr"
     shutil.rmtree(lunr_theme, ignore_errors=True)
-    shutil.copytree(ROOT / "overrides", lunr_theme, ignore=shutil.ignore_patterns("search.html", "header.html"))
+    shutil.copytree(ROOT / "theme", lunr_theme, ignore=shutil.ignore_patterns("search.html", "header.html"))
     cfg = (work / "mkdocs.yml").read_text(encoding="utf-8")
     cfg = re.sub(r"^(\s*)custom_dir:.*$", rf"\1custom_dir: {lunr_theme}", cfg, flags=re.M)
     (work / "mkdocs.yml").write_text(cfg, encoding="utf-8")

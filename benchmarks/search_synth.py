@@ -4,7 +4,7 @@
 
 writes ``/tmp/arch/docs`` (Markdown with the same front matter as the real
 build: title, lang, raw, sha256, entities, date, source, authors, url),
-``/tmp/arch/mkdocs.yml`` (the repo's theme layer from ``overrides/``, nav kept
+``/tmp/arch/mkdocs.yml`` (the repo's theme layer from ``theme/``, nav kept
 tiny) and, with ``--build``, ``/tmp/arch/site`` (plus the search index for the
 chosen engine).
 
@@ -171,7 +171,7 @@ docs_dir: docs
 site_dir: site
 theme:
   name: material
-  custom_dir: {overrides}
+  custom_dir: {theme}
   language: zh
   font: false
   features: [navigation.indexes, search.highlight]
@@ -227,7 +227,7 @@ def write_archive(out: Path, n_articles: int, engine: str = "pagefind", seed: in
         plugins = f"  - search:\n      lang: zh\n      jieba_dict_user: {user}\n"
     else:
         plugins = "  []\n"
-    text = MKDOCS_YML.format(overrides=ROOT / "overrides", plugins=plugins)
+    text = MKDOCS_YML.format(theme=ROOT / "theme", plugins=plugins)
     if engine == "pagefind":
         # the built-in search plugin is off: no search plugin at all
         text = text.replace("plugins:\n  []\n", "plugins: []\n")

@@ -28,9 +28,9 @@ LABELS = {"cold": "cold", "noop": "nothing changed", "added": "one dump added", 
 
 
 def _project(proj: Path) -> None:
-    """A checkout's mkdocs.yml, overrides/ and hand-written docs/, as `make site` sees them."""
+    """A checkout's mkdocs.yml, theme/ and hand-written docs/, as `make site` sees them."""
     shutil.copy2(ROOT / "mkdocs.yml", proj / "mkdocs.yml")
-    shutil.copytree(ROOT / "overrides", proj / "overrides", dirs_exist_ok=True)
+    shutil.copytree(ROOT / "theme", proj / "theme", dirs_exist_ok=True)
     (proj / "docs").mkdir(parents=True, exist_ok=True)
     shutil.copy2(ROOT / "docs" / "about.md", proj / "docs" / "about.md")
     for sub in ("assets", "dev"):

@@ -45,9 +45,9 @@ def _zensical() -> Path | None:
 
 def _config(work: Path, docs: Path, site: Path) -> Path:
     """mkdocs.yml with docs_dir and site_dir in ``work``, as paths relative to it (Zensical stops on absolute
-    ones) and the theme overrides beside them."""
-    if not (work / "overrides").exists():
-        shutil.copytree(ROOT / "overrides", work / "overrides")
+    ones) and the theme folder (theme/) beside them."""
+    if not (work / "theme").exists():
+        shutil.copytree(ROOT / "theme", work / "theme")
     text = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     text = re.sub(r"^docs_dir:.*$", f"docs_dir: {docs.relative_to(work)}", text, flags=re.M)
     text = re.sub(r"^site_dir:.*$", f"site_dir: {site.relative_to(work)}", text, flags=re.M)

@@ -375,7 +375,7 @@ def build_real_archive(work: Path, root: Path, raw_dir: Path | None = None) -> P
     config = (root / "mkdocs.yml").read_text(encoding="utf-8")
     config = re.sub(r"^docs_dir:.*$", f"docs_dir: {docs}", config, flags=re.M)
     config = re.sub(r"^site_dir:.*$", f"site_dir: {work / 'site'}", config, flags=re.M)
-    config = re.sub(r"^(\s*)custom_dir:.*$", rf"\1custom_dir: {root / 'overrides'}", config, flags=re.M)
+    config = re.sub(r"^(\s*)custom_dir:.*$", rf"\1custom_dir: {root / 'theme'}", config, flags=re.M)
     (work / "mkdocs.yml").write_text(config, encoding="utf-8")
     return docs
 

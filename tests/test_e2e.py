@@ -56,9 +56,9 @@ def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 
 def _project(tmp: Path) -> None:
-    """A project-like directory: mkdocs.yml, overrides/ and the hand-written part of docs/."""
+    """A project-like directory: mkdocs.yml, theme/ and the hand-written part of docs/."""
     shutil.copy(ROOT / "mkdocs.yml", tmp / "mkdocs.yml")
-    shutil.copytree(ROOT / "overrides", tmp / "overrides")
+    shutil.copytree(ROOT / "theme", tmp / "theme")
     (tmp / "docs").mkdir()
     for item in (ROOT / "docs").iterdir():  # about, assets, dev notes: everything the build does not write
         if item.name in GENERATED or item.name.startswith("."):

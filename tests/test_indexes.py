@@ -201,7 +201,7 @@ def test_anchor(name, expected):
 
 @pytest.mark.parametrize("name", ["澎湃新闻", "DeepSeek R1", "IT之家", "人工智能", "AI"])
 def test_anchor_matches_the_template_rule(name):
-    """overrides/partials/article-header.html: name | lower | trim | replace(" ", "-")."""
+    """theme/partials/article-header.html: name | lower | trim | replace(" ", "-")."""
     import jinja2
 
     rule = jinja2.Environment().from_string('{{ name | string | lower | trim | replace(" ", "-") }}')

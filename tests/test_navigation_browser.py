@@ -35,7 +35,7 @@ def build_seed_site(tmp: Path) -> dict[str, str]:
     """raw/ seeds → tmp/site; raw file name → slug."""
     shutil.copytree(ROOT / "raw", tmp / "raw")
     shutil.copy(ROOT / "mkdocs.yml", tmp / "mkdocs.yml")
-    shutil.copytree(ROOT / "overrides", tmp / "overrides")
+    shutil.copytree(ROOT / "theme", tmp / "theme")
     (tmp / "docs").mkdir()
     for item in (ROOT / "docs").iterdir():
         if item.name not in GENERATED and not item.name.startswith("."):

@@ -164,7 +164,7 @@ def build_site(work: Path, raw: Path, site: Path, env: dict | None = None) -> No
     config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     config = re.sub(r"^docs_dir:.*$", f"docs_dir: {docs}", config, flags=re.M)
     config = re.sub(r"^site_dir:.*$", f"site_dir: {site}", config, flags=re.M)
-    config = re.sub(r"^(\s*)custom_dir:.*$", rf"\1custom_dir: {ROOT / 'overrides'}", config, flags=re.M)
+    config = re.sub(r"^(\s*)custom_dir:.*$", rf"\1custom_dir: {ROOT / 'theme'}", config, flags=re.M)
     (work / "mkdocs.yml").write_text(config, encoding="utf-8")
     environment = {**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})}
     done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(work / "mkdocs.yml")],

@@ -1,4 +1,4 @@
-"""The browser's reader of the Pagefind bundle (overrides/assets/search/pfindex.js) and its phrase matcher
+"""The browser's reader of the Pagefind bundle (theme/assets/search/pfindex.js) and its phrase matcher
 (match.js), run in Node on a bundle the indexer wrote: every token of every page must come back at the
 positions the indexer gave it, and a phrase must be found exactly where its tokens follow each other."""
 
@@ -19,7 +19,7 @@ from build_tools.search.indexer import iter_pages
 from build_tools.search.service import record_html
 from tests.test_search_index import write_site
 
-ASSETS = Path(__file__).resolve().parent.parent / "overrides" / "assets" / "search"
+ASSETS = Path(__file__).resolve().parent.parent / "theme" / "assets" / "search"
 
 
 def node_eval(body: str, inp: object) -> object:

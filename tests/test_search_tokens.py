@@ -19,7 +19,7 @@ from build_tools.search.normalize import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-SEARCH_JS = ROOT / "overrides" / "assets" / "search" / "search.js"
+SEARCH_JS = ROOT / "theme" / "assets" / "search" / "search.js"
 
 SAMPLES = [
     "黄仁勋",

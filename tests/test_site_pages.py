@@ -47,7 +47,7 @@ def site(tmp_path_factory) -> dict:
     tmp = tmp_path_factory.mktemp("site-pages")
     shutil.copytree(ROOT / "raw", tmp / "raw")
     shutil.copy(ROOT / "mkdocs.yml", tmp / "mkdocs.yml")
-    shutil.copytree(ROOT / "overrides", tmp / "overrides")
+    shutil.copytree(ROOT / "theme", tmp / "theme")
     (tmp / "docs").mkdir()
     for item in (ROOT / "docs").iterdir():  # hand-written pages and assets, not generated output
         if item.name in GENERATED or item.name.startswith("."):

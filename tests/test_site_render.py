@@ -31,7 +31,7 @@ def _config(work: Path, site: Path, name: str) -> Path:
     text = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     text = re.sub(r"^docs_dir:.*$", f"docs_dir: {work / 'docs'}", text, flags=re.M)
     text = re.sub(r"^site_dir:.*$", f"site_dir: {site}", text, flags=re.M)
-    text = re.sub(r"^(\s*)custom_dir:.*$", rf"\1custom_dir: {ROOT / 'overrides'}", text, flags=re.M)
+    text = re.sub(r"^(\s*)custom_dir:.*$", rf"\1custom_dir: {ROOT / 'theme'}", text, flags=re.M)
     path = work / name
     path.write_text(text, encoding="utf-8")
     return path

@@ -1,4 +1,4 @@
-"""The site layer: mkdocs.yml + overrides/ + docs/assets build a sample docs tree cleanly.
+"""The site layer: mkdocs.yml + theme/ + docs/assets build a sample docs tree cleanly.
 
 Builds a small hand-made docs/ (index pages from build_tools.indexes, two articles,
 one with hostile front matter) with the real mkdocs.yml and theme, in strict mode,
@@ -104,7 +104,7 @@ def site(tmp_path_factory) -> Path:
     config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     config = re.sub(r"^docs_dir:.*$", f"docs_dir: {docs}", config, flags=re.M)
     config = re.sub(r"^site_dir:.*$", f"site_dir: {work / 'site'}", config, flags=re.M)
-    config = re.sub(r"^(\s*)custom_dir:.*$", rf"\1custom_dir: {ROOT / 'overrides'}", config, flags=re.M)
+    config = re.sub(r"^(\s*)custom_dir:.*$", rf"\1custom_dir: {ROOT / 'theme'}", config, flags=re.M)
     (work / "mkdocs.yml").write_text(config, encoding="utf-8")
 
     env = {**os.environ, "SITE_URL": "https://example.test/archive/", "NO_MKDOCS_2_WARNING": "1"}

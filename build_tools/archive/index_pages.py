@@ -57,7 +57,7 @@ def _shown(text: str) -> str:
 def anchor(name: str) -> str:
     """The heading id for ``name``: trimmed, lower case, each space a hyphen.
 
-    overrides/partials/article-header.html builds the same id in Jinja
+    theme/partials/article-header.html builds the same id in Jinja
     (``name | lower | trim | replace(" ", "-")``) to link a tag or a source to its
     section.  Anything but letters, digits (any script) and ``-`` is dropped,
     so the id is safe both in a Markdown link and in an attr_list ``{#id}`` (for such
@@ -290,7 +290,7 @@ def _home_page(
 ) -> str:
     sources = Counter(s.source for s in ordered if s.source and s.source.strip())
     n_entities = entity_count or (len(entity_names) if entity_names else 0)
-    # The site's footer shows these counts on every page (overrides/partials/footer.html reads them here).
+    # The site's footer shows these counts on every page (theme/partials/footer.html reads them here).
     counts = {"articles": len(ordered), "sources": len(sources), "entities": n_entities}
     lines = ["---", "archive_counts:", *(f"  {k}: {v}" for k, v in counts.items()), "---", "",
              f"# {_shown(site_title)}", ""]

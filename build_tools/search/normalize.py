@@ -1,6 +1,6 @@
 """Script-blind, dictionary-free tokenisation shared by the indexer and the browser.
 
-The same rules are implemented in ``overrides/assets/search/query.js``
+The same rules are implemented in ``theme/assets/search/query.js``
 (``normChar`` / ``tokens``); ``tests/test_search_tokens.py`` runs both on the
 same strings and requires identical output.
 

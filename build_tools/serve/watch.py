@@ -1,5 +1,5 @@
 """Watching raw/, entities.yml and overrides.yml for the live preview, and what the site is made of
-besides them: mkdocs.yml, the theme overrides and the hand-written pages of docs/."""
+besides them: mkdocs.yml, the theme folder (theme/) and the hand-written pages of docs/."""
 
 from __future__ import annotations
 
