@@ -25,6 +25,9 @@ from tests.conftest import ROOT
 from tests.fixtures.hostile.corpus import article_text
 from tests.test_output_identity import published_tree
 
+# Whole builds, several per test: the full lane (make test), not the edit loop's.
+pytestmark = pytest.mark.slow
+
 TARGET = "target.txt"
 V1 = article_text("version-one", title="第一版的标题：社区图书馆的未来")
 V2 = article_text("version-two", title="第二版的标题：河流污染的治理")

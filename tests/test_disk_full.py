@@ -26,6 +26,9 @@ from tests.conftest import ROOT
 from tests.fixtures.hostile.corpus import article_text
 from tests.test_output_identity import published_tree
 
+# Whole builds, several per test: the full lane (make test), not the edit loop's.
+pytestmark = pytest.mark.slow
+
 FULL = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
 

@@ -57,6 +57,7 @@ def test_a_page_shows_its_shape_and_a_rejection_its_reason(tmp_path):
     assert "rejected" in verdict and "not an article" in verdict
 
 
+@pytest.mark.slow  # three CLI subprocesses
 def test_the_cli_prints_it_writes_nothing_and_exits_by_verdict(tmp_path):
     (tmp_path / "a.md").write_text(TEXT_DUMP, encoding="utf-8")
     (tmp_path / "list.html").write_text(LIST_PAGE, encoding="utf-8")
