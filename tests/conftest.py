@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import json
+import shutil
 import socket
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -12,6 +15,17 @@ from build_tools.pipeline import BuildReport, build
 from build_tools.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def node_module(script: str, payload: str, timeout: int = 120) -> object:
+    """Run ``script`` (an ES module reading its input as JSON from stdin) in node; the JSON it writes."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    res = subprocess.run([node, "--input-type=module", "-e", script], input=payload.encode(), capture_output=True,
+                         timeout=timeout)  # fmt: skip
+    assert res.returncode == 0, res.stderr.decode()[-2000:]
+    return json.loads(res.stdout)
 
 
 def free_port() -> int:

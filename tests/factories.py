@@ -148,6 +148,19 @@ def dump(text: str = BODY, raw_path: str = RAW_PATH, **fields) -> Article:
     return article(*blocks, raw_path=raw_path, text=text, **fields)
 
 
+def read_dump(text: str, raw_path: str = "raw/case.html") -> Article:
+    """A dump as ingest hands it to clean, read by the real readers: their blocks and hints, the portals ingest
+    detects.  For the extraction tests, which feed clean a page written out in full."""
+    from build_tools.config.rules import load_rules
+    from build_tools.stages.ingest import portals_of
+    from build_tools.stages.readers import read
+
+    doc = read(text)
+    return Article(raw_path=raw_path, sha256=hashlib.sha256(text.encode()).hexdigest(), text=text,
+                   format=doc.format, hints=doc.hints, portals=portals_of(text, doc.hints, load_rules()),
+                   blocks=doc.blocks)
+
+
 def hint(field: str = "title", value: str = TITLE, source: str = "header") -> Hint:
     return Hint(field, value, source)
 

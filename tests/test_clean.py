@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from functools import partial
 
@@ -12,9 +11,8 @@ from build_tools.config.rules import load_rules
 from build_tools.model import Article, Byline, Dateline, Failure, Heading, TitleCandidate, block_text
 from build_tools.stages.clean import clean, credits
 from build_tools.stages.clean.title import inferred_title
-from build_tools.stages.ingest import portals_of
-from build_tools.stages.readers import read
 from tests import factories
+from tests.factories import read_dump
 
 # Six ordinary body paragraphs (50-70 characters each: real paragraphs are often this short).
 BODY = [
@@ -30,10 +28,7 @@ JINA = "Title: 黄仁勋对DeepSeek的看法\n\nURL Source: https://mp.weixin.qq
 
 
 def article(text: str, path: str = "raw/test.txt") -> Article:
-    doc = read(text)
-    return Article(raw_path=path, sha256=hashlib.sha256(text.encode()).hexdigest(), text=text,
-                   format=doc.format, hints=doc.hints, portals=portals_of(text, doc.hints, load_rules()),
-                   blocks=doc.blocks)
+    return read_dump(text, path)
 
 
 def cleaned(text: str) -> Article:

@@ -17,18 +17,13 @@ corpus file), and what a reader must and must not see once the dump is read and 
 
 from __future__ import annotations
 
-import hashlib
-
 import pytest
 
-from build_tools.config.rules import load_rules
-from build_tools.model import Article, Failure, Neighbour, block_text
+from build_tools.model import Failure, Neighbour, block_text
 from build_tools.stages.clean import clean
-from build_tools.stages.ingest import portals_of
-from build_tools.stages.readers import read
 from build_tools.stages.render.page import render_article
 from tests.factories import article as made_article
-from tests.factories import paragraph
+from tests.factories import paragraph, read_dump
 
 PROSE = [
     "今年夏天，这座城市的旧书店迎来了一批特别的读者，他们大多是附近大学的学生，也有不少退休的老人。",
@@ -49,11 +44,7 @@ def _paras(between: dict[int, str] | None = None) -> str:
 
 
 def _cleaned(text: str) -> list[str]:
-    doc = read(text)
-    dump = Article(raw_path="raw/case.html", sha256=hashlib.sha256(text.encode()).hexdigest(), text=text,
-                   format=doc.format, hints=doc.hints, portals=portals_of(text, doc.hints, load_rules()),
-                   blocks=doc.blocks)
-    result = clean(dump)
+    result = clean(read_dump(text))
     assert not isinstance(result, Failure), result
     return [block_text(b) for b in result.blocks]
 

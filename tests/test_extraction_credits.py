@@ -8,16 +8,13 @@ from the line: authors, outlet and date only where the line states them.
 
 from __future__ import annotations
 
-import hashlib
-
 import pytest
 
-from build_tools.config.rules import load_rules
 from build_tools.model import Article, Break, Failure, Paragraph, block_text
 from build_tools.stages.clean import clean
-from build_tools.stages.ingest import portals_of
 from build_tools.stages.metadata import extract_metadata
 from build_tools.stages.readers import read
+from tests.factories import read_dump
 
 PROSE = [
     "河边的老码头今年春天重新开放，来往的渡船换成了电动船，清早赶集的村民说船比以前安静多了。",
@@ -37,11 +34,7 @@ def html(body: str, head: str = HEAD) -> str:
 
 def built(text: str, path: str = "raw/case.html") -> Article:
     """The dump through the reader, the cleaner and metadata, as the build's prepare stage runs them."""
-    doc = read(text)
-    article = Article(raw_path=path, sha256=hashlib.sha256(text.encode()).hexdigest(), text=text,
-                      format=doc.format, hints=doc.hints, portals=portals_of(text, doc.hints, load_rules()),
-                      blocks=doc.blocks)
-    cleaned = clean(article)
+    cleaned = clean(read_dump(text, path))
     assert not isinstance(cleaned, Failure), cleaned
     return extract_metadata(cleaned)
 

@@ -19,31 +19,16 @@ what a reader must still see, and the furniture next to it that must still go.  
 
 from __future__ import annotations
 
-import hashlib
-
 from benchmarks import extraction as ev
-from build_tools.config.rules import load_rules
-from build_tools.model import Article, Failure, block_text
+from build_tools.model import Failure, block_text
 from build_tools.stages.clean import clean
-from build_tools.stages.ingest import portals_of
-from build_tools.stages.readers import read
-
-PROSE = [
-    "今年夏天，这座城市的旧书店迎来了一批特别的读者，他们大多是附近大学的学生，也有不少退休的老人。",
-    "店主说，过去十年里书店搬了三次家，每一次都以为撑不下去了，但总有熟客从城市的另一头赶来买书。",
-    "为了吸引年轻人，书店在周末举办读书会，讨论的书从地方志到科幻小说都有，参加的人越来越多。",
-    "有读者在留言本上写道，这里的书未必最新，但每一本都有人认真挑选过，翻开时能感到前一位读者的温度。",
-    "附近的咖啡馆也与书店合作，凭书店的小票可以打折，两家店的老板说这样的合作让街区更有生气。",
-    "书店的收入仍然不高，店主靠出租二楼的工作室补贴开支，他说只要房租不再上涨，就会一直开下去。",
-]
+from tests.factories import read_dump
+from tests.test_extraction_classes import PROSE
 
 
 def kept(text: str, path: str = "raw/clip.md") -> list[str]:
-    doc = read(text)
-    assert doc.format.endswith("markdown"), doc.format
-    article = Article(raw_path=path, sha256=hashlib.sha256(text.encode()).hexdigest(), text=text,
-                      format=doc.format, hints=doc.hints, portals=portals_of(text, doc.hints, load_rules()),
-                      blocks=doc.blocks)
+    article = read_dump(text, path)
+    assert article.format.endswith("markdown"), article.format
     result = clean(article)
     assert not isinstance(result, Failure), result
     return [block_text(b).strip() for b in result.blocks]

@@ -7,8 +7,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import shutil
-import subprocess
 import unicodedata
 from pathlib import Path
 
@@ -17,6 +15,7 @@ import pytest
 from build_tools.search import index_site
 from build_tools.search.indexer import iter_pages
 from build_tools.search.service import record_html
+from tests.conftest import node_module
 from tests.test_search_index import write_site
 
 ASSETS = Path(__file__).resolve().parent.parent / "theme" / "assets" / "search"
@@ -24,9 +23,6 @@ ASSETS = Path(__file__).resolve().parent.parent / "theme" / "assets" / "search"
 
 def node_eval(body: str, inp: object) -> object:
     """Run ``body`` (JS; ``idx`` = a PagefindIndex over ``inp.bundle``, ``match`` = match.js, ``inp``) in node."""
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("node is not installed")
     script = (
         "import { readFileSync } from 'node:fs';"
         f"const {{ PagefindIndex }} = await import({json.dumps((ASSETS / 'pfindex.js').as_uri())});"
@@ -38,10 +34,7 @@ def node_eval(body: str, inp: object) -> object:
         f"const out = await (async () => {{ {body} }})();"
         "process.stdout.write(JSON.stringify(out));"
     )
-    res = subprocess.run([node, "--input-type=module", "-e", script], input=json.dumps(inp).encode(),
-                         capture_output=True, timeout=120)  # fmt: skip
-    assert res.returncode == 0, res.stderr.decode()[-2000:]
-    return json.loads(res.stdout)
+    return node_module(script, json.dumps(inp))
 
 
 def index_form(word: str) -> str:

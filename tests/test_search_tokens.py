@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from pathlib import Path
-
-import pytest
 
 from build_tools.search.normalize import (
     index_tokens,
@@ -17,6 +13,7 @@ from build_tools.search.normalize import (
     t2s_char_map_json,
     tokens,
 )
+from tests.conftest import node_module
 
 ROOT = Path(__file__).resolve().parent.parent
 SEARCH_JS = ROOT / "theme" / "assets" / "search" / "search.js"
@@ -124,9 +121,6 @@ def test_char_map_buckets_cover_the_map():
 
 def js_eval(expr: str, inp: dict) -> object:
     """Evaluate ``expr`` (JS, may use ``m`` = search.js and ``inp``) in node; its JSON value."""
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("node is not installed")
     script = (
         "import { readFileSync } from 'node:fs';"
         f"const m = await import({json.dumps(SEARCH_JS.as_uri())});"
@@ -135,9 +129,7 @@ def js_eval(expr: str, inp: dict) -> object:
         f"process.stdout.write(JSON.stringify({expr}));"
     )
     payload = json.dumps({"map": json.loads(t2s_char_map_json()), **inp}, ensure_ascii=False)
-    res = subprocess.run([node, "--input-type=module", "-e", script], input=payload.encode(), capture_output=True,
-                         check=True, timeout=60)  # fmt: skip
-    return json.loads(res.stdout)
+    return node_module(script, payload, timeout=60)
 
 
 def test_words_keep_their_symbols():
