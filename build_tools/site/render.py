@@ -52,7 +52,7 @@ class Rendered:
     full: bool
     reason: str
     site: Path = Path("site")
-    custom_dir: Path | None = None  # the theme folder (theme/) folder the config names  # why a full render, or "incremental"
+    custom_dir: Path | None = None  # the theme folder the config names (theme/)
     changed: list[str] = field(default_factory=list)  # docs/ files rendered or copied again
     removed: list[str] = field(default_factory=list)  # docs/ files gone, their output removed
     pages: list[str] = field(default_factory=list)  # site/ HTML files written (all of them on a full render)
