@@ -210,6 +210,7 @@ def test_a_regex_on_dump_text_costs_about_what_a_benign_text_of_its_size_costs(n
 # --- deep nesting: refused before the main-content search, whose cost is size times depth ---------------------
 
 
+@pytest.mark.slow  # a timing bound: two pages read side by side
 def test_a_page_nested_thousands_deep_is_refused_in_about_the_time_a_flat_page_is_read(tmp_path):
     from build_tools.stages.ingest import ingest
 
