@@ -88,7 +88,7 @@ def test_material_search_plugin_is_gone(archive):
     assert not (site / "search" / "search_index.json").exists()
     html = (site / "index.html").read_text(encoding="utf-8")
     assert "data-archive-search" in html and 'for="__search"' in html
-    assert (site / "pagefind" / "pagefind.js").is_file() and (site / "assets" / "search" / "t2s.json").is_file()
+    assert (site / "pagefind" / "pagefind-entry.json").is_file() and (site / "assets" / "search" / "t2s.json").is_file()
 
 
 def test_query_set_is_large_enough():

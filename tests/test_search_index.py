@@ -1,4 +1,4 @@
-"""The search indexer: page extraction, sharded Pagefind runs merged into one bundle."""
+"""The search indexer: page extraction, sharded Pagefind runs merged into a few bundles (tiers.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from build_tools.search import index_site
 from build_tools.search.bundle import meta_file, read_pf
 from build_tools.search.extract import extract_page
 from build_tools.search.normalize import encode_word, normalize
+from build_tools.search.tiers import bundle_dirs
 
 ARTICLE = """<!doctype html><html lang="zh"><head><title>{title} - 存档</title></head><body>
 <header class="md-header"><div class="md-search" data-archive-search></div></header>
@@ -99,7 +100,24 @@ def test_cache_rebuilds_only_the_changed_shard_and_output_is_deterministic(tmp_p
     assert bundle_bytes(site / "pagefind") == incremental
 
 
-def word_map(bundle: Path) -> dict[str, set[str]]:
+def fragments(out: Path) -> list[dict]:
+    """Every page's fragment, in the browser's page order (bundle after bundle)."""
+    docs = []
+    for bundle in bundle_dirs(out):
+        meta = cbor2.loads(read_pf(meta_file(bundle)))
+        docs += [json.loads(read_pf(bundle / "fragment" / f"{h}.pf_fragment")) for h, _wc in meta[1]]
+    return docs
+
+
+def word_map(out: Path) -> dict[str, set[str]]:
+    result: dict[str, set[str]] = {}
+    for bundle in bundle_dirs(out):
+        for word, urls in _bundle_word_map(bundle).items():
+            result.setdefault(word, set()).update(urls)
+    return result
+
+
+def _bundle_word_map(bundle: Path) -> dict[str, set[str]]:
     meta = cbor2.loads(read_pf(meta_file(bundle)))
     urls = [json.loads(read_pf(bundle / "fragment" / f"{h}.pf_fragment"))["url"] for h, _wc in meta[1]]
     out: dict[str, set[str]] = {}
@@ -122,8 +140,9 @@ def test_stats(sites):
     for name, (site, stats) in sites.items():
         assert stats.articles == 5 and stats.entities == 1 and stats.pages == 6, (name, stats)
         assert (site / "assets" / "search" / "t2s.json").is_file()
-        assert (site / "pagefind" / "pagefind.js").stat().st_size > 0
-        assert not list((site / "pagefind").glob("pagefind-*ui*"))
+        for bundle in bundle_dirs(site / "pagefind"):
+            assert (bundle / "pagefind.js").stat().st_size > 0
+            assert not list(bundle.glob("pagefind-*ui*"))
     # articles and the other pages (entities) are sharded apart: one shard each at most, unsharded
     assert sites["single"][1].shards == 2 and sites["sharded"][1].shards >= 3
 
@@ -147,9 +166,7 @@ def test_furniture_is_not_indexed(sites):
 
 @pytest.mark.slow  # sites: Pagefind indexes a site twice
 def test_fragments_hold_original_text(sites):
-    bundle = sites["sharded"][0] / "pagefind"
-    meta = cbor2.loads(read_pf(meta_file(bundle)))
-    frags = [json.loads(read_pf(bundle / "fragment" / f"{h}.pf_fragment")) for h, _ in meta[1]]
+    frags = fragments(sites["sharded"][0] / "pagefind")
     by_url = {f["url"]: f for f in frags}
     assert "黃仁勛表示" in by_url["articles/a2/"]["content"]
     assert by_url["articles/a2/"]["meta"]["title"] == "英偉達市值蒸發"
@@ -215,7 +232,39 @@ def test_whole_text_reaches_the_fragment(tmp_path):
     tail = "填充文字。" * 8000 + "结尾处的独特短语。"
     (site / "articles" / "x" / "index.html").write_text(ARTICLE_13.format(tail=tail), encoding="utf-8")
     index_site(site, None, cache_dir=False)
-    bundle = site / "pagefind"
-    meta = cbor2.loads(read_pf(meta_file(bundle)))
-    (frag,) = [json.loads(read_pf(bundle / "fragment" / f"{h}.pf_fragment")) for h, _ in meta[1]]
+    (frag,) = fragments(site / "pagefind")
     assert frag["content"].endswith("结尾处的独特短语。") and frag["meta"]["date"] == "2025-01-27"
+
+
+DATED = {  # slug -> date: path order is not date order
+    "zeta": "2023-05-01", "alpha": "2025-02-01", "mid": "2024-07-15", "beta": "2024-07-15", "omega": "2022-01-09",
+    "gamma": "2025-11-30", "delta": "2023-05-01",
+}
+
+
+def write_dated_site(root: Path) -> Path:
+    """Articles that all say the same thing, dated out of path order; one entity page."""
+    site = root / "site"
+    for slug, date in DATED.items():
+        (site / "articles" / slug).mkdir(parents=True)
+        html = ARTICLE_13.format(tail="").replace("2025-01-27", date).replace("正文只说芯片。", f"正文只说芯片。{slug}")
+        (site / "articles" / slug / "index.html").write_text(html, encoding="utf-8")
+    (site / "entities" / "chips").mkdir(parents=True)
+    (site / "entities" / "chips" / "index.html").write_text(ENTITY.format(title="芯片", desc="芯片。"), encoding="utf-8")
+    return site
+
+
+@pytest.mark.slow  # Pagefind
+@pytest.mark.parametrize("shard_pages", [1000, 2, 3])
+def test_page_numbers_follow_date_then_path(tmp_path, shard_pages):
+    """Issue 13, ties newest first: the browser numbers pages bundle after bundle, and a tie goes to the
+    higher number (search.js), so articles must be numbered in (date, path) order, other pages before them.
+    The renumbering inside a shard must keep every word on its pages (same map as one unsharded run)."""
+    site = write_dated_site(tmp_path)
+    index_site(site, None, shard_pages=shard_pages, cache_dir=False)
+    urls = [f["url"] for f in fragments(site / "pagefind")]
+    want = ["entities/chips/"] + [f"articles/{s}/" for s in sorted(DATED, key=lambda s: (DATED[s], s))]
+    assert urls == want
+    words = word_map(site / "pagefind")
+    assert words["芯片"] == set(want)
+    assert words[encode_word("gamma")] == {"articles/gamma/"}

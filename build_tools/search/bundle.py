@@ -97,40 +97,50 @@ def wait_for_bundle(bundle: Path, timeout: float = 120.0) -> None:
             time.sleep(0.05)
 
 
-def rewrite_fragments(bundle: Path, texts: dict[str, str]) -> int:
-    """Replace each fragment's ``content`` with the original text of its URL."""
-    n = 0
+def rewrite_fragments(bundle: Path, texts: dict[str, str]) -> dict[str, str]:
+    """Replace each fragment's ``content`` with the original text of its URL; return hash -> URL."""
+    n = {}
     for frag in sorted((bundle / "fragment").glob("*.pf_fragment")):
         doc = json.loads(read_pf(frag))
+        n[frag.name.removesuffix(".pf_fragment")] = doc["url"]
         text = texts.get(doc["url"])
         if text is None:
             continue
         doc["content"] = text
         write_pf(frag, json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
-        n += 1
     return n
 
 
-def facets(bundle: Path) -> str:
-    """What the result filters need, per page of a written bundle (issue 13), as JSON.
-
-    ``{"s": [sources], "e": [[entity id, name]], "p": {page id: [source index or -1, date, [entity
-    indexes]]}}``, read off the fragments' metadata. The browser loads it once results are on screen, so
-    the first result never waits for it; the Pagefind filter indexes would need the shard merge to carry
-    them, this needs nothing from it.
-    """
+def page_facts(bundle: Path) -> dict:
+    """One bundle's part of the filters file (facets_json): {"n": {entity id: name}, "p": {page id: [source,
+    date, [entity ids]]}}, read off its fragments' metadata."""
     meta = cbor2.loads(read_pf(meta_file(bundle)))
     docs = {h: json.loads(read_pf(bundle / "fragment" / f"{h}.pf_fragment")) for h, _wc in meta[1]}
     names = {d["url"].strip("/").split("/")[-1]: d["meta"].get("title", "") for d in docs.values()
              if d["meta"].get("kind") == "entity"}  # fmt: skip
-    sources = sorted({d["meta"]["source"] for d in docs.values() if d["meta"].get("source")})
-    linked = sorted({e for d in docs.values() for e in d["meta"].get("entities", "").split(",") if e in names})
+    pages = {h: [d["meta"].get("source", ""), d["meta"].get("date", ""),
+                 [e for e in d["meta"].get("entities", "").split(",") if e]] for h, d in docs.items()}
+    return {"n": names, "p": pages}
+
+
+def facets_json(parts: list[dict]) -> str:
+    """What the result filters need, per page of every bundle (issue 13), as JSON.
+
+    ``{"s": [sources], "e": [[entity id, name]], "p": {page id: [source index or -1, date, [entity
+    indexes]]}}``. The browser loads it once results are on screen, so the first result never waits for it;
+    the Pagefind filter indexes would need the shard merge to carry them, this needs nothing from it.
+    """
+    names = {e: n for part in parts for e, n in part["n"].items()}
+    pages = {h: f for part in parts for h, f in part["p"].items()}
+    sources = sorted({f[0] for f in pages.values() if f[0]})
+    linked = sorted({e for f in pages.values() for e in f[2] if e in names})
     s_ix = {s: i for i, s in enumerate(sources)}
     e_ix = {e: i for i, e in enumerate(linked)}
-    pages = {}
-    for h, d in docs.items():
-        m = d["meta"]
-        ents = [e_ix[e] for e in m.get("entities", "").split(",") if e in e_ix]
-        pages[h] = [s_ix.get(m.get("source", ""), -1), m.get("date", ""), ents]
-    doc = {"s": sources, "e": [[e, names[e]] for e in linked], "p": pages}
+    out = {h: [s_ix.get(src, -1), date, [e_ix[e] for e in ents if e in e_ix]] for h, (src, date, ents) in pages.items()}
+    doc = {"s": sources, "e": [[e, names[e]] for e in linked], "p": out}
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def facets(bundle: Path) -> str:
+    """The filters file of one bundle."""
+    return facets_json([page_facts(bundle)])

@@ -45,22 +45,23 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from build_tools.search import pagekeys
+from build_tools.search import pagekeys, tiers
 from build_tools.search.assets import write_t2s_assets
-from build_tools.search.bundle import check_bundle, facets, rewrite_fragments
+from build_tools.search.bundle import check_bundle, rewrite_fragments
 from build_tools.search.extract import Page, extract_page
-from build_tools.search.merge import CHUNK_UNITS, merge_bundles
+from build_tools.search.merge import CHUNK_UNITS
 from build_tools.search.normalize import warm
 from build_tools.search.pagecache import content_key, processed
 from build_tools.search.phrases import converters
-from build_tools.search.segments import shard_segments
+from build_tools.search.segments import reordered, shard_segments
 from build_tools.search.service import INDEX_LANGUAGE, index_shard
 
 BUNDLE_DIR = "pagefind"
 ASSET_DIR = "assets/search"
-# Pages per Pagefind process. Pagefind needs ~1.5 MB per bigram-indexed article
-# while writing, so shards keep a process well under 1 GB; bundle.py merges them.
-SHARD_PAGES = 256
+# Pages per Pagefind process at most (half that on average: pagekeys.shard_groups). Small, so that a new
+# article rebuilds a small shard (one Pagefind run of a few dozen pages); Pagefind needs ~1.5 MB per
+# bigram-indexed article while writing, so memory is never the limit; tiers.py merges the shards.
+SHARD_PAGES = 64
 
 SKIP_DIRS = {"dev", "pagefind", "assets", "search"}
 # Listing pages: they repeat every title, so they would match everything.  Provenance views and published
@@ -88,6 +89,8 @@ class SearchStats:
     pages_extracted: int = 0  # pages parsed and tokenised (the others came from the cache)
     seconds_shards: float = 0.0
     seconds_merge: float = 0.0
+    bundles: int = 0  # Pagefind bundles the browser reads together (tiers.py)
+    bundles_merged: int = 0  # of which merged by this run (the others were already the merge of their shards)
     shard_seconds: dict[str, float] = field(default_factory=dict)  # summed over built shards (workers overlap)
     pagefind_peak_mb: float = 0.0
     python_peak_mb: float = 0.0
@@ -112,7 +115,7 @@ def _code_version() -> str:
     h = hashlib.sha256()
     here = Path(__file__).resolve().parent
     for name in ("indexer.py", "extract.py", "normalize.py", "phrases.py", "service.py", "bundle.py", "segments.py",
-                 "merge.py", "pagekeys.py", "pagecache.py", "assets.py"):
+                 "merge.py", "pagekeys.py", "pagecache.py", "assets.py", "tiers.py"):
         h.update((here / name).read_bytes())
     for dist in ("pagefind", "pagefind_bin_extended", "opencc", "cbor2"):
         try:
@@ -152,8 +155,12 @@ def _build_shard(
     peak = asyncio.run(index_shard([p.url for p in pages], records, bundle))
     t2 = time.perf_counter()
     check_bundle(bundle, decode=False)
-    rewrite_fragments(bundle, {p.url: p.text for p in pages})
+    url_of = rewrite_fragments(bundle, {p.url: p.text for p in pages})
     meta, segs = shard_segments(bundle)
+    # pages in (date, path) order: page numbers then rank ties newest first (search.js)
+    date_of = {p.url: (p.date if p.kind == "article" else "") for p in pages}
+    order = sorted(range(len(meta[1])), key=lambda i: (date_of.get(url_of[meta[1][i][0]], ""), url_of[meta[1][i][0]]))
+    meta, segs = reordered(meta, segs, order)
     (tmp / "segments.pkl").write_bytes(pickle.dumps((meta, segs), protocol=pickle.HIGHEST_PROTOCOL))
     manifest = {"pages": len(pages), "kinds": kinds, "skipped": skipped, "extracted": extracted,
                 "pagefind_peak_mb": round(peak, 1), "seconds_extract": round(t1 - t0, 2),
@@ -228,7 +235,7 @@ def index_site(
     try:
         files, stats.skipped = _candidates(site_dir)
         pages, known = _keyed_pages(files, docs_dir, cache, jobs, stats)
-        groups = pagekeys.shard_groups(pages, shard_pages)
+        groups = pagekeys.shard_groups(pages, shard_pages, {e["page"]: e["date"] for e in known.values()})
         contents = {entry["page"]: entry["content"] for entry in known.values()}
         keys = [pagekeys.shard_key(_code_version(), g, contents) for g in groups]
         todo = [(k, g) for k, g in dict(zip(keys, groups, strict=True)).items() if _load_manifest(store / k) is None]
@@ -238,10 +245,10 @@ def index_site(
         stats.seconds_shards = round(time.perf_counter() - t1, 2)
         t1 = time.perf_counter()
         _shard_figures(keys, {k for k, _g in todo}, store, stats)
-        merged = _merge_unless_same(keys, store, out, cache, chunk_units, jobs)
-        facet_file = site_dir / ASSET_DIR / "facets.json"
-        if merged or not facet_file.is_file():  # it reads every fragment: only for a new bundle
-            facet_file.write_text(facets(out), encoding="utf-8")
+        kinds = [bool(g) and g[0][0].startswith("articles/") for g in groups]
+        stats.bundles, stats.bundles_merged = tiers.write_bundles(keys, kinds, store, out, cache, INDEX_LANGUAGE,
+                                                                  _code_version(), chunk_units, jobs)
+        tiers.write_facets(out, site_dir / ASSET_DIR / "facets.json", cache)
         stats.seconds_merge = round(time.perf_counter() - t1, 2)
         _prune(cache, set(keys), {pk for g in groups for _r, _p, pk in g})
         pagekeys.save(cache, known)
@@ -261,58 +268,35 @@ def _keyed_pages(files: list[tuple[str, str]], docs_dir: Path | None, cache: Pat
     before = pagekeys.load(cache)
     code = _code_version()
     contents = {e.get("page"): e.get("content") for e in before.values() if isinstance(e, dict)}
+    dates = {e.get("page"): e.get("date") for e in before.values() if isinstance(e, dict)}
     page_cache = cache / "pages"
     pages, stat_of, todo = [], {}, []
     for rel, path in files:
         pkey, stat_of[rel] = pagekeys.page_key(rel, path, docs_dir, code, before)
         pages.append((rel, path, pkey))
-        if not contents.get(pkey) or not (page_cache / pkey[:2] / f"{pkey}.pkl").is_file():
+        if not contents.get(pkey) or dates.get(pkey) is None or not (page_cache / pkey[:2] / f"{pkey}.pkl").is_file():
             todo.append((rel, path, pkey))
     stats.pages_extracted = len(todo)
-    contents.update(_content_keys(todo, docs_dir, page_cache, jobs))
-    known = {rel: {"stat": stat_of[rel], "page": pkey, "content": contents[pkey]} for rel, _path, pkey in pages}
+    for pkey, ckey, date in _content_keys(todo, docs_dir, page_cache, jobs):
+        contents[pkey], dates[pkey] = ckey, date
+    known = {rel: {"stat": stat_of[rel], "page": pkey, "content": contents[pkey], "date": dates[pkey]}
+             for rel, _path, pkey in pages}
     return pages, known
 
 
 def _content_keys(todo: list[tuple[str, str, str]], docs_dir: Path | None, page_cache: Path,
-                  jobs: int) -> dict[str, str]:
-    """page key -> content key of each page in ``todo`` (extracted, in worker processes when many)."""
+                  jobs: int) -> list[tuple[str, str, str]]:
+    """(page key, content key, date) of each page in ``todo`` (extracted, in worker processes when many)."""
     work = [(rel, path, pkey, docs_dir, page_cache) for rel, path, pkey in todo]
     if len(work) < 64 or jobs < 2:
-        return dict(content_key(*w) for w in work)
+        return [content_key(*w) for w in work]
     warm()
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-        return dict(pool.map(_content_key_of, work, chunksize=32))
+        return list(pool.map(_content_key_of, work, chunksize=32))
 
 
-def _content_key_of(work: tuple) -> tuple[str, str]:
+def _content_key_of(work: tuple) -> tuple[str, str, str]:
     return content_key(*work)
-
-
-def _merge_unless_same(keys: list[str], store: Path, out: Path, cache: Path, chunk_units: int, jobs: int) -> bool:
-    """Merge the shards into ``out`` (True), unless ``out`` is already the merge of these very shards."""
-    record = cache / "merged.json"
-    wanted = {"keys": keys, "chunk_units": chunk_units, "out": str(out), "code": _code_version()}
-    try:
-        done = json.loads(record.read_text(encoding="utf-8"))
-        entry = hashlib.sha256((out / "pagefind-entry.json").read_bytes()).hexdigest()
-    except (OSError, ValueError):
-        done, entry = None, None
-    if isinstance(done, dict) and done.pop("entry", None) == entry and done == wanted:
-        return False
-    record.unlink(missing_ok=True)
-    if out.exists():
-        shutil.rmtree(out)
-    segments = [pickle.loads((store / k / "segments.pkl").read_bytes()) for k in keys]
-    # Always through the merge, even for one shard: it also sets the chunk size.
-    merge_bundles([store / k / "bundle" for k in keys], out, INDEX_LANGUAGE, chunk_units=chunk_units,
-                  segments=segments, threads=jobs)  # fmt: skip
-    del segments
-    check_bundle(out, decode=False)
-    _finish_files(out)
-    wanted["entry"] = hashlib.sha256((out / "pagefind-entry.json").read_bytes()).hexdigest()
-    record.write_text(json.dumps(wanted), encoding="utf-8")
-    return True
 
 
 def _build_shards(todo: list[tuple[str, list]], docs_dir: Path | None, store: Path, page_cache: Path | None,
@@ -346,14 +330,6 @@ def _shard_figures(keys: list[str], built: set[str], store: Path, stats: SearchS
             for part in ("extract", "pagefind", "parse"):
                 stats.shard_seconds[part] = round(stats.shard_seconds.get(part, 0) + m[f"seconds_{part}"], 2)
     stats.shards = len(keys)
-
-
-def _finish_files(out: Path) -> None:
-    """Drop Pagefind's stock UIs (the site uses its own, assets/search/search.js)."""
-    for name in out.glob("pagefind-*ui*"):
-        name.unlink()
-    for name in ("pagefind-highlight.js",):
-        (out / name).unlink(missing_ok=True)
 
 
 def _finish(out: Path, stats: SearchStats) -> None:

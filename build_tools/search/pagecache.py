@@ -30,15 +30,19 @@ def processed(rel: str, path: str, pkey: str, docs_dir: Path | None, cache: Path
     return value, True
 
 
-def content_key(rel: str, path: str, pkey: str, docs_dir: Path | None, cache: Path) -> tuple[str, str]:
-    """(page key, content key) of one page: extracted (and kept in the page cache) unless kept already."""
+def content_key(rel: str, path: str, pkey: str, docs_dir: Path | None, cache: Path) -> tuple[str, str, str]:
+    """(page key, content key, date) of one page: extracted (and kept in the page cache) unless kept already.
+    The date orders the articles into shards (pagekeys.shard_groups)."""
     cfile = cache / pkey[:2] / f"{pkey}.pkl"
     try:
         data = zlib.decompress(cfile.read_bytes())
-    except (OSError, zlib.error):
-        data = pickle.dumps(_extracted(rel, path, docs_dir), protocol=pickle.HIGHEST_PROTOCOL)
+        page = pickle.loads(data)[0]
+    except (OSError, zlib.error, pickle.UnpicklingError, EOFError):
+        value = _extracted(rel, path, docs_dir)
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         _keep(cfile, data)
-    return pkey, hashlib.sha256(data).hexdigest()[:32]
+        page = value[0]
+    return pkey, hashlib.sha256(data).hexdigest()[:32], page.date if page is not None else ""
 
 
 def _keep(cfile: Path, data: bytes) -> None:

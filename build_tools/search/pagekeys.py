@@ -11,9 +11,14 @@ A page is known by two keys:
   list, the header facts) keeps its content key.
 
 A shard is keyed by the content keys of its pages, so adding one article rebuilds the shard it
-lands in and the shards of the pages whose *indexed text* changed with it (its entity pages),
-not every shard holding a page whose related list moved.  Entity and other pages are sharded
-apart from articles, so the few entity pages a new article changes share one or two shards.
+lands in and the shards of the pages whose *indexed text* changed with it, not every shard holding
+a page whose related list moved.  Entity and other pages are sharded apart from articles.
+
+Articles are ordered by (date, path) and cut into shards at content-defined boundaries (after a
+page whose path hash is 0 modulo half the shard size, or at the shard size): a pure function of
+the pages, never of build history, so an incremental index equals one built from nothing; a new
+article of the latest date lands in the last shard, an inserted or edited one moves only the
+shard it lands in (and, rarely, the next ones up to the next hash boundary).
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from pathlib import Path
 
 STAT_FILE = "pages.json"
 
-# rel -> {"stat": [...], "page": page key, "content": content key or None}
+# rel -> {"stat": [...], "page": page key, "content": content key or None, "date": the page's date}
 Known = dict[str, dict]
 
 
@@ -98,18 +103,34 @@ def shard_count(n_pages: int, shard_pages: int) -> int:
     return n
 
 
-def shard_groups(pages: list[tuple[str, str, str]], shard_pages: int) -> list[list[tuple[str, str, str]]]:
-    """(rel, path, page key) of every page, by shard: articles in one set of shards, every other page
-    (entities, hand-written pages) in another; empty shards left out (one empty shard if no page)."""
-    articles = [p for p in pages if p[0].startswith("articles/")]
+def _boundary(rel: str, every: int) -> bool:
+    return every <= 1 or int.from_bytes(hashlib.sha1(rel.encode()).digest()[:4], "big") % every == 0
+
+
+def shard_groups(pages: list[tuple[str, str, str]], shard_pages: int,
+                 dates: dict[str, str] | None = None) -> list[list[tuple[str, str, str]]]:
+    """(rel, path, page key) of every page, by shard: articles first, in (date, path) order, cut at
+    content-defined boundaries (at most ``shard_pages`` a shard, half that on average), then every other
+    page (entities, hand-written pages) in shards by a hash of the path; one empty shard if no page.
+    ``dates``: page key -> date."""
+    dates = dates or {}
+    articles = sorted((p for p in pages if p[0].startswith("articles/")), key=lambda p: (dates.get(p[2], ""), p[0]))
     others = [p for p in pages if not p[0].startswith("articles/")]
     groups: list[list[tuple[str, str, str]]] = []
-    for part in (articles, others):
-        n_shards = shard_count(len(part), shard_pages)
-        buckets: list[list[tuple[str, str, str]]] = [[] for _ in range(n_shards)]
-        for page in part:
-            buckets[shard_of(page[0], n_shards)].append(page)
-        groups += [b for b in buckets if b]
+    current: list[tuple[str, str, str]] = []
+    every = max(1, shard_pages // 2)
+    for page in articles:
+        current.append(page)
+        if len(current) >= shard_pages or _boundary(page[0], every):
+            groups.append(current)
+            current = []
+    if current:
+        groups.append(current)
+    n_shards = shard_count(len(others), shard_pages)
+    buckets: list[list[tuple[str, str, str]]] = [[] for _ in range(n_shards)]
+    for page in others:
+        buckets[shard_of(page[0], n_shards)].append(page)
+    groups += [b for b in buckets if b]
     return groups or [[]]
 
 

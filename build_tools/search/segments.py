@@ -180,3 +180,61 @@ def remapped(seg: tuple, field_map: list[int]) -> tuple:
 def _remap_meta_locs(locs: list[int], field_map: list[int]) -> list[int]:
     # meta locations: a negative number -(field_id + 1) switches field, positives are positions
     return [(-(field_map[-x - 1]) - 1) if x < 0 else x for x in locs]
+
+
+def reordered(meta: list, segs: list, order: list[int]) -> tuple[list, list]:
+    """(meta, segments) of the same shard with its pages renumbered: ``order`` lists the old page numbers
+    in their new order.  Why: Pagefind numbers a shard's pages its own way; the indexer puts them in (date,
+    path) order so that the merged page number alone ranks ties newest first (search.js).  Entries are
+    moved as raw bytes (only their page deltas are rewritten), so this costs a walk over the shard."""
+    new_of = [0] * len(order)
+    for new, old in enumerate(order):
+        new_of[old] = new
+    if all(n == i for i, n in enumerate(new_of)):
+        return meta, segs
+    meta = [meta[0], [meta[1][old] for old in order], *meta[2:]]
+    return meta, [_renumbered(s, new_of) for s in segs]
+
+
+def _renumbered(seg: tuple, new_of: list[int]) -> tuple:
+    word, n, first_abs, first_head, first_tail, rest, _last, units, has_meta, variants = seg
+    entries = [(new_of[first_abs], first_head, first_tail)] if n else []
+    p, page = 0, first_abs
+    for _ in range(n - 1):
+        head = rest[p : p + 1]
+        delta, q = _uint(rest, p + 1)
+        page += delta
+        b = rest[q]
+        if 0x80 <= b < 0x98:
+            nlocs, end = b - 0x80, q + 1
+        else:
+            nlocs, end = _uint(rest, q)
+        end = _skip_ints(rest, end, nlocs)
+        if head == b"\x83":
+            nmeta, end = _uint(rest, end)
+            end = _skip_ints(rest, end, nmeta)
+        entries.append((new_of[page], head, rest[q:end]))
+        p = end
+    entries.sort(key=lambda e: e[0])
+    out, prev = [], entries[0][0] if entries else 0
+    for new, head, tail in entries[1:]:
+        out.append(head + cbor_head(0, new - prev) + tail)
+        prev = new
+    if variants:
+        variants = [[form, _renumbered_list(pages, new_of)] for form, pages in variants]
+    if not entries:
+        return (word, n, first_abs, first_head, first_tail, rest, _last, units, has_meta, variants)
+    return (word, n, entries[0][0], entries[0][1], entries[0][2], b"".join(out), prev, units, has_meta, variants)
+
+
+def _renumbered_list(pages: list, new_of: list[int]) -> list:
+    """A delta-coded page list (decoded) renumbered and delta-coded again."""
+    acc, absolute = 0, []
+    for page in pages:
+        acc += page[0]
+        absolute.append([new_of[acc], *page[1:]])
+    absolute.sort(key=lambda p: p[0])
+    prev = 0
+    for page in absolute:
+        page[0], prev = page[0] - prev, page[0]
+    return absolute
