@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from build_tools.search import index_site
-from tests.test_search_index import bundle_bytes, write_site
+from tests.test_search_index import bundle_bytes, word_map, write_site
 
 pytestmark = pytest.mark.slow  # Pagefind runs
 
@@ -75,3 +75,40 @@ def test_the_t2s_tables_are_written_once_and_again_when_one_is_missing(tmp_path:
     (tables / "t2s.json").write_text("{}", encoding="utf-8")
     index_site(site, docs, shard_pages=1000, cache_dir=cache)
     assert {rel: (tables / rel).read_bytes() for rel in before} == {rel: data for rel, (_m, data) in before.items()}
+
+
+def _dated_article(site: Path, slug: str, date: str, text: str) -> None:
+    from tests.test_search_index import ARTICLE_13
+
+    (site / "articles" / slug).mkdir(parents=True, exist_ok=True)
+    html = ARTICLE_13.format(tail=text).replace("2025-01-27", date)
+    (site / "articles" / slug / "index.html").write_text(html, encoding="utf-8")
+
+
+def test_a_new_or_edited_recent_article_merges_only_the_recent_bundle(tmp_path: Path):
+    """Issue 15: search work after one new article is O(change): one small shard built, one small bundle
+    merged again (the old articles' bundle and the entities' left as they are, not even rewritten), and the
+    result byte for byte the index built from nothing."""
+    from build_tools.search.tiers import RECENT_SHARDS, bundle_dirs
+
+    site, docs = write_site(tmp_path / "a")
+    for i in range(RECENT_SHARDS + 2):  # with write_site's five: 15 shards of one page, 16 with the new one
+        _dated_article(site, f"d{i:02d}", f"2024-01-{i + 1:02d}", f"第{i}篇文章的独有内容。")
+    cache = tmp_path / "cache"
+    first = index_site(site, docs, shard_pages=2, cache_dir=cache)
+    assert first.bundles == 3  # entities, old articles, recent articles
+    old_bundles = {d.name: _times(d) for d in bundle_dirs(site / "pagefind")[:2]}
+
+    _dated_article(site, "new", "2026-12-01", "新到的一篇文章。")
+    added = index_site(site, docs, shard_pages=2, cache_dir=cache)
+    assert (added.shards_built, added.pages_extracted, added.bundles_merged) == (1, 1, 1)
+    assert {d.name: _times(d) for d in bundle_dirs(site / "pagefind")[:2]} == old_bundles
+    assert "articles/new/" in word_map(site / "pagefind")["新到"]
+    incremental = bundle_bytes(site / "pagefind")
+    index_site(site, docs, shard_pages=2, cache_dir=False)
+    assert bundle_bytes(site / "pagefind") == incremental
+
+    _dated_article(site, "new", "2026-12-01", "新到的一篇文章，改过一句。")
+    edited = index_site(site, docs, shard_pages=2, cache_dir=cache)
+    assert (edited.shards_built, edited.bundles_merged) == (1, 1)
+    assert "articles/new/" in word_map(site / "pagefind")["改过"]

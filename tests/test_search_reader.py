@@ -22,15 +22,15 @@ ASSETS = Path(__file__).resolve().parent.parent / "theme" / "assets" / "search"
 
 
 def node_eval(body: str, inp: object) -> object:
-    """Run ``body`` (JS; ``idx`` = a PagefindIndex over ``inp.bundle``, ``match`` = match.js, ``inp``) in node."""
+    """Run ``body`` (JS; ``idx`` = a BundleSet over ``inp.bundle``, ``match`` = match.js, ``inp``) in node."""
     script = (
         "import { readFileSync } from 'node:fs';"
-        f"const {{ PagefindIndex }} = await import({json.dumps((ASSETS / 'pfindex.js').as_uri())});"
+        f"const {{ BundleSet }} = await import({json.dumps((ASSETS / 'pfindex.js').as_uri())});"
         f"const match = await import({json.dumps((ASSETS / 'match.js').as_uri())});"
         "const inp = JSON.parse(readFileSync(0, 'utf8'));"
         "const bytes = async (url) => { const b = readFileSync(new URL(url)); "
         "  return b.buffer.slice(b.byteOffset, b.byteOffset + b.length); };"
-        "const idx = inp.bundle ? await new PagefindIndex(new URL(inp.bundle), bytes).init() : null;"
+        "const idx = inp.bundle ? await new BundleSet(new URL(inp.bundle), bytes).init() : null;"
         f"const out = await (async () => {{ {body} }})();"
         "process.stdout.write(JSON.stringify(out));"
     )
@@ -128,3 +128,25 @@ def test_matcher_needs_successive_positions():
     )
     # page 1 has 80 81 but 83 is not 82: only page 0 (90 91 92)
     assert got == {"pages": [0], "at": [90], "first": 90, "title": True, "more": True, "starts": [0]}
+
+
+@pytest.mark.slow  # Pagefind
+def test_ties_rank_newest_first(tmp_path):
+    """Issue 13: "ties newest first" in the default ranking. Articles that say the same thing score the same;
+    the box's order (match.byRank over the bundles' page numbers) must put the newest first, the same date by
+    path, whatever the shards."""
+    from tests.test_search_index import DATED, write_dated_site
+
+    site = write_dated_site(tmp_path)
+    index_site(site, None, shard_pages=3, cache_dir=False)
+    got = node_eval(
+        """const hits = match.phraseMatches([await idx.postings("芯片")], idx.counts, idx.avgCount);
+        const results = [...hits].map(([page, h]) => ({ page, score: h.score, first: h.first }));
+        results.sort((a, b) => match.byRank(a, b, () => 0));
+        const urls = [];
+        for (const r of results) urls.push((await idx.fragment(r.page)).url);
+        return urls;""",
+        {"bundle": (site / "pagefind").as_uri() + "/"},
+    )
+    articles = [u for u in got if u.startswith("articles/")]
+    assert articles == [f"articles/{s}/" for s in sorted(DATED, key=lambda s: (DATED[s], s), reverse=True)]

@@ -97,3 +97,10 @@ export function unionHits(all) {
   }
   return out;
 }
+
+// Result order: `rank` (3: the title is the query, 2: the title holds it, 1: an alias is the query), then
+// the score, then the earliest match, then newest first: the index numbers articles in (date, path) order
+// after every other page (build_tools/search/tiers.py), so the higher page number is the newer article.
+export function byRank(a, b, rank) {
+  return rank(b) - rank(a) || b.score - a.score || a.first - b.first || b.page - a.page;
+}

@@ -152,10 +152,13 @@ export class PagefindIndex {
     }
   }
 
-  async init() {
-    const entry = JSON.parse(new TextDecoder().decode(await this.fetchBytes(new URL("pagefind-entry.json", this.base))));
-    const lang = Object.values(entry.languages)[0];
-    const meta = decodeCbor(await unpack(await this.fetchBytes(new URL(`pagefind.${lang.hash}.pf_meta`, this.base)), "meta"));
+  // `hash`: the meta file's, when the caller knows it (BundleSet); else read from the bundle's entry file.
+  async init(hash) {
+    if (!hash) {
+      const entry = JSON.parse(new TextDecoder().decode(await this.fetchBytes(new URL("pagefind-entry.json", this.base))));
+      hash = Object.values(entry.languages)[0].hash;
+    }
+    const meta = decodeCbor(await unpack(await this.fetchBytes(new URL(`pagefind.${hash}.pf_meta`, this.base)), "meta"));
     this.hashes = meta[1].map((p) => p[0]);
     this.counts = meta[1].map((p) => p[1]);
     this.ranges = meta[2];
@@ -256,5 +259,65 @@ export class PagefindIndex {
       this.fragments.set(hash, job);
     }
     return this.fragments.get(hash);
+  }
+}
+
+// The search output is a few Pagefind bundles read together (build_tools/search/tiers.py): pagefind/
+// pagefind-entry.json lists them in page order with their meta files. This presents them as one index:
+// page numbers run bundle after bundle (so they ascend with the articles' (date, path): search.js ranks a
+// tie newest first by them), a word's pages are its pages in every bundle.
+export class BundleSet {
+  constructor(basePath, fetchBytes) {
+    this.base = basePath;
+    this.fetchBytes = fetchBytes;
+  }
+
+  async init() {
+    const entry = JSON.parse(new TextDecoder().decode(await this.fetchBytes(new URL("pagefind-entry.json", this.base))));
+    const lang = Object.values(entry.languages)[0];
+    const list = lang.bundles || [{ dir: "", hash: lang.hash }]; // one bundle at the base: Pagefind's own layout
+    this.parts = await Promise.all(list.map((b) => {
+      const base = b.dir ? new URL(`${b.dir}/`, this.base) : this.base;
+      return new PagefindIndex(base, this.fetchBytes).init(b.hash);
+    }));
+    this.offsets = [];
+    this.counts = [];
+    for (const part of this.parts) {
+      this.offsets.push(this.counts.length);
+      for (const c of part.counts) this.counts.push(c);
+    }
+    this.avgCount = this.counts.reduce((a, b) => a + b, 0) / Math.max(1, this.counts.length);
+    return this;
+  }
+
+  // The bundle of a page number, and the page's number in it.
+  locate(page) {
+    let i = this.offsets.length - 1;
+    while (i > 0 && this.offsets[i] > page) i--;
+    return [this.parts[i], page - this.offsets[i]];
+  }
+
+  async postings(typed) {
+    const lists = await Promise.all(this.parts.map((p) => p.postings(typed)));
+    const out = new Map();
+    lists.forEach((list, i) => {
+      for (const [page, e] of list) out.set(page + this.offsets[i], e);
+    });
+    return out;
+  }
+
+  async wordsWithPrefix(typed, maxChunks) {
+    const all = await Promise.all(this.parts.map((p) => p.wordsWithPrefix(typed, maxChunks)));
+    return { words: [...new Set(all.flatMap((a) => a.words))], complete: all.every((a) => a.complete) };
+  }
+
+  hash(page) {
+    const [part, local] = this.locate(page);
+    return part.hash(local);
+  }
+
+  fragment(page) {
+    const [part, local] = this.locate(page);
+    return part.fragment(local);
   }
 }

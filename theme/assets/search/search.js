@@ -15,8 +15,8 @@ import {
   MAX_RESULTS, NAME_END, TERMINATOR, appendMarked, excerpt, loadBlocks, matchRanges,
   needlesOf, normalize, parseQuery, queryTerms, tokens,
 } from "./query.js";
-import { nameTier, phraseMatches, unionHits } from "./match.js";
-import { PagefindIndex, merged } from "./pfindex.js";
+import { byRank, nameTier, phraseMatches, unionHits } from "./match.js";
+import { BundleSet, merged } from "./pfindex.js";
 
 // Node and the tests import the query functions from here too.
 export * from "./query.js";
@@ -47,7 +47,7 @@ function setup(root) {
 
   function load() {
     if (engine) return engine;
-    engine = new PagefindIndex(new URL("pagefind/", base), fetchBytes).init();
+    engine = new BundleSet(new URL("pagefind/", base), fetchBytes).init();
     engine.catch(() => { engine = null; });
     return engine;
   }
@@ -172,7 +172,7 @@ function setup(root) {
 
   // Every page holding every phrase of `query`, best first; `missing`: the phrases found nowhere.
   // Order: the title is the query, the title holds it, an alias is the query, then how often the
-  // phrase occurs (title weighted, BM25), then the earliest match.
+  // phrase occurs (title weighted, BM25), then the earliest match, then newest first (issue 13).
   async function find(query) {
     await Promise.all([loadBlocks(query, base, fetchJson), loadBlocks(normalize(query), base, fetchJson)]);
     const idx = await load();
@@ -209,9 +209,7 @@ function setup(root) {
       const name = tiers.get(p.page) || 0;
       return name === 2 ? 3 : p.title ? 2 : name;
     };
-    const results = [...(pages || new Map()).values()].sort(
-      (a, b) => rank(b) - rank(a) || b.score - a.score || a.first - b.first || a.page - b.page,
-    );
+    const results = [...(pages || new Map()).values()].sort((a, b) => byRank(a, b, rank));
     const names = new Map([...tiers].map(([page, tier]) => [idx.hash(page), tier]));
     return { phrases, missing, results, names };
   }
