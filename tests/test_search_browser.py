@@ -22,6 +22,7 @@ import yaml
 from build_tools.search import index_site
 from build_tools.search.indexer import iter_pages
 from build_tools.search.normalize import normalize
+from build_tools.search.tiers import bundle_dirs
 from tests.search_harness import (
     CHROMIUM,
     browser,
@@ -280,9 +281,9 @@ def test_last_word_being_typed_may_be_a_prefix(session, archive):
 
 
 def test_a_cold_first_query_loads_its_chunks_and_one_fragment(session, archive):
-    """What a first query costs (issue 13), counted in requests, not time: the meta file, one index chunk
-    per token of the query (and the name end's), the first result's fragment; not Pagefind's own engine
-    (pagefind.js and its wasm: the box reads the bundle itself) and no other result's fragment."""
+    """What a first query costs (issue 13), counted in requests, not time: each bundle's meta file, one index
+    chunk per token of the query (and the name end's) in each bundle, the first result's fragment; not
+    Pagefind's own engine (pagefind.js and its wasm: the box reads the bundle itself) and no other result's fragment."""
     site, _docs = archive
     ctx, base = session[0].context, session[2]
     cdp = ctx.new_cdp_session(session[0])
@@ -296,7 +297,10 @@ def test_a_cold_first_query_loads_its_chunks_and_one_fragment(session, archive):
         page.close()
     files = fig["files"]
     assert not [f for f in files if f.endswith((".pagefind", "/pagefind.js", "pagefind-worker.js"))], files
+    bundles = {d.name for d in bundle_dirs(site / "pagefind")}  # read together (build_tools/search/tiers.py)
     chunks = [f for f in files if f.endswith(".pf_index")]
-    assert 1 <= len(chunks) <= 4, files  # 推理 理模 模型 and the name end (fewer when they share a chunk)
+    # 推理 理模 模型 and the name end, in each bundle (fewer when they share a chunk)
+    assert 1 <= len(chunks) <= 4 * len(bundles), files
+    assert {f.split("/")[2] for f in chunks} <= bundles, files
     assert len([f for f in files if f.endswith(".pf_fragment")]) == 1, files
-    assert len([f for f in files if f.endswith(".pf_meta")]) == 1, files
+    assert len([f for f in files if f.endswith(".pf_meta")]) == len(bundles), files

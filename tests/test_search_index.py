@@ -250,7 +250,8 @@ def write_dated_site(root: Path) -> Path:
         html = ARTICLE_13.format(tail="").replace("2025-01-27", date).replace("正文只说芯片。", f"正文只说芯片。{slug}")
         (site / "articles" / slug / "index.html").write_text(html, encoding="utf-8")
     (site / "entities" / "chips").mkdir(parents=True)
-    (site / "entities" / "chips" / "index.html").write_text(ENTITY.format(title="芯片", desc="芯片。"), encoding="utf-8")
+    entity = ENTITY.format(title="芯片", desc="芯片。")
+    (site / "entities" / "chips" / "index.html").write_text(entity, encoding="utf-8")
     return site
 
 
