@@ -269,3 +269,18 @@ def test_page_numbers_follow_date_then_path(tmp_path, shard_pages):
     words = word_map(site / "pagefind")
     assert words["芯片"] == set(want)
     assert words[encode_word("gamma")] == {"articles/gamma/"}
+
+
+def test_an_entity_pages_mention_count_is_not_page_text():
+    """Issue 15: every new article naming an entity changes its page's count line; what search indexes of the
+    page (name, description, type, aliases) must not change with it, or each new article rebuilds the
+    entities' shard and bundle. (And a search for 提及 or a number should not find every entity page.)"""
+    def page(mentions: int, articles: int):
+        html = ENTITY.format(title="英伟达", desc="美国芯片公司。").replace(
+            "<h2>", f"<p>本存档中共提及 <strong>{mentions}</strong> 次，见于 <strong>{articles}</strong> 篇文章。"
+            '<a class="archive-feed-link" href="../nvidia.xml">订阅这些文章（Atom）</a></p><h2>', 1)
+        return extract_page(html, "entities/nvidia/index.html", None)
+
+    before, after = page(3215, 1459), page(3216, 1460)
+    assert "美国芯片公司" in before.text and "提及" not in before.text and "3215" not in before.text
+    assert before == after

@@ -155,6 +155,7 @@ def _meta_facts(main) -> tuple[str, str]:
     return date[:10], source[:80]
 
 
+_FEED_LINK = etree.XPath(f"descendant::a[{_has_class('archive-feed-link')}]")
 _ENTITY_LINKS = etree.XPath(f"descendant::*[{_has_class('article-entities')}]//a/@href")
 _ENTITY_ID = re.compile(r"(?:^|/)entities/([^/#?]+)/?(?:[#?].*)?$")
 
@@ -208,6 +209,12 @@ def extract_page(html_text: str | bytes, rel: str, docs_dir: Path | None) -> Pag
             for el in first_h2.xpath("following::*"):
                 _drop(el)
             _drop(first_h2)
+        # The line counting its mentions ("本存档中共提及 N 次，见于 M 篇文章", beside the feed link) is the
+        # lists' summary: it changes with every new article that names the entity, so indexing it would
+        # rebuild the entities' shard for each one (issue 15) and match searches for 提及 or a number.
+        for link in _FEED_LINK(main):
+            parent = link.getparent()
+            _drop(parent if parent is not None and parent.tag == "p" else link)
     _drop_furniture(main)
     text = _clean_ws(_block_text(main))
     if _ARCHIVE_ARTICLE(main) or _ARCHIVE_ARTICLE_ANY(root):
