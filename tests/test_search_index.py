@@ -10,7 +10,7 @@ from pathlib import Path
 import cbor2
 import pytest
 
-from build_tools.search import index_site
+from build_tools.search import index_site, tiers
 from build_tools.search.bundle import meta_file, read_pf
 from build_tools.search.extract import extract_page
 from build_tools.search.normalize import encode_word, normalize
@@ -256,11 +256,13 @@ def write_dated_site(root: Path) -> Path:
 
 
 @pytest.mark.slow  # Pagefind
-@pytest.mark.parametrize("shard_pages", [1000, 2, 3])
-def test_page_numbers_follow_date_then_path(tmp_path, shard_pages):
+@pytest.mark.parametrize(("shard_pages", "recent"), [(1000, 8), (2, 8), (2, 2), (3, 2)])
+def test_page_numbers_follow_date_then_path(tmp_path, monkeypatch, shard_pages, recent):
     """Issue 13, ties newest first: the browser numbers pages bundle after bundle, and a tie goes to the
     higher number (search.js), so articles must be numbered in (date, path) order, other pages before them.
-    The renumbering inside a shard must keep every word on its pages (same map as one unsharded run)."""
+    The renumbering inside a shard, and the old bundle merged from joined groups of shards (``recent`` 2:
+    groups of two), must keep every word on its pages."""
+    monkeypatch.setattr(tiers, "RECENT_SHARDS", recent)
     site = write_dated_site(tmp_path)
     index_site(site, None, shard_pages=shard_pages, cache_dir=False)
     urls = [f["url"] for f in fragments(site / "pagefind")]
@@ -269,6 +271,8 @@ def test_page_numbers_follow_date_then_path(tmp_path, shard_pages):
     words = word_map(site / "pagefind")
     assert words["芯片"] == set(want)
     assert words[encode_word("gamma")] == {"articles/gamma/"}
+    assert all(words[encode_word(slug)] == {f"articles/{slug}/"} for slug in DATED)
+    assert len(bundle_dirs(site / "pagefind")) == (3 if (shard_pages, recent) in ((2, 2), (3, 2)) else 2)
 
 
 def test_an_entity_pages_mention_count_is_not_page_text():

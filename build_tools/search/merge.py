@@ -153,12 +153,12 @@ def _copy_fragments(shards: list[Path], metas: list[list], out: Path, prefix: st
             raise ValueError("merging Pagefind filters/sorts is not supported")
         for frag_hash, word_count in m[1]:
             name = f"{prefix}{_b36(len(pages))}"
-            _link_or_copy(shard / "fragment" / f"{frag_hash}.pf_fragment", out / "fragment" / f"{name}.pf_fragment")
+            link_or_copy(shard / "fragment" / f"{frag_hash}.pf_fragment", out / "fragment" / f"{name}.pf_fragment")
             pages.append([name, word_count])
     return pages, offsets
 
 
-def _link_or_copy(source: Path, target: Path) -> None:
+def link_or_copy(source: Path, target: Path) -> None:
     """A fragment goes over unchanged: a hard link to the cached shard's file (no bytes written; the
     shard cache replaces a shard's folder, never a file in it), or a copy across file systems."""
     try:
@@ -234,3 +234,52 @@ def _word_entry(word: str, group: list[tuple]) -> tuple[bytes, int]:
     for v in variants:
         _delta_encode(v[1])
     return b"\x83" + cbor_text(word) + cbor_head(4, n) + b"".join(parts) + cbor2.dumps(variants), units
+
+
+def joined_segments(segments: list[tuple[list, list]]) -> tuple[list, list]:
+    """Several shards' (meta, segments) as the (meta, segments) of one shard holding all their pages, in order.
+
+    Why: a bundle merged from a few joined groups instead of from their many small shards does the per-word
+    work once per group (tiers.py keeps each group's join), and its bytes are the same: a joined word's page
+    list is exactly the bytes ``_word_entry`` writes for those shards."""
+    metas = [m for m, _ in segments]
+    fields = _fields(metas)
+    pages: list[list] = []
+    offsets = []
+    for m in metas:
+        offsets.append(len(pages))
+        pages.extend(m[1])
+    joined = [_joined(word, group) for word, group in _merged_words(segments, offsets, fields)]
+    return [metas[0][0], pages, [], [], [], fields], joined
+
+
+def _joined(word: str, group: list[tuple]) -> tuple:
+    first: tuple | None = None
+    rest: list[bytes] = []
+    n = prev = units = 0
+    has_meta = False
+    variants: list = []
+    for off, seg in group:
+        _w, sn, first_abs, first_head, first_tail, seg_rest, last, su, m, svar = seg
+        if sn:
+            if first is None:
+                first = (off + first_abs, first_head, first_tail)
+                rest.append(seg_rest)
+            else:
+                rest.append(first_head + cbor_head(0, off + first_abs - prev) + first_tail + seg_rest)
+            prev = off + last
+        n += sn
+        units += su
+        has_meta = has_meta or m
+        for form, vpages in svar:
+            shifted = _shift_pages(vpages, off)
+            for v in variants:
+                if v[0] == form:
+                    v[1].extend(shifted)
+                    break
+            else:
+                variants.append([form, shifted])
+    for v in variants:
+        _delta_encode(v[1])
+    first_abs, first_head, first_tail = first or (0, b"", b"")
+    return (word, n, first_abs, first_head, first_tail, b"".join(rest), prev, units, has_meta, variants)

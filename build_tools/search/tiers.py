@@ -30,7 +30,7 @@ import shutil
 from pathlib import Path
 
 from build_tools.search.bundle import check_bundle, facets_json, page_facts
-from build_tools.search.merge import merge_bundles
+from build_tools.search.merge import joined_segments, link_or_copy, merge_bundles
 
 RECENT_SHARDS = 8
 # A bundle of REFERENCE_UNITS (location + 1) units (~5,000 articles) is chunked at the merge's
@@ -43,13 +43,15 @@ ENTRY = "pagefind-entry.json"
 RECORD = "bundles.json"
 
 
-def plan(kinds: list[bool]) -> list[list[int]]:
-    """Shard indexes of each bundle, in page order: ``kinds[i]`` is True for an article shard (the
-    article shards come first, in (date, path) order)."""
+def plan(kinds: list[bool]) -> list[list[list[int]]]:
+    """Each bundle's shard indexes, in page order, in groups merged through a kept join (joined_segments):
+    the old bundle's groups of RECENT_SHARDS, one group of every shard for the others. ``kinds[i]`` is True
+    for an article shard (the article shards come first, in (date, path) order)."""
     arts = [i for i, art in enumerate(kinds) if art]
     others = [i for i, art in enumerate(kinds) if not art]
     cut = RECENT_SHARDS * ((len(arts) - 1) // RECENT_SHARDS) if arts else 0
-    return [b for b in (others, arts[:cut], arts[cut:]) if b]
+    old = [arts[k : k + RECENT_SHARDS] for k in range(0, cut, RECENT_SHARDS)]
+    return [b for b in ([[i] for i in others], old, [[i] for i in arts[cut:]]) if b]
 
 
 def chunk_units_for(segments: list[tuple[list, list]], chunk_units: int) -> int:
@@ -79,19 +81,26 @@ def write_bundles(keys: list[str], kinds: list[bool], store: Path, out: Path, ca
     have = done.get("bundles", {}) if isinstance(done.get("bundles"), dict) else {}
     out.mkdir(parents=True, exist_ok=True)
     listed, merged, state = [], 0, {}
+    groups_used: set[str] = set()
     for part in plan(kinds):
-        names = [keys[i] for i in part]
-        name = bundle_key(code, names, chunk_units)
+        groups = [[keys[i] for i in g] for g in part]
+        name = bundle_key(code, [k for g in groups for k in g], chunk_units)
         target = out / name
         if have.get(name) is None or have.get(name) != _entry_digest(target):
-            _merge_one(names, store, target, language, chunk_units, jobs)
+            _merge_one([_group(g, store, cache) if len(g) > 1 else store / g[0] for g in groups], target, language,
+                       chunk_units, jobs)
             merged += 1
+        groups_used.update(_group_name(g) for g in groups if len(g) > 1)
         state[name] = _entry_digest(target)
         listed.append(name)
     for d in out.iterdir():
         if d.name not in listed and d.name != ENTRY:
             shutil.rmtree(d) if d.is_dir() else d.unlink()
     _write_entry(out, listed, language)
+    if (cache / "groups").is_dir():
+        for d in (cache / "groups").iterdir():
+            if d.name not in groups_used:
+                shutil.rmtree(d, ignore_errors=True)
     tmp = record_file.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text(json.dumps({"out": str(out), "bundles": state}), encoding="utf-8")
     os.replace(tmp, record_file)
@@ -105,11 +114,39 @@ def _entry_digest(bundle: Path) -> str | None:
         return None
 
 
-def _merge_one(names: list[str], store: Path, target: Path, language: str, chunk_units: int, jobs: int) -> None:
-    segments = [pickle.loads((store / k / "segments.pkl").read_bytes()) for k in names]
+def _group_name(keys: list[str]) -> str:
+    return "g" + hashlib.sha256("\n".join(keys).encode()).hexdigest()[:24]
+
+
+def _group(keys: list[str], store: Path, cache: Path) -> Path:
+    """A kept join of several shards (merge.joined_segments), laid out as a shard: ``bundle/`` (Pagefind's
+    files and every page's fragment, hard links) and ``segments.pkl``; made unless already kept."""
+    final = cache / "groups" / _group_name(keys)
+    if (final / "segments.pkl").is_file():
+        return final
+    tmp = final.with_name(f".tmp-{final.name}-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    segments = [pickle.loads((store / k / "segments.pkl").read_bytes()) for k in keys]
+    first = store / keys[0] / "bundle"
+    shutil.copytree(first, tmp / "bundle", ignore=shutil.ignore_patterns("index", "fragment", "*.pf_meta"))
+    (tmp / "bundle" / "fragment").mkdir()
+    for k, (meta, _segs) in zip(keys, segments, strict=True):
+        for frag_hash, _wc in meta[1]:
+            name = f"{frag_hash}.pf_fragment"
+            link_or_copy(store / k / "bundle" / "fragment" / name, tmp / "bundle" / "fragment" / name)
+    data = pickle.dumps(joined_segments(segments), protocol=pickle.HIGHEST_PROTOCOL)
+    (tmp / "segments.pkl").write_bytes(data)
+    shutil.rmtree(final, ignore_errors=True)
+    os.replace(tmp, final)
+    return final
+
+
+def _merge_one(sources: list[Path], target: Path, language: str, chunk_units: int, jobs: int) -> None:
+    """Merge ``sources`` (shards or kept joins: ``bundle/`` + ``segments.pkl`` each) into the bundle ``target``."""
+    segments = [pickle.loads((d / "segments.pkl").read_bytes()) for d in sources]
     tmp = target.with_name(f".tmp-{target.name}-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
-    merge_bundles([store / k / "bundle" for k in names], tmp, language,
+    merge_bundles([d / "bundle" for d in sources], tmp, language,
                   chunk_units=chunk_units_for(segments, chunk_units), segments=segments, threads=jobs)
     del segments
     check_bundle(tmp, decode=False)
