@@ -28,11 +28,39 @@ ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 
 
-def prepare(n: int, work: Path) -> None:
+# Two more phases after the site_cycle ones: the synthetic dumps of "added" carry a random date inside the
+# archive's span (so they land among old articles); an editor's new dump is usually the newest one.
+EXTRA = ("newest", "newest_edited")
+ALL_PHASES = (*PHASES, *EXTRA)
+
+
+def add_newest(raw: Path, edited: bool) -> Path:
+    """One Jina-format UTF-8 dump dated after every generated one (2026-06-01); ``edited``: the same dump with
+    one paragraph changed."""
+    import dataclasses
+    import random
+    from datetime import datetime
+
+    from benchmarks.generate import encode, make_articles, render_dump
+
+    a = dataclasses.replace(make_articles(1, seed=30_000)[0], published=datetime(2026, 6, 1, 9), fmt="jina",
+                            encoding="utf-8")
+    if edited:
+        paras = list(a.paragraphs)
+        paras[len(paras) // 2] += "（编者按：修订补充了说明。）"
+        a = dataclasses.replace(a, paragraphs=tuple(paras))
+    text, ext = render_dump(a, random.Random(7))
+    path = raw / f"cycle_newest_jina_utf8{ext}"
+    path.write_bytes(encode(text, a.encoding, a.fmt))
+    return path
+
+
+def prepare(n: int, work: Path, phases: tuple[str, ...] = ALL_PHASES) -> None:
     from benchmarks.generate import generate
 
     work.mkdir(parents=True, exist_ok=True)
-    generate(n, work, seed=0)
+    if phases[0] == "cold":
+        generate(n, work, seed=0)
     shutil.copy2(ROOT / "entities.yml", work / "entities.yml")
     proj = work / "proj"
     proj.mkdir(exist_ok=True)
@@ -40,8 +68,9 @@ def prepare(n: int, work: Path) -> None:
     commands = _commands(work / "raw", work / "entities.yml")
     os.environ.setdefault("SOURCE_DATE_EPOCH", "1700000000")
     edits = {"cold": lambda: None, "noop": lambda: None, "added": lambda: add_dump(work / "raw", 0),
-             "added2": lambda: add_dump(work / "raw", 1), "edited": lambda: edit_dump(work / "raw", 0)}
-    for phase in PHASES:
+             "added2": lambda: add_dump(work / "raw", 1), "edited": lambda: edit_dump(work / "raw", 0),
+             "newest": lambda: add_newest(work / "raw", False), "newest_edited": lambda: add_newest(work / "raw", True)}
+    for phase in phases:
         edits[phase]()
         for step in ("build", "site"):
             subprocess.run(commands[step], cwd=proj, check=True, capture_output=True)
@@ -90,14 +119,16 @@ def _sync(src: Path, dst: Path) -> None:
 def run(work: Path, trees: dict[str, Path]) -> dict:
     from benchmarks.run import timed
 
-    out: dict = {}
-    for name, tree in trees.items():
+    out: dict = {name: {} for name in trees}
+    for name in trees:
         dest = work / f"run-{name}"
         shutil.rmtree(dest, ignore_errors=True)
         (dest / "site").mkdir(parents=True)
-        os.environ["PYTHONPATH"] = str(tree)
-        rows = {}
-        for phase in PHASES:
+    for phase in ALL_PHASES:  # old and new in turn, phase by phase: the same load for both
+        for name, tree in trees.items():
+            dest = work / f"run-{name}"
+            os.environ["PYTHONPATH"] = str(tree)
+            rows = out[name]
             _sync(work / f"site-{phase}", dest / "site")
             _sync(work / f"docs-{phase}", dest / "docs")
             cmd = [PY, "-m", "build_tools.search", "index", "--site", "site", "--docs", "docs", "--json"]
@@ -109,7 +140,6 @@ def run(work: Path, trees: dict[str, Path]) -> dict:
                                                          "seconds_shards", "seconds_merge", "bundles",
                                                          "bundles_merged")}}
             print(f"{name} {phase}: {rows[phase]}", file=sys.stderr, flush=True)
-        out[name] = rows
     return out
 
 
@@ -119,13 +149,14 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("prepare")
     p.add_argument("--n", type=int, default=2000)
     p.add_argument("--work", type=Path, required=True)
+    p.add_argument("--phases", nargs="+", default=list(ALL_PHASES), help="from the first (default: all)")
     r = sub.add_parser("run")
     r.add_argument("--work", type=Path, required=True)
     r.add_argument("--old", type=Path, required=True, help="the old code tree (git archive of the branch point)")
     r.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
     if args.cmd == "prepare":
-        prepare(args.n, args.work)
+        prepare(args.n, args.work, tuple(args.phases))
         return 0
     res = run(args.work, {"old": args.old, "new": ROOT})
     text = json.dumps(res, indent=2) + "\n"
