@@ -35,6 +35,7 @@ from build_tools.model import Summary
 from build_tools.model.errors import CacheCorrupt, UsageError
 from build_tools.model.paths import PathDisplay
 from build_tools.model.records import BuildReport, BuildWarning, CorrectionReview, InputResult, Progress, Status
+from build_tools.pipeline import unchanged
 from build_tools.pipeline.discover import discover, dumps_in
 from build_tools.pipeline.entity_index import alias_index
 from build_tools.pipeline.feed_work import FeedItem, entry_one
@@ -84,6 +85,10 @@ def _build(settings: Settings, overrides: Overrides, locks, progress: Progress |
             dumps, slug_warnings = dumps_in(settings.raw_dir, run.shown)
             report.warnings.extend(slug_warnings)
             added = _added(settings, dumps, report)
+            discovered, build_key = len(report.warnings), unchanged.build_key(settings, dumps, added)
+        last = unchanged.unchanged_report(run.store, build_key, run.manifest_path, settings.docs_dir, report)
+        if last is not None:  # inputs and docs/ as the last build left them: its report, no stage run
+            return last
         with report.timed("prepare"):
             inputs = [(run.store.digest(d.path, settings.max_dump_bytes), d.raw_path, d.slug,
                        overrides.key_for(d.relative)) for d in dumps]
@@ -128,6 +133,7 @@ def _build(settings: Settings, overrides: Overrides, locks, progress: Progress |
             writer.write_all(site_pages)
         report.corrections = _review_corrections(overrides, dumps, published, run, index)
         report.warnings.extend(w for review in report.corrections for w in review.problems)
+        unchanged.record(run.store, build_key, run.manifest_path, report, discovered)
     return report
 
 

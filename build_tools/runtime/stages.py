@@ -111,7 +111,7 @@ class Runner:
     def output(self) -> Iterator[OutputWriter]:
         """The one writer into docs/: its changes land when the block ends, or not at all if it raises."""
         settings = self.settings
-        writer = OutputWriter(settings.docs_dir, settings.raw_dir, manifest=self._manifest_path(), lock=self.docs_lock)
+        writer = OutputWriter(settings.docs_dir, settings.raw_dir, manifest=self.manifest_path, lock=self.docs_lock)
         try:
             yield writer
             with self.report.timed("emit"):
@@ -215,7 +215,8 @@ class Runner:
                 self._progress(stage.name, n, len(todo))
         return published
 
-    def _manifest_path(self) -> Path:
+    @property
+    def manifest_path(self) -> Path:
         """One manifest per output directory, kept with the cache (docs/ holds only pages)."""
         docs = str(self.settings.docs_dir.absolute()).encode("utf-8", "surrogateescape")
         return self.cache_dir / "manifests" / (hashlib.sha256(docs).hexdigest()[:16] + ".json")
