@@ -85,7 +85,7 @@ def test_the_cross_dump_threshold_moves_rarely_as_the_archive_grows():
     for n in (2000, 2001, 2002):
         assert recurring_lines([line] * 40 + [frozenset()] * (n - 40)) == line, n
     thresholds = [max(3, int(0.02 * settled_size(n) + 0.999)) for n in range(2000, 10001)]
-    assert sum(a != b for a, b in zip(thresholds, thresholds[1:])) == 19
+    assert sum(a != b for a, b in zip(thresholds, thresholds[1:], strict=False)) == 19
     assert all(settled_size(n) <= n for n in range(0, 10001))  # never above the exact share
     for n in range(3, 150):
         assert recurring_lines([line] * 3 + [frozenset()] * (n - 3)) == line
