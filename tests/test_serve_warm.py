@@ -75,3 +75,29 @@ def test_a_new_process_loads_the_entity_index_from_the_build_cache(tmp_path, ind
     assert len(indexes_built) == 1
     linked = (settings.docs_dir / "articles").glob("*.md")
     assert any("/entities/" in page.read_text(encoding="utf-8") for page in linked)  # the cached index links
+
+
+def test_a_second_update_reads_only_the_new_dumps_records_from_the_cache(tmp_path, monkeypatch):
+    """The preview keeps the records its last build used: after a new dump, the prepared record and the view of
+    every other article are taken from memory, not read from the cache and unpickled again."""
+    from dataclasses import replace
+
+    from build_tools.runtime.cache import Store
+
+    settings = replace(_settings(tmp_path), keep_warm=True)
+    builder = Builder(settings)
+    assert builder.run("first build") is not None
+    asked: list[str] = []
+    real = Store.get_many
+
+    def counted(store, kind, keys):
+        asked.extend(keys)
+        return real(store, kind, keys)
+
+    monkeypatch.setattr(Store, "get_many", counted)
+    assert builder.run("nothing changed") is not None
+    assert asked == []
+    shutil.copy(SEEDS[3], settings.raw_dir / SEEDS[3].name)
+    assert builder.run("one dump added") is not None
+    assert 0 < len(asked) <= 3, asked  # its prepared record, its view and its feed entry (none for the others)
+    assert (settings.docs_dir / "articles").is_dir()

@@ -57,7 +57,7 @@ def serve_main(args: argparse.Namespace) -> int:
     _check(args)  # a ServeError is a BuildError: the CLI prints it and exits 2
     os.environ.pop("SITE_URL", None)  # a public site_url would move the preview under its path
     settings = Settings(raw_dir=args.raw, docs_dir=args.docs, entities_path=args.entities,
-                        overrides_path=args.overrides)
+                        overrides_path=args.overrides, keep_warm=True)
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _on_sigterm)
     with tempfile.TemporaryDirectory(prefix="cn-archive-serve-") as workdir:
