@@ -51,3 +51,6 @@ class Settings:
     # When each dump entered raw/: git history first (runtime/added.py), else this stored record.
     added_record: Path = Path(".cache/added.json")
     added_from_git: bool = True
+    # The live preview (one process, many builds): keep the records the last build used in memory instead of
+    # reading them from the build cache again (runtime/stages.py).  A one-off build gains nothing from it.
+    keep_warm: bool = False

@@ -73,3 +73,20 @@ def test_a_new_dump_relinks_only_the_articles_that_share_a_line_it_made_recurrin
     assert index_made == 1
     for n in range(2):
         assert SHARED not in (project.docs_dir / "articles" / f"a{n:02d}.md").read_text(encoding="utf-8")
+
+
+def test_the_cross_dump_threshold_moves_rarely_as_the_archive_grows():
+    """A line 40 of 2,000 dumps keep stays furniture when the 2,001st arrives (the exact 2% share moved the
+    threshold to 41 and re-cleaned every article holding such a line); from 2,000 to 10,000 dumps the
+    threshold moves 19 times, not 160; below 150 dumps it is min_dumps (3), as every per-site eval build sees."""
+    from build_tools.archive.furniture import recurring_lines, settled_size
+
+    line = frozenset({"line"})
+    for n in (2000, 2001, 2002):
+        assert recurring_lines([line] * 40 + [frozenset()] * (n - 40)) == line, n
+    thresholds = [max(3, int(0.02 * settled_size(n) + 0.999)) for n in range(2000, 10001)]
+    assert sum(a != b for a, b in zip(thresholds, thresholds[1:], strict=False)) == 19
+    assert all(settled_size(n) <= n for n in range(0, 10001))  # never above the exact share
+    for n in range(3, 150):
+        assert recurring_lines([line] * 3 + [frozenset()] * (n - 3)) == line
+        assert recurring_lines([line] * 2 + [frozenset()] * (n - 2)) == frozenset()

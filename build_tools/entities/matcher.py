@@ -94,6 +94,10 @@ class AliasIndex:
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("AliasIndex is immutable")
 
+    def __reduce__(self):
+        """Pickled whole, automaton included (pyahocorasick pickles its trie), so the build cache can keep it."""
+        return (AliasIndex, (self._registry, self._automaton, self._patterns))
+
     @classmethod
     def build(cls, registry: Registry) -> AliasIndex:
         patterns: dict[str, Pattern] = {}

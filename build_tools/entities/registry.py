@@ -86,6 +86,11 @@ class Registry:
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_id", MappingProxyType({e.id: e for e in self.entities}))
 
+    def __reduce__(self):
+        """Pickled as its entries (``by_id`` is derived, and a mapping proxy does not pickle): the build cache
+        keeps the alias index over a registry, which costs a second of YAML and schema checks to remake."""
+        return (Registry, (self.entities, self.path))
+
     def __contains__(self, entity_id: object) -> bool:
         return entity_id in self.by_id
 
@@ -214,11 +219,11 @@ def load_registry(path: Path | str) -> Registry:
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise RegistryError([f"{p}: cannot read: {exc}"]) from exc
-    return _registry_from(text, str(p))
+    return registry_from_text(text, str(p))
 
 
 @lru_cache(maxsize=4)
-def _registry_from(text: str, p: str) -> Registry:
+def registry_from_text(text: str, p: str) -> Registry:
     """The registry a text describes (remembered: the live preview rebuilds many times with the same file, and
     reading YAML with limits is pure Python); an invalid text raises every time."""
     try:

@@ -30,12 +30,14 @@ from build_tools.archive.navigation import neighbours, related_links
 from build_tools.archive.prepared import Prepared, Published, dedupe
 from build_tools.archive.site_pages import index_pages_for
 from build_tools.config.corrections import Overrides, load_overrides
-from build_tools.config.registry import entity_names, load_index, registry_key
+from build_tools.config.registry import entity_names
 from build_tools.model import Summary
 from build_tools.model.errors import CacheCorrupt, UsageError
 from build_tools.model.paths import PathDisplay
 from build_tools.model.records import BuildReport, BuildWarning, CorrectionReview, InputResult, Progress, Status
+from build_tools.pipeline import unchanged
 from build_tools.pipeline.discover import discover, dumps_in
+from build_tools.pipeline.entity_index import alias_index
 from build_tools.pipeline.feed_work import FeedItem, entry_one
 from build_tools.pipeline.images import pictures_for
 from build_tools.pipeline.link_work import link_one
@@ -83,6 +85,10 @@ def _build(settings: Settings, overrides: Overrides, locks, progress: Progress |
             dumps, slug_warnings = dumps_in(settings.raw_dir, run.shown)
             report.warnings.extend(slug_warnings)
             added = _added(settings, dumps, report)
+            discovered, build_key = len(report.warnings), unchanged.build_key(settings, dumps, added)
+        last = unchanged.unchanged_report(run.store, build_key, run.manifest_path, settings.docs_dir, report)
+        if last is not None:  # inputs and docs/ as the last build left them: its report, no stage run
+            return last
         with report.timed("prepare"):
             inputs = [(run.store.digest(d.path, settings.max_dump_bytes), d.raw_path, d.slug,
                        overrides.key_for(d.relative)) for d in dumps]
@@ -94,11 +100,10 @@ def _build(settings: Settings, overrides: Overrides, locks, progress: Progress |
             published = _published_names(published, prepared, run)
             report.inputs.extend(duplicates)
         with report.timed("link"):
-            index = _alias_index(settings, report)
+            index, registry = _alias_index(settings, report, run)
             recurring = recurring_lines([p.prepared.short_lines for p in published])
             # An article's linked form depends on the recurring lines it holds, not on the whole set: a new
             # dump that makes some line recurring re-links the articles holding that line, not all of them.
-            registry = registry_key(settings.entities_path)
             linked = run.each(LINK, published, [(p.prepared.key, registry, *sorted(recurring & p.prepared.short_lines))
                                                 for p in published], (run.reader, index, recurring, overrides))
             linked = [(k, views.dated(v, added.get(v.summary.raw_path))) for k, v in linked]
@@ -112,7 +117,7 @@ def _build(settings: Settings, overrides: Overrides, locks, progress: Progress |
             bodies = _feed_bodies(run, linked, entries_needed([v.summary for _, v in linked],
                                                               entity_names(index) or None))
         with report.timed("index pages"):  # before it opens too, for the articles about to be published
-            site_pages = _site_pages(run, settings, index, linked, bodies)
+            site_pages = _site_pages(run, settings, index, registry, linked, bodies)
         with run.output() as writer:
             with report.timed("render"):
                 by_slug = {v.summary.slug: v.summary for _, v in linked}
@@ -124,20 +129,21 @@ def _build(settings: Settings, overrides: Overrides, locks, progress: Progress |
             with report.timed("entity pages"):
                 writer.write_all(run.whole(views.entity_pages, _whole_inputs(shown), [v for _, v in shown], index))
             if len(shown) != len(linked):  # a page failed to render: the lists and feeds leave it out
-                site_pages = _site_pages(run, settings, index, shown, bodies)
+                site_pages = _site_pages(run, settings, index, registry, shown, bodies)
             writer.write_all(site_pages)
         report.corrections = _review_corrections(overrides, dumps, published, run, index)
         report.warnings.extend(w for review in report.corrections for w in review.problems)
+        unchanged.record(run.store, build_key, run.manifest_path, report, discovered)
     return report
 
 
-def _site_pages(run: Runner, settings: Settings, index, linked: list[tuple[str, views.LinkedView]],
+def _site_pages(run: Runner, settings: Settings, index, registry: str, linked: list[tuple[str, views.LinkedView]],
                 bodies: dict[str, str]) -> dict[str, str]:
     """The index pages and feeds of the articles in ``linked``, memoised like the other whole-archive passes:
     with nothing changed they are not made again (they were the largest part of a no-op build: the source
     feeds' pinyin names load a dictionary, kept as a pass of its own, keyed by the source names)."""
     summaries = [view.summary for _, view in linked]
-    inputs = [*_whole_inputs(linked), registry_key(settings.entities_path), settings.site_title, settings.site_url,
+    inputs = [*_whole_inputs(linked), registry, settings.site_title, settings.site_url,
               key(*(part for item in sorted(bodies.items()) for part in item))]
     sources = sorted({s.source for s in summaries if s.source and s.source.strip()})
     return run.whole(index_pages_for, inputs, summaries, index, settings.site_title, settings.site_url, bodies,
@@ -154,12 +160,13 @@ def _repairs(prepared: list[Prepared], run: Runner) -> list[BuildWarning]:
     return [BuildWarning(run.shown(p.raw_path), "decode", message) for p in prepared for message in p.warnings]
 
 
-def _alias_index(settings: Settings, report: BuildReport):
-    index = load_index(settings.entities_path)
+def _alias_index(settings: Settings, report: BuildReport, run: Runner):
+    """(the alias index, the registry key), kept between builds (entity_index.py)."""
+    index, registry = alias_index(settings.entities_path, run.whole)
     if index is None:
         report.warnings.append(BuildWarning(str(settings.entities_path), "no-registry",
                                             "no entity registry, articles are not cross-linked"))
-    return index
+    return index, registry
 
 
 def check_deployable(settings: Settings) -> None:

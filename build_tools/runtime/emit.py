@@ -39,7 +39,8 @@ from build_tools.runtime import generations
 from build_tools.runtime.generations import GENERATED, HOME, current_generation, link, new_generation
 from build_tools.runtime.locks import FolderLock
 
-__all__ = ["GENERATED", "OutputWriter", "check_separate", "output_lock", "recover", "replace_file", "write_record"]
+__all__ = ["GENERATED", "OutputWriter", "check_separate", "output_lock", "recover", "replace_file", "untouched",
+           "write_record"]
 
 _PREFIXES = (".staging-", ".old-", ".trash-", HOME)
 
@@ -182,6 +183,18 @@ class OutputWriter:
             lock.release()
 
 
+def untouched(docs_dir: Path, manifest: Path) -> bool:
+    """docs/ shows exactly what the last build recorded in ``manifest``: every generated file has the stat the
+    writer recorded and there is no other (what a build that changes nothing would find, file by file)."""
+    entries = _load_manifest(manifest)
+    docs = str(docs_dir)
+    if not entries or any(not _shown_as(os.path.join(docs, rel), entry, "/" in rel) for rel, entry in entries.items()):
+        return False
+    if any(_exists(docs_dir / n) and not generations.is_ours(docs_dir, n) for n in GENERATED):
+        return False
+    return set(_generated_files(docs_dir)) == set(entries)
+
+
 def output_lock(docs_dir: Path) -> FolderLock:
     return FolderLock(docs_dir, "the output folder", OutputError)
 
@@ -265,6 +278,17 @@ def _stat_matches(path: str, entry: Entry) -> bool:
     except OSError:
         return False
     return _entry(entry[0], info) == entry and not stat.S_ISLNK(info.st_mode)
+
+
+def _shown_as(path: str, entry: Entry, inside: bool) -> bool:
+    """The file docs/ shows at ``path`` is the one ``entry`` records.  A generated top-level file (index.md,
+    feed.xml) is itself a link into the current generation: its entry records the file the link leads to."""
+    if inside:
+        return _stat_matches(path, entry)
+    try:
+        return _entry(entry[0], os.stat(path)) == entry
+    except OSError:
+        return False
 
 
 def _generated_files(docs_dir: Path) -> list[str]:

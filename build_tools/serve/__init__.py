@@ -40,10 +40,9 @@ from build_tools.serve.update import Update
 from build_tools.serve.watch import describe, next_batch, start_site_watchers, start_watchers
 from build_tools.settings import Settings
 
-DEFAULT_ADDR = "127.0.0.1:8000"
 QUIET_PERIOD = 0.2  # seconds without further changes before a rebuild starts (a copy in progress)
 
-__all__ = ["ServeError", "add_parser", "check_port_free", "parse_addr", "serve_main"]
+__all__ = ["ServeError", "check_port_free", "parse_addr", "serve_main"]
 
 
 class _Stop(BaseException):
@@ -58,7 +57,7 @@ def serve_main(args: argparse.Namespace) -> int:
     _check(args)  # a ServeError is a BuildError: the CLI prints it and exits 2
     os.environ.pop("SITE_URL", None)  # a public site_url would move the preview under its path
     settings = Settings(raw_dir=args.raw, docs_dir=args.docs, entities_path=args.entities,
-                        overrides_path=args.overrides)
+                        overrides_path=args.overrides, keep_warm=True)
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _on_sigterm)
     with tempfile.TemporaryDirectory(prefix="cn-archive-serve-") as workdir:
@@ -106,18 +105,3 @@ def _preview_until_stopped(settings: Settings, update: Update, gate: Gate, serve
     finally:
         stop.set()
         server.stop()
-
-
-def add_parser(commands) -> argparse.ArgumentParser:
-    """The ``serve`` subcommand's options (cli.py registers it)."""
-    serve = commands.add_parser(
-        "serve", help="实时预览：构建、渲染变了的页面、更新搜索并提供网页；raw/、实体表或更正文件一变就增量更新")
-    serve.add_argument("--raw", type=Path, default=Path("raw"), help="原始存档目录 (默认 raw/)")
-    serve.add_argument("--docs", type=Path, default=Path("docs"), help="输出目录 (默认 docs/)")
-    serve.add_argument("--entities", type=Path, default=Path("entities.yml"), help="实体登记表 (默认 entities.yml)")
-    serve.add_argument("--overrides", type=Path, default=Path("overrides.yml"), help="人工更正 (默认 overrides.yml)")
-    serve.add_argument("--addr", default=DEFAULT_ADDR, help=f"预览地址 (默认 {DEFAULT_ADDR})")
-    serve.add_argument("--config", type=Path, default=Path("mkdocs.yml"), help="MkDocs 配置 (默认 mkdocs.yml)")
-    serve.add_argument("--dirty", action="store_true",
-                       help="保留旧选项：预览现在总是只重建内容变了的页面，导航与搜索不会过时")
-    return serve

@@ -1,0 +1,90 @@
+"""A build whose inputs and output are what the last build left: nothing to do (issue 15's no-op floor).
+
+Even with every result cached, a build that changes nothing used to load every article's record and view
+from the cache and key every page again: O(archive) work (~1 s at 2k, ~4 s of CPU at 10k) to find that
+nothing changed.  So a successful build records, in the build cache, the key of everything it read and the
+report it made; the next build compares keys right after discovery, and when they agree and docs/ is as
+the writer left it (:func:`~build_tools.runtime.emit.untouched`: each generated file's stat as recorded,
+none added), it returns that report without running a stage — the way make or ninja skip a target whose
+inputs' stamps did not change.
+
+What the key holds: the build code (the pipeline and everything it imports, the rules, the lock file and
+the schemas: ``stage_key``), the settings and the working directory they are relative to, every dump's
+identity, slug and stat (size, mtime, ctime, inode, mode, as git's index keeps them), the added dates, the
+bytes of entities.yml and overrides.yml, the image store's record, and the manifest the writer left.  A
+dump's stat younger than ``RACY_SECONDS`` is not trusted (a file saved again within one timestamp tick
+keeps its stat): such a build records nothing, so the next one runs in full.  ``--fetch-images`` (network)
+and ``--no-cache`` builds never skip.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from build_tools.model.paths import Dump
+from build_tools.model.records import BuildReport
+from build_tools.runtime.cache import RACY_SECONDS, Store, key
+from build_tools.runtime.code import stage_key
+from build_tools.runtime.emit import untouched
+from build_tools.runtime.images import SOURCES, STORE_DIR
+from build_tools.settings import Settings
+
+NAME = "unchanged build"
+
+
+def build_key(settings: Settings, dumps: Sequence[Dump], added: dict[str, str]) -> str | None:
+    """The key of this build's inputs, or None when it may not be skipped (or its stats are too recent)."""
+    if settings.fetch_images or not settings.use_cache:
+        return None
+    now = time.time_ns()
+    parts = [stage_key("build_tools.pipeline", settings.rules_dir), repr(settings), os.getcwd()]
+    for dump in dumps:
+        try:
+            info = os.stat(dump.path)
+        except OSError:
+            return None
+        if now - max(info.st_mtime_ns, info.st_ctime_ns) <= RACY_SECONDS * 1e9:
+            return None
+        parts.append(f"{dump.relative}\0{dump.slug}\0{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:"
+                     f"{info.st_ino}:{info.st_mode}")
+    parts += [f"{raw}\0{day}" for raw, day in sorted(added.items())]
+    for path in (settings.entities_path, settings.overrides_path, settings.docs_dir / STORE_DIR / SOURCES):
+        parts.append(_file_digest(path))
+    return key(*parts)
+
+
+def unchanged_report(store: Store, build: str | None, manifest: Path, docs_dir: Path,
+                     report: BuildReport) -> BuildReport | None:
+    """The last build's report when ``build`` is its key and docs/ is untouched; ``report`` holds this build's
+    discovery (its warnings come first, as in a full build) and timings so far."""
+    if build is None:
+        return None
+    found = store.get("whole", key(NAME, build))
+    if found is None:
+        return None
+    manifest_digest, last = found
+    if _file_digest(manifest) != manifest_digest or not untouched(docs_dir, manifest):
+        return None
+    return replace(last, warnings=report.warnings + last.warnings, timings=list(report.timings), changed_files=0)
+
+
+def record(store: Store, build: str | None, manifest: Path, report: BuildReport, discovered: int) -> None:
+    """Remember this build's key and report (after its output is in place).  The first ``discovered`` warnings
+    are discovery's (slugs, added dates): made again by the next build, not replayed from this one."""
+    if build is not None:
+        kept = replace(report, warnings=report.warnings[discovered:], timings=[], changed_files=0)
+        store.put_latest(NAME, key(NAME, build), (_file_digest(manifest), kept))
+
+
+def _file_digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return "absent"
+    except OSError as error:
+        return f"unreadable:{error}"

@@ -1,0 +1,103 @@
+"""The preview's updates keep warm what did not change (issue 15): a second update after a new dump does not
+rebuild the entity index when entities.yml is unchanged; an edited registry is read again.  A fresh process
+(``make site``'s build step) finds the index in the build cache instead of rebuilding it."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from build_tools.entities import matcher
+from build_tools.pipeline import entity_index
+from build_tools.serve.rebuild import Builder
+from build_tools.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = sorted((ROOT / "raw").iterdir())
+EXTRA = """
+  - id: test-warm-entity
+    name: 暖索引测试实体
+    type: concept
+    aliases: []
+    description: 只在这个测试里登记的实体。
+"""
+
+
+@pytest.fixture
+def indexes_built(monkeypatch) -> list[int]:
+    """One entry per alias index built from a registry (not loaded from a cache)."""
+    built: list[int] = []
+    real = matcher.AliasIndex.build.__func__
+
+    def counted(cls, registry):
+        built.append(len(registry))
+        return real(cls, registry)
+
+    monkeypatch.setattr(matcher.AliasIndex, "build", classmethod(counted))
+    return built
+
+
+def _settings(tmp_path: Path) -> Settings:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for seed in SEEDS[:2]:
+        shutil.copy(seed, raw / seed.name)
+    shutil.copy(ROOT / "entities.yml", tmp_path / "entities.yml")
+    return Settings(raw_dir=raw, docs_dir=tmp_path / "docs", cache_dir=tmp_path / "cache",
+                    entities_path=tmp_path / "entities.yml", overrides_path=tmp_path / "overrides.yml",
+                    added_record=tmp_path / "added.json", jobs=1, quiet=True)
+
+
+def test_a_second_update_does_not_rebuild_the_entity_index(tmp_path, indexes_built):
+    settings = _settings(tmp_path)
+    builder = Builder(settings)
+    assert builder.run("first build") is not None
+    assert len(indexes_built) == 1
+    shutil.copy(SEEDS[3], settings.raw_dir / SEEDS[3].name)  # a new dump, the registry unchanged
+    assert builder.run("one dump added") is not None
+    assert len(indexes_built) == 1, "the entity index was rebuilt though entities.yml did not change"
+
+    with settings.entities_path.open("a", encoding="utf-8") as registry:  # an edited registry is read again
+        registry.write(EXTRA)
+    assert builder.run("entities.yml edited") is not None
+    assert len(indexes_built) == 2
+    assert indexes_built[-1] == indexes_built[0] + 1  # the new entry is in the index
+
+
+def test_a_new_process_loads_the_entity_index_from_the_build_cache(tmp_path, indexes_built, monkeypatch):
+    settings = _settings(tmp_path)
+    assert Builder(settings).run("first build") is not None
+    monkeypatch.setattr(entity_index, "_WARM", {})  # what a new process starts with
+    shutil.copy(SEEDS[3], settings.raw_dir / SEEDS[3].name)
+    assert Builder(settings).run("one dump added") is not None
+    assert len(indexes_built) == 1
+    linked = (settings.docs_dir / "articles").glob("*.md")
+    assert any("/entities/" in page.read_text(encoding="utf-8") for page in linked)  # the cached index links
+
+
+def test_a_second_update_reads_only_the_new_dumps_records_from_the_cache(tmp_path, monkeypatch):
+    """The preview keeps the records its last build used: after a new dump, the prepared record and the view of
+    every other article are taken from memory, not read from the cache and unpickled again."""
+    from dataclasses import replace
+
+    from build_tools.runtime.cache import Store
+
+    settings = replace(_settings(tmp_path), keep_warm=True)
+    builder = Builder(settings)
+    assert builder.run("first build") is not None
+    asked: list[str] = []
+    real = Store.get_many
+
+    def counted(store, kind, keys):
+        asked.extend(keys)
+        return real(store, kind, keys)
+
+    monkeypatch.setattr(Store, "get_many", counted)
+    assert builder.run("nothing changed") is not None
+    assert asked == []
+    shutil.copy(SEEDS[3], settings.raw_dir / SEEDS[3].name)
+    assert builder.run("one dump added") is not None
+    assert 0 < len(asked) <= 3, asked  # its prepared record, its view and its feed entry (none for the others)
+    assert (settings.docs_dir / "articles").is_dir()

@@ -1,0 +1,95 @@
+"""A build whose inputs and docs/ are as the last build left them skips every stage (pipeline/unchanged.py),
+and anything it reads or writes differing makes it run: a dump, entities.yml, overrides.yml, a generated page
+edited or added by hand.  The replayed report is the full build's."""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import pytest
+
+import build_tools
+from build_tools.pipeline import unchanged
+from build_tools.runtime.cache import Store
+from build_tools.settings import Settings
+from tests.fixtures.hostile.corpus import article_text
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """Twelve dumps and one that is rejected (empty), built once; stats count as settled at once (in a real
+    archive a dump is older than RACY_SECONDS when the next build runs)."""
+    monkeypatch.setattr(unchanged, "RACY_SECONDS", 0)
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for n in range(12):
+        (raw / f"a{n:02d}.txt").write_text(article_text(n), encoding="utf-8")
+    (raw / "empty.txt").write_bytes(b"")
+    settings = Settings(raw_dir=raw, docs_dir=tmp_path / "docs", cache_dir=tmp_path / "cache",
+                        entities_path=tmp_path / "entities.yml", overrides_path=tmp_path / "overrides.yml",
+                        added_record=tmp_path / "added.json", jobs=1)
+    build_tools.build(settings)
+    return settings
+
+
+def _build(settings: Settings):
+    """The report, and whether the build read any stored result (a skipped build reads none)."""
+    with mock.patch.object(Store, "get_many", autospec=True, side_effect=Store.get_many) as reads:
+        report = build_tools.build(settings)
+    return report, reads.called
+
+
+def _shown(report) -> tuple:
+    return (sorted((i.raw, i.status, i.slug, i.reason) for i in report.inputs), report.warning_lines(),
+            sorted(s.slug for s in report.summaries))
+
+
+def test_nothing_changed_runs_no_stage_and_reports_what_the_full_build_did(project):
+    full, _ = _build(project)
+    again, ran = _build(project)
+    assert not ran
+    assert _shown(again) == _shown(full)
+    assert [i.raw for i in again.rejected] == [i.raw for i in full.rejected] and again.rejected
+    assert again.changed_files == 0
+
+
+@pytest.mark.parametrize("edit", ["page", "home", "extra page"])
+def test_generated_files_touched_by_hand_are_put_back(project, edit):
+    _build(project)
+    docs = project.docs_dir
+    page = {"page": docs / "articles" / "a03.md", "home": docs / "index.md",
+            "extra page": docs / "articles" / "by-hand.md"}[edit]
+    original = page.read_bytes() if page.exists() else None
+    if edit == "home":
+        page.unlink()  # a link into the generation: replaced by a file of its own
+    page.write_text("edited by hand", encoding="utf-8")
+    _, ran = _build(project)
+    assert ran
+    assert (page.read_bytes() if page.exists() else None) == original
+
+
+@pytest.mark.parametrize("change", ["dump", "entities", "overrides", "new dump"])
+def test_a_changed_input_runs_the_build(project, change):
+    _build(project)
+    raw = project.raw_dir
+    if change == "dump":
+        (raw / "a05.txt").write_text(article_text(105), encoding="utf-8")
+    elif change == "new dump":
+        (raw / "b00.txt").write_text(article_text(200), encoding="utf-8")
+    elif change == "entities":
+        project.entities_path.write_text("entities: []\n", encoding="utf-8")
+    else:
+        project.overrides_path.write_text("{}\n", encoding="utf-8")
+    report, ran = _build(project)
+    assert ran
+    if change == "new dump":
+        assert (project.docs_dir / "articles" / "b00.md").is_file()
+
+
+def test_a_build_right_after_a_dump_was_saved_is_not_remembered(project, monkeypatch):
+    """A stat younger than RACY_SECONDS may hide a second save within the same timestamp tick."""
+    monkeypatch.setattr(unchanged, "RACY_SECONDS", 3600)
+    (project.raw_dir / "a05.txt").write_text(article_text(105), encoding="utf-8")
+    _build(project)
+    _, ran = _build(project)
+    assert ran
