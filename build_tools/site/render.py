@@ -29,7 +29,6 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from unittest import mock
 
 from build_tools.runtime.generations import GENERATED
 
@@ -39,7 +38,8 @@ _ENV_TAG = re.compile(r"!ENV\s+\[?\s*([A-Za-z_][A-Za-z0-9_]*)")
 _DIRTY_WARNING = "A 'dirty' build is being performed"
 
 # This code as loaded (not as on disk later: a running preview keeps the code it started with).
-_CODE = hashlib.sha256(Path(__file__).read_bytes()).digest()
+_CODE = hashlib.sha256(b"".join(Path(__file__).with_name(name).read_bytes()
+                                 for name in ("render.py", "incremental.py"))).digest()
 
 # relative path -> [size, mtime_ns, inode]
 Snapshot = dict[str, list[int]]
@@ -64,42 +64,111 @@ class Rendered:
                 f"rendered incrementally")
 
 
+class Renderer:
+    """docs/ → site/ for one config; a long-lived process (the preview) keeps one and calls
+    :meth:`render` per update, so the loaded config, the theme's Jinja environment (its templates
+    compiled once) and the list of the theme's files are reused (each reloaded when the config's bytes
+    or an ``!ENV`` value it reads change).  A one-shot process (``make site``) gets the compiled
+    templates from a bytecode cache under the state folder instead."""
+
+    def __init__(self, config_file: Path, site_dir: Path | None = None, state_dir: Path = Path(".cache/site"),
+                 strict: bool = True, docs_dir: Path | None = None):
+        self.config_file, self.site_dir, self.state_dir = Path(config_file), site_dir, Path(state_dir)
+        self.strict, self.docs_dir = strict, docs_dir
+        self._warm: tuple[str, object, object, dict[str, str]] | None = None  # (key, config, env, theme files)
+
+    def render(self, full: bool = False) -> Rendered:
+        """Render incrementally when the last render's record allows it; ``full`` forces a full render."""
+        from mkdocs.utils import get_build_date
+
+        config, env, theme = self._loaded()
+        docs, site = Path(config.docs_dir), Path(config.site_dir)
+        state_path = self.state_dir / f"{hashlib.sha256(str(site.resolve()).encode()).hexdigest()[:16]}.json"
+        snapshot = snapshot_docs(docs)
+        surroundings = _surroundings_key(self.config_file, config, snapshot, self.strict)
+        state = _load(state_path)
+        plan = _plan(state, surroundings, snapshot, site, full)
+        plan.site = site
+        plan.custom_dir = Path(config.theme.custom_dir) if config.theme.custom_dir else None
+        day = get_build_date()  # the sitemap's one varying part (docs/dev/determinism.md)
+        if not (plan.full or plan.changed or plan.removed) and state and state.get("day") == day:
+            return plan  # nothing to render: every output is what MkDocs would write again
+        with contextlib.suppress(FileNotFoundError):
+            state_path.unlink()  # from here until success, the next render knows nothing
+        if plan.full:
+            _full(self._fresh_config())
+            plan.pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
+        else:
+            _remove_outputs(plan.removed, config)
+            plan.pages = _incremental(config, env, theme, snapshot, plan, state, day)
+        _save(state_path, {"surroundings": surroundings, "docs": snapshot, "day": day})
+        return plan
+
+    def _fresh_config(self):
+        from mkdocs.config import load_config
+
+        overrides = {"site_dir": str(self.site_dir)} if self.site_dir is not None else {}
+        if self.docs_dir is not None:
+            overrides["docs_dir"] = str(self.docs_dir)
+        return load_config(config_file=str(self.config_file), strict=self.strict, **overrides)
+
+    def _loaded(self):
+        """(config, theme environment, theme files), loaded again only when the config's inputs change."""
+        key = _config_key(self.config_file, self.site_dir, self.docs_dir)
+        if self._warm is None or self._warm[0] != key:
+            from jinja2 import FileSystemBytecodeCache
+
+            from build_tools.site.incremental import theme_files
+
+            config = self._fresh_config()
+            env = config.theme.get_env()
+            jinja = self.state_dir / "jinja"
+            jinja.mkdir(parents=True, exist_ok=True)
+            env.bytecode_cache = FileSystemBytecodeCache(str(jinja))  # keyed by template source: never stale
+            self._warm = (key, config, env, theme_files(config, env))
+        return self._warm[1:]
+
+
 def render(config_file: Path, site_dir: Path | None = None, state_dir: Path = Path(".cache/site"),
            strict: bool = True, full: bool = False, docs_dir: Path | None = None) -> Rendered:
     """Render the site of ``config_file`` (from ``docs_dir``, default: the config's) into ``site_dir``
     (default: the config's), incrementally when the last render's record allows it; ``full`` forces a
-    full render."""
-    from mkdocs.commands.build import build
-    from mkdocs.config import load_config
-    from mkdocs.utils import get_build_date
+    full render.  One call, one :class:`Renderer`; a long-lived process keeps its own."""
+    return Renderer(config_file, site_dir, state_dir, strict, docs_dir).render(full)
 
-    overrides = {"site_dir": str(site_dir)} if site_dir is not None else {}
-    if docs_dir is not None:
-        overrides["docs_dir"] = str(docs_dir)
-    config = load_config(config_file=str(config_file), strict=strict, **overrides)
-    docs, site = Path(config.docs_dir), Path(config.site_dir)
-    state_path = state_dir / f"{hashlib.sha256(str(site.resolve()).encode()).hexdigest()[:16]}.json"
-    snapshot = snapshot_docs(docs)
-    surroundings = _surroundings_key(config_file, config, snapshot, strict)
-    state = _load(state_path)
-    plan = _plan(state, surroundings, snapshot, site, full)
-    plan.site = site
-    plan.custom_dir = Path(config.theme.custom_dir) if config.theme.custom_dir else None
-    day = get_build_date()  # the sitemap's one varying part (docs/dev/determinism.md)
-    if not (plan.full or plan.changed or plan.removed) and state and state.get("day") == day:
-        return plan  # nothing to render: every output is what MkDocs would write again
-    with contextlib.suppress(FileNotFoundError):
-        state_path.unlink()  # from here until success, the next render knows nothing
-    if plan.full:
-        build(config)
-        plan.pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
-    else:
-        _remove_outputs(plan.removed, config)
-        with _told_what_changed(set(plan.changed)):
-            build(config, dirty=True)
-        plan.pages = _html_outputs(plan.changed, config)
-    _save(state_path, {"surroundings": surroundings, "docs": snapshot, "day": day})
-    return plan
+
+def _full(config) -> None:
+    from mkdocs.commands.build import build
+
+    build(config)
+
+
+def _incremental(config, env, theme: dict[str, str], snapshot: Snapshot, plan: Rendered, state: dict | None,
+                 day: str) -> list[str]:
+    """The changed pages alone (:mod:`build_tools.site.incremental`), or MkDocs' dirty mode told the
+    list when the config runs plugins the fast path would skip."""
+    from build_tools.site import incremental
+
+    if incremental.supported(config):
+        before = (state or {}).get("docs") or {}
+        added = any(rel not in before for rel in plan.changed if rel.endswith(".md"))
+        change = incremental.Change(plan.changed, plan.removed,
+                                    pages_set_changed=added or any(rel.endswith(".md") for rel in plan.removed),
+                                    new_day=(state or {}).get("day") != day)
+        return incremental.render_changes(config, env, set(snapshot), theme, change)
+    from mkdocs.commands.build import build
+
+    with _told_what_changed(set(plan.changed)):
+        build(config, dirty=True)
+    return _html_outputs(plan.changed, config)
+
+
+def _config_key(config_file: Path, site_dir: Path | None, docs_dir: Path | None) -> str:
+    text = Path(config_file).read_bytes()
+    h = hashlib.sha256(text + f"\0{site_dir}\0{docs_dir}".encode())
+    for name in sorted(set(_ENV_TAG.findall(text.decode("utf-8", "replace")))):
+        h.update(f"\0env {name}={os.environ.get(name)}".encode())
+    return h.hexdigest()
 
 
 def snapshot_docs(docs: Path) -> Snapshot:
@@ -162,6 +231,8 @@ def _told_what_changed(changed: set[str]):
     """MkDocs' dirty mode, asked about our list (and about outputs that are missing) instead of mtimes;
     its warning that a dirty build may leave stale navigation is filtered (the nav is fixed, and the
     surroundings key sends every change that could touch it to a full render), so ``strict`` holds."""
+    from unittest import mock
+
     from mkdocs.structure.files import File
 
     def is_modified(file: File) -> bool:
@@ -227,4 +298,4 @@ def _save(path: Path, data: dict) -> None:
     os.replace(temporary, path)
 
 
-__all__ = ["Rendered", "render", "snapshot_docs"]
+__all__ = ["Rendered", "Renderer", "render", "snapshot_docs"]
