@@ -75,13 +75,14 @@ class Renderer:
                  strict: bool = True, docs_dir: Path | None = None):
         self.config_file, self.site_dir, self.state_dir = Path(config_file), site_dir, Path(state_dir)
         self.strict, self.docs_dir = strict, docs_dir
-        self._warm: tuple[str, object, object, dict[str, str]] | None = None  # (key, config, env, theme files)
+        self._warm: tuple[str, object, object] | None = None  # (config key, config, theme environment)
+        self._theme: tuple[str, dict[str, str]] | None = None  # (config key, the theme's static files)
 
     def render(self, full: bool = False) -> Rendered:
         """Render incrementally when the last render's record allows it; ``full`` forces a full render."""
         from mkdocs.utils import get_build_date
 
-        config, env, theme = self._loaded()
+        config = self._loaded()
         docs, site = Path(config.docs_dir), Path(config.site_dir)
         state_path = self.state_dir / f"{hashlib.sha256(str(site.resolve()).encode()).hexdigest()[:16]}.json"
         snapshot = snapshot_docs(docs)
@@ -95,13 +96,15 @@ class Renderer:
             return plan  # nothing to render: every output is what MkDocs would write again
         with contextlib.suppress(FileNotFoundError):
             state_path.unlink()  # from here until success, the next render knows nothing
+        env = self._env()  # after the no-op return: rendering nothing needs no theme
+        theme = self._theme_files(config, env, state if state and state.get("surroundings") == surroundings else None)
         if plan.full:
             _full(self._fresh_config())
             plan.pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
         else:
             _remove_outputs(plan.removed, config)
             plan.pages = _incremental(config, env, theme, snapshot, plan, state, day)
-        _save(state_path, {"surroundings": surroundings, "docs": snapshot, "day": day})
+        _save(state_path, {"surroundings": surroundings, "docs": snapshot, "day": day, "theme": theme})
         return plan
 
     def _fresh_config(self):
@@ -113,20 +116,37 @@ class Renderer:
         return load_config(config_file=str(self.config_file), strict=self.strict, **overrides)
 
     def _loaded(self):
-        """(config, theme environment, theme files), loaded again only when the config's inputs change."""
+        """The config, loaded again only when its inputs change (and with it the theme environment)."""
         key = _config_key(self.config_file, self.site_dir, self.docs_dir)
         if self._warm is None or self._warm[0] != key:
-            from jinja2 import FileSystemBytecodeCache
+            self._warm = (key, self._fresh_config(), None)
+        return self._warm[1]
 
-            from build_tools.site.incremental import theme_files
+    def _env(self):
+        """The theme's Jinja environment, its compiled templates kept (in memory, and on disk for the
+        next process: Jinja's bytecode cache is keyed by the template's source, so never stale)."""
+        from jinja2 import FileSystemBytecodeCache
 
-            config = self._fresh_config()
+        key, config, env = self._warm
+        if env is None:
             env = config.theme.get_env()
             jinja = self.state_dir / "jinja"
             jinja.mkdir(parents=True, exist_ok=True)
-            env.bytecode_cache = FileSystemBytecodeCache(str(jinja))  # keyed by template source: never stale
-            self._warm = (key, config, env, theme_files(config, env))
-        return self._warm[1:]
+            env.bytecode_cache = FileSystemBytecodeCache(str(jinja))
+            self._warm = (key, config, env)
+        return env
+
+    def _theme_files(self, config, env, current: dict | None) -> dict[str, str]:
+        """The theme's static files (listing them walks every icon of the theme: a third of a second):
+        kept by this object, or taken from the last render's record when its surroundings (theme,
+        versions, config) are today's."""
+        from build_tools.site.incremental import theme_files
+
+        key = self._warm[0] if self._warm else ""
+        if self._theme is None or self._theme[0] != key:
+            known = (current or {}).get("theme")
+            self._theme = (key, known if isinstance(known, dict) else theme_files(config, env))
+        return self._theme[1]
 
 
 def render(config_file: Path, site_dir: Path | None = None, state_dir: Path = Path(".cache/site"),
