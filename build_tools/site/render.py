@@ -39,7 +39,7 @@ _DIRTY_WARNING = "A 'dirty' build is being performed"
 
 # This code as loaded (not as on disk later: a running preview keeps the code it started with).
 _CODE = hashlib.sha256(b"".join(Path(__file__).with_name(name).read_bytes()
-                                 for name in ("render.py", "incremental.py"))).digest()
+                                 for name in ("render.py", "incremental.py", "parallel.py"))).digest()
 
 # relative path -> [size, mtime_ns, inode]
 Snapshot = dict[str, list[int]]
@@ -158,9 +158,9 @@ def render(config_file: Path, site_dir: Path | None = None, state_dir: Path = Pa
 
 
 def _full(config) -> None:
-    from mkdocs.commands.build import build
+    from build_tools.site.parallel import render_full
 
-    build(config)
+    render_full(config)
 
 
 def _incremental(config, env, theme: dict[str, str], snapshot: Snapshot, plan: Rendered, state: dict | None,
