@@ -116,3 +116,25 @@ def test_a_kept_renderer_follows_additions_deletions_and_the_date(work: Path, en
     assert not done.full and done.changed == []
     assert "2023-11-17" in sitemap.read_text(encoding="utf-8")  # three days after 2023-11-14
     _assert_same_as_full(work)
+
+
+def test_a_full_render_in_workers_equals_mkdocs_and_stays_strict(work: Path, env, monkeypatch: pytest.MonkeyPatch):
+    from mkdocs.exceptions import Abort
+
+    from build_tools.site import parallel
+
+    def not_mkdocs_build(*args, **kwargs):
+        raise AssertionError("the full render fell back to one process")
+
+    monkeypatch.setattr(parallel, "cpus", lambda: 2)  # two workers, whatever this machine has
+    monkeypatch.setattr(parallel, "build", not_mkdocs_build)
+    _build(work)
+    config = _config(work, work / "site", "mkdocs.yml")
+    assert render(config, state_dir=work / ".cache" / "site", full=True).full
+    _assert_same_as_full(work)
+
+    about = work / "docs" / "about.md"  # a link to an anchor another worker's page lacks: a strict failure
+    about.write_text(about.read_text(encoding="utf-8") + "\n[来源](articles/sources.md#no-such-anchor)\n",
+                     encoding="utf-8")
+    with pytest.raises(Abort, match="1 warnings"):
+        render(config, state_dir=work / ".cache" / "site", full=True)
