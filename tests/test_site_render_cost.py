@@ -118,7 +118,7 @@ def test_a_kept_renderer_follows_additions_deletions_and_the_date(work: Path, en
     _assert_same_as_full(work)
 
 
-def test_a_full_render_in_workers_equals_mkdocs_and_stays_strict(work: Path, env, monkeypatch: pytest.MonkeyPatch):
+def test_renders_in_workers_equal_mkdocs_and_stay_strict(work: Path, env, monkeypatch: pytest.MonkeyPatch):
     from mkdocs.exceptions import Abort
 
     from build_tools.site import parallel
@@ -131,6 +131,16 @@ def test_a_full_render_in_workers_equals_mkdocs_and_stays_strict(work: Path, env
     _build(work)
     config = _config(work, work / "site", "mkdocs.yml")
     assert render(config, state_dir=work / ".cache" / "site", full=True).full
+    _assert_same_as_full(work)
+
+    from build_tools.site import incremental
+
+    monkeypatch.setattr(parallel, "_WORTH_A_FORK", 0)  # the added dump's few pages go to the workers too
+    monkeypatch.setattr(incremental, "_populate_page", not_mkdocs_build)
+    (work / "raw" / "added.txt").write_text(article_text("site-added"), encoding="utf-8")
+    _build(work)
+    done = render(config, state_dir=work / ".cache" / "site")
+    assert not done.full and "articles/added/index.html" in done.pages
     _assert_same_as_full(work)
 
     about = work / "docs" / "about.md"  # a link to an anchor another worker's page lacks: a strict failure

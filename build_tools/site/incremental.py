@@ -17,6 +17,9 @@ what MkDocs writes for it:
 * the sitemap lists every page and the build date: it is written (the theme's template, MkDocs' gzip)
   only when a page was added or removed, the date changed, or it is missing.
 
+Many changed pages (a new dump rewrites the index and entity pages that list it: ~1.5 MB of Markdown
+at 2,000 articles) are spread over worker processes as a full render's are (:mod:`build_tools.site.parallel`).
+
 It serves configs without plugins, hooks or extra templates (whose events it would skip); for others
 :func:`supported` says no and the caller uses MkDocs' dirty mode.
 """
@@ -92,6 +95,8 @@ def render_changes(config, env, docs: set[str], theme: dict[str, str], change: C
     """Render the changed pages and copy the changed static files into site/; keep 404.html and the
     sitemap current.  Returns the site-relative HTML files written.  Strict configs raise
     :class:`~mkdocs.exceptions.Abort` on any warning, as ``mkdocs build --strict`` does."""
+    from build_tools.site import parallel  # it uses supported() from here
+
     counter = utils.CountHandler()
     counter.setLevel(logging.WARNING)
     logger = logging.getLogger("mkdocs")
@@ -100,7 +105,7 @@ def render_changes(config, env, docs: set[str], theme: dict[str, str], change: C
     try:
         files = LazyFiles(config, docs, theme)
         nav = get_navigation(files, config)
-        pages, written = [], []
+        pages = []
         for rel in _in_build_order(change.changed):
             file = files.get_file_from_path(rel)
             if file is None or not file.inclusion.is_included():
@@ -108,20 +113,24 @@ def render_changes(config, env, docs: set[str], theme: dict[str, str], change: C
             if not file.is_documentation_page():
                 file.copy_file()
                 continue
-            page = file.page or Page(None, file, config)
-            _populate_page(page, config, files)
-            pages.append(page)
+            pages.append(file.page or Page(None, file, config))
         _keep_theme_files(files, theme, docs)
         _static_templates(config, env, files, nav, docs, change)
         doc_files = [page.file for page in pages]
-        for page in pages:
-            _build_page(page, config, doc_files, nav, env)
-            written.append(page.file.dest_uri)
+        processes = parallel.processes_for(sum(os.path.getsize(f.abs_src_path) for f in doc_files), len(pages))
+        if processes > 1:
+            for level, count in parallel.render_in_workers(config, files, nav, env, pages, processes).items():
+                counter.counts[level] += count
+        else:
+            for page in pages:
+                _populate_page(page, config, files)
+            for page in pages:
+                _build_page(page, config, doc_files, nav, env)
         for page in pages:
             page.validate_anchor_links(files=files, log_level=config.validation.links.anchors)
         if counts := counter.get_counts():
             raise Abort(f"Aborted with {', '.join(f'{v} {k.lower()}s' for k, v in counts)} in strict mode!")
-        return sorted(written)
+        return sorted(page.file.dest_uri for page in pages)
     finally:
         logger.removeHandler(counter)
 

@@ -10,7 +10,8 @@ links to anchors in other pages, runs here afterwards over the anchors the worke
 warnings the workers logged count towards ``--strict`` as MkDocs' own would.
 
 Configs with plugins, hooks or extra templates (whose events this would skip) and single-CPU machines
-get MkDocs' ``build`` itself.
+get MkDocs' ``build`` itself; so does a process running other threads (the preview's server), where
+a fork could copy a lock another thread holds.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import threading
 
 from mkdocs import utils
 from mkdocs.commands.build import _build_page, _build_theme_template, _populate_page, build
@@ -28,8 +30,9 @@ from mkdocs.structure.pages import Page
 
 from build_tools.site.incremental import supported
 
-# (config, files, nav, env, pages): set before the workers fork, read by them (never pickled)
+# (config, files, nav, env, the pages' files): set before the workers fork, read by them (never pickled)
 _JOB: tuple | None = None
+_WORTH_A_FORK = 256 * 1024
 
 
 def cpus() -> int:
@@ -39,11 +42,10 @@ def cpus() -> int:
 
 def render_full(config, processes: int | None = None) -> None:
     """Render every page of ``config`` into a cleaned site/, on ``processes`` workers (default: the CPUs)."""
-    processes = processes or cpus()
-    if processes < 2 or not supported(config) or "fork" not in multiprocessing.get_all_start_methods():
+    processes = min(processes or cpus(), cpus()) if can_fork() else 1
+    if processes < 2 or not supported(config):
         build(config)
         return
-    global _JOB
     counter = utils.CountHandler()
     counter.setLevel(logging.WARNING)
     logger = logging.getLogger("mkdocs")
@@ -51,24 +53,50 @@ def render_full(config, processes: int | None = None) -> None:
         logger.addHandler(counter)
     try:
         files, nav, env, pages = _whole_site(config)
-        _JOB = (config, files, nav, env, pages)
-        shares = [[page.file.src_uri for page in pages[i::processes]] for i in range(processes)]
-        with multiprocessing.get_context("fork").Pool(processes) as pool:
-            reports = pool.map(_render_share, shares)
-        for anchors, warnings in reports:
-            for level, count in warnings.items():
-                counter.counts[level] += count
-            for uri, (present, links) in anchors.items():
-                page = files.get_file_from_path(uri).page
-                page.present_anchor_ids = present
-                page.links_to_anchors = {files.get_file_from_path(to): found for to, found in links.items()}
+        for level, count in render_in_workers(config, files, nav, env, pages, processes).items():
+            counter.counts[level] += count
         for page in pages:
             page.validate_anchor_links(files=files, log_level=config.validation.links.anchors)
         if counts := counter.get_counts():
             raise Abort(f"Aborted with {', '.join(f'{v} {k.lower()}s' for k, v in counts)} in strict mode!")
     finally:
-        _JOB = None
         logger.removeHandler(counter)
+
+
+def can_fork() -> bool:
+    """Forking is safe in a process running one thread (no lock another thread holds is copied)."""
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
+def processes_for(markdown_bytes: int, pages: int) -> int:
+    """Workers for an incremental render: only when the pages' Markdown is worth the fork (~1.5 ms of
+    CPU per KB; a fork and its pool cost ~0.1 s)."""
+    if pages < 2 or markdown_bytes < _WORTH_A_FORK or not can_fork():
+        return 1
+    return min(cpus(), pages)
+
+
+def render_in_workers(config, files, nav, env, pages: list, processes: int) -> dict[int, int]:
+    """Populate and render ``pages`` (their Page objects made) in forked workers; each page gets the
+    anchors its worker found, for the caller's check of links across pages.  The warnings logged in
+    the workers, by level."""
+    global _JOB
+    _JOB = (config, files, nav, env, [page.file for page in pages])
+    try:
+        shares = [[page.file.src_uri for page in pages[i::processes]] for i in range(processes)]
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            reports = pool.map(_render_share, shares)
+    finally:
+        _JOB = None
+    warnings: dict[int, int] = {}
+    for anchors, logged in reports:
+        for level, count in logged.items():
+            warnings[level] = warnings.get(level, 0) + count
+        for uri, (present, links) in anchors.items():
+            page = files.get_file_from_path(uri).page
+            page.present_anchor_ids = present
+            page.links_to_anchors = {files.get_file_from_path(to): found for to, found in links.items()}
+    return warnings
 
 
 def _whole_site(config):
@@ -91,12 +119,11 @@ def _whole_site(config):
 
 def _render_share(uris: list[str]) -> tuple[dict, dict[int, int]]:
     """In a worker: populate and render these pages; their anchors and the warnings logged here."""
-    config, files, nav, env, pages = _JOB
+    config, files, nav, env, doc_files = _JOB
     counter = utils.CountHandler()
     counter.setLevel(logging.WARNING)
     logging.getLogger("mkdocs").addHandler(counter)
     mine = [files.get_file_from_path(uri).page for uri in uris]
-    doc_files = [page.file for page in pages]
     for page in mine:
         _populate_page(page, config, files)
     for page in mine:
