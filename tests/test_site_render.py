@@ -39,6 +39,11 @@ def _config(work: Path, site: Path, name: str) -> Path:
 
 @pytest.fixture()
 def work(tmp_path: Path) -> Path:
+    return make_work(tmp_path)
+
+
+def make_work(tmp_path: Path) -> Path:
+    """The seed dumps and six plain ones, the entity registry, the hand-written docs/ files."""
     raw = tmp_path / "raw"
     raw.mkdir()
     for seed in sorted((ROOT / "raw").iterdir()):

@@ -4,18 +4,35 @@ The writer (:mod:`build_tools.runtime.emit`) replaces only the files whose bytes
 every other one into the new generation, so an unchanged page keeps its inode, size and mtime.  The
 render records that stat of every file under docs/ when it finishes; the next render compares: the
 files whose stat differs are exactly the ones the builds since then wrote (plus any edited by hand),
-and only those go through MkDocs (its dirty mode, told the list instead of comparing mtimes).
+and only those are rendered again, by :mod:`build_tools.site.incremental` (MkDocs' own page functions
+over the changed pages alone, with a Files collection made from the stat snapshot: no walk, no File or
+Page for the other pages, the sitemap only when the set of pages or the date changes; MkDocs' dirty
+mode, told the list, for configs with plugins).
 
-A full render (what ``mkdocs build --strict`` does) runs instead whenever the pages' surroundings may
-have changed: no record of the last render, a different ``mkdocs.yml`` (or an ``!ENV`` value it reads),
-theme overrides, MkDocs/Material/Markdown versions or this code, or any hand-written file under docs/
-(those are the nav's pages and the assets).  Generated pages are never in the nav (mkdocs.yml), so
-adding, changing or deleting one changes no other page's HTML besides the pages the build rewrites
-with it (index, entity and related pages) and the sitemap, which MkDocs writes on every render.
+A full render (what ``mkdocs build --strict`` does; :mod:`build_tools.site.parallel` spreads its pages
+over the CPUs) runs instead whenever the pages' surroundings may have changed: no record of the last
+render, a different ``mkdocs.yml`` (or an ``!ENV`` value it reads), theme overrides,
+MkDocs/Material/Markdown versions or this code, or any hand-written file under docs/ (those are the
+nav's pages and the assets).  The nav names only hand-written pages and the few generated index pages
+(mkdocs.yml), with fixed titles, so adding, changing or deleting a generated page changes no other
+page's HTML besides the pages the build rewrites with it (index, entity and related pages) and the
+sitemap.
+
+Costs (issue 15; ``benchmarks/results/issue15-render.md``, ``python -m benchmarks.render_ab``): an
+incremental render costs the Python start and imports (~0.4 s of CPU), a stat of every docs/ file and
+the record's load and save (linear, ~0.1 s at 10k articles), then ~10 ms of CPU per changed page.  A
+page costs MkDocs ~10 ms of CPU however it is driven: Markdown 57%, the theme's template 28%, reading
+5%, writing 3%; the cold render is that times the pages, divided by the CPUs.
+
+A long-lived process (the preview) keeps a :class:`Renderer`: the loaded config, the theme's compiled
+templates and the list of its files then survive between renders (``Renderer(config, site_dir,
+state_dir, strict=False, docs_dir=docs).render()`` per update).  A one-shot ``make site`` reads the
+compiled templates from Jinja's bytecode cache under the state folder.
 
 A deleted page's output is removed.  The record is dropped before MkDocs starts and written only after
 it succeeds, so an interrupted or failed render is followed by one that covers at least as much.
-``tests/test_site_render.py`` compares the result with ``mkdocs build --strict`` byte for byte.
+``tests/test_site_render.py`` and ``tests/test_site_render_cost.py`` compare the result with
+``mkdocs build --strict`` byte for byte.
 """
 
 from __future__ import annotations
@@ -29,7 +46,6 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from unittest import mock
 
 from build_tools.runtime.generations import GENERATED
 
@@ -39,7 +55,8 @@ _ENV_TAG = re.compile(r"!ENV\s+\[?\s*([A-Za-z_][A-Za-z0-9_]*)")
 _DIRTY_WARNING = "A 'dirty' build is being performed"
 
 # This code as loaded (not as on disk later: a running preview keeps the code it started with).
-_CODE = hashlib.sha256(Path(__file__).read_bytes()).digest()
+_CODE = hashlib.sha256(b"".join(Path(__file__).with_name(name).read_bytes()
+                                 for name in ("render.py", "incremental.py", "parallel.py"))).digest()
 
 # relative path -> [size, mtime_ns, inode]
 Snapshot = dict[str, list[int]]
@@ -64,42 +81,131 @@ class Rendered:
                 f"rendered incrementally")
 
 
+class Renderer:
+    """docs/ → site/ for one config; a long-lived process (the preview) keeps one and calls
+    :meth:`render` per update, so the loaded config, the theme's Jinja environment (its templates
+    compiled once) and the list of the theme's files are reused (each reloaded when the config's bytes
+    or an ``!ENV`` value it reads change).  A one-shot process (``make site``) gets the compiled
+    templates from a bytecode cache under the state folder instead."""
+
+    def __init__(self, config_file: Path, site_dir: Path | None = None, state_dir: Path = Path(".cache/site"),
+                 strict: bool = True, docs_dir: Path | None = None):
+        self.config_file, self.site_dir, self.state_dir = Path(config_file), site_dir, Path(state_dir)
+        self.strict, self.docs_dir = strict, docs_dir
+        self._warm: tuple[str, object, object] | None = None  # (config key, config, theme environment)
+        self._theme: tuple[str, dict[str, str]] | None = None  # (config key, the theme's static files)
+
+    def render(self, full: bool = False) -> Rendered:
+        """Render incrementally when the last render's record allows it; ``full`` forces a full render."""
+        from mkdocs.utils import get_build_date
+
+        config = self._loaded()
+        docs, site = Path(config.docs_dir), Path(config.site_dir)
+        state_path = self.state_dir / f"{hashlib.sha256(str(site.resolve()).encode()).hexdigest()[:16]}.json"
+        snapshot = snapshot_docs(docs)
+        surroundings = _surroundings_key(self.config_file, config, snapshot, self.strict)
+        state = _load(state_path)
+        plan = _plan(state, surroundings, snapshot, site, full)
+        plan.site = site
+        plan.custom_dir = Path(config.theme.custom_dir) if config.theme.custom_dir else None
+        day = get_build_date()  # the sitemap's one varying part (docs/dev/determinism.md)
+        if not (plan.full or plan.changed or plan.removed) and state and state.get("day") == day:
+            return plan  # nothing to render: every output is what MkDocs would write again
+        with contextlib.suppress(FileNotFoundError):
+            state_path.unlink()  # from here until success, the next render knows nothing
+        env = self._env()  # after the no-op return: rendering nothing needs no theme
+        theme = self._theme_files(config, env, state if state and state.get("surroundings") == surroundings else None)
+        if plan.full:
+            _full(self._fresh_config())
+            plan.pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
+        else:
+            _remove_outputs(plan.removed, config)
+            plan.pages = _incremental(config, env, theme, snapshot, plan, state, day)
+        _save(state_path, {"surroundings": surroundings, "docs": snapshot, "day": day, "theme": theme})
+        return plan
+
+    def _fresh_config(self):
+        from mkdocs.config import load_config
+
+        overrides = {"site_dir": str(self.site_dir)} if self.site_dir is not None else {}
+        if self.docs_dir is not None:
+            overrides["docs_dir"] = str(self.docs_dir)
+        return load_config(config_file=str(self.config_file), strict=self.strict, **overrides)
+
+    def _loaded(self):
+        """The config, loaded again only when its inputs change (and with it the theme environment)."""
+        key = _config_key(self.config_file, self.site_dir, self.docs_dir)
+        if self._warm is None or self._warm[0] != key:
+            self._warm = (key, self._fresh_config(), None)
+        return self._warm[1]
+
+    def _env(self):
+        """The theme's Jinja environment, its compiled templates kept (in memory, and on disk for the
+        next process: Jinja's bytecode cache is keyed by the template's source, so never stale)."""
+        from jinja2 import FileSystemBytecodeCache
+
+        key, config, env = self._warm
+        if env is None:
+            env = config.theme.get_env()
+            jinja = self.state_dir / "jinja"
+            jinja.mkdir(parents=True, exist_ok=True)
+            env.bytecode_cache = FileSystemBytecodeCache(str(jinja))
+            self._warm = (key, config, env)
+        return env
+
+    def _theme_files(self, config, env, current: dict | None) -> dict[str, str]:
+        """The theme's static files (listing them walks every icon of the theme: a third of a second):
+        kept by this object, or taken from the last render's record when its surroundings (theme,
+        versions, config) are today's."""
+        from build_tools.site.incremental import theme_files
+
+        key = self._warm[0] if self._warm else ""
+        if self._theme is None or self._theme[0] != key:
+            known = (current or {}).get("theme")
+            self._theme = (key, known if isinstance(known, dict) else theme_files(config, env))
+        return self._theme[1]
+
+
 def render(config_file: Path, site_dir: Path | None = None, state_dir: Path = Path(".cache/site"),
            strict: bool = True, full: bool = False, docs_dir: Path | None = None) -> Rendered:
     """Render the site of ``config_file`` (from ``docs_dir``, default: the config's) into ``site_dir``
     (default: the config's), incrementally when the last render's record allows it; ``full`` forces a
-    full render."""
-    from mkdocs.commands.build import build
-    from mkdocs.config import load_config
-    from mkdocs.utils import get_build_date
+    full render.  One call, one :class:`Renderer`; a long-lived process keeps its own."""
+    return Renderer(config_file, site_dir, state_dir, strict, docs_dir).render(full)
 
-    overrides = {"site_dir": str(site_dir)} if site_dir is not None else {}
-    if docs_dir is not None:
-        overrides["docs_dir"] = str(docs_dir)
-    config = load_config(config_file=str(config_file), strict=strict, **overrides)
-    docs, site = Path(config.docs_dir), Path(config.site_dir)
-    state_path = state_dir / f"{hashlib.sha256(str(site.resolve()).encode()).hexdigest()[:16]}.json"
-    snapshot = snapshot_docs(docs)
-    surroundings = _surroundings_key(config_file, config, snapshot, strict)
-    state = _load(state_path)
-    plan = _plan(state, surroundings, snapshot, site, full)
-    plan.site = site
-    plan.custom_dir = Path(config.theme.custom_dir) if config.theme.custom_dir else None
-    day = get_build_date()  # the sitemap's one varying part (docs/dev/determinism.md)
-    if not (plan.full or plan.changed or plan.removed) and state and state.get("day") == day:
-        return plan  # nothing to render: every output is what MkDocs would write again
-    with contextlib.suppress(FileNotFoundError):
-        state_path.unlink()  # from here until success, the next render knows nothing
-    if plan.full:
-        build(config)
-        plan.pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
-    else:
-        _remove_outputs(plan.removed, config)
-        with _told_what_changed(set(plan.changed)):
-            build(config, dirty=True)
-        plan.pages = _html_outputs(plan.changed, config)
-    _save(state_path, {"surroundings": surroundings, "docs": snapshot, "day": day})
-    return plan
+
+def _full(config) -> None:
+    from build_tools.site.parallel import render_full
+
+    render_full(config)
+
+
+def _incremental(config, env, theme: dict[str, str], snapshot: Snapshot, plan: Rendered, state: dict | None,
+                 day: str) -> list[str]:
+    """The changed pages alone (:mod:`build_tools.site.incremental`), or MkDocs' dirty mode told the
+    list when the config runs plugins the fast path would skip."""
+    from build_tools.site import incremental
+
+    if incremental.supported(config):
+        before = (state or {}).get("docs") or {}
+        added = any(rel not in before for rel in plan.changed if rel.endswith(".md"))
+        change = incremental.Change(plan.changed, plan.removed,
+                                    pages_set_changed=added or any(rel.endswith(".md") for rel in plan.removed),
+                                    new_day=(state or {}).get("day") != day)
+        return incremental.render_changes(config, env, set(snapshot), theme, change)
+    from mkdocs.commands.build import build
+
+    with _told_what_changed(set(plan.changed)):
+        build(config, dirty=True)
+    return _html_outputs(plan.changed, config)
+
+
+def _config_key(config_file: Path, site_dir: Path | None, docs_dir: Path | None) -> str:
+    text = Path(config_file).read_bytes()
+    h = hashlib.sha256(text + f"\0{site_dir}\0{docs_dir}".encode())
+    for name in sorted(set(_ENV_TAG.findall(text.decode("utf-8", "replace")))):
+        h.update(f"\0env {name}={os.environ.get(name)}".encode())
+    return h.hexdigest()
 
 
 def snapshot_docs(docs: Path) -> Snapshot:
@@ -162,6 +268,8 @@ def _told_what_changed(changed: set[str]):
     """MkDocs' dirty mode, asked about our list (and about outputs that are missing) instead of mtimes;
     its warning that a dirty build may leave stale navigation is filtered (the nav is fixed, and the
     surroundings key sends every change that could touch it to a full render), so ``strict`` holds."""
+    from unittest import mock
+
     from mkdocs.structure.files import File
 
     def is_modified(file: File) -> bool:
@@ -227,4 +335,4 @@ def _save(path: Path, data: dict) -> None:
     os.replace(temporary, path)
 
 
-__all__ = ["Rendered", "render", "snapshot_docs"]
+__all__ = ["Rendered", "Renderer", "render", "snapshot_docs"]

@@ -1,0 +1,150 @@
+"""An incremental render costs the pages that changed, not the archive, and still ends where a full
+``mkdocs build --strict`` would (issue 15).
+
+In-process, as the preview calls it: one :class:`Renderer` kept across updates.  After an edited dump
+only the changed pages get a MkDocs Page (dirty mode made one for every page of the archive) and the
+sitemap and 404 page are left alone (their inputs did not change); an added page and a new build date
+rewrite the sitemap.  Each time the site equals a full build of the same docs/ byte for byte.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from build_tools.site.render import Renderer, render
+from tests.fixtures.hostile.corpus import article_text, tree_bytes
+from tests.test_site_render import ENV, _build, _config, make_work
+
+pytestmark = pytest.mark.slow  # builds and mkdocs renders
+
+
+@pytest.fixture()
+def work(tmp_path: Path) -> Path:
+    return make_work(tmp_path)
+
+
+@pytest.fixture()
+def env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("SOURCE_DATE_EPOCH", "SITE_URL", "NO_MKDOCS_2_WARNING"):
+        monkeypatch.setenv(name, ENV[name])
+
+
+def _full(work: Path) -> dict[str, bytes]:
+    site = work / "site-full"
+    config = _config(work, site, "mkdocs-full.yml")
+    environment = {**ENV, "SOURCE_DATE_EPOCH": os.environ["SOURCE_DATE_EPOCH"]}  # the day the render saw
+    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config)], cwd=work,
+                          env=environment, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    return tree_bytes(site)
+
+
+def _assert_same_as_full(work: Path) -> None:
+    mine, full = tree_bytes(work / "site"), _full(work)
+    assert sorted(mine) == sorted(full)
+    assert [rel for rel in full if mine[rel] != full[rel]] == []
+
+
+def _count_pages(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The source of every MkDocs Page made from here on."""
+    from mkdocs.structure.pages import Page
+
+    made: list[str] = []
+    original = Page.__init__
+
+    def counting(self, title, file, config):
+        made.append(file.src_uri)
+        original(self, title, file, config)
+
+    monkeypatch.setattr(Page, "__init__", counting)
+    return made
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    info = path.stat()
+    return info.st_ino, info.st_mtime_ns
+
+
+def test_an_edit_makes_pages_for_the_changed_files_only(work: Path, env, monkeypatch: pytest.MonkeyPatch):
+    _build(work)
+    config = _config(work, work / "site", "mkdocs.yml")
+    state = work / ".cache" / "site"
+    assert render(config, state_dir=state).full
+    pages = len(list((work / "site").rglob("*.html")))
+    sitemap, missing = _stamp(work / "site" / "sitemap.xml"), _stamp(work / "site" / "404.html")
+
+    (work / "raw" / "plain-3.txt").write_text(article_text("site3", title="第3号报道：又改了"), encoding="utf-8")
+    _build(work)
+    made = _count_pages(monkeypatch)
+    done = render(config, state_dir=state)
+    assert not done.full and "articles/plain-3.md" in done.changed
+    nav = 5  # mkdocs.yml's nav: the pages MkDocs makes before any is rendered
+    assert len(made) <= len([rel for rel in done.changed if rel.endswith(".md")]) + nav < pages, made
+    assert _stamp(work / "site" / "sitemap.xml") == sitemap  # the set of pages and the date are unchanged
+    assert _stamp(work / "site" / "404.html") == missing
+    assert "又改了" in (work / "site" / "articles" / "plain-3" / "index.html").read_text(encoding="utf-8")
+    _assert_same_as_full(work)
+
+
+def test_a_kept_renderer_follows_additions_deletions_and_the_date(work: Path, env,
+                                                                 monkeypatch: pytest.MonkeyPatch):
+    _build(work)
+    renderer = Renderer(_config(work, work / "site", "mkdocs.yml"), state_dir=work / ".cache" / "site")
+    assert renderer.render().full
+    sitemap = work / "site" / "sitemap.xml"
+
+    (work / "raw" / "added.txt").write_text(article_text("site-added"), encoding="utf-8")
+    _build(work)
+    assert not renderer.render().full
+    assert "/articles/added/" in sitemap.read_text(encoding="utf-8")
+    _assert_same_as_full(work)
+
+    (work / "raw" / "plain-1.txt").unlink()
+    _build(work)
+    assert not renderer.render().full
+    assert "/articles/plain-1/" not in sitemap.read_text(encoding="utf-8")
+    assert not (work / "site" / "articles" / "plain-1").exists()
+    _assert_same_as_full(work)
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(ENV["SOURCE_DATE_EPOCH"]) + 3 * 86400))
+    done = renderer.render()
+    assert not done.full and done.changed == []
+    assert "2023-11-17" in sitemap.read_text(encoding="utf-8")  # three days after 2023-11-14
+    _assert_same_as_full(work)
+
+
+def test_renders_in_workers_equal_mkdocs_and_stay_strict(work: Path, env, monkeypatch: pytest.MonkeyPatch):
+    from mkdocs.exceptions import Abort
+
+    from build_tools.site import parallel
+
+    def not_mkdocs_build(*args, **kwargs):
+        raise AssertionError("the full render fell back to one process")
+
+    monkeypatch.setattr(parallel, "cpus", lambda: 2)  # two workers, whatever this machine has
+    monkeypatch.setattr(parallel, "build", not_mkdocs_build)
+    _build(work)
+    config = _config(work, work / "site", "mkdocs.yml")
+    assert render(config, state_dir=work / ".cache" / "site", full=True).full
+    _assert_same_as_full(work)
+
+    from build_tools.site import incremental
+
+    monkeypatch.setattr(parallel, "_WORTH_A_FORK", 0)  # the added dump's few pages go to the workers too
+    monkeypatch.setattr(incremental, "_populate_page", not_mkdocs_build)
+    (work / "raw" / "added.txt").write_text(article_text("site-added"), encoding="utf-8")
+    _build(work)
+    done = render(config, state_dir=work / ".cache" / "site")
+    assert not done.full and "articles/added/index.html" in done.pages
+    _assert_same_as_full(work)
+
+    about = work / "docs" / "about.md"  # a link to an anchor another worker's page lacks: a strict failure
+    about.write_text(about.read_text(encoding="utf-8") + "\n[来源](articles/sources.md#no-such-anchor)\n",
+                     encoding="utf-8")
+    with pytest.raises(Abort, match="1 warnings"):
+        render(config, state_dir=work / ".cache" / "site", full=True)
