@@ -5,7 +5,8 @@ listed a page that did not answer 200 (must be none) and updates beyond one per 
 
     python -m benchmarks.preview_latency --project DIR --drops 20
 
-DIR holds mkdocs.yml, entities.yml and raw/ (for instance a benchmarks.site_cycle work folder, kept).
+DIR holds mkdocs.yml, entities.yml and raw/ (and overrides.yml if any; for instance a `make bench` project).
+The preview process's peak RSS is read off /proc (VmHWM) just before it is stopped.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import signal
 import socket
 import statistics
@@ -42,6 +44,26 @@ def _pages(base: str) -> int:
     return json.loads(body)["languages"]["en"]["page_count"] if status == 200 else -1
 
 
+def _peak_rss_mib(pid: int) -> float | None:
+    """The process's high-water resident set (Linux), MiB; None where /proc does not say."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def summary(latencies: list[float]) -> dict:
+    """p50 / p95 / max of the drops' latencies (nearest rank); None for each when no drop was published."""
+    lat = sorted(latencies)
+    if not lat:
+        return {"p50_s": None, "p95_s": None, "max_s": None}
+    return {"p50_s": statistics.median(lat), "p95_s": lat[min(len(lat) - 1, round(0.95 * (len(lat) - 1)))],
+            "max_s": lat[-1]}
+
+
 def measure(project: Path, drops: int, startup_limit: float, drop_limit: float, log) -> dict:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -49,7 +71,7 @@ def measure(project: Path, drops: int, startup_limit: float, drop_limit: float, 
     base = f"http://127.0.0.1:{port}"
     out = open(project / "serve.log", "w")  # noqa: SIM115 - open for the server's whole life
     server = subprocess.Popen([sys.executable, "-m", "build_tools", "serve", "--raw", "raw", "--docs", "docs",
-                               "--overrides", "none.yml", "--addr", f"127.0.0.1:{port}"], cwd=project, stdout=out,
+                               "--overrides", "overrides.yml", "--addr", f"127.0.0.1:{port}"], cwd=project, stdout=out,
                               stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
                               start_new_session=True)
     started = time.monotonic()
@@ -86,14 +108,26 @@ def measure(project: Path, drops: int, startup_limit: float, drop_limit: float, 
             time.sleep(2)
         time.sleep(3)
     finally:
+        result_rss = _peak_rss_mib(server.pid)
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)
         out.close()
     text = (project / "serve.log").read_text()
-    lat = sorted(result["latency_s"])
-    result.update({"updates": text.count("preview updated"), "drops": drops,
-                   "p50_s": statistics.median(lat), "p95_s": lat[min(len(lat) - 1, round(0.95 * (len(lat) - 1)))]})
+    result.update({"updates": text.count("preview updated"), "drops": drops, "peak_rss_mib": result_rss,
+                   "slowest_update": slowest_update(text), **summary(result["latency_s"])})
     return result
+
+
+def slowest_update(log_text: str) -> str:
+    """The preview's own account of its slowest update: the line before its "preview updated N s" line (what
+    each step took), with N; empty when the log has no update."""
+    lines = [ln.strip() for ln in log_text.splitlines() if ln.strip()]
+    found = [(float(m.group(1)), i) for i, ln in enumerate(lines)
+             if (m := re.search(r"preview updated ([\d.]+) s", ln))]
+    if not found:
+        return ""
+    seconds, i = max(found)
+    return f"{lines[i - 1] if i else ''} (updated {seconds:.1f} s after the change)"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -103,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
     result = measure(args.project.resolve(), args.drops, 3600, 120, lambda m: print(m, file=sys.stderr, flush=True))
-    print(f"preview: {args.drops} drops, p50 {result['p50_s']:.1f} s, p95 {result['p95_s']:.1f} s, "
+    print(f"preview: {args.drops} drops, p50 {result['p50_s']} s, p95 {result['p95_s']} s, "
           f"{result['updates']} updates, {result['missing_while_listed']} listed-but-missing; startup "
           f"{result['startup_s']:.0f} s")
     if args.json:
