@@ -26,6 +26,10 @@ def _s(v: float | None, digits: int = 2) -> str:
     return "n/a" if v is None else f"{v:.{digits}f} s"
 
 
+def _cpu(v: float | None) -> str:
+    return "n/a" if v is None else f"{v:.1f}"
+
+
 def _x(a: float | None, b: float | None) -> str:
     return "n/a" if not a or not b else f"{a / b:.1f}×"
 
@@ -56,8 +60,9 @@ def preview_table(results: list[dict]) -> list[str]:
 
 def anchor_table(results: list[dict]) -> list[str]:
     out = ["| N | cold `make site` | of which site render | Hugo (`hugo --quiet`, cold) | Zensical build | "
-           "`make site` / Hugo | site render / Hugo | site render / Zensical | pages: Hugo / Zensical written |",
-           "|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+           "`make site` / Hugo | site render / Hugo | site render / Zensical | CPU s: `make site` / Hugo / "
+           "Zensical | pages: Hugo / Zensical written |",
+           "|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"]
     notes = []
     for r in results:
         cold = r["cycle"]["cold"]
@@ -66,7 +71,8 @@ def anchor_table(results: list[dict]) -> list[str]:
         zw = None if z.get("error") else z.get("wall_s")
         out.append(f"| {r['n']} | {_s(cold['total_s'], 1)} | {_s(cold['site']['wall_s'], 1)} | {_s(hw)} | "
                    f"{_s(zw, 1)} | {_x(cold['total_s'], hw)} | {_x(cold['site']['wall_s'], hw)} | "
-                   f"{_x(cold['site']['wall_s'], zw)} | {h.get('html_out', 'n/a')} / {z.get('html_out', 'n/a')} |")
+                   f"{_x(cold['site']['wall_s'], zw)} | {_cpu(cold.get('total_cpu_s'))} / {_cpu(h.get('cpu_s'))} / "
+                   f"{_cpu(z.get('cpu_s'))} | {h.get('html_out', 'n/a')} / {z.get('html_out', 'n/a')} |")
         for name, a in (("Hugo", h), ("Zensical", z)):
             if a.get("error"):
                 notes.append(f"- N={r['n']}, {name} ({a.get('version')}): {a['error']}")

@@ -32,14 +32,12 @@ def _run(command: list[str], cwd: Path, env: dict | None = None) -> subprocess.C
 
 
 def _zensical() -> Path | None:
-    binary = VENV / "bin" / "zensical"
-    if binary.exists():
-        return binary
-    made = _run([sys.executable, "-m", "venv", str(VENV)], ROOT)
-    pip = _run([str(VENV / "bin" / "pip"), "install", "--quiet", ZENSICAL], ROOT) if made.returncode == 0 else made
-    if pip.returncode != 0:
-        print(f"zensical: could not install {ZENSICAL}: {(pip.stderr or pip.stdout).strip()[-400:]}")
-        return None
+    """The pinned Zensical, installed into its own venv on first use (again when the pin moves)."""
+    from benchmarks.measure import pinned_venv
+
+    binary, why = pinned_venv(VENV, ZENSICAL, "zensical")
+    if binary is None:
+        print(f"zensical: {why}")
     return binary
 
 

@@ -37,9 +37,10 @@ def _preview(p95: float = 2.0, drops: int = 20, missing: int = 0, updates: int |
 
 def _result(n: int, cycle: dict | None = None, preview: dict | None = None, hugo_s: float | None = 20.0) -> dict:
     r = {"n": n, "cycle": cycle or _cycle(), "preview": preview,
-         "hugo": {"wall_s": hugo_s, "html_out": 10, "markdown_in": 10, "version": "hugo==x"} if hugo_s
+         "hugo": {"wall_s": hugo_s, "cpu_s": hugo_s, "html_out": 10, "markdown_in": 10, "version": "hugo==x"} if hugo_s
          else {"error": "could not install", "version": "hugo==x"},
-         "zensical": {"wall_s": 30.0, "html_out": 10, "markdown_in": 10, "version": "z", "peak_rss_mib": 70.0},
+         "zensical": {"wall_s": 30.0, "cpu_s": 30.0, "html_out": 10, "markdown_in": 10, "version": "z",
+                      "peak_rss_mib": 70.0},
          "load_start": [0.1, 0.1, 0.1], "load_end": [0.2, 0.2, 0.2], "elapsed_s": 100.0}
     r["hugo"].setdefault("peak_rss_mib", 100.0)
     return r
@@ -156,7 +157,7 @@ def test_the_report_leads_with_the_targets_table():
     head = text.split("## Method")[0]
     assert "| one added or edited dump: whole `make site` ≤ 3% of a cold one | **missed** |" in head
     assert "load (1/5/15 min) at start [1, 1, 1], at end [2, 2, 2]" in head
-    assert "| 2000 | 57.0 s | 28.0 s | 20.00 s | 30.0 s | 2.9× | 1.4× | 0.9× |" in text
+    assert "| 2000 | 57.0 s | 28.0 s | 20.00 s | 30.0 s | 2.9× | 1.4× | 0.9× | 57.0 / 20.0 / 30.0 |" in text
     assert "| 2000 | 20 of 20 | 1.0 s | 2.0 s | 2.2 s | 0 | 20 (20) |" in text
 
 
