@@ -110,7 +110,11 @@ def measure(project: Path, drops: int, startup_limit: float, drop_limit: float, 
     finally:
         result_rss = _peak_rss_mib(server.pid)
         server.send_signal(signal.SIGTERM)
-        server.wait(timeout=60)
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:  # a preview that does not stop is killed, its children with it
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
         out.close()
     text = (project / "serve.log").read_text()
     result.update({"updates": text.count("preview updated"), "drops": drops, "peak_rss_mib": result_rss,
