@@ -35,7 +35,7 @@ def _x(a: float | None, b: float | None) -> str:
 
 
 def preview_table(results: list[dict]) -> list[str]:
-    out = ["| N | drops published | p50 | p95 | max | missing-page moments | updates (drops) | startup | "
+    out = ["| N | drops published | p50 | p95 | max | missing-page moments | updates (dumps dropped) | startup | "
            "preview peak RSS | slowest update, as the preview logged it |",
            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in results:
@@ -48,7 +48,7 @@ def preview_table(results: list[dict]) -> list[str]:
             rss = f"{p['peak_rss_mib']:.0f} MiB" if p.get("peak_rss_mib") else "n/a"
             out.append(f"| {r['n']} | {len(p['latency_s'])} of {p['drops']} | {_s(p['p50_s'], 1)} | "
                        f"{_s(p['p95_s'], 1)} | {_s(p['max_s'], 1)} | {p['missing_while_listed']} | "
-                       f"{p['updates']} ({p['drops']}) | {_s(p['startup_s'], 0)} | {rss} | "
+                       f"{p['updates']} ({p.get('dropped', p['drops'])}) | {_s(p['startup_s'], 0)} | {rss} | "
                        f"{p.get('slowest_update', '').replace('|', '/')} |")
     out.append("")
     for r in results:

@@ -76,9 +76,12 @@ def _preview_figures(p: dict) -> str:
         return f"failed: {p['error']}"
     p95 = "n/a" if p.get("p95_s") is None else f"{p['p95_s']:.1f} s"
     p50 = "n/a" if p.get("p50_s") is None else f"{p['p50_s']:.1f} s"
-    return (f"{len(p.get('latency_s', []))} of {p.get('drops')} drops published, p50 {p50}, p95 {p95}, "
+    dropped = p.get("dropped", p.get("drops"))
+    skipped = (f" ({p['not_published']} more dropped and not published: see the preview's log)"
+               if p.get("not_published") else "")
+    return (f"{len(p.get('latency_s', []))} of {p.get('drops')} drops published{skipped}, p50 {p50}, p95 {p95}, "
             f"{p.get('missing_while_listed', 0)} missing-page moments, {p.get('updates')} updates for "
-            f"{p.get('drops')} drops")
+            f"{dropped} dumps dropped")
 
 
 def _preview_row(previews: dict[int, dict]) -> dict:
@@ -95,11 +98,12 @@ def _preview_row(previews: dict[int, dict]) -> dict:
         why.append(f"p95 {p.get('p95_s')} s > {PREVIEW_P95_S:.0f} s" + (f" (slowest update: {p['slowest_update']})"
                                                                           if p.get("slowest_update") else ""))
     if published < p["drops"]:
-        why.append(f"{p['drops'] - published} drops never published")
+        why.append(f"{p['drops'] - published} of {p['drops']} drops never published")
     if p.get("missing_while_listed"):
         why.append(f"{p['missing_while_listed']} moments a listed page was missing")
-    if (p.get("updates") or 0) > p["drops"]:
-        why.append(f"{p['updates'] - p['drops']} second rebuilds")
+    dropped = p.get("dropped", p["drops"])
+    if (p.get("updates") or 0) > dropped:
+        why.append(f"{p['updates'] - dropped} second rebuilds")
     status = _status(not why)
     if p["drops"] < PREVIEW_DROPS:
         status += f" (over {p['drops']} drops, not {PREVIEW_DROPS})"

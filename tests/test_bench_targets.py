@@ -177,3 +177,13 @@ def test_the_hugo_site_holds_every_page_with_the_build_s_front_matter(tmp_path):
     assert (content / "articles" / "a.md").read_text(encoding="utf-8") == (
         "---\ntitle: 甲\nsource_url: https://example.com/a\nsummary: 'url: 不动'\n---\n\nurl: 正文\n")
     assert (site / "layouts" / "single.html").is_file() and (site / "hugo.toml").is_file()
+
+
+def test_a_dump_dropped_and_rightly_not_published_is_no_second_rebuild():
+    """20 drops published out of 22 dropped (2 duplicates of archived articles): 22 updates are one per dump."""
+    preview = {**_preview(), "dropped": 22, "not_published": 2, "updates": 22}
+    row = _by_target(targets([_result(10000, preview=preview)]))["preview"]
+    assert row["status"] == "met" and "2 more dropped and not published" in row["figures"]
+    preview["updates"] = 23
+    row = _by_target(targets([_result(10000, preview=preview)]))["preview"]
+    assert row["status"] == "missed" and "1 second rebuilds" in row["why"]
