@@ -77,8 +77,8 @@ def _preview_figures(p: dict) -> str:
     p95 = "n/a" if p.get("p95_s") is None else f"{p['p95_s']:.1f} s"
     p50 = "n/a" if p.get("p50_s") is None else f"{p['p50_s']:.1f} s"
     dropped = p.get("dropped", p.get("drops"))
-    skipped = (f" ({p['not_published']} more dropped and not published: see the preview's log)"
-               if p.get("not_published") else "")
+    skipped = (f" ({dropped} dumps dropped, {p['not_published']} not published: a duplicate or a rejected dump, "
+               f"or over the time limit; the preview's log says which)" if p.get("not_published") else "")
     return (f"{len(p.get('latency_s', []))} of {p.get('drops')} drops published{skipped}, p50 {p50}, p95 {p95}, "
             f"{p.get('missing_while_listed', 0)} missing-page moments, {p.get('updates')} updates for "
             f"{dropped} dumps dropped")

@@ -183,7 +183,7 @@ def test_a_dump_dropped_and_rightly_not_published_is_no_second_rebuild():
     """20 drops published out of 22 dropped (2 duplicates of archived articles): 22 updates are one per dump."""
     preview = {**_preview(), "dropped": 22, "not_published": 2, "updates": 22}
     row = _by_target(targets([_result(10000, preview=preview)]))["preview"]
-    assert row["status"] == "met" and "2 more dropped and not published" in row["figures"]
+    assert row["status"] == "met" and "22 dumps dropped, 2 not published" in row["figures"]
     preview["updates"] = 23
     row = _by_target(targets([_result(10000, preview=preview)]))["preview"]
     assert row["status"] == "missed" and "1 second rebuilds" in row["why"]
