@@ -147,13 +147,21 @@ def bench_size(n: int, repeats: int, work: Path, log, *, jobs1: bool, traf_max: 
     work.mkdir(parents=True, exist_ok=True)
     res: dict = {"n": n, "repeats": repeats, "rebuild_repeats": REBUILD_REPEATS}
     gen = generate(n, work, seed=0)
-    raw, html_dir = work / "raw", work / "html"
-    mb = gen["raw_bytes"] / 1e6
-    res["input"] = {**gen, "raw_mb": mb}
+    raw = work / "raw"
+    res["input"] = {**gen, "raw_mb": gen["raw_bytes"] / 1e6}
     entities = work / "entities.yml"
     shutil.copy2(ROOT / "entities.yml", entities)
-    log(f"N={n}: generated {gen['articles']} dumps, {mb:.2f} MB")
+    log(f"N={n}: generated {gen['articles']} dumps, {res['input']['raw_mb']:.2f} MB")
+    _full_builds(res, work, raw, entities, log, jobs1=jobs1)
+    _cached_rebuilds(res, work, raw, entities, log)
+    _mkdocs_and_search(res, work, log)
+    _baselines(res, work, raw, log, traf_max=traf_max)
+    res["ratios"] = _ratios(res)
+    return res
 
+
+def _full_builds(res: dict, work: Path, raw: Path, entities: Path, log, *, jobs1: bool) -> None:
+    n, repeats, mb = res["n"], res["repeats"], res["input"]["raw_mb"]
     # (a) full build, no cache, default jobs (one per core)
     runs, hashes = [], []
     for r in range(repeats):
@@ -190,6 +198,9 @@ def bench_size(n: int, repeats: int, work: Path, log, *, jobs1: bool, traf_max: 
         res["build_jobs1"] = None
         log("  build --jobs 1: skipped (N > --jobs1-max)")
 
+
+def _cached_rebuilds(res: dict, work: Path, raw: Path, entities: Path, log) -> None:
+    n, wall = res["n"], res["build"]["median_s"]
     # (b) cached rebuilds (the cache lives in <proj>/.cache/build, cwd-relative)
     cproj = work / "cached"
     cproj.mkdir()
@@ -213,6 +224,9 @@ def bench_size(n: int, repeats: int, work: Path, log, *, jobs1: bool, traf_max: 
     res["rebuild"] = rb
     shutil.copy2(ROOT / "entities.yml", entities)
 
+
+def _mkdocs_and_search(res: dict, work: Path, log) -> None:
+    n, repeats = res["n"], res["repeats"]
     # (c) mkdocs build on the docs of the first full build, as `make site` runs it (without --strict)
     proj = work / "full0"
     project(proj)
@@ -247,6 +261,10 @@ def bench_size(n: int, repeats: int, work: Path, log, *, jobs1: bool, traf_max: 
     for s in sites[1:]:
         shutil.rmtree(s, ignore_errors=True)
 
+
+def _baselines(res: dict, work: Path, raw: Path, log, *, traf_max: int) -> None:
+    repeats, mb = res["repeats"], res["input"]["raw_mb"]
+    html_dir = work / "html"
     # (e) trafilatura, in-process, one core, on a sample
     files = sorted(html_dir.glob("*.html"))[:traf_max]
     tr = [trafilatura_rate(files) for _ in range(repeats)]
@@ -265,9 +283,13 @@ def bench_size(n: int, repeats: int, work: Path, log, *, jobs1: bool, traf_max: 
         shutil.rmtree(dst, ignore_errors=True)
     res["cp"] = {"wall_s": cps, "median_s": median(cps), "mb_per_s": mb / median(cps)}
 
+
+def _ratios(res: dict) -> dict:
+    n, wall, rb = res["n"], res["build"]["median_s"], res["rebuild"]
+    cps = res["cp"]["wall_s"]
     mk_wall, se_wall = res["mkdocs"]["median_s"], res["search"]["median_s"]
     total = wall + mk_wall + se_wall
-    res["ratios"] = {
+    return {
         "make_site_s": total,
         "build_share_of_make_site": wall / total,
         "mkdocs_share_of_make_site": mk_wall / total,
@@ -286,5 +308,4 @@ def bench_size(n: int, repeats: int, work: Path, log, *, jobs1: bool, traf_max: 
         "mkdocs_per_article_ms": mk_wall / n * 1000,
         "search_per_article_ms": se_wall / n * 1000,
     }
-    return res
 
