@@ -87,8 +87,14 @@ def tree_files(path: Path, pattern: str = "*") -> int:
 
 
 def tree_hash(path: Path) -> str:
+    """Hash of the tree as published: links followed, dot folders left out (the build's docs/ links into
+    .generated/g-<id>, whose name differs between two identical builds)."""
     h = hashlib.sha256()
-    for p in sorted(q for q in path.rglob("*") if q.is_file()):
+    files = []
+    for folder, dirs, names in os.walk(path, followlinks=True):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        files += [Path(folder, name) for name in names if not name.startswith(".")]
+    for p in sorted(files):
         h.update(str(p.relative_to(path)).encode())
         h.update(p.read_bytes())
     return h.hexdigest()[:16]

@@ -4,6 +4,8 @@ run", never met.  Figures are made up here: the harness's arithmetic is under te
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from benchmarks import hugo_anchor, preview_latency, report
@@ -187,3 +189,16 @@ def test_a_dump_dropped_and_rightly_not_published_is_no_second_rebuild():
     preview["updates"] = 23
     row = _by_target(targets([_result(10000, preview=preview)]))["preview"]
     assert row["status"] == "missed" and "1 second rebuilds" in row["why"]
+
+
+def test_two_identical_builds_hash_alike_whatever_their_generation_folders_are_called(tmp_path):
+    """The --legacy determinism check: docs/ links into .generated/g-<id>, a name two identical builds differ in."""
+    from benchmarks.measure import tree_hash
+
+    for name, gen in (("one", "g-aaa"), ("two", "g-bbb")):
+        (tmp_path / name / ".generated" / gen / "articles").mkdir(parents=True)
+        (tmp_path / name / ".generated" / gen / "articles" / "a.md").write_text("甲\n", encoding="utf-8")
+        (tmp_path / name / "articles").symlink_to(Path(".generated", gen, "articles"))
+    assert tree_hash(tmp_path / "one") == tree_hash(tmp_path / "two")
+    (tmp_path / "two" / ".generated" / "g-bbb" / "articles" / "a.md").write_text("乙\n", encoding="utf-8")
+    assert tree_hash(tmp_path / "one") != tree_hash(tmp_path / "two")
