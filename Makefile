@@ -103,8 +103,9 @@ golden: venv
 # Issue 15's figures in one run -> benchmarks/results/issue15.{md,json}: at N = 2,000 and 10,000 the `make site`
 # cycle (cold / nothing changed / one added / one edited; build, render, search), Hugo and Zensical on the same
 # pages (each pinned in its own venv under .cache/), the preview over 20 dropped dumps, and the targets met or
-# missed.  About 40 min on an idle 2-core machine.  Other sizes / parts: BENCH_ARGS="--sizes 200 --drops 5
-# --name try", "--sizes 2000,10000,50000" (the 50k target), "--skip zensical", "--legacy" (older issue-6 timings).
+# missed.  Under ~45 min on an idle 2-core machine (most of it the 10k preview drops).  Other sizes and parts:
+# BENCH_ARGS="--sizes 200 --drops 5 --name try", "--sizes 2000,10000,50000" (the 50k target), "--skip zensical",
+# "--legacy" (the older issue-6 timings).
 bench: venv
 	$(PY) -m benchmarks $(BENCH_ARGS)
 
