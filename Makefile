@@ -100,8 +100,12 @@ $(AXE):
 golden: venv
 	$(PY) -m tests.regen_golden
 
-# Build, rebuild, mkdocs and search timings at N = 100 and 1,000 -> benchmarks/results/latest.{md,json}.
-# Large sizes by hand (not in `make test`): make bench BENCH_ARGS="--sizes 1000,5000,10000 --name run10k"
+# Issue 15's figures in one run -> benchmarks/results/issue15.{md,json}: at N = 2,000 and 10,000 the `make site`
+# cycle (cold / nothing changed / one added / one edited; build, render, search), Hugo and Zensical on the same
+# pages (each pinned in its own venv under .cache/), the preview over 20 dropped dumps, and the targets met or
+# missed.  Under ~45 min on an idle 2-core machine (most of it the 10k preview drops).  Other sizes and parts:
+# BENCH_ARGS="--sizes 200 --drops 5 --name try", "--sizes 2000,10000,50000" (the 50k target), "--skip zensical",
+# "--legacy" (the older issue-6 timings).
 bench: venv
 	$(PY) -m benchmarks $(BENCH_ARGS)
 
@@ -117,7 +121,8 @@ search-eval: venv
 	$(PY) benchmarks/search_eval.py $(SEARCH_EVAL_ARGS)
 
 # The seed site built by Zensical (pinned, in its own venv under .cache/zensical) beside mkdocs build --strict:
-# a report of what differs, never a failure (the CI job "zensical" runs it).
+# a report of what differs, never a failure (the CI job "zensical" runs it).  `make bench` times Zensical on
+# the generated archives too.
 zensical: venv
 	$(PY) -m benchmarks.zensical_report
 

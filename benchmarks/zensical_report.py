@@ -32,14 +32,12 @@ def _run(command: list[str], cwd: Path, env: dict | None = None) -> subprocess.C
 
 
 def _zensical() -> Path | None:
-    binary = VENV / "bin" / "zensical"
-    if binary.exists():
-        return binary
-    made = _run([sys.executable, "-m", "venv", str(VENV)], ROOT)
-    pip = _run([str(VENV / "bin" / "pip"), "install", "--quiet", ZENSICAL], ROOT) if made.returncode == 0 else made
-    if pip.returncode != 0:
-        print(f"zensical: could not install {ZENSICAL}: {(pip.stderr or pip.stdout).strip()[-400:]}")
-        return None
+    """The pinned Zensical, installed into its own venv on first use (again when the pin moves)."""
+    from benchmarks.measure import pinned_venv
+
+    binary, why = pinned_venv(VENV, ZENSICAL, "zensical")
+    if binary is None:
+        print(f"zensical: {why}")
     return binary
 
 
@@ -96,6 +94,32 @@ def report(work: Path) -> list[str]:
     if zs.returncode != 0:
         return lines + ["", "```", *(zs.stderr.strip().splitlines()[-8:]), "```"]
     return lines + _compare(_pages(work / "mkdocs"), _pages(work / "zensical"))
+
+
+def anchor(docs: Path, work: Path, log=lambda m: None) -> dict:
+    """The Zensical anchor of `make bench` (issue 15): Zensical building ``docs`` (a generated archive) with the
+    project's mkdocs.yml and theme, timed cold as a subprocess; or exactly why it fails (its last lines)."""
+    from benchmarks.measure import timed, tree_files
+
+    binary = _zensical()
+    if binary is None:
+        return {"version": ZENSICAL, "error": f"could not install {ZENSICAL} into {VENV}"}
+    work.mkdir(parents=True, exist_ok=True)
+    resolved = work / "docs-resolved"
+    shutil.copytree(docs, resolved, symlinks=False, ignore=shutil.ignore_patterns(".*"))
+    config = _config(work, resolved, work / "zensical")
+    t = timed([str(binary), "build", "--clean", "-f", str(config)], cwd=work, check=False)
+    site = work / "zensical"
+    out = {"version": ZENSICAL, "wall_s": t["wall_s"], "cpu_s": t["cpu_s"], "peak_rss_mib": t["peak_rss_mib"],
+           "markdown_in": tree_files(resolved, "*.md"),
+           "html_out": tree_files(site, "*.html") if site.is_dir() else 0,
+           "warnings": sorted({ln for ln in t["stdout"].splitlines() + t["stderr_head"]
+                               if ln.startswith(("Warning", "Error"))})[:5]}
+    if t["returncode"] != 0 or not out["html_out"]:
+        tail = [ln for ln in t["stderr_tail"] + t["stdout"].splitlines()[-6:] if ln.strip()]
+        out["error"] = f"zensical exit {t['returncode']}: " + " | ".join(tail[-6:])[-700:]
+    log(f"  zensical: {out['wall_s']:.2f} s, {out['html_out']} pages" + (f"; {out['error']}" if "error" in out else ""))
+    return out
 
 
 def _compare(mkdocs: dict, zensical: dict) -> list[str]:
