@@ -14,15 +14,15 @@ The index is forced to one language (``en``): the browser code sends
 pre-tokenised queries and loads the index with ``lang=en`` so that Pagefind's
 own Intl.Segmenter step (which would split the bigrams again) never runs.
 
-Speed (docs/dev/search.md, "Build time"; docs/dev/scaling.md): articles go to shards by a hash of
-their path, the other pages (entities) to shards of their own, so a page always lands in the same
-shard.  pagekeys.py knows each page by its HTML (found by its stat when MkDocs left it alone) and
-by what extraction made of it; a shard is keyed by the latter, so a page whose related list moved
-rebuilds nothing.  A shard's Pagefind output and parsed word list are cached under
+Speed (docs/dev/search.md, "Incremental index"; docs/dev/scaling.md): articles go to shards in (date,
+path) order at content-defined cuts, the other pages (entities) to shards of their own by a hash of the
+path (pagekeys.shard_groups), so a new article of the latest date lands in the last shard.  pagekeys.py
+knows each page by its HTML (found by its stat when MkDocs left it alone) and by what extraction made of
+it; a shard is keyed by the latter, so a page whose related list moved rebuilds nothing.  A shard's
+Pagefind output and parsed word list (pages renumbered in (date, path) order) are cached under
 ``.cache/search/``; a re-index runs Pagefind only for shards whose pages say something new, then
-merges everything again (merge.py; fragments are hard links to the cached ones), unless the shards
-are the very ones the bundle was merged from (then nothing is written).  Shards that must be built
-run in parallel worker processes (two on this machine).
+tiers.py merges the shards into a few bundles, each written again only when its shards changed.  Shards
+that must be built run in parallel worker processes (two on this machine).
 """
 
 from __future__ import annotations
