@@ -11,7 +11,7 @@ inputs' stamps did not change.
 What the key holds: the build code (the pipeline and everything it imports, the rules, the lock file and
 the schemas: ``stage_key``), the settings and the working directory they are relative to, every dump's
 identity, slug and stat (size, mtime, ctime, inode, mode, as git's index keeps them), the added dates, the
-bytes of entities.yml and overrides.yml, the image store's record, and the manifest the writer left.  A
+bytes of entities.yml and overrides.yml, the image store's record and file names, and the manifest the writer left.  A
 dump's stat younger than ``RACY_SECONDS`` is not trusted (a file saved again within one timestamp tick
 keeps its stat): such a build records nothing, so the next one runs in full.  ``--fetch-images`` (network)
 and ``--no-cache`` builds never skip.
@@ -55,6 +55,10 @@ def build_key(settings: Settings, dumps: Sequence[Dump], added: dict[str, str]) 
     parts += [f"{raw}\0{day}" for raw, day in sorted(added.items())]
     for path in (settings.entities_path, settings.overrides_path, settings.docs_dir / STORE_DIR / SOURCES):
         parts.append(_file_digest(path))
+    try:  # a page shows a stored picture only while its file is there (ImageStore.file_for)
+        parts.append("\0".join(sorted(os.listdir(settings.docs_dir / STORE_DIR))))
+    except OSError:
+        parts.append("no image store")
     return key(*parts)
 
 
