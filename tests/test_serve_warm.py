@@ -101,3 +101,33 @@ def test_a_second_update_reads_only_the_new_dumps_records_from_the_cache(tmp_pat
     assert builder.run("one dump added") is not None
     assert 0 < len(asked) <= 3, asked  # its prepared record, its view and its feed entry (none for the others)
     assert (settings.docs_dir / "articles").is_dir()
+
+
+@pytest.mark.slow
+def test_the_preview_loads_the_theme_once_and_renders_only_what_changed(tmp_path, monkeypatch):
+    """The preview's render keeps MkDocs' config and the theme's compiled templates between updates (an
+    update after one new dump renders that dump's pages, not a fresh theme), and still serves the page."""
+    from mkdocs.theme import Theme
+
+    from build_tools.serve.update import Update
+    from tests.test_e2e import _project
+
+    _project(tmp_path)
+    settings = _settings(tmp_path)
+    envs: list[object] = []
+    made = Theme.get_env
+
+    def counted(self):
+        envs.append(self)
+        return made(self)
+
+    monkeypatch.setattr(Theme, "get_env", counted)
+    update = Update(Builder(settings), tmp_path / "mkdocs.yml", settings.docs_dir)
+    assert update.run("first build")
+    first = len(envs)
+    assert first >= 1
+    shutil.copy(SEEDS[3], settings.raw_dir / SEEDS[3].name)
+    assert update.run("one dump added")
+    assert len(envs) == first, "the second update loaded the theme again"
+    pages = sorted(p.name for p in (update.site / "articles").rglob("index.html"))
+    assert len(pages) >= 3

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from build_tools.search.indexer import index_site
 from build_tools.serve.rebuild import Builder, say
-from build_tools.site.render import render
+from build_tools.site.render import Renderer
 
 
 class Update:
@@ -25,6 +25,9 @@ class Update:
         self.home = builder.settings.cache_dir.parent / "preview" / key
         self.site = self.home / "site"
         self.custom_dir: Path | None = None  # the theme folder, known after the first render
+        # Kept for the preview's life: the loaded config and the theme's compiled templates are reused by
+        # every update (each reloaded when mkdocs.yml changes), so an update renders only its pages.
+        self.renderer = Renderer(config, self.site, self.home / "render", strict=False, docs_dir=docs)
         logging.getLogger("mkdocs").setLevel(logging.ERROR)  # the preview is not strict: warnings are noise
 
     def run(self, why: str) -> bool:
@@ -35,7 +38,7 @@ class Update:
 
         started = time.perf_counter()
         try:
-            rendered = render(self.config, self.site, self.home / "render", strict=False, docs_dir=self.docs)
+            rendered = self.renderer.render()
             self.custom_dir = rendered.custom_dir
             took = time.perf_counter() - started
             stats = index_site(self.site, self.docs, cache_dir=self.home / "search")
