@@ -27,7 +27,6 @@ It serves configs without plugins, hooks or extra templates (whose events it wou
 from __future__ import annotations
 
 import gzip
-import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path, PurePath
@@ -35,7 +34,6 @@ from types import SimpleNamespace
 
 from mkdocs import utils
 from mkdocs.commands.build import _build_page, _build_theme_template, _populate_page, get_context
-from mkdocs.exceptions import Abort
 from mkdocs.structure.files import File, Files, set_exclusions
 from mkdocs.structure.nav import get_navigation
 from mkdocs.structure.pages import Page
@@ -97,12 +95,7 @@ def render_changes(config, env, docs: set[str], theme: dict[str, str], change: C
     :class:`~mkdocs.exceptions.Abort` on any warning, as ``mkdocs build --strict`` does."""
     from build_tools.site import parallel  # it uses supported() from here
 
-    counter = utils.CountHandler()
-    counter.setLevel(logging.WARNING)
-    logger = logging.getLogger("mkdocs")
-    if config.strict:
-        logger.addHandler(counter)
-    try:
+    with parallel.strict_warnings(config) as counter:
         files = LazyFiles(config, docs, theme)
         nav = get_navigation(files, config)
         pages = []
@@ -128,11 +121,7 @@ def render_changes(config, env, docs: set[str], theme: dict[str, str], change: C
                 _build_page(page, config, doc_files, nav, env)
         for page in pages:
             page.validate_anchor_links(files=files, log_level=config.validation.links.anchors)
-        if counts := counter.get_counts():
-            raise Abort(f"Aborted with {', '.join(f'{v} {k.lower()}s' for k, v in counts)} in strict mode!")
-        return sorted(page.file.dest_uri for page in pages)
-    finally:
-        logger.removeHandler(counter)
+    return sorted(page.file.dest_uri for page in pages)
 
 
 def _in_build_order(paths: list[str]) -> list[str]:

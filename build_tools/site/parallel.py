@@ -16,6 +16,7 @@ a fork could copy a lock another thread holds.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -46,17 +47,25 @@ def render_full(config, processes: int | None = None) -> None:
     if processes < 2 or not supported(config):
         build(config)
         return
+    with strict_warnings(config) as counter:
+        files, nav, env, pages = _whole_site(config)
+        for level, count in render_in_workers(config, files, nav, env, pages, processes).items():
+            counter.counts[level] += count
+        for page in pages:
+            page.validate_anchor_links(files=files, log_level=config.validation.links.anchors)
+
+
+@contextlib.contextmanager
+def strict_warnings(config):
+    """Count MkDocs' warnings while the block renders; under ``strict``, abort as ``mkdocs build --strict``
+    does when there were any (the block adds its workers' counts to the yielded counter)."""
     counter = utils.CountHandler()
     counter.setLevel(logging.WARNING)
     logger = logging.getLogger("mkdocs")
     if config.strict:
         logger.addHandler(counter)
     try:
-        files, nav, env, pages = _whole_site(config)
-        for level, count in render_in_workers(config, files, nav, env, pages, processes).items():
-            counter.counts[level] += count
-        for page in pages:
-            page.validate_anchor_links(files=files, log_level=config.validation.links.anchors)
+        yield counter
         if counts := counter.get_counts():
             raise Abort(f"Aborted with {', '.join(f'{v} {k.lower()}s' for k, v in counts)} in strict mode!")
     finally:
