@@ -20,10 +20,12 @@ from pathlib import Path
 from benchmarks.generate import encode, generate, make_articles, render_dump
 from benchmarks.measure import PY, ROOT, project
 
-PHASES = ("cold", "noop", "added", "added2", "edited")
+# "added"/"added2" carry a random date inside the archive's span (they land among old articles); an editor's
+# new dump is usually the newest article: "newest" is one dated after every other, "newest_edited" its edit.
+PHASES = ("cold", "noop", "added", "added2", "edited", "newest", "newest_edited")
 STEPS = ("build", "site", "search")
 LABELS = {"cold": "cold", "noop": "nothing changed", "added": "one dump added", "added2": "another dump added",
-          "edited": "one dump edited"}
+          "edited": "one dump edited", "newest": "newest dump added", "newest_edited": "newest dump edited"}
 
 
 def _commands(raw: Path, entities: Path) -> dict[str, list[str]]:
@@ -37,6 +39,24 @@ def add_dump(raw: Path, tag: int) -> Path:
     a = make_articles(1, seed=20_000 + tag)[0]
     text, ext = render_dump(a, random.Random(tag))
     path = raw / f"cycle_added_{tag:03d}_{a.fmt}_{a.encoding.replace('-', '')}{ext}"
+    path.write_bytes(encode(text, a.encoding, a.fmt))
+    return path
+
+
+def add_newest(raw: Path, edited: bool) -> Path:
+    """One Jina-format UTF-8 dump dated after every generated one (2026-06-01); ``edited``: the same dump with
+    one paragraph changed (written over the first)."""
+    import dataclasses
+    from datetime import datetime
+
+    a = dataclasses.replace(make_articles(1, seed=30_000)[0], published=datetime(2026, 6, 1, 9), fmt="jina",
+                            encoding="utf-8")
+    if edited:
+        paras = list(a.paragraphs)
+        paras[len(paras) // 2] += "（编者按：修订补充了说明。）"
+        a = dataclasses.replace(a, paragraphs=tuple(paras))
+    text, ext = render_dump(a, random.Random(7))
+    path = raw / f"cycle_newest_jina_utf8{ext}"
     path.write_bytes(encode(text, a.encoding, a.fmt))
     return path
 
@@ -61,7 +81,8 @@ def cycle(raw: Path, entities: Path, proj: Path, timed, log, after: dict | None 
     # (2% of the dumps: 40 → 41 lines), which re-cleans every article holding a line kept by exactly 40
     # dumps; the second one (2,001 → 2,002) shows an addition that moves no threshold (49 in 50 do not).
     edits = {"cold": lambda: None, "noop": lambda: None, "added": lambda: add_dump(raw, 0),
-             "added2": lambda: add_dump(raw, 1), "edited": lambda: edit_dump(raw, 0)}
+             "added2": lambda: add_dump(raw, 1), "edited": lambda: edit_dump(raw, 0),
+             "newest": lambda: add_newest(raw, edited=False), "newest_edited": lambda: add_newest(raw, edited=True)}
     os.environ.setdefault("SOURCE_DATE_EPOCH", "1700000000")  # the sitemap's date: one value for the run
     out: dict = {}
     for phase in PHASES:

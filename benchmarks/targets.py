@@ -16,8 +16,9 @@ HUGO_FACTOR = 4.0  # cold `make site` at 10k within 4x of Hugo
 PEAK_BYTES = 1.5e9  # < 1.5 GB in every step
 PER_ARTICLE_FACTOR = 1.3  # cost per article at 50k within 1.3x of 2k
 STEPS = ("build", "site", "search")
-CHANGES = ("added", "added2", "edited")
-CHANGE_LABELS = {"added": "one added", "added2": "another added", "edited": "one edited"}
+CHANGES = ("added", "added2", "edited", "newest", "newest_edited")
+CHANGE_LABELS = {"added": "one added", "added2": "another added", "edited": "one edited",
+                 "newest": "newest added", "newest_edited": "newest edited"}
 
 
 def _row(target: str, status: str, figures: str, why: str = "") -> dict:
@@ -44,7 +45,7 @@ def _change_rows(cycles: dict[int, dict]) -> list[dict]:
     rows = []
     figs, why, ok = [], [], True
     for n, c in cycles.items():
-        worst = max(CHANGES, key=lambda p: c[p]["vs_cold"])
+        worst = max((p for p in CHANGES if p in c), key=lambda p: c[p]["vs_cold"])
         figs.append(f"N={n}: " + ", ".join(f"{CHANGE_LABELS[p]} {c[p]['total_s']:.2f} s = {c[p]['vs_cold']:.1%}"
                                            for p in CHANGES if p in c))
         if c[worst]["vs_cold"] > SHARE_CHANGE:
@@ -54,10 +55,10 @@ def _change_rows(cycles: dict[int, dict]) -> list[dict]:
                      "; ".join(why)))
     if 10000 in cycles:
         c = cycles[10000]
-        worst = max(CHANGES, key=lambda p: c[p]["total_s"])
+        worst = max((p for p in CHANGES if p in c), key=lambda p: c[p]["total_s"])
         good = c[worst]["total_s"] <= SECONDS_CHANGE_10K
         rows.append(_row("one added or edited dump: ≤ 5 s at 10k", _status(good),
-                         ", ".join(f"{CHANGE_LABELS[p]} {c[p]['total_s']:.2f} s" for p in CHANGES),
+                         ", ".join(f"{CHANGE_LABELS[p]} {c[p]['total_s']:.2f} s" for p in CHANGES if p in c),
                          "" if good else _step_why(10000, worst, c[worst])))
     else:
         rows.append(_row("one added or edited dump: ≤ 5 s at 10k", "not run", "10k not in this run"))
