@@ -53,7 +53,7 @@ from build_tools.search.merge import CHUNK_UNITS
 from build_tools.search.normalize import warm
 from build_tools.search.pagecache import content_key, processed
 from build_tools.search.phrases import converters
-from build_tools.search.segments import reordered, shard_segments
+from build_tools.search.segments import gc_paused, reordered, shard_segments
 from build_tools.search.service import INDEX_LANGUAGE, index_shard
 
 BUNDLE_DIR = "pagefind"
@@ -156,12 +156,15 @@ def _build_shard(
     t2 = time.perf_counter()
     check_bundle(bundle, decode=False)
     url_of = rewrite_fragments(bundle, {p.url: p.text for p in pages})
-    meta, segs = shard_segments(bundle)
-    # pages in (date, path) order: page numbers then rank ties newest first (search.js)
-    date_of = {p.url: (p.date if p.kind == "article" else "") for p in pages}
-    order = sorted(range(len(meta[1])), key=lambda i: (date_of.get(url_of[meta[1][i][0]], ""), url_of[meta[1][i][0]]))
-    meta, segs = reordered(meta, segs, order)
-    (tmp / "segments.pkl").write_bytes(pickle.dumps((meta, segs), protocol=pickle.HIGHEST_PROTOCOL))
+    with gc_paused():
+        meta, segs = shard_segments(bundle)
+        # pages in (date, path) order: page numbers then rank ties newest first (search.js)
+        date_of = {p.url: (p.date if p.kind == "article" else "") for p in pages}
+        urls = [url_of[frag] for frag, _wc in meta[1]]
+        order = sorted(range(len(urls)), key=lambda i: (date_of.get(urls[i], ""), urls[i]))
+        meta, segs = reordered(meta, segs, order)
+        (tmp / "segments.pkl").write_bytes(pickle.dumps((meta, segs), protocol=pickle.HIGHEST_PROTOCOL))
+        del segs
     manifest = {"pages": len(pages), "kinds": kinds, "skipped": skipped, "extracted": extracted,
                 "pagefind_peak_mb": round(peak, 1), "seconds_extract": round(t1 - t0, 2),
                 "seconds_pagefind": round(t2 - t1, 2), "seconds_parse": round(time.perf_counter() - t2, 2)}  # fmt: skip
@@ -246,8 +249,9 @@ def index_site(
         t1 = time.perf_counter()
         _shard_figures(keys, {k for k, _g in todo}, store, stats)
         kinds = [bool(g) and g[0][0].startswith("articles/") for g in groups]
-        stats.bundles, stats.bundles_merged = tiers.write_bundles(keys, kinds, store, out, cache, INDEX_LANGUAGE,
-                                                                  _code_version(), chunk_units, jobs)
+        with gc_paused():
+            stats.bundles, stats.bundles_merged = tiers.write_bundles(keys, kinds, store, out, cache, INDEX_LANGUAGE,
+                                                                      _code_version(), chunk_units, jobs)
         tiers.write_facets(out, site_dir / ASSET_DIR / "facets.json", cache)
         stats.seconds_merge = round(time.perf_counter() - t1, 2)
         _prune(cache, set(keys), {pk for g in groups for _r, _p, pk in g})
