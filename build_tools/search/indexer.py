@@ -47,7 +47,7 @@ from pathlib import Path
 
 from build_tools.search import pagekeys, tiers
 from build_tools.search.assets import write_t2s_assets
-from build_tools.search.bundle import check_bundle, rewrite_fragments
+from build_tools.search.bundle import rewrite_fragments
 from build_tools.search.extract import Page, extract_page
 from build_tools.search.merge import CHUNK_UNITS
 from build_tools.search.normalize import warm
@@ -152,9 +152,8 @@ def _build_shard(
     tmp.mkdir(parents=True)
     bundle = tmp / "bundle"
     t1 = time.perf_counter()
-    peak = asyncio.run(index_shard([p.url for p in pages], records, bundle))
+    peak = asyncio.run(index_shard([p.url for p in pages], records, bundle))  # returns once the bundle checks
     t2 = time.perf_counter()
-    check_bundle(bundle, decode=False)
     url_of = rewrite_fragments(bundle, {p.url: p.text for p in pages})
     with gc_paused():
         meta, segs = shard_segments(bundle)
