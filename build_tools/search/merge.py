@@ -256,6 +256,10 @@ def joined_segments(segments: list[tuple[list, list]]) -> tuple[list, list]:
 
 
 def _joined(word: str, group: list[tuple]) -> tuple:
+    if len(group) == 1 and group[0][1][1] and not group[0][1][9]:
+        # a word of one shard only (most of them): its entries as they are, page numbers moved by the offset
+        off, (_w, sn, first_abs, first_head, first_tail, seg_rest, last, su, m, _v) = group[0]
+        return (word, sn, off + first_abs, first_head, first_tail, seg_rest, off + last, su, m, [])
     first: tuple | None = None
     rest: list[bytes] = []
     n = prev = units = 0
