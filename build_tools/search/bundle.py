@@ -77,6 +77,9 @@ def check_bundle(bundle: Path, decode: bool = True) -> None:
     js = (bundle / "pagefind.js").read_text(encoding="utf-8")
     if not js.rstrip().endswith("};"):
         raise ValueError("pagefind.js is incomplete")
+    # the merged bundles copy it from their first shard (a service that stays up is not waited for to exit)
+    if not (bundle / "pagefind-worker.js").read_text(encoding="utf-8").rstrip().endswith("})();"):
+        raise ValueError("pagefind-worker.js is incomplete")
 
 
 def wait_for_bundle(bundle: Path, timeout: float = 120.0) -> None:

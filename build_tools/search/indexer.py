@@ -40,21 +40,21 @@ import resource
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from build_tools.search import pagekeys, tiers
 from build_tools.search.assets import write_t2s_assets
-from build_tools.search.bundle import check_bundle, rewrite_fragments
+from build_tools.search.bundle import rewrite_fragments
 from build_tools.search.extract import Page, extract_page
 from build_tools.search.merge import CHUNK_UNITS
 from build_tools.search.normalize import warm
 from build_tools.search.pagecache import content_key, processed
 from build_tools.search.phrases import converters
-from build_tools.search.segments import reordered, shard_segments
-from build_tools.search.service import INDEX_LANGUAGE, index_shard
+from build_tools.search.segments import gc_paused, reordered, shard_segments
+from build_tools.search.service import INDEX_LANGUAGE, index_shard, launch
 
 BUNDLE_DIR = "pagefind"
 ASSET_DIR = "assets/search"
@@ -125,8 +125,21 @@ def _code_version() -> str:
     return h.hexdigest()
 
 
+def _build_batch(batch: list[tuple[str, list]], docs_dir: Path | None, store: Path, page_cache: Path | None) -> None:
+    """Build several shards in turn with one Pagefind service (each shard an index of its own in it)."""
+    with asyncio.Runner() as runner:
+        service = runner.run(launch())
+        try:
+            for key, items in batch:
+                _build_shard(key, items, docs_dir, store, page_cache,
+                             lambda u, r, o: runner.run(index_shard(u, r, o, service)))  # fmt: skip
+        finally:
+            runner.run(service.close())
+
+
 def _build_shard(
-    key: str, items: list[tuple[str, str, str]], docs_dir: Path | None, store: Path, page_cache: Path | None
+    key: str, items: list[tuple[str, str, str]], docs_dir: Path | None, store: Path, page_cache: Path | None,
+    index: Callable[[list[str], list[str], Path], float],
 ) -> dict:
     """Extract/tokenise ``items``, run Pagefind on them, keep bundle + parsed word list in ``store/key``.
 
@@ -152,16 +165,18 @@ def _build_shard(
     tmp.mkdir(parents=True)
     bundle = tmp / "bundle"
     t1 = time.perf_counter()
-    peak = asyncio.run(index_shard([p.url for p in pages], records, bundle))
+    peak = index([p.url for p in pages], records, bundle)  # returns once the bundle checks
     t2 = time.perf_counter()
-    check_bundle(bundle, decode=False)
     url_of = rewrite_fragments(bundle, {p.url: p.text for p in pages})
-    meta, segs = shard_segments(bundle)
-    # pages in (date, path) order: page numbers then rank ties newest first (search.js)
-    date_of = {p.url: (p.date if p.kind == "article" else "") for p in pages}
-    order = sorted(range(len(meta[1])), key=lambda i: (date_of.get(url_of[meta[1][i][0]], ""), url_of[meta[1][i][0]]))
-    meta, segs = reordered(meta, segs, order)
-    (tmp / "segments.pkl").write_bytes(pickle.dumps((meta, segs), protocol=pickle.HIGHEST_PROTOCOL))
+    with gc_paused():
+        meta, segs = shard_segments(bundle)
+        # pages in (date, path) order: page numbers then rank ties newest first (search.js)
+        date_of = {p.url: (p.date if p.kind == "article" else "") for p in pages}
+        urls = [url_of[frag] for frag, _wc in meta[1]]
+        order = sorted(range(len(urls)), key=lambda i: (date_of.get(urls[i], ""), urls[i]))
+        meta, segs = reordered(meta, segs, order)
+        (tmp / "segments.pkl").write_bytes(pickle.dumps((meta, segs), protocol=pickle.HIGHEST_PROTOCOL))
+        del segs
     manifest = {"pages": len(pages), "kinds": kinds, "skipped": skipped, "extracted": extracted,
                 "pagefind_peak_mb": round(peak, 1), "seconds_extract": round(t1 - t0, 2),
                 "seconds_pagefind": round(t2 - t1, 2), "seconds_parse": round(time.perf_counter() - t2, 2)}  # fmt: skip
@@ -246,8 +261,9 @@ def index_site(
         t1 = time.perf_counter()
         _shard_figures(keys, {k for k, _g in todo}, store, stats)
         kinds = [bool(g) and g[0][0].startswith("articles/") for g in groups]
-        stats.bundles, stats.bundles_merged = tiers.write_bundles(keys, kinds, store, out, cache, INDEX_LANGUAGE,
-                                                                  _code_version(), chunk_units, jobs)
+        with gc_paused():
+            stats.bundles, stats.bundles_merged = tiers.write_bundles(keys, kinds, store, out, cache, INDEX_LANGUAGE,
+                                                                      _code_version(), chunk_units, jobs)
         tiers.write_facets(out, site_dir / ASSET_DIR / "facets.json", cache)
         stats.seconds_merge = round(time.perf_counter() - t1, 2)
         _prune(cache, set(keys), {pk for g in groups for _r, _p, pk in g})
@@ -301,18 +317,21 @@ def _content_key_of(work: tuple) -> tuple[str, str, str]:
 
 def _build_shards(todo: list[tuple[str, list]], docs_dir: Path | None, store: Path, page_cache: Path | None,
                   jobs: int) -> None:
-    """Build the shards not in the cache, on ``jobs`` worker processes when there are several."""
-    if len(todo) > 1 and jobs > 1:
+    """Build the shards not in the cache, on ``jobs`` worker processes when there are several (a batch of
+    every jobs-th shard each, one Pagefind service a batch)."""
+    if not todo:
+        return
+    n = min(jobs, len(todo))
+    if n > 1:
         ctx = multiprocessing.get_context("fork")
         warm()  # tables built once, inherited by the workers
         converters()
-        with ProcessPoolExecutor(min(jobs, len(todo)), mp_context=ctx) as pool:
-            futures = [pool.submit(_build_shard, k, g, docs_dir, store, page_cache) for k, g in todo]
+        with ProcessPoolExecutor(n, mp_context=ctx) as pool:
+            futures = [pool.submit(_build_batch, todo[i::n], docs_dir, store, page_cache) for i in range(n)]
             for f in futures:
                 f.result()
     else:
-        for k, g in todo:
-            _build_shard(k, g, docs_dir, store, page_cache)
+        _build_batch(todo, docs_dir, store, page_cache)
 
 
 def _shard_figures(keys: list[str], built: set[str], store: Path, stats: SearchStats) -> None:

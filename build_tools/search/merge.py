@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 
 import cbor2
@@ -175,8 +176,9 @@ def _merged_words(segments: list[tuple[list, list]], offsets: list[int], fields:
         if field_map != list(range(len(field_map))):
             segs = [remapped(s, field_map) if s[8] else s for s in segs]
         streams.append([(s[0], k, off, s) for s in segs])
-    merged = heapq.merge(*streams, key=lambda t: (t[0], t[1]))
-    for word, items in groupby(merged, key=lambda t: t[0]):
+    # (word, shard) is unique, so plain tuple order never compares further (no key function per item)
+    merged = heapq.merge(*streams)
+    for word, items in groupby(merged, key=itemgetter(0)):
         yield word, [(off, seg) for _w, _k, off, seg in items]
 
 
@@ -254,6 +256,10 @@ def joined_segments(segments: list[tuple[list, list]]) -> tuple[list, list]:
 
 
 def _joined(word: str, group: list[tuple]) -> tuple:
+    if len(group) == 1 and group[0][1][1] and not group[0][1][9]:
+        # a word of one shard only (most of them): its entries as they are, page numbers moved by the offset
+        off, (_w, sn, first_abs, first_head, first_tail, seg_rest, last, su, m, _v) = group[0]
+        return (word, sn, off + first_abs, first_head, first_tail, seg_rest, off + last, su, m, [])
     first: tuple | None = None
     rest: list[bytes] = []
     n = prev = units = 0
