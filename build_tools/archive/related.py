@@ -2,8 +2,8 @@
 
 Ranking (tf-idf style): each article is a vector over its entities, weight
 ``tf × idf`` with ``tf = 1 + ln(mentions)`` (or ``1/sqrt(1 + salience rank)``
-when counts are not given) and ``idf = ln((N + 1) / df)``; related articles are
-ranked by cosine similarity.
+when counts are not given) and ``idf = ln((N' + 1) / df')``, N' and df' the archive's size and the entity's
+df on a ~9% grid (exact below 22); related articles are ranked by cosine similarity.
 
 Scale: candidates come from an inverted index entity → articles.  Entities in
 more than ``common_df`` articles are not expanded in full (that would be
@@ -11,6 +11,9 @@ quadratic); for them only the ``window`` articles nearest in date are taken as
 candidates.  Every candidate is then scored on all shared entities.
 
 Same-story reports (:mod:`build_tools.archive.stories`) come first in each list.
+
+Incremental (:func:`related_incremental`): with the grid, one more article changes few vectors; the last
+run's tables let only the articles whose candidates changed be ranked again, the same lists as from nothing.
 """
 
 from __future__ import annotations
