@@ -2,8 +2,8 @@
 
 Ranking (tf-idf style): each article is a vector over its entities, weight
 ``tf × idf`` with ``tf = 1 + ln(mentions)`` (or ``1/sqrt(1 + salience rank)``
-when counts are not given) and ``idf = ln((N + 1) / df)``; related articles are
-ranked by cosine similarity.
+when counts are not given) and ``idf = ln((N' + 1) / df')``, N' and df' the archive's size and the entity's
+df on a ~9% grid (exact below 22); related articles are ranked by cosine similarity.
 
 Scale: candidates come from an inverted index entity → articles.  Entities in
 more than ``common_df`` articles are not expanded in full (that would be
@@ -11,6 +11,9 @@ quadratic); for them only the ``window`` articles nearest in date are taken as
 candidates.  Every candidate is then scored on all shared entities.
 
 Same-story reports (:mod:`build_tools.archive.stories`) come first in each list.
+
+Incremental (:func:`related_incremental`): with the grid, one more article changes few vectors; the last
+run's tables let only the articles whose candidates changed be ranked again, the same lists as from nothing.
 """
 
 from __future__ import annotations
@@ -18,10 +21,11 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date as Date
 from typing import Any
 
+from build_tools.archive.furniture import settled_size
 from build_tools.archive.stories import SAME_STORY_DAYS, Fingerprint, TextPairs, same_story
 from build_tools.model import Summary
 
@@ -43,9 +47,11 @@ def _vectors(
     for s in summaries:
         for e in set(s.entities):
             df[e] += 1
-    n = len(summaries)
+    n = settled_size(len(summaries))
     log = math.log
-    idf = {e: log((n + 1) / d) for e, d in df.items()}  # the same expression as per article: same floats
+    # idf from the archive's size and each df on a ~9% grid (exact below ~22): one more article then changes
+    # the weights of few articles, not all of them, so a later run re-ranks only around what changed.
+    idf = {e: log((n + 1) / settled_size(d)) for e, d in df.items()}
     logs: dict[int, float] = {}
     counts_of = counts_by_slug or {}
     vecs: dict[str, dict[str, float]] = {}
@@ -98,6 +104,36 @@ def related_articles(
     process pool); it must return the results in order.  Without it, or for fewer than ``PARALLEL_FROM``
     articles, ranking runs here.
     """
+    return related_incremental(summaries, fingerprints, counts_by_slug, None, limit=limit, common_df=common_df,
+                               window=window, shortlist=shortlist, map_ranges=map_ranges)[0]
+
+
+@dataclass(frozen=True)
+class Tables:
+    """What one run leaves for the next: each article's inputs and vector, each entity's postings, the lists."""
+
+    params: tuple[int, int | None, int, int]
+    items: dict[str, tuple[Summary, Fingerprint | None, dict[str, float]]]
+    postings: dict[str, tuple[tuple[str, ...], bool]]  # entity -> (slugs in date order, common)
+    results: dict[str, list[tuple[str, str, bool]]]
+
+
+def related_incremental(
+    summaries: Sequence[Summary],
+    fingerprints: Mapping[str, Fingerprint] | None,
+    counts_by_slug: Mapping[str, Mapping[str, int]] | None,
+    previous: Tables | None,
+    *,
+    limit: int = 5,
+    common_df: int | None = None,
+    window: int = 40,
+    shortlist: int = 25,
+    map_ranges: RangeMap | None = None,
+) -> tuple[dict[str, list[tuple[str, str, bool]]], Tables]:
+    """:func:`related_articles` and the tables for the next run.  With ``previous`` (the last run's tables),
+    only the articles whose list can differ are ranked again (:func:`_affected`); the others' lists are
+    copied: the result is the same as ranking everything."""
+    params = (limit, common_df, window, shortlist)
     vecs, df = _vectors(summaries, counts_by_slug)
     n = len(summaries)
     if common_df is None:
@@ -120,16 +156,65 @@ def related_articles(
     texts = TextPairs(fps)
     tie = _tie_ranks([s.slug for s in order])
     context = _Ranking(order, weights, plists, where, dates, fps, texts, tie, limit, shortlist, window // 2)
-    # Each article's list depends only on the shared tables above: ranges of articles go to forked workers.
-    ranges = [range(start, min(start + RANGE, n)) for start in range(0, n, RANGE)]
+    slugs = [s.slug for s in order]
+    tables = Tables(params, {s.slug: (s, fps[i], weights[i]) for i, s in enumerate(order)},
+                    {e: (tuple(slugs[i] for i in plist), common) for e, (plist, _x, common) in plists.items()}, {})
+    todo = list(range(n))
     out: dict[str, list[tuple[str, str, bool]]] = {}
-    if map_ranges is not None and n >= PARALLEL_FROM:
-        ranked = map_ranges(_rank_range, ranges, context)
+    if previous is not None and previous.params == params:
+        todo = sorted(_affected(previous, tables, plists, slugs, window // 2))
+        kept = set(range(n)).difference(todo)
+        out = {slugs[i]: previous.results[slugs[i]] for i in kept}
+    # Each article's list depends only on the shared tables above: ranges of articles go to forked workers.
+    ranges = [todo[start:start + RANGE] for start in range(0, len(todo), RANGE)]
+    if map_ranges is not None and len(todo) >= PARALLEL_FROM:
+        ranked = map_ranges(_rank_range, ranges, context)  # type: ignore[arg-type]
     else:
         ranked = (_rank_range(context, r) for r in ranges)
     for part in ranked:
         out.update(part)
-    return {s.slug: out[s.slug] for s in summaries}
+    results = {s.slug: out[s.slug] for s in summaries}
+    return results, replace(tables, results=results)
+
+
+def _affected(previous: Tables, now: Tables, plists: Mapping[str, tuple[list[int], list[float], bool]],
+              slugs: list[str], half: int) -> set[int]:
+    """Positions whose list may differ from the last run's: the articles whose inputs or vector changed, and
+    every article whose candidates (per entity: a rare entity's postings, a common one's window) differ
+    as a list or hold a changed, added or removed article."""
+    old_items = previous.items
+    changed = {slug for slug, item in now.items.items() if old_items.get(slug) != item}
+    changed.update(slug for slug in old_items if slug not in now.items)
+    todo = {i for i, slug in enumerate(slugs) if slug in changed}
+    for e, (plist, _x, common) in plists.items():
+        names, _c = now.postings[e]
+        was = previous.postings.get(e)
+        if was is None or was[1] != common or (not common and was[0] != names):
+            todo.update(plist)
+        elif not common:
+            if not changed.isdisjoint(names):
+                todo.update(plist)
+        elif was[0] == names:
+            for at, slug in enumerate(names):
+                if slug in changed:
+                    todo.update(plist[max(0, at - half): at + half + 1])
+        else:
+            todo.update(_moved_windows(plist, names, was[0], changed, half))
+    return todo
+
+
+def _moved_windows(plist: list[int], names: tuple[str, ...], old: tuple[str, ...], changed: set[str],
+                   half: int) -> list[int]:
+    """Positions along a common entity's postings whose window differs from the last run's or holds a
+    changed article."""
+    old_at = {slug: at for at, slug in enumerate(old)}
+    hit = []
+    for at, slug in enumerate(names):
+        win = names[max(0, at - half): at + half + 1]
+        was = old_at.get(slug)
+        if was is None or win != old[max(0, was - half): was + half + 1] or not changed.isdisjoint(win):
+            hit.append(plist[at])
+    return hit
 
 
 @dataclass(frozen=True)
@@ -147,7 +232,7 @@ class _Ranking:
     half_window: int
 
 
-def _rank_range(ctx: _Ranking, positions: range) -> dict[str, list[tuple[str, str, bool]]]:
+def _rank_range(ctx: _Ranking, positions: Sequence[int]) -> dict[str, list[tuple[str, str, bool]]]:
     order, weights, plists, where, dates, fps, texts, tie = (ctx.order, ctx.weights, ctx.plists, ctx.where,
                                                              ctx.dates, ctx.fps, ctx.texts, ctx.tie)
     limit, shortlist = ctx.limit, ctx.shortlist

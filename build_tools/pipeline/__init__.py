@@ -28,6 +28,7 @@ from build_tools.archive.feed import entries_needed, source_feed_names
 from build_tools.archive.furniture import recurring_lines
 from build_tools.archive.navigation import neighbours, related_links
 from build_tools.archive.prepared import Prepared, Published, dedupe
+from build_tools.archive.related import Tables, related_incremental
 from build_tools.archive.site_pages import index_pages_for
 from build_tools.config.corrections import Overrides, load_overrides
 from build_tools.config.registry import entity_names
@@ -45,6 +46,7 @@ from build_tools.pipeline.prepare_work import load_readers, prepare, prepare_one
 from build_tools.pipeline.render_work import PageInputs, render_one
 from build_tools.runtime.added import added_dates
 from build_tools.runtime.cache import key, quarantine
+from build_tools.runtime.crash import guarded
 from build_tools.runtime.stages import PageJob, Runner, Stage, Stored, build_locks
 from build_tools.settings import DEFAULT_SITE_URL, Settings
 from build_tools.stages.front_matter import warm as load_page_schema
@@ -108,7 +110,7 @@ def _build(settings: Settings, overrides: Overrides, locks, progress: Progress |
                                                 for p in published], (run.reader, index, recurring, overrides))
             linked = [(k, views.dated(v, added.get(v.summary.raw_path))) for k, v in linked]
         with report.timed("related"):
-            related = run.whole(views.related, _whole_inputs(linked), [view for _, view in linked], run.map_ranges)
+            related = _related(run, linked)
             around = neighbours(v.summary for _, v in linked)
         with report.timed("images"):
             pictures, image_warnings = pictures_for(settings, published, [view for _, view in linked], run.shown)
@@ -189,6 +191,26 @@ def _whole_inputs(linked: list[tuple[str, views.LinkedView]]) -> list[str]:
     """A whole-archive pass depends on the linked articles it reads (their keys name their slugs too) and on
     the day each was added (not part of the linked article)."""
     return [f"{item_key}@{view.summary.added}" for item_key, view in linked]
+
+
+def _related(run: Runner, linked: list[tuple[str, views.LinkedView]]) -> dict[str, list[tuple[str, str, bool]]]:
+    """Related articles, as :meth:`Runner.whole` keeps a whole-archive result; when the inputs changed, the
+    last run's tables (kept under a key of the code alone) let only the articles around the change be ranked."""
+    result_key = run.key(related_incremental, "related", *_whole_inputs(linked))
+    found = run.store.get("whole", result_key)
+    if found is not None:
+        return found
+    tables_key = run.key(related_incremental, "related tables")
+    previous = run.store.get("whole", tables_key)
+    summaries = [v.summary for _, v in linked]
+    fingerprints = {v.summary.slug: v.story for _, v in linked}
+    counts = {v.summary.slug: dict(v.counts) for _, v in linked}
+    found, tables = guarded("related", None, lambda: related_incremental(
+        summaries, fingerprints, counts, previous if isinstance(previous, Tables) else None,
+        map_ranges=run.map_ranges))
+    run.store.put_latest("related", result_key, found)
+    run.store.put_latest("related tables", tables_key, tables)
+    return found
 
 
 def _page_job(item: Published, linked_key: str, view: views.LinkedView, settings: Settings, links,
