@@ -18,8 +18,10 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.generate import generate
+from benchmarks.measure import ROOT
+from benchmarks.measure import project as _project
 from benchmarks.run import timed
-from benchmarks.site_cycle import ROOT, _project, add_dump, edit_dump
+from benchmarks.site_cycle import add_dump, edit_dump
 
 PY = sys.executable
 

@@ -22,37 +22,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-from benchmarks.site_cycle import PHASES, _commands, _project, add_dump, edit_dump
+from benchmarks.measure import project as _project
+from benchmarks.site_cycle import PHASES, _commands, add_dump, add_newest, edit_dump
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 
 
-# Two more phases after the site_cycle ones: the synthetic dumps of "added" carry a random date inside the
-# archive's span (so they land among old articles); an editor's new dump is usually the newest one.
-EXTRA = ("newest", "newest_edited")
-ALL_PHASES = (*PHASES, *EXTRA)
-
-
-def add_newest(raw: Path, edited: bool) -> Path:
-    """One Jina-format UTF-8 dump dated after every generated one (2026-06-01); ``edited``: the same dump with
-    one paragraph changed."""
-    import dataclasses
-    import random
-    from datetime import datetime
-
-    from benchmarks.generate import encode, make_articles, render_dump
-
-    a = dataclasses.replace(make_articles(1, seed=30_000)[0], published=datetime(2026, 6, 1, 9), fmt="jina",
-                            encoding="utf-8")
-    if edited:
-        paras = list(a.paragraphs)
-        paras[len(paras) // 2] += "（编者按：修订补充了说明。）"
-        a = dataclasses.replace(a, paragraphs=tuple(paras))
-    text, ext = render_dump(a, random.Random(7))
-    path = raw / f"cycle_newest_jina_utf8{ext}"
-    path.write_bytes(encode(text, a.encoding, a.fmt))
-    return path
+# site_cycle's phases, the newest dump added and edited among them.
+ALL_PHASES = PHASES
 
 
 def prepare(n: int, work: Path, phases: tuple[str, ...] = ALL_PHASES) -> None:

@@ -4,6 +4,7 @@ run", never met.  Figures are made up here: the harness's arithmetic is under te
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import pytest
@@ -202,3 +203,13 @@ def test_two_identical_builds_hash_alike_whatever_their_generation_folders_are_c
     assert tree_hash(tmp_path / "one") == tree_hash(tmp_path / "two")
     (tmp_path / "two" / ".generated" / "g-bbb" / "articles" / "a.md").write_text("乙\n", encoding="utf-8")
     assert tree_hash(tmp_path / "one") != tree_hash(tmp_path / "two")
+
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+@pytest.mark.parametrize("module", sorted(p.stem for p in BENCHMARKS.glob("*.py") if p.stem != "__main__"))
+def test_every_benchmark_module_imports(module):
+    """A benchmark that no test runs still has to import: the harness's modules import one another, and a
+    name moved in one (say, site_cycle's project setup into measure) must not break another."""
+    importlib.import_module(f"benchmarks.{module}")
