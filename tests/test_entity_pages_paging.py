@@ -21,8 +21,9 @@ _LINK = re.compile(r"\]\(([^)\s]+)\)")
 
 def _articles(n: int) -> list:
     """``n`` articles mentioning 英伟达, a-0001 the oldest, one a day."""
-    return [summary(f"a-{i:04d}", title=f"第{i}篇", date=f"20{20 + i // 360:02d}-{1 + i // 30 % 12:02d}-{1 + i % 30:02d}",
-                    source="来源", entities=("nvidia",)) for i in range(1, n + 1)]
+    dates = [f"20{20 + i // 360:02d}-{1 + i // 30 % 12:02d}-{1 + i % 30:02d}" for i in range(n + 1)]
+    return [summary(f"a-{i:04d}", title=f"第{i}篇", date=dates[i], source="来源", entities=("nvidia",))
+            for i in range(1, n + 1)]
 
 
 def _pages(n: int) -> dict[str, str]:

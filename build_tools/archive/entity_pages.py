@@ -92,7 +92,9 @@ def _on_main_page(n: int) -> int:
     return n - _archived_count(n) * PAGE_SIZE
 
 
-def _archived_pages(ent: Entity, articles: Sequence[tuple[Summary, str]], snippets: Mapping[str, str]) -> dict[str, str]:
+def _archived_pages(
+    ent: Entity, articles: Sequence[tuple[Summary, str]], snippets: Mapping[str, str]
+) -> dict[str, str]:
     """``entities/<id>/page-N.md``: page 1 the oldest ``PAGE_SIZE`` articles, each page newest first.  A page
     names no count from the newest, so it keeps its text when newer articles arrive."""
     oldest = list(articles[::-1])
@@ -101,7 +103,8 @@ def _archived_pages(ent: Entity, articles: Sequence[tuple[Summary, str]], snippe
     pages = {}
     for number in range(1, total + 1):
         # The heads were written for entities/<id>.md; these pages sit one folder deeper.
-        chunk = [(s, _article_head(s, "../../articles/")) for s, _ in oldest[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]]
+        members = oldest[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
+        chunk = [(s, _article_head(s, "../../articles/")) for s, _ in members]
         first = (number - 1) * PAGE_SIZE + 1
         fm = {"title": f"{ent.name} · 第 {number} 页", "search": {"exclude": True}}
         out = [_front_matter(fm), f"# {name} · 提及的文章 · 第 {number} 页\n\n",
