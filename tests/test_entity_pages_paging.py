@@ -97,3 +97,44 @@ def test_every_link_of_the_paged_entity_resolves() -> None:
     assert "(../nvidia.md)" in pages["entities/nvidia/page-3.md"]
     assert "(page-2.md)" in pages["entities/nvidia/page-3.md"]
     assert "(page-3.md)" in pages["entities/nvidia/page-2.md"] and "(page-1.md)" in pages["entities/nvidia/page-2.md"]
+
+
+@pytest.mark.slow  # mkdocs build --strict of ~340 pages
+def test_paged_entity_and_source_pages_build_strict_and_stay_out_of_search(tmp_path: Path) -> None:
+    """Every link of the paged pages resolves in MkDocs (--strict), and search takes no text from the archived
+    pages: they only repeat other pages' titles and snippets."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from build_tools.archive.feed import source_feed
+    from build_tools.archive.index_pages import index_pages
+    from build_tools.search.extract import extract_page
+
+    shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
+    shutil.copytree(ROOT / "theme", tmp_path / "theme")
+    shutil.copytree(ROOT / "docs" / "assets", tmp_path / "docs" / "assets")
+    shutil.copy(ROOT / "docs" / "about.md", tmp_path / "docs" / "about.md")
+    arts = _articles(120)
+    pages = index_pages(arts, entity_names={e.id: e.name for e in REGISTRY.entities}) | _pages(120)
+    pages |= {f"articles/{s.slug}.md": f"# {s.title}\n\n正文。\n" for s in arts}
+    feeds = [f"entities/{e.id}.xml" for e in REGISTRY.entities] + ["articles/" + source_feed("来源"), "feed.xml"]
+    pages |= dict.fromkeys(feeds, "<feed/>")
+    for path, text in pages.items():
+        (tmp_path / "docs" / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "docs" / path).write_text(text, encoding="utf-8")
+    mkdocs = Path(sys.executable).with_name("mkdocs")
+    done = subprocess.run([str(mkdocs), "build", "--strict", "-q", "-d", "site"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=600, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    site = tmp_path / "site"
+    listings = ["entities/nvidia/page-1/index.html", "entities/nvidia/page-2/index.html"]
+    listings += [str(p.relative_to(site)) for p in (site / "articles" / "sources").glob("*/**/index.html")]
+    assert len(listings) > 4
+    for rel in listings:
+        page = extract_page((site / rel).read_bytes(), rel, tmp_path / "docs")
+        assert page is None or (page.text == "" and page.kind == "page"), rel
+    entity = extract_page((site / "entities/nvidia/index.html").read_bytes(), "entities/nvidia/index.html",
+                          tmp_path / "docs")
+    assert entity is not None and entity.kind == "entity" and "第1篇" not in entity.text
