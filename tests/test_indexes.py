@@ -99,7 +99,7 @@ def timeline(pages: dict[str, str]) -> list[str]:
         m = re.search(r"page-(\d+)\.md$", path)
         return -int(m.group(1)) if m else -(10**9)
 
-    return sorted((p for p in pages if p == "articles/index.md" or "/page-" in p), key=number)
+    return sorted((p for p in pages if p == "articles/index.md" or p.startswith("articles/page-")), key=number)
 
 
 # --- escaping -------------------------------------------------------------------------------------
@@ -167,14 +167,18 @@ def test_titles_render_literally(title):
     """Whatever the title holds, the rendered link text is exactly the title, and nothing else happens."""
     pages = index_pages([summary("x", "2025-02-22", title=title, source=title, tags=(title,))])
     plain = index_pages([summary("x", "2025-02-22", title="plain", source="plain", tags=("plain",))])
-    for path in ("index.md", "articles/index.md", "articles/sources.md", "articles/tags.md"):
+    source_page = next(p for p in pages if p.startswith("articles/sources/"))
+    plain_source_page = next(p for p in plain if p.startswith("articles/sources/"))
+    for path, plain_path in [("index.md",) * 2, ("articles/index.md",) * 2, ("articles/tags.md",) * 2,
+                             (source_page, plain_source_page)]:
         html = render(pages[path])
         parsed = parse(html)
-        article_links = [text for href, text in parsed.links if href in ("x.md", "articles/x.md")]
+        article_links = [text for href, text in parsed.links if href in ("x.md", "articles/x.md", "../x.md")]
         assert article_links, path
         assert all(text == title for text in article_links), (path, article_links)
         # Same elements as with a plain title: the title added no markup.
-        assert parsed.tags == parse(render(plain[path])).tags, (path, html)
+        assert parsed.tags == parse(render(plain[plain_path])).tags, (path, html)
+    assert parse(render(pages["articles/sources.md"])).tags == parse(render(plain["articles/sources.md"])).tags
 
 
 # --- anchors --------------------------------------------------------------------------------------
@@ -391,11 +395,14 @@ def test_sources_page_counts_and_unknown_last():
         summary("c", "2025-01-03", source="甲"),
         summary("d", None, source=None),
     ]
-    text = index_pages(items)["articles/sources.md"]
+    pages = index_pages(items)
+    text = pages["articles/sources.md"]
     assert re.findall(r"^## (.+)$", text, flags=re.M) == ["甲 {#甲}", "乙 {#乙}", "来源未知 {#来源未知}"]
-    assert "- [甲](#甲) · 2 篇" in text
     section = text.split("## 甲 {#甲}")[1].split("## ")[0]
-    assert re.findall(r"\((\w)\.md\)", section) == ["c", "b"]
+    assert "共 2 篇" in section
+    page = re.search(r"\(sources/([^)]+\.md)\)", section).group(1)
+    assert re.findall(r"\((?:\.\./)?(\w)\.md\)", pages[f"articles/sources/{page}"]) == ["c", "b"]
+    assert "(sources/unknown.md)" in text and "(../d.md)" in pages["articles/sources/unknown.md"]
 
 
 def test_tags_page():

@@ -13,6 +13,9 @@ from build_tools.model import Summary
 
 ENTITY_DIR = "entities"
 MAX_COOCCURRING = 12
+# Articles on an entity's page; older ones go to archived pages ``entities/<id>/page-N.md`` numbered from the
+# oldest, as the timeline's (index_pages._timeline_pages): a new article rewrites the entity's page alone.
+PAGE_SIZE = 50
 
 
 def _shown(text: str) -> str:
@@ -24,9 +27,9 @@ def _front_matter(data: dict) -> str:
     return "---\n" + dump_yaml(data) + "---\n\n"
 
 
-def _article_head(s: Summary) -> str:
+def _article_head(s: Summary, to_articles: str = "../articles/") -> str:
     meta = " · ".join(_shown(x) for x in (when_shown(s.date, s.added), s.source) if x)
-    line = f"- [{_shown(s.title or s.slug)}](../articles/{s.slug}.md)"
+    line = f"- [{_shown(s.title or s.slug)}]({to_articles}{s.slug}.md)"
     if meta:
         line += f" · {meta}"
     return line
@@ -57,15 +60,64 @@ def _entity_page(
     out.append(f"本存档中共提及 **{mentions}** 次，见于 **{len(articles)}** 篇文章。"
                f"[订阅这些文章（Atom）]({ent.id}.xml){{ .archive-feed-link }}\n\n")
     out.append(f"## 提及的文章（{len(articles)}）\n\n")
-    for s, head in articles:
-        snippet = snippets.get(s.slug)
-        out.append(head + (f"  \n  “{_shown(snippet)}”\n" if snippet else "\n"))
+    shown = articles[: _on_main_page(len(articles))]
+    out.extend(_article_lines(shown, snippets))
+    if len(shown) < len(articles):
+        older = _archived_count(len(articles))
+        out.append(f"\n本页为最新的 {len(shown)} 篇；更早的按页存档，页码从最早的文章数起。"
+                   f"[较旧的文章 →]({ent.id}/page-{older}.md)\n{{: .archive-pager }}\n")
     if cooccurring:
         out.append("\n## 常一起出现\n\n")
         out.extend(
             f"- [{_shown(registry.name(other))}]({other}.md)（{n} 篇）\n" for other, n in cooccurring
         )
     return "".join(out)
+
+
+def _article_lines(articles: Sequence[tuple[Summary, str]], snippets: Mapping[str, str]) -> list[str]:
+    out = []
+    for s, head in articles:
+        snippet = snippets.get(s.slug)
+        out.append(head + (f"  \n  “{_shown(snippet)}”\n" if snippet else "\n"))
+    return out
+
+
+def _archived_count(n: int) -> int:
+    """Archived pages of an entity with ``n`` articles: every full ``PAGE_SIZE`` from the oldest but the
+    newest articles, which stay on the entity's page (1 to ``PAGE_SIZE`` of them)."""
+    return max(0, (n - 1) // PAGE_SIZE)
+
+
+def _on_main_page(n: int) -> int:
+    return n - _archived_count(n) * PAGE_SIZE
+
+
+def _archived_pages(
+    ent: Entity, articles: Sequence[tuple[Summary, str]], snippets: Mapping[str, str]
+) -> dict[str, str]:
+    """``entities/<id>/page-N.md``: page 1 the oldest ``PAGE_SIZE`` articles, each page newest first.  A page
+    names no count from the newest, so it keeps its text when newer articles arrive."""
+    oldest = list(articles[::-1])
+    total = _archived_count(len(articles))
+    name = _shown(ent.name)
+    pages = {}
+    for number in range(1, total + 1):
+        # The heads were written for entities/<id>.md; these pages sit one folder deeper.
+        members = oldest[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
+        chunk = [(s, _article_head(s, "../../articles/")) for s, _ in members]
+        first = (number - 1) * PAGE_SIZE + 1
+        fm = {"title": f"{ent.name} · 第 {number} 页", "search": {"exclude": True}}
+        out = [_front_matter(fm), f"# {name} · 提及的文章 · 第 {number} 页\n\n",
+               f"[← {name}](../{ent.id}.md)：按日期从新到旧排列；本页为从最早的文章数起的"
+               f"第 {first}–{first + len(chunk) - 1} 篇。\n\n"]
+        out.extend(_article_lines(chunk[::-1], snippets))
+        newer = f"../{ent.id}.md" if number == total else f"page-{number + 1}.md"
+        pager = [f"[← 较新的文章]({newer})", f"第 {number} 页"]
+        if number > 1:
+            pager.append(f"[较旧的文章 →](page-{number - 1}.md)")
+        out.append("\n" + " · ".join(pager) + "\n{: .archive-pager }\n")
+        pages[f"{ENTITY_DIR}/{ent.id}/page-{number}.md"] = "".join(out)
+    return pages
 
 
 def _index_page(registry: Registry, article_counts: Counter[str]) -> str:
@@ -130,5 +182,6 @@ def entity_pages(
         pages[f"{ENTITY_DIR}/{ent.id}.md"] = _entity_page(
             ent, articles, snippets.get(ent.id, {}), totals[ent.id], co, registry
         )
+        pages.update(_archived_pages(ent, articles, snippets.get(ent.id, {})))
     pages[f"{ENTITY_DIR}/index.md"] = _index_page(registry, article_counts)
     return pages

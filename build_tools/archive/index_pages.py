@@ -12,7 +12,8 @@ Pages:
   its articles when new ones arrive; an undated article is listed under the day its dump was added
   ("收录于 2025-03-02"), so nothing sinks to a "date unknown" heap at the end.
 * ``articles/months/<yyyy-mm>.md`` — one page per month (what an article's breadcrumb links to).
-* ``articles/sources.md`` — articles by source, with counts and each source's feed.
+* ``articles/sources.md`` — the sources, with counts and each source's feed; ``articles/sources/<name>.md``
+  each source's newest articles, older ones on ``articles/sources/<name>/page-N.md`` (numbered from the oldest).
 * ``articles/tags.md`` — articles by tag, only when some article has tags (the dumps' own
   tags and keywords); the page is not in the fixed nav, the home page links it when it exists.
 
@@ -28,12 +29,13 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 from build_tools.archive.feed import source_feed
 from build_tools.archive.ordering import ISO_DATE, listed_date, month_of, newest_first, when_shown
-from build_tools.markup import escape_line
+from build_tools.markup import dump_yaml, escape_line
 from build_tools.model import Summary
 from build_tools.settings import SITE_TITLE
 
@@ -43,6 +45,7 @@ UNDATED = "日期未知"
 NO_SOURCE = "来源未知"
 LATEST_ON_HOME = 10
 TOP_ON_HOME = 10
+_UNKNOWN_STEM = "unknown"  # the articles without a source: no feed name (hashed_slug's always has a "-")
 
 # --- escaping and anchors -----------------------------------------------------
 
@@ -110,6 +113,7 @@ class _Where:
 _ROOT = _Where(to_articles="articles/", to_root="")
 _ARTICLES = _Where(to_articles="", to_root="../")
 _MONTH = _Where(to_articles="../", to_root="../../")
+_SOURCE_PAGE = _MONTH  # articles/sources/<name>.md
 
 
 def _title(summary: Summary) -> str:
@@ -214,39 +218,28 @@ def _month_pages(ordered: list[Summary]) -> dict[str, str]:
     return pages
 
 
-def _grouped_page(
-    title: str,
-    intro: str,
-    groups: list[tuple[str, list[Summary]]],
-    anchors: Mapping[str, str],
-    *,
-    show_source: bool,
-    extra_group: tuple[str, list[Summary]] | None = None,
-    feed_of: Callable[[str], str] | None = None,
-) -> str:
+def _grouped_page(title: str, intro: str, groups: list[tuple[str, list[Summary]]], anchors: Mapping[str, str]) -> str:
     lines = [f"# {title}", "", intro, ""]
-    if not groups and not extra_group:
+    if not groups:
         lines += ["暂无。", ""]
         return "\n".join(lines)
     # Overview: every group with its count, linking to its section.
-    for name, members in groups:
-        lines.append(f"- [{_shown(name)}](#{anchors[name]}) · {len(members)} 篇")
-    if extra_group:
-        lines.append(f"- [{extra_group[0]}](#{anchors[extra_group[0]]}) · {len(extra_group[1])} 篇")
+    lines += [f"- [{_shown(name)}](#{anchors[name]}) · {len(members)} 篇" for name, members in groups]
     lines.append("")
-    everything = list(groups) + ([extra_group] if extra_group else [])
-    for name, members in everything:
-        label = name if extra_group and name == extra_group[0] else _shown(name)
-        count = _count_line(len(members))
-        if feed_of and not (extra_group and name == extra_group[0]):
-            count += f" · [订阅（Atom）]({feed_of(name)}){{ .archive-feed-link }}"
-        lines += [f"## {label} {{#{anchors[name]}}}", "", count, ""]
-        lines += [article_line(s, _ARTICLES, show_source=show_source) for s in members]
+    for name, members in groups:
+        lines += [f"## {_shown(name)} {{#{anchors[name]}}}", "", _count_line(len(members)), ""]
+        lines += [article_line(s, _ARTICLES) for s in members]
         lines.append("")
     return "\n".join(lines)
 
 
-def _sources_page(ordered: list[Summary], feed_paths: Mapping[str, str] | None) -> tuple[str, dict[str, str]]:
+def _sources_page(
+    ordered: list[Summary], feed_paths: Mapping[str, str] | None, page_size: int
+) -> tuple[dict[str, str], dict[str, str]]:
+    """``articles/sources.md``, the sources with their counts and feeds (a heading each: the home page and the
+    article header link ``sources/#<anchor>``), and each source's articles on pages of its own,
+    ``articles/sources/<name>.md`` the newest, older ones archived as the timeline's: a new article rewrites
+    its source's page and the short list, not every article of the archive."""
     members: dict[str, list[Summary]] = {}
     unknown: list[Summary] = []
     for s in ordered:
@@ -257,17 +250,57 @@ def _sources_page(ordered: list[Summary], feed_paths: Mapping[str, str] | None) 
     groups = sorted(members.items(), key=lambda kv: (-len(kv[1]), kv[0]))
     names = [name for name, _ in groups] + ([NO_SOURCE] if unknown else [])
     anchors = _unique_anchors(names, "source", reserved=["按来源浏览"])
-    intro = f"共 {len(groups)} 个来源，按收录篇数从多到少排列。"
-    text = _grouped_page(
-        "按来源浏览",
-        intro,
-        groups,
-        anchors,
-        show_source=False,
-        extra_group=(NO_SOURCE, unknown) if unknown else None,
-        feed_of=lambda name: source_feed(name, known=feed_paths),  # sources.md sits in articles/, beside feeds/
-    )
-    return text, anchors
+    lines = ["# 按来源浏览", "", f"共 {len(groups)} 个来源，按收录篇数从多到少排列；各来源的文章在其单独的页面上。", ""]
+    if not names:
+        lines += ["暂无。", ""]
+    pages: dict[str, str] = {}
+    listed = [(name, arts, True) for name, arts in groups] + ([(NO_SOURCE, unknown, False)] if unknown else [])
+    for name, arts, known in listed:
+        # The page is named as the source's feed (an ASCII name, feeds/<name>.xml beside sources.md).
+        feed = source_feed(name, known=feed_paths) if known else None
+        stem = PurePosixPath(feed).stem if feed else _UNKNOWN_STEM
+        label = _shown(name) if known else NO_SOURCE
+        links = [_count_line(len(arts)), f"[浏览文章 →](sources/{stem}.md)"]
+        if feed:
+            links.append(f"[订阅（Atom）]({feed}){{ .archive-feed-link }}")
+        lines += [f"## {label} {{#{anchors[name]}}}", "", " · ".join(links), ""]
+        pages.update(_listing_pages(f"articles/sources/{stem}", label, arts, page_size, _SOURCE_PAGE))
+    pages["articles/sources.md"] = "\n".join(lines)
+    return pages, anchors
+
+
+def _listing_pages(base: str, label: str, arts: list[Summary], page_size: int, where: _Where) -> dict[str, str]:
+    """``<base>.md`` with the newest 1 to ``page_size`` of ``arts`` (newest first), the older ones on
+    ``<base>/page-N.md`` numbered from the oldest, as the timeline's; every page is a listing, kept out of search."""
+    stem = PurePosixPath(base).name
+    archived = max(0, (len(arts) - 1) // page_size)
+    oldest = arts[::-1]
+    deeper = _Where(to_articles="../" + where.to_articles, to_root="../" + where.to_root)
+    pages = {}
+    for number in range(1, archived + 2):
+        chunk = oldest[(number - 1) * page_size : number * page_size if number <= archived else None][::-1]
+        newest = number == archived + 1
+        title = label if newest else f"{label} · 第 {number} 页"
+        # No title in the front matter: the source's name comes from a dump; the page's <h1> (escaped) names it.
+        lines = ["---", dump_yaml({"search": {"exclude": True}}).rstrip("\n"), "---", "", f"# {title}", ""]
+        if newest:
+            lines += [f"{_count_line(len(arts))}，按日期从新到旧排列。[← 全部来源](../sources.md)", ""]
+        else:
+            lines += [f"按日期从新到旧排列；本页为从最早的文章数起的第 {(number - 1) * page_size + 1}–"
+                      f"{(number - 1) * page_size + len(chunk)} 篇。[← {label}](../{stem}.md)", ""]
+        lines += [article_line(s, where if newest else deeper, show_source=False) for s in chunk]
+        pager = []
+        if not newest:
+            pager += [f"[← 较新的文章]({f'../{stem}.md' if number == archived else f'page-{number + 1}.md'})",
+                      f"第 {number} 页"]
+        if number > 1:
+            older = f"{stem}/page-{number - 1}.md" if newest else f"page-{number - 1}.md"
+            pager.append(f"[较旧的文章 →]({older})")
+        if pager:
+            lines += ["", " · ".join(pager), "{: .archive-pager }"]
+        path = f"{base}.md" if newest else f"{base}/page-{number}.md"
+        pages[path] = "\n".join(lines) + "\n"
+    return pages
 
 
 def _tags_page(ordered: list[Summary]) -> str:
@@ -278,7 +311,7 @@ def _tags_page(ordered: list[Summary]) -> str:
     groups = sorted(members.items(), key=lambda kv: (-len(kv[1]), kv[0]))
     anchors = _unique_anchors([name for name, _ in groups], "tag", reserved=["标签"])
     intro = f"共 {len(groups)} 个标签，按文章数从多到少排列。"
-    return _grouped_page("标签", intro, groups, anchors, show_source=True)
+    return _grouped_page("标签", intro, groups, anchors)
 
 
 def _home_page(
@@ -344,11 +377,11 @@ def index_pages(
     if page_size < 1:
         raise ValueError(f"page_size must be at least 1, got {page_size}")
     ordered = newest_first(summaries)
-    sources_text, source_anchors = _sources_page(ordered, feed_paths)
+    source_pages, source_anchors = _sources_page(ordered, feed_paths, page_size)
     pages = {"index.md": _home_page(ordered, source_anchors, entity_names, entity_count, site_title)}
     pages.update(_timeline_pages(ordered, page_size))
     pages.update(_month_pages(ordered))
-    pages["articles/sources.md"] = sources_text
+    pages.update(source_pages)
     if any(s.tags for s in ordered):  # no tags anywhere: no empty "共 0 个标签" page
         pages["articles/tags.md"] = _tags_page(ordered)
     return pages
