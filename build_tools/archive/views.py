@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from build_tools.archive.entity_pages import entity_pages as _entity_pages
-from build_tools.archive.related import RangeMap, related_articles
+from build_tools.archive.related import RangeMap, Tables, related_incremental
 from build_tools.archive.stories import Fingerprint, story_fingerprint
 from build_tools.entities.linker import mention_contexts, mention_counts
 from build_tools.entities.matcher import AliasIndex
@@ -40,11 +40,13 @@ def dated(view: LinkedView, added: str | None) -> LinkedView:
     return replace(view, summary=replace(view.summary, added=added))
 
 
-def related(views: Sequence[LinkedView], map_ranges: RangeMap | None = None) -> dict[str, list[tuple[str, str, bool]]]:
+def related(views: Sequence[LinkedView], previous: Tables | None,
+            map_ranges: RangeMap | None = None) -> tuple[dict[str, list[tuple[str, str, bool]]], Tables]:
+    """Related articles of every view, and the tables that let the next run rank only around a change."""
     summaries = [v.summary for v in views]
     fingerprints = {v.summary.slug: v.story for v in views}
     counts = {v.summary.slug: dict(v.counts) for v in views}
-    return related_articles(summaries, fingerprints, counts, map_ranges=map_ranges)
+    return related_incremental(summaries, fingerprints, counts, previous, map_ranges=map_ranges)
 
 
 def entity_pages(views: Sequence[LinkedView], index: AliasIndex | None) -> dict[str, str]:

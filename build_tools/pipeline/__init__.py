@@ -202,12 +202,8 @@ def _related(run: Runner, linked: list[tuple[str, views.LinkedView]]) -> dict[st
         return found
     tables_key = run.key(related_incremental, "related tables")
     previous = run.store.get("whole", tables_key)
-    summaries = [v.summary for _, v in linked]
-    fingerprints = {v.summary.slug: v.story for _, v in linked}
-    counts = {v.summary.slug: dict(v.counts) for _, v in linked}
-    found, tables = guarded("related", None, lambda: related_incremental(
-        summaries, fingerprints, counts, previous if isinstance(previous, Tables) else None,
-        map_ranges=run.map_ranges))
+    found, tables = guarded("related", None, lambda: views.related(
+        [v for _, v in linked], previous if isinstance(previous, Tables) else None, map_ranges=run.map_ranges))
     run.store.put_latest("related", result_key, found)
     run.store.put_latest("related tables", tables_key, tables)
     return found
