@@ -211,6 +211,19 @@ class _Chunks:
         self.entries, self.entry_words, self.units = [], [], 0
 
 
+def _add_variants(variants: list, shard_variants: list, offset: int) -> None:
+    """A shard's variant forms of a word (stemmed: "cafe" <- "café") added to the merged ones, its page numbers
+    shifted by the shard's first page."""
+    for form, vpages in shard_variants:
+        shifted = _shift_pages(vpages, offset)
+        for v in variants:
+            if v[0] == form:
+                v[1].extend(shifted)
+                break
+        else:
+            variants.append([form, shifted])
+
+
 def _word_entry(word: str, group: list[tuple]) -> tuple[bytes, int]:
     """One word's entry in the merged index (its page lists appended, shard by shard), and its units."""
     parts = []
@@ -225,14 +238,7 @@ def _word_entry(word: str, group: list[tuple]) -> tuple[bytes, int]:
             prev = off + last
         n += sn
         units += su
-        for form, vpages in svar:
-            shifted = _shift_pages(vpages, off)
-            for v in variants:
-                if v[0] == form:
-                    v[1].extend(shifted)
-                    break
-            else:
-                variants.append([form, shifted])
+        _add_variants(variants, svar, off)
     for v in variants:
         _delta_encode(v[1])
     return b"\x83" + cbor_text(word) + cbor_head(4, n) + b"".join(parts) + cbor2.dumps(variants), units
@@ -277,14 +283,7 @@ def _joined(word: str, group: list[tuple]) -> tuple:
         n += sn
         units += su
         has_meta = has_meta or m
-        for form, vpages in svar:
-            shifted = _shift_pages(vpages, off)
-            for v in variants:
-                if v[0] == form:
-                    v[1].extend(shifted)
-                    break
-            else:
-                variants.append([form, shifted])
+        _add_variants(variants, svar, off)
     for v in variants:
         _delta_encode(v[1])
     first_abs, first_head, first_tail = first or (0, b"", b"")
