@@ -4,7 +4,9 @@ rebuild the entity index when entities.yml is unchanged; an edited registry is r
 
 from __future__ import annotations
 
+import logging
 import shutil
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -104,7 +106,7 @@ def test_a_second_update_reads_only_the_new_dumps_records_from_the_cache(tmp_pat
 
 
 @pytest.mark.slow
-def test_the_preview_loads_the_theme_once_and_renders_only_what_changed(tmp_path, monkeypatch):
+def test_the_preview_loads_the_theme_once_and_renders_only_what_changed(tmp_path, monkeypatch, request):
     """The preview's render keeps MkDocs' config and the theme's compiled templates between updates (an
     update after one new dump renders that dump's pages, not a fresh theme), and still serves the page."""
     from mkdocs.theme import Theme
@@ -122,6 +124,8 @@ def test_the_preview_loads_the_theme_once_and_renders_only_what_changed(tmp_path
         return made(self)
 
     monkeypatch.setattr(Theme, "get_env", counted)
+    mkdocs_log = logging.getLogger("mkdocs")
+    request.addfinalizer(partial(mkdocs_log.setLevel, mkdocs_log.level))  # the preview quiets MkDocs: undone after
     update = Update(Builder(settings), tmp_path / "mkdocs.yml", settings.docs_dir)
     assert update.run("first build")
     first = len(envs)

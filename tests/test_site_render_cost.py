@@ -9,6 +9,7 @@ rewrite the sitemap.  Each time the site equals a full build of the same docs/ b
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -148,3 +149,12 @@ def test_renders_in_workers_equal_mkdocs_and_stay_strict(work: Path, env, monkey
                      encoding="utf-8")
     with pytest.raises(Abort, match="1 warnings"):
         render(config, state_dir=work / ".cache" / "site", full=True)
+    # Strict even in a process that quieted MkDocs' logger (the preview sets it to ERROR)
+    mkdocs_log = logging.getLogger("mkdocs")
+    level = mkdocs_log.level
+    mkdocs_log.setLevel(logging.ERROR)  # setLevel, not the attribute: it also clears the loggers' level cache
+    try:
+        with pytest.raises(Abort, match="1 warnings"):
+            render(config, state_dir=work / ".cache" / "site", full=True)
+    finally:
+        mkdocs_log.setLevel(level)

@@ -62,14 +62,18 @@ def strict_warnings(config):
     counter = utils.CountHandler()
     counter.setLevel(logging.WARNING)
     logger = logging.getLogger("mkdocs")
+    level = logger.level
     if config.strict:
         logger.addHandler(counter)
+        if logger.getEffectiveLevel() > logging.WARNING:  # a quieted logger (the preview's) would drop them
+            logger.setLevel(logging.WARNING)
     try:
         yield counter
         if counts := counter.get_counts():
             raise Abort(f"Aborted with {', '.join(f'{v} {k.lower()}s' for k, v in counts)} in strict mode!")
     finally:
         logger.removeHandler(counter)
+        logger.setLevel(level)
 
 
 def can_fork() -> bool:
