@@ -96,8 +96,9 @@ def _preview_row(previews: dict[int, dict]) -> dict:
     why = []
     published = len(p.get("latency_s", []))
     if p.get("p95_s") is None or p["p95_s"] > PREVIEW_P95_S:
-        why.append(f"p95 {p.get('p95_s')} s > {PREVIEW_P95_S:.0f} s" + (f" (slowest update: {p['slowest_update']})"
-                                                                          if p.get("slowest_update") else ""))
+        p95 = "n/a" if p.get("p95_s") is None else f"{p['p95_s']:.1f} s"
+        why.append(f"p95 {p95} > {PREVIEW_P95_S:.0f} s" + (f" (slowest update: {p['slowest_update']})"
+                                                            if p.get("slowest_update") else ""))
     if published < p["drops"]:
         why.append(f"{p['drops'] - published} of {p['drops']} drops never published")
     if p.get("missing_while_listed"):
