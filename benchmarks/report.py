@@ -77,8 +77,9 @@ def anchor_table(results: list[dict]) -> list[str]:
             if a.get("error"):
                 notes.append(f"- N={r['n']}, {name} ({a.get('version')}): {a['error']}")
             elif a:
+                cpu = "n/a" if a.get("cpu_s") is None else f"{a['cpu_s']:.1f} s"
                 notes.append(f"- N={r['n']}, {name} ({a.get('version')}): {a['markdown_in']} Markdown files in, "
-                             f"{a['html_out']} HTML pages out, CPU {a.get('cpu_s')} s, peak RSS "
+                             f"{a['html_out']} HTML pages out, CPU {cpu}, peak RSS "
                              f"{a['peak_rss_mib']:.0f} MiB")
     return [*out, "", *notes, ""]
 
