@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import re
 import shutil
 import statistics
 import time
 from pathlib import Path
 
-from benchmarks.generate import encode, generate, make_articles, render_dump
+from benchmarks.generate import generate
 from benchmarks.measure import PY, ROOT, project, timed, tree_bytes, tree_files, tree_hash
+from benchmarks.site_cycle import add_dump
 
 MKDOCS = str(Path(PY).parent / "mkdocs")
 REBUILD_REPEATS = 3
@@ -62,14 +62,6 @@ def change_one_dump(raw: Path, k: int) -> Path:
     paras[i] = paras[i] + f"（编者按：本段于第{k + 1}次修订时补充了新的数据与说明。）"
     target.write_text("\n\n".join(paras), encoding="utf-8")
     return target
-
-
-def add_one_dump(raw: Path, n: int, k: int) -> Path:
-    a = make_articles(1, seed=10_000 + k)[0]
-    text, ext = render_dump(a, random.Random(k))
-    path = raw / f"{n + k:05d}_added_{a.fmt}_{a.encoding.replace('-', '')}{ext}"
-    path.write_bytes(encode(text, a.encoding, a.fmt))
-    return path
 
 
 def edit_entities(path: Path, k: int) -> str:
@@ -211,7 +203,8 @@ def _cached_rebuilds(res: dict, work: Path, raw: Path, entities: Path, log) -> N
     rb["warm"] = _rebuilds(cmd, cproj, lambda k: None, log, "warm, nothing changed")
     rb["touched"] = _rebuilds(cmd, cproj, lambda k: touch_one_dump(raw, k), log, "one dump touched")
     rb["changed"] = _rebuilds(cmd, cproj, lambda k: change_one_dump(raw, k), log, "one dump changed")
-    rb["added"] = _rebuilds(cmd, cproj, lambda k: add_one_dump(raw, n, k), log, "one dump added")
+    rb["added"] = _rebuilds(cmd, cproj, lambda k: add_dump(raw, k, seed_base=10_000, prefix=f"{n + k:05d}"), log,
+                            "one dump added")
     aliases: list[str] = []
     rb["entities"] = _rebuilds(cmd, cproj, lambda k: aliases.append(edit_entities(entities, k)), log,
                                "entities.yml edited")

@@ -35,10 +35,12 @@ def _commands(raw: Path, entities: Path) -> dict[str, list[str]]:
             "search": [PY, "-m", "build_tools.search", "index", "--site", "site", "--docs", "docs", "--json"]}
 
 
-def add_dump(raw: Path, tag: int) -> Path:
-    a = make_articles(1, seed=20_000 + tag)[0]
+def add_dump(raw: Path, tag: int, seed_base: int = 20_000, prefix: str | None = None) -> Path:
+    """One generated dump (a random date inside the archive's span) written into ``raw``."""
+    a = make_articles(1, seed=seed_base + tag)[0]
     text, ext = render_dump(a, random.Random(tag))
-    path = raw / f"cycle_added_{tag:03d}_{a.fmt}_{a.encoding.replace('-', '')}{ext}"
+    stem = f"{prefix}_added" if prefix is not None else f"cycle_added_{tag:03d}"
+    path = raw / f"{stem}_{a.fmt}_{a.encoding.replace('-', '')}{ext}"
     path.write_bytes(encode(text, a.encoding, a.fmt))
     return path
 
