@@ -9,7 +9,7 @@ none added), it returns that report without running a stage — the way make or 
 inputs' stamps did not change.
 
 What the key holds: the build code (the pipeline and everything it imports, the rules, the lock file and
-the schemas: ``stage_key``), the settings and the working directory they are relative to, every dump's
+the schemas: ``stage_key``), the settings and where their relative paths point, every dump's
 identity, slug and stat (size, mtime, ctime, inode, mode, as git's index keeps them), the added dates, the
 bytes of entities.yml and overrides.yml, the image store's record and file names, and the manifest the writer left.  A
 dump's stat younger than ``RACY_SECONDS`` is not trusted (a file saved again within one timestamp tick
@@ -42,7 +42,11 @@ def build_key(settings: Settings, dumps: Sequence[Dump], added: dict[str, str]) 
     if settings.fetch_images or not settings.use_cache:
         return None
     now = time.time_ns()
-    parts = [stage_key("build_tools.pipeline", settings.rules_dir), repr(settings), os.getcwd()]
+    # Where the settings' relative paths point, not the working directory itself (no cwd in a key).
+    places = (settings.raw_dir, settings.docs_dir, settings.cache_dir, settings.entities_path,
+              settings.overrides_path, settings.added_record)
+    parts = [stage_key("build_tools.pipeline", settings.rules_dir), repr(settings),
+             *(str(Path(place).resolve()) for place in places)]
     for dump in dumps:
         try:
             info = os.stat(dump.path)
