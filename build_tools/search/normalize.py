@@ -26,7 +26,7 @@ import functools
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 # Han ideograph ranges, identical to HAN in query.js.
 HAN_RANGES: tuple[tuple[int, int], ...] = (
@@ -240,10 +240,6 @@ def stream(norm: str) -> list[str]:
 
 def han_runs(norm: str) -> list[str]:
     return [h for h, _w in _runs_re().findall(norm) if h]
-
-
-def tokens_of_normalized(norm: str) -> Iterator[str]:
-    return iter(_token_list(norm))
 
 
 def tokens(text: str) -> list[str]:
