@@ -287,39 +287,6 @@ def first_result_figures(site: Path, engine: str, queries: list[str], start_path
     }
 
 
-def static_bytes(site: Path, query: str) -> dict:
-    """Gzip bytes a Pagefind query needs before its first result, read off the bundle.
-
-    Fixed files + the index chunks whose word range covers each query token's prefix
-    range + the median fragment. A quick way to tune the bundle without a browser;
-    the browser figures are the ones reported.
-    """
-    import cbor2
-
-    from build_tools.search.bundle import meta_file, read_pf
-    from build_tools.search.normalize import query_terms
-    from tests.search_harness import wire_bytes
-
-    bundle = site / "pagefind"
-    meta_path = meta_file(bundle)
-    meta = cbor2.loads(read_pf(meta_path))
-    fixed = {}
-    for rel in ("pagefind/pagefind.js", "pagefind/wasm.en.pagefind", "pagefind/pagefind-entry.json",
-                f"pagefind/{meta_path.name}", "assets/search/search.js", "assets/search/search.css",
-                "assets/search/t2s.json"):  # fmt: skip
-        fixed[rel] = wire_bytes(site, "/" + rel)[1]
-    chunks = {}
-    for term in query_terms(query):
-        hi = term + "\U0010ffff"
-        for lo_w, hi_w, h in meta[2]:
-            if lo_w <= hi and hi_w + "\U0010ffff" >= term:
-                chunks[h] = (bundle / "index" / f"{h}.pf_index").stat().st_size
-    frags = sorted(f.stat().st_size for f in (bundle / "fragment").glob("*.pf_fragment"))
-    frag = frags[len(frags) // 2] if frags else 0
-    total = sum(fixed.values()) + sum(chunks.values()) + frag
-    return {"query": query, "total": total, "fixed": fixed, "chunks": sorted(chunks.values()), "fragment": frag}
-
-
 # ---- commands --------------------------------------------------------------------------------
 
 
@@ -359,8 +326,8 @@ def cmd_scale(work: Path, sizes: list[int], engines: list[str], lunr_queries: in
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("what", choices=["recall", "scale", "all", "bytes", "query"])
-    ap.add_argument("--site", type=Path, default=ROOT / "site", help="for `bytes` and `query`")
+    ap.add_argument("what", choices=["recall", "scale", "all", "query"])
+    ap.add_argument("--site", type=Path, default=ROOT / "site", help="for `query`")
     ap.add_argument("--start", default="articles/synth-00010/", help="`query`: the page the box is opened on")
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000])
     ap.add_argument("--engines", nargs="+", default=["pagefind", "lunr"])
@@ -369,10 +336,6 @@ def main() -> int:
     ap.add_argument("--work", type=Path, default=None)
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args()
-    if args.what == "bytes":
-        for q in TIMING_QUERIES:
-            print(json.dumps(static_bytes(args.site, q), ensure_ascii=False))
-        return 0
     if args.what == "query":  # the cold first-query figures alone, on a site built and indexed already
         qs = [q["query"] for q in load_queries(QUERIES)] if args.all_queries else TIMING_QUERIES
         fig = first_result_figures(args.site, "pagefind", qs, args.start, 300)

@@ -282,8 +282,9 @@ def test_last_word_being_typed_may_be_a_prefix(session, archive):
 
 def test_a_cold_first_query_loads_its_chunks_and_one_fragment(session, archive):
     """What a first query costs (issue 13), counted in requests, not time: each bundle's meta file, one index
-    chunk per token of the query (and the name end's) in each bundle, the first result's fragment; not
-    Pagefind's own engine (pagefind.js and its wasm: the box reads the bundle itself) and no other result's fragment."""
+    chunk per token of the query (and the name end's) in each bundle, with the block of chunk ranges that
+    says which (merge.RANGE_BLOCK), the first result's fragment; not Pagefind's own engine (pagefind.js and
+    its wasm: the box reads the bundle itself) and no other result's fragment."""
     site, _docs = archive
     ctx, base = session[0].context, session[2]
     cdp = ctx.new_cdp_session(session[0])
@@ -298,9 +299,11 @@ def test_a_cold_first_query_loads_its_chunks_and_one_fragment(session, archive):
     files = fig["files"]
     assert not [f for f in files if f.endswith((".pagefind", "/pagefind.js", "pagefind-worker.js"))], files
     bundles = {d.name for d in bundle_dirs(site / "pagefind")}  # read together (build_tools/search/tiers.py)
-    chunks = [f for f in files if f.endswith(".pf_index")]
-    # 推理 理模 模型 and the name end, in each bundle (fewer when they share a chunk)
+    chunks = [f for f in files if f.endswith(".pf_index") and "-r" not in f.rsplit("/", 1)[1]]
+    blocks = [f for f in files if f.endswith(".pf_index") and "-r" in f.rsplit("/", 1)[1]]
+    # 推理 理模 模型 and the name end, in each bundle (fewer when they share a chunk or a block)
     assert 1 <= len(chunks) <= 4 * len(bundles), files
+    assert 1 <= len(blocks) <= 4 * len(bundles), files
     assert {f.split("/")[2] for f in chunks} <= bundles, files
     assert len([f for f in files if f.endswith(".pf_fragment")]) == 1, files
     assert len([f for f in files if f.endswith(".pf_meta")]) == len(bundles), files

@@ -11,7 +11,7 @@ import cbor2
 import pytest
 
 from build_tools.search import index_site, tiers
-from build_tools.search.bundle import meta_file, read_pf
+from build_tools.search.bundle import chunk_files, meta_file, page_files, read_pf
 from build_tools.search.extract import extract_page
 from build_tools.search.normalize import encode_word, normalize
 from build_tools.search.tiers import bundle_dirs
@@ -105,7 +105,7 @@ def fragments(out: Path) -> list[dict]:
     docs = []
     for bundle in bundle_dirs(out):
         meta = cbor2.loads(read_pf(meta_file(bundle)))
-        docs += [json.loads(read_pf(bundle / "fragment" / f"{h}.pf_fragment")) for h, _wc in meta[1]]
+        docs += [json.loads(read_pf(bundle / "fragment" / f"{h}.pf_fragment")) for h in page_files(meta)]
     return docs
 
 
@@ -119,19 +119,20 @@ def word_map(out: Path) -> dict[str, set[str]]:
 
 def _bundle_word_map(bundle: Path) -> dict[str, set[str]]:
     meta = cbor2.loads(read_pf(meta_file(bundle)))
-    urls = [json.loads(read_pf(bundle / "fragment" / f"{h}.pf_fragment"))["url"] for h, _wc in meta[1]]
+    urls = [json.loads(read_pf(bundle / "fragment" / f"{h}.pf_fragment"))["url"] for h in page_files(meta)]
     out: dict[str, set[str]] = {}
-    for _from, _to, chunk in meta[2]:
+    for chunk in chunk_files(meta):
         for word in cbor2.loads(read_pf(bundle / "index" / f"{chunk}.pf_index"))[0]:
+            name = word[0]  # a frequent word's runs of pages (merge.split_entry) add up
             page = 0
             for p in word[1]:
                 page += p[0]
-                out.setdefault(word[0], set()).add(urls[page])
+                out.setdefault(name, set()).add(urls[page])
             for form, vpages in word[2]:
                 page = 0
                 for p in vpages:
                     page += p[0]
-                    out.setdefault(f"{word[0]}~{form}", set()).add(urls[page])
+                    out.setdefault(f"{name}~{form}", set()).add(urls[page])
     return out
 
 

@@ -150,3 +150,32 @@ def test_ties_rank_newest_first(tmp_path):
     )
     articles = [u for u in got if u.startswith("articles/")]
     assert articles == [f"articles/{s}/" for s in sorted(DATED, key=lambda s: (DATED[s], s), reverse=True)]
+
+
+@pytest.mark.slow  # Pagefind
+def test_a_frequent_word_is_read_only_on_the_pages_asked_for(small_bundle):
+    """A word too big for one chunk is kept in runs of pages (merge.split_entry): asked for a few pages, the
+    reader reads only the runs holding them, and gets exactly those pages' entries."""
+    site, _docs = small_bundle
+    got = node_eval(
+        """const out = {};
+        for (const part of idx.parts) {
+          for (const [word, [, width]] of part.split) {
+            const runs = Math.ceil(part.counts.length / width);
+            if (runs < 2) continue;
+            const full = await part.postings(word);
+            const page = Math.max(...full.keys());
+            part.chunks.clear();
+            const one = await part.postings(word, [page]);
+            out[word] = { runs, read: part.chunks.size,
+                          same: JSON.stringify(one.get(page)) === JSON.stringify(full.get(page)),
+                          pages: [...one.keys()].every((p) => full.has(p)), all: full.size };
+          }
+        }
+        return out;""",
+        {"bundle": (site / "pagefind").as_uri() + "/"},
+    )
+    assert got, "no word is split on this site"
+    for word, fig in got.items():
+        # one run read (of several), the page's entry exactly as in the whole list
+        assert fig["read"] == 1 and fig["same"] and fig["pages"], (word, fig)

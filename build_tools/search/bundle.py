@@ -12,7 +12,12 @@ tests/test_search_index.py, which compares merged and unsharded results):
 
 * every binary file is gzip(b"pagefind_dcd" + CBOR);
 * ``pagefind.<hash>.pf_meta``: [version, pages[[fragment_hash, word_count]],
-  index_chunks[[from, to, chunk_hash]], filters, sorts, meta_fields];
+  index_chunks[[from, to, chunk_hash]], filters, sorts, meta_fields]; a merged bundle's (merge.py) is
+  slimmer: [version, [word_count], [[from, to]] of each block of chunk ranges, [], [], meta_fields,
+  {"p": name prefix, "s": split words [[word, width]], "c": chunks, "b": chunks per block}], its fragment
+  and chunk files named prefix + base-36 sequence number (``page_files``, ``chunk_files``), the blocks of
+  chunk ranges in files of their own (``range_file``), and a word too frequent for one chunk kept apart in
+  runs of pages (``run_file``);
 * ``index/<hash>.pf_index``: [[word, [[page_delta, locs, meta_locs]], [[form, pages]]]],
   page numbers delta-coded within each page list;
 * ``fragment/<hash>.pf_fragment``: JSON {url, content, word_count, filters, meta, anchors}.
@@ -44,6 +49,48 @@ def read_pf(path: Path):
     return data[len(SIGNATURE) :]
 
 
+def b36(n: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        n, r = divmod(n, 36)
+        out = digits[r] + out
+        if n == 0:
+            return out
+
+
+def page_files(meta: list) -> list[str]:
+    """The fragment file names of a bundle's pages, in page order (Pagefind's meta or a merged one)."""
+    if len(meta) > 6:
+        return [f"{meta[6]['p']}{b36(i)}" for i in range(len(meta[1]))]
+    return [h for h, _wc in meta[1]]
+
+
+def chunk_files(meta: list) -> list[str]:
+    """The index chunk file names of a bundle: the chunks in word order, then a merged bundle's split words'
+    runs (merge.py), in the order of its list of split words."""
+    if len(meta) <= 6:
+        return [h for _f, _t, h in meta[2]]
+    prefix, pages = meta[6]["p"], len(meta[1])
+    runs = [run_file(prefix, j, k) for j, (_w, width) in enumerate(meta[6]["s"]) for k in range(-(-pages // width))]
+    return [f"{prefix}{b36(i)}" for i in range(meta[6]["c"])] + runs
+
+
+def range_files(meta: list) -> list[str]:
+    """A merged bundle's files of chunk ranges (merge.py ``RANGE_BLOCK``); Pagefind's meta holds them all."""
+    return [range_file(meta[6]["p"], b) for b in range(len(meta[2]))] if len(meta) > 6 else []
+
+
+def range_file(prefix: str, block: int) -> str:
+    """The file name of a block of chunk ranges."""
+    return f"{prefix}-r{b36(block)}"
+
+
+def run_file(prefix: str, word: int, run: int) -> str:
+    """The chunk file name of a split word's run (``word``: its index in the meta's list of split words)."""
+    return f"{prefix}-s{b36(word)}-{b36(run)}"
+
+
 def write_pf(path: Path, payload: bytes, level: int = 9) -> None:
     path.write_bytes(gzip.compress(SIGNATURE + payload, compresslevel=level, mtime=0))
 
@@ -64,9 +111,9 @@ def check_bundle(bundle: Path, decode: bool = True) -> None:
     fails), not the CBOR inside; a file that is not gzip is still decoded.
     """
     meta = cbor2.loads(read_pf(meta_file(bundle)))
-    for h, _wc in meta[1]:
+    for h in page_files(meta):
         json.loads(read_pf(bundle / "fragment" / f"{h}.pf_fragment"))
-    for _f, _t, h in meta[2]:
+    for h in chunk_files(meta) + range_files(meta):
         path = bundle / "index" / f"{h}.pf_index"
         if decode or path.read_bytes()[:2] != b"\x1f\x8b":
             cbor2.loads(read_pf(path))
@@ -118,7 +165,7 @@ def page_facts(bundle: Path) -> dict:
     """One bundle's part of the filters file (facets_json): {"n": {entity id: name}, "p": {page id: [source,
     date, [entity ids]]}}, read off its fragments' metadata."""
     meta = cbor2.loads(read_pf(meta_file(bundle)))
-    docs = {h: json.loads(read_pf(bundle / "fragment" / f"{h}.pf_fragment")) for h, _wc in meta[1]}
+    docs = {h: json.loads(read_pf(bundle / "fragment" / f"{h}.pf_fragment")) for h in page_files(meta)}
     names = {d["url"].strip("/").split("/")[-1]: d["meta"].get("title", "") for d in docs.values()
              if d["meta"].get("kind") == "entity"}  # fmt: skip
     pages = {h: [d["meta"].get("source", ""), d["meta"].get("date", ""),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import heapq
 import json
+import math
 import os
 import shutil
 from itertools import groupby
@@ -18,32 +19,40 @@ from pathlib import Path
 
 import cbor2
 
-from build_tools.search.bundle import write_pf
+from build_tools.search.bundle import b36, range_file, run_file, write_pf
 from build_tools.search.segments import cbor_head, cbor_text, remapped, shard_segments
 
-# An index chunk is closed once it holds this many (location + 1) units. Pagefind uses
-# 20,000; half that makes the chunk a query token needs ~12 kB instead of ~25 kB at
-# 5,000 articles, for a slightly longer chunk list in the meta (measured: less in total).
-CHUNK_UNITS = 10000
+# An index chunk is closed once it holds this many (location + 1) units. Pagefind uses 20,000; a query
+# reads one chunk per token and bundle, so a small chunk is a cheap token (~3.5 kB gzip at 2,500 against
+# ~13 kB at 10,000, 5,000 articles), and since the chunk ranges are read by block (RANGE_BLOCK) more
+# chunks cost a first query little: 57 queries at 5,000 articles, median 123 -> 90 kB, max 351 -> 288 kB.
+CHUNK_UNITS = 2500
 # gzip level of the merged index chunks.  Every change to the site re-merges (and so re-compresses) every
 # chunk, so this is part of the cost of each edit, not only of a cold build: 5 costs half the CPU of 7 for
 # 2.8 % more index bytes (1k articles, one run: 3.7 s against 7.2 s, 3.60 MB against 3.50 MB; 9: 9.5 s,
 # 3.47 MB), about 1 KiB more for a first query.
 CHUNK_GZIP_LEVEL = 5
+# The chunks' word ranges are read in blocks of RANGE_BLOCK: the meta holds each block's first and last
+# word, a block file (``range_file``) its chunks' ranges, fetched for the tokens a query looks up. Why:
+# every chunk's range in the meta cost ~7 bytes gzip a chunk on every first query, which kept chunks big
+# (a query reads a whole chunk per token); with blocks a chunk can be small.
+RANGE_BLOCK = 64
+# A word is split when its list holds more than SPLIT_CHUNKS chunks' worth of units, in runs of about
+# RUN_CHUNKS chunks: each split word costs the meta ~3 bytes gzip (its name and width), so only the few
+# hundred heaviest words are worth it (at 5,000 articles: 476 words over 10,000 units, 3,064 over 2,500).
+SPLIT_CHUNKS = 4
+RUN_CHUNKS = 2
+# A word whose page list alone would fill several chunks (的, ai, the gap after a comma: on nearly every
+# page, every position) is not in the chunks: it is written in runs of ``width`` pages (page // width), each
+# a one-word chunk file of its own (``run_file``: the word's place in the meta's list of split words, the
+# run's number), every run written even when empty, its page numbers counted from 0; the meta lists each
+# split word with its width. Why: a query reads one chunk per token, and a frequent token's was 60-180 kB at
+# 5,000 articles; a phrase that also holds a rarer token needs the frequent one only on the pages the rare
+# one is on (search.js), so only the runs holding those pages are read.
 
 
 def _hash(data: bytes) -> str:
     return hashlib.sha1(data).hexdigest()
-
-
-def _b36(n: int) -> str:
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    out = ""
-    while True:
-        n, r = divmod(n, 36)
-        out = digits[r] + out
-        if n == 0:
-            return out
 
 
 def _shift_pages(pages: list, offset: int) -> list:
@@ -114,17 +123,25 @@ def merge_bundles(
     # builds apart for caches. The meta file itself stays content-addressed.
     build = _hash(b"".join(cbor2.dumps(m) for m in metas) + str(chunk_units).encode())[:6]
     pages, offsets = _copy_fragments(shards, metas, out, f"{language}_{build}")
-    chunks = _Chunks(out / "index", f"{language}_{build}")
+    chunks = _Chunks(out / "index", f"{language}_{build}", chunk_units, len(pages))
     for word, group in _merged_words(segments, offsets, fields):
         chunks.add(word, group)
-        if chunks.units >= chunk_units:
-            chunks.flush()
     chunks.flush()
     _write_chunks(chunks.writes, threads)
     ranges = chunks.ranges
     for i in range(len(ranges) - 1):
         ranges[i][1], ranges[i + 1][0] = _prefixes(ranges[i][1], ranges[i + 1][0])
-    payload = cbor2.dumps([metas[0][0], pages, ranges, [], [], fields])
+    prefix = f"{language}_{build}"
+    blocks = [[r[:2] for r in ranges[k : k + RANGE_BLOCK]] for k in range(0, len(ranges), RANGE_BLOCK)]
+    for b, block in enumerate(blocks):
+        write_pf(out / "index" / f"{range_file(prefix, b)}.pf_index", cbor2.dumps(block), CHUNK_GZIP_LEVEL)
+    # Not listed: the files' names (prefix + sequence number: page_files, chunk_files), a third of the meta
+    # the browser loads before its first result (54 -> 31 kB gzip at 5,000 articles), and the chunks' word
+    # ranges but each block's first and last word (the rest: 18 kB gzip at 5,000 articles, and it grows
+    # with the archive).
+    ext = {"p": prefix, "s": chunks.split, "c": len(ranges), "b": RANGE_BLOCK}
+    top = [[block[0][0], block[-1][1]] for block in blocks]
+    payload = cbor2.dumps([metas[0][0], [wc for _name, wc in pages], top, [], [], fields, ext])
     meta_hash = f"{language}_{_hash(payload)[: len(language) + 8]}"
     write_pf(out / f"pagefind.{meta_hash}.pf_meta", payload)
     entry = json.loads((first / "pagefind-entry.json").read_text(encoding="utf-8"))
@@ -153,7 +170,7 @@ def _copy_fragments(shards: list[Path], metas: list[list], out: Path, prefix: st
         if m[3] or m[4]:
             raise ValueError("merging Pagefind filters/sorts is not supported")
         for frag_hash, word_count in m[1]:
-            name = f"{prefix}{_b36(len(pages))}"
+            name = f"{prefix}{b36(len(pages))}"
             link_or_copy(shard / "fragment" / f"{frag_hash}.pf_fragment", out / "fragment" / f"{name}.pf_fragment")
             pages.append([name, word_count])
     return pages, offsets
@@ -185,8 +202,9 @@ def _merged_words(segments: list[tuple[list, list]], offsets: list[int], fields:
 class _Chunks:
     """The merged index chunks being written: words are added in order, a chunk is closed by ``flush``."""
 
-    def __init__(self, index_dir: Path, prefix: str) -> None:
-        self.index_dir, self.prefix = index_dir, prefix
+    def __init__(self, index_dir: Path, prefix: str, limit: int, pages: int) -> None:
+        self.index_dir, self.prefix, self.limit, self.pages = index_dir, prefix, limit, pages
+        self.split: list[list] = []  # [word, run width in pages] per split word
         self.ranges: list[list[str]] = []  # [first word, last word, chunk name] per chunk
         self.writes: list[tuple[Path, bytes]] = []
         self.entries: list[bytes] = []
@@ -196,19 +214,54 @@ class _Chunks:
 
     def add(self, word: str, group: list[tuple]) -> None:
         entry, units = _word_entry(word, group)
+        self.words += 1
+        if units <= SPLIT_CHUNKS * self.limit:
+            self._append(word, entry, units)
+            if self.units >= self.limit:
+                self.flush()
+            return
+        width = max(1, math.ceil(self.pages * RUN_CHUNKS * self.limit / units))
+        for k, lists in enumerate(split_entry(entry, width, math.ceil(self.pages / width))):
+            name = run_file(self.prefix, len(self.split), k)
+            self.writes.append((self.index_dir / f"{name}.pf_index", b"\x81\x81\x83" + cbor_text(word) + lists))
+        self.split.append([word, width])
+
+    def _append(self, word: str, entry: bytes, units: int) -> None:
         self.entries.append(entry)
         self.entry_words.append(word)
-        self.words += 1
         self.units += units
 
     def flush(self) -> None:
         if not self.entries:
             return
         payload = b"\x81" + cbor_head(4, len(self.entries)) + b"".join(self.entries)
-        name = f"{self.prefix}{_b36(len(self.ranges))}"
+        name = f"{self.prefix}{b36(len(self.ranges))}"
         self.writes.append((self.index_dir / f"{name}.pf_index", payload))
         self.ranges.append([self.entry_words[0], self.entry_words[-1], name])
         self.entries, self.entry_words, self.units = [], [], 0
+
+
+def split_entry(entry: bytes, width: int, runs: int) -> list[bytes]:
+    """A word's entry cut into ``runs`` runs of ``width`` pages (page // width): each run's page list and
+    variants as CBOR, page numbers delta-coded from 0 (an empty run: two empty lists)."""
+    _word, pages, variants = cbor2.loads(entry)
+    rows: list[list[tuple]] = [[] for _ in range(runs)]  # (absolute page, -1 or the variant's index, entry)
+    for kind, plist in [(-1, pages), *((i, v[1]) for i, v in enumerate(variants))]:
+        acc = 0
+        for p in plist:
+            acc += p[0]
+            rows[acc // width].append((acc, kind, p))
+    out = []
+    for run in rows:
+        run.sort(key=lambda r: (r[0], r[1]))
+        own = _delta_encode([[page, *p[1:]] for page, kind, p in run if kind < 0])
+        forms = []
+        for i, (form, _vp) in enumerate(variants):
+            vp = [[page, *p[1:]] for page, kind, p in run if kind == i]
+            if vp:
+                forms.append([form, _delta_encode(vp)])
+        out.append(cbor2.dumps(own) + cbor2.dumps(forms))
+    return out
 
 
 def _add_variants(variants: list, shard_variants: list, offset: int) -> None:

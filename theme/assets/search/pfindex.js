@@ -9,6 +9,13 @@
 // Format (Pagefind 1.5.2; build_tools/search/segments.py and merge.py write the same): every binary
 // file is gzip("pagefind_dcd" + CBOR). meta = [version, [[page hash, word count]], [[from, to, chunk
 // hash]], filters, sorts, meta fields]; a chunk = [[[word, [[page delta, locs, meta locs]], variants]]].
+// A merged bundle's meta (build_tools/search/merge.py) is [version, [word count], [[from, to]], [], [],
+// fields, {p: name prefix, s: [[word, width]], c: chunks, b: chunks per block}]: page i's fragment and
+// chunk i are named prefix + i in base 36; meta[2] holds the first and last word of each block of `b`
+// chunks, whose ranges are in the file prefix + "-r" + block (fetched when a word falls in it);
+// and the j-th word listed in `s` is not in the chunks but in runs of `width` pages, run k (pages
+// k * width to (k + 1) * width - 1) a one-word chunk named prefix + "-s" + j + "-" + k (base 36), so a
+// query reads only the runs it needs.
 // Page numbers are delta-coded; in `locs` a negative number -(w + 1) starts a run of weight w, and the
 // positions after it are delta-coded from 0. Chunk ranges are prefixes: a word is in the last chunk
 // whose `from` is <= it, if it is <= that chunk's `to` or starts with it.
@@ -16,6 +23,10 @@
 const SIGNATURE = "pagefind_dcd";
 // Requests in flight at once (listing every result's URL would otherwise open thousands).
 const MAX_FETCHES = 16;
+
+function b36(n) {
+  return n.toString(36);
+}
 
 async function gunzip(buf) {
   const stream = new Blob([buf]).stream().pipeThrough(new DecompressionStream("gzip"));
@@ -129,6 +140,33 @@ function entry(locs) {
   return { pos, weight };
 }
 
+// [page, {pos, weight}] of a word's stored lists (its own pages, then each variant's: the forms with
+// diacritics), each list delta-coded.
+function* pageEntries(lists) {
+  for (const pages of lists || []) {
+    let page = 0;
+    for (const [delta, locs] of pages) {
+      page += delta;
+      if (locs.length) yield [page, entry(locs)];
+    }
+  }
+}
+
+// Index of the last of `ranges` ([from, to], ascending) whose `from` is <= word, or -1.
+function lastFrom(ranges, word) {
+  let lo = 0;
+  let hi = ranges.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (cmp(ranges[mid][0], word) <= 0) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found;
+}
+
 export class PagefindIndex {
   constructor(basePath, fetchBytes) {
     this.base = basePath; // URL of the pagefind/ folder, ending in "/"
@@ -159,32 +197,60 @@ export class PagefindIndex {
       hash = Object.values(entry.languages)[0].hash;
     }
     const meta = decodeCbor(await unpack(await this.fetchBytes(new URL(`pagefind.${hash}.pf_meta`, this.base)), "meta"));
-    this.hashes = meta[1].map((p) => p[0]);
-    this.counts = meta[1].map((p) => p[1]);
-    this.ranges = meta[2];
+    const ext = meta[6];
+    this.prefix = ext ? ext.p : null;
+    this.hashes = ext ? null : meta[1].map((p) => p[0]);
+    this.counts = ext ? meta[1] : meta[1].map((p) => p[1]);
+    this.ranges = ext ? null : meta[2];
+    this.blocks = ext ? meta[2] : null;
+    this.blockSize = ext ? ext.b : null;
+    this.chunkCount = ext ? ext.c : meta[2].length;
+    this.rangeBlocks = new Map();
+    // split word -> [its index in the list, width]
+    this.split = new Map((ext ? ext.s : []).map(([word, width], j) => [word, [j, width]]));
     this.avgCount = this.counts.reduce((a, b) => a + b, 0) / Math.max(1, this.counts.length);
     return this;
   }
 
-  // Index of the chunk that holds `word`, or -1.
-  chunkOf(word) {
-    let lo = 0;
-    let hi = this.ranges.length - 1;
-    let found = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (cmp(this.ranges[mid][0], word) <= 0) {
-        found = mid;
-        lo = mid + 1;
-      } else hi = mid - 1;
+  // The [from, to] of every chunk of block `b` (a merged bundle's), fetched once.
+  rangesOf(b) {
+    if (!this.rangeBlocks.has(b)) {
+      const name = `${this.prefix}-r${b36(b)}`;
+      const job = this.fetchBytes(new URL(`index/${name}.pf_index`, this.base))
+        .then((buf) => unpack(buf, `ranges ${name}`))
+        .then((bytes) => decodeCbor(bytes));
+      job.catch(() => this.rangeBlocks.delete(b));
+      this.rangeBlocks.set(b, job);
     }
-    if (found < 0) return -1;
-    const to = this.ranges[found][1];
-    return cmp(word, to) <= 0 || word.startsWith(to) ? found : -1;
+    return this.rangeBlocks.get(b);
+  }
+
+  async range(i) {
+    if (this.ranges) return this.ranges[i];
+    const b = Math.floor(i / this.blockSize);
+    return (await this.rangesOf(b))[i - b * this.blockSize];
+  }
+
+  // Index of the last chunk whose `from` is <= word, or -1.
+  async lastFromBefore(word) {
+    if (this.ranges) return lastFrom(this.ranges, word);
+    const b = lastFrom(this.blocks, word);
+    return b < 0 ? -1 : b * this.blockSize + lastFrom(await this.rangesOf(b), word);
+  }
+
+  // Index of the chunk that holds `word`, or -1.
+  async chunkOf(word) {
+    const i = await this.lastFromBefore(word);
+    if (i < 0) return -1;
+    const [, to] = await this.range(i);
+    return cmp(word, to) <= 0 || word.startsWith(to) ? i : -1;
   }
 
   chunk(i) {
-    const hash = this.ranges[i][2];
+    return this.chunkFile(this.prefix === null ? this.ranges[i][2] : this.prefix + b36(i));
+  }
+
+  chunkFile(hash) {
     if (!this.chunks.has(hash)) {
       const job = this.fetchBytes(new URL(`index/${hash}.pf_index`, this.base))
         .then((buf) => unpack(buf, `chunk ${hash}`))
@@ -201,56 +267,62 @@ export class PagefindIndex {
     return this.chunks.get(hash);
   }
 
-  // word -> Map(page number -> {pos, weight}), empty when the word is not indexed.
-  async postings(typed) {
+  // Is `typed` kept in runs of pages (a word on most pages): worth reading only where it is needed?
+  isSplit(typed) {
+    return this.split.has(indexForm(typed));
+  }
+
+  // The chunk files of a split word's runs holding `want` (page numbers; null: every page).
+  runsOf(word, want) {
+    const [j, width] = this.split.get(word);
+    const ks = want === null
+      ? Array.from({ length: Math.ceil(this.counts.length / width) }, (_, k) => k)
+      : [...new Set([...want].map((p) => Math.floor(p / width)))].sort((a, b) => a - b);
+    return ks.map((k) => `${this.prefix}-s${b36(j)}-${b36(k)}`);
+  }
+
+  // word -> Map(page number -> {pos, weight}), empty when the word is not indexed; `want` (page numbers):
+  // only those pages are needed (a split word's other runs are not read), null: all of them.
+  async postings(typed, want = null) {
     const word = indexForm(typed);
-    const i = this.chunkOf(word);
     const out = new Map();
-    if (i < 0) return out;
-    // the word's own pages and those of its variants (the forms with diacritics), each list delta-coded
-    for (const pages of (await this.chunk(i)).get(word) || []) {
-      let page = 0;
-      for (const [delta, locs] of pages) {
-        page += delta;
-        if (!locs.length) continue;
-        const e = entry(locs);
-        out.set(page, out.has(page) ? merged(out.get(page), e) : e);
-      }
+    let chunks;
+    if (this.split.has(word)) chunks = this.runsOf(word, want).map((f) => this.chunkFile(f));
+    else {
+      const i = await this.chunkOf(word);
+      chunks = i < 0 ? [] : [this.chunk(i)];
+    }
+    for (const chunk of await Promise.all(chunks)) {
+      for (const [page, e] of pageEntries(chunk.get(word))) out.set(page, out.has(page) ? merged(out.get(page), e) : e);
     }
     return out;
   }
 
-  // The words that start with `prefix`, from at most `maxChunks` chunks; `complete`: all of them.
+  // The words that start with `prefix`, from at most `maxChunks` chunks, and the split words that do;
+  // `complete`: all of them.
   async wordsWithPrefix(typed, maxChunks) {
     const prefix = indexForm(typed);
-    const at = this.chunkOf(prefix);
-    const first = Math.max(0, at >= 0 ? at : this.lastFromBefore(prefix));
+    const first = Math.max(0, await this.lastFromBefore(prefix));
+    const words = [...this.split.keys()].filter((w) => w.startsWith(prefix));
     const picked = [];
-    for (let i = first; i < this.ranges.length; i++) {
-      const [from] = this.ranges[i];
+    for (let i = first; i < this.chunkCount && picked.length <= maxChunks; i++) {
+      const [from] = await this.range(i);
       if (i > first && cmp(from, prefix) > 0 && !from.startsWith(prefix)) break;
       picked.push(i);
     }
-    const words = [];
     for (const i of picked.slice(0, maxChunks)) {
       for (const w of (await this.chunk(i)).keys()) if (w.startsWith(prefix)) words.push(w);
     }
     return { words, complete: picked.length <= maxChunks };
   }
 
-  lastFromBefore(word) {
-    let i = this.ranges.length - 1;
-    while (i >= 0 && cmp(this.ranges[i][0], word) > 0) i--;
-    return i;
-  }
-
   hash(page) {
-    return this.hashes[page];
+    return this.hashes === null ? this.prefix + b36(page) : this.hashes[page];
   }
 
   // The page's fragment: {url, content (original text), meta {title, kind, aliases, date, source, ...}}.
   fragment(page) {
-    const hash = this.hashes[page];
+    const hash = this.hash(page);
     if (!this.fragments.has(hash)) {
       const job = this.fetchBytes(new URL(`fragment/${hash}.pf_fragment`, this.base))
         .then((buf) => unpack(buf, `fragment ${hash}`))
@@ -297,8 +369,19 @@ export class BundleSet {
     return [this.parts[i], page - this.offsets[i]];
   }
 
-  async postings(typed) {
-    const lists = await Promise.all(this.parts.map((p) => p.postings(typed)));
+  isSplit(typed) {
+    return this.parts.some((p) => p.isSplit(typed));
+  }
+
+  // `want` (page numbers, or null for all): a bundle holding none of them is not asked.
+  async postings(typed, want = null) {
+    const lists = await Promise.all(this.parts.map((p, i) => {
+      if (want === null) return p.postings(typed);
+      const lo = this.offsets[i];
+      const hi = lo + p.counts.length;
+      const local = [...want].filter((page) => page >= lo && page < hi).map((page) => page - lo);
+      return local.length ? p.postings(typed, local) : new Map();
+    }));
     const out = new Map();
     lists.forEach((list, i) => {
       for (const [page, e] of list) out.set(page + this.offsets[i], e);

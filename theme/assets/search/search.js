@@ -133,6 +133,36 @@ function setup(root) {
     return new Map(uniq.map((w, i) => [w, lists[i]]));
   }
 
+  // Token lists of `phrases`, planned: a token kept in runs of pages (on most pages: pfindex.js) is read
+  // only on the pages that can hold its phrase, those holding every other token of one of the phrase's
+  // folds; so "DeepSeek掀起AI" reads the runs of "deepseek" and "ai" that hold a page with "掀起", not
+  // their whole lists (two rounds of fetches then, one otherwise). A lone Han character's own list is not
+  // read (phraseHits reads the words it starts).
+  async function plannedLists(idx, phrases) {
+    const seqs = phrases.flatMap((p) => p.seqs).filter((seq) => !(seq.length === 1 && Array.from(seq[0]).length === 1));
+    const split = new Set(seqs.flat().filter((tok) => idx.isSplit(tok)));
+    const lists = await postingsOf(idx, seqs.flat().filter((tok) => !split.has(tok)));
+    const want = new Map(); // split token -> Set of pages, or null: every page
+    for (const seq of seqs) {
+      const rare = seq.filter((tok) => !split.has(tok)).map((tok) => lists.get(tok));
+      const pages = rare.length ? pagesWithAll(rare) : null;
+      for (const tok of seq.filter((x) => split.has(x))) {
+        const have = want.has(tok) ? want.get(tok) : new Set();
+        want.set(tok, pages === null || have === null ? null : new Set([...have, ...pages]));
+      }
+    }
+    const toks = [...want.keys()];
+    const got = await Promise.all(toks.map((tok) => (want.get(tok)?.size === 0 ? new Map() : idx.postings(tok, want.get(tok)))));
+    toks.forEach((tok, i) => lists.set(tok, got[i]));
+    return lists;
+  }
+
+  // Pages in every one of `lists` (Maps keyed by page).
+  function pagesWithAll(lists) {
+    const [smallest, ...rest] = [...lists].sort((a, b) => a.size - b.size);
+    return [...smallest.keys()].filter((page) => rest.every((l) => l.has(page)));
+  }
+
   // Pages holding a word that starts with `prefix` (from the first PREFIX_CHUNKS chunks of its range).
   async function prefixList(idx, prefix) {
     const { words } = await idx.wordsWithPrefix(prefix, PREFIX_CHUNKS);
@@ -179,8 +209,8 @@ function setup(root) {
     const phrases = parseQuery(query);
     const typing = !/[\s"\u201d\u300d\u300f]$/u.test(query);
     const single = phrases.length === 1;
-    // every token of every fold of every phrase: one parallel fetch
-    const lists = await postingsOf(idx, phrases.flatMap((p) => p.seqs.flat()));
+    // every token of every fold of every phrase (planned: frequent tokens where they can matter)
+    const lists = await plannedLists(idx, phrases);
     const missing = [];
     let pages = null;
     let tiers = new Map();
@@ -189,7 +219,8 @@ function setup(root) {
       let got = await phraseHits(idx, phrases[i], last, lists, null);
       if (single && [...got.hits.values()].some((h) => h.named)) {
         // a match where a whole title or alias can be: the name end's list (one more chunk) says which
-        lists.set(NAME_END, await idx.postings(NAME_END));
+        const named = [...got.hits].filter(([, h]) => h.named).map(([page]) => page);
+        lists.set(NAME_END, await idx.postings(NAME_END, new Set(named)));
         got = await phraseHits(idx, phrases[i], last, lists, lists.get(NAME_END));
         tiers = got.tiers;
       }
@@ -347,7 +378,7 @@ function setup(root) {
         await loadBlocks(name, base, fetchJson);
         const phrase = parseQuery(`"${name}"`)[0];
         if (!phrase || phrase.folds.some((f) => found.phrases[0].folds.includes(f))) continue;
-        const lists = await postingsOf(idx, phrase.seqs.flat());
+        const lists = await plannedLists(idx, [phrase]);
         for (const [page, hit] of (await phraseHits(idx, phrase, false, lists, null)).hits) {
           const r = result(idx, page, hit);
           if (have.has(r.id)) continue;
