@@ -303,7 +303,7 @@ def test_a_cold_first_query_loads_its_chunks_and_one_fragment(session, archive):
     blocks = [f for f in files if f.endswith(".pf_index") and "-r" in f.rsplit("/", 1)[1]]
     # 推理 理模 模型 and the name end, in each bundle (fewer when they share a chunk or a block)
     assert 1 <= len(chunks) <= 4 * len(bundles), files
-    assert 1 <= len(blocks) <= 4 * len(bundles), files
+    assert len(blocks) <= 4 * len(bundles), files  # none when every bundle keeps its ranges in its meta
     assert {f.split("/")[2] for f in chunks} <= bundles, files
     assert len([f for f in files if f.endswith(".pf_fragment")]) == 1, files
     assert len([f for f in files if f.endswith(".pf_meta")]) == len(bundles), files

@@ -78,7 +78,7 @@ def chunk_files(meta: list) -> list[str]:
 
 def range_files(meta: list) -> list[str]:
     """A merged bundle's files of chunk ranges (merge.py ``RANGE_BLOCK``); Pagefind's meta holds them all."""
-    return [range_file(meta[6]["p"], b) for b in range(len(meta[2]))] if len(meta) > 6 else []
+    return [range_file(meta[6]["p"], b) for b in range(len(meta[2]))] if len(meta) > 6 and meta[6]["b"] else []
 
 
 def range_file(prefix: str, block: int) -> str:

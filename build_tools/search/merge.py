@@ -37,11 +37,14 @@ CHUNK_GZIP_LEVEL = 5
 # every chunk's range in the meta cost ~7 bytes gzip a chunk on every first query, which kept chunks big
 # (a query reads a whole chunk per token); with blocks a chunk can be small.
 RANGE_BLOCK = 64
+# A bundle of at most RANGE_INLINE chunks (the entities', the recent articles') keeps every range in its
+# meta (~3.5 kB gzip at most): one request less per token, and a first query is mostly requests in flight.
+RANGE_INLINE = 512
 # A word is split when its list holds more than SPLIT_CHUNKS chunks' worth of units, in runs of about
 # RUN_CHUNKS chunks: each split word costs the meta ~3 bytes gzip (its name and width), so only the few
 # hundred heaviest words are worth it (at 5,000 articles: 476 words over 10,000 units, 3,064 over 2,500).
 SPLIT_CHUNKS = 4
-RUN_CHUNKS = 2
+RUN_CHUNKS = 4
 # A word whose page list alone would fill several chunks (的, ai, the gap after a comma: on nearly every
 # page, every position) is not in the chunks: it is written in runs of ``width`` pages (page // width), each
 # a one-word chunk file of its own (``run_file``: the word's place in the meta's list of split words, the
@@ -132,15 +135,16 @@ def merge_bundles(
     for i in range(len(ranges) - 1):
         ranges[i][1], ranges[i + 1][0] = _prefixes(ranges[i][1], ranges[i + 1][0])
     prefix = f"{language}_{build}"
+    per_block = RANGE_BLOCK if len(ranges) > RANGE_INLINE else 0  # 0: every range in the meta
     blocks = [[r[:2] for r in ranges[k : k + RANGE_BLOCK]] for k in range(0, len(ranges), RANGE_BLOCK)]
-    for b, block in enumerate(blocks):
+    for b, block in enumerate(blocks if per_block else []):
         write_pf(out / "index" / f"{range_file(prefix, b)}.pf_index", cbor2.dumps(block), CHUNK_GZIP_LEVEL)
     # Not listed: the files' names (prefix + sequence number: page_files, chunk_files), a third of the meta
     # the browser loads before its first result (54 -> 31 kB gzip at 5,000 articles), and the chunks' word
     # ranges but each block's first and last word (the rest: 18 kB gzip at 5,000 articles, and it grows
     # with the archive).
-    ext = {"p": prefix, "s": chunks.split, "c": len(ranges), "b": RANGE_BLOCK}
-    top = [[block[0][0], block[-1][1]] for block in blocks]
+    ext = {"p": prefix, "s": chunks.split, "c": len(ranges), "b": per_block}
+    top = [[block[0][0], block[-1][1]] for block in blocks] if per_block else [r[:2] for r in ranges]
     payload = cbor2.dumps([metas[0][0], [wc for _name, wc in pages], top, [], [], fields, ext])
     meta_hash = f"{language}_{_hash(payload)[: len(language) + 8]}"
     write_pf(out / f"pagefind.{meta_hash}.pf_meta", payload)

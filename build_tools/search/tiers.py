@@ -35,9 +35,10 @@ from build_tools.search.merge import joined_segments, link_or_copy, merge_bundle
 RECENT_SHARDS = 8
 # A bundle of REFERENCE_UNITS (location + 1) units (~4,000 articles) or more is chunked at the merge's
 # chunk_units; a smaller one at chunk_units × sqrt(its share), no lower than MIN_CHUNK_UNITS: a query
-# pays a chunk per token and bundle plus the bundle's chunk list in its meta (~13 bytes gzip a chunk), and
-# the sum of the two is smallest when the chunk size grows with the square root of the bundle. Measured at
-# 5k (57 queries): the entities' bundle (101 pages) at 1,000 units cost ~2.4 kB a token, at ~190 ~0.5 kB.
+# pays a chunk per token and bundle plus the bundle's chunk list (in its meta, or a block of it:
+# merge.RANGE_BLOCK), and the sum of the two is smallest when the chunk size grows with the square root
+# of the bundle. Measured at 5k (57 queries): the entities' bundle (101 pages) at 1,000 units cost
+# ~2.4 kB a token, at ~190 ~0.5 kB; the recent articles' (106 pages) at ~1,260 units 3.2 kB, at ~315 ~1 kB.
 REFERENCE_UNITS = 20_000_000
 MIN_CHUNK_UNITS = 100
 ENTRY = "pagefind-entry.json"

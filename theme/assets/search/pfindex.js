@@ -12,7 +12,8 @@
 // A merged bundle's meta (build_tools/search/merge.py) is [version, [word count], [[from, to]], [], [],
 // fields, {p: name prefix, s: [[word, width]], c: chunks, b: chunks per block}]: page i's fragment and
 // chunk i are named prefix + i in base 36; meta[2] holds the first and last word of each block of `b`
-// chunks, whose ranges are in the file prefix + "-r" + block (fetched when a word falls in it);
+// chunks, whose ranges are in the file prefix + "-r" + block (fetched when a word falls in it; b = 0: a
+// small bundle's meta[2] holds every chunk's range);
 // and the j-th word listed in `s` is not in the chunks but in runs of `width` pages, run k (pages
 // k * width to (k + 1) * width - 1) a one-word chunk named prefix + "-s" + j + "-" + k (base 36), so a
 // query reads only the runs it needs.
@@ -201,9 +202,10 @@ export class PagefindIndex {
     this.prefix = ext ? ext.p : null;
     this.hashes = ext ? null : meta[1].map((p) => p[0]);
     this.counts = ext ? meta[1] : meta[1].map((p) => p[1]);
-    this.ranges = ext ? null : meta[2];
-    this.blocks = ext ? meta[2] : null;
-    this.blockSize = ext ? ext.b : null;
+    const blocked = ext && ext.b > 0; // else every chunk's range is in the meta
+    this.ranges = blocked ? null : meta[2];
+    this.blocks = blocked ? meta[2] : null;
+    this.blockSize = blocked ? ext.b : null;
     this.chunkCount = ext ? ext.c : meta[2].length;
     this.rangeBlocks = new Map();
     // split word -> [its index in the list, width]
@@ -272,6 +274,11 @@ export class PagefindIndex {
     return this.split.has(indexForm(typed));
   }
 
+  // Start loading the chunk that holds `typed` (while the query is typed: search.js).
+  prefetch(typed) {
+    this.chunkOf(indexForm(typed)).then((i) => (i >= 0 ? this.chunk(i) : null)).catch(() => null);
+  }
+
   // The chunk files of a split word's runs holding `want` (page numbers; null: every page).
   runsOf(word, want) {
     const [j, width] = this.split.get(word);
@@ -298,22 +305,32 @@ export class PagefindIndex {
     return out;
   }
 
-  // The words that start with `prefix`, from at most `maxChunks` chunks, and the split words that do;
+  // The words that start with `prefix`, from at most `maxChunks` chunks (a split word counts its runs);
   // `complete`: all of them.
   async wordsWithPrefix(typed, maxChunks) {
     const prefix = indexForm(typed);
     const first = Math.max(0, await this.lastFromBefore(prefix));
-    const words = [...this.split.keys()].filter((w) => w.startsWith(prefix));
+    const words = [];
+    let budget = maxChunks;
+    let complete = true;
+    for (const w of this.split.keys()) {
+      if (!w.startsWith(prefix)) continue;
+      const runs = this.runsOf(w, null).length;
+      if (runs <= budget) {
+        words.push(w);
+        budget -= runs;
+      } else complete = false;
+    }
     const picked = [];
-    for (let i = first; i < this.chunkCount && picked.length <= maxChunks; i++) {
+    for (let i = first; i < this.chunkCount && picked.length <= budget; i++) {
       const [from] = await this.range(i);
       if (i > first && cmp(from, prefix) > 0 && !from.startsWith(prefix)) break;
       picked.push(i);
     }
-    for (const i of picked.slice(0, maxChunks)) {
+    for (const i of picked.slice(0, budget)) {
       for (const w of (await this.chunk(i)).keys()) if (w.startsWith(prefix)) words.push(w);
     }
-    return { words, complete: picked.length <= maxChunks };
+    return { words, complete: complete && picked.length <= budget };
   }
 
   hash(page) {
@@ -371,6 +388,10 @@ export class BundleSet {
 
   isSplit(typed) {
     return this.parts.some((p) => p.isSplit(typed));
+  }
+
+  prefetch(typed) {
+    for (const p of this.parts) if (!p.isSplit(typed)) p.prefetch(typed);
   }
 
   // `want` (page numbers, or null for all): a bundle holding none of them is not asked.

@@ -22,8 +22,9 @@ import { BundleSet, merged } from "./pfindex.js";
 export * from "./query.js";
 
 // Index chunks read for a prefix (the word being typed, a lone Han character): a short prefix spans
-// many chunks, and the first ones are enough while typing.
-const PREFIX_CHUNKS = 3;
+// many chunks, and the first ones are enough while typing (12 of 2,500 units: what 3 of Pagefind's size
+// of 10,000 were, build_tools/search/merge.py CHUNK_UNITS).
+const PREFIX_CHUNKS = 12;
 
 // ---- the search box ----------------------------------------------------------
 
@@ -436,8 +437,23 @@ function setup(root) {
     };
   }
 
+  // While the reader types, before the debounce: the chunks of the tokens typed so far start loading (the
+  // finished query needs them), but not a frequent word's (read where the plan says), a lone Han
+  // character's (a query of one is read by prefix) nor the word still being typed, which may not be a word yet.
+  async function warm(query) {
+    const idx = await load();
+    await loadBlocks(query, base, fetchJson);
+    const typing = !/[\s"\u201d\u300d\u300f]$/u.test(query);
+    const seqs = parseQuery(query).flatMap((p) => p.seqs).filter((seq) => !(seq.length === 1 && Array.from(seq[0]).length === 1));
+    const last = typing && seqs.length ? seqs[seqs.length - 1].at(-1) : null;
+    for (const tok of new Set(seqs.flat())) {
+      if (tok !== last || !tok.endsWith(TERMINATOR)) idx.prefetch(tok);
+    }
+  }
+
   let timer = null;
   input.addEventListener("input", () => {
+    warm(input.value).catch(() => null);
     clearTimeout(timer);
     timer = setTimeout(() => run(input.value).catch((e) => console.warn("search:", e)), 150);
   });
