@@ -176,13 +176,16 @@ def test_opencc_phrase_and_variant_tables_fold_both_sides():
 
     table = phrase_table()
     assert table["瞭解"] == ["了解"] and "软件" in table["軟體"]
+    # every candidate of the reverse tables, not only the one a conversion takes: 介面 is 界面 or 接口 there
+    assert {"界面", "接口"} <= set(table["介面"]) and "默认" in table["預設"]
     # index side: a Traditional page's phrases also as their Simplified folds
     for trad, simp in (("我們瞭解到", "了解"), ("隨著時間", "随着"), ("意味著", "着"), ("反覆", "反复")):
         assert any(simp in t for t in index_tokens(trad)), trad
     # query side (search.js, with the shipped table): the Taiwan/HK forms fold to what a Simplified page says
-    inp = {"phrases": table, "qs": ["瞭解", "隨著", "意味著", "憑藉", "答覆", "軟體"]}
+    inp = {"phrases": table, "qs": ["瞭解", "隨著", "意味著", "憑藉", "答覆", "軟體", "介面", "們都預設的"]}
     folds = js_eval("inp.qs.map((q) => m.parseQuery(q)[0].folds)", inp)
-    for q, want, got in zip(inp["qs"], ["了解", "随着", "意味着", "凭借", "答复", "软件"], folds, strict=True):
+    wants = ["了解", "随着", "意味着", "凭借", "答复", "软件", "接口", "们都默认的"]
+    for q, want, got in zip(inp["qs"], wants, folds, strict=True):
         assert want in got, (q, got)
 
 

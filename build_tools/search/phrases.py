@@ -82,28 +82,39 @@ def _opencc_share() -> tuple[Path, Path]:
 
 
 @functools.lru_cache(maxsize=1)
-def dictionary_keys() -> tuple[str, ...]:
-    """Every key of :data:`DICTIONARIES`, read off OpenCC's own binary dictionaries."""
+def dictionary_entries() -> dict[str, tuple[str, ...]]:
+    """Every key of :data:`DICTIONARIES` with every candidate the dictionaries give it (NFKC, lower case), read
+    off OpenCC's own binary dictionaries."""
     tool, share = _opencc_share()
-    keys: set[str] = set()
+    entries: dict[str, set[str]] = {}
     with tempfile.TemporaryDirectory(prefix="opencc-") as tmp:
         for name in DICTIONARIES:
             out = Path(tmp) / f"{name}.txt"
             subprocess.run([str(tool), "-i", str(share / f"{name}.ocd2"), "-o", str(out), "-f", "ocd2", "-t", "text"],
                            check=True, capture_output=True, timeout=60)  # fmt: skip
             for line in out.read_text(encoding="utf-8").splitlines():
-                key = line.split("\t", 1)[0].strip()
+                key, _tab, cands = line.partition("\t")
+                key = unicodedata.normalize("NFKC", key.strip()).lower()
                 if key:
-                    keys.add(unicodedata.normalize("NFKC", key).lower())
-    return tuple(sorted(keys))
+                    entries.setdefault(key, set()).update(
+                        unicodedata.normalize("NFKC", c).lower() for c in cands.split() if c
+                    )
+    return {k: tuple(sorted(v)) for k, v in sorted(entries.items())}
 
 
 @functools.lru_cache(maxsize=1)
 def phrase_table() -> dict[str, list[str]]:
-    """Key → its folds under :data:`CONVERSIONS` other than the character fold (keys without any left out)."""
+    """Key → its folds other than the character fold: what :data:`CONVERSIONS` make of it, and the character
+    fold of every other candidate the reverse dictionaries list for it (keys without any left out).
+
+    Why the other candidates: a conversion takes a dictionary's first candidate only, and the reverse
+    tables are not the inverse of the forward ones: s2twp writes 接口 and 界面 both as 介面, 默认 as 預設,
+    but tw2sp reads 介面 back as 界面 only and 預設 as 预设, so a reader typing the Taiwan form of what a
+    Simplified page says found nothing (TWPhrasesRev lists 介面: 界面 接口; 預設: 預設 默認 缺省)."""
     out = {}
-    for key in dictionary_keys():
-        alts = sorted(folds(key))
+    for key, cands in dictionary_entries().items():
+        plain = normalize(key)
+        alts = sorted(folds(key) | {f for f in (normalize(c) for c in cands) if f != plain})
         if alts:
             out[key] = alts
     return out
