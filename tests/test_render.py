@@ -12,6 +12,7 @@ from build_tools.model import (
     Article,
     Code,
     CodeBlock,
+    Emph,
     Figure,
     Heading,
     InlineImage,
@@ -194,6 +195,35 @@ def test_dangerous_links_are_dropped_text_kept(href):
     for scheme in ("javascript", "vbscript", "data:", "file:"):
         assert scheme not in md.split("\n---\n", 1)[1].lower().replace("\t", "")
     assert not re.search(r"(href|src)=\"(?!https?://|\.\./|raw/|#)", html), html
+
+
+S = "<script>alert(1)</script>"
+
+
+@pytest.mark.parametrize(
+    "inlines",
+    [
+        # a dropped link's bold beside a bold; an empty text, code span or unsafe image between two bolds
+        (Emph((Link("javascript:alert(1)", (Strong((Text(S),)),)), Strong((Text(S),)))),
+         Strong((Link("https://example.com/a", (Text("原文"),)),))),
+        (Emph((Strong((Text(S),)), Text(""), Strong((Text(S),)))),
+         Strong((InlineImage("https://example.com/i.png", ""),))),
+        (Emph((Strong((Text(S),)), Code(""), Strong((Text(S),)))), InlineImage("https://example.com/i.png", "")),
+        (Emph((Strong((Text(S),)), InlineImage("mailto:a@b.c", ""), Strong((Text(S),)))),
+         Strong((Link("https://example.com/a", (Text("原文"),)),))),
+        # bold code spans side by side once the bolds are one: their backticks must not run together
+        (Strong((Code(S + "```html"),)), Text(""), Strong((Code(S),))),
+    ],
+)
+def test_emphasis_runs_never_tangle(inlines):
+    """Found by the fuzz test: "**a****b**" and its kin (bolds with nothing written between them) made
+    Python-Markdown drop the attributes of a link or image after them and show "{ rel=… }" as text."""
+    html = body_html(Paragraph(inlines))
+    assert "<script" not in html and "{" not in html and "**" not in html, html
+    for tag in re.findall(r"<a [^>]*>", html):
+        assert 'rel="noopener noreferrer nofollow"' in tag, html
+    for tag in re.findall(r"<img [^>]*>", html):
+        assert 'referrerpolicy="no-referrer"' in tag, html
 
 
 def test_safe_links_are_kept():

@@ -68,6 +68,7 @@ def inlines_md(inlines: tuple[Inline, ...], entity_prefix: str = "../entities/",
     """Inline content as Markdown.  ``line_start``: the output begins a Markdown line."""
     out: list[str] = []
     at_start = line_start
+    last_mark = ""  # the emphasis delimiter the last written piece ends with
     for node in _tidy(inlines):
         piece = ""
         if isinstance(node, Text):
@@ -99,13 +100,21 @@ def inlines_md(inlines: tuple[Inline, ...], entity_prefix: str = "../entities/",
         elif isinstance(node, Break):
             out.append("  \n")
             at_start = True
+            last_mark = ""
             continue
         if piece:
+            mark = "**" if isinstance(node, Strong) else "*" if isinstance(node, Emph) else ""
+            if mark and last_mark == mark:
+                # two bolds (or italics) with nothing written between them (_tidy merged the nodes, but an
+                # empty text, code span or image between them writes nothing): one span, not "**a****b**"
+                out[-1] = out[-1][: -len(mark)]
+                piece = piece[len(mark) :]
             if piece[0] == "`" and out and out[-1].endswith("`"):
                 # Two code spans side by side would merge their backtick runs into one unmatched
                 # delimiter, and the first span's text would be read as raw HTML.
                 out.append(" ")
             out.append(piece)
+            last_mark = mark
             at_start = False
     return "".join(out)
 
@@ -115,7 +124,7 @@ def _tidy(inlines: tuple[Inline, ...], inside: frozenset[type] = frozenset()) ->
     one kind merged — "**a****b**" or "****a****" become runs of four asterisks that Python-Markdown
     parses into a tangle (and an attribute list after a link inside them shows up as text)."""
     out: list[Inline] = []
-    for node in inlines:
+    for node in _unlinked(inlines):
         if isinstance(node, (Strong, Emph)):
             children = _tidy(node.children, inside | {type(node)})
             if type(node) in inside:
@@ -127,6 +136,18 @@ def _tidy(inlines: tuple[Inline, ...], inside: frozenset[type] = frozenset()) ->
             out.append(type(node)(tuple(children)))
         elif isinstance(node, (Link, EntityRef)):
             out.append(type(node)(**{**node.__dict__, "children": tuple(_tidy(node.children, inside))}))
+        else:
+            out.append(node)
+    return out
+
+
+def _unlinked(inlines: tuple[Inline, ...]) -> list[Inline]:
+    """A link whose address cannot be shown (javascript:, data:, …) as its content, before neighbours are
+    merged: its bold beside a bold made "**a****b**" again."""
+    out: list[Inline] = []
+    for node in inlines:
+        if isinstance(node, Link) and not safe_url(node.href):
+            out.extend(_unlinked(node.children))
         else:
             out.append(node)
     return out
