@@ -45,7 +45,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from build_tools.search import pagekeys, tiers
+from build_tools.search import pagekeys, tiers, unchanged
 from build_tools.search.assets import write_t2s_assets
 from build_tools.search.bundle import rewrite_fragments
 from build_tools.search.extract import Page, extract_page
@@ -249,7 +249,14 @@ def index_site(
     jobs = default_jobs() if jobs is None else max(1, jobs)
     try:
         files, stats.skipped = _candidates(site_dir)
-        pages, known = _keyed_pages(files, docs_dir, cache, jobs, stats)
+        before = pagekeys.load(cache)
+        parameters = {"code": _code_version(), "out": str(out), "docs": str(docs_dir and Path(docs_dir).resolve()),
+                      "shard_pages": shard_pages, "chunk_units": chunk_units}
+        last = None if temp_cache else unchanged.replay(cache, parameters, files, docs_dir, before, out,
+                                                         site_dir / ASSET_DIR)
+        if last is not None:  # pages and output as the last index left them (search/unchanged.py)
+            return _replayed(last, t0)
+        pages, known = _keyed_pages(files, docs_dir, before, cache, jobs, stats)
         groups = pagekeys.shard_groups(pages, shard_pages, {e["page"]: e["date"] for e in known.values()})
         contents = {entry["page"]: entry["content"] for entry in known.values()}
         keys = [pagekeys.shard_key(_code_version(), g, contents) for g in groups]
@@ -274,14 +281,27 @@ def index_site(
     _finish(out, stats)
     stats.seconds = round(time.perf_counter() - t0, 2)
     stats.python_peak_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    if not temp_cache:
+        unchanged.record(cache, parameters, stats.as_dict(), out, site_dir / ASSET_DIR)
     return stats
 
 
-def _keyed_pages(files: list[tuple[str, str]], docs_dir: Path | None, cache: Path, jobs: int,
+def _replayed(last: dict, t0: float) -> SearchStats:
+    """The last index's figures of what the site holds, and what this run did: nothing."""
+    stats = SearchStats(**{k: v for k, v in last.items() if k in SearchStats.__dataclass_fields__})
+    stats.shards_built = stats.pages_extracted = stats.bundles_merged = 0
+    stats.seconds_shards = stats.seconds_merge = stats.pagefind_peak_mb = 0.0
+    stats.shard_seconds = {}
+    stats.seconds = round(time.perf_counter() - t0, 2)
+    stats.python_peak_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return stats
+
+
+def _keyed_pages(files: list[tuple[str, str]], docs_dir: Path | None, before: pagekeys.Known, cache: Path, jobs: int,
                  stats: SearchStats) -> tuple[list[tuple[str, str, str]], pagekeys.Known]:
-    """(rel, path, page key) of every page, and what is now known of each (stat, page and content keys):
-    pages whose content key is not known yet are extracted here, on ``jobs`` processes when many."""
-    before = pagekeys.load(cache)
+    """(rel, path, page key) of every page, and what is now known of each (stat, page and content keys;
+    ``before``: the last run's): pages whose content key is not known yet are extracted here, on ``jobs``
+    processes when many."""
     code = _code_version()
     contents = {e.get("page"): e.get("content") for e in before.values() if isinstance(e, dict)}
     dates = {e.get("page"): e.get("date") for e in before.values() if isinstance(e, dict)}
