@@ -30,6 +30,7 @@ from build_tools.archive.navigation import neighbours, related_links
 from build_tools.archive.prepared import Prepared, Published, dedupe
 from build_tools.archive.related import Tables, related_incremental
 from build_tools.archive.site_pages import index_pages_for
+from build_tools.archive.slugs import assign_slugs
 from build_tools.config.corrections import Overrides, load_overrides
 from build_tools.config.registry import entity_names
 from build_tools.model import Failure, Summary
@@ -84,7 +85,8 @@ def _build(settings: Settings, overrides: Overrides, locks, progress: Progress |
     report = BuildReport()
     with Runner.open(settings, report, progress, locks) as run:
         with report.timed("discover"):
-            dumps, slug_warnings, stats = dumps_found(settings.raw_dir, run.shown)
+            dumps, slug_warnings, stats = dumps_found(settings.raw_dir, run.shown,
+                                                      lambda names: run.whole(assign_slugs, names, names))
             report.warnings.extend(slug_warnings)
             added = _added(settings, dumps, report)
             discovered, build_key = len(report.warnings), unchanged.build_key(settings, dumps, added, stats)

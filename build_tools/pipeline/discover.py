@@ -8,11 +8,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from build_tools.archive.slugs import assign_slugs
-from build_tools.model.paths import Dump, RawPath, printable_path
+from build_tools.model.paths import Dump, RawPath, Slug, printable_path
 from build_tools.model.records import BuildWarning
 
 # A dump's stat as discovery found it (following a link): the no-op check reads it instead of a second stat.
 Stats = dict[Path, os.stat_result]
+Assigned = dict[str, tuple[Slug, str | None]]
 
 
 def discover(raw_dir: Path) -> list[Path]:
@@ -58,14 +59,16 @@ def dumps_in(raw_dir: Path, shown: Callable[[str], str]) -> tuple[list[Dump], li
     return dumps, warnings
 
 
-def dumps_found(raw_dir: Path, shown: Callable[[str], str]) -> tuple[list[Dump], list[BuildWarning], Stats]:
+def dumps_found(raw_dir: Path, shown: Callable[[str], str], assign: Callable[[list[str]], Assigned] = assign_slugs,
+                ) -> tuple[list[Dump], list[BuildWarning], Stats]:
     """The dumps in raw/ with their slugs, a warning for each dump that could not have its own name, and the
-    stat discovery found each dump's path with.
+    stat discovery found each dump's path with.  ``assign``: :func:`assign_slugs` (the build keeps its result
+    between builds: ~0.1 s at 10k dumps, most of a no-op build's discovery after the stats).
 
     Slugs are settled over everything discovered (published or not), so a slug does not move when
     another dump starts or stops being rejected."""
     found = _found(raw_dir)
-    assigned = assign_slugs(rel for rel, _path, _info in found)
+    assigned = assign([rel for rel, _path, _info in found])
     dumps = [Dump(path, rel, RawPath(printable_path(rel)), assigned[rel][0]) for rel, path, _info in found]
     warnings = [BuildWarning(shown(printable_path(rel)), "slug-taken", note)
                 for rel, (_, note) in sorted(assigned.items()) if note]
