@@ -194,17 +194,13 @@ def _load_manifest(d: Path) -> dict | None:
     return m if (d / "segments.pkl").is_file() and (d / "bundle" / "pagefind-entry.json").is_file() else None
 
 
-def _candidates(site_dir: Path) -> tuple[list[tuple[str, str]], int]:
-    """(rel, path) of every page that may be indexed, sorted; and the number of listing pages skipped."""
+def _candidates(site_dir: Path, cache: Path | None = None) -> tuple[list[tuple[str, str]], int]:
+    """(rel, path) of every page that may be indexed, sorted; and the number of listing pages skipped.
+    ``cache``: where the folders' listings are kept (each listed again only when its stat changed)."""
     out = []
     listing = 0
-    for dirpath, dirnames, filenames in os.walk(site_dir):
-        rel_dir = os.path.relpath(dirpath, site_dir)
-        if rel_dir == ".":
-            dirnames[:] = [d for d in dirnames if d not in SKIP_DIRS]
-            rel_dir = ""
-        dirnames.sort()
-        for name in sorted(filenames):
+    for dirpath, rel_dir, filenames in unchanged.walk(site_dir, SKIP_DIRS, cache):
+        for name in filenames:
             if not name.endswith(".html"):
                 continue
             rel = f"{rel_dir}/{name}" if rel_dir else name
@@ -248,7 +244,7 @@ def index_site(
     store.mkdir(parents=True, exist_ok=True)
     jobs = default_jobs() if jobs is None else max(1, jobs)
     try:
-        files, stats.skipped = _candidates(site_dir)
+        files, stats.skipped = _candidates(site_dir, cache)
         before = pagekeys.load(cache)
         parameters = {"code": _code_version(), "out": str(out), "docs": str(docs_dir and Path(docs_dir).resolve()),
                       "shard_pages": shard_pages, "chunk_units": chunk_units}

@@ -17,6 +17,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from build_tools.search import pagekeys
@@ -81,3 +83,69 @@ def record(cache: Path, parameters: dict, stats: dict, out: Path, asset_dir: Pat
     temporary.write_text(json.dumps({"parameters": parameters, "stats": stats,
                                      "output": output_signature(out, asset_dir)}), encoding="utf-8")
     os.replace(temporary, cache / RECORD)
+
+
+LISTING = "listing.json"
+RACY_NS = 2_000_000_000  # a folder changed this recently may change again within its timestamp's tick
+
+
+def walk(top: Path, skip: set[str], cache: Path | None) -> Iterator[tuple[str, str, list[str]]]:
+    """(folder path, folder inside ``top``, its file names sorted) of ``top`` and every folder under it, top
+    down, sub-folders in name order, the names in ``skip`` left out at the top: what ``os.walk`` with sorted
+    names gives (a linked folder is not entered, a folder that cannot be read yields nothing).
+
+    A folder's names are listed again only when its stat differs from the one recorded with them in
+    ``cache`` (adding, removing or renaming an entry changes its folder's mtime, as git's untracked cache
+    relies on): the site has a folder per page, and a listing costs ~5 stats' time.  A folder changed less
+    than 2 s before it was listed is not recorded (a second change in the same tick would keep its stat)."""
+    record_file = cache / LISTING if cache is not None else None
+    try:
+        known = json.loads(record_file.read_text(encoding="utf-8")) if record_file else {}
+    except (OSError, ValueError):
+        known = {}
+    known = known if isinstance(known, dict) else {}
+    seen: dict[str, list] = {}
+    now = time.time_ns()
+    todo = [(str(top), "")]
+    while todo:
+        folder, inside = todo.pop()
+        try:
+            info = os.stat(folder)
+        except OSError:
+            continue
+        signature = [info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
+        entry = known.get(inside)
+        if isinstance(entry, list) and len(entry) == 3 and entry[0] == signature:
+            folders, files = entry[1], entry[2]
+        else:
+            folders, files = _listed(folder)
+        if now - max(info.st_mtime_ns, info.st_ctime_ns) > RACY_NS:
+            seen[inside] = [signature, folders, files]
+        if not inside:
+            folders = [name for name in folders if name not in skip]
+        yield folder, inside, files
+        todo.extend((os.path.join(folder, name), f"{inside}/{name}" if inside else name) for name in reversed(folders))
+    if record_file is not None and seen != known:
+        with contextlib.suppress(OSError):
+            temporary = record_file.with_name(f".{LISTING}.{os.getpid()}.tmp")
+            temporary.write_text(json.dumps(seen, separators=(",", ":")), encoding="utf-8")
+            os.replace(temporary, record_file)
+
+
+def _listed(folder: str) -> tuple[list[str], list[str]]:
+    """(sub-folders to enter, other names), each sorted: as ``os.walk`` tells them apart."""
+    folders, files = [], []
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                try:
+                    is_dir = entry.is_dir()
+                except OSError:
+                    is_dir = False
+                if not is_dir:
+                    files.append(entry.name)
+                elif not entry.is_symlink():
+                    folders.append(entry.name)
+    except OSError:
+        pass
+    return sorted(folders), sorted(files)
