@@ -151,3 +151,20 @@ def test_a_dump_saved_again_within_the_same_tick_during_the_build_is_not_remembe
     _, ran = _build(project)
     assert ran
     assert "笔墨纸砚新" in (project.docs_dir / "articles" / "a05.md").read_text(encoding="utf-8")
+
+
+def test_the_build_after_one_that_settled_fresh_dumps_reads_only_the_new_dump(project, monkeypatch):
+    """The digests read when the fresh dumps were checked are kept (as the store keeps those it reads once their
+    stat is old enough): the next build that runs (a dump added) hashes the new dump alone, not the archive."""
+    from build_tools.runtime import cache
+
+    (project.raw_dir / "a05.txt").write_text(article_text(105), encoding="utf-8")
+    with monkeypatch.context() as patched:
+        _fresh_at_discovery(patched)
+        _build(project)
+    (project.raw_dir / "b00.txt").write_text(article_text(200), encoding="utf-8")
+    hashed = []
+    real = cache.file_digest
+    monkeypatch.setattr(cache, "file_digest", lambda path, limit: hashed.append(path.name) or real(path, limit))
+    _, ran = _build(project)
+    assert ran and hashed == ["b00.txt"]

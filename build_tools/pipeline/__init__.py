@@ -137,7 +137,8 @@ def _build(settings: Settings, overrides: Overrides, locks, progress: Progress |
             writer.write_all(site_pages)
         report.corrections = _review_corrections(overrides, dumps, published, run, index)
         report.warnings.extend(w for review in report.corrections for w in review.problems)
-        settled = unchanged.settled(build_key, _made_from(run, settings, overrides, prepared), settings.max_dump_bytes)
+        settled = unchanged.settled(build_key, _made_from(run, settings, overrides, prepared), settings.max_dump_bytes,
+                                    run.store.remember)
         unchanged.record(run.store, settled, run.manifest_path, report, discovered)
     return report
 

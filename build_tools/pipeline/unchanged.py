@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -82,11 +83,15 @@ def build_key(settings: Settings, dumps: Sequence[Dump], added: dict[str, str],
     return BuildKey(key(*parts), tuple(racy))
 
 
-def settled(build: BuildKey | None, made_from: Callable[[Dump, str], bool], max_bytes: int) -> BuildKey | None:
+def settled(build: BuildKey | None, made_from: Callable[[Dump, str], bool], max_bytes: int,
+            remember: Callable[[Path, os.stat_result, str], None] | None = None) -> BuildKey | None:
     """``build`` when it may be recorded: every dump whose stat was too recent at discovery is now older than
     ``RACY_SECONDS``, still has that stat, and ``made_from(dump, digest of its bytes now)`` says the build's
     result for it came from those bytes.  A later save then shows in the stat (its time is past the old one's
-    tick), so the recorded stat stands for the bytes the build used.  Else None: nothing is recorded."""
+    tick), so the recorded stat stands for the bytes the build used.  Else None: nothing is recorded.
+
+    ``remember(path, stat, digest)`` is told each digest read here (the store keeps it, as it keeps the ones
+    it reads itself once their stat is old enough), so the next build that does run reads no dump again."""
     if build is None:
         return None
     for dump, signature in build.racy:
@@ -96,8 +101,11 @@ def settled(build: BuildKey | None, made_from: Callable[[Dump, str], bool], max_
             return None
         if _signature(info) != signature or _young(info, time.time_ns()):
             return None
-        if not made_from(dump, file_digest(dump.path, max_bytes)):
+        digest = file_digest(dump.path, max_bytes)
+        if not made_from(dump, digest):
             return None
+        if remember is not None and stat.S_ISREG(os.lstat(dump.path).st_mode):  # a link's own stat is kept
+            remember(dump.path, info, digest)
     return BuildKey(build.value)
 
 
