@@ -6,8 +6,11 @@ cache, the two builds of a phase run back to back so both see the same machine l
     python -m benchmarks.build_floor --old /tmp/old --new . --n 2000 --work /tmp/floor-2k --json out.json
 
 Wall and CPU seconds (user + system of the build and the workers it waited for) per phase; ``--noop-runs``
-repeats the no-op build (median).  The docs/ trees of the two are compared after every phase (the files
-that differ are counted: they differ where the two codes' outputs are meant to).
+repeats the no-op build (median; the first run is kept apart too: it is the one `make bench` times, right after
+the cold build).  The docs/ trees of the two are compared after every phase (the files that differ are
+counted: they differ where the two codes' outputs are meant to).  ``--site``: the whole `make site` of each
+phase, as benchmarks/site_cycle.py runs it (the build step, ``python -m build_tools.site --no-search``, the
+search index), each step timed, in projects made like the bench's (the checkout's mkdocs.yml and theme).
 """
 
 from __future__ import annotations
@@ -24,23 +27,30 @@ import time
 from pathlib import Path
 
 from benchmarks.generate import generate
+from benchmarks.measure import project
 from benchmarks.site_cycle import add_dump, edit_dump
 
 ROOT = Path(__file__).resolve().parent.parent
 PHASES = ("cold", "noop", "added", "added2", "edited", "noop_after")
 
 
-def build(tree: Path, proj: Path) -> dict:
+SITE_STEPS = {"site": ["-m", "build_tools.site", "--site-dir", "site", "--docs", "docs", "--no-search"],
+              "search": ["-m", "build_tools.search", "index", "--site", "site", "--docs", "docs", "--json"]}
+
+
+def build(tree: Path, proj: Path, step: str = "build") -> dict:
     cmd = [sys.executable, "-m", "build_tools", "build", "--raw", str(proj / "raw"), "--docs", "docs", "--quiet",
            "--entities", str(proj / "entities.yml"), "--overrides", str(tree / "overrides.yml"), "--timings"]
-    env = {**os.environ, "PYTHONPATH": str(tree), "SOURCE_DATE_EPOCH": "1700000000"}
+    if step != "build":
+        cmd = [sys.executable, *SITE_STEPS[step]]
+    env = {**os.environ, "PYTHONPATH": str(tree), "SOURCE_DATE_EPOCH": "1700000000", "NO_MKDOCS_2_WARNING": "1"}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, cwd=proj, capture_output=True, text=True, env=env)
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
-        raise RuntimeError(f"build in {proj} failed:\n{proc.stderr[-2000:]}")
+        raise RuntimeError(f"{step} in {proj} failed:\n{proc.stderr[-2000:]}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     timings = next((ln for ln in proc.stderr.splitlines() if ln.startswith("timings:")), "")
     return {"wall_s": round(wall, 3), "cpu_s": round(cpu, 3), "timings": timings}
@@ -68,7 +78,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, required=True)
     parser.add_argument("--noop-runs", type=int, default=3)
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--site", action="store_true", help="time the whole make site (build, render, search)")
+    parser.add_argument("--phases", default=",".join(PHASES), help=f"some of {','.join(PHASES)}")
     args = parser.parse_args(argv)
+    steps = ("build", "site", "search") if args.site else ("build",)
     trees = {"old": args.old.resolve(), "new": args.new.resolve()}
     shutil.rmtree(args.work, ignore_errors=True)
     generate(args.n, args.work / "gen", seed=0)
@@ -77,10 +90,12 @@ def main(argv: list[str] | None = None) -> int:
         proj.mkdir(parents=True)
         shutil.copytree(args.work / "gen" / "raw", proj / "raw")
         shutil.copy2(ROOT / "entities.yml", proj / "entities.yml")
+        if args.site:
+            project(proj)
     edits = {"added": lambda raw: add_dump(raw, 0), "added2": lambda raw: add_dump(raw, 1),
              "edited": lambda raw: edit_dump(raw, 0)}
     out: dict = {"n": args.n}
-    for phase in PHASES:
+    for phase in args.phases.split(","):
         if phase in edits:
             for name in trees:
                 edits[phase](args.work / name / "raw")
@@ -89,13 +104,21 @@ def main(argv: list[str] | None = None) -> int:
         runs = args.noop_runs if phase.startswith("noop") else 1
         row = {}
         for name, tree in trees.items():
-            results = [build(tree, args.work / name) for _ in range(runs)]
-            row[name] = {"wall_s": statistics.median(r["wall_s"] for r in results),
-                         "cpu_s": statistics.median(r["cpu_s"] for r in results), "timings": results[-1]["timings"]}
+            results = [{step: build(tree, args.work / name, step) for step in steps} for _ in range(runs)]
+            row[name] = {step: {"wall_s": statistics.median(r[step]["wall_s"] for r in results),
+                                "cpu_s": statistics.median(r[step]["cpu_s"] for r in results),
+                                "first_wall_s": results[0][step]["wall_s"], "first_cpu_s": results[0][step]["cpu_s"]}
+                         for step in steps}
+            row[name]["timings"] = results[-1]["build"]["timings"]
+            row[name]["wall_s"] = sum(row[name][step]["wall_s"] for step in steps)
+            row[name]["cpu_s"] = sum(row[name][step]["cpu_s"] for step in steps)
+            row[name]["first_wall_s"] = sum(row[name][step]["first_wall_s"] for step in steps)
         row["docs_files_differing"] = tree_differences(args.work / "old" / "docs", args.work / "new" / "docs")
         out[phase] = row
+        per_step = "; ".join(f"{name}: " + " + ".join(f"{step} {row[name][step]['wall_s']:.2f}" for step in steps)
+                             + f" (first run {row[name]['first_wall_s']:.2f})" for name in trees)
         print(f"{args.n} {phase}: old {row['old']['wall_s']:.2f} s wall / {row['old']['cpu_s']:.2f} s CPU, "
-              f"new {row['new']['wall_s']:.2f} s / {row['new']['cpu_s']:.2f} s; "
+              f"new {row['new']['wall_s']:.2f} s / {row['new']['cpu_s']:.2f} s; {per_step}; "
               f"{row['docs_files_differing']} docs files differ", file=sys.stderr, flush=True)
     if args.json:
         args.json.write_text(json.dumps(out, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -112,3 +112,36 @@ def test_a_new_or_edited_recent_article_merges_only_the_recent_bundle(tmp_path: 
     edited = index_site(site, docs, shard_pages=2, cache_dir=cache)
     assert (edited.shards_built, edited.bundles_merged) == (1, 1)
     assert "articles/new/" in word_map(site / "pagefind")["改过"]
+
+
+def test_nothing_changed_keys_shards_merges_and_writes_nothing(tmp_path: Path, monkeypatch):
+    """A re-index of an unchanged site returns the last figures without shard keys, merge, pruning or the page
+    record written again; a page touched, or a bundle's entry file gone, runs it as before (and the result is
+    an index from nothing's)."""
+    from build_tools.search import indexer, pagekeys, tiers
+
+    site, docs = write_site(tmp_path / "a")
+    cache = tmp_path / "cache"
+    first = index_site(site, docs, shard_pages=2, cache_dir=cache)
+    fresh = bundle_bytes(site / "pagefind")
+    calls = []
+    for owner, name in ((tiers, "write_bundles"), (pagekeys, "save"), (pagekeys, "shard_groups"),
+                        (indexer, "_prune")):
+        real = getattr(owner, name)
+        monkeypatch.setattr(owner, name, lambda *a, _real=real, _name=name, **k: calls.append(_name) or _real(*a, **k))
+    again = index_site(site, docs, shard_pages=2, cache_dir=cache)
+    assert calls == []
+    assert (again.pages, again.shards, again.bundles, again.bundle_bytes) == \
+        (first.pages, first.shards, first.bundles, first.bundle_bytes)
+    assert (again.shards_built, again.pages_extracted, again.bundles_merged) == (0, 0, 0)
+
+    entry = next(d for d in (site / "pagefind").iterdir() if d.is_dir()) / "pagefind-entry.json"
+    entry.unlink()
+    index_site(site, docs, shard_pages=2, cache_dir=cache)
+    assert "write_bundles" in calls and bundle_bytes(site / "pagefind") == fresh
+
+    calls.clear()
+    page = site / "articles" / "a2" / "index.html"
+    page.write_text(page.read_text(encoding="utf-8").replace("某网站", "别的网站"), encoding="utf-8")
+    touched = index_site(site, docs, shard_pages=2, cache_dir=cache)
+    assert "save" in calls and touched.pages_extracted == 1

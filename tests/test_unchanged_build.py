@@ -4,6 +4,7 @@ edited or added by hand.  The replayed report is the full build's."""
 
 from __future__ import annotations
 
+import os
 from unittest import mock
 
 import pytest
@@ -93,3 +94,77 @@ def test_a_build_right_after_a_dump_was_saved_is_not_remembered(project, monkeyp
     _build(project)
     _, ran = _build(project)
     assert ran
+
+
+def _fresh_at_discovery(monkeypatch):
+    """Every dump counts as just saved when the build takes its key, and as settled when it ends (a cold
+    build of an archive written moments before: its dumps are older than RACY_SECONDS by the time it ends)."""
+    real = unchanged.build_key
+
+    def build_key(*args, **kwargs):
+        monkeypatch.setattr(unchanged, "RACY_SECONDS", 3600)
+        try:
+            return real(*args, **kwargs)
+        finally:
+            monkeypatch.setattr(unchanged, "RACY_SECONDS", 0)
+
+    monkeypatch.setattr(unchanged, "build_key", build_key)
+
+
+def test_a_build_right_after_dumps_were_saved_is_remembered_once_they_have_settled(project, monkeypatch):
+    """The bench's cold build starts moments after the archive was written: it checks those dumps again when
+    it ends (older than the racy window, same stat, same bytes as its results were made from) and records
+    itself, so the very next build skips (it used to run every stage once more)."""
+    (project.raw_dir / "a05.txt").write_text(article_text(105), encoding="utf-8")
+    with monkeypatch.context() as patched:
+        _fresh_at_discovery(patched)
+        first, ran = _build(project)
+    assert ran
+    again, ran = _build(project)
+    assert not ran
+    assert _shown(again) == _shown(first)
+
+
+def test_a_dump_saved_again_within_the_same_tick_during_the_build_is_not_remembered(project, monkeypatch):
+    """A save that keeps the stat (same size, same times: a coarse clock) after prepare read the dump: the bytes
+    read again when the build ends are not the ones its result was made from, so nothing is recorded and the
+    next build publishes the new text."""
+    monkeypatch.setattr(unchanged, "_signature", lambda info: f"{info.st_size}:{info.st_mtime_ns}:{info.st_ino}")
+    dump = project.raw_dir / "a05.txt"
+    dump.write_text(article_text(105), encoding="utf-8")
+    text = article_text(105)
+    other = text.replace("类似的做法", "笔墨纸砚新", 1)  # same length in bytes: the size stays too
+    assert other != text and len(other.encode()) == len(text.encode())
+    real_settled = unchanged.settled
+
+    def saved_again_first(*args, **kwargs):
+        times = dump.stat()
+        dump.write_text(other, encoding="utf-8")
+        os.utime(dump, ns=(times.st_atime_ns, times.st_mtime_ns))
+        return real_settled(*args, **kwargs)
+
+    monkeypatch.setattr(unchanged, "settled", saved_again_first)
+    with monkeypatch.context() as patched:
+        _fresh_at_discovery(patched)
+        _build(project)
+    monkeypatch.setattr(unchanged, "settled", real_settled)
+    _, ran = _build(project)
+    assert ran
+    assert "笔墨纸砚新" in (project.docs_dir / "articles" / "a05.md").read_text(encoding="utf-8")
+
+
+def test_the_build_after_one_that_settled_fresh_dumps_reads_only_the_new_dump(project, monkeypatch):
+    """The digests read when the fresh dumps were checked are kept (as the store keeps those it reads once their
+    stat is old enough): the next build that runs (a dump added) hashes the new dump alone, not the archive."""
+    from build_tools.runtime import cache
+
+    (project.raw_dir / "a05.txt").write_text(article_text(105), encoding="utf-8")
+    with monkeypatch.context() as patched:
+        _fresh_at_discovery(patched)
+        _build(project)
+    (project.raw_dir / "b00.txt").write_text(article_text(200), encoding="utf-8")
+    hashed = []
+    real = cache.file_digest
+    monkeypatch.setattr(cache, "file_digest", lambda path, limit: hashed.append(path.name) or real(path, limit))
+    _, ran = _build(project)
+    assert ran and hashed == ["b00.txt"]

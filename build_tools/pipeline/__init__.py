@@ -30,14 +30,15 @@ from build_tools.archive.navigation import neighbours, related_links
 from build_tools.archive.prepared import Prepared, Published, dedupe
 from build_tools.archive.related import Tables, related_incremental
 from build_tools.archive.site_pages import index_pages_for
+from build_tools.archive.slugs import assign_slugs
 from build_tools.config.corrections import Overrides, load_overrides
 from build_tools.config.registry import entity_names
-from build_tools.model import Summary
+from build_tools.model import Failure, Summary
 from build_tools.model.errors import CacheCorrupt, UsageError
 from build_tools.model.paths import PathDisplay
 from build_tools.model.records import BuildReport, BuildWarning, CorrectionReview, InputResult, Progress, Status
 from build_tools.pipeline import unchanged
-from build_tools.pipeline.discover import discover, dumps_in
+from build_tools.pipeline.discover import discover, dumps_found
 from build_tools.pipeline.entity_index import alias_index
 from build_tools.pipeline.feed_work import FeedItem, entry_one
 from build_tools.pipeline.images import pictures_for
@@ -84,10 +85,11 @@ def _build(settings: Settings, overrides: Overrides, locks, progress: Progress |
     report = BuildReport()
     with Runner.open(settings, report, progress, locks) as run:
         with report.timed("discover"):
-            dumps, slug_warnings = dumps_in(settings.raw_dir, run.shown)
+            dumps, slug_warnings, stats = dumps_found(settings.raw_dir, run.shown,
+                                                      lambda names: run.whole(assign_slugs, names, names))
             report.warnings.extend(slug_warnings)
             added = _added(settings, dumps, report)
-            discovered, build_key = len(report.warnings), unchanged.build_key(settings, dumps, added)
+            discovered, build_key = len(report.warnings), unchanged.build_key(settings, dumps, added, stats)
         last = unchanged.unchanged_report(run.store, build_key, run.manifest_path, settings.docs_dir, report)
         if last is not None:  # inputs and docs/ as the last build left them: its report, no stage run
             return last
@@ -135,8 +137,24 @@ def _build(settings: Settings, overrides: Overrides, locks, progress: Progress |
             writer.write_all(site_pages)
         report.corrections = _review_corrections(overrides, dumps, published, run, index)
         report.warnings.extend(w for review in report.corrections for w in review.problems)
-        unchanged.record(run.store, build_key, run.manifest_path, report, discovered)
+        settled = unchanged.settled(build_key, _made_from(run, settings, overrides, prepared), settings.max_dump_bytes,
+                                    run.store.remember)
+        unchanged.record(run.store, settled, run.manifest_path, report, discovered)
     return report
+
+
+def _made_from(run: Runner, settings: Settings, overrides: Overrides, prepared: list[Prepared]):
+    """Whether this build's prepare result for a dump is the one of the bytes with this digest: its record
+    is stored under the key of the bytes prepare read (``keyed_by_read``), a rejection too."""
+    code, keys = PREPARE.code_key(settings.rules_dir), {p.raw_path: p.key for p in prepared}
+
+    def made_from(dump, digest: str) -> bool:
+        expected = key(code, digest, dump.raw_path, dump.slug, overrides.key_for(dump.relative))
+        if dump.raw_path in keys:
+            return keys[dump.raw_path] == expected
+        return isinstance(run.store.get(PREPARE.kinds[0], expected), Failure)
+
+    return made_from
 
 
 def _site_pages(run: Runner, settings: Settings, index, registry: str, linked: list[tuple[str, views.LinkedView]],

@@ -13,22 +13,26 @@ the schemas: ``stage_key``), the settings and where their relative paths point, 
 identity, slug and stat (size, mtime, ctime, inode, mode, as git's index keeps them), the added dates, the
 bytes of entities.yml and overrides.yml, the image store's record and file names, and the manifest the writer left.  A
 dump's stat younger than ``RACY_SECONDS`` is not trusted (a file saved again within one timestamp tick
-keeps its stat): such a build records nothing, so the next one runs in full.  ``--fetch-images`` (network)
-and ``--no-cache`` builds never skip.
+keeps its stat) until the build is over: it records its key only if by then every such dump is older than
+``RACY_SECONDS``, has the stat discovery saw, and its bytes, read again now, are the ones the build's
+result for it was made from (git re-reads its "racily clean" entries the same way).  So the build right
+after a batch of dumps was written (a cold ``make site`` on a fresh archive) is remembered, and the next
+one skips.  ``--fetch-images`` (network) and ``--no-cache`` builds never skip.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import time
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from build_tools.model.paths import Dump
 from build_tools.model.records import BuildReport
-from build_tools.runtime.cache import RACY_SECONDS, Store, key
+from build_tools.runtime.cache import RACY_SECONDS, Store, file_digest, key
 from build_tools.runtime.code import stage_key
 from build_tools.runtime.emit import untouched
 from build_tools.runtime.images import SOURCES, STORE_DIR
@@ -37,8 +41,19 @@ from build_tools.settings import Settings
 NAME = "unchanged build"
 
 
-def build_key(settings: Settings, dumps: Sequence[Dump], added: dict[str, str]) -> str | None:
-    """The key of this build's inputs, or None when it may not be skipped (or its stats are too recent)."""
+@dataclass(frozen=True)
+class BuildKey:
+    """The key of a build's inputs, and the dumps whose stat was too recent to trust when it was taken (with
+    that stat's signature): the key is recorded only once :func:`settled` has checked them."""
+
+    value: str
+    racy: tuple[tuple[Dump, str], ...] = ()
+
+
+def build_key(settings: Settings, dumps: Sequence[Dump], added: dict[str, str],
+              stats: Mapping[Path, os.stat_result] | None = None) -> BuildKey | None:
+    """The key of this build's inputs, or None when it may not be skipped.  ``stats``: each dump's stat as
+    discovery took it (a dump missing there is stat'ed here)."""
     if settings.fetch_images or not settings.use_cache:
         return None
     now = time.time_ns()
@@ -47,15 +62,17 @@ def build_key(settings: Settings, dumps: Sequence[Dump], added: dict[str, str]) 
               settings.overrides_path, settings.added_record)
     parts = [stage_key("build_tools.pipeline", settings.rules_dir), repr(settings),
              *(str(Path(place).resolve()) for place in places)]
+    racy = []
+    stats = stats or {}
     for dump in dumps:
         try:
-            info = os.stat(dump.path)
+            info = stats.get(dump.path) or os.stat(dump.path)
         except OSError:
             return None
-        if now - max(info.st_mtime_ns, info.st_ctime_ns) <= RACY_SECONDS * 1e9:
-            return None
-        parts.append(f"{dump.relative}\0{dump.slug}\0{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:"
-                     f"{info.st_ino}:{info.st_mode}")
+        signature = _signature(info)
+        if _young(info, now):
+            racy.append((dump, signature))
+        parts.append(f"{dump.relative}\0{dump.slug}\0{signature}")
     parts += [f"{raw}\0{day}" for raw, day in sorted(added.items())]
     for path in (settings.entities_path, settings.overrides_path, settings.docs_dir / STORE_DIR / SOURCES):
         parts.append(_file_digest(path))
@@ -63,16 +80,51 @@ def build_key(settings: Settings, dumps: Sequence[Dump], added: dict[str, str]) 
         parts.append("\0".join(sorted(os.listdir(settings.docs_dir / STORE_DIR))))
     except OSError:
         parts.append("no image store")
-    return key(*parts)
+    return BuildKey(key(*parts), tuple(racy))
 
 
-def unchanged_report(store: Store, build: str | None, manifest: Path, docs_dir: Path,
+def settled(build: BuildKey | None, made_from: Callable[[Dump, str], bool], max_bytes: int,
+            remember: Callable[[Path, os.stat_result, str], None] | None = None) -> BuildKey | None:
+    """``build`` when it may be recorded: every dump whose stat was too recent at discovery is now older than
+    ``RACY_SECONDS``, still has that stat, and ``made_from(dump, digest of its bytes now)`` says the build's
+    result for it came from those bytes.  A later save then shows in the stat (its time is past the old one's
+    tick), so the recorded stat stands for the bytes the build used.  Else None: nothing is recorded.
+
+    ``remember(path, stat, digest)`` is told each digest read here (the store keeps it, as it keeps the ones
+    it reads itself once their stat is old enough), so the next build that does run reads no dump again."""
+    if build is None:
+        return None
+    for dump, signature in build.racy:
+        try:
+            info = os.stat(dump.path)
+        except OSError:
+            return None
+        if _signature(info) != signature or _young(info, time.time_ns()):
+            return None
+        digest = file_digest(dump.path, max_bytes)
+        if not made_from(dump, digest):
+            return None
+        if remember is not None and stat.S_ISREG(os.lstat(dump.path).st_mode):  # a link's own stat is kept
+            remember(dump.path, info, digest)
+    return BuildKey(build.value)
+
+
+def _young(info: os.stat_result, now: int) -> bool:
+    """Changed within ``RACY_SECONDS`` of ``now``: a second save in the same timestamp tick would keep the stat."""
+    return now - max(info.st_mtime_ns, info.st_ctime_ns) <= RACY_SECONDS * 1e9
+
+
+def _signature(info: os.stat_result) -> str:
+    return f"{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}:{info.st_mode}"
+
+
+def unchanged_report(store: Store, build: BuildKey | None, manifest: Path, docs_dir: Path,
                      report: BuildReport) -> BuildReport | None:
     """The last build's report when ``build`` is its key and docs/ is untouched; ``report`` holds this build's
     discovery (its warnings come first, as in a full build) and timings so far."""
-    if build is None:
+    if build is None or build.racy:  # a stat this recent was never recorded (see settled)
         return None
-    found = store.get("whole", key(NAME, build))
+    found = store.get("whole", key(NAME, build.value))
     if found is None:
         return None
     manifest_digest, last = found
@@ -81,12 +133,13 @@ def unchanged_report(store: Store, build: str | None, manifest: Path, docs_dir: 
     return replace(last, warnings=report.warnings + last.warnings, timings=list(report.timings), changed_files=0)
 
 
-def record(store: Store, build: str | None, manifest: Path, report: BuildReport, discovered: int) -> None:
-    """Remember this build's key and report (after its output is in place).  The first ``discovered`` warnings
-    are discovery's (slugs, added dates): made again by the next build, not replayed from this one."""
-    if build is not None:
+def record(store: Store, build: BuildKey | None, manifest: Path, report: BuildReport, discovered: int) -> None:
+    """Remember this build's key and report (after its output is in place; ``build`` as :func:`settled`
+    returned it).  The first ``discovered`` warnings are discovery's (slugs, added dates): made again by the
+    next build, not replayed from this one."""
+    if build is not None and not build.racy:
         kept = replace(report, warnings=report.warnings[discovered:], timings=[], changed_files=0)
-        store.put_latest(NAME, key(NAME, build), (_file_digest(manifest), kept))
+        store.put_latest(NAME, key(NAME, build.value), (_file_digest(manifest), kept))
 
 
 def _file_digest(path: Path) -> str:

@@ -189,6 +189,13 @@ class Store:
             self._sql("INSERT OR REPLACE INTO seen (path, stat, digest) VALUES (?, ?, ?)", (absolute, stat, digest))
         return digest
 
+    def remember(self, path: Path, info: os.stat_result, digest: str) -> None:
+        """Keep ``digest`` as the bytes of ``path``, read by the caller after it took ``info`` (its ``lstat``) at
+        a moment when that stat was already older than ``RACY_SECONDS``: what :meth:`digest` keeps itself."""
+        stat = f"{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}:{info.st_mode}"
+        self._sql("INSERT OR REPLACE INTO seen (path, stat, digest) VALUES (?, ?, ?)",
+                  (os.fsencode(os.path.abspath(path)), stat, digest))
+
     def close(self) -> None:
         try:
             with sqlite_errors(self.path):

@@ -45,7 +45,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from build_tools.search import pagekeys, tiers
+from build_tools.search import pagekeys, tiers, unchanged
 from build_tools.search.assets import write_t2s_assets
 from build_tools.search.bundle import rewrite_fragments
 from build_tools.search.extract import Page, extract_page
@@ -194,17 +194,13 @@ def _load_manifest(d: Path) -> dict | None:
     return m if (d / "segments.pkl").is_file() and (d / "bundle" / "pagefind-entry.json").is_file() else None
 
 
-def _candidates(site_dir: Path) -> tuple[list[tuple[str, str]], int]:
-    """(rel, path) of every page that may be indexed, sorted; and the number of listing pages skipped."""
+def _candidates(site_dir: Path, cache: Path | None = None) -> tuple[list[tuple[str, str]], int]:
+    """(rel, path) of every page that may be indexed, sorted; and the number of listing pages skipped.
+    ``cache``: where the folders' listings are kept (each listed again only when its stat changed)."""
     out = []
     listing = 0
-    for dirpath, dirnames, filenames in os.walk(site_dir):
-        rel_dir = os.path.relpath(dirpath, site_dir)
-        if rel_dir == ".":
-            dirnames[:] = [d for d in dirnames if d not in SKIP_DIRS]
-            rel_dir = ""
-        dirnames.sort()
-        for name in sorted(filenames):
+    for dirpath, rel_dir, filenames in unchanged.walk(site_dir, SKIP_DIRS, cache):
+        for name in filenames:
             if not name.endswith(".html"):
                 continue
             rel = f"{rel_dir}/{name}" if rel_dir else name
@@ -248,8 +244,15 @@ def index_site(
     store.mkdir(parents=True, exist_ok=True)
     jobs = default_jobs() if jobs is None else max(1, jobs)
     try:
-        files, stats.skipped = _candidates(site_dir)
-        pages, known = _keyed_pages(files, docs_dir, cache, jobs, stats)
+        files, stats.skipped = _candidates(site_dir, cache)
+        before = pagekeys.load(cache)
+        parameters = {"code": _code_version(), "out": str(out), "docs": str(docs_dir and Path(docs_dir).resolve()),
+                      "shard_pages": shard_pages, "chunk_units": chunk_units}
+        last = None if temp_cache else unchanged.replay(cache, parameters, files, docs_dir, before, out,
+                                                         site_dir / ASSET_DIR)
+        if last is not None:  # pages and output as the last index left them (search/unchanged.py)
+            return _replayed(last, t0)
+        pages, known = _keyed_pages(files, docs_dir, before, cache, jobs, stats)
         groups = pagekeys.shard_groups(pages, shard_pages, {e["page"]: e["date"] for e in known.values()})
         contents = {entry["page"]: entry["content"] for entry in known.values()}
         keys = [pagekeys.shard_key(_code_version(), g, contents) for g in groups]
@@ -274,14 +277,27 @@ def index_site(
     _finish(out, stats)
     stats.seconds = round(time.perf_counter() - t0, 2)
     stats.python_peak_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    if not temp_cache:
+        unchanged.record(cache, parameters, stats.as_dict(), out, site_dir / ASSET_DIR)
     return stats
 
 
-def _keyed_pages(files: list[tuple[str, str]], docs_dir: Path | None, cache: Path, jobs: int,
+def _replayed(last: dict, t0: float) -> SearchStats:
+    """The last index's figures of what the site holds, and what this run did: nothing."""
+    stats = SearchStats(**{k: v for k, v in last.items() if k in SearchStats.__dataclass_fields__})
+    stats.shards_built = stats.pages_extracted = stats.bundles_merged = 0
+    stats.seconds_shards = stats.seconds_merge = stats.pagefind_peak_mb = 0.0
+    stats.shard_seconds = {}
+    stats.seconds = round(time.perf_counter() - t0, 2)
+    stats.python_peak_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return stats
+
+
+def _keyed_pages(files: list[tuple[str, str]], docs_dir: Path | None, before: pagekeys.Known, cache: Path, jobs: int,
                  stats: SearchStats) -> tuple[list[tuple[str, str, str]], pagekeys.Known]:
-    """(rel, path, page key) of every page, and what is now known of each (stat, page and content keys):
-    pages whose content key is not known yet are extracted here, on ``jobs`` processes when many."""
-    before = pagekeys.load(cache)
+    """(rel, path, page key) of every page, and what is now known of each (stat, page and content keys;
+    ``before``: the last run's): pages whose content key is not known yet are extracted here, on ``jobs``
+    processes when many."""
     code = _code_version()
     contents = {e.get("page"): e.get("content") for e in before.values() if isinstance(e, dict)}
     dates = {e.get("page"): e.get("date") for e in before.values() if isinstance(e, dict)}

@@ -70,6 +70,11 @@ def _stats(path: str, source: Path | None) -> list[int]:
     return out
 
 
+def page_stat(rel: str, path: str, docs_dir: Path | None) -> list[int]:
+    """What a page's key is found by: the stat of its HTML file and, for an entity page, of its Markdown."""
+    return _stats(path, _alias_source(rel, docs_dir))
+
+
 def page_key(rel: str, path: str, docs_dir: Path | None, code: str, known: Known) -> tuple[str, list[int]]:
     """(page key, the stat it was found under): from ``known`` when the files' stat is as recorded."""
     source = _alias_source(rel, docs_dir)
