@@ -96,7 +96,7 @@ def test_an_older_article_rewrites_only_its_month_of_the_entity(k) -> None:
     after = entity_pages([*arts, extra], mentions, REGISTRY)
     changed = {p for p in before.keys() | after.keys() if before.get(p) != after.get(p)}
     month = f"entities/nvidia/{arts[k].date[:7]}"
-    assert changed - {"entities/index.md"} <= {f"{month}.md", f"{month}/page-1.md"}
+    assert {p for p in changed if not p.startswith(month)} <= {"entities/index.md"}
     assert f"{month}.md" in changed
 
 

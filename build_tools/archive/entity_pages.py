@@ -173,7 +173,8 @@ def entity_pages(
     for ent in registry.entities:
         co = sorted(pair_counts[ent.id].items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_COOCCURRING]
         articles = [newest[r] for r in by_entity.get(ent.id, ())]  # ranks were appended in order
-        archived = archive_pages([buckets[r] for r in by_entity.get(ent.id, ())], PAGE_SIZE, PAGE_SIZE)
+        ranks = by_entity.get(ent.id, ())
+        archived = archive_pages([buckets[r] for r in ranks], [newest[r][0].slug for r in ranks], PAGE_SIZE, PAGE_SIZE)
         own = snippets.get(ent.id, {})
         pages[f"{ENTITY_DIR}/{ent.id}.md"] = _entity_page(ent, articles, own, archived, co, registry)
         pages.update(_archived_pages(ent, articles, own, archived))

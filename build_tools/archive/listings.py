@@ -83,7 +83,7 @@ def _older_link(pages: list[ArchivePage], place: ListPlace, page_size: int) -> l
 def timeline_pages(ordered: list[Summary], page_size: int) -> dict[str, str]:
     """``articles/index.md`` and the month pages (see the module's docstring)."""
     newest = ordered[:page_size]
-    pages = archive_pages([bucket_of(s) for s in ordered], 0, page_size)
+    pages = archive_pages([bucket_of(s) for s in ordered], [s.slug for s in ordered], 0, page_size)
     lines = ["# 全部文章", ""]
     if not ordered:
         lines += ["暂无文章。", ""]
@@ -103,7 +103,7 @@ def timeline_pages(ordered: list[Summary], page_size: int) -> dict[str, str]:
         lines.append("")
     out = {"articles/index.md": "\n".join(lines + _older_link(pages, TIMELINE, page_size))}
     for k, page in enumerate(pages):
-        out[f"articles/months/{page.stem}.md"] = _timeline_month(ordered, pages, k, page_size)
+        out[f"articles/months/{page.stem}.md"] = _timeline_month(ordered, pages, k)
     return out
 
 
@@ -111,7 +111,7 @@ def _month_page(pages: list[ArchivePage], bucket: Bucket) -> ArchivePage:
     return next(p for p in pages if p.bucket == bucket and p.number is None)
 
 
-def _timeline_month(ordered: list[Summary], pages: list[ArchivePage], k: int, page_size: int) -> str:
+def _timeline_month(ordered: list[Summary], pages: list[ArchivePage], k: int) -> str:
     page = pages[k]
     heading = page.bucket.heading
     title = heading if page.number is None else f"{heading} · 第 {page.number} 页"
@@ -120,13 +120,10 @@ def _timeline_month(ordered: list[Summary], pages: list[ArchivePage], k: int, pa
     if page.number is None:
         in_month = [p for p in pages if p.bucket == page.bucket]
         count = sum(len(p.members) for p in in_month)
-        paged = (f"本页为本月最新的 {len(page.members)} 篇，更早的按页存档，页码从本月最早的文章数起。"
-                 if len(in_month) > 1 else "")
+        paged = "本页为本月最新的文章，更早的按页存档，页码从本月最早的一页数起。" if len(in_month) > 1 else ""
         lines += [f"本月共 {count} 篇，{ORDER_NOTE}。{paged}[← 全部文章]({up}index.md)", ""]
-    else:
-        first = (page.number - 1) * page_size + 1
-        lines += [f"{ORDER_NOTE}；本页为从本月最早的文章数起的第 {first}–{first + len(page.members) - 1} 篇。"
-                  f"[← {heading}](../{page.bucket.name}.md)", ""]
+    else:  # no position in the month: an article added before this page's would change it
+        lines += [f"{ORDER_NOTE}。[← {heading}](../{page.bucket.name}.md)", ""]
     where = MONTH.deeper(page.depth)
     lines += [article_line(ordered[i], where) for i in page.members]
     lines += ["", pager_line(pages, k, TIMELINE)]
@@ -137,7 +134,7 @@ def source_pages(stem: str, label: str, arts: list[Summary], page_size: int) -> 
     """``articles/sources/<stem>.md`` with the newest ``page_size`` of ``arts`` (newest first), the older ones on
     ``articles/sources/<stem>/<month>.md``; every page is a listing, kept out of search.  ``label`` is escaped."""
     place = ListPlace(folder=stem, main=f"{stem}.md")
-    pages = archive_pages([bucket_of(s) for s in arts], page_size, page_size)
+    pages = archive_pages([bucket_of(s) for s in arts], [s.slug for s in arts], page_size, page_size)
     # No title in the front matter: the source's name comes from a dump; the page's <h1> (escaped) names it.
     front = ["---", dump_yaml({"search": {"exclude": True}}).rstrip("\n"), "---", ""]
     rest = f"；本页为最新的 {page_size} 篇，更早的按月存档" if pages else ""
