@@ -147,3 +147,16 @@ def test_months_line_names_every_month_once_without_counts():
     assert months_line(pages, place) == ("按月存档：2025年：[3月](months/2025-03.md)；"
                                          "2024年：[12月](months/2024-12.md) · [全年](months/2024.md)；"
                                          "[日期未知](months/undated.md)")
+
+
+def test_by_year():
+    """Entity and source archives are cut by year (a sparse entity would otherwise get a page a month)."""
+    assert bucket_of(summary("a", date="2025-01-31"), by_year=True) == Bucket("2025", "2025年")
+    assert bucket_of(summary("a", date=None), by_year=True) == Bucket("undated", "日期未知")
+    place = ListPlace(folder="nvidia", main="nvidia.md")
+    pages = [ArchivePage(Bucket("2025", "2025年"), None, range(0, 1)), ArchivePage(Bucket("2025", "2025年"), 1,
+                                                                                   range(1, 2)),
+             ArchivePage(Bucket("2024", "2024年"), None, range(2, 3)),
+             ArchivePage(Bucket("undated", "日期未知"), None, range(3, 4))]
+    assert months_line(pages, place) == ("按年存档：[2025年](nvidia/2025.md) · [2024年](nvidia/2024.md) · "
+                                         "[日期未知](nvidia/undated.md)")

@@ -1,5 +1,5 @@
 """Entity pages ``docs/entities/<id>.md`` (the newest ``PAGE_SIZE`` articles naming the entity; older ones by
-month on ``entities/<id>/<yyyy-mm>.md``, see :mod:`build_tools.archive.paging`) and the index
+year on ``entities/<id>/<yyyy>.md``, see :mod:`build_tools.archive.paging`) and the index
 ``docs/entities/index.md`` (which counts them)."""
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def _entity_page(
     registry: Registry,
 ) -> str:
     """One entity's page: its newest ``PAGE_SIZE`` articles (``articles``: (summary, its list line) newest first),
-    the months older ones are archived under, the entities it is named with.  No count of its articles (the
+    the years older ones are archived under, the entities it is named with.  No count of its articles (the
     index counts them): the page changes when its newest articles do, not with every article naming it."""
     fm = {"entity": ent.id, "title": ent.name, "type": ent.type, "aliases": list(ent.all_names)}
     if ent.wikidata:
@@ -93,8 +93,8 @@ def _article_lines(articles: Sequence[tuple[Summary, str]], snippets: Mapping[st
 def _archived_pages(
     ent: Entity, articles: Sequence[tuple[Summary, str]], snippets: Mapping[str, str], archived: Sequence[ArchivePage]
 ) -> dict[str, str]:
-    """``entities/<id>/<yyyy-mm>.md`` (and ``…/<yyyy-mm>/page-N.md``): the articles older than the entity page's,
-    by month (:mod:`build_tools.archive.paging`), each page newest first, kept out of search."""
+    """``entities/<id>/<yyyy>.md`` (and ``…/<yyyy>/page-N.md``): the articles older than the entity page's,
+    by year (:mod:`build_tools.archive.paging`), each page newest first, kept out of search."""
     name = _shown(ent.name)
     place = ListPlace(folder=ent.id, main=f"{ent.id}.md")
     pages = {}
@@ -146,9 +146,9 @@ def entity_pages(
     """
     # Articles newest first once for the archive, each with its list line: an entity's articles keep
     # that order, and an article listed under many entities is escaped once.
-    # The timeline's order (the date, else the day added), so that an entity's months are consecutive.
+    # The timeline's order (the date, else the day added), so that an entity's years are consecutive.
     newest = [(s, _article_head(s)) for s in newest_first(summaries)]
-    buckets = [bucket_of(s) for s, _head in newest]
+    buckets = [bucket_of(s, by_year=True) for s, _head in newest]
     by_entity: dict[str, list[int]] = defaultdict(list)  # entity -> ranks in newest
     snippets: dict[str, dict[str, str]] = defaultdict(dict)
     totals: Counter[str] = Counter()

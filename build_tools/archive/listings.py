@@ -1,15 +1,15 @@
 """The article lists of the index pages: the timeline with its month pages, and each source's pages.
 
-Each list has a main page with its newest ``page_size`` articles and an archive cut by month
-(:mod:`build_tools.archive.paging`), so one added article rewrites its month's pages and the main page when
-it is among the newest, never the rest of the archive.
+Each list has a main page with its newest ``page_size`` articles and an archive cut by month or year
+(:mod:`build_tools.archive.paging`), so one added article rewrites a page or a few of its month, and the main
+page when it is among the newest, never the rest of the archive.
 
 * ``articles/index.md`` — the newest articles under their month headings; ``articles/months/<yyyy-mm>.md``
   (and ``<yyyy-mm>/page-N.md`` for a month of more than ``page_size``) — every month complete: the timeline's
   archive is the month pages, which are also where an article's breadcrumb leads.  An undated article is
   listed under the day its dump was added; one with neither is on ``articles/months/undated.md``.
-* ``articles/sources/<name>.md`` — a source's newest articles; the older ones on
-  ``articles/sources/<name>/<yyyy-mm>.md`` (and ``…/page-N.md``).
+* ``articles/sources/<name>.md`` — a source's newest articles; the older ones by year on
+  ``articles/sources/<name>/<yyyy>.md`` (and ``…/page-N.md``).
 
 A main page names no total (the home page and the sources list count): its text changes only when its own
 articles do.  Pure functions of the summaries.
@@ -70,7 +70,7 @@ def article_line(summary: Summary, where: Where, *, show_source: bool = True) ->
 
 
 def _older_link(pages: list[ArchivePage], place: ListPlace, page_size: int) -> list[str]:
-    """The main page's foot: the page its next-older article is on, and every archived month."""
+    """The main page's foot: the page its next-older article is on, and every archived month or year."""
     if not pages:
         return []
     lines = []
@@ -132,9 +132,9 @@ def _timeline_month(ordered: list[Summary], pages: list[ArchivePage], k: int) ->
 
 def source_pages(stem: str, label: str, arts: list[Summary], page_size: int) -> dict[str, str]:
     """``articles/sources/<stem>.md`` with the newest ``page_size`` of ``arts`` (newest first), the older ones on
-    ``articles/sources/<stem>/<month>.md``; every page is a listing, kept out of search.  ``label`` is escaped."""
+    ``articles/sources/<stem>/<year>.md``; every page is a listing, kept out of search.  ``label`` is escaped."""
     place = ListPlace(folder=stem, main=f"{stem}.md")
-    pages = archive_pages([bucket_of(s) for s in arts], [s.slug for s in arts], page_size, page_size)
+    pages = archive_pages([bucket_of(s, by_year=True) for s in arts], [s.slug for s in arts], page_size, page_size)
     # No title in the front matter: the source's name comes from a dump; the page's <h1> (escaped) names it.
     front = ["---", dump_yaml({"search": {"exclude": True}}).rstrip("\n"), "---", ""]
     rest = f"；本页为最新的 {page_size} 篇，更早的按月存档" if pages else ""
