@@ -74,7 +74,7 @@ def _entity_page(
     place = ListPlace(folder=ent.id, main=f"{ent.id}.md")
     older = first_older(archived, PAGE_SIZE)
     if older is not None:
-        out.append(f"\n本页为最新的 {PAGE_SIZE} 篇，更早的按月存档。[较旧的文章 →]({place.from_main(older)})\n"
+        out.append(f"\n本页为最新的 {PAGE_SIZE} 篇，更早的按年存档。[较旧的文章 →]({place.from_main(older)})\n"
                    f"{{: .archive-pager }}\n\n{months_line(archived, place)}\n")
     if cooccurring:
         out.append("\n## 常一起出现\n\n")

@@ -137,7 +137,7 @@ def source_pages(stem: str, label: str, arts: list[Summary], page_size: int) -> 
     pages = archive_pages([bucket_of(s, by_year=True) for s in arts], [s.slug for s in arts], page_size, page_size)
     # No title in the front matter: the source's name comes from a dump; the page's <h1> (escaped) names it.
     front = ["---", dump_yaml({"search": {"exclude": True}}).rstrip("\n"), "---", ""]
-    rest = f"；本页为最新的 {page_size} 篇，更早的按月存档" if pages else ""
+    rest = f"；本页为最新的 {page_size} 篇，更早的按年存档" if pages else ""
     lines = [*front, f"# {label}", "", f"按日期从新到旧排列{rest}。[← 全部来源](../sources.md)", ""]
     lines += [article_line(s, MONTH, show_source=False) for s in arts[:page_size]]
     lines += [""] + _older_link(pages, place, page_size)
