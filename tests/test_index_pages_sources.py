@@ -50,7 +50,7 @@ def test_a_source_page_holds_the_newest_and_month_pages_the_older(n) -> None:
     assert sorted(chain) == sorted(p for p in pages if p.startswith(f"articles/sources/{stem}/"))
     assert [k for p in chain for k in _listed(pages[p])] == list(range(n - 50, 0, -1))  # each once, newest first
     for path in chain:
-        assert re.fullmatch(rf"articles/sources/{stem}/20\d\d(?:/page-\d+)?\.md", path)  # by year
+        assert re.fullmatch(rf"articles/sources/{stem}/20\d\d(?:/a\d{{4}})?\.md", path)  # by year
         assert 1 <= len(_listed(pages[path])) <= 50
     listing = pages["articles/sources.md"]
     assert "第1篇" not in listing and not re.search(r"\(a\d{4}\.md\)", listing)  # the list names no article
@@ -91,7 +91,7 @@ def test_an_older_article_rewrites_a_page_or_a_few_of_the_source(when) -> None:
                if p.startswith("articles/sources") and before.get(p) != after.get(p)}
     year = f"articles/sources/{stem}/{when[:4]}"
     assert {p for p in changed if not p.startswith(year)} <= {"articles/sources.md"}
-    assert 1 <= len(changed - {"articles/sources.md"}) <= 3  # a page or a few of its year
+    assert 1 <= len(changed - {"articles/sources.md"}) <= 5  # a page or a few of its year
 
 
 def test_every_link_of_the_source_pages_resolves() -> None:

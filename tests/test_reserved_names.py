@@ -55,8 +55,8 @@ def test_the_nav_pages_stay_and_the_dumps_are_published_under_other_names(tmp_pa
     statuses = {i["raw"]: (i["status"], i["slug"]) for i in report["inputs"]}
     articles = docs / "articles"
     assert (articles / "index.md").read_text(encoding="utf-8").startswith("# 全部文章\n")
-    month = next((articles / "months").glob("*/page-1.md"))  # a month's second page, not a dump's
-    assert re.match(r"---\ntitle: \d{4}年\d{1,2}月 · 第 1 页\n", month.read_text(encoding="utf-8"))
+    month = next((articles / "months").glob("*/*.md"))  # a month's older page, not a dump's
+    assert re.match(r"---\ntitle: \d{4}年\d{1,2}月 · ", month.read_text(encoding="utf-8"))
     assert "名为" not in (articles / "sources.md").read_text(encoding="utf-8").split("\n", 1)[0]
     assert not (articles / "tags.md").exists()  # no dump has tags: no tags page, and no dump in its place
     for name in COLLIDING:

@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from itertools import permutations
 
-from build_tools.archive.ordering import newest_first, when_shown
+from build_tools.archive.ordering import listed_date, newest_first, when_shown
 from build_tools.archive.paging import (
     PAGE_SIZE,
     ArchivePage,
@@ -93,7 +93,7 @@ def _article_lines(articles: Sequence[tuple[Summary, str]], snippets: Mapping[st
 def _archived_pages(
     ent: Entity, articles: Sequence[tuple[Summary, str]], snippets: Mapping[str, str], archived: Sequence[ArchivePage]
 ) -> dict[str, str]:
-    """``entities/<id>/<yyyy>.md`` (and ``…/<yyyy>/page-N.md``): the articles older than the entity page's,
+    """``entities/<id>/<yyyy>.md`` (and ``…/<yyyy>/<slug>.md``): the articles older than the entity page's,
     by year (:mod:`build_tools.archive.paging`), each page newest first, kept out of search."""
     name = _shown(ent.name)
     place = ListPlace(folder=ent.id, main=f"{ent.id}.md")
@@ -102,7 +102,7 @@ def _archived_pages(
         up = place.up(page)
         # The heads were written for entities/<id>.md; these pages sit one or two folders deeper.
         chunk = [(articles[i][0], _article_head(articles[i][0], f"{up}../articles/")) for i in page.members]
-        where = page.bucket.heading + ("" if page.number is None else f" · 第 {page.number} 页")
+        where = page.bucket.heading + ("" if page.name is None else f" · {page.span}")
         fm = {"title": f"{ent.name} · {where}", "search": {"exclude": True}}
         out = [_front_matter(fm), f"# {name} · 提及的文章 · {where}\n\n",
                f"[← {name}]({up}{ent.id}.md)：按日期从新到旧排列。\n\n"]
@@ -149,6 +149,7 @@ def entity_pages(
     # The timeline's order (the date, else the day added), so that an entity's years are consecutive.
     newest = [(s, _article_head(s)) for s in newest_first(summaries)]
     buckets = [bucket_of(s, by_year=True) for s, _head in newest]
+    dates = [listed_date(s) for s, _head in newest]
     by_entity: dict[str, list[int]] = defaultdict(list)  # entity -> ranks in newest
     snippets: dict[str, dict[str, str]] = defaultdict(dict)
     totals: Counter[str] = Counter()
@@ -174,7 +175,8 @@ def entity_pages(
         co = sorted(pair_counts[ent.id].items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_COOCCURRING]
         articles = [newest[r] for r in by_entity.get(ent.id, ())]  # ranks were appended in order
         ranks = by_entity.get(ent.id, ())
-        archived = archive_pages([buckets[r] for r in ranks], [newest[r][0].slug for r in ranks], PAGE_SIZE, PAGE_SIZE)
+        archived = archive_pages([buckets[r] for r in ranks], [newest[r][0].slug for r in ranks], PAGE_SIZE, PAGE_SIZE,
+                                 [dates[r] for r in ranks])
         own = snippets.get(ent.id, {})
         pages[f"{ENTITY_DIR}/{ent.id}.md"] = _entity_page(ent, articles, own, archived, co, registry)
         pages.update(_archived_pages(ent, articles, own, archived))

@@ -5,11 +5,11 @@ Each list has a main page with its newest ``page_size`` articles and an archive 
 page when it is among the newest, never the rest of the archive.
 
 * ``articles/index.md`` — the newest articles under their month headings; ``articles/months/<yyyy-mm>.md``
-  (and ``<yyyy-mm>/page-N.md`` for a month of more than ``page_size``) — every month complete: the timeline's
+  (and ``<yyyy-mm>/<slug>.md`` for a month of more than ``page_size``) — every month complete: the timeline's
   archive is the month pages, which are also where an article's breadcrumb leads.  An undated article is
   listed under the day its dump was added; one with neither is on ``articles/months/undated.md``.
 * ``articles/sources/<name>.md`` — a source's newest articles; the older ones by year on
-  ``articles/sources/<name>/<yyyy>.md`` (and ``…/page-N.md``).
+  ``articles/sources/<name>/<yyyy>.md`` (and ``…/<yyyy>/<slug>.md``).
 
 A main page names no total (the home page and the sources list count): its text changes only when its own
 articles do.  Pure functions of the summaries.
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from build_tools.archive.ordering import ISO_DATE, when_shown
+from build_tools.archive.ordering import ISO_DATE, listed_date, when_shown
 from build_tools.archive.paging import (
     ArchivePage,
     Bucket,
@@ -83,7 +83,8 @@ def _older_link(pages: list[ArchivePage], place: ListPlace, page_size: int) -> l
 def timeline_pages(ordered: list[Summary], page_size: int) -> dict[str, str]:
     """``articles/index.md`` and the month pages (see the module's docstring)."""
     newest = ordered[:page_size]
-    pages = archive_pages([bucket_of(s) for s in ordered], [s.slug for s in ordered], 0, page_size)
+    pages = archive_pages([bucket_of(s) for s in ordered], [s.slug for s in ordered], 0, page_size,
+                          [listed_date(s) for s in ordered])
     lines = ["# 全部文章", ""]
     if not ordered:
         lines += ["暂无文章。", ""]
@@ -108,19 +109,19 @@ def timeline_pages(ordered: list[Summary], page_size: int) -> dict[str, str]:
 
 
 def _month_page(pages: list[ArchivePage], bucket: Bucket) -> ArchivePage:
-    return next(p for p in pages if p.bucket == bucket and p.number is None)
+    return next(p for p in pages if p.bucket == bucket and p.name is None)
 
 
 def _timeline_month(ordered: list[Summary], pages: list[ArchivePage], k: int) -> str:
     page = pages[k]
     heading = page.bucket.heading
-    title = heading if page.number is None else f"{heading} · 第 {page.number} 页"
+    title = heading if page.name is None else f"{heading} · {page.span}"
     lines = ["---", dump_yaml({"title": title}).rstrip("\n"), "---", "", f"# {title}", ""]
     up = TIMELINE.up(page)
-    if page.number is None:
+    if page.name is None:
         in_month = [p for p in pages if p.bucket == page.bucket]
         count = sum(len(p.members) for p in in_month)
-        paged = "本页为本月最新的文章，更早的按页存档，页码从本月最早的一页数起。" if len(in_month) > 1 else ""
+        paged = "本页为本月最新的文章，更早的见本页末的“较旧的文章”。" if len(in_month) > 1 else ""
         lines += [f"本月共 {count} 篇，{ORDER_NOTE}。{paged}[← 全部文章]({up}index.md)", ""]
     else:  # no position in the month: an article added before this page's would change it
         lines += [f"{ORDER_NOTE}。[← {heading}](../{page.bucket.name}.md)", ""]
@@ -134,7 +135,8 @@ def source_pages(stem: str, label: str, arts: list[Summary], page_size: int) -> 
     """``articles/sources/<stem>.md`` with the newest ``page_size`` of ``arts`` (newest first), the older ones on
     ``articles/sources/<stem>/<year>.md``; every page is a listing, kept out of search.  ``label`` is escaped."""
     place = ListPlace(folder=stem, main=f"{stem}.md")
-    pages = archive_pages([bucket_of(s, by_year=True) for s in arts], [s.slug for s in arts], page_size, page_size)
+    pages = archive_pages([bucket_of(s, by_year=True) for s in arts], [s.slug for s in arts], page_size, page_size,
+                          [listed_date(s) for s in arts])
     # No title in the front matter: the source's name comes from a dump; the page's <h1> (escaped) names it.
     front = ["---", dump_yaml({"search": {"exclude": True}}).rstrip("\n"), "---", ""]
     rest = f"；本页为最新的 {page_size} 篇，更早的按年存档" if pages else ""
@@ -143,7 +145,7 @@ def source_pages(stem: str, label: str, arts: list[Summary], page_size: int) -> 
     lines += [""] + _older_link(pages, place, page_size)
     out = {f"articles/sources/{stem}.md": "\n".join(lines).rstrip("\n") + "\n"}
     for k, page in enumerate(pages):
-        title = f"{label} · {page.bucket.heading}" + ("" if page.number is None else f" · 第 {page.number} 页")
+        title = f"{label} · {page.bucket.heading}" + ("" if page.name is None else f" · {page.span}")
         up = place.up(page)
         body = [*front, f"# {title}", "", f"按日期从新到旧排列。[← {label}]({up}{stem}.md)", ""]
         body += [article_line(arts[i], MONTH.deeper(page.depth + 1), show_source=False) for i in page.members]

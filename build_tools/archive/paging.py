@@ -3,12 +3,13 @@
 A list (the timeline, an entity's articles, a source's articles) has a main page with its newest
 ``page_size`` articles and an archive cut by month: ``<folder>/<yyyy-mm>.md`` holds a month of up to
 ``page_size`` articles; a month with more is cut into pages of 1 to ``page_size`` (:func:`page_lengths`), its
-newest on ``<yyyy-mm>.md``, the older ones on ``<folder>/<yyyy-mm>/page-N.md``, numbered from the oldest
-page *within the month*.  A page's address depends only on its own month, and the cuts inside a month on the
+newest on ``<yyyy-mm>.md``, the older ones on ``<folder>/<yyyy-mm>/<slug>.md``, named by their oldest article.
+A page's address depends only on its own month and its own articles, and the cuts inside a month on the
 articles next to them: an article added anywhere rewrites a page or a few of its month, never the pages of
-other months (numbering the whole archive from its oldest article shifted every page newer than the
-insertion point, ~1,150 pages at 10k for one mid-archive dump).  No archived page names a total or a
-position counted from either end.
+other months.  Numbering the whole archive from its oldest article shifted every page newer than the insertion
+point (~1,150 pages at 10k for one mid-archive dump); numbering a month's pages from its oldest still renumbered
+every newer page of the month whenever a cut appeared before them (~100 pages of its entities' years for one
+dated dump at 10k).  No archived page names a total or a position counted from either end.
 
 The timeline is archived by month (its month pages are where an article's breadcrumb leads); an entity's and a
 source's archive by year (``<folder>/<yyyy>.md``, cut the same way): by month, an entity named in a few
@@ -49,22 +50,24 @@ def bucket_of(summary: Summary, *, by_year: bool = False) -> Bucket:
 
 @dataclass(frozen=True)
 class ArchivePage:
-    """One archived page: ``stem`` its path in the list's folder without ``.md`` (``2025-01``, ``2025-01/page-2``),
-    ``number`` its place within the month from the oldest (``None``: the month's newest part, ``<yyyy-mm>.md``),
-    ``members`` the positions of its articles in the list, newest first."""
+    """One archived page: ``stem`` its path in the list's folder without ``.md``; ``name`` ``None`` for the month's
+    newest page (``2025-01``), else the slug of its oldest article (``2025-01/<slug>``: named by what it holds,
+    a page keeps its address when a page is cut before it, where a number would shift); ``members`` the positions
+    of its articles in the list, newest first; ``span`` the dates it covers, for its title."""
 
     bucket: Bucket
-    number: int | None
+    name: str | None
     members: range
+    span: str = ""
 
     @property
     def stem(self) -> str:
-        return self.bucket.name if self.number is None else f"{self.bucket.name}/page-{self.number}"
+        return self.bucket.name if self.name is None else f"{self.bucket.name}/{self.name}"
 
     @property
     def depth(self) -> int:
-        """Folders between the list's folder and the page (an in-month page sits one deeper)."""
-        return 0 if self.number is None else 1
+        """Folders between the list's folder and the page (an older page of a month sits one deeper)."""
+        return 0 if self.name is None else 1
 
 
 def _ends_page(key: str, divisor: int) -> bool:
@@ -96,22 +99,30 @@ def page_lengths(keys: Sequence[str], page_size: int = PAGE_SIZE) -> list[int]:
     return lengths + ([n] if n else [])
 
 
-def in_month_pages(keys: Sequence[str], start: int = 0, page_size: int = PAGE_SIZE) -> list[tuple[int | None, range]]:
+def in_month_pages(keys: Sequence[str], start: int = 0, page_size: int = PAGE_SIZE) -> list[tuple[str | None, range]]:
     """The pages of one month whose articles (slugs ``keys``, newest first) sit at positions ``start`` on of the
-    list, in reading order: (``None``, the month's newest page), then (k, …) down to (1, its oldest page)."""
+    list, in reading order: (``None``, the month's newest page), then (the slug of its oldest article, …) for each
+    older page down to the month's oldest."""
     lengths = page_lengths(keys[::-1], page_size)[::-1]  # newest page first
-    pages: list[tuple[int | None, range]] = []
-    first = start
+    pages: list[tuple[str | None, range]] = []
+    first = 0
     for k, length in enumerate(lengths):
-        pages.append((None if k == 0 else len(lengths) - k, range(first, first + length)))
+        pages.append((None if k == 0 else keys[first + length - 1], range(start + first, start + first + length)))
         first += length
     return pages
 
 
-def archive_pages(buckets: Sequence[Bucket], keys: Sequence[str], start: int = 0,
-                  page_size: int = PAGE_SIZE) -> list[ArchivePage]:
-    """The archived pages of a newest-first list whose articles (slugs ``keys``) from position ``start`` on fall
-    in ``buckets`` (one per article, in the list's order: a month's articles are consecutive), in reading order."""
+def _span(dates: Sequence[str | None], members: range) -> str:
+    """``2024-06-15 至 2024-06-20``: the dates an archived page covers, oldest first (one date when they agree)."""
+    oldest, newest = dates[members.stop - 1] or "", dates[members.start] or ""
+    return oldest if oldest == newest else f"{oldest} 至 {newest}".strip()
+
+
+def archive_pages(buckets: Sequence[Bucket], keys: Sequence[str], start: int = 0, page_size: int = PAGE_SIZE,
+                  dates: Sequence[str | None] | None = None) -> list[ArchivePage]:
+    """The archived pages of a newest-first list whose articles (slugs ``keys``, listed ``dates``) from position
+    ``start`` on fall in ``buckets`` (one per article, in the list's order: a month's articles are consecutive),
+    in reading order."""
     pages: list[ArchivePage] = []
     seen: set[Bucket] = set()
     i = start
@@ -122,8 +133,8 @@ def archive_pages(buckets: Sequence[Bucket], keys: Sequence[str], start: int = 0
         if buckets[i] in seen:  # two pages would share an address: the caller's order is not by month
             raise ValueError(f"the articles of {buckets[i].name} are not consecutive in the list")
         seen.add(buckets[i])
-        pages += [ArchivePage(buckets[i], number, members)
-                  for number, members in in_month_pages(keys[i:j], i, page_size)]
+        pages += [ArchivePage(buckets[i], name, members, _span(dates, members) if dates and name else "")
+                  for name, members in in_month_pages(keys[i:j], i, page_size)]
         i = j
     return pages
 
@@ -153,8 +164,8 @@ def pager_line(pages: Sequence[ArchivePage], k: int, place: ListPlace) -> str:
     """The pager of ``pages[k]``: the newer page (the main page before the first), where it is, the older page."""
     page = pages[k]
     parts = [f"[← 较新的文章]({place.between(page, pages[k - 1] if k else None)})", page.bucket.heading]
-    if page.number is not None:
-        parts.append(f"第 {page.number} 页")
+    if page.span:
+        parts.append(page.span)
     if k + 1 < len(pages):
         parts.append(f"[较旧的文章 →]({place.between(page, pages[k + 1])})")
     return " · ".join(parts) + "\n{: .archive-pager }"
@@ -172,7 +183,7 @@ def months_line(pages: Sequence[ArchivePage], place: ListPlace) -> str:
     years: dict[str, list[str]] = {}
     by_year = all(len(p.bucket.name) == 4 or p.bucket.name == UNDATED_BUCKET for p in pages)
     for page in pages:
-        if page.number is not None:
+        if page.name is not None:
             continue
         name, heading = page.bucket.name, page.bucket.heading
         if name == UNDATED_BUCKET or by_year:
