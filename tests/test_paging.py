@@ -162,3 +162,12 @@ def test_by_year():
              ArchivePage(Bucket("undated", "日期未知"), None, range(3, 4))]
     assert months_line(pages, place) == ("按年存档：[2025年](nvidia/2025.md) · [2024年](nvidia/2024.md) · "
                                          "[日期未知](nvidia/undated.md)")
+
+
+def test_an_older_page_is_headed_by_the_dates_it_covers():
+    span = "2025-02-01 至 2025-02-03"
+    assert ArchivePage(FEB, "x", range(2, 4), span).heading == f"2025年2月 · {span}"
+    assert ArchivePage(FEB, None, range(0, 2)).heading == "2025年2月"
+    assert ArchivePage(Bucket("undated", "日期未知"), "x", range(2, 4)).heading == "日期未知"  # no dates: no span
+    pages = archive_pages([FEB, FEB, FEB], ["c", "b", "a"], 0, 2, ["2025-02-09", "2025-02-03", "2025-02-01"])
+    assert [p.heading for p in pages] == ["2025年2月", "2025年2月 · 2025-02-03", "2025年2月 · 2025-02-01"]

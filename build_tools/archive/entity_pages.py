@@ -102,7 +102,7 @@ def _archived_pages(
         up = place.up(page)
         # The heads were written for entities/<id>.md; these pages sit one or two folders deeper.
         chunk = [(articles[i][0], _article_head(articles[i][0], f"{up}../articles/")) for i in page.members]
-        where = page.bucket.heading + ("" if page.name is None else f" · {page.span}")
+        where = page.heading
         fm = {"title": f"{ent.name} · {where}", "search": {"exclude": True}}
         out = [_front_matter(fm), f"# {name} · 提及的文章 · {where}\n\n",
                f"[← {name}]({up}{ent.id}.md)：按日期从新到旧排列。\n\n"]

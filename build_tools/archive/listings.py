@@ -115,7 +115,7 @@ def _month_page(pages: list[ArchivePage], bucket: Bucket) -> ArchivePage:
 def _timeline_month(ordered: list[Summary], pages: list[ArchivePage], k: int) -> str:
     page = pages[k]
     heading = page.bucket.heading
-    title = heading if page.name is None else f"{heading} · {page.span}"
+    title = page.heading
     lines = ["---", dump_yaml({"title": title}).rstrip("\n"), "---", "", f"# {title}", ""]
     up = TIMELINE.up(page)
     if page.name is None:
@@ -145,7 +145,7 @@ def source_pages(stem: str, label: str, arts: list[Summary], page_size: int) -> 
     lines += [""] + _older_link(pages, place, page_size)
     out = {f"articles/sources/{stem}.md": "\n".join(lines).rstrip("\n") + "\n"}
     for k, page in enumerate(pages):
-        title = f"{label} · {page.bucket.heading}" + ("" if page.name is None else f" · {page.span}")
+        title = f"{label} · {page.heading}"
         up = place.up(page)
         body = [*front, f"# {title}", "", f"按日期从新到旧排列。[← {label}]({up}{stem}.md)", ""]
         body += [article_line(arts[i], MONTH.deeper(page.depth + 1), show_source=False) for i in page.members]

@@ -65,6 +65,11 @@ class ArchivePage:
         return self.bucket.name if self.name is None else f"{self.bucket.name}/{self.name}"
 
     @property
+    def heading(self) -> str:
+        """``2025年1月``, an older page of it ``2025年1月 · 2025-01-02 至 2025-01-09``."""
+        return f"{self.bucket.heading} · {self.span}" if self.name is not None and self.span else self.bucket.heading
+
+    @property
     def depth(self) -> int:
         """Folders between the list's folder and the page (an older page of a month sits one deeper)."""
         return 0 if self.name is None else 1
@@ -163,9 +168,7 @@ class ListPlace:
 def pager_line(pages: Sequence[ArchivePage], k: int, place: ListPlace) -> str:
     """The pager of ``pages[k]``: the newer page (the main page before the first), where it is, the older page."""
     page = pages[k]
-    parts = [f"[← 较新的文章]({place.between(page, pages[k - 1] if k else None)})", page.bucket.heading]
-    if page.span:
-        parts.append(page.span)
+    parts = [f"[← 较新的文章]({place.between(page, pages[k - 1] if k else None)})", page.heading]
     if k + 1 < len(pages):
         parts.append(f"[较旧的文章 →]({place.between(page, pages[k + 1])})")
     return " · ".join(parts) + "\n{: .archive-pager }"
