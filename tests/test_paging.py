@@ -78,10 +78,11 @@ def test_an_insertion_rewrites_a_page_or_a_few_of_its_month(n):
         grown = [*keys[:at], f"new-{trial}", *keys[at:]]
         before = {(k, tuple(keys[i] for i in r)) for k, r in in_month_pages(keys)}
         after = {(k, tuple(grown[i] for i in r)) for k, r in in_month_pages(grown)}
-        older = {(k, members) for k, members in before if set(members) <= set(keys[at:])}
-        assert all(page in after for page in older if page[0] is not None), (trial, at)  # older pages stay
+        # A cut looks at most a page ahead: pages older than that keep their name and their articles.
+        older = {(k, members) for k, members in before if set(members) <= set(keys[at + 50 :])}
+        assert all(page in after for page in older if page[0] is not None), (trial, at)
         changed.append(len(after - before) + len({k for k, _ in before} - {k for k, _ in after}))
-    assert sorted(changed)[50] <= 2 and sorted(changed)[95] <= 5 and max(changed) <= 12, changed
+    assert sorted(changed)[50] <= 2 and sorted(changed)[95] <= 4 and max(changed) <= 8, changed
 
 
 @pytest.mark.parametrize(

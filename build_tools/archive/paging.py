@@ -75,33 +75,38 @@ class ArchivePage:
         return 0 if self.name is None else 1
 
 
-def _ends_page(key: str, divisor: int) -> bool:
-    """Whether the article ``key`` (its slug) closes a page when it can: a property of the article alone."""
-    return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=4).digest(), "big") % divisor == 0
+def _weight(key: str) -> int:
+    """A number drawn from the article's slug alone: where a page may end is a property of the article."""
+    return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=4).digest(), "big")
 
 
 def page_lengths(keys: Sequence[str], page_size: int = PAGE_SIZE) -> list[int]:
     """How a month of more than ``page_size`` articles is cut, from its oldest: ``keys`` are the articles' slugs,
     oldest first; the lengths of the pages, oldest first, each 1 to ``page_size``.
 
-    A page ends after an article that :func:`_ends_page` picks (about one in ``page_size // 2``, once the page
-    holds ``page_size // 5``), or when it is full.  The cuts come from the articles themselves, as
-    content-defined chunking cuts a file: an article added anywhere moves the cuts of its own page and, when it
-    is itself picked or a page was full, of the next few; pages further on keep their articles.  Counting
-    ``page_size`` from the oldest instead moved every page after the insertion point, ~50 per list in the
-    2,800-article month of the 10k benchmark."""
+    Once a page holds ``page_size // 5`` articles, it ends after the first article whose weight
+    (:func:`_weight`) is a multiple of ``page_size // 2``; when none comes before it is full, after the one of
+    least weight among those it could end on.  The cuts come from the articles themselves, as content-defined
+    chunking cuts a file: an article added anywhere changes the page it lands in and, now and then, the cut of
+    the next; pages further on keep their articles.  Counting ``page_size`` from the oldest instead moved every
+    page after the insertion point, ~50 per list in the 2,800-article month of the 10k benchmark; cutting a full
+    page at ``page_size`` moved every cut up to the next picked article (1 in 5 pages)."""
     if page_size < 1:
         raise ValueError(f"page_size must be at least 1, got {page_size}")
     if len(keys) <= page_size:
         return [len(keys)] if keys else []
     floor, divisor = page_size // 5, max(1, page_size // 2)
-    lengths, n = [], 0
-    for key in keys:
-        n += 1
-        if n == page_size or (n > floor and _ends_page(key, divisor)):
-            lengths.append(n)
-            n = 0
-    return lengths + ([n] if n else [])
+    weights = [_weight(key) for key in keys]
+    lengths: list[int] = []
+    start = 0
+    while start < len(keys):
+        window = range(start + floor, min(start + page_size, len(keys)))
+        end = next((i for i in window if weights[i] % divisor == 0), None)
+        if end is None:
+            end = len(keys) - 1 if len(keys) - start <= page_size else min(window, key=weights.__getitem__)
+        lengths.append(end - start + 1)
+        start = end + 1
+    return lengths
 
 
 def in_month_pages(keys: Sequence[str], start: int = 0, page_size: int = PAGE_SIZE) -> list[tuple[str | None, range]]:
