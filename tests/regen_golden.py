@@ -3,7 +3,7 @@
     .venv/bin/python -m tests.regen_golden      (or: make golden)
 
 tests/golden/docs/ is the whole tree the build writes under docs/ for raw/ (articles, their raw
-copies, entity pages and their index, the home and timeline pages (page-1… numbered from the oldest),
+copies, entity pages and their index, the home and timeline pages and the month pages,
 sources, tags and the Atom feed); tests/golden/report.json is the build's JSON report.  tests/test_golden.py compares
 them whole: a missing or an extra file fails as surely as a changed byte.  Run this after an
 intended output change, then read `git diff tests/golden/` before committing: the diff is the review.

@@ -100,16 +100,16 @@ def test_entity_pages_list_articles_newest_first_and_escape() -> None:
     nv = pages["entities/nvidia.md"]
     assert nv.startswith("---\nentity: nvidia\ntitle: 英伟达\ntype: organization\naliases:\n")
     assert nv.index("(../articles/b.md)") < nv.index("(../articles/a.md)")  # newest first
-    assert "共提及 **2** 次，见于 **2** 篇文章" in nv
+    assert "见于" not in nv  # counted on the index, not on the page (issue 15)
     assert "{{" not in nv and "}}" not in nv
     assert "\\[一\\]" in nv and "\\|" in nv
-    assert "[华为](huawei.md)（1 篇）" in nv  # co-occurring
+    assert "- [华为](huawei.md)\n" in nv.split("## 常一起出现")[1]  # co-occurring
     jh = pages["entities/jensen-huang.md"]
-    assert "共提及 **2** 次，见于 **1** 篇文章" in jh
     assert "“黄仁勋说：英伟达\\*很好\\*。”" in jh
     index_page = pages["entities/index.md"]
     assert "## 人物" in index_page and "## 机构" in index_page
-    assert "[英伟达](nvidia.md)（2 篇）" in index_page
+    assert "[英伟达](nvidia.md)（2 篇，提及 2 次）" in index_page
+    assert "[黄仁勋](jensen-huang.md)（1 篇，提及 2 次）" in index_page
 
 
 def test_related_articles_rank_by_rare_shared_entities() -> None:

@@ -1,5 +1,5 @@
 """Entity pages at scale (issue 15): an entity's page holds its newest articles, older ones sit on archived pages
-numbered from the oldest, so one new article rewrites the entity's page alone, never a 2 MB list."""
+by month, so one new article rewrites the entity's page and one month, never a 2 MB list nor every page after it."""
 
 from __future__ import annotations
 
@@ -32,52 +32,73 @@ def _pages(n: int) -> dict[str, str]:
 
 
 def _listed(text: str) -> list[int]:
-    return [int(m) for m in re.findall(r"\(\.\./(?:\.\./)?articles/a-(\d{4})\.md\)", text)]
+    return [int(m) for m in re.findall(r"\((?:\.\./)+articles/a-(\d{4})\.md\)", text)]
 
 
 def _front(text: str) -> dict:
     return yaml.safe_load(text.split("---\n", 2)[1])
 
 
-@pytest.mark.parametrize(
-    ("n", "main", "archived"),
-    [
-        (1, [1], []),
-        (PAGE_SIZE, list(range(PAGE_SIZE, 0, -1)), []),
-        (PAGE_SIZE + 1, [51], [list(range(50, 0, -1))]),
-        (2 * PAGE_SIZE, list(range(100, 50, -1)), [list(range(50, 0, -1))]),
-        (120, list(range(120, 100, -1)), [list(range(50, 0, -1)), list(range(100, 50, -1))]),
-    ],
-)
-def test_entity_page_holds_the_newest_and_archived_pages_the_older_from_the_oldest(n, main, archived) -> None:
+def _chain(pages: dict[str, str]) -> list[str]:
+    """The entity's archived pages in reading order, following the "较旧的文章" links from its page."""
+    order, path = [], "entities/nvidia.md"
+    while True:
+        older = re.search(r"\[较旧的文章 →\]\(([^)]+)\)", pages[path])
+        if older is None:
+            return order
+        path = posixpath.normpath(posixpath.join(posixpath.dirname(path), older.group(1)))
+        assert path in pages and path not in order, path
+        order.append(path)
+
+
+@pytest.mark.parametrize("n", [1, PAGE_SIZE, PAGE_SIZE + 1, 2 * PAGE_SIZE, 120, 400])
+def test_entity_page_holds_the_newest_and_month_pages_the_older(n) -> None:
     pages = _pages(n)
-    assert _listed(pages["entities/nvidia.md"]) == main
-    got = [_listed(pages[f"entities/nvidia/page-{k}.md"]) for k in range(1, len(archived) + 1)]
-    assert got == archived
-    assert f"entities/nvidia/page-{len(archived) + 1}.md" not in pages
-    assert f"见于 **{n}** 篇文章" in pages["entities/nvidia.md"]  # the header still counts them all
-    for k in range(1, len(archived) + 1):
-        page = pages[f"entities/nvidia/page-{k}.md"]
-        assert "第1篇说英伟达" in page or k > 1  # snippets come along
+    assert _listed(pages["entities/nvidia.md"]) == list(range(n, max(0, n - PAGE_SIZE), -1))
+    chain = _chain(pages)
+    assert sorted(chain) == sorted(p for p in pages if p.startswith("entities/nvidia/"))
+    assert [k for p in chain for k in _listed(pages[p])] == list(range(n - PAGE_SIZE, 0, -1))
+    assert "见于" not in pages["entities/nvidia.md"]  # no count: it would change with every article naming it
+    assert f"（{n} 篇，提及 {n} 次）" in pages["entities/index.md"]  # the index counts
+    for page_path in chain:
+        page = pages[page_path]
+        assert re.fullmatch(r"entities/nvidia/20\d\d(?:/a-\d{4})?\.md", page_path)  # by year
+        assert 1 <= len(_listed(page)) <= PAGE_SIZE
+        assert "说英伟达”" in page  # snippets come along
         assert _front(page)["search"] == {"exclude": True}  # a list of other pages' titles: not a search hit
         assert "常一起出现" not in page
 
 
-def test_a_newer_article_rewrites_only_the_entity_page() -> None:
-    """From 40 to 160 articles one at a time: the archived pages never change; at each page boundary one is added
-    (and the one before it gets a link to it, as on the timeline)."""
+def test_a_newer_article_rewrites_the_entity_page_and_one_month() -> None:
+    """From 40 to 160 articles one at a time: the entity's page changes, the article pushed off it joins its
+    month's page; no other archived page changes but, when a month starts, the newer-link of the month before."""
     before = _pages(40)
     for n in range(41, 161):
         after = _pages(n)
-        changed = {p for p in before.keys() & after.keys() if before[p] != after[p]}
-        boundary = n % PAGE_SIZE == 1
-        newest_archive = (n - 1) // PAGE_SIZE
-        linked = {f"entities/nvidia/page-{newest_archive - 1}.md"} if boundary else set()
-        assert changed <= {"entities/nvidia.md", "entities/index.md"} | linked, n
-        added = after.keys() - before.keys()
-        assert added == ({f"entities/nvidia/page-{newest_archive}.md"} if boundary else set()), n
+        changed = {p for p in before.keys() | after.keys() if before.get(p) != after.get(p)}
+        rest = changed - {"entities/nvidia.md", "entities/index.md"}
+        if n > PAGE_SIZE:
+            month = next(p for p in _chain(after) if n - PAGE_SIZE in _listed(after[p])).split("/")[2][:4]
+            rest = {p for p in rest if not p.startswith(f"entities/nvidia/{month}")}
+        assert len(rest) <= 1 and all(re.fullmatch(r"entities/nvidia/20\d\d\.md", p) for p in rest), (n, rest)
         assert not before.keys() - after.keys()
         before = after
+
+
+@pytest.mark.parametrize("k", [1, 45, 100, 170])
+def test_an_older_article_rewrites_a_page_or_a_few_of_the_entity(k) -> None:
+    """Issue 15: an article dated among old ones, naming the entity, rewrites a page or a few of that year's pages
+    of the entity (and the index's count), not its page and not the other years."""
+    arts = _articles(300)
+    extra = summary("a9999", title="补档", date=arts[k].date, source="来源", entities=("nvidia",))
+    mentions = {s.slug: [("nvidia", f"{s.title}说英伟达")] for s in [*arts, extra]}
+    before = entity_pages(arts, mentions, REGISTRY)
+    after = entity_pages([*arts, extra], mentions, REGISTRY)
+    changed = {p for p in before.keys() | after.keys() if before.get(p) != after.get(p)}
+    year = f"entities/nvidia/{arts[k].date[:4]}"
+    assert {p for p in changed if not p.startswith(year)} <= {"entities/index.md"}
+    # The page it lands in, renamed when it is the page's oldest, and the pagers of the pages on either side.
+    assert 1 <= len(changed - {"entities/index.md"}) <= 5
 
 
 def test_every_link_of_the_paged_entity_resolves() -> None:
@@ -92,11 +113,10 @@ def test_every_link_of_the_paged_entity_resolves() -> None:
                 continue
             resolved = posixpath.normpath(posixpath.join(posixpath.dirname(path), href.split("#")[0]))
             assert resolved in targets, (path, href)
-    # Each archived page reaches the entity's page and its neighbours; the entity's page reaches the newest archive.
-    assert "(nvidia/page-3.md)" in pages["entities/nvidia.md"]
-    assert "(../nvidia.md)" in pages["entities/nvidia/page-3.md"]
-    assert "(page-2.md)" in pages["entities/nvidia/page-3.md"]
-    assert "(page-3.md)" in pages["entities/nvidia/page-2.md"] and "(page-1.md)" in pages["entities/nvidia/page-2.md"]
+    # The entity's page lists every archived year; each archived page leads back to the entity's page.
+    months = [p for p in _chain(pages) if p.count("/") == 2]
+    assert all(f"({p.removeprefix('entities/')})" in pages["entities/nvidia.md"] for p in months)
+    assert all("(../nvidia.md)" in pages[p] for p in months)
 
 
 @pytest.mark.slow  # mkdocs build --strict of ~340 pages
@@ -130,7 +150,7 @@ def test_paged_entity_and_source_pages_build_strict_and_stay_out_of_search(tmp_p
                           text=True, timeout=600, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
     assert done.returncode == 0, done.stderr[-3000:]
     site = tmp_path / "site"
-    listings = ["entities/nvidia/page-1/index.html", "entities/nvidia/page-2/index.html"]
+    listings = [str(p.relative_to(site)) for p in (site / "entities" / "nvidia").glob("*/**/index.html")]
     listings += [str(p.relative_to(site)) for p in (site / "articles" / "sources").glob("*/**/index.html")]
     assert len(listings) > 4
     for rel in listings:

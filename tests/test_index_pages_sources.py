@@ -1,6 +1,6 @@
 """The sources at scale (issue 15): articles/sources.md lists the sources; each source's articles sit on pages of
-their own, the newest on articles/sources/<name>.md, older ones archived from the oldest, so a new article
-rewrites its source's page and the short list, not a page holding every article of the archive."""
+their own, the newest on articles/sources/<name>.md, older ones by month, so a new article rewrites its source's
+page, one month and the short list, not a page holding every article of the archive."""
 
 from __future__ import annotations
 
@@ -20,14 +20,20 @@ def _articles(n: int, source: str = "澎湃新闻", prefix: str = "a") -> list:
     return [summary(f"{prefix}{i:04d}", title=f"第{i}篇", date=dates[i], source=source) for i in range(1, n + 1)]
 
 
-def _source_pages(pages: dict[str, str], stem: str) -> tuple[list[int], list[list[int]]]:
-    """(the source page's articles, each archived page's from page-1), as article numbers."""
-    def listed(text: str) -> list[int]:
-        return [int(m) for m in re.findall(r"\((?:\.\./)+a(\d{4})\.md\)", text)]
+def _listed(text: str) -> list[int]:
+    return [int(m) for m in re.findall(r"\((?:\.\./)+a(\d{4})\.md\)", text)]
 
-    archived = sorted((p for p in pages if p.startswith(f"articles/sources/{stem}/page-")),
-                      key=lambda p: int(p.rsplit("-", 1)[1][:-3]))
-    return listed(pages[f"articles/sources/{stem}.md"]), [listed(pages[p]) for p in archived]
+
+def _chain(pages: dict[str, str], stem: str) -> list[str]:
+    """The source's archived pages in reading order, following the "较旧的文章" links from its page."""
+    order, path = [], f"articles/sources/{stem}.md"
+    while True:
+        older = re.search(r"\[较旧的文章 →\]\(([^)]+)\)", pages[path])
+        if older is None:
+            return order
+        path = posixpath.normpath(posixpath.join(posixpath.dirname(path), older.group(1)))
+        assert path in pages and path not in order, path
+        order.append(path)
 
 
 def _stem(pages: dict[str, str], source: str = "澎湃新闻") -> str:
@@ -35,41 +41,57 @@ def _stem(pages: dict[str, str], source: str = "澎湃新闻") -> str:
     return re.search(r"\(sources/([^)/]+)\.md\)", section).group(1)
 
 
-@pytest.mark.parametrize(
-    ("n", "main", "archived"),
-    [
-        (3, [3, 2, 1], []),
-        (50, list(range(50, 0, -1)), []),
-        (51, [51], [list(range(50, 0, -1))]),
-        (120, list(range(120, 100, -1)), [list(range(50, 0, -1)), list(range(100, 50, -1))]),
-    ],
-)
-def test_a_source_page_holds_the_newest_and_archived_pages_the_older(n, main, archived) -> None:
+@pytest.mark.parametrize("n", [3, 50, 51, 120, 200])
+def test_a_source_page_holds_the_newest_and_month_pages_the_older(n) -> None:
     pages = index_pages(_articles(n) + _articles(2, "新华网", "b"))
     stem = _stem(pages)
-    assert _source_pages(pages, stem) == (main, archived)
+    assert _listed(pages[f"articles/sources/{stem}.md"]) == list(range(n, max(0, n - 50), -1))
+    chain = _chain(pages, stem)
+    assert sorted(chain) == sorted(p for p in pages if p.startswith(f"articles/sources/{stem}/"))
+    assert [k for p in chain for k in _listed(pages[p])] == list(range(n - 50, 0, -1))  # each once, newest first
+    for path in chain:
+        assert re.fullmatch(rf"articles/sources/{stem}/20\d\d(?:/a\d{{4}})?\.md", path)  # by year
+        assert 1 <= len(_listed(pages[path])) <= 50
     listing = pages["articles/sources.md"]
     assert "第1篇" not in listing and not re.search(r"\(a\d{4}\.md\)", listing)  # the list names no article
     assert f"共 {n} 篇" in listing.split("{#新华网}")[0]
+    assert "共" not in pages[f"articles/sources/{stem}.md"]  # the source's page names no total
     for path, text in pages.items():
         if path.startswith("articles/sources/"):
             assert text.startswith("---\nsearch:\n  exclude: true\n---\n")  # listings are not search hits
 
 
-def test_a_newer_article_rewrites_its_source_page_and_the_list_only() -> None:
+def test_a_newer_article_rewrites_its_source_page_the_list_and_one_month() -> None:
+    """The newest article rewrites the source's page; the article it pushes off that page joins its month's
+    archived page (and a new month's page gets linked from the month before it)."""
     other = _articles(60, "新华网", "b")
     before = index_pages(_articles(40) + other)
     for n in range(41, 161):
         after = index_pages(_articles(n) + other)
-        changed = {p for p in before.keys() & after.keys()
-                   if p.startswith("articles/sources") and before[p] != after[p]}
+        changed = {p for p in before.keys() | after.keys()
+                   if p.startswith("articles/sources") and before.get(p) != after.get(p)}
         stem = _stem(after)
-        boundary = n % 50 == 1
-        linked = {f"articles/sources/{stem}/page-{(n - 1) // 50 - 1}.md"} if boundary else set()
-        assert changed <= {"articles/sources.md", f"articles/sources/{stem}.md"} | linked, n
-        added = {p for p in after.keys() - before.keys() if p.startswith("articles/sources")}
-        assert added == ({f"articles/sources/{stem}/page-{(n - 1) // 50}.md"} if boundary else set()), n
+        rest = changed - {"articles/sources.md", f"articles/sources/{stem}.md"}
+        if n > 50:
+            pushed = next(p for p in _chain(after, stem) if n - 50 in _listed(after[p]))
+            month = pushed.split("/")[3].removesuffix(".md")
+            rest = {p for p in rest if f"/{stem}/{month}" not in p}
+        assert len(rest) <= 1 and all(re.search(r"/20\d\d\.md$", p) for p in rest), (n, rest)
         before = after
+
+
+@pytest.mark.parametrize("when", ["2020-02-15", "2020-04-01", "2020-05-30"])
+def test_an_older_article_rewrites_a_page_or_a_few_of_the_source(when) -> None:
+    """Issue 15: an article dated among old ones leaves the source's page and its other months alone."""
+    arts = _articles(200)
+    before = index_pages(arts)
+    after = index_pages([*arts, summary("a9999", title="补档", date=when, source="澎湃新闻")])
+    stem = _stem(after)
+    changed = {p for p in before.keys() | after.keys()
+               if p.startswith("articles/sources") and before.get(p) != after.get(p)}
+    year = f"articles/sources/{stem}/{when[:4]}"
+    assert {p for p in changed if not p.startswith(year)} <= {"articles/sources.md"}
+    assert 1 <= len(changed - {"articles/sources.md"}) <= 5  # a page or a few of its year
 
 
 def test_every_link_of_the_source_pages_resolves() -> None:

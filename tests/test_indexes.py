@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import random
 import re
 from html import escape as _escape
@@ -15,6 +16,7 @@ import pytest
 from build_tools.archive.feed import feed_xml
 from build_tools.archive.index_pages import anchor, index_pages
 from build_tools.archive.ordering import given_date, newest_first
+from build_tools.archive.paging import page_lengths
 from build_tools.markup import escape_line
 from build_tools.model import Slug, Summary
 
@@ -94,12 +96,21 @@ def parse(html: str) -> Links:
 
 
 def timeline(pages: dict[str, str]) -> list[str]:
-    """The timeline's pages in reading order: articles/index.md (the newest), then page-N.md down to page-1.md."""
-    def number(path: str) -> int:
-        m = re.search(r"page-(\d+)\.md$", path)
-        return -int(m.group(1)) if m else -(10**9)
-
-    return sorted((p for p in pages if p == "articles/index.md" or p.startswith("articles/page-")), key=number)
+    """The timeline's pages in reading order: articles/index.md (the newest), then the month pages from the
+    newest month on, each month's newest page then its older ones, following each page's
+    "较旧的文章" link (the chain must visit every month page exactly once)."""
+    months = sorted(p for p in pages if p.startswith("articles/months/"))
+    if not months:
+        return ["articles/index.md"]
+    first = re.search(r"^## \[[^\]]+\]\((months/[^)]+)\)$", pages["articles/index.md"], flags=re.M)
+    order, path = ["articles/index.md"], "articles/" + first.group(1)
+    while path is not None:
+        assert path in pages and path not in order, path
+        order.append(path)
+        older = re.search(r"\[较旧的文章 →\]\(([^)]+)\)", pages[path])
+        path = posixpath.normpath(posixpath.join(posixpath.dirname(path), older.group(1))) if older else None
+    assert sorted(order[1:]) == months, "a month page out of the chain"
+    return order
 
 
 # --- escaping -------------------------------------------------------------------------------------
@@ -237,50 +248,93 @@ def test_every_anchor_link_resolves():
 # --- timeline and pagination ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("n", "page_size", "n_pages"),
-    [(0, 50, 1), (1, 50, 1), (49, 50, 1), (50, 50, 1), (51, 50, 2), (100, 50, 2), (101, 50, 3), (7, 1, 7)],
-)
-def test_pagination_boundaries(n, page_size, n_pages):
-    """Pages are cut from the oldest article: page-1.md holds the oldest, articles/index.md the newest 1 to
-    page_size; read from index.md down to page-1.md, every article comes once, newest first."""
+def _listed(text: str) -> list[str]:
+    return re.findall(r"^- \[[^\n]*\]\((?:\.\./)*(a\d{4})\.md\)", text, flags=re.M)
+
+
+@pytest.mark.parametrize(("n", "page_size"), [(0, 50), (1, 50), (49, 50), (50, 50), (51, 50), (100, 50),
+                                              (101, 50), (7, 1), (90, 20)])
+def test_the_timeline_is_its_newest_page_then_the_month_pages(n, page_size):
+    """articles/index.md holds the newest page_size articles; the archive is the month pages, every month complete,
+    a month of more than page_size cut from its oldest article; read in order every article comes once."""
     items = dated(n)
     pages = index_pages(items, page_size=page_size)
-    paths = timeline(pages)
-    assert paths == ["articles/index.md"] + [f"articles/page-{k}.md" for k in range(n_pages - 1, 0, -1)]
+    order = timeline(pages)
+    assert _listed(pages["articles/index.md"]) == [s.slug for s in items[:page_size]]
     seen: list[str] = []
-    for path in paths:
+    for k, path in enumerate(order[1:], start=1):
         text = pages[path]
-        k = int(path.rsplit("-", 1)[1][:-3]) if "/page-" in path else n_pages
-        slugs = re.findall(r"^- \[[^\n]*\]\((a\d{4})\.md\)", text, flags=re.M)
-        assert len(slugs) == (n - (n_pages - 1) * page_size if k == n_pages else page_size)
-        seen += slugs
-        newer = "[← 较新的文章](" + ("index.md" if k == n_pages - 1 else f"page-{k + 1}.md") + ")"
-        assert (newer in text) == (k < n_pages)
-        assert (f"[较旧的文章 →](page-{k - 1}.md)" in text) == (k > 1)
-        assert (f"第 {k} 页" in text) == (k < n_pages)
-        assert f"/ {n_pages} 页" not in text  # no total on any page: it would change them all
+        assert 1 <= len(_listed(text)) <= page_size
+        seen += _listed(text)
+        newer = re.search(r"\[← 较新的文章\]\(([^)]+)\)", text).group(1)
+        assert posixpath.normpath(posixpath.join(posixpath.dirname(path), newer)) == order[k - 1]
+        m = re.fullmatch(r"articles/months/(\d{4}-\d{2})(?:/(a\d{4}))?\.md", path)  # older pages: their oldest
+        assert m, path
+        assert ("共" in text) == (m.group(2) is None)  # a month's own count, on its own page only
+        assert m.group(2) in (None, _listed(text)[-1])
     assert seen == [s.slug for s in items]  # newest first, every article exactly once
+    assert "共" not in pages["articles/index.md"]  # no total: a new old article leaves the page alone
     if n == 0:
         assert "暂无文章" in pages["articles/index.md"]
+    if n > page_size:
+        older = re.search(r"\[较旧的文章 →\]\(([^)]+)\)", pages["articles/index.md"]).group(1)
+        assert items[page_size].slug in _listed(pages["articles/" + older])  # the next article, where it goes on
+
+
+def test_a_month_of_more_than_a_page_is_cut_into_pages_numbered_from_its_oldest():
+    items = [summary(f"a{i:04d}", f"2025-03-{1 + i // 4:02d}") for i in range(120)]  # 120 in March, newest last
+    pages = index_pages(items, page_size=50)
+    ordered = [s.slug for s in newest_first(items)]
+    lengths = page_lengths(ordered[::-1], 50)  # oldest page first
+    assert len(lengths) > 2
+    ends = [sum(lengths[::-1][: k + 1]) for k in range(len(lengths))]  # newest first: where each page ends
+    paths = ["articles/months/2025-03.md"] + [f"articles/months/2025-03/{ordered[end - 1]}.md" for end in ends[1:]]
+    assert {p for p in pages if p.startswith("articles/months/")} == set(paths)
+    assert [slug for p in paths for slug in _listed(pages[p])] == ordered
+    assert [len(_listed(pages[p])) for p in paths] == lengths[::-1]
+    assert "本月共 120 篇" in pages["articles/months/2025-03.md"]
+    assert "共" not in pages[paths[-1]] and "# 2025年3月 · 2025-03-01 至 " in pages[paths[-1]]
+
+
+def _changed(before: dict[str, str], after: dict[str, str]) -> set[str]:
+    return {p for p in before.keys() | after.keys() if before.get(p) != after.get(p)}
 
 
 @pytest.mark.parametrize("page_size", [1, 3, 50])
-def test_a_new_article_changes_only_the_newest_timeline_page(page_size):
-    """Adding the newest article rewrites articles/index.md; only when it fills that page is one page more
-    archived (the new page-N.md, and the newer-link of page-(N-1).md).  Every other page keeps its bytes."""
+def test_a_new_article_changes_only_the_newest_page_and_its_month(page_size):
+    """Adding the newest article rewrites articles/index.md and its month's pages; when the month starts its
+    second page, the newer-link of the month before it follows.  Every other page keeps its bytes."""
     for n in range(0, 3 * page_size + 2):
         before = index_pages(dated(n + 1)[1:], page_size=page_size)  # the same articles, the newest missing
         after = index_pages(dated(n + 1), page_size=page_size)
-        old = {p: t for p, t in before.items() if p in timeline(before)}
-        new = {p: t for p, t in after.items() if p in timeline(after)}
-        changed = {p for p in old.keys() | new.keys() if old.get(p) != new.get(p)}
-        wraps = n > 0 and n % page_size == 0
-        archived = n // page_size  # the page archived by this addition, when it wraps
-        allowed = {"articles/index.md"} | ({f"articles/page-{archived}.md", f"articles/page-{archived - 1}.md"}
-                                           if wraps else set())
+        changed = {p for p in _changed(before, after) if p.startswith("articles/") and "sources" not in p}
+        month = "articles/months/2025-03"
+        allowed = {"articles/index.md", f"{month}.md"} | {p for p in after if p.startswith(month + "/")}
+        allowed |= {"articles/months/2025-02.md"} if n % page_size == 0 else set()  # its newer-link
         assert changed <= allowed, (n, sorted(changed - allowed))
         assert "articles/index.md" in changed
+
+
+@pytest.mark.parametrize("day", ["2024-11-02", "2024-11-15", "2024-11-30", "2024-09-01", "2024-12-31"])
+def test_an_article_dated_among_old_ones_changes_only_its_months_pages(day):
+    """Issue 15: one added dump dated in the middle of the archive used to shift every archived timeline page newer
+    than it (the pages were numbered from the oldest article of the archive).  Now only its month's pages change,
+    and of those only the ones from its place up (numbered from the oldest article of the month)."""
+    import datetime as dt
+
+    start = dt.date(2025, 3, 31)  # two a day for 240 days: months of ~60, each cut in two
+    items = [summary(f"a{i:04d}", (start - dt.timedelta(days=i // 2)).isoformat()) for i in range(480)]
+    before = index_pages(items, page_size=50)
+    after = index_pages([*items, summary("a9999", day)], page_size=50)
+    # They have no source: the source "unknown", archived by year.
+    month, source = f"articles/months/{day[:7]}", f"articles/sources/unknown/{day[:4]}"
+    outside = {p for p in _changed(before, after) if not p.startswith((month, source))}
+    # And the page before the month's oldest, whose pager may now link a page of a new name: one per list.
+    pagers = outside - {"index.md", "articles/sources.md"}
+    assert len(pagers) <= 2 and all(re.fullmatch(r"articles/(months|sources/unknown)/[\d-]+\.md", p) for p in pagers)
+    assert len(_changed(before, after) - outside) <= 6  # a page or a few, in the timeline and the source
+    assert f"{month}.md" in _changed(before, after)  # the month counts its own articles
+    assert "articles/index.md" not in _changed(before, after)
 
 
 def test_page_size_must_be_positive():
@@ -292,11 +346,6 @@ def test_months_group_newest_first():
     text = index_pages(dated(70), page_size=100)["articles/index.md"]
     headings = re.findall(r"^## \[(.+)\]\(months/[\d-]+\.md\)$", text, flags=re.M)
     assert headings == ["2025年3月", "2025年2月", "2025年1月"]
-
-
-def test_month_heading_repeats_on_the_next_page():
-    pages = index_pages(dated(40), page_size=20)  # March has 31 days: it spans both pages
-    assert re.findall(r"^## (.+)$", pages["articles/page-1.md"], flags=re.M)[0] == "[2025年3月](months/2025-03.md)"
 
 
 @pytest.mark.parametrize(
@@ -338,10 +387,11 @@ def test_undated_last():
         summary("d2", "2023-07-01"),
     ]
     pages = index_pages(items, page_size=1)
-    order = [pages[p] for p in timeline(pages)]
-    assert [re.findall(r"^## (.+)$", text, flags=re.M) for text in order] == [
-        ["[2025年1月](months/2025-01.md)"], ["[2023年7月](months/2023-07.md)"], ["日期未知"], ["日期未知"]]
-    assert "(u0.md)" in order[2] and "(u1.md)" in order[3]
+    assert timeline(pages) == ["articles/index.md", "articles/months/2025-01.md", "articles/months/2023-07.md",
+                               "articles/months/undated.md", "articles/months/undated/u1.md"]
+    assert "(../u0.md)" in pages["articles/months/undated.md"]
+    assert "(../../u1.md)" in pages["articles/months/undated/u1.md"]
+    assert "[日期未知](months/undated.md)" in pages["articles/index.md"]  # the months line ends with them
 
 
 def test_article_line_format():

@@ -56,7 +56,10 @@ def write_site(root: Path) -> tuple[Path, Path]:
     (docs / "entities" / "jensen-huang.md").write_text(entity_md, encoding="utf-8")
     (site / "index.html").write_text("<html><body><article class='md-content__inner'><h1>首页</h1>"
                                      "<p>首页不进索引</p></article></body></html>", encoding="utf-8")  # fmt: skip
-    for listing in ("articles/sources", "articles/tags", "articles/page-2", "entities"):
+    # The lists and their archived pages by month (issue 15): none of them is a search hit.
+    for listing in ("articles/sources", "articles/tags", "articles/page-2", "entities",
+                    "articles/months/2025-01/a-slug", "articles/sources/xin-hua-wang-b7b0e0/2025",
+                    "entities/jensen-huang/2025", "entities/jensen-huang/2025/a-slug"):
         (site / listing).mkdir(parents=True, exist_ok=True)
         listing_html = "<article class='md-content__inner'><h1>列表</h1><p>黄仁勋首次回应</p></article>"
         (site / listing / "index.html").write_text(f"<html><body>{listing_html}</body></html>", encoding="utf-8")

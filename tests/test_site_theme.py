@@ -198,5 +198,7 @@ def test_404_page(site):
 
 
 def test_pagination_pages_build(site):
-    assert (site / "articles" / "page-1" / "index.html").exists()  # numbered from the oldest
-    assert "较新的文章" in page(site, "articles/page-1/index.html")
+    # Two articles of February at one a page: the month's newest, then the older one's, named by its article.
+    assert (site / "articles" / "months" / "2025-02" / "plain" / "index.html").exists()
+    html = page(site, "articles/months/2025-02/plain/index.html")
+    assert '<a href="../">← 较新的文章</a> · 2025年2月 · 2025-02-21' in html

@@ -1,4 +1,6 @@
-"""Entity pages ``docs/entities/<id>.md`` and the index ``docs/entities/index.md``."""
+"""Entity pages ``docs/entities/<id>.md`` (the newest ``PAGE_SIZE`` articles naming the entity; older ones by
+year on ``entities/<id>/<yyyy>.md``, see :mod:`build_tools.archive.paging`) and the index
+``docs/entities/index.md`` (which counts them)."""
 
 from __future__ import annotations
 
@@ -6,16 +8,23 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from itertools import permutations
 
-from build_tools.archive.ordering import given_or_added, newest_first, when_shown
+from build_tools.archive.ordering import listed_date, newest_first, when_shown
+from build_tools.archive.paging import (
+    PAGE_SIZE,
+    ArchivePage,
+    ListPlace,
+    archive_pages,
+    bucket_of,
+    first_older,
+    months_line,
+    pager_line,
+)
 from build_tools.entities.registry import ENTITY_TYPES, TYPE_LABELS, Entity, Registry
 from build_tools.markup import dump_yaml, escape_line
 from build_tools.model import Summary
 
 ENTITY_DIR = "entities"
 MAX_COOCCURRING = 12
-# Articles on an entity's page; older ones go to archived pages ``entities/<id>/page-N.md`` numbered from the
-# oldest, as the timeline's (index_pages._timeline_pages): a new article rewrites the entity's page alone.
-PAGE_SIZE = 50
 
 
 def _shown(text: str) -> str:
@@ -37,13 +46,15 @@ def _article_head(s: Summary, to_articles: str = "../articles/") -> str:
 
 def _entity_page(
     ent: Entity,
-    articles: list[tuple[Summary, str]],
+    articles: Sequence[tuple[Summary, str]],
     snippets: Mapping[str, str],
-    mentions: int,
+    archived: Sequence[ArchivePage],
     cooccurring: list[tuple[str, int]],
     registry: Registry,
 ) -> str:
-    """One entity's page; ``articles``: (summary, its list line) newest first."""
+    """One entity's page: its newest ``PAGE_SIZE`` articles (``articles``: (summary, its list line) newest first),
+    the years older ones are archived under, the entities it is named with.  No count of its articles (the
+    index counts them): the page changes when its newest articles do, not with every article naming it."""
     fm = {"entity": ent.id, "title": ent.name, "type": ent.type, "aliases": list(ent.all_names)}
     if ent.wikidata:
         fm["wikidata"] = ent.wikidata
@@ -57,20 +68,17 @@ def _entity_page(
     if not articles:
         out.append("本存档中尚无文章提及。\n")
         return "".join(out)
-    out.append(f"本存档中共提及 **{mentions}** 次，见于 **{len(articles)}** 篇文章。"
-               f"[订阅这些文章（Atom）]({ent.id}.xml){{ .archive-feed-link }}\n\n")
-    out.append(f"## 提及的文章（{len(articles)}）\n\n")
-    shown = articles[: _on_main_page(len(articles))]
-    out.extend(_article_lines(shown, snippets))
-    if len(shown) < len(articles):
-        older = _archived_count(len(articles))
-        out.append(f"\n本页为最新的 {len(shown)} 篇；更早的按页存档，页码从最早的文章数起。"
-                   f"[较旧的文章 →]({ent.id}/page-{older}.md)\n{{: .archive-pager }}\n")
+    out.append(f"[订阅提及它的文章（Atom）]({ent.id}.xml){{ .archive-feed-link }}\n\n")
+    out.append("## 提及的文章\n\n")
+    out.extend(_article_lines(articles[:PAGE_SIZE], snippets))
+    place = ListPlace(folder=ent.id, main=f"{ent.id}.md")
+    older = first_older(archived, PAGE_SIZE)
+    if older is not None:
+        out.append(f"\n本页为最新的 {PAGE_SIZE} 篇，更早的按年存档。[较旧的文章 →]({place.from_main(older)})\n"
+                   f"{{: .archive-pager }}\n\n{months_line(archived, place)}\n")
     if cooccurring:
         out.append("\n## 常一起出现\n\n")
-        out.extend(
-            f"- [{_shown(registry.name(other))}]({other}.md)（{n} 篇）\n" for other, n in cooccurring
-        )
+        out.extend(f"- [{_shown(registry.name(other))}]({other}.md)\n" for other, _n in cooccurring)
     return "".join(out)
 
 
@@ -82,45 +90,29 @@ def _article_lines(articles: Sequence[tuple[Summary, str]], snippets: Mapping[st
     return out
 
 
-def _archived_count(n: int) -> int:
-    """Archived pages of an entity with ``n`` articles: every full ``PAGE_SIZE`` from the oldest but the
-    newest articles, which stay on the entity's page (1 to ``PAGE_SIZE`` of them)."""
-    return max(0, (n - 1) // PAGE_SIZE)
-
-
-def _on_main_page(n: int) -> int:
-    return n - _archived_count(n) * PAGE_SIZE
-
-
 def _archived_pages(
-    ent: Entity, articles: Sequence[tuple[Summary, str]], snippets: Mapping[str, str]
+    ent: Entity, articles: Sequence[tuple[Summary, str]], snippets: Mapping[str, str], archived: Sequence[ArchivePage]
 ) -> dict[str, str]:
-    """``entities/<id>/page-N.md``: page 1 the oldest ``PAGE_SIZE`` articles, each page newest first.  A page
-    names no count from the newest, so it keeps its text when newer articles arrive."""
-    oldest = list(articles[::-1])
-    total = _archived_count(len(articles))
+    """``entities/<id>/<yyyy>.md`` (and ``…/<yyyy>/<slug>.md``): the articles older than the entity page's,
+    by year (:mod:`build_tools.archive.paging`), each page newest first, kept out of search."""
     name = _shown(ent.name)
+    place = ListPlace(folder=ent.id, main=f"{ent.id}.md")
     pages = {}
-    for number in range(1, total + 1):
-        # The heads were written for entities/<id>.md; these pages sit one folder deeper.
-        members = oldest[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
-        chunk = [(s, _article_head(s, "../../articles/")) for s, _ in members]
-        first = (number - 1) * PAGE_SIZE + 1
-        fm = {"title": f"{ent.name} · 第 {number} 页", "search": {"exclude": True}}
-        out = [_front_matter(fm), f"# {name} · 提及的文章 · 第 {number} 页\n\n",
-               f"[← {name}](../{ent.id}.md)：按日期从新到旧排列；本页为从最早的文章数起的"
-               f"第 {first}–{first + len(chunk) - 1} 篇。\n\n"]
-        out.extend(_article_lines(chunk[::-1], snippets))
-        newer = f"../{ent.id}.md" if number == total else f"page-{number + 1}.md"
-        pager = [f"[← 较新的文章]({newer})", f"第 {number} 页"]
-        if number > 1:
-            pager.append(f"[较旧的文章 →](page-{number - 1}.md)")
-        out.append("\n" + " · ".join(pager) + "\n{: .archive-pager }\n")
-        pages[f"{ENTITY_DIR}/{ent.id}/page-{number}.md"] = "".join(out)
+    for k, page in enumerate(archived):
+        up = place.up(page)
+        # The heads were written for entities/<id>.md; these pages sit one or two folders deeper.
+        chunk = [(articles[i][0], _article_head(articles[i][0], f"{up}../articles/")) for i in page.members]
+        where = page.heading
+        fm = {"title": f"{ent.name} · {where}", "search": {"exclude": True}}
+        out = [_front_matter(fm), f"# {name} · 提及的文章 · {where}\n\n",
+               f"[← {name}]({up}{ent.id}.md)：按日期从新到旧排列。\n\n"]
+        out.extend(_article_lines(chunk, snippets))
+        out.append("\n" + pager_line(archived, k, place) + "\n")
+        pages[f"{ENTITY_DIR}/{ent.id}/{page.stem}.md"] = "".join(out)
     return pages
 
 
-def _index_page(registry: Registry, article_counts: Counter[str]) -> str:
+def _index_page(registry: Registry, article_counts: Counter[str], mentions: Counter[str]) -> str:
     out = [_front_matter({"title": "实体"}), "# 实体\n\n"]
     mentioned = sum(1 for e in registry.entities if article_counts[e.id])
     out.append(f"本存档登记了 {len(registry)} 个条目，其中 {mentioned} 个在文章中出现。\n\n")
@@ -132,7 +124,7 @@ def _index_page(registry: Registry, article_counts: Counter[str]) -> str:
         out.append(f"## {TYPE_LABELS[etype]}（{len(group)}）\n\n")
         for e in group:
             n = article_counts[e.id]
-            count = f"（{n} 篇）" if n else "（尚无文章）"
+            count = f"（{n} 篇，提及 {mentions[e.id]} 次）" if n else "（尚无文章）"
             out.append(f"- [{_shown(e.name)}]({e.id}.md){count} — {_shown(e.description)}\n")
         out.append("\n")
     return "".join(out)
@@ -154,7 +146,10 @@ def entity_pages(
     """
     # Articles newest first once for the archive, each with its list line: an entity's articles keep
     # that order, and an article listed under many entities is escaped once.
-    newest = [(s, _article_head(s)) for s in newest_first(summaries, date=given_or_added)]
+    # The timeline's order (the date, else the day added), so that an entity's years are consecutive.
+    newest = [(s, _article_head(s)) for s in newest_first(summaries)]
+    buckets = [bucket_of(s, by_year=True) for s, _head in newest]
+    dates = [listed_date(s) for s, _head in newest]
     by_entity: dict[str, list[int]] = defaultdict(list)  # entity -> ranks in newest
     snippets: dict[str, dict[str, str]] = defaultdict(dict)
     totals: Counter[str] = Counter()
@@ -179,9 +174,11 @@ def entity_pages(
     for ent in registry.entities:
         co = sorted(pair_counts[ent.id].items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_COOCCURRING]
         articles = [newest[r] for r in by_entity.get(ent.id, ())]  # ranks were appended in order
-        pages[f"{ENTITY_DIR}/{ent.id}.md"] = _entity_page(
-            ent, articles, snippets.get(ent.id, {}), totals[ent.id], co, registry
-        )
-        pages.update(_archived_pages(ent, articles, snippets.get(ent.id, {})))
-    pages[f"{ENTITY_DIR}/index.md"] = _index_page(registry, article_counts)
+        ranks = by_entity.get(ent.id, ())
+        archived = archive_pages([buckets[r] for r in ranks], [newest[r][0].slug for r in ranks], PAGE_SIZE, PAGE_SIZE,
+                                 [dates[r] for r in ranks])
+        own = snippets.get(ent.id, {})
+        pages[f"{ENTITY_DIR}/{ent.id}.md"] = _entity_page(ent, articles, own, archived, co, registry)
+        pages.update(_archived_pages(ent, articles, own, archived))
+    pages[f"{ENTITY_DIR}/index.md"] = _index_page(registry, article_counts, totals)
     return pages

@@ -7,17 +7,14 @@ published and writes whatever comes back (docs-relative path -> text).
 Pages:
 
 * ``index.md`` — the home page: counts, latest articles, top sources and entities.
-* ``articles/index.md`` (the newest), …, ``articles/page-2.md``, ``articles/page-1.md`` (the oldest) —
-  the timeline, newest first, grouped by month, its pages numbered from the oldest so that a page keeps
-  its articles when new ones arrive; an undated article is listed under the day its dump was added
-  ("收录于 2025-03-02"), so nothing sinks to a "date unknown" heap at the end.
-* ``articles/months/<yyyy-mm>.md`` — one page per month (what an article's breadcrumb links to).
-* ``articles/sources.md`` — the sources, with counts and each source's feed; ``articles/sources/<name>.md``
-  each source's newest articles, older ones on ``articles/sources/<name>/page-N.md`` (numbered from the oldest).
+* ``articles/index.md`` (the newest articles) and ``articles/months/<yyyy-mm>.md`` (every month, paged within
+  the month when it holds more than ``page_size``): the timeline and its archive, and each source's pages
+  (``articles/sources/<name>.md``, older ones by month) — :mod:`build_tools.archive.listings`.
+* ``articles/sources.md`` — the sources, with counts and each source's feed.
 * ``articles/tags.md`` — articles by tag, only when some article has tags (the dumps' own
   tags and keywords); the page is not in the fixed nav, the home page links it when it exists.
 
-Every title, source, tag and entity name is escaped by :func:`_shown`
+Every title, source, tag and entity name is escaped by :func:`~build_tools.archive.listings.shown`
 (:func:`~build_tools.markup.escape_line`) before it reaches Markdown.  Headings that other
 pages link to (sources, tags) carry explicit ids computed by :func:`anchor`, the same rule
 the article header template uses to link ``articles/tags/#<tag>``.  The feed is in
@@ -26,22 +23,19 @@ the article header template uses to link ``articles/tags/#<tag>``.  The feed is 
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from build_tools.archive.feed import source_feed
-from build_tools.archive.ordering import ISO_DATE, listed_date, month_of, newest_first, when_shown
-from build_tools.markup import dump_yaml, escape_line
+from build_tools.archive.listings import ARTICLES, ROOT, article_line, shown, source_pages, timeline_pages
+from build_tools.archive.ordering import newest_first
 from build_tools.model import Summary
 from build_tools.settings import SITE_TITLE
 
 __all__ = ["anchor", "index_pages"]
 
-UNDATED = "日期未知"
 NO_SOURCE = "来源未知"
 LATEST_ON_HOME = 10
 TOP_ON_HOME = 10
@@ -51,10 +45,7 @@ _UNKNOWN_STEM = "unknown"  # the articles without a source: no feed name (hashed
 
 _ANCHOR_DROP = re.compile(r"[^\w-]|_")  # "_" too: in a heading it would start emphasis
 
-
-def _shown(text: str) -> str:
-    """``text`` shown literally in a line of an index page (the index pages' rules of :func:`escape_line`)."""
-    return escape_line(text, escape_every_hash=True)
+_shown = shown
 
 
 def anchor(name: str) -> str:
@@ -89,46 +80,9 @@ def _unique_anchors(names: Iterable[str], prefix: str, reserved: Iterable[str] =
 # --- ordering -----------------------------------------------------------------
 
 
-def _month_heading(summary: Summary) -> str:
-    month = month_of(listed_date(summary))
-    return month[1] if month else UNDATED
-
-
 def _by_count(counter: Counter[str]) -> list[tuple[str, int]]:
     """Most frequent first, ties by name: deterministic."""
     return sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
-
-
-# --- lines --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Where:
-    """Where the page being written lives, so links come out relative to it."""
-
-    to_articles: str  # prefix from this page to docs/articles/
-    to_root: str  # prefix from this page to docs/
-
-
-_ROOT = _Where(to_articles="articles/", to_root="")
-_ARTICLES = _Where(to_articles="", to_root="../")
-_MONTH = _Where(to_articles="../", to_root="../../")
-_SOURCE_PAGE = _MONTH  # articles/sources/<name>.md
-
-
-def _title(summary: Summary) -> str:
-    return _shown(summary.title) or _shown(summary.slug)
-
-
-def article_line(summary: Summary, where: _Where, *, show_source: bool = True) -> str:
-    """``- [title](slug.md) · 2025-02-22 · 澎湃新闻``"""
-    parts = [f"- [{_title(summary)}]({where.to_articles}{summary.slug}.md)"]
-    when = when_shown(summary.date, summary.added)
-    if when:
-        parts.append(when if ISO_DATE.match(when) else _shown(when))
-    if show_source and summary.source:
-        parts.append(_shown(summary.source))
-    return " · ".join(parts)
 
 
 def _count_line(n: int, unit: str = "篇") -> str:
@@ -136,86 +90,6 @@ def _count_line(n: int, unit: str = "篇") -> str:
 
 
 # --- pages --------------------------------------------------------------------
-
-
-def _timeline_path(page: int | None) -> str:
-    """``None`` is the newest page (``articles/index.md``); archived pages are numbered from the oldest."""
-    return "articles/index.md" if page is None else f"articles/page-{page}.md"
-
-
-def _timeline_link(page: int | None) -> str:
-    """Link from one timeline page to another (they all live in articles/)."""
-    return "index.md" if page is None else f"page-{page}.md"
-
-
-def _timeline_pages(ordered: list[Summary], page_size: int) -> dict[str, str]:
-    """The timeline, cut into pages of ``page_size`` from the oldest article: page-1.md holds the oldest ones,
-    articles/index.md the newest (1 to ``page_size`` of them).  An archived page names no total and no count
-    from the newest, so a new article changes articles/index.md alone, and every ``page_size`` articles
-    one page more is archived (the new page, and the link to it from the one before): a page's address keeps
-    its articles.  Each page still reads newest first."""
-    oldest = ordered[::-1]
-    total = max(1, math.ceil(len(ordered) / page_size))
-    pages: dict[str, str] = {}
-    for number in range(1, total + 1):
-        chunk = oldest[(number - 1) * page_size : number * page_size][::-1]
-        first, last = (number - 1) * page_size + 1, (number - 1) * page_size + len(chunk)
-        newest = number == total
-        page = None if newest else number
-        lines = [f"# {'全部文章' if newest else f'全部文章 · 第 {number} 页'}", ""]
-        if not ordered:
-            lines += ["暂无文章。", ""]
-        elif newest:
-            older = f"本页为最新的 {len(chunk)} 篇，更早的按页存档，页码从最早的文章数起" if total > 1 else "全部在本页"
-            lines += [f"共 {len(ordered)} 篇，按日期从新到旧排列（原文没有日期的，按收录日期）；{older}。", ""]
-        else:
-            span = f"第 {first} 篇" if first == last else f"第 {first}–{last} 篇"
-            lines += [f"按日期从新到旧排列（原文没有日期的，按收录日期）；本页为从最早的文章数起的{span}。", ""]
-        lines += _timeline_chunk(chunk)
-        if total > 1:
-            pager = []
-            if not newest:
-                pager.append(f"[← 较新的文章]({_timeline_link(None if number + 1 == total else number + 1)})")
-                pager.append(f"第 {number} 页")
-            if number > 1:
-                pager.append(f"[较旧的文章 →]({_timeline_link(number - 1)})")
-            lines += [" · ".join(pager), "{: .archive-pager }", ""]
-        pages[_timeline_path(page)] = "\n".join(lines)
-    return pages
-
-
-def _timeline_chunk(chunk: list[Summary]) -> list[str]:
-    """One page's articles under their month headings."""
-    lines: list[str] = []
-    heading = None
-    for summary in chunk:
-        month = _month_heading(summary)
-        if month != heading:
-            if heading is not None:
-                lines.append("")
-            named = month_of(listed_date(summary))
-            lines += [f"## [{month}](months/{named[0]}.md)" if named else f"## {month}", ""]
-            heading = month
-        lines.append(article_line(summary, _ARTICLES))
-    if chunk:
-        lines.append("")
-    return lines
-
-
-def _month_pages(ordered: list[Summary]) -> dict[str, str]:
-    """One page per month, newest first within it: where an article's breadcrumb leads."""
-    months: dict[tuple[str, str], list[Summary]] = {}
-    for summary in ordered:
-        month = month_of(listed_date(summary))
-        if month:
-            months.setdefault(month, []).append(summary)
-    pages = {}
-    for (name, heading), members in months.items():
-        lines = ["---", f"title: {heading}", "---", "", f"# {heading}", "",
-                 f"{_count_line(len(members))}。[← 全部文章](../index.md)", ""]
-        lines += [article_line(s, _MONTH) for s in members]
-        pages[f"articles/months/{name}.md"] = "\n".join(lines) + "\n"
-    return pages
 
 
 def _grouped_page(title: str, intro: str, groups: list[tuple[str, list[Summary]]], anchors: Mapping[str, str]) -> str:
@@ -228,7 +102,7 @@ def _grouped_page(title: str, intro: str, groups: list[tuple[str, list[Summary]]
     lines.append("")
     for name, members in groups:
         lines += [f"## {_shown(name)} {{#{anchors[name]}}}", "", _count_line(len(members)), ""]
-        lines += [article_line(s, _ARTICLES) for s in members]
+        lines += [article_line(s, ARTICLES) for s in members]
         lines.append("")
     return "\n".join(lines)
 
@@ -264,43 +138,9 @@ def _sources_page(
         if feed:
             links.append(f"[订阅（Atom）]({feed}){{ .archive-feed-link }}")
         lines += [f"## {label} {{#{anchors[name]}}}", "", " · ".join(links), ""]
-        pages.update(_listing_pages(f"articles/sources/{stem}", label, arts, page_size, _SOURCE_PAGE))
+        pages.update(source_pages(stem, label, arts, page_size))
     pages["articles/sources.md"] = "\n".join(lines)
     return pages, anchors
-
-
-def _listing_pages(base: str, label: str, arts: list[Summary], page_size: int, where: _Where) -> dict[str, str]:
-    """``<base>.md`` with the newest 1 to ``page_size`` of ``arts`` (newest first), the older ones on
-    ``<base>/page-N.md`` numbered from the oldest, as the timeline's; every page is a listing, kept out of search."""
-    stem = PurePosixPath(base).name
-    archived = max(0, (len(arts) - 1) // page_size)
-    oldest = arts[::-1]
-    deeper = _Where(to_articles="../" + where.to_articles, to_root="../" + where.to_root)
-    pages = {}
-    for number in range(1, archived + 2):
-        chunk = oldest[(number - 1) * page_size : number * page_size if number <= archived else None][::-1]
-        newest = number == archived + 1
-        title = label if newest else f"{label} · 第 {number} 页"
-        # No title in the front matter: the source's name comes from a dump; the page's <h1> (escaped) names it.
-        lines = ["---", dump_yaml({"search": {"exclude": True}}).rstrip("\n"), "---", "", f"# {title}", ""]
-        if newest:
-            lines += [f"{_count_line(len(arts))}，按日期从新到旧排列。[← 全部来源](../sources.md)", ""]
-        else:
-            lines += [f"按日期从新到旧排列；本页为从最早的文章数起的第 {(number - 1) * page_size + 1}–"
-                      f"{(number - 1) * page_size + len(chunk)} 篇。[← {label}](../{stem}.md)", ""]
-        lines += [article_line(s, where if newest else deeper, show_source=False) for s in chunk]
-        pager = []
-        if not newest:
-            pager += [f"[← 较新的文章]({f'../{stem}.md' if number == archived else f'page-{number + 1}.md'})",
-                      f"第 {number} 页"]
-        if number > 1:
-            older = f"{stem}/page-{number - 1}.md" if newest else f"page-{number - 1}.md"
-            pager.append(f"[较旧的文章 →]({older})")
-        if pager:
-            lines += ["", " · ".join(pager), "{: .archive-pager }"]
-        path = f"{base}.md" if newest else f"{base}/page-{number}.md"
-        pages[path] = "\n".join(lines) + "\n"
-    return pages
 
 
 def _tags_page(ordered: list[Summary]) -> str:
@@ -334,7 +174,7 @@ def _home_page(
 
     lines += ["## 最新文章", ""]
     if ordered:
-        lines += [article_line(s, _ROOT) for s in ordered[:LATEST_ON_HOME]]
+        lines += [article_line(s, ROOT) for s in ordered[:LATEST_ON_HOME]]
         lines += ["", "[浏览全部文章 →](articles/index.md) · [订阅（Atom）](feed.xml)", ""]
     else:
         lines += ["暂无文章。把存档文件放进 `raw/` 后重新构建即可。", ""]
@@ -379,8 +219,7 @@ def index_pages(
     ordered = newest_first(summaries)
     source_pages, source_anchors = _sources_page(ordered, feed_paths, page_size)
     pages = {"index.md": _home_page(ordered, source_anchors, entity_names, entity_count, site_title)}
-    pages.update(_timeline_pages(ordered, page_size))
-    pages.update(_month_pages(ordered))
+    pages.update(timeline_pages(ordered, page_size))
     pages.update(source_pages)
     if any(s.tags for s in ordered):  # no tags anywhere: no empty "共 0 个标签" page
         pages["articles/tags.md"] = _tags_page(ordered)

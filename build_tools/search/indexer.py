@@ -69,7 +69,7 @@ SKIP_DIRS = {"dev", "pagefind", "assets", "search"}
 LISTING_RE = re.compile(
     r"^(?:(?:articles(?:/page-\d+|/sources|/tags|/timeline)?|entities)/)?index\.html$"
     r"|^articles/(?:index|page-\d+|sources|tags|timeline)\.html$|^404\.html$"
-    r"|^articles/(?:months|provenance|raw|sources)/|^entities/[^/]+/page-\d+/"
+    r"|^articles/(?:months|provenance|raw|sources)/|^entities/[^/]+/[^/]+/"
 )
 
 
