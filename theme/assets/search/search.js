@@ -137,24 +137,29 @@ function setup(root) {
   // Token lists of `phrases`, planned: a token kept in runs of pages (on most pages: pfindex.js) is read
   // only on the pages that can hold its phrase, those holding every other token of one of the phrase's
   // folds; so "DeepSeek掀起AI" reads the runs of "deepseek" and "ai" that hold a page with "掀起", not
-  // their whole lists (two rounds of fetches then, one otherwise). A lone Han character's own list is not
-  // read (phraseHits reads the words it starts).
+  // their whole lists (two rounds of fetches then, one otherwise; a fold of frequent tokens only reads
+  // them whole, in the first round). A lone Han character's own list is not read (phraseHits reads the
+  // words it starts).
   async function plannedLists(idx, phrases) {
     const seqs = phrases.flatMap((p) => p.seqs).filter((seq) => !(seq.length === 1 && Array.from(seq[0]).length === 1));
     const split = new Set(seqs.flat().filter((tok) => idx.isSplit(tok)));
+    // a fold of frequent tokens only needs them whole: read with the others, not after them
+    const whole = [...new Set(seqs.filter((seq) => seq.every((tok) => split.has(tok))).flat())];
+    const wholeJob = postingsOf(idx, whole);
     const lists = await postingsOf(idx, seqs.flat().filter((tok) => !split.has(tok)));
-    const want = new Map(); // split token -> Set of pages, or null: every page
+    const want = new Map(); // split token -> Set of pages
     for (const seq of seqs) {
       const rare = seq.filter((tok) => !split.has(tok)).map((tok) => lists.get(tok));
-      const pages = rare.length ? pagesWithAll(rare) : null;
-      for (const tok of seq.filter((x) => split.has(x))) {
-        const have = want.has(tok) ? want.get(tok) : new Set();
-        want.set(tok, pages === null || have === null ? null : new Set([...have, ...pages]));
+      if (!rare.length) continue;
+      const pages = pagesWithAll(rare);
+      for (const tok of seq.filter((x) => split.has(x) && !whole.includes(x))) {
+        want.set(tok, new Set([...(want.get(tok) || []), ...pages]));
       }
     }
     const toks = [...want.keys()];
-    const got = await Promise.all(toks.map((tok) => (want.get(tok)?.size === 0 ? new Map() : idx.postings(tok, want.get(tok)))));
+    const got = await Promise.all(toks.map((tok) => (want.get(tok).size ? idx.postings(tok, want.get(tok)) : new Map())));
     toks.forEach((tok, i) => lists.set(tok, got[i]));
+    for (const [tok, list] of await wholeJob) lists.set(tok, list);
     return lists;
   }
 
