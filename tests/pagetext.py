@@ -55,3 +55,17 @@ def squash(text: str) -> str:
 
 def contains(page_text: str, needle: str) -> bool:
     return squash(needle) in squash(page_text)
+
+
+def older_pages(pages: dict[str, str], start: str) -> list[str]:
+    """A list's archived pages in reading order, following the "较旧的文章" links from its main page ``start``."""
+    import posixpath
+
+    order, path = [], start
+    while True:
+        older = re.search(r"\[较旧的文章 →\]\(([^)]+)\)", pages[path])
+        if older is None:
+            return order
+        path = posixpath.normpath(posixpath.join(posixpath.dirname(path), older.group(1)))
+        assert path in pages and path not in order, path
+        order.append(path)

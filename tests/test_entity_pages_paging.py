@@ -13,6 +13,7 @@ import yaml
 from build_tools.archive.entity_pages import PAGE_SIZE, entity_pages
 from build_tools.entities.registry import load_registry
 from tests.factories import summary
+from tests.pagetext import older_pages
 
 ROOT = Path(__file__).resolve().parent.parent
 REGISTRY = load_registry(ROOT / "entities.yml")
@@ -40,15 +41,7 @@ def _front(text: str) -> dict:
 
 
 def _chain(pages: dict[str, str]) -> list[str]:
-    """The entity's archived pages in reading order, following the "较旧的文章" links from its page."""
-    order, path = [], "entities/nvidia.md"
-    while True:
-        older = re.search(r"\[较旧的文章 →\]\(([^)]+)\)", pages[path])
-        if older is None:
-            return order
-        path = posixpath.normpath(posixpath.join(posixpath.dirname(path), older.group(1)))
-        assert path in pages and path not in order, path
-        order.append(path)
+    return older_pages(pages, "entities/nvidia.md")
 
 
 @pytest.mark.parametrize("n", [1, PAGE_SIZE, PAGE_SIZE + 1, 2 * PAGE_SIZE, 120, 400])

@@ -11,6 +11,7 @@ import pytest
 
 from build_tools.archive.index_pages import index_pages
 from tests.factories import summary
+from tests.pagetext import older_pages
 
 _LINK = re.compile(r"\]\(([^)\s]+)\)")
 
@@ -25,15 +26,7 @@ def _listed(text: str) -> list[int]:
 
 
 def _chain(pages: dict[str, str], stem: str) -> list[str]:
-    """The source's archived pages in reading order, following the "较旧的文章" links from its page."""
-    order, path = [], f"articles/sources/{stem}.md"
-    while True:
-        older = re.search(r"\[较旧的文章 →\]\(([^)]+)\)", pages[path])
-        if older is None:
-            return order
-        path = posixpath.normpath(posixpath.join(posixpath.dirname(path), older.group(1)))
-        assert path in pages and path not in order, path
-        order.append(path)
+    return older_pages(pages, f"articles/sources/{stem}.md")
 
 
 def _stem(pages: dict[str, str], source: str = "澎湃新闻") -> str:
