@@ -9,7 +9,7 @@
 // Format (Pagefind 1.5.2; build_tools/search/segments.py and merge.py write the same): every binary
 // file is gzip("pagefind_dcd" + CBOR). meta = [version, [[page hash, word count]], [[from, to, chunk
 // hash]], filters, sorts, meta fields]; a chunk = [[[word, [[page delta, locs, meta locs]], variants]]].
-// A merged bundle's meta (build_tools/search/merge.py) is [version, [word count], [[from, to]], [], [],
+// The bundles read here are merged ones (build_tools/search/merge.py), whose meta is [version, [word count], [[from, to]], [], [],
 // fields, {p: name prefix, s: [[word, width]], c: chunks, b: chunks per block}]: page i's fragment and
 // chunk i are named prefix + i in base 36; meta[2] holds the first and last word of each block of `b`
 // chunks, whose ranges are in the file prefix + "-r" + block (fetched when a word falls in it; b = 0: a
@@ -191,25 +191,21 @@ export class PagefindIndex {
     }
   }
 
-  // `hash`: the meta file's, when the caller knows it (BundleSet); else read from the bundle's entry file.
+  // `hash`: the meta file's (pagefind-entry.json lists it). Only merged bundles are read (merge.py's meta).
   async init(hash) {
-    if (!hash) {
-      const entry = JSON.parse(new TextDecoder().decode(await this.fetchBytes(new URL("pagefind-entry.json", this.base))));
-      hash = Object.values(entry.languages)[0].hash;
-    }
     const meta = decodeCbor(await unpack(await this.fetchBytes(new URL(`pagefind.${hash}.pf_meta`, this.base)), "meta"));
     const ext = meta[6];
-    this.prefix = ext ? ext.p : null;
-    this.hashes = ext ? null : meta[1].map((p) => p[0]);
-    this.counts = ext ? meta[1] : meta[1].map((p) => p[1]);
-    const blocked = ext && ext.b > 0; // else every chunk's range is in the meta
+    if (!ext) throw new Error("search index: not a merged bundle (build_tools/search/merge.py)");
+    this.prefix = ext.p;
+    this.counts = meta[1];
+    const blocked = ext.b > 0; // else every chunk's range is in the meta
     this.ranges = blocked ? null : meta[2];
     this.blocks = blocked ? meta[2] : null;
     this.blockSize = blocked ? ext.b : null;
-    this.chunkCount = ext ? ext.c : meta[2].length;
+    this.chunkCount = ext.c;
     this.rangeBlocks = new Map();
     // split word -> [its index in the list, width]
-    this.split = new Map((ext ? ext.s : []).map(([word, width], j) => [word, [j, width]]));
+    this.split = new Map(ext.s.map(([word, width], j) => [word, [j, width]]));
     this.avgCount = this.counts.reduce((a, b) => a + b, 0) / Math.max(1, this.counts.length);
     return this;
   }
@@ -249,7 +245,7 @@ export class PagefindIndex {
   }
 
   chunk(i) {
-    return this.chunkFile(this.prefix === null ? this.ranges[i][2] : this.prefix + b36(i));
+    return this.chunkFile(this.prefix + b36(i));
   }
 
   chunkFile(hash) {
@@ -334,7 +330,7 @@ export class PagefindIndex {
   }
 
   hash(page) {
-    return this.hashes === null ? this.prefix + b36(page) : this.hashes[page];
+    return this.prefix + b36(page);
   }
 
   // The page's fragment: {url, content (original text), meta {title, kind, aliases, date, source, ...}}.
@@ -364,11 +360,7 @@ export class BundleSet {
   async init() {
     const entry = JSON.parse(new TextDecoder().decode(await this.fetchBytes(new URL("pagefind-entry.json", this.base))));
     const lang = Object.values(entry.languages)[0];
-    const list = lang.bundles || [{ dir: "", hash: lang.hash }]; // one bundle at the base: Pagefind's own layout
-    this.parts = await Promise.all(list.map((b) => {
-      const base = b.dir ? new URL(`${b.dir}/`, this.base) : this.base;
-      return new PagefindIndex(base, this.fetchBytes).init(b.hash);
-    }));
+    this.parts = await Promise.all(lang.bundles.map((b) => new PagefindIndex(new URL(`${b.dir}/`, this.base), this.fetchBytes).init(b.hash)));
     this.offsets = [];
     this.counts = [];
     for (const part of this.parts) {
