@@ -54,16 +54,16 @@ def _page(root: Path, out: str = "out") -> str:
 
 def test_a_dump_saved_between_hashing_and_reading_never_poisons_the_cache(root, monkeypatch):
     target = root / "raw" / TARGET
-    real = Store.digest
+    real = Store._digest
 
-    def digest_then_save(self, path, max_bytes):
-        digest = real(self, path, max_bytes)
+    def digest_then_save(self, path, *args):
+        digest = real(self, path, *args)
         if path.name == TARGET:
             path.write_text(V2, encoding="utf-8")  # the editor saves right after the build hashed the file
         return digest
 
     with monkeypatch.context() as patch:
-        patch.setattr(Store, "digest", digest_then_save)
+        patch.setattr(Store, "_digest", digest_then_save)
         build(_settings(root))
     assert "第二版" in _page(root)  # the page is what the build read
     target.write_text(V1, encoding="utf-8")  # …and the editor reverts
@@ -76,16 +76,16 @@ def test_a_dump_saved_between_hashing_and_reading_never_poisons_the_cache(root, 
 def test_a_failure_read_from_other_bytes_is_not_stored_under_the_hashed_ones(root, monkeypatch):
     """A dump hashed as an article but read empty (saved in between): rejected this time, published next time."""
     target = root / "raw" / TARGET
-    real = Store.digest
+    real = Store._digest
 
-    def digest_then_empty(self, path, max_bytes):
-        digest = real(self, path, max_bytes)
+    def digest_then_empty(self, path, *args):
+        digest = real(self, path, *args)
         if path.name == TARGET:
             path.write_bytes(b"")
         return digest
 
     with monkeypatch.context() as patch:
-        patch.setattr(Store, "digest", digest_then_empty)
+        patch.setattr(Store, "_digest", digest_then_empty)
         report = build(_settings(root))
     assert any(i.raw.endswith(TARGET) and i.status == "rejected" for i in report.inputs)
     target.write_text(V1, encoding="utf-8")

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date as Date
 from typing import Any
 
@@ -42,7 +42,7 @@ RANGE = 100
 
 def _vectors(
     summaries: Sequence[Summary], counts_by_slug: Mapping[str, Mapping[str, int]] | None
-) -> tuple[dict[str, dict[str, float]], dict[str, int]]:
+) -> tuple[dict[str, dict[str, float]], dict[str, int], dict[str, float]]:
     df: dict[str, int] = defaultdict(int)
     for s in summaries:
         for e in set(s.entities):
@@ -69,7 +69,7 @@ def _vectors(
             vec[e] = tf * idf[e]
         norm = math.sqrt(sum(w * w for w in vec.values())) or 1.0
         vecs[s.slug] = {e: w / norm for e, w in vec.items()}
-    return vecs, dict(df)
+    return vecs, dict(df), idf
 
 
 def _ordinal(d: str | None) -> int | None:
@@ -110,12 +110,16 @@ def related_articles(
 
 @dataclass(frozen=True)
 class Tables:
-    """What one run leaves for the next: each article's inputs and vector, each entity's postings, the lists."""
+    """What one run leaves for the next: what each article's inputs were (its identity), each entity's idf
+    and postings, the lists.  An article's vector is a function of its inputs and its entities' idf, so
+    an identity plus the idf table say whether the vector changed without keeping the vectors (at 10k
+    articles the vectors and summaries were 29 MB to pickle and unpickle on every build)."""
 
     params: tuple[int, int | None, int, int]
-    items: dict[str, tuple[Summary, Fingerprint | None, dict[str, float]]]
+    items: dict[str, Hashable]  # slug -> identity of (summary, fingerprint, counts)
     postings: dict[str, tuple[tuple[str, ...], bool]]  # entity -> (slugs in date order, common)
     results: dict[str, list[tuple[str, str, bool]]]
+    idf: dict[str, float] = field(default_factory=dict)
 
 
 def related_incremental(
@@ -124,6 +128,7 @@ def related_incremental(
     counts_by_slug: Mapping[str, Mapping[str, int]] | None,
     previous: Tables | None,
     *,
+    identities: Mapping[str, Hashable] | None = None,
     limit: int = 5,
     common_df: int | None = None,
     window: int = 40,
@@ -132,9 +137,12 @@ def related_incremental(
 ) -> tuple[dict[str, list[tuple[str, str, bool]]], Tables]:
     """:func:`related_articles` and the tables for the next run.  With ``previous`` (the last run's tables),
     only the articles whose list can differ are ranked again (:func:`_affected`); the others' lists are
-    copied: the result is the same as ranking everything."""
+    copied: the result is the same as ranking everything.
+
+    ``identities``: slug -> a value that changes whenever the article's summary, fingerprint or counts do
+    (the build passes the linked article's cache key); without it the inputs themselves are kept."""
     params = (limit, common_df, window, shortlist)
-    vecs, df = _vectors(summaries, counts_by_slug)
+    vecs, df, idf = _vectors(summaries, counts_by_slug)
     n = len(summaries)
     if common_df is None:
         common_df = max(COMMON_DF_MIN, min(COMMON_DF_MAX, n // 20))
@@ -157,8 +165,13 @@ def related_incremental(
     tie = _tie_ranks([s.slug for s in order])
     context = _Ranking(order, weights, plists, where, dates, fps, texts, tie, limit, shortlist, window // 2)
     slugs = [s.slug for s in order]
-    tables = Tables(params, {s.slug: (s, fps[i], weights[i]) for i, s in enumerate(order)},
-                    {e: (tuple(slugs[i] for i in plist), common) for e, (plist, _x, common) in plists.items()}, {})
+    if identities is None:
+        counts_of = counts_by_slug or {}
+        identities = {s.slug: (s, fps[i], tuple(sorted(counts_of.get(s.slug, {}).items())))
+                      for i, s in enumerate(order)}
+    tables = Tables(params, {s.slug: identities[s.slug] for s in order},
+                    {e: (tuple(slugs[i] for i in plist), common) for e, (plist, _x, common) in plists.items()}, {},
+                    idf)
     todo = list(range(n))
     out: dict[str, list[tuple[str, str, bool]]] = {}
     if previous is not None and previous.params == params:
@@ -182,9 +195,13 @@ def _affected(previous: Tables, now: Tables, plists: Mapping[str, tuple[list[int
     """Positions whose list may differ from the last run's: the articles whose inputs or vector changed, and
     every article whose candidates (per entity: a rare entity's postings, a common one's window) differ
     as a list or hold a changed, added or removed article."""
-    old_items = previous.items
+    old_items, old_idf = previous.items, previous.idf
+    # A vector changed when its article's inputs did, or the idf of one of its entities (the grid moved).
+    moved = {e for e, w in now.idf.items() if old_idf.get(e) != w}
     changed = {slug for slug, item in now.items.items() if old_items.get(slug) != item}
     changed.update(slug for slug in old_items if slug not in now.items)
+    for e in moved:
+        changed.update(now.postings[e][0])
     todo = {i for i, slug in enumerate(slugs) if slug in changed}
     for e, (plist, _x, common) in plists.items():
         names, _c = now.postings[e]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from build_tools.archive.entity_pages import entity_pages as _entity_pages
@@ -40,13 +40,15 @@ def dated(view: LinkedView, added: str | None) -> LinkedView:
     return replace(view, summary=replace(view.summary, added=added))
 
 
-def related(views: Sequence[LinkedView], previous: Tables | None,
+def related(views: Sequence[LinkedView], previous: Tables | None, identities: Mapping[str, Hashable] | None = None,
             map_ranges: RangeMap | None = None) -> tuple[dict[str, list[tuple[str, str, bool]]], Tables]:
-    """Related articles of every view, and the tables that let the next run rank only around a change."""
+    """Related articles of every view, and the tables that let the next run rank only around a change
+    (``identities``: slug -> what the view was made from, see :func:`related_incremental`)."""
     summaries = [v.summary for v in views]
     fingerprints = {v.summary.slug: v.story for v in views}
     counts = {v.summary.slug: dict(v.counts) for v in views}
-    return related_incremental(summaries, fingerprints, counts, previous, map_ranges=map_ranges)
+    return related_incremental(summaries, fingerprints, counts, previous, identities=identities,
+                                map_ranges=map_ranges)
 
 
 def entity_pages(views: Sequence[LinkedView], index: AliasIndex | None) -> dict[str, str]:

@@ -94,8 +94,9 @@ def _build(settings: Settings, overrides: Overrides, locks, progress: Progress |
         if last is not None:  # inputs and docs/ as the last build left them: its report, no stage run
             return last
         with report.timed("prepare"):
-            inputs = [(run.store.digest(d.path, settings.max_dump_bytes), d.raw_path, d.slug,
-                       overrides.key_for(d.relative)) for d in dumps]
+            digests = run.store.digests([d.path for d in dumps], settings.max_dump_bytes)
+            inputs = [(digest, d.raw_path, d.slug, overrides.key_for(d.relative))
+                      for digest, d in zip(digests, dumps, strict=True)]
             prepared = [_stored_as(record, k) for k, record in run.each(PREPARE, dumps, inputs, (settings, overrides))]
             report.warnings.extend(_repairs(prepared, run))
         with report.timed("dedupe"):
@@ -212,18 +213,21 @@ def _whole_inputs(linked: list[tuple[str, views.LinkedView]]) -> list[str]:
 
 
 def _related(run: Runner, linked: list[tuple[str, views.LinkedView]]) -> dict[str, list[tuple[str, str, bool]]]:
-    """Related articles, as :meth:`Runner.whole` keeps a whole-archive result; when the inputs changed, the
-    last run's tables (kept under a key of the code alone) let only the articles around the change be ranked."""
-    result_key = run.key(related_incremental, "related", *_whole_inputs(linked))
-    found = run.store.get("whole", result_key)
-    if found is not None:
-        return found
+    """Related articles, kept with the last run's tables under a key of the code alone: with the same inputs
+    the kept lists are the result; otherwise the tables let only the articles around the change be ranked.
+    An article's identity is its linked key and added day (what its summary, fingerprint and counts are
+    made from), so the tables need not hold the articles themselves."""
+    inputs = _whole_inputs(linked)
+    result_key = run.key(related_incremental, "related", *inputs)
     tables_key = run.key(related_incremental, "related tables")
-    previous = run.store.get("whole", tables_key)
+    kept = run.store.get("whole", tables_key)
+    previous = kept[1] if isinstance(kept, tuple) and len(kept) == 2 and isinstance(kept[1], Tables) else None
+    if previous is not None and kept[0] == result_key:
+        return previous.results
+    identities = {view.summary.slug: item for item, (_, view) in zip(inputs, linked, strict=True)}
     found, tables = guarded("related", None, lambda: views.related(
-        [v for _, v in linked], previous if isinstance(previous, Tables) else None, map_ranges=run.map_ranges))
-    run.store.put_latest("related", result_key, found)
-    run.store.put_latest("related tables", tables_key, tables)
+        [v for _, v in linked], previous, identities, map_ranges=run.map_ranges))
+    run.store.put_latest("related tables", tables_key, (result_key, tables))
     return found
 
 

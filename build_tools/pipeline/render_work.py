@@ -25,7 +25,11 @@ class PageInputs:
     publish_raw: bool = False  # the dump as saved is published beside the provenance view
 
     def key_parts(self) -> tuple[str, ...]:
-        return (self.linked_key, self.shown, repr(self.also), repr(self.links), repr(self.pictures),
+        # The records as tuples of their plain fields: the builtin repr of those is exact and ~10× cheaper
+        # than the dataclasses' generated __repr__ (0.5 s of a build at 10k pages).
+        links = tuple((n.role, n.slug, n.title, n.date, n.added, n.source) for n in self.links)
+        pictures = tuple((p.src, p.url, p.local) for p in self.pictures)
+        return (self.linked_key, self.shown, repr(self.also), repr(links), repr(pictures),
                 repr(self.added), repr(self.publish_raw))
 
 

@@ -30,7 +30,7 @@ import pickle
 import shutil
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -175,15 +175,29 @@ class Store:
     def digest(self, path: Path, max_bytes: int) -> str:
         """sha256 of the dump's bytes (:func:`file_digest`), reused while its size, mtime, ctime and inode
         stay the same; a stat too recent to trust is not remembered."""
-        absolute = os.fsencode(os.path.abspath(path))  # bytes: a file name need not be valid UTF-8
+        return self.digests([path], max_bytes)[0]
+
+    def digests(self, paths: Sequence[Path], max_bytes: int) -> list[str]:
+        """:meth:`digest` of each path, the stat signatures read in one query (one per path was ~0.5 s of a
+        build at 10k dumps)."""
+        absolute = [os.fsencode(os.path.abspath(path)) for path in paths]  # bytes: names need not be UTF-8
+        known: dict[bytes, tuple[str, str]] = {}
+        for start in range(0, len(absolute), 500):
+            chunk = absolute[start:start + 500]
+            rows = self._sql(f"SELECT path, stat, digest FROM seen WHERE path IN ({','.join('?' * len(chunk))})",
+                             chunk).fetchall()
+            known.update((row[0], (row[1], row[2])) for row in rows)
+        return [self._digest(path, name, known.get(name), max_bytes)
+                for path, name in zip(paths, absolute, strict=True)]
+
+    def _digest(self, path: Path, absolute: bytes, seen: tuple[str, str] | None, max_bytes: int) -> str:
         try:
             info = os.lstat(path)
         except OSError as error:
             return hashlib.sha256(f"unreadable:{error}".encode()).hexdigest()
         stat = f"{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}:{info.st_mode}"
-        row = self._sql("SELECT stat, digest FROM seen WHERE path = ?", (absolute,)).fetchone()
-        if row and row[0] == stat:
-            return row[1]
+        if seen and seen[0] == stat:
+            return seen[1]
         digest = file_digest(path, max_bytes)
         if time.time_ns() - max(info.st_mtime_ns, info.st_ctime_ns) > RACY_SECONDS * 1e9:
             self._sql("INSERT OR REPLACE INTO seen (path, stat, digest) VALUES (?, ?, ?)", (absolute, stat, digest))

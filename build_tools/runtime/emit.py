@@ -30,6 +30,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import stat
 from pathlib import Path, PurePosixPath
@@ -229,10 +230,13 @@ def _exists(path: Path) -> bool:
     return path.exists() or path.is_symlink()
 
 
+# A path part the writer refuses: empty, "." or "..", or one of its own hidden folders' names.
+_BAD_PART = re.compile(r"(?:^|/)(?:\.{1,2}(?:/|$)|/|$|(?:" + "|".join(re.escape(p) for p in _PREFIXES) + "))")
+
+
 def _check_relative(relative: str) -> None:
-    parts = relative.split("/")
-    if (parts[0] not in GENERATED or relative.startswith("/")
-            or any(part in ("..", ".", "") or part.startswith(_PREFIXES) for part in parts)):
+    top = relative.split("/", 1)[0]
+    if top not in GENERATED or _BAD_PART.search(relative):
         raise ValueError(f"refusing to write outside the generated output: {relative}")
 
 
