@@ -1,5 +1,5 @@
 """The build step's incremental cost, two code trees side by side (issue 15): nothing changed, one dump added,
-another added, one edited, at size N — each tree on its own copy of the same generated archive and its own
+another added, one edited, the newest dump added and edited, at size N — each tree on its own copy of the same generated archive and its own
 cache, the two builds of a phase run back to back so both see the same machine load.
 
     git worktree add /tmp/old <branch point>
@@ -28,10 +28,10 @@ from pathlib import Path
 
 from benchmarks.generate import generate
 from benchmarks.measure import project
-from benchmarks.site_cycle import add_dump, edit_dump
+from benchmarks.site_cycle import add_dump, add_newest, edit_dump
 
 ROOT = Path(__file__).resolve().parent.parent
-PHASES = ("cold", "noop", "added", "added2", "edited", "noop_after")
+PHASES = ("cold", "noop", "added", "added2", "edited", "newest", "newest_edited", "noop_after")
 
 
 SITE_STEPS = {"site": ["-m", "build_tools.site", "--site-dir", "site", "--docs", "docs", "--no-search"],
@@ -93,7 +93,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.site:
             project(proj)
     edits = {"added": lambda raw: add_dump(raw, 0), "added2": lambda raw: add_dump(raw, 1),
-             "edited": lambda raw: edit_dump(raw, 0)}
+             "edited": lambda raw: edit_dump(raw, 0), "newest": lambda raw: add_newest(raw, edited=False),
+             "newest_edited": lambda raw: add_newest(raw, edited=True)}
     out: dict = {"n": args.n}
     for phase in args.phases.split(","):
         if phase in edits:
