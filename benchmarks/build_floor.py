@@ -1,6 +1,6 @@
 """The build step's incremental cost, two code trees side by side (issue 15): nothing changed, one dump added,
-another added, one edited, the newest dump added and edited, at size N — each tree on its own copy of the same generated archive and its own
-cache, the two builds of a phase run back to back so both see the same machine load.
+another added, one edited, the newest dump added and edited, at size N — each tree on its own copy of the same
+generated archive and its own cache, the two builds of a phase run back to back so both see the same machine load.
 
     git worktree add /tmp/old <branch point>
     python -m benchmarks.build_floor --old /tmp/old --new . --n 2000 --work /tmp/floor-2k --json out.json
