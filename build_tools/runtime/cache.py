@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from build_tools.model.errors import CacheCorrupt, CacheError
+from build_tools.runtime.memory import gc_paused, kept_to_the_end
 
 RACY_SECONDS = 2.0
 # SQLite result codes (the low byte of sqlite_errorcode) that are not damage.
@@ -91,6 +92,11 @@ def _classified(error: sqlite3.Error, path: Path) -> CacheError:
     return CacheCorrupt(f"the build cache {path} is damaged ({error})")
 
 
+# Loaded records (or a whole-archive result of bytes) from this many on are kept out of later garbage
+# collections (runtime/memory.py): the build uses them to its end.
+KEPT_FROM = 1000
+
+
 class Store:
     """A key → pickled value table per kind, in one SQLite file; written only by the main process."""
 
@@ -132,7 +138,13 @@ class Store:
 
     def get(self, kind: str, key: str) -> Any | None:
         row = self._sql(f"SELECT value FROM {kind} WHERE key = ?", (key,)).fetchone()
-        return None if row is None else _unpickle(row[0])
+        if row is None:
+            return None
+        with gc_paused():  # a whole-archive result can be 10^5 small objects
+            value = _unpickle(row[0])
+        if len(row[0]) >= KEPT_FROM * 1000:
+            kept_to_the_end()
+        return value
 
     def get_many(self, kind: str, keys: list[str]) -> dict[str, Any]:
         """The stored values for those keys that have one (one query per 500 keys, not one per key)."""
@@ -143,10 +155,13 @@ class Store:
             marks = ",".join("?" * len(chunk))
             with sqlite_errors(self.path):
                 rows = self.db.execute(f"SELECT key, value FROM {kind} WHERE key IN ({marks})", chunk).fetchall()
-            for stored_key, blob in rows:
-                value = _unpickle(blob)
-                if value is not None:
-                    found[stored_key] = value
+            with gc_paused():  # thousands of records at once (runtime/memory.py)
+                for stored_key, blob in rows:
+                    value = _unpickle(blob)
+                    if value is not None:
+                        found[stored_key] = value
+        if len(found) >= KEPT_FROM:
+            kept_to_the_end()
         return found
 
     def checkpoint(self) -> None:

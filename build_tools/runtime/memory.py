@@ -1,0 +1,49 @@
+"""Pausing Python's cyclic garbage collector while many small records are made at once.
+
+Unpickling 10^4 cached records (or parsing 10^5 search segments) allocates millions of small objects in
+bursts; every burst sets off collections, and each older-generation collection walks everything made
+so far again.  The records hold no reference cycles, so nothing is lost by not collecting while they are
+made: measured at 10k articles, unpickling the linked views took 29 µs each with the collector running
+and 18 µs without.
+
+Records a build keeps to its end are then moved out of the collector's sight (:func:`kept_to_the_end`):
+measured on one added dump at 10k, the build's full collections walked the ~10^6 objects of the loaded
+records 8 times, 3.4 of 25 s.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside (the collector's previous state is restored after)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def kept_to_the_end() -> None:
+    """Every object alive now is left out of later collections (``gc.freeze``) until the build ends
+    (:func:`build_collections`).
+    For what a build loads and keeps (records, whole-archive results): reference counting still frees
+    each one as soon as nothing uses it; only cyclic garbage among them waits for the end of the build."""
+    gc.freeze()
+
+
+@contextmanager
+def build_collections() -> Iterator[None]:
+    """One build: at its end, what :func:`kept_to_the_end` set aside is seen by the collector again (a
+    preview runs many builds in one process, the tests thousands).  (Fewer young collections, a threshold
+    of 50,000 instead of 700, were tried: the same 0.8 s of a 10k build, each one walking more.)"""
+    try:
+        yield
+    finally:
+        gc.unfreeze()
