@@ -24,10 +24,12 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from build_tools.model.errors import OutputError
 from build_tools.runtime.emit import GENERATED, OutputWriter, recover
-from build_tools.runtime.generations import HOME, current_generation
+from build_tools.runtime.generations import HOME, SPARE, current_generation, spare_generation
 from tests.conftest import ROOT
 from tests.fixtures.hostile.corpus import article_text, run_build, tree_bytes, write_cases
 
@@ -60,13 +62,14 @@ def generated(docs: Path) -> dict[str, bytes]:
 
 def leftovers(docs: Path) -> list[str]:
     """What a finished or recovered build must not leave: the older writer's folders, generations nothing
-    points to, pending links, links that lead nowhere."""
+    points to (the shown one, or the spare its record names), pending links, links that lead nowhere."""
     found = sorted(p.name for p in docs.iterdir() if p.name.startswith((".staging-", ".old-", ".trash-")))
     home = docs / HOME
-    current = current_generation(docs)
+    current, spare = current_generation(docs), spare_generation(docs)
     if home.is_dir():
         found += sorted(f"{HOME}/{p.name}" for p in home.iterdir()
-                        if p.name not in (".gitignore", "current") and p != current)
+                        if p.name not in (".gitignore", "current") and p != current
+                        and not (spare is not None and (p == spare or p.name == SPARE)))
     found += sorted(name for name in GENERATED if (docs / name).is_symlink() and not (docs / name).exists())
     return found
 
@@ -503,3 +506,77 @@ def test_ctrl_c_while_the_build_modules_import_arrives_after_them_as_an_interrup
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert done.stdout.strip() == "held then interrupted", done.stdout + done.stderr
+
+
+# --- the replaced generation is kept as the spare and reused --------------------------------------------
+
+_PATHS = ("articles/a.md", "articles/b.md", "articles/raw/a.txt", "entities/x.md", "entities/y/z.md", "index.md",
+          "feed.xml")
+
+
+def _publish(docs: Path, state: dict[str, str], manifest: Path) -> OutputWriter:
+    """One build's output, as a build writes it: every file, the unchanged ones kept by content."""
+    writer = OutputWriter(docs, manifest=manifest)
+    shown_before = tree_bytes(docs)
+    for relative, text in sorted(state.items()):
+        writer.write(relative, text)
+    assert tree_bytes(docs) == shown_before  # nothing shown changes before the swap: no write through a link
+    writer.commit()
+    return writer
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(states=st.lists(st.dictionaries(st.sampled_from(_PATHS), st.sampled_from(["one", "two", "three"])),
+                       min_size=2, max_size=6))
+def test_every_build_shows_exactly_its_files_when_the_replaced_generation_is_reused(tmp_path_factory, states):
+    docs = tmp_path_factory.mktemp("spare") / "docs"
+    manifest = docs.parent / "manifest.json"
+    for state in states:
+        had_spare = spare_generation(docs) is not None
+        writer = _publish(docs, state, manifest)
+        assert writer.reused == had_spare  # a build starts from the spare whenever the last one left it
+        shown = {k: v for k, v in tree_bytes(docs).items() if k.split("/")[0] in GENERATED}
+        assert shown == {k: v.encode() for k, v in state.items()}
+        assert leftovers(docs) == []
+
+
+def test_a_build_after_one_change_links_only_the_files_the_last_builds_changed(tmp_path, monkeypatch):
+    """At 10k articles the writer linked and later unlinked every one of 24,700 files per build; with the
+    spare it links the files the previous build changed, whatever the size of the archive."""
+    docs, manifest = tmp_path / "docs", tmp_path / "manifest.json"
+    state = {f"articles/p{i:03d}.md": f"page {i}" for i in range(300)}
+    _publish(docs, state, manifest)
+    _publish(docs, {**state, "articles/p001.md": "edited", "articles/new.md": "new"}, manifest)
+    links = []
+    real_link = os.link
+    monkeypatch.setattr(os, "link", lambda *a, **k: (links.append(a[0]), real_link(*a, **k))[1])
+    writer = _publish(docs, {**state, "articles/p001.md": "edited", "articles/new.md": "new",
+                             "articles/p002.md": "edited too"}, manifest)
+    assert writer.reused
+    assert len(links) == 2  # p001 and new.md, which the previous build changed; not 301 unchanged files
+    assert (docs / "articles" / "p002.md").read_text() == "edited too"
+    assert tree_bytes(docs)["articles/p001.md"] == b"edited"
+
+
+@pytest.mark.parametrize("record", [
+    '{"current": "CURRENT", "spare": "SPARE", "differs": ["../../outside.md"]}',
+    '{"current": "CURRENT", "spare": "../../elsewhere", "differs": []}',
+    '{"current": "g-000000000000", "spare": "SPARE", "differs": []}',
+    '{"current": "CURRENT", "spare": "SPARE", "differs": "articles/a.md"}',
+    "not json",
+])
+def test_a_spare_record_that_is_not_the_writers_own_is_ignored(tmp_path, record):
+    """The record is a file under docs/: a damaged or hostile one costs the reuse, never the build or a file
+    outside the generation."""
+    docs, manifest = tmp_path / "docs", tmp_path / "manifest.json"
+    _publish(docs, {"articles/a.md": "a"}, manifest)
+    _publish(docs, {"articles/a.md": "b", "index.md": "home"}, manifest)
+    spare, current = spare_generation(docs), current_generation(docs)
+    assert spare is not None and current is not None
+    (tmp_path / "outside.md").write_text("keep me")
+    (docs / HOME / SPARE).write_text(record.replace("CURRENT", current.name).replace("SPARE", spare.name))
+    writer = _publish(docs, {"articles/a.md": "c", "index.md": "home"}, manifest)
+    assert not writer.reused
+    assert tree_bytes(docs)["articles/a.md"] == b"c"
+    assert (tmp_path / "outside.md").read_text() == "keep me"
+    assert leftovers(docs) == []

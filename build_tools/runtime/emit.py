@@ -30,7 +30,6 @@ import contextlib
 import hashlib
 import json
 import os
-import re
 import shutil
 import stat
 from pathlib import Path, PurePosixPath
@@ -43,7 +42,7 @@ from build_tools.runtime.locks import FolderLock
 __all__ = ["GENERATED", "OutputWriter", "check_separate", "output_lock", "recover", "replace_file", "untouched",
            "write_record"]
 
-_PREFIXES = (".staging-", ".old-", ".trash-", HOME)
+_PREFIXES = generations.OWN_PREFIXES
 
 # relative path -> [key, size, mtime_ns, inode]: what the file was made from, and how to tell it is untouched since
 Entry = list
@@ -59,18 +58,26 @@ class OutputWriter:
         check_separate(docs_dir, raw_dir)
         _writing(docs_dir, lambda: docs_dir.mkdir(parents=True, exist_ok=True))
         self._lock = None if lock is not None and lock.held else output_lock(docs_dir).acquire()
+        self._made_dirs: set[str] = set()
+        self.reused = False  # the next generation is the last one replaced, brought up to date
         try:
             recover(docs_dir)
             generations.refuse_foreign_links(docs_dir)
-            self.staging = _writing(docs_dir / HOME, lambda: new_generation(docs_dir))  # the next generation
+            spare = _writing(docs_dir / HOME, lambda: generations.take_spare(docs_dir))
+            if spare is not None:
+                self.staging, self.reused = spare[0], True
+                _writing(self.staging, lambda: self._catch_up(spare[1]))
+            else:
+                self.staging = _writing(docs_dir / HOME, lambda: new_generation(docs_dir))
         except BaseException:
+            if self.reused:
+                shutil.rmtree(self.staging, ignore_errors=True)
             self._release()
             raise
         self._previous = _load_manifest(manifest) if manifest else {}
         self._docs = str(docs_dir)
         self._manifest: dict[str, Entry] = {}
         self._staged: list[str] = []
-        self._made_dirs: set[str] = set()
         self.conflicts: list[str] = []  # paths written twice: the first text stayed
         self.swapped = False  # the new generation is the one docs/ shows
 
@@ -119,8 +126,27 @@ class OutputWriter:
         if parent not in self._made_dirs:
             target.parent.mkdir(parents=True, exist_ok=True)
             self._made_dirs.add(parent)
+        if self.reused:  # the name may be a hard link to the shown file: a new file, never written through
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(target)
         with open(target, "wb") as handle:
             handle.write(data)
+
+    def _catch_up(self, differs: list[str]) -> None:
+        """The spare generation made equal to the shown one: each file in which they differ removed from the
+        spare, and linked again from the shown one where it has it."""
+        real = {name: os.path.realpath(self.docs_dir / name) for name in GENERATED}
+        staging = str(self.staging) + "/"
+        for relative in differs:
+            _check_relative(relative)  # the record is a file on disk: never a path outside the generation
+            target = staging + relative
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(target)
+            top, _, rest = relative.partition("/")
+            source = real[top] + "/" + rest if rest else real[top]
+            if os.path.isfile(source) and not os.path.islink(source):
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                link(Path(source), Path(target))
 
     def write_all(self, pages: dict[str, str]) -> None:
         """Every page of a whole-archive pass (entity pages, index pages): relative path → text."""
@@ -135,12 +161,18 @@ class OutputWriter:
             legacy = any(_exists(self.docs_dir / n) and not generations.is_ours(self.docs_dir, n) for n in GENERATED)
             if self._staged or stale or legacy:
                 staged = set(self._staged)
-                kept = [rel for rel in self._manifest if rel not in staged]
-                _writing(self.staging, lambda: self._link_unchanged(kept))
+                if self.reused:  # the spare holds every unchanged file already, and the stale ones too
+                    _writing(self.staging, lambda: self._unlink(stale))
+                else:
+                    _writing(self.staging, lambda: self._link_unchanged([r for r in self._manifest if r not in staged]))
                 previous = _writing(self.docs_dir / HOME, lambda: generations.publish(self.docs_dir, self.staging))
                 self.swapped = True
-                if previous is not None:
+                if previous is not None and not legacy:
+                    generations.keep_spare(self.docs_dir, previous, [*staged, *stale])
+                elif previous is not None:
                     shutil.rmtree(previous, ignore_errors=True)
+            elif self.reused:  # nothing changed: the spare, equal to the shown generation, stays the spare
+                generations.keep_spare(self.docs_dir, self.staging, [])
             else:
                 shutil.rmtree(self.staging, ignore_errors=True)
             if self.manifest_path:
@@ -153,6 +185,11 @@ class OutputWriter:
             raise
         finally:
             self._release()
+
+    def _unlink(self, relatives) -> None:
+        for relative in relatives:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.staging / relative)
 
     def _link_unchanged(self, kept: list[str]) -> None:
         """Every file this build did not change, into the new generation as a hard link to the shown one."""
@@ -230,13 +267,8 @@ def _exists(path: Path) -> bool:
     return path.exists() or path.is_symlink()
 
 
-# A path part the writer refuses: empty, "." or "..", or one of its own hidden folders' names.
-_BAD_PART = re.compile(r"(?:^|/)(?:\.{1,2}(?:/|$)|/|$|(?:" + "|".join(re.escape(p) for p in _PREFIXES) + "))")
-
-
 def _check_relative(relative: str) -> None:
-    top = relative.split("/", 1)[0]
-    if top not in GENERATED or _BAD_PART.search(relative):
+    if not generations.inside_generation(relative):
         raise ValueError(f"refusing to write outside the generated output: {relative}")
 
 

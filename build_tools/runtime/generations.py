@@ -14,6 +14,14 @@ their inode and mtime; changed files are new) and publishes it by replacing the 
 ``rename``.  Killed at any instant, docs/ shows the previous generation or the new one, never a mix;
 :func:`recover` (run before every build) only removes what a killed build left unfinished.
 
+The generation a build replaces is not removed but kept as the *spare*, with the list of the files in
+which it differs from the one published (``.generated/spare.json``).  The next build takes the spare,
+brings just those files up to date (hard links to the shown ones) and writes its own changes into it:
+a build costs the files it changes, not a link and an unlink per file of the archive (50,000 system
+calls at 10k articles).  The record is removed before the spare is touched and written only once the
+new generation is shown, so a build killed in between leaves no record, and :func:`recover` removes
+the spare like any other unfinished generation.
+
 docs/ written by an older build (real folders under the generated names) is adopted once: its
 files are linked into a first generation, and each real folder is exchanged for its link with
 ``renameat2(RENAME_EXCHANGE)`` where the system has it, so the old output stays visible throughout.
@@ -24,7 +32,9 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import json
 import os
+import re
 import secrets
 import shutil
 import tempfile
@@ -36,7 +46,16 @@ GENERATED = ("articles", "entities", "index.md", "feed.xml")
 HOME = ".generated"
 CURRENT = "current"
 _GENERATION = "g-"
+SPARE = "spare.json"  # {"current": …, "spare": …, "differs": [relative paths]}
+OWN_PREFIXES = (".staging-", ".old-", ".trash-", HOME)  # the writer's own folders: never a generated file's path
+# A path part no generated file has: empty, "." or "..", or one of the writer's own folders' names.
+_BAD_PART = re.compile(r"(?:^|/)(?:\.{1,2}(?:/|$)|/|$|(?:" + "|".join(re.escape(p) for p in OWN_PREFIXES) + "))")
 _LEGACY = (".staging-", ".old-", ".trash-")  # the previous writer's staging, journal and trash folders
+
+
+def inside_generation(relative: str) -> bool:
+    """``relative`` names a file a generation may hold: under a generated name, no way out, none of ours."""
+    return relative.split("/", 1)[0] in GENERATED and not _BAD_PART.search(relative)
 
 
 def link_target(name: str) -> str:
@@ -141,13 +160,62 @@ def recover(docs: Path) -> None:
     if home.is_symlink() or not home.is_dir():
         return
     keep = current_generation(docs)
+    spare = _recorded_spare(docs, keep)
     for entry in home.iterdir():
         if entry.name == ".gitignore" or entry == keep or (entry.name == CURRENT and keep is not None):
+            continue
+        if spare is not None and (entry == spare[0] or entry.name == SPARE):
             continue
         _remove(entry)
     for name in GENERATED:
         if is_ours(docs, name) and (keep is None or not _exists(keep / name)):
             os.unlink(docs / name)
+
+
+def take_spare(docs: Path) -> tuple[Path, list[str]] | None:
+    """The spare generation and the files in which it differs from the shown one, its record removed first
+    (durably): from here on the spare is an unfinished generation until :func:`keep_spare` records it."""
+    spare = _recorded_spare(docs, current_generation(docs))
+    record = docs / HOME / SPARE
+    with contextlib.suppress(FileNotFoundError):
+        record.unlink()
+        _fsync_dir(docs / HOME)
+    return spare
+
+
+def keep_spare(docs: Path, spare: Path, differs: list[str]) -> None:
+    """Record ``spare`` (a generation docs/ no longer shows) and the files in which it differs from the shown
+    one, for the next build to take (:func:`take_spare`)."""
+    current = current_generation(docs)
+    if current is None or spare.parent != docs / HOME or spare == current:
+        _remove(spare)
+        return
+    record = {"current": current.name, "spare": spare.name, "differs": sorted(differs)}
+    pending = docs / HOME / f".{SPARE}.tmp"
+    pending.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    os.replace(pending, docs / HOME / SPARE)
+
+
+def spare_generation(docs: Path) -> Path | None:
+    """The spare generation a finished build left for the next one, if any."""
+    spare = _recorded_spare(docs, current_generation(docs))
+    return spare[0] if spare else None
+
+
+def _recorded_spare(docs: Path, current: Path | None) -> tuple[Path, list[str]] | None:
+    """The recorded spare, when its record is whole and describes it against the generation shown now."""
+    try:
+        record = json.loads((docs / HOME / SPARE).read_text(encoding="utf-8"))
+        name, differs = record["spare"], record["differs"]
+        valid = (current is not None and record["current"] == current.name and isinstance(name, str)
+                 and name.startswith(_GENERATION) and "/" not in name and name != current.name
+                 and isinstance(differs, list) and all(isinstance(d, str) and inside_generation(d) for d in differs))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    spare = docs / HOME / name
+    if not valid or spare.is_symlink() or not spare.is_dir():
+        return None
+    return spare, differs
 
 
 def copy_links(source: Path, target: Path) -> None:
