@@ -145,3 +145,31 @@ def test_nothing_changed_keys_shards_merges_and_writes_nothing(tmp_path: Path, m
     page.write_text(page.read_text(encoding="utf-8").replace("某网站", "别的网站"), encoding="utf-8")
     touched = index_site(site, docs, shard_pages=2, cache_dir=cache)
     assert "save" in calls and touched.pages_extracted == 1
+
+
+def test_an_old_article_re_merges_without_reading_the_merged_bundle_back(tmp_path: Path, monkeypatch):
+    """Issue 15, session 22: an article dated among the old ones re-merges the old articles' bundle; the
+    filters file's facts come from the shards' kept facts (never from the ~10,000 fragments of the merged
+    bundle read back), and the bundles and the filters file are byte for byte those of an index from nothing."""
+    from build_tools.search import tiers
+
+    site, docs = write_site(tmp_path / "a")
+    for i in range(tiers.RECENT_SHARDS + 2):
+        _dated_article(site, f"d{i:02d}", f"2024-01-{i + 1:02d}", f"第{i}篇文章的独有内容。")
+    cache = tmp_path / "cache"
+    index_site(site, docs, shard_pages=2, cache_dir=cache)
+
+    def read_back(bundle: Path) -> dict:
+        raise AssertionError(f"{bundle.name}: a merged bundle's fragments read back")
+
+    monkeypatch.setattr(tiers, "page_facts", read_back)
+    _dated_article(site, "old", "2023-06-01", "补进来的一篇旧文章。")
+    added = index_site(site, docs, shard_pages=2, cache_dir=cache)
+    assert added.shards_built >= 1 and added.bundles_merged >= 1
+    assert "articles/old/" in word_map(site / "pagefind")["补进"]
+    facets = site / "assets" / "search" / "facets.json"
+    incremental = bundle_bytes(site / "pagefind"), facets.read_bytes()
+    assert "2023-06-01" in incremental[1].decode("utf-8")
+    monkeypatch.undo()
+    index_site(site, docs, shard_pages=2, cache_dir=False)
+    assert (bundle_bytes(site / "pagefind"), facets.read_bytes()) == incremental

@@ -166,6 +166,11 @@ def page_facts(bundle: Path) -> dict:
     date, [entity ids]]}}, read off its fragments' metadata."""
     meta = cbor2.loads(read_pf(meta_file(bundle)))
     docs = {h: json.loads(read_pf(bundle / "fragment" / f"{h}.pf_fragment")) for h in page_files(meta)}
+    return facts_of(docs)
+
+
+def facts_of(docs: dict[str, dict]) -> dict:
+    """page_facts of fragments already read: {page id: fragment}."""
     names = {d["url"].strip("/").split("/")[-1]: d["meta"].get("title", "") for d in docs.values()
              if d["meta"].get("kind") == "entity"}  # fmt: skip
     pages = {h: [d["meta"].get("source", ""), d["meta"].get("date", ""),

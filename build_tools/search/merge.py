@@ -8,12 +8,12 @@ page list is rewritten.
 from __future__ import annotations
 
 import hashlib
-import heapq
 import json
 import math
 import os
 import shutil
-from itertools import groupby
+from bisect import bisect_left
+from itertools import accumulate, groupby
 from operator import itemgetter
 from pathlib import Path
 
@@ -197,8 +197,9 @@ def _merged_words(segments: list[tuple[list, list]], offsets: list[int], fields:
         if field_map != list(range(len(field_map))):
             segs = [remapped(s, field_map) if s[8] else s for s in segs]
         streams.append([(s[0], k, off, s) for s in segs])
-    # (word, shard) is unique, so plain tuple order never compares further (no key function per item)
-    merged = heapq.merge(*streams)
+    # (word, shard) is unique, so plain tuple order never compares further; one sort of every item (C) is
+    # faster than a k-way heapq.merge (a Python generator) over ~10^6 of them
+    merged = sorted(item for stream in streams for item in stream)
     for word, items in groupby(merged, key=itemgetter(0)):
         yield word, [(off, seg) for _w, _k, off, seg in items]
 
@@ -247,8 +248,29 @@ class _Chunks:
 
 def split_entry(entry: bytes, width: int, runs: int) -> list[bytes]:
     """A word's entry cut into ``runs`` runs of ``width`` pages (page // width): each run's page list and
-    variants as CBOR, page numbers delta-coded from 0 (an empty run: two empty lists)."""
+    variants as CBOR, page numbers delta-coded from 0 (an empty run: two empty lists).
+
+    Why slices: a run's entries keep their deltas but the first (its absolute page), so the list is cut where
+    the running page number crosses a run's end (bisect over the accumulated deltas) and each slice encoded
+    whole; decoding every entry into (page, kind) rows and sorting them took a third of a 10k re-merge."""
     _word, pages, variants = cbor2.loads(entry)
+    if variants:
+        return _split_variants(pages, variants, width, runs)
+    at = list(accumulate(p[0] for p in pages))
+    out = []
+    start = 0
+    for k in range(runs):
+        end = bisect_left(at, (k + 1) * width, start)
+        run = pages[start:end]
+        if run:
+            run[0] = [at[start], *run[0][1:]]
+        out.append(cbor2.dumps(run) + b"\x80")
+        start = end
+    return out
+
+
+def _split_variants(pages: list, variants: list, width: int, runs: int) -> list[bytes]:
+    """split_entry of a word with variant forms (stemmed words: none in our ``en`` index of tokens)."""
     rows: list[list[tuple]] = [[] for _ in range(runs)]  # (absolute page, -1 or the variant's index, entry)
     for kind, plist in [(-1, pages), *((i, v[1]) for i, v in enumerate(variants))]:
         acc = 0
