@@ -4,7 +4,8 @@ Unpickling 10^4 cached records (or parsing 10^5 search segments) allocates milli
 bursts; every burst sets off collections, and each older-generation collection walks everything made
 so far again.  The records hold no reference cycles, so nothing is lost by not collecting while they are
 made: measured at 10k articles, unpickling the linked views took 29 µs each with the collector running
-and 18 µs without.
+and 18 µs without; for the search index's 80 shards of a 2k site, unpickling the segments took 1.4 s
+against 0.35 s, and the old bundle's joins 2.2 s against 1.05 s.
 
 Records a build keeps to its end are then moved out of the collector's sight (:func:`kept_to_the_end`):
 measured on one added dump at 10k, the build's full collections walked the ~10^6 objects of the loaded

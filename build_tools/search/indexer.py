@@ -45,6 +45,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from build_tools.runtime.memory import gc_paused
 from build_tools.search import pagekeys, tiers, unchanged
 from build_tools.search.assets import write_t2s_assets
 from build_tools.search.bundle import rewrite_fragments
@@ -53,7 +54,7 @@ from build_tools.search.merge import CHUNK_UNITS
 from build_tools.search.normalize import warm
 from build_tools.search.pagecache import content_key, processed
 from build_tools.search.phrases import converters
-from build_tools.search.segments import gc_paused, reordered, shard_segments
+from build_tools.search.segments import reordered, shard_segments
 from build_tools.search.service import INDEX_LANGUAGE, index_shard, launch
 
 BUNDLE_DIR = "pagefind"

@@ -16,29 +16,12 @@ variants: Pagefind's [[form, pages]] (decoded; empty for the `en` index we build
 
 from __future__ import annotations
 
-import gc
 import io
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import cbor2
 
 from build_tools.search.bundle import meta_file, read_pf
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection inside: segments are ~10^5-10^6 small tuples (no cycles) made at once,
-    and each allocation burst sets off collections that walk all of them again (measured, 80 shards of a
-    2k site: unpickling 1.4 s -> 0.35 s, the old bundle's joins 2.2 s -> 1.05 s)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def cbor_head(major: int, n: int) -> bytes:
