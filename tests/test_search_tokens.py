@@ -196,3 +196,16 @@ def test_query_phrases():
     assert got[0] == [["ai\u01c2", "芯", "芯片"], ["黄仁", "仁勋"]]  # one phrase per piece: AI芯片 side by side
     assert got[1] == [["deep\u01c2", "\u01c0", "learning\u01c2"], ["c\u01c1p\u01c1p\u01c2"]]
     assert got[2] == [["英伟", "伟达"]]
+
+
+def test_a_word_character_is_exactly_what_the_regex_engine_calls_one():
+    """The word class is built by ``re``'s ``\\w`` over all code points at once (search/normalize.py): that is
+    the per-character rule (Unicode letter or number, or "_"; JS /[\\p{L}\\p{N}_]/u) at every code point."""
+    import re
+    import unicodedata
+
+    from build_tools.search.normalize import is_word
+
+    differ = [hex(cp) for cp in range(0x110000) if not 0xD800 <= cp <= 0xDFFF
+              and is_word(chr(cp)) != bool(re.match(r"\w", chr(cp)))]
+    assert differ == [], f"Unicode {unicodedata.unidata_version}: {differ[:10]}"
