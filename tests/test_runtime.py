@@ -207,6 +207,13 @@ def test_records_loaded_in_bulk_are_kept_out_of_collections_only_until_the_build
         assert gc.get_freeze_count() > 0
     assert gc.get_freeze_count() == 0
     assert [record for _, record in done] == ["B.TXT", "A.TXT", "C.TXT"]
+    gc.freeze()  # a process that keeps a frozen heap of its own (the live preview) keeps it frozen
+    try:
+        with Runner.open(settings, BuildReport()) as run:
+            run.each(stage, items, [(item.raw_path,) for item in items], None)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
 
 
 # --- the cache does not depend on where the build runs -----------------------------------------------
