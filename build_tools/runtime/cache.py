@@ -34,8 +34,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from build_tools.memory import gc_paused, kept_to_the_end
 from build_tools.model.errors import CacheCorrupt, CacheError
-from build_tools.runtime.memory import gc_paused, kept_to_the_end
 
 RACY_SECONDS = 2.0
 # SQLite result codes (the low byte of sqlite_errorcode) that are not damage.
@@ -93,7 +93,7 @@ def _classified(error: sqlite3.Error, path: Path) -> CacheError:
 
 
 # Loaded records (or a whole-archive result of bytes) from this many on are kept out of later garbage
-# collections (runtime/memory.py): the build uses them to its end.
+# collections (memory.py): the build uses them to its end.
 KEPT_FROM = 1000
 
 
@@ -155,7 +155,7 @@ class Store:
             marks = ",".join("?" * len(chunk))
             with sqlite_errors(self.path):
                 rows = self.db.execute(f"SELECT key, value FROM {kind} WHERE key IN ({marks})", chunk).fetchall()
-            with gc_paused():  # thousands of records at once (runtime/memory.py)
+            with gc_paused():  # thousands of records at once (memory.py)
                 for stored_key, blob in rows:
                     value = _unpickle(blob)
                     if value is not None:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from build_tools.config.rules import use_rules_dir
+from build_tools.memory import build_collections
 from build_tools.model import Failure
 from build_tools.model.errors import CacheError, Interrupted
 from build_tools.model.paths import PathDisplay
@@ -29,7 +30,6 @@ from build_tools.runtime.code import stage_key
 from build_tools.runtime.crash import guarded
 from build_tools.runtime.emit import OutputWriter, check_separate, output_lock
 from build_tools.runtime.locks import FolderLock, holding, say
-from build_tools.runtime.memory import build_collections
 from build_tools.runtime.parallel import ordered_map
 from build_tools.settings import Settings
 
@@ -104,7 +104,7 @@ class Runner:
                     locks = stack.enter_context(build_locks(settings))
                 cache_dir = settings.cache_dir if settings.use_cache else \
                     Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="cn-archive-cache-")))
-                stack.enter_context(build_collections())  # exits last (runtime/memory.py)
+                stack.enter_context(build_collections())  # exits last (memory.py)
                 runner = cls(settings, cache_dir, report, progress, docs_lock=locks[-1])
                 stack.callback(runner.store.close)  # last: the last connection to close folds the journal in
                 stack.callback(Reader.close_all)

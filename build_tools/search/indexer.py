@@ -45,7 +45,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from build_tools.runtime.memory import gc_paused
+from build_tools.memory import gc_paused
 from build_tools.search import pagekeys, tiers, unchanged
 from build_tools.search.assets import write_t2s_assets
 from build_tools.search.bundle import rewrite_fragments
