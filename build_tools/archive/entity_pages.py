@@ -13,9 +13,11 @@ from build_tools.archive.paging import (
     PAGE_SIZE,
     ArchivePage,
     ListPlace,
+    Part,
     archive_pages,
     bucket_of,
     first_older,
+    listed_keys,
     months_line,
     pager_line,
 )
@@ -49,7 +51,7 @@ def _entity_page(
     articles: Sequence[tuple[Summary, str]],
     snippets: Mapping[str, str],
     archived: Sequence[ArchivePage],
-    cooccurring: list[tuple[str, int]],
+    cooccurring: Sequence[str],
     registry: Registry,
 ) -> str:
     """One entity's page: its newest ``PAGE_SIZE`` articles (``articles``: (summary, its list line) newest first),
@@ -78,7 +80,7 @@ def _entity_page(
                    f"{{: .archive-pager }}\n\n{months_line(archived, place)}\n")
     if cooccurring:
         out.append("\n## 常一起出现\n\n")
-        out.extend(f"- [{_shown(registry.name(other))}]({other}.md)\n" for other, _n in cooccurring)
+        out.extend(f"- [{_shown(registry.name(other))}]({other}.md)\n" for other in cooccurring)
     return "".join(out)
 
 
@@ -130,32 +132,28 @@ def _index_page(registry: Registry, article_counts: Counter[str], mentions: Coun
     return "".join(out)
 
 
-def entity_pages(
+def entity_parts(
     summaries: Sequence[Summary],
     mentions_by_slug: Mapping[str, Sequence[tuple[str, str]]],
     registry: Registry,
     counts_by_slug: Mapping[str, Mapping[str, int]] | None = None,
-) -> dict[str, str]:
-    """Docs-relative path → Markdown for every registry entity and the index.
+    keys: Mapping[str, str] | None = None,
+) -> tuple[dict[str, str], dict[str, Part]]:
+    """The entity pages as a reduction: (the index page, made every time: it is one small page of counts;
+    entity id → the part that makes that entity's pages with :func:`one_entity_pages`).
 
-    ``mentions_by_slug``: slug → [(entity_id, one-sentence context)], as given by
-    :func:`mention_contexts`.  ``counts_by_slug`` (slug → entity → mentions, from
-    :func:`mention_counts`) gives the mention totals; without it each article
-    counts once.  Which articles mention an entity comes from
-    ``mentions_by_slug`` and, failing that, ``Summary.entities``.
-    """
-    # Articles newest first once for the archive, each with its list line: an entity's articles keep
-    # that order, and an article listed under many entities is escaped once.
-    # The timeline's order (the date, else the day added), so that an entity's years are consecutive.
-    newest = [(s, _article_head(s)) for s in newest_first(summaries)]
-    buckets = [bucket_of(s, by_year=True) for s, _head in newest]
-    dates = [listed_date(s) for s, _head in newest]
+    One pass over the summaries groups them by entity; an entity's pages are a function of its own articles
+    (newest first, with their snippets), of itself and of the entities named with it, and its part's inputs
+    name exactly those: ``keys`` (slug → a key naming everything a summary and its contexts are made from; by
+    default the summary's ``repr`` and its snippets), the entity's record and its co-occurring entities' names.
+    The arguments are in the rest of :func:`entity_pages`' docstring."""
+    newest = newest_first(summaries)
     by_entity: dict[str, list[int]] = defaultdict(list)  # entity -> ranks in newest
     snippets: dict[str, dict[str, str]] = defaultdict(dict)
     totals: Counter[str] = Counter()
     pairs: Counter[tuple[str, str]] = Counter()
     counts_of = counts_by_slug or {}
-    for r, (s, _head) in enumerate(newest):
+    for r, s in enumerate(newest):
         ctx = mentions_by_slug.get(s.slug)
         ids = list(dict.fromkeys([e for e, _ in ctx] if ctx is not None else s.entities))
         ids = [e for e in ids if e in registry]
@@ -170,15 +168,49 @@ def entity_pages(
     for (eid, other), n in pairs.items():
         pair_counts[eid][other] = n
     article_counts = Counter({eid: len(arts) for eid, arts in by_entity.items()})
-    pages: dict[str, str] = {}
+    parts: dict[str, Part] = {}
     for ent in registry.entities:
-        co = sorted(pair_counts[ent.id].items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_COOCCURRING]
-        articles = [newest[r] for r in by_entity.get(ent.id, ())]  # ranks were appended in order
-        ranks = by_entity.get(ent.id, ())
-        archived = archive_pages([buckets[r] for r in ranks], [newest[r][0].slug for r in ranks], PAGE_SIZE, PAGE_SIZE,
-                                 [dates[r] for r in ranks])
+        co = tuple(other for other, _n in sorted(pair_counts[ent.id].items(),
+                                                  key=lambda kv: (-kv[1], kv[0]))[:MAX_COOCCURRING])
+        articles = tuple(newest[r] for r in by_entity.get(ent.id, ()))  # ranks were appended in order
         own = snippets.get(ent.id, {})
-        pages[f"{ENTITY_DIR}/{ent.id}.md"] = _entity_page(ent, articles, own, archived, co, registry)
-        pages.update(_archived_pages(ent, articles, own, archived))
-    pages[f"{ENTITY_DIR}/index.md"] = _index_page(registry, article_counts, totals)
+        named = tuple(f"{other}={registry.name(other)}" for other in co)
+        # Without keys a summary does not name its snippet: the snippets are part of the inputs.
+        listed = listed_keys(articles, keys) + (() if keys is not None else tuple(map(repr, own.items())))
+        parts[ent.id] = ((repr(ent), *named, "", *listed), (ent, articles, own, co, registry))
+    return {f"{ENTITY_DIR}/index.md": _index_page(registry, article_counts, totals)}, parts
+
+
+def one_entity_pages(ent: Entity, articles: Sequence[Summary], snippets: Mapping[str, str],
+                     cooccurring: Sequence[str], registry: Registry) -> dict[str, str]:
+    """One entity's page and its archived pages, from its articles (newest first) and their snippets."""
+    listed = [(s, _article_head(s)) for s in articles]
+    archived = archive_pages([bucket_of(s, by_year=True) for s in articles], [s.slug for s in articles], PAGE_SIZE,
+                             PAGE_SIZE, [listed_date(s) for s in articles])
+    pages = {f"{ENTITY_DIR}/{ent.id}.md": _entity_page(ent, listed, snippets, archived,
+                                                        cooccurring, registry)}
+    pages.update(_archived_pages(ent, listed, snippets, archived))
+    return pages
+
+
+def entity_pages(
+    summaries: Sequence[Summary],
+    mentions_by_slug: Mapping[str, Sequence[tuple[str, str]]],
+    registry: Registry,
+    counts_by_slug: Mapping[str, Mapping[str, int]] | None = None,
+) -> dict[str, str]:
+    """Docs-relative path → Markdown for every registry entity and the index (every part of :func:`entity_parts`
+    made).
+
+    ``mentions_by_slug``: slug → [(entity_id, one-sentence context)], as given by
+    :func:`mention_contexts`.  ``counts_by_slug`` (slug → entity → mentions, from
+    :func:`mention_counts`) gives the mention totals; without it each article
+    counts once.  Which articles mention an entity comes from
+    ``mentions_by_slug`` and, failing that, ``Summary.entities``.
+    """
+    index, parts = entity_parts(summaries, mentions_by_slug, registry, counts_by_slug)
+    pages: dict[str, str] = {}
+    for _inputs, args in parts.values():
+        pages.update(one_entity_pages(*args))
+    pages.update(index)
     return pages

@@ -17,6 +17,7 @@ articles do.  Pure functions of the summaries.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from build_tools.archive.ordering import ISO_DATE, listed_date, when_shown
@@ -24,9 +25,11 @@ from build_tools.archive.paging import (
     ArchivePage,
     Bucket,
     ListPlace,
+    Part,
     archive_pages,
     bucket_of,
     first_older,
+    listed_keys,
     months_line,
     pager_line,
 )
@@ -80,11 +83,43 @@ def _older_link(pages: list[ArchivePage], place: ListPlace, page_size: int) -> l
     return lines + [months_line(pages, place), ""]
 
 
-def timeline_pages(ordered: list[Summary], page_size: int) -> dict[str, str]:
-    """``articles/index.md`` and the month pages (see the module's docstring)."""
-    newest = ordered[:page_size]
+def timeline_parts(ordered: list[Summary], page_size: int,
+                   keys: Mapping[str, str] | None = None) -> tuple[dict[str, str], dict[str, Part]]:
+    """The timeline as a reduction: (``articles/index.md``, made every time: its newest articles and the
+    months line; each month → the part that makes its pages with :func:`month_pages`).  A month's pages show
+    its own articles and link the page before and after it: its part's inputs name exactly those."""
     pages = archive_pages([bucket_of(s) for s in ordered], [s.slug for s in ordered], 0, page_size,
                           [listed_date(s) for s in ordered])
+    main = {"articles/index.md": _timeline_main(ordered, pages, page_size)}
+    months: dict[Bucket, list[int]] = {}
+    for k, page in enumerate(pages):
+        months.setdefault(page.bucket, []).append(k)
+    parts: dict[str, Part] = {}
+    for bucket, ks in months.items():
+        around = [(side, pages[k]) for side, k in (("newer", ks[0] - 1), ("older", ks[-1] + 1)) if 0 <= k < len(pages)]
+        inputs: list[str] = [f"{side}\0{p.stem}\0{p.heading}" for side, p in around]
+        for k in ks:
+            inputs += [f"{pages[k].stem}\0{pages[k].heading}", *listed_keys([ordered[i] for i in pages[k].members],
+                                                                            keys)]
+        parts[bucket.name] = (tuple(inputs), (ordered, pages, tuple(ks)))
+    return main, parts
+
+
+def month_pages(ordered: list[Summary], pages: list[ArchivePage], ks: tuple[int, ...]) -> dict[str, str]:
+    """The pages ``pages[k]`` of one month of the timeline."""
+    return {f"articles/months/{pages[k].stem}.md": _timeline_month(ordered, pages, k) for k in ks}
+
+
+def timeline_pages(ordered: list[Summary], page_size: int) -> dict[str, str]:
+    """``articles/index.md`` and the month pages (see the module's docstring)."""
+    out, parts = timeline_parts(ordered, page_size)
+    for _inputs, args in parts.values():
+        out.update(month_pages(*args))
+    return out
+
+
+def _timeline_main(ordered: list[Summary], pages: list[ArchivePage], page_size: int) -> str:
+    newest = ordered[:page_size]
     lines = ["# 全部文章", ""]
     if not ordered:
         lines += ["暂无文章。", ""]
@@ -102,10 +137,7 @@ def timeline_pages(ordered: list[Summary], page_size: int) -> dict[str, str]:
         lines.append(article_line(summary, ARTICLES))
     if newest:
         lines.append("")
-    out = {"articles/index.md": "\n".join(lines + _older_link(pages, TIMELINE, page_size))}
-    for k, page in enumerate(pages):
-        out[f"articles/months/{page.stem}.md"] = _timeline_month(ordered, pages, k)
-    return out
+    return "\n".join(lines + _older_link(pages, TIMELINE, page_size))
 
 
 def _month_page(pages: list[ArchivePage], bucket: Bucket) -> ArchivePage:

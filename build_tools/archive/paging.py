@@ -21,13 +21,38 @@ last).  Everything here is a pure function of its arguments.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from build_tools.archive.ordering import listed_date, month_of
 from build_tools.model import Summary
 
 PAGE_SIZE = 50
+
+# One group of a whole-archive pass made into pages: its inputs (what its key is made of: the keys of its articles,
+# whatever else its pages show) and the arguments of the function that makes its pages (runtime.stages.Runner.parts).
+Part = tuple[tuple[str, ...], tuple]
+
+
+# A pass cut into parts: the function that makes one part's pages, and the parts by name.
+Parts = tuple[Callable[..., dict[str, str]], dict[str, Part]]
+
+
+def every_part(passes: Sequence[Parts]) -> dict[str, str]:
+    """Every page of ``passes``, each part made (what a build from nothing writes)."""
+    pages: dict[str, str] = {}
+    for func, parts in passes:
+        for _inputs, args in parts.values():
+            pages.update(func(*args))
+    return pages
+
+
+def listed_keys(summaries: Sequence[Summary], keys: Mapping[str, str] | None) -> tuple[str, ...]:
+    """What names the listed articles in a part's key: ``keys[slug]`` (the pipeline's key of the linked article
+    and the day it was added), else, without keys, everything a summary holds."""
+    if keys is None:
+        return tuple(repr(s) for s in summaries)
+    return tuple(keys[s.slug] for s in summaries)
 UNDATED_BUCKET = "undated"
 UNDATED_HEADING = "日期未知"
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -206,6 +206,34 @@ class Runner:
             found = guarded(name, None, func, *args)
             self.store.put_latest(name, whole_key, found)
         return found
+
+    def parts(self, func: Callable[..., dict[str, str]], groups: Mapping[str, tuple[Sequence[str], tuple]],
+              writer: OutputWriter) -> list[str]:
+        """The pages of a whole-archive pass cut into small groups (one entity's articles, one month's, one feed's
+        entries), each group ``name → (inputs, args)`` making its pages ``func(*args)`` (docs-relative path → text).
+        A group whose key (``func``'s code, its name, ``inputs``: the keys of the articles in it and whatever else
+        its pages show) the last build wrote its pages from, and whose files nobody touched since, is not made
+        again and its texts are never read: the writer's manifest keeps them, as :meth:`pages` keeps an
+        article's.  One small record per group (its key and its paths) is kept in the store, under the group's
+        name, so a group remade replaces its record rather than adding one.  The groups remade, in order."""
+        code, name = stage_key(func.__module__, self.rules_dir), func.__name__
+        places = {group: key("parts", func.__module__, name, group) for group in groups}
+        kept = self.store.get_many("whole", list(places.values()))
+        remade = []
+        for group, (inputs, args) in groups.items():
+            group_key = key(code, name, group, *inputs)
+            record = kept.get(places[group])
+            same = isinstance(record, tuple) and record[0] == group_key
+            unchanged = {path for path in record[1] if writer.keep_if_unchanged(path, group_key)} if same else set()
+            if same and len(unchanged) == len(record[1]):
+                continue
+            pages = guarded(name, None, func, *args)
+            for path, text in pages.items():
+                if path not in unchanged:  # a file kept is the text this key makes: only the touched ones are written
+                    writer.write(path, text, key=group_key)
+            self.store.put("whole", places[group], (group_key, tuple(pages)))
+            remade.append(group)
+        return remade
 
     def map_ranges(self, func: Callable[[Any, range], dict], ranges: Sequence[range], context: Any) -> Iterator[dict]:
         """Ranges of one whole-archive pass on all cores (the pass decides when that is worth it)."""
