@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from build_tools.archive import views
-from build_tools.archive.dedupe import near_duplicates
+from build_tools.archive.dedupe import NearIndex, near_duplicates
 from build_tools.archive.entity_pages import one_entity_pages
 from build_tools.archive.feed import entries_needed, source_feed_names
 from build_tools.archive.furniture import recurring_lines
@@ -101,8 +101,7 @@ def _build(settings: Settings, overrides: Overrides, locks, progress: Progress |
             prepared = [_stored_as(record, k) for k, record in run.each(PREPARE, dumps, inputs, (settings, overrides))]
             report.warnings.extend(_repairs(prepared, run))
         with report.timed("dedupe"):
-            published, duplicates = dedupe(prepared, run.shown, lambda survivors: run.whole(
-                near_duplicates, [p.key for p in survivors], [p.fingerprint for p in survivors]))
+            published, duplicates = dedupe(prepared, run.shown, lambda survivors: _near(run, survivors))
             published = _published_names(published, prepared, run)
             report.inputs.extend(duplicates)
         with report.timed("link"):
@@ -212,6 +211,26 @@ def _whole_inputs(linked: list[tuple[str, views.LinkedView]]) -> list[str]:
     """A whole-archive pass depends on the linked articles it reads (their keys name their slugs too) and on
     the day each was added (not part of the linked article)."""
     return [f"{item_key}@{view.summary.added}" for item_key, view in linked]
+
+
+def _near(run: Runner, survivors: list[Prepared]) -> dict[int, int]:
+    """The near-duplicates among ``survivors``, kept like a whole-archive result; when they changed, the last
+    run's :class:`NearIndex` (kept with it, in one record under a name that does not change) is updated by the
+    bodies that came and went (those that left are found in the store by their keys)."""
+    place, code = key("near duplicates"), run.key(near_duplicates)
+    result_key = key(code, *(p.key for p in survivors))
+    kept = run.store.get("whole", place)
+    if isinstance(kept, tuple) and kept[:2] == (code, result_key):
+        return kept[2]
+    index = kept[3] if isinstance(kept, tuple) and kept[0] == code and isinstance(kept[3], NearIndex) else NearIndex()
+
+    def prints_of(keys: list[str]) -> dict[str, frozenset[str]]:
+        return {k: r.fingerprint for k, r in run.store.get_many(PREPARE.kinds[0], keys).items()
+                if isinstance(r, Prepared)}
+
+    found = guarded("dedupe", None, index.update, [(p.key, p.fingerprint) for p in survivors], prints_of)
+    run.store.put("whole", place, (code, result_key, found, index))
+    return found
 
 
 def _related(run: Runner, linked: list[tuple[str, views.LinkedView]]) -> dict[str, list[tuple[str, str, bool]]]:
