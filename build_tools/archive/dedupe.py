@@ -111,8 +111,12 @@ class NearIndex:
                 if _links(len(buckets[h]) - change[h]) != _links(len(buckets[h])):
                     redo.update(buckets[h])
             buckets.update(_buckets(now, {h for k in redo for h in now[k]} - touched))
+        for k in redo:
+            self._unpair(k)
+        done: set[str] = set()
         for k in sorted(redo):
-            self._pair(k, now, buckets)
+            self._pair(k, now, buckets, done)
+            done.add(k)
         self.bodies = frozenset(now)
         return self._walk([k for k, _ in items], now)
 
@@ -122,9 +126,10 @@ class NearIndex:
         for other in self.kept_by.pop(k, ()):
             self.keeps[other].discard(k)
 
-    def _pair(self, k: str, now: Mapping[str, frozenset[str]], buckets: Mapping[str, set[str]]) -> None:
-        """Work out again every pair ``k`` is in (``buckets``: the bodies holding each of its sentences)."""
-        self._unpair(k)
+    def _pair(self, k: str, now: Mapping[str, frozenset[str]], buckets: Mapping[str, set[str]],
+              done: set[str]) -> None:
+        """Work out every pair ``k`` is in but those with a body in ``done`` (worked out already, from the other
+        side); ``buckets``: the bodies holding each of its sentences."""
         mine = now[k]
         shared: Counter[str] = Counter()
         for h in mine:
@@ -132,6 +137,8 @@ class NearIndex:
                 shared.update(buckets[h])
         shared.pop(k, None)
         for other, count in shared.items():
+            if other in done:
+                continue
             theirs = now[other]
             if _dominates(mine, theirs, count):
                 self.keeps.setdefault(k, set()).add(other)
