@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from build_tools.archive.entity_pages import entity_parts, one_entity_pages
+from build_tools.archive.entity_pages import entity_parts
 from build_tools.archive.feed import source_feed
 from build_tools.archive.paging import every_part
 from build_tools.archive.site_pages import site_parts
@@ -83,7 +83,7 @@ def _passes(summaries: list, index: AliasIndex):
     always, entities = entity_parts(summaries, mentions, index.registry, keys={s.slug: repr(s) for s in summaries})
     pages, passes = site_parts(summaries, index, "存档", "https://example.org/", {}, None,
                                {s.slug: repr(s) for s in summaries})
-    return {**always, **pages}, [(one_entity_pages, entities), *passes]
+    return {**always, **pages}, [*entities, *passes]
 
 
 def _build(tmp_path: Path, summaries: list, index: AliasIndex) -> dict[str, list[str]]:
@@ -100,13 +100,17 @@ def test_one_added_article_remakes_only_the_parts_it_is_in(tmp_path) -> None:
     index = AliasIndex.build(load_registry(REGISTRY_PATH))
     archive = _archive(200)
     first = _build(tmp_path, archive, index)
-    assert len(first["one_entity_pages"]) == len(index.registry.entities) and len(first["month_pages"]) == 8
-    # The newest article of the archive, in June, from 财新, naming two entities: it is in every list it joins.
+    assert len(first["entity_main_page"]) == len(index.registry.entities) and len(first["month_pages"]) == 8
+    assert len(first["entity_year_pages"]) == 5 and first["source_year_pages"] == []  # 80 articles each; 50 each
+    # The newest article of the archive, in August, from 财新, naming two entities: it is in every list it joins.
     added = summary("new-one", date="2024-08-30", source="财新", entities=("tsmc", "openai"))
     again = _build(tmp_path, [*archive, added], index)
-    assert sorted(again["one_entity_pages"]) == ["openai", "tsmc"]
+    # Each entity's page, and its 2024 pages: the article its page no longer lists is archived there.
+    assert sorted(again["entity_main_page"]) == ["openai", "tsmc"]
+    assert sorted(again["entity_year_pages"]) == ["openai/2024", "tsmc/2024"]
     assert again["month_pages"] == ["2024-08"]
-    assert again["source_pages"] == ["source:财新"]
+    assert again["source_main"] == ["source:财新"]
+    assert again["source_year_pages"] == ["source:财新/2024"]  # its 51st article: the source's archive begins
     assert sorted(again["channel_page"]) == sorted([source_feed("财新", "articles/"), "entities/openai.xml",
                                                      "entities/tsmc.xml", "feed.xml"])
     written = {path: data.decode("utf-8") for path, data in tree_bytes(tmp_path / "docs").items()}

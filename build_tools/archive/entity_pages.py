@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from itertools import permutations
 
 from build_tools.archive.ordering import listed_date, newest_first, when_shown
 from build_tools.archive.paging import (
@@ -14,8 +13,11 @@ from build_tools.archive.paging import (
     ArchivePage,
     ListPlace,
     Part,
+    Parts,
     archive_pages,
+    archive_parts,
     bucket_of,
+    every_part,
     first_older,
     listed_keys,
     months_line,
@@ -92,26 +94,23 @@ def _article_lines(articles: Sequence[tuple[Summary, str]], snippets: Mapping[st
     return out
 
 
-def _archived_pages(
-    ent: Entity, articles: Sequence[tuple[Summary, str]], snippets: Mapping[str, str], archived: Sequence[ArchivePage]
-) -> dict[str, str]:
-    """``entities/<id>/<yyyy>.md`` (and ``…/<yyyy>/<slug>.md``): the articles older than the entity page's,
-    by year (:mod:`build_tools.archive.paging`), each page newest first, kept out of search."""
+def _archived_page(ent: Entity, articles: Sequence[Summary], snippets: Mapping[str, str],
+                   archived: Sequence[ArchivePage], k: int) -> str:
+    """``entities/<id>/<yyyy>.md`` (or ``…/<yyyy>/<slug>.md``) for ``archived[k]``: articles older than the
+    entity page's, by year (:mod:`build_tools.archive.paging`), newest first, kept out of search."""
     name = _shown(ent.name)
     place = ListPlace(folder=ent.id, main=f"{ent.id}.md")
-    pages = {}
-    for k, page in enumerate(archived):
-        up = place.up(page)
-        # The heads were written for entities/<id>.md; these pages sit one or two folders deeper.
-        chunk = [(articles[i][0], _article_head(articles[i][0], f"{up}../articles/")) for i in page.members]
-        where = page.heading
-        fm = {"title": f"{ent.name} · {where}", "search": {"exclude": True}}
-        out = [_front_matter(fm), f"# {name} · 提及的文章 · {where}\n\n",
-               f"[← {name}]({up}{ent.id}.md)：按日期从新到旧排列。\n\n"]
-        out.extend(_article_lines(chunk, snippets))
-        out.append("\n" + pager_line(archived, k, place) + "\n")
-        pages[f"{ENTITY_DIR}/{ent.id}/{page.stem}.md"] = "".join(out)
-    return pages
+    page = archived[k]
+    up = place.up(page)
+    # These pages sit one or two folders below entities/<id>.md.
+    chunk = [(articles[i], _article_head(articles[i], f"{up}../articles/")) for i in page.members]
+    where = page.heading
+    fm = {"title": f"{ent.name} · {where}", "search": {"exclude": True}}
+    out = [_front_matter(fm), f"# {name} · 提及的文章 · {where}\n\n",
+           f"[← {name}]({up}{ent.id}.md)：按日期从新到旧排列。\n\n"]
+    out.extend(_article_lines(chunk, snippets))
+    out.append("\n" + pager_line(archived, k, place) + "\n")
+    return "".join(out)
 
 
 def _index_page(registry: Registry, article_counts: Counter[str], mentions: Counter[str]) -> str:
@@ -138,59 +137,70 @@ def entity_parts(
     registry: Registry,
     counts_by_slug: Mapping[str, Mapping[str, int]] | None = None,
     keys: Mapping[str, str] | None = None,
-) -> tuple[dict[str, str], dict[str, Part]]:
-    """The entity pages as a reduction: (the index page, made every time: it is one small page of counts;
-    entity id → the part that makes that entity's pages with :func:`one_entity_pages`).
+) -> tuple[dict[str, str], list[Parts]]:
+    """The entity pages as a reduction: (the index page, made every time: one small page of counts; the parts:
+    each entity's page (:func:`entity_main_page`), each year of its archive (:func:`entity_year_pages`)).
 
-    One pass over the summaries groups them by entity; an entity's pages are a function of its own articles
-    (newest first, with their snippets), of itself and of the entities named with it, and its part's inputs
-    name exactly those: ``keys`` (slug → a key naming everything a summary and its contexts are made from; by
-    default the summary's ``repr`` and its snippets), the entity's record and its co-occurring entities' names.
-    The arguments are in the rest of :func:`entity_pages`' docstring."""
+    One pass over the summaries groups them by entity.  An entity's page is a function of the entity, of its
+    articles (its newest, and which entities they name, for the co-occurring ones) and of the registry's names; a
+    year's pages of their own articles and of the pages around them: the parts' inputs name exactly those, an
+    article by ``keys`` (slug → a key naming everything its summary and contexts are made from; without keys,
+    the summary's ``repr`` and the snippets).  The other arguments are in :func:`entity_pages`' docstring."""
     newest = newest_first(summaries)
     by_entity: dict[str, list[int]] = defaultdict(list)  # entity -> ranks in newest
+    named: list[tuple[str, ...]] = []  # rank -> the registry entities it names
     snippets: dict[str, dict[str, str]] = defaultdict(dict)
     totals: Counter[str] = Counter()
-    pairs: Counter[tuple[str, str]] = Counter()
     counts_of = counts_by_slug or {}
     for r, s in enumerate(newest):
         ctx = mentions_by_slug.get(s.slug)
-        ids = list(dict.fromkeys([e for e, _ in ctx] if ctx is not None else s.entities))
-        ids = [e for e in ids if e in registry]
+        ids = tuple(e for e in dict.fromkeys([e for e, _ in ctx] if ctx is not None else s.entities) if e in registry)
+        named.append(ids)
         for eid, snippet in ctx or ():
             snippets[eid].setdefault(s.slug, snippet)
         counts = counts_of.get(s.slug, {})
         for eid in ids:
             by_entity[eid].append(r)
             totals[eid] += counts.get(eid, 1)
-        pairs.update(permutations(ids, 2))
-    pair_counts: dict[str, dict[str, int]] = defaultdict(dict)
-    for (eid, other), n in pairs.items():
-        pair_counts[eid][other] = n
     article_counts = Counter({eid: len(arts) for eid, arts in by_entity.items()})
-    parts: dict[str, Part] = {}
+    buckets = [bucket_of(s, by_year=True) for s in newest]
+    dates = [listed_date(s) for s in newest]
+    every_name = "\0".join(f"{e.id}={e.name}" for e in registry.entities)
+    mains: dict[str, Part] = {}
+    years: dict[str, Part] = {}
     for ent in registry.entities:
-        co = tuple(other for other, _n in sorted(pair_counts[ent.id].items(),
-                                                  key=lambda kv: (-kv[1], kv[0]))[:MAX_COOCCURRING])
-        articles = tuple(newest[r] for r in by_entity.get(ent.id, ()))  # ranks were appended in order
+        ranks = by_entity.get(ent.id, [])
+        articles = tuple(newest[r] for r in ranks)  # ranks were appended in order
         own = snippets.get(ent.id, {})
-        named = tuple(f"{other}={registry.name(other)}" for other in co)
+        archived = archive_pages([buckets[r] for r in ranks], [s.slug for s in articles], PAGE_SIZE, PAGE_SIZE,
+                                 [dates[r] for r in ranks])
         # Without keys a summary does not name its snippet: the snippets are part of the inputs.
-        listed = listed_keys(articles, keys) + (() if keys is not None else tuple(map(repr, own.items())))
-        parts[ent.id] = ((repr(ent), *named, "", *listed), (ent, articles, own, co, registry))
-    return {f"{ENTITY_DIR}/index.md": _index_page(registry, article_counts, totals)}, parts
+        listed = [f"{key}\0{own.get(s.slug)}" for key, s in zip(listed_keys(articles, keys), articles, strict=True)] \
+            if keys is None else listed_keys(articles, keys)
+        foot = [f"{p.stem}\0{p.heading}" for p in archived if p.name is None or PAGE_SIZE in p.members]
+        mains[ent.id] = ((repr(ent), every_name, *foot, "", *listed),
+                         (ent, articles, own, archived, tuple(named[r] for r in ranks), registry))
+        for year, (inputs, ks) in archive_parts(archived, listed).items():
+            years[f"{ent.id}/{year}"] = ((ent.id, ent.name, *inputs), (ent, articles, own, archived, ks))
+    index = {f"{ENTITY_DIR}/index.md": _index_page(registry, article_counts, totals)}
+    return index, [(entity_main_page, mains), (entity_year_pages, years)]
 
 
-def one_entity_pages(ent: Entity, articles: Sequence[Summary], snippets: Mapping[str, str],
-                     cooccurring: Sequence[str], registry: Registry) -> dict[str, str]:
-    """One entity's page and its archived pages, from its articles (newest first) and their snippets."""
-    listed = [(s, _article_head(s)) for s in articles]
-    archived = archive_pages([bucket_of(s, by_year=True) for s in articles], [s.slug for s in articles], PAGE_SIZE,
-                             PAGE_SIZE, [listed_date(s) for s in articles])
-    pages = {f"{ENTITY_DIR}/{ent.id}.md": _entity_page(ent, listed, snippets, archived,
-                                                        cooccurring, registry)}
-    pages.update(_archived_pages(ent, listed, snippets, archived))
-    return pages
+def entity_main_page(ent: Entity, articles: Sequence[Summary], snippets: Mapping[str, str],
+                     archived: Sequence[ArchivePage], named: Sequence[tuple[str, ...]],
+                     registry: Registry) -> dict[str, str]:
+    """``entities/<id>.md``, from the entity's articles (newest first), their snippets, the entities each names."""
+    together = Counter(other for ids in named for other in ids if other != ent.id)
+    cooccurring = [other for other, _n in sorted(together.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_COOCCURRING]]
+    listed = [(s, _article_head(s)) for s in articles[:PAGE_SIZE]]
+    return {f"{ENTITY_DIR}/{ent.id}.md": _entity_page(ent, listed, snippets, archived, cooccurring, registry)}
+
+
+def entity_year_pages(ent: Entity, articles: Sequence[Summary], snippets: Mapping[str, str],
+                      archived: Sequence[ArchivePage], ks: Sequence[int]) -> dict[str, str]:
+    """The archived pages ``archived[k]`` of one year of an entity's list."""
+    return {f"{ENTITY_DIR}/{ent.id}/{archived[k].stem}.md": _archived_page(ent, articles, snippets, archived, k)
+            for k in ks}
 
 
 def entity_pages(
@@ -208,9 +218,5 @@ def entity_pages(
     counts once.  Which articles mention an entity comes from
     ``mentions_by_slug`` and, failing that, ``Summary.entities``.
     """
-    index, parts = entity_parts(summaries, mentions_by_slug, registry, counts_by_slug)
-    pages: dict[str, str] = {}
-    for _inputs, args in parts.values():
-        pages.update(one_entity_pages(*args))
-    pages.update(index)
-    return pages
+    index, passes = entity_parts(summaries, mentions_by_slug, registry, counts_by_slug)
+    return {**every_part(passes), **index}

@@ -29,7 +29,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import PurePosixPath
 
 from build_tools.archive.feed import source_feed
-from build_tools.archive.listings import ARTICLES, ROOT, article_line, month_pages, shown, source_pages, timeline_parts
+from build_tools.archive.listings import (
+    ARTICLES,
+    ROOT,
+    article_line,
+    month_pages,
+    shown,
+    source_main,
+    source_parts,
+    source_year_pages,
+    timeline_parts,
+)
 from build_tools.archive.ordering import newest_first
 from build_tools.archive.paging import Part, Parts, every_part, listed_keys
 from build_tools.model import Summary
@@ -110,12 +120,12 @@ def _grouped_page(title: str, intro: str, groups: list[tuple[str, list[Summary]]
 
 def _sources_page(
     ordered: list[Summary], feed_paths: Mapping[str, str] | None, page_size: int, keys: Mapping[str, str] | None
-) -> tuple[str, dict[str, Part], dict[str, str]]:
+) -> tuple[str, list[Parts], dict[str, str]]:
     """``articles/sources.md``, the sources with their counts and feeds (a heading each: the home page and the
     article header link ``sources/#<anchor>``), and each source's articles on pages of its own,
     ``articles/sources/<name>.md`` the newest, older ones archived as the timeline's: a new article rewrites
-    its source's page and the short list, not every article of the archive.  (the list, each source's part
-    for :func:`~build_tools.archive.listings.source_pages`, the anchors)."""
+    its source's page and the short list, not every article of the archive.  (the list, the parts of the
+    sources' pages: :func:`~build_tools.archive.listings.source_parts`, the anchors)."""
     members: dict[str, list[Summary]] = {}
     unknown: list[Summary] = []
     for s in ordered:
@@ -130,6 +140,7 @@ def _sources_page(
     if not names:
         lines += ["暂无。", ""]
     parts: dict[str, Part] = {}
+    year_parts: dict[str, Part] = {}
     listed = [(name, arts, True) for name, arts in groups] + ([(NO_SOURCE, unknown, False)] if unknown else [])
     for name, arts, known in listed:
         # The page is named as the source's feed (an ASCII name, feeds/<name>.xml beside sources.md).
@@ -140,9 +151,10 @@ def _sources_page(
         if feed:
             links.append(f"[订阅（Atom）]({feed}){{ .archive-feed-link }}")
         lines += [f"## {label} {{#{anchors[name]}}}", "", " · ".join(links), ""]
-        parts[("source:" if known else "unknown:") + name] = ((stem, label, str(page_size), *listed_keys(arts, keys)),
-                                                             (stem, label, arts, page_size))
-    return "\n".join(lines), parts, anchors
+        group = ("source:" if known else "unknown:") + name
+        parts[group], years = source_parts(stem, label, arts, page_size, keys)
+        year_parts.update((f"{group}/{year}", part) for year, part in years.items())
+    return "\n".join(lines), [(source_main, parts), (source_year_pages, year_parts)], anchors
 
 
 def _tags_page(ordered: list[Summary]) -> str:
@@ -217,12 +229,12 @@ def index_parts(
     if page_size < 1:
         raise ValueError(f"page_size must be at least 1, got {page_size}")
     ordered = newest_first(summaries)
-    sources, source_parts, source_anchors = _sources_page(ordered, feed_paths, page_size, keys)
+    sources, source_passes, source_anchors = _sources_page(ordered, feed_paths, page_size, keys)
     pages = {"index.md": _home_page(ordered, source_anchors, entity_names, entity_count, site_title)}
     main, months = timeline_parts(ordered, page_size, keys)
     pages.update(main)
     pages["articles/sources.md"] = sources
-    passes: list[Parts] = [(month_pages, months), (source_pages, source_parts)]
+    passes: list[Parts] = [(month_pages, months), *source_passes]
     tagged = [s for s in ordered if s.tags]
     if tagged:  # no tags anywhere: no empty "共 0 个标签" page
         passes.append((tags_page, {"tags": (listed_keys(tagged, keys), (tagged,))}))

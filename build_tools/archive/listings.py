@@ -27,7 +27,9 @@ from build_tools.archive.paging import (
     ListPlace,
     Part,
     archive_pages,
+    archive_parts,
     bucket_of,
+    every_part,
     first_older,
     listed_keys,
     months_line,
@@ -91,17 +93,9 @@ def timeline_parts(ordered: list[Summary], page_size: int,
     pages = archive_pages([bucket_of(s) for s in ordered], [s.slug for s in ordered], 0, page_size,
                           [listed_date(s) for s in ordered])
     main = {"articles/index.md": _timeline_main(ordered, pages, page_size)}
-    months: dict[Bucket, list[int]] = {}
-    for k, page in enumerate(pages):
-        months.setdefault(page.bucket, []).append(k)
-    parts: dict[str, Part] = {}
-    for bucket, ks in months.items():
-        around = [(side, pages[k]) for side, k in (("newer", ks[0] - 1), ("older", ks[-1] + 1)) if 0 <= k < len(pages)]
-        inputs: list[str] = [f"{side}\0{p.stem}\0{p.heading}" for side, p in around]
-        for k in ks:
-            inputs += [f"{pages[k].stem}\0{pages[k].heading}", *listed_keys([ordered[i] for i in pages[k].members],
-                                                                            keys)]
-        parts[bucket.name] = (tuple(inputs), (ordered, pages, tuple(ks)))
+    listed = listed_keys(ordered, keys)
+    parts: dict[str, Part] = {name: (inputs, (ordered, pages, ks)) for name, (inputs, ks) in
+                              archive_parts(pages, listed).items()}
     return main, parts
 
 
@@ -163,24 +157,55 @@ def _timeline_month(ordered: list[Summary], pages: list[ArchivePage], k: int) ->
     return "\n".join(lines) + "\n"
 
 
-def source_pages(stem: str, label: str, arts: list[Summary], page_size: int) -> dict[str, str]:
-    """``articles/sources/<stem>.md`` with the newest ``page_size`` of ``arts`` (newest first), the older ones on
-    ``articles/sources/<stem>/<year>.md``; every page is a listing, kept out of search.  ``label`` is escaped."""
-    place = ListPlace(folder=stem, main=f"{stem}.md")
+def source_parts(stem: str, label: str, arts: list[Summary], page_size: int,
+                 keys: Mapping[str, str] | None = None) -> tuple[Part, dict[str, Part]]:
+    """One source's pages as parts: its main page (:func:`source_main`: its newest ``page_size`` articles and
+    the foot naming its archive), each year of its archive (:func:`source_year_pages`)."""
     pages = archive_pages([bucket_of(s, by_year=True) for s in arts], [s.slug for s in arts], page_size, page_size,
                           [listed_date(s) for s in arts])
+    listed = listed_keys(arts, keys)
+    foot = [f"{p.stem}\0{p.heading}" for p in pages if p.name is None or page_size in p.members]
+    main = ((stem, label, str(page_size), *foot, "", *listed[:page_size]), (stem, label, arts[:page_size], pages,
+                                                                            page_size))
+    years = {year: ((stem, label, *inputs), (stem, label, arts, pages, ks))
+             for year, (inputs, ks) in archive_parts(pages, listed).items()}
+    return main, years
+
+
+_FRONT = ["---", dump_yaml({"search": {"exclude": True}}).rstrip("\n"), "---", ""]
+
+
+def source_main(stem: str, label: str, newest: list[Summary], pages: list[ArchivePage],
+                page_size: int) -> dict[str, str]:
+    """``articles/sources/<stem>.md`` with the newest ``page_size`` articles of the source; every page of a
+    source is a listing, kept out of search.  ``label`` is escaped."""
+    place = ListPlace(folder=stem, main=f"{stem}.md")
     # No title in the front matter: the source's name comes from a dump; the page's <h1> (escaped) names it.
-    front = ["---", dump_yaml({"search": {"exclude": True}}).rstrip("\n"), "---", ""]
     rest = f"；本页为最新的 {page_size} 篇，更早的按年存档" if pages else ""
-    lines = [*front, f"# {label}", "", f"按日期从新到旧排列{rest}。[← 全部来源](../sources.md)", ""]
-    lines += [article_line(s, MONTH, show_source=False) for s in arts[:page_size]]
+    lines = [*_FRONT, f"# {label}", "", f"按日期从新到旧排列{rest}。[← 全部来源](../sources.md)", ""]
+    lines += [article_line(s, MONTH, show_source=False) for s in newest]
     lines += [""] + _older_link(pages, place, page_size)
-    out = {f"articles/sources/{stem}.md": "\n".join(lines).rstrip("\n") + "\n"}
-    for k, page in enumerate(pages):
+    return {f"articles/sources/{stem}.md": "\n".join(lines).rstrip("\n") + "\n"}
+
+
+def source_year_pages(stem: str, label: str, arts: list[Summary], pages: list[ArchivePage],
+                      ks: tuple[int, ...]) -> dict[str, str]:
+    """``articles/sources/<stem>/<year>.md`` (and ``…/<year>/<slug>.md``): the pages ``pages[k]`` of one year."""
+    place = ListPlace(folder=stem, main=f"{stem}.md")
+    out = {}
+    for k in ks:
+        page = pages[k]
         title = f"{label} · {page.heading}"
         up = place.up(page)
-        body = [*front, f"# {title}", "", f"按日期从新到旧排列。[← {label}]({up}{stem}.md)", ""]
+        body = [*_FRONT, f"# {title}", "", f"按日期从新到旧排列。[← {label}]({up}{stem}.md)", ""]
         body += [article_line(arts[i], MONTH.deeper(page.depth + 1), show_source=False) for i in page.members]
         body += ["", pager_line(pages, k, place)]
         out[f"articles/sources/{stem}/{page.stem}.md"] = "\n".join(body) + "\n"
     return out
+
+
+def source_pages(stem: str, label: str, arts: list[Summary], page_size: int) -> dict[str, str]:
+    """``articles/sources/<stem>.md`` with the newest ``page_size`` of ``arts`` (newest first), the older ones on
+    ``articles/sources/<stem>/<year>.md`` (every part of :func:`source_parts` made)."""
+    (_inputs, args), years = source_parts(stem, label, arts, page_size)
+    return {**source_main(*args), **every_part([(source_year_pages, years)])}

@@ -47,6 +47,25 @@ def every_part(passes: Sequence[Parts]) -> dict[str, str]:
     return pages
 
 
+def archive_parts(pages: Sequence[ArchivePage], listed: Sequence[str]) -> dict[str, tuple[tuple[str, ...],
+                                                                                         tuple[int, ...]]]:
+    """A list's archived pages grouped by month (or year): its name → (the group's inputs, the positions in
+    ``pages`` of its pages).  A month's pages show their own articles (``listed``: what names each article of the
+    list, by position) and link the page before and after the month's: the inputs name exactly those."""
+    months: dict[Bucket, list[int]] = {}
+    for k, page in enumerate(pages):
+        months.setdefault(page.bucket, []).append(k)
+    out: dict[str, tuple[tuple[str, ...], tuple[int, ...]]] = {}
+    for bucket, ks in months.items():
+        around = [(side, pages[k]) for side, k in (("newer", ks[0] - 1), ("older", ks[-1] + 1)) if 0 <= k < len(pages)]
+        inputs: list[str] = [f"{side}\0{p.stem}\0{p.heading}" for side, p in around]
+        for k in ks:
+            members = pages[k].members
+            inputs += [f"{pages[k].stem}\0{pages[k].heading}", *listed[members.start:members.stop]]
+        out[bucket.name] = (tuple(inputs), tuple(ks))
+    return out
+
+
 def listed_keys(summaries: Sequence[Summary], keys: Mapping[str, str] | None) -> tuple[str, ...]:
     """What names the listed articles in a part's key: ``keys[slug]`` (the pipeline's key of the linked article
     and the day it was added), else, without keys, everything a summary holds."""

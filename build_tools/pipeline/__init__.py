@@ -24,7 +24,6 @@ from dataclasses import replace
 
 from build_tools.archive import views
 from build_tools.archive.dedupe import NearIndex, near_duplicates
-from build_tools.archive.entity_pages import one_entity_pages
 from build_tools.archive.feed import entries_needed, source_feed_names
 from build_tools.archive.furniture import recurring_lines
 from build_tools.archive.navigation import neighbours, related_links
@@ -131,8 +130,9 @@ def _build(settings: Settings, overrides: Overrides, locks, progress: Progress |
                                  published, linked, report, run)
             keys = dict(zip((view.summary.slug for _, view in shown), _whole_inputs(shown), strict=True))
             with report.timed("entity pages"):  # a part per entity, made again only when its articles changed
-                entity_index, entities = views.entity_parts([v for _, v in shown], index, keys)
-                run.parts(one_entity_pages, entities, writer)
+                entity_index, entity_passes = views.entity_parts([v for _, v in shown], index, keys)
+                for func, parts in entity_passes:
+                    run.parts(func, parts, writer)
                 writer.write_all(entity_index)
             with report.timed("index pages"):  # of the pages written: a failed one is in no list and no feed
                 _site_pages(run, settings, index, shown, bodies, keys, writer)
