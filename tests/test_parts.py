@@ -101,16 +101,17 @@ def test_one_added_article_remakes_only_the_parts_it_is_in(tmp_path) -> None:
     archive = _archive(200)
     first = _build(tmp_path, archive, index)
     assert len(first["entity_main_page"]) == len(index.registry.entities) and len(first["month_pages"]) == 8
-    assert len(first["entity_year_pages"]) == 5 and first["source_year_pages"] == []  # 80 articles each; 50 each
+    # 80 articles an entity: one archived page each; 50 a source: none archived.
+    assert len(first["entity_archived_pages"]) == 5 and first["source_archived_pages"] == []
     # The newest article of the archive, in August, from 财新, naming two entities: it is in every list it joins.
     added = summary("new-one", date="2024-08-30", source="财新", entities=("tsmc", "openai"))
     again = _build(tmp_path, [*archive, added], index)
     # Each entity's page, and its 2024 pages: the article its page no longer lists is archived there.
     assert sorted(again["entity_main_page"]) == ["openai", "tsmc"]
-    assert sorted(again["entity_year_pages"]) == ["openai/2024", "tsmc/2024"]
+    assert sorted(again["entity_archived_pages"]) == ["openai/2024", "tsmc/2024"]
     assert again["month_pages"] == ["2024-08"]
     assert again["source_main"] == ["source:财新"]
-    assert again["source_year_pages"] == ["source:财新/2024"]  # its 51st article: the source's archive begins
+    assert again["source_archived_pages"] == ["source:财新/2024"]  # its 51st article: the source's archive begins
     assert sorted(again["channel_page"]) == sorted([source_feed("财新", "articles/"), "entities/openai.xml",
                                                      "entities/tsmc.xml", "feed.xml"])
     written = {path: data.decode("utf-8") for path, data in tree_bytes(tmp_path / "docs").items()}

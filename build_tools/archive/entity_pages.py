@@ -139,11 +139,11 @@ def entity_parts(
     keys: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, str], list[Parts]]:
     """The entity pages as a reduction: (the index page, made every time: one small page of counts; the parts:
-    each entity's page (:func:`entity_main_page`), each year of its archive (:func:`entity_year_pages`)).
+    each entity's page (:func:`entity_main_page`), each page of its archive (:func:`entity_archived_pages`)).
 
     One pass over the summaries groups them by entity.  An entity's page is a function of the entity, of its
-    articles (its newest, and which entities they name, for the co-occurring ones) and of the registry's names; a
-    year's pages of their own articles and of the pages around them: the parts' inputs name exactly those, an
+    articles (its newest, and which entities they name, for the co-occurring ones) and of the registry's names; an
+    archived page of its own articles and of the pages around it: the parts' inputs name exactly those, an
     article by ``keys`` (slug → a key naming everything its summary and contexts are made from; without keys,
     the summary's ``repr`` and the snippets).  The other arguments are in :func:`entity_pages`' docstring."""
     newest = newest_first(summaries)
@@ -167,7 +167,7 @@ def entity_parts(
     dates = [listed_date(s) for s in newest]
     every_name = "\0".join(f"{e.id}={e.name}" for e in registry.entities)
     mains: dict[str, Part] = {}
-    years: dict[str, Part] = {}
+    older: dict[str, Part] = {}
     for ent in registry.entities:
         ranks = by_entity.get(ent.id, [])
         articles = tuple(newest[r] for r in ranks)  # ranks were appended in order
@@ -180,10 +180,10 @@ def entity_parts(
         foot = [f"{p.stem}\0{p.heading}" for p in archived if p.name is None or PAGE_SIZE in p.members]
         mains[ent.id] = ((repr(ent), every_name, *foot, "", *listed),
                          (ent, articles, own, archived, tuple(named[r] for r in ranks), registry))
-        for year, (inputs, ks) in archive_parts(archived, listed).items():
-            years[f"{ent.id}/{year}"] = ((ent.id, ent.name, *inputs), (ent, articles, own, archived, ks))
+        for stem, (inputs, ks) in archive_parts(archived, listed).items():
+            older[f"{ent.id}/{stem}"] = ((ent.id, ent.name, *inputs), (ent, articles, own, archived, ks))
     index = {f"{ENTITY_DIR}/index.md": _index_page(registry, article_counts, totals)}
-    return index, [(entity_main_page, mains), (entity_year_pages, years)]
+    return index, [(entity_main_page, mains), (entity_archived_pages, older)]
 
 
 def entity_main_page(ent: Entity, articles: Sequence[Summary], snippets: Mapping[str, str],
@@ -196,9 +196,9 @@ def entity_main_page(ent: Entity, articles: Sequence[Summary], snippets: Mapping
     return {f"{ENTITY_DIR}/{ent.id}.md": _entity_page(ent, listed, snippets, archived, cooccurring, registry)}
 
 
-def entity_year_pages(ent: Entity, articles: Sequence[Summary], snippets: Mapping[str, str],
+def entity_archived_pages(ent: Entity, articles: Sequence[Summary], snippets: Mapping[str, str],
                       archived: Sequence[ArchivePage], ks: Sequence[int]) -> dict[str, str]:
-    """The archived pages ``archived[k]`` of one year of an entity's list."""
+    """The archived pages ``archived[k]`` of an entity's list (one, as a part)."""
     return {f"{ENTITY_DIR}/{ent.id}/{archived[k].stem}.md": _archived_page(ent, articles, snippets, archived, k)
             for k in ks}
 

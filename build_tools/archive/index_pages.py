@@ -35,9 +35,9 @@ from build_tools.archive.listings import (
     article_line,
     month_pages,
     shown,
+    source_archived_pages,
     source_main,
     source_parts,
-    source_year_pages,
     timeline_parts,
 )
 from build_tools.archive.ordering import newest_first
@@ -140,7 +140,7 @@ def _sources_page(
     if not names:
         lines += ["暂无。", ""]
     parts: dict[str, Part] = {}
-    year_parts: dict[str, Part] = {}
+    older_parts: dict[str, Part] = {}
     listed = [(name, arts, True) for name, arts in groups] + ([(NO_SOURCE, unknown, False)] if unknown else [])
     for name, arts, known in listed:
         # The page is named as the source's feed (an ASCII name, feeds/<name>.xml beside sources.md).
@@ -152,9 +152,9 @@ def _sources_page(
             links.append(f"[订阅（Atom）]({feed}){{ .archive-feed-link }}")
         lines += [f"## {label} {{#{anchors[name]}}}", "", " · ".join(links), ""]
         group = ("source:" if known else "unknown:") + name
-        parts[group], years = source_parts(stem, label, arts, page_size, keys)
-        year_parts.update((f"{group}/{year}", part) for year, part in years.items())
-    return "\n".join(lines), [(source_main, parts), (source_year_pages, year_parts)], anchors
+        parts[group], older = source_parts(stem, label, arts, page_size, keys)
+        older_parts.update((f"{group}/{page}", part) for page, part in older.items())
+    return "\n".join(lines), [(source_main, parts), (source_archived_pages, older_parts)], anchors
 
 
 def _tags_page(ordered: list[Summary]) -> str:

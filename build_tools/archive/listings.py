@@ -88,8 +88,8 @@ def _older_link(pages: list[ArchivePage], place: ListPlace, page_size: int) -> l
 def timeline_parts(ordered: list[Summary], page_size: int,
                    keys: Mapping[str, str] | None = None) -> tuple[dict[str, str], dict[str, Part]]:
     """The timeline as a reduction: (``articles/index.md``, made every time: its newest articles and the
-    months line; each month → the part that makes its pages with :func:`month_pages`).  A month's pages show
-    its own articles and link the page before and after it: its part's inputs name exactly those."""
+    months line; each page of its archive → the part that makes it with :func:`month_pages`, see
+    :func:`~build_tools.archive.paging.archive_parts`)."""
     pages = archive_pages([bucket_of(s) for s in ordered], [s.slug for s in ordered], 0, page_size,
                           [listed_date(s) for s in ordered])
     main = {"articles/index.md": _timeline_main(ordered, pages, page_size)}
@@ -100,7 +100,7 @@ def timeline_parts(ordered: list[Summary], page_size: int,
 
 
 def month_pages(ordered: list[Summary], pages: list[ArchivePage], ks: tuple[int, ...]) -> dict[str, str]:
-    """The pages ``pages[k]`` of one month of the timeline."""
+    """The pages ``pages[k]`` of the timeline's archive (one, as a part)."""
     return {f"articles/months/{pages[k].stem}.md": _timeline_month(ordered, pages, k) for k in ks}
 
 
@@ -160,16 +160,16 @@ def _timeline_month(ordered: list[Summary], pages: list[ArchivePage], k: int) ->
 def source_parts(stem: str, label: str, arts: list[Summary], page_size: int,
                  keys: Mapping[str, str] | None = None) -> tuple[Part, dict[str, Part]]:
     """One source's pages as parts: its main page (:func:`source_main`: its newest ``page_size`` articles and
-    the foot naming its archive), each year of its archive (:func:`source_year_pages`)."""
+    the foot naming its archive), each page of its archive (:func:`source_archived_pages`)."""
     pages = archive_pages([bucket_of(s, by_year=True) for s in arts], [s.slug for s in arts], page_size, page_size,
                           [listed_date(s) for s in arts])
     listed = listed_keys(arts, keys)
     foot = [f"{p.stem}\0{p.heading}" for p in pages if p.name is None or page_size in p.members]
     main = ((stem, label, str(page_size), *foot, "", *listed[:page_size]), (stem, label, arts[:page_size], pages,
                                                                             page_size))
-    years = {year: ((stem, label, *inputs), (stem, label, arts, pages, ks))
-             for year, (inputs, ks) in archive_parts(pages, listed).items()}
-    return main, years
+    older = {page: ((stem, label, *inputs), (stem, label, arts, pages, ks))
+             for page, (inputs, ks) in archive_parts(pages, listed).items()}
+    return main, older
 
 
 _FRONT = ["---", dump_yaml({"search": {"exclude": True}}).rstrip("\n"), "---", ""]
@@ -188,9 +188,9 @@ def source_main(stem: str, label: str, newest: list[Summary], pages: list[Archiv
     return {f"articles/sources/{stem}.md": "\n".join(lines).rstrip("\n") + "\n"}
 
 
-def source_year_pages(stem: str, label: str, arts: list[Summary], pages: list[ArchivePage],
+def source_archived_pages(stem: str, label: str, arts: list[Summary], pages: list[ArchivePage],
                       ks: tuple[int, ...]) -> dict[str, str]:
-    """``articles/sources/<stem>/<year>.md`` (and ``…/<year>/<slug>.md``): the pages ``pages[k]`` of one year."""
+    """``articles/sources/<stem>/<year>.md`` (and ``…/<year>/<slug>.md``): the pages ``pages[k]`` (one, as a part)."""
     place = ListPlace(folder=stem, main=f"{stem}.md")
     out = {}
     for k in ks:
@@ -207,5 +207,5 @@ def source_year_pages(stem: str, label: str, arts: list[Summary], pages: list[Ar
 def source_pages(stem: str, label: str, arts: list[Summary], page_size: int) -> dict[str, str]:
     """``articles/sources/<stem>.md`` with the newest ``page_size`` of ``arts`` (newest first), the older ones on
     ``articles/sources/<stem>/<year>.md`` (every part of :func:`source_parts` made)."""
-    (_inputs, args), years = source_parts(stem, label, arts, page_size)
-    return {**source_main(*args), **every_part([(source_year_pages, years)])}
+    (_inputs, args), older = source_parts(stem, label, arts, page_size)
+    return {**source_main(*args), **every_part([(source_archived_pages, older)])}

@@ -21,8 +21,10 @@ last).  Everything here is a pure function of its arguments.
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from build_tools.archive.ordering import listed_date, month_of
 from build_tools.model import Summary
@@ -49,20 +51,23 @@ def every_part(passes: Sequence[Parts]) -> dict[str, str]:
 
 def archive_parts(pages: Sequence[ArchivePage], listed: Sequence[str]) -> dict[str, tuple[tuple[str, ...],
                                                                                          tuple[int, ...]]]:
-    """A list's archived pages grouped by month (or year): its name → (the group's inputs, the positions in
-    ``pages`` of its pages).  A month's pages show their own articles (``listed``: what names each article of the
-    list, by position) and link the page before and after the month's: the inputs name exactly those."""
-    months: dict[Bucket, list[int]] = {}
-    for k, page in enumerate(pages):
-        months.setdefault(page.bucket, []).append(k)
+    """A list's archived pages as parts, one a page: its stem → (its inputs, (its position in ``pages``,)).  A
+    page shows its own articles (``listed``: what names each article of the list, by position), its place, and
+    links the pages before and after it; a month's newest page counts the month's articles and pages too.  The
+    inputs name exactly those: an article added rewrites the page it lands in (and the one whose cut moved)."""
+    months: Counter[Bucket] = Counter()
+    articles: Counter[Bucket] = Counter()
+    for page in pages:
+        months[page.bucket] += 1
+        articles[page.bucket] += len(page.members)
     out: dict[str, tuple[tuple[str, ...], tuple[int, ...]]] = {}
-    for bucket, ks in months.items():
-        around = [(side, pages[k]) for side, k in (("newer", ks[0] - 1), ("older", ks[-1] + 1)) if 0 <= k < len(pages)]
-        inputs: list[str] = [f"{side}\0{p.stem}\0{p.heading}" for side, p in around]
-        for k in ks:
-            members = pages[k].members
-            inputs += [f"{pages[k].stem}\0{pages[k].heading}", *listed[members.start:members.stop]]
-        out[bucket.name] = (tuple(inputs), tuple(ks))
+    for k, page in enumerate(pages):
+        around = [(side, pages[n]) for side, n in (("newer", k - 1), ("older", k + 1)) if 0 <= n < len(pages)]
+        inputs = [f"{side}\0{p.stem}\0{p.heading}" for side, p in around]
+        inputs.append(f"{page.stem}\0{page.heading}")
+        if page.name is None:
+            inputs.append(f"{articles[page.bucket]}\0{months[page.bucket]}")
+        out[page.stem] = (*inputs, *listed[page.members.start:page.members.stop]), (k,)
     return out
 
 
@@ -119,6 +124,7 @@ class ArchivePage:
         return 0 if self.name is None else 1
 
 
+@lru_cache(maxsize=1 << 17)  # every list an article is in cuts by it, in every build: computed once a process
 def _weight(key: str) -> int:
     """A number drawn from the article's slug alone: where a page may end is a property of the article."""
     return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=4).digest(), "big")
