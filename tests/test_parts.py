@@ -4,6 +4,7 @@ stay as the last build wrote them, never made nor read; the pages are those of a
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from pathlib import Path
 
@@ -86,12 +87,25 @@ def _passes(summaries: list, index: AliasIndex):
     return {**always, **pages}, [*entities, *passes]
 
 
+pages_made: Counter[str] = Counter()  # function → pages its parts made
+
+
+def _counted(func):
+    @functools.wraps(func)  # the same name and module: the same keys
+    def made_by(*args):
+        pages = func(*args)
+        pages_made[func.__name__] += len(pages)
+        return pages
+    return made_by
+
+
 def _build(tmp_path: Path, summaries: list, index: AliasIndex) -> dict[str, list[str]]:
     """The parts made, by the function that makes them."""
     settings = Settings(raw_dir=tmp_path / "raw", docs_dir=tmp_path / "docs", cache_dir=tmp_path / "cache", jobs=1)
     always, passes = _passes(summaries, index)
+    pages_made.clear()
     with Runner.open(settings, BuildReport()) as run, run.output() as writer:
-        remade = {func.__name__: run.parts(func, parts, writer) for func, parts in passes}
+        remade = {func.__name__: run.parts(_counted(func), parts, writer) for func, parts in passes}
         writer.write_all(always)
     return remade
 
@@ -117,3 +131,22 @@ def test_one_added_article_remakes_only_the_parts_it_is_in(tmp_path) -> None:
     written = {path: data.decode("utf-8") for path, data in tree_bytes(tmp_path / "docs").items()}
     always, passes = _passes([*archive, added], index)
     assert written == {**always, **every_part(passes)}  # the pages of a build from nothing
+
+
+def test_an_article_added_inside_a_long_year_rewrites_the_archived_page_it_lands_in(tmp_path) -> None:
+    index = AliasIndex.build(load_registry(REGISTRY_PATH))
+    # 700 articles naming nvidia over 2023 (its archive: ~25 pages of that year) and one a month of 2024 after.
+    archive = [summary(f"a-{i:04d}", date=f"2023-{1 + i % 12:02d}-{1 + i % 28:02d}", source=SOURCES[i % 4],
+                       entities=("nvidia",)) for i in range(700)]
+    archive += [summary(f"b-{m:02d}", date=f"2024-{m:02d}-01", source="新华社", entities=("nvidia",))
+                for m in range(1, 13)]
+    first = _build(tmp_path, archive, index)
+    nvidia = [name for name in first["entity_archived_pages"] if name.startswith("nvidia/2023")]
+    assert len(nvidia) > 10
+    added = summary("mid-year", date="2023-06-15", source="新华社", entities=("nvidia",))
+    again = _build(tmp_path, [*archive, added], index)
+    # The page of 2023 it lands in, now and then the page whose cut it moved: not every page of the year.
+    assert 1 <= len(again["entity_archived_pages"]) <= 2, again["entity_archived_pages"]
+    assert 1 <= pages_made["entity_archived_pages"] <= 2
+    assert again["entity_main_page"] == ["nvidia"]  # made from all its articles (the co-occurring entities)
+    assert 1 <= pages_made["month_pages"] <= 2 and 1 <= pages_made["source_archived_pages"] <= 2
