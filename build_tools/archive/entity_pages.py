@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
+from itertools import chain
 
 from build_tools.archive.ordering import listed_date, newest_first, when_shown
 from build_tools.archive.paging import (
@@ -152,9 +153,10 @@ def entity_parts(
     snippets: dict[str, dict[str, str]] = defaultdict(dict)
     totals: Counter[str] = Counter()
     counts_of = counts_by_slug or {}
+    known = {e.id for e in registry.entities}
     for r, s in enumerate(newest):
         ctx = mentions_by_slug.get(s.slug)
-        ids = tuple(e for e in dict.fromkeys([e for e, _ in ctx] if ctx is not None else s.entities) if e in registry)
+        ids = tuple(e for e in dict.fromkeys([e for e, _ in ctx] if ctx is not None else s.entities) if e in known)
         named.append(ids)
         for eid, snippet in ctx or ():
             snippets[eid].setdefault(s.slug, snippet)
@@ -166,6 +168,7 @@ def entity_parts(
     buckets = [bucket_of(s, by_year=True) for s in newest]
     dates = [listed_date(s) for s in newest]
     every_name = "\0".join(f"{e.id}={e.name}" for e in registry.entities)
+    rank_keys = listed_keys(newest, keys)
     mains: dict[str, Part] = {}
     older: dict[str, Part] = {}
     for ent in registry.entities:
@@ -174,9 +177,9 @@ def entity_parts(
         own = snippets.get(ent.id, {})
         archived = archive_pages([buckets[r] for r in ranks], [s.slug for s in articles], PAGE_SIZE, PAGE_SIZE,
                                  [dates[r] for r in ranks])
-        # Without keys a summary does not name its snippet: the snippets are part of the inputs.
-        listed = [f"{key}\0{own.get(s.slug)}" for key, s in zip(listed_keys(articles, keys), articles, strict=True)] \
-            if keys is None else listed_keys(articles, keys)
+        listed = [rank_keys[r] for r in ranks]
+        if keys is None:  # then a summary does not name its snippet: the snippets are part of the inputs
+            listed = [f"{key}\0{own.get(s.slug)}" for key, s in zip(listed, articles, strict=True)]
         foot = [f"{p.stem}\0{p.heading}" for p in archived if p.name is None or PAGE_SIZE in p.members]
         mains[ent.id] = ((repr(ent), every_name, *foot, "", *listed),
                          (ent, articles, own, archived, tuple(named[r] for r in ranks), registry))
@@ -190,7 +193,8 @@ def entity_main_page(ent: Entity, articles: Sequence[Summary], snippets: Mapping
                      archived: Sequence[ArchivePage], named: Sequence[tuple[str, ...]],
                      registry: Registry) -> dict[str, str]:
     """``entities/<id>.md``, from the entity's articles (newest first), their snippets, the entities each names."""
-    together = Counter(other for ids in named for other in ids if other != ent.id)
+    together = Counter(chain.from_iterable(named))
+    del together[ent.id]
     cooccurring = [other for other, _n in sorted(together.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_COOCCURRING]]
     listed = [(s, _article_head(s)) for s in articles[:PAGE_SIZE]]
     return {f"{ENTITY_DIR}/{ent.id}.md": _entity_page(ent, listed, snippets, archived, cooccurring, registry)}

@@ -73,27 +73,27 @@ def feeds(summaries: Sequence[Summary], bodies: Mapping[str, str], *, site_url: 
 
 def feed_parts(summaries: Sequence[Summary], bodies: Mapping[str, str], *, site_url: str, title: str,
                entity_names: Mapping[str, str] | None = None, feed_paths: Mapping[str, str] | None = None,
-               keys: Mapping[str, str] | None = None) -> Parts:
+               keys: Mapping[str, str] | None = None, ordered: bool = False) -> Parts:
     """The feeds as a reduction: each feed a part made by :func:`channel_page` from the entries it carries
     (the newest ``limit`` of its articles that have a timestamp), which its inputs name with whether each has
     a body (``keys``: slug → the key naming the article, its body too: :func:`~build_tools.archive.paging.
-    listed_keys`)."""
-    ordered = newest_first(summaries)
-    channels = [Channel("feed.xml", title, "", ordered, MAIN_LIMIT)]
+    listed_keys`; ``ordered``: the summaries are newest first already)."""
+    members = list(summaries) if ordered else newest_first(summaries)
+    channels = [Channel("feed.xml", title, "", members, MAIN_LIMIT)]
     by_source: dict[str, list[Summary]] = {}
     by_entity: dict[str, list[Summary]] = {}
-    for s in ordered:
+    for s in members:
         if s.source and s.source.strip():
             by_source.setdefault(s.source, []).append(s)
         for entity in dict.fromkeys(s.entities):
             if entity_names is not None and entity in entity_names:
                 by_entity.setdefault(entity, []).append(s)
-    for name, members in sorted(by_source.items()):
+    for name, listed in sorted(by_source.items()):
         channels.append(Channel(source_feed(name, "articles/", feed_paths), f"{title} · {name}", "articles/sources/",
-                                members, TOPIC_LIMIT))
-    for entity, members in sorted(by_entity.items()):
+                                listed, TOPIC_LIMIT))
+    for entity, listed in sorted(by_entity.items()):
         channels.append(Channel(f"entities/{entity}.xml", f"{title} · {(entity_names or {})[entity]}",
-                                f"entities/{entity}/", members, TOPIC_LIMIT))
+                                f"entities/{entity}/", listed, TOPIC_LIMIT))
     base = site_url if site_url.endswith("/") else site_url + "/"
     parts: dict[str, Part] = {}
     for c in channels:

@@ -221,14 +221,16 @@ def index_parts(
     site_title: str = SITE_TITLE,
     feed_paths: Mapping[str, str] | None = None,
     keys: Mapping[str, str] | None = None,
+    ordered: bool = False,
 ) -> tuple[dict[str, str], list[Parts]]:
     """The index pages as a reduction: (the pages made every time: the home page, ``articles/index.md``,
     the sources list, each a small page or one pass over small records; the lists cut into parts: each month
     of the timeline, each source's pages, the tags page).  ``keys``: slug → the key naming the article's
-    summary (:func:`~build_tools.archive.paging.listed_keys`).  The other arguments: :func:`index_pages`."""
+    summary (:func:`~build_tools.archive.paging.listed_keys`); ``ordered``: the summaries are newest first
+    already (:func:`~build_tools.archive.ordering.newest_first`).  The other arguments: :func:`index_pages`."""
     if page_size < 1:
         raise ValueError(f"page_size must be at least 1, got {page_size}")
-    ordered = newest_first(summaries)
+    ordered = list(summaries) if ordered else newest_first(summaries)
     sources, source_passes, source_anchors = _sources_page(ordered, feed_paths, page_size, keys)
     pages = {"index.md": _home_page(ordered, source_anchors, entity_names, entity_count, site_title)}
     main, months = timeline_parts(ordered, page_size, keys)

@@ -185,10 +185,11 @@ def archive_pages(buckets: Sequence[Bucket], keys: Sequence[str], start: int = 0
     in reading order."""
     pages: list[ArchivePage] = []
     seen: set[Bucket] = set()
+    names = [b.name for b in buckets]  # a bucket's heading follows from its name: strings compare faster
     i = start
     while i < len(buckets):
         j = i
-        while j < len(buckets) and buckets[j] == buckets[i]:
+        while j < len(buckets) and names[j] == names[i]:
             j += 1
         if buckets[i] in seen:  # two pages would share an address: the caller's order is not by month
             raise ValueError(f"the articles of {buckets[i].name} are not consecutive in the list")

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from build_tools.archive.feed import feed_parts
 from build_tools.archive.index_pages import index_parts
+from build_tools.archive.ordering import newest_first
 from build_tools.archive.paging import Parts, every_part
 from build_tools.config.registry import entity_names
 from build_tools.entities.matcher import AliasIndex
@@ -21,10 +22,11 @@ def site_parts(summaries: Sequence[Summary], index: AliasIndex | None, site_titl
     ``keys``: slug → the key naming the article (its summary, its body), see
     :func:`~build_tools.archive.paging.listed_keys`."""
     names = entity_names(index)
-    pages, passes = index_parts(summaries, entity_names=names or None, entity_count=len(names), site_title=site_title,
-                                feed_paths=feed_paths, keys=keys)
-    passes.append(feed_parts(summaries, bodies or {}, site_url=site_url, title=site_title, entity_names=names or None,
-                             feed_paths=feed_paths, keys=keys))
+    ordered = newest_first(summaries)  # both passes list them newest first: sorted once
+    pages, passes = index_parts(ordered, entity_names=names or None, entity_count=len(names), site_title=site_title,
+                                feed_paths=feed_paths, keys=keys, ordered=True)
+    passes.append(feed_parts(ordered, bodies or {}, site_url=site_url, title=site_title, entity_names=names or None,
+                             feed_paths=feed_paths, keys=keys, ordered=True))
     return pages, passes
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -221,7 +222,7 @@ class Runner:
         kept = self.store.get_many("whole", list(places.values()))
         remade = []
         for group, (inputs, args) in groups.items():
-            group_key = key(code, name, group, *inputs)
+            group_key = key(code, name, group, json.dumps(inputs))  # one string hashed, not one update an input
             record = kept.get(places[group])
             same = isinstance(record, tuple) and record[0] == group_key
             unchanged = {path for path in record[1] if writer.keep_if_unchanged(path, group_key)} if same else set()
