@@ -7,6 +7,11 @@ holds is not worked on again; the others go to worker processes (forked after ``
 parallel build is byte-identical to a serial one.  A stage's key is its own code key
 (:mod:`build_tools.runtime.code`) plus the item's inputs, so a change to one stage's code redoes
 that stage and the ones after it, never an unrelated one.
+
+A whole-archive pass is either memoised whole (:meth:`Runner.whole`: recomputed when any of its inputs
+changed) or, when it makes pages, cut into parts (:meth:`Runner.parts`: one entity's page, one archived page,
+one feed): one cheap pass groups the small records, each part is keyed by what it shows, and only the parts
+whose key changed are made again; the others' pages stay as the last build wrote them.
 """
 
 from __future__ import annotations
