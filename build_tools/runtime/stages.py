@@ -224,7 +224,7 @@ class Runner:
         name, so a group remade replaces its record rather than adding one.  The groups remade, in order."""
         code, name = stage_key(func.__module__, self.rules_dir), func.__name__
         places = {group: key("parts", func.__module__, name, group) for group in groups}
-        kept = self.store.get_many("whole", list(places.values()))
+        kept = self._part_records(list(places.values()))
         remade = []
         for group, (inputs, args) in groups.items():
             group_key = key(code, name, group, json.dumps(inputs))  # one string hashed, not one update an input
@@ -237,9 +237,22 @@ class Runner:
             for path, text in pages.items():
                 if path not in unchanged:  # a file kept is the text this key makes: only the touched ones are written
                     writer.write(path, text, key=group_key)
-            self.store.put("whole", places[group], (group_key, tuple(pages)))
+            kept[places[group]] = (group_key, tuple(pages))
+            self.store.put("whole", places[group], kept[places[group]])
             remade.append(group)
         return remade
+
+    def _part_records(self, places: list[str]) -> dict[str, Any]:
+        """The stored record of each part; with ``keep_warm`` (the live preview) the records of this process's
+        last builds are kept in memory, and a part it never saw is taken as new (made, not read for): a record
+        another process stored meanwhile is only a part made once more, the writer's manifest decides what is
+        kept."""
+        if not self.settings.keep_warm:
+            return self.store.get_many("whole", places)
+        warm = _WARM.get((str(self.store.path), "parts"))
+        if warm is None:
+            warm = _WARM[(str(self.store.path), "parts")] = self.store.get_many("whole", places)
+        return warm
 
     def map_ranges(self, func: Callable[[Any, range], dict], ranges: Sequence[range], context: Any) -> Iterator[dict]:
         """Ranges of one whole-archive pass on all cores (the pass decides when that is worth it)."""
