@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 SIMILARITY = 0.9
 MIN_SENTENCE = 12
@@ -59,3 +59,119 @@ def near_duplicates(prints: Sequence[frozenset[str]]) -> dict[int, int]:
             if count >= SIMILARITY * len(prints[j]):
                 kept_of[j] = i
     return kept_of
+
+
+def _dominates(a: frozenset[str], b: frozenset[str], shared: int) -> bool:
+    """Whether the body ``a`` keeps ``b`` as its copy, given the linking sentences they share (the test of
+    :func:`near_duplicates`, on two bodies)."""
+    if len(b) > len(a) or (len(b) < MIN_SENTENCES and b != a):
+        return False
+    return shared >= SIMILARITY * len(b)
+
+
+class NearIndex:
+    """:func:`near_duplicates` kept between builds and updated by the bodies that changed.
+
+    The pass is a function of small parts: which body would keep which (``a`` keeps ``b`` when ``b`` is no
+    longer than ``a`` and ≥ 90% of its sentences are linking sentences ``a`` has too), and a greedy walk over
+    those pairs, longest body first.  The pairs of a body change only when it changes or when a sentence it
+    holds starts or stops linking (its count of bodies crossing 1 or ``COMMON_SENTENCE_LIMIT``), so the index
+    keeps the pairs and the bodies they were worked out from, and :meth:`update` works out again the pairs of
+    those bodies alone: the bodies holding one of their sentences are found by one pass of set tests over the
+    fingerprints at hand, not by an inverted index of the archive (kept, it cost more to store and load than
+    to build).  The walk visits only the bodies of some pair (few).  Bodies are named by a key that changes
+    with their content (the pipeline's key of the prepared record); the index stays small (the keys, the pairs)."""
+
+    def __init__(self) -> None:
+        self.bodies: frozenset[str] = frozenset()
+        self.keeps: dict[str, set[str]] = {}  # body → the bodies it would keep as its copies
+        self.kept_by: dict[str, set[str]] = {}  # the same pairs, the other way
+
+    def update(self, items: Sequence[tuple[str, frozenset[str]]],
+               prints_of: Callable[[list[str]], Mapping[str, frozenset[str]] | None]) -> dict[int, int]:
+        """The bodies are now ``items`` (key, fingerprint), in the build's order: what :func:`near_duplicates`
+        of their fingerprints returns.  ``prints_of``: the fingerprints of bodies that left (None when they are
+        not known any more: then every pair is worked out again)."""
+        now = dict(items)
+        removed = [k for k in self.bodies if k not in now]
+        added = [k for k in now if k not in self.bodies]
+        gone = prints_of(removed) if removed else {}
+        if gone is None or any(k not in gone for k in removed):
+            self.keeps, self.kept_by = {}, {}
+            redo, buckets = set(now), _buckets(now, None)
+        else:
+            touched = {h for k in added for h in now[k]} | {h for k in removed for h in gone[k]}
+            buckets = _buckets(now, touched)
+            change = Counter(h for k in added for h in now[k] if h in touched)
+            change.subtract(h for k in removed for h in gone[k])
+            for k in removed:
+                self._unpair(k)
+            redo = set(added)
+            for h in touched:  # a sentence that starts or stops linking changes the count of every pair holding it
+                if _links(len(buckets[h]) - change[h]) != _links(len(buckets[h])):
+                    redo.update(buckets[h])
+            buckets.update(_buckets(now, {h for k in redo for h in now[k]} - touched))
+        for k in redo:
+            self._unpair(k)
+        done: set[str] = set()
+        for k in sorted(redo):
+            self._pair(k, now, buckets, done)
+            done.add(k)
+        self.bodies = frozenset(now)
+        return self._walk([k for k, _ in items], now)
+
+    def _unpair(self, k: str) -> None:
+        for other in self.keeps.pop(k, ()):
+            self.kept_by[other].discard(k)
+        for other in self.kept_by.pop(k, ()):
+            self.keeps[other].discard(k)
+
+    def _pair(self, k: str, now: Mapping[str, frozenset[str]], buckets: Mapping[str, set[str]],
+              done: set[str]) -> None:
+        """Work out every pair ``k`` is in but those with a body in ``done`` (worked out already, from the other
+        side); ``buckets``: the bodies holding each of its sentences."""
+        mine = now[k]
+        shared: Counter[str] = Counter()
+        for h in mine:
+            if _links(len(buckets[h])):
+                shared.update(buckets[h])
+        shared.pop(k, None)
+        for other, count in shared.items():
+            if other in done:
+                continue
+            theirs = now[other]
+            if _dominates(mine, theirs, count):
+                self.keeps.setdefault(k, set()).add(other)
+                self.kept_by.setdefault(other, set()).add(k)
+            if _dominates(theirs, mine, count):
+                self.keeps.setdefault(other, set()).add(k)
+                self.kept_by.setdefault(k, set()).add(other)
+
+    def _walk(self, order: list[str], now: Mapping[str, frozenset[str]]) -> dict[int, int]:
+        """The greedy walk of :func:`near_duplicates` over the bodies in some pair: positions in ``order``."""
+        position = {k: i for i, k in enumerate(order)}
+        paired = [k for k, kept in self.keeps.items() if kept]
+        kept_of: dict[int, int] = {}
+        for k in sorted(paired, key=lambda k: (-len(now[k]), position[k])):
+            i = position[k]
+            if i in kept_of:
+                continue
+            for other in self.keeps[k]:
+                j = position[other]
+                if j not in kept_of:
+                    kept_of[j] = i
+        return kept_of
+
+
+def _buckets(now: Mapping[str, frozenset[str]], hashes: set[str] | None) -> dict[str, set[str]]:
+    """The bodies holding each of ``hashes`` (None: every sentence of every body)."""
+    out: dict[str, set[str]] = {h: set() for h in hashes} if hashes is not None else defaultdict(set)
+    for k, fp in now.items():
+        for h in (fp if hashes is None else fp & hashes):
+            out[h].add(k)
+    return dict(out)
+
+
+def _links(size: int) -> bool:
+    """A sentence links the bodies holding it when it is in two to ``COMMON_SENTENCE_LIMIT`` of them."""
+    return 1 < size <= COMMON_SENTENCE_LIMIT

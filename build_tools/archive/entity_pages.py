@@ -6,16 +6,21 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from itertools import permutations
+from itertools import chain
 
 from build_tools.archive.ordering import listed_date, newest_first, when_shown
 from build_tools.archive.paging import (
     PAGE_SIZE,
     ArchivePage,
     ListPlace,
+    Part,
+    Parts,
     archive_pages,
+    archive_parts,
     bucket_of,
+    every_part,
     first_older,
+    listed_keys,
     months_line,
     pager_line,
 )
@@ -49,7 +54,7 @@ def _entity_page(
     articles: Sequence[tuple[Summary, str]],
     snippets: Mapping[str, str],
     archived: Sequence[ArchivePage],
-    cooccurring: list[tuple[str, int]],
+    cooccurring: Sequence[str],
     registry: Registry,
 ) -> str:
     """One entity's page: its newest ``PAGE_SIZE`` articles (``articles``: (summary, its list line) newest first),
@@ -78,7 +83,7 @@ def _entity_page(
                    f"{{: .archive-pager }}\n\n{months_line(archived, place)}\n")
     if cooccurring:
         out.append("\n## 常一起出现\n\n")
-        out.extend(f"- [{_shown(registry.name(other))}]({other}.md)\n" for other, _n in cooccurring)
+        out.extend(f"- [{_shown(registry.name(other))}]({other}.md)\n" for other in cooccurring)
     return "".join(out)
 
 
@@ -90,26 +95,23 @@ def _article_lines(articles: Sequence[tuple[Summary, str]], snippets: Mapping[st
     return out
 
 
-def _archived_pages(
-    ent: Entity, articles: Sequence[tuple[Summary, str]], snippets: Mapping[str, str], archived: Sequence[ArchivePage]
-) -> dict[str, str]:
-    """``entities/<id>/<yyyy>.md`` (and ``…/<yyyy>/<slug>.md``): the articles older than the entity page's,
-    by year (:mod:`build_tools.archive.paging`), each page newest first, kept out of search."""
+def _archived_page(ent: Entity, articles: Sequence[Summary], snippets: Mapping[str, str],
+                   archived: Sequence[ArchivePage], k: int) -> str:
+    """``entities/<id>/<yyyy>.md`` (or ``…/<yyyy>/<slug>.md``) for ``archived[k]``: articles older than the
+    entity page's, by year (:mod:`build_tools.archive.paging`), newest first, kept out of search."""
     name = _shown(ent.name)
     place = ListPlace(folder=ent.id, main=f"{ent.id}.md")
-    pages = {}
-    for k, page in enumerate(archived):
-        up = place.up(page)
-        # The heads were written for entities/<id>.md; these pages sit one or two folders deeper.
-        chunk = [(articles[i][0], _article_head(articles[i][0], f"{up}../articles/")) for i in page.members]
-        where = page.heading
-        fm = {"title": f"{ent.name} · {where}", "search": {"exclude": True}}
-        out = [_front_matter(fm), f"# {name} · 提及的文章 · {where}\n\n",
-               f"[← {name}]({up}{ent.id}.md)：按日期从新到旧排列。\n\n"]
-        out.extend(_article_lines(chunk, snippets))
-        out.append("\n" + pager_line(archived, k, place) + "\n")
-        pages[f"{ENTITY_DIR}/{ent.id}/{page.stem}.md"] = "".join(out)
-    return pages
+    page = archived[k]
+    up = place.up(page)
+    # These pages sit one or two folders below entities/<id>.md.
+    chunk = [(articles[i], _article_head(articles[i], f"{up}../articles/")) for i in page.members]
+    where = page.heading
+    fm = {"title": f"{ent.name} · {where}", "search": {"exclude": True}}
+    out = [_front_matter(fm), f"# {name} · 提及的文章 · {where}\n\n",
+           f"[← {name}]({up}{ent.id}.md)：按日期从新到旧排列。\n\n"]
+    out.extend(_article_lines(chunk, snippets))
+    out.append("\n" + pager_line(archived, k, place) + "\n")
+    return "".join(out)
 
 
 def _index_page(registry: Registry, article_counts: Counter[str], mentions: Counter[str]) -> str:
@@ -130,13 +132,89 @@ def _index_page(registry: Registry, article_counts: Counter[str], mentions: Coun
     return "".join(out)
 
 
+def entity_parts(
+    summaries: Sequence[Summary],
+    mentions_by_slug: Mapping[str, Sequence[tuple[str, str]]],
+    registry: Registry,
+    counts_by_slug: Mapping[str, Mapping[str, int]] | None = None,
+    keys: Mapping[str, str] | None = None,
+) -> tuple[dict[str, str], list[Parts]]:
+    """The entity pages as a reduction: (the index page, made every time: one small page of counts; the parts:
+    each entity's page (:func:`entity_main_page`), each page of its archive (:func:`entity_archived_pages`)).
+
+    One pass over the summaries groups them by entity.  An entity's page is a function of the entity, of its
+    articles (its newest, and which entities they name, for the co-occurring ones) and of the registry's names; an
+    archived page of its own articles and of the pages around it: the parts' inputs name exactly those, an
+    article by ``keys`` (slug → a key naming everything its summary and contexts are made from; without keys,
+    the summary's ``repr`` and the snippets).  The other arguments are in :func:`entity_pages`' docstring."""
+    newest = newest_first(summaries)
+    by_entity: dict[str, list[int]] = defaultdict(list)  # entity -> ranks in newest
+    named: list[tuple[str, ...]] = []  # rank -> the registry entities it names
+    snippets: dict[str, dict[str, str]] = defaultdict(dict)
+    totals: Counter[str] = Counter()
+    counts_of = counts_by_slug or {}
+    known = {e.id for e in registry.entities}
+    for r, s in enumerate(newest):
+        ctx = mentions_by_slug.get(s.slug)
+        ids = tuple(e for e in dict.fromkeys([e for e, _ in ctx] if ctx is not None else s.entities) if e in known)
+        named.append(ids)
+        for eid, snippet in ctx or ():
+            snippets[eid].setdefault(s.slug, snippet)
+        counts = counts_of.get(s.slug, {})
+        for eid in ids:
+            by_entity[eid].append(r)
+            totals[eid] += counts.get(eid, 1)
+    article_counts = Counter({eid: len(arts) for eid, arts in by_entity.items()})
+    buckets = [bucket_of(s, by_year=True) for s in newest]
+    dates = [listed_date(s) for s in newest]
+    every_name = "\0".join(f"{e.id}={e.name}" for e in registry.entities)
+    rank_keys = listed_keys(newest, keys)
+    mains: dict[str, Part] = {}
+    older: dict[str, Part] = {}
+    for ent in registry.entities:
+        ranks = by_entity.get(ent.id, [])
+        articles = tuple(newest[r] for r in ranks)  # ranks were appended in order
+        own = snippets.get(ent.id, {})
+        archived = archive_pages([buckets[r] for r in ranks], [s.slug for s in articles], PAGE_SIZE, PAGE_SIZE,
+                                 [dates[r] for r in ranks])
+        listed = [rank_keys[r] for r in ranks]
+        if keys is None:  # then a summary does not name its snippet: the snippets are part of the inputs
+            listed = [f"{key}\0{own.get(s.slug)}" for key, s in zip(listed, articles, strict=True)]
+        foot = [f"{p.stem}\0{p.heading}" for p in archived if p.name is None or PAGE_SIZE in p.members]
+        mains[ent.id] = ((repr(ent), every_name, *foot, "", *listed),
+                         (ent, articles, own, archived, tuple(named[r] for r in ranks), registry))
+        for stem, (inputs, ks) in archive_parts(archived, listed).items():
+            older[f"{ent.id}/{stem}"] = ((ent.id, ent.name, *inputs), (ent, articles, own, archived, ks))
+    index = {f"{ENTITY_DIR}/index.md": _index_page(registry, article_counts, totals)}
+    return index, [(entity_main_page, mains), (entity_archived_pages, older)]
+
+
+def entity_main_page(ent: Entity, articles: Sequence[Summary], snippets: Mapping[str, str],
+                     archived: Sequence[ArchivePage], named: Sequence[tuple[str, ...]],
+                     registry: Registry) -> dict[str, str]:
+    """``entities/<id>.md``, from the entity's articles (newest first), their snippets, the entities each names."""
+    together = Counter(chain.from_iterable(named))
+    del together[ent.id]
+    cooccurring = [other for other, _n in sorted(together.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_COOCCURRING]]
+    listed = [(s, _article_head(s)) for s in articles[:PAGE_SIZE]]
+    return {f"{ENTITY_DIR}/{ent.id}.md": _entity_page(ent, listed, snippets, archived, cooccurring, registry)}
+
+
+def entity_archived_pages(ent: Entity, articles: Sequence[Summary], snippets: Mapping[str, str],
+                      archived: Sequence[ArchivePage], ks: Sequence[int]) -> dict[str, str]:
+    """The archived pages ``archived[k]`` of an entity's list (one, as a part)."""
+    return {f"{ENTITY_DIR}/{ent.id}/{archived[k].stem}.md": _archived_page(ent, articles, snippets, archived, k)
+            for k in ks}
+
+
 def entity_pages(
     summaries: Sequence[Summary],
     mentions_by_slug: Mapping[str, Sequence[tuple[str, str]]],
     registry: Registry,
     counts_by_slug: Mapping[str, Mapping[str, int]] | None = None,
 ) -> dict[str, str]:
-    """Docs-relative path → Markdown for every registry entity and the index.
+    """Docs-relative path → Markdown for every registry entity and the index (every part of :func:`entity_parts`
+    made).
 
     ``mentions_by_slug``: slug → [(entity_id, one-sentence context)], as given by
     :func:`mention_contexts`.  ``counts_by_slug`` (slug → entity → mentions, from
@@ -144,41 +222,5 @@ def entity_pages(
     counts once.  Which articles mention an entity comes from
     ``mentions_by_slug`` and, failing that, ``Summary.entities``.
     """
-    # Articles newest first once for the archive, each with its list line: an entity's articles keep
-    # that order, and an article listed under many entities is escaped once.
-    # The timeline's order (the date, else the day added), so that an entity's years are consecutive.
-    newest = [(s, _article_head(s)) for s in newest_first(summaries)]
-    buckets = [bucket_of(s, by_year=True) for s, _head in newest]
-    dates = [listed_date(s) for s, _head in newest]
-    by_entity: dict[str, list[int]] = defaultdict(list)  # entity -> ranks in newest
-    snippets: dict[str, dict[str, str]] = defaultdict(dict)
-    totals: Counter[str] = Counter()
-    pairs: Counter[tuple[str, str]] = Counter()
-    counts_of = counts_by_slug or {}
-    for r, (s, _head) in enumerate(newest):
-        ctx = mentions_by_slug.get(s.slug)
-        ids = list(dict.fromkeys([e for e, _ in ctx] if ctx is not None else s.entities))
-        ids = [e for e in ids if e in registry]
-        for eid, snippet in ctx or ():
-            snippets[eid].setdefault(s.slug, snippet)
-        counts = counts_of.get(s.slug, {})
-        for eid in ids:
-            by_entity[eid].append(r)
-            totals[eid] += counts.get(eid, 1)
-        pairs.update(permutations(ids, 2))
-    pair_counts: dict[str, dict[str, int]] = defaultdict(dict)
-    for (eid, other), n in pairs.items():
-        pair_counts[eid][other] = n
-    article_counts = Counter({eid: len(arts) for eid, arts in by_entity.items()})
-    pages: dict[str, str] = {}
-    for ent in registry.entities:
-        co = sorted(pair_counts[ent.id].items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_COOCCURRING]
-        articles = [newest[r] for r in by_entity.get(ent.id, ())]  # ranks were appended in order
-        ranks = by_entity.get(ent.id, ())
-        archived = archive_pages([buckets[r] for r in ranks], [newest[r][0].slug for r in ranks], PAGE_SIZE, PAGE_SIZE,
-                                 [dates[r] for r in ranks])
-        own = snippets.get(ent.id, {})
-        pages[f"{ENTITY_DIR}/{ent.id}.md"] = _entity_page(ent, articles, own, archived, co, registry)
-        pages.update(_archived_pages(ent, articles, own, archived))
-    pages[f"{ENTITY_DIR}/index.md"] = _index_page(registry, article_counts, totals)
-    return pages
+    index, passes = entity_parts(summaries, mentions_by_slug, registry, counts_by_slug)
+    return {**every_part(passes), **index}

@@ -12,9 +12,11 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from itertools import islice
 
 from build_tools.archive.ordering import ADDED_LABEL, newest_first
+from build_tools.archive.paging import Part, Parts, every_part, listed_keys
 from build_tools.archive.slugs import hashed_slug
 from build_tools.model import Summary
 
@@ -65,25 +67,48 @@ def timestamp(summary: Summary) -> tuple[str, bool] | None:
 def feeds(summaries: Sequence[Summary], bodies: Mapping[str, str], *, site_url: str, title: str,
           entity_names: Mapping[str, str] | None = None, feed_paths: Mapping[str, str] | None = None) -> dict[str, str]:
     """Every feed of the archive: docs-relative path → Atom XML.  ``bodies``: slug → the article's HTML."""
-    ordered = newest_first(summaries)
-    channels = [Channel("feed.xml", title, "", ordered, MAIN_LIMIT)]
+    return every_part([feed_parts(summaries, bodies, site_url=site_url, title=title, entity_names=entity_names,
+                                  feed_paths=feed_paths)])
+
+
+def feed_parts(summaries: Sequence[Summary], bodies: Mapping[str, str], *, site_url: str, title: str,
+               entity_names: Mapping[str, str] | None = None, feed_paths: Mapping[str, str] | None = None,
+               keys: Mapping[str, str] | None = None, ordered: bool = False) -> Parts:
+    """The feeds as a reduction: each feed a part made by :func:`channel_page` from the entries it carries
+    (the newest ``limit`` of its articles that have a timestamp), which its inputs name with whether each has
+    a body (``keys``: slug → the key naming the article, its body too: :func:`~build_tools.archive.paging.
+    listed_keys`; ``ordered``: the summaries are newest first already)."""
+    members = list(summaries) if ordered else newest_first(summaries)
+    channels = [Channel("feed.xml", title, "", members, MAIN_LIMIT)]
     by_source: dict[str, list[Summary]] = {}
     by_entity: dict[str, list[Summary]] = {}
-    for s in ordered:
+    for s in members:
         if s.source and s.source.strip():
             by_source.setdefault(s.source, []).append(s)
         for entity in dict.fromkeys(s.entities):
             if entity_names is not None and entity in entity_names:
                 by_entity.setdefault(entity, []).append(s)
-    for name, members in sorted(by_source.items()):
+    for name, listed in sorted(by_source.items()):
         channels.append(Channel(source_feed(name, "articles/", feed_paths), f"{title} · {name}", "articles/sources/",
-                                members, TOPIC_LIMIT))
-    for entity, members in sorted(by_entity.items()):
+                                listed, TOPIC_LIMIT))
+    for entity, listed in sorted(by_entity.items()):
         channels.append(Channel(f"entities/{entity}.xml", f"{title} · {(entity_names or {})[entity]}",
-                                f"entities/{entity}/", members, TOPIC_LIMIT))
+                                f"entities/{entity}/", listed, TOPIC_LIMIT))
     base = site_url if site_url.endswith("/") else site_url + "/"
-    made: dict[str, str] = {}  # slug → its entry's XML: an article is in many feeds, written out once
-    return {c.path: channel_xml(c, bodies, base=base, author=title, made=made) for c in channels}
+    parts: dict[str, Part] = {}
+    for c in channels:
+        # The entries it carries: what channel_xml would take of all its members, found without stamping them all.
+        carried = tuple(islice((s for s in c.members if timestamp(s)), max(0, c.limit)))
+        inputs = (c.title, c.page, base, title, *listed_keys(carried, keys),
+                  *("body" if s.slug in bodies else "-" for s in carried))
+        parts[c.path] = (inputs, (replace(c, members=carried), {s.slug: bodies[s.slug] for s in carried
+                                                                  if s.slug in bodies}, base, title))
+    return channel_page, parts
+
+
+def channel_page(channel: Channel, bodies: Mapping[str, str], base: str, author: str) -> dict[str, str]:
+    """One feed, as a part's pages."""
+    return {channel.path: channel_xml(channel, bodies, base=base, author=author)}
 
 
 def entries_needed(summaries: Sequence[Summary], entity_names: Mapping[str, str] | None) -> list[Summary]:

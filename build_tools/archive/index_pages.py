@@ -29,12 +29,23 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import PurePosixPath
 
 from build_tools.archive.feed import source_feed
-from build_tools.archive.listings import ARTICLES, ROOT, article_line, shown, source_pages, timeline_pages
+from build_tools.archive.listings import (
+    ARTICLES,
+    ROOT,
+    article_line,
+    month_pages,
+    shown,
+    source_archived_pages,
+    source_main,
+    source_parts,
+    timeline_parts,
+)
 from build_tools.archive.ordering import newest_first
+from build_tools.archive.paging import Part, Parts, every_part, listed_keys
 from build_tools.model import Summary
 from build_tools.settings import SITE_TITLE
 
-__all__ = ["anchor", "index_pages"]
+__all__ = ["anchor", "index_pages", "index_parts"]
 
 NO_SOURCE = "来源未知"
 LATEST_ON_HOME = 10
@@ -108,12 +119,13 @@ def _grouped_page(title: str, intro: str, groups: list[tuple[str, list[Summary]]
 
 
 def _sources_page(
-    ordered: list[Summary], feed_paths: Mapping[str, str] | None, page_size: int
-) -> tuple[dict[str, str], dict[str, str]]:
+    ordered: list[Summary], feed_paths: Mapping[str, str] | None, page_size: int, keys: Mapping[str, str] | None
+) -> tuple[str, list[Parts], dict[str, str]]:
     """``articles/sources.md``, the sources with their counts and feeds (a heading each: the home page and the
     article header link ``sources/#<anchor>``), and each source's articles on pages of its own,
     ``articles/sources/<name>.md`` the newest, older ones archived as the timeline's: a new article rewrites
-    its source's page and the short list, not every article of the archive."""
+    its source's page and the short list, not every article of the archive.  (the list, the parts of the
+    sources' pages: :func:`~build_tools.archive.listings.source_parts`, the anchors)."""
     members: dict[str, list[Summary]] = {}
     unknown: list[Summary] = []
     for s in ordered:
@@ -127,7 +139,8 @@ def _sources_page(
     lines = ["# 按来源浏览", "", f"共 {len(groups)} 个来源，按收录篇数从多到少排列；各来源的文章在其单独的页面上。", ""]
     if not names:
         lines += ["暂无。", ""]
-    pages: dict[str, str] = {}
+    parts: dict[str, Part] = {}
+    older_parts: dict[str, Part] = {}
     listed = [(name, arts, True) for name, arts in groups] + ([(NO_SOURCE, unknown, False)] if unknown else [])
     for name, arts, known in listed:
         # The page is named as the source's feed (an ASCII name, feeds/<name>.xml beside sources.md).
@@ -138,9 +151,10 @@ def _sources_page(
         if feed:
             links.append(f"[订阅（Atom）]({feed}){{ .archive-feed-link }}")
         lines += [f"## {label} {{#{anchors[name]}}}", "", " · ".join(links), ""]
-        pages.update(source_pages(stem, label, arts, page_size))
-    pages["articles/sources.md"] = "\n".join(lines)
-    return pages, anchors
+        group = ("source:" if known else "unknown:") + name
+        parts[group], older = source_parts(stem, label, arts, page_size, keys)
+        older_parts.update((f"{group}/{page}", part) for page, part in older.items())
+    return "\n".join(lines), [(source_main, parts), (source_archived_pages, older_parts)], anchors
 
 
 def _tags_page(ordered: list[Summary]) -> str:
@@ -198,6 +212,42 @@ def _home_page(
     return "\n".join(lines)
 
 
+def index_parts(
+    summaries: Sequence[Summary],
+    *,
+    page_size: int = 50,
+    entity_names: Mapping[str, str] | None = None,
+    entity_count: int = 0,
+    site_title: str = SITE_TITLE,
+    feed_paths: Mapping[str, str] | None = None,
+    keys: Mapping[str, str] | None = None,
+    ordered: bool = False,
+) -> tuple[dict[str, str], list[Parts]]:
+    """The index pages as a reduction: (the pages made every time: the home page, ``articles/index.md``,
+    the sources list, each a small page or one pass over small records; the lists cut into parts: each month
+    of the timeline, each source's pages, the tags page).  ``keys``: slug → the key naming the article's
+    summary (:func:`~build_tools.archive.paging.listed_keys`); ``ordered``: the summaries are newest first
+    already (:func:`~build_tools.archive.ordering.newest_first`).  The other arguments: :func:`index_pages`."""
+    if page_size < 1:
+        raise ValueError(f"page_size must be at least 1, got {page_size}")
+    ordered = list(summaries) if ordered else newest_first(summaries)
+    sources, source_passes, source_anchors = _sources_page(ordered, feed_paths, page_size, keys)
+    pages = {"index.md": _home_page(ordered, source_anchors, entity_names, entity_count, site_title)}
+    main, months = timeline_parts(ordered, page_size, keys)
+    pages.update(main)
+    pages["articles/sources.md"] = sources
+    passes: list[Parts] = [(month_pages, months), *source_passes]
+    tagged = [s for s in ordered if s.tags]
+    if tagged:  # no tags anywhere: no empty "共 0 个标签" page
+        passes.append((tags_page, {"tags": (listed_keys(tagged, keys), (tagged,))}))
+    return pages, passes
+
+
+def tags_page(tagged: list[Summary]) -> dict[str, str]:
+    """``articles/tags.md`` from the articles that have tags, newest first."""
+    return {"articles/tags.md": _tags_page(tagged)}
+
+
 def index_pages(
     summaries: Sequence[Summary],
     *,
@@ -207,20 +257,14 @@ def index_pages(
     site_title: str = SITE_TITLE,
     feed_paths: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """All generated index pages: docs-relative path -> Markdown text.
+    """All generated index pages: docs-relative path -> Markdown text (every part of :func:`index_parts` made).
 
     ``entity_names`` maps entity id -> display name; with it the home page lists the
     most-mentioned entities, linking ``entities/<id>.md``.  ``entity_count`` is the
     number shown in the home page's counts (defaults to ``len(entity_names)``).  ``feed_paths``: each
     source's feed (:func:`~build_tools.archive.feed.source_feed_names`), when the caller kept them.
     """
-    if page_size < 1:
-        raise ValueError(f"page_size must be at least 1, got {page_size}")
-    ordered = newest_first(summaries)
-    source_pages, source_anchors = _sources_page(ordered, feed_paths, page_size)
-    pages = {"index.md": _home_page(ordered, source_anchors, entity_names, entity_count, site_title)}
-    pages.update(timeline_pages(ordered, page_size))
-    pages.update(source_pages)
-    if any(s.tags for s in ordered):  # no tags anywhere: no empty "共 0 个标签" page
-        pages["articles/tags.md"] = _tags_page(ordered)
+    pages, passes = index_parts(summaries, page_size=page_size, entity_names=entity_names, entity_count=entity_count,
+                                site_title=site_title, feed_paths=feed_paths)
+    pages.update(every_part(passes))
     return pages

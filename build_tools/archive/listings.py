@@ -17,6 +17,7 @@ articles do.  Pure functions of the summaries.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from build_tools.archive.ordering import ISO_DATE, listed_date, when_shown
@@ -24,9 +25,13 @@ from build_tools.archive.paging import (
     ArchivePage,
     Bucket,
     ListPlace,
+    Part,
     archive_pages,
+    archive_parts,
     bucket_of,
+    every_part,
     first_older,
+    listed_keys,
     months_line,
     pager_line,
 )
@@ -80,11 +85,35 @@ def _older_link(pages: list[ArchivePage], place: ListPlace, page_size: int) -> l
     return lines + [months_line(pages, place), ""]
 
 
-def timeline_pages(ordered: list[Summary], page_size: int) -> dict[str, str]:
-    """``articles/index.md`` and the month pages (see the module's docstring)."""
-    newest = ordered[:page_size]
+def timeline_parts(ordered: list[Summary], page_size: int,
+                   keys: Mapping[str, str] | None = None) -> tuple[dict[str, str], dict[str, Part]]:
+    """The timeline as a reduction: (``articles/index.md``, made every time: its newest articles and the
+    months line; each page of its archive → the part that makes it with :func:`month_pages`, see
+    :func:`~build_tools.archive.paging.archive_parts`)."""
     pages = archive_pages([bucket_of(s) for s in ordered], [s.slug for s in ordered], 0, page_size,
                           [listed_date(s) for s in ordered])
+    main = {"articles/index.md": _timeline_main(ordered, pages, page_size)}
+    listed = listed_keys(ordered, keys)
+    parts: dict[str, Part] = {name: (inputs, (ordered, pages, ks)) for name, (inputs, ks) in
+                              archive_parts(pages, listed).items()}
+    return main, parts
+
+
+def month_pages(ordered: list[Summary], pages: list[ArchivePage], ks: tuple[int, ...]) -> dict[str, str]:
+    """The pages ``pages[k]`` of the timeline's archive (one, as a part)."""
+    return {f"articles/months/{pages[k].stem}.md": _timeline_month(ordered, pages, k) for k in ks}
+
+
+def timeline_pages(ordered: list[Summary], page_size: int) -> dict[str, str]:
+    """``articles/index.md`` and the month pages (see the module's docstring)."""
+    out, parts = timeline_parts(ordered, page_size)
+    for _inputs, args in parts.values():
+        out.update(month_pages(*args))
+    return out
+
+
+def _timeline_main(ordered: list[Summary], pages: list[ArchivePage], page_size: int) -> str:
+    newest = ordered[:page_size]
     lines = ["# 全部文章", ""]
     if not ordered:
         lines += ["暂无文章。", ""]
@@ -102,10 +131,7 @@ def timeline_pages(ordered: list[Summary], page_size: int) -> dict[str, str]:
         lines.append(article_line(summary, ARTICLES))
     if newest:
         lines.append("")
-    out = {"articles/index.md": "\n".join(lines + _older_link(pages, TIMELINE, page_size))}
-    for k, page in enumerate(pages):
-        out[f"articles/months/{page.stem}.md"] = _timeline_month(ordered, pages, k)
-    return out
+    return "\n".join(lines + _older_link(pages, TIMELINE, page_size))
 
 
 def _month_page(pages: list[ArchivePage], bucket: Bucket) -> ArchivePage:
@@ -131,24 +157,55 @@ def _timeline_month(ordered: list[Summary], pages: list[ArchivePage], k: int) ->
     return "\n".join(lines) + "\n"
 
 
-def source_pages(stem: str, label: str, arts: list[Summary], page_size: int) -> dict[str, str]:
-    """``articles/sources/<stem>.md`` with the newest ``page_size`` of ``arts`` (newest first), the older ones on
-    ``articles/sources/<stem>/<year>.md``; every page is a listing, kept out of search.  ``label`` is escaped."""
-    place = ListPlace(folder=stem, main=f"{stem}.md")
+def source_parts(stem: str, label: str, arts: list[Summary], page_size: int,
+                 keys: Mapping[str, str] | None = None) -> tuple[Part, dict[str, Part]]:
+    """One source's pages as parts: its main page (:func:`source_main`: its newest ``page_size`` articles and
+    the foot naming its archive), each page of its archive (:func:`source_archived_pages`)."""
     pages = archive_pages([bucket_of(s, by_year=True) for s in arts], [s.slug for s in arts], page_size, page_size,
                           [listed_date(s) for s in arts])
+    listed = listed_keys(arts, keys)
+    foot = [f"{p.stem}\0{p.heading}" for p in pages if p.name is None or page_size in p.members]
+    main = ((stem, label, str(page_size), *foot, "", *listed[:page_size]), (stem, label, arts[:page_size], pages,
+                                                                            page_size))
+    older = {page: ((stem, label, *inputs), (stem, label, arts, pages, ks))
+             for page, (inputs, ks) in archive_parts(pages, listed).items()}
+    return main, older
+
+
+_FRONT = ["---", dump_yaml({"search": {"exclude": True}}).rstrip("\n"), "---", ""]
+
+
+def source_main(stem: str, label: str, newest: list[Summary], pages: list[ArchivePage],
+                page_size: int) -> dict[str, str]:
+    """``articles/sources/<stem>.md`` with the newest ``page_size`` articles of the source; every page of a
+    source is a listing, kept out of search.  ``label`` is escaped."""
+    place = ListPlace(folder=stem, main=f"{stem}.md")
     # No title in the front matter: the source's name comes from a dump; the page's <h1> (escaped) names it.
-    front = ["---", dump_yaml({"search": {"exclude": True}}).rstrip("\n"), "---", ""]
     rest = f"；本页为最新的 {page_size} 篇，更早的按年存档" if pages else ""
-    lines = [*front, f"# {label}", "", f"按日期从新到旧排列{rest}。[← 全部来源](../sources.md)", ""]
-    lines += [article_line(s, MONTH, show_source=False) for s in arts[:page_size]]
+    lines = [*_FRONT, f"# {label}", "", f"按日期从新到旧排列{rest}。[← 全部来源](../sources.md)", ""]
+    lines += [article_line(s, MONTH, show_source=False) for s in newest]
     lines += [""] + _older_link(pages, place, page_size)
-    out = {f"articles/sources/{stem}.md": "\n".join(lines).rstrip("\n") + "\n"}
-    for k, page in enumerate(pages):
+    return {f"articles/sources/{stem}.md": "\n".join(lines).rstrip("\n") + "\n"}
+
+
+def source_archived_pages(stem: str, label: str, arts: list[Summary], pages: list[ArchivePage],
+                      ks: tuple[int, ...]) -> dict[str, str]:
+    """``articles/sources/<stem>/<year>.md`` (and ``…/<year>/<slug>.md``): the pages ``pages[k]`` (one, as a part)."""
+    place = ListPlace(folder=stem, main=f"{stem}.md")
+    out = {}
+    for k in ks:
+        page = pages[k]
         title = f"{label} · {page.heading}"
         up = place.up(page)
-        body = [*front, f"# {title}", "", f"按日期从新到旧排列。[← {label}]({up}{stem}.md)", ""]
+        body = [*_FRONT, f"# {title}", "", f"按日期从新到旧排列。[← {label}]({up}{stem}.md)", ""]
         body += [article_line(arts[i], MONTH.deeper(page.depth + 1), show_source=False) for i in page.members]
         body += ["", pager_line(pages, k, place)]
         out[f"articles/sources/{stem}/{page.stem}.md"] = "\n".join(body) + "\n"
     return out
+
+
+def source_pages(stem: str, label: str, arts: list[Summary], page_size: int) -> dict[str, str]:
+    """``articles/sources/<stem>.md`` with the newest ``page_size`` of ``arts`` (newest first), the older ones on
+    ``articles/sources/<stem>/<year>.md`` (every part of :func:`source_parts` made)."""
+    (_inputs, args), older = source_parts(stem, label, arts, page_size)
+    return {**source_main(*args), **every_part([(source_archived_pages, older)])}

@@ -21,13 +21,62 @@ last).  Everything here is a pure function of its arguments.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from build_tools.archive.ordering import listed_date, month_of
 from build_tools.model import Summary
 
 PAGE_SIZE = 50
+
+# One group of a whole-archive pass made into pages: its inputs (what its key is made of: the keys of its articles,
+# whatever else its pages show) and the arguments of the function that makes its pages (runtime.stages.Runner.parts).
+Part = tuple[tuple[str, ...], tuple]
+
+
+# A pass cut into parts: the function that makes one part's pages, and the parts by name.
+Parts = tuple[Callable[..., dict[str, str]], dict[str, Part]]
+
+
+def every_part(passes: Sequence[Parts]) -> dict[str, str]:
+    """Every page of ``passes``, each part made (what a build from nothing writes)."""
+    pages: dict[str, str] = {}
+    for func, parts in passes:
+        for _inputs, args in parts.values():
+            pages.update(func(*args))
+    return pages
+
+
+def archive_parts(pages: Sequence[ArchivePage], listed: Sequence[str]) -> dict[str, tuple[tuple[str, ...],
+                                                                                         tuple[int, ...]]]:
+    """A list's archived pages as parts, one a page: its stem → (its inputs, (its position in ``pages``,)).  A
+    page shows its own articles (``listed``: what names each article of the list, by position), its place, and
+    links the pages before and after it; a month's newest page counts the month's articles and pages too.  The
+    inputs name exactly those: an article added rewrites the page it lands in (and the one whose cut moved)."""
+    months: Counter[Bucket] = Counter()
+    articles: Counter[Bucket] = Counter()
+    for page in pages:
+        months[page.bucket] += 1
+        articles[page.bucket] += len(page.members)
+    out: dict[str, tuple[tuple[str, ...], tuple[int, ...]]] = {}
+    for k, page in enumerate(pages):
+        around = [(side, pages[n]) for side, n in (("newer", k - 1), ("older", k + 1)) if 0 <= n < len(pages)]
+        inputs = [f"{side}\0{p.stem}\0{p.heading}" for side, p in around]
+        inputs.append(f"{page.stem}\0{page.heading}")
+        if page.name is None:
+            inputs.append(f"{articles[page.bucket]}\0{months[page.bucket]}")
+        out[page.stem] = (*inputs, *listed[page.members.start:page.members.stop]), (k,)
+    return out
+
+
+def listed_keys(summaries: Sequence[Summary], keys: Mapping[str, str] | None) -> tuple[str, ...]:
+    """What names the listed articles in a part's key: ``keys[slug]`` (the pipeline's key of the linked article
+    and the day it was added), else, without keys, everything a summary holds."""
+    if keys is None:
+        return tuple(repr(s) for s in summaries)
+    return tuple(keys[s.slug] for s in summaries)
 UNDATED_BUCKET = "undated"
 UNDATED_HEADING = "日期未知"
 
@@ -75,6 +124,7 @@ class ArchivePage:
         return 0 if self.name is None else 1
 
 
+@lru_cache(maxsize=1 << 17)  # every list an article is in cuts by it, in every build: computed once a process
 def _weight(key: str) -> int:
     """A number drawn from the article's slug alone: where a page may end is a property of the article."""
     return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=4).digest(), "big")
@@ -135,10 +185,11 @@ def archive_pages(buckets: Sequence[Bucket], keys: Sequence[str], start: int = 0
     in reading order."""
     pages: list[ArchivePage] = []
     seen: set[Bucket] = set()
+    names = [b.name for b in buckets]  # a bucket's heading follows from its name: strings compare faster
     i = start
     while i < len(buckets):
         j = i
-        while j < len(buckets) and buckets[j] == buckets[i]:
+        while j < len(buckets) and names[j] == names[i]:
             j += 1
         if buckets[i] in seen:  # two pages would share an address: the caller's order is not by month
             raise ValueError(f"the articles of {buckets[i].name} are not consecutive in the list")

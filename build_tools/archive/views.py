@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from build_tools.archive.entity_pages import entity_pages as _entity_pages
+from build_tools.archive.entity_pages import entity_parts as _entity_parts
+from build_tools.archive.paging import Parts
 from build_tools.archive.related import RangeMap, Tables, related_incremental
 from build_tools.archive.stories import Fingerprint, story_fingerprint
 from build_tools.entities.linker import mention_contexts, mention_counts
@@ -51,10 +52,12 @@ def related(views: Sequence[LinkedView], previous: Tables | None, identities: Ma
                                 map_ranges=map_ranges)
 
 
-def entity_pages(views: Sequence[LinkedView], index: AliasIndex | None) -> dict[str, str]:
+def entity_parts(views: Sequence[LinkedView], index: AliasIndex | None,
+                 keys: Mapping[str, str] | None = None) -> tuple[dict[str, str], list[Parts]]:
+    """:func:`~build_tools.archive.entity_pages.entity_parts` of the views: the index page, and the parts of
+    the entities' pages (``keys``: slug → the key of the linked article and the day it was added)."""
     if index is None:
-        return {}
-    summaries = [v.summary for v in views]
+        return {}, []
     contexts = {v.summary.slug: list(v.contexts) for v in views}
     counts = {v.summary.slug: dict(v.counts) for v in views}
-    return _entity_pages(summaries, contexts, index.registry, counts)
+    return _entity_parts([v.summary for v in views], contexts, index.registry, counts, keys)

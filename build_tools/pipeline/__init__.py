@@ -23,13 +23,13 @@ from __future__ import annotations
 from dataclasses import replace
 
 from build_tools.archive import views
-from build_tools.archive.dedupe import near_duplicates
+from build_tools.archive.dedupe import NearIndex, near_duplicates
 from build_tools.archive.feed import entries_needed, source_feed_names
 from build_tools.archive.furniture import recurring_lines
 from build_tools.archive.navigation import neighbours, related_links
 from build_tools.archive.prepared import Prepared, Published, dedupe
 from build_tools.archive.related import Tables, related_incremental
-from build_tools.archive.site_pages import index_pages_for
+from build_tools.archive.site_pages import site_parts
 from build_tools.archive.slugs import assign_slugs
 from build_tools.config.corrections import Overrides, load_overrides
 from build_tools.config.registry import entity_names
@@ -48,6 +48,7 @@ from build_tools.pipeline.render_work import PageInputs, render_one
 from build_tools.runtime.added import added_dates
 from build_tools.runtime.cache import key, quarantine
 from build_tools.runtime.crash import guarded
+from build_tools.runtime.emit import OutputWriter
 from build_tools.runtime.stages import PageJob, Runner, Stage, Stored, build_locks
 from build_tools.settings import DEFAULT_SITE_URL, Settings
 from build_tools.stages.front_matter import warm as load_page_schema
@@ -100,8 +101,7 @@ def _build(settings: Settings, overrides: Overrides, locks, progress: Progress |
             prepared = [_stored_as(record, k) for k, record in run.each(PREPARE, dumps, inputs, (settings, overrides))]
             report.warnings.extend(_repairs(prepared, run))
         with report.timed("dedupe"):
-            published, duplicates = dedupe(prepared, run.shown, lambda survivors: run.whole(
-                near_duplicates, [p.key for p in survivors], [p.fingerprint for p in survivors]))
+            published, duplicates = dedupe(prepared, run.shown, lambda survivors: _near(run, survivors))
             published = _published_names(published, prepared, run)
             report.inputs.extend(duplicates)
         with report.timed("link"):
@@ -121,8 +121,6 @@ def _build(settings: Settings, overrides: Overrides, locks, progress: Progress |
         with report.timed("feeds"):  # before the writer opens: the last page written is moments from the swap
             bodies = _feed_bodies(run, linked, entries_needed([v.summary for _, v in linked],
                                                               entity_names(index) or None))
-        with report.timed("index pages"):  # before it opens too, for the articles about to be published
-            site_pages = _site_pages(run, settings, index, registry, linked, bodies)
         with run.output() as writer:
             with report.timed("render"):
                 by_slug = {v.summary.slug: v.summary for _, v in linked}
@@ -131,11 +129,14 @@ def _build(settings: Settings, overrides: Overrides, locks, progress: Progress |
                         for p, (k, v) in zip(published, linked, strict=True)]
                 shown = _publish(run.pages(RENDER, jobs, (run.reader, entity_names(index)), writer),
                                  published, linked, report, run)
-            with report.timed("entity pages"):
-                writer.write_all(run.whole(views.entity_pages, _whole_inputs(shown), [v for _, v in shown], index))
-            if len(shown) != len(linked):  # a page failed to render: the lists and feeds leave it out
-                site_pages = _site_pages(run, settings, index, registry, shown, bodies)
-            writer.write_all(site_pages)
+            keys = dict(zip((view.summary.slug for _, view in shown), _whole_inputs(shown), strict=True))
+            with report.timed("entity pages"):  # a part per entity, made again only when its articles changed
+                entity_index, entity_passes = views.entity_parts([v for _, v in shown], index, keys)
+                for func, parts in entity_passes:
+                    run.parts(func, parts, writer)
+                writer.write_all(entity_index)
+            with report.timed("index pages"):  # of the pages written: a failed one is in no list and no feed
+                _site_pages(run, settings, index, shown, bodies, keys, writer)
         report.corrections = _review_corrections(overrides, dumps, published, run, index)
         report.warnings.extend(w for review in report.corrections for w in review.problems)
         settled = unchanged.settled(build_key, _made_from(run, settings, overrides, prepared), settings.max_dump_bytes,
@@ -158,17 +159,18 @@ def _made_from(run: Runner, settings: Settings, overrides: Overrides, prepared: 
     return made_from
 
 
-def _site_pages(run: Runner, settings: Settings, index, registry: str, linked: list[tuple[str, views.LinkedView]],
-                bodies: dict[str, str]) -> dict[str, str]:
-    """The index pages and feeds of the articles in ``linked``, memoised like the other whole-archive passes:
-    with nothing changed they are not made again (they were the largest part of a no-op build: the source
-    feeds' pinyin names load a dictionary, kept as a pass of its own, keyed by the source names)."""
+def _site_pages(run: Runner, settings: Settings, index, linked: list[tuple[str, views.LinkedView]],
+                bodies: dict[str, str], keys: dict[str, str], writer: OutputWriter) -> None:
+    """The index pages and feeds of the articles in ``linked``: the few small pages made every time, the lists
+    and feeds by parts (a month, a source, a feed), each made again only when its articles changed (the source
+    feeds' pinyin names load a dictionary: kept as a pass of its own, keyed by the source names)."""
     summaries = [view.summary for _, view in linked]
-    inputs = [*_whole_inputs(linked), registry, settings.site_title, settings.site_url,
-              key(*(part for item in sorted(bodies.items()) for part in item))]
     sources = sorted({s.source for s in summaries if s.source and s.source.strip()})
-    return run.whole(index_pages_for, inputs, summaries, index, settings.site_title, settings.site_url, bodies,
-                     run.whole(source_feed_names, sources, sources))
+    pages, passes = site_parts(summaries, index, settings.site_title, settings.site_url, bodies,
+                               run.whole(source_feed_names, sources, sources), keys)
+    for func, parts in passes:
+        run.parts(func, parts, writer)
+    writer.write_all(pages)
 
 
 def _stored_as(record: Prepared, item_key: str) -> Prepared:
@@ -210,6 +212,26 @@ def _whole_inputs(linked: list[tuple[str, views.LinkedView]]) -> list[str]:
     """A whole-archive pass depends on the linked articles it reads (their keys name their slugs too) and on
     the day each was added (not part of the linked article)."""
     return [f"{item_key}@{view.summary.added}" for item_key, view in linked]
+
+
+def _near(run: Runner, survivors: list[Prepared]) -> dict[int, int]:
+    """The near-duplicates among ``survivors``, kept like a whole-archive result; when they changed, the last
+    run's :class:`NearIndex` (kept with it, in one record under a name that does not change) is updated by the
+    bodies that came and went (those that left are found in the store by their keys)."""
+    place, code = key("near duplicates"), run.key(near_duplicates)
+    result_key = key(code, *(p.key for p in survivors))
+    kept = run.store.get("whole", place)
+    if isinstance(kept, tuple) and kept[:2] == (code, result_key):
+        return kept[2]
+    index = kept[3] if isinstance(kept, tuple) and kept[0] == code and isinstance(kept[3], NearIndex) else NearIndex()
+
+    def prints_of(keys: list[str]) -> dict[str, frozenset[str]]:
+        return {k: r.fingerprint for k, r in run.store.get_many(PREPARE.kinds[0], keys).items()
+                if isinstance(r, Prepared)}
+
+    found = guarded("dedupe", None, index.update, [(p.key, p.fingerprint) for p in survivors], prints_of)
+    run.store.put("whole", place, (code, result_key, found, index))
+    return found
 
 
 def _related(run: Runner, linked: list[tuple[str, views.LinkedView]]) -> dict[str, list[tuple[str, str, bool]]]:

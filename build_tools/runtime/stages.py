@@ -7,14 +7,20 @@ holds is not worked on again; the others go to worker processes (forked after ``
 parallel build is byte-identical to a serial one.  A stage's key is its own code key
 (:mod:`build_tools.runtime.code`) plus the item's inputs, so a change to one stage's code redoes
 that stage and the ones after it, never an unrelated one.
+
+A whole-archive pass is either memoised whole (:meth:`Runner.whole`: recomputed when any of its inputs
+changed) or, when it makes pages, cut into parts (:meth:`Runner.parts`: one entity's page, one archived page,
+one feed): one cheap pass groups the small records, each part is keyed by what it shows, and only the parts
+whose key changed are made again; the others' pages stay as the last build wrote them.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -208,6 +214,47 @@ class Runner:
             found = guarded(name, None, func, *args)
             self.store.put_latest(name, whole_key, found)
         return found
+
+    def parts(self, func: Callable[..., dict[str, str]], groups: Mapping[str, tuple[Sequence[str], tuple]],
+              writer: OutputWriter) -> list[str]:
+        """The pages of a whole-archive pass cut into small groups (one entity's articles, one month's, one feed's
+        entries), each group ``name → (inputs, args)`` making its pages ``func(*args)`` (docs-relative path → text).
+        A group whose key (``func``'s code, its name, ``inputs``: the keys of the articles in it and whatever else
+        its pages show) the last build wrote its pages from, and whose files nobody touched since, is not made
+        again and its texts are never read: the writer's manifest keeps them, as :meth:`pages` keeps an
+        article's.  One small record per group (its key and its paths) is kept in the store, under the group's
+        name, so a group remade replaces its record rather than adding one.  The groups remade, in order."""
+        code, name = stage_key(func.__module__, self.rules_dir), func.__name__
+        places = {group: key("parts", func.__module__, name, group) for group in groups}
+        kept = self._part_records(list(places.values()))
+        remade = []
+        for group, (inputs, args) in groups.items():
+            group_key = key(code, name, group, json.dumps(inputs))  # one string hashed, not one update an input
+            record = kept.get(places[group])
+            same = isinstance(record, tuple) and record[0] == group_key
+            unchanged = {path for path in record[1] if writer.keep_if_unchanged(path, group_key)} if same else set()
+            if same and len(unchanged) == len(record[1]):
+                continue
+            pages = guarded(name, None, func, *args)
+            for path, text in pages.items():
+                if path not in unchanged:  # a file kept is the text this key makes: only the touched ones are written
+                    writer.write(path, text, key=group_key)
+            kept[places[group]] = (group_key, tuple(pages))
+            self.store.put("whole", places[group], kept[places[group]])
+            remade.append(group)
+        return remade
+
+    def _part_records(self, places: list[str]) -> dict[str, Any]:
+        """The stored record of each part; with ``keep_warm`` (the live preview) the records of this process's
+        last builds are kept in memory, and a part it never saw is taken as new (made, not read for): a record
+        another process stored meanwhile is only a part made once more, the writer's manifest decides what is
+        kept."""
+        if not self.settings.keep_warm:
+            return self.store.get_many("whole", places)
+        warm = _WARM.get((str(self.store.path), "parts"))
+        if warm is None:
+            warm = _WARM[(str(self.store.path), "parts")] = self.store.get_many("whole", places)
+        return warm
 
     def map_ranges(self, func: Callable[[Any, range], dict], ranges: Sequence[range], context: Any) -> Iterator[dict]:
         """Ranges of one whole-archive pass on all cores (the pass decides when that is worth it)."""
