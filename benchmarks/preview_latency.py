@@ -138,8 +138,30 @@ def measure(project: Path, drops: int, startup_limit: float, drop_limit: float, 
         out.close()
     text = (project / "serve.log").read_text()
     result.update({"updates": text.count("preview updated"), "drops": drops, "peak_rss_mib": result_rss,
-                   "slowest_update": slowest_update(text), **summary(result["latency_s"])})
+                   "slowest_update": slowest_update(text), "splits": update_splits(text),
+                   **summary(result["latency_s"])})
     return result
+
+
+_STEP = {"build": re.compile(r"build step ([\d.]+) s"), "render": re.compile(r"(?:rendered|render)\b.* in ([\d.]+) s;"),
+         "search": re.compile(r"search \d+ of \d+ shard\(s\) rebuilt in ([\d.]+) s"),
+         "wait": re.compile(r"\(waited ([\d.]+) s"), "total": re.compile(r"preview updated ([\d.]+) s")}
+
+
+def update_splits(log_text: str) -> list[dict]:
+    """Where each update's time went, as the preview logged it: wait (from the first change seen to the update's
+    start), build step, render, search index and the total from the change to the preview updated (s); the rest
+    of the total is the update's own bookkeeping.  The first build is not an update."""
+    splits, current, watching = [], {}, False
+    for line in log_text.splitlines():
+        watching = watching or line.startswith("serve: watching")  # printed once the first build is served
+        for name, pattern in _STEP.items():
+            if watching and (m := pattern.search(line)) and name not in current:
+                current[name] = float(m.group(1))
+        if "total" in current:
+            splits.append(current)
+            current = {}
+    return splits
 
 
 def slowest_update(log_text: str) -> str:
@@ -164,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"preview: {args.drops} drops, p50 {result['p50_s']} s, p95 {result['p95_s']} s, "
           f"{result['updates']} updates, {result['missing_while_listed']} listed-but-missing; startup "
           f"{result['startup_s']:.0f} s")
+    for n, split in enumerate(result["splits"], 1):
+        print(f"  update {n}: " + ", ".join(f"{k} {v:.2f} s" for k, v in split.items()))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     return 0

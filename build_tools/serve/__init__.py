@@ -66,6 +66,7 @@ def serve_main(args: argparse.Namespace) -> int:
         gate = Gate()
         try:
             update.run("first build")
+            update.collect()
             server = SiteServer(update.site, *parse_addr(args.addr), gate, desk=EditorDesk(desk.folder))
         except (KeyboardInterrupt, _Stop):
             return 0
@@ -93,12 +94,15 @@ def _preview_until_stopped(settings: Settings, update: Update, gate: Gate, serve
         while True:
             batch = next_batch(events, 0.5, QUIET_PERIOD)
             if batch is None:
+                update.collect()  # idle: the last updates' garbage, off the time an editor waits
                 continue
             seen, changes = batch
+            started = time.monotonic()
             with gate.writing():
                 shown = update.run(describe(changes))
             if shown:
-                say(f"preview updated {time.monotonic() - seen:.1f} s after the change")
+                say(f"preview updated {time.monotonic() - seen:.1f} s after the change (waited "
+                    f"{started - seen:.2f} s, {update.steps})")
     except (KeyboardInterrupt, _Stop):
         say("stopping")
         return 0
