@@ -157,11 +157,12 @@ def test_each_update_s_split_is_read_off_the_preview_log():
            "shard(s) rebuilt in 80.00 s\nserve: watching raw/\nserve: build step 2.10 s (a added): 10 ok\n"
            "serve: site: 9 changed and 0 removed file(s) rendered incrementally in 0.61 s; search 1 of 9 shard(s) "
            "rebuilt in 1.20 s\nserve: preview updated 4.2 s after the change (waited 0.25 s, build 2.10 s, render "
-           "0.61 s, search 1.20 s)\nserve: build step 1.50 s (b added): 11 ok\nserve: site: 2 changed and 0 removed "
+           "0.61 s, search 1.20 s; CPU 3.90 s)\nserve: build step 1.50 s (b added): 11 ok\nserve: site: 2 changed "
+           "and 0 removed "
            "file(s) rendered incrementally in 0.20 s; search 1 of 9 shard(s) rebuilt in 0.90 s\nserve: preview "
            "updated 2.9 s after the change\n")
     assert preview_latency.update_splits(log) == [
-        {"build": 2.1, "render": 0.61, "search": 1.2, "total": 4.2, "wait": 0.25},
+        {"build": 2.1, "render": 0.61, "search": 1.2, "total": 4.2, "wait": 0.25, "cpu": 3.9},
         {"build": 1.5, "render": 0.2, "search": 0.9, "total": 2.9}]
 
 

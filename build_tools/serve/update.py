@@ -18,6 +18,7 @@ import contextlib
 import gc
 import hashlib
 import logging
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -44,14 +45,22 @@ def collector_paused() -> Iterator[None]:
 
 @dataclass
 class Steps:
-    """Seconds each step of the last update took (wall)."""
+    """Seconds each step of the last update took (wall), and the CPU seconds of the whole update (this
+    process and its finished workers: the comparable figure on a shared machine)."""
 
     build: float = 0.0
     render: float = 0.0
     search: float = 0.0
+    cpu: float = 0.0
 
     def __str__(self) -> str:
-        return f"build {self.build:.2f} s, render {self.render:.2f} s, search {self.search:.2f} s"
+        return (f"build {self.build:.2f} s, render {self.render:.2f} s, search {self.search:.2f} s; "
+                f"CPU {self.cpu:.2f} s")
+
+
+def cpu_seconds() -> float:
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
 
 
 class Update:
@@ -76,6 +85,13 @@ class Update:
             self.collect()
         self.uncollected += 1
         self.steps = Steps()
+        cpu = cpu_seconds()
+        try:
+            return self._run(why)
+        finally:
+            self.steps.cpu = cpu_seconds() - cpu
+
+    def _run(self, why: str) -> bool:
         with collector_paused():
             took = self.builder.run(why)
         if took is None:
