@@ -8,12 +8,13 @@ served too, and search finds what the pages say (static.py).  Nothing watches th
 update's own writes never start a second one.  The build step is incremental through the content-hash
 cache (.cache/build), the render and the search index through theirs (build_tools/site, build_tools/search).
 A build that fails (invalid overrides.yml or entities.yml) leaves the last good preview in place; the
-error is printed and the next save is tried again.  Each update prints how long each step took and how
-long the change took to reach the preview.
+error is printed and the next save is tried again.  Each update prints how long each step took, how long
+the change took to reach the preview (of which the wait for the change to settle) and its CPU seconds.
+The warm heap is walked by Python's garbage collector only while the preview is idle (update.py).
 
     address.py   the address: parsed and checked free
     static.py    the web server, the gate that holds requests during an update, live reload
-    update.py    one update: build step, render, search index
+    update.py    one update: build step, render, search index; the collector kept off the warm heap
     watch.py     the file watchers and how a burst of changes becomes one update
     rebuild.py   the build step, run in this process
     desk.py      the editor's desk (/_editor/): its state, saved after every build step outside docs/

@@ -92,11 +92,13 @@ def theme_files(config, env) -> dict[str, str]:
 
 
 def render_changes(config, env, docs: set[str], theme: dict[str, str], change: Change,
-                   sitemap: SitemapPages | None = None) -> list[str]:
+                   sitemap: SitemapPages | None = None, beside_threads: bool = False) -> list[str]:
     """Render the changed pages and copy the changed static files into site/; keep 404.html and the
     sitemap current.  Returns the site-relative HTML files written.  Strict configs raise
     :class:`~mkdocs.exceptions.Abort` on any warning, as ``mkdocs build --strict`` does.  ``sitemap``:
-    what the sitemap needs of each page, kept by the caller for this config (default: made afresh)."""
+    what the sitemap needs of each page, kept by the caller for this config (default: made afresh);
+    ``beside_threads``: many pages go to workers even though this process runs other threads
+    (:func:`~build_tools.site.parallel.can_fork`)."""
     from build_tools.site import parallel  # it uses supported() from here
 
     with parallel.strict_warnings(config) as counter:
@@ -114,7 +116,8 @@ def render_changes(config, env, docs: set[str], theme: dict[str, str], change: C
         _keep_theme_files(files, theme, docs)
         _static_templates(config, env, files, nav, docs, change, sitemap)
         doc_files = [page.file for page in pages]
-        processes = parallel.processes_for(sum(os.path.getsize(f.abs_src_path) for f in doc_files), len(pages))
+        processes = parallel.processes_for(sum(os.path.getsize(f.abs_src_path) for f in doc_files), len(pages),
+                                           beside_threads)
         if processes > 1:
             for level, count in parallel.render_in_workers(config, files, nav, env, pages, processes).items():
                 counter.counts[level] += count

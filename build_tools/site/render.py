@@ -90,9 +90,11 @@ class Renderer:
     templates from a bytecode cache under the state folder instead."""
 
     def __init__(self, config_file: Path, site_dir: Path | None = None, state_dir: Path = Path(".cache/site"),
-                 strict: bool = True, docs_dir: Path | None = None):
+                 strict: bool = True, docs_dir: Path | None = None, fork_beside_threads: bool = False):
+        """``fork_beside_threads``: many pages are rendered by forked workers even though this process runs
+        other threads (its caller knows they hold no lock a worker takes: the preview's)."""
         self.config_file, self.site_dir, self.state_dir = Path(config_file), site_dir, Path(state_dir)
-        self.strict, self.docs_dir = strict, docs_dir
+        self.strict, self.docs_dir, self.fork_beside_threads = strict, docs_dir, fork_beside_threads
         self._warm: tuple[str, object, object] | None = None  # (config key, config, theme environment)
         self._theme: tuple[str, dict[str, str]] | None = None  # (config key, the theme's static files)
         self._sitemap: tuple[str, object] | None = None  # (config key, the sitemap's pages)
@@ -119,11 +121,12 @@ class Renderer:
         env = self._env()  # after the no-op return: rendering nothing needs no theme
         theme = self._theme_files(config, env, state if state and state.get("surroundings") == surroundings else None)
         if plan.full:
-            _full(self._fresh_config())
+            _full(self._fresh_config(), self.fork_beside_threads)
             plan.pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
         else:
             _remove_outputs(plan.removed, config)
-            plan.pages = _incremental(config, env, theme, snapshot, plan, state, day, self._sitemap_pages())
+            plan.pages = _incremental(config, env, theme, snapshot, plan, state, day, self._sitemap_pages(),
+                                      self.fork_beside_threads)
         record = {"surroundings": surroundings, "docs": snapshot, "day": day, "theme": theme}
         _save(state_path, record)
         self._saved = (_stat(state_path), record)
@@ -196,14 +199,14 @@ def render(config_file: Path, site_dir: Path | None = None, state_dir: Path = Pa
     return Renderer(config_file, site_dir, state_dir, strict, docs_dir).render(full)
 
 
-def _full(config) -> None:
+def _full(config, beside_threads: bool = False) -> None:
     from build_tools.site.parallel import render_full
 
-    render_full(config)
+    render_full(config, beside_threads=beside_threads)
 
 
 def _incremental(config, env, theme: dict[str, str], snapshot: Snapshot, plan: Rendered, state: dict | None,
-                 day: str, sitemap=None) -> list[str]:
+                 day: str, sitemap=None, beside_threads: bool = False) -> list[str]:
     """The changed pages alone (:mod:`build_tools.site.incremental`), or MkDocs' dirty mode told the
     list when the config runs plugins the fast path would skip."""
     from build_tools.site import incremental
@@ -214,7 +217,7 @@ def _incremental(config, env, theme: dict[str, str], snapshot: Snapshot, plan: R
         change = incremental.Change(plan.changed, plan.removed,
                                     pages_set_changed=added or any(rel.endswith(".md") for rel in plan.removed),
                                     new_day=(state or {}).get("day") != day)
-        return incremental.render_changes(config, env, set(snapshot), theme, change, sitemap)
+        return incremental.render_changes(config, env, set(snapshot), theme, change, sitemap, beside_threads)
     from mkdocs.commands.build import build
 
     with _told_what_changed(set(plan.changed)):
