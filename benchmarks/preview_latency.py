@@ -55,6 +55,16 @@ def _peak_rss_mib(pid: int) -> float | None:
     return None
 
 
+def _cpu_s(pid: int) -> float | None:
+    """CPU seconds of the process and its reaped children (Linux /proc), the figure that compares two runs on a
+    shared machine; None where /proc does not say."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def summary(latencies: list[float]) -> dict:
     """p50 / p95 / max of the drops' latencies (nearest rank); None for each when no drop was published."""
     lat = sorted(latencies)
@@ -106,7 +116,7 @@ def measure(project: Path, drops: int, startup_limit: float, drop_limit: float, 
                 raise RuntimeError(f"preview did not start: {(project / 'serve.log').read_text()[-2000:]}")
             time.sleep(1)
         result = {"startup_s": time.monotonic() - started, "latency_s": [], "missing_while_listed": 0,
-                  "dropped": 0, "not_published": 0}
+                  "dropped": 0, "not_published": 0, "cpu_s": []}
         log(f"  preview up after {result['startup_s']:.0f} s")
         tag = 500
         # A dropped dump the build rightly leaves out (the generator made a near-copy of an archived article:
@@ -115,16 +125,21 @@ def measure(project: Path, drops: int, startup_limit: float, drop_limit: float, 
             count = _pages(base)
             while any((project / "raw").glob(f"cycle_added_{tag:03d}_*")):  # a new dump, not one of an earlier run
                 tag += 1
+            cpu = _cpu_s(server.pid)
             path = add_dump(project / "raw", tag)
             result["dropped"] += 1
             seconds = _await(base, project / "serve.log", slugify(path.name), count, drop_limit, result)
+            if seconds is not None and cpu is not None and (after := _cpu_s(server.pid)) is not None:
+                result["cpu_s"].append(round(after - cpu, 2))
             if seconds is None:
                 result["not_published"] += 1
                 log(f"  drop {result['dropped']}: not published (the preview updated without it, or "
                     f"{drop_limit:.0f} s passed)")
                 continue
             result["latency_s"].append(seconds)
-            log(f"  drop {result['dropped']}: {seconds:.1f} s")
+            log(f"  drop {result['dropped']}: {seconds:.1f} s"
+                + (f", preview CPU {result['cpu_s'][-1]:.1f} s" if len(result["cpu_s"]) == len(result["latency_s"])
+                   else ""))
             time.sleep(2)
         time.sleep(3)
     finally:
@@ -138,8 +153,31 @@ def measure(project: Path, drops: int, startup_limit: float, drop_limit: float, 
         out.close()
     text = (project / "serve.log").read_text()
     result.update({"updates": text.count("preview updated"), "drops": drops, "peak_rss_mib": result_rss,
-                   "slowest_update": slowest_update(text), **summary(result["latency_s"])})
+                   "slowest_update": slowest_update(text), "splits": update_splits(text),
+                   **summary(result["latency_s"])})
     return result
+
+
+_STEP = {"build": re.compile(r"build step ([\d.]+) s"), "render": re.compile(r"(?:rendered|render)\b.* in ([\d.]+) s;"),
+         "search": re.compile(r"search \d+ of \d+ shard\(s\) rebuilt in ([\d.]+) s"),
+         "wait": re.compile(r"\(waited ([\d.]+) s"), "cpu": re.compile(r"CPU ([\d.]+) s\)"),
+         "total": re.compile(r"preview updated ([\d.]+) s")}
+
+
+def update_splits(log_text: str) -> list[dict]:
+    """Where each update's time went, as the preview logged it: wait (from the first change seen to the update's
+    start), build step, render, search index and the total from the change to the preview updated (s; the rest of
+    the total is the update's own bookkeeping), and the update's CPU seconds.  The first build is not an update."""
+    splits, current, watching = [], {}, False
+    for line in log_text.splitlines():
+        watching = watching or line.startswith("serve: watching")  # printed once the first build is served
+        for name, pattern in _STEP.items():
+            if watching and (m := pattern.search(line)) and name not in current:
+                current[name] = float(m.group(1))
+        if "total" in current:
+            splits.append(current)
+            current = {}
+    return splits
 
 
 def slowest_update(log_text: str) -> str:
@@ -161,9 +199,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
     result = measure(args.project.resolve(), args.drops, 3600, 120, lambda m: print(m, file=sys.stderr, flush=True))
+    if result["cpu_s"]:
+        print(f"preview CPU per drop: median {statistics.median(result['cpu_s']):.2f} s, "
+              f"each {', '.join(f'{c:.1f}' for c in result['cpu_s'])}")
     print(f"preview: {args.drops} drops, p50 {result['p50_s']} s, p95 {result['p95_s']} s, "
           f"{result['updates']} updates, {result['missing_while_listed']} listed-but-missing; startup "
           f"{result['startup_s']:.0f} s")
+    for n, split in enumerate(result["splits"], 1):
+        print(f"  update {n}: " + ", ".join(f"{k} {v:.2f} s" for k, v in split.items()))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     return 0

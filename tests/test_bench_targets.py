@@ -150,6 +150,22 @@ def test_the_slowest_update_is_read_off_the_preview_log():
     assert preview_latency.slowest_update("serve: first build\n") == ""
 
 
+def test_each_update_s_split_is_read_off_the_preview_log():
+    """Where each update's time went (issue 15: the preview's own costs beside the steps'); the first build's
+    render is not the first update's."""
+    log = ("serve: build step 30.00 s (first build): 9 ok\nserve: site: full render (none) in 90.00 s; search 9 of 9 "
+           "shard(s) rebuilt in 80.00 s\nserve: watching raw/\nserve: build step 2.10 s (a added): 10 ok\n"
+           "serve: site: 9 changed and 0 removed file(s) rendered incrementally in 0.61 s; search 1 of 9 shard(s) "
+           "rebuilt in 1.20 s\nserve: preview updated 4.2 s after the change (waited 0.25 s, build 2.10 s, render "
+           "0.61 s, search 1.20 s; CPU 3.90 s)\nserve: build step 1.50 s (b added): 11 ok\nserve: site: 2 changed "
+           "and 0 removed "
+           "file(s) rendered incrementally in 0.20 s; search 1 of 9 shard(s) rebuilt in 0.90 s\nserve: preview "
+           "updated 2.9 s after the change\n")
+    assert preview_latency.update_splits(log) == [
+        {"build": 2.1, "render": 0.61, "search": 1.2, "total": 4.2, "wait": 0.25, "cpu": 3.9},
+        {"build": 1.5, "render": 0.2, "search": 0.9, "total": 2.9}]
+
+
 def test_the_report_leads_with_the_targets_table():
     results = [_result(2000, _cycle(change=(1.0, 1.0, 5.3)), _preview())]
     doc = {"started": "now", "total_s": 600.0, "command": "python -m benchmarks --sizes 2000",

@@ -119,6 +119,76 @@ def test_a_kept_renderer_follows_additions_deletions_and_the_date(work: Path, en
     _assert_same_as_full(work)
 
 
+def test_a_kept_renderer_rereads_nothing_of_the_archive_for_an_added_page(work: Path, env,
+                                                                          monkeypatch: pytest.MonkeyPatch):
+    """The preview's render of one added dump costs that dump, not the archive (issue 15): a kept Renderer
+    does not read its record back from disk and makes a MkDocs File for the new page's sitemap entry, not
+    one for every page (~1.5 s of CPU per update at 10k articles); the site still equals a full build."""
+    from mkdocs.structure.files import File
+
+    from build_tools.site import render as render_module
+
+    _build(work)
+    renderer = Renderer(_config(work, work / "site", "mkdocs.yml"), state_dir=work / ".cache" / "site")
+    assert renderer.render().full
+    (work / "raw" / "first.txt").write_text(article_text("site-first"), encoding="utf-8")
+    _build(work)
+    assert not renderer.render().full  # the first update after a start (or a full render) sees every page once
+    (work / "raw" / "added.txt").write_text(article_text("site-added"), encoding="utf-8")
+    _build(work)
+    files: list[str] = []
+    made = File.__init__
+
+    def counted(self, path, *args, **kwargs):
+        files.append(path)
+        made(self, path, *args, **kwargs)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(File, "__init__", counted)
+        patched.setattr(render_module, "_load", lambda path: pytest.fail("the kept renderer read its record again"))
+        done = renderer.render()
+    assert not done.full and "articles/added.md" in done.changed
+    # No File for a page nothing changed about: another article's provenance view (no changed page links it).
+    others = {f"articles/provenance/{page.name}" for page in (work / "docs" / "articles" / "provenance").glob("*.md")
+              if page.name not in ("added.md", "first.md")}
+    assert len(others) > 5 and not others & set(files), sorted(others & set(files))
+    assert "/articles/added/" in (work / "site" / "sitemap.xml").read_text(encoding="utf-8")
+    _assert_same_as_full(work)
+
+
+def test_the_preview_s_renderer_spreads_many_pages_over_workers_beside_its_threads(work: Path, env,
+                                                                                 monkeypatch: pytest.MonkeyPatch):
+    """The preview renders while its web server and watchers run (a 400-page update took 13.5 s in one
+    process at 10k): told that its threads hold no lock a worker takes, a Renderer forks workers for many
+    pages as `make site` does; the site still equals a full build."""
+    import threading
+
+    from build_tools.site import parallel
+
+    monkeypatch.setattr(parallel, "cpus", lambda: 2)  # two workers, whatever this machine has
+    monkeypatch.setattr(parallel, "_WORTH_A_FORK", 0)  # the added dump's few pages are worth it here
+    _build(work)
+    renderer = Renderer(_config(work, work / "site", "mkdocs.yml"), state_dir=work / ".cache" / "site",
+                        fork_beside_threads=True)
+    assert renderer.render().full
+    forked: list[int] = []
+    real = parallel.render_in_workers
+    monkeypatch.setattr(parallel, "render_in_workers", lambda *args: forked.append(args[-1]) or real(*args))
+    (work / "raw" / "added.txt").write_text(article_text("site-added"), encoding="utf-8")
+    _build(work)
+    stop = threading.Event()
+    server = threading.Thread(target=stop.wait, daemon=True)  # the preview's web server, say
+    server.start()
+    try:
+        done = renderer.render()
+    finally:
+        stop.set()
+        server.join()
+    assert not done.full and "articles/added/index.html" in done.pages
+    assert forked == [2]
+    _assert_same_as_full(work)
+
+
 def test_renders_in_workers_equal_mkdocs_and_stay_strict(work: Path, env, monkeypatch: pytest.MonkeyPatch):
     from mkdocs.exceptions import Abort
 

@@ -8,12 +8,13 @@ served too, and search finds what the pages say (static.py).  Nothing watches th
 update's own writes never start a second one.  The build step is incremental through the content-hash
 cache (.cache/build), the render and the search index through theirs (build_tools/site, build_tools/search).
 A build that fails (invalid overrides.yml or entities.yml) leaves the last good preview in place; the
-error is printed and the next save is tried again.  Each update prints how long each step took and how
-long the change took to reach the preview.
+error is printed and the next save is tried again.  Each update prints how long each step took, how long
+the change took to reach the preview (of which the wait for the change to settle) and its CPU seconds.
+The warm heap is walked by Python's garbage collector only while the preview is idle (update.py).
 
     address.py   the address: parsed and checked free
     static.py    the web server, the gate that holds requests during an update, live reload
-    update.py    one update: build step, render, search index
+    update.py    one update: build step, render, search index; the collector kept off the warm heap
     watch.py     the file watchers and how a burst of changes becomes one update
     rebuild.py   the build step, run in this process
     desk.py      the editor's desk (/_editor/): its state, saved after every build step outside docs/
@@ -66,6 +67,7 @@ def serve_main(args: argparse.Namespace) -> int:
         gate = Gate()
         try:
             update.run("first build")
+            update.collect()
             server = SiteServer(update.site, *parse_addr(args.addr), gate, desk=EditorDesk(desk.folder))
         except (KeyboardInterrupt, _Stop):
             return 0
@@ -93,12 +95,15 @@ def _preview_until_stopped(settings: Settings, update: Update, gate: Gate, serve
         while True:
             batch = next_batch(events, 0.5, QUIET_PERIOD)
             if batch is None:
+                update.collect()  # idle: the last updates' garbage, off the time an editor waits
                 continue
             seen, changes = batch
+            started = time.monotonic()
             with gate.writing():
                 shown = update.run(describe(changes))
             if shown:
-                say(f"preview updated {time.monotonic() - seen:.1f} s after the change")
+                say(f"preview updated {time.monotonic() - seen:.1f} s after the change (waited "
+                    f"{started - seen:.2f} s, {update.steps})")
     except (KeyboardInterrupt, _Stop):
         say("stopping")
         return 0

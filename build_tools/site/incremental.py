@@ -15,7 +15,9 @@ what MkDocs writes for it:
 * 404.html depends only on the config, the theme and the nav's titles, all in the render's
   surroundings key: it is written again only when missing;
 * the sitemap lists every page and the build date: it is written (the theme's template, MkDocs' gzip)
-  only when a page was added or removed, the date changed, or it is missing.
+  only when a page was added or removed, the date changed, or it is missing; a long-lived renderer (the
+  preview) keeps what the sitemap needs of each page (:class:`SitemapPages`), so a page added to a 10,000
+  article archive makes one File, not one per page (~1 s of CPU per update at 10k).
 
 Many changed pages (a new dump rewrites the index and entity pages that list it: ~1.5 MB of Markdown
 at 2,000 articles) are spread over worker processes as a full render's are (:mod:`build_tools.site.parallel`).
@@ -89,10 +91,14 @@ def theme_files(config, env) -> dict[str, str]:
     return {f.src_uri: f.src_dir for f in files}
 
 
-def render_changes(config, env, docs: set[str], theme: dict[str, str], change: Change) -> list[str]:
+def render_changes(config, env, docs: set[str], theme: dict[str, str], change: Change,
+                   sitemap: SitemapPages | None = None, beside_threads: bool = False) -> list[str]:
     """Render the changed pages and copy the changed static files into site/; keep 404.html and the
     sitemap current.  Returns the site-relative HTML files written.  Strict configs raise
-    :class:`~mkdocs.exceptions.Abort` on any warning, as ``mkdocs build --strict`` does."""
+    :class:`~mkdocs.exceptions.Abort` on any warning, as ``mkdocs build --strict`` does.  ``sitemap``:
+    what the sitemap needs of each page, kept by the caller for this config (default: made afresh);
+    ``beside_threads``: many pages go to workers even though this process runs other threads
+    (:func:`~build_tools.site.parallel.can_fork`)."""
     from build_tools.site import parallel  # it uses supported() from here
 
     with parallel.strict_warnings(config) as counter:
@@ -108,9 +114,10 @@ def render_changes(config, env, docs: set[str], theme: dict[str, str], change: C
                 continue
             pages.append(file.page or Page(None, file, config))
         _keep_theme_files(files, theme, docs)
-        _static_templates(config, env, files, nav, docs, change)
+        _static_templates(config, env, files, nav, docs, change, sitemap)
         doc_files = [page.file for page in pages]
-        processes = parallel.processes_for(sum(os.path.getsize(f.abs_src_path) for f in doc_files), len(pages))
+        processes = parallel.processes_for(sum(os.path.getsize(f.abs_src_path) for f in doc_files), len(pages),
+                                           beside_threads)
         if processes > 1:
             for level, count in parallel.render_in_workers(config, files, nav, env, pages, processes).items():
                 counter.counts[level] += count
@@ -126,11 +133,12 @@ def render_changes(config, env, docs: set[str], theme: dict[str, str], change: C
 
 def _in_build_order(paths: list[str]) -> list[str]:
     """MkDocs' walk order (index first in each folder, folders after the files of their parent)."""
-    def key(rel: str):
-        parts = rel.split("/")
-        return (parts[:-1], os.path.splitext(parts[-1])[0] not in ("index", "README"), parts[-1])
+    return sorted(paths, key=_build_order_key)
 
-    return sorted(paths, key=key)
+
+def _build_order_key(rel: str) -> tuple:
+    parts = rel.split("/")
+    return (parts[:-1], os.path.splitext(parts[-1])[0] not in ("index", "README"), parts[-1])
 
 
 def _keep_theme_files(files: LazyFiles, theme: dict[str, str], docs: set[str]) -> None:
@@ -142,19 +150,22 @@ def _keep_theme_files(files: LazyFiles, theme: dict[str, str], docs: set[str]) -
                 file.copy_file()
 
 
-def _static_templates(config, env, files: LazyFiles, nav, docs: set[str], change: Change) -> None:
+def _static_templates(config, env, files: LazyFiles, nav, docs: set[str], change: Change,
+                      sitemap: SitemapPages | None) -> None:
     site = Path(config.site_dir)
     if "404.html" in config.theme.static_templates and not (site / "404.html").is_file():
         _build_theme_template("404.html", env, files, config, nav)
     if "sitemap.xml" in config.theme.static_templates and (
             change.pages_set_changed or change.new_day or not (site / "sitemap.xml").is_file()):
-        write_sitemap(config, env, nav, docs)
+        write_sitemap(config, env, nav, docs, sitemap)
 
 
-def write_sitemap(config, env, nav, docs: set[str]) -> None:
+def write_sitemap(config, env, nav, docs: set[str], sitemap: SitemapPages | None = None) -> None:
     """site/sitemap.xml and .gz as MkDocs writes them, from the theme's template over every page."""
     day = utils.get_build_date()
-    entries = [SimpleNamespace(page=_sitemap_page(file, config.site_url, day)) for file in _documentation(config, docs)]
+    entries = [SimpleNamespace(page=SimpleNamespace(is_link=False, canonical_url=canonical, abs_url=absolute,
+                                                    update_date=day))
+               for canonical, absolute in (sitemap or SitemapPages()).urls(config, docs)]
     template = env.get_template("sitemap.xml")
     context = get_context(nav, entries, config, base_url=utils.get_relative_url(".", "sitemap.xml"))
     output = template.render(context)
@@ -168,20 +179,36 @@ def write_sitemap(config, env, nav, docs: set[str]) -> None:
         gz.write(output.encode("utf-8"))
 
 
-def _documentation(config, docs: set[str]) -> list[File]:
-    """The site's pages in MkDocs' order (``files.documentation_pages()`` of a full build)."""
-    files = [File(rel, config.docs_dir, config.site_dir, config.use_directory_urls)
-             for rel in _in_build_order([rel for rel in docs if utils.is_markdown_file(rel)])]
-    set_exclusions(files, config)
-    return [file for file in files if file.inclusion.is_included()]
+class SitemapPages:
+    """What the sitemap reads of each page: its place in MkDocs' order, whether it is published, its URLs.
+
+    A page's entry depends only on its path and the config (its exclusion, its URL), so an object kept for
+    one config (the preview's :class:`~build_tools.site.render.Renderer`) makes a File only for the pages
+    it has not seen; a fresh one makes one per page, as a one-shot render does."""
+
+    def __init__(self):
+        self._known: dict[str, tuple[tuple, bool, str | None, str]] = {}  # rel -> (order, included, URLs)
+
+    def urls(self, config, docs: set[str]) -> list[tuple[str | None, str]]:
+        """(canonical URL, absolute URL) of every published page, in MkDocs' order
+        (``files.documentation_pages()`` of a full build)."""
+        pages = [rel for rel in docs if utils.is_markdown_file(rel)]
+        unseen = [rel for rel in pages if rel not in self._known]
+        files = [File(rel, config.docs_dir, config.site_dir, config.use_directory_urls) for rel in unseen]
+        set_exclusions(files, config)
+        for rel, file in zip(unseen, files, strict=True):
+            self._known[rel] = (_build_order_key(rel), file.inclusion.is_included(), *_page_urls(file, config.site_url))
+        self._known = {rel: self._known[rel] for rel in pages}  # a removed page is forgotten
+        ordered = sorted(self._known.values(), key=lambda entry: entry[0])
+        return [(canonical, absolute) for _order, included, canonical, absolute in ordered if included]
 
 
-def _sitemap_page(file: File, site_url: str | None, day: str) -> SimpleNamespace:
+def _page_urls(file: File, site_url: str | None) -> tuple[str | None, str]:
     """What the sitemap template reads of a Page (``Page._set_canonical_url``), without making one."""
     page = Page.__new__(Page)
     page.file = file
     page._set_canonical_url(site_url)
-    return SimpleNamespace(is_link=False, canonical_url=page.canonical_url, abs_url=page.abs_url, update_date=day)
+    return page.canonical_url, page.abs_url
 
 
-__all__ = ["Change", "LazyFiles", "render_changes", "supported", "theme_files", "write_sitemap"]
+__all__ = ["Change", "LazyFiles", "SitemapPages", "render_changes", "supported", "theme_files", "write_sitemap"]

@@ -10,8 +10,9 @@ links to anchors in other pages, runs here afterwards over the anchors the worke
 warnings the workers logged count towards ``--strict`` as MkDocs' own would.
 
 Configs with plugins, hooks or extra templates (whose events this would skip) and single-CPU machines
-get MkDocs' ``build`` itself; so does a process running other threads (the preview's server), where
-a fork could copy a lock another thread holds.
+get MkDocs' ``build`` itself; so does a process running other threads, where a fork could copy a lock
+another thread holds, unless its caller says they hold none a worker takes (the preview's:
+:mod:`build_tools.serve.update`).
 """
 
 from __future__ import annotations
@@ -41,9 +42,10 @@ def cpus() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def render_full(config, processes: int | None = None) -> None:
-    """Render every page of ``config`` into a cleaned site/, on ``processes`` workers (default: the CPUs)."""
-    processes = min(processes or cpus(), cpus()) if can_fork() else 1
+def render_full(config, processes: int | None = None, beside_threads: bool = False) -> None:
+    """Render every page of ``config`` into a cleaned site/, on ``processes`` workers (default: the CPUs);
+    ``beside_threads``: see :func:`can_fork`."""
+    processes = min(processes or cpus(), cpus()) if can_fork(beside_threads) else 1
     if processes < 2 or not supported(config):
         build(config)
         return
@@ -76,15 +78,16 @@ def strict_warnings(config):
         logger.setLevel(level)
 
 
-def can_fork() -> bool:
-    """Forking is safe in a process running one thread (no lock another thread holds is copied)."""
-    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+def can_fork(beside_threads: bool = False) -> bool:
+    """Forking is safe in a process running one thread (no lock another thread holds is copied), or where the
+    caller knows its other threads hold no lock a worker takes (``beside_threads``: the preview's)."""
+    return "fork" in multiprocessing.get_all_start_methods() and (beside_threads or threading.active_count() == 1)
 
 
-def processes_for(markdown_bytes: int, pages: int) -> int:
+def processes_for(markdown_bytes: int, pages: int, beside_threads: bool = False) -> int:
     """Workers for an incremental render: only when the pages' Markdown is worth the fork (~1.5 ms of
     CPU per KB; a fork and its pool cost ~0.1 s)."""
-    if pages < 2 or markdown_bytes < _WORTH_A_FORK or not can_fork():
+    if pages < 2 or markdown_bytes < _WORTH_A_FORK or not can_fork(beside_threads):
         return 1
     return min(cpus(), pages)
 

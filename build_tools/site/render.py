@@ -25,8 +25,9 @@ page costs MkDocs ~10 ms of CPU however it is driven: Markdown 57%, the theme's 
 5%, writing 3%; the cold render is that times the pages, divided by the CPUs.
 
 A long-lived process (the preview) keeps a :class:`Renderer`: the loaded config, the theme's compiled
-templates and the list of its files then survive between renders (``Renderer(config, site_dir,
-state_dir, strict=False, docs_dir=docs).render()`` per update).  A one-shot ``make site`` reads the
+templates, the list of its files, the last render's record and what the sitemap needs of each page
+then survive between renders (``Renderer(config, site_dir, state_dir, strict=False,
+docs_dir=docs).render()`` per update).  A one-shot ``make site`` reads the
 compiled templates from Jinja's bytecode cache under the state folder.
 
 A deleted page's output is removed.  The record is dropped before MkDocs starts and written only after
@@ -89,11 +90,15 @@ class Renderer:
     templates from a bytecode cache under the state folder instead."""
 
     def __init__(self, config_file: Path, site_dir: Path | None = None, state_dir: Path = Path(".cache/site"),
-                 strict: bool = True, docs_dir: Path | None = None):
+                 strict: bool = True, docs_dir: Path | None = None, fork_beside_threads: bool = False):
+        """``fork_beside_threads``: many pages are rendered by forked workers even though this process runs
+        other threads (its caller knows they hold no lock a worker takes: the preview's)."""
         self.config_file, self.site_dir, self.state_dir = Path(config_file), site_dir, Path(state_dir)
-        self.strict, self.docs_dir = strict, docs_dir
+        self.strict, self.docs_dir, self.fork_beside_threads = strict, docs_dir, fork_beside_threads
         self._warm: tuple[str, object, object] | None = None  # (config key, config, theme environment)
         self._theme: tuple[str, dict[str, str]] | None = None  # (config key, the theme's static files)
+        self._sitemap: tuple[str, object] | None = None  # (config key, the sitemap's pages)
+        self._saved: tuple[tuple, dict] | None = None  # (the record file's stat, the record saved there)
 
     def render(self, full: bool = False) -> Rendered:
         """Render incrementally when the last render's record allows it; ``full`` forces a full render."""
@@ -104,7 +109,7 @@ class Renderer:
         state_path = self.state_dir / f"{hashlib.sha256(str(site.resolve()).encode()).hexdigest()[:16]}.json"
         snapshot = snapshot_docs(docs)
         surroundings = _surroundings_key(self.config_file, config, snapshot, self.strict)
-        state = _load(state_path)
+        state = self._record(state_path)
         plan = _plan(state, surroundings, snapshot, site, full)
         plan.site = site
         plan.custom_dir = Path(config.theme.custom_dir) if config.theme.custom_dir else None
@@ -116,13 +121,33 @@ class Renderer:
         env = self._env()  # after the no-op return: rendering nothing needs no theme
         theme = self._theme_files(config, env, state if state and state.get("surroundings") == surroundings else None)
         if plan.full:
-            _full(self._fresh_config())
+            _full(self._fresh_config(), self.fork_beside_threads)
             plan.pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
         else:
             _remove_outputs(plan.removed, config)
-            plan.pages = _incremental(config, env, theme, snapshot, plan, state, day)
-        _save(state_path, {"surroundings": surroundings, "docs": snapshot, "day": day, "theme": theme})
+            plan.pages = _incremental(config, env, theme, snapshot, plan, state, day, self._sitemap_pages(),
+                                      self.fork_beside_threads)
+        record = {"surroundings": surroundings, "docs": snapshot, "day": day, "theme": theme}
+        _save(state_path, record)
+        self._saved = (_stat(state_path), record)
         return plan
+
+    def _record(self, path: Path) -> dict | None:
+        """The last render's record: the one this object saved, while the file is still that one (reading
+        and parsing it is half a second at 10k articles), else read from the file."""
+        if self._saved is not None and self._saved[0] == _stat(path):
+            return self._saved[1]
+        self._saved = None
+        return _load(path)
+
+    def _sitemap_pages(self):
+        """What the sitemap needs of each page, kept while the config is the same."""
+        from build_tools.site.incremental import SitemapPages
+
+        key = self._warm[0] if self._warm else ""
+        if self._sitemap is None or self._sitemap[0] != key:
+            self._sitemap = (key, SitemapPages())
+        return self._sitemap[1]
 
     def _fresh_config(self):
         from mkdocs.config import load_config
@@ -174,14 +199,14 @@ def render(config_file: Path, site_dir: Path | None = None, state_dir: Path = Pa
     return Renderer(config_file, site_dir, state_dir, strict, docs_dir).render(full)
 
 
-def _full(config) -> None:
+def _full(config, beside_threads: bool = False) -> None:
     from build_tools.site.parallel import render_full
 
-    render_full(config)
+    render_full(config, beside_threads=beside_threads)
 
 
 def _incremental(config, env, theme: dict[str, str], snapshot: Snapshot, plan: Rendered, state: dict | None,
-                 day: str) -> list[str]:
+                 day: str, sitemap=None, beside_threads: bool = False) -> list[str]:
     """The changed pages alone (:mod:`build_tools.site.incremental`), or MkDocs' dirty mode told the
     list when the config runs plugins the fast path would skip."""
     from build_tools.site import incremental
@@ -192,7 +217,7 @@ def _incremental(config, env, theme: dict[str, str], snapshot: Snapshot, plan: R
         change = incremental.Change(plan.changed, plan.removed,
                                     pages_set_changed=added or any(rel.endswith(".md") for rel in plan.removed),
                                     new_day=(state or {}).get("day") != day)
-        return incremental.render_changes(config, env, set(snapshot), theme, change)
+        return incremental.render_changes(config, env, set(snapshot), theme, change, sitemap, beside_threads)
     from mkdocs.commands.build import build
 
     with _told_what_changed(set(plan.changed)):
@@ -318,6 +343,14 @@ def _remove_outputs(removed: list[str], config) -> None:
 def _html_outputs(changed: list[str], config) -> list[str]:
     site = Path(config.site_dir)
     return sorted(_destination(rel, config).relative_to(site).as_posix() for rel in changed if rel.endswith(".md"))
+
+
+def _stat(path: Path) -> tuple | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_ino, info.st_size, info.st_mtime_ns
 
 
 def _load(path: Path) -> dict | None:
