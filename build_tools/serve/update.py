@@ -14,33 +14,20 @@ preview is idle (:meth:`Update.collect`), or before an update after ``COLLECT_EV
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import hashlib
 import logging
 import os
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from build_tools.memory import gc_paused
 from build_tools.search.indexer import index_site
 from build_tools.serve.rebuild import Builder, say
 from build_tools.site.render import Renderer
 
 COLLECT_EVERY = 3  # updates in a row without an idle moment before their garbage is collected anyway
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection inside (restored as it was after)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @dataclass
@@ -97,7 +84,7 @@ class Update:
             self.steps.cpu = cpu_seconds() - cpu
 
     def _run(self, why: str) -> bool:
-        with collector_paused():
+        with gc_paused():
             took = self.builder.run(why)
         if took is None:
             return False
@@ -109,7 +96,7 @@ class Update:
             rendered = self.renderer.render()
             self.custom_dir = rendered.custom_dir
             self.steps.render = time.perf_counter() - started
-            with collector_paused():
+            with gc_paused():
                 stats = index_site(self.site, self.docs, cache_dir=self.home / "search")
             self.steps.search = stats.seconds
         except MkDocsException as error:
