@@ -8,12 +8,19 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from build_tools.model.errors import BuildError, ConfigError, Interrupted, OutputError, UsageError
-from build_tools.settings import RULES_DIR, Settings
+from build_tools import nochange
+from build_tools.nochange import Tee
+
+# build_tools.model (its records: ~30 dataclasses made at import) and build_tools.settings are imported where
+# they are used: a build with nothing to do (:class:`BuildNoOp`) finishes before either is needed.
+if TYPE_CHECKING:
+    from build_tools.settings import Settings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -90,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as exit_:
         return 2 if exit_.code not in (0, None) else 0
+    from build_tools.model.errors import BuildError  # looked up only when an exception is being handled
+
     try:
         if args.command == "build":
             return _build(args)
@@ -114,8 +123,105 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+class BuildNoOp:
+    """The build step's no-op check (:mod:`build_tools.nochange`): a build whose inputs, output and code are
+    as the last build left them prints what that build printed and exits with its code, without importing
+    the build.  Its inputs: raw/, entities.yml, overrides.yml, the added-date record, the rules, and where
+    raw/ lies in a git work tree, the commit its history ends at (the added dates come from it); its output:
+    docs/, generations included.  Not for builds that do more than report (``--report``, ``--timings``) or
+    that must run (``--fetch-images``, ``--no-cache``)."""
+
+    FOLDER = Path(".cache/nochange")
+
+    def __init__(self, args: argparse.Namespace):
+        options = sorted((name, str(value.resolve()) if isinstance(value, Path) else repr(value))
+                         for name, value in vars(args).items())
+        self.facts = ["build", *(f"{name}={value}" for name, value in options),
+                      f"cache={Path('.cache/build').resolve()}", f"terminal={_terminal()}",
+                      *(f"env {name}={value}" for name, value in sorted(os.environ.items())
+                        if name in ("SITE_URL", "SOURCE_DATE_EPOCH") or name.startswith("GIT_"))]
+        self.git = _git_files(args.raw)
+        self.inputs = [args.raw, args.entities, args.overrides, args.added_record, *self.git,
+                       *([args.rules] if args.rules else [])]
+        self.outputs = [args.docs]
+        self.stamp = nochange.Stamp(self.FOLDER, "build", self.facts)
+        self.start = self._take()
+        self.start_contents = nochange.contents(self.start.young) if self.start else {}
+
+    @classmethod
+    def of(cls, args: argparse.Namespace) -> BuildNoOp | None:
+        if args.report or args.timings or args.fetch_images or args.no_cache:
+            return None
+        return cls(args)
+
+    def replay(self) -> int | None:
+        """The last build's exit code, its output printed again, when nothing changed since; else None."""
+        said = self.stamp.load(self.start)
+        if said is None or not isinstance(said.get("code"), int):
+            self.stamp.forget()
+            return None
+        sys.stdout.write(str(said.get("stdout", "")))
+        sys.stderr.write(str(said.get("stderr", "")))
+        return said["code"]
+
+    def settle(self, said: Tee, code: int) -> None:
+        """After a build: its output and code kept for the next one, when it ended as it began."""
+        self.stamp.save_if_settled(self.start, self.start_contents, self._take(),
+                                   {"stdout": said.stdout, "stderr": said.stderr, "code": code})
+
+    def _take(self) -> nochange.Fingerprint | None:
+        return nochange.take([*self.facts, *(_head(path) for path in self.git)], self.inputs, self.outputs)
+
+
+def _terminal() -> str:
+    """What the summary's look depends on: a terminal (colours, its width) or not."""
+    import shutil
+
+    return f"{shutil.get_terminal_size()}" if sys.stderr.isatty() else "not a terminal"
+
+
+def _git_files(raw: Path) -> list[Path]:
+    """The files that say which commit raw/'s git history ends at (HEAD, its branch, the packed refs, a shallow
+    clone's marker), when raw/ lies in a git work tree; none otherwise."""
+    here = raw.resolve()
+    for folder in (here, *here.parents):
+        dot = folder / ".git"
+        if dot.is_dir():
+            git = common = dot
+            break
+        if dot.is_file():  # a linked work tree: "gitdir: <its folder>", which names the shared one
+            text = dot.read_text(encoding="utf-8", errors="replace").strip()
+            git = (folder / text.removeprefix("gitdir:").strip()).resolve()
+            common_file = git / "commondir"
+            common = (git / common_file.read_text().strip()).resolve() if common_file.is_file() else git
+            break
+    else:
+        return []
+    head = git / "HEAD"
+    files = [*([dot] if dot.is_file() else []), head, common / "packed-refs", git / "shallow", common / "shallow"]
+    try:
+        ref = head.read_text(encoding="utf-8", errors="replace").strip()
+    except OSError:
+        return files
+    if ref.startswith("ref:"):
+        files.append(common / ref.removeprefix("ref:").strip())
+    return files
+
+
+def _head(path: Path) -> str:
+    """A git file's text (HEAD: the branch or commit it names): a checkout can keep a file's stat but not this."""
+    try:
+        return path.read_text(encoding="utf-8", errors="replace") if path.is_file() and path.stat().st_size < 4096 \
+            else ""
+    except OSError:
+        return ""
+
+
 def build_settings(args: argparse.Namespace) -> Settings:
     """The build's settings from its options (raises UsageError or ConfigError for impossible ones)."""
+    from build_tools.model.errors import ConfigError, UsageError
+    from build_tools.settings import RULES_DIR, Settings
+
     if not args.raw.is_dir():
         raise UsageError(f"raw directory not found: {args.raw}")
     raw = args.raw.resolve()
@@ -149,6 +255,9 @@ def build_settings(args: argparse.Namespace) -> Settings:
 def _build(args: argparse.Namespace) -> int:
     if args.explain is not None:
         return _explain(args)
+    check = BuildNoOp.of(args)
+    if check is not None and (replayed := check.replay()) is not None:
+        return replayed  # nothing changed since the last build: nothing imported, nothing run
     with ctrl_c_after_imports():
         from build_tools.pipeline import build
         from build_tools.progress import Console
@@ -160,14 +269,22 @@ def _build(args: argparse.Namespace) -> int:
     finally:
         console.stop()
     try:
-        return _results(args, report, console)
+        with Tee() as said:
+            code = _results(args, report, console)
+        if check is not None:
+            check.settle(said, code)
+        return code
     except KeyboardInterrupt:
+        from build_tools.model.errors import Interrupted
+
         raise Interrupted(output_changed=True) from None
 
 
 def _explain(args: argparse.Namespace) -> int:
     """``build --explain FILE``: nothing is built or written; exit 0 when FILE would be published, else 1."""
     from build_tools.explain import explain
+    from build_tools.model.errors import UsageError
+    from build_tools.settings import RULES_DIR
 
     if not args.explain.is_file():
         raise UsageError(f"no such file: {args.explain}")
@@ -177,6 +294,8 @@ def _explain(args: argparse.Namespace) -> int:
 
 def _results(args: argparse.Namespace, report, console) -> int:
     """The rejections, the warnings, the report file, the summary; the exit code."""
+    from build_tools.model.errors import OutputError
+
     for item in sorted(report.rejected, key=lambda i: i.raw):
         print(f"{item.raw}: rejected: {item.reason}", file=sys.stderr)
     for line in report.warning_lines():
