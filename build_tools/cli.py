@@ -23,10 +23,27 @@ if TYPE_CHECKING:
     from build_tools.settings import Settings
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help layout, asking the terminal's width once: argparse makes a formatter for every option it
+    adds, and each asked the terminal (a tenth of a no-op build's start)."""
+
+    width: int | None = None
+
+    def __init__(self, prog: str, **options):
+        if _Formatter.width is None:
+            import shutil
+
+            _Formatter.width = shutil.get_terminal_size().columns - 2  # as argparse computes it
+        options.setdefault("width", _Formatter.width)
+        super().__init__(prog, **options)
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m build_tools", description="中文文章存档构建工具")
+    parser = argparse.ArgumentParser(prog="python -m build_tools", description="中文文章存档构建工具",
+                                     formatter_class=_Formatter)
     commands = parser.add_subparsers(dest="command", required=True)
-    build = commands.add_parser("build", help="raw/ 中的原始存档 → docs/ 中的 Markdown 页面")
+    build = commands.add_parser("build", help="raw/ 中的原始存档 → docs/ 中的 Markdown 页面",
+                                formatter_class=_Formatter)
     build.add_argument("--raw", type=Path, default=Path("raw"), help="原始存档目录 (默认 raw/)")
     build.add_argument("--docs", type=Path, default=Path("docs"), help="输出目录 (默认 docs/)")
     build.add_argument("--report", type=Path, default=None, help="写出 JSON 报告的路径")
@@ -51,7 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--added-record", type=Path, default=Path(".cache/added.json"),
                        help="不在 git 中的存档的收录日期记录 (默认 .cache/added.json)")
     _add_serve_parser(commands)
-    entities = commands.add_parser("entities", help="实体登记表工具")
+    entities = commands.add_parser("entities", help="实体登记表工具", formatter_class=_Formatter)
     entities.add_argument("action", choices=["suggest"], help="suggest: 列出尚未登记的候选实体")
     entities.add_argument("--raw", type=Path, default=Path("raw"), help="原始存档目录 (默认 raw/)")
     entities.add_argument("--entities", type=Path, default=Path("entities.yml"), help="实体登记表")
@@ -66,7 +83,8 @@ def _add_serve_parser(commands) -> argparse.ArgumentParser:
     """The ``serve`` subcommand's options.  Defined here, not in build_tools.serve: importing the preview
     (its web server, the search indexer, jinja2) cost a build 0.7 s of its no-op floor."""
     serve = commands.add_parser(
-        "serve", help="实时预览：构建、渲染变了的页面、更新搜索并提供网页；raw/、实体表或更正文件一变就增量更新")
+        "serve", help="实时预览：构建、渲染变了的页面、更新搜索并提供网页；raw/、实体表或更正文件一变就增量更新",
+        formatter_class=_Formatter)
     serve.add_argument("--raw", type=Path, default=Path("raw"), help="原始存档目录 (默认 raw/)")
     serve.add_argument("--docs", type=Path, default=Path("docs"), help="输出目录 (默认 docs/)")
     serve.add_argument("--entities", type=Path, default=Path("entities.yml"), help="实体登记表 (默认 entities.yml)")
@@ -97,11 +115,14 @@ def main(argv: list[str] | None = None) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as exit_:
         return 2 if exit_.code not in (0, None) else 0
-    from build_tools.model.errors import BuildError  # looked up only when an exception is being handled
+    check = BuildNoOp.of(args) if args.command == "build" else None
+    if check is not None and (replayed := check.replay()) is not None:
+        return replayed  # nothing changed since the last build: the build is not even imported
+    from build_tools.model.errors import BuildError
 
     try:
         if args.command == "build":
-            return _build(args)
+            return _build(args, check)
         if args.command == "serve":
             with ctrl_c_after_imports():
                 from build_tools.serve import serve_main
@@ -141,16 +162,15 @@ class BuildNoOp:
                       *(f"env {name}={value}" for name, value in sorted(os.environ.items())
                         if name in ("SITE_URL", "SOURCE_DATE_EPOCH") or name.startswith("GIT_"))]
         self.git = _git_files(args.raw)
-        self.inputs = [args.raw, args.entities, args.overrides, args.added_record, *self.git,
-                       *([args.rules] if args.rules else [])]
-        self.outputs = [args.docs]
+        self.places = nochange.Places(inputs=(args.raw, args.entities, args.overrides, args.added_record, *self.git,
+                                              *([args.rules] if args.rules else [])), outputs=(args.docs,))
         self.stamp = nochange.Stamp(self.FOLDER, "build", self.facts)
         self.start = self._take()
         self.start_contents = nochange.contents(self.start.young) if self.start else {}
 
     @classmethod
     def of(cls, args: argparse.Namespace) -> BuildNoOp | None:
-        if args.report or args.timings or args.fetch_images or args.no_cache:
+        if args.report or args.timings or args.fetch_images or args.no_cache or args.explain is not None:
             return None
         return cls(args)
 
@@ -158,7 +178,6 @@ class BuildNoOp:
         """The last build's exit code, its output printed again, when nothing changed since; else None."""
         said = self.stamp.load(self.start)
         if said is None or not isinstance(said.get("code"), int):
-            self.stamp.forget()
             return None
         sys.stdout.write(str(said.get("stdout", "")))
         sys.stderr.write(str(said.get("stderr", "")))
@@ -170,7 +189,7 @@ class BuildNoOp:
                                    {"stdout": said.stdout, "stderr": said.stderr, "code": code})
 
     def _take(self) -> nochange.Fingerprint | None:
-        return nochange.take([*self.facts, *(_head(path) for path in self.git)], self.inputs, self.outputs)
+        return nochange.take([*self.facts, *(_head(path) for path in self.git)], self.places)
 
 
 def _terminal() -> str:
@@ -252,12 +271,9 @@ def build_settings(args: argparse.Namespace) -> Settings:
     )
 
 
-def _build(args: argparse.Namespace) -> int:
+def _build(args: argparse.Namespace, check: BuildNoOp | None = None) -> int:
     if args.explain is not None:
         return _explain(args)
-    check = BuildNoOp.of(args)
-    if check is not None and (replayed := check.replay()) is not None:
-        return replayed  # nothing changed since the last build: nothing imported, nothing run
     with ctrl_c_after_imports():
         from build_tools.pipeline import build
         from build_tools.progress import Console

@@ -28,8 +28,8 @@ import stat
 import sys
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 RACY_SECONDS = 2.0  # as build_tools.runtime.cache.RACY_SECONDS (tests/test_nochange.py keeps them equal)
 VERSION = 1  # of the stamp's layout and of what a fingerprint covers
@@ -37,101 +37,118 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 LOCK_FILE = PACKAGE_DIR.parent / "requirements.lock"
 
 
-@dataclass
-class Fingerprint:
-    """A step's inputs, outputs, code and facts, as one digest; ``young``: input files changed within
+class Fingerprint(NamedTuple):
+    """A step's facts, inputs, outputs and code as one digest (``value``); ``inputs``: the digest of all but
+    its outputs (what a run must end with as it began); ``young``: input files changed within
     ``RACY_SECONDS`` of taking it (their stat does not yet stand for their bytes)."""
 
     value: str
-    young: list[str] = field(default_factory=list)
+    inputs: str
+    young: list[str]
+
+
+class Places(NamedTuple):
+    """What a step reads and writes.  ``inputs``: files and folders an editor saves (their young files are
+    read again, see the module's docstring); ``settled``: read but written only by another step's writer,
+    which replaces files (docs/'s generations for the site step); ``outputs``: what the step writes, each
+    file stat-ed; ``output_folders``: written by the step alone, stat-ed by folder (a file added, removed or
+    replaced changes its folder; a page of site/ edited in place by hand does not count)."""
+
+    inputs: tuple[Path, ...] = ()
+    settled: tuple[Path, ...] = ()
+    outputs: tuple[Path, ...] = ()
+    output_folders: tuple[Path, ...] = ()  # (NamedTuple, not a dataclass: importing dataclasses is 20 ms)
 
 
 class _Unsafe(Exception):
     """Something a stat cannot stand for: no fingerprint."""
 
 
-def take(facts: Iterable[str], inputs: Iterable[Path], outputs: Iterable[Path] = (),
-         now_ns: int | None = None) -> Fingerprint | None:
-    """The fingerprint of ``facts`` (strings), the files and folders ``inputs`` and ``outputs`` (walked whole,
-    hidden entries included, links not followed into folders), the code and the installed libraries; None
-    when it cannot be taken safely."""
+def take(facts: Iterable[str], places: Places, now_ns: int | None = None) -> Fingerprint | None:
+    """The fingerprint of ``facts`` (strings), ``places`` (walked whole, hidden entries included, links not
+    followed into folders), the code and the installed libraries; None when it cannot be taken safely."""
     now = time.time_ns() if now_ns is None else now_ns
-    digest = hashlib.sha256(f"nochange {VERSION}\0".encode())
-    for fact in facts:
-        digest.update(fact.encode("utf-8", "surrogateescape") + b"\0")
+    lines = [f"nochange {VERSION}", *facts]
     young: list[str] = []
     try:
-        for path in (PACKAGE_DIR, LOCK_FILE, *_library_folders()):
-            _add(digest, path, None, now)
-        for path in inputs:
-            _add(digest, Path(path), young, now)
-        for path in outputs:
-            _add(digest, Path(path), None, now)
-    except _Unsafe:
+        for path in (PACKAGE_DIR, LOCK_FILE):
+            _add(lines, path, None, now)
+        lines += [f"{path}\0{_signature(os.stat(path))}" for path in _library_folders()]
+        for path in places.inputs:
+            _add(lines, Path(path), young, now)
+        for path in places.settled:
+            _add(lines, Path(path), None, now)
+        inputs = _digest(lines)
+        for path in places.outputs:
+            _add(lines, Path(path), None, now)
+        for path in places.output_folders:
+            _add(lines, Path(path), None, now, folders_only=True)
+    except (_Unsafe, OSError):
         return None
-    return Fingerprint(digest.hexdigest(), young)
+    return Fingerprint(_digest(lines), inputs, young)
 
 
-def _library_folders() -> list[Path]:
-    """The folders the interpreter imports libraries from: installing or upgrading one changes their listing
-    (a new ``*.dist-info``); the interpreter itself by its executable."""
-    folders = [Path(p) for p in sys.path if p.endswith(("site-packages", "dist-packages"))]
-    return [Path(sys.executable), *folders]
+def _digest(lines: list[str]) -> str:
+    # sorted: a folder lists its entries in no fixed order
+    return hashlib.sha256("\n".join(sorted(lines)).encode("utf-8", "surrogateescape")).hexdigest()
 
 
-def _add(digest, path: Path, young: list[str] | None, now: int) -> None:
-    """One place into the digest: a file by its stat, a folder by every entry under it (its own stat, which
-    a lock file coming and going changes, is left out); ``young`` collects input files changed lately."""
+def _library_folders() -> list[str]:
+    """The interpreter and the folders it imports libraries from: installing or upgrading one changes their
+    listing (a new ``*.dist-info``), so their own stat."""
+    return [sys.executable, *(p for p in sys.path if p.endswith(("site-packages", "dist-packages")))]
+
+
+def _add(lines: list[str], path: Path, young: list[str] | None, now: int, folders_only: bool = False) -> None:
+    """One place: a file by its stat, a folder by every entry under it (its own stat is left out: a lock file
+    coming and going changes it), or with ``folders_only`` by the stat of every folder under it."""
     try:
         info = os.lstat(path)
     except FileNotFoundError:
-        digest.update(f"{path}\0absent\0".encode("utf-8", "surrogateescape"))
+        lines.append(f"{path}\0absent")
         return
-    except OSError as error:
-        raise _Unsafe(str(error)) from error
-    if stat.S_ISDIR(info.st_mode) and young is None and path.name.endswith(("site-packages", "dist-packages")):
-        digest.update(f"{path}\0{_signature(info)}\0".encode("utf-8", "surrogateescape"))  # a library folder
-        return
-    if stat.S_ISDIR(info.st_mode):
-        _walk(digest, str(path), young, now)
-        return
-    _entry(digest, str(path), info, young, now)
+    if not stat.S_ISDIR(info.st_mode):
+        _entry(lines, str(path), info, young, now)
+    elif folders_only:
+        lines.append(f"{path}/\0{_signature(info)}")
+        _folders(lines, str(path))
+    else:
+        _walk(lines, str(path), young, now)
 
 
-def _walk(digest, root: str, young: list[str] | None, now: int) -> None:
-    try:
-        with os.scandir(root) as found:
-            entries = sorted(found, key=lambda e: e.name)
-    except OSError as error:
-        raise _Unsafe(str(error)) from error
-    for entry in entries:
-        if entry.name == "__pycache__":  # the interpreter's own, rewritten by imports
-            continue
-        try:
+def _walk(lines: list[str], root: str, young: list[str] | None, now: int) -> None:
+    with os.scandir(root) as found:
+        for entry in found:
+            if entry.name == "__pycache__":  # the interpreter's own, rewritten by imports
+                continue
             info = entry.stat(follow_symlinks=False)
-        except OSError as error:
-            raise _Unsafe(str(error)) from error
-        if stat.S_ISDIR(info.st_mode):
-            digest.update(f"{entry.path}/\0".encode("utf-8", "surrogateescape"))
-            _walk(digest, entry.path, young, now)
-        else:
-            _entry(digest, entry.path, info, young, now)
+            if stat.S_ISDIR(info.st_mode):
+                lines.append(f"{entry.path}/")
+                _walk(lines, entry.path, young, now)
+            else:
+                _entry(lines, entry.path, info, young, now)
 
 
-def _entry(digest, path: str, info: os.stat_result, young: list[str] | None, now: int) -> None:
-    digest.update(f"{path}\0{_signature(info)}\0".encode("utf-8", "surrogateescape"))
+def _folders(lines: list[str], root: str) -> None:
+    with os.scandir(root) as found:
+        for entry in found:
+            if entry.is_dir(follow_symlinks=False):
+                lines.append(f"{entry.path}/\0{_signature(entry.stat(follow_symlinks=False))}")
+                _folders(lines, entry.path)
+
+
+def _entry(lines: list[str], path: str, info: os.stat_result, young: list[str] | None, now: int) -> None:
+    line = f"{path}\0{_signature(info)}"
     if stat.S_ISLNK(info.st_mode):
         try:
             target = os.stat(path)
         except FileNotFoundError:
             target = None
-        except OSError as error:
-            raise _Unsafe(str(error)) from error
         if target is not None and stat.S_ISDIR(target.st_mode) and young is not None:
             raise _Unsafe(f"{path} links to a folder")  # an input folder reached through a link: not walked
-        digest.update(f"{os.readlink(path)}\0{_signature(target) if target else 'dangling'}\0"
-                      .encode("utf-8", "surrogateescape"))
+        line += f"\0{os.readlink(path)}\0{_signature(target) if target else 'dangling'}"
         info = target or info
+    lines.append(line)
     if young is not None and now - max(info.st_mtime_ns, info.st_ctime_ns) <= RACY_SECONDS * 1e9:
         young.append(path)
 
@@ -171,17 +188,10 @@ class Stamp:
         payload = data.get("payload")
         return payload if isinstance(payload, dict) else None
 
-    def forget(self) -> None:
-        """Before a run that may change what the stamp stands for (a stamp is saved again at its end)."""
-        try:
-            self.path.unlink()
-        except FileNotFoundError:
-            pass
-
     def save_if_settled(self, start: Fingerprint | None, start_contents: dict[str, str], end: Fingerprint | None,
                         payload: dict) -> bool:
         """Save ``payload`` under ``end`` when the run ended as it began (module docstring); True if saved."""
-        if start is None or end is None or start.value != end.value or end.young:
+        if start is None or end is None or start.inputs != end.inputs or end.young:
             return False
         if contents(start_contents) != start_contents:
             return False
