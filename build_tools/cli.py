@@ -162,8 +162,11 @@ class BuildNoOp:
                       *(f"env {name}={value}" for name, value in sorted(os.environ.items())
                         if name in ("SITE_URL", "SOURCE_DATE_EPOCH") or name.startswith("GIT_"))]
         self.git = _git_files(args.raw)
-        self.places = nochange.Places(inputs=(args.raw, args.entities, args.overrides, args.added_record, *self.git,
-                                              *([args.rules] if args.rules else [])), outputs=(args.docs,))
+        # The added-date record is read, but written only by the build (its first sightings): an output here.
+        # Git replaces a ref or HEAD (a lock file renamed over it), never rewrites one: settled, not racy.
+        self.places = nochange.Places(inputs=(args.raw, args.entities, args.overrides,
+                                              *([args.rules] if args.rules else [])),
+                                      settled=tuple(self.git), outputs=(args.docs, args.added_record))
         self.stamp = nochange.Stamp(self.FOLDER, "build", self.facts)
         self.start = self._take()
         self.start_contents = nochange.contents(self.start.young) if self.start else {}
