@@ -160,7 +160,8 @@ def measure(project: Path, drops: int, startup_limit: float, drop_limit: float, 
 
 _STEP = {"build": re.compile(r"build step ([\d.]+) s"), "render": re.compile(r"(?:rendered|render)\b.* in ([\d.]+) s;"),
          "search": re.compile(r"search \d+ of \d+ shard\(s\) rebuilt in ([\d.]+) s"),
-         "wait": re.compile(r"\(waited ([\d.]+) s"), "cpu": re.compile(r"CPU ([\d.]+) s\)"),
+         "wait": re.compile(r"\(waited ([\d.]+) s"), "cpu": re.compile(r"CPU ([\d.]+) s[;)]"),
+         "own": re.compile(r"; own ([\d.]+) s\)"),
          "total": re.compile(r"preview updated ([\d.]+) s")}
 
 

@@ -9,7 +9,9 @@ update's own writes never start a second one.  The build step is incremental thr
 cache (.cache/build), the render and the search index through theirs (build_tools/site, build_tools/search).
 A build that fails (invalid overrides.yml or entities.yml) leaves the last good preview in place; the
 error is printed and the next save is tried again.  Each update prints how long each step took, how long
-the change took to reach the preview (of which the wait for the change to settle) and its CPU seconds.
+the change took to reach the preview (of which the wait for the change to settle, and the update's own
+bookkeeping outside the three steps) and its CPU seconds.  The editor's desk is told after the update is
+shown (~0.3 s at 10k articles that no page waits for).
 The warm heap is walked by Python's garbage collector only while the preview is idle (update.py).
 
     address.py   the address: parsed and checked free
@@ -67,6 +69,7 @@ def serve_main(args: argparse.Namespace) -> int:
         gate = Gate()
         try:
             update.run("first build")
+            update.builder.tell_desk()
             update.collect()
             server = SiteServer(update.site, *parse_addr(args.addr), gate, desk=EditorDesk(desk.folder))
         except (KeyboardInterrupt, _Stop):
@@ -101,9 +104,11 @@ def _preview_until_stopped(settings: Settings, update: Update, gate: Gate, serve
             started = time.monotonic()
             with gate.writing():
                 shown = update.run(describe(changes))
+            done = time.monotonic()
             if shown:
-                say(f"preview updated {time.monotonic() - seen:.1f} s after the change (waited "
-                    f"{started - seen:.2f} s, {update.steps})")
+                say(f"preview updated {done - seen:.1f} s after the change (waited {started - seen:.2f} s, "
+                    f"{update.steps}; own {update.own(done - started):.2f} s)")
+            update.builder.tell_desk()  # after the site: no page waits for the desk
     except (KeyboardInterrupt, _Stop):
         say("stopping")
         return 0

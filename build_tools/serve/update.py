@@ -106,6 +106,10 @@ class Update:
             f"shard(s) rebuilt in {stats.seconds:.2f} s")
         return True
 
+    def own(self, took: float) -> float:
+        """Seconds of an update that took ``took`` not spent in its three steps: the update's own bookkeeping."""
+        return max(0.0, took - self.steps.build - self.steps.render - self.steps.search)
+
     def collect(self) -> float:
         """Collect the garbage of the updates since the last collection and freeze what survives; seconds
         taken (0 when there was nothing to do).  Called when the preview is idle: it holds the interpreter
