@@ -56,6 +56,8 @@ images: venv
 # docs/ -> site/, with zero warnings allowed (mkdocs build --strict, rendering only the pages the build
 # changed since the last render: build_tools/site/render.py); no page may hold HTML outside the article
 # allowlist; then the search index (only shards whose pages changed).  SITE_ARGS=--full renders everything.
+# Two processes; each first checks, with the standard library alone, whether anything it reads or writes
+# changed since its last run (build_tools/nochange.py): a no-op `make site` imports neither the build nor MkDocs.
 SITE_ARGS ?=
 site: build
 	$(PY) -m build_tools.site --site-dir site --docs docs $(SITE_ARGS)
