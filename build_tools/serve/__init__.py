@@ -52,7 +52,16 @@ class _Stop(BaseException):
     """SIGTERM: like Ctrl-C, not an error a build may swallow."""
 
 
+_MAIN_PID = os.getpid()
+
+
 def _on_sigterm(signum, frame):  # noqa: ARG001
+    """The preview stops; a worker it forked (the render's, the build's) that inherited this handler dies as
+    a worker should when its pool is terminated, instead of printing a traceback into the preview's log."""
+    if os.getpid() != _MAIN_PID:
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+        return
     raise _Stop()
 
 
@@ -62,6 +71,8 @@ def serve_main(args: argparse.Namespace) -> int:
     settings = Settings(raw_dir=args.raw, docs_dir=args.docs, entities_path=args.entities,
                         overrides_path=args.overrides, keep_warm=True)
     if threading.current_thread() is threading.main_thread():
+        global _MAIN_PID
+        _MAIN_PID = os.getpid()
         signal.signal(signal.SIGTERM, _on_sigterm)
     with tempfile.TemporaryDirectory(prefix="cn-archive-serve-") as workdir:
         desk = Desk(Path(workdir) / "editor", settings.raw_dir, settings.max_dump_bytes)
