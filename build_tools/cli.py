@@ -162,13 +162,9 @@ class BuildNoOp:
                       *(f"env {name}={value}" for name, value in sorted(os.environ.items())
                         if name in ("SITE_URL", "SOURCE_DATE_EPOCH") or name.startswith("GIT_"))]
         self.git = _git_files(args.raw)
-        # The added-date record is read, but written only by the build (its first sightings): an output here.
-        # Git replaces a ref or HEAD (a lock file renamed over it), never rewrites one: settled, not racy.
-        self.places = nochange.Places(inputs=(args.raw, args.entities, args.overrides,
-                                              *([args.rules] if args.rules else [])),
-                                      settled=tuple(self.git), outputs=(args.docs, args.added_record))
+        self.args = args
         self.stamp = nochange.Stamp(self.FOLDER, "build", self.facts)
-        self.start = self._take()
+        self.start = self._take(outputs=False)  # the outputs are looked at only when the inputs agree
         self.start_contents = nochange.contents(self.start.young) if self.start else {}
 
     @classmethod
@@ -179,7 +175,7 @@ class BuildNoOp:
 
     def replay(self) -> int | None:
         """The last build's exit code, its output printed again, when nothing changed since; else None."""
-        said = self.stamp.load(self.start)
+        said = self.stamp.load(self.start, self._places())
         if said is None or not isinstance(said.get("code"), int):
             return None
         sys.stdout.write(str(said.get("stdout", "")))
@@ -191,8 +187,33 @@ class BuildNoOp:
         self.stamp.save_if_settled(self.start, self.start_contents, self._take(),
                                    {"stdout": said.stdout, "stderr": said.stderr, "code": code})
 
-    def _take(self) -> nochange.Fingerprint | None:
-        return nochange.take([*self.facts, *(_head(path) for path in self.git)], self.places)
+    def _take(self, outputs: bool = True) -> nochange.Fingerprint | None:
+        return nochange.take([*self.facts, *(_head(path) for path in self.git)], self._places(), outputs=outputs)
+
+    def _places(self) -> nochange.Places:
+        """The build's places as they are now.  The added-date record is read, but written only by the build
+        (its first sightings): an output.  Git replaces a ref or HEAD (a lock file renamed over it), never
+        rewrites one: settled, not racy."""
+        args = self.args
+        return nochange.Places(inputs=(args.raw, args.entities, args.overrides, *([args.rules] if args.rules else [])),
+                               settled=tuple(self.git), outputs=(*_docs_as_built(args.docs), args.added_record))
+
+
+def _docs_as_built(docs: Path) -> list[Path]:
+    """docs/ as the build leaves it: its entries, the generated names' links and the current generation (not
+    the spare one the writer keeps to build the next in: half the files at no use)."""
+    try:
+        entries = sorted(os.scandir(docs), key=lambda e: e.name)
+    except OSError:
+        return [docs]
+    found: list[Path] = []
+    for entry in entries:
+        if entry.name != ".generated":
+            found.append(Path(entry.path))
+            continue
+        current = Path(entry.path) / "current"
+        found += [current, Path(os.path.realpath(current))]
+    return found
 
 
 def _terminal() -> str:

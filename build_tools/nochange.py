@@ -32,41 +32,48 @@ from pathlib import Path
 from typing import NamedTuple
 
 RACY_SECONDS = 2.0  # as build_tools.runtime.cache.RACY_SECONDS (tests/test_nochange.py keeps them equal)
-VERSION = 1  # of the stamp's layout and of what a fingerprint covers
+VERSION = 2  # of the stamp's layout and of what a fingerprint covers
 PACKAGE_DIR = Path(__file__).resolve().parent
 LOCK_FILE = PACKAGE_DIR.parent / "requirements.lock"
 
 
 class Fingerprint(NamedTuple):
-    """A step's facts, inputs, outputs and code as one digest (``value``); ``inputs``: the digest of all but
-    its outputs (what a run must end with as it began); ``young``: input files changed within
-    ``RACY_SECONDS`` of taking it (their stat does not yet stand for their bytes)."""
+    """A step's facts, inputs and code as one digest (``inputs``: what a run must end with as it began) and its
+    outputs as another (None when not taken: a check whose inputs differ from the stamp's needs no outputs);
+    ``young``: input files changed within ``RACY_SECONDS`` of taking it (their stat does not yet stand for
+    their bytes)."""
 
-    value: str
     inputs: str
+    outputs: str | None
     young: list[str]
 
 
 class Places(NamedTuple):
     """What a step reads and writes.  ``inputs``: files and folders an editor saves (their young files are
-    read again, see the module's docstring); ``settled``: read but written only by another step's writer,
-    which replaces files (docs/'s generations for the site step); ``outputs``: what the step writes, each
-    file stat-ed; ``output_folders``: written by the step alone, stat-ed by folder (a file added, removed or
-    replaced changes its folder; a page of site/ edited in place by hand does not count)."""
+    read again, see the module's docstring); ``settled``: read, but written only by another step's writer,
+    which replaces a file rather than rewriting it, so the stat of their folders stands for them (docs/'s
+    generations, for the site step); ``outputs``: what the step writes, each file stat-ed (docs/ for the build
+    step: a page edited by hand counts); ``output_tops``: written by the step alone, stat-ed by folder down
+    to ``TOP_DEPTH`` levels (site/: a page folder removed counts, a page edited in place by hand does not —
+    the render's own check looks at site/index.html alone)."""
 
     inputs: tuple[Path, ...] = ()
     settled: tuple[Path, ...] = ()
     outputs: tuple[Path, ...] = ()
-    output_folders: tuple[Path, ...] = ()  # (NamedTuple, not a dataclass: importing dataclasses is 20 ms)
+    output_tops: tuple[Path, ...] = ()  # (NamedTuple, not a dataclass: importing dataclasses is 20 ms)
+
+
+TOP_DEPTH = 2  # site/, site/articles/: a stat of 24k page folders at 10k articles would cost 0.35 s per look
 
 
 class _Unsafe(Exception):
     """Something a stat cannot stand for: no fingerprint."""
 
 
-def take(facts: Iterable[str], places: Places, now_ns: int | None = None) -> Fingerprint | None:
+def take(facts: Iterable[str], places: Places, now_ns: int | None = None, outputs: bool = True) -> Fingerprint | None:
     """The fingerprint of ``facts`` (strings), ``places`` (walked whole, hidden entries included, links not
-    followed into folders), the code and the installed libraries; None when it cannot be taken safely."""
+    followed into folders), the code and the installed libraries; None when it cannot be taken safely.
+    ``outputs=False``: the inputs' digest alone (see :meth:`Stamp.load`)."""
     now = time.time_ns() if now_ns is None else now_ns
     lines = [f"nochange {VERSION}", *facts]
     young: list[str] = []
@@ -77,15 +84,21 @@ def take(facts: Iterable[str], places: Places, now_ns: int | None = None) -> Fin
         for path in places.inputs:
             _add(lines, Path(path), young, now)
         for path in places.settled:
-            _add(lines, Path(path), None, now)
-        inputs = _digest(lines)
-        for path in places.outputs:
-            _add(lines, Path(path), None, now)
-        for path in places.output_folders:
-            _add(lines, Path(path), None, now, folders_only=True)
+            _add(lines, Path(path), None, now, depth=-1)
+        return Fingerprint(_digest(lines), outputs_of(places, now) if outputs else None, young)
     except (_Unsafe, OSError):
         return None
-    return Fingerprint(_digest(lines), inputs, young)
+
+
+def outputs_of(places: Places, now_ns: int | None = None) -> str:
+    """The digest of ``places``' outputs (raises OSError or _Unsafe when it cannot be taken)."""
+    now = time.time_ns() if now_ns is None else now_ns
+    lines: list[str] = []
+    for path in places.outputs:
+        _add(lines, Path(path), None, now)
+    for path in places.output_tops:
+        _add(lines, Path(path), None, now, depth=TOP_DEPTH)
+    return _digest(lines)
 
 
 def _digest(lines: list[str]) -> str:
@@ -99,9 +112,10 @@ def _library_folders() -> list[str]:
     return [sys.executable, *(p for p in sys.path if p.endswith(("site-packages", "dist-packages")))]
 
 
-def _add(lines: list[str], path: Path, young: list[str] | None, now: int, folders_only: bool = False) -> None:
+def _add(lines: list[str], path: Path, young: list[str] | None, now: int, depth: int | None = None) -> None:
     """One place: a file by its stat, a folder by every entry under it (its own stat is left out: a lock file
-    coming and going changes it), or with ``folders_only`` by the stat of every folder under it."""
+    coming and going changes it), or, with ``depth``, by the stat of every folder under it (-1: all of them;
+    n: down to n levels)."""
     try:
         info = os.lstat(path)
     except FileNotFoundError:
@@ -109,9 +123,9 @@ def _add(lines: list[str], path: Path, young: list[str] | None, now: int, folder
         return
     if not stat.S_ISDIR(info.st_mode):
         _entry(lines, str(path), info, young, now)
-    elif folders_only:
+    elif depth is not None:
         lines.append(f"{path}/\0{_signature(info)}")
-        _folders(lines, str(path))
+        _folders(lines, str(path), depth)
     else:
         _walk(lines, str(path), young, now)
 
@@ -129,12 +143,17 @@ def _walk(lines: list[str], root: str, young: list[str] | None, now: int) -> Non
                 _entry(lines, entry.path, info, young, now)
 
 
-def _folders(lines: list[str], root: str) -> None:
+def _folders(lines: list[str], root: str, depth: int) -> None:
+    """The stat of each folder under ``root`` down to ``depth`` levels (-1: all), and each link's target."""
+    if depth == 0:
+        return
     with os.scandir(root) as found:
         for entry in found:
-            if entry.is_dir(follow_symlinks=False):
+            if entry.is_symlink():
+                lines.append(f"{entry.path}\0{os.readlink(entry.path)}")
+            elif entry.is_dir(follow_symlinks=False):
                 lines.append(f"{entry.path}/\0{_signature(entry.stat(follow_symlinks=False))}")
-                _folders(lines, entry.path)
+                _folders(lines, entry.path, depth - 1)
 
 
 def _entry(lines: list[str], path: str, info: os.stat_result, young: list[str] | None, now: int) -> None:
@@ -175,30 +194,36 @@ class Stamp:
         name = hashlib.sha256("\0".join(facts).encode("utf-8", "surrogateescape")).hexdigest()[:16]
         self.path = folder / f"{step}-{name}.json"
 
-    def load(self, fingerprint: Fingerprint | None) -> dict | None:
-        """The saved payload when ``fingerprint`` is the saved one, else None."""
+    def load(self, fingerprint: Fingerprint | None, places: Places) -> dict | None:
+        """The saved payload when ``fingerprint`` (its inputs; its outputs, taken here only when the inputs
+        agree) is the saved one, else None."""
         if fingerprint is None:
             return None
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-        if not isinstance(data, dict) or data.get("fingerprint") != fingerprint.value:
+        if not isinstance(data, dict) or data.get("inputs") != fingerprint.inputs:
+            return None
+        try:
+            outputs = fingerprint.outputs or outputs_of(places)
+        except (_Unsafe, OSError):
             return None
         payload = data.get("payload")
-        return payload if isinstance(payload, dict) else None
+        return payload if data.get("outputs") == outputs and isinstance(payload, dict) else None
 
     def save_if_settled(self, start: Fingerprint | None, start_contents: dict[str, str], end: Fingerprint | None,
                         payload: dict) -> bool:
         """Save ``payload`` under ``end`` when the run ended as it began (module docstring); True if saved."""
-        if start is None or end is None or start.inputs != end.inputs or end.young:
+        if start is None or end is None or end.outputs is None or start.inputs != end.inputs or end.young:
             return False
         if contents(start_contents) != start_contents:
             return False
         from build_tools.runtime.emit import replace_file  # the one writer; imported only by a run that did work
 
         try:
-            replace_file(self.path, json.dumps({"fingerprint": end.value, "payload": payload}, ensure_ascii=False))
+            replace_file(self.path, json.dumps({"inputs": end.inputs, "outputs": end.outputs, "payload": payload},
+                                               ensure_ascii=False))
         except OSError:  # no stamp is only a slower next run
             return False
         return True

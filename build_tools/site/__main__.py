@@ -124,10 +124,10 @@ class SiteNoOp:
         theme = _setting(config, _CUSTOM_DIR, "")
         self.theme = (here / theme).resolve() if theme else None
         self.docs = sorted({args.docs.resolve(), (here / _setting(config, _DOCS_DIR, "docs")).resolve()})
-        self.start = self._take() if self.usable else None
+        self.start = self._take(outputs=False) if self.usable else None  # outputs: only when the inputs agree
         self.start_contents = nochange.contents(self.start.young) if self.start else {}
 
-    def _take(self) -> nochange.Fingerprint | None:
+    def _places(self) -> nochange.Places | None:
         hand, made = [], []
         for docs in self.docs:
             try:
@@ -136,13 +136,18 @@ class SiteNoOp:
                     (made if entry.name.startswith(".") or entry.is_symlink() else hand).append(Path(entry.path))
             except OSError:
                 return None
-        places = nochange.Places(inputs=(*([self.theme] if self.theme else []), *sorted(hand)),
-                                 settled=tuple(sorted(made)), output_folders=(self.site,))
-        return nochange.take([*self.facts, f"site {self.site}", f"theme {self.theme}"], places)
+        return nochange.Places(inputs=(*([self.theme] if self.theme else []), *sorted(hand)),
+                               settled=tuple(sorted(made)), output_tops=(self.site,))
+
+    def _take(self, outputs: bool = True) -> nochange.Fingerprint | None:
+        places = self._places()
+        return None if places is None else nochange.take([*self.facts, f"site {self.site}", f"theme {self.theme}"],
+                                                         places, outputs=outputs)
 
     def replay(self) -> dict | None:
         """The last run's figures when nothing changed since; else None."""
-        return self.stamp.load(self.start)
+        places = self._places()
+        return None if places is None else self.stamp.load(self.start, places)
 
     def settle(self, site: Path, theme: Path | None, search: dict | None) -> None:
         """After a run: its figures kept for the next one, when it ended as it began and MkDocs used the folders
