@@ -118,7 +118,8 @@ class SiteNoOp:
                        *(f"env {name}={os.environ.get(name)}" for name in sorted(set(_ENV_TAG.findall(config))))]
         # Settings read from another file (INHERIT) are not in these bytes: the check is not used, the step runs.
         # (A ``!!python`` tag calls library code, which the fingerprint covers by the libraries' folders.)
-        self.usable = bool(text) and "INHERIT" not in config
+        # ``--full`` asks for the render to run whatever the stamp says.
+        self.usable = bool(text) and "INHERIT" not in config and not args.full
         here = args.config.resolve().parent
         self.site = args.site_dir.resolve() if args.site_dir else here / _setting(config, _SITE_DIR, "site")
         theme = _setting(config, _CUSTOM_DIR, "")
