@@ -9,14 +9,17 @@ theme), of the code (the package, the lock file, the installed libraries' folder
 not files (its options, the environment values it reads, the day).  When the fingerprint is the one the
 step's last run saved (its **stamp**), the step is a no-op: it prints what a no-op run prints and exits.
 
-A stamp is saved only by a run that ended as it began — the fingerprint taken at its end equal to the one
-taken at its start — so every byte the step read then is still there now.  The one gap stat leaves, a file
-saved twice within one timestamp tick (git's "racy clean" entries), is closed like the build's own key
-(``pipeline/unchanged.py``): an input changed within ``RACY_SECONDS`` of the start is read at the start and
-again at the end (equal bytes, or no stamp), and no stamp is saved while an input is that young at the end.
-Outputs (docs/'s generations, site/) are exempt: only the step writes them, and the build's writer replaces a
-file (a new inode) rather than rewriting it.  Anything that cannot be fingerprinted safely (a link to a
-folder inside an input, an unreadable folder) means no fingerprint: the step runs and checks as before.
+A stamp is saved only by a run that ended as it began — its inputs' digest at its end equal to the one at
+its start — with its outputs as they are at its end, so every byte the step read then is still there now
+and its output is what it wrote.  The one gap stat leaves, a file saved twice within one timestamp tick
+(git's "racy clean" entries), is closed like the build's own key (``pipeline/unchanged.py``): an input
+changed within ``RACY_SECONDS`` of the start is read at the start and again at the end (equal bytes, or no
+stamp), and no stamp is saved while an input is that young at the end.  What only a writer that replaces
+files touches (docs/'s generations, git's refs) and what the step writes itself are exempt from that rule.
+A check compares the inputs first and looks at the outputs only when they agree, so a run that has work to
+do pays one look at its inputs at the start and one at everything at its end.  Anything that cannot be
+fingerprinted safely (a link to a folder inside an input, an unreadable folder) means no fingerprint: the
+step runs and checks as before.
 """
 
 from __future__ import annotations
