@@ -177,12 +177,14 @@ class TextPairs:
     def __init__(self, fps: list[Fingerprint | None]):
         self.fps = fps
         self.filters: list[int | None] = [None] * len(fps)
-        # per position: (sketch as a set, the sketch if sorted and duplicate-free), once needed
-        self.sketches: list[tuple[frozenset[int], array | None] | None] = [None] * len(fps)
-        self.memo: dict[tuple[int, int], bool] = {}
+        # Per position: whether the sketch is sorted and duplicate-free, once needed.  No set of each sketch is
+        # kept: the related pass's workers each reach nearly every article, and a set of 128 hashes per article
+        # (~8 KB) was 400 MB per worker at 50,000 articles; the pairs that pass the bit filter are few.
+        self.ordered: list[bool | None] = [None] * len(fps)
+        self.memo: dict[int, bool] = {}  # pair i * n + j (i < j): an int, not a tuple, per pair seen
 
     def same(self, i: int, j: int) -> bool:
-        pair = (i, j) if i < j else (j, i)
+        pair = i * len(self.fps) + j if i < j else j * len(self.fps) + i
         got = self.memo.get(pair)
         if got is None:
             got = self.memo[pair] = self._decide(i, j)
@@ -196,13 +198,11 @@ class TextPairs:
             got = self.filters[i] = f.filters or _filters(f.sketch, f.quotes)
         return got
 
-    def _sketch(self, i: int) -> tuple[frozenset[int], array | None]:
-        got = self.sketches[i]
+    def _ordered(self, i: int) -> bool:
+        got = self.ordered[i]
         if got is None:
             sketch = self.fps[i].sketch  # type: ignore[union-attr]
-            as_set = frozenset(sketch)
-            ordered = sketch if len(as_set) == len(sketch) and list(sketch) == sorted(as_set) else None
-            got = self.sketches[i] = (as_set, ordered)
+            got = self.ordered[i] = all(a < b for a, b in zip(sketch, sketch[1:], strict=False))
         return got
 
     def _decide(self, i: int, j: int) -> bool:
@@ -221,13 +221,12 @@ class TextPairs:
         total = fa.size + fb.size
         if not _may_contain((both >> QUOTE_BITS).bit_count(), k, total, cap):
             return False
-        (sa, oa), (sb, ob) = self._sketch(i), self._sketch(j)
-        shared = sa & sb
+        shared = set(fa.sketch).intersection(fb.sketch)
         if not _may_contain(len(shared), k, total, cap):
             return False
-        if oa is None or ob is None:
+        if not (self._ordered(i) and self._ordered(j)):
             return containment(fa, fb) >= SAME_STORY_CONTAINMENT
-        return _containment_sorted(fa, fb, oa, ob, sorted(shared), k) >= SAME_STORY_CONTAINMENT
+        return _containment_sorted(fa, fb, fa.sketch, fb.sketch, sorted(shared), k) >= SAME_STORY_CONTAINMENT
 
 
 def _may_contain(shared: int, k: int, total: int, cap: float) -> bool:
