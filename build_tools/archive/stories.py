@@ -23,8 +23,9 @@ import bisect
 import heapq
 import re
 import zlib
+from array import array
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date as Date
 
 from build_tools.entities.normalize import key
@@ -45,15 +46,36 @@ _ONE = re.compile(b"\x01")
 _CJK_CHAR = re.compile(r"[\u3400-\u9fff]")
 
 
+def hashes(values: Iterable[int] = ()) -> array:
+    """32-bit hashes (CRC-32) packed 4 bytes each: a build keeps one fingerprint per article to its related
+    pass, and 128 + up to 300 Python ints in a tuple and a frozenset took ~7.6 KB of an article's ~15 KB view
+    (under 1 KB packed)."""
+    return array("I", values)
+
+
 @dataclass(frozen=True)
 class Fingerprint:
-    """Bottom-k MinHash sketch of an article's character shingles."""
+    """Bottom-k MinHash sketch of an article's character shingles.
+
+    ``sketch`` and ``quotes`` are given as any iterables of 32-bit hashes and kept packed (:func:`hashes`):
+    ``sketch`` in the order given, ``quotes`` sorted (a set: only shared members are counted)."""
 
     size: int
-    sketch: tuple[int, ...]
-    quotes: frozenset[int] = frozenset()
+    sketch: array
+    quotes: array = field(default_factory=hashes)
     # Bit filters of ``sketch`` and ``quotes`` (see :func:`_filters`); 0: not computed, derived when needed.
     filters: int = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sketch", hashes(self.sketch))
+        object.__setattr__(self, "quotes", hashes(sorted(set(self.quotes))))
+
+    def __hash__(self) -> int:
+        return hash((self.size, self.sketch.tobytes(), self.quotes.tobytes(), self.filters))
+
+    def shared_quotes(self, other: Fingerprint) -> int:
+        """How many sampled quote shingles the two articles share."""
+        return len(set(self.quotes).intersection(other.quotes))
 
 
 def story_fingerprint(article: Article | str, k: int = SKETCH) -> Fingerprint:
@@ -65,7 +87,7 @@ def story_fingerprint(article: Article | str, k: int = SKETCH) -> Fingerprint:
     # shingle is kept or dropped in every article, so overlaps are estimated without bias.
     data = flat.encode("utf-32-le")
     marks = data[0 : 4 * max(0, len(flat) - SHINGLE + 1) : 4].translate(_EVEN)
-    hashes = {zlib.crc32(data[4 * i : 4 * (i + SHINGLE)]) for i in _positions(marks)}
+    shingles = {zlib.crc32(data[4 * i : 4 * (i + SHINGLE)]) for i in _positions(marks)}
     quoted: set[int] = set()
     for m in _QUOTED.finditer(norm):
         q = _NON_TEXT.sub("", next(g for g in m.groups() if g))
@@ -74,9 +96,9 @@ def story_fingerprint(article: Article | str, k: int = SKETCH) -> Fingerprint:
             h = zlib.crc32(sh.encode("utf-8"))
             if h % 2 == 0 and len(_CJK_CHAR.findall(sh)) >= 2:  # fixed 1-in-2 sample: same for all
                 quoted.add(h)
-    sketch = tuple(sorted(heapq.nsmallest(k, hashes)))
-    quotes = frozenset(heapq.nsmallest(QUOTE_KEEP, quoted))
-    return Fingerprint(len(hashes), sketch, quotes, _filters(sketch, quotes))
+    sketch = sorted(heapq.nsmallest(k, shingles))
+    quotes = heapq.nsmallest(QUOTE_KEEP, quoted)
+    return Fingerprint(len(shingles), sketch, quotes, _filters(sketch, quotes))
 
 
 def _positions(marks: bytes) -> list[int]:
@@ -117,7 +139,7 @@ def same_story(
     if days is not None and days > SAME_STORY_DAYS:
         return False
     if fa is not None and fb is not None:
-        return containment(fa, fb) >= SAME_STORY_CONTAINMENT or len(fa.quotes & fb.quotes) >= SAME_STORY_QUOTES
+        return containment(fa, fb) >= SAME_STORY_CONTAINMENT or fa.shared_quotes(fb) >= SAME_STORY_QUOTES
     return (
         days is not None
         and cosine >= SAME_STORY_COSINE
@@ -155,12 +177,14 @@ class TextPairs:
     def __init__(self, fps: list[Fingerprint | None]):
         self.fps = fps
         self.filters: list[int | None] = [None] * len(fps)
-        # per position: (sketch as a set, the sketch if sorted and duplicate-free), once needed
-        self.sketches: list[tuple[frozenset[int], tuple[int, ...] | None] | None] = [None] * len(fps)
-        self.memo: dict[tuple[int, int], bool] = {}
+        # Per position: whether the sketch is sorted and duplicate-free, once needed.  No set of each sketch is
+        # kept: the related pass's workers each reach nearly every article, and a set of 128 hashes per article
+        # (~8 KB) was 400 MB per worker at 50,000 articles; the pairs that pass the bit filter are few.
+        self.ordered: list[bool | None] = [None] * len(fps)
+        self.memo: dict[int, bool] = {}  # pair i * n + j (i < j): an int, not a tuple, per pair seen
 
     def same(self, i: int, j: int) -> bool:
-        pair = (i, j) if i < j else (j, i)
+        pair = i * len(self.fps) + j if i < j else j * len(self.fps) + i
         got = self.memo.get(pair)
         if got is None:
             got = self.memo[pair] = self._decide(i, j)
@@ -174,20 +198,18 @@ class TextPairs:
             got = self.filters[i] = f.filters or _filters(f.sketch, f.quotes)
         return got
 
-    def _sketch(self, i: int) -> tuple[frozenset[int], tuple[int, ...] | None]:
-        got = self.sketches[i]
+    def _ordered(self, i: int) -> bool:
+        got = self.ordered[i]
         if got is None:
             sketch = self.fps[i].sketch  # type: ignore[union-attr]
-            as_set = frozenset(sketch)
-            ordered = sketch if len(as_set) == len(sketch) and list(sketch) == sorted(as_set) else None
-            got = self.sketches[i] = (as_set, ordered)
+            got = self.ordered[i] = all(a < b for a, b in zip(sketch, sketch[1:], strict=False))
         return got
 
     def _decide(self, i: int, j: int) -> bool:
         fa, fb = self.fps[i], self.fps[j]
         assert fa is not None and fb is not None
         both = self._filter(i) & self._filter(j)
-        if (both & _QUOTE_MASK).bit_count() >= SAME_STORY_QUOTES and len(fa.quotes & fb.quotes) >= SAME_STORY_QUOTES:
+        if (both & _QUOTE_MASK).bit_count() >= SAME_STORY_QUOTES and fa.shared_quotes(fb) >= SAME_STORY_QUOTES:
             return True
         if not (fa.size and fb.size and SAME_STORY_CONTAINMENT > 0):
             return containment(fa, fb) >= SAME_STORY_CONTAINMENT
@@ -199,13 +221,12 @@ class TextPairs:
         total = fa.size + fb.size
         if not _may_contain((both >> QUOTE_BITS).bit_count(), k, total, cap):
             return False
-        (sa, oa), (sb, ob) = self._sketch(i), self._sketch(j)
-        shared = sa & sb
+        shared = set(fa.sketch).intersection(fb.sketch)
         if not _may_contain(len(shared), k, total, cap):
             return False
-        if oa is None or ob is None:
+        if not (self._ordered(i) and self._ordered(j)):
             return containment(fa, fb) >= SAME_STORY_CONTAINMENT
-        return _containment_sorted(fa, fb, oa, ob, sorted(shared), k) >= SAME_STORY_CONTAINMENT
+        return _containment_sorted(fa, fb, fa.sketch, fb.sketch, sorted(shared), k) >= SAME_STORY_CONTAINMENT
 
 
 def _may_contain(shared: int, k: int, total: int, cap: float) -> bool:
@@ -217,7 +238,7 @@ def _may_contain(shared: int, k: int, total: int, cap: float) -> bool:
 
 
 def _containment_sorted(
-    a: Fingerprint, b: Fingerprint, sa: tuple[int, ...], sb: tuple[int, ...], shared: list[int], k: int
+    a: Fingerprint, b: Fingerprint, sa: array, sb: array, shared: list[int], k: int
 ) -> float:
     """:func:`containment` for sorted, duplicate-free sketches (``shared``: their sorted intersection)."""
     merged = sorted(sa + sb)  # two sorted runs: a linear merge; each shared hash appears twice

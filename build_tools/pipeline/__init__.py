@@ -27,7 +27,7 @@ from build_tools.archive.dedupe import NearIndex, near_duplicates
 from build_tools.archive.feed import entries_needed, source_feed_names
 from build_tools.archive.furniture import recurring_lines
 from build_tools.archive.navigation import neighbours, related_links
-from build_tools.archive.prepared import Prepared, Published, dedupe
+from build_tools.archive.prepared import Prepared, Published, dedupe, without_fingerprints
 from build_tools.archive.related import Tables, related_incremental
 from build_tools.archive.site_pages import site_parts
 from build_tools.archive.slugs import assign_slugs
@@ -103,6 +103,7 @@ def _build(settings: Settings, overrides: Overrides, locks, progress: Progress |
         with report.timed("dedupe"):
             published, duplicates = dedupe(prepared, run.shown, lambda survivors: _near(run, survivors))
             published = _published_names(published, prepared, run)
+            prepared, published = without_fingerprints(prepared, published)  # read by dedupe only (memory)
             report.inputs.extend(duplicates)
         with report.timed("link"):
             index, registry = _alias_index(settings, report, run)
@@ -114,6 +115,7 @@ def _build(settings: Settings, overrides: Overrides, locks, progress: Progress |
             linked = [(k, views.dated(v, added.get(v.summary.raw_path))) for k, v in linked]
         with report.timed("related"):
             related = _related(run, linked)
+            linked = views.without_stories(linked)  # read by the related pass only (memory)
             around = neighbours(v.summary for _, v in linked)
         with report.timed("images"):
             pictures, image_warnings = pictures_for(settings, published, [view for _, view in linked], run.shown)
@@ -129,6 +131,7 @@ def _build(settings: Settings, overrides: Overrides, locks, progress: Progress |
                         for p, (k, v) in zip(published, linked, strict=True)]
                 shown = _publish(run.pages(RENDER, jobs, (run.reader, entity_names(index)), writer),
                                  published, linked, report, run)
+                del jobs, by_slug, related, around, pictures  # not read again (memory: ~5 KB per article)
             keys = dict(zip((view.summary.slug for _, view in shown), _whole_inputs(shown), strict=True))
             with report.timed("entity pages"):  # a part per entity, made again only when its articles changed
                 entity_index, entity_passes = views.entity_parts([v for _, v in shown], index, keys)
