@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from build_tools.archive import views
+from build_tools.archive import view_passes, views
 from build_tools.archive.dedupe import NearIndex, near_duplicates
 from build_tools.archive.feed import entries_needed, source_feed_names
 from build_tools.archive.furniture import recurring_lines
@@ -130,10 +130,9 @@ def _build(settings: Settings, overrides: Overrides, locks, progress: Progress |
                 shown = _publish(run.pages(RENDER, jobs, (run.reader, entity_names(index)), writer),
                                  published, linked, report, run)
             keys = dict(zip((view.summary.slug for _, view in shown), _whole_inputs(shown), strict=True))
-            with report.timed("entity pages"):  # a part per entity, made again only when its articles changed
-                entity_index, entity_passes = views.entity_parts([v for _, v in shown], index, keys)
-                for func, parts in entity_passes:
-                    run.parts(func, parts, writer)
+            with report.timed("entity pages"):  # an entity's pages laid out again only when its articles changed
+                entity_index, families = view_passes.entity_families([v for _, v in shown], index, keys)
+                run.families(view_passes.entity_families, families, writer)
                 writer.write_all(entity_index)
             with report.timed("index pages"):  # of the pages written: a failed one is in no list and no feed
                 _site_pages(run, settings, index, shown, bodies, keys, writer)
@@ -247,7 +246,7 @@ def _related(run: Runner, linked: list[tuple[str, views.LinkedView]]) -> dict[st
     if previous is not None and kept[0] == result_key:
         return previous.results
     identities = {view.summary.slug: item for item, (_, view) in zip(inputs, linked, strict=True)}
-    found, tables = guarded("related", None, lambda: views.related(
+    found, tables = guarded("related", None, lambda: view_passes.related(
         [v for _, v in linked], previous, identities, map_ranges=run.map_ranges))
     run.store.put_latest("related tables", tables_key, (result_key, tables))
     return found
