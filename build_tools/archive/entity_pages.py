@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from itertools import chain
 
@@ -14,6 +14,7 @@ from build_tools.archive.ordering import listed_date, newest_first, when_shown
 from build_tools.archive.paging import (
     PAGE_SIZE,
     ArchivePage,
+    Bucket,
     Family,
     ListPlace,
     Parts,
@@ -192,7 +193,9 @@ def entity_families(
 
 @dataclass(frozen=True)
 class _Layout:
-    """What laying out one entity's pages reads: the archive newest first and what each article names."""
+    """What laying out one entity's pages reads: the archive newest first and what each article names.  What
+    each article gives every list it is in (its year, its date, its snippets) is worked out once, for the
+    articles of the entities laid out only: a common entity is in thousands of lists."""
 
     newest: Sequence[Summary]
     mentions_by_slug: Mapping[str, Sequence[tuple[str, str]]]
@@ -201,17 +204,25 @@ class _Layout:
     every_name: str
     registry: Registry
     snippets_in_inputs: bool  # no keys: a summary does not name its snippet, so the parts' inputs do
+    _known: dict[int, tuple[Bucket, str | None, dict[str, str]]] = field(default_factory=dict)
+
+    def _of(self, r: int) -> tuple[Bucket, str | None, dict[str, str]]:
+        """(its year, its listed date, entity → the first sentence naming it) of the article ranked ``r``."""
+        found = self._known.get(r)
+        if found is None:
+            s, snippets = self.newest[r], {}
+            for eid, text in self.mentions_by_slug.get(s.slug) or ():
+                snippets.setdefault(eid, text)
+            found = self._known[r] = (bucket_of(s, by_year=True), listed_date(s), snippets)
+        return found
 
     def parts(self, ent: Entity, ranks: Sequence[int]) -> list[Parts]:
         """The entity's page and each page of its archive, as parts (see :func:`entity_parts`)."""
         articles = tuple(self.newest[r] for r in ranks)  # ranks are in order
-        own: dict[str, str] = {}  # slug -> the first sentence naming the entity
-        for s in articles:
-            snippet = next((text for eid, text in self.mentions_by_slug.get(s.slug) or () if eid == ent.id), None)
-            if snippet is not None:
-                own[s.slug] = snippet
-        archived = archive_pages([bucket_of(s, by_year=True) for s in articles], [s.slug for s in articles],
-                                 PAGE_SIZE, PAGE_SIZE, [listed_date(s) for s in articles])
+        known = [self._of(r) for r in ranks]
+        own = {s.slug: facts[2][ent.id] for s, facts in zip(articles, known, strict=True) if ent.id in facts[2]}
+        archived = archive_pages([facts[0] for facts in known], [s.slug for s in articles], PAGE_SIZE, PAGE_SIZE,
+                                 [facts[1] for facts in known])
         listed = [self.rank_keys[r] for r in ranks]
         if self.snippets_in_inputs:
             listed = [f"{key}\0{own.get(s.slug)}" for key, s in zip(listed, articles, strict=True)]
