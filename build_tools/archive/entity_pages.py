@@ -20,7 +20,7 @@ from build_tools.archive.paging import (
     Parts,
     archive_pages,
     archive_parts,
-    bucket_of,
+    bucket_of_date,
     every_part,
     family_parts,
     first_older,
@@ -213,7 +213,8 @@ class _Layout:
             s, snippets = self.newest[r], {}
             for eid, text in self.mentions_by_slug.get(s.slug) or ():
                 snippets.setdefault(eid, text)
-            found = self._known[r] = (bucket_of(s, by_year=True), listed_date(s), snippets)
+            date = listed_date(s)
+            found = self._known[r] = (bucket_of_date(date, True), date, snippets)
         return found
 
     def parts(self, ent: Entity, ranks: Sequence[int]) -> list[Parts]:

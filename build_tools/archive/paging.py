@@ -111,7 +111,13 @@ class Bucket:
 
 def bucket_of(summary: Summary, *, by_year: bool = False) -> Bucket:
     """The month (``by_year``: the year) the article is archived under."""
-    month = month_of(listed_date(summary))
+    return bucket_of_date(listed_date(summary), by_year)
+
+
+@lru_cache(maxsize=1 << 14)  # a few thousand distinct days, looked up once per article and list on every build
+def bucket_of_date(date: str | None, by_year: bool = False) -> Bucket:
+    """The month (``by_year``: the year) an article listed under ``date`` is archived under."""
+    month = month_of(date)
     if month is None:
         return Bucket(UNDATED_BUCKET, UNDATED_HEADING)
     return Bucket(month[0][:4], f"{month[0][:4]}年") if by_year else Bucket(*month)
