@@ -5,14 +5,19 @@ stay as the last build wrote them, never made nor read; the pages are those of a
 from __future__ import annotations
 
 import functools
+import tempfile
 from collections import Counter
 from pathlib import Path
+from unittest import mock
 
+import hypothesis
 import pytest
+from hypothesis import strategies as st
 
-from build_tools.archive.entity_pages import entity_parts
+from build_tools.archive import entity_pages
+from build_tools.archive.entity_pages import entity_families, entity_parts
 from build_tools.archive.feed import source_feed
-from build_tools.archive.paging import every_part
+from build_tools.archive.paging import Family, every_part
 from build_tools.archive.site_pages import site_parts
 from build_tools.entities.matcher import AliasIndex
 from build_tools.entities.registry import load_registry
@@ -150,3 +155,101 @@ def test_an_article_added_inside_a_long_year_rewrites_the_archived_page_it_lands
     assert 1 <= pages_made["entity_archived_pages"] <= 2
     assert again["entity_main_page"] == ["nvidia"]  # made from all its articles (the co-occurring entities)
     assert 1 <= pages_made["month_pages"] <= 2 and 1 <= pages_made["source_archived_pages"] <= 2
+
+
+# --- entity pages as families: an entity whose articles did not change is not even laid out -------------------
+
+def _families(summaries: list, index: AliasIndex, laid_out: Counter | None = None):
+    mentions = {s.slug: [(e, f"{s.title}提到{e}") for e in s.entities] for s in summaries}
+    always, families = entity_families(summaries, mentions, index.registry, keys={s.slug: repr(s) for s in summaries})
+
+    def counted(name, parts):
+        def lay_out():
+            if laid_out is not None:
+                laid_out[name] += 1
+            return parts()
+        return lay_out
+
+    return always, {name: Family(f.inputs, counted(name, f.parts)) for name, f in families.items()}
+
+
+def _build_families(docs: Path, summaries: list, index: AliasIndex) -> tuple[Counter, dict[str, str]]:
+    """One build of the entity pages by families: the families laid out, and docs/ after it."""
+    root = docs.parent
+    settings = Settings(raw_dir=root / "raw", docs_dir=docs, cache_dir=root / "cache", jobs=1)
+    laid_out: Counter[str] = Counter()
+    always, families = _families(summaries, index, laid_out)
+    with Runner.open(settings, BuildReport()) as run, run.output() as writer:
+        run.families(entity_families, families, writer)
+        writer.write_all(always)
+    return laid_out, {path: data.decode("utf-8") for path, data in tree_bytes(docs).items()}
+
+
+def _from_nothing(summaries: list, index: AliasIndex) -> dict[str, str]:
+    mentions = {s.slug: [(e, f"{s.title}提到{e}") for e in s.entities] for s in summaries}
+    always, passes = entity_parts(summaries, mentions, index.registry)
+    return {**always, **every_part(passes)}
+
+
+def test_one_added_article_lays_out_only_the_entities_it_names(tmp_path) -> None:
+    index = AliasIndex.build(load_registry(REGISTRY_PATH))
+    archive = _archive(200)
+    first, _ = _build_families(tmp_path / "docs", archive, index)
+    assert set(first) == {e.id for e in index.registry.entities}
+    added = summary("new-one", date="2024-03-30", source="财新", entities=("tsmc", "openai"))
+    again, docs = _build_families(tmp_path / "docs", [*archive, added], index)
+    assert sorted(again) == ["openai", "tsmc"]
+    assert docs == _from_nothing([*archive, added], index)
+    nothing, docs = _build_families(tmp_path / "docs", [*archive, added], index)
+    assert not nothing and docs == _from_nothing([*archive, added], index)
+
+
+def test_a_page_of_a_kept_entity_touched_by_hand_is_written_again(tmp_path) -> None:
+    index = AliasIndex.build(load_registry(REGISTRY_PATH))
+    archive = _archive(200)
+    _build_families(tmp_path / "docs", archive, index)
+    page = tmp_path / "docs" / "entities" / "nvidia" / "2024.md"
+    page.write_text("edited by hand\n", encoding="utf-8")
+    laid_out, docs = _build_families(tmp_path / "docs", archive, index)
+    assert list(laid_out) == ["nvidia"] and docs == _from_nothing(archive, index)
+
+
+_DAYS = [f"2024-{m:02d}-{d:02d}" for m in (1, 2, 3) for d in (1, 15)] + [None]
+_article = st.tuples(st.sampled_from(_DAYS), st.sets(st.sampled_from(ENTITIES[:3]), max_size=3),
+                     st.sampled_from(SOURCES[:2]))
+# One change: add an article, drop one (by its rank among those there), or edit one (new date, entities, source).
+_change = st.one_of(st.tuples(st.just("add"), _article), st.tuples(st.just("drop"), st.integers(0, 40)),
+                    st.tuples(st.just("edit"), st.integers(0, 40), _article))
+
+
+@hypothesis.settings(max_examples=60, deadline=None)
+@hypothesis.given(start=st.lists(_article, max_size=14),
+                  changes=st.lists(st.lists(_change, min_size=1, max_size=3), min_size=1, max_size=4))
+def test_entity_pages_by_families_equal_the_pages_from_nothing(start, changes) -> None:
+    index = AliasIndex.build(load_registry(REGISTRY_PATH))
+    serial = 0
+
+    def made(what) -> object:
+        nonlocal serial
+        serial += 1
+        day, entities, source = what
+        return summary(f"s-{serial:03d}", date=day, source=source, entities=tuple(sorted(entities)))
+
+    # Pages of 3: entities get archived pages, cut within a year, from a handful of articles.
+    with tempfile.TemporaryDirectory() as folder, mock.patch.object(entity_pages, "PAGE_SIZE", 3):
+        docs = Path(folder) / "docs"
+        archive = [made(what) for what in start]
+        _build_families(docs, archive, index)
+        for batch in changes:
+            for what in batch:
+                if what[0] == "add":
+                    archive.insert(len(archive) // 2, made(what[1]))
+                elif archive and what[0] == "drop":
+                    del archive[what[1] % len(archive)]
+                elif archive:
+                    old = archive[what[1] % len(archive)]
+                    day, entities, source = what[2]
+                    archive[what[1] % len(archive)] = summary(old.slug, date=day, source=source,
+                                                              entities=tuple(sorted(entities)))
+            _, got = _build_families(docs, archive, index)
+            assert got == _from_nothing(archive, index)

@@ -27,6 +27,7 @@ STAGES = {
     "link": "build_tools.pipeline.link_work",
     "render": "build_tools.pipeline.render_work",
     "whole-archive views": "build_tools.archive.views",
+    "whole-archive passes": "build_tools.archive.view_passes",
 }
 
 
@@ -67,8 +68,10 @@ EDITS = [
     ("runtime/emit.py", set()),
     ("stages/clean/__init__.py", {"prepare"}),
     ("stages/render/markdown.py", {"render"}),
-    ("entities/linker.py", {"link", "whole-archive views"}),
-    ("archive/entity_pages.py", {"link", "whole-archive views"}),
+    ("entities/linker.py", {"link", "whole-archive views", "whole-archive passes"}),
+    # The entity pages' code is the passes' own: editing it re-links no article (session 23).
+    ("archive/entity_pages.py", {"whole-archive passes"}),
+    ("archive/paging.py", {"whole-archive passes"}),
     ("model/__init__.py", set(STAGES)),
     ("../requirements.lock", set(STAGES)),
     ("rules/generic.yml", {"prepare"}),

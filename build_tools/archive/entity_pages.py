@@ -6,19 +6,23 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import partial
 from itertools import chain
 
 from build_tools.archive.ordering import listed_date, newest_first, when_shown
 from build_tools.archive.paging import (
     PAGE_SIZE,
     ArchivePage,
+    Bucket,
+    Family,
     ListPlace,
-    Part,
     Parts,
     archive_pages,
     archive_parts,
-    bucket_of,
+    bucket_of_date,
     every_part,
+    family_parts,
     first_older,
     listed_keys,
     months_line,
@@ -140,17 +144,30 @@ def entity_parts(
     keys: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, str], list[Parts]]:
     """The entity pages as a reduction: (the index page, made every time: one small page of counts; the parts:
-    each entity's page (:func:`entity_main_page`), each page of its archive (:func:`entity_archived_pages`)).
+    each entity's page (:func:`entity_main_page`), each page of its archive (:func:`entity_archived_pages`)):
+    every family of :func:`entity_families` laid out."""
+    index, families = entity_families(summaries, mentions_by_slug, registry, counts_by_slug, keys)
+    return index, family_parts(families)
 
-    One pass over the summaries groups them by entity.  An entity's page is a function of the entity, of its
-    articles (its newest, and which entities they name, for the co-occurring ones) and of the registry's names; an
-    archived page of its own articles and of the pages around it: the parts' inputs name exactly those, an
-    article by ``keys`` (slug → a key naming everything its summary and contexts are made from; without keys,
-    the summary's ``repr`` and the snippets).  The other arguments are in :func:`entity_pages`' docstring."""
+
+def entity_families(
+    summaries: Sequence[Summary],
+    mentions_by_slug: Mapping[str, Sequence[tuple[str, str]]],
+    registry: Registry,
+    counts_by_slug: Mapping[str, Mapping[str, int]] | None = None,
+    keys: Mapping[str, str] | None = None,
+) -> tuple[dict[str, str], dict[str, Family]]:
+    """(the index page, each entity's pages as a :class:`~build_tools.archive.paging.Family`).
+
+    One pass over the summaries finds each entity's articles, newest first; an entity's pages are a function of
+    the entity, of its articles (and which entities they name, for the co-occurring ones) and of the registry's
+    names, so its family's ``inputs`` are those: an article by ``keys`` (slug → a key naming everything its
+    summary and contexts are made from).  Only a family laid out cuts its archive and keys its parts: at 10k
+    articles naming ~11 entities each, laying out every entity on every build was ~1 s.  Without ``keys`` every
+    family is laid out.  The other arguments are in :func:`entity_pages`' docstring."""
     newest = newest_first(summaries)
     by_entity: dict[str, list[int]] = defaultdict(list)  # entity -> ranks in newest
     named: list[tuple[str, ...]] = []  # rank -> the registry entities it names
-    snippets: dict[str, dict[str, str]] = defaultdict(dict)
     totals: Counter[str] = Counter()
     counts_of = counts_by_slug or {}
     known = {e.id for e in registry.entities}
@@ -158,35 +175,64 @@ def entity_parts(
         ctx = mentions_by_slug.get(s.slug)
         ids = tuple(e for e in dict.fromkeys([e for e, _ in ctx] if ctx is not None else s.entities) if e in known)
         named.append(ids)
-        for eid, snippet in ctx or ():
-            snippets[eid].setdefault(s.slug, snippet)
         counts = counts_of.get(s.slug, {})
         for eid in ids:
             by_entity[eid].append(r)
             totals[eid] += counts.get(eid, 1)
     article_counts = Counter({eid: len(arts) for eid, arts in by_entity.items()})
-    buckets = [bucket_of(s, by_year=True) for s in newest]
-    dates = [listed_date(s) for s in newest]
     every_name = "\0".join(f"{e.id}={e.name}" for e in registry.entities)
-    rank_keys = listed_keys(newest, keys)
-    mains: dict[str, Part] = {}
-    older: dict[str, Part] = {}
+    layout = _Layout(newest, mentions_by_slug, named, listed_keys(newest, keys), every_name, registry, keys is None)
+    families = {}
     for ent in registry.entities:
-        ranks = by_entity.get(ent.id, [])
-        articles = tuple(newest[r] for r in ranks)  # ranks were appended in order
-        own = snippets.get(ent.id, {})
-        archived = archive_pages([buckets[r] for r in ranks], [s.slug for s in articles], PAGE_SIZE, PAGE_SIZE,
-                                 [dates[r] for r in ranks])
-        listed = [rank_keys[r] for r in ranks]
-        if keys is None:  # then a summary does not name its snippet: the snippets are part of the inputs
+        ranks = tuple(by_entity.get(ent.id, ()))
+        inputs = "" if keys is None else "\0".join((repr(ent), every_name, *(layout.rank_keys[r] for r in ranks)))
+        families[ent.id] = Family(inputs, partial(layout.parts, ent, ranks))
+    index = {f"{ENTITY_DIR}/index.md": _index_page(registry, article_counts, totals)}
+    return index, families
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """What laying out one entity's pages reads: the archive newest first and what each article names.  What
+    each article gives every list it is in (its year, its date, its snippets) is worked out once, for the
+    articles of the entities laid out only: a common entity is in thousands of lists."""
+
+    newest: Sequence[Summary]
+    mentions_by_slug: Mapping[str, Sequence[tuple[str, str]]]
+    named: Sequence[tuple[str, ...]]
+    rank_keys: Sequence[str]
+    every_name: str
+    registry: Registry
+    snippets_in_inputs: bool  # no keys: a summary does not name its snippet, so the parts' inputs do
+    _known: dict[int, tuple[Bucket, str | None, dict[str, str]]] = field(default_factory=dict)
+
+    def _of(self, r: int) -> tuple[Bucket, str | None, dict[str, str]]:
+        """(its year, its listed date, entity → the first sentence naming it) of the article ranked ``r``."""
+        found = self._known.get(r)
+        if found is None:
+            s, snippets = self.newest[r], {}
+            for eid, text in self.mentions_by_slug.get(s.slug) or ():
+                snippets.setdefault(eid, text)
+            date = listed_date(s)
+            found = self._known[r] = (bucket_of_date(date, True), date, snippets)
+        return found
+
+    def parts(self, ent: Entity, ranks: Sequence[int]) -> list[Parts]:
+        """The entity's page and each page of its archive, as parts (see :func:`entity_parts`)."""
+        articles = tuple(self.newest[r] for r in ranks)  # ranks are in order
+        known = [self._of(r) for r in ranks]
+        own = {s.slug: facts[2][ent.id] for s, facts in zip(articles, known, strict=True) if ent.id in facts[2]}
+        archived = archive_pages([facts[0] for facts in known], [s.slug for s in articles], PAGE_SIZE, PAGE_SIZE,
+                                 [facts[1] for facts in known])
+        listed = [self.rank_keys[r] for r in ranks]
+        if self.snippets_in_inputs:
             listed = [f"{key}\0{own.get(s.slug)}" for key, s in zip(listed, articles, strict=True)]
         foot = [f"{p.stem}\0{p.heading}" for p in archived if p.name is None or PAGE_SIZE in p.members]
-        mains[ent.id] = ((repr(ent), every_name, *foot, "", *listed),
-                         (ent, articles, own, archived, tuple(named[r] for r in ranks), registry))
-        for stem, (inputs, ks) in archive_parts(archived, listed).items():
-            older[f"{ent.id}/{stem}"] = ((ent.id, ent.name, *inputs), (ent, articles, own, archived, ks))
-    index = {f"{ENTITY_DIR}/index.md": _index_page(registry, article_counts, totals)}
-    return index, [(entity_main_page, mains), (entity_archived_pages, older)]
+        main = {ent.id: ((repr(ent), self.every_name, *foot, "", *listed),
+                         (ent, articles, own, archived, tuple(self.named[r] for r in ranks), self.registry))}
+        older = {f"{ent.id}/{stem}": ((ent.id, ent.name, *inputs), (ent, articles, own, archived, ks))
+                 for stem, (inputs, ks) in archive_parts(archived, listed).items()}
+        return [(entity_main_page, main), (entity_archived_pages, older)]
 
 
 def entity_main_page(ent: Entity, articles: Sequence[Summary], snippets: Mapping[str, str],

@@ -40,6 +40,17 @@ Part = tuple[tuple[str, ...], tuple]
 Parts = tuple[Callable[..., dict[str, str]], dict[str, Part]]
 
 
+@dataclass(frozen=True)
+class Family:
+    """Parts that change together (one entity's page and every page of its archive), laid out only when needed:
+    ``inputs`` names everything their pages show (the keys of the family's articles in their order, its own
+    names), so a family whose ``inputs`` the last build made its pages from is neither laid out nor keyed part by
+    part (``""``: not known, always laid out); ``parts()`` lays it out."""
+
+    inputs: str
+    parts: Callable[[], list[Parts]]
+
+
 def every_part(passes: Sequence[Parts]) -> dict[str, str]:
     """Every page of ``passes``, each part made (what a build from nothing writes)."""
     pages: dict[str, str] = {}
@@ -47,6 +58,15 @@ def every_part(passes: Sequence[Parts]) -> dict[str, str]:
         for _inputs, args in parts.values():
             pages.update(func(*args))
     return pages
+
+
+def family_parts(families: Mapping[str, Family]) -> list[Parts]:
+    """Every family laid out, the parts of each function together (in the families' order)."""
+    merged: dict[Callable[..., dict[str, str]], dict[str, Part]] = {}
+    for family in families.values():
+        for func, parts in family.parts():
+            merged.setdefault(func, {}).update(parts)
+    return list(merged.items())
 
 
 def archive_parts(pages: Sequence[ArchivePage], listed: Sequence[str]) -> dict[str, tuple[tuple[str, ...],
@@ -91,7 +111,13 @@ class Bucket:
 
 def bucket_of(summary: Summary, *, by_year: bool = False) -> Bucket:
     """The month (``by_year``: the year) the article is archived under."""
-    month = month_of(listed_date(summary))
+    return bucket_of_date(listed_date(summary), by_year)
+
+
+@lru_cache(maxsize=1 << 14)  # a few thousand distinct days, looked up once per article and list on every build
+def bucket_of_date(date: str | None, by_year: bool = False) -> Bucket:
+    """The month (``by_year``: the year) an article listed under ``date`` is archived under."""
+    month = month_of(date)
     if month is None:
         return Bucket(UNDATED_BUCKET, UNDATED_HEADING)
     return Bucket(month[0][:4], f"{month[0][:4]}年") if by_year else Bucket(*month)

@@ -47,6 +47,21 @@ class Item(Protocol):
     def raw_path(self) -> str: ...
 
 
+# One part of a pass: its inputs (what its key is made of) and the arguments of the function making its pages.
+Group = tuple[Sequence[str], tuple]
+
+
+class Family(Protocol):
+    """Parts laid out together (``archive.paging.Family``): ``inputs`` names everything their pages show
+    (``""``: not known), ``parts()`` lays them out as ``[(func, {name: (inputs, args)})]``."""
+
+    @property
+    def inputs(self) -> str: ...
+
+    @property
+    def parts(self) -> Callable[[], list[tuple[Callable[..., dict[str, str]], Mapping[str, Group]]]]: ...
+
+
 @dataclass(frozen=True)
 class Stage:
     """One stage as the runtime runs it.
@@ -224,6 +239,12 @@ class Runner:
         again and its texts are never read: the writer's manifest keeps them, as :meth:`pages` keeps an
         article's.  One small record per group (its key and its paths) is kept in the store, under the group's
         name, so a group remade replaces its record rather than adding one.  The groups remade, in order."""
+        return self._parts(func, groups, writer, frozenset(), [])
+
+    def _parts(self, func: Callable[..., dict[str, str]], groups: Mapping[str, tuple[Sequence[str], tuple]],
+               writer: OutputWriter, already: frozenset[str], records: list[tuple[str, tuple[str, ...]]]) -> list[str]:
+        """:meth:`parts`; ``already``: paths the writer keeps already (a family's, see :meth:`families`), with the
+        key this build would make them from; ``records`` gets each group's (key, paths)."""
         code, name = stage_key(func.__module__, self.rules_dir), func.__name__
         places = {group: key("parts", func.__module__, name, group) for group in groups}
         kept = self._part_records(list(places.values()))
@@ -232,17 +253,47 @@ class Runner:
             group_key = key(code, name, group, json.dumps(inputs))  # one string hashed, not one update an input
             record = kept.get(places[group])
             same = isinstance(record, tuple) and record[0] == group_key
-            unchanged = {path for path in record[1] if writer.keep_if_unchanged(path, group_key)} if same else set()
+            unchanged = {path for path in record[1] if path in already or writer.keep_if_unchanged(path, group_key)} \
+                if same else set()
             if same and len(unchanged) == len(record[1]):
+                records.append(record)
                 continue
             pages = guarded(name, None, func, *args)
             for path, text in pages.items():
-                if path not in unchanged:  # a file kept is the text this key makes: only the touched ones are written
+                if path not in unchanged and path not in already:  # a kept file is the text this key makes
                     writer.write(path, text, key=group_key)
             kept[places[group]] = (group_key, tuple(pages))
+            records.append(kept[places[group]])
             self.store.put("whole", places[group], kept[places[group]])
             remade.append(group)
         return remade
+
+    def families(self, maker: Callable, families: Mapping[str, Family], writer: OutputWriter) -> list[str]:
+        """The pages of a pass whose parts come in families (one entity's page and its archive, laid out together):
+        a family whose inputs (and ``maker``'s code) are those the last build made its pages from, and whose files
+        nobody touched since, is not even laid out; the others go through :meth:`parts`.  One record per family
+        (its key, its parts' keys and paths) is kept under its name.  The families laid out, in order."""
+        code, name = stage_key(maker.__module__, self.rules_dir), maker.__name__
+        places = {family: key("family", maker.__module__, name, family) for family in families}
+        kept = self._part_records(list(places.values()))
+        laid_out = []
+        for family, group in families.items():
+            family_key = key(code, name, family, group.inputs)
+            record = kept.get(places[family])
+            already: frozenset[str] = frozenset()
+            if group.inputs and isinstance(record, tuple) and record[0] == family_key:
+                # Each file is kept (or not) once: a file kept here is never written again by the family's parts.
+                already = frozenset(path for part_key, paths in record[1] for path in paths
+                                    if writer.keep_if_unchanged(path, part_key))
+                if len(already) == sum(len(paths) for _, paths in record[1]):
+                    continue
+            records: list[tuple[str, tuple[str, ...]]] = []
+            for func, parts in group.parts():
+                self._parts(func, parts, writer, already, records)
+            kept[places[family]] = (family_key, tuple(records))
+            self.store.put("whole", places[family], kept[places[family]])
+            laid_out.append(family)
+        return laid_out
 
     def _part_records(self, places: list[str]) -> dict[str, Any]:
         """The stored record of each part; with ``keep_warm`` (the live preview) the records of this process's
