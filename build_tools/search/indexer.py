@@ -116,7 +116,8 @@ def _code_version() -> str:
     h = hashlib.sha256()
     here = Path(__file__).resolve().parent
     for name in ("indexer.py", "extract.py", "normalize.py", "phrases.py", "service.py", "bundle.py", "segments.py",
-                 "merge.py", "pagekeys.py", "pagecache.py", "assets.py", "tiers.py"):
+                 "merge.py", "pagekeys.py", "pagecache.py", "assets.py", "tiers.py", "slots.py", "layout.py",
+                 "splice.py"):
         h.update((here / name).read_bytes())
     for dist in ("pagefind", "pagefind_bin_extended", "opencc", "cbor2"):
         try:
@@ -176,9 +177,14 @@ def _build_shard(
         urls = [url_of[frag] for frag, _wc in meta[1]]
         order = sorted(range(len(urls)), key=lambda i: (date_of.get(urls[i], ""), urls[i]))
         meta, segs = reordered(meta, segs, order)
+        # what the bundles' stable page numbers are made of (slots.py), in page order
+        urls = [urls[i] for i in order]
+        dates = [date_of.get(u, "") for u in urls]
+        frags = [frag for frag, _wc in meta[1]]
         (tmp / "segments.pkl").write_bytes(pickle.dumps((meta, segs), protocol=pickle.HIGHEST_PROTOCOL))
         del segs
-    manifest = {"pages": len(pages), "kinds": kinds, "skipped": skipped, "extracted": extracted,
+    manifest = {"pages": len(pages), "kinds": kinds, "skipped": skipped, "extracted": extracted, "urls": urls,
+                "dates": dates, "frags": frags,
                 "pagefind_peak_mb": round(peak, 1), "seconds_extract": round(t1 - t0, 2),
                 "seconds_pagefind": round(t2 - t1, 2), "seconds_parse": round(time.perf_counter() - t2, 2)}  # fmt: skip
     (tmp / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
