@@ -91,8 +91,8 @@ def chunk_files(meta: list, bundle: Path | None = None) -> list[str]:
         ranges = [r for f in range_files(meta) for r in cbor2.loads(read_pf(bundle / "index" / f"{f}.pf_index"))]
     slots = page_slots(meta)
     lo, hi = (min(slots), max(slots)) if slots else (0, 0)
-    runs = [f"{prefix}s{fnv64(w)}-{k:x}" for w, width in ext["s"] for k in range(lo // width, hi // width + 1)]
-    return [f"{prefix}c{fnv64(r[0])}" for r in ranges] + runs
+    runs = [f"{prefix}-s{fnv64(w)}-{k:x}" for w, width in ext["s"] for k in range(lo // width, hi // width + 1)]
+    return [f"{prefix}{fnv64(r[0])}" for r in ranges] + runs
 
 
 def range_files(meta: list) -> list[str]:
@@ -101,7 +101,7 @@ def range_files(meta: list) -> list[str]:
         return []
     from build_tools.search.slots import fnv64
 
-    return [f"{meta[6]['p']}r{fnv64(first)}" for first, _last in meta[2]]
+    return [f"{meta[6]['p']}-r{fnv64(first)}" for first, _last in meta[2]]
 
 
 def write_pf(path: Path, payload: bytes, level: int = 9) -> None:

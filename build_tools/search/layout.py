@@ -149,7 +149,7 @@ def bundle_files(stream: list[tuple[str, bytes, int]], slots: list[int], counts:
         ranges[i][1], ranges[i + 1][0] = _prefixes(ranges[i][1], ranges[i + 1][0])
     for (_f, _l, entries), (start, _end) in zip(chunks, ranges, strict=True):
         payload = b"\x81" + cbor_head(4, len(entries)) + b"".join(entries)
-        files[f"index/{prefix}c{fnv64(start)}.pf_index"] = (payload, CHUNK_GZIP_LEVEL)
+        files[f"index/{prefix}{fnv64(start)}.pf_index"] = (payload, CHUNK_GZIP_LEVEL)
     lo, hi = (min(slots), max(slots)) if slots else (0, 0)
     listed = []
     for word, entry, units in split:
@@ -158,7 +158,7 @@ def bundle_files(stream: list[tuple[str, bytes, int]], slots: list[int], counts:
         runs = (runs_of and runs_of(word, entry, width, first, last)) or split_runs(entry, width, first, last)
         name = fnv64(word)
         for k, lists in zip(range(first, last + 1), runs, strict=True):
-            files[f"index/{prefix}s{name}-{k:x}.pf_index"] = (b"\x81\x81\x83" + cbor_text(word) + lists,
+            files[f"index/{prefix}-s{name}-{k:x}.pf_index"] = (b"\x81\x81\x83" + cbor_text(word) + lists,
                                                                 CHUNK_GZIP_LEVEL)
         listed.append([word, width])
     blocks: list[list] = []
@@ -168,7 +168,7 @@ def bundle_files(stream: list[tuple[str, bytes, int]], slots: list[int], counts:
                 blocks.append([])
             blocks[-1].append(r)
         for block in blocks:
-            files[f"index/{prefix}r{fnv64(block[0][0])}.pf_index"] = (cbor2.dumps(block), CHUNK_GZIP_LEVEL)
+            files[f"index/{prefix}-r{fnv64(block[0][0])}.pf_index"] = (cbor2.dumps(block), CHUNK_GZIP_LEVEL)
     deltas = [b - a for a, b in zip([0, *slots], slots, strict=False)]
     ext = {"p": prefix, "s": listed, "c": len(ranges), "b": [len(b) for b in blocks], "v": deltas}
     top = [[b[0][0], b[-1][1]] for b in blocks] if blocks else ranges
