@@ -181,7 +181,7 @@ def _merge_one(name: str, groups: list[list[str]], store: Path, out: Path, cache
     stream, fields = word_stream(sources)
     metas = [m for m, _segs in sources]
     counts = [wc for m in metas for _h, wc in m[1]]
-    prefix = f"{language}_"
+    prefix = f"{language}_{name[1:7]}"  # page ids (facets.json) unique across the bundles
     files = bundle_files(stream, slots, counts, [metas[0][0], fields, language], prefix,
                          chunk_units_for(sources, chunk_units))
     del sources, stream
