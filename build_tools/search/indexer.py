@@ -187,10 +187,12 @@ def _build_shard(
         urls = [urls[i] for i in order]
         dates = [date_of.get(u, "") for u in urls]
         frags = [frag for frag, _wc in meta[1]]
+        counts = [wc for _frag, wc in meta[1]]
         (tmp / "segments.pkl").write_bytes(pickle.dumps((meta, segs), protocol=pickle.HIGHEST_PROTOCOL))
         del segs
     manifest = {"pages": len(pages), "kinds": kinds, "skipped": skipped, "extracted": extracted, "urls": urls,
                 "dates": dates, "frags": frags,
+                "counts": counts, "fields": meta[5] if len(meta) > 5 else [], "version": meta[0],
                 "pagefind_peak_mb": round(peak, 1), "seconds_extract": round(t1 - t0, 2),
                 "seconds_pagefind": round(t2 - t1, 2), "seconds_parse": round(time.perf_counter() - t2, 2)}  # fmt: skip
     (tmp / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")

@@ -48,7 +48,7 @@ def cut_after(word: str, units: int, total: int, limit: int) -> bool:
     return total >= limit // 2 and _h32(word) * (limit // 2) < units * 2**32
 
 
-def chunk_words(stream: list[tuple[str, bytes, int]], limit: int) -> tuple[list[tuple], list[tuple]]:
+def chunk_words(stream: list[tuple[str, bytes | None, int]], limit: int) -> tuple[list[tuple], list[tuple]]:
     """(chunks: [(first word, last word, [entries])], split words: [(word, entry, units)])."""
     chunks, split = [], []
     entries: list[bytes] = []
@@ -137,11 +137,12 @@ def _deltas(pages: list) -> list:
     return pages
 
 
-def bundle_files(stream: list[tuple[str, bytes, int]], slots: list[int], counts: list[int], head: list,
-                 prefix: str, limit: int, runs_of=None) -> dict[str, tuple[bytes, int]]:
+def bundle_files(stream: list[tuple[str, bytes | None, int]], slots: list[int], counts: list[int], head: list,
+                 prefix: str, limit: int, runs: dict | None = None) -> tuple[dict[str, tuple[bytes, int]], dict]:
     """Every index file of the bundle: relative path -> (payload, gzip level), the meta last (its name is the
-    hash of its payload).  ``head``: [version, fields, language]; ``runs_of(word, entry, width, first, last)`` may
-    return a frequent word's runs kept from the last merge (split_runs when it returns None)."""
+    hash of its payload); and the frequent words' runs {word: (width, first run, [payloads])}.  ``head``:
+    [version, fields, language]; ``runs``: the runs kept from the last merge (a frequent word whose entry is
+    None in ``stream`` must be there, spliced: splice.py)."""
     files: dict[str, tuple[bytes, int]] = {}
     chunks, split = chunk_words(stream, limit) if stream else ([], [])
     ranges = [[c[0], c[1]] for c in chunks]
@@ -151,13 +152,18 @@ def bundle_files(stream: list[tuple[str, bytes, int]], slots: list[int], counts:
         payload = b"\x81" + cbor_head(4, len(entries)) + b"".join(entries)
         files[f"index/{prefix}{fnv64(start)}.pf_index"] = (payload, CHUNK_GZIP_LEVEL)
     lo, hi = (min(slots), max(slots)) if slots else (0, 0)
-    listed = []
+    listed, used = [], {}
     for word, entry, units in split:
         width = run_width(units, hi - lo + 1, limit)
         first, last = lo // width, hi // width
-        runs = (runs_of and runs_of(word, entry, width, first, last)) or split_runs(entry, width, first, last)
+        payloads = _kept_runs((runs or {}).get(word), width, first, last)
+        if payloads is None:
+            if entry is None:
+                raise ValueError(f"search: the runs of {word!r} were not kept")
+            payloads = split_runs(entry, width, first, last)
+        used[word] = (width, first, payloads)
         name = fnv64(word)
-        for k, lists in zip(range(first, last + 1), runs, strict=True):
+        for k, lists in zip(range(first, last + 1), payloads, strict=True):
             files[f"index/{prefix}-s{name}-{k:x}.pf_index"] = (b"\x81\x81\x83" + cbor_text(word) + lists,
                                                                 CHUNK_GZIP_LEVEL)
         listed.append([word, width])
@@ -175,7 +181,21 @@ def bundle_files(stream: list[tuple[str, bytes, int]], slots: list[int], counts:
     version, fields, language = head
     payload = cbor2.dumps([version, counts, top, [], [], fields, ext])
     files[f"pagefind.{language}_{hashlib.sha1(payload).hexdigest()[: len(language) + 8]}.pf_meta"] = (payload, 9)
-    return files
+    return files, used
+
+
+EMPTY_RUN = b"\x80\x80"
+
+
+def _kept_runs(kept: tuple | None, width: int, first: int, last: int) -> list[bytes] | None:
+    """A frequent word's runs ``first`` … ``last`` from the ones kept, if they were cut at ``width`` (runs
+    outside the kept ones are empty; a kept run outside the range must be)."""
+    if kept is None or kept[0] != width:
+        return None
+    _w, start, payloads = kept
+    out = [payloads[k - start] if start <= k < start + len(payloads) else EMPTY_RUN for k in range(first, last + 1)]
+    dropped = [p for k, p in enumerate(payloads, start) if not first <= k <= last]
+    return out if all(p == EMPTY_RUN for p in dropped) else None
 
 
 def write_changed(out: Path, files: dict[str, tuple[bytes, int]], record: dict[str, str],

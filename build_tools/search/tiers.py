@@ -30,9 +30,11 @@ import pickle
 import shutil
 from pathlib import Path
 
+from build_tools.search import splice
 from build_tools.search.bundle import b36, facets_json, facts_of, page_facts, read_pf
-from build_tools.search.layout import bundle_files, write_changed
+from build_tools.search.layout import SPLIT_CHUNKS, bundle_files, run_width, write_changed
 from build_tools.search.merge import in_slots, joined_segments, link_or_copy, word_stream
+from build_tools.search.segments import remapped
 from build_tools.search.slots import page_slots
 
 RECENT_SHARDS = 8
@@ -46,6 +48,7 @@ REFERENCE_UNITS = 20_000_000
 MIN_CHUNK_UNITS = 100
 ENTRY = "pagefind-entry.json"
 RECORDS = "written"  # what each bundle's last merge wrote (cache/written/<bundle>.json)
+STREAMS = "streams"  # each bundle's last word stream (splice.Kept)
 
 
 def plan(kinds: list[bool]) -> list[tuple[str, list[list[int]]]]:
@@ -58,12 +61,6 @@ def plan(kinds: list[bool]) -> list[tuple[str, list[list[int]]]]:
     old = [arts[k : k + RECENT_SHARDS] for k in range(0, cut, RECENT_SHARDS)]
     parts = [("entities", [[i] for i in others]), ("old", old), ("recent", [[i] for i in arts[cut:]])]
     return [(role, groups) for role, groups in parts if groups]
-
-
-def chunk_units_for(segments: list[tuple[list, list]], chunk_units: int) -> int:
-    units = sum(s[7] for _m, segs in segments for s in segs)
-    scaled = int(chunk_units * math.sqrt(min(1.0, units / REFERENCE_UNITS)))
-    return min(chunk_units, max(MIN_CHUNK_UNITS, scaled))
 
 
 def bundle_name(code: str, role: str, chunk_units: int) -> str:
@@ -154,18 +151,59 @@ def _group(keys: list[str], slots: list[list[int]], store: Path, cache: Path) ->
 
 def _merge_one(name: str, groups: list[list[str]], store: Path, out: Path, cache: Path, language: str,
                chunk_units: int, jobs: int, record: dict, groups_used: set[str]) -> dict:
-    """Write the bundle ``out/name`` merged from the shards ``groups`` (their segments in the bundle's slots),
-    writing only the files whose bytes differ from ``record``'s; return the new record.  Keeps the bundle's
-    page facts (bundle.page_facts) where write_facets looks for them, made from the shards' kept facts."""
-    manifests = {k: _manifest(store / k) for g in groups for k in g}
-    pages = [(u, d) for g in groups for k in g for u, d in zip(manifests[k]["urls"], manifests[k]["dates"],
-                                                                strict=True)]
-    slots = page_slots(pages)
+    """Write the bundle ``out/name`` of the shards ``groups``: its word stream spliced from the last merge's
+    (splice.py) when that is kept and the change is small, else merged from the shards (their segments in the
+    bundle's slots); only the files whose bytes differ from ``record``'s written.  Returns the new record, and
+    keeps the bundle's page facts (bundle.page_facts) where write_facets looks for them."""
+    keys = [k for g in groups for k in g]
+    kept_file = cache / STREAMS / f"{name}.pkl"
+    kept = splice.load(kept_file)
+    known = kept.pages if kept is not None else {}
+    pages = {k: known.get(k) or shard_info(store / k) for k in keys}
+    urls = [u for k in keys for u in pages[k]["urls"]]
+    slots = page_slots(list(zip(urls, [d for k in keys for d in pages[k]["dates"]], strict=True)))
+    spliced = _spliced(kept, keys, pages, dict(zip(urls, slots, strict=True)), store, chunk_units) if kept else None
+    if spliced is None:
+        stream, runs, fields, version, limit, used = _merged(groups, pages, slots, store, cache, chunk_units)
+    else:
+        (stream, runs, limit), fields, version, used = spliced, kept.fields, kept.version, record.get("groups", [])
+    groups_used.update(used)
+    target = out / name
+    (target / "index").mkdir(parents=True, exist_ok=True)
+    (target / "fragment").mkdir(exist_ok=True)
+    prefix = f"{language}_{name[1:7]}"  # page ids (facets.json) unique across the bundles
+    counts = [c for k in keys for c in pages[k]["counts"]]
+    files, runs = bundle_files(stream, slots, counts, [version, fields, language], prefix, limit, runs)
+    splice.save(kept_file, splice.Kept(keys, dict(zip(urls, slots, strict=True)), limit,
+                                       [(w, None if w in runs else e, u) for w, e, u in stream], runs, pages,
+                                       fields, version))
+    del stream
+    frags = _link_fragments(keys, pages, store, target, prefix, slots, record.get("frags", {}))
+    index_record, written_n = write_changed(target, files, record.get("files", {}), jobs)
+    _static_files(store / keys[0] / "bundle", target)
+    meta_name = next(rel for rel in files if rel.endswith(".pf_meta"))
+    _bundle_entry(store / keys[0] / "bundle", target, language, meta_name, len(urls))
+    facts = {"n": {e: n for k in keys for e, n in pages[k]["facts"]["n"].items()},
+             "p": {f"{prefix}{b36(s)}": f for s, f in zip(slots, (f for k in keys for f in pages[k]["facts"]["p"]),
+                                                          strict=True)}}
+    _keep_facts(cache, name, facts)
+    return {"files": index_record, "frags": frags, "groups": used, "written": written_n,
+            "spliced": spliced is not None}
+
+
+def limit_for(units: int, chunk_units: int) -> int:
+    scaled = int(chunk_units * math.sqrt(min(1.0, units / REFERENCE_UNITS)))
+    return min(chunk_units, max(MIN_CHUNK_UNITS, scaled))
+
+
+def _merged(groups: list[list[str]], pages: dict, slots: list[int], store: Path, cache: Path,
+            chunk_units: int) -> tuple:
+    """The word stream of a merge from the shards (through the kept joins of the groups)."""
     sources, at, used = [], 0, []
     for g in groups:
         per = []
         for k in g:
-            n = len(manifests[k]["urls"])
+            n = len(pages[k]["urls"])
             per.append(slots[at : at + n])
             at += n
         if len(g) > 1:
@@ -174,61 +212,93 @@ def _merge_one(name: str, groups: list[list[str]], store: Path, out: Path, cache
             sources.append(joined)
         else:
             sources.append(in_slots(*pickle.loads((store / g[0] / "segments.pkl").read_bytes()), per[0]))
-    groups_used.update(used)
-    target = out / name
-    (target / "index").mkdir(parents=True, exist_ok=True)
-    (target / "fragment").mkdir(exist_ok=True)
     stream, fields = word_stream(sources)
-    metas = [m for m, _segs in sources]
-    counts = [wc for m in metas for _h, wc in m[1]]
-    prefix = f"{language}_{name[1:7]}"  # page ids (facets.json) unique across the bundles
-    files = bundle_files(stream, slots, counts, [metas[0][0], fields, language], prefix,
-                         chunk_units_for(sources, chunk_units))
-    del sources, stream
-    frags = _link_fragments(groups, store, target, prefix, slots, record.get("frags", {}))
-    index_record, written_n = write_changed(target, files, record.get("files", {}), jobs)
-    _static_files(store / groups[0][0] / "bundle", target)
-    meta_name = next(rel for rel in files if rel.endswith(".pf_meta"))
-    _bundle_entry(store / groups[0][0] / "bundle", target, language, meta_name, len(pages))
-    _keep_facts(cache, name, _facts(groups, store, prefix, slots))
-    return {"files": index_record, "frags": frags, "groups": used, "written": written_n}
+    version = sources[0][0][0]
+    del sources
+    return stream, {}, fields, version, limit_for(sum(u for _w, _e, u in stream), chunk_units), used
 
 
-def _manifest(shard: Path) -> dict:
-    return json.loads((shard / "manifest.json").read_text(encoding="utf-8"))
+def _spliced(kept: splice.Kept, keys: list[str], pages: dict, slot_of: dict[str, int], store: Path,
+             chunk_units: int) -> tuple | None:
+    """(stream, runs, limit) of the change from ``kept`` (splice.py), or None: merge from the shards."""
+    before, now = set(kept.shards), set(keys)
+    old_side = [k for k in kept.shards if k not in now]
+    new_side = [k for k in keys if k not in before]
+    for k in now & before:  # a page pushed to another slot: its shard's entries move
+        if any(kept.slots.get(u) != slot_of[u] for u in pages[k]["urls"]):
+            old_side.append(k)
+            new_side.append(k)
+    if len(old_side) + len(new_side) > splice.MAX_SHARDS or any(not (store / k).is_dir() for k in old_side):
+        return None
+    try:
+        old = _side(old_side, kept.pages, kept.slots, kept.fields, store)
+        new = _side(new_side, pages, slot_of, kept.fields, store)
+    except (splice.Unspliceable, OSError, KeyError):
+        return None
+    if old is None or new is None:
+        return None
+    limit = kept.limit
+    span = max(slot_of.values()) - min(slot_of.values()) + 1 if slot_of else 1
+
+    def split_width(_word: str, units: int) -> int:
+        return run_width(units, span, limit) if units > SPLIT_CHUNKS * limit else 0
+
+    done = splice.splice(kept, splice.word_changes(old, new), split_width)
+    if done is None:
+        return None
+    stream, runs = done
+    if limit_for(sum(u for _w, _e, u in stream), chunk_units) != limit:
+        return None
+    return stream, runs, limit
 
 
-def _link_fragments(groups: list[list[str]], store: Path, target: Path, prefix: str, slots: list[int],
+def _side(shards: list[str], pages: dict, slot_of: dict[str, int], fields: list[str], store: Path) -> dict | None:
+    """Every word of ``shards`` -> {slot: entry} (splice.shard_entries), meta fields numbered as ``fields``."""
+    out: dict[str, dict] = {}
+    for k in shards:
+        meta, segs = pickle.loads((store / k / "segments.pkl").read_bytes())
+        own = meta[5] if len(meta) > 5 else []
+        if any(f not in fields for f in own):
+            return None
+        field_map = [fields.index(f) for f in own]
+        if field_map != list(range(len(field_map))):
+            segs = [remapped(s, field_map) if s[8] else s for s in segs]
+        for word, entries in splice.shard_entries(segs, [slot_of[u] for u in pages[k]["urls"]]).items():
+            out.setdefault(word, {}).update(entries)
+    return out
+
+
+def shard_info(shard: Path) -> dict:
+    """What the merge needs of a shard's pages, in page order: urls, dates, fragment hashes, word counts; and
+    its page facts (bundle.page_facts) by page."""
+    m = json.loads((shard / "manifest.json").read_text(encoding="utf-8"))
+    facts = _source_facts(shard)
+    return {"urls": m["urls"], "dates": m["dates"], "frags": m["frags"], "counts": m["counts"],
+            "facts": {"n": facts["n"], "p": [facts["p"][h] for h in m["frags"]]}}
+
+
+def _link_fragments(keys: list[str], pages: dict, store: Path, target: Path, prefix: str, slots: list[int],
                     before: dict[str, str]) -> dict[str, str]:
     """Each page's fragment as ``fragment/<prefix><slot in base 36>.pf_fragment``: a hard link to its shard's
     file, made again only when the page's fragment (its content hash) differs from the one there; fragments of
     pages gone are removed.  Returns rel -> fragment hash."""
     now: dict[str, str] = {}
     i = 0
-    for g in groups:
-        for k in g:
-            for frag_hash in _shard_pages(store / k):
-                rel = f"fragment/{prefix}{b36(slots[i])}.pf_fragment"
-                i += 1
-                now[rel] = frag_hash
-                path = target / rel
-                if before.get(rel) == frag_hash and path.is_file():
-                    continue
-                tmp = path.with_name(f".{path.name}.tmp")
-                tmp.unlink(missing_ok=True)
-                link_or_copy(store / k / "bundle" / "fragment" / f"{frag_hash}.pf_fragment", tmp)
-                os.replace(tmp, path)
+    for k in keys:
+        for frag_hash in pages[k]["frags"]:
+            rel = f"fragment/{prefix}{b36(slots[i])}.pf_fragment"
+            i += 1
+            now[rel] = frag_hash
+            path = target / rel
+            if before.get(rel) == frag_hash and path.is_file():
+                continue
+            tmp = path.with_name(f".{path.name}.tmp")
+            tmp.unlink(missing_ok=True)
+            link_or_copy(store / k / "bundle" / "fragment" / f"{frag_hash}.pf_fragment", tmp)
+            os.replace(tmp, path)
     for rel in before.keys() - now.keys():
         (target / rel).unlink(missing_ok=True)
     return now
-
-
-def _shard_pages(shard: Path) -> list[str]:
-    """A shard's fragment hashes in page order (as the indexer reordered its pages)."""
-    m = _manifest(shard)
-    if "frags" in m:
-        return m["frags"]
-    raise RuntimeError(f"search: shard {shard.name} has no page list")
 
 
 def _static_files(first: Path, target: Path) -> None:
@@ -252,20 +322,6 @@ def _bundle_entry(first: Path, target: Path, language: str, meta_name: str, page
     tmp = path.with_name(f".{ENTRY}.{os.getpid()}.tmp")
     tmp.write_text(data, encoding="utf-8")
     os.replace(tmp, path)
-
-
-def _facts(groups: list[list[str]], store: Path, prefix: str, slots: list[int]) -> dict:
-    entity_names: dict[str, str] = {}
-    pages: dict[str, list] = {}
-    i = 0
-    for g in groups:
-        for k in g:
-            facts = _source_facts(store / k)
-            entity_names.update(facts["n"])
-            for frag_hash in _shard_pages(store / k):
-                pages[f"{prefix}{b36(slots[i])}"] = facts["p"][frag_hash]
-                i += 1
-    return {"n": entity_names, "p": pages}
 
 
 def _source_facts(source: Path) -> dict:
