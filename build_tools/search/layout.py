@@ -8,9 +8,9 @@ so one changed word changes the file that holds it (and, rarely, a neighbour), n
 * a chunk is cut after a word once it holds CHUNK_MIN of ``limit`` units, with a chance of the word's
   units / (``limit`` / 2) read off the word's hash (so a chunk holds ``limit`` units on average; at 2 ×
   ``limit`` always): its file is named by a hash of its first word as the ranges store it;
-* a frequent word (merge.SPLIT_CHUNKS) is kept in runs of ``width`` slots, run k holding slots
-  [k × width, (k + 1) × width), named by a hash of the word and k; ``width`` a power of two, so it changes
-  only when the word's units or the bundle's span of slots double or halve;
+* a frequent word (SPLIT_CHUNKS) is kept in runs of ``width`` slots, run k holding slots
+  [k × width, (k + 1) × width) (only runs holding a page are written), named by a hash of the word and k;
+  ``width`` a power of two, so it changes only when the word's units or the bundle's pages double or halve;
 * the chunks' ranges are in blocks cut after a chunk whose name hashes to 0 mod RANGE_BLOCK (at most
   2 × RANGE_BLOCK), each named by a hash of its first word.
 """
@@ -83,42 +83,50 @@ def _prefixes(a: str, b: str) -> tuple[str, str]:
     return a[: n + 1], b[: n + 1]
 
 
-def run_width(units: int, span: int, limit: int) -> int:
+def run_width(units: int, pages: int, limit: int) -> int:
+    """Slots per run of a frequent word: a power of two, about twice the pages a run of RUN_CHUNKS chunks'
+    worth of its units spans (slots are about half taken), so it moves only when units or pages double."""
     width = 1
-    while width * units < span * RUN_CHUNKS * limit:
+    while width * units < 2 * pages * RUN_CHUNKS * limit:
         width *= 2
     return width
 
 
-def split_runs(entry: bytes, width: int, first: int, last: int) -> list[bytes]:
-    """A word's entry cut into the runs ``first`` … ``last`` of ``width`` slots: each run's page list
-    (its first page absolute) and its variants, as CBOR."""
+def run_ids(slots: list[int], width: int) -> list[int]:
+    """The runs that hold a page: the others are never written (nor read: pfindex.js knows the slots)."""
+    return sorted({s // width for s in slots})
+
+
+def split_runs(entry: bytes, width: int, ks: list[int]) -> dict[int, bytes]:
+    """A word's entry cut into the runs ``ks`` of ``width`` slots: each run's page list (its first page
+    absolute) and its variants, as CBOR."""
     _word, pages, variants = cbor2.loads(entry)
     if variants:
-        return _split_variants(pages, variants, width, first, last)
+        return _split_variants(pages, variants, width, ks)
     at = list(accumulate(p[0] for p in pages))
-    out = []
+    out = {}
     start = 0
-    for k in range(first, last + 1):
+    for k in ks:
+        start = bisect_left(at, k * width, start)
         end = bisect_left(at, (k + 1) * width, start)
         run = pages[start:end]
         if run:
             run[0] = [at[start], *run[0][1:]]
-        out.append(cbor2.dumps(run) + b"\x80")
+        out[k] = cbor2.dumps(run) + b"\x80"
         start = end
     return out
 
 
-def _split_variants(pages: list, variants: list, width: int, first: int, last: int) -> list[bytes]:
+def _split_variants(pages: list, variants: list, width: int, ks: list[int]) -> dict[int, bytes]:
     """split_runs of a word with variant forms (stemmed words: none in our ``en`` index of tokens)."""
-    rows: list[list[tuple]] = [[] for _ in range(first, last + 1)]  # (slot, -1 or the variant's index, entry)
+    rows: dict[int, list[tuple]] = {k: [] for k in ks}  # (slot, -1 or the variant's index, entry)
     for kind, plist in [(-1, pages), *((i, v[1]) for i, v in enumerate(variants))]:
         acc = 0
         for p in plist:
             acc += p[0]
-            rows[acc // width - first].append((acc, kind, p))
-    out = []
-    for run in rows:
+            rows[acc // width].append((acc, kind, p))
+    out = {}
+    for k, run in rows.items():
         run.sort(key=lambda r: (r[0], r[1]))
         own = _deltas([[page, *p[1:]] for page, kind, p in run if kind < 0])
         forms = []
@@ -126,7 +134,7 @@ def _split_variants(pages: list, variants: list, width: int, first: int, last: i
             vp = [[page, *p[1:]] for page, kind, p in run if kind == i]
             if vp:
                 forms.append([form, _deltas(vp)])
-        out.append(cbor2.dumps(own) + cbor2.dumps(forms))
+        out[k] = cbor2.dumps(own) + cbor2.dumps(forms)
     return out
 
 
@@ -140,7 +148,7 @@ def _deltas(pages: list) -> list:
 def bundle_files(stream: list[tuple[str, bytes | None, int]], slots: list[int], counts: list[int], head: list,
                  prefix: str, limit: int, runs: dict | None = None) -> tuple[dict[str, tuple[bytes, int]], dict]:
     """Every index file of the bundle: relative path -> (payload, gzip level), the meta last (its name is the
-    hash of its payload); and the frequent words' runs {word: (width, first run, [payloads])}.  ``head``:
+    hash of its payload); and the frequent words' runs {word: (width, {run: payload})}.  ``head``:
     [version, fields, language]; ``runs``: the runs kept from the last merge (a frequent word whose entry is
     None in ``stream`` must be there, spliced: splice.py)."""
     files: dict[str, tuple[bytes, int]] = {}
@@ -151,20 +159,19 @@ def bundle_files(stream: list[tuple[str, bytes | None, int]], slots: list[int], 
     for (_f, _l, entries), (start, _end) in zip(chunks, ranges, strict=True):
         payload = b"\x81" + cbor_head(4, len(entries)) + b"".join(entries)
         files[f"index/{prefix}{fnv64(start)}.pf_index"] = (payload, CHUNK_GZIP_LEVEL)
-    lo, hi = (min(slots), max(slots)) if slots else (0, 0)
     listed, used = [], {}
     for word, entry, units in split:
-        width = run_width(units, hi - lo + 1, limit)
-        first, last = lo // width, hi // width
-        payloads = _kept_runs((runs or {}).get(word), width, first, last)
+        width = run_width(units, len(slots), limit)
+        ks = run_ids(slots, width)
+        payloads = _kept_runs((runs or {}).get(word), width, ks)
         if payloads is None:
             if entry is None:
                 raise ValueError(f"search: the runs of {word!r} were not kept")
-            payloads = split_runs(entry, width, first, last)
-        used[word] = (width, first, payloads)
+            payloads = split_runs(entry, width, ks)
+        used[word] = (width, payloads)
         name = fnv64(word)
-        for k, lists in zip(range(first, last + 1), payloads, strict=True):
-            files[f"index/{prefix}-s{name}-{k:x}.pf_index"] = (b"\x81\x81\x83" + cbor_text(word) + lists,
+        for k in ks:
+            files[f"index/{prefix}-s{name}-{k:x}.pf_index"] = (b"\x81\x81\x83" + cbor_text(word) + payloads[k],
                                                                 CHUNK_GZIP_LEVEL)
         listed.append([word, width])
     blocks: list[list] = []
@@ -187,15 +194,14 @@ def bundle_files(stream: list[tuple[str, bytes | None, int]], slots: list[int], 
 EMPTY_RUN = b"\x80\x80"
 
 
-def _kept_runs(kept: tuple | None, width: int, first: int, last: int) -> list[bytes] | None:
-    """A frequent word's runs ``first`` … ``last`` from the ones kept, if they were cut at ``width`` (runs
-    outside the kept ones are empty; a kept run outside the range must be)."""
+def _kept_runs(kept: tuple | None, width: int, ks: list[int]) -> dict[int, bytes] | None:
+    """A frequent word's runs ``ks`` from the ones kept, if they were cut at ``width`` (a run not kept is
+    empty; a kept run no longer listed must be)."""
     if kept is None or kept[0] != width:
         return None
-    _w, start, payloads = kept
-    out = [payloads[k - start] if start <= k < start + len(payloads) else EMPTY_RUN for k in range(first, last + 1)]
-    dropped = [p for k, p in enumerate(payloads, start) if not first <= k <= last]
-    return out if all(p == EMPTY_RUN for p in dropped) else None
+    payloads = kept[1]
+    out = {k: payloads.get(k, EMPTY_RUN) for k in ks}
+    return out if all(p == EMPTY_RUN for k, p in payloads.items() if k not in out) else None
 
 
 def write_changed(out: Path, files: dict[str, tuple[bytes, int]], record: dict[str, str],

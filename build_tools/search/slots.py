@@ -3,7 +3,8 @@
 Why (docs/dev/scaling.md, "The old bundle in O(change)"): the chunks store delta-coded page numbers, so a
 page inserted into a densely numbered bundle moves every later page by one, and every word with a page
 after it changes bytes: one article dated among old ones rewrote every chunk of the old bundle.  Here a
-page's slot is ``day × width + hash(path) mod width`` (its date's day number since 1970), pushed forward
+page's slot is ``day × width + hash(path) mod width`` (its date's day number since 1970; an undated page's
+``hash(path) mod undated``), pushed forward
 past the slots taken by the pages before it in (home slot, path) order.  So
 
 * the slots are a pure function of the current set of pages (same pages → same slots, whatever the
@@ -50,11 +51,16 @@ def slot_width(days: list[int]) -> int:
 
 
 def page_slots(pages: list[tuple[str, str]]) -> list[int]:
-    """The slot of each (url, date), in the order given."""
+    """The slot of each (url, date), in the order given.  Pages without a date (day 0) are spread over the
+    first ``undated`` slots (a power of two ≥ twice their number) by the hash of their path, so that one more
+    undated page pushes no run of them."""
     days = [day_of(date) for _url, date in pages]
     width = slot_width(days)
-    homes = sorted((day * width + _hash32(url) % width, url, i) for i, ((url, _d), day) in enumerate(zip(pages, days,
-                                                                                                         strict=True)))
+    undated = 16
+    while undated < 2 * days.count(0):
+        undated *= 2
+    homes = sorted((day * width + _hash32(url) % width if day else _hash32(url) % undated, url, i)
+                   for i, ((url, _d), day) in enumerate(zip(pages, days, strict=True)))
     out = [0] * len(pages)
     last = -1
     for home, _url, i in homes:

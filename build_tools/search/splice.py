@@ -9,7 +9,7 @@ slot are read.  The result is the stream a merge from nothing makes (tests/test_
 over random sequences of changes); when the change is large, or anything kept is missing, the caller merges.
 
 Kept state (``Kept``): the shards merged, each page's slot, the stream (a frequent word's entry left out:
-``None``) and the frequent words' runs {word: (width, first run, [run payloads])}.
+``None``) and the frequent words' runs {word: (width, {run: payload})}.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from build_tools.search.layout import EMPTY_RUN
 from build_tools.search.merge import entries_of
 from build_tools.search.segments import _uint, cbor_head, cbor_text
 
@@ -38,7 +39,7 @@ class Kept:
     slots: dict[str, int] = field(default_factory=dict)
     limit: int = 0
     stream: list[tuple[str, bytes | None, int]] = field(default_factory=list)
-    runs: dict[str, tuple[int, int, list[bytes]]] = field(default_factory=dict)
+    runs: dict[str, tuple[int, dict[int, bytes]]] = field(default_factory=dict)
     pages: dict[str, dict] = field(default_factory=dict)  # shard key -> its pages (tiers.shard_info)
     fields: list[str] = field(default_factory=list)
     version: str = ""
@@ -157,21 +158,21 @@ def splice(kept: Kept, changes: dict[str, tuple[set, dict]], split_width) -> tup
         at = index.get(word)
         old_units = kept.stream[at][2] if at is not None else 0
         if word in runs:
-            width, first, payloads = runs[word]
-            payloads = list(payloads)
+            width, payloads = runs[word]
+            payloads = dict(payloads)
             delta = 0
             for k in sorted({s // width for s in gone} | {s // width for s in put}):
-                entries = _run_list(payloads[k - first]) if first <= k < first + len(payloads) else None
+                entries = _run_list(payloads.get(k, EMPTY_RUN))
                 if entries is None:
                     return None
                 new = apply(entries, {s for s in gone if s // width == k},
                             {s: e for s, e in put.items() if s // width == k})
                 delta += sum(e[3] for e in new) - sum(e[3] for e in entries)
-                payloads[k - first] = encode_list(new) + b"\x80"
+                payloads[k] = encode_list(new) + b"\x80"
             units = old_units + delta
             if split_width(word, units) != width:
                 return None  # the runs' width moves: merge from the shards (rare)
-            runs[word] = (width, first, payloads)
+            runs[word] = (width, payloads)
             replaced[word] = (word, None, units)
             continue
         entries = _entry_list(kept.stream[at][1]) if at is not None else []

@@ -100,7 +100,7 @@ def write_bundles(keys: list[str], kinds: list[bool], store: Path, out: Path, ca
     if (cache / "groups").is_dir():
         for f in (cache / "groups").iterdir():
             if f.stem not in groups_used:
-                f.unlink(missing_ok=True)
+                shutil.rmtree(f, ignore_errors=True) if f.is_dir() else f.unlink(missing_ok=True)
     return len(listed), merged
 
 
@@ -238,10 +238,9 @@ def _spliced(kept: splice.Kept, keys: list[str], pages: dict, slot_of: dict[str,
     if old is None or new is None:
         return None
     limit = kept.limit
-    span = max(slot_of.values()) - min(slot_of.values()) + 1 if slot_of else 1
 
     def split_width(_word: str, units: int) -> int:
-        return run_width(units, span, limit) if units > SPLIT_CHUNKS * limit else 0
+        return run_width(units, len(slot_of), limit) if units > SPLIT_CHUNKS * limit else 0
 
     done = splice.splice(kept, splice.word_changes(old, new), split_width)
     if done is None:

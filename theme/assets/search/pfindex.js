@@ -17,7 +17,7 @@
 // word of each block of chunks (b[k] chunks in block k), whose ranges are in the file prefix + "-r" +
 // fnv64(the block's first word), fetched when a word falls in it (b empty: a small bundle's meta[2] holds
 // every chunk's range); a word listed in `s` is not in the chunks but in runs of `width` slots, run k (slots
-// k * width to (k + 1) * width - 1) a one-word chunk named prefix + "-s" + fnv64(word) + "-" + k (base 16),
+// k * width to (k + 1) * width - 1, written when it holds a page) a one-word chunk named prefix + "-s" + fnv64(word) + "-" + k (base 16),
 // so a query reads only the runs it needs. Files are asked for with the meta's hash as the query string: a
 // name keeps its content only for one build of the bundle.
 // Page numbers are delta-coded; in `locs` a negative number -(w + 1) starts a run of weight w, and the
@@ -217,8 +217,6 @@ export class PagefindIndex {
     let at = 0;
     for (const d of ext.v) this.slots.push((at += d));
     this.pageOf = new Map(this.slots.map((slot, page) => [slot, page]));
-    this.lo = this.slots.length ? this.slots.reduce((a, b) => Math.min(a, b)) : 0;
-    this.hi = this.slots.length ? this.slots.reduce((a, b) => Math.max(a, b)) : 0;
     const blocked = ext.b.length > 0; // else every chunk's range is in the meta
     this.ranges = blocked ? null : meta[2];
     this.blocks = blocked ? meta[2] : null;
@@ -321,10 +319,9 @@ export class PagefindIndex {
   // The chunk files of a split word's runs holding `want` (page numbers; null: every page).
   runsOf(word, want) {
     const [name, width] = this.split.get(word);
-    const first = Math.floor(this.lo / width);
-    const ks = want === null
-      ? Array.from({ length: Math.floor(this.hi / width) - first + 1 }, (_, k) => first + k)
-      : [...new Set([...want].map((p) => Math.floor(this.slots[p] / width)))].sort((a, b) => a - b);
+    // only the runs holding a page exist (build_tools/search/layout.py run_ids)
+    const pages = want === null ? this.slots : [...want].map((p) => this.slots[p]);
+    const ks = [...new Set(pages.map((slot) => Math.floor(slot / width)))].sort((a, b) => a - b);
     return ks.map((k) => `${this.prefix}-s${name}-${k.toString(16)}`);
   }
 
