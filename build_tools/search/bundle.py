@@ -90,8 +90,7 @@ def chunk_files(meta: list, bundle: Path | None = None) -> list[str]:
     if ext["b"]:
         ranges = [r for f in range_files(meta) for r in cbor2.loads(read_pf(bundle / "index" / f"{f}.pf_index"))]
     slots = page_slots(meta)
-    lo, hi = (min(slots), max(slots)) if slots else (0, 0)
-    runs = [f"{prefix}-s{fnv64(w)}-{k:x}" for w, width in ext["s"] for k in range(lo // width, hi // width + 1)]
+    runs = [f"{prefix}-s{fnv64(w)}-{k:x}" for w, width in ext["s"] for k in sorted({s // width for s in slots})]
     return [f"{prefix}{fnv64(r[0])}" for r in ranges] + runs
 
 
