@@ -222,6 +222,7 @@ def write_changed(out: Path, files: dict[str, tuple[bytes, int]], record: dict[s
             tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
             os.link(out / source, tmp)
             os.replace(tmp, path)
+            tmp.unlink(missing_ok=True)  # a rename onto another link of the same file does nothing
             continue
         todo.append((path, payload, level))
     _gzip_all(todo, threads)

@@ -295,6 +295,7 @@ def _link_fragments(keys: list[str], pages: dict, store: Path, target: Path, pre
             tmp.unlink(missing_ok=True)
             link_or_copy(store / k / "bundle" / "fragment" / f"{frag_hash}.pf_fragment", tmp)
             os.replace(tmp, path)
+            tmp.unlink(missing_ok=True)  # a rename onto another link of the same file does nothing
     for rel in before.keys() - now.keys():
         (target / rel).unlink(missing_ok=True)
     return now
