@@ -127,7 +127,7 @@ def _bundle_word_map(bundle: Path) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     for chunk in chunk_files(meta, bundle):
         for word in cbor2.loads(read_pf(bundle / "index" / f"{chunk}.pf_index"))[0]:
-            name = word[0]  # a frequent word's runs of pages (merge.split_entry) add up
+            name = word[0]  # a frequent word's runs of pages (layout.split_runs) add up
             page = 0
             for p in word[1]:
                 page += p[0]

@@ -12,12 +12,12 @@ tests/test_search_index.py, which compares merged and unsharded results):
 
 * every binary file is gzip(b"pagefind_dcd" + CBOR);
 * ``pagefind.<hash>.pf_meta``: [version, pages[[fragment_hash, word_count]],
-  index_chunks[[from, to, chunk_hash]], filters, sorts, meta_fields]; a merged bundle's (merge.py) is
+  index_chunks[[from, to, chunk_hash]], filters, sorts, meta_fields]; a merged bundle's (layout.py) is
   slimmer: [version, [word_count], [[from, to]] of each block of chunk ranges, [], [], meta_fields,
-  {"p": name prefix, "s": split words [[word, width]], "c": chunks, "b": chunks per block}], its fragment
-  and chunk files named prefix + base-36 sequence number (``page_files``, ``chunk_files``), the blocks of
-  chunk ranges in files of their own (``range_file``), and a word too frequent for one chunk kept apart in
-  runs of pages (``run_file``);
+  {"p": name prefix, "s": split words [[word, width]], "c": chunks, "b": [chunks per block], "v": slots}],
+  its pages numbered by slot (slots.py) and its fragments named prefix + slot in base 36 (``page_slots``,
+  ``page_files``), its chunks and blocks of chunk ranges by a hash of their first word (``chunk_files``,
+  ``range_files``), a word too frequent for one chunk kept apart in runs of slots;
 * ``index/<hash>.pf_index``: [[word, [[page_delta, locs, meta_locs]], [[form, pages]]]],
   page numbers delta-coded within each page list;
 * ``fragment/<hash>.pf_fragment``: JSON {url, content, word_count, filters, meta, anchors}.
