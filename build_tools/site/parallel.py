@@ -100,8 +100,19 @@ def render_in_workers(config, files, nav, env, pages: list, processes: int) -> d
     _JOB = (config, files, nav, env, [page.file for page in pages])
     try:
         shares = [[page.file.src_uri for page in pages[i::processes]] for i in range(processes)]
-        with multiprocessing.get_context("fork").Pool(processes) as pool:
+        # Closed and joined, not terminated (what ``with Pool`` does): terminating takes the task queue's lock
+        # and SIGTERMs the workers, and in the preview (a process with other threads) a render's pool was seen
+        # waiting forever on a worker blocked on that lock.  Workers that finished their share exit on the
+        # pool's own sentinel instead; terminate stays for an error.
+        pool = multiprocessing.get_context("fork").Pool(processes)
+        try:
             reports = pool.map(_render_share, shares)
+            pool.close()
+        except BaseException:
+            pool.terminate()
+            raise
+        finally:
+            pool.join()
     finally:
         _JOB = None
     warnings: dict[int, int] = {}
