@@ -196,10 +196,9 @@ def reordered(meta: list, segs: list, order: list[int]) -> tuple[list, list]:
     return meta, [_renumbered(s, new_of) for s in segs]
 
 
-def entries_of(seg: tuple) -> list[tuple[int, bytes, bytes]]:
-    """(page, CBOR head of the entry, its bytes after the page delta) of every entry of a segment."""
-    _word, n, first_abs, first_head, first_tail, rest, _last, _units, _m, _v = seg
-    out = [(first_abs, first_head, first_tail)] if n else []
+def _renumbered(seg: tuple, new_of: list[int]) -> tuple:
+    word, n, first_abs, first_head, first_tail, rest, _last, units, has_meta, variants = seg
+    entries = [(new_of[first_abs], first_head, first_tail)] if n else []
     p, page = 0, first_abs
     for _ in range(n - 1):
         head = rest[p : p + 1]
@@ -214,14 +213,8 @@ def entries_of(seg: tuple) -> list[tuple[int, bytes, bytes]]:
         if head == b"\x83":
             nmeta, end = _uint(rest, end)
             end = _skip_ints(rest, end, nmeta)
-        out.append((page, head, rest[q:end]))
+        entries.append((new_of[page], head, rest[q:end]))
         p = end
-    return out
-
-
-def _renumbered(seg: tuple, new_of: list[int]) -> tuple:
-    word, n, first_abs, first_head, first_tail, rest, _last, units, has_meta, variants = seg
-    entries = [(new_of[page], head, tail) for page, head, tail in entries_of(seg)]
     entries.sort(key=lambda e: e[0])
     out, prev = [], entries[0][0] if entries else 0
     for new, head, tail in entries[1:]:
