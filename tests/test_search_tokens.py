@@ -209,3 +209,29 @@ def test_a_word_character_is_exactly_what_the_regex_engine_calls_one():
     differ = [hex(cp) for cp in range(0x110000) if not 0xD800 <= cp <= 0xDFFF
               and is_word(chr(cp)) != bool(re.match(r"\w", chr(cp)))]
     assert differ == [], f"Unicode {unicodedata.unidata_version}: {differ[:10]}"
+
+
+def test_the_char_map_is_each_character_converted_alone():
+    """t2s_char_map converts every Han character in one OpenCC call (a line each): the map must be the one
+    converting each character on its own gives."""
+    from build_tools.search.normalize import HAN_RANGES, _opencc_t2s
+
+    conv, alone = _opencc_t2s(), {}
+    for lo, hi in HAN_RANGES:
+        for cp in range(lo, hi + 1):
+            converted = conv.convert(chr(cp))
+            if converted != chr(cp) and len(converted) == 1:
+                alone[chr(cp)] = converted
+    assert t2s_char_map() == alone
+
+
+def test_the_tokeniser_word_class_is_a_word_character_that_is_not_han():
+    """The tokeniser's class "[^\\W<Han>]" matches exactly the code points is_word accepts and is_han does not."""
+    import re
+
+    from build_tools.search.normalize import _without_han_class, is_han, is_word
+
+    word = re.compile(_without_han_class())
+    differ = [hex(cp) for cp in range(0x110000) if not 0xD800 <= cp <= 0xDFFF
+              and bool(word.match(chr(cp))) != (is_word(chr(cp)) and not is_han(chr(cp)))]
+    assert differ == []
