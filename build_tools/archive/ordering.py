@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 
 from build_tools.model import Summary
 
@@ -19,9 +20,15 @@ ADDED_LABEL = "收录于"
 
 def iso_date(summary: Summary) -> str | None:
     """The article's date if it is an ISO date (or year / year-month), else ``None``."""
-    if summary.date and ISO_DATE.match(summary.date.strip()):
-        return summary.date.strip()
-    return None
+    return _iso(summary.date) if summary.date else None
+
+
+# An archive has far fewer distinct dates than articles, and each build asks for the listed date of every
+# article ~18 times (sorts, months, feeds, entity pages): ~0.2 s of CPU at 10k as a regex match each time.
+@lru_cache(maxsize=1 << 16)
+def _iso(date: str) -> str | None:
+    stripped = date.strip()
+    return stripped if ISO_DATE.match(stripped) else None
 
 
 def given_date(summary: Summary) -> str | None:
@@ -62,9 +69,9 @@ def newest_first(summaries: Iterable[Summary], date: Callable[[Summary], str | N
     Entity pages sort by :func:`given_date`, falling back to ``added`` the same way.
     """
     by_slug = sorted(summaries, key=lambda s: (s.slug, s.raw_path))
-    dated = [s for s in by_slug if date(s)]
-    dated.sort(key=date, reverse=True)  # stable: slug order kept per date
-    return dated + [s for s in by_slug if not date(s)]
+    dates = [date(s) for s in by_slug]  # once per article, not once per test and once per comparison key
+    dated = sorted((i for i, d in enumerate(dates) if d), key=dates.__getitem__, reverse=True)  # stable per date
+    return [by_slug[i] for i in dated] + [s for s, d in zip(by_slug, dates, strict=True) if not d]
 
 
 def given_or_added(summary: Summary) -> str | None:

@@ -250,7 +250,7 @@ class Runner:
         kept = self._part_records(list(places.values()))
         remade = []
         for group, (inputs, args) in groups.items():
-            group_key = key(code, name, group, json.dumps(inputs))  # one string hashed, not one update an input
+            group_key = key(code, name, group, _inputs_text(inputs))
             record = kept.get(places[group])
             same = isinstance(record, tuple) and record[0] == group_key
             unchanged = {path for path in record[1] if path in already or writer.keep_if_unchanged(path, group_key)} \
@@ -350,6 +350,15 @@ class Runner:
     def _progress(self, stage: str, done: int, total: int) -> None:
         if self.progress:
             self.progress(stage, done, total)
+
+
+def _inputs_text(inputs: Sequence[Any]) -> str:
+    """A part's inputs as one string to hash: joined when they are strings (an entity's page lists the keys of all
+    its articles, ~8,000 for the commonest at 10k: ``json.dumps`` of those was ~0.3 s of CPU per build), else as
+    JSON.  The two forms never coincide (``s\0…`` against ``[…``): a key made by one is never taken for the other's."""
+    if all(type(value) is str for value in inputs):
+        return "s\0" + "\0".join(inputs)
+    return json.dumps(inputs)
 
 
 @contextlib.contextmanager
