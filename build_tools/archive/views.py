@@ -16,7 +16,7 @@ class LinkedView:
     summary: Summary
     contexts: tuple[tuple[str, str], ...]
     counts: tuple[tuple[str, int], ...]
-    story: Fingerprint | None  # None once the related pass, its only reader, is done (:func:`~build_tools.archive.lean.without_stories`)
+    story: Fingerprint | None  # None once the related pass, its only reader, is done (archive/lean.py)
     images: tuple[str, ...] = ()  # the remote pictures the article shows, as the dump addressed them (link stage)
 
 

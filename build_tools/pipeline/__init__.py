@@ -26,8 +26,8 @@ from build_tools.archive import view_passes, views
 from build_tools.archive.dedupe import NearIndex, near_duplicates
 from build_tools.archive.feed import entries_needed, source_feed_names
 from build_tools.archive.furniture import recurring_lines
-from build_tools.archive.navigation import neighbours, related_links
 from build_tools.archive.lean import without_fingerprints, without_stories
+from build_tools.archive.navigation import neighbours, related_links
 from build_tools.archive.prepared import Prepared, Published, dedupe
 from build_tools.archive.related import Tables, related_incremental
 from build_tools.archive.site_pages import site_parts
