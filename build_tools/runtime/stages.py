@@ -353,11 +353,14 @@ class Runner:
 
 
 def _inputs_text(inputs: Sequence[Any]) -> str:
-    """A part's inputs as one string to hash: joined when they are strings (an entity's page lists the keys of all
-    its articles, ~8,000 for the commonest at 10k: ``json.dumps`` of those was ~0.3 s of CPU per build), else as
-    JSON.  The two forms never coincide (``s\0…`` against ``[…``): a key made by one is never taken for the other's."""
+    """A part's inputs as one string to hash: their count and the strings joined when they are strings without a
+    NUL (an entity's page lists the keys of all its articles, ~8,000 for the commonest at 10k: ``json.dumps`` of
+    those was ~0.3 s of CPU per build), else as JSON.  The two forms never coincide (``s<count>\0…`` against
+    ``[…``), and within each, different inputs give different texts."""
     if all(type(value) is str for value in inputs):
-        return "s\0" + "\0".join(inputs)
+        joined = "\0".join(inputs)
+        if joined.count("\0") == max(len(inputs) - 1, 0):
+            return f"s{len(inputs)}\0{joined}"
     return json.dumps(inputs)
 
 
