@@ -6,18 +6,14 @@ claims to skip work, that the work is skipped.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from build_tools.archive.lean import changed, without_fingerprints, without_stories
 from build_tools.archive.navigation import Link, neighbours, related_links
 from build_tools.archive.ordering import listed_date, newest_first
-from build_tools.archive.prepared import Prepared, Published
-from build_tools.archive.views import LinkedView
 from build_tools.model import Neighbour, Summary
 from build_tools.pipeline.render_work import PageInputs
 from build_tools.runtime.cache import key
@@ -107,39 +103,6 @@ def test_a_changed_list_is_sorted_again():
     assert newest_first(swapped) == _reference_order(swapped)
     after.clear()
     assert newest_first(summaries) == _reference_order(summaries)  # the kept order is not the caller's list
-
-
-def _prepared(i: int) -> Prepared:
-    return Prepared(raw_path=f"raw/{i}.txt", sha256=f"{i:064d}", slug=f"s{i}", key=f"k{i}",
-                    fingerprint=frozenset({f"h{i}", "shared"}), label=None if i % 2 else "源",
-                    short_lines=frozenset({"l"}), warnings=("w",) if i == 1 else ())
-
-
-def test_lean_records_equal_those_replace_makes():
-    prepared = [_prepared(i) for i in range(4)]
-    published = [Published(prepared[0], ("a",)), Published(prepared[2])]
-    lean, lean_published = without_fingerprints(prepared, published)
-    assert lean == [dataclasses.replace(p, fingerprint=frozenset()) for p in prepared]
-    assert lean_published == [dataclasses.replace(p, prepared=dataclasses.replace(p.prepared, fingerprint=frozenset()))
-                              for p in published]
-    assert lean_published[0].prepared is lean[0]  # one lean record per prepared one
-    assert prepared[0].fingerprint  # the originals are not changed
-    view = LinkedView(_summary(1, "2024-01-01"), (("e1", "…"),), (("e1", 2),), None, ("http://x/a.png",))
-    story = dataclasses.replace(view, story="a story fingerprint")
-    assert without_stories([("k", story)]) == [("k", view)]
-    assert hash(without_stories([("k", story)])[0][1].summary) == hash(view.summary)
-
-
-def test_a_record_with_post_init_goes_through_its_init():
-    @dataclasses.dataclass(frozen=True)
-    class Checked:
-        value: int
-        double: int = dataclasses.field(init=False)
-
-        def __post_init__(self):
-            object.__setattr__(self, "double", self.value * 2)
-
-    assert changed(Checked(1), value=5).double == 10
 
 
 def test_page_links_key_the_page_as_the_neighbour_records_did():

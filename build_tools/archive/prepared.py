@@ -7,7 +7,7 @@ so memory stays flat however large the archive.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from build_tools.archive.dedupe import fingerprint, near_duplicates
 from build_tools.archive.furniture import short_line_keys
@@ -82,3 +82,16 @@ def dedupe(items: Sequence[Prepared], shown: Callable[[str], str],
                                       f"(≥90% of sentences shared)"))
     kept = [Published(s, tuple(sorted(also.get(i, ())))) for i, s in enumerate(survivors) if i not in duplicate_of]
     return kept, duplicates
+
+
+def without_fingerprints(prepared: Sequence[Prepared], published: Sequence[Published]) -> tuple[list[Prepared],
+                                                                                              list[Published]]:
+    """The records as the build keeps them once :func:`dedupe` has run: without their sentence fingerprints,
+    which nothing after it reads (~4 KB of a ~5 KB record in memory: 200 MB at 50,000 dumps, kept to the
+    build's end)."""
+    lean = {id(p): replace(p, fingerprint=frozenset()) for p in prepared}
+
+    def light(record: Prepared) -> Prepared:
+        return lean.get(id(record)) or replace(record, fingerprint=frozenset())
+
+    return [lean[id(p)] for p in prepared], [replace(item, prepared=light(item.prepared)) for item in published]

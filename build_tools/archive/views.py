@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from build_tools.archive.stories import Fingerprint, story_fingerprint
@@ -16,7 +17,7 @@ class LinkedView:
     summary: Summary
     contexts: tuple[tuple[str, str], ...]
     counts: tuple[tuple[str, int], ...]
-    story: Fingerprint | None  # None once the related pass, its only reader, is done (archive/lean.py)
+    story: Fingerprint | None  # None once the related pass, its only reader, is done (:func:`without_stories`)
     images: tuple[str, ...] = ()  # the remote pictures the article shows, as the dump addressed them (link stage)
 
 
@@ -34,3 +35,10 @@ def dated(view: LinkedView, added: str | None) -> LinkedView:
     if added is None or view.summary.added == added:
         return view
     return replace(view, summary=replace(view.summary, added=added))
+
+
+def without_stories(linked: Sequence[tuple[str, LinkedView]]) -> list[tuple[str, LinkedView]]:
+    """``(key, view)`` pairs without the views' story fingerprints: the related pass is their only reader, and
+    they are most of a view in memory (~9 KB of ~15 KB: 450 MB at 50,000 articles, kept to the build's end)."""
+    return [(item_key, replace(view, story=None)) for item_key, view in linked]
+

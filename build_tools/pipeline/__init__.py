@@ -26,9 +26,8 @@ from build_tools.archive import view_passes, views
 from build_tools.archive.dedupe import NearIndex, near_duplicates
 from build_tools.archive.feed import entries_needed, source_feed_names
 from build_tools.archive.furniture import recurring_lines
-from build_tools.archive.lean import without_fingerprints, without_stories
 from build_tools.archive.navigation import neighbours, related_links
-from build_tools.archive.prepared import Prepared, Published, dedupe
+from build_tools.archive.prepared import Prepared, Published, dedupe, without_fingerprints
 from build_tools.archive.related import Tables, related_incremental
 from build_tools.archive.site_pages import site_parts
 from build_tools.archive.slugs import assign_slugs
@@ -118,7 +117,7 @@ def _build(settings: Settings, overrides: Overrides, locks, progress: Progress |
                               (run.reader, index, recurring, overrides, added))
         with report.timed("related"):
             related = _related(run, linked)
-            linked = without_stories(linked)  # read by the related pass only (memory)
+            linked = views.without_stories(linked)  # read by the related pass only (memory)
             around = neighbours(v.summary for _, v in linked)
         with report.timed("images"):
             pictures, image_warnings = pictures_for(settings, published, [view for _, view in linked], run.shown)
