@@ -7,7 +7,6 @@ claims to skip work, that the work is skipped.
 from __future__ import annotations
 
 import hashlib
-import json
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -17,7 +16,6 @@ from build_tools.archive.ordering import listed_date, newest_first
 from build_tools.model import Neighbour, Summary
 from build_tools.pipeline.render_work import PageInputs
 from build_tools.runtime.cache import key
-from build_tools.runtime.stages import _inputs_text
 
 TEXT = st.text(st.characters(blacklist_characters="\0", blacklist_categories=("Cs",)), max_size=8)
 
@@ -39,21 +37,6 @@ def test_a_key_is_the_same_hash_as_one_update_per_part(parts):
 
 def test_a_key_of_a_name_that_is_not_utf8_is_its_surrogate_escaped_bytes():
     assert key("raw/\udcff.txt", "x") == _per_part("raw/\udcff.txt", "x")
-
-
-PART_TEXT = st.text(st.sampled_from("a\0[]\"s1"), max_size=4)
-
-
-@given(st.lists(PART_TEXT, max_size=4), st.lists(PART_TEXT, max_size=4))
-def test_parts_inputs_texts_differ_when_the_inputs_do(a, b):
-    assert (_inputs_text(a) == _inputs_text(b)) == (a == b)
-
-
-def test_parts_inputs_other_than_strings_are_json_and_never_a_joined_text():
-    nested = [["a", "b"], 3]
-    assert _inputs_text(nested) == json.dumps(nested)
-    assert _inputs_text(["[]"]) != _inputs_text([])
-    assert not _inputs_text([json.dumps(["a"])]).startswith("[")
 
 
 def _summary(i: int, date: str | None, added: str | None = None, source: str | None = None) -> Summary:

@@ -250,7 +250,7 @@ class Runner:
         kept = self._part_records(list(places.values()))
         remade = []
         for group, (inputs, args) in groups.items():
-            group_key = key(code, name, group, _inputs_text(inputs))
+            group_key = key(code, name, group, json.dumps(inputs))  # one string hashed, not one update an input
             record = kept.get(places[group])
             same = isinstance(record, tuple) and record[0] == group_key
             unchanged = {path for path in record[1] if path in already or writer.keep_if_unchanged(path, group_key)} \
@@ -350,18 +350,6 @@ class Runner:
     def _progress(self, stage: str, done: int, total: int) -> None:
         if self.progress:
             self.progress(stage, done, total)
-
-
-def _inputs_text(inputs: Sequence[Any]) -> str:
-    """A part's inputs as one string to hash: their count and the strings joined when they are strings without a
-    NUL (an entity's page lists the keys of all its articles, ~8,000 for the commonest at 10k: ``json.dumps`` of
-    those was ~0.3 s of CPU per build), else as JSON.  The two forms never coincide (``s<count>\0…`` against
-    ``[…``), and within each, different inputs give different texts."""
-    if all(type(value) is str for value in inputs):
-        joined = "\0".join(inputs)
-        if joined.count("\0") == max(len(inputs) - 1, 0):
-            return f"s{len(inputs)}\0{joined}"
-    return json.dumps(inputs)
 
 
 @contextlib.contextmanager
