@@ -7,8 +7,10 @@ the others instead of sinking to the end, and no date is ever invented.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 
 from build_tools.model import Summary
 
@@ -19,9 +21,15 @@ ADDED_LABEL = "收录于"
 
 def iso_date(summary: Summary) -> str | None:
     """The article's date if it is an ISO date (or year / year-month), else ``None``."""
-    if summary.date and ISO_DATE.match(summary.date.strip()):
-        return summary.date.strip()
-    return None
+    return _iso(summary.date) if summary.date else None
+
+
+# An archive has far fewer distinct dates than articles, and each build asks for the listed date of every
+# article ~18 times (sorts, months, feeds, entity pages): ~0.2 s of CPU at 10k as a regex match each time.
+@lru_cache(maxsize=1 << 16)
+def _iso(date: str) -> str | None:
+    stripped = date.strip()
+    return stripped if ISO_DATE.match(stripped) else None
 
 
 def given_date(summary: Summary) -> str | None:
@@ -61,10 +69,24 @@ def newest_first(summaries: Iterable[Summary], date: Callable[[Summary], str | N
     Index pages and the feed sort by :func:`listed_date`: the date, else the day the dump was added.
     Entity pages sort by :func:`given_date`, falling back to ``added`` the same way.
     """
+    summaries = tuple(summaries)  # a copy: the caller's list may change after this call
+    last = _LAST_ORDER.get(date)
+    if last is not None and len(last[0]) == len(summaries) and all(map(operator.is_, last[0], summaries)):
+        return list(last[1])
     by_slug = sorted(summaries, key=lambda s: (s.slug, s.raw_path))
-    dated = [s for s in by_slug if date(s)]
-    dated.sort(key=date, reverse=True)  # stable: slug order kept per date
-    return dated + [s for s in by_slug if not date(s)]
+    dates = [date(s) for s in by_slug]  # once per article, not once per test and once per comparison key
+    dated = sorted((i for i, d in enumerate(dates) if d), key=dates.__getitem__, reverse=True)  # stable per date
+    ordered = [by_slug[i] for i in dated] + [s for s, d in zip(by_slug, dates, strict=True) if not d]
+    _LAST_ORDER.clear()  # one archive's order kept, whichever date function asked last
+    _LAST_ORDER[date] = (summaries, ordered)
+    return list(ordered)
+
+
+# The last order worked out, with the summaries it was worked out from (kept, so their ids cannot be reused):
+# a build lists the same summaries newest first for the timeline, the feeds, the entity pages and the
+# neighbours (4 sorts of 10k records, ~0.2 s of CPU), and summaries are immutable: the same objects in the
+# same order have the same order.
+_LAST_ORDER: dict[Callable[[Summary], str | None], tuple[tuple[Summary, ...], list[Summary]]] = {}
 
 
 def given_or_added(summary: Summary) -> str | None:

@@ -19,7 +19,9 @@ class PageInputs:
     linked_key: str  # the linked article in the store
     shown: str  # the dump's path as the page names it (raw/x.txt)
     also: tuple[str, ...]  # also published by
-    links: tuple[Neighbour, ...]  # related articles, then the articles before and after it
+    # Related articles, then the articles before and after it: each a Neighbour's fields in its order (made into
+    # Neighbours only for the pages rendered; every page's key reads them).
+    links: tuple[tuple[str, str, str, str | None, str | None, str | None], ...]
     pictures: tuple[Picture, ...] = ()  # how its images are shown: the store's copies, originals behind proxies
     added: str | None = None  # the day its dump entered raw/
     publish_raw: bool = False  # the dump as saved is published beside the provenance view
@@ -27,7 +29,7 @@ class PageInputs:
     def key_parts(self) -> tuple[str, ...]:
         # The records as tuples of their plain fields: the builtin repr of those is exact and ~10× cheaper
         # than the dataclasses' generated __repr__ (0.5 s of a build at 10k pages).
-        links = tuple((n.role, n.slug, n.title, n.date, n.added, n.source) for n in self.links)
+        links = tuple(map(tuple, self.links))
         pictures = tuple((p.src, p.url, p.local) for p in self.pictures)
         return (self.linked_key, self.shown, repr(self.also), repr(links), repr(pictures),
                 repr(self.added), repr(self.publish_raw))
@@ -37,8 +39,9 @@ def render_one(context: tuple[Any, dict[str, str]], page: PageInputs, key: str) 
     """In a worker: ``context`` is (the store's reader, entity id → name); ``key`` is the page's (unused here)."""
     reader, names = context
     article = reader.load("linked", page.linked_key)
-    related = tuple(n for n in page.links if n.role in ("related", "same-story"))
-    article = replace(article, related=related, neighbours=tuple(n for n in page.links if n not in related),
+    links = tuple(Neighbour(*link) for link in page.links)
+    related = tuple(n for n in links if n.role in ("related", "same-story"))
+    article = replace(article, related=related, neighbours=tuple(n for n in links if n not in related),
                       also_published_by=page.also, meta=replace(article.meta, added=page.added))
     article = with_pictures(article, {picture.src: picture for picture in page.pictures})
     text = render_article(article, names, raw_shown=page.shown, raw_published=page.publish_raw)
