@@ -12,7 +12,7 @@ step's last run saved (its **stamp**), the step is a no-op: it prints what a no-
 A stamp is saved only by a run that ended as it began — its inputs' digest at its end equal to the one at
 its start — with its outputs as they are at its end, so every byte the step read then is still there now
 and its output is what it wrote.  The one gap stat leaves, a file saved twice within one timestamp tick
-(git's "racy clean" entries), is closed by the rule every such check shares (``runtime/filestat.py``): an
+(git's "racy clean" entries), is closed by the rule every such check shares (``filestat.py``): an
 input changed within ``RACY_SECONDS`` of the start is read at the start and again at the end (equal bytes, or no
 stamp), and no stamp is saved while an input is that young at the end.  What only a writer that replaces
 files touches (docs/'s generations, git's refs) and what the step writes itself are exempt from that rule.
@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import NamedTuple
 
-from build_tools.runtime.filestat import signature, young
+from build_tools.filestat import signature, young
 
 VERSION = 2  # of the stamp's layout and of what a fingerprint covers
 PACKAGE_DIR = Path(__file__).resolve().parent

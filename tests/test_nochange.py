@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from build_tools import nochange
-from build_tools.runtime.filestat import RACY_SECONDS
+from build_tools.filestat import RACY_SECONDS
 from tests.conftest import ROOT
 from tests.fixtures.hostile.corpus import article_text, tree_bytes
 

@@ -30,13 +30,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from build_tools.filestat import RACY_SECONDS, young  # the window: passed by name (tests set it here)
+from build_tools.filestat import signature as _signature  # (tests set a coarser one here)
 from build_tools.model.paths import Dump
 from build_tools.model.records import BuildReport
 from build_tools.runtime.cache import Store, file_digest, key
 from build_tools.runtime.code import stage_key
 from build_tools.runtime.emit import untouched
-from build_tools.runtime.filestat import RACY_SECONDS, young  # the window: passed by name (tests set it here)
-from build_tools.runtime.filestat import signature as _signature  # (tests set a coarser one here)
 from build_tools.runtime.images import SOURCES, STORE_DIR
 from build_tools.settings import Settings
 

@@ -34,9 +34,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from build_tools.filestat import signature, young
 from build_tools.memory import gc_paused, kept_to_the_end
 from build_tools.model.errors import CacheCorrupt, CacheError
-from build_tools.runtime.filestat import signature, young
 
 # SQLite result codes (the low byte of sqlite_errorcode) that are not damage.
 _BUSY = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED: another program holds the file

@@ -21,7 +21,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from build_tools.runtime.filestat import signature, young
+from build_tools.filestat import signature, young
 from build_tools.search import pagekeys
 from build_tools.search.tiers import ENTRY
 
