@@ -155,10 +155,7 @@ def _noop_check(args: argparse.Namespace) -> nochange.Check | None:
     ``--no-cache``)."""
     if args.report or args.timings or args.fetch_images or args.no_cache or args.explain is not None:
         return None
-    options = sorted((name, str(value.resolve()) if isinstance(value, Path) else repr(value))
-                     for name, value in vars(args).items())
-    facts = ["build", *(f"{name}={value}" for name, value in options),
-             f"cache={Path('.cache/build').resolve()}", f"terminal={_terminal()}",
+    facts = [*nochange.options("build", args), f"cache={Path('.cache/build').resolve()}", f"terminal={_terminal()}",
              *(f"env {name}={value}" for name, value in sorted(os.environ.items())
                if name in ("SITE_URL", "SOURCE_DATE_EPOCH") or name.startswith("GIT_"))]
     git = _git_files(args.raw)

@@ -229,6 +229,12 @@ class Stamp:
         return True
 
 
+def options(step: str, args, skip: tuple[str, ...] = ()) -> list[str]:
+    """A step's name and its options (``argparse.Namespace``), paths resolved: where they point, not the cwd."""
+    return [step, *sorted(f"{name}={str(value.resolve()) if isinstance(value, Path) else repr(value)}"
+                          for name, value in vars(args).items() if name not in skip)]
+
+
 class Check:
     """A step's no-op check: its fingerprint at its start, and the stamp it is compared with and saved as.
 

@@ -116,9 +116,7 @@ def _noop_check(args: argparse.Namespace) -> _SiteCheck:
     except OSError:
         text = b""
     config = text.decode("utf-8", "replace")
-    options = sorted((name, str(value.resolve()) if isinstance(value, Path) else repr(value))
-                     for name, value in vars(args).items() if name != "json")
-    named_by = ["site", *(f"{name}={value}" for name, value in options)]
+    named_by = nochange.options("site", args, skip=("json",))
     here = args.config.resolve().parent
     site = args.site_dir.resolve() if args.site_dir else here / _setting(config, _SITE_DIR, "site")
     theme = _setting(config, _CUSTOM_DIR, "")
