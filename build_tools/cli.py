@@ -18,7 +18,7 @@ from build_tools import nochange
 from build_tools.nochange import Tee
 
 # build_tools.model (its records: ~30 dataclasses made at import) and build_tools.settings are imported where
-# they are used: a build with nothing to do (:class:`BuildNoOp`) finishes before either is needed.
+# they are used: a build with nothing to do (:func:`_noop_check`) finishes before either is needed.
 if TYPE_CHECKING:
     from build_tools.settings import Settings
 
@@ -115,8 +115,8 @@ def main(argv: list[str] | None = None) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as exit_:
         return 2 if exit_.code not in (0, None) else 0
-    check = BuildNoOp.of(args) if args.command == "build" else None
-    if check is not None and (replayed := check.replay()) is not None:
+    check = _noop_check(args) if args.command == "build" else None
+    if (replayed := _replay(check)) is not None:
         return replayed  # nothing changed since the last build: the build is not even imported
     from build_tools.model.errors import BuildError
 
@@ -144,59 +144,35 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-class BuildNoOp:
+def _noop_check(args: argparse.Namespace) -> nochange.Check | None:
     """The build step's no-op check (:mod:`build_tools.nochange`): a build whose inputs, output and code are
     as the last build left them prints what that build printed and exits with its code, without importing
-    the build.  Its inputs: raw/, entities.yml, overrides.yml, the added-date record, the rules, and where
-    raw/ lies in a git work tree, the commit its history ends at (the added dates come from it); its output:
-    docs/, generations included.  Not for builds that do more than report (``--report``, ``--timings``) or
-    that must run (``--fetch-images``, ``--no-cache``)."""
+    the build.  Its inputs: raw/, entities.yml, overrides.yml, the rules, and where raw/ lies in a git work
+    tree, the commit its history ends at (the added dates come from it); its outputs: docs/ (generations
+    included) and the added-date record, which is read but written only by the build (its first sightings).
+    Git replaces a ref or HEAD (a lock file renamed over it), never rewrites one: settled, not racy.  None for
+    builds that do more than report (``--report``, ``--timings``) or that must run (``--fetch-images``,
+    ``--no-cache``)."""
+    if args.report or args.timings or args.fetch_images or args.no_cache or args.explain is not None:
+        return None
+    facts = [*nochange.options("build", args), f"cache={Path('.cache/build').resolve()}", f"terminal={_terminal()}",
+             *(f"env {name}={value}" for name, value in sorted(os.environ.items())
+               if name in ("SITE_URL", "SOURCE_DATE_EPOCH") or name.startswith("GIT_"))]
+    git = _git_files(args.raw)
+    inputs = (args.raw, args.entities, args.overrides, *([args.rules] if args.rules else []))
+    return nochange.Check("build", facts, lambda: [*facts, *(_head(path) for path in git)],
+                          lambda: nochange.Places(inputs=inputs, settled=tuple(git),
+                                                  outputs=(*_docs_as_built(args.docs), args.added_record)))
 
-    FOLDER = Path(".cache/nochange")
 
-    def __init__(self, args: argparse.Namespace):
-        options = sorted((name, str(value.resolve()) if isinstance(value, Path) else repr(value))
-                         for name, value in vars(args).items())
-        self.facts = ["build", *(f"{name}={value}" for name, value in options),
-                      f"cache={Path('.cache/build').resolve()}", f"terminal={_terminal()}",
-                      *(f"env {name}={value}" for name, value in sorted(os.environ.items())
-                        if name in ("SITE_URL", "SOURCE_DATE_EPOCH") or name.startswith("GIT_"))]
-        self.git = _git_files(args.raw)
-        self.args = args
-        self.stamp = nochange.Stamp(self.FOLDER, "build", self.facts)
-        self.start = self._take(outputs=False)  # the outputs are looked at only when the inputs agree
-        self.start_contents = nochange.contents(self.start.young) if self.start else {}
-
-    @classmethod
-    def of(cls, args: argparse.Namespace) -> BuildNoOp | None:
-        if args.report or args.timings or args.fetch_images or args.no_cache or args.explain is not None:
-            return None
-        return cls(args)
-
-    def replay(self) -> int | None:
-        """The last build's exit code, its output printed again, when nothing changed since; else None."""
-        said = self.stamp.load(self.start, self._places())
-        if said is None or not isinstance(said.get("code"), int):
-            return None
-        sys.stdout.write(str(said.get("stdout", "")))
-        sys.stderr.write(str(said.get("stderr", "")))
-        return said["code"]
-
-    def settle(self, said: Tee, code: int) -> None:
-        """After a build: its output and code kept for the next one, when it ended as it began."""
-        self.stamp.save_if_settled(self.start, self.start_contents, self._take(),
-                                   {"stdout": said.stdout, "stderr": said.stderr, "code": code})
-
-    def _take(self, outputs: bool = True) -> nochange.Fingerprint | None:
-        return nochange.take([*self.facts, *(_head(path) for path in self.git)], self._places(), outputs=outputs)
-
-    def _places(self) -> nochange.Places:
-        """The build's places as they are now.  The added-date record is read, but written only by the build
-        (its first sightings): an output.  Git replaces a ref or HEAD (a lock file renamed over it), never
-        rewrites one: settled, not racy."""
-        args = self.args
-        return nochange.Places(inputs=(args.raw, args.entities, args.overrides, *([args.rules] if args.rules else [])),
-                               settled=tuple(self.git), outputs=(*_docs_as_built(args.docs), args.added_record))
+def _replay(check: nochange.Check | None) -> int | None:
+    """The last build's exit code, its output printed again, when nothing changed since; else None."""
+    said = check.replay() if check is not None else None
+    if said is None or not isinstance(said.get("code"), int):
+        return None
+    sys.stdout.write(str(said.get("stdout", "")))
+    sys.stderr.write(str(said.get("stderr", "")))
+    return said["code"]
 
 
 def _docs_as_built(docs: Path) -> list[Path]:
@@ -295,7 +271,7 @@ def build_settings(args: argparse.Namespace) -> Settings:
     )
 
 
-def _build(args: argparse.Namespace, check: BuildNoOp | None = None) -> int:
+def _build(args: argparse.Namespace, check: nochange.Check | None = None) -> int:
     if args.explain is not None:
         return _explain(args)
     with ctrl_c_after_imports():
@@ -311,8 +287,8 @@ def _build(args: argparse.Namespace, check: BuildNoOp | None = None) -> int:
     try:
         with Tee() as said:
             code = _results(args, report, console)
-        if check is not None:
-            check.settle(said, code)
+        if check is not None:  # its output and code kept for the next build, when it ended as it began
+            check.settle({"stdout": said.stdout, "stderr": said.stderr, "code": code})
         return code
     except KeyboardInterrupt:
         from build_tools.model.errors import Interrupted

@@ -12,8 +12,8 @@ step's last run saved (its **stamp**), the step is a no-op: it prints what a no-
 A stamp is saved only by a run that ended as it began — its inputs' digest at its end equal to the one at
 its start — with its outputs as they are at its end, so every byte the step read then is still there now
 and its output is what it wrote.  The one gap stat leaves, a file saved twice within one timestamp tick
-(git's "racy clean" entries), is closed like the build's own key (``pipeline/unchanged.py``): an input
-changed within ``RACY_SECONDS`` of the start is read at the start and again at the end (equal bytes, or no
+(git's "racy clean" entries), is closed by the rule every such check shares (``filestat.py``): an
+input changed within ``RACY_SECONDS`` of the start is read at the start and again at the end (equal bytes, or no
 stamp), and no stamp is saved while an input is that young at the end.  What only a writer that replaces
 files touches (docs/'s generations, git's refs) and what the step writes itself are exempt from that rule.
 A check compares the inputs first and looks at the outputs only when they agree, so a run that has work to
@@ -30,11 +30,12 @@ import os
 import stat
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import NamedTuple
 
-RACY_SECONDS = 2.0  # as build_tools.runtime.cache.RACY_SECONDS (tests/test_nochange.py keeps them equal)
+from build_tools.filestat import signature, young
+
 VERSION = 2  # of the stamp's layout and of what a fingerprint covers
 PACKAGE_DIR = Path(__file__).resolve().parent
 LOCK_FILE = PACKAGE_DIR.parent / "requirements.lock"
@@ -79,16 +80,16 @@ def take(facts: Iterable[str], places: Places, now_ns: int | None = None, output
     ``outputs=False``: the inputs' digest alone (see :meth:`Stamp.load`)."""
     now = time.time_ns() if now_ns is None else now_ns
     lines = [f"nochange {VERSION}", *facts]
-    young: list[str] = []
+    recent: list[str] = []
     try:
         for path in (PACKAGE_DIR, LOCK_FILE):
             _add(lines, path, None, now)
-        lines += [f"{path}\0{_signature(os.stat(path))}" for path in _library_folders()]
+        lines += [f"{path}\0{signature(os.stat(path))}" for path in _library_folders()]
         for path in places.inputs:
-            _add(lines, Path(path), young, now)
+            _add(lines, Path(path), recent, now)
         for path in places.settled:
             _add(lines, Path(path), None, now, depth=-1)
-        return Fingerprint(_digest(lines), outputs_of(places, now) if outputs else None, young)
+        return Fingerprint(_digest(lines), outputs_of(places, now) if outputs else None, recent)
     except (_Unsafe, OSError):
         return None
 
@@ -115,7 +116,7 @@ def _library_folders() -> list[str]:
     return [sys.executable, *(p for p in sys.path if p.endswith(("site-packages", "dist-packages")))]
 
 
-def _add(lines: list[str], path: Path, young: list[str] | None, now: int, depth: int | None = None) -> None:
+def _add(lines: list[str], path: Path, recent: list[str] | None, now: int, depth: int | None = None) -> None:
     """One place: a file by its stat, a folder by every entry under it (its own stat is left out: a lock file
     coming and going changes it), or, with ``depth``, by the stat of every folder under it (-1: all of them;
     n: down to n levels)."""
@@ -125,15 +126,15 @@ def _add(lines: list[str], path: Path, young: list[str] | None, now: int, depth:
         lines.append(f"{path}\0absent")
         return
     if not stat.S_ISDIR(info.st_mode):
-        _entry(lines, str(path), info, young, now)
+        _entry(lines, str(path), info, recent, now)
     elif depth is not None:
-        lines.append(f"{path}/\0{_signature(info)}")
+        lines.append(f"{path}/\0{signature(info)}")
         _folders(lines, str(path), depth)
     else:
-        _walk(lines, str(path), young, now)
+        _walk(lines, str(path), recent, now)
 
 
-def _walk(lines: list[str], root: str, young: list[str] | None, now: int) -> None:
+def _walk(lines: list[str], root: str, recent: list[str] | None, now: int) -> None:
     with os.scandir(root) as found:
         for entry in found:
             if entry.name == "__pycache__":  # the interpreter's own, rewritten by imports
@@ -141,9 +142,9 @@ def _walk(lines: list[str], root: str, young: list[str] | None, now: int) -> Non
             info = entry.stat(follow_symlinks=False)
             if stat.S_ISDIR(info.st_mode):
                 lines.append(f"{entry.path}/")
-                _walk(lines, entry.path, young, now)
+                _walk(lines, entry.path, recent, now)
             else:
-                _entry(lines, entry.path, info, young, now)
+                _entry(lines, entry.path, info, recent, now)
 
 
 def _folders(lines: list[str], root: str, depth: int) -> None:
@@ -155,28 +156,24 @@ def _folders(lines: list[str], root: str, depth: int) -> None:
             if entry.is_symlink():
                 lines.append(f"{entry.path}\0{os.readlink(entry.path)}")
             elif entry.is_dir(follow_symlinks=False):
-                lines.append(f"{entry.path}/\0{_signature(entry.stat(follow_symlinks=False))}")
+                lines.append(f"{entry.path}/\0{signature(entry.stat(follow_symlinks=False))}")
                 _folders(lines, entry.path, depth - 1)
 
 
-def _entry(lines: list[str], path: str, info: os.stat_result, young: list[str] | None, now: int) -> None:
-    line = f"{path}\0{_signature(info)}"
+def _entry(lines: list[str], path: str, info: os.stat_result, recent: list[str] | None, now: int) -> None:
+    line = f"{path}\0{signature(info)}"
     if stat.S_ISLNK(info.st_mode):
         try:
             target = os.stat(path)
         except FileNotFoundError:
             target = None
-        if target is not None and stat.S_ISDIR(target.st_mode) and young is not None:
+        if target is not None and stat.S_ISDIR(target.st_mode) and recent is not None:
             raise _Unsafe(f"{path} links to a folder")  # an input folder reached through a link: not walked
-        line += f"\0{os.readlink(path)}\0{_signature(target) if target else 'dangling'}"
+        line += f"\0{os.readlink(path)}\0{signature(target) if target else 'dangling'}"
         info = target or info
     lines.append(line)
-    if young is not None and now - max(info.st_mtime_ns, info.st_ctime_ns) <= RACY_SECONDS * 1e9:
-        young.append(path)
-
-
-def _signature(info: os.stat_result) -> str:
-    return f"{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}:{info.st_mode}"
+    if recent is not None and young(info, now):
+        recent.append(path)
 
 
 def contents(paths: Iterable[str]) -> dict[str, str]:
@@ -230,6 +227,43 @@ class Stamp:
         except OSError:  # no stamp is only a slower next run
             return False
         return True
+
+
+def options(step: str, args, skip: tuple[str, ...] = ()) -> list[str]:
+    """A step's name and its options (``argparse.Namespace``), paths resolved: where they point, not the cwd."""
+    return [step, *sorted(f"{name}={str(value.resolve()) if isinstance(value, Path) else repr(value)}"
+                          for name, value in vars(args).items() if name not in skip)]
+
+
+class Check:
+    """A step's no-op check: its fingerprint at its start, and the stamp it is compared with and saved as.
+
+    ``named_by``: the facts that name the stamp (a step run with other options keeps a stamp of its own);
+    ``facts``: everything the fingerprint holds that is not a file, read at each look (git's HEAD says which
+    commit it names only by its text); ``places``: what the step reads and writes as it is at each look, None
+    when that cannot be told (no fingerprint: the step runs)."""
+
+    FOLDER = Path(".cache/nochange")
+
+    def __init__(self, step: str, named_by: Iterable[str], facts: Callable[[], list[str]],
+                 places: Callable[[], Places | None], folder: Path = FOLDER):
+        self.stamp = Stamp(folder, step, named_by)
+        self._facts, self._places = facts, places
+        self.start = self.take(outputs=False)  # the outputs are looked at only when the inputs agree
+        self.start_contents = contents(self.start.young) if self.start else {}
+
+    def take(self, outputs: bool = True) -> Fingerprint | None:
+        places = self._places()
+        return None if places is None else take(self._facts(), places, outputs=outputs)
+
+    def replay(self) -> dict | None:
+        """What the last run saved when nothing changed since; else None."""
+        places = self._places()
+        return None if places is None else self.stamp.load(self.start, places)
+
+    def settle(self, payload: dict) -> bool:
+        """After a run: ``payload`` kept for the next one when the run ended as it began; True if kept."""
+        return self.stamp.save_if_settled(self.start, self.start_contents, self.take(), payload)
 
 
 class Tee:

@@ -30,9 +30,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from build_tools.filestat import RACY_SECONDS, young  # the window: passed by name (tests set it here)
+from build_tools.filestat import signature as _signature  # (tests set a coarser one here)
 from build_tools.model.paths import Dump
 from build_tools.model.records import BuildReport
-from build_tools.runtime.cache import RACY_SECONDS, Store, file_digest, key
+from build_tools.runtime.cache import Store, file_digest, key
 from build_tools.runtime.code import stage_key
 from build_tools.runtime.emit import untouched
 from build_tools.runtime.images import SOURCES, STORE_DIR
@@ -70,7 +72,7 @@ def build_key(settings: Settings, dumps: Sequence[Dump], added: dict[str, str],
         except OSError:
             return None
         signature = _signature(info)
-        if _young(info, now):
+        if young(info, now, RACY_SECONDS):
             racy.append((dump, signature))
         parts.append(f"{dump.relative}\0{dump.slug}\0{signature}")
     parts += [f"{raw}\0{day}" for raw, day in sorted(added.items())]
@@ -99,7 +101,7 @@ def settled(build: BuildKey | None, made_from: Callable[[Dump, str], bool], max_
             info = os.stat(dump.path)
         except OSError:
             return None
-        if _signature(info) != signature or _young(info, time.time_ns()):
+        if _signature(info) != signature or young(info, time.time_ns(), RACY_SECONDS):
             return None
         digest = file_digest(dump.path, max_bytes)
         if not made_from(dump, digest):
@@ -107,15 +109,6 @@ def settled(build: BuildKey | None, made_from: Callable[[Dump, str], bool], max_
         if remember is not None and stat.S_ISREG(os.lstat(dump.path).st_mode):  # a link's own stat is kept
             remember(dump.path, info, digest)
     return BuildKey(build.value)
-
-
-def _young(info: os.stat_result, now: int) -> bool:
-    """Changed within ``RACY_SECONDS`` of ``now``: a second save in the same timestamp tick would keep the stat."""
-    return now - max(info.st_mtime_ns, info.st_ctime_ns) <= RACY_SECONDS * 1e9
-
-
-def _signature(info: os.stat_result) -> str:
-    return f"{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}:{info.st_mode}"
 
 
 def unchanged_report(store: Store, build: BuildKey | None, manifest: Path, docs_dir: Path,

@@ -34,10 +34,10 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from build_tools.filestat import signature, young
 from build_tools.memory import gc_paused, kept_to_the_end
 from build_tools.model.errors import CacheCorrupt, CacheError
 
-RACY_SECONDS = 2.0
 # SQLite result codes (the low byte of sqlite_errorcode) that are not damage.
 _BUSY = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED: another program holds the file
 _CANNOT_WRITE = {3, 8, 13, 23}  # SQLITE_PERM, SQLITE_READONLY, SQLITE_FULL, SQLITE_AUTH
@@ -214,18 +214,18 @@ class Store:
             info = os.lstat(path)
         except OSError as error:
             return hashlib.sha256(f"unreadable:{error}".encode()).hexdigest()
-        stat = f"{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}:{info.st_mode}"
+        stat = signature(info)
         if seen and seen[0] == stat:
             return seen[1]
         digest = file_digest(path, max_bytes)
-        if time.time_ns() - max(info.st_mtime_ns, info.st_ctime_ns) > RACY_SECONDS * 1e9:
+        if not young(info, time.time_ns()):
             self._sql("INSERT OR REPLACE INTO seen (path, stat, digest) VALUES (?, ?, ?)", (absolute, stat, digest))
         return digest
 
     def remember(self, path: Path, info: os.stat_result, digest: str) -> None:
         """Keep ``digest`` as the bytes of ``path``, read by the caller after it took ``info`` (its ``lstat``) at
         a moment when that stat was already older than ``RACY_SECONDS``: what :meth:`digest` keeps itself."""
-        stat = f"{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}:{info.st_mode}"
+        stat = signature(info)
         self._sql("INSERT OR REPLACE INTO seen (path, stat, digest) VALUES (?, ?, ?)",
                   (os.fsencode(os.path.abspath(path)), stat, digest))
 

@@ -21,6 +21,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from build_tools.filestat import signature, young
 from build_tools.search import pagekeys
 from build_tools.search.tiers import ENTRY
 
@@ -28,12 +29,11 @@ RECORD = "unchanged.json"
 FACETS = "facets.json"
 
 
-def _stat(path: Path) -> list[int] | None:
+def _stat(path: Path) -> str | None:
     try:
-        info = os.stat(path)
+        return signature(os.stat(path))
     except OSError:
         return None
-    return [info.st_size, info.st_mtime_ns, info.st_ino]
 
 
 def output_signature(out: Path, asset_dir: Path) -> list | None:
@@ -86,7 +86,6 @@ def record(cache: Path, parameters: dict, stats: dict, out: Path, asset_dir: Pat
 
 
 LISTING = "listing.json"
-RACY_NS = 2_000_000_000  # a folder changed this recently may change again within its timestamp's tick
 
 
 def walk(top: Path, skip: set[str], cache: Path | None) -> Iterator[tuple[str, str, list[str]]]:
@@ -96,8 +95,8 @@ def walk(top: Path, skip: set[str], cache: Path | None) -> Iterator[tuple[str, s
 
     A folder's names are listed again only when its stat differs from the one recorded with them in
     ``cache`` (adding, removing or renaming an entry changes its folder's mtime, as git's untracked cache
-    relies on): the site has a folder per page, and a listing costs ~5 stats' time.  A folder changed less
-    than 2 s before it was listed is not recorded (a second change in the same tick would keep its stat)."""
+    relies on): the site has a folder per page, and a listing costs ~5 stats' time.  A folder changed within
+    ``RACY_SECONDS`` of being listed is not recorded (``filestat.young``)."""
     record_file = cache / LISTING if cache is not None else None
     try:
         known = json.loads(record_file.read_text(encoding="utf-8")) if record_file else {}
@@ -113,14 +112,14 @@ def walk(top: Path, skip: set[str], cache: Path | None) -> Iterator[tuple[str, s
             info = os.stat(folder)
         except OSError:
             continue
-        signature = [info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
+        stat_key = signature(info)
         entry = known.get(inside)
-        if isinstance(entry, list) and len(entry) == 3 and entry[0] == signature:
+        if isinstance(entry, list) and len(entry) == 3 and entry[0] == stat_key:
             folders, files = entry[1], entry[2]
         else:
             folders, files = _listed(folder)
-        if now - max(info.st_mtime_ns, info.st_ctime_ns) > RACY_NS:
-            seen[inside] = [signature, folders, files]
+        if not young(info, now):  # a second change within its timestamp's tick would keep its stat
+            seen[inside] = [stat_key, folders, files]
         if not inside:
             folders = [name for name in folders if name not in skip]
         yield folder, inside, files

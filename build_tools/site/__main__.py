@@ -3,7 +3,7 @@ against the article allowlist, then update the search index.  Exit 1 on a page o
 or a MkDocs error (strict: any warning).
 
 When mkdocs.yml, the theme, docs/, site/ and the code are as the last run left them, the step prints so and
-exits before MkDocs, the allowlist check or the indexer are imported (:class:`SiteNoOp`,
+exits before MkDocs, the allowlist check or the indexer are imported (:func:`_noop_check`,
 :mod:`build_tools.nochange`).  ``--json`` prints one more line: the step's figures (seconds of the render,
 the check and the search index, in this process), for ``make bench``."""
 
@@ -17,6 +17,7 @@ import re
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 from build_tools import nochange
 
@@ -37,8 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="also print the step's figures as one JSON line")
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    check = SiteNoOp(args)
-    said = check.replay()
+    check = _noop_check(args)
+    said = check.check.replay() if check.check is not None else None
     if said is not None:
         figures = {"nothing_changed": True, "check_s": round(time.perf_counter() - started, 3), "render_s": 0.0,
                    "sitecheck_s": 0.0, "search_s": 0.0, "search_cpu_s": 0.0, "search": said.get("search")}
@@ -53,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     return _run(args, check)
 
 
-def _run(args: argparse.Namespace, check: SiteNoOp) -> int:
+def _run(args: argparse.Namespace, check: _SiteCheck) -> int:
     from mkdocs.exceptions import MkDocsException
 
     from build_tools.site.render import render
@@ -89,75 +90,70 @@ def _run(args: argparse.Namespace, check: SiteNoOp) -> int:
         search = figures["search"] = stats.as_dict()
         print(f"search: {stats.pages} pages, {stats.shards_built} of {stats.shards} shards built, "
               f"{'merged' if stats.seconds_merge else 'bundle unchanged'} in {stats.seconds:.1f}s")
-    check.settle(site, rendered.custom_dir, search)
+    _settle(check, site, rendered.custom_dir, search)
     if args.json:
         print(json.dumps(figures, ensure_ascii=False))
     return 0
 
 
-class SiteNoOp:
-    """The site step's no-op check: its facts (options, mkdocs.yml's bytes and the ``!ENV`` values it reads,
-    the sitemap's day), its inputs (mkdocs.yml, the theme folder, the hand-written part of docs/) and outputs
-    (docs/'s generated pages, which only the build's writer replaces, and site/).  The docs, site and theme
-    folders are read off mkdocs.yml's text; a run saves a stamp only when MkDocs found the same site and
-    theme folders, so the same bytes name the same folders next time."""
+class _SiteCheck(NamedTuple):
+    """Where the site step's no-op check looks, as read off mkdocs.yml's text (``check``: None when it is not
+    used).  A run saves a stamp only when MkDocs found the same site and theme folders, so the same bytes
+    name the same folders next time."""
 
-    FOLDER = Path(".cache/nochange")
+    check: nochange.Check | None
+    site: Path
+    theme: Path | None
 
-    def __init__(self, args: argparse.Namespace):
+
+def _noop_check(args: argparse.Namespace) -> _SiteCheck:
+    """The site step's no-op check (:mod:`build_tools.nochange`): its facts (options, mkdocs.yml's bytes and
+    the ``!ENV`` values it reads, the sitemap's day), its inputs (mkdocs.yml, the theme folder, the
+    hand-written part of docs/) and outputs (docs/'s generated pages, which only the build's writer
+    replaces, and site/)."""
+    try:
+        text = args.config.read_bytes()
+    except OSError:
+        text = b""
+    config = text.decode("utf-8", "replace")
+    named_by = nochange.options("site", args, skip=("json",))
+    here = args.config.resolve().parent
+    site = args.site_dir.resolve() if args.site_dir else here / _setting(config, _SITE_DIR, "site")
+    theme = _setting(config, _CUSTOM_DIR, "")
+    theme = (here / theme).resolve() if theme else None
+    facts = [*named_by, f"config {hashlib.sha256(text).hexdigest()}", f"day {_day()}", f"site {site}",
+             f"theme {theme}",
+             *(f"env {name}={os.environ.get(name)}" for name in sorted(set(_ENV_TAG.findall(config))))]
+    # Settings read from another file (INHERIT) are not in these bytes: the check is not used, the step runs.
+    # (A ``!!python`` tag calls library code, which the fingerprint covers by the libraries' folders.)
+    # ``--full`` asks for the render to run whatever the stamp says.
+    if not text or "INHERIT" in config or args.full:
+        return _SiteCheck(None, site, theme)
+    docs = sorted({args.docs.resolve(), (here / _setting(config, _DOCS_DIR, "docs")).resolve()})
+    return _SiteCheck(nochange.Check("site", named_by, lambda: facts, lambda: _places(docs, theme, site)), site, theme)
+
+
+def _places(docs: list[Path], theme: Path | None, site: Path) -> nochange.Places | None:
+    hand, made = [], []
+    for folder in docs:
         try:
-            text = args.config.read_bytes()
+            for entry in os.scandir(folder):
+                # the generated names are links into docs/.generated, replaced only by the build's writer
+                (made if entry.name.startswith(".") or entry.is_symlink() else hand).append(Path(entry.path))
         except OSError:
-            text = b""
-        config = text.decode("utf-8", "replace")
-        options = sorted((name, str(value.resolve()) if isinstance(value, Path) else repr(value))
-                         for name, value in vars(args).items() if name != "json")
-        self.facts = ["site", *(f"{name}={value}" for name, value in options)]
-        self.stamp = nochange.Stamp(self.FOLDER, "site", self.facts)
-        self.facts += [f"config {hashlib.sha256(text).hexdigest()}", f"day {_day()}",
-                       *(f"env {name}={os.environ.get(name)}" for name in sorted(set(_ENV_TAG.findall(config))))]
-        # Settings read from another file (INHERIT) are not in these bytes: the check is not used, the step runs.
-        # (A ``!!python`` tag calls library code, which the fingerprint covers by the libraries' folders.)
-        # ``--full`` asks for the render to run whatever the stamp says.
-        self.usable = bool(text) and "INHERIT" not in config and not args.full
-        here = args.config.resolve().parent
-        self.site = args.site_dir.resolve() if args.site_dir else here / _setting(config, _SITE_DIR, "site")
-        theme = _setting(config, _CUSTOM_DIR, "")
-        self.theme = (here / theme).resolve() if theme else None
-        self.docs = sorted({args.docs.resolve(), (here / _setting(config, _DOCS_DIR, "docs")).resolve()})
-        self.start = self._take(outputs=False) if self.usable else None  # outputs: only when the inputs agree
-        self.start_contents = nochange.contents(self.start.young) if self.start else {}
+            return None
+    return nochange.Places(inputs=(*([theme] if theme else []), *sorted(hand)), settled=tuple(sorted(made)),
+                           output_tops=(site,))
 
-    def _places(self) -> nochange.Places | None:
-        hand, made = [], []
-        for docs in self.docs:
-            try:
-                for entry in os.scandir(docs):
-                    # the generated names are links into docs/.generated, replaced only by the build's writer
-                    (made if entry.name.startswith(".") or entry.is_symlink() else hand).append(Path(entry.path))
-            except OSError:
-                return None
-        return nochange.Places(inputs=(*([self.theme] if self.theme else []), *sorted(hand)),
-                               settled=tuple(sorted(made)), output_tops=(self.site,))
 
-    def _take(self, outputs: bool = True) -> nochange.Fingerprint | None:
-        places = self._places()
-        return None if places is None else nochange.take([*self.facts, f"site {self.site}", f"theme {self.theme}"],
-                                                         places, outputs=outputs)
-
-    def replay(self) -> dict | None:
-        """The last run's figures when nothing changed since; else None."""
-        places = self._places()
-        return None if places is None else self.stamp.load(self.start, places)
-
-    def settle(self, site: Path, theme: Path | None, search: dict | None) -> None:
-        """After a run: its figures kept for the next one, when it ended as it began and MkDocs used the folders
-        this check looks at."""
-        if not self.usable or site.resolve() != self.site or (theme.resolve() if theme else None) != self.theme:
-            return
-        noop = None if search is None else {**search, "shards_built": 0, "pages_extracted": 0, "seconds": 0.0,
-                                            "seconds_shards": 0.0, "seconds_merge": 0.0, "bundles_merged": 0}
-        self.stamp.save_if_settled(self.start, self.start_contents, self._take(), {"search": noop})
+def _settle(check: _SiteCheck, site: Path, theme: Path | None, search: dict | None) -> None:
+    """After a run: its figures kept for the next one, when it ended as it began and MkDocs used the folders
+    the check looks at."""
+    if check.check is None or site.resolve() != check.site or (theme.resolve() if theme else None) != check.theme:
+        return
+    noop = None if search is None else {**search, "shards_built": 0, "pages_extracted": 0, "seconds": 0.0,
+                                        "seconds_shards": 0.0, "seconds_merge": 0.0, "bundles_merged": 0}
+    check.check.settle({"search": noop})
 
 
 def _setting(config: str, pattern: re.Pattern, default: str) -> str:
