@@ -11,7 +11,7 @@ import hashlib
 from hypothesis import given
 from hypothesis import strategies as st
 
-from build_tools.archive.navigation import Link, neighbours, related_links
+from build_tools.archive.navigation import neighbours, related_links
 from build_tools.archive.ordering import listed_date, newest_first
 from build_tools.model import Neighbour, Summary
 from build_tools.pipeline.render_work import PageInputs
@@ -89,13 +89,13 @@ def test_a_changed_list_is_sorted_again():
 
 
 def test_page_links_key_the_page_as_the_neighbour_records_did():
-    """The render key is unchanged: a page's links as tuples are keyed as their Neighbour records were."""
+    """The render key is unchanged: a page's links (named tuples) are keyed as the Neighbour dataclass records were."""
     summaries = [_summary(i, f"2024-01-{i + 1:02d}", source="源" if i % 2 else None) for i in range(5)]
     around = neighbours(summaries)
     by_slug = {s.slug: s for s in summaries}
     links = related_links([(summaries[1].slug, "t1", True), ("gone", "t", False)], by_slug) + around[summaries[2].slug]
-    assert all(isinstance(link, Link) for link in links)
-    records = tuple(Neighbour(*link) for link in links)
+    assert all(isinstance(link, Neighbour) for link in links)
+    records = links
     old_key_links = repr(tuple((n.role, n.slug, n.title, n.date, n.added, n.source) for n in records))
     page = PageInputs("k", "raw/x.txt", (), links)
     assert page.key_parts()[3] == old_key_links

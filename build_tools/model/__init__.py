@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import NewType, Union
+from typing import NamedTuple, NewType, Union
 from urllib.parse import urlsplit
 
 # The records clean lifts out of the body for metadata (re-exported: Article refers to them).
@@ -206,13 +206,13 @@ class PageShape:
     main_paragraphs: int  # paragraphs of at least 40 characters of prose in it
 
 
-@dataclass(frozen=True)
-class Neighbour:
+class Neighbour(NamedTuple):
     """Another article a page links to: a related one, or the one before or after it.
 
     ``role``: ``related``, ``same-story`` (a related report of the same event), ``older``, ``newer``,
     ``source-older``, ``source-newer``.  ``date`` is the article's own date; ``added`` the day it was
-    added, shown when it has no date."""
+    added, shown when it has no date.  A named tuple, not a dataclass: a build makes ~100k of them at 10k
+    articles (every page's related articles and neighbours, all keyed) and a tuple is made and keyed ~3× faster."""
 
     role: str
     slug: str

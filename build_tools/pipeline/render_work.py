@@ -19,9 +19,7 @@ class PageInputs:
     linked_key: str  # the linked article in the store
     shown: str  # the dump's path as the page names it (raw/x.txt)
     also: tuple[str, ...]  # also published by
-    # Related articles, then the articles before and after it: each a Neighbour's fields in its order (made into
-    # Neighbours only for the pages rendered; every page's key reads them).
-    links: tuple[tuple[str, str, str, str | None, str | None, str | None], ...]
+    links: tuple[Neighbour, ...]  # related articles, then the articles before and after it
     pictures: tuple[Picture, ...] = ()  # how its images are shown: the store's copies, originals behind proxies
     added: str | None = None  # the day its dump entered raw/
     publish_raw: bool = False  # the dump as saved is published beside the provenance view
@@ -39,7 +37,7 @@ def render_one(context: tuple[Any, dict[str, str]], page: PageInputs, key: str) 
     """In a worker: ``context`` is (the store's reader, entity id → name); ``key`` is the page's (unused here)."""
     reader, names = context
     article = reader.load("linked", page.linked_key)
-    links = tuple(Neighbour(*link) for link in page.links)
+    links = page.links
     related = tuple(n for n in links if n.role in ("related", "same-story"))
     article = replace(article, related=related, neighbours=tuple(n for n in links if n not in related),
                       also_published_by=page.also, meta=replace(article.meta, added=page.added))
