@@ -98,7 +98,7 @@ def render_changes(config, env, docs: set[str], theme: dict[str, str], change: C
     :class:`~mkdocs.exceptions.Abort` on any warning, as ``mkdocs build --strict`` does.  ``sitemap``:
     what the sitemap needs of each page, kept by the caller for this config (default: made afresh);
     ``beside_threads``: many pages go to workers even though this process runs other threads
-    (:func:`~build_tools.site.parallel.can_fork`)."""
+    (:func:`~build_tools.forking.can_fork`)."""
     from build_tools.site import parallel  # it uses supported() from here
 
     with parallel.strict_warnings(config) as counter:

@@ -19,9 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import multiprocessing
-import os
-import threading
 
 from mkdocs import utils
 from mkdocs.commands.build import _build_page, _build_theme_template, _populate_page, build
@@ -30,16 +27,12 @@ from mkdocs.structure.files import get_files, set_exclusions
 from mkdocs.structure.nav import get_navigation
 from mkdocs.structure.pages import Page
 
+from build_tools.forking import can_fork, cpus, fork_map
 from build_tools.site.incremental import supported
 
 # (config, files, nav, env, the pages' files): set before the workers fork, read by them (never pickled)
 _JOB: tuple | None = None
 _WORTH_A_FORK = 256 * 1024
-
-
-def cpus() -> int:
-    """The CPUs this process may run on."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def render_full(config, processes: int | None = None, beside_threads: bool = False) -> None:
@@ -78,12 +71,6 @@ def strict_warnings(config):
         logger.setLevel(level)
 
 
-def can_fork(beside_threads: bool = False) -> bool:
-    """Forking is safe in a process running one thread (no lock another thread holds is copied), or where the
-    caller knows its other threads hold no lock a worker takes (``beside_threads``: the preview's)."""
-    return "fork" in multiprocessing.get_all_start_methods() and (beside_threads or threading.active_count() == 1)
-
-
 def processes_for(markdown_bytes: int, pages: int, beside_threads: bool = False) -> int:
     """Workers for an incremental render: only when the pages' Markdown is worth the fork (~1.5 ms of
     CPU per KB; a fork and its pool cost ~0.1 s)."""
@@ -100,19 +87,7 @@ def render_in_workers(config, files, nav, env, pages: list, processes: int) -> d
     _JOB = (config, files, nav, env, [page.file for page in pages])
     try:
         shares = [[page.file.src_uri for page in pages[i::processes]] for i in range(processes)]
-        # Closed and joined, not terminated (what ``with Pool`` does): terminating takes the task queue's lock
-        # and SIGTERMs the workers, and in the preview (a process with other threads) a render's pool was seen
-        # waiting forever on a worker blocked on that lock.  Workers that finished their share exit on the
-        # pool's own sentinel instead; terminate stays for an error.
-        pool = multiprocessing.get_context("fork").Pool(processes)
-        try:
-            reports = pool.map(_render_share, shares)
-            pool.close()
-        except BaseException:
-            pool.terminate()
-            raise
-        finally:
-            pool.join()
+        reports = fork_map(_render_share, shares, processes)
     finally:
         _JOB = None
     warnings: dict[int, int] = {}

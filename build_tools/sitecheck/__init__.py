@@ -14,12 +14,11 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import multiprocessing
 import os
 import sys
-import threading
 from pathlib import Path
 
+from build_tools.forking import can_fork, cpus, fork_map
 from build_tools.sitecheck import allowlist as html_allowlist
 
 DEFAULT_CACHE = Path(".cache/sitecheck/verified.json")
@@ -84,28 +83,14 @@ def _verdicts(paths: list[str], verified: set[str]) -> list[tuple[str, list[str]
     """(SHA-256 of the page, its violations, or None when verified before or without an article region), in
     the order of ``paths``."""
     global _VERIFIED
-    processes = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 8)
-    if len(paths) < _WORTH_A_FORK or processes < 2 or not _can_fork():
+    processes = min(cpus(), 8)
+    if len(paths) < _WORTH_A_FORK or processes < 2 or not can_fork():
         return [_verdict(path, verified) for path in paths]
     _VERIFIED = verified
     try:
-        pool = multiprocessing.get_context("fork").Pool(processes)
-        try:
-            verdicts = pool.map(_verdict_of, paths, chunksize=64)
-            pool.close()
-        except BaseException:
-            pool.terminate()
-            raise
-        finally:
-            pool.join()
+        return fork_map(_verdict_of, paths, processes, chunksize=64)
     finally:
         _VERIFIED = set()
-    return verdicts
-
-
-def _can_fork() -> bool:
-    """Only a process running one thread forks (a lock another thread holds would be copied held)."""
-    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
 def _verdict_of(path: str) -> tuple[str, list[str] | None]:
