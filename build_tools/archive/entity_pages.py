@@ -156,6 +156,7 @@ def entity_families(
     registry: Registry,
     counts_by_slug: Mapping[str, Mapping[str, int]] | None = None,
     keys: Mapping[str, str] | None = None,
+    ordered: bool = False,
 ) -> tuple[dict[str, str], dict[str, Family]]:
     """(the index page, each entity's pages as a :class:`~build_tools.archive.paging.Family`).
 
@@ -164,8 +165,9 @@ def entity_families(
     names, so its family's ``inputs`` are those: an article by ``keys`` (slug → a key naming everything its
     summary and contexts are made from).  Only a family laid out cuts its archive and keys its parts: at 10k
     articles naming ~11 entities each, laying out every entity on every build was ~1 s.  Without ``keys`` every
-    family is laid out.  The other arguments are in :func:`entity_pages`' docstring."""
-    newest = newest_first(summaries)
+    family is laid out; ``ordered``: the summaries are newest first already.  The other arguments are in
+    :func:`entity_pages`' docstring."""
+    newest = list(summaries) if ordered else newest_first(summaries)
     by_entity: dict[str, list[int]] = defaultdict(list)  # entity -> ranks in newest
     named: list[tuple[str, ...]] = []  # rank -> the registry entities it names
     totals: Counter[str] = Counter()

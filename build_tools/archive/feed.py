@@ -111,19 +111,21 @@ def channel_page(channel: Channel, bodies: Mapping[str, str], base: str, author:
     return {channel.path: channel_xml(channel, bodies, base=base, author=author)}
 
 
-def entries_needed(summaries: Sequence[Summary], entity_names: Mapping[str, str] | None) -> list[Summary]:
-    """The articles some feed carries (their text is made only for them), newest first."""
-    ordered = newest_first(summaries)
-    wanted = {s.slug for s in ordered[:MAIN_LIMIT]}
+def entries_needed(summaries: Sequence[Summary], entity_names: Mapping[str, str] | None, *,
+                   ordered: bool = False) -> list[Summary]:
+    """The articles some feed carries (their text is made only for them), newest first (``ordered``: the
+    summaries are newest first already)."""
+    newest = list(summaries) if ordered else newest_first(summaries)
+    wanted = {s.slug for s in newest[:MAIN_LIMIT]}
     counts: dict[str, int] = {}
-    for s in ordered:
+    for s in newest:
         keys = ([f"s:{s.source}"] if s.source and s.source.strip() else []) + \
                [f"e:{e}" for e in dict.fromkeys(s.entities) if entity_names is not None and e in entity_names]
         for k in keys:
             counts[k] = counts.get(k, 0) + 1
             if counts[k] <= TOPIC_LIMIT:
                 wanted.add(s.slug)
-    return [s for s in ordered if s.slug in wanted]
+    return [s for s in newest if s.slug in wanted]
 
 
 def channel_xml(channel: Channel, bodies: Mapping[str, str], *, base: str, author: str,

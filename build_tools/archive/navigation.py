@@ -18,18 +18,19 @@ def _link(role: str, s: Summary) -> Neighbour:
     return Neighbour(role, s.slug, s.title or s.slug, s.date, s.added, s.source)
 
 
-def neighbours(summaries: Iterable[Summary]) -> dict[str, tuple[Neighbour, ...]]:
+def neighbours(summaries: Iterable[Summary], *, ordered: bool = False) -> dict[str, tuple[Neighbour, ...]]:
     """slug → the month it is listed under (role ``month``: slug the month page's name, title its heading),
-    the newer and older article in the archive's order, then the same within its source."""
-    ordered = newest_first(summaries)
-    out: dict[str, list[Neighbour]] = {s.slug: [] for s in ordered}
-    for s in ordered:
+    the newer and older article in the archive's order, then the same within its source (``ordered``: the
+    summaries are newest first already, :func:`~build_tools.archive.ordering.newest_first`)."""
+    newest = list(summaries) if ordered else newest_first(summaries)
+    out: dict[str, list[Neighbour]] = {s.slug: [] for s in newest}
+    for s in newest:
         month = month_of(listed_date(s))
         if month:
             out[s.slug].append(Neighbour("month", month[0], month[1]))
-    _adjacent(ordered, out, "")
+    _adjacent(newest, out, "")
     by_source: dict[str, list[Summary]] = {}
-    for s in ordered:
+    for s in newest:
         if s.source and s.source.strip():
             by_source.setdefault(s.source, []).append(s)
     for members in by_source.values():

@@ -7,7 +7,6 @@ the others instead of sinking to the end, and no date is ever invented.
 
 from __future__ import annotations
 
-import operator
 import re
 from collections.abc import Callable, Iterable
 from functools import lru_cache
@@ -67,26 +66,14 @@ def newest_first(summaries: Iterable[Summary], date: Callable[[Summary], str | N
     """Articles by ``date`` descending, then those without one; ties by slug, then by raw path.
 
     Index pages and the feed sort by :func:`listed_date`: the date, else the day the dump was added.
-    Entity pages sort by :func:`given_date`, falling back to ``added`` the same way.
+    Entity pages sort by :func:`given_date`, falling back to ``added`` the same way.  A build sorts its
+    summaries once and hands the order to every pass that lists them (the ``ordered`` arguments): a sub-list
+    of this order is the order of its members, so the published pages' order is the linked ones' filtered.
     """
-    summaries = tuple(summaries)  # a copy: the caller's list may change after this call
-    last = _LAST_ORDER.get(date)
-    if last is not None and len(last[0]) == len(summaries) and all(map(operator.is_, last[0], summaries)):
-        return list(last[1])
     by_slug = sorted(summaries, key=lambda s: (s.slug, s.raw_path))
     dates = [date(s) for s in by_slug]  # once per article, not once per test and once per comparison key
     dated = sorted((i for i, d in enumerate(dates) if d), key=dates.__getitem__, reverse=True)  # stable per date
-    ordered = [by_slug[i] for i in dated] + [s for s, d in zip(by_slug, dates, strict=True) if not d]
-    _LAST_ORDER.clear()  # one archive's order kept, whichever date function asked last
-    _LAST_ORDER[date] = (summaries, ordered)
-    return list(ordered)
-
-
-# The last order worked out, with the summaries it was worked out from (kept, so their ids cannot be reused):
-# a build lists the same summaries newest first for the timeline, the feeds, the entity pages and the
-# neighbours (4 sorts of 10k records, ~0.2 s of CPU), and summaries are immutable: the same objects in the
-# same order have the same order.
-_LAST_ORDER: dict[Callable[[Summary], str | None], tuple[tuple[Summary, ...], list[Summary]]] = {}
+    return [by_slug[i] for i in dated] + [s for s, d in zip(by_slug, dates, strict=True) if not d]
 
 
 def given_or_added(summary: Summary) -> str | None:

@@ -14,6 +14,7 @@ from build_tools.archive.paging import Family
 from build_tools.archive.related import RangeMap, Tables, related_incremental
 from build_tools.archive.views import LinkedView
 from build_tools.entities.matcher import AliasIndex
+from build_tools.model import Summary
 
 
 def related(views: Sequence[LinkedView], previous: Tables | None, identities: Mapping[str, Hashable] | None = None,
@@ -27,12 +28,14 @@ def related(views: Sequence[LinkedView], previous: Tables | None, identities: Ma
                                 map_ranges=map_ranges)
 
 
-def entity_families(views: Sequence[LinkedView], index: AliasIndex | None,
-                    keys: Mapping[str, str] | None = None) -> tuple[dict[str, str], dict[str, Family]]:
+def entity_families(views: Sequence[LinkedView], index: AliasIndex | None, keys: Mapping[str, str] | None = None,
+                    newest: Sequence[Summary] | None = None) -> tuple[dict[str, str], dict[str, Family]]:
     """:func:`~build_tools.archive.entity_pages.entity_families` of the views: the index page, and each entity's
-    pages as a family of parts (``keys``: slug → the key of the linked article and the day it was added)."""
+    pages as a family of parts (``keys``: slug → the key of the linked article and the day it was added;
+    ``newest``: the views' summaries newest first, when the caller sorted them already)."""
     if index is None:
         return {}, {}
     contexts = {v.summary.slug: v.contexts for v in views}
     counts = {v.summary.slug: dict(v.counts) for v in views}
-    return _entity_families([v.summary for v in views], contexts, index.registry, counts, keys)
+    summaries = [v.summary for v in views] if newest is None else newest
+    return _entity_families(summaries, contexts, index.registry, counts, keys, ordered=newest is not None)

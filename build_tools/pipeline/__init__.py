@@ -27,6 +27,7 @@ from build_tools.archive.dedupe import NearIndex, near_duplicates
 from build_tools.archive.feed import entries_needed, source_feed_names
 from build_tools.archive.furniture import recurring_lines
 from build_tools.archive.navigation import neighbours, related_links
+from build_tools.archive.ordering import newest_first
 from build_tools.archive.prepared import Prepared, Published, dedupe, without_fingerprints
 from build_tools.archive.related import Tables, related_incremental
 from build_tools.archive.site_pages import site_parts
@@ -118,13 +119,15 @@ def _build(settings: Settings, overrides: Overrides, locks, progress: Progress |
         with report.timed("related"):
             related = _related(run, linked)
             linked = views.without_stories(linked)  # read by the related pass only (memory)
-            around = neighbours(v.summary for _, v in linked)
+            # Sorted once: the neighbours, the feeds, the entity and the index pages all list the articles
+            # newest first (4 sorts of 10k summaries were ~0.2 s of CPU).
+            newest = newest_first(v.summary for _, v in linked)
+            around = neighbours(newest, ordered=True)
         with report.timed("images"):
             pictures, image_warnings = pictures_for(settings, published, [view for _, view in linked], run.shown)
             report.warnings.extend(image_warnings)
         with report.timed("feeds"):  # before the writer opens: the last page written is moments from the swap
-            bodies = _feed_bodies(run, linked, entries_needed([v.summary for _, v in linked],
-                                                              entity_names(index) or None))
+            bodies = _feed_bodies(run, linked, entries_needed(newest, entity_names(index) or None, ordered=True))
         with run.output() as writer:
             with report.timed("render"):
                 by_slug = {v.summary.slug: v.summary for _, v in linked}
@@ -135,12 +138,13 @@ def _build(settings: Settings, overrides: Overrides, locks, progress: Progress |
                                  published, linked, report, run)
                 del jobs, by_slug, related, around, pictures  # not read again (memory: ~5 KB per article)
             keys = dict(zip((view.summary.slug for _, view in shown), _whole_inputs(shown), strict=True))
+            newest = [s for s in newest if s.slug in keys]  # the pages written, in the same order
             with report.timed("entity pages"):  # an entity's pages laid out again only when its articles changed
-                entity_index, families = view_passes.entity_families([v for _, v in shown], index, keys)
+                entity_index, families = view_passes.entity_families([v for _, v in shown], index, keys, newest)
                 run.families(view_passes.entity_families, families, writer)
                 writer.write_all(entity_index)
             with report.timed("index pages"):  # of the pages written: a failed one is in no list and no feed
-                _site_pages(run, settings, index, shown, bodies, keys, writer)
+                _site_pages(run, settings, index, newest, bodies, keys, writer)
         report.corrections = _review_corrections(overrides, dumps, published, run, index)
         report.warnings.extend(w for review in report.corrections for w in review.problems)
         settled = unchanged.settled(build_key, _made_from(run, settings, overrides, prepared), settings.max_dump_bytes,
@@ -163,15 +167,15 @@ def _made_from(run: Runner, settings: Settings, overrides: Overrides, prepared: 
     return made_from
 
 
-def _site_pages(run: Runner, settings: Settings, index, linked: list[tuple[str, views.LinkedView]],
-                bodies: dict[str, str], keys: dict[str, str], writer: OutputWriter) -> None:
-    """The index pages and feeds of the articles in ``linked``: the few small pages made every time, the lists
-    and feeds by parts (a month, a source, a feed), each made again only when its articles changed (the source
-    feeds' pinyin names load a dictionary: kept as a pass of its own, keyed by the source names)."""
-    summaries = [view.summary for _, view in linked]
+def _site_pages(run: Runner, settings: Settings, index, summaries: list[Summary], bodies: dict[str, str],
+                keys: dict[str, str], writer: OutputWriter) -> None:
+    """The index pages and feeds of the articles ``summaries`` (newest first): the few small pages made every
+    time, the lists and feeds by parts (a month, a source, a feed), each made again only when its articles
+    changed (the source feeds' pinyin names load a dictionary: kept as a pass of its own, keyed by the source
+    names)."""
     sources = sorted({s.source for s in summaries if s.source and s.source.strip()})
     pages, passes = site_parts(summaries, index, settings.site_title, settings.site_url, bodies,
-                               run.whole(source_feed_names, sources, sources), keys)
+                               run.whole(source_feed_names, sources, sources), keys, ordered=True)
     for func, parts in passes:
         run.parts(func, parts, writer)
     writer.write_all(pages)
