@@ -195,10 +195,10 @@ def test_one_added_article_lays_out_only_the_entities_it_names(tmp_path) -> None
     index = AliasIndex.build(load_registry(REGISTRY_PATH))
     archive = _archive(200)
     first, _ = _build_families(tmp_path / "docs", archive, index)
-    assert set(first) == {e.id for e in index.registry.entities}
+    assert {name.split("\0")[0] for name in first} == {e.id for e in index.registry.entities}
     added = summary("new-one", date="2024-03-30", source="财新", entities=("tsmc", "openai"))
     again, docs = _build_families(tmp_path / "docs", [*archive, added], index)
-    assert sorted(again) == ["openai", "tsmc"]
+    assert sorted(again) == ["openai", "openai\x002024", "tsmc", "tsmc\x002024"]  # the main pages, the year
     assert docs == _from_nothing([*archive, added], index)
     nothing, docs = _build_families(tmp_path / "docs", [*archive, added], index)
     assert not nothing and docs == _from_nothing([*archive, added], index)
@@ -211,7 +211,26 @@ def test_a_page_of_a_kept_entity_touched_by_hand_is_written_again(tmp_path) -> N
     page = tmp_path / "docs" / "entities" / "nvidia" / "2024.md"
     page.write_text("edited by hand\n", encoding="utf-8")
     laid_out, docs = _build_families(tmp_path / "docs", archive, index)
-    assert list(laid_out) == ["nvidia"] and docs == _from_nothing(archive, index)
+    assert list(laid_out) == ["nvidia\x002024"] and docs == _from_nothing(archive, index)
+
+
+def test_an_article_added_in_one_year_lays_out_that_year_and_the_one_before_not_every_year(tmp_path) -> None:
+    """An entity's archive is one family per year: a year's pages link the last page of the year after it (newer),
+    whose cut its articles decide, so an article added in 2021 lays out the main page, 2021 and 2020 only."""
+    index = AliasIndex.build(load_registry(REGISTRY_PATH))
+    archive = [summary(f"y-{i:04d}", date=f"{2019 + i % 6}-{1 + i % 12:02d}-{1 + i % 28:02d}", source=SOURCES[i % 4],
+                       entities=("nvidia",)) for i in range(600)]
+    first, _ = _build_families(tmp_path / "docs", archive, index)
+    years = {f"nvidia\x00{y}" for y in range(2019, 2025)}
+    assert {name for name in first if name.startswith("nvidia")} == {"nvidia", *years}
+    added = summary("mid-2021", date="2021-06-15", source="新华社", entities=("nvidia",))
+    again, docs = _build_families(tmp_path / "docs", [*archive, added], index)
+    assert sorted(again) == ["nvidia", "nvidia\x002020", "nvidia\x002021"]
+    assert docs == _from_nothing([*archive, added], index)
+    newest = summary("newest", date="2025-01-02", source="新华社", entities=("nvidia",))  # one leaves the main page
+    again, docs = _build_families(tmp_path / "docs", [*archive, added, newest], index)
+    assert sorted(again) == ["nvidia", "nvidia\x002023", "nvidia\x002024"]
+    assert docs == _from_nothing([*archive, added, newest], index)
 
 
 _DAYS = [f"2024-{m:02d}-{d:02d}" for m in (1, 2, 3) for d in (1, 15)] + [None]
@@ -222,10 +241,29 @@ _change = st.one_of(st.tuples(st.just("add"), _article), st.tuples(st.just("drop
                     st.tuples(st.just("edit"), st.integers(0, 40), _article))
 
 
+_YEARS = [f"{y}-{m:02d}-01" for y in (2022, 2023, 2024) for m in (2, 6, 10)] + [None]
+_article_years = st.tuples(st.sampled_from(_YEARS), st.sets(st.sampled_from(ENTITIES[:3]), max_size=3),
+                           st.sampled_from(SOURCES[:2]))
+_change_years = st.one_of(st.tuples(st.just("add"), _article_years), st.tuples(st.just("drop"), st.integers(0, 40)),
+                          st.tuples(st.just("edit"), st.integers(0, 40), _article_years))
+
+
 @hypothesis.settings(max_examples=60, deadline=None)
 @hypothesis.given(start=st.lists(_article, max_size=14),
                   changes=st.lists(st.lists(_change, min_size=1, max_size=3), min_size=1, max_size=4))
 def test_entity_pages_by_families_equal_the_pages_from_nothing(start, changes) -> None:
+    _step_by_step(start, changes)
+
+
+@hypothesis.settings(max_examples=100, deadline=None)
+@hypothesis.given(start=st.lists(_article_years, max_size=24),
+                  changes=st.lists(st.lists(_change_years, min_size=1, max_size=3), min_size=1, max_size=5))
+def test_entity_pages_by_year_families_equal_the_pages_from_nothing(start, changes) -> None:
+    """Archives over several years (pages of 3): adds, edits and removals anywhere, built step by step."""
+    _step_by_step(start, changes)
+
+
+def _step_by_step(start, changes) -> None:
     index = AliasIndex.build(load_registry(REGISTRY_PATH))
     serial = 0
 

@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from itertools import chain
+from itertools import chain, groupby
 
 from build_tools.archive.ordering import listed_date, newest_first, when_shown
 from build_tools.archive.paging import (
@@ -183,58 +183,99 @@ def entity_families(
             totals[eid] += counts.get(eid, 1)
     article_counts = Counter({eid: len(arts) for eid, arts in by_entity.items()})
     every_name = "\0".join(f"{e.id}={e.name}" for e in registry.entities)
-    layout = _Layout(newest, mentions_by_slug, named, listed_keys(newest, keys), every_name, registry, keys is None)
+    dates = [listed_date(s) for s in newest]
+    layout = _Layout(newest, mentions_by_slug, named, listed_keys(newest, keys), dates,
+                     [bucket_of_date(d, True) for d in dates], every_name, registry, keys is None)
     families = {}
     for ent in registry.entities:
         ranks = tuple(by_entity.get(ent.id, ()))
         inputs = "" if keys is None else "\0".join((repr(ent), every_name, *(layout.rank_keys[r] for r in ranks)))
-        families[ent.id] = Family(inputs, partial(layout.parts, ent, ranks))
+        families[ent.id] = Family(inputs, partial(layout.main_part, ent, ranks))
+        families.update(layout.year_families(ent, ranks))
     index = {f"{ENTITY_DIR}/index.md": _index_page(registry, article_counts, totals)}
     return index, families
 
 
 @dataclass(frozen=True)
 class _Layout:
-    """What laying out one entity's pages reads: the archive newest first and what each article names.  What
-    each article gives every list it is in (its year, its date, its snippets) is worked out once, for the
-    articles of the entities laid out only: a common entity is in thousands of lists."""
+    """What laying out an entity's pages reads: the archive newest first, what each article names, its listed
+    date and the year it is archived under (by rank).  An entity's pages are families: its main page, and one
+    family per year of its archive, so that an article added lays out its entities' main pages and the year it
+    lands in, not every year of a common entity's archive (thousands of articles at 10k)."""
 
     newest: Sequence[Summary]
     mentions_by_slug: Mapping[str, Sequence[tuple[str, str]]]
     named: Sequence[tuple[str, ...]]
     rank_keys: Sequence[str]
+    dates: Sequence[str | None]
+    years: Sequence[Bucket]
     every_name: str
     registry: Registry
     snippets_in_inputs: bool  # no keys: a summary does not name its snippet, so the parts' inputs do
-    _known: dict[int, tuple[Bucket, str | None, dict[str, str]]] = field(default_factory=dict)
+    _snippets: dict[int, dict[str, str]] = field(default_factory=dict)
+    _archives: dict[str, tuple] = field(default_factory=dict)
 
-    def _of(self, r: int) -> tuple[Bucket, str | None, dict[str, str]]:
-        """(its year, its listed date, entity → the first sentence naming it) of the article ranked ``r``."""
-        found = self._known.get(r)
+    def year_families(self, ent: Entity, ranks: Sequence[int]) -> dict[str, Family]:
+        """One family per year of the entity's archive (its articles after the newest ``PAGE_SIZE``).  A year's
+        pages show its own articles and link the last page of the year before (cut from that year's articles)
+        and the first page of the year after (named by its year alone): its inputs are those."""
+        runs = [(name, tuple(group)) for name, group in groupby(ranks[PAGE_SIZE:], key=lambda r: self.years[r].name)]
+        families = {}
+        for i, (name, members) in enumerate(runs):
+            newer = runs[i - 1] if i else ("", ())
+            older = runs[i + 1][0] if i + 1 < len(runs) else ""
+            inputs = "" if self.snippets_in_inputs else "\0".join(
+                (repr(ent), newer[0], *(self.rank_keys[r] for r in newer[1]), "", name,
+                 *(self.rank_keys[r] for r in members), "", older))
+            families[f"{ent.id}\0{name}"] = Family(inputs, partial(self.year_parts, ent, ranks, name))
+        return families
+
+    def _own(self, ent: Entity, ranks: Sequence[int]) -> dict[str, str]:
+        """slug → the first sentence naming ``ent``, of the articles ranked ``ranks`` (those a part lists)."""
+        own = {}
+        for r in ranks:
+            snippets = self._snippets.get(r)
+            if snippets is None:
+                snippets = self._snippets[r] = {}
+                for eid, text in self.mentions_by_slug.get(self.newest[r].slug) or ():
+                    snippets.setdefault(eid, text)
+            if ent.id in snippets:
+                own[self.newest[r].slug] = snippets[ent.id]
+        return own
+
+    def _archive(self, ent: Entity, ranks: Sequence[int]) -> tuple:
+        """(its articles, its archived pages, what names each article in a part's inputs, the pages as parts),
+        worked out once per entity per build, whichever of its families are laid out."""
+        found = self._archives.get(ent.id)
         if found is None:
-            s, snippets = self.newest[r], {}
-            for eid, text in self.mentions_by_slug.get(s.slug) or ():
-                snippets.setdefault(eid, text)
-            date = listed_date(s)
-            found = self._known[r] = (bucket_of_date(date, True), date, snippets)
+            articles = tuple(self.newest[r] for r in ranks)  # ranks are in order
+            archived = archive_pages([self.years[r] for r in ranks], [s.slug for s in articles], PAGE_SIZE,
+                                     PAGE_SIZE, [self.dates[r] for r in ranks])
+            listed = [self.rank_keys[r] for r in ranks]
+            if self.snippets_in_inputs:
+                own = self._own(ent, ranks)
+                listed = [f"{key}\0{own.get(s.slug)}" for key, s in zip(listed, articles, strict=True)]
+            found = self._archives[ent.id] = (articles, archived, listed, archive_parts(archived, listed))
         return found
 
-    def parts(self, ent: Entity, ranks: Sequence[int]) -> list[Parts]:
-        """The entity's page and each page of its archive, as parts (see :func:`entity_parts`)."""
-        articles = tuple(self.newest[r] for r in ranks)  # ranks are in order
-        known = [self._of(r) for r in ranks]
-        own = {s.slug: facts[2][ent.id] for s, facts in zip(articles, known, strict=True) if ent.id in facts[2]}
-        archived = archive_pages([facts[0] for facts in known], [s.slug for s in articles], PAGE_SIZE, PAGE_SIZE,
-                                 [facts[1] for facts in known])
-        listed = [self.rank_keys[r] for r in ranks]
-        if self.snippets_in_inputs:
-            listed = [f"{key}\0{own.get(s.slug)}" for key, s in zip(listed, articles, strict=True)]
+    def main_part(self, ent: Entity, ranks: Sequence[int]) -> list[Parts]:
+        """The entity's page, as a part (see :func:`entity_parts`): its newest articles, its archive's years
+        and the entities named with it in any of its articles."""
+        articles, archived, listed, _parts = self._archive(ent, ranks)
+        own = self._own(ent, ranks[:PAGE_SIZE])
         foot = [f"{p.stem}\0{p.heading}" for p in archived if p.name is None or PAGE_SIZE in p.members]
         main = {ent.id: ((repr(ent), self.every_name, *foot, "", *listed),
                          (ent, articles, own, archived, tuple(self.named[r] for r in ranks), self.registry))}
+        return [(entity_main_page, main)]
+
+    def year_parts(self, ent: Entity, ranks: Sequence[int], year: str) -> list[Parts]:
+        """Each archived page of the entity's ``year``, as a part."""
+        articles, archived, _listed, parts = self._archive(ent, ranks)
+        pages = [p.members for p in archived if p.bucket.name == year]
+        own = self._own(ent, ranks[pages[0].start:pages[-1].stop])
         older = {f"{ent.id}/{stem}": ((ent.id, ent.name, *inputs), (ent, articles, own, archived, ks))
-                 for stem, (inputs, ks) in archive_parts(archived, listed).items()}
-        return [(entity_main_page, main), (entity_archived_pages, older)]
+                 for stem, (inputs, ks) in parts.items() if archived[ks[0]].bucket.name == year}
+        return [(entity_archived_pages, older)]
 
 
 def entity_main_page(ent: Entity, articles: Sequence[Summary], snippets: Mapping[str, str],
