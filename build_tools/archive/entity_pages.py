@@ -5,8 +5,8 @@ year on ``entities/<id>/<yyyy>.md``, see :mod:`build_tools.archive.paging`) and 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import partial
 from itertools import chain, groupby
 
@@ -212,70 +212,92 @@ class _Layout:
     every_name: str
     registry: Registry
     snippets_in_inputs: bool  # no keys: a summary does not name its snippet, so the parts' inputs do
-    _snippets: dict[int, dict[str, str]] = field(default_factory=dict)
-    _archives: dict[str, tuple] = field(default_factory=dict)
+    _runs: dict[str, list[tuple[str, int, int]]] = field(default_factory=dict)  # entity -> its archive's years
 
     def year_families(self, ent: Entity, ranks: Sequence[int]) -> dict[str, Family]:
         """One family per year of the entity's archive (its articles after the newest ``PAGE_SIZE``).  A year's
         pages show its own articles and link the last page of the year before (cut from that year's articles)
         and the first page of the year after (named by its year alone): its inputs are those."""
-        runs = [(name, tuple(group)) for name, group in groupby(ranks[PAGE_SIZE:], key=lambda r: self.years[r].name)]
+        runs, at = [], PAGE_SIZE
+        for name, group in groupby(ranks[PAGE_SIZE:], key=lambda r: self.years[r].name):
+            size = sum(1 for _ in group)
+            runs.append((name, at, at + size))  # the year's positions in the entity's list
+            at += size
+        self._runs[ent.id] = runs
         families = {}
-        for i, (name, members) in enumerate(runs):
-            newer = runs[i - 1] if i else ("", ())
+        for i, (name, start, stop) in enumerate(runs):
+            newer = runs[i - 1] if i else ("", start, start)
             older = runs[i + 1][0] if i + 1 < len(runs) else ""
             inputs = "" if self.snippets_in_inputs else "\0".join(
-                (repr(ent), newer[0], *(self.rank_keys[r] for r in newer[1]), "", name,
-                 *(self.rank_keys[r] for r in members), "", older))
-            families[f"{ent.id}\0{name}"] = Family(inputs, partial(self.year_parts, ent, ranks, name))
+                (repr(ent), newer[0], *(self.rank_keys[r] for r in ranks[newer[1]:newer[2]]), "", name,
+                 *(self.rank_keys[r] for r in ranks[start:stop]), "", older))
+            families[f"{ent.id}\0{name}"] = Family(inputs, partial(self.year_parts, ent, ranks, i))
         return families
 
-    def _own(self, ent: Entity, ranks: Sequence[int]) -> dict[str, str]:
-        """slug → the first sentence naming ``ent``, of the articles ranked ``ranks`` (those a part lists)."""
-        own = {}
-        for r in ranks:
-            snippets = self._snippets.get(r)
-            if snippets is None:
-                snippets = self._snippets[r] = {}
-                for eid, text in self.mentions_by_slug.get(self.newest[r].slug) or ():
-                    snippets.setdefault(eid, text)
-            if ent.id in snippets:
-                own[self.newest[r].slug] = snippets[ent.id]
-        return own
-
-    def _archive(self, ent: Entity, ranks: Sequence[int]) -> tuple:
-        """(its articles, its archived pages, what names each article in a part's inputs, the pages as parts),
-        worked out once per entity per build, whichever of its families are laid out."""
-        found = self._archives.get(ent.id)
-        if found is None:
-            articles = tuple(self.newest[r] for r in ranks)  # ranks are in order
-            archived = archive_pages([self.years[r] for r in ranks], [s.slug for s in articles], PAGE_SIZE,
-                                     PAGE_SIZE, [self.dates[r] for r in ranks])
-            listed = [self.rank_keys[r] for r in ranks]
-            if self.snippets_in_inputs:
-                own = self._own(ent, ranks)
-                listed = [f"{key}\0{own.get(s.slug)}" for key, s in zip(listed, articles, strict=True)]
-            found = self._archives[ent.id] = (articles, archived, listed, archive_parts(archived, listed))
-        return found
+    def _listed(self, ent: Entity, ranks: Sequence[int]) -> tuple[tuple[Summary, ...], list[str], Mapping[str, str]]:
+        """(the entity's articles, what names each in a part's inputs, its snippets of them)."""
+        articles = tuple(self.newest[r] for r in ranks)  # ranks are in order
+        listed = [self.rank_keys[r] for r in ranks]
+        own = _Snippets(ent.id, self.mentions_by_slug)
+        if self.snippets_in_inputs:
+            listed = [f"{key}\0{own.get(s.slug)}" for key, s in zip(listed, articles, strict=True)]
+        return articles, listed, own
 
     def main_part(self, ent: Entity, ranks: Sequence[int]) -> list[Parts]:
         """The entity's page, as a part (see :func:`entity_parts`): its newest articles, its archive's years
-        and the entities named with it in any of its articles."""
-        articles, archived, listed, _parts = self._archive(ent, ranks)
-        own = self._own(ent, ranks[:PAGE_SIZE])
+        and the entities named with it in any of its articles.  Of its archive the page shows each year's
+        newest page (named by the year alone, where its "older" link leads too): not cut into pages here."""
+        articles, listed, own = self._listed(ent, ranks)
+        archived = [ArchivePage(self.years[ranks[start]], None, range(start, stop))
+                    for _name, start, stop in self._runs[ent.id]]
         foot = [f"{p.stem}\0{p.heading}" for p in archived if p.name is None or PAGE_SIZE in p.members]
         main = {ent.id: ((repr(ent), self.every_name, *foot, "", *listed),
                          (ent, articles, own, archived, tuple(self.named[r] for r in ranks), self.registry))}
         return [(entity_main_page, main)]
 
-    def year_parts(self, ent: Entity, ranks: Sequence[int], year: str) -> list[Parts]:
-        """Each archived page of the entity's ``year``, as a part."""
-        articles, archived, _listed, parts = self._archive(ent, ranks)
-        pages = [p.members for p in archived if p.bucket.name == year]
-        own = self._own(ent, ranks[pages[0].start:pages[-1].stop])
-        older = {f"{ent.id}/{stem}": ((ent.id, ent.name, *inputs), (ent, articles, own, archived, ks))
-                 for stem, (inputs, ks) in parts.items() if archived[ks[0]].bucket.name == year}
+    def year_parts(self, ent: Entity, ranks: Sequence[int], i: int) -> list[Parts]:
+        """Each archived page of the entity's ``i``-th year, as a part: the year cut into pages, beside the last
+        page of the year before it (cut too) and the first page of the year after."""
+        runs = self._runs[ent.id]
+        _year, start, stop = runs[i]
+        pages = self._cut(ranks, *runs[i - 1][1:])[-1:] if i else []
+        cut = self._cut(ranks, start, stop)
+        mine = range(len(pages), len(pages) + len(cut))  # the year's first page at 0: none newer, the main page is
+        pages += cut
+        if i + 1 < len(runs):
+            pages.append(ArchivePage(self.years[ranks[runs[i + 1][1]]], None, range(runs[i + 1][1], runs[i + 1][2])))
+        articles, listed, own = self._listed(ent, ranks)
+        older = {f"{ent.id}/{stem}": ((ent.id, ent.name, *inputs), (ent, articles, own, pages, ks))
+                 for stem, (inputs, ks) in archive_parts(pages, listed).items() if ks[0] in mine}
         return [(entity_archived_pages, older)]
+
+    def _cut(self, ranks: Sequence[int], start: int, stop: int) -> list[ArchivePage]:
+        """The archived pages of one year (positions ``start`` to ``stop`` of the entity's list)."""
+        cut = ranks[start:stop]
+        pages = archive_pages([self.years[r] for r in cut], [self.newest[r].slug for r in cut], 0, PAGE_SIZE,
+                              [self.dates[r] for r in cut])
+        return [replace(p, members=range(p.members.start + start, p.members.stop + start)) for p in pages]
+
+
+@dataclass(frozen=True)
+class _Snippets(Mapping[str, str]):
+    """slug → the first sentence naming the entity ``eid``, looked up when a page lists the article (a common
+    entity names thousands of articles; a page made lists 50)."""
+
+    eid: str
+    mentions_by_slug: Mapping[str, Sequence[tuple[str, str]]]
+
+    def __getitem__(self, slug: str) -> str:
+        for eid, text in self.mentions_by_slug.get(slug) or ():
+            if eid == self.eid:
+                return text
+        raise KeyError(slug)
+
+    def __iter__(self) -> Iterator[str]:
+        return (slug for slug in self.mentions_by_slug if slug in self)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def entity_main_page(ent: Entity, articles: Sequence[Summary], snippets: Mapping[str, str],
