@@ -184,14 +184,16 @@ def entity_families(
     article_counts = Counter({eid: len(arts) for eid, arts in by_entity.items()})
     every_name = "\0".join(f"{e.id}={e.name}" for e in registry.entities)
     dates = [listed_date(s) for s in newest]
-    layout = _Layout(newest, mentions_by_slug, named, listed_keys(newest, keys), dates,
-                     [bucket_of_date(d, True) for d in dates], every_name, registry, keys is None)
+    years = [bucket_of_date(d, True) for d in dates]
+    layout = _Layout(newest, mentions_by_slug, named, listed_keys(newest, keys), dates, years,
+                     [b.name for b in years], every_name, registry, keys is None)
     families = {}
     for ent in registry.entities:
         ranks = tuple(by_entity.get(ent.id, ()))
-        inputs = "" if keys is None else "\0".join((repr(ent), every_name, *(layout.rank_keys[r] for r in ranks)))
+        listed = [layout.rank_keys[r] for r in ranks]  # once, sliced by its years' families
+        inputs = "" if keys is None else "\0".join((repr(ent), every_name, *listed))
         families[ent.id] = Family(inputs, partial(layout.main_part, ent, ranks))
-        families.update(layout.year_families(ent, ranks))
+        families.update(layout.year_families(ent, ranks, listed))
     index = {f"{ENTITY_DIR}/index.md": _index_page(registry, article_counts, totals)}
     return index, families
 
@@ -209,17 +211,19 @@ class _Layout:
     rank_keys: Sequence[str]
     dates: Sequence[str | None]
     years: Sequence[Bucket]
+    year_names: Sequence[str]  # each year's name, by rank (strings group faster than buckets)
     every_name: str
     registry: Registry
     snippets_in_inputs: bool  # no keys: a summary does not name its snippet, so the parts' inputs do
     _runs: dict[str, list[tuple[str, int, int]]] = field(default_factory=dict)  # entity -> its archive's years
 
-    def year_families(self, ent: Entity, ranks: Sequence[int]) -> dict[str, Family]:
+    def year_families(self, ent: Entity, ranks: Sequence[int], listed: Sequence[str]) -> dict[str, Family]:
         """One family per year of the entity's archive (its articles after the newest ``PAGE_SIZE``).  A year's
         pages show its own articles and link the last page of the year before (cut from that year's articles)
-        and the first page of the year after (named by its year alone): its inputs are those."""
+        and the first page of the year after (named by its year alone): its inputs are those (``listed``: the
+        keys of the entity's articles, by position)."""
         runs, at = [], PAGE_SIZE
-        for name, group in groupby(ranks[PAGE_SIZE:], key=lambda r: self.years[r].name):
+        for name, group in groupby(ranks[PAGE_SIZE:], key=self.year_names.__getitem__):
             size = sum(1 for _ in group)
             runs.append((name, at, at + size))  # the year's positions in the entity's list
             at += size
@@ -229,8 +233,7 @@ class _Layout:
             newer = runs[i - 1] if i else ("", start, start)
             older = runs[i + 1][0] if i + 1 < len(runs) else ""
             inputs = "" if self.snippets_in_inputs else "\0".join(
-                (repr(ent), newer[0], *(self.rank_keys[r] for r in ranks[newer[1]:newer[2]]), "", name,
-                 *(self.rank_keys[r] for r in ranks[start:stop]), "", older))
+                (repr(ent), newer[0], *listed[newer[1]:newer[2]], "", name, *listed[start:stop], "", older))
             families[f"{ent.id}\0{name}"] = Family(inputs, partial(self.year_parts, ent, ranks, i))
         return families
 
