@@ -219,8 +219,9 @@ class _Layout:
 
     def year_families(self, ent: Entity, ranks: Sequence[int], listed: Sequence[str]) -> dict[str, Family]:
         """One family per year of the entity's archive (its articles after the newest ``PAGE_SIZE``).  A year's
-        pages show its own articles and link the last page of the year before (cut from that year's articles)
-        and the first page of the year after (named by its year alone): its inputs are those (``listed``: the
+        pages show its own articles and link, in the list's order (newest first), the last page of the newer
+        year (cut from that year's articles) and the first page of the older one (named by its year alone): its
+        inputs are those (``listed``: the
         keys of the entity's articles, by position)."""
         runs, at = [], PAGE_SIZE
         for name, group in groupby(ranks[PAGE_SIZE:], key=self.year_names.__getitem__):
@@ -260,7 +261,7 @@ class _Layout:
 
     def year_parts(self, ent: Entity, ranks: Sequence[int], i: int) -> list[Parts]:
         """Each archived page of the entity's ``i``-th year, as a part: the year cut into pages, beside the last
-        page of the year before it (cut too) and the first page of the year after."""
+        page of the newer year (cut too) and the first page of the older one."""
         runs = self._runs[ent.id]
         _year, start, stop = runs[i]
         pages = self._cut(ranks, *runs[i - 1][1:])[-1:] if i else []
