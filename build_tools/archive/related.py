@@ -19,7 +19,6 @@ run's tables let only the articles whose candidates changed be ranked again, the
 from __future__ import annotations
 
 import math
-from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -153,17 +152,18 @@ def related_incremental(
     for i, vec in enumerate(weights):
         for e in vec:
             postings[e].append(i)
-    # Per entity, the weights along its postings.  Where an article sits in a common entity's postings (the
-    # middle of its window) is found when the article is ranked, by bisection: the postings are in position
-    # order, and a build ranks a few hundred articles, not the 10k a table of every position was made for.
+    # Per entity, the weights along its postings, and where each article sits in them.
     plists: dict[str, tuple[list[int], list[float], bool]] = {}
+    where: list[dict[str, int]] = [{} for _ in order]
     for e, plist in postings.items():
         plists[e] = (plist, [weights[i][e] for i in plist], df[e] > common_df)
+        for at, i in enumerate(plist):
+            where[i][e] = at
     dates = [_ordinal(s.date) for s in order]
     fps = [fingerprints.get(s.slug) if fingerprints else None for s in order]
     texts = TextPairs(fps)
     tie = _tie_ranks([s.slug for s in order])
-    context = _Ranking(order, weights, plists, dates, fps, texts, tie, limit, shortlist, window // 2)
+    context = _Ranking(order, weights, plists, where, dates, fps, texts, tie, limit, shortlist, window // 2)
     slugs = [s.slug for s in order]
     if identities is None:
         counts_of = counts_by_slug or {}
@@ -239,6 +239,7 @@ class _Ranking:
     order: list[Summary]
     weights: list[dict[str, float]]
     plists: dict[str, tuple[list[int], list[float], bool]]
+    where: list[dict[str, int]]
     dates: list[int | None]
     fps: list[Fingerprint | None]
     texts: TextPairs
@@ -249,8 +250,8 @@ class _Ranking:
 
 
 def _rank_range(ctx: _Ranking, positions: Sequence[int]) -> dict[str, list[tuple[str, str, bool]]]:
-    order, weights, plists, dates, fps, texts, tie = (ctx.order, ctx.weights, ctx.plists, ctx.dates, ctx.fps,
-                                                      ctx.texts, ctx.tie)
+    order, weights, plists, where, dates, fps, texts, tie = (ctx.order, ctx.weights, ctx.plists, ctx.where,
+                                                             ctx.dates, ctx.fps, ctx.texts, ctx.tie)
     limit, shortlist = ctx.limit, ctx.shortlist
     lo_half, hi_half = ctx.half_window, ctx.half_window + 1
     far = 10**6
@@ -258,12 +259,13 @@ def _rank_range(ctx: _Ranking, positions: Sequence[int]) -> dict[str, list[tuple
     for me in positions:
         s = order[me]
         vec = weights[me]
+        at_of = where[me]
         partial: dict[int, float] = {}
         get = partial.get
         for e, w in vec.items():
             plist, xs, common = plists[e]
             if common:
-                at = bisect_left(plist, me)  # ``me`` is in it: it names ``e``
+                at = at_of[e]
                 lo = at - lo_half if at > lo_half else 0
                 plist, xs = plist[lo : at + hi_half], xs[lo : at + hi_half]
             for i, x in zip(plist, xs, strict=False):
