@@ -11,7 +11,7 @@ import cbor2
 import pytest
 
 from build_tools.search import index_site, tiers
-from build_tools.search.bundle import chunk_files, meta_file, page_files, read_pf
+from build_tools.search.bundle import chunk_files, meta_file, page_files, page_slots, read_pf
 from build_tools.search.extract import extract_page
 from build_tools.search.normalize import encode_word, normalize
 from build_tools.search.tiers import bundle_dirs
@@ -122,11 +122,12 @@ def word_map(out: Path) -> dict[str, set[str]]:
 
 def _bundle_word_map(bundle: Path) -> dict[str, set[str]]:
     meta = cbor2.loads(read_pf(meta_file(bundle)))
-    urls = [json.loads(read_pf(bundle / "fragment" / f"{h}.pf_fragment"))["url"] for h in page_files(meta)]
+    urls = {slot: json.loads(read_pf(bundle / "fragment" / f"{h}.pf_fragment"))["url"]
+            for slot, h in zip(page_slots(meta), page_files(meta), strict=True)}  # chunks number pages by slot
     out: dict[str, set[str]] = {}
-    for chunk in chunk_files(meta):
+    for chunk in chunk_files(meta, bundle):
         for word in cbor2.loads(read_pf(bundle / "index" / f"{chunk}.pf_index"))[0]:
-            name = word[0]  # a frequent word's runs of pages (merge.split_entry) add up
+            name = word[0]  # a frequent word's runs of pages (layout.split_runs) add up
             page = 0
             for p in word[1]:
                 page += p[0]

@@ -154,7 +154,7 @@ def test_ties_rank_newest_first(tmp_path):
 
 @pytest.mark.slow  # Pagefind
 def test_a_frequent_word_is_read_only_on_the_pages_asked_for(small_bundle):
-    """A word too big for one chunk is kept in runs of pages (merge.split_entry): asked for a few pages, the
+    """A word too big for one chunk is kept in runs of pages (layout.split_runs): asked for a few pages, the
     reader reads only the runs holding them, and gets exactly those pages' entries."""
     site, _docs = small_bundle
     got = node_eval(
