@@ -15,7 +15,8 @@ tests/test_search_index.py, which compares merged and unsharded results):
   index_chunks[[from, to, chunk_hash]], filters, sorts, meta_fields]; a merged bundle's (layout.py) is
   slimmer: [version, [word_count], [[from, to]] of each block of chunk ranges, [], [], meta_fields,
   {"p": name prefix, "s": split words [[word, width]], "c": chunks, "b": [chunks per block], "v": slots}],
-  its pages numbered by slot (slots.py) and its fragments named prefix + slot in base 36 (``page_slots``,
+  its chunks numbering pages by slot (slots.py), its pages the slots in ascending order (``v``: the sorted
+  slots, delta-coded) and its fragments named prefix + slot in base 36 (``page_slots``,
   ``page_files``), its chunks and blocks of chunk ranges by a hash of their first word (``chunk_files``,
   ``range_files``), a word too frequent for one chunk kept apart in runs of slots;
 * ``index/<hash>.pf_index``: [[word, [[page_delta, locs, meta_locs]], [[form, pages]]]],

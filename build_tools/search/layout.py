@@ -182,11 +182,16 @@ def bundle_files(stream: list[tuple[str, bytes | None, int]], slots: list[int], 
             blocks[-1].append(r)
         for block in blocks:
             files[f"index/{prefix}-r{fnv64(block[0][0])}.pf_index"] = (cbor2.dumps(block), CHUNK_GZIP_LEVEL)
-    deltas = [b - a for a, b in zip([0, *slots], slots, strict=False)]
+    # The browser's pages are the slots in ascending order, so the meta holds only sorted slots, delta-coded
+    # (mostly one byte each); slots ascend with the day, so a higher page is as new or newer (ties rank
+    # newest first: pfindex.js), and the (date, path) order costs the first query nothing.
+    order = sorted(range(len(slots)), key=slots.__getitem__)
+    sorted_slots = [slots[i] for i in order]
+    deltas = [b - a for a, b in zip([0, *sorted_slots], sorted_slots, strict=False)]
     ext = {"p": prefix, "s": listed, "c": len(ranges), "b": [len(b) for b in blocks], "v": deltas}
     top = [[b[0][0], b[-1][1]] for b in blocks] if blocks else ranges
     version, fields, language = head
-    payload = cbor2.dumps([version, counts, top, [], [], fields, ext])
+    payload = cbor2.dumps([version, [counts[i] for i in order], top, [], [], fields, ext])
     files[f"pagefind.{language}_{hashlib.sha1(payload).hexdigest()[: len(language) + 8]}.pf_meta"] = (payload, 9)
     return files, used
 

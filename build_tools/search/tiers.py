@@ -15,7 +15,8 @@ index equals one built from nothing):
 
 The browser (theme/assets/search/pfindex.js) reads ``pagefind/pagefind-entry.json`` (the list of bundles)
 and each bundle's meta, looks every token up in each bundle and numbers pages across bundles in this
-order, so page numbers ascend with (date, path) and a tie ranks newest first.  A small bundle's chunks
+order, and within a bundle in slot order (slots.py: by day, then a hash of the path), so page numbers
+ascend with the date and a tie ranks newest first.  A small bundle's chunks
 are smaller (chunk_units below), so the extra bundles cost a query little: its tokens' chunks in them.
 """
 

@@ -12,8 +12,9 @@
 // The bundles read here are merged ones (build_tools/search/layout.py), whose meta is [version, [word count],
 // [[from, to]], [], [], fields, {p: name prefix, s: [[word, width]], c: chunks, b: [chunks of each block],
 // v: slots}]. The chunks number pages by *slot* (build_tools/search/slots.py: stable, so a change elsewhere
-// renumbers nothing); `v` lists page i's slot (delta-coded), i in (date, path) order, and page i's fragment
-// is prefix + slot in base 36. A chunk is named prefix + fnv64(its `from`); meta[2] holds the first and last
+// renumbers nothing); `v` lists the slots in ascending order (delta-coded), page i being the i-th, and page i's
+// fragment is prefix + slot in base 36. Slots ascend with the day, so a higher page is never older (a tie
+// ranks newest first; the same day in slot order). A chunk is named prefix + fnv64(its `from`); meta[2] holds the first and last
 // word of each block of chunks (b[k] chunks in block k), whose ranges are in the file prefix + "-r" +
 // fnv64(the block's first word), fetched when a word falls in it (b empty: a small bundle's meta[2] holds
 // every chunk's range); a word listed in `s` is not in the chunks but in runs of `width` slots, run k (slots
