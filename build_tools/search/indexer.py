@@ -56,6 +56,7 @@ from build_tools.search.pagecache import content_key, processed
 from build_tools.search.phrases import converters
 from build_tools.search.segments import reordered, shard_segments
 from build_tools.search.service import INDEX_LANGUAGE, index_shard, launch
+from build_tools.search.slots import order_key
 
 BUNDLE_DIR = "pagefind"
 ASSET_DIR = "assets/search"
@@ -113,8 +114,8 @@ def iter_pages(site_dir: Path, docs_dir: Path | None = None) -> Iterator[Page | 
 # What a shard (and a page's extraction) is made by; the merge's own code (MERGE_CODE) only keys the bundles,
 # so a change to how shards are merged merges them again without running Pagefind on every page again.
 SHARD_CODE = ("indexer.py", "extract.py", "normalize.py", "phrases.py", "service.py", "bundle.py", "segments.py",
-              "pagekeys.py", "pagecache.py")
-MERGE_CODE = ("merge.py", "assets.py", "tiers.py", "slots.py", "layout.py", "splice.py")
+              "pagekeys.py", "pagecache.py", "slots.py")  # slots.py: the shards' page order (order_key)
+MERGE_CODE = ("merge.py", "assets.py", "tiers.py", "layout.py", "splice.py")
 
 
 @functools.lru_cache(maxsize=2)
@@ -178,10 +179,11 @@ def _build_shard(
     url_of = rewrite_fragments(bundle, {p.url: p.text for p in pages})
     with gc_paused():
         meta, segs = shard_segments(bundle)
-        # pages in (date, path) order: page numbers then rank ties newest first (search.js)
+        # pages in their slots' order (slots.order_key: by day, so ties rank newest first; and the merge
+        # never interleaves two shards)
         date_of = {p.url: (p.date if p.kind == "article" else "") for p in pages}
         urls = [url_of[frag] for frag, _wc in meta[1]]
-        order = sorted(range(len(urls)), key=lambda i: (date_of.get(urls[i], ""), urls[i]))
+        order = sorted(range(len(urls)), key=lambda i: order_key(urls[i], date_of.get(urls[i]) or ""))
         meta, segs = reordered(meta, segs, order)
         # what the bundles' stable page numbers are made of (slots.py), in page order
         urls = [urls[i] for i in order]

@@ -5,7 +5,8 @@ page inserted into a densely numbered bundle moves every later page by one, and 
 after it changes bytes: one article dated among old ones rewrote every chunk of the old bundle.  Here a
 page's slot is ``day × width + hash(path) mod width`` (its date's day number since 1970; an undated page's
 ``hash(path) mod undated``), pushed forward
-past the slots taken by the pages before it in (home slot, path) order.  So
+past the slots taken by the pages before it in (home slot, hash, path) order (``order_key``: the home
+is the hash's top bits).  So
 
 * the slots are a pure function of the current set of pages (same pages → same slots, whatever the
   history: no page keeps a slot because it had it before);
@@ -38,6 +39,14 @@ def _hash32(text: str) -> int:
     return int.from_bytes(hashlib.sha1(text.encode("utf-8")).digest()[:4], "big")
 
 
+def order_key(url: str, date: str) -> tuple[int, int, str]:
+    """The order of the pages' slots, whatever the width: (day, hash of the path, path).  Why: the shards hold
+    their articles in this order (pagekeys.shard_groups, indexer), so a shard's pages take ascending slots and
+    the next shard's come after them; the merge then never interleaves two shards' entries of a word (the
+    (date, path) order did on every day cut between two shards: most of a full merge's CPU)."""
+    return day_of(date), _hash32(url), url
+
+
 def slot_width(days: list[int]) -> int:
     """Slots per day: a power of two ≥ twice the mean pages per day over the dated pages' span, at least 4."""
     dated = [d for d in days if d > 0]
@@ -59,11 +68,15 @@ def page_slots(pages: list[tuple[str, str]]) -> list[int]:
     undated = 16
     while undated < 2 * days.count(0):
         undated *= 2
-    homes = sorted((day * width + _hash32(url) % width if day else _hash32(url) % undated, url, i)
-                   for i, ((url, _d), day) in enumerate(zip(pages, days, strict=True)))
+    homes = []
+    for i, ((url, _d), day) in enumerate(zip(pages, days, strict=True)):
+        h = _hash32(url)
+        # the hash's top bits: slot order is then (day, hash, path) whatever the width (order_key)
+        homes.append((day * width + (h * width >> 32) if day else h * undated >> 32, h, url, i))
+    homes.sort()
     out = [0] * len(pages)
     last = -1
-    for home, _url, i in homes:
+    for home, _h, _url, i in homes:
         last = max(home, last + 1)
         out[i] = last
     return out
