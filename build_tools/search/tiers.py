@@ -164,7 +164,10 @@ def _merge_one(name: str, groups: list[list[str]], store: Path, out: Path, cache
     urls = [u for k in keys for u in pages[k]["urls"]]
     slots = page_slots(list(zip(urls, [d for k in keys for d in pages[k]["dates"]], strict=True)))
     spliced = _spliced(kept, keys, pages, dict(zip(urls, slots, strict=True)), store, chunk_units) if kept else None
-    if spliced is None:
+    # why a full merge was needed (counted: docs/dev/scaling.md), or "spliced"
+    how = "spliced" if isinstance(spliced, tuple) else spliced or "nothing kept"
+    if not isinstance(spliced, tuple):
+        spliced = None
         stream, runs, fields, version, limit, used = _merged(groups, pages, slots, store, cache, chunk_units)
     else:
         (stream, runs, limit), fields, version, used = spliced, kept.fields, kept.version, record.get("groups", [])
@@ -189,7 +192,7 @@ def _merge_one(name: str, groups: list[list[str]], store: Path, out: Path, cache
                                                           strict=True)}}
     _keep_facts(cache, name, facts)
     return {"files": index_record, "frags": frags, "groups": used, "written": written_n,
-            "spliced": spliced is not None}
+            "spliced": spliced is not None, "merge": how}
 
 
 def limit_for(units: int, chunk_units: int) -> int:
@@ -220,8 +223,8 @@ def _merged(groups: list[list[str]], pages: dict, slots: list[int], store: Path,
 
 
 def _spliced(kept: splice.Kept, keys: list[str], pages: dict, slot_of: dict[str, int], store: Path,
-             chunk_units: int) -> tuple | None:
-    """(stream, runs, limit) of the change from ``kept`` (splice.py), or None: merge from the shards."""
+             chunk_units: int) -> tuple | str:
+    """(stream, runs, limit) of the change from ``kept`` (splice.py), or why not (merge from the shards)."""
     before, now = set(kept.shards), set(keys)
     old_side = [k for k in kept.shards if k not in now]
     new_side = [k for k in keys if k not in before]
@@ -229,15 +232,17 @@ def _spliced(kept: splice.Kept, keys: list[str], pages: dict, slot_of: dict[str,
         if any(kept.slots.get(u) != slot_of[u] for u in pages[k]["urls"]):
             old_side.append(k)
             new_side.append(k)
-    if len(old_side) + len(new_side) > splice.MAX_SHARDS or any(not (store / k).is_dir() for k in old_side):
-        return None
+    if len(old_side) + len(new_side) > splice.MAX_SHARDS:
+        return f"{len(old_side)} + {len(new_side)} shards changed"
+    if any(not (store / k).is_dir() for k in old_side):
+        return "an old shard is gone"
     try:
         old = _side(old_side, kept.pages, kept.slots, kept.fields, store)
         new = _side(new_side, pages, slot_of, kept.fields, store)
-    except (splice.Unspliceable, OSError, KeyError):
-        return None
+    except (splice.Unspliceable, OSError, KeyError) as exc:
+        return f"unreadable: {type(exc).__name__}"
     if old is None or new is None:
-        return None
+        return "new meta fields"
     limit = kept.limit
 
     def split_width(_word: str, units: int) -> int:
@@ -245,10 +250,10 @@ def _spliced(kept: splice.Kept, keys: list[str], pages: dict, slot_of: dict[str,
 
     done = splice.splice(kept, splice.word_changes(old, new), split_width)
     if done is None:
-        return None
+        return "a frequent word's runs (split, unsplit or width)"
     stream, runs = done
     if limit_for(sum(u for _w, _e, u in stream), chunk_units) != limit:
-        return None
+        return "the chunk size moved"
     return stream, runs, limit
 
 
