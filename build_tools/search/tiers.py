@@ -254,6 +254,10 @@ def _spliced(kept: splice.Kept, keys: list[str], pages: dict, slot_of: dict[str,
     stream, runs = done
     if limit_for(sum(u for _w, _e, u in stream), chunk_units) != limit:
         return "the chunk size moved"
+    # a run width depends on the bundle's pages too: an unchanged frequent word's moves when they double
+    units_of = {w: u for w, _e, u in stream if w in runs}
+    if any(split_width(w, units_of.get(w, 0)) != width for w, (width, _p) in runs.items()):
+        return "a frequent word's run width moved"
     return stream, runs, limit
 
 
