@@ -10,6 +10,7 @@ layout.py turns the stream into files.
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
 from itertools import groupby
 from operator import itemgetter
@@ -52,6 +53,38 @@ def in_slots(meta: list, segs: list, slots: list[int]) -> tuple[list, list]:
     if meta[3] or meta[4]:
         raise ValueError("merging Pagefind filters/sorts is not supported")
     return meta, [_renumbered(s, slots) for s in segs]
+
+
+SLOTTED = "slotted.pkl"  # beside a cached shard's segments.pkl: the same segments in the slots last merged
+
+
+def shard_in_slots(shard: Path, slots: list[int]) -> tuple[list, list]:
+    """The cached shard's (meta, segments) in_slots ``slots``: read as kept when its last merge gave its pages
+    the same slots, else renumbered from its segments and kept (``SLOTTED``: the slots, then the segments).
+
+    Why: renumbering walks every entry of every word in Python; a full merge from the cached shards (a cold
+    bundle, a change the splice cannot take, a new merge code) did it for every shard, 1.5x main's CPU at 10k
+    (docs/dev/scaling.md, session 25).  Slots move only with the pages around them, so a shard's are nearly
+    always the last merge's.  The file is replaced whole (the shard's fragments, linked from the bundles, are
+    never touched), and a stale or unreadable one is only a walk again."""
+    path = shard / SLOTTED
+    try:
+        with path.open("rb") as f:
+            if pickle.load(f) == slots:
+                return pickle.load(f)
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError):
+        pass
+    with (shard / "segments.pkl").open("rb") as f:
+        slotted = in_slots(*pickle.load(f), slots)
+    tmp = path.with_name(f".{SLOTTED}.{os.getpid()}.tmp")
+    try:
+        with tmp.open("wb") as f:
+            pickle.dump(slots, f, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(slotted, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:  # a read-only cache merges all the same
+        tmp.unlink(missing_ok=True)
+    return slotted
 
 
 def _merged_words(segments: list[tuple[list, list]], fields: list[str]):

@@ -34,7 +34,7 @@ from pathlib import Path
 from build_tools.search import splice
 from build_tools.search.bundle import b36, facets_json, facts_of, page_facts, read_pf
 from build_tools.search.layout import SPLIT_CHUNKS, bundle_files, run_width, write_changed
-from build_tools.search.merge import in_slots, joined_segments, link_or_copy, word_stream
+from build_tools.search.merge import joined_segments, link_or_copy, shard_in_slots, word_stream
 from build_tools.search.segments import remapped
 from build_tools.search.slots import page_slots
 
@@ -137,15 +137,16 @@ def _group(keys: list[str], slots: list[list[int]], store: Path, cache: Path) ->
         h.update(repr(s).encode())
     final = cache / "groups" / f"g{h.hexdigest()[:24]}.pkl"
     try:
-        return final.stem, pickle.loads(final.read_bytes())
+        with final.open("rb") as f:
+            return final.stem, pickle.load(f)
     except (OSError, pickle.UnpicklingError, EOFError):
         pass
-    segments = [in_slots(*pickle.loads((store / k / "segments.pkl").read_bytes()), s)
-                for k, s in zip(keys, slots, strict=True)]
+    segments = [shard_in_slots(store / k, s) for k, s in zip(keys, slots, strict=True)]
     joined = joined_segments(segments)
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = final.with_name(f".{final.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(pickle.dumps(joined, protocol=pickle.HIGHEST_PROTOCOL))
+    with tmp.open("wb") as f:
+        pickle.dump(joined, f, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(tmp, final)
     return final.stem, joined
 
@@ -219,7 +220,7 @@ def _merged(groups: list[list[str]], pages: dict, slots: list[int], store: Path,
             used.append(gname)
             sources.append(joined)
         else:
-            sources.append(in_slots(*pickle.loads((store / g[0] / "segments.pkl").read_bytes()), per[0]))
+            sources.append(shard_in_slots(store / g[0], per[0]))
     stream, fields = word_stream(sources)
     version = sources[0][0][0]
     del sources
