@@ -306,9 +306,19 @@ def _link_fragments(keys: list[str], pages: dict, store: Path, target: Path, pre
             path = target / rel
             if before.get(rel) == frag_hash and path.is_file():
                 continue
+            source = store / k / "bundle" / "fragment" / f"{frag_hash}.pf_fragment"
+            if rel not in before:  # a new name (a whole bundle merged into a new folder: 10k of them at 10k)
+                try:
+                    os.link(source, path)  # one system call, not four (1.3 s of the profiled 10k merge)
+                    continue
+                except FileExistsError:
+                    pass
+                except OSError:
+                    shutil.copyfile(source, path)
+                    continue
             tmp = path.with_name(f".{path.name}.tmp")
             tmp.unlink(missing_ok=True)
-            link_or_copy(store / k / "bundle" / "fragment" / f"{frag_hash}.pf_fragment", tmp)
+            link_or_copy(source, tmp)
             os.replace(tmp, path)
             tmp.unlink(missing_ok=True)  # a rename onto another link of the same file does nothing
     for rel in before.keys() - now.keys():
