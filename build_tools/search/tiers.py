@@ -168,7 +168,7 @@ def _merge_one(name: str, groups: list[list[str]], store: Path, out: Path, cache
     # why a full merge was needed (counted: docs/dev/scaling.md), or "spliced"
     how = "spliced" if isinstance(spliced, tuple) else spliced or "nothing kept"
     if not isinstance(spliced, tuple):
-        spliced = None
+        spliced = kept = None  # the last stream is not needed in a full merge: not held through it (memory)
         stream, runs, fields, version, limit, used = _merged(groups, pages, slots, store, cache, chunk_units)
     else:
         (stream, runs, limit), fields, version, used = spliced, kept.fields, kept.version, record.get("groups", [])
