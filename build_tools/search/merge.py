@@ -87,13 +87,11 @@ def shard_in_slots(shard: Path, slots: list[int]) -> tuple[list, list]:
 
 
 def _merged_words(segments: list[tuple[list, list]], fields: list[str]):
-    """(word, [segment of each shard holding it, in shard order]) for every word, in word order.  Consumes
-    ``segments`` (their lists are emptied): a word's segments are dropped once it is yielded, so the merged
-    stream grows into the memory they free (peak memory of a 10k merge: the old articles' segments and
-    their whole stream were held at once)."""
+    """(word, [segment of each shard holding it, in shard order]) for every word, in word order.  (Dropping
+    each word's segments once yielded, so that the stream would grow into the memory they free, raised the
+    peak of a 10k merge 716 -> 792 MB; measured, session 25)"""
     parts: dict[str, list] = {}
     for m, segs in segments:
-        given = segs
         field_map = [fields.index(f) for f in (m[5] if len(m) > 5 else [])]
         if field_map != list(range(len(field_map))):
             segs = [remapped(s, field_map) if s[8] else s for s in segs]
@@ -106,9 +104,8 @@ def _merged_words(segments: list[tuple[list, list]], fields: list[str]):
                 parts[seg[0]] = [seg]
             else:
                 have.append(seg)
-        given.clear()
     for word in sorted(parts):
-        yield word, parts.pop(word)
+        yield word, parts[word]
 
 
 def entries_of(seg: tuple) -> list[tuple[int, bytes, bytes]]:
