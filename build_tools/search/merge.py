@@ -17,6 +17,7 @@ from pathlib import Path
 
 import cbor2
 
+from build_tools.search.bundle import b36
 from build_tools.search.segments import _HEADS, _renumbered, _skip_ints, _uint, cbor_head, cbor_text, remapped
 
 # An index chunk holds this many (location + 1) units on average (layout.cut_after). Pagefind uses 20,000; a
@@ -35,6 +36,41 @@ def link_or_copy(source: Path, target: Path) -> None:
         os.link(source, target)
     except OSError:
         shutil.copyfile(source, target)
+
+
+def link_fragments(keys: list[str], pages: dict, store: Path, target: Path, prefix: str, slots: list[int],
+                   before: dict[str, str]) -> dict[str, str]:
+    """Each page's fragment as ``fragment/<prefix><slot in base 36>.pf_fragment``: a hard link to its shard's
+    file, made again only when the page's fragment (its content hash) differs from the one there; fragments of
+    pages gone are removed.  Returns rel -> fragment hash."""
+    now: dict[str, str] = {}
+    i = 0
+    for k in keys:
+        for frag_hash in pages[k]["frags"]:
+            rel = f"fragment/{prefix}{b36(slots[i])}.pf_fragment"
+            i += 1
+            now[rel] = frag_hash
+            path = target / rel
+            if before.get(rel) == frag_hash and path.is_file():
+                continue
+            source = store / k / "bundle" / "fragment" / f"{frag_hash}.pf_fragment"
+            if rel not in before:  # a new name (a whole bundle merged into a new folder: 10k of them at 10k)
+                try:
+                    os.link(source, path)  # one system call, not four (1.3 s of the profiled 10k merge)
+                    continue
+                except FileExistsError:
+                    pass
+                except OSError:
+                    shutil.copyfile(source, path)
+                    continue
+            tmp = path.with_name(f".{path.name}.tmp")
+            tmp.unlink(missing_ok=True)
+            link_or_copy(source, tmp)
+            os.replace(tmp, path)
+            tmp.unlink(missing_ok=True)  # a rename onto another link of the same file does nothing
+    for rel in before.keys() - now.keys():
+        (target / rel).unlink(missing_ok=True)
+    return now
 
 
 def fields_of(metas: list[list]) -> list[str]:

@@ -34,7 +34,7 @@ from pathlib import Path
 from build_tools.search import splice
 from build_tools.search.bundle import b36, facets_json, facts_of, page_facts, read_pf
 from build_tools.search.layout import SPLIT_CHUNKS, bundle_files, run_width, write_changed
-from build_tools.search.merge import joined_segments, link_or_copy, shard_in_slots, word_stream
+from build_tools.search.merge import joined_segments, link_fragments, shard_in_slots, word_stream
 from build_tools.search.segments import remapped
 from build_tools.search.slots import page_slots
 
@@ -183,7 +183,7 @@ def _merge_one(name: str, groups: list[list[str]], store: Path, out: Path, cache
                                        [(w, None if w in runs else e, u) for w, e, u in stream], runs, pages,
                                        fields, version))
     del stream
-    frags = _link_fragments(keys, pages, store, target, prefix, slots, record.get("frags", {}))
+    frags = link_fragments(keys, pages, store, target, prefix, slots, record.get("frags", {}))
     index_record, written_n = write_changed(target, files, record.get("files", {}), jobs)
     _static_files(store / keys[0] / "bundle", target)
     meta_name = next(rel for rel in files if rel.endswith(".pf_meta"))
@@ -289,41 +289,6 @@ def shard_info(shard: Path) -> dict:
     facts = _source_facts(shard)
     return {"urls": m["urls"], "dates": m["dates"], "frags": m["frags"], "counts": m["counts"],
             "facts": {"n": facts["n"], "p": [facts["p"][h] for h in m["frags"]]}}
-
-
-def _link_fragments(keys: list[str], pages: dict, store: Path, target: Path, prefix: str, slots: list[int],
-                    before: dict[str, str]) -> dict[str, str]:
-    """Each page's fragment as ``fragment/<prefix><slot in base 36>.pf_fragment``: a hard link to its shard's
-    file, made again only when the page's fragment (its content hash) differs from the one there; fragments of
-    pages gone are removed.  Returns rel -> fragment hash."""
-    now: dict[str, str] = {}
-    i = 0
-    for k in keys:
-        for frag_hash in pages[k]["frags"]:
-            rel = f"fragment/{prefix}{b36(slots[i])}.pf_fragment"
-            i += 1
-            now[rel] = frag_hash
-            path = target / rel
-            if before.get(rel) == frag_hash and path.is_file():
-                continue
-            source = store / k / "bundle" / "fragment" / f"{frag_hash}.pf_fragment"
-            if rel not in before:  # a new name (a whole bundle merged into a new folder: 10k of them at 10k)
-                try:
-                    os.link(source, path)  # one system call, not four (1.3 s of the profiled 10k merge)
-                    continue
-                except FileExistsError:
-                    pass
-                except OSError:
-                    shutil.copyfile(source, path)
-                    continue
-            tmp = path.with_name(f".{path.name}.tmp")
-            tmp.unlink(missing_ok=True)
-            link_or_copy(source, tmp)
-            os.replace(tmp, path)
-            tmp.unlink(missing_ok=True)  # a rename onto another link of the same file does nothing
-    for rel in before.keys() - now.keys():
-        (target / rel).unlink(missing_ok=True)
-    return now
 
 
 def _static_files(first: Path, target: Path) -> None:
