@@ -23,7 +23,7 @@ from pathlib import Path
 
 import cbor2
 
-from build_tools.search.bundle import meta_file, range_file, read_pf
+from build_tools.search.bundle import meta_file, range_files, read_pf
 from build_tools.search.segments import cbor_head
 
 
@@ -36,12 +36,9 @@ def _old_bundle(site: Path) -> Path:
 def _chunk_starts(bundle: Path) -> tuple[list[str], set[str]]:
     """Every chunk's first word (from the range blocks), and the words kept in runs."""
     meta = cbor2.loads(read_pf(meta_file(bundle)))
-    ext = meta[6]
-    ranges: list = []
-    for k in range(len(meta[2])) if ext["b"] else []:
-        ranges += cbor2.loads(read_pf(bundle / "index" / f"{range_file(ext['p'], k)}.pf_index"))
+    ranges = [r for f in range_files(meta) for r in cbor2.loads(read_pf(bundle / "index" / f"{f}.pf_index"))]
     ranges = ranges or meta[2]
-    return [r[0] for r in ranges], {w for w, _width in ext["s"]}
+    return [r[0] for r in ranges], {w for w, _width in meta[6]["s"]}
 
 
 def touched(site: Path, cache: Path, shards: int) -> list[str]:

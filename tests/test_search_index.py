@@ -11,9 +11,10 @@ import cbor2
 import pytest
 
 from build_tools.search import index_site, tiers
-from build_tools.search.bundle import chunk_files, meta_file, page_files, read_pf
+from build_tools.search.bundle import chunk_files, meta_file, page_files, page_slots, read_pf
 from build_tools.search.extract import extract_page
 from build_tools.search.normalize import encode_word, normalize
+from build_tools.search.slots import order_key
 from build_tools.search.tiers import bundle_dirs
 
 ARTICLE = """<!doctype html><html lang="zh"><head><title>{title} - 存档</title></head><body>
@@ -122,11 +123,12 @@ def word_map(out: Path) -> dict[str, set[str]]:
 
 def _bundle_word_map(bundle: Path) -> dict[str, set[str]]:
     meta = cbor2.loads(read_pf(meta_file(bundle)))
-    urls = [json.loads(read_pf(bundle / "fragment" / f"{h}.pf_fragment"))["url"] for h in page_files(meta)]
+    urls = {slot: json.loads(read_pf(bundle / "fragment" / f"{h}.pf_fragment"))["url"]
+            for slot, h in zip(page_slots(meta), page_files(meta), strict=True)}  # chunks number pages by slot
     out: dict[str, set[str]] = {}
-    for chunk in chunk_files(meta):
+    for chunk in chunk_files(meta, bundle):
         for word in cbor2.loads(read_pf(bundle / "index" / f"{chunk}.pf_index"))[0]:
-            name = word[0]  # a frequent word's runs of pages (merge.split_entry) add up
+            name = word[0]  # a frequent word's runs of pages (layout.split_runs) add up
             page = 0
             for p in word[1]:
                 page += p[0]
@@ -261,9 +263,10 @@ def write_dated_site(root: Path) -> Path:
 
 @pytest.mark.slow  # Pagefind
 @pytest.mark.parametrize(("shard_pages", "recent"), [(1000, 8), (2, 8), (2, 2), (3, 2)])
-def test_page_numbers_follow_date_then_path(tmp_path, monkeypatch, shard_pages, recent):
+def test_page_numbers_follow_the_date(tmp_path, monkeypatch, shard_pages, recent):
     """Issue 13, ties newest first: the browser numbers pages bundle after bundle, and a tie goes to the
-    higher number (search.js), so articles must be numbered in (date, path) order, other pages before them.
+    higher number (search.js), so articles must be numbered in date order (a day's in their slots' order:
+    slots.order_key), other pages before them.
     The renumbering inside a shard, and the old bundle merged from joined groups of shards (``recent`` 2:
     groups of two), must keep every word on its pages."""
     monkeypatch.setattr(tiers, "RECENT_SHARDS", recent)
@@ -271,7 +274,8 @@ def test_page_numbers_follow_date_then_path(tmp_path, monkeypatch, shard_pages, 
     index_site(site, None, shard_pages=shard_pages, cache_dir=False)
     urls = [f["url"] for f in fragments(site / "pagefind")]
     want = ["entities/chips/"] + [f"articles/{s}/" for s in sorted(DATED, key=lambda s: (DATED[s], s))]
-    assert urls == want
+    assert urls == ["entities/chips/"] + sorted(want[1:], key=lambda u: order_key(u, DATED[u.split("/")[1]]))
+    assert [DATED[u.split("/")[1]] for u in urls[1:]] == sorted(DATED.values())
     words = word_map(site / "pagefind")
     assert words["芯片"] == set(want)
     assert words[encode_word("gamma")] == {"articles/gamma/"}

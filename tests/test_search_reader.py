@@ -15,6 +15,7 @@ import pytest
 from build_tools.search import index_site
 from build_tools.search.indexer import iter_pages
 from build_tools.search.service import record_html
+from build_tools.search.slots import order_key
 from tests.conftest import node_module
 from tests.test_search_index import write_site
 
@@ -133,8 +134,8 @@ def test_matcher_needs_successive_positions():
 @pytest.mark.slow  # Pagefind
 def test_ties_rank_newest_first(tmp_path):
     """Issue 13: "ties newest first" in the default ranking. Articles that say the same thing score the same;
-    the box's order (match.byRank over the bundles' page numbers) must put the newest first, the same date by
-    path, whatever the shards."""
+    the box's order (match.byRank over the bundles' page numbers) must put the newest first, whatever the
+    shards; the same date in slot order (slots.py: a hash of the path), the same whatever the shards."""
     from tests.test_search_index import DATED, write_dated_site
 
     site = write_dated_site(tmp_path)
@@ -149,12 +150,15 @@ def test_ties_rank_newest_first(tmp_path):
         {"bundle": (site / "pagefind").as_uri() + "/"},
     )
     articles = [u for u in got if u.startswith("articles/")]
-    assert articles == [f"articles/{s}/" for s in sorted(DATED, key=lambda s: (DATED[s], s), reverse=True)]
+    key = {s: order_key(f"articles/{s}/", d) for s, d in DATED.items()}
+    assert articles == [f"articles/{s}/" for s in sorted(DATED, key=key.get, reverse=True)]
+    dates = [DATED[u.split("/")[1]] for u in articles]
+    assert dates == sorted(dates, reverse=True) and len(set(dates)) < len(dates)  # ties of a day are tested
 
 
 @pytest.mark.slow  # Pagefind
 def test_a_frequent_word_is_read_only_on_the_pages_asked_for(small_bundle):
-    """A word too big for one chunk is kept in runs of pages (merge.split_entry): asked for a few pages, the
+    """A word too big for one chunk is kept in runs of pages (layout.split_runs): asked for a few pages, the
     reader reads only the runs holding them, and gets exactly those pages' entries."""
     site, _docs = small_bundle
     got = node_eval(

@@ -12,12 +12,13 @@ tests/test_search_index.py, which compares merged and unsharded results):
 
 * every binary file is gzip(b"pagefind_dcd" + CBOR);
 * ``pagefind.<hash>.pf_meta``: [version, pages[[fragment_hash, word_count]],
-  index_chunks[[from, to, chunk_hash]], filters, sorts, meta_fields]; a merged bundle's (merge.py) is
+  index_chunks[[from, to, chunk_hash]], filters, sorts, meta_fields]; a merged bundle's (layout.py) is
   slimmer: [version, [word_count], [[from, to]] of each block of chunk ranges, [], [], meta_fields,
-  {"p": name prefix, "s": split words [[word, width]], "c": chunks, "b": chunks per block}], its fragment
-  and chunk files named prefix + base-36 sequence number (``page_files``, ``chunk_files``), the blocks of
-  chunk ranges in files of their own (``range_file``), and a word too frequent for one chunk kept apart in
-  runs of pages (``run_file``);
+  {"p": name prefix, "s": split words [[word, width]], "c": chunks, "b": [chunks per block], "v": slots}],
+  its chunks numbering pages by slot (slots.py), its pages the slots in ascending order (``v``: the sorted
+  slots, delta-coded) and its fragments named prefix + slot in base 36 (``page_slots``,
+  ``page_files``), its chunks and blocks of chunk ranges by a hash of their first word (``chunk_files``,
+  ``range_files``), a word too frequent for one chunk kept apart in runs of slots;
 * ``index/<hash>.pf_index``: [[word, [[page_delta, locs, meta_locs]], [[form, pages]]]],
   page numbers delta-coded within each page list;
 * ``fragment/<hash>.pf_fragment``: JSON {url, content, word_count, filters, meta, anchors}.
@@ -59,36 +60,48 @@ def b36(n: int) -> str:
             return out
 
 
+def page_slots(meta: list) -> list[int]:
+    """A merged bundle's page numbers in its chunks (slots.py), in page order; Pagefind's: 0, 1, 2, …"""
+    if len(meta) > 6:
+        slots, at = [], 0
+        for d in meta[6]["v"]:
+            at += d
+            slots.append(at)
+        return slots
+    return list(range(len(meta[1])))
+
+
 def page_files(meta: list) -> list[str]:
     """The fragment file names of a bundle's pages, in page order (Pagefind's meta or a merged one)."""
     if len(meta) > 6:
-        return [f"{meta[6]['p']}{b36(i)}" for i in range(len(meta[1]))]
+        return [f"{meta[6]['p']}{b36(s)}" for s in page_slots(meta)]
     return [h for h, _wc in meta[1]]
 
 
-def chunk_files(meta: list) -> list[str]:
-    """The index chunk file names of a bundle: the chunks in word order, then a merged bundle's split words'
-    runs (merge.py), in the order of its list of split words."""
+def chunk_files(meta: list, bundle: Path | None = None) -> list[str]:
+    """The index chunk file names of a bundle: the chunks in word order, then a merged bundle's frequent words'
+    runs (layout.py; a merged bundle's chunk names come from its ranges: ``bundle`` is where its blocks are)."""
     if len(meta) <= 6:
         return [h for _f, _t, h in meta[2]]
-    prefix, pages = meta[6]["p"], len(meta[1])
-    runs = [run_file(prefix, j, k) for j, (_w, width) in enumerate(meta[6]["s"]) for k in range(-(-pages // width))]
-    return [f"{prefix}{b36(i)}" for i in range(meta[6]["c"])] + runs
+    from build_tools.search.slots import fnv64
+
+    ext = meta[6]
+    prefix = ext["p"]
+    ranges = meta[2]
+    if ext["b"]:
+        ranges = [r for f in range_files(meta) for r in cbor2.loads(read_pf(bundle / "index" / f"{f}.pf_index"))]
+    slots = page_slots(meta)
+    runs = [f"{prefix}-s{fnv64(w)}-{k:x}" for w, width in ext["s"] for k in sorted({s // width for s in slots})]
+    return [f"{prefix}{fnv64(r[0])}" for r in ranges] + runs
 
 
 def range_files(meta: list) -> list[str]:
-    """A merged bundle's files of chunk ranges (merge.py ``RANGE_BLOCK``); Pagefind's meta holds them all."""
-    return [range_file(meta[6]["p"], b) for b in range(len(meta[2]))] if len(meta) > 6 and meta[6]["b"] else []
+    """A merged bundle's files of chunk ranges (layout.py); Pagefind's meta holds them all."""
+    if len(meta) <= 6 or not meta[6]["b"]:
+        return []
+    from build_tools.search.slots import fnv64
 
-
-def range_file(prefix: str, block: int) -> str:
-    """The file name of a block of chunk ranges."""
-    return f"{prefix}-r{b36(block)}"
-
-
-def run_file(prefix: str, word: int, run: int) -> str:
-    """The chunk file name of a split word's run (``word``: its index in the meta's list of split words)."""
-    return f"{prefix}-s{b36(word)}-{b36(run)}"
+    return [f"{meta[6]['p']}-r{fnv64(first)}" for first, _last in meta[2]]
 
 
 def write_pf(path: Path, payload: bytes, level: int = 9) -> None:
@@ -113,7 +126,7 @@ def check_bundle(bundle: Path, decode: bool = True) -> None:
     meta = cbor2.loads(read_pf(meta_file(bundle)))
     for h in page_files(meta):
         json.loads(read_pf(bundle / "fragment" / f"{h}.pf_fragment"))
-    for h in chunk_files(meta) + range_files(meta):
+    for h in chunk_files(meta, bundle) + range_files(meta):
         path = bundle / "index" / f"{h}.pf_index"
         if decode or path.read_bytes()[:2] != b"\x1f\x8b":
             cbor2.loads(read_pf(path))

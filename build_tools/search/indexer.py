@@ -56,6 +56,7 @@ from build_tools.search.pagecache import content_key, processed
 from build_tools.search.phrases import converters
 from build_tools.search.segments import reordered, shard_segments
 from build_tools.search.service import INDEX_LANGUAGE, index_shard, launch
+from build_tools.search.slots import order_key
 
 BUNDLE_DIR = "pagefind"
 ASSET_DIR = "assets/search"
@@ -110,13 +111,20 @@ def iter_pages(site_dir: Path, docs_dir: Path | None = None) -> Iterator[Page | 
 
 
 
-@functools.lru_cache(maxsize=1)
-def _code_version() -> str:
-    """Everything a cached page or shard depends on besides its pages: this code, Pagefind, OpenCC."""
+# What a shard (and a page's extraction) is made by; the merge's own code (MERGE_CODE) only keys the bundles,
+# so a change to how shards are merged merges them again without running Pagefind on every page again.
+SHARD_CODE = ("indexer.py", "extract.py", "normalize.py", "phrases.py", "service.py", "bundle.py", "segments.py",
+              "pagekeys.py", "pagecache.py", "slots.py")  # slots.py: the shards' page order (order_key)
+MERGE_CODE = ("merge.py", "assets.py", "tiers.py", "layout.py", "splice.py")
+
+
+@functools.lru_cache(maxsize=2)
+def _code_version(merge: bool = True) -> str:
+    """Everything a cached page or shard depends on besides its pages: this code, Pagefind, OpenCC (and with
+    ``merge``, the code that merges shards into bundles)."""
     h = hashlib.sha256()
     here = Path(__file__).resolve().parent
-    for name in ("indexer.py", "extract.py", "normalize.py", "phrases.py", "service.py", "bundle.py", "segments.py",
-                 "merge.py", "pagekeys.py", "pagecache.py", "assets.py", "tiers.py"):
+    for name in SHARD_CODE + (MERGE_CODE if merge else ()):
         h.update((here / name).read_bytes())
     for dist in ("pagefind", "pagefind_bin_extended", "opencc", "cbor2"):
         try:
@@ -171,14 +179,22 @@ def _build_shard(
     url_of = rewrite_fragments(bundle, {p.url: p.text for p in pages})
     with gc_paused():
         meta, segs = shard_segments(bundle)
-        # pages in (date, path) order: page numbers then rank ties newest first (search.js)
+        # pages in their slots' order (slots.order_key: by day, so ties rank newest first; and the merge
+        # never interleaves two shards)
         date_of = {p.url: (p.date if p.kind == "article" else "") for p in pages}
         urls = [url_of[frag] for frag, _wc in meta[1]]
-        order = sorted(range(len(urls)), key=lambda i: (date_of.get(urls[i], ""), urls[i]))
+        order = sorted(range(len(urls)), key=lambda i: order_key(urls[i], date_of.get(urls[i]) or ""))
         meta, segs = reordered(meta, segs, order)
+        # what the bundles' stable page numbers are made of (slots.py), in page order
+        urls = [urls[i] for i in order]
+        dates = [date_of.get(u, "") for u in urls]
+        frags = [frag for frag, _wc in meta[1]]
+        counts = [wc for _frag, wc in meta[1]]
         (tmp / "segments.pkl").write_bytes(pickle.dumps((meta, segs), protocol=pickle.HIGHEST_PROTOCOL))
         del segs
-    manifest = {"pages": len(pages), "kinds": kinds, "skipped": skipped, "extracted": extracted,
+    manifest = {"pages": len(pages), "kinds": kinds, "skipped": skipped, "extracted": extracted, "urls": urls,
+                "dates": dates, "frags": frags,
+                "counts": counts, "fields": meta[5] if len(meta) > 5 else [], "version": meta[0],
                 "pagefind_peak_mb": round(peak, 1), "seconds_extract": round(t1 - t0, 2),
                 "seconds_pagefind": round(t2 - t1, 2), "seconds_parse": round(time.perf_counter() - t2, 2)}  # fmt: skip
     (tmp / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
@@ -256,7 +272,7 @@ def index_site(
         pages, known = _keyed_pages(files, docs_dir, before, cache, jobs, stats)
         groups = pagekeys.shard_groups(pages, shard_pages, {e["page"]: e["date"] for e in known.values()})
         contents = {entry["page"]: entry["content"] for entry in known.values()}
-        keys = [pagekeys.shard_key(_code_version(), g, contents) for g in groups]
+        keys = [pagekeys.shard_key(_code_version(merge=False), g, contents) for g in groups]
         todo = [(k, g) for k, g in dict(zip(keys, groups, strict=True)).items() if _load_manifest(store / k) is None]
         stats.shards_built = len(todo)
         t1 = time.perf_counter()
@@ -299,7 +315,7 @@ def _keyed_pages(files: list[tuple[str, str]], docs_dir: Path | None, before: pa
     """(rel, path, page key) of every page, and what is now known of each (stat, page and content keys;
     ``before``: the last run's): pages whose content key is not known yet are extracted here, on ``jobs``
     processes when many."""
-    code = _code_version()
+    code = _code_version(merge=False)
     contents = {e.get("page"): e.get("content") for e in before.values() if isinstance(e, dict)}
     dates = {e.get("page"): e.get("date") for e in before.values() if isinstance(e, dict)}
     page_cache = cache / "pages"

@@ -29,6 +29,8 @@ import json
 import os
 from pathlib import Path
 
+from build_tools.search.slots import order_key
+
 STAT_FILE = "pages.json"
 
 # rel -> {"stat": [...], "page": page key, "content": content key or None, "date": the page's date}
@@ -114,12 +116,13 @@ def _boundary(rel: str, every: int) -> bool:
 
 def shard_groups(pages: list[tuple[str, str, str]], shard_pages: int,
                  dates: dict[str, str] | None = None) -> list[list[tuple[str, str, str]]]:
-    """(rel, path, page key) of every page, by shard: articles first, in (date, path) order, cut at
+    """(rel, path, page key) of every page, by shard: articles first, in their slots' order (slots.order_key), cut at
     content-defined boundaries (at most ``shard_pages`` a shard, half that on average), then every other
     page (entities, hand-written pages) in shards by a hash of the path; one empty shard if no page.
     ``dates``: page key -> date."""
     dates = dates or {}
-    articles = sorted((p for p in pages if p[0].startswith("articles/")), key=lambda p: (dates.get(p[2], ""), p[0]))
+    articles = sorted((p for p in pages if p[0].startswith("articles/")),
+                      key=lambda p: order_key(p[0].removesuffix("index.html"), dates.get(p[2]) or ""))
     others = [p for p in pages if not p[0].startswith("articles/")]
     groups: list[list[tuple[str, str, str]]] = []
     current: list[tuple[str, str, str]] = []

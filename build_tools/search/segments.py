@@ -196,35 +196,58 @@ def reordered(meta: list, segs: list, order: list[int]) -> tuple[list, list]:
     return meta, [_renumbered(s, new_of) for s in segs]
 
 
+_HEADS = [bytes((n,)) if n < 24 else bytes((24, n)) for n in range(256)]  # cbor_head(0, n), n < 256
+
+
 def _renumbered(seg: tuple, new_of: list[int]) -> tuple:
     word, n, first_abs, first_head, first_tail, rest, _last, units, has_meta, variants = seg
-    entries = [(new_of[first_abs], first_head, first_tail)] if n else []
-    p, page = 0, first_abs
-    for _ in range(n - 1):
-        head = rest[p : p + 1]
-        delta, q = _uint(rest, p + 1)
-        page += delta
+    if variants:
+        variants = [[form, _renumbered_list(pages, new_of)] for form, pages in variants]
+    if n <= 1:  # most words of a shard: no delta to rewrite
+        page = new_of[first_abs] if n else first_abs
+        return (word, n, page, first_head, first_tail, rest, page if n else _last, units, has_meta, variants)
+    pages, heads, tails = [new_of[first_abs]], [first_head], [first_tail]
+    p, page, size = 0, first_abs, len(rest)
+    table = _INT_LEN
+    while p < size:
+        heads.append(rest[p : p + 1])
+        b = rest[p + 1]
+        if b < 24:
+            page += b
+            q = p + 2
+        else:
+            delta, q = _uint(rest, p + 1)
+            page += delta
+        pages.append(new_of[page])
         b = rest[q]
         if 0x80 <= b < 0x98:
             nlocs, end = b - 0x80, q + 1
         else:
             nlocs, end = _uint(rest, q)
-        end = _skip_ints(rest, end, nlocs)
-        if head == b"\x83":
-            nmeta, end = _uint(rest, end)
-            end = _skip_ints(rest, end, nmeta)
-        entries.append((new_of[page], head, rest[q:end]))
+        for _ in range(nlocs):
+            step = table[rest[end]]
+            if not step:
+                raise ValueError(f"expected a CBOR integer at {end}")
+            end += step
+        if rest[p] == 0x83:
+            if rest[end] == 0x80:
+                end += 1
+            else:
+                nmeta, end = _uint(rest, end)
+                end = _skip_ints(rest, end, nmeta)
+        tails.append(rest[q:end])
         p = end
-    entries.sort(key=lambda e: e[0])
-    out, prev = [], entries[0][0] if entries else 0
-    for new, head, tail in entries[1:]:
-        out.append(head + cbor_head(0, new - prev) + tail)
-        prev = new
-    if variants:
-        variants = [[form, _renumbered_list(pages, new_of)] for form, pages in variants]
-    if not entries:
-        return (word, n, first_abs, first_head, first_tail, rest, _last, units, has_meta, variants)
-    return (word, n, entries[0][0], entries[0][1], entries[0][2], b"".join(out), prev, units, has_meta, variants)
+    order = range(n)
+    if any(pages[i] >= pages[i + 1] for i in range(n - 1)):  # a shard not in slot order (older caches)
+        order = sorted(order, key=pages.__getitem__)
+    out, prev = [], pages[order[0]]
+    heads_of = _HEADS
+    for i in order[1:]:
+        d = pages[i] - prev
+        out.append(heads[i] + (heads_of[d] if d < 256 else cbor_head(0, d)) + tails[i])
+        prev = pages[i]
+    f = order[0]
+    return (word, n, pages[f], heads[f], tails[f], b"".join(out), prev, units, has_meta, variants)
 
 
 def _renumbered_list(pages: list, new_of: list[int]) -> list:

@@ -15,12 +15,14 @@ index equals one built from nothing):
 
 The browser (theme/assets/search/pfindex.js) reads ``pagefind/pagefind-entry.json`` (the list of bundles)
 and each bundle's meta, looks every token up in each bundle and numbers pages across bundles in this
-order, so page numbers ascend with (date, path) and a tie ranks newest first.  A small bundle's chunks
+order, and within a bundle in slot order (slots.py: by day, then a hash of the path), so page numbers
+ascend with the date and a tie ranks newest first.  A small bundle's chunks
 are smaller (chunk_units below), so the extra bundles cost a query little: its tokens' chunks in them.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import json
 import math
@@ -29,10 +31,12 @@ import pickle
 import shutil
 from pathlib import Path
 
-import cbor2
-
-from build_tools.search.bundle import facets_json, facts_of, meta_file, page_facts, page_files, read_pf
-from build_tools.search.merge import joined_segments, link_or_copy, merge_bundles
+from build_tools.search import splice
+from build_tools.search.bundle import b36, facets_json, facts_of, page_facts, read_pf
+from build_tools.search.layout import SPLIT_CHUNKS, bundle_files, run_width, write_changed
+from build_tools.search.merge import joined_segments, link_fragments, shard_in_slots, word_stream
+from build_tools.search.segments import remapped
+from build_tools.search.slots import page_slots
 
 RECENT_SHARDS = 8
 # A bundle of REFERENCE_UNITS (location + 1) units (~4,000 articles) or more is chunked at the merge's
@@ -44,72 +48,78 @@ RECENT_SHARDS = 8
 REFERENCE_UNITS = 20_000_000
 MIN_CHUNK_UNITS = 100
 ENTRY = "pagefind-entry.json"
-RECORD = "bundles.json"
+RECORDS = "written"  # what each bundle's last merge wrote (cache/written/<bundle>.json)
+STREAMS = "streams"  # each bundle's last word stream (splice.Kept)
 
 
-def plan(kinds: list[bool]) -> list[list[list[int]]]:
-    """Each bundle's shard indexes, in page order, in groups merged through a kept join (joined_segments):
-    the old bundle's groups of RECENT_SHARDS, one group of every shard for the others. ``kinds[i]`` is True
-    for an article shard (the article shards come first, in (date, path) order)."""
+def plan(kinds: list[bool]) -> list[tuple[str, list[list[int]]]]:
+    """Each bundle's role and shard indexes, in page order, in groups merged through a kept join
+    (joined_segments): the old bundle's groups of RECENT_SHARDS, one group of every shard for the others.
+    ``kinds[i]`` is True for an article shard (the article shards come first, in (date, path) order)."""
     arts = [i for i, art in enumerate(kinds) if art]
     others = [i for i, art in enumerate(kinds) if not art]
     cut = RECENT_SHARDS * ((len(arts) - 1) // RECENT_SHARDS) if arts else 0
     old = [arts[k : k + RECENT_SHARDS] for k in range(0, cut, RECENT_SHARDS)]
-    return [b for b in ([[i] for i in others], old, [[i] for i in arts[cut:]]) if b]
+    parts = [("entities", [[i] for i in others]), ("old", old), ("recent", [[i] for i in arts[cut:]])]
+    return [(role, groups) for role, groups in parts if groups]
 
 
-def chunk_units_for(segments: list[tuple[list, list]], chunk_units: int) -> int:
-    units = sum(s[7] for _m, segs in segments for s in segs)
-    scaled = int(chunk_units * math.sqrt(min(1.0, units / REFERENCE_UNITS)))
-    return min(chunk_units, max(MIN_CHUNK_UNITS, scaled))
-
-
-def bundle_key(code: str, shard_keys: list[str], chunk_units: int) -> str:
-    h = hashlib.sha256(f"{code}\0{chunk_units}\0".encode())
-    for k in shard_keys:
-        h.update(k.encode() + b"\n")
-    return "b" + h.hexdigest()[:12]
+def bundle_name(code: str, role: str, chunk_units: int) -> str:
+    """A bundle's folder: the same for as long as the code and its role are (its files change in place)."""
+    return "b" + hashlib.sha256(f"{code}\0{chunk_units}\0{role}".encode()).hexdigest()[:12]
 
 
 def write_bundles(keys: list[str], kinds: list[bool], store: Path, out: Path, cache: Path, language: str,
                   code: str, chunk_units: int, jobs: int) -> tuple[int, int]:
-    """Write ``out`` as the bundles of ``plan``: each merged unless the one already there is the merge
-    of the very same shards; the entry file listing them; bundles no longer listed removed.
+    """Write ``out`` as the bundles of ``plan``: each merged again unless its record says it is the merge of
+    the very same shards; the entry file listing them; bundles no longer listed removed.
     Returns (bundles, bundles merged)."""
-    record_file = cache / RECORD
-    try:
-        done = json.loads(record_file.read_text(encoding="utf-8"))
-        done = done if isinstance(done, dict) and done.get("out") == str(out) else {}
-    except (OSError, ValueError):
-        done = {}
-    have = done.get("bundles", {}) if isinstance(done.get("bundles"), dict) else {}
     out.mkdir(parents=True, exist_ok=True)
-    listed, merged, state = [], 0, {}
+    listed, merged = [], 0
     groups_used: set[str] = set()
-    for part in plan(kinds):
-        groups = [[keys[i] for i in g] for g in part]
-        name = bundle_key(code, [k for g in groups for k in g], chunk_units)
-        target = out / name
-        if have.get(name) is None or have.get(name) != _entry_digest(target):
-            facts = _merge_one([_group(g, store, cache) if len(g) > 1 else store / g[0] for g in groups], target,
-                               language, chunk_units, jobs)
-            _keep_facts(cache, name, facts)
+    for role, part in plan(kinds):
+        name = bundle_name(code, role, chunk_units)
+        shard_keys = [keys[i] for g in part for i in g]
+        record = _record(cache, name, out)
+        if record.get("shards") != shard_keys or record.get("entry") != _entry_digest(out / name):
+            record = _merge_one(name, [[keys[i] for i in g] for g in part], store, out, cache, language,
+                                chunk_units, jobs, record, groups_used)
+            record["shards"] = shard_keys
+            record["entry"] = _entry_digest(out / name)
+            _save_record(cache, name, out, record)
             merged += 1
-        groups_used.update(_group_name(g) for g in groups if len(g) > 1)
-        state[name] = _entry_digest(target)
+        else:
+            groups_used.update(record.get("groups", []))
         listed.append(name)
     for d in out.iterdir():
         if d.name not in listed and d.name != ENTRY:
             shutil.rmtree(d) if d.is_dir() else d.unlink()
+    for f in (cache / RECORDS).glob("*.json") if (cache / RECORDS).is_dir() else []:
+        if f.stem not in listed:
+            f.unlink(missing_ok=True)
     _write_entry(out, listed, language)
     if (cache / "groups").is_dir():
-        for d in (cache / "groups").iterdir():
-            if d.name not in groups_used:
-                shutil.rmtree(d, ignore_errors=True)
-    tmp = record_file.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({"out": str(out), "bundles": state}), encoding="utf-8")
-    os.replace(tmp, record_file)
+        for f in (cache / "groups").iterdir():
+            if f.stem not in groups_used:
+                shutil.rmtree(f, ignore_errors=True) if f.is_dir() else f.unlink(missing_ok=True)
     return len(listed), merged
+
+
+def _record(cache: Path, name: str, out: Path) -> dict:
+    """What the last merge of bundle ``name`` wrote into ``out``: its shards, entry file digest, files."""
+    try:
+        record = json.loads((cache / RECORDS / f"{name}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return record if isinstance(record, dict) and record.get("out") == str(out) else {}
+
+
+def _save_record(cache: Path, name: str, out: Path, record: dict) -> None:
+    (cache / RECORDS).mkdir(parents=True, exist_ok=True)
+    final = cache / RECORDS / f"{name}.json"
+    tmp = final.with_name(f".{final.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps({**record, "out": str(out)}), encoding="utf-8")
+    os.replace(tmp, final)
 
 
 def _entry_digest(bundle: Path) -> str | None:
@@ -119,58 +129,189 @@ def _entry_digest(bundle: Path) -> str | None:
         return None
 
 
-def _group_name(keys: list[str]) -> str:
-    return "g" + hashlib.sha256("\n".join(keys).encode()).hexdigest()[:24]
-
-
-def _group(keys: list[str], store: Path, cache: Path) -> Path:
-    """A kept join of several shards (merge.joined_segments), laid out as a shard: ``bundle/`` (Pagefind's
-    files and every page's fragment, hard links) and ``segments.pkl``; made unless already kept."""
-    final = cache / "groups" / _group_name(keys)
-    if (final / "segments.pkl").is_file():
-        return final
-    tmp = final.with_name(f".tmp-{final.name}-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    segments = [pickle.loads((store / k / "segments.pkl").read_bytes()) for k in keys]
-    first = store / keys[0] / "bundle"
-    shutil.copytree(first, tmp / "bundle", ignore=shutil.ignore_patterns("index", "fragment", "*.pf_meta"))
-    (tmp / "bundle" / "fragment").mkdir()
-    for k, (meta, _segs) in zip(keys, segments, strict=True):
-        for frag_hash, _wc in meta[1]:
-            name = f"{frag_hash}.pf_fragment"
-            link_or_copy(store / k / "bundle" / "fragment" / name, tmp / "bundle" / "fragment" / name)
-    data = pickle.dumps(joined_segments(segments), protocol=pickle.HIGHEST_PROTOCOL)
-    (tmp / "segments.pkl").write_bytes(data)
-    shutil.rmtree(final, ignore_errors=True)
+def _group(keys: list[str], slots: list[list[int]], store: Path, cache: Path) -> tuple:
+    """A kept join of several shards (merge.joined_segments) in the bundle's slots, made unless already kept
+    (by the shards' keys and their pages' slots)."""
+    h = hashlib.sha256("\n".join(keys).encode())
+    for s in slots:
+        h.update(repr(s).encode())
+    final = cache / "groups" / f"g{h.hexdigest()[:24]}.pkl"
+    try:
+        with final.open("rb") as f:
+            return final.stem, pickle.load(f)
+    except (OSError, pickle.UnpicklingError, EOFError):
+        pass
+    segments = [shard_in_slots(store / k, s) for k, s in zip(keys, slots, strict=True)]
+    joined = joined_segments(segments)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = final.with_name(f".{final.name}.{os.getpid()}.tmp")
+    with tmp.open("wb") as f:
+        pickle.dump(joined, f, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(tmp, final)
-    return final
+    return final.stem, joined
 
 
-def _merge_one(sources: list[Path], target: Path, language: str, chunk_units: int, jobs: int) -> dict:
-    """Merge ``sources`` (shards or kept joins: ``bundle/`` + ``segments.pkl`` each) into the bundle ``target``;
-    return its page facts (bundle.page_facts), made from the sources' kept facts."""
-    segments = [pickle.loads((d / "segments.pkl").read_bytes()) for d in sources]
-    hashes = [h for meta, _segs in segments for h, _wc in meta[1]]
-    tmp = target.with_name(f".tmp-{target.name}-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    merge_bundles([d / "bundle" for d in sources], tmp, language,
-                  chunk_units=chunk_units_for(segments, chunk_units), segments=segments, threads=jobs)
-    del segments
-    # Not check_bundle: every file here was written whole by this process (write_pf) or is a link to a
-    # checked shard's; reading the ~16,000 files of a 10k bundle back cost ~1 s of each re-merge.
-    names = page_files(cbor2.loads(read_pf(meta_file(tmp))))
-    for f in tmp.glob("pagefind-*ui*"):  # Pagefind's stock UIs: the site has its own (assets/search/search.js)
-        f.unlink()
-    (tmp / "pagefind-highlight.js").unlink(missing_ok=True)
-    shutil.rmtree(target, ignore_errors=True)
-    os.replace(tmp, target)
-    entity_names: dict[str, str] = {}
-    by_hash: dict[str, list] = {}
-    for d in sources:
-        facts = _source_facts(d)
-        entity_names.update(facts["n"])
-        by_hash.update(facts["p"])
-    return {"n": entity_names, "p": {name: by_hash[h] for name, h in zip(names, hashes, strict=True)}}
+def _merge_one(name: str, groups: list[list[str]], store: Path, out: Path, cache: Path, language: str,
+               chunk_units: int, jobs: int, record: dict, groups_used: set[str]) -> dict:
+    """Write the bundle ``out/name`` of the shards ``groups``: its word stream spliced from the last merge's
+    (splice.py) when that is kept and the change is small, else merged from the shards (their segments in the
+    bundle's slots); only the files whose bytes differ from ``record``'s written.  Returns the new record, and
+    keeps the bundle's page facts (bundle.page_facts) where write_facets looks for them."""
+    keys = [k for g in groups for k in g]
+    kept_file = cache / STREAMS / f"{name}.pkl"
+    kept = splice.load(kept_file)
+    known = kept.pages if kept is not None else {}
+    pages = {k: known.get(k) or shard_info(store / k) for k in keys}
+    urls = [u for k in keys for u in pages[k]["urls"]]
+    slots = page_slots(list(zip(urls, [d for k in keys for d in pages[k]["dates"]], strict=True)))
+    spliced = _spliced(kept, keys, pages, dict(zip(urls, slots, strict=True)), store, chunk_units) if kept else None
+    # why a full merge was needed (counted: docs/dev/scaling.md), or "spliced"
+    how = "spliced" if isinstance(spliced, tuple) else spliced or "nothing kept"
+    if not isinstance(spliced, tuple):
+        spliced = kept = None  # the last stream is not needed in a full merge: not held through it (memory)
+        stream, runs, fields, version, limit, used = _merged(groups, pages, slots, store, cache, chunk_units)
+    else:
+        (stream, runs, limit), fields, version, used = spliced, kept.fields, kept.version, record.get("groups", [])
+    groups_used.update(used)
+    target = out / name
+    (target / "index").mkdir(parents=True, exist_ok=True)
+    (target / "fragment").mkdir(exist_ok=True)
+    prefix = f"{language}_{name[1:7]}"  # page ids (facets.json) unique across the bundles
+    counts = [c for k in keys for c in pages[k]["counts"]]
+    files, runs = bundle_files(stream, slots, counts, [version, fields, language], prefix, limit, runs)
+    splice.save(kept_file, splice.Kept(keys, dict(zip(urls, slots, strict=True)), limit,
+                                       [(w, None if w in runs else e, u) for w, e, u in stream], runs, pages,
+                                       fields, version))
+    del stream
+    frags = link_fragments(keys, pages, store, target, prefix, slots, record.get("frags", {}))
+    index_record, written_n = write_changed(target, files, record.get("files", {}), jobs)
+    _static_files(store / keys[0] / "bundle", target)
+    meta_name = next(rel for rel in files if rel.endswith(".pf_meta"))
+    _bundle_entry(store / keys[0] / "bundle", target, language, meta_name, len(urls))
+    facts = {"n": {e: n for k in keys for e, n in pages[k]["facts"]["n"].items()},
+             "p": {f"{prefix}{b36(s)}": f for s, f in zip(slots, (f for k in keys for f in pages[k]["facts"]["p"]),
+                                                          strict=True)}}
+    _keep_facts(cache, name, facts)
+    return {"files": index_record, "frags": frags, "groups": used, "written": written_n,
+            "spliced": spliced is not None, "merge": how}
+
+
+def limit_for(units: int, chunk_units: int) -> int:
+    scaled = chunk_units * math.sqrt(min(1.0, units / REFERENCE_UNITS))
+    # on a grid of quarter powers of two: the limit (and so the splice) moves only when the units grow or
+    # shrink by ~41%, not on most changes (2k: 2 of 8 changes fell back to a full merge for this)
+    if units < REFERENCE_UNITS:
+        scaled = 2 ** (math.floor(4 * math.log2(max(scaled, 1))) / 4)
+    return min(chunk_units, max(MIN_CHUNK_UNITS, int(scaled)))
+
+
+def _merged(groups: list[list[str]], pages: dict, slots: list[int], store: Path, cache: Path,
+            chunk_units: int) -> tuple:
+    """The word stream of a merge from the shards (through the kept joins of the groups)."""
+    sources, at, used = [], 0, []
+    for g in groups:
+        per = []
+        for k in g:
+            n = len(pages[k]["urls"])
+            per.append(slots[at : at + n])
+            at += n
+        if len(g) > 1:
+            gname, joined = _group(g, per, store, cache)
+            used.append(gname)
+            sources.append(joined)
+        else:
+            sources.append(shard_in_slots(store / g[0], per[0]))
+    stream, fields = word_stream(sources)
+    version = sources[0][0][0]
+    del sources
+    return stream, {}, fields, version, limit_for(sum(u for _w, _e, u in stream), chunk_units), used
+
+
+def _spliced(kept: splice.Kept, keys: list[str], pages: dict, slot_of: dict[str, int], store: Path,
+             chunk_units: int) -> tuple | str:
+    """(stream, runs, limit) of the change from ``kept`` (splice.py), or why not (merge from the shards)."""
+    before, now = set(kept.shards), set(keys)
+    old_side = [k for k in kept.shards if k not in now]
+    new_side = [k for k in keys if k not in before]
+    for k in now & before:  # a page pushed to another slot: its shard's entries move
+        if any(kept.slots.get(u) != slot_of[u] for u in pages[k]["urls"]):
+            old_side.append(k)
+            new_side.append(k)
+    if len(old_side) + len(new_side) > splice.MAX_SHARDS:
+        return f"{len(old_side)} + {len(new_side)} shards changed"
+    if any(not (store / k).is_dir() for k in old_side):
+        return "an old shard is gone"
+    try:
+        old = _side(old_side, kept.pages, kept.slots, kept.fields, store)
+        new = _side(new_side, pages, slot_of, kept.fields, store)
+    except (splice.Unspliceable, OSError, KeyError) as exc:
+        return f"unreadable: {type(exc).__name__}"
+    if old is None or new is None:
+        return "new meta fields"
+    limit = kept.limit
+
+    def split_width(_word: str, units: int) -> int:
+        return run_width(units, len(slot_of), limit) if units > SPLIT_CHUNKS * limit else 0
+
+    done = splice.splice(kept, splice.word_changes(old, new), split_width)
+    if done is None:
+        return "a frequent word's runs (split, unsplit or width)"
+    stream, runs = done
+    if limit_for(sum(u for _w, _e, u in stream), chunk_units) != limit:
+        return "the chunk size moved"
+    # a run width depends on the bundle's pages too: an unchanged frequent word's moves when they double
+    units_of = {w: u for w, _e, u in stream if w in runs}
+    if any(split_width(w, units_of.get(w, 0)) != width for w, (width, _p) in runs.items()):
+        return "a frequent word's run width moved"
+    return stream, runs, limit
+
+
+def _side(shards: list[str], pages: dict, slot_of: dict[str, int], fields: list[str], store: Path) -> dict | None:
+    """Every word of ``shards`` -> {slot: entry} (splice.shard_entries), meta fields numbered as ``fields``."""
+    out: dict[str, dict] = {}
+    for k in shards:
+        meta, segs = pickle.loads((store / k / "segments.pkl").read_bytes())
+        own = meta[5] if len(meta) > 5 else []
+        if any(f not in fields for f in own):
+            return None
+        field_map = [fields.index(f) for f in own]
+        if field_map != list(range(len(field_map))):
+            segs = [remapped(s, field_map) if s[8] else s for s in segs]
+        for word, entries in splice.shard_entries(segs, [slot_of[u] for u in pages[k]["urls"]]).items():
+            out.setdefault(word, {}).update(entries)
+    return out
+
+
+def shard_info(shard: Path) -> dict:
+    """What the merge needs of a shard's pages, in page order: urls, dates, fragment hashes, word counts; and
+    its page facts (bundle.page_facts) by page."""
+    m = json.loads((shard / "manifest.json").read_text(encoding="utf-8"))
+    facts = _source_facts(shard)
+    return {"urls": m["urls"], "dates": m["dates"], "frags": m["frags"], "counts": m["counts"],
+            "facts": {"n": facts["n"], "p": [facts["p"][h] for h in m["frags"]]}}
+
+
+def _static_files(first: Path, target: Path) -> None:
+    """Pagefind's files besides the index (pagefind.js, its worker, wasm), from the bundle's first shard."""
+    for f in first.iterdir():
+        if f.is_file() and f.name != ENTRY and not f.name.endswith(".pf_meta") \
+                and not fnmatch.fnmatch(f.name, "pagefind-*ui*") and f.name != "pagefind-highlight.js":
+            dest = target / f.name
+            if not dest.is_file() or dest.stat().st_size != f.stat().st_size or dest.read_bytes() != f.read_bytes():
+                shutil.copyfile(f, dest)
+
+
+def _bundle_entry(first: Path, target: Path, language: str, meta_name: str, pages: int) -> None:
+    entry = json.loads((first / ENTRY).read_text(encoding="utf-8"))
+    meta_hash = meta_name.removeprefix("pagefind.").removesuffix(".pf_meta")
+    entry["languages"] = {language: {"hash": meta_hash, "wasm": language, "page_count": pages}}
+    data = json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
+    path = target / ENTRY
+    if path.is_file() and path.read_text(encoding="utf-8") == data:
+        return
+    tmp = path.with_name(f".{ENTRY}.{os.getpid()}.tmp")
+    tmp.write_text(data, encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def _source_facts(source: Path) -> dict:

@@ -9,14 +9,18 @@
 // Format (Pagefind 1.5.2; build_tools/search/segments.py and merge.py write the same): every binary
 // file is gzip("pagefind_dcd" + CBOR). meta = [version, [[page hash, word count]], [[from, to, chunk
 // hash]], filters, sorts, meta fields]; a chunk = [[[word, [[page delta, locs, meta locs]], variants]]].
-// The bundles read here are merged ones (build_tools/search/merge.py), whose meta is [version, [word count], [[from, to]], [], [],
-// fields, {p: name prefix, s: [[word, width]], c: chunks, b: chunks per block}]: page i's fragment and
-// chunk i are named prefix + i in base 36; meta[2] holds the first and last word of each block of `b`
-// chunks, whose ranges are in the file prefix + "-r" + block (fetched when a word falls in it; b = 0: a
-// small bundle's meta[2] holds every chunk's range);
-// and the j-th word listed in `s` is not in the chunks but in runs of `width` pages, run k (pages
-// k * width to (k + 1) * width - 1) a one-word chunk named prefix + "-s" + j + "-" + k (base 36), so a
-// query reads only the runs it needs.
+// The bundles read here are merged ones (build_tools/search/layout.py), whose meta is [version, [word count],
+// [[from, to]], [], [], fields, {p: name prefix, s: [[word, width]], c: chunks, b: [chunks of each block],
+// v: slots}]. The chunks number pages by *slot* (build_tools/search/slots.py: stable, so a change elsewhere
+// renumbers nothing); `v` lists the slots in ascending order (delta-coded), page i being the i-th, and page i's
+// fragment is prefix + slot in base 36. Slots ascend with the day, so a higher page is never older (a tie
+// ranks newest first; the same day in slot order). A chunk is named prefix + fnv64(its `from`); meta[2] holds the first and last
+// word of each block of chunks (b[k] chunks in block k), whose ranges are in the file prefix + "-r" +
+// fnv64(the block's first word), fetched when a word falls in it (b empty: a small bundle's meta[2] holds
+// every chunk's range); a word listed in `s` is not in the chunks but in runs of `width` slots, run k (slots
+// k * width to (k + 1) * width - 1, written when it holds a page) a one-word chunk named prefix + "-s" + fnv64(word) + "-" + k (base 16),
+// so a query reads only the runs it needs. Files are asked for with the meta's hash as the query string: a
+// name keeps its content only for one build of the bundle.
 // Page numbers are delta-coded; in `locs` a negative number -(w + 1) starts a run of weight w, and the
 // positions after it are delta-coded from 0. Chunk ranges are prefixes: a word is in the last chunk
 // whose `from` is <= it, if it is <= that chunk's `to` or starts with it.
@@ -27,6 +31,17 @@ const MAX_FETCHES = 16;
 
 function b36(n) {
   return n.toString(36);
+}
+
+// build_tools/search/slots.py fnv64: two 32-bit FNV-1a hashes of the UTF-8 bytes, in base 36.
+export function fnv64(text) {
+  let lo = 0x811c9dc5;
+  let hi = 0x050c5d1f;
+  for (const b of new TextEncoder().encode(text)) {
+    lo = Math.imul(lo ^ b, 0x01000193) >>> 0;
+    hi = Math.imul(hi ^ b, 0x01000193) >>> 0;
+  }
+  return `${b36(hi)}_${b36(lo)}`;
 }
 
 async function gunzip(buf) {
@@ -195,26 +210,40 @@ export class PagefindIndex {
   async init(hash) {
     const meta = decodeCbor(await unpack(await this.fetchBytes(new URL(`pagefind.${hash}.pf_meta`, this.base)), "meta"));
     const ext = meta[6];
-    if (!ext) throw new Error("search index: not a merged bundle (build_tools/search/merge.py)");
+    if (!ext || !ext.v) throw new Error("search index: not a merged bundle (build_tools/search/layout.py)");
+    this.version = hash;
     this.prefix = ext.p;
     this.counts = meta[1];
-    const blocked = ext.b > 0; // else every chunk's range is in the meta
+    this.slots = [];
+    let at = 0;
+    for (const d of ext.v) this.slots.push((at += d));
+    this.pageOf = new Map(this.slots.map((slot, page) => [slot, page]));
+    const blocked = ext.b.length > 0; // else every chunk's range is in the meta
     this.ranges = blocked ? null : meta[2];
     this.blocks = blocked ? meta[2] : null;
-    this.blockSize = blocked ? ext.b : null;
+    this.blockStart = [];
+    let n = 0;
+    for (const size of ext.b) {
+      this.blockStart.push(n);
+      n += size;
+    }
     this.chunkCount = ext.c;
     this.rangeBlocks = new Map();
-    // split word -> [its index in the list, width]
-    this.split = new Map(ext.s.map(([word, width], j) => [word, [j, width]]));
+    // split word -> [its name, width in slots]
+    this.split = new Map(ext.s.map(([word, width]) => [word, [fnv64(word), width]]));
     this.avgCount = this.counts.reduce((a, b) => a + b, 0) / Math.max(1, this.counts.length);
     return this;
+  }
+
+  url(path) {
+    return new URL(`${path}?${this.version}`, this.base);
   }
 
   // The [from, to] of every chunk of block `b` (a merged bundle's), fetched once.
   rangesOf(b) {
     if (!this.rangeBlocks.has(b)) {
-      const name = `${this.prefix}-r${b36(b)}`;
-      const job = this.fetchBytes(new URL(`index/${name}.pf_index`, this.base))
+      const name = `${this.prefix}-r${fnv64(this.blocks[b][0])}`;
+      const job = this.fetchBytes(this.url(`index/${name}.pf_index`))
         .then((buf) => unpack(buf, `ranges ${name}`))
         .then((bytes) => decodeCbor(bytes));
       job.catch(() => this.rangeBlocks.delete(b));
@@ -223,17 +252,29 @@ export class PagefindIndex {
     return this.rangeBlocks.get(b);
   }
 
+  // The block holding chunk `i`.
+  blockOf(i) {
+    let lo = 0;
+    let hi = this.blockStart.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.blockStart[mid] <= i) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
   async range(i) {
     if (this.ranges) return this.ranges[i];
-    const b = Math.floor(i / this.blockSize);
-    return (await this.rangesOf(b))[i - b * this.blockSize];
+    const b = this.blockOf(i);
+    return (await this.rangesOf(b))[i - this.blockStart[b]];
   }
 
   // Index of the last chunk whose `from` is <= word, or -1.
   async lastFromBefore(word) {
     if (this.ranges) return lastFrom(this.ranges, word);
     const b = lastFrom(this.blocks, word);
-    return b < 0 ? -1 : b * this.blockSize + lastFrom(await this.rangesOf(b), word);
+    return b < 0 ? -1 : this.blockStart[b] + lastFrom(await this.rangesOf(b), word);
   }
 
   // Index of the chunk that holds `word`, or -1.
@@ -244,13 +285,14 @@ export class PagefindIndex {
     return cmp(word, to) <= 0 || word.startsWith(to) ? i : -1;
   }
 
-  chunk(i) {
-    return this.chunkFile(this.prefix + b36(i));
+  async chunk(i) {
+    const [from] = await this.range(i);
+    return this.chunkFile(this.prefix + fnv64(from));
   }
 
   chunkFile(hash) {
     if (!this.chunks.has(hash)) {
-      const job = this.fetchBytes(new URL(`index/${hash}.pf_index`, this.base))
+      const job = this.fetchBytes(this.url(`index/${hash}.pf_index`))
         .then((buf) => unpack(buf, `chunk ${hash}`))
         .then((bytes) => {
           const words = new Map();
@@ -277,11 +319,11 @@ export class PagefindIndex {
 
   // The chunk files of a split word's runs holding `want` (page numbers; null: every page).
   runsOf(word, want) {
-    const [j, width] = this.split.get(word);
-    const ks = want === null
-      ? Array.from({ length: Math.ceil(this.counts.length / width) }, (_, k) => k)
-      : [...new Set([...want].map((p) => Math.floor(p / width)))].sort((a, b) => a - b);
-    return ks.map((k) => `${this.prefix}-s${b36(j)}-${b36(k)}`);
+    const [name, width] = this.split.get(word);
+    // only the runs holding a page exist (build_tools/search/layout.py run_ids)
+    const pages = want === null ? this.slots : [...want].map((p) => this.slots[p]);
+    const ks = [...new Set(pages.map((slot) => Math.floor(slot / width)))].sort((a, b) => a - b);
+    return ks.map((k) => `${this.prefix}-s${name}-${k.toString(16)}`);
   }
 
   // word -> Map(page number -> {pos, weight}), empty when the word is not indexed; `want` (page numbers):
@@ -296,7 +338,10 @@ export class PagefindIndex {
       chunks = i < 0 ? [] : [this.chunk(i)];
     }
     for (const chunk of await Promise.all(chunks)) {
-      for (const [page, e] of pageEntries(chunk.get(word))) out.set(page, out.has(page) ? merged(out.get(page), e) : e);
+      for (const [slot, e] of pageEntries(chunk.get(word))) {
+        const page = this.pageOf.get(slot);
+        if (page !== undefined) out.set(page, out.has(page) ? merged(out.get(page), e) : e);
+      }
     }
     return out;
   }
@@ -330,14 +375,14 @@ export class PagefindIndex {
   }
 
   hash(page) {
-    return this.prefix + b36(page);
+    return this.prefix + b36(this.slots[page]);
   }
 
   // The page's fragment: {url, content (original text), meta {title, kind, aliases, date, source, ...}}.
   fragment(page) {
     const hash = this.hash(page);
     if (!this.fragments.has(hash)) {
-      const job = this.fetchBytes(new URL(`fragment/${hash}.pf_fragment`, this.base))
+      const job = this.fetchBytes(this.url(`fragment/${hash}.pf_fragment`))
         .then((buf) => unpack(buf, `fragment ${hash}`))
         .then((bytes) => JSON.parse(new TextDecoder().decode(bytes)));
       job.catch(() => this.fragments.delete(hash));

@@ -1,0 +1,257 @@
+"""A merged bundle's files from its word stream, and the writer that writes only the files whose bytes changed.
+
+The word stream is every word of the bundle in code-point order, each with its whole index entry (CBOR
+``[word, pages, variants]``, page numbers the pages' slots: slots.py) and its units (Σ locations + 1).
+Everything here is a pure function of that stream and the pages' slots, and every boundary is content-defined,
+so one changed word changes the file that holds it (and, rarely, a neighbour), never the others:
+
+* a chunk is cut after a word once it holds CHUNK_MIN of ``limit`` units, with a chance of the word's
+  units / (``limit`` / 2) read off the word's hash (so a chunk holds ``limit`` units on average; at 2 ×
+  ``limit`` always): its file is named by a hash of its first word as the ranges store it;
+* a frequent word (SPLIT_CHUNKS) is kept in runs of ``width`` slots, run k holding slots
+  [k × width, (k + 1) × width) (only runs holding a page are written), named by a hash of the word and k;
+  ``width`` a power of two, so it changes only when the word's units or the bundle's pages double or halve;
+* the chunks' ranges are in blocks cut after a chunk whose name hashes to 0 mod RANGE_BLOCK (at most
+  2 × RANGE_BLOCK), each named by a hash of its first word.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+from bisect import bisect_left
+from itertools import accumulate
+from pathlib import Path
+
+import cbor2
+
+from build_tools.search.bundle import SIGNATURE
+from build_tools.search.segments import cbor_head, cbor_text
+from build_tools.search.slots import fnv64
+
+CHUNK_GZIP_LEVEL = 5  # see merge.py (why 5)
+RANGE_BLOCK = 64
+RANGE_INLINE = 512
+SPLIT_CHUNKS = 4
+RUN_CHUNKS = 4
+
+
+def _h32(text: str) -> int:
+    return int.from_bytes(hashlib.sha1(text.encode("utf-8")).digest()[:4], "big")
+
+
+def cut_after(word: str, units: int, total: int, limit: int) -> bool:
+    """Does a chunk holding ``total`` units end after ``word`` (``units`` of them)?"""
+    if total >= 2 * limit:
+        return True
+    return total >= limit // 2 and _h32(word) * (limit // 2) < units * 2**32
+
+
+def chunk_words(stream: list[tuple[str, bytes | None, int]], limit: int) -> tuple[list[tuple], list[tuple]]:
+    """(chunks: [(first word, last word, [entries])], split words: [(word, entry, units)])."""
+    chunks, split = [], []
+    entries: list[bytes] = []
+    first = ""
+    total = 0
+    for word, entry, units in stream:
+        if units > SPLIT_CHUNKS * limit:
+            split.append((word, entry, units))
+            continue
+        if not entries:
+            first = word
+        entries.append(entry)
+        total += units
+        if cut_after(word, units, total, limit):
+            chunks.append((first, word, entries))
+            entries, total = [], 0
+    if entries:
+        chunks.append((first, stream_last(stream, limit), entries))
+    return chunks, split
+
+
+def stream_last(stream: list[tuple[str, bytes, int]], limit: int) -> str:
+    return next(w for w, _e, u in reversed(stream) if u <= SPLIT_CHUNKS * limit)
+
+
+def _prefixes(a: str, b: str) -> tuple[str, str]:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return a[: n + 1], b[: n + 1]
+
+
+def run_width(units: int, pages: int, limit: int) -> int:
+    """Slots per run of a frequent word: a power of two, about twice the pages a run of RUN_CHUNKS chunks'
+    worth of its units spans (slots are about half taken), so it moves only when units or pages double."""
+    width = 1
+    while width * units < 2 * pages * RUN_CHUNKS * limit:
+        width *= 2
+    return width
+
+
+def run_ids(slots: list[int], width: int) -> list[int]:
+    """The runs that hold a page: the others are never written (nor read: pfindex.js knows the slots)."""
+    return sorted({s // width for s in slots})
+
+
+def split_runs(entry: bytes, width: int, ks: list[int]) -> dict[int, bytes]:
+    """A word's entry cut into the runs ``ks`` of ``width`` slots: each run's page list (its first page
+    absolute) and its variants, as CBOR."""
+    _word, pages, variants = cbor2.loads(entry)
+    if variants:
+        return _split_variants(pages, variants, width, ks)
+    at = list(accumulate(p[0] for p in pages))
+    out = {}
+    start = 0
+    for k in ks:
+        start = bisect_left(at, k * width, start)
+        end = bisect_left(at, (k + 1) * width, start)
+        run = pages[start:end]
+        if run:
+            run[0] = [at[start], *run[0][1:]]
+        out[k] = cbor2.dumps(run) + b"\x80"
+        start = end
+    return out
+
+
+def _split_variants(pages: list, variants: list, width: int, ks: list[int]) -> dict[int, bytes]:
+    """split_runs of a word with variant forms (stemmed words: none in our ``en`` index of tokens)."""
+    rows: dict[int, list[tuple]] = {k: [] for k in ks}  # (slot, -1 or the variant's index, entry)
+    for kind, plist in [(-1, pages), *((i, v[1]) for i, v in enumerate(variants))]:
+        acc = 0
+        for p in plist:
+            acc += p[0]
+            rows[acc // width].append((acc, kind, p))
+    out = {}
+    for k, run in rows.items():
+        run.sort(key=lambda r: (r[0], r[1]))
+        own = _deltas([[page, *p[1:]] for page, kind, p in run if kind < 0])
+        forms = []
+        for i, (form, _vp) in enumerate(variants):
+            vp = [[page, *p[1:]] for page, kind, p in run if kind == i]
+            if vp:
+                forms.append([form, _deltas(vp)])
+        out[k] = cbor2.dumps(own) + cbor2.dumps(forms)
+    return out
+
+
+def _deltas(pages: list) -> list:
+    prev = 0
+    for page in pages:
+        page[0], prev = page[0] - prev, page[0]
+    return pages
+
+
+def bundle_files(stream: list[tuple[str, bytes | None, int]], slots: list[int], counts: list[int], head: list,
+                 prefix: str, limit: int, runs: dict | None = None) -> tuple[dict[str, tuple[bytes, int]], dict]:
+    """Every index file of the bundle: relative path -> (payload, gzip level), the meta last (its name is the
+    hash of its payload); and the frequent words' runs {word: (width, {run: payload})}.  ``head``:
+    [version, fields, language]; ``runs``: the runs kept from the last merge (a frequent word whose entry is
+    None in ``stream`` must be there, spliced: splice.py)."""
+    files: dict[str, tuple[bytes, int]] = {}
+    chunks, split = chunk_words(stream, limit) if stream else ([], [])
+    ranges = [[c[0], c[1]] for c in chunks]
+    for i in range(len(ranges) - 1):
+        ranges[i][1], ranges[i + 1][0] = _prefixes(ranges[i][1], ranges[i + 1][0])
+    for (_f, _l, entries), (start, _end) in zip(chunks, ranges, strict=True):
+        payload = b"\x81" + cbor_head(4, len(entries)) + b"".join(entries)
+        files[f"index/{prefix}{fnv64(start)}.pf_index"] = (payload, CHUNK_GZIP_LEVEL)
+    listed, used = [], {}
+    for word, entry, units in split:
+        width = run_width(units, len(slots), limit)
+        ks = run_ids(slots, width)
+        payloads = _kept_runs((runs or {}).get(word), width, ks)
+        if payloads is None:
+            if entry is None:
+                raise ValueError(f"search: the runs of {word!r} were not kept")
+            payloads = split_runs(entry, width, ks)
+        used[word] = (width, payloads)
+        name = fnv64(word)
+        for k in ks:
+            files[f"index/{prefix}-s{name}-{k:x}.pf_index"] = (b"\x81\x81\x83" + cbor_text(word) + payloads[k],
+                                                                CHUNK_GZIP_LEVEL)
+        listed.append([word, width])
+    blocks: list[list] = []
+    if len(ranges) > RANGE_INLINE:
+        for r in ranges:
+            if not blocks or len(blocks[-1]) >= 2 * RANGE_BLOCK or _h32(blocks[-1][-1][0]) % RANGE_BLOCK == 0:
+                blocks.append([])
+            blocks[-1].append(r)
+        for block in blocks:
+            files[f"index/{prefix}-r{fnv64(block[0][0])}.pf_index"] = (cbor2.dumps(block), CHUNK_GZIP_LEVEL)
+    # The browser's pages are the slots in ascending order, so the meta holds only sorted slots, delta-coded
+    # (mostly one byte each); slots ascend with the day, so a higher page is as new or newer (ties rank
+    # newest first: pfindex.js), and the (date, path) order costs the first query nothing.
+    order = sorted(range(len(slots)), key=slots.__getitem__)
+    sorted_slots = [slots[i] for i in order]
+    deltas = [b - a for a, b in zip([0, *sorted_slots], sorted_slots, strict=False)]
+    ext = {"p": prefix, "s": listed, "c": len(ranges), "b": [len(b) for b in blocks], "v": deltas}
+    top = [[b[0][0], b[-1][1]] for b in blocks] if blocks else ranges
+    version, fields, language = head
+    payload = cbor2.dumps([version, [counts[i] for i in order], top, [], [], fields, ext])
+    files[f"pagefind.{language}_{hashlib.sha1(payload).hexdigest()[: len(language) + 8]}.pf_meta"] = (payload, 9)
+    return files, used
+
+
+EMPTY_RUN = b"\x80\x80"
+
+
+def _kept_runs(kept: tuple | None, width: int, ks: list[int]) -> dict[int, bytes] | None:
+    """A frequent word's runs ``ks`` from the ones kept, if they were cut at ``width`` (a run not kept is
+    empty; a kept run no longer listed must be)."""
+    if kept is None or kept[0] != width:
+        return None
+    payloads = kept[1]
+    out = {k: payloads.get(k, EMPTY_RUN) for k in ks}
+    return out if all(p == EMPTY_RUN for k, p in payloads.items() if k not in out) else None
+
+
+def write_changed(out: Path, files: dict[str, tuple[bytes, int]], record: dict[str, str],
+                  threads: int = 1) -> tuple[dict[str, str], int]:
+    """Write ``files`` under ``out`` (gzip(SIGNATURE + payload)), skipping each whose payload is the one
+    ``record`` (rel -> sha1 of the payload, from the last write) says is there; a payload written before under
+    another name is hard-linked from it.  Files of ``record`` not in ``files`` are removed.  Returns the new
+    record and the number of files written."""
+    new = {rel: hashlib.sha1(payload).hexdigest() for rel, (payload, _lvl) in files.items()}
+    have = {d: rel for rel, d in record.items() if (out / rel).is_file()}
+    todo = []
+    for rel, (payload, level) in files.items():
+        path = out / rel
+        if record.get(rel) == new[rel] and path.is_file():
+            continue
+        source = have.get(new[rel])
+        if source is not None and source != rel:
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            os.link(out / source, tmp)
+            os.replace(tmp, path)
+            tmp.unlink(missing_ok=True)  # a rename onto another link of the same file does nothing
+            continue
+        todo.append((path, payload, level))
+    _gzip_all(todo, threads)
+    for rel in record.keys() - new.keys():
+        (out / rel).unlink(missing_ok=True)
+    return new, len(todo)
+
+
+def _write_one(job: tuple[Path, bytes, int]) -> None:
+    path, payload, level = job
+    data = gzip.compress(SIGNATURE + payload, compresslevel=level, mtime=0)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def _gzip_all(jobs: list[tuple[Path, bytes, int]], threads: int) -> None:
+    """gzip + write; zlib releases the GIL, so threads use both cores."""
+    if threads <= 1 or len(jobs) < 8:
+        for job in jobs:
+            _write_one(job)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(threads) as pool:
+        for _ in pool.map(_write_one, jobs, chunksize=16):
+            pass

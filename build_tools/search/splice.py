@@ -1,0 +1,198 @@
+"""A bundle's word stream updated in O(change): the changed shards' entries spliced into the last merge's.
+
+Why: merging every shard again for one article dated among old ones cost ~8 s at 10k articles, ~100 s at 50k
+(docs/dev/scaling.md).  Pages keep their slots (slots.py), so a changed shard changes the entries of its own
+changed pages only: the words whose entries differ between the shard's old and new version (the pages
+whose slot moved counted on both sides) are the words to update, each by removing and inserting the
+entries of those slots.  A frequent word is kept as its runs (layout.py), so only the runs holding a changed
+slot are read.  The result is the stream a merge from nothing makes (tests/test_search_stable.py checks that
+over random sequences of changes); when the change is large, or anything kept is missing, the caller merges.
+
+Kept state (``Kept``): the shards merged, each page's slot, the stream (a frequent word's entry left out:
+``None``) and the frequent words' runs {word: (width, {run: payload})}.
+"""
+
+from __future__ import annotations
+
+import pickle
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from build_tools.search.layout import EMPTY_RUN
+from build_tools.search.merge import entries_of
+from build_tools.search.segments import _uint, cbor_head, cbor_text
+
+# More shards changed than this (the tiers' cut moved, the slot width doubled...): merge from the shards.
+MAX_SHARDS = 24
+
+_INT = rb"(?:[\x00-\x17\x20-\x37]|[\x18\x38][\x00-\xff]|[\x19\x39][\x00-\xff]{2}|[\x1a\x3a][\x00-\xff]{4}" \
+       rb"|[\x1b\x3b][\x00-\xff]{8})"
+_SKIP: dict[int, re.Pattern] = {}
+
+Entry = tuple[int, bytes, bytes, int]  # (slot, CBOR head of the entry, its bytes after the page delta, units)
+
+
+@dataclass
+class Kept:
+    shards: list[str] = field(default_factory=list)
+    slots: dict[str, int] = field(default_factory=dict)
+    limit: int = 0
+    stream: list[tuple[str, bytes | None, int]] = field(default_factory=list)
+    runs: dict[str, tuple[int, dict[int, bytes]]] = field(default_factory=dict)
+    pages: dict[str, dict] = field(default_factory=dict)  # shard key -> its pages (tiers.shard_info)
+    fields: list[str] = field(default_factory=list)
+    version: str = ""
+
+
+def load(path: Path) -> Kept | None:
+    try:
+        with path.open("rb") as f:  # not read whole first: the kept stream is ~40 MB at 10k (peak memory)
+            kept = pickle.load(f)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+        return None
+    return kept if isinstance(kept, Kept) else None
+
+
+def save(path: Path, kept: Kept) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with tmp.open("wb") as f:  # streamed: no second copy of the whole stream as one bytes object
+        pickle.dump(kept, f, protocol=pickle.HIGHEST_PROTOCOL)
+    tmp.replace(path)
+
+
+def _skip(data: bytes, p: int, n: int) -> int:
+    if n == 0:
+        return p
+    pattern = _SKIP.get(n)
+    if pattern is None:
+        pattern = _SKIP[n] = re.compile(_INT + b"{%d}" % n, re.DOTALL)
+    m = pattern.match(data, p)
+    if m is None:
+        raise ValueError(f"search: expected {n} CBOR integers at {p}")
+    return m.end()
+
+
+def parse_list(data: bytes, p: int, n: int, page: int = 0) -> tuple[list[Entry], int]:
+    """The ``n`` delta-coded page entries at ``p`` (``page``: the number their deltas start from)."""
+    out = []
+    for _ in range(n):
+        head = data[p : p + 1]
+        delta, q = _uint(data, p + 1)
+        page += delta
+        nlocs, end = _uint(data, q)
+        end = _skip(data, end, nlocs)
+        if head == b"\x83":
+            nmeta, end = _uint(data, end)
+            end = _skip(data, end, nmeta)
+        out.append((page, head, data[q:end], nlocs + 1))
+        p = end
+    return out, p
+
+
+def encode_list(entries: list[Entry]) -> bytes:
+    parts, prev = [cbor_head(4, len(entries))], 0
+    for page, head, tail, _u in entries:
+        parts.append(head + cbor_head(0, page - prev) + tail)
+        prev = page
+    return b"".join(parts)
+
+
+def _entry_list(entry: bytes) -> list[Entry] | None:
+    """A word's entries, or None when it has variant forms (not spliced: merged from the shards)."""
+    wlen, p = _uint(entry, 1)
+    n, p = _uint(entry, p + wlen)
+    entries, p = parse_list(entry, p, n)
+    return entries if entry[p:] == b"\x80" else None
+
+
+def _run_list(lists: bytes) -> list[Entry] | None:
+    n, p = _uint(lists, 0)
+    entries, p = parse_list(lists, p, n)
+    return entries if lists[p:] == b"\x80" else None
+
+
+def shard_entries(segs: list, slots: list[int]) -> dict[str, dict[int, Entry]]:
+    """Every word of a shard (its segments, pages numbered 0…) -> {slot: entry}, pages numbered by ``slots``."""
+    out: dict[str, dict[int, Entry]] = {}
+    for seg in segs:
+        if seg[9]:
+            raise Unspliceable(seg[0])
+        words = out.setdefault(seg[0], {})
+        for page, head, tail in entries_of(seg):
+            nlocs, _q = _uint(tail, 0)
+            words[slots[page]] = (slots[page], head, tail, nlocs + 1)
+    return out
+
+
+class Unspliceable(Exception):
+    pass
+
+
+def word_changes(old: dict[str, dict[int, Entry]], new: dict[str, dict[int, Entry]]) -> dict[str, tuple[set, dict]]:
+    """word -> (slots whose entry goes, {slot: entry} to put in), for the words whose entries differ."""
+    out = {}
+    for word in old.keys() | new.keys():
+        before, after = old.get(word, {}), new.get(word, {})
+        if before == after:
+            continue
+        gone = {s for s in before if s not in after or after[s] != before[s]}
+        put = {s: e for s, e in after.items() if before.get(s) != e}
+        out[word] = (gone, put)
+    return out
+
+
+def apply(entries: list[Entry], gone: set, put: dict[int, Entry]) -> list[Entry]:
+    kept = [e for e in entries if e[0] not in gone and e[0] not in put]
+    return sorted([*kept, *put.values()], key=lambda e: e[0])
+
+
+def splice(kept: Kept, changes: dict[str, tuple[set, dict]], split_width) -> tuple[list, dict] | None:
+    """The new (stream, runs) from ``kept`` and the words' ``changes``; None if a changed word cannot be
+    spliced (variants).  ``split_width(word, units)``: its run width if the word is kept in runs, else 0."""
+    index = {w: i for i, (w, _e, _u) in enumerate(kept.stream)}
+    runs = dict(kept.runs)
+    replaced: dict[str, tuple[str, bytes | None, int] | None] = {}
+    added = []
+    for word in sorted(changes):
+        gone, put = changes[word]
+        at = index.get(word)
+        old_units = kept.stream[at][2] if at is not None else 0
+        if word in runs:
+            width, payloads = runs[word]
+            payloads = dict(payloads)
+            delta = 0
+            for k in sorted({s // width for s in gone} | {s // width for s in put}):
+                entries = _run_list(payloads.get(k, EMPTY_RUN))
+                if entries is None:
+                    return None
+                new = apply(entries, {s for s in gone if s // width == k},
+                            {s: e for s, e in put.items() if s // width == k})
+                delta += sum(e[3] for e in new) - sum(e[3] for e in entries)
+                payloads[k] = encode_list(new) + b"\x80"
+            units = old_units + delta
+            if split_width(word, units) != width:
+                return None  # the runs' width moves: merge from the shards (rare)
+            runs[word] = (width, payloads)
+            replaced[word] = (word, None, units)
+            continue
+        entries = _entry_list(kept.stream[at][1]) if at is not None else []
+        if entries is None:
+            return None
+        new = apply(entries, gone, put)
+        units = sum(e[3] for e in new)
+        item = (word, b"\x83" + cbor_text(word) + encode_list(new) + b"\x80", units) if new else None
+        if split_width(word, units):
+            return None  # a word becoming frequent: its runs are made by a merge (rare)
+        if at is None:
+            if item is not None:
+                added.append(item)
+        else:
+            replaced[word] = item
+    stream = [replaced.get(w, (w, e, u)) if w in replaced else (w, e, u) for w, e, u in kept.stream]
+    stream = sorted([x for x in stream if x is not None] + added) if added else [x for x in stream if x is not None]
+    for w, item in replaced.items():
+        if item is None:
+            runs.pop(w, None)
+    return stream, runs

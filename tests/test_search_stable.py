@@ -1,0 +1,170 @@
+"""The old articles' bundle in O(change) (issue 15, session 23): stable page slots, content-defined chunk cuts.
+
+* an article dated among old ones changes the files that hold its words and its own fragment, not the bundle:
+  the other pages' fragments and most chunks are left as they are (not even rewritten);
+* whatever sequence of additions, edits and removals led to it, the index equals the index built from nothing
+  on the same site, byte for byte (the slot a page gets depends on the current pages only);
+* slots: a pure function of the set of pages, ascending with the day, and a page added moves no other.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+from pathlib import Path
+
+import cbor2
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from build_tools.search import index_site, tiers
+from build_tools.search.layout import bundle_files
+from build_tools.search.slots import day_of, page_slots
+from tests.test_search_incremental import _dated_article
+from tests.test_search_index import bundle_bytes, word_map
+
+WORDS = ["芯片", "算力", "模型", "推理", "开源", "出口", "管制", "市场", "需求", "创新", "训练", "数据"]
+
+
+def _text(rng: random.Random, tag: str) -> str:
+    """Sentences of common words, and a run of rarer characters: a page's own bigrams."""
+    common = "。".join("".join(rng.choice(WORDS) for _ in range(rng.randint(2, 5))) for _ in range(3))
+    rare = "".join(chr(0x4E00 + rng.randrange(3000)) for _ in range(30))
+    return f"{common}。{rare}。{tag}号"
+
+
+def _site(root: Path, n: int, seed: int = 0) -> Path:
+    rng = random.Random(seed)
+    site = root / "site"
+    for i in range(n):
+        _dated_article(site, f"p{i:03d}", f"2024-{1 + i % 12:02d}-{1 + (i * 7) % 28:02d}", _text(rng, f"第{i}"))
+    return site
+
+
+def _files(bundle: Path) -> dict[str, tuple[int, int]]:
+    return {p.relative_to(bundle).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns)
+            for p in bundle.rglob("*") if p.is_file()}
+
+
+def _old_bundle(site: Path) -> Path:
+    return max(tiers.bundle_dirs(site / "pagefind"), key=lambda d: len(list((d / "fragment").iterdir())))
+
+
+def test_slots_are_a_function_of_the_pages_and_an_insertion_moves_no_other():
+    rng = random.Random(3)
+    pages = [(f"articles/a{i}/", f"2024-{1 + rng.randrange(12):02d}-{1 + rng.randrange(28):02d}") for i in range(400)]
+    slots = dict(zip(pages, page_slots(pages), strict=True))
+    assert len(set(slots.values())) == len(pages)
+    shuffled = pages[:]
+    rng.shuffle(shuffled)
+    assert dict(zip(shuffled, page_slots(shuffled), strict=True)) == slots  # order given does not matter
+    by_day = sorted(pages, key=lambda p: slots[p])
+    assert [day_of(d) for _u, d in by_day] == sorted(day_of(d) for _u, d in pages)  # ascending with the day
+    new = ("articles/new/", "2024-06-15")
+    after = dict(zip([*pages, new], page_slots([*pages, new]), strict=True))
+    moved = [p for p in pages if after[p] != slots[p]]
+    assert len(moved) <= 2, moved  # only pages pushed past it in its own run of taken slots
+
+
+def _stream(n: int, rng: random.Random) -> list[tuple[str, bytes, int]]:
+    out = []
+    for w in sorted({"".join(chr(0x4E00 + rng.randrange(20000)) for _ in range(2)) for _ in range(n)}):
+        pages = sorted(rng.sample(range(0, 4000), rng.randint(1, 40)))
+        deltas = [[b - a, [rng.randrange(1, 99)] * rng.randint(1, 5)] for a, b in zip([0, *pages], pages, strict=False)]
+        out.append((w, cbor2.dumps([w, deltas, []]), sum(len(d[1]) + 1 for d in deltas)))
+    return out
+
+
+def test_one_changed_word_changes_its_chunk_and_the_meta_only():
+    """layout.bundle_files: content-defined cuts and names, so a word's entry changed, one inserted and one
+    removed change the chunks that hold them (and, rarely, a neighbour), the meta and a few blocks of
+    ranges; every other file keeps its name and bytes (densely numbered chunks renamed every later one)."""
+    rng = random.Random(7)
+    stream = _stream(30_000, rng)
+    slots = list(range(0, 4000, 2))
+    counts = [100] * len(slots)
+    head = [1, [], "en"]
+    before = bundle_files(stream, slots, counts, head, "en_x", 2500)[0]
+    changed = stream[:]
+    w, entry, units = changed[12_000]
+    pages = cbor2.loads(entry)[1]
+    pages[0][1] = [*pages[0][1], 5]
+    changed[12_000] = (w, cbor2.dumps([w, pages, []]), units + 1)
+    del changed[20_000]
+    changed.insert(5_000, (changed[5_000][0] + "x", cbor2.dumps([changed[5_000][0] + "x", [[4, [1]]], []]), 2))
+    after = bundle_files(changed, slots, counts, head, "en_x", 2500)[0]
+    differ = sorted(set(before.items()) ^ set(after.items()))
+    names = {rel for rel, _v in differ}
+    chunks = [n for n in names if n.startswith("index/") and "-r" not in n]
+    assert len([n for n in before if n.startswith("index/")]) > 400
+    assert 3 <= len(chunks) <= 2 * 6, chunks  # old and new versions of about three chunks
+    assert len([n for n in names if "-r" in n]) <= 2 * 3 and len([n for n in names if n.endswith(".pf_meta")]) <= 2
+
+
+@pytest.mark.slow  # Pagefind
+def test_an_old_dated_article_rewrites_only_changed_files_and_no_other_fragment(tmp_path: Path, monkeypatch):
+    """Session 23: the old articles' bundle is written in place: a file whose bytes stay is not written again
+    (same inode, same mtime), the other pages keep their fragments, and the result is an index from nothing's."""
+    monkeypatch.setattr(tiers, "RECENT_SHARDS", 2)
+    site = _site(tmp_path, 41)  # 41 shards of one page: the old bundle keeps 40 before and after
+    cache = tmp_path / "cache"
+    index_site(site, None, shard_pages=2, cache_dir=cache)
+    old = _old_bundle(site)
+    before = _files(old)
+    data = bundle_bytes(old)
+
+    _dated_article(site, "inserted", "2024-03-10", "补进来的一篇旧文章。")
+    added = index_site(site, None, shard_pages=2, cache_dir=cache)
+    assert added.bundles_merged >= 1 and "articles/inserted/" in word_map(site / "pagefind")["补进"]
+    after = _files(old)
+    now = bundle_bytes(old)
+    # the inserted page's fragment is new; every other page keeps its file (the newest old one moves on to
+    # the recent articles' bundle: the tiers cut by shard count)
+    kept = [f for f in before if f.startswith("fragment/")]
+    assert all(after.get(f) in (before[f], None) for f in kept) and sum(f not in after for f in kept) <= 1
+    assert len([f for f in after if f.startswith("fragment/") and f not in before]) == 1
+    same = [f for f in now if data.get(f) == now[f]]
+    assert len(same) > len(now) // 2 and all(after[f] == before[f] for f in same)
+    incremental = bundle_bytes(site / "pagefind")
+    shutil.rmtree(cache / "written")  # what was written forgotten: merged again over the same files
+    (cache / "unchanged.json").unlink()
+    index_site(site, None, shard_pages=2, cache_dir=cache)
+    assert bundle_bytes(site / "pagefind") == incremental
+    index_site(site, None, shard_pages=2, cache_dir=False)
+    assert bundle_bytes(site / "pagefind") == incremental
+
+
+OPS = st.lists(st.tuples(st.sampled_from(["add", "edit", "remove"]), st.integers(0, 10_000)), min_size=1,
+               max_size=4)
+
+
+@pytest.mark.slow  # Pagefind, a few dozen runs
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=OPS)
+def test_any_sequence_of_changes_ends_where_an_index_from_nothing_does(tmp_path_factory, ops):
+    root = tmp_path_factory.mktemp("seq")
+    tiers_recent = tiers.RECENT_SHARDS
+    tiers.RECENT_SHARDS = 2
+    try:
+        site = _site(root, 24, seed=1)
+        cache = root / "cache"
+        index_site(site, None, shard_pages=2, cache_dir=cache)
+        rng = random.Random(ops[0][1])
+        for n, (op, r) in enumerate(ops):
+            slugs = sorted(p.name for p in (site / "articles").iterdir())
+            slug = slugs[r % len(slugs)]
+            if op == "add":
+                date = f"2024-{1 + r % 12:02d}-{1 + r % 28:02d}"
+                _dated_article(site, f"n{n}x{r}", date, _text(rng, f"新{n}"))
+            elif op == "edit":
+                page = site / "articles" / slug / "index.html"
+                page.write_text(page.read_text(encoding="utf-8").replace("。", "，", 1), encoding="utf-8")
+            elif len(slugs) > 2:
+                shutil.rmtree(site / "articles" / slug)
+            index_site(site, None, shard_pages=2, cache_dir=cache)
+        incremental = bundle_bytes(site / "pagefind")
+        index_site(site, None, shard_pages=2, cache_dir=False)
+        assert bundle_bytes(site / "pagefind") == incremental
+    finally:
+        tiers.RECENT_SHARDS = tiers_recent
