@@ -262,14 +262,17 @@ def write_dated_site(root: Path) -> Path:
 
 
 @pytest.mark.slow  # Pagefind
-@pytest.mark.parametrize(("shard_pages", "recent"), [(1000, 8), (2, 8), (2, 2), (3, 2)])
-def test_page_numbers_follow_the_date(tmp_path, monkeypatch, shard_pages, recent):
+@pytest.mark.parametrize(("shard_pages", "recent", "old_part"),
+                         [(1000, 8, 48), (2, 8, 48), (2, 2, 48), (3, 2, 48), (1, 2, 1)])
+def test_page_numbers_follow_the_date(tmp_path, monkeypatch, shard_pages, recent, old_part):
     """Issue 13, ties newest first: the browser numbers pages bundle after bundle, and a tie goes to the
     higher number (search.js), so articles must be numbered in date order (a day's in their slots' order:
     slots.order_key), other pages before them.
     The renumbering inside a shard, and the old bundle merged from joined groups of shards (``recent`` 2:
-    groups of two), must keep every word on its pages."""
+    groups of two), must keep every word on its pages; so must the old articles cut into several bundles
+    (``old_part`` 1: a bundle per group, tiers.OLD_PART_GROUPS)."""
     monkeypatch.setattr(tiers, "RECENT_SHARDS", recent)
+    monkeypatch.setattr(tiers, "OLD_PART_GROUPS", old_part)
     site = write_dated_site(tmp_path)
     index_site(site, None, shard_pages=shard_pages, cache_dir=False)
     urls = [f["url"] for f in fragments(site / "pagefind")]
@@ -280,7 +283,8 @@ def test_page_numbers_follow_the_date(tmp_path, monkeypatch, shard_pages, recent
     assert words["芯片"] == set(want)
     assert words[encode_word("gamma")] == {"articles/gamma/"}
     assert all(words[encode_word(slug)] == {f"articles/{slug}/"} for slug in DATED)
-    assert len(bundle_dirs(site / "pagefind")) == (3 if (shard_pages, recent) in ((2, 2), (3, 2)) else 2)
+    bundles = {(1000, 8): 2, (2, 8): 2, (2, 2): 3, (3, 2): 3, (1, 2): 2 + (len(DATED) - 1) // 2}
+    assert len(bundle_dirs(site / "pagefind")) == bundles[shard_pages, recent]
 
 
 def test_an_entity_pages_mention_count_is_not_page_text():

@@ -140,12 +140,14 @@ OPS = st.lists(st.tuples(st.sampled_from(["add", "edit", "remove"]), st.integers
 
 
 @pytest.mark.slow  # Pagefind, a few dozen runs
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(ops=OPS)
-def test_any_sequence_of_changes_ends_where_an_index_from_nothing_does(tmp_path_factory, ops):
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=OPS, old_part=st.sampled_from([1, 48]))
+def test_any_sequence_of_changes_ends_where_an_index_from_nothing_does(tmp_path_factory, ops, old_part):
+    """``old_part`` 1: the old articles in a bundle per group (tiers.OLD_PART_GROUPS), so changes move pages
+    between old bundles too."""
     root = tmp_path_factory.mktemp("seq")
-    tiers_recent = tiers.RECENT_SHARDS
-    tiers.RECENT_SHARDS = 2
+    tiers_recent, tiers_part = tiers.RECENT_SHARDS, tiers.OLD_PART_GROUPS
+    tiers.RECENT_SHARDS, tiers.OLD_PART_GROUPS = 2, old_part
     try:
         site = _site(root, 24, seed=1)
         cache = root / "cache"
@@ -167,4 +169,4 @@ def test_any_sequence_of_changes_ends_where_an_index_from_nothing_does(tmp_path_
         index_site(site, None, shard_pages=2, cache_dir=False)
         assert bundle_bytes(site / "pagefind") == incremental
     finally:
-        tiers.RECENT_SHARDS = tiers_recent
+        tiers.RECENT_SHARDS, tiers.OLD_PART_GROUPS = tiers_recent, tiers_part

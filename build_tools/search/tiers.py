@@ -10,7 +10,9 @@ index equals one built from nothing):
 * ``entities``: every page that is not an article (entity pages, hand-written pages);
 * ``old``: the articles' shards in whole groups of RECENT_SHARDS, all but the group holding the last
   shard; merged again only when a group fills up (every ~RECENT_SHARDS × 32 new articles) or when an old
-  article changes;
+  article changes.  Past OLD_PART_GROUPS groups (~12,000 articles) the old articles are several bundles
+  (``old``, ``old-2``…) of that many groups each, counted from the oldest, so a new group never moves an
+  earlier part's shards;
 * ``recent``: the rest (1 to RECENT_SHARDS shards): what a new article re-merges.
 
 The browser (theme/assets/search/pfindex.js) reads ``pagefind/pagefind-entry.json`` (the list of bundles)
@@ -39,6 +41,13 @@ from build_tools.search.segments import remapped
 from build_tools.search.slots import page_slots
 
 RECENT_SHARDS = 8
+# Why the old articles are cut into parts past this many groups: a full merge holds its whole bundle's word
+# lists, ~68 MB per 1,000 pages (at 10k, merged alone: 2,119 pages 179 MB, 3,625 pages 296 MB, 9,865 pages
+# 689 MB peak RSS), so one old bundle of 50,000 articles reached 2.4-3.2 GB (issue 15's bound: 1.5 GB).
+# Not smaller: each bundle costs every query its meta and one chunk per token (at 10k, parts of 16 groups:
+# first query +12% gzip bytes; of 8: +25%), so an archive up to this size keeps its one old bundle.
+# 48 groups of 8 shards: ~12,000 generated articles.
+OLD_PART_GROUPS = 48
 # A bundle of REFERENCE_UNITS (location + 1) units (~4,000 articles) or more is chunked at the merge's
 # chunk_units; a smaller one at chunk_units × sqrt(its share), no lower than MIN_CHUNK_UNITS: a query
 # pays a chunk per token and bundle plus the bundle's chunk list (in its meta, or a block of it:
@@ -54,13 +63,16 @@ STREAMS = "streams"  # each bundle's last word stream (splice.Kept)
 
 def plan(kinds: list[bool]) -> list[tuple[str, list[list[int]]]]:
     """Each bundle's role and shard indexes, in page order, in groups merged through a kept join
-    (joined_segments): the old bundle's groups of RECENT_SHARDS, one group of every shard for the others.
-    ``kinds[i]`` is True for an article shard (the article shards come first, in (date, path) order)."""
+    (joined_segments): the old bundles' groups of RECENT_SHARDS (OLD_PART_GROUPS groups a bundle), one group
+    of every shard for the others. ``kinds[i]`` is True for an article shard (the article shards come first,
+    in (date, path) order)."""
     arts = [i for i, art in enumerate(kinds) if art]
     others = [i for i, art in enumerate(kinds) if not art]
     cut = RECENT_SHARDS * ((len(arts) - 1) // RECENT_SHARDS) if arts else 0
     old = [arts[k : k + RECENT_SHARDS] for k in range(0, cut, RECENT_SHARDS)]
-    parts = [("entities", [[i] for i in others]), ("old", old), ("recent", [[i] for i in arts[cut:]])]
+    olds = [(f"old-{n + 1}" if n else "old", old[k : k + OLD_PART_GROUPS])
+            for n, k in enumerate(range(0, len(old), OLD_PART_GROUPS))]
+    parts = [("entities", [[i] for i in others]), *olds, ("recent", [[i] for i in arts[cut:]])]
     return [(role, groups) for role, groups in parts if groups]
 
 
