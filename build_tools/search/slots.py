@@ -24,6 +24,8 @@ from __future__ import annotations
 import datetime
 import hashlib
 
+from build_tools.search.bundle import b36
+
 _EPOCH = datetime.date(1970, 1, 1)
 
 
@@ -90,14 +92,5 @@ def fnv64(text: str) -> str:
     for b in text.encode("utf-8"):
         lo = ((lo ^ b) * 0x01000193) & 0xFFFFFFFF
         hi = ((hi ^ b) * 0x01000193) & 0xFFFFFFFF
-    return _b36(hi) + "_" + _b36(lo)
+    return b36(hi) + "_" + b36(lo)
 
-
-def _b36(n: int) -> str:
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    out = ""
-    while True:
-        n, r = divmod(n, 36)
-        out = digits[r] + out
-        if n == 0:
-            return out
