@@ -18,7 +18,7 @@ from pathlib import Path
 import cbor2
 
 from build_tools.search.bundle import b36
-from build_tools.search.segments import _HEADS, _renumbered, _skip_ints, _uint, cbor_head, cbor_text, remapped
+from build_tools.search.segments import _HEADS, _renumbered, cbor_head, cbor_text, entries_of, remapped
 
 # An index chunk holds this many (location + 1) units on average (layout.cut_after). Pagefind uses 20,000; a
 # query reads one chunk per token and bundle, so a small chunk is a cheap token (~3.5 kB gzip at 2,500 against
@@ -142,29 +142,6 @@ def _merged_words(segments: list[tuple[list, list]], fields: list[str]):
                 have.append(seg)
     for word in sorted(parts):
         yield word, parts[word]
-
-
-def entries_of(seg: tuple) -> list[tuple[int, bytes, bytes]]:
-    """(page, CBOR head of the entry, its bytes after the page delta) of every entry of a segment."""
-    _word, n, first_abs, first_head, first_tail, rest, _last, _units, _m, _v = seg
-    out = [(first_abs, first_head, first_tail)] if n else []
-    p, page = 0, first_abs
-    for _ in range(n - 1):
-        head = rest[p : p + 1]
-        delta, q = _uint(rest, p + 1)
-        page += delta
-        b = rest[q]
-        if 0x80 <= b < 0x98:
-            nlocs, end = b - 0x80, q + 1
-        else:
-            nlocs, end = _uint(rest, q)
-        end = _skip_ints(rest, end, nlocs)
-        if head == b"\x83":
-            nmeta, end = _uint(rest, end)
-            end = _skip_ints(rest, end, nmeta)
-        out.append((page, head, rest[q:end]))
-        p = end
-    return out
 
 
 def from_entries(word: str, entries: list[tuple[int, bytes, bytes]], units: int, has_meta: bool,

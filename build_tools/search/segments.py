@@ -79,6 +79,51 @@ def _skip_ints(data: bytes, p: int, n: int) -> int:
     return p
 
 
+def parse_entries(data: bytes, p: int, n: int, page: int = 0) -> tuple[list[tuple[int, bytes, bytes]], int]:
+    """The ``n`` delta-coded page entries at ``p``: (page, CBOR head of the entry, its bytes after the page
+    delta) each, pages counted from ``page``; and the position after them.  The one walk over a word's page
+    list that the merge, the splice and the renumbering share (a chunk's own parse, _word_segment, also
+    counts units and checks heads)."""
+    out = []
+    table = _INT_LEN
+    for _ in range(n):
+        head = data[p : p + 1]
+        b = data[p + 1]
+        if b < 24:  # most deltas: one byte
+            page += b
+            q = p + 2
+        else:
+            delta, q = _uint(data, p + 1)
+            page += delta
+        b = data[q]
+        if 0x80 <= b < 0x98:
+            nlocs, end = b - 0x80, q + 1
+        else:
+            nlocs, end = _uint(data, q)
+        for _ in range(nlocs):
+            step = table[data[end]]
+            if not step:
+                raise ValueError(f"expected a CBOR integer at {end}")
+            end += step
+        if head == b"\x83":
+            if data[end] == 0x80:
+                end += 1
+            else:
+                nmeta, end = _uint(data, end)
+                end = _skip_ints(data, end, nmeta)
+        out.append((page, head, data[q:end]))
+        p = end
+    return out, p
+
+
+def entries_of(seg: tuple) -> list[tuple[int, bytes, bytes]]:
+    """(page, CBOR head of the entry, its bytes after the page delta) of every entry of a segment."""
+    _word, n, first_abs, first_head, first_tail, rest, _last, _units, _m, _v = seg
+    if not n:
+        return []
+    return [(first_abs, first_head, first_tail), *parse_entries(rest, 0, n - 1, first_abs)[0]]
+
+
 def _chunk_segments(data: bytes) -> list[tuple]:
     """Segments of one Pagefind index chunk, read straight off its CBOR bytes.
 
@@ -206,37 +251,10 @@ def _renumbered(seg: tuple, new_of: list[int]) -> tuple:
     if n <= 1:  # most words of a shard: no delta to rewrite
         page = new_of[first_abs] if n else first_abs
         return (word, n, page, first_head, first_tail, rest, page if n else _last, units, has_meta, variants)
-    pages, heads, tails = [new_of[first_abs]], [first_head], [first_tail]
-    p, page, size = 0, first_abs, len(rest)
-    table = _INT_LEN
-    while p < size:
-        heads.append(rest[p : p + 1])
-        b = rest[p + 1]
-        if b < 24:
-            page += b
-            q = p + 2
-        else:
-            delta, q = _uint(rest, p + 1)
-            page += delta
-        pages.append(new_of[page])
-        b = rest[q]
-        if 0x80 <= b < 0x98:
-            nlocs, end = b - 0x80, q + 1
-        else:
-            nlocs, end = _uint(rest, q)
-        for _ in range(nlocs):
-            step = table[rest[end]]
-            if not step:
-                raise ValueError(f"expected a CBOR integer at {end}")
-            end += step
-        if rest[p] == 0x83:
-            if rest[end] == 0x80:
-                end += 1
-            else:
-                nmeta, end = _uint(rest, end)
-                end = _skip_ints(rest, end, nmeta)
-        tails.append(rest[q:end])
-        p = end
+    entries = parse_entries(rest, 0, n - 1, first_abs)[0]
+    pages = [new_of[first_abs], *(new_of[e[0]] for e in entries)]
+    heads = [first_head, *(e[1] for e in entries)]
+    tails = [first_tail, *(e[2] for e in entries)]
     order = range(n)
     if any(pages[i] >= pages[i + 1] for i in range(n - 1)):  # a shard not in slot order (older caches)
         order = sorted(order, key=pages.__getitem__)

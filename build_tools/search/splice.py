@@ -15,20 +15,14 @@ Kept state (``Kept``): the shards merged, each page's slot, the stream (a freque
 from __future__ import annotations
 
 import pickle
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from build_tools.search.layout import EMPTY_RUN
-from build_tools.search.merge import entries_of
-from build_tools.search.segments import _uint, cbor_head, cbor_text
+from build_tools.search.segments import _uint, cbor_head, cbor_text, entries_of, parse_entries
 
 # More shards changed than this (the tiers' cut moved, the slot width doubled...): merge from the shards.
 MAX_SHARDS = 24
-
-_INT = rb"(?:[\x00-\x17\x20-\x37]|[\x18\x38][\x00-\xff]|[\x19\x39][\x00-\xff]{2}|[\x1a\x3a][\x00-\xff]{4}" \
-       rb"|[\x1b\x3b][\x00-\xff]{8})"
-_SKIP: dict[int, re.Pattern] = {}
 
 Entry = tuple[int, bytes, bytes, int]  # (slot, CBOR head of the entry, its bytes after the page delta, units)
 
@@ -62,33 +56,10 @@ def save(path: Path, kept: Kept) -> None:
     tmp.replace(path)
 
 
-def _skip(data: bytes, p: int, n: int) -> int:
-    if n == 0:
-        return p
-    pattern = _SKIP.get(n)
-    if pattern is None:
-        pattern = _SKIP[n] = re.compile(_INT + b"{%d}" % n, re.DOTALL)
-    m = pattern.match(data, p)
-    if m is None:
-        raise ValueError(f"search: expected {n} CBOR integers at {p}")
-    return m.end()
-
-
 def parse_list(data: bytes, p: int, n: int, page: int = 0) -> tuple[list[Entry], int]:
     """The ``n`` delta-coded page entries at ``p`` (``page``: the number their deltas start from)."""
-    out = []
-    for _ in range(n):
-        head = data[p : p + 1]
-        delta, q = _uint(data, p + 1)
-        page += delta
-        nlocs, end = _uint(data, q)
-        end = _skip(data, end, nlocs)
-        if head == b"\x83":
-            nmeta, end = _uint(data, end)
-            end = _skip(data, end, nmeta)
-        out.append((page, head, data[q:end], nlocs + 1))
-        p = end
-    return out, p
+    entries, p = parse_entries(data, p, n, page)
+    return [(page, head, tail, _uint(tail, 0)[0] + 1) for page, head, tail in entries], p
 
 
 def encode_list(entries: list[Entry]) -> bytes:
