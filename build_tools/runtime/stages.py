@@ -93,6 +93,8 @@ class Stage:
 # (store, kind) → key → record: the records the last build of this process used, kept when the settings say
 # ``keep_warm`` (Runner._stored).  Replaced by each build, so it holds one archive's working set at most.
 _WARM: dict[tuple[str, str], dict[str, Any]] = {}
+# store → the part places this process has read the store for (``Runner._part_records``).
+_ASKED: dict[str, set[str]] = {}
 
 
 class Runner:
@@ -297,14 +299,18 @@ class Runner:
 
     def _part_records(self, places: list[str]) -> dict[str, Any]:
         """The stored record of each part; with ``keep_warm`` (the live preview) the records of this process's
-        last builds are kept in memory, and a part it never saw is taken as new (made, not read for): a record
-        another process stored meanwhile is only a part made once more, the writer's manifest decides what is
-        kept."""
+        last builds are kept in memory, and the store is read only for the places this process never asked for
+        (a record another process stores later is only a part made once more: the writer's manifest decides
+        what is kept).  Those places were once taken as new, all of their parts made: an entity's family laid
+        out for the first time in a preview made every page of its year again (~0.4 s of an update at 10k)."""
         if not self.settings.keep_warm:
             return self.store.get_many("whole", places)
-        warm = _WARM.get((str(self.store.path), "parts"))
-        if warm is None:
-            warm = _WARM[(str(self.store.path), "parts")] = self.store.get_many("whole", places)
+        warm = _WARM.setdefault((str(self.store.path), "parts"), {})
+        asked = _ASKED.setdefault(str(self.store.path), set())
+        new = [place for place in places if place not in asked]
+        if new:
+            warm.update(self.store.get_many("whole", new))
+            asked.update(new)
         return warm
 
     def map_ranges(self, func: Callable[[Any, range], dict], ranges: Sequence[range], context: Any) -> Iterator[dict]:
