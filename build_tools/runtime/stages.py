@@ -232,6 +232,22 @@ class Runner:
             self.store.put_latest(name, whole_key, found)
         return found
 
+    def latest(self, name: str, place: str) -> Any:
+        """The whole-archive record stored as ``name`` under ``place`` (:meth:`put_latest`), or None.  With
+        ``keep_warm`` (the live preview) the one this process put last is taken as it is, not read and unpickled
+        again: such a record (the related pass's tables) describes the inputs it was made from, so one older than
+        the store's (another process built meanwhile) is still a valid starting point, only a farther one."""
+        warm = _WARM.get((str(self.store.path), "latest"), {}) if self.settings.keep_warm else {}
+        if name in warm and warm[name][0] == place:
+            return warm[name][1]
+        return self.store.get("whole", place)
+
+    def put_latest(self, name: str, place: str, value: Any) -> None:
+        """Store ``value`` as the one record called ``name`` (:meth:`Store.put_latest`); kept warm too."""
+        self.store.put_latest(name, place, value)
+        if self.settings.keep_warm:
+            _WARM.setdefault((str(self.store.path), "latest"), {})[name] = (place, value)
+
     def parts(self, func: Callable[..., dict[str, str]], groups: Mapping[str, tuple[Sequence[str], tuple]],
               writer: OutputWriter) -> list[str]:
         """The pages of a whole-archive pass cut into small groups (one entity's articles, one month's, one feed's
