@@ -50,7 +50,8 @@ from build_tools.runtime.added import added_dates
 from build_tools.runtime.cache import key, quarantine
 from build_tools.runtime.crash import guarded
 from build_tools.runtime.emit import OutputWriter
-from build_tools.runtime.stages import PageJob, Runner, Stage, Stored, build_locks
+from build_tools.runtime.jobs import PageJob, Stored
+from build_tools.runtime.stages import Runner, Stage, build_locks
 from build_tools.settings import DEFAULT_SITE_URL, Settings
 from build_tools.stages.front_matter import warm as load_page_schema
 

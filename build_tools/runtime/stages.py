@@ -35,6 +35,7 @@ from build_tools.runtime.cache import Reader, Store, key
 from build_tools.runtime.code import stage_key
 from build_tools.runtime.crash import guarded
 from build_tools.runtime.emit import OutputWriter, check_separate, output_lock
+from build_tools.runtime.jobs import PageJob
 from build_tools.runtime.locks import FolderLock, holding, say
 from build_tools.runtime.parallel import ordered_map
 from build_tools.settings import Settings
@@ -387,30 +388,3 @@ def build_locks(settings: Settings) -> Iterator[tuple[FolderLock, ...]]:
     locks += (output_lock(settings.docs_dir),)
     with holding(*locks, notice=None if settings.quiet else say) as held:
         yield held
-
-
-@dataclass(frozen=True)
-class PageJob:
-    """What rendering one dump's files needs: ``inputs`` (everything the files depend on besides the
-    render code) make their key; ``outputs`` are the files, in the order the work returns their texts."""
-
-    raw_path: str
-    outputs: tuple[str, ...]
-    inputs: tuple[str, ...]
-    payload: Any  # what the work function reads (the linked article's key, related articles…)
-
-
-@dataclass(frozen=True)
-class Stored:
-    """A record whose full article waits in the store: loaded only when asked for."""
-
-    record: Any  # has raw_path and key
-    store: Store
-    kind: str = "article"
-
-    @property
-    def raw_path(self) -> str:
-        return self.record.raw_path
-
-    def load(self) -> Any:
-        return self.store.load(self.kind, self.record.key)
