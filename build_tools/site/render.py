@@ -27,8 +27,12 @@ page costs MkDocs ~10 ms of CPU however it is driven: Markdown 57%, the theme's 
 A long-lived process (the preview) keeps a :class:`Renderer`: the loaded config, the theme's compiled
 templates, the list of its files, the last render's record and what the sitemap needs of each page
 then survive between renders (``Renderer(config, site_dir, state_dir, strict=False,
-docs_dir=docs).render()`` per update).  A one-shot ``make site`` reads the
-compiled templates from Jinja's bytecode cache under the state folder.
+docs_dir=docs).render()`` per update).  A one-shot ``make site`` reads the compiled templates from Jinja's
+bytecode cache under the state folder (a full render fills it too), and what the sitemap needs of each page
+from a record beside the render's (``<record>.sitemap.json``, under the surroundings key; a full render
+writes it from its own pages): a page added to a 10k archive then makes a MkDocs File for itself, not for
+each of 25,000 pages (1.81–1.88 against 1.95–2.43 s of CPU for the whole site step without search, one
+added dump at 10k).
 
 A deleted page's output is removed.  The record is dropped before MkDocs starts and written only after
 it succeeds, so an interrupted or failed render is followed by one that covers at least as much.
