@@ -93,7 +93,10 @@ def _build(settings: Settings, overrides: Overrides, locks, progress: Progress |
             report.warnings.extend(slug_warnings)
             added = _added(settings, dumps, report)
             discovered, build_key = len(report.warnings), unchanged.build_key(settings, dumps, added, stats)
-        last = unchanged.unchanged_report(run.store, build_key, run.manifest_path, settings.docs_dir, report)
+        # The live preview's first build reads the records it keeps warm even when nothing changed since the last
+        # preview's (a restart): otherwise the first dump dropped after the start would read them all.
+        last = None if run.warm_to_load() else \
+            unchanged.unchanged_report(run.store, build_key, run.manifest_path, settings.docs_dir, report)
         if last is not None:  # inputs and docs/ as the last build left them: its report, no stage run
             return last
         with report.timed("prepare"):

@@ -207,6 +207,11 @@ class Runner:
                 done.append((stored_under.get(item_key, item_key), record))
         return done
 
+    def warm_to_load(self) -> bool:
+        """A process that keeps records warm (the live preview) and holds none of this store's yet: its first build
+        should read them even when nothing changed, or its first update would."""
+        return self.settings.keep_warm and not any(place == str(self.store.path) for place, _kind in _WARM)
+
     def _stored(self, kind: str, keys: list[str]) -> dict[str, Any]:
         """The stored records of those keys that have one; with ``keep_warm`` (the live preview: one process,
         many builds) the records the previous build of this process used are taken as they are, not read and
