@@ -264,3 +264,28 @@ def test_a_preview_sequence_writes_the_pages_of_a_build_from_nothing(tmp_path, m
         assert builder.run(f"step {n}") is not None
         build(fresh)
         assert tree_bytes(settings.docs_dir) == tree_bytes(fresh.docs_dir), f"step {n}"
+
+
+def test_warming_the_readers_prepares_one_dump_of_each_kind_and_writes_nothing(tmp_path, monkeypatch):
+    """After its first build the preview prepares one dump per file suffix (the first drop then finds the readers
+    imported and the rules loaded); a dump that cannot be read is only a failure; nothing is written."""
+    from build_tools.pipeline import prepare_work
+
+    settings = _settings(tmp_path)
+    (settings.raw_dir / "sub").mkdir()
+    (settings.raw_dir / "sub" / "page.HTML").write_bytes(b"<html><body><p>\xff\xfe\x00broken</p></body></html>")
+    (settings.raw_dir / "empty.txt").write_bytes(b"")
+    before = {p: p.read_bytes() for p in settings.raw_dir.rglob("*") if p.is_file()}
+    prepared: list[str] = []
+    real = prepare_work.prepare
+
+    def counted(path, *args, **kwargs):
+        prepared.append(path.name)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(prepare_work, "prepare", counted)
+    assert Builder(settings).warm_readers() >= 0
+    suffixes = sorted(name.rsplit(".", 1)[-1].lower() for name in prepared)
+    assert suffixes == sorted({p.suffix.lower().lstrip(".") for p in before}), prepared
+    assert {p: p.read_bytes() for p in settings.raw_dir.rglob("*") if p.is_file()} == before
+    assert not settings.docs_dir.exists() and not settings.cache_dir.exists()

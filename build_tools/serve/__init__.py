@@ -81,6 +81,7 @@ def serve_main(args: argparse.Namespace) -> int:
         try:
             update.run("first build")
             update.builder.tell_desk()
+            update.builder.warm_readers()
             update.collect()
             server = SiteServer(update.site, *parse_addr(args.addr), gate, desk=EditorDesk(desk.folder))
         except (KeyboardInterrupt, _Stop):
