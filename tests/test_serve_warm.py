@@ -235,6 +235,12 @@ def test_runner_latest_takes_this_process_record_and_else_reads_the_store(tmp_pa
         assert run.latest("tables", "place-1") is None  # a new process reads the store: damaged → missing
         run.put_latest("tables", "place-1", ("stored", [2]))
         assert run.latest("tables", "place-1") == ("stored", [2])
+    monkeypatch.setattr(stages, "_WARM", {})  # a preview started after that build: it reads the store once
+    with stages.Runner.open(settings, BuildReport()) as run:
+        read = run.latest("tables", "place-1")
+        assert read == ("stored", [2])
+        run.store.put_raw("whole", "place-1", b"not a pickle")
+        assert run.latest("tables", "place-1") is read
 
 
 def test_a_preview_sequence_writes_the_pages_of_a_build_from_nothing(tmp_path, monkeypatch):

@@ -244,13 +244,19 @@ class Runner:
 
     def latest(self, name: str, place: str) -> Any:
         """The whole-archive record stored as ``name`` under ``place`` (:meth:`put_latest`), or None.  With
-        ``keep_warm`` (the live preview) the one this process put last is taken as it is, not read and unpickled
-        again: such a record (the related pass's tables) describes the inputs it was made from, so one older than
-        the store's (another process built meanwhile) is still a valid starting point, only a farther one."""
-        warm = _WARM.get((str(self.store.path), "latest"), {}) if self.settings.keep_warm else {}
+        ``keep_warm`` (the live preview) the one this process put or read last is taken as it is, not read and
+        unpickled again: such a record (the related pass's tables) describes the inputs it was made from, so one
+        older than the store's (another process built meanwhile) is still a valid starting point, only a farther
+        one."""
+        if not self.settings.keep_warm:
+            return self.store.get("whole", place)
+        warm = _WARM.setdefault((str(self.store.path), "latest"), {})
         if name in warm and warm[name][0] == place:
             return warm[name][1]
-        return self.store.get("whole", place)
+        found = self.store.get("whole", place)
+        if found is not None:  # read once: the next update takes it from memory (the preview's first one too)
+            warm[name] = (place, found)
+        return found
 
     def put_latest(self, name: str, place: str, value: Any) -> None:
         """Store ``value`` as the one record called ``name`` (:meth:`Store.put_latest`); kept warm too."""
