@@ -27,6 +27,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import PurePosixPath
 
 from build_tools.model import Slug
@@ -49,6 +50,9 @@ def is_reserved(slug: str) -> bool:
     return slug in RESERVED or _RESERVED_PAGE.fullmatch(slug) is not None
 
 
+# A pure function of the path: a long-lived process (the preview) assigns every dump's slug again after each
+# change (the set of paths changed), and slugifying 10k paths was ~0.2 s of an update at 10k articles.
+@lru_cache(maxsize=1 << 17)
 def slugify(relative_path: str) -> Slug:
     path = PurePosixPath(relative_path)
     stem = str(path.with_suffix("")) if path.suffix else str(path)
