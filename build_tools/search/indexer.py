@@ -27,20 +27,17 @@ that must be built run in parallel worker processes (two on this machine).
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import hashlib
 import importlib.metadata
-import json
 import multiprocessing
 import os
-import pickle
 import re
 import resource
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -48,15 +45,14 @@ from pathlib import Path
 from build_tools.memory import gc_paused
 from build_tools.search import pagekeys, tiers, unchanged
 from build_tools.search.assets import write_t2s_assets
-from build_tools.search.bundle import rewrite_fragments
 from build_tools.search.extract import Page, extract_page
 from build_tools.search.merge import CHUNK_UNITS
 from build_tools.search.normalize import warm
-from build_tools.search.pagecache import content_key, processed
-from build_tools.search.phrases import converters
-from build_tools.search.segments import reordered, shard_segments
-from build_tools.search.service import INDEX_LANGUAGE, index_shard, launch
-from build_tools.search.slots import order_key
+from build_tools.search.pagecache import content_key
+from build_tools.search.pageorder import day_of
+from build_tools.search.service import INDEX_LANGUAGE
+from build_tools.search.shards import SHARD_CODE, build_shards, load_manifest
+from build_tools.search.slots import slot_width
 
 BUNDLE_DIR = "pagefind"
 ASSET_DIR = "assets/search"
@@ -111,11 +107,9 @@ def iter_pages(site_dir: Path, docs_dir: Path | None = None) -> Iterator[Page | 
 
 
 
-# What a shard (and a page's extraction) is made by; the merge's own code (MERGE_CODE) only keys the bundles,
-# so a change to how shards are merged merges them again without running Pagefind on every page again.
-SHARD_CODE = ("indexer.py", "extract.py", "normalize.py", "phrases.py", "service.py", "bundle.py", "segments.py",
-              "pagekeys.py", "pagecache.py", "slots.py")  # slots.py: the shards' page order (order_key)
-MERGE_CODE = ("merge.py", "assets.py", "tiers.py", "layout.py", "splice.py")
+# The code the bundles are made by besides the shards' (shards.SHARD_CODE): it only keys the bundles, so a change
+# to how shards are planned, merged or kept merges them again without running Pagefind on every page again.
+MERGE_CODE = ("indexer.py", "merge.py", "assets.py", "tiers.py", "layout.py", "splice.py", "slots.py", "unchanged.py")
 
 
 @functools.lru_cache(maxsize=2)
@@ -132,83 +126,6 @@ def _code_version(merge: bool = True) -> str:
         except importlib.metadata.PackageNotFoundError:
             h.update(dist.encode())
     return h.hexdigest()
-
-
-def _build_batch(batch: list[tuple[str, list]], docs_dir: Path | None, store: Path, page_cache: Path | None) -> None:
-    """Build several shards in turn with one Pagefind service (each shard an index of its own in it)."""
-    with asyncio.Runner() as runner:
-        service = runner.run(launch())
-        try:
-            for key, items in batch:
-                _build_shard(key, items, docs_dir, store, page_cache,
-                             lambda u, r, o: runner.run(index_shard(u, r, o, service)))  # fmt: skip
-        finally:
-            runner.run(service.close())
-
-
-def _build_shard(
-    key: str, items: list[tuple[str, str, str]], docs_dir: Path | None, store: Path, page_cache: Path | None,
-    index: Callable[[list[str], list[str], Path], float],
-) -> dict:
-    """Extract/tokenise ``items``, run Pagefind on them, keep bundle + parsed word list in ``store/key``.
-
-    Runs in a worker process. Returns the shard's manifest.
-    """
-    pages: list[Page] = []
-    records: list[str] = []
-    kinds: dict[str, int] = {}
-    skipped = extracted = 0
-    t0 = time.perf_counter()
-    for rel, path, pkey in items:
-        (page, rec), fresh = processed(rel, path, pkey, docs_dir, page_cache)
-        extracted += fresh
-        if page is None:
-            skipped += 1
-            continue
-        kinds[page.kind] = kinds.get(page.kind, 0) + 1
-        pages.append(page)
-        records.append(rec)
-    final = store / key
-    tmp = store / f".tmp-{key}-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    bundle = tmp / "bundle"
-    t1 = time.perf_counter()
-    peak = index([p.url for p in pages], records, bundle)  # returns once the bundle checks
-    t2 = time.perf_counter()
-    url_of = rewrite_fragments(bundle, {p.url: p.text for p in pages})
-    with gc_paused():
-        meta, segs = shard_segments(bundle)
-        # pages in their slots' order (slots.order_key: by day, so ties rank newest first; and the merge
-        # never interleaves two shards)
-        date_of = {p.url: (p.date if p.kind == "article" else "") for p in pages}
-        urls = [url_of[frag] for frag, _wc in meta[1]]
-        order = sorted(range(len(urls)), key=lambda i: order_key(urls[i], date_of.get(urls[i]) or ""))
-        meta, segs = reordered(meta, segs, order)
-        # what the bundles' stable page numbers are made of (slots.py), in page order
-        urls = [urls[i] for i in order]
-        dates = [date_of.get(u, "") for u in urls]
-        frags = [frag for frag, _wc in meta[1]]
-        counts = [wc for _frag, wc in meta[1]]
-        (tmp / "segments.pkl").write_bytes(pickle.dumps((meta, segs), protocol=pickle.HIGHEST_PROTOCOL))
-        del segs
-    manifest = {"pages": len(pages), "kinds": kinds, "skipped": skipped, "extracted": extracted, "urls": urls,
-                "dates": dates, "frags": frags,
-                "counts": counts, "fields": meta[5] if len(meta) > 5 else [], "version": meta[0],
-                "pagefind_peak_mb": round(peak, 1), "seconds_extract": round(t1 - t0, 2),
-                "seconds_pagefind": round(t2 - t1, 2), "seconds_parse": round(time.perf_counter() - t2, 2)}  # fmt: skip
-    (tmp / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    shutil.rmtree(final, ignore_errors=True)
-    os.replace(tmp, final)
-    return manifest
-
-
-def _load_manifest(d: Path) -> dict | None:
-    try:
-        m = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return m if (d / "segments.pkl").is_file() and (d / "bundle" / "pagefind-entry.json").is_file() else None
 
 
 def _candidates(site_dir: Path, cache: Path | None = None) -> tuple[list[tuple[str, str]], int]:
@@ -273,17 +190,20 @@ def index_site(
         groups = pagekeys.shard_groups(pages, shard_pages, {e["page"]: e["date"] for e in known.values()})
         contents = {entry["page"]: entry["content"] for entry in known.values()}
         keys = [pagekeys.shard_key(_code_version(merge=False), g, contents) for g in groups]
-        todo = [(k, g) for k, g in dict(zip(keys, groups, strict=True)).items() if _load_manifest(store / k) is None]
+        todo = [(k, g) for k, g in dict(zip(keys, groups, strict=True)).items() if load_manifest(store / k) is None]
         stats.shards_built = len(todo)
         t1 = time.perf_counter()
-        _build_shards(todo, docs_dir, store, cache / "pages", jobs)
+        build_shards(todo, docs_dir, store, cache / "pages", jobs)
         stats.seconds_shards = round(time.perf_counter() - t1, 2)
         t1 = time.perf_counter()
         _shard_figures(keys, {k for k, _g in todo}, store, stats)
         kinds = [bool(g) and g[0][0].startswith("articles/") for g in groups]
+        # one slot width for every bundle, from every dated article (slots.slot_width: why)
+        width = slot_width([day_of(known[rel]["date"] or "") for g, art in zip(groups, kinds, strict=True) if art
+                            for rel, _path, _pkey in g])
         with gc_paused():
             stats.bundles, stats.bundles_merged = tiers.write_bundles(keys, kinds, store, out, cache, INDEX_LANGUAGE,
-                                                                      _code_version(), chunk_units, jobs)
+                                                                      _code_version(), chunk_units, jobs, width)
         tiers.write_facets(out, site_dir / ASSET_DIR / "facets.json", cache)
         stats.seconds_merge = round(time.perf_counter() - t1, 2)
         _prune(cache, set(keys), {pk for g in groups for _r, _p, pk in g})
@@ -348,29 +268,10 @@ def _content_key_of(work: tuple) -> tuple[str, str, str]:
     return content_key(*work)
 
 
-def _build_shards(todo: list[tuple[str, list]], docs_dir: Path | None, store: Path, page_cache: Path | None,
-                  jobs: int) -> None:
-    """Build the shards not in the cache, on ``jobs`` worker processes when there are several (a batch of
-    every jobs-th shard each, one Pagefind service a batch)."""
-    if not todo:
-        return
-    n = min(jobs, len(todo))
-    if n > 1:
-        ctx = multiprocessing.get_context("fork")
-        warm()  # tables built once, inherited by the workers
-        converters()
-        with ProcessPoolExecutor(n, mp_context=ctx) as pool:
-            futures = [pool.submit(_build_batch, todo[i::n], docs_dir, store, page_cache) for i in range(n)]
-            for f in futures:
-                f.result()
-    else:
-        _build_batch(todo, docs_dir, store, page_cache)
-
-
 def _shard_figures(keys: list[str], built: set[str], store: Path, stats: SearchStats) -> None:
     """Every shard's manifest's figures added to ``stats``."""
     for k in keys:
-        m = _load_manifest(store / k)
+        m = load_manifest(store / k)
         if m is None:
             raise RuntimeError(f"search: shard {k} was not built")
         stats.pages += m["pages"]

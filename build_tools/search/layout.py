@@ -55,7 +55,7 @@ def chunk_words(stream: list[tuple[str, bytes | None, int]], limit: int) -> tupl
     first = ""
     total = 0
     for word, entry, units in stream:
-        if units > SPLIT_CHUNKS * limit:
+        if frequent(units, limit):
             split.append((word, entry, units))
             continue
         if not entries:
@@ -71,7 +71,18 @@ def chunk_words(stream: list[tuple[str, bytes | None, int]], limit: int) -> tupl
 
 
 def stream_last(stream: list[tuple[str, bytes, int]], limit: int) -> str:
-    return next(w for w, _e, u in reversed(stream) if u <= SPLIT_CHUNKS * limit)
+    return next(w for w, _e, u in reversed(stream) if not frequent(u, limit))
+
+
+def frequent(units: int, limit: int) -> bool:
+    """Is a word kept in runs (its entry over SPLIT_CHUNKS chunks' worth of units) rather than in a chunk?"""
+    return units > SPLIT_CHUNKS * limit
+
+
+def split_width(units: int, pages: int, limit: int) -> int:
+    """A word's run width in a bundle of ``pages`` pages chunked at ``limit``; 0 for a word kept in a chunk.
+    The one rule of the merge (bundle_files) and the splice (splice.py)."""
+    return run_width(units, pages, limit) if frequent(units, limit) else 0
 
 
 def _prefixes(a: str, b: str) -> tuple[str, str]:
@@ -161,7 +172,7 @@ def bundle_files(stream: list[tuple[str, bytes | None, int]], slots: list[int], 
         files[f"index/{prefix}{fnv64(start)}.pf_index"] = (payload, CHUNK_GZIP_LEVEL)
     listed, used = [], {}
     for word, entry, units in split:
-        width = run_width(units, len(slots), limit)
+        width = split_width(units, len(slots), limit)
         ks = run_ids(slots, width)
         payloads = _kept_runs((runs or {}).get(word), width, ks)
         if payloads is None:

@@ -29,7 +29,7 @@ import json
 import os
 from pathlib import Path
 
-from build_tools.search.slots import order_key
+from build_tools.search.pageorder import order_key
 
 STAT_FILE = "pages.json"
 
@@ -116,9 +116,10 @@ def _boundary(rel: str, every: int) -> bool:
 
 def shard_groups(pages: list[tuple[str, str, str]], shard_pages: int,
                  dates: dict[str, str] | None = None) -> list[list[tuple[str, str, str]]]:
-    """(rel, path, page key) of every page, by shard: articles first, in their slots' order (slots.order_key), cut at
-    content-defined boundaries (at most ``shard_pages`` a shard, half that on average), then every other
-    page (entities, hand-written pages) in shards by a hash of the path; one empty shard if no page.
+    """(rel, path, page key) of every page, by shard: articles first, in their slots' order
+    (pageorder.order_key), cut at content-defined boundaries (at most ``shard_pages`` a shard, half that on
+    average), then every other page (entities, hand-written pages) in shards by a hash of the path; one empty
+    shard if no page.
     ``dates``: page key -> date."""
     dates = dates or {}
     articles = sorted((p for p in pages if p[0].startswith("articles/")),

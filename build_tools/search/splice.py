@@ -15,10 +15,11 @@ Kept state (``Kept``): the shards merged, each page's slot, the stream (a freque
 from __future__ import annotations
 
 import pickle
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from build_tools.search.layout import EMPTY_RUN
+from build_tools.search.layout import EMPTY_RUN, split_width
 from build_tools.search.segments import _uint, cbor_head, cbor_text, entries_of, parse_entries
 
 # More shards changed than this (the tiers' cut moved, the slot width doubled...): merge from the shards.
@@ -119,9 +120,45 @@ def apply(entries: list[Entry], gone: set, put: dict[int, Entry]) -> list[Entry]
     return sorted([*kept, *put.values()], key=lambda e: e[0])
 
 
-def splice(kept: Kept, changes: dict[str, tuple[set, dict]], split_width) -> tuple[list, dict] | None:
-    """The new (stream, runs) from ``kept`` and the words' ``changes``; None if a changed word cannot be
-    spliced (variants).  ``split_width(word, units)``: its run width if the word is kept in runs, else 0."""
+def splice(kept: Kept, changes: dict[str, tuple[set, dict]], pages: int,
+           limit_of: Callable[[int], int]) -> tuple[list, dict, int] | None:
+    """The new (stream, runs, chunk limit) from ``kept`` and the words' ``changes``, as a merge of the same
+    pages makes them; None if a word to rewrite cannot be spliced (variant forms).  ``pages``: the bundle's
+    page count; ``limit_of(total units)``: its chunk limit.
+
+    A word is kept in runs, and at which width, by the same rule as layout.bundle_files (``layout.split_width``
+    of its units, the pages and the limit): a word that crosses the threshold, or whose width moves (its units
+    or the pages doubled), is cut again from its own entries here (O(that word)), never by a merge from the
+    shards (session 25's bench: a crossing sent one in six changes at 10k to a 10 s full merge)."""
+    stream, runs, touched = _applied(kept, changes)
+    if stream is None:
+        return None
+    limit = limit_of(sum(u for _w, _e, u in stream))
+    # what can move from runs to an entry or back: a changed word; a frequent word (its width depends on the
+    # pages too); with a new limit, any word
+    recheck = touched | runs.keys() if limit == kept.limit else None
+    for i, (word, entry, units) in enumerate(stream):
+        if recheck is not None and word not in recheck:
+            continue
+        want = split_width(units, pages, limit)
+        have = runs[word][0] if word in runs else 0
+        if want == have:
+            continue
+        entries = _joined_runs(runs[word][1]) if have else _entry_list(entry)
+        if entries is None:
+            return None
+        if want:
+            runs[word] = (want, cut_runs(entries, want))
+            stream[i] = (word, None, units)
+        else:
+            del runs[word]
+            stream[i] = (word, _entry_bytes(word, entries), units)
+    return stream, runs, limit
+
+
+def _applied(kept: Kept, changes: dict[str, tuple[set, dict]]) -> tuple[list | None, dict, set]:
+    """(stream, runs, words changed) with the ``changes`` applied, every word kept as it was (runs or entry);
+    (None, …) for a word with variant forms."""
     index = {w: i for i, (w, _e, _u) in enumerate(kept.stream)}
     runs = dict(kept.runs)
     replaced: dict[str, tuple[str, bytes | None, int] | None] = {}
@@ -129,7 +166,6 @@ def splice(kept: Kept, changes: dict[str, tuple[set, dict]], split_width) -> tup
     for word in sorted(changes):
         gone, put = changes[word]
         at = index.get(word)
-        old_units = kept.stream[at][2] if at is not None else 0
         if word in runs:
             width, payloads = runs[word]
             payloads = dict(payloads)
@@ -137,33 +173,55 @@ def splice(kept: Kept, changes: dict[str, tuple[set, dict]], split_width) -> tup
             for k in sorted({s // width for s in gone} | {s // width for s in put}):
                 entries = _run_list(payloads.get(k, EMPTY_RUN))
                 if entries is None:
-                    return None
+                    return None, runs, set()
                 new = apply(entries, {s for s in gone if s // width == k},
                             {s: e for s, e in put.items() if s // width == k})
                 delta += sum(e[3] for e in new) - sum(e[3] for e in entries)
                 payloads[k] = encode_list(new) + b"\x80"
-            units = old_units + delta
-            if split_width(word, units) != width:
-                return None  # the runs' width moves: merge from the shards (rare)
-            runs[word] = (width, payloads)
-            replaced[word] = (word, None, units)
+            units = kept.stream[at][2] + delta
+            if units:
+                runs[word] = (width, payloads)
+                replaced[word] = (word, None, units)
+            else:
+                del runs[word]
+                replaced[word] = None
             continue
         entries = _entry_list(kept.stream[at][1]) if at is not None else []
         if entries is None:
-            return None
+            return None, runs, set()
         new = apply(entries, gone, put)
-        units = sum(e[3] for e in new)
-        item = (word, b"\x83" + cbor_text(word) + encode_list(new) + b"\x80", units) if new else None
-        if split_width(word, units):
-            return None  # a word becoming frequent: its runs are made by a merge (rare)
+        item = (word, _entry_bytes(word, new), sum(e[3] for e in new)) if new else None
         if at is None:
             if item is not None:
                 added.append(item)
         else:
             replaced[word] = item
     stream = [replaced.get(w, (w, e, u)) if w in replaced else (w, e, u) for w, e, u in kept.stream]
-    stream = sorted([x for x in stream if x is not None] + added) if added else [x for x in stream if x is not None]
-    for w, item in replaced.items():
-        if item is None:
-            runs.pop(w, None)
-    return stream, runs
+    stream = [x for x in stream if x is not None]
+    if added:
+        stream = sorted(stream + added)
+    return stream, runs, set(changes)
+
+
+def _entry_bytes(word: str, entries: list[Entry]) -> bytes:
+    return b"\x83" + cbor_text(word) + encode_list(entries) + b"\x80"
+
+
+def _joined_runs(payloads: dict[int, bytes]) -> list[Entry] | None:
+    """A frequent word's entries, from all its runs (in slot order)."""
+    out: list[Entry] = []
+    for k in sorted(payloads):
+        entries = _run_list(payloads[k])
+        if entries is None:
+            return None
+        out += entries
+    return out
+
+
+def cut_runs(entries: list[Entry], width: int) -> dict[int, bytes]:
+    """A frequent word's runs of ``width`` slots from its entries (sorted by slot): what layout.split_runs cuts
+    from its entry (the runs holding none of its pages left out: layout fills them in as empty)."""
+    out: dict[int, list[Entry]] = {}
+    for e in entries:
+        out.setdefault(e[0] // width, []).append(e)
+    return {k: encode_list(run) + b"\x80" for k, run in out.items()}
