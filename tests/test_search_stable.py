@@ -137,7 +137,7 @@ def test_an_old_dated_article_rewrites_only_changed_files_and_no_other_fragment(
     assert bundle_bytes(site / "pagefind") == incremental
 
 
-OPS = st.lists(st.tuples(st.sampled_from(["add", "edit", "remove"]), st.integers(0, 10_000)), min_size=1,
+OPS = st.lists(st.tuples(st.sampled_from(["add", "edit", "remove", "heavy"]), st.integers(0, 10_000)), min_size=1,
                max_size=4)
 
 
@@ -158,9 +158,10 @@ def test_any_sequence_of_changes_ends_where_an_index_from_nothing_does(tmp_path_
         for n, (op, r) in enumerate(ops):
             slugs = sorted(p.name for p in (site / "articles").iterdir())
             slug = slugs[r % len(slugs)]
-            if op == "add":
+            if op in ("add", "heavy"):  # heavy: a word past the run threshold (and back below it when removed)
                 date = f"2024-{1 + r % 12:02d}-{1 + r % 28:02d}"
-                _dated_article(site, f"n{n}x{r}", date, _text(rng, f"新{n}"))
+                text = "。".join([rng.choice(WORDS) + "需求"] * (500 if op == "heavy" else 0)) + _text(rng, f"新{n}")
+                _dated_article(site, f"n{n}x{r}", date, text)
             elif op == "edit":
                 page = site / "articles" / slug / "index.html"
                 page.write_text(page.read_text(encoding="utf-8").replace("。", "，", 1), encoding="utf-8")

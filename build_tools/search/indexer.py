@@ -243,7 +243,8 @@ def _keyed_pages(files: list[tuple[str, str]], docs_dir: Path | None, before: pa
     for rel, path in files:
         pkey, stat_of[rel] = pagekeys.page_key(rel, path, docs_dir, code, before)
         pages.append((rel, path, pkey))
-        if not contents.get(pkey) or dates.get(pkey) is None or not (page_cache / pkey[:2] / f"{pkey}.pkl").is_file():
+        # (a page whose cached extraction is gone keeps its keys: its shard, when built, extracts it again)
+        if not contents.get(pkey) or dates.get(pkey) is None:
             todo.append((rel, path, pkey))
     stats.pages_extracted = len(todo)
     for pkey, ckey, date in _content_keys(todo, docs_dir, page_cache, jobs):
@@ -290,10 +291,24 @@ def _finish(out: Path, stats: SearchStats) -> None:
     stats.articles = stats.kinds.get("article", 0)
     stats.entities = stats.kinds.get("entity", 0)
     stats.other = stats.kinds.get("page", 0)
-    files_out = [p for p in out.rglob("*") if p.is_file()]
-    stats.bundle_files = len(files_out)
-    stats.bundle_bytes = sum(p.stat().st_size for p in files_out)
+    stats.bundle_files, stats.bundle_bytes = _tree_size(out)
     stats.output = str(out)
+
+
+def _tree_size(top: Path) -> tuple[int, int]:
+    """(files, bytes) under ``top``: os.scandir's entries (half the CPU of pathlib's rglob and stat: ~20,000
+    files at 10k articles)."""
+    files = size = 0
+    todo = [str(top)]
+    while todo:
+        with os.scandir(todo.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    todo.append(entry.path)
+                elif entry.is_file(follow_symlinks=False):
+                    files += 1
+                    size += entry.stat(follow_symlinks=False).st_size
+    return files, size
 
 
 def _prune(cache: Path, shard_keys: set[str], page_keys: set[str]) -> None:

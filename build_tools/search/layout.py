@@ -227,11 +227,12 @@ def write_changed(out: Path, files: dict[str, tuple[bytes, int]], record: dict[s
     another name is hard-linked from it.  Files of ``record`` not in ``files`` are removed.  Returns the new
     record and the number of files written."""
     new = {rel: hashlib.sha1(payload).hexdigest() for rel, (payload, _lvl) in files.items()}
-    have = {d: rel for rel, d in record.items() if (out / rel).is_file()}
+    there = present(out, record)
+    have = {d: rel for rel, d in record.items() if rel in there}
     todo = []
     for rel, (payload, level) in files.items():
         path = out / rel
-        if record.get(rel) == new[rel] and path.is_file():
+        if record.get(rel) == new[rel] and rel in there:
             continue
         source = have.get(new[rel])
         if source is not None and source != rel:
@@ -245,6 +246,23 @@ def write_changed(out: Path, files: dict[str, tuple[bytes, int]], record: dict[s
     for rel in record.keys() - new.keys():
         (out / rel).unlink(missing_ok=True)
     return new, len(todo)
+
+
+def present(out: Path, rels) -> set[str]:
+    """Which of the files ``rels`` (paths under ``out``) are there: one listing per folder, not a stat per file
+    (~20,000 stats at 10k articles, ~0.3 s of each change)."""
+    folders: dict[str, list[str]] = {}
+    for rel in rels:
+        folder, _sep, name = rel.rpartition("/")
+        folders.setdefault(folder, []).append(name)
+    there = set()
+    for folder, names in folders.items():
+        try:
+            listed = set(os.listdir(out / folder if folder else out))
+        except OSError:
+            continue
+        there.update(f"{folder}/{n}" if folder else n for n in names if n in listed)
+    return there
 
 
 def _write_one(job: tuple[Path, bytes, int]) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 import cbor2
 
 from build_tools.search.bundle import b36
+from build_tools.search.layout import present
 from build_tools.search.segments import _HEADS, _renumbered, cbor_head, cbor_text, entries_of, remapped
 
 # An index chunk holds this many (location + 1) units on average (layout.cut_after). Pagefind uses 20,000; a
@@ -45,13 +46,14 @@ def link_fragments(keys: list[str], pages: dict, store: Path, target: Path, pref
     pages gone are removed.  Returns rel -> fragment hash."""
     now: dict[str, str] = {}
     i = 0
+    there = present(target, before)
     for k in keys:
         for frag_hash in pages[k]["frags"]:
             rel = f"fragment/{prefix}{b36(slots[i])}.pf_fragment"
             i += 1
             now[rel] = frag_hash
             path = target / rel
-            if before.get(rel) == frag_hash and path.is_file():
+            if before.get(rel) == frag_hash and rel in there:
                 continue
             source = store / k / "bundle" / "fragment" / f"{frag_hash}.pf_fragment"
             if rel not in before:  # a new name (a whole bundle merged into a new folder: 10k of them at 10k)
