@@ -171,9 +171,10 @@ def bundle_files(stream: list[tuple[str, bytes | None, int]], slots: list[int], 
         payload = b"\x81" + cbor_head(4, len(entries)) + b"".join(entries)
         files[f"index/{prefix}{fnv64(start)}.pf_index"] = (payload, CHUNK_GZIP_LEVEL)
     listed, used = [], {}
+    ids: dict[int, list[int]] = {}  # run ids by width: a few widths among ~270 frequent words at 10k
     for word, entry, units in split:
         width = split_width(units, len(slots), limit)
-        ks = run_ids(slots, width)
+        ks = ids.get(width) or ids.setdefault(width, run_ids(slots, width))
         payloads = _kept_runs((runs or {}).get(word), width, ks)
         if payloads is None:
             if entry is None:
