@@ -15,12 +15,13 @@ Kept state (``Kept``): the shards merged, each page's slot, the stream (a freque
 from __future__ import annotations
 
 import pickle
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from build_tools.search.layout import EMPTY_RUN, split_width
-from build_tools.search.segments import _uint, cbor_head, cbor_text, entries_of, parse_entries
+from build_tools.search.segments import _INT_LEN, _skip_ints, _uint, cbor_head, cbor_text, entries_of, parse_entries
 
 # More shards changed than this (the tiers' cut moved, the slot width doubled...): merge from the shards.
 MAX_SHARDS = 24
@@ -71,6 +72,82 @@ def encode_list(entries: list[Entry]) -> bytes:
     return b"".join(parts)
 
 
+def _walk(data: bytes, p: int, n: int) -> tuple[list[int], list[int]]:
+    """(page of each of the ``n`` entries at ``p``, offset of each and of the end): parse_entries without
+    slicing out the entries (a change rewrites the bytes around its own slots only)."""
+    pages, offsets = [], []
+    page = 0
+    table = _INT_LEN
+    for _ in range(n):
+        offsets.append(p)
+        head = data[p]
+        b = data[p + 1]
+        if b < 24:
+            page += b
+            q = p + 2
+        else:
+            delta, q = _uint(data, p + 1)
+            page += delta
+        pages.append(page)
+        b = data[q]
+        if 0x80 <= b < 0x98:
+            nlocs, end = b - 0x80, q + 1
+        else:
+            nlocs, end = _uint(data, q)
+        for _ in range(nlocs):
+            step = table[data[end]]
+            if not step:
+                raise ValueError(f"expected a CBOR integer at {end}")
+            end += step
+        if head == 0x83:
+            if data[end] == 0x80:
+                end += 1
+            else:
+                nmeta, end = _uint(data, end)
+                end = _skip_ints(data, end, nmeta)
+        p = end
+    offsets.append(p)
+    return pages, offsets
+
+
+def _spliced_list(data: bytes, p: int, gone: set, put: dict[int, Entry]) -> tuple[bytes, int, int] | None:
+    """The page list at ``p`` (a CBOR array of delta-coded entries, then ``b"\x80"``: no variants) with the
+    entries of the slots ``gone`` removed and ``put`` put in: (its new bytes, entries, units added); the
+    entries between changes copied as bytes, only the first one after a change given its new delta.  None
+    when variant forms follow."""
+    n, p = _uint(data, p)
+    pages, offsets = _walk(data, p, n)
+    if data[offsets[-1]:] != b"\x80":
+        return None
+    out: list[bytes] = []
+    prev = at = count = units = 0
+
+    def copy(upto: int) -> None:  # entries at..upto-1, the first one's delta made from ``prev``
+        nonlocal prev, count
+        if at >= upto:
+            return
+        o = offsets[at]
+        _d, q = _uint(data, o + 1)
+        out.append(data[o : o + 1] + cbor_head(0, pages[at] - prev) + data[q : offsets[upto]])
+        prev, count = pages[upto - 1], count + upto - at
+
+    for slot in sorted(gone | put.keys()):
+        i = bisect_left(pages, slot, at)
+        copy(i)
+        at = i
+        if i < n and pages[i] == slot:
+            o = offsets[i]
+            _d, q = _uint(data, o + 1)
+            units -= _uint(data, q)[0] + 1
+            at = i + 1
+        if slot in put:
+            page, head, tail, u = put[slot]
+            out.append(head + cbor_head(0, page - prev) + tail)
+            prev, count, units = page, count + 1, units + u
+    copy(n)
+    return cbor_head(4, count) + b"".join(out) + b"\x80", count, units
+
+
 def _entry_list(entry: bytes) -> list[Entry] | None:
     """A word's entries, or None when it has variant forms (not spliced: merged from the shards)."""
     wlen, p = _uint(entry, 1)
@@ -113,11 +190,6 @@ def word_changes(old: dict[str, dict[int, Entry]], new: dict[str, dict[int, Entr
         put = {s: e for s, e in after.items() if before.get(s) != e}
         out[word] = (gone, put)
     return out
-
-
-def apply(entries: list[Entry], gone: set, put: dict[int, Entry]) -> list[Entry]:
-    kept = [e for e in entries if e[0] not in gone and e[0] not in put]
-    return sorted([*kept, *put.values()], key=lambda e: e[0])
 
 
 def splice(kept: Kept, changes: dict[str, tuple[set, dict]], pages: int,
@@ -171,13 +243,12 @@ def _applied(kept: Kept, changes: dict[str, tuple[set, dict]]) -> tuple[list | N
             payloads = dict(payloads)
             delta = 0
             for k in sorted({s // width for s in gone} | {s // width for s in put}):
-                entries = _run_list(payloads.get(k, EMPTY_RUN))
-                if entries is None:
+                done = _spliced_list(payloads.get(k, EMPTY_RUN), 0, {s for s in gone if s // width == k},
+                                     {s: e for s, e in put.items() if s // width == k})
+                if done is None:
                     return None, runs, set()
-                new = apply(entries, {s for s in gone if s // width == k},
-                            {s: e for s, e in put.items() if s // width == k})
-                delta += sum(e[3] for e in new) - sum(e[3] for e in entries)
-                payloads[k] = encode_list(new) + b"\x80"
+                payloads[k], _n, added_units = done
+                delta += added_units
             units = kept.stream[at][2] + delta
             if units:
                 runs[word] = (width, payloads)
@@ -186,11 +257,17 @@ def _applied(kept: Kept, changes: dict[str, tuple[set, dict]]) -> tuple[list | N
                 del runs[word]
                 replaced[word] = None
             continue
-        entries = _entry_list(kept.stream[at][1]) if at is not None else []
-        if entries is None:
-            return None, runs, set()
-        new = apply(entries, gone, put)
-        item = (word, _entry_bytes(word, new), sum(e[3] for e in new)) if new else None
+        if at is None:
+            entries = sorted(put.values())
+            item = (word, _entry_bytes(word, entries), sum(e[3] for e in entries)) if entries else None
+        else:
+            entry = kept.stream[at][1]
+            wlen, p = _uint(entry, 1)
+            done = _spliced_list(entry, p + wlen, gone, put)
+            if done is None:
+                return None, runs, set()
+            body, count, added_units = done
+            item = (word, entry[:p + wlen] + body, kept.stream[at][2] + added_units) if count else None
         if at is None:
             if item is not None:
                 added.append(item)
