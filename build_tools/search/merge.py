@@ -243,11 +243,14 @@ def joined_segments(segments: list[tuple[list, list]]) -> tuple[list, list]:
     return [metas[0][0], pages, [], [], [], fields], joined
 
 
-def word_stream(segments: list[tuple[list, list]]) -> tuple[list[tuple[str, bytes, int]], list[str]]:
-    """The bundle's word stream (word, entry, units) and its meta fields, from its sources' segments."""
+def word_stream(segments: list[tuple[list, list]]) -> tuple[list[tuple[str, bytes, int]], list[str], set[str]]:
+    """The bundle's word stream (word, entry, units), its meta fields and the words with variant forms (the
+    splice leaves those to a merge), from its sources' segments."""
     fields = fields_of([m for m, _ in segments])
-    stream = []
+    stream, variants = [], set()
     for word, parts in _merged_words(segments, fields):
         seg = combined(word, parts)
         stream.append((word, entry_bytes(seg), seg[7]))
-    return stream, fields
+        if seg[9]:
+            variants.add(word)
+    return stream, fields, variants

@@ -39,6 +39,7 @@ class Kept:
     pages: dict[str, dict] = field(default_factory=dict)  # shard key -> its pages (tiers.shard_info)
     fields: list[str] = field(default_factory=list)
     version: str = ""
+    variants: set[str] | None = None  # the words with variant forms (None: not known; their lists walked whole)
 
 
 def load(path: Path) -> Kept | None:
@@ -72,13 +73,15 @@ def encode_list(entries: list[Entry]) -> bytes:
     return b"".join(parts)
 
 
-def _walk(data: bytes, p: int, n: int) -> tuple[list[int], list[int]]:
-    """(page of each of the ``n`` entries at ``p``, offset of each and of the end): parse_entries without
-    slicing out the entries (a change rewrites the bytes around its own slots only)."""
+def _walk(data: bytes, p: int, n: int, stop: int | None = None) -> tuple[list[int], list[int]]:
+    """(page of each entry walked, offset of each and of the end of the last): the ``n`` entries at ``p``, or
+    up to the first one past slot ``stop`` (the rest is copied as bytes: their deltas do not move)."""
     pages, offsets = [], []
     page = 0
     table = _INT_LEN
     for _ in range(n):
+        if stop is not None and pages and pages[-1] > stop:
+            break
         offsets.append(p)
         head = data[p]
         b = data[p + 1]
@@ -110,14 +113,18 @@ def _walk(data: bytes, p: int, n: int) -> tuple[list[int], list[int]]:
     return pages, offsets
 
 
-def _spliced_list(data: bytes, p: int, gone: set, put: dict[int, Entry]) -> tuple[bytes, int, int] | None:
-    """The page list at ``p`` (a CBOR array of delta-coded entries, then ``b"\x80"``: no variants) with the
-    entries of the slots ``gone`` removed and ``put`` put in: (its new bytes, entries, units added); the
-    entries between changes copied as bytes, only the first one after a change given its new delta.  None
-    when variant forms follow."""
+def _spliced_list(data: bytes, p: int, gone: set, put: dict[int, Entry],
+                  plain: bool) -> tuple[bytes, int, int] | None:
+    """The page list at ``p`` (a CBOR array of delta-coded entries, then the variant forms) with the entries of
+    the slots ``gone`` removed and ``put`` put in: (its new bytes, entries, units added); the entries between
+    changes copied as bytes, only the first one after a change given its new delta.  ``plain``: the word is
+    known to have no variant forms, so the list is walked up to its last change only; else to its end, and
+    None when variant forms follow (merged from the shards)."""
     n, p = _uint(data, p)
-    pages, offsets = _walk(data, p, n)
-    if data[offsets[-1]:] != b"\x80":
+    changed = sorted(gone | put.keys())
+    pages, offsets = _walk(data, p, n, changed[-1] if plain and changed else None)
+    walked = len(pages)
+    if walked == n and data[offsets[-1]:] != b"\x80":
         return None
     out: list[bytes] = []
     prev = at = count = units = 0
@@ -131,11 +138,11 @@ def _spliced_list(data: bytes, p: int, gone: set, put: dict[int, Entry]) -> tupl
         out.append(data[o : o + 1] + cbor_head(0, pages[at] - prev) + data[q : offsets[upto]])
         prev, count = pages[upto - 1], count + upto - at
 
-    for slot in sorted(gone | put.keys()):
+    for slot in changed:
         i = bisect_left(pages, slot, at)
         copy(i)
         at = i
-        if i < n and pages[i] == slot:
+        if i < walked and pages[i] == slot:
             o = offsets[i]
             _d, q = _uint(data, o + 1)
             units -= _uint(data, q)[0] + 1
@@ -144,8 +151,9 @@ def _spliced_list(data: bytes, p: int, gone: set, put: dict[int, Entry]) -> tupl
             page, head, tail, u = put[slot]
             out.append(head + cbor_head(0, page - prev) + tail)
             prev, count, units = page, count + 1, units + u
-    copy(n)
-    return cbor_head(4, count) + b"".join(out) + b"\x80", count, units
+    copy(walked)
+    # the entries not walked and the variant forms (b"\x80": none) follow as they were
+    return cbor_head(4, count + n - walked) + b"".join(out) + data[offsets[walked]:], count + n - walked, units
 
 
 def _entry_list(entry: bytes) -> list[Entry] | None:
@@ -238,13 +246,16 @@ def _applied(kept: Kept, changes: dict[str, tuple[set, dict]]) -> tuple[list | N
     for word in sorted(changes):
         gone, put = changes[word]
         at = index.get(word)
+        plain = kept.variants is not None
+        if plain and word in kept.variants:
+            return None, runs, set()
         if word in runs:
             width, payloads = runs[word]
             payloads = dict(payloads)
             delta = 0
             for k in sorted({s // width for s in gone} | {s // width for s in put}):
                 done = _spliced_list(payloads.get(k, EMPTY_RUN), 0, {s for s in gone if s // width == k},
-                                     {s: e for s, e in put.items() if s // width == k})
+                                     {s: e for s, e in put.items() if s // width == k}, plain)
                 if done is None:
                     return None, runs, set()
                 payloads[k], _n, added_units = done
@@ -263,7 +274,7 @@ def _applied(kept: Kept, changes: dict[str, tuple[set, dict]]) -> tuple[list | N
         else:
             entry = kept.stream[at][1]
             wlen, p = _uint(entry, 1)
-            done = _spliced_list(entry, p + wlen, gone, put)
+            done = _spliced_list(entry, p + wlen, gone, put, plain)
             if done is None:
                 return None, runs, set()
             body, count, added_units = done

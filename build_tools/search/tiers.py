@@ -182,9 +182,11 @@ def _merge_one(name: str, groups: list[list[str]], store: Path, out: Path, cache
     how = "spliced" if isinstance(spliced, tuple) else spliced or "nothing kept"
     if not isinstance(spliced, tuple):
         spliced = kept = None  # the last stream is not needed in a full merge: not held through it (memory)
-        stream, runs, fields, version, limit, used = _merged(groups, pages, slots, store, cache, chunk_units)
+        stream, runs, fields, version, limit, used, variants = _merged(groups, pages, slots, store, cache,
+                                                                        chunk_units)
     else:
         (stream, runs, limit), fields, version, used = spliced, kept.fields, kept.version, record.get("groups", [])
+        variants = kept.variants
     groups_used.update(used)
     target = out / name
     (target / "index").mkdir(parents=True, exist_ok=True)
@@ -194,7 +196,7 @@ def _merge_one(name: str, groups: list[list[str]], store: Path, out: Path, cache
     files, runs = bundle_files(stream, slots, counts, [version, fields, language], prefix, limit, runs)
     splice.save(kept_file, splice.Kept(keys, dict(zip(urls, slots, strict=True)), limit,
                                        [(w, None if w in runs else e, u) for w, e, u in stream], runs, pages,
-                                       fields, version))
+                                       fields, version, variants))
     del stream
     frags = link_fragments(keys, pages, store, target, prefix, slots, record.get("frags", {}))
     index_record, written_n = write_changed(target, files, record.get("files", {}), jobs)
@@ -234,10 +236,10 @@ def _merged(groups: list[list[str]], pages: dict, slots: list[int], store: Path,
             sources.append(joined)
         else:
             sources.append(shard_in_slots(store / g[0], per[0]))
-    stream, fields = word_stream(sources)
+    stream, fields, variants = word_stream(sources)
     version = sources[0][0][0]
     del sources
-    return stream, {}, fields, version, limit_for(sum(u for _w, _e, u in stream), chunk_units), used
+    return stream, {}, fields, version, limit_for(sum(u for _w, _e, u in stream), chunk_units), used, variants
 
 
 def _spliced(kept: splice.Kept, keys: list[str], pages: dict, slot_of: dict[str, int], store: Path,
