@@ -173,3 +173,19 @@ def test_an_old_article_re_merges_without_reading_the_merged_bundle_back(tmp_pat
     monkeypatch.undo()
     index_site(site, docs, shard_pages=2, cache_dir=False)
     assert (bundle_bytes(site / "pagefind"), facets.read_bytes()) == incremental
+
+
+def test_a_change_to_the_extraction_code_extracts_every_page_again(tmp_path: Path, monkeypatch):
+    """Session 26: the page record (stat -> page key) is kept only for the code that made it; before, a page whose
+    stat was as recorded kept its page key and so its cached extraction across a change to the extraction code
+    (0 of 10,102 pages extracted again at 10k), and the index said what the old code had extracted."""
+    from build_tools.search import indexer
+
+    site, docs = write_site(tmp_path / "a")
+    cache = tmp_path / "cache"
+    first = index_site(site, docs, shard_pages=2, cache_dir=cache)
+    assert first.pages_extracted == first.pages
+    real = indexer._code_version
+    monkeypatch.setattr(indexer, "_code_version", lambda merge=True: "changed " + real(merge))
+    again = index_site(site, docs, shard_pages=2, cache_dir=cache)
+    assert again.pages_extracted == again.pages

@@ -179,7 +179,7 @@ def index_site(
     jobs = default_jobs() if jobs is None else max(1, jobs)
     try:
         files, stats.skipped = _candidates(site_dir, cache)
-        before = pagekeys.load(cache)
+        before = pagekeys.load(cache, _code_version(merge=False))
         parameters = {"code": _code_version(), "out": str(out), "docs": str(docs_dir and Path(docs_dir).resolve()),
                       "shard_pages": shard_pages, "chunk_units": chunk_units}
         last = None if temp_cache else unchanged.replay(cache, parameters, files, docs_dir, before, out,
@@ -207,7 +207,7 @@ def index_site(
         tiers.write_facets(out, site_dir / ASSET_DIR / "facets.json", cache)
         stats.seconds_merge = round(time.perf_counter() - t1, 2)
         _prune(cache, set(keys), {pk for g in groups for _r, _p, pk in g})
-        pagekeys.save(cache, known)
+        pagekeys.save(cache, known, _code_version(merge=False))
     finally:
         if temp_cache:
             shutil.rmtree(cache, ignore_errors=True)
