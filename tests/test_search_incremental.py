@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -189,3 +190,39 @@ def test_a_change_to_the_extraction_code_extracts_every_page_again(tmp_path: Pat
     monkeypatch.setattr(indexer, "_code_version", lambda merge=True: "changed " + real(merge))
     again = index_site(site, docs, shard_pages=2, cache_dir=cache)
     assert again.pages_extracted == again.pages
+
+
+def test_told_what_changed_the_index_neither_walks_nor_stats_and_ends_where_a_walk_does(tmp_path: Path, monkeypatch):
+    """Session 26: the preview tells the index which site files its render wrote (or removed); the index then
+    takes every other page as the last index left it (no walk of the site, no stat of a page), and the result
+    is byte for byte an index from nothing: an edited page, an added one, a removed one, a listing page added."""
+    from build_tools.search import indexer, pagekeys
+
+    site, docs = write_site(tmp_path / "a")
+    cache = tmp_path / "cache"
+    index_site(site, docs, shard_pages=2, cache_dir=cache)
+    stats: list[str] = []
+    real_stats = pagekeys._stats
+
+    def no_walk(*_a):
+        raise AssertionError("the site was walked although the index was told what changed")
+
+    monkeypatch.setattr(indexer, "_walked", no_walk)
+    monkeypatch.setattr(pagekeys, "_stats", lambda path, source: stats.append(path) or real_stats(path, source))
+    page = site / "articles" / "a2" / "index.html"
+    page.write_text(page.read_text(encoding="utf-8").replace("某网站", "别的网站"), encoding="utf-8")
+    _dated_article(site, "told", "2024-05-01", "只告诉索引的新文章。")
+    (site / "articles" / "months" / "2024-05").mkdir(parents=True)
+    (site / "articles" / "months" / "2024-05" / "index.html").write_text("<html><body>列表</body></html>")
+    changed = ["articles/a2/index.html", "articles/told/index.html", "articles/months/2024-05/index.html",
+               "sitemap.xml"]
+    told = index_site(site, docs, shard_pages=2, cache_dir=cache, changed=changed)
+    assert sorted(stats) == sorted(str(site / rel) for rel in changed[:2])
+    assert "articles/told/" in word_map(site / "pagefind")["只告"]
+    shutil.rmtree(site / "articles" / "a3")
+    removed = index_site(site, docs, shard_pages=2, cache_dir=cache, changed=["articles/a3/index.html"])
+    incremental = bundle_bytes(site / "pagefind")
+    monkeypatch.undo()
+    fresh = index_site(site, docs, shard_pages=2, cache_dir=False)
+    assert bundle_bytes(site / "pagefind") == incremental
+    assert (told.skipped, removed.pages) == (fresh.skipped, fresh.pages)

@@ -37,24 +37,26 @@ STAT_FILE = "pages.json"
 Known = dict[str, dict]
 
 
-def load(cache: Path, code: str) -> Known:
-    """The last run's record of the pages, if it was made by the same code (``code``: what a page's keys and
-    extraction depend on).  Why the code: a page whose stat is as recorded keeps its recorded page key, and
-    through it its cached extraction, so a record kept across a change to the extraction code would index
-    every unchanged page as the old code extracted it (session 26: 0 of 10,102 pages extracted again)."""
+def load(cache: Path, code: str) -> tuple[Known, list[str] | None]:
+    """The last run's record of the pages and the listing pages it skipped, if it was made by the same code
+    (``code``: what a page's keys and extraction depend on); else ({}, None).  Why the code: a page whose stat is
+    as recorded keeps its recorded page key, and through it its cached extraction, so a record kept across a
+    change to the extraction code would index every unchanged page as the old code extracted it (session 26:
+    0 of 10,102 pages extracted again)."""
     try:
         data = json.loads((cache / STAT_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {}
+        return {}, None
     if not isinstance(data, dict) or data.get("code") != code or not isinstance(data.get("pages"), dict):
-        return {}
-    return data["pages"]
+        return {}, None
+    listing = data.get("listing")
+    return data["pages"], listing if isinstance(listing, list) else None
 
 
-def save(cache: Path, known: Known, code: str) -> None:
+def save(cache: Path, known: Known, code: str, listing: list[str]) -> None:
     temporary = cache / f".{STAT_FILE}.{os.getpid()}.tmp"
-    temporary.write_text(json.dumps({"code": code, "pages": known}, sort_keys=True, separators=(",", ":")),
-                         encoding="utf-8")
+    temporary.write_text(json.dumps({"code": code, "pages": known, "listing": listing}, sort_keys=True,
+                                    separators=(",", ":")), encoding="utf-8")
     os.replace(temporary, cache / STAT_FILE)
 
 
