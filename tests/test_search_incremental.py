@@ -226,3 +226,39 @@ def test_told_what_changed_the_index_neither_walks_nor_stats_and_ends_where_a_wa
     fresh = index_site(site, docs, shard_pages=2, cache_dir=False)
     assert bundle_bytes(site / "pagefind") == incremental
     assert (told.skipped, removed.pages) == (fresh.skipped, fresh.pages)
+
+
+def test_the_preview_tells_its_index_what_its_render_wrote_and_ends_where_an_index_from_nothing_does(
+        tmp_path: Path, monkeypatch, request):
+    """Session 26, serve/update.py: the first update walks the preview's site; the next ones pass the render's
+    list of written pages (no walk), and the preview's bundle is the one built from nothing on its site."""
+    import logging
+    from functools import partial
+
+    from build_tools.search import indexer
+    from build_tools.serve import update as update_module
+    from build_tools.serve.rebuild import Builder
+    from tests.test_e2e import _project
+    from tests.test_serve_warm import SEEDS, _settings
+
+    _project(tmp_path)
+    settings = _settings(tmp_path)
+    mkdocs_log = logging.getLogger("mkdocs")
+    request.addfinalizer(partial(mkdocs_log.setLevel, mkdocs_log.level))
+    told: list[object] = []
+    real = update_module.index_site
+    monkeypatch.setattr(update_module, "index_site",
+                        lambda *a, **k: told.append(k.get("changed")) or real(*a, **k))
+    update = update_module.Update(Builder(settings), tmp_path / "mkdocs.yml", settings.docs_dir)
+    assert update.run("first build")
+    walked = []
+    real_walk = indexer._walked
+    monkeypatch.setattr(indexer, "_walked", lambda *a: walked.append(1) or real_walk(*a))
+    for seed in SEEDS[3:5]:
+        shutil.copy(seed, settings.raw_dir / seed.name)
+        assert update.run(f"{seed.name} added")
+    assert len(told) == 3 and told[0] is None and all(isinstance(c, list) and c for c in told[1:]) and walked == []
+    incremental = bundle_bytes(update.site / "pagefind")
+    monkeypatch.undo()
+    index_site(update.site, settings.docs_dir, cache_dir=False)
+    assert bundle_bytes(update.site / "pagefind") == incremental
