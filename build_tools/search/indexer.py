@@ -231,9 +231,7 @@ def index_site(
         t1 = time.perf_counter()
         _shard_figures(keys, {k for k, _g in todo}, store, stats)
         kinds = [bool(g) and g[0][0].startswith("articles/") for g in groups]
-        # one slot width for every bundle, from every dated article (slots.slot_width: why)
-        width = slot_width([day_of(known[rel]["date"] or "") for g, art in zip(groups, kinds, strict=True) if art
-                            for rel, _path, _pkey in g])
+        width = _slot_width(groups, kinds, known)
         with gc_paused():
             stats.bundles, stats.bundles_merged = tiers.write_bundles(keys, kinds, store, out, cache, INDEX_LANGUAGE,
                                                                       _code_version(), chunk_units, jobs, width)
@@ -261,6 +259,12 @@ def _replayed(last: dict, t0: float) -> SearchStats:
     stats.seconds = round(time.perf_counter() - t0, 2)
     stats.python_peak_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     return stats
+
+
+def _slot_width(groups: list[list[tuple[str, str, str]]], kinds: list[bool], known: pagekeys.Known) -> int:
+    """One slot width for every bundle, from every dated article (slots.slot_width: why)."""
+    return slot_width([day_of(known[rel]["date"] or "") for g, art in zip(groups, kinds, strict=True) if art
+                       for rel, _path, _pkey in g])
 
 
 def _keyed_pages(files: list[tuple[str, str]], docs_dir: Path | None, before: pagekeys.Known, cache: Path, jobs: int,
