@@ -22,6 +22,7 @@ from build_tools.archive.site_pages import site_parts
 from build_tools.entities.matcher import AliasIndex
 from build_tools.entities.registry import load_registry
 from build_tools.model.records import BuildReport
+from build_tools.runtime import stages
 from build_tools.runtime.stages import Runner
 from build_tools.settings import Settings
 from tests.conftest import ROOT
@@ -69,6 +70,32 @@ def test_a_page_touched_since_is_written_again_and_its_part_made_again(tmp_path)
     made.clear()
     got, docs = _run(tmp_path, _groups(a=1, b=2))
     assert got == ["b"] and docs["entities/b/more.md"] == "2\n" and docs["entities/b.md"] == "b × 2\n"
+
+
+def _two_families(tmp_path: Path, inputs: dict[str, str], keep_warm: bool = False) -> list[str]:
+    """One build of two families, ``A`` (part ``a``) and ``B`` (part ``b``), whose parts never change: the families
+    laid out (``inputs``: each family's)."""
+    settings = Settings(raw_dir=tmp_path / "raw", docs_dir=tmp_path / "docs", cache_dir=tmp_path / "cache", jobs=1,
+                        keep_warm=keep_warm)
+    families = {name: Family(inputs[name], functools.partial(lambda part: [(_letters, _groups(**{part: 1}))],
+                                                            name.lower()))
+                for name in ("A", "B")}
+    with Runner.open(settings, BuildReport()) as run, run.output() as writer:
+        return run.families(_letters, families, writer)
+
+
+def test_the_preview_reads_the_records_of_parts_it_lays_out_for_the_first_time(tmp_path, monkeypatch) -> None:
+    """The live preview keeps the parts' records in memory (``keep_warm``); the parts of a family it lays out for
+    the first time (an entity's year, after one of its articles changed) are read from the store, not taken as new
+    and all made again (their pages are those the last build wrote)."""
+    assert _two_families(tmp_path, {"A": "1", "B": "1"}) == ["A", "B"]  # `make site` before the preview starts
+    monkeypatch.setattr(stages, "_WARM", {})  # the preview: a new process
+    monkeypatch.setattr(stages, "_ASKED", {}, raising=False)
+    made.clear()
+    assert _two_families(tmp_path, {"A": "2", "B": "1"}, keep_warm=True) == ["A"]
+    assert _two_families(tmp_path, {"A": "2", "B": "2"}, keep_warm=True) == ["B"]
+    assert not made, "a part whose inputs did not change was made again"
+    assert _two_families(tmp_path, {"A": "2", "B": "2"}, keep_warm=True) == []
 
 
 # --- the archive's passes: one added article remakes the parts it is in, and no other -----------------------

@@ -124,3 +124,19 @@ def test_an_entity_no_longer_common_as_the_archive_grows() -> None:
     got, tables = related_incremental(topic + filler, None, None, tables)
     assert not tables.postings["topic"][1]
     assert got == related_articles(topic + filler)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(start=st.lists(_article, max_size=30), steps=st.lists(_step, min_size=1, max_size=6),
+       picks=st.lists(st.integers(min_value=0), min_size=6, max_size=6))
+def test_lists_from_any_older_tables_equal_a_ranking_from_nothing(start: list, steps: list, picks: list) -> None:
+    """The live preview keeps its own last tables (``Runner.latest``): when another process built meanwhile, they
+    are older than the store's.  Any earlier run's tables, not only the last one's, give the lists from nothing."""
+    arts = {f"s{i}": a for i, a in enumerate(start)}
+    history = [related_incremental(*_inputs(arts), None, **PARAMS)[1]]
+    for serial, (step, pick) in enumerate(zip(steps, picks, strict=False), len(start)):
+        _apply(arts, step, serial)
+        summaries, fps, counts = _inputs(arts)
+        got, tables = related_incremental(summaries, fps, counts, history[pick % len(history)], **PARAMS)
+        assert got == related_articles(summaries, fps, counts, **PARAMS)
+        history.append(tables)

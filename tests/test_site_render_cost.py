@@ -156,6 +156,49 @@ def test_a_kept_renderer_rereads_nothing_of_the_archive_for_an_added_page(work: 
     _assert_same_as_full(work)
 
 
+def _files_made(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The source path of every MkDocs File made from here on."""
+    from mkdocs.structure.files import File
+
+    files: list[str] = []
+    made = File.__init__
+
+    def counted(self, path, *args, **kwargs):
+        files.append(path)
+        made(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(File, "__init__", counted)
+    return files
+
+
+@pytest.mark.parametrize("damage", [None, "truncated", "wrong shape"])
+def test_a_one_shot_render_of_an_added_page_keeps_the_sitemap_s_entries(work: Path, env, damage: str | None,
+                                                                        monkeypatch: pytest.MonkeyPatch):
+    """`make site` renders in a new process each time: the sitemap's entry of every page (a MkDocs File each,
+    ~2 s at 10k articles) is kept beside the render's record, from the full render on, so an added page makes
+    a File for itself and the pages that changed, not for every page.  A damaged record is made again."""
+    _build(work)
+    config, state = _config(work, work / "site", "mkdocs.yml"), work / ".cache" / "site"
+    assert render(config, state_dir=state).full
+    (kept,) = state.glob("*.sitemap.json")
+    if damage == "truncated":
+        kept.write_bytes(kept.read_bytes()[:100])
+    elif damage == "wrong shape":
+        kept.write_text('{"surroundings": "x", "pages": {"a.md": [1, 2]}}', encoding="utf-8")
+    (work / "raw" / "added.txt").write_text(article_text("site-added"), encoding="utf-8")
+    _build(work)
+    with monkeypatch.context() as patched:
+        files = _files_made(patched)
+        done = render(config, state_dir=state)
+    assert not done.full and "articles/added.md" in done.changed
+    others = {f"articles/provenance/{page.name}" for page in (work / "docs" / "articles" / "provenance").glob("*.md")
+              if page.name != "added.md"}
+    assert len(others) > 5
+    assert (others & set(files)) == (others if damage else set())
+    assert "/articles/added/" in (work / "site" / "sitemap.xml").read_text(encoding="utf-8")
+    _assert_same_as_full(work)
+
+
 def test_the_preview_s_renderer_spreads_many_pages_over_workers_beside_its_threads(work: Path, env,
                                                                                  monkeypatch: pytest.MonkeyPatch):
     """The preview renders while its web server and watchers run (a 400-page update took 13.5 s in one

@@ -50,7 +50,8 @@ from build_tools.runtime.added import added_dates
 from build_tools.runtime.cache import key, quarantine
 from build_tools.runtime.crash import guarded
 from build_tools.runtime.emit import OutputWriter
-from build_tools.runtime.stages import PageJob, Runner, Stage, Stored, build_locks
+from build_tools.runtime.jobs import PageJob, Stored
+from build_tools.runtime.stages import Runner, Stage, build_locks
 from build_tools.settings import DEFAULT_SITE_URL, Settings
 from build_tools.stages.front_matter import warm as load_page_schema
 
@@ -92,7 +93,10 @@ def _build(settings: Settings, overrides: Overrides, locks, progress: Progress |
             report.warnings.extend(slug_warnings)
             added = _added(settings, dumps, report)
             discovered, build_key = len(report.warnings), unchanged.build_key(settings, dumps, added, stats)
-        last = unchanged.unchanged_report(run.store, build_key, run.manifest_path, settings.docs_dir, report)
+        # The live preview's first build reads the records it keeps warm even when nothing changed since the last
+        # preview's (a restart): otherwise the first dump dropped after the start would read them all.
+        last = None if run.warm_to_load() else \
+            unchanged.unchanged_report(run.store, build_key, run.manifest_path, settings.docs_dir, report)
         if last is not None:  # inputs and docs/ as the last build left them: its report, no stage run
             return last
         with report.timed("prepare"):
@@ -104,7 +108,8 @@ def _build(settings: Settings, overrides: Overrides, locks, progress: Progress |
         with report.timed("dedupe"):
             published, duplicates = dedupe(prepared, run.shown, lambda survivors: _near(run, survivors))
             published = _published_names(published, prepared, run)
-            prepared, published = without_fingerprints(prepared, published)  # read by dedupe only (memory)
+            if not settings.keep_warm:  # the preview keeps the whole records anyway: a lean copy is only work
+                prepared, published = without_fingerprints(prepared, published)  # read by dedupe only (memory)
             report.inputs.extend(duplicates)
         with report.timed("link"):
             index, registry = _alias_index(settings, report, run)
@@ -118,7 +123,8 @@ def _build(settings: Settings, overrides: Overrides, locks, progress: Progress |
                               (run.reader, index, recurring, overrides, added))
         with report.timed("related"):
             related = _related(run, linked)
-            linked = views.without_stories(linked)  # read by the related pass only (memory)
+            if not settings.keep_warm:  # as the fingerprints above (0.25 s of a preview update at 10k, both)
+                linked = views.without_stories(linked)  # read by the related pass only (memory)
             # Sorted once: the neighbours, the feeds, the entity and the index pages all list the articles
             # newest first (4 sorts of 10k summaries were ~0.2 s of CPU).
             newest = newest_first(v.summary for _, v in linked)
@@ -250,14 +256,14 @@ def _related(run: Runner, linked: list[tuple[str, views.LinkedView]]) -> dict[st
     inputs = _whole_inputs(linked)
     result_key = run.key(related_incremental, "related", *inputs)
     tables_key = run.key(related_incremental, "related tables")
-    kept = run.store.get("whole", tables_key)
+    kept = run.latest("related tables", tables_key)
     previous = kept[1] if isinstance(kept, tuple) and len(kept) == 2 and isinstance(kept[1], Tables) else None
     if previous is not None and kept[0] == result_key:
         return previous.results
     identities = {view.summary.slug: item for item, (_, view) in zip(inputs, linked, strict=True)}
     found, tables = guarded("related", None, lambda: view_passes.related(
         [v for _, v in linked], previous, identities, map_ranges=run.map_ranges))
-    run.store.put_latest("related tables", tables_key, (result_key, tables))
+    run.put_latest("related tables", tables_key, (result_key, tables))
     return found
 
 

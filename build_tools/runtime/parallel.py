@@ -18,6 +18,7 @@ SIGTERM, whatever handler the main process set for itself (``serve`` has one).
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import pickle
 import signal
@@ -60,8 +61,9 @@ def ordered_map(func: Callable[[Any, T], R], items: Sequence[T], context: Any, j
         warm()
     workers = min(worker_count(jobs), -(-len(items) // chunksize))
     if workers <= 1 or len(items) < min_items or not hasattr(os, "fork"):
-        for item in items:
-            yield func(context, item)
+        with _collecting(len(items) >= min_items):
+            for item in items:
+                yield func(context, item)
         return
     global _TASK
     _TASK = (func, context)
@@ -152,6 +154,28 @@ class _Crew:
         self.workers = []
 
 
+def _collect_from_here() -> None:
+    """The collector on, for what is made from now on: the build pauses it (runtime/stages.py), but work on a
+    dump makes cyclic garbage (parsed trees).  What exists already is frozen first, so that a collection does not
+    walk it (in a worker: the main process's heap, shared copy-on-write, left untouched)."""
+    gc.freeze()
+    gc.enable()
+
+
+@contextlib.contextmanager
+def _collecting(many: bool) -> Iterator[None]:
+    """Work on ``many`` items in this process with the collector on (:func:`_collect_from_here`), if it was paused;
+    a few items' garbage waits for the end of the build."""
+    if not many or gc.isenabled():
+        yield
+        return
+    _collect_from_here()
+    try:
+        yield
+    finally:
+        gc.disable()
+
+
 def _work(tasks: Connection, results: Connection, others: list[Connection]) -> None:
     """A worker's life: each chunk in, its results out, until the task pipe closes.  Never returns."""
     code = 0
@@ -161,6 +185,7 @@ def _work(tasks: Connection, results: Connection, others: list[Connection]) -> N
         for connection in others:  # the main process's ends and the other workers' pipes
             connection.close()
         func, context = _TASK  # type: ignore[misc]
+        _collect_from_here()
         while True:
             try:
                 index, chunk = tasks.recv()

@@ -183,11 +183,39 @@ class SitemapPages:
     """What the sitemap reads of each page: its place in MkDocs' order, whether it is published, its URLs.
 
     A page's entry depends only on its path and the config (its exclusion, its URL), so an object kept for
-    one config (the preview's :class:`~build_tools.site.render.Renderer`) makes a File only for the pages
-    it has not seen; a fresh one makes one per page, as a one-shot render does."""
+    one config makes a File only for the pages it has not seen.  The preview's
+    :class:`~build_tools.site.render.Renderer` keeps one in memory; a one-shot render keeps its entries in a
+    record beside the render's (:meth:`record`, :meth:`from_record`), under the key of everything they
+    depend on: making a File for each of 25,000 pages was ~2 s of a 10k archive's one-added render."""
 
-    def __init__(self):
-        self._known: dict[str, tuple[tuple, bool, str | None, str]] = {}  # rel -> (order, included, URLs)
+    def __init__(self, known: dict[str, tuple[bool, str | None, str | None]] | None = None):
+        # rel -> (order, included, canonical URL, absolute URL)
+        self._known = {rel: (_build_order_key(rel), *entry) for rel, entry in (known or {}).items()}
+        self.changed = False  # entries were added or forgotten since this object was made or recorded
+
+    @classmethod
+    def from_pages(cls, pages) -> SitemapPages:
+        """The entries of a full render's Pages (their Files and URLs already made)."""
+        made = cls({page.file.src_uri: (page.file.inclusion.is_included(), page.canonical_url, page.abs_url)
+                    for page in pages})
+        made.changed = True
+        return made
+
+    @classmethod
+    def from_record(cls, data) -> SitemapPages | None:
+        """The entries of :meth:`record`'s output; None when ``data`` is not such a record (damaged)."""
+        if not isinstance(data, dict):
+            return None
+        for rel, entry in data.items():
+            if not (isinstance(rel, str) and isinstance(entry, list) and len(entry) == 3
+                    and isinstance(entry[0], bool) and all(isinstance(url, str | None) for url in entry[1:])):
+                return None
+        return cls({rel: tuple(entry) for rel, entry in data.items()})
+
+    def record(self) -> dict[str, list]:
+        """The entries as JSON values: {rel: [included, canonical URL, absolute URL]}."""
+        return {rel: [included, canonical, absolute]
+                for rel, (_order, included, canonical, absolute) in self._known.items()}
 
     def urls(self, config, docs: set[str]) -> list[tuple[str | None, str]]:
         """(canonical URL, absolute URL) of every published page, in MkDocs' order
@@ -198,7 +226,9 @@ class SitemapPages:
         set_exclusions(files, config)
         for rel, file in zip(unseen, files, strict=True):
             self._known[rel] = (_build_order_key(rel), file.inclusion.is_included(), *_page_urls(file, config.site_url))
-        self._known = {rel: self._known[rel] for rel in pages}  # a removed page is forgotten
+        if unseen or len(self._known) != len(pages):
+            self._known = {rel: self._known[rel] for rel in pages}  # a removed page is forgotten
+            self.changed = True
         ordered = sorted(self._known.values(), key=lambda entry: entry[0])
         return [(canonical, absolute) for _order, included, canonical, absolute in ordered if included]
 

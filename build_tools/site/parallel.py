@@ -28,26 +28,30 @@ from mkdocs.structure.nav import get_navigation
 from mkdocs.structure.pages import Page
 
 from build_tools.forking import can_fork, cpus, fork_map
-from build_tools.site.incremental import supported
+from build_tools.site.incremental import SitemapPages, supported
 
 # (config, files, nav, env, the pages' files): set before the workers fork, read by them (never pickled)
 _JOB: tuple | None = None
 _WORTH_A_FORK = 256 * 1024
 
 
-def render_full(config, processes: int | None = None, beside_threads: bool = False) -> None:
+def render_full(config, processes: int | None = None, beside_threads: bool = False,
+                bytecode_cache=None) -> SitemapPages | None:
     """Render every page of ``config`` into a cleaned site/, on ``processes`` workers (default: the CPUs);
-    ``beside_threads``: see :func:`can_fork`."""
+    ``beside_threads``: see :func:`can_fork`; ``bytecode_cache``: where the theme's compiled templates are
+    kept (Jinja's), so the next one-shot incremental render need not compile them.  What the sitemap read of
+    every page, when this process made the pages (None when MkDocs' own build ran)."""
     processes = min(processes or cpus(), cpus()) if can_fork(beside_threads) else 1
     if processes < 2 or not supported(config):
         build(config)
-        return
+        return None
     with strict_warnings(config) as counter:
-        files, nav, env, pages = _whole_site(config)
+        files, nav, env, pages = _whole_site(config, bytecode_cache)
         for level, count in render_in_workers(config, files, nav, env, pages, processes).items():
             counter.counts[level] += count
         for page in pages:
             page.validate_anchor_links(files=files, log_level=config.validation.links.anchors)
+    return SitemapPages.from_pages(pages)
 
 
 @contextlib.contextmanager
@@ -101,11 +105,12 @@ def render_in_workers(config, files, nav, env, pages: list, processes: int) -> d
     return warnings
 
 
-def _whole_site(config):
+def _whole_site(config, bytecode_cache=None):
     """The steps of MkDocs' build that cover the whole site, in its order; the pages to render."""
     utils.clean_directory(config.site_dir)
     files = get_files(config)
     env = config.theme.get_env()
+    env.bytecode_cache = bytecode_cache
     files.add_files_from_theme(env, config)
     set_exclusions(files, config)
     nav = get_navigation(files, config)

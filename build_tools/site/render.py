@@ -27,8 +27,12 @@ page costs MkDocs ~10 ms of CPU however it is driven: Markdown 57%, the theme's 
 A long-lived process (the preview) keeps a :class:`Renderer`: the loaded config, the theme's compiled
 templates, the list of its files, the last render's record and what the sitemap needs of each page
 then survive between renders (``Renderer(config, site_dir, state_dir, strict=False,
-docs_dir=docs).render()`` per update).  A one-shot ``make site`` reads the
-compiled templates from Jinja's bytecode cache under the state folder.
+docs_dir=docs).render()`` per update).  A one-shot ``make site`` reads the compiled templates from Jinja's
+bytecode cache under the state folder (a full render fills it too), and what the sitemap needs of each page
+from a record beside the render's (``<record>.sitemap.json``, under the surroundings key; a full render
+writes it from its own pages): a page added to a 10k archive then makes a MkDocs File for itself, not for
+each of 25,000 pages (1.81–1.88 against 1.95–2.43 s of CPU for the whole site step without search, one
+added dump at 10k).
 
 A deleted page's output is removed.  The record is dropped before MkDocs starts and written only after
 it succeeds, so an interrupted or failed render is followed by one that covers at least as much.
@@ -120,16 +124,21 @@ class Renderer:
             state_path.unlink()  # from here until success, the next render knows nothing
         env = self._env()  # after the no-op return: rendering nothing needs no theme
         theme = self._theme_files(config, env, state if state and state.get("surroundings") == surroundings else None)
+        sitemap_path = state_path.with_suffix(".sitemap.json")
         if plan.full:
-            _full(self._fresh_config(), self.fork_beside_threads)
+            made = _full(self._fresh_config(), self.fork_beside_threads, self._bytecode_cache())
+            self._sitemap = (self._warm[0], made) if made is not None else None
             plan.pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
         else:
             _remove_outputs(plan.removed, config)
-            plan.pages = _incremental(config, env, theme, snapshot, plan, state, day, self._sitemap_pages(),
-                                      self.fork_beside_threads)
+            plan.pages = _incremental(config, env, theme, snapshot, plan, state, day,
+                                      self._sitemap_pages(sitemap_path, surroundings), self.fork_beside_threads)
         record = {"surroundings": surroundings, "docs": snapshot, "day": day, "theme": theme}
         _save(state_path, record)
         self._saved = (_stat(state_path), record)
+        if self._sitemap is not None and self._sitemap[1].changed:
+            _save(sitemap_path, {"surroundings": surroundings, "pages": self._sitemap[1].record()})
+            self._sitemap[1].changed = False
         return plan
 
     def _record(self, path: Path) -> dict | None:
@@ -140,13 +149,18 @@ class Renderer:
         self._saved = None
         return _load(path)
 
-    def _sitemap_pages(self):
-        """What the sitemap needs of each page, kept while the config is the same."""
+    def _sitemap_pages(self, path: Path, surroundings: str):
+        """What the sitemap needs of each page, kept while the config is the same: by this object, else
+        read from the record the last render saved under these surroundings (pages, config, theme and
+        versions: everything a page's entry depends on besides its path), else made afresh."""
         from build_tools.site.incremental import SitemapPages
 
         key = self._warm[0] if self._warm else ""
         if self._sitemap is None or self._sitemap[0] != key:
-            self._sitemap = (key, SitemapPages())
+            saved = _load(path)
+            kept = SitemapPages.from_record(saved.get("pages")) if saved and saved.get("surroundings") == surroundings \
+                else None
+            self._sitemap = (key, kept or SitemapPages())
         return self._sitemap[1]
 
     def _fresh_config(self):
@@ -167,16 +181,20 @@ class Renderer:
     def _env(self):
         """The theme's Jinja environment, its compiled templates kept (in memory, and on disk for the
         next process: Jinja's bytecode cache is keyed by the template's source, so never stale)."""
-        from jinja2 import FileSystemBytecodeCache
-
         key, config, env = self._warm
         if env is None:
             env = config.theme.get_env()
-            jinja = self.state_dir / "jinja"
-            jinja.mkdir(parents=True, exist_ok=True)
-            env.bytecode_cache = FileSystemBytecodeCache(str(jinja))
+            env.bytecode_cache = self._bytecode_cache()
             self._warm = (key, config, env)
         return env
+
+    def _bytecode_cache(self):
+        """Jinja's cache of the theme's compiled templates, under the state folder (a full render fills it too)."""
+        from jinja2 import FileSystemBytecodeCache
+
+        jinja = self.state_dir / "jinja"
+        jinja.mkdir(parents=True, exist_ok=True)
+        return FileSystemBytecodeCache(str(jinja))
 
     def _theme_files(self, config, env, current: dict | None) -> dict[str, str]:
         """The theme's static files (listing them walks every icon of the theme: a third of a second):
@@ -199,10 +217,10 @@ def render(config_file: Path, site_dir: Path | None = None, state_dir: Path = Pa
     return Renderer(config_file, site_dir, state_dir, strict, docs_dir).render(full)
 
 
-def _full(config, beside_threads: bool = False) -> None:
+def _full(config, beside_threads: bool = False, bytecode_cache=None):
     from build_tools.site.parallel import render_full
 
-    render_full(config, beside_threads=beside_threads)
+    return render_full(config, beside_threads=beside_threads, bytecode_cache=bytecode_cache)
 
 
 def _incremental(config, env, theme: dict[str, str], snapshot: Snapshot, plan: Rendered, state: dict | None,
@@ -234,19 +252,28 @@ def _config_key(config_file: Path, site_dir: Path | None, docs_dir: Path | None)
 
 
 def snapshot_docs(docs: Path) -> Snapshot:
-    """Every file MkDocs reads under docs/ (through the generated names' links; dot-folders skipped)."""
+    """Every file MkDocs reads under docs/ (through the generated names' links; dot-folders skipped).
+
+    One ``scandir`` per folder and the entry's own stat (no path joins and ``os.stat`` per name, as
+    ``os.walk`` needs): 0.23 against 0.33 s at 10k articles (24,774 files)."""
     found: Snapshot = {}
-    root = str(docs)
-    for folder, dirs, files in os.walk(root, followlinks=True):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        base = os.path.relpath(folder, root)
-        prefix = "" if base == "." else base.replace(os.sep, "/") + "/"
-        for name in files:
-            if name.startswith("."):
-                continue
-            with contextlib.suppress(OSError):
-                info = os.stat(os.path.join(folder, name))
-                found[prefix + name] = [info.st_size, info.st_mtime_ns, info.st_ino]
+    folders = [(str(docs), "")]
+    while folders:
+        folder, prefix = folders.pop()
+        try:
+            entries = os.scandir(folder)
+        except OSError:
+            continue
+        with entries:
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                with contextlib.suppress(OSError):  # a broken link, or a file gone since the listing
+                    if entry.is_dir():  # through a link too, as MkDocs reads it
+                        folders.append((entry.path, f"{prefix}{entry.name}/"))
+                        continue
+                    info = entry.stat()
+                    found[prefix + entry.name] = [info.st_size, info.st_mtime_ns, info.st_ino]
     return found
 
 
