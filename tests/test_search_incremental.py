@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -173,3 +174,91 @@ def test_an_old_article_re_merges_without_reading_the_merged_bundle_back(tmp_pat
     monkeypatch.undo()
     index_site(site, docs, shard_pages=2, cache_dir=False)
     assert (bundle_bytes(site / "pagefind"), facets.read_bytes()) == incremental
+
+
+def test_a_change_to_the_extraction_code_extracts_every_page_again(tmp_path: Path, monkeypatch):
+    """Session 26: the page record (stat -> page key) is kept only for the code that made it; before, a page whose
+    stat was as recorded kept its page key and so its cached extraction across a change to the extraction code
+    (0 of 10,102 pages extracted again at 10k), and the index said what the old code had extracted."""
+    from build_tools.search import indexer
+
+    site, docs = write_site(tmp_path / "a")
+    cache = tmp_path / "cache"
+    first = index_site(site, docs, shard_pages=2, cache_dir=cache)
+    assert first.pages_extracted == first.pages
+    real = indexer._code_version
+    monkeypatch.setattr(indexer, "_code_version", lambda merge=True: "changed " + real(merge))
+    again = index_site(site, docs, shard_pages=2, cache_dir=cache)
+    assert again.pages_extracted == again.pages
+
+
+def test_told_what_changed_the_index_neither_walks_nor_stats_and_ends_where_a_walk_does(tmp_path: Path, monkeypatch):
+    """Session 26: the preview tells the index which site files its render wrote (or removed); the index then
+    takes every other page as the last index left it (no walk of the site, no stat of a page), and the result
+    is byte for byte an index from nothing: an edited page, an added one, a removed one, a listing page added."""
+    from build_tools.search import indexer, pagekeys
+
+    site, docs = write_site(tmp_path / "a")
+    cache = tmp_path / "cache"
+    index_site(site, docs, shard_pages=2, cache_dir=cache)
+    stats: list[str] = []
+    real_stats = pagekeys._stats
+
+    def no_walk(*_a):
+        raise AssertionError("the site was walked although the index was told what changed")
+
+    monkeypatch.setattr(indexer, "_walked", no_walk)
+    monkeypatch.setattr(pagekeys, "_stats", lambda path, source: stats.append(path) or real_stats(path, source))
+    page = site / "articles" / "a2" / "index.html"
+    page.write_text(page.read_text(encoding="utf-8").replace("某网站", "别的网站"), encoding="utf-8")
+    _dated_article(site, "told", "2024-05-01", "只告诉索引的新文章。")
+    (site / "articles" / "months" / "2024-05").mkdir(parents=True)
+    (site / "articles" / "months" / "2024-05" / "index.html").write_text("<html><body>列表</body></html>")
+    changed = ["articles/a2/index.html", "articles/told/index.html", "articles/months/2024-05/index.html",
+               "sitemap.xml"]
+    told = index_site(site, docs, shard_pages=2, cache_dir=cache, changed=changed)
+    assert sorted(stats) == sorted(str(site / rel) for rel in changed[:2])
+    assert "articles/told/" in word_map(site / "pagefind")["只告"]
+    shutil.rmtree(site / "articles" / "a3")
+    removed = index_site(site, docs, shard_pages=2, cache_dir=cache, changed=["articles/a3/index.html"])
+    incremental = bundle_bytes(site / "pagefind")
+    monkeypatch.undo()
+    fresh = index_site(site, docs, shard_pages=2, cache_dir=False)
+    assert bundle_bytes(site / "pagefind") == incremental
+    assert (told.skipped, removed.pages) == (fresh.skipped, fresh.pages)
+
+
+def test_the_preview_tells_its_index_what_its_render_wrote_and_ends_where_an_index_from_nothing_does(
+        tmp_path: Path, monkeypatch, request):
+    """Session 26, serve/update.py: the first update walks the preview's site; the next ones pass the render's
+    list of written pages (no walk), and the preview's bundle is the one built from nothing on its site."""
+    import logging
+    from functools import partial
+
+    from build_tools.search import indexer
+    from build_tools.serve import update as update_module
+    from build_tools.serve.rebuild import Builder
+    from tests.test_e2e import _project
+    from tests.test_serve_warm import SEEDS, _settings
+
+    _project(tmp_path)
+    settings = _settings(tmp_path)
+    mkdocs_log = logging.getLogger("mkdocs")
+    request.addfinalizer(partial(mkdocs_log.setLevel, mkdocs_log.level))
+    told: list[object] = []
+    real = update_module.index_site
+    monkeypatch.setattr(update_module, "index_site",
+                        lambda *a, **k: told.append(k.get("changed")) or real(*a, **k))
+    update = update_module.Update(Builder(settings), tmp_path / "mkdocs.yml", settings.docs_dir)
+    assert update.run("first build")
+    walked = []
+    real_walk = indexer._walked
+    monkeypatch.setattr(indexer, "_walked", lambda *a: walked.append(1) or real_walk(*a))
+    for seed in SEEDS[3:5]:
+        shutil.copy(seed, settings.raw_dir / seed.name)
+        assert update.run(f"{seed.name} added")
+    assert len(told) == 3 and told[0] is None and all(isinstance(c, list) and c for c in told[1:]) and walked == []
+    incremental = bundle_bytes(update.site / "pagefind")
+    monkeypatch.undo()
+    index_site(update.site, settings.docs_dir, cache_dir=False)
+    assert bundle_bytes(update.site / "pagefind") == incremental

@@ -14,7 +14,7 @@ from build_tools.search import index_site, tiers
 from build_tools.search.bundle import chunk_files, meta_file, page_files, page_slots, read_pf
 from build_tools.search.extract import extract_page
 from build_tools.search.normalize import encode_word, normalize
-from build_tools.search.slots import order_key
+from build_tools.search.pageorder import order_key
 from build_tools.search.tiers import bundle_dirs
 
 ARTICLE = """<!doctype html><html lang="zh"><head><title>{title} - 存档</title></head><body>
@@ -267,7 +267,7 @@ def write_dated_site(root: Path) -> Path:
 def test_page_numbers_follow_the_date(tmp_path, monkeypatch, shard_pages, recent, old_part):
     """Issue 13, ties newest first: the browser numbers pages bundle after bundle, and a tie goes to the
     higher number (search.js), so articles must be numbered in date order (a day's in their slots' order:
-    slots.order_key), other pages before them.
+    pageorder.order_key), other pages before them.
     The renumbering inside a shard, and the old bundle merged from joined groups of shards (``recent`` 2:
     groups of two), must keep every word on its pages; so must the old articles cut into several bundles
     (``old_part`` 1: a bundle per group, tiers.OLD_PART_GROUPS)."""

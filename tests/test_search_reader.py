@@ -14,8 +14,8 @@ import pytest
 
 from build_tools.search import index_site
 from build_tools.search.indexer import iter_pages
+from build_tools.search.pageorder import order_key
 from build_tools.search.service import record_html
-from build_tools.search.slots import order_key
 from tests.conftest import node_module
 from tests.test_search_index import write_site
 

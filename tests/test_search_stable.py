@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import shutil
 from pathlib import Path
@@ -20,7 +21,8 @@ from hypothesis import strategies as st
 
 from build_tools.search import index_site, tiers
 from build_tools.search.layout import bundle_files
-from build_tools.search.slots import day_of, page_slots
+from build_tools.search.pageorder import day_of
+from build_tools.search.slots import page_slots
 from tests.test_search_incremental import _dated_article
 from tests.test_search_index import bundle_bytes, word_map
 
@@ -135,7 +137,7 @@ def test_an_old_dated_article_rewrites_only_changed_files_and_no_other_fragment(
     assert bundle_bytes(site / "pagefind") == incremental
 
 
-OPS = st.lists(st.tuples(st.sampled_from(["add", "edit", "remove"]), st.integers(0, 10_000)), min_size=1,
+OPS = st.lists(st.tuples(st.sampled_from(["add", "edit", "remove", "heavy"]), st.integers(0, 10_000)), min_size=1,
                max_size=4)
 
 
@@ -156,9 +158,10 @@ def test_any_sequence_of_changes_ends_where_an_index_from_nothing_does(tmp_path_
         for n, (op, r) in enumerate(ops):
             slugs = sorted(p.name for p in (site / "articles").iterdir())
             slug = slugs[r % len(slugs)]
-            if op == "add":
+            if op in ("add", "heavy"):  # heavy: a word past the run threshold (and back below it when removed)
                 date = f"2024-{1 + r % 12:02d}-{1 + r % 28:02d}"
-                _dated_article(site, f"n{n}x{r}", date, _text(rng, f"新{n}"))
+                text = "。".join([rng.choice(WORDS) + "需求"] * (500 if op == "heavy" else 0)) + _text(rng, f"新{n}")
+                _dated_article(site, f"n{n}x{r}", date, text)
             elif op == "edit":
                 page = site / "articles" / slug / "index.html"
                 page.write_text(page.read_text(encoding="utf-8").replace("。", "，", 1), encoding="utf-8")
@@ -170,3 +173,38 @@ def test_any_sequence_of_changes_ends_where_an_index_from_nothing_does(tmp_path_
         assert bundle_bytes(site / "pagefind") == incremental
     finally:
         tiers.RECENT_SHARDS, tiers.OLD_PART_GROUPS = tiers_recent, tiers_part
+
+
+@pytest.mark.slow  # Pagefind
+def test_a_word_crossing_the_run_threshold_both_ways_is_spliced(tmp_path: Path, monkeypatch):
+    """Session 26: a change that makes a word frequent (kept in runs) or no longer frequent is spliced, not merged
+    from the shards (session 25's bench: one change in six at 10k fell back to a 10 s full merge), and the index
+    is still the one built from nothing."""
+    monkeypatch.setattr(tiers, "RECENT_SHARDS", 2)
+    site = _site(tmp_path, 24, seed=1)
+    cache = tmp_path / "cache"
+    index_site(site, None, shard_pages=2, cache_dir=cache)
+    heavy = "。".join(["算力需求"] * 500)  # ~500 units of 算力: past the small bundle's threshold (4 × 100)
+    seen = []
+    for step in ("add", "remove"):
+        if step == "add":
+            _dated_article(site, "heavy", "2024-03-10", heavy)
+        else:
+            shutil.rmtree(site / "articles" / "heavy")
+        before = {f.name: f.stat().st_mtime_ns for f in (cache / "written").glob("*.json")}
+        index_site(site, None, shard_pages=2, cache_dir=cache)
+        changed = [f for f in (cache / "written").glob("*.json") if before.get(f.name) != f.stat().st_mtime_ns]
+        seen += [json.loads(f.read_text(encoding="utf-8"))["merge"] for f in changed]
+        runs = {w for d in tiers.bundle_dirs(site / "pagefind") for w, _width in _meta(d)[6]["s"]}
+        assert ("算力" in runs) == (step == "add")
+        incremental = bundle_bytes(site / "pagefind")
+        index_site(site, None, shard_pages=2, cache_dir=False)
+        assert bundle_bytes(site / "pagefind") == incremental
+        index_site(site, None, shard_pages=2, cache_dir=cache)  # back to the incremental state
+    assert seen and set(seen) == {"spliced"}, seen
+
+
+def _meta(bundle: Path) -> list:
+    from build_tools.search.bundle import meta_file, read_pf
+
+    return cbor2.loads(read_pf(meta_file(bundle)))

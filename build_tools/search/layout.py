@@ -55,7 +55,7 @@ def chunk_words(stream: list[tuple[str, bytes | None, int]], limit: int) -> tupl
     first = ""
     total = 0
     for word, entry, units in stream:
-        if units > SPLIT_CHUNKS * limit:
+        if frequent(units, limit):
             split.append((word, entry, units))
             continue
         if not entries:
@@ -71,7 +71,18 @@ def chunk_words(stream: list[tuple[str, bytes | None, int]], limit: int) -> tupl
 
 
 def stream_last(stream: list[tuple[str, bytes, int]], limit: int) -> str:
-    return next(w for w, _e, u in reversed(stream) if u <= SPLIT_CHUNKS * limit)
+    return next(w for w, _e, u in reversed(stream) if not frequent(u, limit))
+
+
+def frequent(units: int, limit: int) -> bool:
+    """Is a word kept in runs (its entry over SPLIT_CHUNKS chunks' worth of units) rather than in a chunk?"""
+    return units > SPLIT_CHUNKS * limit
+
+
+def split_width(units: int, pages: int, limit: int) -> int:
+    """A word's run width in a bundle of ``pages`` pages chunked at ``limit``; 0 for a word kept in a chunk.
+    The one rule of the merge (bundle_files) and the splice (splice.py)."""
+    return run_width(units, pages, limit) if frequent(units, limit) else 0
 
 
 def _prefixes(a: str, b: str) -> tuple[str, str]:
@@ -160,9 +171,10 @@ def bundle_files(stream: list[tuple[str, bytes | None, int]], slots: list[int], 
         payload = b"\x81" + cbor_head(4, len(entries)) + b"".join(entries)
         files[f"index/{prefix}{fnv64(start)}.pf_index"] = (payload, CHUNK_GZIP_LEVEL)
     listed, used = [], {}
+    ids: dict[int, list[int]] = {}  # run ids by width: a few widths among ~270 frequent words at 10k
     for word, entry, units in split:
-        width = run_width(units, len(slots), limit)
-        ks = run_ids(slots, width)
+        width = split_width(units, len(slots), limit)
+        ks = ids.get(width) or ids.setdefault(width, run_ids(slots, width))
         payloads = _kept_runs((runs or {}).get(word), width, ks)
         if payloads is None:
             if entry is None:
@@ -216,11 +228,12 @@ def write_changed(out: Path, files: dict[str, tuple[bytes, int]], record: dict[s
     another name is hard-linked from it.  Files of ``record`` not in ``files`` are removed.  Returns the new
     record and the number of files written."""
     new = {rel: hashlib.sha1(payload).hexdigest() for rel, (payload, _lvl) in files.items()}
-    have = {d: rel for rel, d in record.items() if (out / rel).is_file()}
+    there = present(out, record)
+    have = {d: rel for rel, d in record.items() if rel in there}
     todo = []
     for rel, (payload, level) in files.items():
         path = out / rel
-        if record.get(rel) == new[rel] and path.is_file():
+        if record.get(rel) == new[rel] and rel in there:
             continue
         source = have.get(new[rel])
         if source is not None and source != rel:
@@ -234,6 +247,23 @@ def write_changed(out: Path, files: dict[str, tuple[bytes, int]], record: dict[s
     for rel in record.keys() - new.keys():
         (out / rel).unlink(missing_ok=True)
     return new, len(todo)
+
+
+def present(out: Path, rels) -> set[str]:
+    """Which of the files ``rels`` (paths under ``out``) are there: one listing per folder, not a stat per file
+    (~20,000 stats at 10k articles, ~0.3 s of each change)."""
+    folders: dict[str, list[str]] = {}
+    for rel in rels:
+        folder, _sep, name = rel.rpartition("/")
+        folders.setdefault(folder, []).append(name)
+    there = set()
+    for folder, names in folders.items():
+        try:
+            listed = set(os.listdir(out / folder if folder else out))
+        except OSError:
+            continue
+        there.update(f"{folder}/{n}" if folder else n for n in names if n in listed)
+    return there
 
 
 def _write_one(job: tuple[Path, bytes, int]) -> None:

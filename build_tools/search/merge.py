@@ -18,6 +18,7 @@ from pathlib import Path
 import cbor2
 
 from build_tools.search.bundle import b36
+from build_tools.search.layout import present
 from build_tools.search.segments import _HEADS, _renumbered, cbor_head, cbor_text, entries_of, remapped
 
 # An index chunk holds this many (location + 1) units on average (layout.cut_after). Pagefind uses 20,000; a
@@ -45,13 +46,14 @@ def link_fragments(keys: list[str], pages: dict, store: Path, target: Path, pref
     pages gone are removed.  Returns rel -> fragment hash."""
     now: dict[str, str] = {}
     i = 0
+    there = present(target, before)
     for k in keys:
         for frag_hash in pages[k]["frags"]:
             rel = f"fragment/{prefix}{b36(slots[i])}.pf_fragment"
             i += 1
             now[rel] = frag_hash
             path = target / rel
-            if before.get(rel) == frag_hash and path.is_file():
+            if before.get(rel) == frag_hash and rel in there:
                 continue
             source = store / k / "bundle" / "fragment" / f"{frag_hash}.pf_fragment"
             if rel not in before:  # a new name (a whole bundle merged into a new folder: 10k of them at 10k)
@@ -241,11 +243,14 @@ def joined_segments(segments: list[tuple[list, list]]) -> tuple[list, list]:
     return [metas[0][0], pages, [], [], [], fields], joined
 
 
-def word_stream(segments: list[tuple[list, list]]) -> tuple[list[tuple[str, bytes, int]], list[str]]:
-    """The bundle's word stream (word, entry, units) and its meta fields, from its sources' segments."""
+def word_stream(segments: list[tuple[list, list]]) -> tuple[list[tuple[str, bytes, int]], list[str], set[str]]:
+    """The bundle's word stream (word, entry, units), its meta fields and the words with variant forms (the
+    splice leaves those to a merge), from its sources' segments."""
     fields = fields_of([m for m, _ in segments])
-    stream = []
+    stream, variants = [], set()
     for word, parts in _merged_words(segments, fields):
         seg = combined(word, parts)
         stream.append((word, entry_bytes(seg), seg[7]))
-    return stream, fields
+        if seg[9]:
+            variants.add(word)
+    return stream, fields, variants

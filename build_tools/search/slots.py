@@ -5,7 +5,7 @@ page inserted into a densely numbered bundle moves every later page by one, and 
 after it changes bytes: one article dated among old ones rewrote every chunk of the old bundle.  Here a
 page's slot is ``day × width + hash(path) mod width`` (its date's day number since 1970; an undated page's
 ``hash(path) mod undated``), pushed forward
-past the slots taken by the pages before it in (home slot, hash, path) order (``order_key``: the home
+past the slots taken by the pages before it in (home slot, hash, path) order (pageorder.order_key: the home
 is the hash's top bits).  So
 
 * the slots are a pure function of the current set of pages (same pages → same slots, whatever the
@@ -21,58 +21,41 @@ is the hash's top bits).  So
 
 from __future__ import annotations
 
-import datetime
-import hashlib
-
 from build_tools.search.bundle import b36
-
-_EPOCH = datetime.date(1970, 1, 1)
-
-
-def day_of(date: str) -> int:
-    """Days since 1970-01-01 of an ISO date (its first ten characters); 0 when there is none."""
-    try:
-        return (datetime.date.fromisoformat(date[:10]) - _EPOCH).days
-    except (TypeError, ValueError):
-        return 0
-
-
-def _hash32(text: str) -> int:
-    return int.from_bytes(hashlib.sha1(text.encode("utf-8")).digest()[:4], "big")
-
-
-def order_key(url: str, date: str) -> tuple[int, int, str]:
-    """The order of the pages' slots, whatever the width: (day, hash of the path, path).  Why: the shards hold
-    their articles in this order (pagekeys.shard_groups, indexer), so a shard's pages take ascending slots and
-    the next shard's come after them; the merge then never interleaves two shards' entries of a word (the
-    (date, path) order did on every day cut between two shards: most of a full merge's CPU)."""
-    return day_of(date), _hash32(url), url
+from build_tools.search.pageorder import day_of, hash32
 
 
 def slot_width(days: list[int]) -> int:
-    """Slots per day: a power of two ≥ twice the mean pages per day over the dated pages' span, at least 4."""
-    dated = [d for d in days if d > 0]
-    if not dated:
+    """Slots per day: a power of two ≥ twice the pages a dated page shares its day with on average
+    (Σ pages of a day² / Σ pages), at least 4.  Given every dated article of the archive (tiers.py), so that
+    every bundle has the same width and one page moves it only when it tips that mean across a power of two:
+    the pages' span is not in it (session 25 measured a width from the span: a newest article five months
+    after the last one halved the recent bundle's width and moved every slot in it)."""
+    per_day: dict[int, int] = {}
+    for d in days:
+        if d > 0:
+            per_day[d] = per_day.get(d, 0) + 1
+    if not per_day:
         return 4
-    mean = len(dated) / (max(dated) - min(dated) + 1)
+    mean = sum(n * n for n in per_day.values()) / sum(per_day.values())
     width = 4
     while width < 2 * mean:
         width *= 2
     return width
 
 
-def page_slots(pages: list[tuple[str, str]]) -> list[int]:
-    """The slot of each (url, date), in the order given.  Pages without a date (day 0) are spread over the
-    first ``undated`` slots (a power of two ≥ twice their number) by the hash of their path, so that one more
-    undated page pushes no run of them."""
+def page_slots(pages: list[tuple[str, str]], width: int | None = None) -> list[int]:
+    """The slot of each (url, date), in the order given; ``width``: slots per day (default: slot_width of these
+    pages).  Pages without a date (day 0) are spread over the first ``undated`` slots (a power of two ≥ twice
+    their number) by the hash of their path, so that one more undated page pushes no run of them."""
     days = [day_of(date) for _url, date in pages]
-    width = slot_width(days)
+    width = width or slot_width(days)
     undated = 16
     while undated < 2 * days.count(0):
         undated *= 2
     homes = []
     for i, ((url, _d), day) in enumerate(zip(pages, days, strict=True)):
-        h = _hash32(url)
+        h = hash32(url)
         # the hash's top bits: slot order is then (day, hash, path) whatever the width (order_key)
         homes.append((day * width + (h * width >> 32) if day else h * undated >> 32, h, url, i))
     homes.sort()

@@ -15,11 +15,13 @@ Kept state (``Kept``): the shards merged, each page's slot, the stream (a freque
 from __future__ import annotations
 
 import pickle
+from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from build_tools.search.layout import EMPTY_RUN
-from build_tools.search.segments import _uint, cbor_head, cbor_text, entries_of, parse_entries
+from build_tools.search.layout import EMPTY_RUN, split_width
+from build_tools.search.segments import _INT_LEN, _skip_ints, _uint, cbor_head, cbor_text, entries_of, parse_entries
 
 # More shards changed than this (the tiers' cut moved, the slot width doubled...): merge from the shards.
 MAX_SHARDS = 24
@@ -37,6 +39,7 @@ class Kept:
     pages: dict[str, dict] = field(default_factory=dict)  # shard key -> its pages (tiers.shard_info)
     fields: list[str] = field(default_factory=list)
     version: str = ""
+    variants: set[str] | None = None  # the words with variant forms (None: not known; their lists walked whole)
 
 
 def load(path: Path) -> Kept | None:
@@ -68,6 +71,89 @@ def encode_list(entries: list[Entry]) -> bytes:
         parts.append(head + cbor_head(0, page - prev) + tail)
         prev = page
     return b"".join(parts)
+
+
+def _walk(data: bytes, p: int, n: int, stop: int | None = None) -> tuple[list[int], list[int]]:
+    """(page of each entry walked, offset of each and of the end of the last): the ``n`` entries at ``p``, or
+    up to the first one past slot ``stop`` (the rest is copied as bytes: their deltas do not move)."""
+    pages, offsets = [], []
+    page = 0
+    table = _INT_LEN
+    for _ in range(n):
+        if stop is not None and pages and pages[-1] > stop:
+            break
+        offsets.append(p)
+        head = data[p]
+        b = data[p + 1]
+        if b < 24:
+            page += b
+            q = p + 2
+        else:
+            delta, q = _uint(data, p + 1)
+            page += delta
+        pages.append(page)
+        b = data[q]
+        if 0x80 <= b < 0x98:
+            nlocs, end = b - 0x80, q + 1
+        else:
+            nlocs, end = _uint(data, q)
+        for _ in range(nlocs):
+            step = table[data[end]]
+            if not step:
+                raise ValueError(f"expected a CBOR integer at {end}")
+            end += step
+        if head == 0x83:
+            if data[end] == 0x80:
+                end += 1
+            else:
+                nmeta, end = _uint(data, end)
+                end = _skip_ints(data, end, nmeta)
+        p = end
+    offsets.append(p)
+    return pages, offsets
+
+
+def _spliced_list(data: bytes, p: int, gone: set, put: dict[int, Entry],
+                  plain: bool) -> tuple[bytes, int, int] | None:
+    """The page list at ``p`` (a CBOR array of delta-coded entries, then the variant forms) with the entries of
+    the slots ``gone`` removed and ``put`` put in: (its new bytes, entries, units added); the entries between
+    changes copied as bytes, only the first one after a change given its new delta.  ``plain``: the word is
+    known to have no variant forms, so the list is walked up to its last change only; else to its end, and
+    None when variant forms follow (merged from the shards)."""
+    n, p = _uint(data, p)
+    changed = sorted(gone | put.keys())
+    pages, offsets = _walk(data, p, n, changed[-1] if plain and changed else None)
+    walked = len(pages)
+    if walked == n and data[offsets[-1]:] != b"\x80":
+        return None
+    out: list[bytes] = []
+    prev = at = count = units = 0
+
+    def copy(upto: int) -> None:  # entries at..upto-1, the first one's delta made from ``prev``
+        nonlocal prev, count
+        if at >= upto:
+            return
+        o = offsets[at]
+        _d, q = _uint(data, o + 1)
+        out.append(data[o : o + 1] + cbor_head(0, pages[at] - prev) + data[q : offsets[upto]])
+        prev, count = pages[upto - 1], count + upto - at
+
+    for slot in changed:
+        i = bisect_left(pages, slot, at)
+        copy(i)
+        at = i
+        if i < walked and pages[i] == slot:
+            o = offsets[i]
+            _d, q = _uint(data, o + 1)
+            units -= _uint(data, q)[0] + 1
+            at = i + 1
+        if slot in put:
+            page, head, tail, u = put[slot]
+            out.append(head + cbor_head(0, page - prev) + tail)
+            prev, count, units = page, count + 1, units + u
+    copy(walked)
+    # the entries not walked and the variant forms (b"\x80": none) follow as they were
+    return cbor_head(4, count + n - walked) + b"".join(out) + data[offsets[walked]:], count + n - walked, units
 
 
 def _entry_list(entry: bytes) -> list[Entry] | None:
@@ -114,14 +200,45 @@ def word_changes(old: dict[str, dict[int, Entry]], new: dict[str, dict[int, Entr
     return out
 
 
-def apply(entries: list[Entry], gone: set, put: dict[int, Entry]) -> list[Entry]:
-    kept = [e for e in entries if e[0] not in gone and e[0] not in put]
-    return sorted([*kept, *put.values()], key=lambda e: e[0])
+def splice(kept: Kept, changes: dict[str, tuple[set, dict]], pages: int,
+           limit_of: Callable[[int], int]) -> tuple[list, dict, int] | None:
+    """The new (stream, runs, chunk limit) from ``kept`` and the words' ``changes``, as a merge of the same
+    pages makes them; None if a word to rewrite cannot be spliced (variant forms).  ``pages``: the bundle's
+    page count; ``limit_of(total units)``: its chunk limit.
+
+    A word is kept in runs, and at which width, by the same rule as layout.bundle_files (``layout.split_width``
+    of its units, the pages and the limit): a word that crosses the threshold, or whose width moves (its units
+    or the pages doubled), is cut again from its own entries here (O(that word)), never by a merge from the
+    shards (session 25's bench: a crossing sent one in six changes at 10k to a 10 s full merge)."""
+    stream, runs, touched = _applied(kept, changes)
+    if stream is None:
+        return None
+    limit = limit_of(sum(u for _w, _e, u in stream))
+    # what can move from runs to an entry or back: a changed word; a frequent word (its width depends on the
+    # pages too); with a new limit, any word
+    recheck = touched | runs.keys() if limit == kept.limit else None
+    for i, (word, entry, units) in enumerate(stream):
+        if recheck is not None and word not in recheck:
+            continue
+        want = split_width(units, pages, limit)
+        have = runs[word][0] if word in runs else 0
+        if want == have:
+            continue
+        entries = _joined_runs(runs[word][1]) if have else _entry_list(entry)
+        if entries is None:
+            return None
+        if want:
+            runs[word] = (want, cut_runs(entries, want))
+            stream[i] = (word, None, units)
+        else:
+            del runs[word]
+            stream[i] = (word, _entry_bytes(word, entries), units)
+    return stream, runs, limit
 
 
-def splice(kept: Kept, changes: dict[str, tuple[set, dict]], split_width) -> tuple[list, dict] | None:
-    """The new (stream, runs) from ``kept`` and the words' ``changes``; None if a changed word cannot be
-    spliced (variants).  ``split_width(word, units)``: its run width if the word is kept in runs, else 0."""
+def _applied(kept: Kept, changes: dict[str, tuple[set, dict]]) -> tuple[list | None, dict, set]:
+    """(stream, runs, words changed) with the ``changes`` applied, every word kept as it was (runs or entry);
+    (None, …) for a word with variant forms."""
     index = {w: i for i, (w, _e, _u) in enumerate(kept.stream)}
     runs = dict(kept.runs)
     replaced: dict[str, tuple[str, bytes | None, int] | None] = {}
@@ -129,41 +246,70 @@ def splice(kept: Kept, changes: dict[str, tuple[set, dict]], split_width) -> tup
     for word in sorted(changes):
         gone, put = changes[word]
         at = index.get(word)
-        old_units = kept.stream[at][2] if at is not None else 0
+        plain = kept.variants is not None
+        if plain and word in kept.variants:
+            return None, runs, set()
         if word in runs:
             width, payloads = runs[word]
             payloads = dict(payloads)
             delta = 0
             for k in sorted({s // width for s in gone} | {s // width for s in put}):
-                entries = _run_list(payloads.get(k, EMPTY_RUN))
-                if entries is None:
-                    return None
-                new = apply(entries, {s for s in gone if s // width == k},
-                            {s: e for s, e in put.items() if s // width == k})
-                delta += sum(e[3] for e in new) - sum(e[3] for e in entries)
-                payloads[k] = encode_list(new) + b"\x80"
-            units = old_units + delta
-            if split_width(word, units) != width:
-                return None  # the runs' width moves: merge from the shards (rare)
-            runs[word] = (width, payloads)
-            replaced[word] = (word, None, units)
+                done = _spliced_list(payloads.get(k, EMPTY_RUN), 0, {s for s in gone if s // width == k},
+                                     {s: e for s, e in put.items() if s // width == k}, plain)
+                if done is None:
+                    return None, runs, set()
+                payloads[k], _n, added_units = done
+                delta += added_units
+            units = kept.stream[at][2] + delta
+            if units:
+                runs[word] = (width, payloads)
+                replaced[word] = (word, None, units)
+            else:
+                del runs[word]
+                replaced[word] = None
             continue
-        entries = _entry_list(kept.stream[at][1]) if at is not None else []
-        if entries is None:
-            return None
-        new = apply(entries, gone, put)
-        units = sum(e[3] for e in new)
-        item = (word, b"\x83" + cbor_text(word) + encode_list(new) + b"\x80", units) if new else None
-        if split_width(word, units):
-            return None  # a word becoming frequent: its runs are made by a merge (rare)
+        if at is None:
+            entries = sorted(put.values())
+            item = (word, _entry_bytes(word, entries), sum(e[3] for e in entries)) if entries else None
+        else:
+            entry = kept.stream[at][1]
+            wlen, p = _uint(entry, 1)
+            done = _spliced_list(entry, p + wlen, gone, put, plain)
+            if done is None:
+                return None, runs, set()
+            body, count, added_units = done
+            item = (word, entry[:p + wlen] + body, kept.stream[at][2] + added_units) if count else None
         if at is None:
             if item is not None:
                 added.append(item)
         else:
             replaced[word] = item
     stream = [replaced.get(w, (w, e, u)) if w in replaced else (w, e, u) for w, e, u in kept.stream]
-    stream = sorted([x for x in stream if x is not None] + added) if added else [x for x in stream if x is not None]
-    for w, item in replaced.items():
-        if item is None:
-            runs.pop(w, None)
-    return stream, runs
+    stream = [x for x in stream if x is not None]
+    if added:
+        stream = sorted(stream + added)
+    return stream, runs, set(changes)
+
+
+def _entry_bytes(word: str, entries: list[Entry]) -> bytes:
+    return b"\x83" + cbor_text(word) + encode_list(entries) + b"\x80"
+
+
+def _joined_runs(payloads: dict[int, bytes]) -> list[Entry] | None:
+    """A frequent word's entries, from all its runs (in slot order)."""
+    out: list[Entry] = []
+    for k in sorted(payloads):
+        entries = _run_list(payloads[k])
+        if entries is None:
+            return None
+        out += entries
+    return out
+
+
+def cut_runs(entries: list[Entry], width: int) -> dict[int, bytes]:
+    """A frequent word's runs of ``width`` slots from its entries (sorted by slot): what layout.split_runs cuts
+    from its entry (the runs holding none of its pages left out: layout fills them in as empty)."""
+    out: dict[int, list[Entry]] = {}
+    for e in entries:
+        out.setdefault(e[0] // width, []).append(e)
+    return {k: encode_list(run) + b"\x80" for k, run in out.items()}

@@ -35,7 +35,7 @@ from pathlib import Path
 
 from build_tools.search import splice
 from build_tools.search.bundle import b36, facets_json, facts_of, page_facts, read_pf
-from build_tools.search.layout import SPLIT_CHUNKS, bundle_files, run_width, write_changed
+from build_tools.search.layout import bundle_files, write_changed
 from build_tools.search.merge import joined_segments, link_fragments, shard_in_slots, word_stream
 from build_tools.search.segments import remapped
 from build_tools.search.slots import page_slots
@@ -82,10 +82,10 @@ def bundle_name(code: str, role: str, chunk_units: int) -> str:
 
 
 def write_bundles(keys: list[str], kinds: list[bool], store: Path, out: Path, cache: Path, language: str,
-                  code: str, chunk_units: int, jobs: int) -> tuple[int, int]:
+                  code: str, chunk_units: int, jobs: int, width: int) -> tuple[int, int]:
     """Write ``out`` as the bundles of ``plan``: each merged again unless its record says it is the merge of
-    the very same shards; the entry file listing them; bundles no longer listed removed.
-    Returns (bundles, bundles merged)."""
+    the very same shards in slots of the same ``width`` (slots per day: slots.slot_width of every dated article);
+    the entry file listing them; bundles no longer listed removed.  Returns (bundles, bundles merged)."""
     out.mkdir(parents=True, exist_ok=True)
     listed, merged = [], 0
     groups_used: set[str] = set()
@@ -93,10 +93,11 @@ def write_bundles(keys: list[str], kinds: list[bool], store: Path, out: Path, ca
         name = bundle_name(code, role, chunk_units)
         shard_keys = [keys[i] for g in part for i in g]
         record = _record(cache, name, out)
-        if record.get("shards") != shard_keys or record.get("entry") != _entry_digest(out / name):
+        if (record.get("shards") != shard_keys or record.get("width") != width
+                or record.get("entry") != _entry_digest(out / name)):
             record = _merge_one(name, [[keys[i] for i in g] for g in part], store, out, cache, language,
-                                chunk_units, jobs, record, groups_used)
-            record["shards"] = shard_keys
+                                chunk_units, jobs, record, groups_used, width)
+            record["shards"], record["width"] = shard_keys, width
             record["entry"] = _entry_digest(out / name)
             _save_record(cache, name, out, record)
             merged += 1
@@ -164,7 +165,7 @@ def _group(keys: list[str], slots: list[list[int]], store: Path, cache: Path) ->
 
 
 def _merge_one(name: str, groups: list[list[str]], store: Path, out: Path, cache: Path, language: str,
-               chunk_units: int, jobs: int, record: dict, groups_used: set[str]) -> dict:
+               chunk_units: int, jobs: int, record: dict, groups_used: set[str], width: int) -> dict:
     """Write the bundle ``out/name`` of the shards ``groups``: its word stream spliced from the last merge's
     (splice.py) when that is kept and the change is small, else merged from the shards (their segments in the
     bundle's slots); only the files whose bytes differ from ``record``'s written.  Returns the new record, and
@@ -175,15 +176,17 @@ def _merge_one(name: str, groups: list[list[str]], store: Path, out: Path, cache
     known = kept.pages if kept is not None else {}
     pages = {k: known.get(k) or shard_info(store / k) for k in keys}
     urls = [u for k in keys for u in pages[k]["urls"]]
-    slots = page_slots(list(zip(urls, [d for k in keys for d in pages[k]["dates"]], strict=True)))
+    slots = page_slots(list(zip(urls, [d for k in keys for d in pages[k]["dates"]], strict=True)), width)
     spliced = _spliced(kept, keys, pages, dict(zip(urls, slots, strict=True)), store, chunk_units) if kept else None
     # why a full merge was needed (counted: docs/dev/scaling.md), or "spliced"
     how = "spliced" if isinstance(spliced, tuple) else spliced or "nothing kept"
     if not isinstance(spliced, tuple):
         spliced = kept = None  # the last stream is not needed in a full merge: not held through it (memory)
-        stream, runs, fields, version, limit, used = _merged(groups, pages, slots, store, cache, chunk_units)
+        stream, runs, fields, version, limit, used, variants = _merged(groups, pages, slots, store, cache,
+                                                                        chunk_units)
     else:
         (stream, runs, limit), fields, version, used = spliced, kept.fields, kept.version, record.get("groups", [])
+        variants = kept.variants
     groups_used.update(used)
     target = out / name
     (target / "index").mkdir(parents=True, exist_ok=True)
@@ -193,7 +196,7 @@ def _merge_one(name: str, groups: list[list[str]], store: Path, out: Path, cache
     files, runs = bundle_files(stream, slots, counts, [version, fields, language], prefix, limit, runs)
     splice.save(kept_file, splice.Kept(keys, dict(zip(urls, slots, strict=True)), limit,
                                        [(w, None if w in runs else e, u) for w, e, u in stream], runs, pages,
-                                       fields, version))
+                                       fields, version, variants))
     del stream
     frags = link_fragments(keys, pages, store, target, prefix, slots, record.get("frags", {}))
     index_record, written_n = write_changed(target, files, record.get("files", {}), jobs)
@@ -233,10 +236,10 @@ def _merged(groups: list[list[str]], pages: dict, slots: list[int], store: Path,
             sources.append(joined)
         else:
             sources.append(shard_in_slots(store / g[0], per[0]))
-    stream, fields = word_stream(sources)
+    stream, fields, variants = word_stream(sources)
     version = sources[0][0][0]
     del sources
-    return stream, {}, fields, version, limit_for(sum(u for _w, _e, u in stream), chunk_units), used
+    return stream, {}, fields, version, limit_for(sum(u for _w, _e, u in stream), chunk_units), used, variants
 
 
 def _spliced(kept: splice.Kept, keys: list[str], pages: dict, slot_of: dict[str, int], store: Path,
@@ -260,22 +263,9 @@ def _spliced(kept: splice.Kept, keys: list[str], pages: dict, slot_of: dict[str,
         return f"unreadable: {type(exc).__name__}"
     if old is None or new is None:
         return "new meta fields"
-    limit = kept.limit
-
-    def split_width(_word: str, units: int) -> int:
-        return run_width(units, len(slot_of), limit) if units > SPLIT_CHUNKS * limit else 0
-
-    done = splice.splice(kept, splice.word_changes(old, new), split_width)
-    if done is None:
-        return "a frequent word's runs (split, unsplit or width)"
-    stream, runs = done
-    if limit_for(sum(u for _w, _e, u in stream), chunk_units) != limit:
-        return "the chunk size moved"
-    # a run width depends on the bundle's pages too: an unchanged frequent word's moves when they double
-    units_of = {w: u for w, _e, u in stream if w in runs}
-    if any(split_width(w, units_of.get(w, 0)) != width for w, (width, _p) in runs.items()):
-        return "a frequent word's run width moved"
-    return stream, runs, limit
+    done = splice.splice(kept, splice.word_changes(old, new), len(slot_of),
+                         lambda units: limit_for(units, chunk_units))
+    return done if done is not None else "a changed word has variant forms"
 
 
 def _side(shards: list[str], pages: dict, slot_of: dict[str, int], fields: list[str], store: Path) -> dict | None:

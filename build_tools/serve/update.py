@@ -69,6 +69,10 @@ class Update:
                                  fork_beside_threads=True)
         self.steps = Steps()
         self.uncollected = 0  # updates whose garbage the frozen heap may hold
+        # The search index saw the site as the last render left it: the next render's list of written pages is
+        # then all that changed in the site (the preview's site has no other writer), so the index need not walk
+        # it and stat every page.  False until an index finishes, and again whenever a render or an index fails.
+        self.indexed = False
         logging.getLogger("mkdocs").setLevel(logging.ERROR)  # the preview is not strict: warnings are noise
 
     def run(self, why: str) -> bool:
@@ -92,13 +96,19 @@ class Update:
         from mkdocs.exceptions import MkDocsException
 
         started = time.perf_counter()
+        told, self.indexed = self.indexed, False
         try:
             rendered = self.renderer.render()
             self.custom_dir = rendered.custom_dir
             self.steps.render = time.perf_counter() - started
+            # a full render, a page removed or an HTML file copied from docs/: the site is walked (rare)
+            told = told and not rendered.full and not rendered.removed and not any(
+                rel.endswith((".html", ".htm")) for rel in rendered.changed)
             with gc_paused():
-                stats = index_site(self.site, self.docs, cache_dir=self.home / "search")
+                stats = index_site(self.site, self.docs, cache_dir=self.home / "search",
+                                   changed=rendered.pages if told else None)
             self.steps.search = stats.seconds
+            self.indexed = True
         except MkDocsException as error:
             say(f"site render failed ({why}): {error}; the preview keeps what it had")
             return False
