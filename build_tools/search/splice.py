@@ -75,7 +75,11 @@ def encode_list(entries: list[Entry]) -> bytes:
 
 def _walk(data: bytes, p: int, n: int, stop: int | None = None) -> tuple[list[int], list[int]]:
     """(page of each entry walked, offset of each and of the end of the last): the ``n`` entries at ``p``, or
-    up to the first one past slot ``stop`` (the rest is copied as bytes: their deltas do not move)."""
+    up to the first one past slot ``stop`` (the rest is copied as bytes: their deltas do not move).
+
+    The reading of an entry is segments.parse_entries' own, inlined: a shared per-entry function was tried
+    (session 26) and made this walk 10-15% slower, over 200,000 entries; the splice walks changed words'
+    lists of up to ~10^5 entries in a change."""
     pages, offsets = [], []
     page = 0
     table = _INT_LEN
