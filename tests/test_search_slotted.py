@@ -52,7 +52,7 @@ def test_kept_slotted_segments_equal_the_walk_and_are_read_without_it(tmp_path: 
     def no_walk(*_a):
         raise AssertionError("renumbered although the slots were kept")
 
-    monkeypatch.setattr(merge, "_renumbered", no_walk)
+    monkeypatch.setattr(merge, "renumbered", no_walk)
     assert shard_in_slots(shard, slots) == first
 
 

@@ -19,7 +19,7 @@ import cbor2
 
 from build_tools.search.bundle import b36
 from build_tools.search.layout import present
-from build_tools.search.segments import _HEADS, _renumbered, cbor_head, cbor_text, entries_of, remapped
+from build_tools.search.segments import HEADS, cbor_head, cbor_text, entries_of, remapped, renumbered
 
 # An index chunk holds this many (location + 1) units on average (layout.cut_after). Pagefind uses 20,000; a
 # query reads one chunk per token and bundle, so a small chunk is a cheap token (~3.5 kB gzip at 2,500 against
@@ -89,7 +89,7 @@ def in_slots(meta: list, segs: list, slots: list[int]) -> tuple[list, list]:
     """A shard's (meta, segments) with its page i numbered ``slots[i]`` (its entries re-sorted by slot)."""
     if meta[3] or meta[4]:
         raise ValueError("merging Pagefind filters/sorts is not supported")
-    return meta, [_renumbered(s, slots) for s in segs]
+    return meta, [renumbered(s, slots) for s in segs]
 
 
 SLOTTED = "slotted.pkl"  # beside a cached shard's segments.pkl: the same segments in the slots last merged
@@ -168,7 +168,7 @@ def combined(word: str, parts: list[tuple]) -> tuple:
     n = prev = units = 0
     has_meta = interleaved = False
     variants: list = []
-    heads = _HEADS
+    heads = HEADS
     for seg in parts:
         _w, sn, first_abs, first_head, first_tail, seg_rest, last, su, m, svar = seg
         if sn:

@@ -53,12 +53,12 @@ def _segment(word: str, pages: list, variants: list) -> tuple:
 
 
 # Bytes taken by a CBOR integer, by its first byte (major types 0 and 1); 0 = not an integer.
-_INT_LEN = bytes(
+INT_LEN = bytes(
     (1 if (b & 31) < 24 else {24: 2, 25: 3, 26: 5, 27: 9}.get(b & 31, 0)) if b >> 5 in (0, 1) else 0 for b in range(256)
 )
 
 
-def _uint(data: bytes, p: int) -> tuple[int, int]:
+def read_uint(data: bytes, p: int) -> tuple[int, int]:
     """Value of the CBOR head at ``p`` (its length field) and the position after it."""
     ai = data[p] & 31
     if ai < 24:
@@ -69,8 +69,8 @@ def _uint(data: bytes, p: int) -> tuple[int, int]:
     return int.from_bytes(data[p + 1 : p + 1 + n], "big"), p + 1 + n
 
 
-def _skip_ints(data: bytes, p: int, n: int) -> int:
-    table = _INT_LEN
+def skip_ints(data: bytes, p: int, n: int) -> int:
+    table = INT_LEN
     for _ in range(n):
         step = table[data[p]]
         if not step:
@@ -85,7 +85,7 @@ def parse_entries(data: bytes, p: int, n: int, page: int = 0) -> tuple[list[tupl
     list that the merge, the splice and the renumbering share (a chunk's own parse, _word_segment, also
     counts units and checks heads)."""
     out = []
-    table = _INT_LEN
+    table = INT_LEN
     for _ in range(n):
         head = data[p : p + 1]
         b = data[p + 1]
@@ -93,13 +93,13 @@ def parse_entries(data: bytes, p: int, n: int, page: int = 0) -> tuple[list[tupl
             page += b
             q = p + 2
         else:
-            delta, q = _uint(data, p + 1)
+            delta, q = read_uint(data, p + 1)
             page += delta
         b = data[q]
         if 0x80 <= b < 0x98:
             nlocs, end = b - 0x80, q + 1
         else:
-            nlocs, end = _uint(data, q)
+            nlocs, end = read_uint(data, q)
         for _ in range(nlocs):
             step = table[data[end]]
             if not step:
@@ -109,8 +109,8 @@ def parse_entries(data: bytes, p: int, n: int, page: int = 0) -> tuple[list[tupl
             if data[end] == 0x80:
                 end += 1
             else:
-                nmeta, end = _uint(data, end)
-                end = _skip_ints(data, end, nmeta)
+                nmeta, end = read_uint(data, end)
+                end = skip_ints(data, end, nmeta)
         out.append((page, head, data[q:end]))
         p = end
     return out, p
@@ -132,7 +132,7 @@ def _chunk_segments(data: bytes) -> list[tuple]:
     """
     if data[0] != 0x81:
         raise ValueError("index chunk: expected [words]")
-    n_words, p = _uint(data, 1)
+    n_words, p = read_uint(data, 1)
     segs = []
     for _ in range(n_words):
         seg, p = _word_segment(data, p)
@@ -146,15 +146,15 @@ def _word_segment(data: bytes, p: int) -> tuple[tuple, int]:
     """The segment of the word entry at ``p``, and the position after it."""
     if data[p] != 0x83:
         raise ValueError(f"index chunk: word entry of {data[p] & 31} items")
-    wlen, p = _uint(data, p + 1)
+    wlen, p = read_uint(data, p + 1)
     word = data[p : p + wlen].decode("utf-8")
     p += wlen
-    n, p = _uint(data, p)
+    n, p = read_uint(data, p)
     first_abs = last = units = 0
     first_head = first_tail = b""
     has_meta = False
     rest_start = p
-    table = _INT_LEN
+    table = INT_LEN
     for i in range(n):
         head = data[p]
         if head != 0x83 and head != 0x82:
@@ -163,13 +163,13 @@ def _word_segment(data: bytes, p: int) -> tuple[tuple, int]:
         if b < 24:
             delta, q = b, p + 2
         else:
-            delta, q = _uint(data, p + 1)
+            delta, q = read_uint(data, p + 1)
         last += delta
         b = data[q]
         if 0x80 <= b < 0x98:
             nlocs, end = b - 0x80, q + 1
         else:
-            nlocs, end = _uint(data, q)
+            nlocs, end = read_uint(data, q)
         units += nlocs + 1
         for _ in range(nlocs):
             step = table[data[end]]
@@ -180,9 +180,9 @@ def _word_segment(data: bytes, p: int) -> tuple[tuple, int]:
             if data[end] == 0x80:
                 end += 1
             else:
-                nmeta, end = _uint(data, end)
+                nmeta, end = read_uint(data, end)
                 has_meta = True
-                end = _skip_ints(data, end, nmeta)
+                end = skip_ints(data, end, nmeta)
         if i == 0:
             first_abs, first_head, first_tail, rest_start = delta, data[p : p + 1], data[q:end], end
         p = end
@@ -193,7 +193,7 @@ def _word_segment(data: bytes, p: int) -> tuple[tuple, int]:
 
 def _variants(data: bytes, p: int) -> tuple[list, int]:
     """A word's variant list at ``p`` (decoded: rare, our index language has no stemmed variants)."""
-    nvar, after = _uint(data, p)
+    nvar, after = read_uint(data, p)
     if not nvar:
         return [], after
     fp = io.BytesIO(data)
@@ -238,13 +238,13 @@ def reordered(meta: list, segs: list, order: list[int]) -> tuple[list, list]:
     if all(n == i for i, n in enumerate(new_of)):
         return meta, segs
     meta = [meta[0], [meta[1][old] for old in order], *meta[2:]]
-    return meta, [_renumbered(s, new_of) for s in segs]
+    return meta, [renumbered(s, new_of) for s in segs]
 
 
-_HEADS = [bytes((n,)) if n < 24 else bytes((24, n)) for n in range(256)]  # cbor_head(0, n), n < 256
+HEADS = [bytes((n,)) if n < 24 else bytes((24, n)) for n in range(256)]  # cbor_head(0, n), n < 256
 
 
-def _renumbered(seg: tuple, new_of: list[int]) -> tuple:
+def renumbered(seg: tuple, new_of: list[int]) -> tuple:
     word, n, first_abs, first_head, first_tail, rest, _last, units, has_meta, variants = seg
     if variants:
         variants = [[form, _renumbered_list(pages, new_of)] for form, pages in variants]
@@ -259,7 +259,7 @@ def _renumbered(seg: tuple, new_of: list[int]) -> tuple:
     if any(pages[i] >= pages[i + 1] for i in range(n - 1)):  # a shard not in slot order (older caches)
         order = sorted(order, key=pages.__getitem__)
     out, prev = [], pages[order[0]]
-    heads_of = _HEADS
+    heads_of = HEADS
     for i in order[1:]:
         d = pages[i] - prev
         out.append(heads[i] + (heads_of[d] if d < 256 else cbor_head(0, d)) + tails[i])

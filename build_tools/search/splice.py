@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from build_tools.search.layout import EMPTY_RUN, split_width
-from build_tools.search.segments import _INT_LEN, _skip_ints, _uint, cbor_head, cbor_text, entries_of, parse_entries
+from build_tools.search.segments import INT_LEN, cbor_head, cbor_text, entries_of, parse_entries, read_uint, skip_ints
 
 # More shards changed than this (the tiers' cut moved, the slot width doubled...): merge from the shards.
 MAX_SHARDS = 24
@@ -62,7 +62,7 @@ def save(path: Path, kept: Kept) -> None:
 def parse_list(data: bytes, p: int, n: int, page: int = 0) -> tuple[list[Entry], int]:
     """The ``n`` delta-coded page entries at ``p`` (``page``: the number their deltas start from)."""
     entries, p = parse_entries(data, p, n, page)
-    return [(page, head, tail, _uint(tail, 0)[0] + 1) for page, head, tail in entries], p
+    return [(page, head, tail, read_uint(tail, 0)[0] + 1) for page, head, tail in entries], p
 
 
 def encode_list(entries: list[Entry]) -> bytes:
@@ -82,7 +82,7 @@ def _walk(data: bytes, p: int, n: int, stop: int | None = None) -> tuple[list[in
     lists of up to ~10^5 entries in a change."""
     pages, offsets = [], []
     page = 0
-    table = _INT_LEN
+    table = INT_LEN
     for _ in range(n):
         if stop is not None and pages and pages[-1] > stop:
             break
@@ -93,14 +93,14 @@ def _walk(data: bytes, p: int, n: int, stop: int | None = None) -> tuple[list[in
             page += b
             q = p + 2
         else:
-            delta, q = _uint(data, p + 1)
+            delta, q = read_uint(data, p + 1)
             page += delta
         pages.append(page)
         b = data[q]
         if 0x80 <= b < 0x98:
             nlocs, end = b - 0x80, q + 1
         else:
-            nlocs, end = _uint(data, q)
+            nlocs, end = read_uint(data, q)
         for _ in range(nlocs):
             step = table[data[end]]
             if not step:
@@ -110,8 +110,8 @@ def _walk(data: bytes, p: int, n: int, stop: int | None = None) -> tuple[list[in
             if data[end] == 0x80:
                 end += 1
             else:
-                nmeta, end = _uint(data, end)
-                end = _skip_ints(data, end, nmeta)
+                nmeta, end = read_uint(data, end)
+                end = skip_ints(data, end, nmeta)
         p = end
     offsets.append(p)
     return pages, offsets
@@ -124,7 +124,7 @@ def _spliced_list(data: bytes, p: int, gone: set, put: dict[int, Entry],
     changes copied as bytes, only the first one after a change given its new delta.  ``plain``: the word is
     known to have no variant forms, so the list is walked up to its last change only; else to its end, and
     None when variant forms follow (merged from the shards)."""
-    n, p = _uint(data, p)
+    n, p = read_uint(data, p)
     changed = sorted(gone | put.keys())
     pages, offsets = _walk(data, p, n, changed[-1] if plain and changed else None)
     walked = len(pages)
@@ -138,7 +138,7 @@ def _spliced_list(data: bytes, p: int, gone: set, put: dict[int, Entry],
         if at >= upto:
             return
         o = offsets[at]
-        _d, q = _uint(data, o + 1)
+        _d, q = read_uint(data, o + 1)
         out.append(data[o : o + 1] + cbor_head(0, pages[at] - prev) + data[q : offsets[upto]])
         prev, count = pages[upto - 1], count + upto - at
 
@@ -148,8 +148,8 @@ def _spliced_list(data: bytes, p: int, gone: set, put: dict[int, Entry],
         at = i
         if i < walked and pages[i] == slot:
             o = offsets[i]
-            _d, q = _uint(data, o + 1)
-            units -= _uint(data, q)[0] + 1
+            _d, q = read_uint(data, o + 1)
+            units -= read_uint(data, q)[0] + 1
             at = i + 1
         if slot in put:
             page, head, tail, u = put[slot]
@@ -162,14 +162,14 @@ def _spliced_list(data: bytes, p: int, gone: set, put: dict[int, Entry],
 
 def _entry_list(entry: bytes) -> list[Entry] | None:
     """A word's entries, or None when it has variant forms (not spliced: merged from the shards)."""
-    wlen, p = _uint(entry, 1)
-    n, p = _uint(entry, p + wlen)
+    wlen, p = read_uint(entry, 1)
+    n, p = read_uint(entry, p + wlen)
     entries, p = parse_list(entry, p, n)
     return entries if entry[p:] == b"\x80" else None
 
 
 def _run_list(lists: bytes) -> list[Entry] | None:
-    n, p = _uint(lists, 0)
+    n, p = read_uint(lists, 0)
     entries, p = parse_list(lists, p, n)
     return entries if lists[p:] == b"\x80" else None
 
@@ -182,7 +182,7 @@ def shard_entries(segs: list, slots: list[int]) -> dict[str, dict[int, Entry]]:
             raise Unspliceable(seg[0])
         words = out.setdefault(seg[0], {})
         for page, head, tail in entries_of(seg):
-            nlocs, _q = _uint(tail, 0)
+            nlocs, _q = read_uint(tail, 0)
             words[slots[page]] = (slots[page], head, tail, nlocs + 1)
     return out
 
@@ -277,7 +277,7 @@ def _applied(kept: Kept, changes: dict[str, tuple[set, dict]]) -> tuple[list | N
             item = (word, _entry_bytes(word, entries), sum(e[3] for e in entries)) if entries else None
         else:
             entry = kept.stream[at][1]
-            wlen, p = _uint(entry, 1)
+            wlen, p = read_uint(entry, 1)
             done = _spliced_list(entry, p + wlen, gone, put, plain)
             if done is None:
                 return None, runs, set()
