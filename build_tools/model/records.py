@@ -99,6 +99,8 @@ class BuildReport:
     corrections: list[CorrectionReview] = field(default_factory=list)  # overrides.yml, entry by entry
     timings: list[tuple[str, float]] = field(default_factory=list)  # wall seconds per stage; not in the JSON report
     changed_files: int = 0  # files this build wrote or removed in docs/
+    # Those files, docs-relative: the live preview's render stats them alone instead of walking docs/.
+    changed_paths: tuple[str, ...] = ()
 
     @contextmanager
     def timed(self, stage: str) -> Iterator[None]:

@@ -153,8 +153,8 @@ class OutputWriter:
         for relative, text in pages.items():
             self.write(relative, text)
 
-    def commit(self) -> int:
-        """Publish the new generation and return how many files were written or removed."""
+    def commit(self) -> list[str]:
+        """Publish the new generation and return the files written or removed (docs-relative, sorted)."""
         try:
             shown = set(_generated_files(self.docs_dir))
             stale = shown - set(self._manifest)
@@ -177,7 +177,7 @@ class OutputWriter:
                 shutil.rmtree(self.staging, ignore_errors=True)
             if self.manifest_path:
                 _writing(self.manifest_path, lambda: _save_manifest(self.manifest_path, self._manifest))
-            return len(self._staged) + len(stale)
+            return sorted({*self._staged, *stale})
         except BaseException:
             self.swapped = self.swapped or current_generation(self.docs_dir) == self.staging
             if not self.swapped:

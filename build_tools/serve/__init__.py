@@ -40,7 +40,7 @@ from build_tools.serve.desk_app import EditorDesk
 from build_tools.serve.rebuild import Builder, say
 from build_tools.serve.static import Gate, SiteServer
 from build_tools.serve.update import Update
-from build_tools.serve.watch import describe, next_batch, start_site_watchers, start_watchers
+from build_tools.serve.watch import describe, next_batch, site_saved, start_site_watchers, start_watchers
 from build_tools.settings import Settings
 
 QUIET_PERIOD = 0.2  # seconds without further changes before a rebuild starts (a copy in progress)
@@ -80,7 +80,7 @@ def serve_main(args: argparse.Namespace) -> int:
         gate = Gate()
         try:
             update.run("first build")
-            update.builder.tell_desk()
+            update.after_shown()
             update.builder.warm_readers()
             update.collect()
             server = SiteServer(update.site, *parse_addr(args.addr), gate, desk=EditorDesk(desk.folder))
@@ -115,12 +115,12 @@ def _preview_until_stopped(settings: Settings, update: Update, gate: Gate, serve
             seen, changes = batch
             started = time.monotonic()
             with gate.writing():
-                shown = update.run(describe(changes))
+                shown = update.run(describe(changes), site_saved=site_saved(changes, settings))
             done = time.monotonic()
             if shown:
                 say(f"preview updated {done - seen:.1f} s after the change (waited {started - seen:.2f} s, "
                     f"{update.steps}; own {update.own(done - started):.2f} s)")
-            update.builder.tell_desk()  # after the site: no page waits for the desk
+            update.after_shown()  # after the site: no page waits for the desk or the render's records
     except (KeyboardInterrupt, _Stop):
         say("stopping")
         return 0

@@ -31,6 +31,7 @@ class Builder:
         self.rejected: set[tuple[str, str]] = set()
         self.builds = 0
         self.untold: BuildReport | None = None  # the last build's report, not yet on the desk
+        self.changed: tuple[str, ...] = ()  # the docs/ files the last build wrote or removed
 
     def tell_desk(self) -> float:
         """Put the last build's report on the editor's desk; seconds taken.  Called once the preview shows the
@@ -80,6 +81,7 @@ class Builder:
         took = time.perf_counter() - started
         self.builds += 1
         self.untold = report  # the desk is told after the preview shows the update (tell_desk)
+        self.changed = report.changed_paths
         self._report_news(report, why, took)
         if self.builds == 1:
             console.summary(report)

@@ -66,28 +66,36 @@ class Update:
         # gate, in Condition.wait, which holds none; the watchers wait in Rust, outside the interpreter, and
         # print only when they stop), and the build step and the search index fork beside them already.
         self.renderer = Renderer(config, self.site, self.home / "render", strict=False, docs_dir=docs,
-                                 fork_beside_threads=True)
+                                 fork_beside_threads=True, defer_record=True)
         self.steps = Steps()
         self.uncollected = 0  # updates whose garbage the frozen heap may hold
         # The search index saw the site as the last render left it: the next render's list of written pages is
         # then all that changed in the site (the preview's site has no other writer), so the index need not walk
         # it and stat every page.  False until an index finishes, and again whenever a render or an index fails.
         self.indexed = False
+        # Likewise the render saw docs/ as the last build step left it: the next build step's list of the files it
+        # wrote or removed is then all that changed in docs/, so the render need not walk it.  False until a render
+        # finishes, and again whenever a build step or a render fails, or a hand-written page, mkdocs.yml or the
+        # theme is saved (another writer: the update that follows walks docs/).
+        self.rendered = False
         logging.getLogger("mkdocs").setLevel(logging.ERROR)  # the preview is not strict: warnings are noise
 
-    def run(self, why: str) -> bool:
-        """True when the preview shows the change; False when the build step failed (nothing changed)."""
+    def run(self, why: str, site_saved: bool = True) -> bool:
+        """True when the preview shows the change; False when the build step failed (nothing changed).
+        ``site_saved``: the change may include a file of the site's own (docs/'s hand-written pages, mkdocs.yml,
+        the theme), not only raw/ and the editors' files."""
         if self.uncollected >= COLLECT_EVERY:
             self.collect()
         self.uncollected += 1
         self.steps = Steps()
         cpu = cpu_seconds()
         try:
-            return self._run(why)
+            return self._run(why, site_saved)
         finally:
             self.steps.cpu = cpu_seconds() - cpu
 
-    def _run(self, why: str) -> bool:
+    def _run(self, why: str, site_saved: bool) -> bool:
+        docs_told, self.rendered = self.rendered and not site_saved, False
         with gc_paused():
             took = self.builder.run(why)
         if took is None:
@@ -98,7 +106,8 @@ class Update:
         started = time.perf_counter()
         told, self.indexed = self.indexed, False
         try:
-            rendered = self.renderer.render()
+            rendered = self.renderer.render(told=self.builder.changed if docs_told else None)
+            self.rendered = True
             self.custom_dir = rendered.custom_dir
             self.steps.render = time.perf_counter() - started
             # a full render, a page removed or an HTML file copied from docs/: the site is walked (rare)
@@ -115,6 +124,14 @@ class Update:
         say(f"{rendered.summary()} in {self.steps.render:.2f} s; search {stats.shards_built} of {stats.shards} "
             f"shard(s) rebuilt in {stats.seconds:.2f} s")
         return True
+
+    def after_shown(self) -> float:
+        """What no page waits for, once the preview shows the update: the editor's desk told, the render's records
+        written (the next process's starting point; this one keeps them in memory).  Seconds taken."""
+        started = time.perf_counter()
+        self.builder.tell_desk()
+        self.renderer.save_records()
+        return time.perf_counter() - started
 
     def own(self, took: float) -> float:
         """Seconds of an update that took ``took`` not spent in its three steps: the update's own bookkeeping."""

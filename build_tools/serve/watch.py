@@ -90,6 +90,15 @@ def start_site_watchers(config: Path, custom_dir: Path | None, docs: Path, event
     return threads
 
 
+def site_saved(changes: set[tuple[Change, str]], settings: Settings) -> bool:
+    """Some change is not a dump under raw/ nor an editors' file (entities.yml, overrides.yml): one of the site's
+    own files (docs/'s hand-written pages, mkdocs.yml, the theme), which the build step does not write."""
+    raw = str(settings.raw_dir.resolve()) + "/"
+    editors = {str(settings.entities_path.resolve()), str(settings.overrides_path.resolve())}
+    return any(not (str(Path(path).resolve()).startswith(raw) or str(Path(path).resolve()) in editors)
+               for _, path in changes)
+
+
 def describe(changes: set[tuple[Change, str]]) -> str:
     verbs = {Change.added: "added", Change.modified: "changed", Change.deleted: "removed"}
     items = sorted({(verbs.get(c, "changed"), _short(p)) for c, p in changes}, key=lambda x: x[1])

@@ -45,14 +45,16 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import importlib.metadata
-import json
 import logging
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from build_tools.memory import gc_paused
 from build_tools.runtime.generations import GENERATED
+from build_tools.site.snapshot import Snapshot, file_stat, load_record, save_record, snapshot_docs, told_snapshot
 
 # What a rendered page depends on besides its own source and the config: the renderer and its theme.
 _DISTRIBUTIONS = ("mkdocs", "mkdocs-material", "pymdown-extensions", "Markdown", "Jinja2", "Pygments")
@@ -61,11 +63,7 @@ _DIRTY_WARNING = "A 'dirty' build is being performed"
 
 # This code as loaded (not as on disk later: a running preview keeps the code it started with).
 _CODE = hashlib.sha256(b"".join(Path(__file__).with_name(name).read_bytes()
-                                 for name in ("render.py", "incremental.py", "parallel.py"))).digest()
-
-# relative path -> [size, mtime_ns, inode]
-Snapshot = dict[str, list[int]]
-
+                                 for name in ("render.py", "incremental.py", "parallel.py", "snapshot.py"))).digest()
 
 @dataclass
 class Rendered:
@@ -94,32 +92,47 @@ class Renderer:
     templates from a bytecode cache under the state folder instead."""
 
     def __init__(self, config_file: Path, site_dir: Path | None = None, state_dir: Path = Path(".cache/site"),
-                 strict: bool = True, docs_dir: Path | None = None, fork_beside_threads: bool = False):
+                 strict: bool = True, docs_dir: Path | None = None, fork_beside_threads: bool = False,
+                 defer_record: bool = False):
         """``fork_beside_threads``: many pages are rendered by forked workers even though this process runs
-        other threads (its caller knows they hold no lock a worker takes: the preview's)."""
+        other threads (its caller knows they hold no lock a worker takes: the preview's).  ``defer_record``: the
+        render's records are written by :meth:`save_records`, which the caller runs when nothing waits for it
+        (the preview, once the update is shown: this object keeps the record in memory meanwhile)."""
         self.config_file, self.site_dir, self.state_dir = Path(config_file), site_dir, Path(state_dir)
         self.strict, self.docs_dir, self.fork_beside_threads = strict, docs_dir, fork_beside_threads
         self._warm: tuple[str, object, object] | None = None  # (config key, config, theme environment)
         self._theme: tuple[str, dict[str, str]] | None = None  # (config key, the theme's static files)
         self._sitemap: tuple[str, object] | None = None  # (config key, the sitemap's pages)
-        self._saved: tuple[tuple, dict] | None = None  # (the record file's stat, the record saved there)
+        # (the stat of the record file saved, None while not saved yet; the record)
+        self._saved: tuple[tuple | None, dict] | None = None
+        self.defer_record = defer_record
+        self._unsaved: dict[Path, dict] = {}  # records kept for :meth:`save_records` (``defer_record``), by file
 
-    def render(self, full: bool = False) -> Rendered:
-        """Render incrementally when the last render's record allows it; ``full`` forces a full render."""
+    def render(self, full: bool = False, told: Sequence[str] | None = None) -> Rendered:
+        """Render incrementally when the last render's record allows it; ``full`` forces a full render.
+
+        ``told``: every docs/ file that changed since this object's last render (the build step's writer's
+        list), when the caller knows nothing else wrote docs/ meanwhile (the preview: no build failed and no
+        hand-written page, config or theme file was saved since).  Those files are stat-ed instead of walking
+        docs/ (~0.12 s of an update at 10k articles); without a record of this object's, docs/ is walked."""
         from mkdocs.utils import get_build_date
 
         config = self._loaded()
         docs, site = Path(config.docs_dir), Path(config.site_dir)
         state_path = self.state_dir / f"{hashlib.sha256(str(site.resolve()).encode()).hexdigest()[:16]}.json"
-        snapshot = snapshot_docs(docs)
-        surroundings = _surroundings_key(self.config_file, config, snapshot, self.strict)
         state = self._record(state_path)
+        with gc_paused():  # 25k small lists, no cycles: the collector would walk the heap ~30 times for nothing
+            known = state.get("docs") if self._saved is not None and state is self._saved[1] else None
+            told_ok = told is not None and isinstance(known, dict)
+            snapshot = told_snapshot(known, docs, told) if told_ok else snapshot_docs(docs)
+        surroundings = _surroundings_key(self.config_file, config, snapshot, self.strict)
         plan = _plan(state, surroundings, snapshot, site, full)
         plan.site = site
         plan.custom_dir = Path(config.theme.custom_dir) if config.theme.custom_dir else None
         day = get_build_date()  # the sitemap's one varying part (docs/dev/determinism.md)
         if not (plan.full or plan.changed or plan.removed) and state and state.get("day") == day:
             return plan  # nothing to render: every output is what MkDocs would write again
+        self._unsaved.pop(state_path, None)  # a record not written yet is superseded by this render's
         with contextlib.suppress(FileNotFoundError):
             state_path.unlink()  # from here until success, the next render knows nothing
         env = self._env()  # after the no-op return: rendering nothing needs no theme
@@ -134,20 +147,32 @@ class Renderer:
             plan.pages = _incremental(config, env, theme, snapshot, plan, state, day,
                                       self._sitemap_pages(sitemap_path, surroundings), self.fork_beside_threads)
         record = {"surroundings": surroundings, "docs": snapshot, "day": day, "theme": theme}
-        _save(state_path, record)
-        self._saved = (_stat(state_path), record)
+        self._unsaved[state_path] = record
+        self._saved = (None, record)
         if self._sitemap is not None and self._sitemap[1].changed:
-            _save(sitemap_path, {"surroundings": surroundings, "pages": self._sitemap[1].record()})
+            self._unsaved[sitemap_path] = {"surroundings": surroundings, "pages": self._sitemap[1].record()}
             self._sitemap[1].changed = False
+        if not self.defer_record:
+            self.save_records()
         return plan
 
+    def save_records(self) -> None:
+        """Write the last render's records (the render's, its sitemap entries'), if not written yet."""
+        with gc_paused():
+            for path, record in self._unsaved.items():
+                save_record(path, record)
+                if self._saved is not None and record is self._saved[1]:
+                    self._saved = (file_stat(path), record)
+        self._unsaved = {}
+
     def _record(self, path: Path) -> dict | None:
-        """The last render's record: the one this object saved, while the file is still that one (reading
-        and parsing it is half a second at 10k articles), else read from the file."""
-        if self._saved is not None and self._saved[0] == _stat(path):
+        """The last render's record: the one this object made, while the file is still the one it saved, or not
+        saved yet (reading and parsing it is half a second at 10k articles), else read from the file."""
+        if self._saved is not None and (path in self._unsaved or self._saved[0] == file_stat(path)):
             return self._saved[1]
         self._saved = None
-        return _load(path)
+        with gc_paused():
+            return load_record(path)
 
     def _sitemap_pages(self, path: Path, surroundings: str):
         """What the sitemap needs of each page, kept while the config is the same: by this object, else
@@ -157,7 +182,7 @@ class Renderer:
 
         key = self._warm[0] if self._warm else ""
         if self._sitemap is None or self._sitemap[0] != key:
-            saved = _load(path)
+            saved = load_record(path)
             kept = SitemapPages.from_record(saved.get("pages")) if saved and saved.get("surroundings") == surroundings \
                 else None
             self._sitemap = (key, kept or SitemapPages())
@@ -249,32 +274,6 @@ def _config_key(config_file: Path, site_dir: Path | None, docs_dir: Path | None)
     for name in sorted(set(_ENV_TAG.findall(text.decode("utf-8", "replace")))):
         h.update(f"\0env {name}={os.environ.get(name)}".encode())
     return h.hexdigest()
-
-
-def snapshot_docs(docs: Path) -> Snapshot:
-    """Every file MkDocs reads under docs/ (through the generated names' links; dot-folders skipped).
-
-    One ``scandir`` per folder and the entry's own stat (no path joins and ``os.stat`` per name, as
-    ``os.walk`` needs): 0.23 against 0.33 s at 10k articles (24,774 files)."""
-    found: Snapshot = {}
-    folders = [(str(docs), "")]
-    while folders:
-        folder, prefix = folders.pop()
-        try:
-            entries = os.scandir(folder)
-        except OSError:
-            continue
-        with entries:
-            for entry in entries:
-                if entry.name.startswith("."):
-                    continue
-                with contextlib.suppress(OSError):  # a broken link, or a file gone since the listing
-                    if entry.is_dir():  # through a link too, as MkDocs reads it
-                        folders.append((entry.path, f"{prefix}{entry.name}/"))
-                        continue
-                    info = entry.stat()
-                    found[prefix + entry.name] = [info.st_size, info.st_mtime_ns, info.st_ino]
-    return found
 
 
 def _plan(state: dict | None, surroundings: str, snapshot: Snapshot, site: Path, full: bool) -> Rendered:
@@ -370,29 +369,6 @@ def _remove_outputs(removed: list[str], config) -> None:
 def _html_outputs(changed: list[str], config) -> list[str]:
     site = Path(config.site_dir)
     return sorted(_destination(rel, config).relative_to(site).as_posix() for rel in changed if rel.endswith(".md"))
-
-
-def _stat(path: Path) -> tuple | None:
-    try:
-        info = path.stat()
-    except OSError:
-        return None
-    return info.st_ino, info.st_size, info.st_mtime_ns
-
-
-def _load(path: Path) -> dict | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def _save(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps(data, sort_keys=True, separators=(",", ":")), encoding="utf-8")
-    os.replace(temporary, path)
 
 
 __all__ = ["Rendered", "Renderer", "render", "snapshot_docs"]
