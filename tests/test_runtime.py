@@ -16,7 +16,8 @@ from build_tools.model.errors import BuildError, ConfigError, StageCrash
 from build_tools.model.records import BuildReport
 from build_tools.runtime import code
 from build_tools.runtime.crash import guarded, run_steps
-from build_tools.runtime.stages import Runner, Stage
+from build_tools.runtime.jobs import Stage
+from build_tools.runtime.stages import Runner
 from build_tools.settings import PACKAGE_DIR, RULES_DIR, Settings
 from tests import factories as f
 from tests.conftest import ROOT

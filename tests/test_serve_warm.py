@@ -222,7 +222,7 @@ def test_runner_latest_takes_this_process_record_and_else_reads_the_store(tmp_pa
     from dataclasses import replace
 
     from build_tools.model.records import BuildReport
-    from build_tools.runtime import stages
+    from build_tools.runtime import deferred, stages
     monkeypatch.setattr(stages, "_WARM", {})
     settings = replace(_settings(tmp_path), keep_warm=True)
     with stages.Runner.open(settings, BuildReport()) as run:
@@ -231,6 +231,7 @@ def test_runner_latest_takes_this_process_record_and_else_reads_the_store(tmp_pa
         run.store.put_raw("whole", "place-1", b"not a pickle")  # damaged in the store: the warm one still stands
         assert run.latest("tables", "place-1") is kept
         assert run.latest("tables", "place-2") is None
+    monkeypatch.setattr(deferred, "_PENDING", {})  # a new process: the warm one's unwritten records died with it
     with stages.Runner.open(replace(settings, keep_warm=False), BuildReport()) as run:
         assert run.latest("tables", "place-1") is None  # a new process reads the store: damaged → missing
         run.put_latest("tables", "place-1", ("stored", [2]))

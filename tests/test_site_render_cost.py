@@ -145,7 +145,8 @@ def test_a_kept_renderer_rereads_nothing_of_the_archive_for_an_added_page(work: 
 
     with monkeypatch.context() as patched:
         patched.setattr(File, "__init__", counted)
-        patched.setattr(render_module, "load_record", lambda path: pytest.fail("the kept renderer read its record again"))
+        patched.setattr(render_module, "load_record",
+                        lambda path: pytest.fail("the kept renderer read its record again"))
         done = renderer.render()
     assert not done.full and "articles/added.md" in done.changed
     # No File for a page nothing changed about: another article's provenance view (no changed page links it).

@@ -46,12 +46,13 @@ from build_tools.pipeline.images import pictures_for
 from build_tools.pipeline.link_work import link_one
 from build_tools.pipeline.prepare_work import load_readers, prepare, prepare_one
 from build_tools.pipeline.render_work import PageInputs, render_one
+from build_tools.runtime import deferred
 from build_tools.runtime.added import added_dates
 from build_tools.runtime.cache import key, quarantine
 from build_tools.runtime.crash import guarded
 from build_tools.runtime.emit import OutputWriter
-from build_tools.runtime.jobs import PageJob, Stored
-from build_tools.runtime.stages import Runner, Stage, build_locks
+from build_tools.runtime.jobs import PageJob, Stage, Stored
+from build_tools.runtime.stages import Runner, build_locks
 from build_tools.settings import DEFAULT_SITE_URL, Settings
 from build_tools.stages.front_matter import warm as load_page_schema
 
@@ -155,8 +156,14 @@ def _build(settings: Settings, overrides: Overrides, locks, progress: Progress |
         report.warnings.extend(w for review in report.corrections for w in review.problems)
         settled = unchanged.settled(build_key, _made_from(run, settings, overrides, prepared), settings.max_dump_bytes,
                                     run.store.remember)
-        unchanged.record(run.store, settled, run.manifest_path, report, discovered)
+        unchanged.record(run.put_latest, settled, run.manifest_path, report, discovered)
     return report
+
+
+def write_deferred(settings: Settings) -> bool:
+    """Store what a ``keep_warm`` build left for the next process (:mod:`build_tools.runtime.deferred`): the
+    preview runs it once an update is shown.  True when something was written."""
+    return deferred.write_deferred(settings.cache_dir)
 
 
 def _made_from(run: Runner, settings: Settings, overrides: Overrides, prepared: list[Prepared]):
@@ -314,4 +321,4 @@ def _review_corrections(overrides: Overrides, dumps, published: list[Published],
                             index.registry if index else None, shown=run.shown)
 
 
-__all__ = ["build", "discover", "prepare", "BuildReport", "InputResult", "Settings", "Status"]
+__all__ = ["build", "discover", "prepare", "write_deferred", "BuildReport", "InputResult", "Settings", "Status"]

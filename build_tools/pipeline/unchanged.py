@@ -127,13 +127,14 @@ def unchanged_report(store: Store, build: BuildKey | None, manifest: Path, docs_
                    changed_paths=())
 
 
-def record(store: Store, build: BuildKey | None, manifest: Path, report: BuildReport, discovered: int) -> None:
-    """Remember this build's key and report (after its output is in place; ``build`` as :func:`settled`
-    returned it).  The first ``discovered`` warnings are discovery's (slugs, added dates): made again by the
-    next build, not replayed from this one."""
+def record(put_latest: Callable[[str, str, object], None], build: BuildKey | None, manifest: Path, report: BuildReport,
+           discovered: int) -> None:
+    """Remember this build's key and report with ``put_latest`` (the runner's: the live preview writes it when
+    idle), after its output is in place (``build`` as :func:`settled` returned it).  The first ``discovered``
+    warnings are discovery's (slugs, added dates): made again by the next build, not replayed from this one."""
     if build is not None and not build.racy:
         kept = replace(report, warnings=report.warnings[discovered:], timings=[], changed_files=0, changed_paths=())
-        store.put_latest(NAME, key(NAME, build.value), (_file_digest(manifest), kept))
+        put_latest(NAME, key(NAME, build.value), (_file_digest(manifest), kept))
 
 
 def _file_digest(path: Path) -> str:

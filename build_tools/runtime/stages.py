@@ -1,6 +1,6 @@
 """Running pure stages over many items: cached by key, spread over all cores, crashes named.
 
-A :class:`Stage` is a work function ``work(context, item, key)`` plus where its results are
+A :class:`~build_tools.runtime.jobs.Stage` is a work function ``work(context, item, key)`` plus where its results are
 stored.  :meth:`Runner.each` runs it over a list of items: an item whose key the store already
 holds is not worked on again; the others go to worker processes (forked after ``warm`` and the
 ``context`` are ready, so both are shared, not pickled); results come back in input order, so a
@@ -21,7 +21,6 @@ import hashlib
 import json
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -31,22 +30,15 @@ from build_tools.model import Failure
 from build_tools.model.errors import CacheError, Interrupted
 from build_tools.model.paths import PathDisplay
 from build_tools.model.records import BuildReport, BuildWarning, InputResult, Progress, Status
+from build_tools.runtime import deferred
 from build_tools.runtime.cache import Reader, Store, key
 from build_tools.runtime.code import stage_key
 from build_tools.runtime.crash import guarded
 from build_tools.runtime.emit import OutputWriter, check_separate, output_lock
-from build_tools.runtime.jobs import PageJob
+from build_tools.runtime.jobs import Item, PageJob, Stage
 from build_tools.runtime.locks import FolderLock, holding, say
 from build_tools.runtime.parallel import ordered_map
 from build_tools.settings import Settings
-
-
-class Item(Protocol):
-    """Whatever a stage works on names its dump (a crash names it too)."""
-
-    @property
-    def raw_path(self) -> str: ...
-
 
 # One part of a pass: its inputs (what its key is made of) and the arguments of the function making its pages.
 Group = tuple[Sequence[str], tuple]
@@ -61,34 +53,6 @@ class Family(Protocol):
 
     @property
     def parts(self) -> Callable[[], list[tuple[Callable[..., dict[str, str]], Mapping[str, Group]]]]: ...
-
-
-@dataclass(frozen=True)
-class Stage:
-    """One stage as the runtime runs it.
-
-    ``work(context, item, key)`` runs in a worker.  Run by :meth:`Runner.each`, it returns ``(record,
-    blob)``: the small record the build keeps (or the item's ``Failure``), stored under ``kinds[0]``,
-    and the pickled article for the next stage (or None), stored under ``kinds[1]``.  Run by
-    :meth:`Runner.pages`, it returns the texts of the page's files (or a ``Failure``), which are not
-    stored: the writer's manifest is their cache.  ``warm`` runs once before the workers fork
-    (imports, compiled schemas), and only when some item has to be worked on.
-
-    ``keyed_by_read``: the item's first key input is the digest of the bytes its work reads (the main
-    process's guess, to find a stored result).  The work returns a third value, the digest of the bytes
-    it actually read (None when it cannot tell), and its result is stored under the key of those bytes,
-    or not at all: a file saved while the build reads it never leaves one version's result under the
-    other's key.  The key :meth:`Runner.each` returns with a record is the one it is stored under.
-    """
-
-    name: str
-    work: Callable[[Any, Any, str], Any]
-    kinds: tuple[str, str] = ("", "")
-    warm: Callable[[], object] | None = None
-    keyed_by_read: bool = False
-
-    def code_key(self, rules_dir: Path) -> str:
-        return stage_key(self.work.__module__, rules_dir)
 
 
 # (store, kind) → key → record: the records the last build of this process used, kept when the settings say
@@ -110,6 +74,7 @@ class Runner:
         self.rules_dir, self.jobs = settings.rules_dir, settings.jobs
         self.shown = PathDisplay.for_raw_dir(settings.raw_dir)  # the working directory is read here, once
         self.reader = Reader(self.store.path)  # for workers: they read what earlier stages stored
+        deferred.write_pending(self.store)  # the last build of this process's, before anything reads the store
 
     @classmethod
     @contextlib.contextmanager
@@ -240,7 +205,7 @@ class Runner:
         found = self.store.get("whole", whole_key)
         if found is None:
             found = guarded(name, None, func, *args)
-            self.store.put_latest(name, whole_key, found)
+            self.put_latest(name, whole_key, found)
         return found
 
     def latest(self, name: str, place: str) -> Any:
@@ -260,10 +225,13 @@ class Runner:
         return found
 
     def put_latest(self, name: str, place: str, value: Any) -> None:
-        """Store ``value`` as the one record called ``name`` (:meth:`Store.put_latest`); kept warm too."""
-        self.store.put_latest(name, place, value)
-        if self.settings.keep_warm:
-            _WARM.setdefault((str(self.store.path), "latest"), {})[name] = (place, value)
+        """Store ``value`` as the one record called ``name`` (:meth:`Store.put_latest`).  With ``keep_warm`` it is
+        kept warm, and stored only when the process is idle (:mod:`build_tools.runtime.deferred`)."""
+        if not self.settings.keep_warm:
+            self.store.put_latest(name, place, value)
+            return
+        deferred.defer(self.store, name, place, value)
+        _WARM.setdefault((str(self.store.path), "latest"), {})[name] = (place, value)
 
     def parts(self, func: Callable[..., dict[str, str]], groups: Mapping[str, tuple[Sequence[str], tuple]],
               writer: OutputWriter) -> list[str]:

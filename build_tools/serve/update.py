@@ -126,10 +126,14 @@ class Update:
         return True
 
     def after_shown(self) -> float:
-        """What no page waits for, once the preview shows the update: the editor's desk told, the render's records
-        written (the next process's starting point; this one keeps them in memory).  Seconds taken."""
+        """What no page waits for, once the preview shows the update: the editor's desk told, the build step's and
+        the render's records for the next process written (this one keeps them in memory).  Seconds taken."""
+        from build_tools.pipeline import write_deferred
+
         started = time.perf_counter()
         self.builder.tell_desk()
+        with gc_paused():
+            write_deferred(self.builder.settings)
         self.renderer.save_records()
         return time.perf_counter() - started
 
