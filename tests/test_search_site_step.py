@@ -82,9 +82,42 @@ def test_the_site_step_tells_its_index_what_its_render_wrote_only_when_the_last_
     assert bundle_bytes(tmp / "site" / "pagefind") == incremental
 
 
-@pytest.mark.parametrize("case", ["full", "removed", "html copied", "not trusted"])
-def test_the_render_list_is_not_told_when_it_does_not_name_every_page_written(case: str):
-    args = {"full": (True, True, [], []), "removed": (True, False, ["a.md"], []),
-            "html copied": (True, False, [], ["x/page.html"]), "not trusted": (False, False, [], [])}[case]
-    assert renderseen.told_pages(*args, ["articles/a/index.html"]) is None
-    assert renderseen.told_pages(True, False, [], ["a.md"], ["articles/a/index.html"]) == ["articles/a/index.html"]
+@pytest.mark.parametrize(("args", "told"), [
+    ((False, False, [], [], ["a/index.html"]), None),  # the last index did not see the site the render left
+    ((True, True, [], [], ["a/index.html"]), None),  # a full render
+    ((True, False, [], ["a.md"], ["a/index.html"]), ["a/index.html"]),
+    ((True, False, ["b.md"], ["a.md"], ["a/index.html"]), ["a/index.html", "b.html", "b.md", "b/index.html"]),
+    ((True, False, [], ["x/p.html"], []), ["x/p.html"]),  # an HTML file copied from docs/
+])
+def test_the_index_is_told_every_place_the_render_wrote_or_removed(args, told):
+    assert renderseen.told_pages(*args) == told
+
+
+@pytest.mark.parametrize(("rel", "places"), [
+    ("a/b.md", ["a/b.md", "a/b/index.html", "a/b.html"]),
+    ("a/index.md", ["a/index.md", "a/index/index.html", "a/index.html", "a/index.html"]),
+    ("README.md", ["README.md", "README/index.html", "README.html", "index.html"]),
+    ("a/b.markdown", ["a/b.markdown", "a/b/index.html", "a/b.html"]),
+    ("x/y.html", ["x/y.html"]),
+    ("img.png", ["img.png"]),
+])
+def test_a_removed_docs_file_names_every_place_its_output_may_have_been(rel, places):
+    assert renderseen.output_places(rel) == places
+
+
+def test_a_removed_page_told_by_its_docs_name_ends_where_a_walk_does(tmp_path: Path, monkeypatch):
+    """Session 27: the render's list names no removed page (the preview walked after one): its places are told."""
+    from build_tools.search import indexer
+    from tests.test_search_index import write_site
+
+    site, docs = write_site(tmp_path / "a")
+    cache = tmp_path / "cache"
+    index_site(site, docs, shard_pages=2, cache_dir=cache)
+    shutil.rmtree(site / "articles" / "a3")
+    monkeypatch.setattr(indexer, "_walked", lambda *_a: pytest.fail("walked although told"))
+    told = renderseen.told_pages(True, False, ["articles/a3.md"], [], [])
+    removed = index_site(site, docs, shard_pages=2, cache_dir=cache, changed=told)
+    incremental = bundle_bytes(site / "pagefind")
+    monkeypatch.undo()
+    fresh = index_site(site, docs, shard_pages=2, cache_dir=False)
+    assert bundle_bytes(site / "pagefind") == incremental and removed.pages == fresh.pages

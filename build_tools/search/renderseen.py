@@ -9,8 +9,8 @@ index (``--no-search``), none failed, the index cache was not made for another s
 site/ and stat every page (10k articles: ~0.9 s of a change's ~1.1 s).
 
 What the render itself trusts is trusted no further: that nothing but the render writes site/ (the render does not
-look at its outputs either).  A full render, a removed page or an HTML file copied from docs/ (pages the render's
-list does not name as indexable pages) walk, as in the preview.
+look at its outputs either).  A full render walks.  The render's list names the pages it wrote, not those it
+removed: the places a removed docs/ file's output may have been are told beside it (and HTML files copied from docs/).
 """
 
 from __future__ import annotations
@@ -60,10 +60,31 @@ def take(site_dir: Path, state_dir: Path) -> bool:
 
 
 def told_pages(trusted: bool, full: bool, removed: list[str], changed: list[str], pages: list[str]) -> list[str] | None:
-    """The render's written pages to tell the index (``index_site(changed=…)``), or None: walk the site."""
-    if not trusted or full or removed or any(rel.endswith((".html", ".htm")) for rel in changed):
+    """The site files to tell the index (``index_site(changed=…)``): the render's written pages, every place a
+    removed docs/ file's page may have been, and HTML files copied from docs/; None (walk the site) when not
+    ``trusted`` or after a full render.  A superset is safe: the index looks at each told file (there or not)."""
+    if not trusted or full:
         return None
-    return pages
+    gone = [place for rel in removed for place in output_places(rel)]
+    copied = [rel for rel in changed if rel.endswith((".html", ".htm"))]
+    return sorted({*pages, *gone, *copied})
+
+
+MARKDOWN = (".md", ".markdown", ".mdown", ".mkdn", ".mkd")  # MkDocs' Markdown suffixes
+
+
+def output_places(rel: str) -> list[str]:
+    """Every place MkDocs may have written a docs/ file's output, whichever its settings (a superset): the file
+    itself (copied), and for a page ``a/b.md`` ``a/b/index.html`` and ``a/b.html``, and ``a/index.html`` when its
+    name is index or README (any case)."""
+    stem, dot, suffix = rel.rpartition(".")
+    if not dot or f".{suffix.lower()}" not in MARKDOWN:
+        return [rel]
+    folder, _slash, name = stem.rpartition("/")
+    places = [rel, f"{stem}/index.html", f"{stem}.html"]
+    if name.lower() in ("index", "readme"):
+        places.append(f"{folder}/index.html" if folder else "index.html")
+    return places
 
 
 def mark(site_dir: Path, state_dir: Path) -> None:
