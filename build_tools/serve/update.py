@@ -24,6 +24,7 @@ from pathlib import Path
 
 from build_tools.memory import gc_paused
 from build_tools.search.indexer import index_site
+from build_tools.search.renderseen import told_pages
 from build_tools.serve.rebuild import Builder, say
 from build_tools.site.render import Renderer
 
@@ -110,12 +111,10 @@ class Update:
             self.rendered = True
             self.custom_dir = rendered.custom_dir
             self.steps.render = time.perf_counter() - started
-            # a full render, a page removed or an HTML file copied from docs/: the site is walked (rare)
-            told = told and not rendered.full and not rendered.removed and not any(
-                rel.endswith((".html", ".htm")) for rel in rendered.changed)
+            # a full render walks the site (rare); a removed page's places and copied HTML files are told too
+            changed = told_pages(told, rendered.full, rendered.removed, rendered.changed, rendered.pages)
             with gc_paused():
-                stats = index_site(self.site, self.docs, cache_dir=self.home / "search",
-                                   changed=rendered.pages if told else None)
+                stats = index_site(self.site, self.docs, cache_dir=self.home / "search", changed=changed)
             self.steps.search = stats.seconds
             self.indexed = True
         except MkDocsException as error:

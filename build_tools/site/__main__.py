@@ -60,6 +60,11 @@ def _run(args: argparse.Namespace, check: _SiteCheck) -> int:
     from build_tools.site.render import render
 
     figures: dict = {"nothing_changed": False}
+    seen = False
+    if not args.no_search:  # before the render: did the last index see the site as the render's records say?
+        from build_tools.search import renderseen
+
+        seen = renderseen.take(check.site, args.state)  # (its mark dropped until this run's index finishes)
     started = time.perf_counter()
     try:
         rendered = render(args.config, args.site_dir, args.state, strict=True, full=args.full)
@@ -85,7 +90,10 @@ def _run(args: argparse.Namespace, check: _SiteCheck) -> int:
         from build_tools.search.indexer import index_site  # its imports cost a no-op `--no-search` run a fifth
 
         begun, cpu_before = time.perf_counter(), _cpu()
-        stats = index_site(site, args.docs)
+        told = renderseen.told_pages(seen and site.resolve() == check.site, rendered.full, rendered.removed,
+                                     rendered.changed, rendered.pages)
+        stats = index_site(site, args.docs, changed=told)
+        renderseen.mark(site, args.state)
         figures["search_s"], figures["search_cpu_s"] = time.perf_counter() - begun, _cpu() - cpu_before
         search = figures["search"] = stats.as_dict()
         print(f"search: {stats.pages} pages, {stats.shards_built} of {stats.shards} shards built, "
