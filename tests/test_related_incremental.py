@@ -140,3 +140,57 @@ def test_lists_from_any_older_tables_equal_a_ranking_from_nothing(start: list, s
         got, tables = related_incremental(summaries, fps, counts, history[pick % len(history)], **PARAMS)
         assert got == related_articles(summaries, fps, counts, **PARAMS)
         history.append(tables)
+
+
+def test_one_added_article_makes_few_vectors(monkeypatch) -> None:
+    """Ranking around one new article reads the vectors of the articles it ranks and of their candidates (a
+    common entity's window only), not the archive's: at 2,000 articles, well under half of them."""
+    archive = _archive(2000)
+    _, tables = related_incremental(archive, None, None, None)
+    made: list[str] = []
+    real = related_mod._Weights._vector
+
+    def counted(self, s):
+        made.append(s.slug)
+        return real(self, s)
+
+    monkeypatch.setattr(related_mod._Weights, "_vector", counted)
+    added = Summary(Slug("new"), "New", "new.txt", "0", "zh-Hans", date="2025-03-03", entities=("c1", "r7"))
+    got, _ = related_incremental([*archive, added], None, None, tables)
+    assert 0 < len(made) < 1000  # ~600: the ranked articles, their candidates; 2,001 before
+    assert got == related_articles([*archive, added])
+
+
+def _reference_moved_windows(plist, names, old, changed, half) -> set[int]:
+    """Every window compared (the code before the head/tail cut)."""
+    old_at = {slug: at for at, slug in enumerate(old)}
+    hit = set()
+    for at, slug in enumerate(names):
+        win = names[max(0, at - half): at + half + 1]
+        was = old_at.get(slug)
+        if was is None or win != old[max(0, was - half): was + half + 1] or not changed.isdisjoint(win):
+            hit.add(plist[at])
+    return hit
+
+
+_pool = st.lists(st.sampled_from([f"p{i}" for i in range(14)]), unique=True, max_size=14)
+
+
+@settings(max_examples=300, deadline=None)
+@given(names=_pool, old=_pool, changed=st.sets(st.sampled_from([f"p{i}" for i in range(14)]), max_size=3),
+       half=st.integers(0, 3))
+def test_moved_windows_equal_comparing_every_window(names, old, changed, half) -> None:
+    plist = [10 * i for i in range(len(names))]
+    assert related_mod._moved_windows(plist, tuple(names), tuple(old), changed, half) == \
+        _reference_moved_windows(plist, tuple(names), tuple(old), changed, half)
+
+
+@settings(max_examples=200, deadline=None)
+@given(old=_pool, at=st.integers(0, 14), new=st.sampled_from(["n1", "n2"]), half=st.integers(0, 3))
+def test_moved_windows_after_one_insertion(old, at, new, half) -> None:
+    """The build's case: one article enters (or leaves) a common entity's postings."""
+    names = (*old[:at], new, *old[at:])
+    plist = list(range(len(names)))
+    for a, b in ((names, tuple(old)), (tuple(old), names)):
+        assert related_mod._moved_windows(plist[:len(a)], a, b, set(), half) == \
+            _reference_moved_windows(plist[:len(a)], a, b, set(), half)

@@ -19,6 +19,7 @@ run's tables let only the articles whose candidates changed be ranked again, the
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -40,36 +41,52 @@ PARALLEL_FROM = 2000
 RANGE = 100
 
 
-def _vectors(
-    summaries: Sequence[Summary], counts_by_slug: Mapping[str, Mapping[str, int]] | None
-) -> tuple[dict[str, dict[str, float]], dict[str, int], dict[str, float]]:
-    df: dict[str, int] = defaultdict(int)
-    for s in summaries:
-        for e in set(s.entities):
-            df[e] += 1
-    n = settled_size(len(summaries))
-    log = math.log
-    # idf from the archive's size and each df on a ~9% grid (exact below ~22): one more article then changes
-    # the weights of few articles, not all of them, so a later run re-ranks only around what changed.
-    idf = {e: log((n + 1) / settled_size(d)) for e, d in df.items()}
-    logs: dict[int, float] = {}
-    counts_of = counts_by_slug or {}
-    vecs: dict[str, dict[str, float]] = {}
-    for s in summaries:
-        counts = counts_of.get(s.slug)
+def _postings(order: Sequence[Summary]) -> dict[str, list[int]]:
+    """entity -> the positions (in ``order``) of the articles naming it, ascending; an entity's df is its length."""
+    postings: dict[str, list[int]] = defaultdict(list)
+    for i, s in enumerate(order):
+        for e in dict.fromkeys(s.entities):
+            postings[e].append(i)
+    return postings
+
+
+def _idf(postings: Mapping[str, list[int]], n: int) -> dict[str, float]:
+    """idf from the archive's size and each df on a ~9% grid (exact below ~22): one more article then changes
+    the weights of few articles, not all of them, so a later run re-ranks only around what changed."""
+    log, size = math.log, settled_size(n) + 1
+    return {e: log(size / settled_size(len(plist))) for e, plist in postings.items()}
+
+
+class _Weights:
+    """Each article's unit vector (entity -> tf x idf), by position, made when first read: a run that re-ranks a
+    few articles reads the vectors of their candidates only (making all 10k was ~0.2 s of every build)."""
+
+    def __init__(self, order: Sequence[Summary], counts_by_slug: Mapping[str, Mapping[str, int]] | None,
+                 idf: Mapping[str, float]):
+        self._order, self._counts, self._idf = order, counts_by_slug or {}, idf
+        self._vecs: list[dict[str, float] | None] = [None] * len(order)
+        self._logs: dict[int, float] = {}
+
+    def __getitem__(self, i: int) -> dict[str, float]:
+        vec = self._vecs[i]
+        if vec is None:
+            vec = self._vecs[i] = self._vector(self._order[i])
+        return vec
+
+    def _vector(self, s: Summary) -> dict[str, float]:
+        counts, idf, logs = self._counts.get(s.slug), self._idf, self._logs
         vec: dict[str, float] = {}
         for rank, e in enumerate(dict.fromkeys(s.entities)):
             c = counts.get(e) if counts else None
             if c:
                 tf = logs.get(c)
                 if tf is None:
-                    tf = logs[c] = 1 + log(c)
+                    tf = logs[c] = 1 + math.log(c)
             else:
                 tf = 1 / math.sqrt(1 + rank)
             vec[e] = tf * idf[e]
         norm = math.sqrt(sum(w * w for w in vec.values())) or 1.0
-        vecs[s.slug] = {e: w / norm for e, w in vec.items()}
-    return vecs, dict(df), idf
+        return {e: w / norm for e, w in vec.items()}
 
 
 def _ordinal(d: str | None) -> int | None:
@@ -142,56 +159,58 @@ def related_incremental(
     ``identities``: slug -> a value that changes whenever the article's summary, fingerprint or counts do
     (the build passes the linked article's cache key); without it the inputs themselves are kept."""
     params = (limit, common_df, window, shortlist)
-    vecs, df, idf = _vectors(summaries, counts_by_slug)
     n = len(summaries)
     if common_df is None:
         common_df = max(COMMON_DF_MIN, min(COMMON_DF_MAX, n // 20))
     order = sorted(summaries, key=lambda s: (s.date or "", s.slug))
-    weights = [vecs[s.slug] for s in order]
-    postings: dict[str, list[int]] = defaultdict(list)  # entity -> positions in date order
-    for i, vec in enumerate(weights):
-        for e in vec:
-            postings[e].append(i)
-    # Per entity, the weights along its postings, and where each article sits in them.
-    plists: dict[str, tuple[list[int], list[float], bool]] = {}
-    where: list[dict[str, int]] = [{} for _ in order]
-    for e, plist in postings.items():
-        plists[e] = (plist, [weights[i][e] for i in plist], df[e] > common_df)
-        for at, i in enumerate(plist):
-            where[i][e] = at
-    dates = [_ordinal(s.date) for s in order]
-    fps = [fingerprints.get(s.slug) if fingerprints else None for s in order]
-    texts = TextPairs(fps)
-    tie = _tie_ranks([s.slug for s in order])
-    context = _Ranking(order, weights, plists, where, dates, fps, texts, tie, limit, shortlist, window // 2)
     slugs = [s.slug for s in order]
+    postings = _postings(order)
+    idf = _idf(postings, n)
+    common = {e for e, plist in postings.items() if len(plist) > common_df}
     if identities is None:
         counts_of = counts_by_slug or {}
-        identities = {s.slug: (s, fps[i], tuple(sorted(counts_of.get(s.slug, {}).items())))
-                      for i, s in enumerate(order)}
-    tables = Tables(params, {s.slug: identities[s.slug] for s in order},
-                    {e: (tuple(slugs[i] for i in plist), common) for e, (plist, _x, common) in plists.items()}, {},
-                    idf)
+        identities = {s.slug: (s, fingerprints.get(s.slug) if fingerprints else None,
+                               tuple(sorted(counts_of.get(s.slug, {}).items()))) for s in order}
+    tables = Tables(params, {slug: identities[slug] for slug in slugs},
+                    {e: (tuple([slugs[i] for i in plist]), e in common) for e, plist in postings.items()}, {}, idf)
     todo = list(range(n))
     out: dict[str, list[tuple[str, str, bool]]] = {}
     if previous is not None and previous.params == params:
-        todo = sorted(_affected(previous, tables, plists, slugs, window // 2))
+        todo = sorted(_affected(previous, tables, postings, slugs, window // 2))
         kept = set(range(n)).difference(todo)
         out = {slugs[i]: previous.results[slugs[i]] for i in kept}
-    # Each article's list depends only on the shared tables above: ranges of articles go to forked workers.
-    ranges = [todo[start:start + RANGE] for start in range(0, len(todo), RANGE)]
-    if map_ranges is not None and len(todo) >= PARALLEL_FROM:
-        ranked = map_ranges(_rank_range, ranges, context)  # type: ignore[arg-type]
-    else:
-        ranked = (_rank_range(context, r) for r in ranges)
-    for part in ranked:
-        out.update(part)
+    if todo:
+        context = _ranking(order, fingerprints, counts_by_slug, postings, idf, common, (limit, shortlist, window // 2),
+                           everything=len(todo) >= PARALLEL_FROM)
+        # Each article's list depends only on the shared tables above: ranges of articles go to forked workers.
+        ranges = [todo[start:start + RANGE] for start in range(0, len(todo), RANGE)]
+        if map_ranges is not None and len(todo) >= PARALLEL_FROM:
+            ranked = map_ranges(_rank_range, ranges, context)  # type: ignore[arg-type]
+        else:
+            ranked = (_rank_range(context, r) for r in ranges)
+        for part in ranked:
+            out.update(part)
     results = {s.slug: out[s.slug] for s in summaries}
     return results, replace(tables, results=results)
 
 
-def _affected(previous: Tables, now: Tables, plists: Mapping[str, tuple[list[int], list[float], bool]],
-              slugs: list[str], half: int) -> set[int]:
+def _ranking(order: list[Summary], fingerprints: Mapping[str, Fingerprint] | None,
+             counts_by_slug: Mapping[str, Mapping[str, int]] | None, postings: dict[str, list[int]],
+             idf: dict[str, float], common: set[str], sizes: tuple[int, int, int], everything: bool) -> _Ranking:
+    """What ranking reads.  ``everything``: every vector and every postings' weights made now, before the
+    ranges go to forked workers (each would make them again); otherwise made as the ranked articles read them."""
+    weights = _Weights(order, counts_by_slug, idf)
+    fps = [fingerprints.get(s.slug) if fingerprints else None for s in order]
+    context = _Ranking(order, weights, postings, {}, common, [_ordinal(s.date) for s in order], fps, TextPairs(fps),
+                       _tie_ranks([s.slug for s in order]), *sizes)
+    if everything:
+        for e in postings:
+            context.along(e)
+    return context
+
+
+def _affected(previous: Tables, now: Tables, postings: Mapping[str, list[int]], slugs: list[str],
+              half: int) -> set[int]:
     """Positions whose list may differ from the last run's: the articles whose inputs or vector changed, and
     every article whose candidates (per entity: a rare entity's postings, a common one's window) differ
     as a list or hold a changed, added or removed article."""
@@ -203,8 +222,8 @@ def _affected(previous: Tables, now: Tables, plists: Mapping[str, tuple[list[int
     for e in moved:
         changed.update(now.postings[e][0])
     todo = {i for i, slug in enumerate(slugs) if slug in changed}
-    for e, (plist, _x, common) in plists.items():
-        names, _c = now.postings[e]
+    for e, plist in postings.items():
+        names, common = now.postings[e]
         was = previous.postings.get(e)
         if was is None or was[1] != common or (not common and was[0] != names):
             todo.update(plist)
@@ -221,25 +240,39 @@ def _affected(previous: Tables, now: Tables, plists: Mapping[str, tuple[list[int
 
 
 def _moved_windows(plist: list[int], names: tuple[str, ...], old: tuple[str, ...], changed: set[str],
-                   half: int) -> list[int]:
+                   half: int) -> set[int]:
     """Positions along a common entity's postings whose window differs from the last run's or holds a
-    changed article."""
-    old_at = {slug: at for at, slug in enumerate(old)}
-    hit = []
-    for at, slug in enumerate(names):
-        win = names[max(0, at - half): at + half + 1]
-        was = old_at.get(slug)
-        if was is None or win != old[max(0, was - half): was + half + 1] or not changed.isdisjoint(win):
-            hit.append(plist[at])
+    changed article.  Only the windows reaching between the common head and the common tail of the two
+    lists are compared (a window inside either is the same list of the same articles): a new article in a
+    5,000-article postings compares ~40 windows, not 5,000."""
+    head = _common_head(names, old)
+    tail = _common_head(names[head:][::-1], old[head:][::-1])
+    old_at = {slug: at for at, slug in enumerate(old[head:len(old) - tail], head)}
+    shift = len(old) - len(names)
+    hit = set()
+    for at in range(max(0, head - half), min(len(names), len(names) - tail + half)):
+        slug = names[at]
+        was = at if at < head else at + shift if at >= len(names) - tail else old_at.get(slug)
+        if was is None or names[max(0, at - half): at + half + 1] != old[max(0, was - half): was + half + 1]:
+            hit.add(plist[at])
+    for at, slug in enumerate(names):  # the windows holding a changed article
+        if slug in changed:
+            hit.update(plist[max(0, at - half): at + half + 1])
     return hit
+
+
+def _common_head(a: Sequence[str], b: Sequence[str]) -> int:
+    """How many first items ``a`` and ``b`` share."""
+    return next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
 
 
 @dataclass(frozen=True)
 class _Ranking:
     order: list[Summary]
-    weights: list[dict[str, float]]
-    plists: dict[str, tuple[list[int], list[float], bool]]
-    where: list[dict[str, int]]
+    weights: _Weights
+    postings: dict[str, list[int]]  # entity -> positions, ascending
+    xs: dict[str, list[float]]  # entity -> the weights along its postings, made when first read (:meth:`along`)
+    common: set[str]
     dates: list[int | None]
     fps: list[Fingerprint | None]
     texts: TextPairs
@@ -248,26 +281,35 @@ class _Ranking:
     shortlist: int
     half_window: int
 
+    def along(self, e: str) -> list[float]:
+        xs = self.xs.get(e)
+        if xs is None:
+            weights = self.weights
+            xs = self.xs[e] = [weights[i][e] for i in self.postings[e]]
+        return xs
+
 
 def _rank_range(ctx: _Ranking, positions: Sequence[int]) -> dict[str, list[tuple[str, str, bool]]]:
-    order, weights, plists, where, dates, fps, texts, tie = (ctx.order, ctx.weights, ctx.plists, ctx.where,
-                                                             ctx.dates, ctx.fps, ctx.texts, ctx.tie)
-    limit, shortlist = ctx.limit, ctx.shortlist
+    order, weights, postings, common_set, dates, fps, texts, tie = (ctx.order, ctx.weights, ctx.postings, ctx.common,
+                                                                    ctx.dates, ctx.fps, ctx.texts, ctx.tie)
+    limit, shortlist, along, made = ctx.limit, ctx.shortlist, ctx.along, ctx.xs
     lo_half, hi_half = ctx.half_window, ctx.half_window + 1
     far = 10**6
     out: dict[str, list[tuple[str, str, bool]]] = {}
     for me in positions:
         s = order[me]
         vec = weights[me]
-        at_of = where[me]
         partial: dict[int, float] = {}
         get = partial.get
         for e, w in vec.items():
-            plist, xs, common = plists[e]
-            if common:
-                at = at_of[e]
+            plist = postings[e]
+            if e in common_set:  # only the window is read: unless made already, only its weights are made
+                at = bisect_left(plist, me)  # the postings are ascending positions
                 lo = at - lo_half if at > lo_half else 0
-                plist, xs = plist[lo : at + hi_half], xs[lo : at + hi_half]
+                plist, xs = plist[lo : at + hi_half], made.get(e)
+                xs = [weights[i][e] for i in plist] if xs is None else xs[lo : at + hi_half]
+            else:
+                xs = along(e)
             for i, x in zip(plist, xs, strict=False):
                 partial[i] = get(i, 0.0) + w * x
         partial.pop(me, None)

@@ -7,7 +7,7 @@ is not run again over every article when the code of these passes changes.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 
 from build_tools.archive.entity_pages import entity_families as _entity_families
 from build_tools.archive.paging import Family
@@ -23,9 +23,25 @@ def related(views: Sequence[LinkedView], previous: Tables | None, identities: Ma
     (``identities``: slug -> what the view was made from, see :func:`related_incremental`)."""
     summaries = [v.summary for v in views]
     fingerprints = {v.summary.slug: v.story for v in views}
-    counts = {v.summary.slug: dict(v.counts) for v in views}
-    return related_incremental(summaries, fingerprints, counts, previous, identities=identities,
+    return related_incremental(summaries, fingerprints, _Counts(views), previous, identities=identities,
                                 map_ranges=map_ranges)
+
+
+class _Counts(Mapping[str, Mapping[str, int]]):
+    """slug -> the view's mention counts as a dict, made when read: the related pass reads the counts of the
+    articles it ranks and their candidates only (10k dicts were ~0.05 s of every build)."""
+
+    def __init__(self, views: Sequence[LinkedView]):
+        self._pairs = {v.summary.slug: v.counts for v in views}
+
+    def __getitem__(self, slug: str) -> Mapping[str, int]:
+        return dict(self._pairs[slug])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._pairs)
+
+    def __len__(self) -> int:
+        return len(self._pairs)
 
 
 def entity_families(views: Sequence[LinkedView], index: AliasIndex | None, keys: Mapping[str, str] | None = None,
