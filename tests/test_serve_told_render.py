@@ -106,3 +106,21 @@ def test_the_records_are_written_after_the_update_is_shown(preview):
     again = Renderer(update.config, update.site, renderer.state_dir, strict=False, docs_dir=settings.docs_dir)
     done = again.render()
     assert not done.full and done.changed == [] and done.pages == []  # the record is the site as it is
+
+
+def test_a_record_that_cannot_be_written_does_not_stop_the_preview(preview, monkeypatch, capsys):
+    from build_tools.site import render as render_module
+
+    update, settings, _walks = preview
+    shutil.copy(SEEDS[3], settings.raw_dir / SEEDS[3].name)
+    assert update.run("a dump added", site_saved=False)
+
+    def full_disk(path, data):
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(render_module, "save_record", full_disk)
+        update.after_shown()  # said, not raised
+    assert "not saved" in capsys.readouterr().err
+    update.after_shown()  # the disk has room again: the record kept in memory is written now
+    assert any(not p.name.endswith(".sitemap.json") for p in update.renderer.state_dir.glob("*.json"))

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from build_tools.memory import gc_paused
+from build_tools.model.errors import BuildError
 from build_tools.search.indexer import index_site
 from build_tools.search.renderseen import told_pages
 from build_tools.serve.rebuild import Builder, say
@@ -131,9 +132,12 @@ class Update:
 
         started = time.perf_counter()
         self.builder.tell_desk()
-        with gc_paused():
-            write_deferred(self.builder.settings)
-        self.renderer.save_records()
+        try:  # only the next process's head start: a full disk or a busy cache must not stop the preview
+            with gc_paused():
+                write_deferred(self.builder.settings)
+            self.renderer.save_records()
+        except (OSError, BuildError) as error:
+            say(f"the records for the next run were not saved ({error}); they are tried again after the next update")
         return time.perf_counter() - started
 
     def own(self, took: float) -> float:
