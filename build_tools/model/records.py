@@ -98,9 +98,13 @@ class BuildReport:
     summaries: list[Summary] = field(default_factory=list)
     corrections: list[CorrectionReview] = field(default_factory=list)  # overrides.yml, entry by entry
     timings: list[tuple[str, float]] = field(default_factory=list)  # wall seconds per stage; not in the JSON report
-    changed_files: int = 0  # files this build wrote or removed in docs/
-    # Those files, docs-relative: the live preview's render stats them alone instead of walking docs/.
+    # The files this build wrote or removed in docs/, docs-relative: the live preview's render stats them alone
+    # instead of walking docs/.
     changed_paths: tuple[str, ...] = ()
+
+    @property
+    def changed_files(self) -> int:
+        return len(self.changed_paths)
 
     @contextmanager
     def timed(self, stage: str) -> Iterator[None]:

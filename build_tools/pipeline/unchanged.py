@@ -123,7 +123,7 @@ def unchanged_report(store: Store, build: BuildKey | None, manifest: Path, docs_
     manifest_digest, last = found
     if _file_digest(manifest) != manifest_digest or not untouched(docs_dir, manifest):
         return None
-    return replace(last, warnings=report.warnings + last.warnings, timings=list(report.timings), changed_files=0,
+    return replace(last, warnings=report.warnings + last.warnings, timings=list(report.timings),
                    changed_paths=())
 
 
@@ -133,7 +133,7 @@ def record(put_latest: Callable[[str, str, object], None], build: BuildKey | Non
     idle), after its output is in place (``build`` as :func:`settled` returned it).  The first ``discovered``
     warnings are discovery's (slugs, added dates): made again by the next build, not replayed from this one."""
     if build is not None and not build.racy:
-        kept = replace(report, warnings=report.warnings[discovered:], timings=[], changed_files=0, changed_paths=())
+        kept = replace(report, warnings=report.warnings[discovered:], timings=[], changed_paths=())
         put_latest(NAME, key(NAME, build.value), (_file_digest(manifest), kept))
 
 

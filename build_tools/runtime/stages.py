@@ -118,8 +118,7 @@ class Runner:
                 self.report.warnings.extend(BuildWarning(path, "slug-conflict", "two pages for one path (a slug "
                                                          "conflict): the first one written was kept")
                                             for path in writer.conflicts)
-                changed = writer.commit()
-                self.report.changed_files, self.report.changed_paths = len(changed), tuple(changed)
+                self.report.changed_paths = tuple(writer.commit())
                 self.output_changed = True
         except BaseException:
             self.output_changed = writer.swapped

@@ -95,8 +95,8 @@ def site_saved(changes: set[tuple[Change, str]], settings: Settings) -> bool:
     own files (docs/'s hand-written pages, mkdocs.yml, the theme), which the build step does not write."""
     raw = str(settings.raw_dir.resolve()) + "/"
     editors = {str(settings.entities_path.resolve()), str(settings.overrides_path.resolve())}
-    return any(not (str(Path(path).resolve()).startswith(raw) or str(Path(path).resolve()) in editors)
-               for _, path in changes)
+    resolved = (str(Path(path).resolve()) for _, path in changes)
+    return any(not (path.startswith(raw) or path in editors) for path in resolved)
 
 
 def describe(changes: set[tuple[Change, str]]) -> str:
