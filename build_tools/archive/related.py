@@ -13,7 +13,9 @@ candidates.  Every candidate is then scored on all shared entities.
 Same-story reports (:mod:`build_tools.archive.stories`) come first in each list.
 
 Incremental (:func:`related_incremental`): with the grid, one more article changes few vectors; the last
-run's tables let only the articles whose candidates changed be ranked again, the same lists as from nothing.
+run's tables (with each article's shortlist and cut-off) let only the articles whose candidates changed, and
+whose shortlist such a candidate was on or now enters, be ranked again (:mod:`.related_changes`): the same
+lists as from nothing.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from datetime import date as Date
 from typing import Any
 
 from build_tools.archive.furniture import settled_size
+from build_tools.archive.related_changes import Shortlist, affected, confirmed, shortlist_of
 from build_tools.archive.stories import SAME_STORY_DAYS, Fingerprint, TextPairs, same_story
 from build_tools.model import Summary
 
@@ -137,6 +140,7 @@ class Tables:
     postings: dict[str, tuple[tuple[str, ...], bool]]  # entity -> (slugs in date order, common)
     results: dict[str, list[tuple[str, str, bool]]]
     idf: dict[str, float] = field(default_factory=dict)
+    shortlists: dict[str, Shortlist] = field(default_factory=dict)  # slug -> its last shortlist and cut-off
 
 
 def related_incremental(
@@ -173,15 +177,17 @@ def related_incremental(
                                tuple(sorted(counts_of.get(s.slug, {}).items()))) for s in order}
     tables = Tables(params, {slug: identities[slug] for slug in slugs},
                     {e: (tuple([slugs[i] for i in plist]), e in common) for e, plist in postings.items()}, {}, idf)
-    todo = list(range(n))
-    out: dict[str, list[tuple[str, str, bool]]] = {}
+    context = _ranking(order, fingerprints, counts_by_slug, postings, idf, common, (limit, shortlist, window // 2))
+    out: dict[str, tuple[list[tuple[str, str, bool]], Shortlist]] = {}
     if previous is not None and previous.params == params:
-        todo = sorted(_affected(previous, tables, postings, slugs, window // 2))
-        kept = set(range(n)).difference(todo)
-        out = {slugs[i]: previous.results[slugs[i]] for i in kept}
+        todo = _todo(previous, tables, context, slugs)
+        out = {slugs[i]: (previous.results[slugs[i]], previous.shortlists[slugs[i]])
+               for i in set(range(n)).difference(todo)}
+    else:
+        todo = list(range(n))
     if todo:
-        context = _ranking(order, fingerprints, counts_by_slug, postings, idf, common, (limit, shortlist, window // 2),
-                           everything=len(todo) >= PARALLEL_FROM)
+        if len(todo) >= PARALLEL_FROM:  # made once here, not again in each forked worker
+            context.make_all()
         # Each article's list depends only on the shared tables above: ranges of articles go to forked workers.
         ranges = [todo[start:start + RANGE] for start in range(0, len(todo), RANGE)]
         if map_ranges is not None and len(todo) >= PARALLEL_FROM:
@@ -190,80 +196,28 @@ def related_incremental(
             ranked = (_rank_range(context, r) for r in ranges)
         for part in ranked:
             out.update(part)
-    results = {s.slug: out[s.slug] for s in summaries}
-    return results, replace(tables, results=results)
+    results = {s.slug: out[s.slug][0] for s in summaries}
+    return results, replace(tables, results=results, shortlists={s.slug: out[s.slug][1] for s in summaries})
+
+
+def _todo(previous: Tables, now: Tables, context: _Ranking, slugs: list[str]) -> list[int]:
+    """The positions to rank again: those :func:`~build_tools.archive.related_changes.affected` names, and the
+    suspects whose shortlist a changed candidate was on or now enters."""
+    todo, suspects = affected(previous, now, context.postings, slugs, context.half_window)
+    if suspects:
+        present = {slug: i for i, slug in enumerate(slugs)}
+        todo |= confirmed(suspects, slugs, previous.shortlists, present, context.partial)
+    return sorted(todo)
 
 
 def _ranking(order: list[Summary], fingerprints: Mapping[str, Fingerprint] | None,
              counts_by_slug: Mapping[str, Mapping[str, int]] | None, postings: dict[str, list[int]],
-             idf: dict[str, float], common: set[str], sizes: tuple[int, int, int], everything: bool) -> _Ranking:
-    """What ranking reads.  ``everything``: every vector and every postings' weights made now, before the
-    ranges go to forked workers (each would make them again); otherwise made as the ranked articles read them."""
+             idf: dict[str, float], common: set[str], sizes: tuple[int, int, int]) -> _Ranking:
+    """What ranking reads; vectors and weights along postings are made as the ranked articles read them."""
     weights = _Weights(order, counts_by_slug, idf)
     fps = [fingerprints.get(s.slug) if fingerprints else None for s in order]
-    context = _Ranking(order, weights, postings, {}, common, [_ordinal(s.date) for s in order], fps, TextPairs(fps),
-                       _tie_ranks([s.slug for s in order]), *sizes)
-    if everything:
-        for e in postings:
-            context.along(e)
-    return context
-
-
-def _affected(previous: Tables, now: Tables, postings: Mapping[str, list[int]], slugs: list[str],
-              half: int) -> set[int]:
-    """Positions whose list may differ from the last run's: the articles whose inputs or vector changed, and
-    every article whose candidates (per entity: a rare entity's postings, a common one's window) differ
-    as a list or hold a changed, added or removed article."""
-    old_items, old_idf = previous.items, previous.idf
-    # A vector changed when its article's inputs did, or the idf of one of its entities (the grid moved).
-    moved = {e for e, w in now.idf.items() if old_idf.get(e) != w}
-    changed = {slug for slug, item in now.items.items() if old_items.get(slug) != item}
-    changed.update(slug for slug in old_items if slug not in now.items)
-    for e in moved:
-        changed.update(now.postings[e][0])
-    todo = {i for i, slug in enumerate(slugs) if slug in changed}
-    for e, plist in postings.items():
-        names, common = now.postings[e]
-        was = previous.postings.get(e)
-        if was is None or was[1] != common or (not common and was[0] != names):
-            todo.update(plist)
-        elif not common:
-            if not changed.isdisjoint(names):
-                todo.update(plist)
-        elif was[0] == names:
-            for at, slug in enumerate(names):
-                if slug in changed:
-                    todo.update(plist[max(0, at - half): at + half + 1])
-        else:
-            todo.update(_moved_windows(plist, names, was[0], changed, half))
-    return todo
-
-
-def _moved_windows(plist: list[int], names: tuple[str, ...], old: tuple[str, ...], changed: set[str],
-                   half: int) -> set[int]:
-    """Positions along a common entity's postings whose window differs from the last run's or holds a
-    changed article.  Only the windows reaching between the common head and the common tail of the two
-    lists are compared (a window inside either is the same list of the same articles): a new article in a
-    5,000-article postings compares ~40 windows, not 5,000."""
-    head = _common_head(names, old)
-    tail = _common_head(names[head:][::-1], old[head:][::-1])
-    old_at = {slug: at for at, slug in enumerate(old[head:len(old) - tail], head)}
-    shift = len(old) - len(names)
-    hit = set()
-    for at in range(max(0, head - half), min(len(names), len(names) - tail + half)):
-        slug = names[at]
-        was = at if at < head else at + shift if at >= len(names) - tail else old_at.get(slug)
-        if was is None or names[max(0, at - half): at + half + 1] != old[max(0, was - half): was + half + 1]:
-            hit.add(plist[at])
-    for at, slug in enumerate(names):  # the windows holding a changed article
-        if slug in changed:
-            hit.update(plist[max(0, at - half): at + half + 1])
-    return hit
-
-
-def _common_head(a: Sequence[str], b: Sequence[str]) -> int:
-    """How many first items ``a`` and ``b`` share."""
-    return next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+    return _Ranking(order, weights, postings, {}, common, [_ordinal(s.date) for s in order], fps, TextPairs(fps),
+                    _tie_ranks([s.slug for s in order]), *sizes)
 
 
 @dataclass(frozen=True)
@@ -288,14 +242,34 @@ class _Ranking:
             xs = self.xs[e] = [weights[i][e] for i in self.postings[e]]
         return xs
 
+    def make_all(self) -> None:
+        for e in self.postings:
+            self.along(e)
 
-def _rank_range(ctx: _Ranking, positions: Sequence[int]) -> dict[str, list[tuple[str, str, bool]]]:
+    def partial(self, me: int, other: int) -> float:
+        """``other``'s partial score as a candidate of ``me``, summed as :func:`_rank_range` sums it (the same
+        terms in the same order: the same float), 0.0 when it is not a candidate."""
+        vec, theirs, total = self.weights[me], self.weights[other], 0.0
+        for e, w in vec.items():
+            x = theirs.get(e)
+            if x is None:
+                continue
+            if e in self.common:  # a candidate through a common entity only inside the window
+                plist = self.postings[e]
+                at, there = bisect_left(plist, me), bisect_left(plist, other)
+                if not max(0, at - self.half_window) <= there < at + self.half_window + 1:
+                    continue
+            total = total + w * x
+        return total
+
+
+def _rank_range(ctx: _Ranking, positions: Sequence[int]) -> dict[str, tuple[list[tuple[str, str, bool]], Shortlist]]:
     order, weights, postings, common_set, dates, fps, texts, tie = (ctx.order, ctx.weights, ctx.postings, ctx.common,
                                                                     ctx.dates, ctx.fps, ctx.texts, ctx.tie)
     limit, shortlist, along, made = ctx.limit, ctx.shortlist, ctx.along, ctx.xs
     lo_half, hi_half = ctx.half_window, ctx.half_window + 1
     far = 10**6
-    out: dict[str, list[tuple[str, str, bool]]] = {}
+    out: dict[str, tuple[list[tuple[str, str, bool]], Shortlist]] = {}
     for me in positions:
         s = order[me]
         vec = weights[me]
@@ -321,7 +295,7 @@ def _rank_range(ctx: _Ranking, positions: Sequence[int]) -> dict[str, list[tuple
             if len(best) < shortlist:
                 best += sorted(i for i, p in partial.items() if p == cut)[: shortlist - len(best)]
         else:
-            best = list(partial)
+            best, cut = list(partial), 0.0  # every candidate is on it: any other one would be too
         fa = fps[me]
         da = dates[me]
         scored: list[tuple[bool, float, int, int, int]] = []
@@ -338,7 +312,8 @@ def _rank_range(ctx: _Ranking, positions: Sequence[int]) -> dict[str, list[tuple
                 same = same_story(s, order[i], cos)
             scored.append((not same, -cos, gap if gap is not None else far, tie[i], i))
         scored.sort()
-        out[s.slug] = [(order[i].slug, order[i].title, not notsame) for notsame, _c, _g, _t, i in scored[:limit]]
+        out[s.slug] = ([(order[i].slug, order[i].title, not notsame) for notsame, _c, _g, _t, i in scored[:limit]],
+                       shortlist_of(cut, [order[i].slug for i in best]))
     return out
 
 
