@@ -21,6 +21,7 @@ writer.  This module decides only what runs, in which order, on what.
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 
 from build_tools.archive import view_passes, views
 from build_tools.archive.dedupe import NearIndex, near_duplicates
@@ -122,20 +123,23 @@ def _build(settings: Settings, overrides: Overrides, locks, progress: Progress |
             linked = run.each(LINK, published, [(p.prepared.key, registry, added.get(p.raw_path) or "",
                                                  *sorted(recurring & p.prepared.short_lines)) for p in published],
                               (run.reader, index, recurring, overrides, added))
-        with report.timed("related"):
-            related = _related(run, linked)
-            if not settings.keep_warm:  # as the fingerprints above (0.25 s of a preview update at 10k, both)
-                linked = views.without_stories(linked)  # read by the related pass only (memory)
+        with report.timed("feeds"):
             # Sorted once: the neighbours, the feeds, the entity and the index pages all list the articles
             # newest first (4 sorts of 10k summaries were ~0.2 s of CPU).
             newest = newest_first(v.summary for _, v in linked)
             around = neighbours(newest, ordered=True)
-        with report.timed("images"):
-            pictures, image_warnings = pictures_for(settings, published, [view for _, view in linked], run.shown)
-            report.warnings.extend(image_warnings)
-        with report.timed("feeds"):  # before the writer opens: the last page written is moments from the swap
             bodies = _feed_bodies(run, linked, entries_needed(newest, entity_names(index) or None, ordered=True))
-        with run.output() as writer:
+        # The entity and index pages leave out only the pages that fail to render: a forked copy makes them
+        # ahead, as if none will, while this process ranks and renders (~1 s of one core at 10k).
+        with run.output() as writer, \
+                run.ahead(partial(_whole_pages, settings, index, linked, newest, bodies), writer) as ahead:
+            with report.timed("related"):
+                related = _related(run, linked)
+                if not settings.keep_warm:  # as the fingerprints above (0.25 s of a preview update at 10k, both)
+                    linked = views.without_stories(linked)  # read by the related pass only (memory)
+            with report.timed("images"):
+                pictures, image_warnings = pictures_for(settings, published, [view for _, view in linked], run.shown)
+                report.warnings.extend(image_warnings)
             with report.timed("render"):
                 by_slug = {v.summary.slug: v.summary for _, v in linked}
                 jobs = [_page_job(p, k, v, settings, related_links(related.get(v.summary.slug, ()), by_slug)
@@ -144,14 +148,9 @@ def _build(settings: Settings, overrides: Overrides, locks, progress: Progress |
                 shown = _publish(run.pages(RENDER, jobs, (run.reader, entity_names(index)), writer),
                                  published, linked, report, run)
                 del jobs, by_slug, related, around, pictures  # not read again (memory: ~5 KB per article)
-            keys = dict(zip((view.summary.slug for _, view in shown), _whole_inputs(shown), strict=True))
-            newest = [s for s in newest if s.slug in keys]  # the pages written, in the same order
-            with report.timed("entity pages"):  # an entity's pages laid out again only when its articles changed
-                entity_index, families = view_passes.entity_families([v for _, v in shown], index, keys, newest)
-                run.families(view_passes.entity_families, families, writer)
-                writer.write_all(entity_index)
-            with report.timed("index pages"):  # of the pages written: a failed one is in no list and no feed
-                _site_pages(run, settings, index, newest, bodies, keys, writer)
+            with report.timed("entity and index pages"):
+                if not run.replayed(ahead, writer, trusted=len(shown) == len(linked)):
+                    _whole_pages(settings, index, shown, newest, bodies, run, writer)
         report.corrections = _review_corrections(overrides, dumps, published, run, index)
         report.warnings.extend(w for review in report.corrections for w in review.problems)
         settled = unchanged.settled(build_key, _made_from(run, settings, overrides, prepared), settings.max_dump_bytes,
@@ -178,6 +177,18 @@ def _made_from(run: Runner, settings: Settings, overrides: Overrides, prepared: 
         return isinstance(run.store.get(PREPARE.kinds[0], expected), Failure)
 
     return made_from
+
+
+def _whole_pages(settings: Settings, index, shown: list[tuple[str, views.LinkedView]], newest: list[Summary],
+                 bodies: dict[str, str], run: Runner, writer: OutputWriter) -> None:
+    """The entity pages, and the index pages and feeds, of the pages written (``shown``): a failed one is in no
+    list and no feed.  An entity's pages are laid out again only when its articles changed."""
+    keys = dict(zip((view.summary.slug for _, view in shown), _whole_inputs(shown), strict=True))
+    newest = [s for s in newest if s.slug in keys]  # the pages written, in the same order
+    entity_index, families = view_passes.entity_families([v for _, v in shown], index, keys, newest)
+    run.families(view_passes.entity_families, families, writer)
+    writer.write_all(entity_index)
+    _site_pages(run, settings, index, newest, bodies, keys, writer)
 
 
 def _site_pages(run: Runner, settings: Settings, index, summaries: list[Summary], bodies: dict[str, str],

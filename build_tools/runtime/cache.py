@@ -118,6 +118,16 @@ class Store:
                 self.db.close()
                 raise
 
+    @classmethod
+    def read_only(cls, path: Path) -> Store:
+        """The store file ``path`` for a forked process that only reads it (:mod:`.ahead`): a connection of its
+        own, as :class:`Reader`'s (the main process's must not cross a fork), for :meth:`get` and :meth:`get_many`."""
+        store = cls.__new__(cls)
+        store.path = path
+        with sqlite_errors(path):
+            store.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+        return store
+
     def _open(self) -> None:
         if self.db.execute("PRAGMA journal_mode=WAL").fetchone()[0] != "wal":
             raise sqlite3.DatabaseError("not a database in WAL mode")

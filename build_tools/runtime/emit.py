@@ -98,6 +98,12 @@ class OutputWriter:
         self._manifest[relative] = previous
         return True
 
+    def would_keep(self, relative: str, key: str) -> bool:
+        """What :meth:`keep_if_unchanged` would answer now, without keeping anything."""
+        previous = self._previous.get(relative)
+        return relative not in self._manifest and previous is not None and previous[0] == key and \
+            _stat_matches(os.path.join(self._docs, relative), previous)
+
     def write(self, relative: str, text: str, key: str | None = None) -> None:
         _check_relative(relative)
         if relative in self._manifest:

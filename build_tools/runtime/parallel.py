@@ -69,7 +69,7 @@ def ordered_map(func: Callable[[Any, T], R], items: Sequence[T], context: Any, j
     _TASK = (func, context)
     crew = _Crew()
     try:
-        with _interrupts_held() as held:  # a worker must not see Ctrl-C before it has learnt to ignore it
+        with interrupts_held() as held:  # a worker must not see Ctrl-C before it has learnt to ignore it
             for _ in range(workers):
                 crew.start()
         if held:
@@ -231,7 +231,7 @@ def _died(pid: int) -> str:
 
 
 @contextlib.contextmanager
-def _interrupts_held() -> Iterator[list[int]]:
+def interrupts_held() -> Iterator[list[int]]:
     """Ctrl-C during the block is held back (the workers fork with this handler, the main process raises
     once the workers exist and can be stopped); the list says whether one came."""
     came: list[int] = []

@@ -31,6 +31,7 @@ from build_tools.model.errors import CacheError, Interrupted
 from build_tools.model.paths import PathDisplay
 from build_tools.model.records import BuildReport, BuildWarning, InputResult, Progress, Status
 from build_tools.runtime import deferred
+from build_tools.runtime.ahead import Ahead, replay
 from build_tools.runtime.cache import Reader, Store, key
 from build_tools.runtime.code import stage_key
 from build_tools.runtime.crash import guarded
@@ -296,6 +297,36 @@ class Runner:
             self.store.put("whole", places[family], kept[places[family]])
             laid_out.append(family)
         return laid_out
+
+    @contextlib.contextmanager
+    def ahead(self, work: Callable[[Runner, OutputWriter], None], writer: OutputWriter) -> Iterator[Ahead | None]:
+        """``work(run, writer)`` started in a forked copy that records what it would write (:mod:`.ahead`); the
+        copy is stopped when the block ends (an error, or its work not taken by :meth:`replayed`)."""
+        ahead = Ahead.start(self, writer, work)
+        del work  # what it holds (the linked articles with their stories) is the copy's, not this process's
+        try:
+            yield ahead
+        finally:
+            if ahead is not None:
+                ahead.cancel()
+
+    def replayed(self, ahead: Ahead | None, writer: OutputWriter, trusted: bool) -> bool:
+        """Whether the copy's work is done here now (its records replayed); False when the caller must do the work
+        itself (no copy, ``trusted`` false, the copy failed, or a file it kept changed)."""
+        if ahead is None:
+            return False
+        if not trusted:
+            ahead.cancel()
+            return False
+        ops = ahead.take()
+        return ops is not None and replay(ops, writer, self._put_part, self.put_latest)
+
+    def _put_part(self, kind: str, place: str, value: Any) -> None:
+        """A part's record, as :meth:`parts` and :meth:`families` store it (and keep it warm: their dict)."""
+        self.store.put(kind, place, value)
+        if self.settings.keep_warm and kind == "whole":
+            _WARM.setdefault((str(self.store.path), "parts"), {})[place] = value
+            _ASKED.setdefault(str(self.store.path), set()).add(place)
 
     def _part_records(self, places: list[str]) -> dict[str, Any]:
         """The stored record of each part; with ``keep_warm`` (the live preview) the records of this process's
