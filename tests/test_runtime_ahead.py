@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -90,6 +91,23 @@ def test_a_copy_that_fails_leaves_the_pages_to_the_build(project: Path, replays:
     assert replays == []  # nothing recorded came back: the build made the pages itself
 
 
+def test_a_copy_that_is_stuck_is_stopped_and_the_build_makes_the_pages(project: Path, replays: list[bool],
+                                                                      monkeypatch) -> None:
+    main, real = os.getpid(), pipeline._site_pages
+
+    def stuck_there(*args, **kwargs):
+        if os.getpid() != main:
+            time.sleep(600)  # as if waiting for a lock another thread held at the fork
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "_site_pages", stuck_there)
+    monkeypatch.setattr(ahead_mod, "MIN_WAIT", 1.0)
+    started = time.monotonic()
+    ahead, here = _both(project)
+    assert ahead == here and replays == []
+    assert time.monotonic() - started < 300
+
+
 def test_a_page_that_fails_to_render_is_left_out_by_the_build_itself(project: Path, replays: list[bool],
                                                                     monkeypatch) -> None:
     real = pipeline.RENDER.work
@@ -119,7 +137,7 @@ def test_a_file_kept_by_the_copy_and_touched_since_is_not_trusted(project: Path)
         ops = [("keep", path, entry[0]), ("write", "index.md", "changed", None)]
         assert writer.would_keep(path, entry[0])
         (docs / path).write_text("touched by hand", encoding="utf-8")
-        assert not ahead_mod.replay(ops, writer, lambda *a: None, lambda *a: None)
+        assert not ahead_mod.replay(ops, writer, lambda *a: None, lambda *a: None, lambda *a: None)
         assert writer.staged == []  # nothing replayed, not even the write that came after
     finally:
         writer.abort()

@@ -123,16 +123,14 @@ def _build(settings: Settings, overrides: Overrides, locks, progress: Progress |
             linked = run.each(LINK, published, [(p.prepared.key, registry, added.get(p.raw_path) or "",
                                                  *sorted(recurring & p.prepared.short_lines)) for p in published],
                               (run.reader, index, recurring, overrides, added))
-        with report.timed("feeds"):
-            # Sorted once: the neighbours, the feeds, the entity and the index pages all list the articles
-            # newest first (4 sorts of 10k summaries were ~0.2 s of CPU).
-            newest = newest_first(v.summary for _, v in linked)
-            around = neighbours(newest, ordered=True)
-            bodies = _feed_bodies(run, linked, entries_needed(newest, entity_names(index) or None, ordered=True))
-        # The entity and index pages leave out only the pages that fail to render: a forked copy makes them
-        # ahead, as if none will, while this process ranks and renders (~1 s of one core at 10k).
+        # Sorted once: the neighbours, the feeds, the entity and the index pages all list the articles newest
+        # first (4 sorts of 10k summaries were ~0.2 s of CPU).
+        newest = newest_first(v.summary for _, v in linked)
+        around = neighbours(newest, ordered=True)
+        # The feeds, the entity and the index pages leave out only the pages that fail to render: a forked copy
+        # makes them ahead, as if none will, while this process ranks and renders (~1 s of one core at 10k).
         with run.output() as writer, \
-                run.ahead(partial(_whole_pages, settings, index, linked, newest, bodies), writer) as ahead:
+                run.ahead(partial(_whole_pages, settings, index, linked, newest), writer) as ahead:
             with report.timed("related"):
                 related = _related(run, linked)
                 if not settings.keep_warm:  # as the fingerprints above (0.25 s of a preview update at 10k, both)
@@ -148,9 +146,9 @@ def _build(settings: Settings, overrides: Overrides, locks, progress: Progress |
                 shown = _publish(run.pages(RENDER, jobs, (run.reader, entity_names(index)), writer),
                                  published, linked, report, run)
                 del jobs, by_slug, related, around, pictures  # not read again (memory: ~5 KB per article)
-            with report.timed("entity and index pages"):
+            with report.timed("feeds, entity and index pages"):
                 if not run.replayed(ahead, writer, trusted=len(shown) == len(linked)):
-                    _whole_pages(settings, index, shown, newest, bodies, run, writer)
+                    _whole_pages(settings, index, shown, newest, run, writer)
         report.corrections = _review_corrections(overrides, dumps, published, run, index)
         report.warnings.extend(w for review in report.corrections for w in review.problems)
         settled = unchanged.settled(build_key, _made_from(run, settings, overrides, prepared), settings.max_dump_bytes,
@@ -180,11 +178,12 @@ def _made_from(run: Runner, settings: Settings, overrides: Overrides, prepared: 
 
 
 def _whole_pages(settings: Settings, index, shown: list[tuple[str, views.LinkedView]], newest: list[Summary],
-                 bodies: dict[str, str], run: Runner, writer: OutputWriter) -> None:
+                 run: Runner, writer: OutputWriter) -> None:
     """The entity pages, and the index pages and feeds, of the pages written (``shown``): a failed one is in no
     list and no feed.  An entity's pages are laid out again only when its articles changed."""
     keys = dict(zip((view.summary.slug for _, view in shown), _whole_inputs(shown), strict=True))
     newest = [s for s in newest if s.slug in keys]  # the pages written, in the same order
+    bodies = _feed_bodies(run, shown, entries_needed(newest, entity_names(index) or None, ordered=True))
     entity_index, families = view_passes.entity_families([v for _, v in shown], index, keys, newest)
     run.families(view_passes.entity_families, families, writer)
     writer.write_all(entity_index)

@@ -19,18 +19,20 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection, Pipe
 from typing import Any
 
 from build_tools.forking import can_fork
-from build_tools.runtime.cache import Store
+from build_tools.runtime.cache import Reader, Store
 from build_tools.runtime.emit import OutputWriter
 from build_tools.runtime.parallel import interrupts_held, worker_count
 
 # What the copy recorded, in order: ("keep", path, key), ("write", path, text, key), ("put", kind, key, value),
-# ("latest", name, place, value).
+# ("put_raw", kind, key, bytes), ("latest", name, place, value).
 Op = tuple
+MIN_WAIT = 60.0  # seconds the main process waits for the copy at least
 
 
 class Recording:
@@ -72,6 +74,12 @@ class _RecordingStore:
     def put(self, kind: str, key: str, value: Any) -> None:
         self._ops.append(("put", kind, key, value))
 
+    def put_raw(self, kind: str, key: str, blob: bytes) -> None:
+        self._ops.append(("put_raw", kind, key, blob))
+
+    def checkpoint(self) -> None:
+        """Nothing to commit: what the copy stores is stored by the main process."""
+
 
 class Ahead:
     """A forked copy making pages ahead; :meth:`take` waits for what it recorded."""
@@ -79,6 +87,7 @@ class Ahead:
     def __init__(self, pid: int, results: Connection):
         self._pid: int | None = pid  # None once the copy is reaped (its pid may then be another process's)
         self._results = results
+        self._started = time.monotonic()
 
     @classmethod
     def start(cls, run: Any, writer: OutputWriter, work: Callable[[Any, Any], None]) -> Ahead | None:
@@ -104,6 +113,11 @@ class Ahead:
         """What the copy recorded, or None when it failed, warned or died (the caller does the work itself)."""
         if self._pid is None:
             return None
+        # The copy does about what this process did meanwhile; one that takes far longer is stuck (a lock another
+        # thread of the preview held at the fork): it is stopped, and the caller does the work.
+        if not self._results.poll(max(MIN_WAIT, 3 * (time.monotonic() - self._started))):
+            self.cancel()
+            return None
         try:
             outcome = self._results.recv()
         except (EOFError, OSError):
@@ -127,7 +141,7 @@ class Ahead:
 
 
 def replay(ops: list[Op], writer: OutputWriter, put: Callable[[str, str, Any], None],
-           put_latest: Callable[[str, str, Any], None]) -> bool:
+           put_latest: Callable[[str, str, Any], None], put_raw: Callable[[str, str, bytes], None]) -> bool:
     """Make the copy's calls on the real writer and cache; False (and nothing done) when a file it kept is no
     longer the one it saw."""
     if not all(writer.would_keep(op[1], op[2]) for op in ops if op[0] == "keep"):
@@ -139,6 +153,8 @@ def replay(ops: list[Op], writer: OutputWriter, put: Callable[[str, str, Any], N
             writer.write(op[1], op[2], op[3])
         elif op[0] == "put":
             put(op[1], op[2], op[3])
+        elif op[0] == "put_raw":
+            put_raw(op[1], op[2], op[3])
         else:
             put_latest(op[1], op[2], op[3])
     return True
@@ -153,8 +169,10 @@ def _copy(run: Any, writer: OutputWriter, work: Callable[[Any, Any], None], resu
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         results.close()
         ops: list[Op] = []
+        Reader.forget_inherited()
         run.store = _RecordingStore(Store.read_only(run.store.path), ops)
         run.put_latest = lambda name, place, value: ops.append(("latest", name, place, value))
+        run.progress = None  # the main process's progress bar is its own
         report = run.report
         said = (len(report.warnings), len(report.inputs))
         work(run, Recording(writer, ops))

@@ -287,6 +287,12 @@ class Reader:
         return value
 
     @classmethod
+    def forget_inherited(cls) -> None:
+        """In a forked process: open connections of its own from now on (those inherited are the parent's, in use
+        there; they are dropped, not closed)."""
+        cls._open = {}
+
+    @classmethod
     def close_all(cls) -> None:
         """Close this process's connections (the main process, when a build ends: the file may move)."""
         while cls._open:

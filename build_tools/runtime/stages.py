@@ -319,7 +319,7 @@ class Runner:
             ahead.cancel()
             return False
         ops = ahead.take()
-        return ops is not None and replay(ops, writer, self._put_part, self.put_latest)
+        return ops is not None and replay(ops, writer, self._put_part, self.put_latest, self.store.put_raw)
 
     def _put_part(self, kind: str, place: str, value: Any) -> None:
         """A part's record, as :meth:`parts` and :meth:`families` store it (and keep it warm: their dict)."""
