@@ -319,10 +319,11 @@ class Runner:
             ahead.cancel()
             return False
         ops = ahead.take()
-        return ops is not None and replay(ops, writer, self._put_part, self.put_latest, self.store.put_raw)
+        return ops is not None and replay(ops, writer, self._put_replayed, self.put_latest, self.store.put_raw)
 
-    def _put_part(self, kind: str, place: str, value: Any) -> None:
-        """A part's record, as :meth:`parts` and :meth:`families` store it (and keep it warm: their dict)."""
+    def _put_replayed(self, kind: str, place: str, value: Any) -> None:
+        """A record the copy stored: a part's (kept warm, as :meth:`parts` and :meth:`families` keep it), or a
+        feed entry's."""
         self.store.put(kind, place, value)
         if self.settings.keep_warm and kind == "whole":
             _WARM.setdefault((str(self.store.path), "parts"), {})[place] = value
