@@ -148,10 +148,13 @@ def _walked(site_dir: Path, cache: Path | None) -> tuple[list[tuple[str, str]], 
     return out, listing
 
 
-def _walk_order(rel: str) -> list[tuple[int, str]]:
-    """unchanged.walk's order of files: top down, a folder's files (by name) before its sub-folders (by name)."""
-    parts = rel.split("/")
-    return [(1, p) for p in parts[:-1]] + [(0, parts[-1])]
+def _walk_order(rel: str) -> str:
+    """unchanged.walk's order of files: top down, a folder's files (by name) before its sub-folders (by name).
+    As one string (each folder "\x02<name>\x00", then "\x01<file name>"; no name holds a NUL), which sorts as
+    the list [(1, folder), ..., (0, file name)] does: a sort of 25,000 strings, not of lists of tuples (0.26 s
+    of each told index at 10k articles, of which the sort ~0.2 s)."""
+    folder, _slash, name = rel.rpartition("/")
+    return "\x02" + folder.replace("/", "\x00\x02") + "\x00\x01" + name if folder else "\x01" + name
 
 
 def _told(site_dir: Path, before: pagekeys.Known, listing: list[str] | None,
@@ -166,7 +169,8 @@ def _told(site_dir: Path, before: pagekeys.Known, listing: list[str] | None,
             continue
         kind = listed if LISTING_RE.match(rel) else pages
         (kind.add if os.path.isfile(site_dir / rel) else kind.discard)(rel)
-    files = [(rel, str(site_dir / rel)) for rel in sorted(pages, key=_walk_order)]
+    top = str(site_dir)
+    files = [(rel, f"{top}/{rel}") for rel in sorted(pages, key=_walk_order)]
     return files, sorted(listed, key=_walk_order)
 
 
