@@ -184,8 +184,10 @@ def _merge_one(name: str, groups: list[list[str]], store: Path, out: Path, cache
         spliced = kept = None  # the last stream is not needed in a full merge: not held through it (memory)
         stream, runs, fields, version, limit, used, variants = _merged(groups, pages, slots, store, cache,
                                                                         chunk_units)
+        skips = {}
     else:
-        (stream, runs, limit), fields, version, used = spliced, kept.fields, kept.version, record.get("groups", [])
+        (stream, runs, limit, skips), fields, version = spliced, kept.fields, kept.version
+        used = record.get("groups", [])
         variants = kept.variants
     groups_used.update(used)
     target = out / name
@@ -193,10 +195,11 @@ def _merge_one(name: str, groups: list[list[str]], store: Path, out: Path, cache
     (target / "fragment").mkdir(exist_ok=True)
     prefix = f"{language}_{name[1:7]}"  # page ids (facets.json) unique across the bundles
     counts = [c for k in keys for c in pages[k]["counts"]]
+    spliced_runs = runs
     files, runs = bundle_files(stream, slots, counts, [version, fields, language], prefix, limit, runs)
     splice.save(kept_file, splice.Kept(keys, dict(zip(urls, slots, strict=True)), limit,
                                        [(w, None if w in runs else e, u) for w, e, u in stream], runs, pages,
-                                       fields, version, variants))
+                                       fields, version, variants, _skips_kept(skips, spliced_runs, runs)))
     del stream
     frags = link_fragments(keys, pages, store, target, prefix, slots, record.get("frags", {}))
     index_record, written_n = write_changed(target, files, record.get("files", {}), jobs)
@@ -209,6 +212,21 @@ def _merge_one(name: str, groups: list[list[str]], store: Path, out: Path, cache
     _keep_facts(cache, name, facts)
     return {"files": index_record, "frags": frags, "groups": used, "written": written_n,
             "spliced": spliced is not None, "merge": how}
+
+
+def _skips_kept(skips: dict, spliced: dict, laid_out: dict) -> dict:
+    """The splice's skip points (splice.Kept.skips) of the lists kept as the splice left them: a word's entry
+    (kept whole in the stream) or a run the layout took from the splice's runs (the very bytes object)."""
+    out = {}
+    for key, points in skips.items():
+        if isinstance(key, tuple):
+            word, k = key
+            if word not in laid_out or laid_out[word][1].get(k) is not spliced.get(word, (0, {}))[1].get(k):
+                continue
+        elif key in laid_out:
+            continue
+        out[key] = points
+    return out
 
 
 def limit_for(units: int, chunk_units: int) -> int:
