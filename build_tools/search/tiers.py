@@ -107,9 +107,10 @@ def write_bundles(keys: list[str], kinds: list[bool], store: Path, out: Path, ca
     for d in out.iterdir():
         if d.name not in listed and d.name != ENTRY:
             shutil.rmtree(d) if d.is_dir() else d.unlink()
-    for f in (cache / RECORDS).glob("*.json") if (cache / RECORDS).is_dir() else []:
-        if f.stem not in listed:
-            f.unlink(missing_ok=True)
+    for kept, suffix in ((RECORDS, ".json"), (STREAMS, ".pkl")):  # (a stream of a bundle gone: ~90 MB at 10k)
+        for f in (cache / kept).glob(f"*{suffix}") if (cache / kept).is_dir() else []:
+            if f.stem not in listed:
+                f.unlink(missing_ok=True)
     _write_entry(out, listed, language)
     if (cache / "groups").is_dir():
         for f in (cache / "groups").iterdir():
