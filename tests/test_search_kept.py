@@ -51,3 +51,28 @@ def test_changes_spliced_from_kept_skip_points_end_where_an_index_from_nothing_d
     incremental = bundle_bytes(site / "pagefind")
     index_site(site, None, shard_pages=2, cache_dir=False)
     assert bundle_bytes(site / "pagefind") == incremental
+
+
+def _kept_pages(cache: Path) -> set[str]:
+    return {f.stem for f in (cache / "pages").glob("*/*.pkl")}
+
+
+def test_a_told_index_drops_the_kept_pages_no_longer_used_and_only_those(tmp_path: Path):
+    """Session 28: told what changed, the index does not list every kept page to prune the page cache; it drops
+    the last index's page keys that are no longer used.  The cache then holds what a walk's prune leaves."""
+    site = _site(tmp_path, 8)
+    cache = tmp_path / "cache"
+    index_site(site, None, cache_dir=cache)
+    first = _kept_pages(cache)
+    edited = site / "articles" / "p003" / "index.html"
+    edited.write_text(edited.read_text(encoding="utf-8").replace("。", "，", 1), encoding="utf-8")
+    index_site(site, None, cache_dir=cache, changed=["articles/p003/index.html"])
+    told = _kept_pages(cache)
+    assert len(told) == len(first) and len(told - first) == 1  # the edited page's new key in, its old key out
+    (cache / "pages" / "zz").mkdir(exist_ok=True)
+    (cache / "pages" / "zz" / "zzstale.pkl").write_bytes(b"x")  # left by an interrupted run: a walk drops it
+    index_site(site, None, cache_dir=cache, changed=[])
+    assert "zzstale" in _kept_pages(cache)
+    edited.write_text(edited.read_text(encoding="utf-8").replace("，", "。", 1), encoding="utf-8")
+    index_site(site, None, cache_dir=cache)
+    assert _kept_pages(cache) == first

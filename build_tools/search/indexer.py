@@ -241,7 +241,9 @@ def index_site(
                                                                       _code_version(), chunk_units, jobs, width)
         tiers.write_facets(out, site_dir / ASSET_DIR / "facets.json", cache)
         stats.seconds_merge = round(time.perf_counter() - t1, 2)
-        _prune(cache, set(keys), {pk for g in groups for _r, _p, pk in g})
+        page_keys = {pk for g in groups for _r, _p, pk in g}
+        was = {e.get("page") for e in before.values() if isinstance(e, dict)} if told else None
+        _prune(cache, set(keys), page_keys, was)
         pagekeys.save(cache, known, _code_version(merge=False), listing)
     finally:
         if temp_cache:
@@ -356,12 +358,20 @@ def _tree_size(top: Path) -> tuple[int, int]:
     return files, size
 
 
-def _prune(cache: Path, shard_keys: set[str], page_keys: set[str]) -> None:
-    """Drop cached shards and pages this site no longer has (the cache holds one site)."""
+def _prune(cache: Path, shard_keys: set[str], page_keys: set[str], was: set | None = None) -> None:
+    """Drop cached shards and pages this site no longer has (the cache holds one site).  ``was``: the page keys
+    of the last index, when this one was told what changed: only those no longer used are dropped, not every
+    kept page listed (~10,000 files in 256 folders at 10k articles: ~0.1 s of wall per change; a file left by an
+    interrupted run waits for the next walk)."""
     for d in (cache / "shards").iterdir():
         if d.name not in shard_keys:
             shutil.rmtree(d, ignore_errors=True)
     pages = cache / "pages"
+    if was is not None:
+        for pkey in was - page_keys:
+            if isinstance(pkey, str) and pkey.isalnum():
+                (pages / pkey[:2] / f"{pkey}.pkl").unlink(missing_ok=True)
+        return
     if pages.is_dir():
         for sub in pages.iterdir():
             for f in sub.iterdir():
