@@ -14,7 +14,7 @@ import cbor2
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from build_tools.search import splice, tiers
+from build_tools.search import splice
 from build_tools.search.layout import bundle_files
 
 HEAD = [1, [], "en"]
@@ -138,7 +138,7 @@ def test_changes_spliced_one_after_another_from_skip_points_lay_out_as_a_merge_f
             assert got[0] == want[0]
             kept = splice.Kept(stream=[(w, None if w in got[1] else e, u) for w, e, u in spliced], runs=got[1],
                                limit=spliced_limit, variants=set(),
-                               skips=tiers._skips_kept(skips, spliced_runs, got[1]))
+                               skips=splice.kept_skips(skips, spliced_runs, got[1]))
     finally:
         splice.SKIP_EVERY = old_every
 

@@ -351,6 +351,21 @@ def _applied(kept: Kept, changes: dict[str, tuple[set, dict]]) -> tuple[list | N
     return stream, runs, set(changes), skips
 
 
+def kept_skips(skips: dict, spliced: dict, laid_out: dict) -> dict:
+    """The splice's skip points (Kept.skips) of the lists kept as the splice left them: a word's entry
+    (kept whole in the stream) or a run the layout took from the splice's runs (the very bytes object)."""
+    out = {}
+    for key, points in skips.items():
+        if isinstance(key, tuple):
+            word, k = key
+            if word not in laid_out or laid_out[word][1].get(k) is not spliced.get(word, (0, {}))[1].get(k):
+                continue
+        elif key in laid_out:
+            continue
+        out[key] = points
+    return out
+
+
 def _entry_bytes(word: str, entries: list[Entry]) -> bytes:
     return b"\x83" + cbor_text(word) + encode_list(entries) + b"\x80"
 

@@ -200,7 +200,7 @@ def _merge_one(name: str, groups: list[list[str]], store: Path, out: Path, cache
     files, runs = bundle_files(stream, slots, counts, [version, fields, language], prefix, limit, runs)
     splice.save(kept_file, splice.Kept(keys, dict(zip(urls, slots, strict=True)), limit,
                                        [(w, None if w in runs else e, u) for w, e, u in stream], runs, pages,
-                                       fields, version, variants, _skips_kept(skips, spliced_runs, runs)))
+                                       fields, version, variants, splice.kept_skips(skips, spliced_runs, runs)))
     del stream
     frags = link_fragments(keys, pages, store, target, prefix, slots, record.get("frags", {}))
     index_record, written_n = write_changed(target, files, record.get("files", {}), jobs)
@@ -213,21 +213,6 @@ def _merge_one(name: str, groups: list[list[str]], store: Path, out: Path, cache
     _keep_facts(cache, name, facts)
     return {"files": index_record, "frags": frags, "groups": used, "written": written_n,
             "spliced": spliced is not None, "merge": how}
-
-
-def _skips_kept(skips: dict, spliced: dict, laid_out: dict) -> dict:
-    """The splice's skip points (splice.Kept.skips) of the lists kept as the splice left them: a word's entry
-    (kept whole in the stream) or a run the layout took from the splice's runs (the very bytes object)."""
-    out = {}
-    for key, points in skips.items():
-        if isinstance(key, tuple):
-            word, k = key
-            if word not in laid_out or laid_out[word][1].get(k) is not spliced.get(word, (0, {}))[1].get(k):
-                continue
-        elif key in laid_out:
-            continue
-        out[key] = points
-    return out
 
 
 def limit_for(units: int, chunk_units: int) -> int:
