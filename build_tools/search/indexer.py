@@ -148,10 +148,13 @@ def _walked(site_dir: Path, cache: Path | None) -> tuple[list[tuple[str, str]], 
     return out, listing
 
 
-def _walk_order(rel: str) -> list[tuple[int, str]]:
-    """unchanged.walk's order of files: top down, a folder's files (by name) before its sub-folders (by name)."""
-    parts = rel.split("/")
-    return [(1, p) for p in parts[:-1]] + [(0, parts[-1])]
+def _walk_order(rel: str) -> str:
+    """unchanged.walk's order of files: top down, a folder's files (by name) before its sub-folders (by name).
+    As one string (each folder "\x02<name>\x00", then "\x01<file name>"; no name holds a NUL), which sorts as
+    the list [(1, folder), ..., (0, file name)] does: a sort of 25,000 strings, not of lists of tuples (0.26 s
+    of each told index at 10k articles, of which the sort ~0.2 s)."""
+    folder, _slash, name = rel.rpartition("/")
+    return "\x02" + folder.replace("/", "\x00\x02") + "\x00\x01" + name if folder else "\x01" + name
 
 
 def _told(site_dir: Path, before: pagekeys.Known, listing: list[str] | None,
@@ -166,7 +169,8 @@ def _told(site_dir: Path, before: pagekeys.Known, listing: list[str] | None,
             continue
         kind = listed if LISTING_RE.match(rel) else pages
         (kind.add if os.path.isfile(site_dir / rel) else kind.discard)(rel)
-    files = [(rel, str(site_dir / rel)) for rel in sorted(pages, key=_walk_order)]
+    top = str(site_dir)
+    files = [(rel, f"{top}/{rel}") for rel in sorted(pages, key=_walk_order)]
     return files, sorted(listed, key=_walk_order)
 
 
@@ -237,7 +241,9 @@ def index_site(
                                                                       _code_version(), chunk_units, jobs, width)
         tiers.write_facets(out, site_dir / ASSET_DIR / "facets.json", cache)
         stats.seconds_merge = round(time.perf_counter() - t1, 2)
-        _prune(cache, set(keys), {pk for g in groups for _r, _p, pk in g})
+        page_keys = {pk for g in groups for _r, _p, pk in g}
+        was = {e.get("page") for e in before.values() if isinstance(e, dict)} if told else None
+        _prune(cache, set(keys), page_keys, was)
         pagekeys.save(cache, known, _code_version(merge=False), listing)
     finally:
         if temp_cache:
@@ -352,12 +358,20 @@ def _tree_size(top: Path) -> tuple[int, int]:
     return files, size
 
 
-def _prune(cache: Path, shard_keys: set[str], page_keys: set[str]) -> None:
-    """Drop cached shards and pages this site no longer has (the cache holds one site)."""
+def _prune(cache: Path, shard_keys: set[str], page_keys: set[str], was: set | None = None) -> None:
+    """Drop cached shards and pages this site no longer has (the cache holds one site).  ``was``: the page keys
+    of the last index, when this one was told what changed: only those no longer used are dropped, not every
+    kept page listed (~10,000 files in 256 folders at 10k articles: ~0.1 s of wall per change; a file left by an
+    interrupted run waits for the next walk)."""
     for d in (cache / "shards").iterdir():
         if d.name not in shard_keys:
             shutil.rmtree(d, ignore_errors=True)
     pages = cache / "pages"
+    if was is not None:
+        for pkey in was - page_keys:
+            if isinstance(pkey, str) and pkey.isalnum():
+                (pages / pkey[:2] / f"{pkey}.pkl").unlink(missing_ok=True)
+        return
     if pages.is_dir():
         for sub in pages.iterdir():
             for f in sub.iterdir():

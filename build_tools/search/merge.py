@@ -52,9 +52,9 @@ def link_fragments(keys: list[str], pages: dict, store: Path, target: Path, pref
             rel = f"fragment/{prefix}{b36(slots[i])}.pf_fragment"
             i += 1
             now[rel] = frag_hash
-            path = target / rel
             if before.get(rel) == frag_hash and rel in there:
                 continue
+            path = target / rel  # (only for a fragment to link: a path object per page was ~0.03 s at 10k)
             source = store / k / "bundle" / "fragment" / f"{frag_hash}.pf_fragment"
             if rel not in before:  # a new name (a whole bundle merged into a new folder: 10k of them at 10k)
                 try:

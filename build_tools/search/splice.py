@@ -25,6 +25,12 @@ from build_tools.search.segments import INT_LEN, cbor_head, cbor_text, entries_o
 
 # More shards changed than this (the tiers' cut moved, the slot width doubled...): merge from the shards.
 MAX_SHARDS = 24
+# A skip point every this many entries of a walked page list: a later change in that list walks from the last
+# point before its first changed slot, not from the list's start (the walks were ~0.2 s of each change at 10k:
+# ~2,400 changed words, lists of up to ~5,000 entries walked to the change, half of one on average).
+SKIP_EVERY = 64
+
+Skip = tuple[int, int, int]  # (entry index, offset of the entry from the list's first entry, page before it)
 
 Entry = tuple[int, bytes, bytes, int]  # (slot, CBOR head of the entry, its bytes after the page delta, units)
 
@@ -40,6 +46,9 @@ class Kept:
     fields: list[str] = field(default_factory=list)
     version: str = ""
     variants: set[str] | None = None  # the words with variant forms (None: not known; their lists walked whole)
+    # where to start a page list's walk: {word, or (word, run): [(entry index, offset from its first entry, page
+    # of the entry before)]}, every SKIP_EVERY-th entry of the parts of lists a splice walked (see _spliced_list)
+    skips: dict = field(default_factory=dict)
 
 
 def load(path: Path) -> Kept | None:
@@ -73,15 +82,14 @@ def encode_list(entries: list[Entry]) -> bytes:
     return b"".join(parts)
 
 
-def _walk(data: bytes, p: int, n: int, stop: int | None = None) -> tuple[list[int], list[int]]:
+def _walk(data: bytes, p: int, n: int, stop: int | None = None, page: int = 0) -> tuple[list[int], list[int]]:
     """(page of each entry walked, offset of each and of the end of the last): the ``n`` entries at ``p``, or
     up to the first one past slot ``stop`` (the rest is copied as bytes: their deltas do not move).
 
     The reading of an entry is segments.parse_entries' own, inlined: a shared per-entry function was tried
     (session 26) and made this walk 10-15% slower, over 200,000 entries; the splice walks changed words'
-    lists of up to ~10^5 entries in a change."""
+    lists of up to ~10^5 entries in a change.  ``page``: the page of the entry before the one at ``p``."""
     pages, offsets = [], []
-    page = 0
     table = INT_LEN
     for _ in range(n):
         if stop is not None and pages and pages[-1] > stop:
@@ -117,36 +125,60 @@ def _walk(data: bytes, p: int, n: int, stop: int | None = None) -> tuple[list[in
     return pages, offsets
 
 
-def _spliced_list(data: bytes, p: int, gone: set, put: dict[int, Entry],
-                  plain: bool) -> tuple[bytes, int, int] | None:
+def _start(skips: list[Skip], first: int) -> Skip:
+    """The last skip point whose entry follows only entries before slot ``first`` (none changed), or the start."""
+    best = (0, 0, 0)
+    for point in skips:
+        if point[2] >= first:
+            break
+        best = point
+    return best
+
+
+def _spliced_list(data: bytes, p: int, gone: set, put: dict[int, Entry], plain: bool,
+                  skips: list[Skip] = ()) -> tuple[bytes, int, int, list[Skip]] | None:
     """The page list at ``p`` (a CBOR array of delta-coded entries, then the variant forms) with the entries of
-    the slots ``gone`` removed and ``put`` put in: (its new bytes, entries, units added); the entries between
-    changes copied as bytes, only the first one after a change given its new delta.  ``plain``: the word is
-    known to have no variant forms, so the list is walked up to its last change only; else to its end, and
-    None when variant forms follow (merged from the shards)."""
+    the slots ``gone`` removed and ``put`` put in: (its new bytes, entries, units added, its skip points); the
+    entries between changes copied as bytes, only the first one after a change given its new delta.  ``plain``:
+    the word is known to have no variant forms, so the list is walked from its last skip point (``skips``)
+    before the first change up to its last change only; else whole, and None when variant forms follow (merged
+    from the shards).  The skip points of the new list: the old ones before the walk, one every SKIP_EVERY
+    entries copied in the walked part, and the old ones after it moved by the entries and bytes it gained."""
     n, p = read_uint(data, p)
     changed = sorted(gone | put.keys())
-    pages, offsets = _walk(data, p, n, changed[-1] if plain and changed else None)
-    walked = len(pages)
+    first_i, first_off, before = _start(skips, changed[0]) if plain and changed else (0, 0, 0)
+    pages, offsets = _walk(data, p + first_off, n - first_i, changed[-1] if plain and changed else None, before)
+    walked = first_i + len(pages)
     if walked == n and data[offsets[-1]:] != b"\x80":
         return None
-    out: list[bytes] = []
-    prev = at = count = units = 0
+    out: list[bytes] = [data[p : p + first_off]]
+    size = first_off  # bytes of ``out`` so far
+    new_skips = [point for point in skips if point[0] < first_i] if plain else []
+    prev, at, count, units = before, 0, first_i, 0
 
-    def copy(upto: int) -> None:  # entries at..upto-1, the first one's delta made from ``prev``
-        nonlocal prev, count
+    def copy(upto: int) -> None:  # walked entries at..upto-1, the first one's delta made from ``prev``
+        nonlocal prev, count, size
         if at >= upto:
             return
         o = offsets[at]
         _d, q = read_uint(data, o + 1)
-        out.append(data[o : o + 1] + cbor_head(0, pages[at] - prev) + data[q : offsets[upto]])
+        delta = cbor_head(0, pages[at] - prev)
+        shift = size + 1 + len(delta) - q  # where a copied entry's old offset lands in the new list
+        j = at + (-count) % SKIP_EVERY  # the first copied entry whose new index is a multiple of SKIP_EVERY
+        if j == at:
+            if count:  # (never at the list's start: a list shorter than SKIP_EVERY keeps no point)
+                new_skips.append((count, size, prev))
+            j += SKIP_EVERY
+        new_skips.extend((count + k - at, offsets[k] + shift, pages[k - 1]) for k in range(j, upto, SKIP_EVERY))
+        out.append(data[o : o + 1] + delta + data[q : offsets[upto]])
+        size += len(out[-1])
         prev, count = pages[upto - 1], count + upto - at
 
     for slot in changed:
         i = bisect_left(pages, slot, at)
         copy(i)
         at = i
-        if i < walked and pages[i] == slot:
+        if i < len(pages) and pages[i] == slot:
             o = offsets[i]
             _d, q = read_uint(data, o + 1)
             units -= read_uint(data, q)[0] + 1
@@ -154,10 +186,14 @@ def _spliced_list(data: bytes, p: int, gone: set, put: dict[int, Entry],
         if slot in put:
             page, head, tail, u = put[slot]
             out.append(head + cbor_head(0, page - prev) + tail)
+            size += len(out[-1])
             prev, count, units = page, count + 1, units + u
-    copy(walked)
-    # the entries not walked and the variant forms (b"\x80": none) follow as they were
-    return cbor_head(4, count + n - walked) + b"".join(out) + data[offsets[walked]:], count + n - walked, units
+    copy(len(pages))
+    # the entries not walked and the variant forms (b"\x80": none) follow as they were, their skip points moved
+    gained, moved = count - walked, size - (offsets[-1] - p)
+    new_skips += [(i + gained, off + moved, page) for i, off, page in skips if i >= walked] if plain else []
+    total = count + n - walked
+    return cbor_head(4, total) + b"".join(out) + data[offsets[-1]:], total, units, new_skips
 
 
 def _entry_list(entry: bytes) -> list[Entry] | None:
@@ -205,16 +241,16 @@ def word_changes(old: dict[str, dict[int, Entry]], new: dict[str, dict[int, Entr
 
 
 def splice(kept: Kept, changes: dict[str, tuple[set, dict]], pages: int,
-           limit_of: Callable[[int], int]) -> tuple[list, dict, int] | None:
-    """The new (stream, runs, chunk limit) from ``kept`` and the words' ``changes``, as a merge of the same
-    pages makes them; None if a word to rewrite cannot be spliced (variant forms).  ``pages``: the bundle's
+           limit_of: Callable[[int], int]) -> tuple[list, dict, int, dict] | None:
+    """The new (stream, runs, chunk limit, skip points) from ``kept`` and the words' ``changes``, as a merge of
+    the same pages makes them; None if a word to rewrite cannot be spliced (variant forms).  ``pages``: the bundle's
     page count; ``limit_of(total units)``: its chunk limit.
 
     A word is kept in runs, and at which width, by the same rule as layout.bundle_files (``layout.split_width``
     of its units, the pages and the limit): a word that crosses the threshold, or whose width moves (its units
     or the pages doubled), is cut again from its own entries here (O(that word)), never by a merge from the
     shards (session 25's bench: a crossing sent one in six changes at 10k to a 10 s full merge)."""
-    stream, runs, touched = _applied(kept, changes)
+    stream, runs, touched, skips = _applied(kept, changes)
     if stream is None:
         return None
     limit = limit_of(sum(u for _w, _e, u in stream))
@@ -231,20 +267,35 @@ def splice(kept: Kept, changes: dict[str, tuple[set, dict]], pages: int,
         entries = _joined_runs(runs[word][1]) if have else _entry_list(entry)
         if entries is None:
             return None
+        _drop_skips(skips, word, runs)  # its lists are cut again: none of its points holds
         if want:
             runs[word] = (want, cut_runs(entries, want))
             stream[i] = (word, None, units)
         else:
             del runs[word]
             stream[i] = (word, _entry_bytes(word, entries), units)
-    return stream, runs, limit
+    return stream, runs, limit, skips
 
 
-def _applied(kept: Kept, changes: dict[str, tuple[set, dict]]) -> tuple[list | None, dict, set]:
-    """(stream, runs, words changed) with the ``changes`` applied, every word kept as it was (runs or entry);
-    (None, …) for a word with variant forms."""
+def _put_skips(skips: dict, key: str | tuple[str, int], points: list[Skip]) -> None:
+    if points:
+        skips[key] = points
+    else:
+        skips.pop(key, None)
+
+
+def _drop_skips(skips: dict, word: str, runs: dict) -> None:
+    skips.pop(word, None)
+    for k in runs[word][1] if word in runs else ():
+        skips.pop((word, k), None)
+
+
+def _applied(kept: Kept, changes: dict[str, tuple[set, dict]]) -> tuple[list | None, dict, set, dict]:
+    """(stream, runs, words changed, skip points) with the ``changes`` applied, every word kept as it was (runs
+    or entry); (None, …) for a word with variant forms."""
     index = {w: i for i, (w, _e, _u) in enumerate(kept.stream)}
     runs = dict(kept.runs)
+    skips = dict(getattr(kept, "skips", None) or {})  # (a Kept pickled before skip points: none)
     replaced: dict[str, tuple[str, bytes | None, int] | None] = {}
     added = []
     for word in sorted(changes):
@@ -252,23 +303,27 @@ def _applied(kept: Kept, changes: dict[str, tuple[set, dict]]) -> tuple[list | N
         at = index.get(word)
         plain = kept.variants is not None
         if plain and word in kept.variants:
-            return None, runs, set()
+            return None, runs, set(), skips
         if word in runs:
             width, payloads = runs[word]
             payloads = dict(payloads)
             delta = 0
             for k in sorted({s // width for s in gone} | {s // width for s in put}):
                 done = _spliced_list(payloads.get(k, EMPTY_RUN), 0, {s for s in gone if s // width == k},
-                                     {s: e for s, e in put.items() if s // width == k}, plain)
+                                     {s: e for s, e in put.items() if s // width == k}, plain,
+                                     skips.get((word, k), ()))
                 if done is None:
-                    return None, runs, set()
-                payloads[k], _n, added_units = done
+                    return None, runs, set(), skips
+                payloads[k], _n, added_units, points = done
+                _put_skips(skips, (word, k), points)
                 delta += added_units
             units = kept.stream[at][2] + delta
             if units:
                 runs[word] = (width, payloads)
                 replaced[word] = (word, None, units)
             else:
+                for k in payloads:
+                    skips.pop((word, k), None)
                 del runs[word]
                 replaced[word] = None
             continue
@@ -278,10 +333,11 @@ def _applied(kept: Kept, changes: dict[str, tuple[set, dict]]) -> tuple[list | N
         else:
             entry = kept.stream[at][1]
             wlen, p = read_uint(entry, 1)
-            done = _spliced_list(entry, p + wlen, gone, put, plain)
+            done = _spliced_list(entry, p + wlen, gone, put, plain, skips.get(word, ()))
             if done is None:
-                return None, runs, set()
-            body, count, added_units = done
+                return None, runs, set(), skips
+            body, count, added_units, points = done
+            _put_skips(skips, word, points)
             item = (word, entry[:p + wlen] + body, kept.stream[at][2] + added_units) if count else None
         if at is None:
             if item is not None:
@@ -292,7 +348,22 @@ def _applied(kept: Kept, changes: dict[str, tuple[set, dict]]) -> tuple[list | N
     stream = [x for x in stream if x is not None]
     if added:
         stream = sorted(stream + added)
-    return stream, runs, set(changes)
+    return stream, runs, set(changes), skips
+
+
+def kept_skips(skips: dict, spliced: dict, laid_out: dict) -> dict:
+    """The splice's skip points (Kept.skips) of the lists kept as the splice left them: a word's entry
+    (kept whole in the stream) or a run the layout took from the splice's runs (the very bytes object)."""
+    out = {}
+    for key, points in skips.items():
+        if isinstance(key, tuple):
+            word, k = key
+            if word not in laid_out or laid_out[word][1].get(k) is not spliced.get(word, (0, {}))[1].get(k):
+                continue
+        elif key in laid_out:
+            continue
+        out[key] = points
+    return out
 
 
 def _entry_bytes(word: str, entries: list[Entry]) -> bytes:

@@ -107,9 +107,10 @@ def write_bundles(keys: list[str], kinds: list[bool], store: Path, out: Path, ca
     for d in out.iterdir():
         if d.name not in listed and d.name != ENTRY:
             shutil.rmtree(d) if d.is_dir() else d.unlink()
-    for f in (cache / RECORDS).glob("*.json") if (cache / RECORDS).is_dir() else []:
-        if f.stem not in listed:
-            f.unlink(missing_ok=True)
+    for kept, suffix in ((RECORDS, ".json"), (STREAMS, ".pkl")):  # (a stream of a bundle gone: ~90 MB at 10k)
+        for f in (cache / kept).glob(f"*{suffix}") if (cache / kept).is_dir() else []:
+            if f.stem not in listed:
+                f.unlink(missing_ok=True)
     _write_entry(out, listed, language)
     if (cache / "groups").is_dir():
         for f in (cache / "groups").iterdir():
@@ -184,8 +185,10 @@ def _merge_one(name: str, groups: list[list[str]], store: Path, out: Path, cache
         spliced = kept = None  # the last stream is not needed in a full merge: not held through it (memory)
         stream, runs, fields, version, limit, used, variants = _merged(groups, pages, slots, store, cache,
                                                                         chunk_units)
+        skips = {}
     else:
-        (stream, runs, limit), fields, version, used = spliced, kept.fields, kept.version, record.get("groups", [])
+        (stream, runs, limit, skips), fields, version = spliced, kept.fields, kept.version
+        used = record.get("groups", [])
         variants = kept.variants
     groups_used.update(used)
     target = out / name
@@ -193,10 +196,11 @@ def _merge_one(name: str, groups: list[list[str]], store: Path, out: Path, cache
     (target / "fragment").mkdir(exist_ok=True)
     prefix = f"{language}_{name[1:7]}"  # page ids (facets.json) unique across the bundles
     counts = [c for k in keys for c in pages[k]["counts"]]
+    spliced_runs = runs
     files, runs = bundle_files(stream, slots, counts, [version, fields, language], prefix, limit, runs)
     splice.save(kept_file, splice.Kept(keys, dict(zip(urls, slots, strict=True)), limit,
                                        [(w, None if w in runs else e, u) for w, e, u in stream], runs, pages,
-                                       fields, version, variants))
+                                       fields, version, variants, splice.kept_skips(skips, spliced_runs, runs)))
     del stream
     frags = link_fragments(keys, pages, store, target, prefix, slots, record.get("frags", {}))
     index_record, written_n = write_changed(target, files, record.get("files", {}), jobs)
