@@ -40,6 +40,8 @@ from mkdocs.structure.files import File, Files, set_exclusions
 from mkdocs.structure.nav import get_navigation
 from mkdocs.structure.pages import Page
 
+from build_tools.site import sitemapxml
+
 _OURS = {"404.html", "sitemap.xml"}  # the static templates this module knows how to keep current
 
 
@@ -163,18 +165,21 @@ def _static_templates(config, env, files: LazyFiles, nav, docs: set[str], change
 def write_sitemap(config, env, nav, docs: set[str], sitemap: SitemapPages | None = None) -> None:
     """site/sitemap.xml and .gz as MkDocs writes them, from the theme's template over every page."""
     day = utils.get_build_date()
-    entries = [SimpleNamespace(page=SimpleNamespace(is_link=False, canonical_url=canonical, abs_url=absolute,
-                                                    update_date=day))
-               for canonical, absolute in (sitemap or SitemapPages()).urls(config, docs)]
-    template = env.get_template("sitemap.xml")
-    context = get_context(nav, entries, config, base_url=utils.get_relative_url(".", "sitemap.xml"))
-    output = template.render(context)
+    urls = (sitemap or SitemapPages()).urls(config, docs)
+    if sitemapxml.renders_like_mkdocs(env):  # the template's text without Jinja (~0.13 s at 10k)
+        output = sitemapxml.sitemap_text(urls, day)
+    else:
+        entries = [SimpleNamespace(page=SimpleNamespace(is_link=False, canonical_url=canonical, abs_url=absolute,
+                                                        update_date=day)) for canonical, absolute in urls]
+        context = get_context(nav, entries, config, base_url=utils.get_relative_url(".", "sitemap.xml"))
+        output = env.get_template("sitemap.xml").render(context)
     path = os.path.join(config.site_dir, "sitemap.xml")
     if not output.strip():
         return
     utils.write_file(output.encode("utf-8"), path)
     gz_path = f"{path}.gz"
-    stamp = utils.get_build_timestamp(pages=[entry.page for entry in entries])
+    # the newest page's date, which is every page's: the build date (MkDocs' get_build_timestamp over the pages)
+    stamp = utils.get_build_timestamp(pages=[SimpleNamespace(update_date=day)] if urls else None)
     with open(gz_path, "wb") as f, gzip.GzipFile(fileobj=f, filename=gz_path, mode="wb", mtime=stamp) as gz:
         gz.write(output.encode("utf-8"))
 
