@@ -1,4 +1,4 @@
-"""sitemap.xml's text without Jinja (site/sitemapxml.py) is what MkDocs' template renders, for any URLs; a
+"""sitemap.xml's text without Jinja (site/sitemap.py) is what MkDocs' template renders, for any URLs; a
 theme whose sitemap.xml is not MkDocs' own, or an environment with other options, is left to Jinja."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from mkdocs.theme import Theme
 
-from build_tools.site.sitemapxml import renders_like_mkdocs, sitemap_text
+from build_tools.site.sitemap import renders_like_mkdocs, sitemap_text
 
 URL = st.one_of(st.none(), st.just(""), st.text(alphabet="/:.ab文&<>\"' %\n", max_size=12))
 DAY = st.sampled_from(["2023-11-14", ""])
