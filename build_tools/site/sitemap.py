@@ -27,6 +27,7 @@ from mkdocs.structure.pages import Page
 
 # An entry: (included, canonical URL, absolute URL)
 Entry = tuple[bool, str | None, str | None]
+_SHAPES = {(str, tuple, bool, url, other) for url in (str, type(None)) for other in (str, type(None))}
 _INSERT_AT_MOST = 64  # new pages put in place one by one (a bisection each); more are sorted with the rest
 
 # mkdocs/templates/sitemap.xml (MkDocs 1.6), as the theme's loader returns it.
@@ -134,11 +135,11 @@ class SitemapPages:
         """The entries of :meth:`record`'s output; None when ``data`` is not such a record (damaged)."""
         if not isinstance(data, dict):
             return None
-        for rel, entry in data.items():
-            if not (isinstance(rel, str) and isinstance(entry, tuple) and len(entry) == 3
-                    and isinstance(entry[0], bool) and all(isinstance(url, str | None) for url in entry[1:])):
-                return None
-        return cls(data, ordered=True)
+        try:  # the types of each entry's parts, gathered in one pass (25,000 entries at 10k articles)
+            shapes = {(type(rel), type(entry), *map(type, entry)) for rel, entry in data.items()}
+        except TypeError:  # an entry that is no sequence
+            return None
+        return cls(data, ordered=True) if shapes <= _SHAPES else None
 
     def record(self) -> dict[str, Entry]:
         """The entries, in order, for :func:`~build_tools.site.snapshot.save_record`: {rel: (included, canonical
@@ -148,8 +149,8 @@ class SitemapPages:
     def urls(self, config, docs: set[str]) -> list[tuple[str | None, str | None]]:
         """(canonical URL, absolute URL) of every published page, in MkDocs' order
         (``files.documentation_pages()`` of a full build)."""
-        pages = {rel for rel in docs if utils.is_markdown_file(rel)}
-        unseen = [rel for rel in pages if rel not in self._known]
+        pages = set(filter(utils.is_markdown_file, docs))
+        unseen = pages.difference(self._known)
         files = [File(rel, config.docs_dir, config.site_dir, config.use_directory_urls) for rel in unseen]
         set_exclusions(files, config)
         made = {rel: (file.inclusion.is_included(), *_page_urls(file, config.site_url))

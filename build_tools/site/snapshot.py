@@ -9,7 +9,6 @@ marshal wrote, is no record (a full render), never a wrong one."""
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import marshal
 import os
@@ -36,14 +35,17 @@ def snapshot_docs(docs: Path) -> Snapshot:
             continue
         with entries:
             for entry in entries:
-                if entry.name.startswith("."):
+                name = entry.name
+                if name.startswith("."):
                     continue
-                with contextlib.suppress(OSError):  # a broken link, or a file gone since the listing
+                try:  # (a try per file, not a context manager per file: this loop runs 25,000 times at 10k)
                     if entry.is_dir():  # through a link too, as MkDocs reads it
-                        folders.append((entry.path, f"{prefix}{entry.name}/"))
+                        folders.append((entry.path, f"{prefix}{name}/"))
                         continue
                     info = entry.stat()
-                    found[prefix + entry.name] = [info.st_size, info.st_mtime_ns, info.st_ino]
+                except OSError:  # a broken link, or a file gone since the listing
+                    continue
+                found[prefix + name] = [info.st_size, info.st_mtime_ns, info.st_ino]
     return found
 
 
