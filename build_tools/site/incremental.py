@@ -14,10 +14,11 @@ what MkDocs writes for it:
   Page of its own, as MkDocs gives it);
 * 404.html depends only on the config, the theme and the nav's titles, all in the render's
   surroundings key: it is written again only when missing;
-* the sitemap lists every page and the build date: it is written (the theme's template, MkDocs' gzip)
-  only when a page was added or removed, the date changed, or it is missing; a long-lived renderer (the
-  preview) keeps what the sitemap needs of each page (:class:`SitemapPages`), so a page added to a 10,000
-  article archive makes one File, not one per page (~1 s of CPU per update at 10k).
+* the sitemap lists every page and the build date: it is written (MkDocs' template's text, MkDocs' gzip)
+  only when a page was added or removed, the date changed, or it is missing; what it needs of each page is
+  kept (:mod:`build_tools.site.sitemap`: by a long-lived renderer, or in a record beside a one-shot render's,
+  read only when the sitemap is written), so a page added to a 10,000 article archive makes one File, not
+  one per page (~1 s of CPU per update at 10k).
 
 Many changed pages (a new dump rewrites the index and entity pages that list it: ~1.5 MB of Markdown
 at 2,000 articles) are spread over worker processes as a full render's are (:mod:`build_tools.site.parallel`).
