@@ -38,13 +38,15 @@ def test_the_text_equals_the_template_s_output(env, urls, day):
     assert sitemap_text(urls, day) == _jinja(env, urls, day)
 
 
-@pytest.mark.parametrize("change", ["theme sitemap", "trim_blocks", "autoescape", "keep_trailing_newline"])
+@pytest.mark.parametrize("change", ["theme sitemap", "trim_blocks", "autoescape", "keep_trailing_newline", "finalize"])
 def test_another_template_or_other_options_are_left_to_jinja(tmp_path: Path, change: str):
     theme = tmp_path / "theme"
     theme.mkdir()
     if change == "theme sitemap":
         (theme / "sitemap.xml").write_text("<urlset>{% for file in pages %}x{% endfor %}</urlset>\n")
     env = Theme(name="material", custom_dir=str(theme)).get_env()
-    if change != "theme sitemap":
+    if change == "finalize":
+        env.finalize = str.upper
+    elif change != "theme sitemap":
         setattr(env, change, True)
     assert not renders_like_mkdocs(env)

@@ -51,9 +51,9 @@ _HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitem
 _TAIL = "\n</urlset>"
 
 # The environment options the texts above assume (Jinja's defaults, which MkDocs' theme keeps).
-_OPTIONS = {"autoescape": False, "trim_blocks": False, "lstrip_blocks": False, "keep_trailing_newline": False,
-            "newline_sequence": "\n", "block_start_string": "{%", "block_end_string": "%}",
-            "variable_start_string": "{{", "variable_end_string": "}}"}
+_OPTIONS = {"autoescape": False, "finalize": None, "trim_blocks": False, "lstrip_blocks": False,
+            "keep_trailing_newline": False, "newline_sequence": "\n", "block_start_string": "{%",
+            "block_end_string": "%}", "variable_start_string": "{{", "variable_end_string": "}}"}
 
 
 def renders_like_mkdocs(env) -> bool:
