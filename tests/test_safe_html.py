@@ -331,7 +331,7 @@ def test_sitecheck_fails_naming_the_page_when_script_reaches_an_article(hostile_
     assert marker in html
     page.write_text(html.replace(marker, marker + "<p><script>alert(1)</script><img src=x onerror=alert(1)></p>", 1),
                     encoding="utf-8")
-    cache = tmp_path / "verified.json"
+    cache = tmp_path / "verified.digests"
     assert main(["--site", str(site), "--cache", str(cache)]) == 1
     # A verified page is remembered by its bytes: the broken page is never remembered as verified.
     assert main(["--site", str(site), "--cache", str(cache)]) == 1

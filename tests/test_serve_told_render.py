@@ -93,8 +93,8 @@ def test_the_records_are_written_after_the_update_is_shown(preview):
     renderer = update.renderer
     shutil.copy(SEEDS[3], settings.raw_dir / SEEDS[3].name)
     assert update.run("a dump added", site_saved=False)
-    records = sorted(renderer.state_dir.glob("*.json"))
-    assert [p for p in records if not p.name.endswith(".sitemap.json")] == [], "written before the update was shown"
+    records = sorted(renderer.state_dir.glob("*.rec"))
+    assert [p for p in records if not p.name.endswith(".sitemap.rec")] == [], "written before the update was shown"
     # A preview stopped here: the next process finds no record, so it renders in full (never wrongly incremental).
     fresh = Renderer(update.config, update.site, renderer.state_dir, strict=False, docs_dir=settings.docs_dir)
     assert fresh.render().full
@@ -102,7 +102,7 @@ def test_the_records_are_written_after_the_update_is_shown(preview):
     shutil.copy(SEEDS[4], settings.raw_dir / SEEDS[4].name)
     assert update.run("another dump added", site_saved=False)
     update.after_shown()
-    assert any(not p.name.endswith(".sitemap.json") for p in renderer.state_dir.glob("*.json"))
+    assert any(not p.name.endswith(".sitemap.rec") for p in renderer.state_dir.glob("*.rec"))
     again = Renderer(update.config, update.site, renderer.state_dir, strict=False, docs_dir=settings.docs_dir)
     done = again.render()
     assert not done.full and done.changed == [] and done.pages == []  # the record is the site as it is
@@ -123,4 +123,4 @@ def test_a_record_that_cannot_be_written_does_not_stop_the_preview(preview, monk
         update.after_shown()  # said, not raised
     assert "not saved" in capsys.readouterr().err
     update.after_shown()  # the disk has room again: the record kept in memory is written now
-    assert any(not p.name.endswith(".sitemap.json") for p in update.renderer.state_dir.glob("*.json"))
+    assert any(not p.name.endswith(".sitemap.rec") for p in update.renderer.state_dir.glob("*.rec"))

@@ -24,7 +24,7 @@ def test_the_check_names_every_page_outside_the_allowlist_however_it_is_spread(t
     monkeypatch.setattr(sitecheck, "_WORTH_A_FORK", worth_a_fork)
     hostile = {7: "<script>alert(1)</script>", 61: '<a href="javascript:x()">x</a>', 119: "<img src=x onerror=y()>"}
     site = _site(tmp_path / "site", 120, hostile)
-    cache = tmp_path / "verified.json"
+    cache = tmp_path / "verified.digests"
     checked, problems = sitecheck.check_site(site, cache)
     assert checked == 120
     assert sorted(problems) == [f"articles/a{n:04d}/index.html" for n in sorted(hostile)]
@@ -32,3 +32,17 @@ def test_the_check_names_every_page_outside_the_allowlist_however_it_is_spread(t
     # The pages found clean are remembered by their bytes; the hostile ones never are.
     checked, problems = sitecheck.check_site(site, cache)
     assert checked == 3 and len(problems) == 3
+
+
+@pytest.mark.parametrize(("damage", "checked"), [("torn", 2), ("other version", 5), ("garbage", 5), ("empty", 5)])
+def test_a_damaged_cache_only_costs_checks_again(tmp_path, damage: str, checked: int):
+    """The verified pages' digests are raw bytes: a torn file loses its last digest (that page is checked again),
+    a file of another allowlist version or garbage loses them all; a hostile page is found whatever the file."""
+    site = _site(tmp_path / "site", 5, {3: "<script>alert(1)</script>"})
+    cache = tmp_path / "verified.digests"
+    assert sitecheck.check_site(site, cache)[0] == 5
+    data = cache.read_bytes()
+    cache.write_bytes({"torn": data[:-7], "other version": data.replace(b"sitecheck ", b"sitecheck 0", 1),
+                       "garbage": bytes(range(256)) * 3, "empty": b""}[damage])
+    found, problems = sitecheck.check_site(site, cache)
+    assert (found, sorted(problems)) == (checked, ["articles/a0003/index.html"])

@@ -14,10 +14,11 @@ what MkDocs writes for it:
   Page of its own, as MkDocs gives it);
 * 404.html depends only on the config, the theme and the nav's titles, all in the render's
   surroundings key: it is written again only when missing;
-* the sitemap lists every page and the build date: it is written (the theme's template, MkDocs' gzip)
-  only when a page was added or removed, the date changed, or it is missing; a long-lived renderer (the
-  preview) keeps what the sitemap needs of each page (:class:`SitemapPages`), so a page added to a 10,000
-  article archive makes one File, not one per page (~1 s of CPU per update at 10k).
+* the sitemap lists every page and the build date: it is written (MkDocs' template's text, MkDocs' gzip)
+  only when a page was added or removed, the date changed, or it is missing; what it needs of each page is
+  kept (:mod:`build_tools.site.sitemap`: by a long-lived renderer, or in a record beside a one-shot render's,
+  read only when the sitemap is written), so a page added to a 10,000 article archive makes one File, not
+  one per page (~1 s of CPU per update at 10k).
 
 Many changed pages (a new dump rewrites the index and entity pages that list it: ~1.5 MB of Markdown
 at 2,000 articles) are spread over worker processes as a full render's are (:mod:`build_tools.site.parallel`).
@@ -28,17 +29,17 @@ It serves configs without plugins, hooks or extra templates (whose events it wou
 
 from __future__ import annotations
 
-import gzip
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePath
-from types import SimpleNamespace
 
-from mkdocs import utils
-from mkdocs.commands.build import _build_page, _build_theme_template, _populate_page, get_context
+from mkdocs.commands.build import _build_page, _build_theme_template, _populate_page
 from mkdocs.structure.files import File, Files, set_exclusions
 from mkdocs.structure.nav import get_navigation
 from mkdocs.structure.pages import Page
+
+from build_tools.site.sitemap import SitemapPages, build_order, write_sitemap
 
 _OURS = {"404.html", "sitemap.xml"}  # the static templates this module knows how to keep current
 
@@ -92,11 +93,12 @@ def theme_files(config, env) -> dict[str, str]:
 
 
 def render_changes(config, env, docs: set[str], theme: dict[str, str], change: Change,
-                   sitemap: SitemapPages | None = None, beside_threads: bool = False) -> list[str]:
+                   sitemap: Callable[[], SitemapPages] | None = None, beside_threads: bool = False) -> list[str]:
     """Render the changed pages and copy the changed static files into site/; keep 404.html and the
     sitemap current.  Returns the site-relative HTML files written.  Strict configs raise
     :class:`~mkdocs.exceptions.Abort` on any warning, as ``mkdocs build --strict`` does.  ``sitemap``:
-    what the sitemap needs of each page, kept by the caller for this config (default: made afresh);
+    gives what the sitemap needs of each page, kept by the caller for this config (default: made afresh),
+    asked only when the sitemap is written (reading a one-shot render's record of it is ~0.15 s at 10k);
     ``beside_threads``: many pages go to workers even though this process runs other threads
     (:func:`~build_tools.forking.can_fork`)."""
     from build_tools.site import parallel  # it uses supported() from here
@@ -132,13 +134,7 @@ def render_changes(config, env, docs: set[str], theme: dict[str, str], change: C
 
 
 def _in_build_order(paths: list[str]) -> list[str]:
-    """MkDocs' walk order (index first in each folder, folders after the files of their parent)."""
-    return sorted(paths, key=_build_order_key)
-
-
-def _build_order_key(rel: str) -> tuple:
-    parts = rel.split("/")
-    return (parts[:-1], os.path.splitext(parts[-1])[0] not in ("index", "README"), parts[-1])
+    return sorted(paths, key=build_order)
 
 
 def _keep_theme_files(files: LazyFiles, theme: dict[str, str], docs: set[str]) -> None:
@@ -151,94 +147,13 @@ def _keep_theme_files(files: LazyFiles, theme: dict[str, str], docs: set[str]) -
 
 
 def _static_templates(config, env, files: LazyFiles, nav, docs: set[str], change: Change,
-                      sitemap: SitemapPages | None) -> None:
+                      sitemap: Callable[[], SitemapPages] | None) -> None:
     site = Path(config.site_dir)
     if "404.html" in config.theme.static_templates and not (site / "404.html").is_file():
         _build_theme_template("404.html", env, files, config, nav)
     if "sitemap.xml" in config.theme.static_templates and (
             change.pages_set_changed or change.new_day or not (site / "sitemap.xml").is_file()):
         write_sitemap(config, env, nav, docs, sitemap)
-
-
-def write_sitemap(config, env, nav, docs: set[str], sitemap: SitemapPages | None = None) -> None:
-    """site/sitemap.xml and .gz as MkDocs writes them, from the theme's template over every page."""
-    day = utils.get_build_date()
-    entries = [SimpleNamespace(page=SimpleNamespace(is_link=False, canonical_url=canonical, abs_url=absolute,
-                                                    update_date=day))
-               for canonical, absolute in (sitemap or SitemapPages()).urls(config, docs)]
-    template = env.get_template("sitemap.xml")
-    context = get_context(nav, entries, config, base_url=utils.get_relative_url(".", "sitemap.xml"))
-    output = template.render(context)
-    path = os.path.join(config.site_dir, "sitemap.xml")
-    if not output.strip():
-        return
-    utils.write_file(output.encode("utf-8"), path)
-    gz_path = f"{path}.gz"
-    stamp = utils.get_build_timestamp(pages=[entry.page for entry in entries])
-    with open(gz_path, "wb") as f, gzip.GzipFile(fileobj=f, filename=gz_path, mode="wb", mtime=stamp) as gz:
-        gz.write(output.encode("utf-8"))
-
-
-class SitemapPages:
-    """What the sitemap reads of each page: its place in MkDocs' order, whether it is published, its URLs.
-
-    A page's entry depends only on its path and the config (its exclusion, its URL), so an object kept for
-    one config makes a File only for the pages it has not seen.  The preview's
-    :class:`~build_tools.site.render.Renderer` keeps one in memory; a one-shot render keeps its entries in a
-    record beside the render's (:meth:`record`, :meth:`from_record`), under the key of everything they
-    depend on: making a File for each of 25,000 pages was ~2 s of a 10k archive's one-added render."""
-
-    def __init__(self, known: dict[str, tuple[bool, str | None, str | None]] | None = None):
-        # rel -> (order, included, canonical URL, absolute URL)
-        self._known = {rel: (_build_order_key(rel), *entry) for rel, entry in (known or {}).items()}
-        self.changed = False  # entries were added or forgotten since this object was made or recorded
-
-    @classmethod
-    def from_pages(cls, pages) -> SitemapPages:
-        """The entries of a full render's Pages (their Files and URLs already made)."""
-        made = cls({page.file.src_uri: (page.file.inclusion.is_included(), page.canonical_url, page.abs_url)
-                    for page in pages})
-        made.changed = True
-        return made
-
-    @classmethod
-    def from_record(cls, data) -> SitemapPages | None:
-        """The entries of :meth:`record`'s output; None when ``data`` is not such a record (damaged)."""
-        if not isinstance(data, dict):
-            return None
-        for rel, entry in data.items():
-            if not (isinstance(rel, str) and isinstance(entry, list) and len(entry) == 3
-                    and isinstance(entry[0], bool) and all(isinstance(url, str | None) for url in entry[1:])):
-                return None
-        return cls({rel: tuple(entry) for rel, entry in data.items()})
-
-    def record(self) -> dict[str, list]:
-        """The entries as JSON values: {rel: [included, canonical URL, absolute URL]}."""
-        return {rel: [included, canonical, absolute]
-                for rel, (_order, included, canonical, absolute) in self._known.items()}
-
-    def urls(self, config, docs: set[str]) -> list[tuple[str | None, str]]:
-        """(canonical URL, absolute URL) of every published page, in MkDocs' order
-        (``files.documentation_pages()`` of a full build)."""
-        pages = [rel for rel in docs if utils.is_markdown_file(rel)]
-        unseen = [rel for rel in pages if rel not in self._known]
-        files = [File(rel, config.docs_dir, config.site_dir, config.use_directory_urls) for rel in unseen]
-        set_exclusions(files, config)
-        for rel, file in zip(unseen, files, strict=True):
-            self._known[rel] = (_build_order_key(rel), file.inclusion.is_included(), *_page_urls(file, config.site_url))
-        if unseen or len(self._known) != len(pages):
-            self._known = {rel: self._known[rel] for rel in pages}  # a removed page is forgotten
-            self.changed = True
-        ordered = sorted(self._known.values(), key=lambda entry: entry[0])
-        return [(canonical, absolute) for _order, included, canonical, absolute in ordered if included]
-
-
-def _page_urls(file: File, site_url: str | None) -> tuple[str | None, str]:
-    """What the sitemap template reads of a Page (``Page._set_canonical_url``), without making one."""
-    page = Page.__new__(Page)
-    page.file = file
-    page._set_canonical_url(site_url)
-    return page.canonical_url, page.abs_url
 
 
 __all__ = ["Change", "LazyFiles", "SitemapPages", "render_changes", "supported", "theme_files", "write_sitemap"]

@@ -28,7 +28,8 @@ from mkdocs.structure.nav import get_navigation
 from mkdocs.structure.pages import Page
 
 from build_tools.forking import can_fork, cpus, fork_map
-from build_tools.site.incremental import SitemapPages, supported
+from build_tools.site.incremental import supported
+from build_tools.site.sitemap import SitemapPages
 
 # (config, files, nav, env, the pages' files): set before the workers fork, read by them (never pickled)
 _JOB: tuple | None = None

@@ -1,11 +1,16 @@
 """What the render knows of docs/ between runs: the stat of every file MkDocs reads (:func:`snapshot_docs`, or
 :func:`told_snapshot` from the last one and the files the build step says it changed) and the record files the
-render keeps it in (JSON, replaced whole: a reader sees the old record or the new one)."""
+render keeps it in (replaced whole: a reader sees the old record or the new one).
+
+A record is ``marshal``'s bytes behind a header and their SHA-256: reading and writing the two records of a
+10k archive (25,000 entries each) as sorted JSON took ~0.25 s of a one-shot render, marshal a fifth of that.
+marshal trusts its input, so the digest is checked first: a damaged or truncated file, or one another Python's
+marshal wrote, is no record (a full render), never a wrong one."""
 
 from __future__ import annotations
 
-import contextlib
-import json
+import hashlib
+import marshal
 import os
 import stat
 from collections.abc import Sequence
@@ -30,14 +35,17 @@ def snapshot_docs(docs: Path) -> Snapshot:
             continue
         with entries:
             for entry in entries:
-                if entry.name.startswith("."):
+                name = entry.name
+                if name.startswith("."):
                     continue
-                with contextlib.suppress(OSError):  # a broken link, or a file gone since the listing
+                try:  # (a try per file, not a context manager per file: this loop runs 25,000 times at 10k)
                     if entry.is_dir():  # through a link too, as MkDocs reads it
-                        folders.append((entry.path, f"{prefix}{entry.name}/"))
+                        folders.append((entry.path, f"{prefix}{name}/"))
                         continue
                     info = entry.stat()
-                    found[prefix + entry.name] = [info.st_size, info.st_mtime_ns, info.st_ino]
+                except OSError:  # a broken link, or a file gone since the listing
+                    continue
+                found[prefix + name] = [info.st_size, info.st_mtime_ns, info.st_ino]
     return found
 
 
@@ -66,16 +74,31 @@ def file_stat(path: Path) -> tuple | None:
     return info.st_ino, info.st_size, info.st_mtime_ns
 
 
+_HEADER = b"cn-archive render record, marshal %d\n" % marshal.version
+_DIGEST = 32  # bytes of SHA-256
+
+
 def load_record(path: Path) -> dict | None:
+    """The record :func:`save_record` wrote at ``path``; None when there is none or it is not intact."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = path.read_bytes()
+    except OSError:
         return None
-    return data if isinstance(data, dict) else None
+    start = len(_HEADER) + _DIGEST
+    body = memoryview(data)[start:]
+    if not data.startswith(_HEADER) or hashlib.sha256(body).digest() != data[len(_HEADER):start]:
+        return None
+    try:
+        record = marshal.loads(body)
+    except (EOFError, ValueError, TypeError):  # (a digest that matches makes these a bug, not damage)
+        return None
+    return record if isinstance(record, dict) else None
 
 
 def save_record(path: Path, data: dict) -> None:
+    """``data`` (dicts, lists, tuples, strings, numbers, None) at ``path``, replacing the file whole."""
+    body = marshal.dumps(data)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps(data, sort_keys=True, separators=(",", ":")), encoding="utf-8")
+    temporary.write_bytes(_HEADER + hashlib.sha256(body).digest() + body)
     os.replace(temporary, path)
