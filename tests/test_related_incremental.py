@@ -60,6 +60,11 @@ def _apply(arts: dict[str, tuple], step: tuple, serial: int) -> None:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(start=st.lists(_article, max_size=30), steps=st.lists(_step, min_size=1, max_size=6))
 def test_incremental_lists_equal_a_ranking_from_nothing(start: list, steps: list) -> None:
+    _check_history(start, steps)
+
+
+def _check_history(start: list, steps: list) -> None:
+    """After each step, the lists made from the last run's tables equal a ranking from nothing."""
     arts = {f"s{i}": a for i, a in enumerate(start)}
     _, tables = related_incremental(*_inputs(arts), None, **PARAMS)
     for serial, step in enumerate(steps, len(start)):
@@ -124,13 +129,7 @@ def test_shortlists_whose_checksums_collide_still_give_the_lists_from_nothing(st
     """A shortlist keeps its slugs' checksums: a collision may only rank an article again for nothing."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(related_changes, "checksum", lambda slug: len(slug) % 2)
-        arts = {f"s{i}": a for i, a in enumerate(start)}
-        _, tables = related_incremental(*_inputs(arts), None, **PARAMS)
-        for serial, step in enumerate(steps, len(start)):
-            _apply(arts, step, serial)
-            summaries, fps, counts = _inputs(arts)
-            got, tables = related_incremental(summaries, fps, counts, tables, **PARAMS)
-            assert got == related_articles(summaries, fps, counts, **PARAMS)
+        _check_history(start, steps)
 
 
 def test_changed_settings_rank_everything_again() -> None:
