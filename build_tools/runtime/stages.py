@@ -322,8 +322,7 @@ class Runner:
         return ops is not None and replay(ops, writer, self._put_replayed, self.put_latest, self.store.put_raw)
 
     def _put_replayed(self, kind: str, place: str, value: Any) -> None:
-        """A record the copy stored: a part's (kept warm, as :meth:`parts` and :meth:`families` keep it), or a
-        feed entry's."""
+        """A record the copy stored: a part's (kept warm as :meth:`parts` keeps it) or a feed entry's."""
         self.store.put(kind, place, value)
         if self.settings.keep_warm and kind == "whole":
             _WARM.setdefault((str(self.store.path), "parts"), {})[place] = value
