@@ -157,7 +157,7 @@ def related_incremental(
     map_ranges: RangeMap | None = None,
 ) -> tuple[dict[str, list[tuple[str, str, bool]]], Tables]:
     """:func:`related_articles` and the tables for the next run.  With ``previous`` (the last run's tables),
-    only the articles whose list can differ are ranked again (:func:`_affected`); the others' lists are
+    only the articles whose list can differ are ranked again (:mod:`.related_changes`); the others' lists are
     copied: the result is the same as ranking everything.
 
     ``identities``: slug -> a value that changes whenever the article's summary, fingerprint or counts do

@@ -125,7 +125,7 @@ class Store:
         store = cls.__new__(cls)
         store.path = path
         with sqlite_errors(path):
-            store.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+            store.db = _read_only(path)
         return store
 
     def _open(self) -> None:
@@ -244,6 +244,11 @@ class Store:
             self.db.close()
 
 
+def _read_only(path: Path) -> sqlite3.Connection:
+    """A connection that only reads the store file (a forked process's: the main process's must not cross a fork)."""
+    return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+
+
 def _check_length(path: Path) -> None:
     """A database file shorter than its header says (cut off by a full disk or a copy) is damage SQLite would
     find only when it reads the missing pages, perhaps never; with no journal beside it, they must be there."""
@@ -279,7 +284,7 @@ class Reader:
         with sqlite_errors(self.path):
             db = self._open.get(self.path)
             if db is None:
-                db = self._open[self.path] = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=10)
+                db = self._open[self.path] = _read_only(self.path)
             row = db.execute(f"SELECT value FROM {kind} WHERE key = ?", (key,)).fetchone()
         value = None if row is None else _unpickle(row[0])
         if value is None:
