@@ -30,6 +30,7 @@ from multiprocessing.pool import RemoteTraceback
 from typing import Any, TypeVar
 
 from build_tools.model.errors import StageCrash
+from build_tools.runtime.cache import Reader
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -184,6 +185,7 @@ def _work(tasks: Connection, results: Connection, others: list[Connection]) -> N
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         for connection in others:  # the main process's ends and the other workers' pipes
             connection.close()
+        Reader.forget_inherited()  # the main process's connections to the store are its own, in use there
         func, context = _TASK  # type: ignore[misc]
         _collect_from_here()
         while True:
