@@ -62,14 +62,16 @@ build: venv $(BYTECODE)
 images: venv
 	$(PY) -m build_tools build --fetch-images $(BUILD_ARGS)
 
-# docs/ -> site/, with zero warnings allowed (mkdocs build --strict, rendering only the pages the build
-# changed since the last render: build_tools/site/render.py); no page may hold HTML outside the article
-# allowlist; then the search index (only shards whose pages changed).  SITE_ARGS=--full renders everything.
-# Two processes; each first checks, with the standard library alone, whether anything it reads or writes
-# changed since its last run (build_tools/nochange.py): a no-op `make site` imports neither the build nor MkDocs.
+# The build (as `make build`), then docs/ -> site/, with zero warnings allowed (mkdocs build --strict, rendering
+# only the pages the build changed since the last render: build_tools/site/render.py); no page may hold HTML
+# outside the article allowlist; then the search index (only shards whose pages changed).  SITE_ARGS=--full
+# renders everything.  The site step runs only when the build exits 0; its process starts beside the build and
+# loads MkDocs while the build runs (build_tools/make_site.py).  Each step first checks, with the standard
+# library alone, whether anything it reads or writes changed since its last run (build_tools/nochange.py): a
+# no-op `make site` imports neither the build nor MkDocs.
 SITE_ARGS ?=
-site: build
-	$(PY) -m build_tools.site --site-dir site --docs docs $(SITE_ARGS)
+site: venv $(BYTECODE)
+	$(PY) -m build_tools site $(BUILD_ARGS) -- --site-dir site --docs docs $(SITE_ARGS)
 
 # Live preview: builds, serves on $(HOST) and rebuilds when raw/, entities.yml or overrides.yml change.
 # More options: make serve SERVE_ARGS="--raw other/raw".

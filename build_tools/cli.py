@@ -44,6 +44,25 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     build = commands.add_parser("build", help="raw/ 中的原始存档 → docs/ 中的 Markdown 页面",
                                 formatter_class=_Formatter)
+    _build_options(build)
+    site = commands.add_parser(
+        "site", help="make site：先构建，成功后渲染站点、检查页面、更新搜索 "
+                     "(python -m build_tools.site 的选项写在 -- 之后)",
+        formatter_class=_Formatter)
+    _build_options(site)
+    site.add_argument("site_args", nargs=argparse.REMAINDER, metavar="-- SITE_OPTIONS",
+                      help="python -m build_tools.site 的选项，例如 -- --site-dir site --docs docs")
+    _add_serve_parser(commands)
+    entities = commands.add_parser("entities", help="实体登记表工具", formatter_class=_Formatter)
+    entities.add_argument("action", choices=["suggest"], help="suggest: 列出尚未登记的候选实体")
+    entities.add_argument("--raw", type=Path, default=Path("raw"), help="原始存档目录 (默认 raw/)")
+    entities.add_argument("--entities", type=Path, default=Path("entities.yml"), help="实体登记表")
+    entities.add_argument("--min-count", type=int, default=2, help="至少出现几次才列出")
+    return parser
+
+
+def _build_options(build: argparse.ArgumentParser) -> None:
+    """The build step's options (``build``, and ``site`` before its ``--``)."""
     build.add_argument("--raw", type=Path, default=Path("raw"), help="原始存档目录 (默认 raw/)")
     build.add_argument("--docs", type=Path, default=Path("docs"), help="输出目录 (默认 docs/)")
     build.add_argument("--report", type=Path, default=None, help="写出 JSON 报告的路径")
@@ -67,13 +86,6 @@ def _parser() -> argparse.ArgumentParser:
                        help="同时发布原样的原始存档 (articles/raw/<slug>.html，UTF-8，noindex)；默认只发布清理记录")
     build.add_argument("--added-record", type=Path, default=Path(".cache/added.json"),
                        help="不在 git 中的存档的收录日期记录 (默认 .cache/added.json)")
-    _add_serve_parser(commands)
-    entities = commands.add_parser("entities", help="实体登记表工具", formatter_class=_Formatter)
-    entities.add_argument("action", choices=["suggest"], help="suggest: 列出尚未登记的候选实体")
-    entities.add_argument("--raw", type=Path, default=Path("raw"), help="原始存档目录 (默认 raw/)")
-    entities.add_argument("--entities", type=Path, default=Path("entities.yml"), help="实体登记表")
-    entities.add_argument("--min-count", type=int, default=2, help="至少出现几次才列出")
-    return parser
 
 
 DEFAULT_ADDR = "127.0.0.1:8000"
@@ -115,9 +127,25 @@ def main(argv: list[str] | None = None) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as exit_:
         return 2 if exit_.code not in (0, None) else 0
+    if args.command == "site":
+        from build_tools.make_site import make_site
+
+        build_args = _build_args(args)
+        check = _noop_check(build_args)
+        return make_site(args.site_args, lambda: _replay(check), lambda: _run(build_args, check))
     check = _noop_check(args) if args.command == "build" else None
     if (replayed := _replay(check)) is not None:
         return replayed  # nothing changed since the last build: the build is not even imported
+    return _run(args, check)
+
+
+def _build_args(args: argparse.Namespace) -> argparse.Namespace:
+    """``site``'s options as ``build``'s: the build keeps the same no-op stamp as ``make build``'s."""
+    return argparse.Namespace(**{**{k: v for k, v in vars(args).items() if k != "site_args"}, "command": "build"})
+
+
+def _run(args: argparse.Namespace, check: nochange.Check | None) -> int:
+    """One command, its errors as one line and its exit code."""
     from build_tools.model.errors import BuildError
 
     try:

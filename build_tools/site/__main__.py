@@ -27,7 +27,8 @@ _SITE_DIR = re.compile(r"^site_dir:\s*['\"]?([^'\"#\n]+?)['\"]?\s*(?:#.*)?$", re
 _CUSTOM_DIR = re.compile(r"\bcustom_dir:\s*['\"]?([^'\",}#\s]+)")
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, build: dict | None = None) -> int:
+    """``build``: the figures of the build step that ran just before in this process, for ``--json``."""
     parser = argparse.ArgumentParser(prog="python -m build_tools.site", description=__doc__.split("\n\n")[0])
     parser.add_argument("--config", type=Path, default=Path("mkdocs.yml"), help="MkDocs config (default mkdocs.yml)")
     parser.add_argument("--site-dir", type=Path, default=None, help="output folder (default: the config's)")
@@ -36,30 +37,40 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--full", action="store_true", help="render every page (what mkdocs build does)")
     parser.add_argument("--no-search", action="store_true", help="skip the search index")
     parser.add_argument("--json", action="store_true", help="also print the step's figures as one JSON line")
+    parser.add_argument("--after-build", action="store_true", help=argparse.SUPPRESS)  # build_tools.make_site
     args = parser.parse_args(argv)
+    renderer = None
+    if args.after_build:
+        from build_tools.site.after_build import wait_for_build
+
+        renderer, build = wait_for_build(args.config, args.site_dir, args.state, search=not args.no_search)
+        if build is None:  # the build failed or was stopped: this step does not run
+            return 0
     started = time.perf_counter()
     check = _noop_check(args)
     said = check.check.replay() if check.check is not None else None
     if said is not None:
         figures = {"nothing_changed": True, "check_s": round(time.perf_counter() - started, 3), "render_s": 0.0,
-                   "sitecheck_s": 0.0, "search_s": 0.0, "search_cpu_s": 0.0, "search": said.get("search")}
+                   "sitecheck_s": 0.0, "search_s": 0.0, "search_cpu_s": 0.0, "search": said.get("search"),
+                   **({"build": build} if build else {})}
         print(f"site: nothing changed since the last run (mkdocs.yml, the theme, docs/ and site/ as it left "
               f"them; checked in {figures['check_s']:.2f}s): 0 page(s) written")
         if said.get("search"):
             print(f"search: {said['search'].get('pages')} pages, 0 of {said['search'].get('shards')} shards built, "
                   "bundle unchanged")
         if args.json:
-            print(json.dumps(figures, ensure_ascii=False))
+            print(json.dumps({**figures, "peak_rss_mib": _peak_mib()}, ensure_ascii=False))
         return 0
-    return _run(args, check)
+    return _run(args, check, renderer, build)
 
 
-def _run(args: argparse.Namespace, check: _SiteCheck) -> int:
+def _run(args: argparse.Namespace, check: _SiteCheck, renderer=None, build: dict | None = None) -> int:
+    """``renderer``: one made (its config loaded) while the build ran; ``build``: the build's figures then."""
     from mkdocs.exceptions import MkDocsException
 
-    from build_tools.site.render import render
+    from build_tools.site.render import Renderer
 
-    figures: dict = {"nothing_changed": False}
+    figures: dict = {"nothing_changed": False, **({"build": build} if build else {})}
     seen = False
     if not args.no_search:  # before the render: did the last index see the site as the render's records say?
         from build_tools.search import renderseen
@@ -67,7 +78,7 @@ def _run(args: argparse.Namespace, check: _SiteCheck) -> int:
         seen = renderseen.take(check.site, args.state)  # (its mark dropped until this run's index finishes)
     started = time.perf_counter()
     try:
-        rendered = render(args.config, args.site_dir, args.state, strict=True, full=args.full)
+        rendered = (renderer or Renderer(args.config, args.site_dir, args.state, strict=True)).render(args.full)
     except (MkDocsException, SystemExit) as error:
         print(f"error: mkdocs: {error}", file=sys.stderr)
         return 1
@@ -100,7 +111,7 @@ def _run(args: argparse.Namespace, check: _SiteCheck) -> int:
               f"{'merged' if stats.seconds_merge else 'bundle unchanged'} in {stats.seconds:.1f}s")
     _settle(check, site, rendered.custom_dir, search)
     if args.json:
-        print(json.dumps(figures, ensure_ascii=False))
+        print(json.dumps({**figures, "peak_rss_mib": _peak_mib()}, ensure_ascii=False))
     return 0
 
 
@@ -124,7 +135,7 @@ def _noop_check(args: argparse.Namespace) -> _SiteCheck:
     except OSError:
         text = b""
     config = text.decode("utf-8", "replace")
-    named_by = nochange.options("site", args, skip=("json",))
+    named_by = nochange.options("site", args, skip=("json", "after_build"))
     here = args.config.resolve().parent
     site = args.site_dir.resolve() if args.site_dir else here / _setting(config, _SITE_DIR, "site")
     theme = _setting(config, _CUSTOM_DIR, "")
@@ -173,6 +184,14 @@ def _cpu() -> float:
     """CPU seconds of this process and its finished children (the indexer's workers)."""
     times = os.times()
     return times.user + times.system + times.children_user + times.children_system
+
+
+def _peak_mib() -> float:
+    """The step's peak memory (MiB): this process's or its largest finished child's (the render's workers)."""
+    import resource
+
+    return round(max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                     resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024, 1)
 
 
 def _day() -> str:

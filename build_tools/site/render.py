@@ -189,6 +189,23 @@ class Renderer:
             self._sitemap = (key, kept or SitemapPages())
         return self._sitemap[1]
 
+    def warm(self) -> None:
+        """Load the config and the theme's environment now, for a render to come (a site step started beside the
+        build step: :mod:`build_tools.site.after_build`).  A config MkDocs rejects is left to that render, which
+        reports it; nothing is logged here."""
+        import logging
+
+        logger = logging.getLogger("mkdocs")
+        was = logger.disabled
+        logger.disabled = True
+        try:
+            self._loaded()
+            self._env()
+        except Exception:  # noqa: BLE001 - the render loads it again and says what is wrong
+            self._warm = None
+        finally:
+            logger.disabled = was
+
     def _fresh_config(self):
         from mkdocs.config import load_config
 

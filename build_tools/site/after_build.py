@@ -1,0 +1,47 @@
+"""The site step started beside the build step (``python -m build_tools.site --after-build``, by
+:mod:`build_tools.make_site`): what it can do before docs/ is ready, then the wait for the build's word.
+
+Before the word it imports the render, the HTML check and the indexer and loads mkdocs.yml and the theme's
+environment — none of which the build step writes — and reads nothing under docs/ or site/.  The word is one
+line on stdin: ``go`` and the build's figures (JSON) once the build exited 0; anything else, or the end of
+input (the build failed, was stopped, or its process died), means the step does not run."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+from pathlib import Path
+
+
+def wait_for_build(config: Path, site_dir: Path | None, state: Path, search: bool = True):
+    """(a renderer with its config loaded, the build's figures) once told to go; (None, None) otherwise.
+
+    Ctrl-C is ignored until then: it reaches the whole command, and the build, which handles it, says so and
+    ends this step's input; after ``go`` it stops the step as it would a step run on its own."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        renderer = _warmed(config, site_dir, state, search)
+        word = sys.stdin.readline()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    verb, _, figures = word.strip().partition(" ")
+    if verb != "go":
+        return None, None
+    try:
+        told = json.loads(figures) if figures else {}
+    except ValueError:
+        told = {}
+    return renderer, told if isinstance(told, dict) else {}
+
+
+def _warmed(config: Path, site_dir: Path | None, state: Path, search: bool):
+    import build_tools.sitecheck  # noqa: F401 - imported now, used after the render
+    from build_tools.site.render import Renderer
+
+    if search:
+        import build_tools.search.indexer  # noqa: F401
+        import build_tools.search.renderseen  # noqa: F401
+    renderer = Renderer(config, site_dir, state, strict=True)
+    renderer.warm()
+    return renderer
