@@ -132,7 +132,8 @@ def main(argv: list[str] | None = None) -> int:
 
         build_args = _build_args(args)
         check = _noop_check(build_args)
-        return make_site(args.site_args, lambda: _replay(check), lambda: _run(build_args, check))
+        return make_site(args.site_args, lambda: _replay(check), lambda: _run(build_args, check, defer_latest=True),
+                         lambda: _write_deferred(build_args))
     check = _noop_check(args) if args.command == "build" else None
     if (replayed := _replay(check)) is not None:
         return replayed  # nothing changed since the last build: the build is not even imported
@@ -144,13 +145,13 @@ def _build_args(args: argparse.Namespace) -> argparse.Namespace:
     return argparse.Namespace(**{**{k: v for k, v in vars(args).items() if k != "site_args"}, "command": "build"})
 
 
-def _run(args: argparse.Namespace, check: nochange.Check | None) -> int:
-    """One command, its errors as one line and its exit code."""
+def _run(args: argparse.Namespace, check: nochange.Check | None, defer_latest: bool = False) -> int:
+    """One command, its errors as one line and its exit code (``defer_latest``: see :func:`_write_deferred`)."""
     from build_tools.model.errors import BuildError
 
     try:
         if args.command == "build":
-            return _build(args, check)
+            return _build(args, check, defer_latest)
         if args.command == "serve":
             with ctrl_c_after_imports():
                 from build_tools.serve import serve_main
@@ -264,7 +265,19 @@ def _head(path: Path) -> str:
         return ""
 
 
-def build_settings(args: argparse.Namespace) -> Settings:
+def _write_deferred(args: argparse.Namespace) -> None:
+    """`make site`: the records the build left for the next build (``defer_latest``), written while the site step
+    renders on the other core; a failure costs the next build time only, so it is one warning."""
+    from build_tools.model.errors import BuildError
+    from build_tools.pipeline import write_deferred
+
+    try:
+        write_deferred(build_settings(args))
+    except (BuildError, OSError) as error:
+        print(f"warning: the build's records for the next build were not kept: {error}", file=sys.stderr)
+
+
+def build_settings(args: argparse.Namespace, defer_latest: bool = False) -> Settings:
     """The build's settings from its options (raises UsageError or ConfigError for impossible ones)."""
     from build_tools.model.errors import ConfigError, UsageError
     from build_tools.settings import RULES_DIR, Settings
@@ -295,18 +308,19 @@ def build_settings(args: argparse.Namespace) -> Settings:
         deploy=args.deploy,
         publish_raw=args.publish_raw,
         added_record=args.added_record,
+        defer_latest=defer_latest,
         **({"site_url": args.site_url} if args.site_url else {}),
     )
 
 
-def _build(args: argparse.Namespace, check: nochange.Check | None = None) -> int:
+def _build(args: argparse.Namespace, check: nochange.Check | None = None, defer_latest: bool = False) -> int:
     if args.explain is not None:
         return _explain(args)
     with ctrl_c_after_imports():
         from build_tools.pipeline import build
         from build_tools.progress import Console
 
-    settings = build_settings(args)
+    settings = build_settings(args, defer_latest)
     console = Console(quiet=args.quiet)
     try:
         report = build(settings, progress=console.progress)

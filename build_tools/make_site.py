@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import signal
 import subprocess
 import sys
 import time
@@ -23,19 +24,29 @@ from collections.abc import Callable
 _STARTED = time.perf_counter()
 
 
-def make_site(site_args: list[str], replay: Callable[[], int | None], build: Callable[[], int]) -> int:
+def make_site(site_args: list[str], replay: Callable[[], int | None], build: Callable[[], int],
+              after_go: Callable[[], None] = lambda: None) -> int:
     """``replay``: the build's no-op replay (its exit code, or None when the build must run); ``build``: the build
-    step (its exit code).  The exit code is the build's when it fails, else the site step's."""
+    step (its exit code); ``after_go``: what this process does while the site step runs (it writes the records
+    only the next build reads).  The exit code is the build's when it fails, else the site step's."""
     site_argv = site_args[1:] if site_args[:1] == ["--"] else list(site_args)
     replayed = replay()
     if replayed is not None:
         return replayed or _site_here(site_argv, _figures())
+    # Born with Ctrl-C ignored (a disposition that survives exec): until told to go, the build answers for both.
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         beside = subprocess.Popen([sys.executable, "-m", "build_tools.site", "--after-build", *site_argv],
                                   stdin=subprocess.PIPE)
     except OSError:  # no second process: the site step runs here, after the build
+        signal.signal(signal.SIGINT, previous)
         code = build()
-        return code or _site_here(site_argv, _figures())
+        if code:
+            return code
+        figures = _figures()
+        after_go()
+        return _site_here(site_argv, figures)
+    signal.signal(signal.SIGINT, previous)
     try:
         code = build()
     except BaseException:
@@ -44,7 +55,7 @@ def make_site(site_args: list[str], replay: Callable[[], int | None], build: Cal
     if code != 0:
         _finish(beside, None)
         return code
-    return _finish(beside, _figures())
+    return _finish(beside, _figures(), after_go)
 
 
 def _site_here(site_argv: list[str], build: dict) -> int:
@@ -72,9 +83,9 @@ def _age() -> float:
         return time.perf_counter() - _STARTED
 
 
-def _finish(beside: subprocess.Popen, figures: dict | None) -> int:
-    """Tell the waiting site step to go (``figures``) or to stop (None), and wait for it; its exit code (a
-    signal's as the shell gives it).  Ctrl-C reaches it too (one process group): it stops itself."""
+def _finish(beside: subprocess.Popen, figures: dict | None, meanwhile: Callable[[], None] = lambda: None) -> int:
+    """Tell the waiting site step to go (``figures``) or to stop (None), do ``meanwhile``, and wait for the step;
+    its exit code (a signal's as the shell gives it).  Ctrl-C reaches it too (one process group): it stops itself."""
     told = ("go " + json.dumps(figures) + "\n").encode() if figures is not None else b""
     try:
         if told:
@@ -82,6 +93,17 @@ def _finish(beside: subprocess.Popen, figures: dict | None) -> int:
         beside.stdin.close()
     except OSError:  # it ended already (it could not start): its exit code says so
         pass
+    try:
+        meanwhile()
+    except KeyboardInterrupt:  # the site step has it too, and answers for both
+        pass
+    except BaseException:
+        _wait(beside)
+        raise
+    return _wait(beside)
+
+
+def _wait(beside: subprocess.Popen) -> int:
     while True:
         try:
             code = beside.wait()

@@ -54,3 +54,8 @@ class Settings:
     # The live preview (one process, many builds): keep the records the last build used in memory instead of
     # reading them from the build cache again (runtime/stages.py).  A one-off build gains nothing from it.
     keep_warm: bool = False
+    # `make site` (build_tools/make_site.py): the records only the next build reads (Runner.put_latest: the related
+    # tables, the slugs, the report a build with nothing to do replays) are written after the site step is told to
+    # go, while it renders, by pipeline.write_deferred.  Not written (the process stopped first): the next build
+    # works them out again.
+    defer_latest: bool = False

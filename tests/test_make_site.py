@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from build_tools.runtime.cache import Store
 from tests.conftest import ROOT
 from tests.test_e2e import ENV, _project
 
@@ -50,6 +51,14 @@ def _tree(folder: Path) -> dict[str, bytes]:
     return found
 
 
+def _stored_names(cache: Path) -> set[str]:
+    store = Store(cache)
+    try:
+        return {name for (name,) in store.db.execute("SELECT name FROM whole WHERE name IS NOT NULL")}
+    finally:
+        store.close()
+
+
 def test_make_site_writes_what_the_build_then_the_site_step_write(tmp_path):
     together, apart = _new_project(tmp_path / "together"), _new_project(tmp_path / "apart")
     made = _py("-m", "build_tools", "site", *BUILD, "--", *SITE, "--json", cwd=together)
@@ -60,6 +69,8 @@ def test_make_site_writes_what_the_build_then_the_site_step_write(tmp_path):
     assert _py("-m", "build_tools.site", *SITE, cwd=apart).returncode == 0
     assert _tree(together / "site") == _tree(apart / "site")
     assert _tree(together / "docs") == _tree(apart / "docs")
+    # the records only the next build reads, written while the site step ran
+    assert "related tables" in _stored_names(together / ".cache" / "build")
 
     for _ in range(2):  # a project's first build keeps no stamp: its second run is no no-op yet (as `make build`)
         again = _py("-m", "build_tools", "site", *BUILD, "--", *SITE, "--json", cwd=together)
@@ -97,7 +108,11 @@ def test_ctrl_c_during_the_build_stops_both_steps(tmp_path):
     process = subprocess.Popen([sys.executable, "-m", "build_tools", "site", *BUILD, "--", *SITE], cwd=project,
                                env=RUN_ENV, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True)
-    time.sleep(0.8)  # the build is importing or reading: a cold build of five dumps takes seconds
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+    deadline = time.monotonic() + 30
+    while children.exists() and not children.read_text().split() and time.monotonic() < deadline:
+        time.sleep(0.01)  # until the site step started: the build runs
+    time.sleep(0.2)  # the build is importing or reading (a cold build of five dumps takes seconds), the step waits
     os.killpg(process.pid, signal.SIGINT)  # Ctrl-C reaches the whole process group, as in a terminal
     out, err = process.communicate(timeout=60)
     assert process.returncode == 130, err

@@ -41,7 +41,11 @@ def _stored_names(settings) -> set[str]:
         store.close()
 
 
-def test_records_for_the_next_process_wait_until_written_when_idle(warm):
+@pytest.mark.parametrize("deferring", ["keep_warm", "defer_latest"], ids=["preview", "make site"])
+def test_records_for_the_next_process_wait_until_written_when_idle(warm, deferring):
+    """The preview writes them when idle; `make site` (``defer_latest``, no records kept warm) once its site step
+    was told to go."""
+    warm = replace(warm, keep_warm=deferring == "keep_warm", defer_latest=deferring == "defer_latest")
     assert "prepare" in _stages_run(build(warm))
     assert "unchanged build" not in _stored_names(warm)  # waits: the update is not slowed by it
     assert deferred.write_deferred(warm.cache_dir)

@@ -6,6 +6,7 @@ serves only the next process.  Pickling and writing them was ~0.15 s of each pre
 with ``keep_warm`` they wait here until :func:`write_deferred`, which the preview runs once the update is shown,
 or until the next build of this process opens the store (it writes them first, under its own lock).  A preview
 stopped before then loses them: the next process works them out again (a slower start, never a wrong one).
+`make site` defers them too (``defer_latest``), and writes them while its site step renders.
 """
 
 from __future__ import annotations
@@ -24,6 +25,12 @@ _PENDING: dict[str, dict[str, tuple[str, Any]]] = {}
 def defer(store: Store, name: str, place: str, value: Any) -> None:
     """``store.put_latest(name, place, value)``, later."""
     _PENDING.setdefault(str(store.path), {})[name] = (place, value)
+
+
+def waiting(store: Store, name: str, place: str) -> Any:
+    """The value waiting to be stored as ``name`` under ``place``, or None."""
+    found = _PENDING.get(str(store.path), {}).get(name)
+    return found[1] if found is not None and found[0] == place else None
 
 
 def write_pending(store: Store) -> None:

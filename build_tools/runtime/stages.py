@@ -215,7 +215,8 @@ class Runner:
         older than the store's (another process built meanwhile) is still a valid starting point, only a farther
         one."""
         if not self.settings.keep_warm:
-            return self.store.get("whole", place)
+            waiting = deferred.waiting(self.store, name, place)
+            return self.store.get("whole", place) if waiting is None else waiting
         warm = _WARM.setdefault((str(self.store.path), "latest"), {})
         if name in warm and warm[name][0] == place:
             return warm[name][1]
@@ -226,12 +227,14 @@ class Runner:
 
     def put_latest(self, name: str, place: str, value: Any) -> None:
         """Store ``value`` as the one record called ``name`` (:meth:`Store.put_latest`).  With ``keep_warm`` it is
-        kept warm, and stored only when the process is idle (:mod:`build_tools.runtime.deferred`)."""
-        if not self.settings.keep_warm:
+        kept warm, and stored only when the process is idle; with ``defer_latest`` (`make site`) stored once the site
+        step runs (:mod:`build_tools.runtime.deferred`)."""
+        if not (self.settings.keep_warm or self.settings.defer_latest):
             self.store.put_latest(name, place, value)
             return
         deferred.defer(self.store, name, place, value)
-        _WARM.setdefault((str(self.store.path), "latest"), {})[name] = (place, value)
+        if self.settings.keep_warm:
+            _WARM.setdefault((str(self.store.path), "latest"), {})[name] = (place, value)
 
     def parts(self, func: Callable[..., dict[str, str]], groups: Mapping[str, tuple[Sequence[str], tuple]],
               writer: OutputWriter) -> list[str]:

@@ -17,14 +17,15 @@ from pathlib import Path
 def wait_for_build(config: Path, site_dir: Path | None, state: Path, search: bool = True):
     """(a renderer with its config loaded, the build's figures) once told to go; (None, None) otherwise.
 
-    Ctrl-C is ignored until then: it reaches the whole command, and the build, which handles it, says so and
-    ends this step's input; after ``go`` it stops the step as it would a step run on its own."""
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    Ctrl-C is ignored until then (this process was started with it ignored): it reaches the whole command, and the
+    build, which handles it, says so and ends this step's input; after ``go`` it stops the step as it would a step
+    run on its own."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         renderer = _warmed(config, site_dir, state, search)
         word = sys.stdin.readline()
     finally:
-        signal.signal(signal.SIGINT, previous)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     verb, _, figures = word.strip().partition(" ")
     if verb != "go":
         return None, None
