@@ -20,7 +20,8 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
 
@@ -48,26 +49,105 @@ def cut_after(word: str, units: int, total: int, limit: int) -> bool:
     return total >= limit // 2 and _h32(word) * (limit // 2) < units * 2**32
 
 
-def chunk_words(stream: list[tuple[str, bytes | None, int]], limit: int) -> tuple[list[tuple], list[tuple]]:
-    """(chunks: [(first word, last word, [entries])], split words: [(word, entry, units)])."""
-    chunks, split = [], []
-    entries: list[bytes] = []
-    first = ""
-    total = 0
-    for word, entry, units in stream:
+Chunk = tuple[str, str, str, bool, int]  # (first word, last word, SHA-1 of its payload, ends at a cut, words)
+
+
+class Deferred:
+    """A payload known by its SHA-1, made (``make(sha1)``) only when its file must be written: a chunk laid out
+    as the last merge laid it out is read back from the payload store, and only if its file is not there."""
+
+    __slots__ = ("make", "sha1")
+
+    def __init__(self, sha1: str, make):
+        self.sha1, self.make = sha1, make
+
+    def payload(self) -> bytes:
+        return self.make(self.sha1)
+
+
+def _same(entry):
+    return entry
+
+
+def lay_chunks(stream: list[tuple], limit: int, before: list[Chunk] | None = None,
+               resolve=_same) -> tuple[list[tuple[Chunk, Deferred]], dict[str, bytes], list[tuple], list[tuple]]:
+    """The chunks of ``stream`` at ``limit`` (cut_after): ([(chunk, its payload)], the new payloads by SHA-1,
+    the split words [(word, entry, units)], the stream as it is kept: each chunked word's entry a reference
+    (payloads.Ref) into its chunk's payload, a split word's None).
+
+    ``before``: the chunks the stream's references were laid out in, at this same limit.  A new chunk that starts
+    at the first word of one of them whose words are still all its own (every one a reference into its payload,
+    as many as it had) is that chunk again: its words are skipped, not hashed for cuts, joined or hashed again.
+    ``resolve``: an entry (bytes or reference) as bytes (payloads.Payloads.resolve)."""
+    starts = {c[0]: c for c in before or () if c[3]}
+
+    def whole(sha1: str) -> bytes:
+        return resolve((sha1, 0, None))
+
+    chunks, fresh, split, kept = [], {}, [], []
+    group, total, begin = [], 0, 0  # the open chunk's words (their indexes in ``kept``), where it began
+    i, n = 0, len(stream)
+    while i < n:
+        item = stream[i]
+        word, _entry, units = item
         if frequent(units, limit):
-            split.append((word, entry, units))
+            split.append(item)
+            kept.append((word, None, units))
+            i += 1
             continue
-        if not entries:
-            first = word
-        entries.append(entry)
+        c = None if group else starts.get(word)
+        if c is not None:
+            j = bisect_right(stream, c[1], i, n, key=_word)
+            if j - i == c[4] and _all_in(stream, i, j, c[2], limit):
+                chunks.append((c, Deferred(c[2], whole)))
+                split.extend(x for x in stream[i:j] if x[1] is None)
+                kept.extend(stream[i:j])
+                i = j
+                continue
+        if not group:
+            begin = i
+        group.append(len(kept))
+        kept.append(item)
         total += units
         if cut_after(word, units, total, limit):
-            chunks.append((first, word, entries))
-            entries, total = [], 0
-    if entries:
-        chunks.append((first, stream_last(stream, limit), entries))
-    return chunks, split
+            chunks.append(_laid(kept, group, i + 1 - begin, True, resolve, fresh))
+            group, total = [], 0
+        i += 1
+    if group:
+        chunks.append(_laid(kept, group, n - begin, False, resolve, fresh))
+    return chunks, fresh, split, kept
+
+
+def _word(item: tuple) -> str:
+    return item[0]
+
+
+def _all_in(stream: list[tuple], i: int, j: int, sha1: str, limit: int) -> bool:
+    """Is every word of stream[i:j] a reference into the payload ``sha1``, or a split word (entry None)?"""
+    for _w, entry, units in stream[i:j]:
+        if entry is None:
+            if not frequent(units, limit):
+                return False
+        elif type(entry) is not tuple or entry[0] != sha1:
+            return False
+    return True
+
+
+def _laid(kept: list[tuple], group: list[int], words: int, cut: bool, resolve,
+          fresh: dict[str, bytes]) -> tuple[Chunk, Deferred]:
+    """A chunk laid out anew from its words (``kept[k]`` for k in ``group``), its payload kept in ``fresh``, and
+    each of its words in ``kept`` given its reference into it.  ``words``: the stream's words it spans."""
+    entries = [resolve(kept[k][1]) for k in group]
+    head = b"\x81" + cbor_head(4, len(entries))
+    payload = head + b"".join(entries)
+    sha1 = hashlib.sha1(payload).hexdigest()
+    fresh[sha1] = payload
+    at = len(head)
+    for k, entry in zip(group, entries, strict=True):
+        word, _e, units = kept[k]
+        kept[k] = (word, (sha1, at, at + len(entry)), units)
+        at += len(entry)
+    return (kept[group[0]][0], kept[group[-1]][0], sha1, cut, words), Deferred(sha1, fresh.__getitem__)
 
 
 def stream_last(stream: list[tuple[str, bytes, int]], limit: int) -> str:
@@ -162,13 +242,30 @@ def bundle_files(stream: list[tuple[str, bytes | None, int]], slots: list[int], 
     hash of its payload); and the frequent words' runs {word: (width, {run: payload})}.  ``head``:
     [version, fields, language]; ``runs``: the runs kept from the last merge (a frequent word whose entry is
     None in ``stream`` must be there, spliced: splice.py)."""
-    files: dict[str, tuple[bytes, int]] = {}
-    chunks, split = chunk_words(stream, limit) if stream else ([], [])
-    ranges = [[c[0], c[1]] for c in chunks]
+    laid = lay_out(stream, slots, counts, head, prefix, limit, runs)
+    files = {rel: (p.payload() if isinstance(p, Deferred) else p, lvl) for rel, (p, lvl) in laid.files.items()}
+    return files, laid.runs
+
+
+@dataclass
+class Laid:
+    files: dict  # relative path -> (payload or Deferred, gzip level)
+    runs: dict  # the frequent words' runs {word: (width, {run: payload})}
+    chunks: list  # [Chunk]
+    fresh: dict  # the chunks' new payloads by SHA-1
+    stream: list  # the stream as kept (lay_chunks)
+
+
+def lay_out(stream: list[tuple], slots: list[int], counts: list[int], head: list, prefix: str, limit: int,
+            runs: dict | None = None, before: list[Chunk] | None = None, resolve=_same) -> Laid:
+    """bundle_files, each chunk's payload a Deferred, and what a later layout resumes from (lay_chunks: ``before``,
+    ``resolve``)."""
+    files: dict[str, tuple] = {}
+    laid, fresh, split, kept = lay_chunks(stream, limit, before, resolve) if stream else ([], {}, [], [])
+    ranges = [[c[0], c[1]] for c, _p in laid]
     for i in range(len(ranges) - 1):
         ranges[i][1], ranges[i + 1][0] = _prefixes(ranges[i][1], ranges[i + 1][0])
-    for (_f, _l, entries), (start, _end) in zip(chunks, ranges, strict=True):
-        payload = b"\x81" + cbor_head(4, len(entries)) + b"".join(entries)
+    for (_c, payload), (start, _end) in zip(laid, ranges, strict=True):
         files[f"index/{prefix}{fnv64(start)}.pf_index"] = (payload, CHUNK_GZIP_LEVEL)
     listed, used = [], {}
     ids: dict[int, list[int]] = {}  # run ids by width: a few widths among ~270 frequent words at 10k
@@ -179,7 +276,7 @@ def bundle_files(stream: list[tuple[str, bytes | None, int]], slots: list[int], 
         if payloads is None:
             if entry is None:
                 raise ValueError(f"search: the runs of {word!r} were not kept")
-            payloads = split_runs(entry, width, ks)
+            payloads = split_runs(resolve(entry), width, ks)
         used[word] = (width, payloads)
         name = fnv64(word)
         for k in ks:
@@ -205,7 +302,7 @@ def bundle_files(stream: list[tuple[str, bytes | None, int]], slots: list[int], 
     version, fields, language = head
     payload = cbor2.dumps([version, [counts[i] for i in order], top, [], [], fields, ext])
     files[f"pagefind.{language}_{hashlib.sha1(payload).hexdigest()[: len(language) + 8]}.pf_meta"] = (payload, 9)
-    return files, used
+    return Laid(files, used, [c for c, _p in laid], fresh, kept)
 
 
 EMPTY_RUN = b"\x80\x80"
@@ -221,13 +318,14 @@ def _kept_runs(kept: tuple | None, width: int, ks: list[int]) -> dict[int, bytes
     return out if all(p == EMPTY_RUN for k, p in payloads.items() if k not in out) else None
 
 
-def write_changed(out: Path, files: dict[str, tuple[bytes, int]], record: dict[str, str],
+def write_changed(out: Path, files: dict[str, tuple[bytes | Deferred, int]], record: dict[str, str],
                   threads: int = 1) -> tuple[dict[str, str], int]:
-    """Write ``files`` under ``out`` (gzip(SIGNATURE + payload)), skipping each whose payload is the one
-    ``record`` (rel -> sha1 of the payload, from the last write) says is there; a payload written before under
-    another name is hard-linked from it.  Files of ``record`` not in ``files`` are removed.  Returns the new
-    record and the number of files written."""
-    new = {rel: hashlib.sha1(payload).hexdigest() for rel, (payload, _lvl) in files.items()}
+    """Write ``files`` under ``out`` (gzip(SIGNATURE + payload); a Deferred payload made only if written), skipping
+    each whose payload is the one ``record`` (rel -> sha1 of the payload, from the last write) says is there; a
+    payload written before under another name is hard-linked from it.  Files of ``record`` not in ``files`` are
+    removed.  Returns the new record and the number of files written."""
+    new = {rel: payload.sha1 if isinstance(payload, Deferred) else hashlib.sha1(payload).hexdigest()
+           for rel, (payload, _lvl) in files.items()}
     there = present(out, record)
     have = {d: rel for rel, d in record.items() if rel in there}
     todo = []
@@ -266,8 +364,10 @@ def present(out: Path, rels) -> set[str]:
     return there
 
 
-def _write_one(job: tuple[Path, bytes, int]) -> None:
+def _write_one(job: tuple[Path, bytes | Deferred, int]) -> None:
     path, payload, level = job
+    if isinstance(payload, Deferred):
+        payload = payload.payload()
     data = gzip.compress(SIGNATURE + payload, compresslevel=level, mtime=0)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_bytes(data)

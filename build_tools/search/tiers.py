@@ -34,9 +34,11 @@ import shutil
 from pathlib import Path
 
 from build_tools.search import splice
-from build_tools.search.bundle import b36, facets_json, facts_of, page_facts, read_pf
-from build_tools.search.layout import bundle_files, write_changed
+from build_tools.search.bundle import b36, facts_of, read_pf
+from build_tools.search.facets import bundle_dirs, keep_facts, write_facets
+from build_tools.search.layout import lay_out, write_changed
 from build_tools.search.merge import joined_segments, link_fragments, shard_in_slots, word_stream
+from build_tools.search.payloads import Missing, Payloads
 from build_tools.search.segments import remapped
 from build_tools.search.slots import page_slots
 
@@ -59,6 +61,8 @@ MIN_CHUNK_UNITS = 100
 ENTRY = "pagefind-entry.json"
 RECORDS = "written"  # what each bundle's last merge wrote (cache/written/<bundle>.json)
 STREAMS = "streams"  # each bundle's last word stream (splice.Kept)
+PAYLOADS = "payloads"  # each bundle's chunk payloads, which its kept stream's entries refer to (payloads.py)
+__all__ = ["bundle_dirs", "write_facets"]  # (moved to facets.py; callers use them from here)
 
 
 def plan(kinds: list[bool]) -> list[tuple[str, list[list[int]]]]:
@@ -178,41 +182,48 @@ def _merge_one(name: str, groups: list[list[str]], store: Path, out: Path, cache
     pages = {k: known.get(k) or shard_info(store / k) for k in keys}
     urls = [u for k in keys for u in pages[k]["urls"]]
     slots = page_slots(list(zip(urls, [d for k in keys for d in pages[k]["dates"]], strict=True)), width)
-    spliced = _spliced(kept, keys, pages, dict(zip(urls, slots, strict=True)), store, chunk_units) if kept else None
+    slot_of = dict(zip(urls, slots, strict=True))
+    prefix = f"{language}_{name[1:7]}"  # page ids (facets.json) unique across the bundles
+    counts = [c for k in keys for c in pages[k]["counts"]]
+    kept_payloads = Payloads(cache / PAYLOADS / name)
+    spliced = _spliced(kept, keys, pages, slot_of, store, chunk_units, kept_payloads.resolve) if kept else None
     # why a full merge was needed (counted: docs/dev/scaling.md), or "spliced"
     how = "spliced" if isinstance(spliced, tuple) else spliced or "nothing kept"
-    if not isinstance(spliced, tuple):
-        spliced = kept = None  # the last stream is not needed in a full merge: not held through it (memory)
+    laid = None
+    if isinstance(spliced, tuple):
+        (stream, runs, limit, skips), fields, version = spliced, kept.fields, kept.version
+        used, variants = record.get("groups", []), kept.variants
+        try:  # the chunks of the last layout resumed where their words are all unchanged (layout.lay_chunks)
+            laid = lay_out(stream, slots, counts, [version, fields, language], prefix, limit, runs,
+                           kept.chunks if limit == kept.limit else None, kept_payloads.resolve)
+        except Missing:
+            how = "a kept payload is missing"
+    before = {c[2] for c in kept.chunks} if laid is not None else None
+    if laid is None:
+        spliced = kept = stream = None  # the last stream is not needed in a full merge: not held through it (memory)
         stream, runs, fields, version, limit, used, variants = _merged(groups, pages, slots, store, cache,
                                                                         chunk_units)
-        skips = {}
-    else:
-        (stream, runs, limit, skips), fields, version = spliced, kept.fields, kept.version
-        used = record.get("groups", [])
-        variants = kept.variants
+        skips, spliced = {}, {}
+        laid = lay_out(stream, slots, counts, [version, fields, language], prefix, limit, runs)
+    del stream
     groups_used.update(used)
+    kept_payloads.put(laid.fresh)
+    splice.save(kept_file, splice.Kept(keys, slot_of, limit, laid.stream, laid.runs, pages, fields, version,
+                                       variants, splice.kept_skips(skips, runs, laid.runs), [*laid.chunks]))
+    kept_payloads.keep_only({c[2] for c in laid.chunks}, before)
     target = out / name
     (target / "index").mkdir(parents=True, exist_ok=True)
     (target / "fragment").mkdir(exist_ok=True)
-    prefix = f"{language}_{name[1:7]}"  # page ids (facets.json) unique across the bundles
-    counts = [c for k in keys for c in pages[k]["counts"]]
-    spliced_runs = runs
-    files, runs = bundle_files(stream, slots, counts, [version, fields, language], prefix, limit, runs)
-    splice.save(kept_file, splice.Kept(keys, dict(zip(urls, slots, strict=True)), limit,
-                                       [(w, None if w in runs else e, u) for w, e, u in stream], runs, pages,
-                                       fields, version, variants, splice.kept_skips(skips, spliced_runs, runs)))
-    del stream
     frags = link_fragments(keys, pages, store, target, prefix, slots, record.get("frags", {}))
-    index_record, written_n = write_changed(target, files, record.get("files", {}), jobs)
+    index_record, written_n = write_changed(target, laid.files, record.get("files", {}), jobs)
     _static_files(store / keys[0] / "bundle", target)
-    meta_name = next(rel for rel in files if rel.endswith(".pf_meta"))
+    meta_name = next(rel for rel in laid.files if rel.endswith(".pf_meta"))
     _bundle_entry(store / keys[0] / "bundle", target, language, meta_name, len(urls))
-    facts = {"n": {e: n for k in keys for e, n in pages[k]["facts"]["n"].items()},
-             "p": {f"{prefix}{b36(s)}": f for s, f in zip(slots, (f for k in keys for f in pages[k]["facts"]["p"]),
-                                                          strict=True)}}
-    _keep_facts(cache, name, facts)
+    keep_facts(cache, name, {"n": {e: n for k in keys for e, n in pages[k]["facts"]["n"].items()},
+                             "p": {f"{prefix}{b36(s)}": f for s, f in
+                                   zip(slots, (f for k in keys for f in pages[k]["facts"]["p"]), strict=True)}})
     return {"files": index_record, "frags": frags, "groups": used, "written": written_n,
-            "spliced": spliced is not None, "merge": how}
+            "spliced": how == "spliced", "merge": how}
 
 
 def limit_for(units: int, chunk_units: int) -> int:
@@ -247,7 +258,7 @@ def _merged(groups: list[list[str]], pages: dict, slots: list[int], store: Path,
 
 
 def _spliced(kept: splice.Kept, keys: list[str], pages: dict, slot_of: dict[str, int], store: Path,
-             chunk_units: int) -> tuple | str:
+             chunk_units: int, resolve) -> tuple | str:
     """(stream, runs, limit) of the change from ``kept`` (splice.py), or why not (merge from the shards)."""
     before, now = set(kept.shards), set(keys)
     old_side = [k for k in kept.shards if k not in now]
@@ -267,8 +278,11 @@ def _spliced(kept: splice.Kept, keys: list[str], pages: dict, slot_of: dict[str,
         return f"unreadable: {type(exc).__name__}"
     if old is None or new is None:
         return "new meta fields"
-    done = splice.splice(kept, splice.word_changes(old, new), len(slot_of),
-                         lambda units: limit_for(units, chunk_units))
+    try:
+        done = splice.splice(kept, splice.word_changes(old, new), len(slot_of),
+                             lambda units: limit_for(units, chunk_units), resolve)
+    except Missing:
+        return "a kept payload is missing"
     return done if done is not None else "a changed word has variant forms"
 
 
@@ -353,42 +367,3 @@ def _write_entry(out: Path, names: list[str], language: str) -> None:
     tmp = out / f".{ENTRY}.{os.getpid()}.tmp"
     tmp.write_text(data, encoding="utf-8")
     os.replace(tmp, out / ENTRY)
-
-
-def _keep_facts(cache: Path, name: str, facts: dict) -> None:
-    """A merged bundle's page facts where write_facets looks for them (so it never reads the bundle's
-    ~10,000 fragments back: ~1 s of each re-merge of the old articles at 10k)."""
-    store = cache / "facets"
-    store.mkdir(parents=True, exist_ok=True)
-    (store / f"{name}.json").write_text(json.dumps(facts, ensure_ascii=False), encoding="utf-8")
-
-
-def bundle_dirs(out: Path) -> list[Path]:
-    """The bundles of a written search output, in page order."""
-    entry = json.loads((out / ENTRY).read_text(encoding="utf-8"))
-    (info,) = entry["languages"].values()
-    return [out / b["dir"] for b in info["bundles"]]
-
-
-def write_facets(out: Path, target: Path, cache: Path) -> bool:
-    """The filters file over every bundle (bundle.facets_json), from each bundle's facts (kept in the
-    cache by bundle name: a bundle's fragments are read once).  True if the file changed."""
-    store = cache / "facets"
-    store.mkdir(parents=True, exist_ok=True)
-    parts = []
-    for d in bundle_dirs(out):
-        kept = store / f"{d.name}.json"
-        try:
-            parts.append(json.loads(kept.read_text(encoding="utf-8")))
-        except (OSError, ValueError):
-            facts = page_facts(d)
-            kept.write_text(json.dumps(facts, ensure_ascii=False), encoding="utf-8")
-            parts.append(facts)
-    for f in store.iterdir():
-        if f.stem not in {d.name for d in bundle_dirs(out)}:
-            f.unlink(missing_ok=True)
-    data = facets_json(parts)
-    if target.is_file() and target.read_text(encoding="utf-8") == data:
-        return False
-    target.write_text(data, encoding="utf-8")
-    return True
