@@ -6,6 +6,7 @@ payload that is damaged or gone is never used."""
 
 from __future__ import annotations
 
+import hashlib
 import random
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from build_tools.search import index_site, layout, splice, tiers
+from build_tools.search.bundle import write_pf
 from build_tools.search.payloads import Missing, Payloads
 from tests.test_search_incremental import _dated_article
 from tests.test_search_index import bundle_bytes
@@ -104,31 +106,27 @@ def test_an_unchanged_chunk_is_resumed_not_laid_out_again():
     assert _files(again) == layout.bundle_files(_stream(_words(after)), SLOTS, [1] * len(SLOTS), HEAD, "p", 16)[0]
 
 
-@pytest.mark.parametrize("damage", ["gone", "bytes changed"])
+@pytest.mark.parametrize("damage", ["gone", "bytes changed", "not recorded"])
 def test_a_damaged_kept_payload_is_never_used(tmp_path: Path, damage: str):
-    store = Payloads(tmp_path / "p")
-    store.put({"0" * 40: b"x"})  # a name that is not its payload's SHA-1
-    fresh = {__import__("hashlib").sha1(b"payload").hexdigest(): b"payload"}
-    store.put(fresh)
-    (sha1,) = fresh
-    again = Payloads(tmp_path / "p")
-    assert again.resolve((sha1, 1, 4)) == b"ayl"
+    """A reference is read from the bundle's chunk file only when that file's payload has the recorded SHA-1."""
+    payload = b"\x81\x82payload"
+    sha1 = hashlib.sha1(payload).hexdigest()
+    write_pf(tmp_path / "c.pf_index", payload, 5)
+    assert Payloads(tmp_path, {"c.pf_index": sha1}).resolve((sha1, 2, 5)) == b"pay"
     if damage == "gone":
-        (tmp_path / "p" / sha1).unlink()
-    else:
-        (tmp_path / "p" / sha1).write_bytes(b"paylOad")
+        (tmp_path / "c.pf_index").unlink()
+    elif damage == "bytes changed":
+        write_pf(tmp_path / "c.pf_index", payload.replace(b"y", b"Y"), 5)
     with pytest.raises(Missing):
-        Payloads(tmp_path / "p").resolve((sha1, 1, 4))
-    with pytest.raises(Missing):
-        Payloads(tmp_path / "p").get("0" * 40)
+        Payloads(tmp_path, {} if damage == "not recorded" else {"c.pf_index": sha1}).resolve((sha1, 2, 5))
 
 
-@pytest.mark.parametrize("damage", [None, "one payload gone", "one payload changed"])
+@pytest.mark.parametrize("damage", [None, "one chunk file gone", "one chunk file changed"])
 def test_changes_resumed_from_kept_payloads_end_where_an_index_from_nothing_does(tmp_path: Path, monkeypatch,
                                                                                   damage):
     """Old articles changed one after another at the smallest chunk limit (many chunks): each spliced and laid
-    out from the last layout; with a kept payload damaged before the last change, that change merges from the
-    shards.  The bundle equals the one built from nothing either way."""
+    out from the last layout; with a chunk file the references read removed or changed by hand before the last
+    change, that change merges from the shards.  The bundle equals the one built from nothing either way."""
     monkeypatch.setattr(tiers, "RECENT_SHARDS", 2)
     site = _site(tmp_path, 24, seed=3)
     cache = tmp_path / "cache"
@@ -137,8 +135,9 @@ def test_changes_resumed_from_kept_payloads_end_where_an_index_from_nothing_does
     merges = []
     for n in range(2):  # (a third change here moves the slot width: a merge from the shards)
         if damage and n == 1:
-            kept = sorted((cache / tiers.PAYLOADS).glob("*/*"), key=lambda f: f.stat().st_size)[-1]
-            kept.unlink() if damage.endswith("gone") else kept.write_bytes(b"\x81\x80")
+            old = max(tiers.bundle_dirs(site / "pagefind"), key=lambda d: len(list((d / "fragment").iterdir())))
+            chunk = sorted((old / "index").glob("*.pf_index"), key=lambda f: f.stat().st_size)[-1]
+            chunk.unlink() if damage.endswith("gone") else write_pf(chunk, b"\x81\x80", 5)
         _dated_article(site, f"x{n}", f"2024-{1 + rng.randrange(6):02d}-{1 + rng.randrange(28):02d}",
                        _text(rng, f"改{n}"))
         index_site(site, None, shard_pages=2, cache_dir=cache, chunk_units=100)

@@ -17,17 +17,13 @@ so one changed word changes the file that holds it (and, rarely, a neighbour), n
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import os
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from itertools import accumulate
-from pathlib import Path
 
 import cbor2
 
-from build_tools.search.bundle import SIGNATURE
 from build_tools.search.segments import cbor_head, cbor_text
 from build_tools.search.slots import fnv64
 
@@ -49,7 +45,8 @@ def cut_after(word: str, units: int, total: int, limit: int) -> bool:
     return total >= limit // 2 and _h32(word) * (limit // 2) < units * 2**32
 
 
-Chunk = tuple[str, str, str, bool, int]  # (first word, last word, SHA-1 of its payload, ends at a cut, words)
+# (first word, last word, SHA-1 of its payload, ends at a cut, stream words it spans, entries it holds)
+Chunk = tuple[str, str, str, bool, int, int]
 
 
 class Deferred:
@@ -98,7 +95,7 @@ def lay_chunks(stream: list[tuple], limit: int, before: list[Chunk] | None = Non
         c = None if group else starts.get(word)
         if c is not None:
             j = bisect_right(stream, c[1], i, n, key=_word)
-            if j - i == c[4] and _all_in(stream, i, j, c[2], limit):
+            if j - i == c[4] and _refs_in(stream, i, j, c[2], limit) == c[5]:
                 chunks.append((c, Deferred(c[2], whole)))
                 split.extend(x for x in stream[i:j] if x[1] is None)
                 kept.extend(stream[i:j])
@@ -122,15 +119,20 @@ def _word(item: tuple) -> str:
     return item[0]
 
 
-def _all_in(stream: list[tuple], i: int, j: int, sha1: str, limit: int) -> bool:
-    """Is every word of stream[i:j] a reference into the payload ``sha1``, or a split word (entry None)?"""
+def _refs_in(stream: list[tuple], i: int, j: int, sha1: str, limit: int) -> int:
+    """How many words of stream[i:j] are references into the payload ``sha1``; -1 when a word is neither that
+    nor a split word (a changed entry, or a word moved out of the runs).  (A word moved into the runs is a
+    split word: the count tells, as it is one less.)"""
+    n = 0
     for _w, entry, units in stream[i:j]:
         if entry is None:
             if not frequent(units, limit):
-                return False
+                return -1
         elif type(entry) is not tuple or entry[0] != sha1:
-            return False
-    return True
+            return -1
+        else:
+            n += 1
+    return n
 
 
 def _laid(kept: list[tuple], group: list[int], words: int, cut: bool, resolve,
@@ -147,7 +149,7 @@ def _laid(kept: list[tuple], group: list[int], words: int, cut: bool, resolve,
         word, _e, units = kept[k]
         kept[k] = (word, (sha1, at, at + len(entry)), units)
         at += len(entry)
-    return (kept[group[0]][0], kept[group[-1]][0], sha1, cut, words), Deferred(sha1, fresh.__getitem__)
+    return (kept[group[0]][0], kept[group[-1]][0], sha1, cut, words, len(group)), Deferred(sha1, fresh.__getitem__)
 
 
 def stream_last(stream: list[tuple[str, bytes, int]], limit: int) -> str:
@@ -316,72 +318,3 @@ def _kept_runs(kept: tuple | None, width: int, ks: list[int]) -> dict[int, bytes
     payloads = kept[1]
     out = {k: payloads.get(k, EMPTY_RUN) for k in ks}
     return out if all(p == EMPTY_RUN for k, p in payloads.items() if k not in out) else None
-
-
-def write_changed(out: Path, files: dict[str, tuple[bytes | Deferred, int]], record: dict[str, str],
-                  threads: int = 1) -> tuple[dict[str, str], int]:
-    """Write ``files`` under ``out`` (gzip(SIGNATURE + payload); a Deferred payload made only if written), skipping
-    each whose payload is the one ``record`` (rel -> sha1 of the payload, from the last write) says is there; a
-    payload written before under another name is hard-linked from it.  Files of ``record`` not in ``files`` are
-    removed.  Returns the new record and the number of files written."""
-    new = {rel: payload.sha1 if isinstance(payload, Deferred) else hashlib.sha1(payload).hexdigest()
-           for rel, (payload, _lvl) in files.items()}
-    there = present(out, record)
-    have = {d: rel for rel, d in record.items() if rel in there}
-    todo = []
-    for rel, (payload, level) in files.items():
-        path = out / rel
-        if record.get(rel) == new[rel] and rel in there:
-            continue
-        source = have.get(new[rel])
-        if source is not None and source != rel:
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            os.link(out / source, tmp)
-            os.replace(tmp, path)
-            tmp.unlink(missing_ok=True)  # a rename onto another link of the same file does nothing
-            continue
-        todo.append((path, payload, level))
-    _gzip_all(todo, threads)
-    for rel in record.keys() - new.keys():
-        (out / rel).unlink(missing_ok=True)
-    return new, len(todo)
-
-
-def present(out: Path, rels) -> set[str]:
-    """Which of the files ``rels`` (paths under ``out``) are there: one listing per folder, not a stat per file
-    (~20,000 stats at 10k articles, ~0.3 s of each change)."""
-    folders: dict[str, list[str]] = {}
-    for rel in rels:
-        folder, _sep, name = rel.rpartition("/")
-        folders.setdefault(folder, []).append(name)
-    there = set()
-    for folder, names in folders.items():
-        try:
-            listed = set(os.listdir(out / folder if folder else out))
-        except OSError:
-            continue
-        there.update(f"{folder}/{n}" if folder else n for n in names if n in listed)
-    return there
-
-
-def _write_one(job: tuple[Path, bytes | Deferred, int]) -> None:
-    path, payload, level = job
-    if isinstance(payload, Deferred):
-        payload = payload.payload()
-    data = gzip.compress(SIGNATURE + payload, compresslevel=level, mtime=0)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
-def _gzip_all(jobs: list[tuple[Path, bytes, int]], threads: int) -> None:
-    """gzip + write; zlib releases the GIL, so threads use both cores."""
-    if threads <= 1 or len(jobs) < 8:
-        for job in jobs:
-            _write_one(job)
-        return
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(threads) as pool:
-        for _ in pool.map(_write_one, jobs, chunksize=16):
-            pass

@@ -36,11 +36,12 @@ from pathlib import Path
 from build_tools.search import splice
 from build_tools.search.bundle import b36, facts_of, read_pf
 from build_tools.search.facets import bundle_dirs, keep_facts, write_facets
-from build_tools.search.layout import lay_out, write_changed
+from build_tools.search.layout import lay_out
 from build_tools.search.merge import joined_segments, link_fragments, shard_in_slots, word_stream
 from build_tools.search.payloads import Missing, Payloads
 from build_tools.search.segments import remapped
 from build_tools.search.slots import page_slots
+from build_tools.search.writer import SPARE, Spares, write_changed
 
 RECENT_SHARDS = 8
 # Why the old articles are cut into parts past this many groups: a full merge holds its whole bundle's word
@@ -61,7 +62,6 @@ MIN_CHUNK_UNITS = 100
 ENTRY = "pagefind-entry.json"
 RECORDS = "written"  # what each bundle's last merge wrote (cache/written/<bundle>.json)
 STREAMS = "streams"  # each bundle's last word stream (splice.Kept)
-PAYLOADS = "payloads"  # each bundle's chunk payloads, which its kept stream's entries refer to (payloads.py)
 __all__ = ["bundle_dirs", "write_facets"]  # (moved to facets.py; callers use them from here)
 
 
@@ -185,7 +185,7 @@ def _merge_one(name: str, groups: list[list[str]], store: Path, out: Path, cache
     slot_of = dict(zip(urls, slots, strict=True))
     prefix = f"{language}_{name[1:7]}"  # page ids (facets.json) unique across the bundles
     counts = [c for k in keys for c in pages[k]["counts"]]
-    kept_payloads = Payloads(cache / PAYLOADS / name)
+    kept_payloads = Payloads(out / name, record.get("files", {}))  # (what the kept stream's references are into)
     spliced = _spliced(kept, keys, pages, slot_of, store, chunk_units, kept_payloads.resolve) if kept else None
     # why a full merge was needed (counted: docs/dev/scaling.md), or "spliced"
     how = "spliced" if isinstance(spliced, tuple) else spliced or "nothing kept"
@@ -198,7 +198,6 @@ def _merge_one(name: str, groups: list[list[str]], store: Path, out: Path, cache
                            kept.chunks if limit == kept.limit else None, kept_payloads.resolve)
         except Missing:
             how = "a kept payload is missing"
-    before = {c[2] for c in kept.chunks} if laid is not None else None
     if laid is None:
         spliced = kept = stream = None  # the last stream is not needed in a full merge: not held through it (memory)
         stream, runs, fields, version, limit, used, variants = _merged(groups, pages, slots, store, cache,
@@ -207,15 +206,13 @@ def _merge_one(name: str, groups: list[list[str]], store: Path, out: Path, cache
         laid = lay_out(stream, slots, counts, [version, fields, language], prefix, limit, runs)
     del stream
     groups_used.update(used)
-    kept_payloads.put(laid.fresh)
     splice.save(kept_file, splice.Kept(keys, slot_of, limit, laid.stream, laid.runs, pages, fields, version,
                                        variants, splice.kept_skips(skips, runs, laid.runs), [*laid.chunks]))
-    kept_payloads.keep_only({c[2] for c in laid.chunks}, before)
     target = out / name
     (target / "index").mkdir(parents=True, exist_ok=True)
     (target / "fragment").mkdir(exist_ok=True)
     frags = link_fragments(keys, pages, store, target, prefix, slots, record.get("frags", {}))
-    index_record, written_n = write_changed(target, laid.files, record.get("files", {}), jobs)
+    index_record, written_n = write_changed(target, laid.files, record.get("files", {}), jobs, Spares(cache / SPARE))
     _static_files(store / keys[0] / "bundle", target)
     meta_name = next(rel for rel in laid.files if rel.endswith(".pf_meta"))
     _bundle_entry(store / keys[0] / "bundle", target, language, meta_name, len(urls))
