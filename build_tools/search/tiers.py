@@ -41,7 +41,7 @@ from build_tools.search.merge import joined_segments, link_fragments, shard_in_s
 from build_tools.search.payloads import Missing, Payloads
 from build_tools.search.segments import remapped
 from build_tools.search.slots import page_slots
-from build_tools.search.writer import SPARE, Spares, write_changed
+from build_tools.search.writer import SPARE, Spares, present, write_changed
 
 RECENT_SHARDS = 8
 # Why the old articles are cut into parts past this many groups: a full merge holds its whole bundle's word
@@ -185,26 +185,17 @@ def _merge_one(name: str, groups: list[list[str]], store: Path, out: Path, cache
     slot_of = dict(zip(urls, slots, strict=True))
     prefix = f"{language}_{name[1:7]}"  # page ids (facets.json) unique across the bundles
     counts = [c for k in keys for c in pages[k]["counts"]]
-    kept_payloads = Payloads(out / name, record.get("files", {}))  # (what the kept stream's references are into)
-    spliced = _spliced(kept, keys, pages, slot_of, store, chunk_units, kept_payloads.resolve) if kept else None
-    # why a full merge was needed (counted: docs/dev/scaling.md), or "spliced"
-    how = "spliced" if isinstance(spliced, tuple) else spliced or "nothing kept"
-    laid = None
-    if isinstance(spliced, tuple):
-        (stream, runs, limit, skips), fields, version = spliced, kept.fields, kept.version
-        used, variants = record.get("groups", []), kept.variants
-        try:  # the chunks of the last layout resumed where their words are all unchanged (layout.lay_chunks)
-            laid = lay_out(stream, slots, counts, [version, fields, language], prefix, limit, runs,
-                           kept.chunks if limit == kept.limit else None, kept_payloads.resolve)
-        except Missing:
-            how = "a kept payload is missing"
-    if laid is None:
-        spliced = kept = stream = None  # the last stream is not needed in a full merge: not held through it (memory)
+    laid, how, state = _resumed(kept, keys, pages, slot_of, store, chunk_units, out / name, record,
+                                [counts, language, prefix, slots])
+    if laid is not None:
+        runs, limit, skips, fields, version, used, variants = state
+    else:
+        kept = state = None  # the last stream is not needed in a full merge: not held through it (memory)
         stream, runs, fields, version, limit, used, variants = _merged(groups, pages, slots, store, cache,
                                                                         chunk_units)
-        skips, spliced = {}, {}
+        skips = {}
         laid = lay_out(stream, slots, counts, [version, fields, language], prefix, limit, runs)
-    del stream
+        del stream
     groups_used.update(used)
     splice.save(kept_file, splice.Kept(keys, slot_of, limit, laid.stream, laid.runs, pages, fields, version,
                                        variants, splice.kept_skips(skips, runs, laid.runs), [*laid.chunks]))
@@ -221,6 +212,31 @@ def _merge_one(name: str, groups: list[list[str]], store: Path, out: Path, cache
                                    zip(slots, (f for k in keys for f in pages[k]["facts"]["p"]), strict=True)}})
     return {"files": index_record, "frags": frags, "groups": used, "written": written_n,
             "spliced": how == "spliced", "merge": how}
+
+
+def _resumed(kept: splice.Kept | None, keys: list[str], pages: dict, slot_of: dict[str, int], store: Path,
+             chunk_units: int, target: Path, record: dict, layout: list) -> tuple:
+    """(the files laid out, "spliced", (runs, limit, skips, fields, version, groups, variants)) of the change
+    spliced into ``kept`` (splice.py) and laid out from its chunks (layout.lay_chunks), reading its references from
+    the bundle's chunk files (payloads.py); or (None, why not, None): the caller merges from the shards.
+    ``layout``: [word counts, language, name prefix, slots]."""
+    written = record.get("files", {})
+    if kept is None:
+        return None, "nothing kept", None
+    if len(present(target, written)) != len(written):  # (a reference may be into it, a resumed chunk be it)
+        return None, "a written file is missing", None
+    kept_payloads = Payloads(target, written)
+    spliced = _spliced(kept, keys, pages, slot_of, store, chunk_units, kept_payloads.resolve)
+    if not isinstance(spliced, tuple):
+        return None, spliced, None
+    stream, runs, limit, skips = spliced
+    counts, language, prefix, slots = layout
+    try:
+        laid = lay_out(stream, slots, counts, [kept.version, kept.fields, language], prefix, limit, runs,
+                       kept.chunks if limit == kept.limit else None, kept_payloads.resolve)
+    except Missing:
+        return None, "a kept payload is missing", None
+    return laid, "spliced", (runs, limit, skips, kept.fields, kept.version, record.get("groups", []), kept.variants)
 
 
 def limit_for(units: int, chunk_units: int) -> int:
