@@ -43,7 +43,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from build_tools.memory import gc_paused
-from build_tools.search import pagekeys, tiers, unchanged
+from build_tools.search import early, pagekeys, tiers, unchanged
 from build_tools.search.assets import write_t2s_assets
 from build_tools.search.extract import Page, extract_page
 from build_tools.search.merge import CHUNK_UNITS
@@ -108,7 +108,7 @@ def iter_pages(site_dir: Path, docs_dir: Path | None = None) -> Iterator[Page | 
 # The code the bundles are made by besides the shards' (shards.SHARD_CODE): it only keys the bundles, so a change
 # to how shards are planned, merged or kept merges them again without running Pagefind on every page again.
 MERGE_CODE = ("indexer.py", "merge.py", "assets.py", "tiers.py", "layout.py", "splice.py", "slots.py", "unchanged.py",
-              "payloads.py", "facets.py", "writer.py")
+              "payloads.py", "facets.py", "writer.py", "early.py")
 
 
 @functools.lru_cache(maxsize=2)
@@ -230,16 +230,19 @@ def index_site(
         keys = [pagekeys.shard_key(_code_version(merge=False), g, contents) for g in groups]
         todo = [(k, g) for k, g in dict(zip(keys, groups, strict=True)).items() if load_manifest(store / k) is None]
         stats.shards_built = len(todo)
+        kinds = [bool(g) and g[0][0].startswith("articles/") for g in groups]
+        width = _slot_width(groups, kinds, known)
         t1 = time.perf_counter()
-        build_shards(todo, docs_dir, store, cache / "pages", jobs)
+        read = early.beside(lambda: build_shards(todo, docs_dir, store, cache / "pages", jobs), todo,
+                              lambda: early.read(keys, kinds, store, out, cache, _code_version(), chunk_units, width))
         stats.seconds_shards = round(time.perf_counter() - t1, 2)
         t1 = time.perf_counter()
         _shard_figures(keys, {k for k, _g in todo}, store, stats)
-        kinds = [bool(g) and g[0][0].startswith("articles/") for g in groups]
-        width = _slot_width(groups, kinds, known)
         with gc_paused():
             stats.bundles, stats.bundles_merged = tiers.write_bundles(keys, kinds, store, out, cache, INDEX_LANGUAGE,
-                                                                      _code_version(), chunk_units, jobs, width)
+                                                                      _code_version(), chunk_units, jobs, width,
+                                                                      read)
+        del read
         tiers.write_facets(out, site_dir / ASSET_DIR / "facets.json", cache)
         stats.seconds_merge = round(time.perf_counter() - t1, 2)
         page_keys = {pk for g in groups for _r, _p, pk in g}
