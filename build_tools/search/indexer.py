@@ -36,6 +36,7 @@ import re
 import resource
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -243,6 +244,7 @@ def index_site(
                                                                       _code_version(), chunk_units, jobs, width,
                                                                       read)
         del read
+        counted = _counted_beside(out)  # (the bundles are as they stay: counted while the rest is done)
         tiers.write_facets(out, site_dir / ASSET_DIR / "facets.json", cache)
         stats.seconds_merge = round(time.perf_counter() - t1, 2)
         page_keys = {pk for g in groups for _r, _p, pk in g}
@@ -252,7 +254,7 @@ def index_site(
     finally:
         if temp_cache:
             shutil.rmtree(cache, ignore_errors=True)
-    _finish(out, stats)
+    _finish(out, stats, counted())
     stats.seconds = round(time.perf_counter() - t0, 2)
     stats.python_peak_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     if not temp_cache:
@@ -337,13 +339,27 @@ def _shard_figures(keys: list[str], built: set[str], store: Path, stats: SearchS
     stats.shards = len(keys)
 
 
-def _finish(out: Path, stats: SearchStats) -> None:
-    """Count the bundle."""
+def _finish(out: Path, stats: SearchStats, size: tuple[int, int]) -> None:
+    """Count the bundle (``size``: its files and bytes)."""
     stats.articles = stats.kinds.get("article", 0)
     stats.entities = stats.kinds.get("entity", 0)
     stats.other = stats.kinds.get("page", 0)
-    stats.bundle_files, stats.bundle_bytes = _tree_size(out)
+    stats.bundle_files, stats.bundle_bytes = size
     stats.output = str(out)
+
+
+def _counted_beside(top: Path):
+    """_tree_size(top) in another thread (~20,000 stat calls at 10k articles, ~0.07 s, mostly without the GIL);
+    returns the call that waits for it."""
+    box: list[tuple[int, int]] = []
+    thread = threading.Thread(target=lambda: box.append(_tree_size(top)), daemon=True)
+    thread.start()
+
+    def counted() -> tuple[int, int]:
+        thread.join()
+        return box[0] if box else _tree_size(top)
+
+    return counted
 
 
 def _tree_size(top: Path) -> tuple[int, int]:

@@ -207,13 +207,15 @@ def _merge_one(name: str, groups: list[list[str]], store: Path, out: Path, cache
         laid = lay_out(stream, slots, counts, [version, fields, language], prefix, limit, runs)
         del stream
     groups_used.update(used)
-    splice.save(kept_file, splice.Kept(keys, slot_of, limit, laid.stream, laid.runs, pages, fields, version,
-                                       variants, splice.kept_skips(skips, runs, laid.runs), [*laid.chunks]))
     target = out / name
     (target / "index").mkdir(parents=True, exist_ok=True)
     (target / "fragment").mkdir(exist_ok=True)
     frags = link_fragments(keys, pages, store, target, prefix, slots, record.get("frags", {}))
-    index_record, written_n = write_changed(target, laid.files, record.get("files", {}), jobs, Spares(cache / SPARE))
+    kept = splice.Kept(keys, slot_of, limit, laid.stream, laid.runs, pages, fields, version, variants,
+                       splice.kept_skips(skips, runs, laid.runs), [*laid.chunks])
+    # the kept stream pickled while the files are compressed (in other threads, without the GIL)
+    index_record, written_n = write_changed(target, laid.files, record.get("files", {}), jobs, Spares(cache / SPARE),
+                                            lambda: splice.save(kept_file, kept))
     _static_files(store / keys[0] / "bundle", target)
     meta_name = next(rel for rel in laid.files if rel.endswith(".pf_meta"))
     _bundle_entry(store / keys[0] / "bundle", target, language, meta_name, len(urls))

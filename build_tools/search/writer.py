@@ -82,14 +82,15 @@ def _short(tmp: Path) -> None:
 
 
 def write_changed(out: Path, files: dict[str, tuple[bytes | Deferred, int]], record: dict[str, str],
-                  threads: int = 1, spares: Spares | None = None) -> tuple[dict[str, str], int]:
+                  threads: int = 1, spares: Spares | None = None, beside=None) -> tuple[dict[str, str], int]:
     """Write ``files`` under ``out`` (gzip(SIGNATURE + payload); a Deferred payload made only if written), skipping
     each whose payload is the one ``record`` (rel -> sha1 of the payload, from the last write) says is there; a
     payload written before under another name is hard-linked from it.  Files of ``record`` not in ``files`` are
     removed.  Returns the new record and the number of files written.
 
     Every payload to write is made, and every link made, before any file of ``out`` is replaced: a Deferred
-    payload may be read back from a file of ``out`` (payloads.py), and a link's source may be a file replaced."""
+    payload may be read back from a file of ``out`` (payloads.py), and a link's source may be a file replaced.
+    ``beside()``: called in this thread while the files are compressed and written in others."""
     spares = spares or Spares(None)
     new = {rel: payload.sha1 if isinstance(payload, Deferred) else hashlib.sha1(payload).hexdigest()
            for rel, (payload, _lvl) in files.items()}
@@ -112,7 +113,7 @@ def write_changed(out: Path, files: dict[str, tuple[bytes | Deferred, int]], rec
             spares.keep(path)
         os.replace(tmp, path)
         tmp.unlink(missing_ok=True)  # a rename onto another link of the same file does nothing
-    _gzip_all([(*job, spares) for job in todo], threads)
+    _gzip_all([(*job, spares) for job in todo], threads, beside or _nothing)
     for rel in record.keys() - new.keys():
         if rel in there:
             spares.keep(out / rel)
@@ -147,14 +148,21 @@ def _write_one(job: tuple[Path, bytes, int, bool, Spares]) -> None:
     os.replace(tmp, path)
 
 
-def _gzip_all(jobs: list[tuple], threads: int) -> None:
-    """gzip + write; zlib releases the GIL, so threads use both cores."""
+def _nothing() -> None:
+    pass
+
+
+def _gzip_all(jobs: list[tuple], threads: int, beside) -> None:
+    """gzip + write; zlib releases the GIL, so threads use both cores (and this thread runs ``beside``)."""
     if threads <= 1 or len(jobs) < 8:
+        beside()
         for job in jobs:
             _write_one(job)
         return
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(threads) as pool:
-        for _ in pool.map(_write_one, jobs, chunksize=16):
+        written = pool.map(_write_one, jobs, chunksize=16)  # (submitted at once)
+        beside()
+        for _ in written:
             pass
