@@ -18,7 +18,7 @@ so one changed word changes the file that holds it (and, rarely, a neighbour), n
 from __future__ import annotations
 
 import hashlib
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from dataclasses import dataclass
 from itertools import accumulate
 
@@ -94,8 +94,8 @@ def lay_chunks(stream: list[tuple], limit: int, before: list[Chunk] | None = Non
             continue
         c = None if group else starts.get(word)
         if c is not None:
-            j = bisect_right(stream, c[1], i, n, key=_word)
-            if j - i == c[4] and _refs_in(stream, i, j, c[2], limit) == c[5]:
+            j = i + c[4]  # (the words it spanned: the same words when its last is there and all are its own)
+            if j <= n and stream[j - 1][0] == c[1] and _refs_in(stream, i, j, c[2], limit) == c[5]:
                 chunks.append((c, Deferred(c[2], whole)))
                 split.extend(x for x in stream[i:j] if x[1] is None)
                 kept.extend(stream[i:j])
@@ -113,10 +113,6 @@ def lay_chunks(stream: list[tuple], limit: int, before: list[Chunk] | None = Non
     if group:
         chunks.append(_laid(kept, group, n - begin, False, resolve, fresh))
     return chunks, fresh, split, kept
-
-
-def _word(item: tuple) -> str:
-    return item[0]
 
 
 def _refs_in(stream: list[tuple], i: int, j: int, sha1: str, limit: int) -> int:
