@@ -50,8 +50,8 @@ Chunk = tuple[str, str, str, bool, int, int]
 
 
 class Deferred:
-    """A payload known by its SHA-1, made (``make(sha1)``) only when its file must be written: a chunk laid out
-    as the last merge laid it out is read back from the payload store, and only if its file is not there."""
+    """A payload known by its SHA-1, made (``make(sha1)``) only when its file must be written: a chunk laid out as
+    the last layout laid it out is joined again only if its file is not there (nor under another name)."""
 
     __slots__ = ("make", "sha1")
 
@@ -62,27 +62,19 @@ class Deferred:
         return self.make(self.sha1)
 
 
-def _same(entry):
-    return entry
-
-
 def lay_chunks(stream: list[tuple], limit: int, before: list[Chunk] | None = None,
-               resolve=_same) -> tuple[list[tuple[Chunk, Deferred]], dict[str, bytes], list[tuple], list[tuple]]:
-    """The chunks of ``stream`` at ``limit`` (cut_after): ([(chunk, its payload)], the new payloads by SHA-1,
-    the split words [(word, entry, units)], the stream as it is kept: each chunked word's entry a reference
-    (payloads.Ref) into its chunk's payload, a split word's None).
+               dirty: set[str] = frozenset()) -> tuple[list[tuple[Chunk, Deferred]], list[tuple], list[tuple]]:
+    """The chunks of ``stream`` at ``limit`` (cut_after): ([(chunk, its payload)], the split words [(word, entry,
+    units)], the stream as it is kept (a split word's entry None: its runs are kept)).
 
-    ``before``: the chunks the stream's references were laid out in, at this same limit.  A new chunk that starts
-    at the first word of one of them whose words are still all its own (every one a reference into its payload,
-    as many as it had) is that chunk again: its words are skipped, not hashed for cuts, joined or hashed again.
-    ``resolve``: an entry (bytes or reference) as bytes (payloads.Payloads.resolve)."""
-    starts = {c[0]: c for c in before or () if c[3]}
-
-    def whole(sha1: str) -> bytes:
-        return resolve((sha1, 0, None))
-
-    chunks, fresh, split, kept = [], {}, [], []
-    group, total, begin = [], 0, 0  # the open chunk's words (their indexes in ``kept``), where it began
+    ``before``: the chunks of the last layout, at this same limit; ``dirty``: the words whose entry, presence or
+    place in the runs differs from the stream that layout was made of.  A chunk of ``before`` that holds no dirty
+    word is laid out again as it was when the new layout starts a chunk at its first word (its cuts depend on its
+    own words only): its words are skipped, not hashed for cuts, and its payload is neither joined nor hashed."""
+    marks = sorted(dirty)
+    starts = {c[0]: c for c in before or () if c[3] and _clean(c, marks)}
+    chunks, split, kept = [], [], []
+    group, total, begin = [], 0, 0  # the open chunk's words, where it began
     i, n = 0, len(stream)
     while i < n:
         item = stream[i]
@@ -93,59 +85,47 @@ def lay_chunks(stream: list[tuple], limit: int, before: list[Chunk] | None = Non
             i += 1
             continue
         c = None if group else starts.get(word)
-        if c is not None:
-            j = i + c[4]  # (the words it spanned: the same words when its last is there and all are its own)
-            if j <= n and stream[j - 1][0] == c[1] and _refs_in(stream, i, j, c[2], limit) == c[5]:
-                chunks.append((c, Deferred(c[2], whole)))
-                split.extend(x for x in stream[i:j] if x[1] is None)
-                kept.extend(stream[i:j])
-                i = j
-                continue
+        if c is not None and i + c[4] <= n and stream[i + c[4] - 1][0] == c[1]:
+            j = i + c[4]
+            chunks.append((c, Deferred(c[2], _joiner(stream, i, j, limit))))
+            split.extend(x for x in stream[i:j] if frequent(x[2], limit))
+            kept.extend(x if x[1] is None or not frequent(x[2], limit) else (x[0], None, x[2]) for x in stream[i:j])
+            i = j
+            continue
         if not group:
             begin = i
-        group.append(len(kept))
+        group.append(item)
         kept.append(item)
         total += units
         if cut_after(word, units, total, limit):
-            chunks.append(_laid(kept, group, i + 1 - begin, True, resolve, fresh))
+            chunks.append(_laid(group, i + 1 - begin, True))
             group, total = [], 0
         i += 1
     if group:
-        chunks.append(_laid(kept, group, n - begin, False, resolve, fresh))
-    return chunks, fresh, split, kept
+        chunks.append(_laid(group, n - begin, False))
+    return chunks, split, kept
 
 
-def _refs_in(stream: list[tuple], i: int, j: int, sha1: str, limit: int) -> int:
-    """How many words of stream[i:j] are references into the payload ``sha1``; -1 when a word is neither that
-    nor a split word (a changed entry, or a word moved out of the runs).  (A word moved into the runs is a
-    split word: the count tells, as it is one less.)"""
-    n = 0
-    for _w, entry, units in stream[i:j]:
-        if entry is None:
-            if not frequent(units, limit):
-                return -1
-        elif type(entry) is not tuple or entry[0] != sha1:
-            return -1
-        else:
-            n += 1
-    return n
+def _clean(chunk: Chunk, marks: list[str]) -> bool:
+    """Does no word of ``marks`` (sorted) fall in the chunk's words?"""
+    k = bisect_left(marks, chunk[0])
+    return k == len(marks) or marks[k] > chunk[1]
 
 
-def _laid(kept: list[tuple], group: list[int], words: int, cut: bool, resolve,
-          fresh: dict[str, bytes]) -> tuple[Chunk, Deferred]:
-    """A chunk laid out anew from its words (``kept[k]`` for k in ``group``), its payload kept in ``fresh``, and
-    each of its words in ``kept`` given its reference into it.  ``words``: the stream's words it spans."""
-    entries = [resolve(kept[k][1]) for k in group]
-    head = b"\x81" + cbor_head(4, len(entries))
-    payload = head + b"".join(entries)
+def _joiner(stream: list[tuple], i: int, j: int, limit: int):
+    """The payload of the chunk of stream[i:j], made when asked (Deferred)."""
+    return lambda _sha1: _payload([e for _w, e, u in stream[i:j] if not frequent(u, limit)])
+
+
+def _payload(entries: list[bytes]) -> bytes:
+    return b"\x81" + cbor_head(4, len(entries)) + b"".join(entries)
+
+
+def _laid(group: list[tuple], words: int, cut: bool) -> tuple[Chunk, Deferred]:
+    """A chunk laid out anew from its words ``group``: ``words``, the stream's words it spans."""
+    payload = _payload([e for _w, e, _u in group])
     sha1 = hashlib.sha1(payload).hexdigest()
-    fresh[sha1] = payload
-    at = len(head)
-    for k, entry in zip(group, entries, strict=True):
-        word, _e, units = kept[k]
-        kept[k] = (word, (sha1, at, at + len(entry)), units)
-        at += len(entry)
-    return (kept[group[0]][0], kept[group[-1]][0], sha1, cut, words, len(group)), Deferred(sha1, fresh.__getitem__)
+    return (group[0][0], group[-1][0], sha1, cut, words, len(group)), Deferred(sha1, lambda _s: payload)
 
 
 def stream_last(stream: list[tuple[str, bytes, int]], limit: int) -> str:
@@ -250,16 +230,15 @@ class Laid:
     files: dict  # relative path -> (payload or Deferred, gzip level)
     runs: dict  # the frequent words' runs {word: (width, {run: payload})}
     chunks: list  # [Chunk]
-    fresh: dict  # the chunks' new payloads by SHA-1
     stream: list  # the stream as kept (lay_chunks)
 
 
 def lay_out(stream: list[tuple], slots: list[int], counts: list[int], head: list, prefix: str, limit: int,
-            runs: dict | None = None, before: list[Chunk] | None = None, resolve=_same) -> Laid:
+            runs: dict | None = None, before: list[Chunk] | None = None, dirty: set[str] = frozenset()) -> Laid:
     """bundle_files, each chunk's payload a Deferred, and what a later layout resumes from (lay_chunks: ``before``,
-    ``resolve``)."""
+    ``dirty``)."""
     files: dict[str, tuple] = {}
-    laid, fresh, split, kept = lay_chunks(stream, limit, before, resolve) if stream else ([], {}, [], [])
+    laid, split, kept = lay_chunks(stream, limit, before, dirty) if stream else ([], [], [])
     ranges = [[c[0], c[1]] for c, _p in laid]
     for i in range(len(ranges) - 1):
         ranges[i][1], ranges[i + 1][0] = _prefixes(ranges[i][1], ranges[i + 1][0])
@@ -274,7 +253,7 @@ def lay_out(stream: list[tuple], slots: list[int], counts: list[int], head: list
         if payloads is None:
             if entry is None:
                 raise ValueError(f"search: the runs of {word!r} were not kept")
-            payloads = split_runs(resolve(entry), width, ks)
+            payloads = split_runs(entry, width, ks)
         used[word] = (width, payloads)
         name = fnv64(word)
         for k in ks:
@@ -300,7 +279,7 @@ def lay_out(stream: list[tuple], slots: list[int], counts: list[int], head: list
     version, fields, language = head
     payload = cbor2.dumps([version, [counts[i] for i in order], top, [], [], fields, ext])
     files[f"pagefind.{language}_{hashlib.sha1(payload).hexdigest()[: len(language) + 8]}.pf_meta"] = (payload, 9)
-    return Laid(files, used, [c for c, _p in laid], fresh, kept)
+    return Laid(files, used, [c for c, _p in laid], kept)
 
 
 EMPTY_RUN = b"\x80\x80"

@@ -49,7 +49,7 @@ class Kept:
     # where to start a page list's walk: {word, or (word, run): [(entry index, offset from its first entry, page
     # of the entry before)]}, every SKIP_EVERY-th entry of the parts of lists a splice walked (see _spliced_list)
     skips: dict = field(default_factory=dict)
-    # the chunks the stream was laid out in (layout.Chunk), its entries references into their payloads (payloads.py)
+    # the chunks the stream was laid out in (layout.Chunk): a later layout resumes the ones no change touches
     chunks: list = field(default_factory=list)
 
 
@@ -242,21 +242,17 @@ def word_changes(old: dict[str, dict[int, Entry]], new: dict[str, dict[int, Entr
     return out
 
 
-def _same(entry):
-    return entry
-
-
-def splice(kept: Kept, changes: dict[str, tuple[set, dict]], pages: int, limit_of: Callable[[int], int],
-           resolve: Callable = _same) -> tuple[list, dict, int, dict] | None:
+def splice(kept: Kept, changes: dict[str, tuple[set, dict]], pages: int,
+           limit_of: Callable[[int], int]) -> tuple[list, dict, int, dict] | None:
     """The new (stream, runs, chunk limit, skip points) from ``kept`` and the words' ``changes``, as a merge of
     the same pages makes them; None if a word to rewrite cannot be spliced (variant forms).  ``pages``: the bundle's
-    page count; ``limit_of(total units)``: its chunk limit; ``resolve``: a kept entry as bytes (payloads.py).
+    page count; ``limit_of(total units)``: its chunk limit.
 
     A word is kept in runs, and at which width, by the same rule as layout.bundle_files (``layout.split_width``
     of its units, the pages and the limit): a word that crosses the threshold, or whose width moves (its units
     or the pages doubled), is cut again from its own entries here (O(that word)), never by a merge from the
     shards (session 25's bench: a crossing sent one in six changes at 10k to a 10 s full merge)."""
-    stream, runs, touched, skips = _applied(kept, changes, resolve)
+    stream, runs, touched, skips = _applied(kept, changes)
     if stream is None:
         return None
     limit = limit_of(sum(u for _w, _e, u in stream))
@@ -270,7 +266,7 @@ def splice(kept: Kept, changes: dict[str, tuple[set, dict]], pages: int, limit_o
         have = runs[word][0] if word in runs else 0
         if want == have:
             continue
-        entries = _joined_runs(runs[word][1]) if have else _entry_list(resolve(entry))
+        entries = _joined_runs(runs[word][1]) if have else _entry_list(entry)
         if entries is None:
             return None
         _drop_skips(skips, word, runs)  # its lists are cut again: none of its points holds
@@ -296,8 +292,7 @@ def _drop_skips(skips: dict, word: str, runs: dict) -> None:
         skips.pop((word, k), None)
 
 
-def _applied(kept: Kept, changes: dict[str, tuple[set, dict]], resolve: Callable) -> tuple[list | None, dict, set,
-                                                                                           dict]:
+def _applied(kept: Kept, changes: dict[str, tuple[set, dict]]) -> tuple[list | None, dict, set, dict]:
     """(stream, runs, words changed, skip points) with the ``changes`` applied, every word kept as it was (runs
     or entry); (None, …) for a word with variant forms."""
     index = {w: i for i, (w, _e, _u) in enumerate(kept.stream)}
@@ -338,7 +333,7 @@ def _applied(kept: Kept, changes: dict[str, tuple[set, dict]], resolve: Callable
             entries = sorted(put.values())
             item = (word, _entry_bytes(word, entries), sum(e[3] for e in entries)) if entries else None
         else:
-            entry = resolve(kept.stream[at][1])
+            entry = kept.stream[at][1]
             wlen, p = read_uint(entry, 1)
             done = _spliced_list(entry, p + wlen, gone, put, plain, skips.get(word, ()))
             if done is None:

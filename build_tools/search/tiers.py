@@ -38,10 +38,9 @@ from build_tools.search.bundle import b36, facts_of, read_pf
 from build_tools.search.facets import bundle_dirs, keep_facts, write_facets
 from build_tools.search.layout import lay_out
 from build_tools.search.merge import joined_segments, link_fragments, shard_in_slots, word_stream
-from build_tools.search.payloads import Missing, Payloads
 from build_tools.search.segments import remapped
 from build_tools.search.slots import page_slots
-from build_tools.search.writer import SPARE, Spares, present, write_changed
+from build_tools.search.writer import SPARE, Spares, write_changed
 
 RECENT_SHARDS = 8
 # Why the old articles are cut into parts past this many groups: a full merge holds its whole bundle's word
@@ -195,7 +194,7 @@ def _merge_one(name: str, groups: list[list[str]], store: Path, out: Path, cache
     slot_of = dict(zip(urls, slots, strict=True))
     prefix = f"{language}_{name[1:7]}"  # page ids (facets.json) unique across the bundles
     counts = [c for k in keys for c in pages[k]["counts"]]
-    laid, how, state = _resumed(kept, keys, pages, slot_of, store, chunk_units, out / name, record,
+    laid, how, state = _resumed(kept, keys, pages, slot_of, store, chunk_units, record,
                                 [counts, language, prefix, slots, gone])
     if laid is not None:
         runs, limit, skips, fields, version, used, variants = state
@@ -227,27 +226,22 @@ def _merge_one(name: str, groups: list[list[str]], store: Path, out: Path, cache
 
 
 def _resumed(kept: splice.Kept | None, keys: list[str], pages: dict, slot_of: dict[str, int], store: Path,
-             chunk_units: int, target: Path, record: dict, layout: list) -> tuple:
+             chunk_units: int, record: dict, layout: list) -> tuple:
     """(the files laid out, "spliced", (runs, limit, skips, fields, version, groups, variants)) of the change
-    spliced into ``kept`` (splice.py) and laid out from its chunks (layout.lay_chunks), reading its references from
-    the bundle's chunk files (payloads.py); or (None, why not, None): the caller merges from the shards.
-    ``layout``: [word counts, language, name prefix, slots, the entries of the shards gone (or None)]."""
-    written = record.get("files", {})
+    spliced into ``kept`` (splice.py) and laid out from its chunks where no changed word is (layout.lay_chunks); or
+    (None, why not, None): the caller merges from the shards.  ``layout``: [word counts, language, name prefix,
+    slots, the entries of the shards gone (or None)]."""
     counts, language, prefix, slots, gone = layout
     if kept is None:
         return None, "nothing kept", None
-    if len(present(target, written)) != len(written):  # (a reference may be into it, a resumed chunk be it)
-        return None, "a written file is missing", None
-    kept_payloads = Payloads(target, written)
-    spliced = _spliced(kept, keys, pages, slot_of, store, chunk_units, kept_payloads.resolve, gone)
+    spliced = _spliced(kept, keys, pages, slot_of, store, chunk_units, gone)
     if not isinstance(spliced, tuple):
         return None, spliced, None
-    stream, runs, limit, skips = spliced
-    try:
-        laid = lay_out(stream, slots, counts, [kept.version, kept.fields, language], prefix, limit, runs,
-                       kept.chunks if limit == kept.limit else None, kept_payloads.resolve)
-    except Missing:
-        return None, "a kept payload is missing", None
+    stream, runs, limit, skips, changed = spliced
+    # the words whose place in the chunks may differ: changed, or moved into or out of the runs
+    dirty = changed | (kept.runs.keys() ^ runs.keys())
+    laid = lay_out(stream, slots, counts, [kept.version, kept.fields, language], prefix, limit, runs,
+                   kept.chunks if limit == kept.limit else None, dirty)
     return laid, "spliced", (runs, limit, skips, kept.fields, kept.version, record.get("groups", []), kept.variants)
 
 
@@ -283,8 +277,9 @@ def _merged(groups: list[list[str]], pages: dict, slots: list[int], store: Path,
 
 
 def _spliced(kept: splice.Kept, keys: list[str], pages: dict, slot_of: dict[str, int], store: Path,
-             chunk_units: int, resolve, gone: tuple | None = None) -> tuple | str:
-    """(stream, runs, limit) of the change from ``kept`` (splice.py), or why not (merge from the shards).
+             chunk_units: int, gone: tuple | None = None) -> tuple | str:
+    """(stream, runs, limit, skip points, words changed) of the change from ``kept`` (splice.py), or why not (merge
+    from the shards).
     ``gone``: (shards of ``kept`` no longer listed, their entries: _side), when read already."""
     before, now = set(kept.shards), set(keys)
     old_side = [k for k in kept.shards if k not in now]
@@ -309,12 +304,9 @@ def _spliced(kept: splice.Kept, keys: list[str], pages: dict, slot_of: dict[str,
         return f"unreadable: {type(exc).__name__}"
     if old is None or new is None:
         return "new meta fields"
-    try:
-        done = splice.splice(kept, splice.word_changes(old, new), len(slot_of),
-                             lambda units: limit_for(units, chunk_units), resolve)
-    except Missing:
-        return "a kept payload is missing"
-    return done if done is not None else "a changed word has variant forms"
+    changes = splice.word_changes(old, new)
+    done = splice.splice(kept, changes, len(slot_of), lambda units: limit_for(units, chunk_units))
+    return (*done, set(changes)) if done is not None else "a changed word has variant forms"
 
 
 def _side(shards: list[str], pages: dict, slot_of: dict[str, int], fields: list[str], store: Path) -> dict | None:

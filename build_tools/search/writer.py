@@ -88,8 +88,7 @@ def write_changed(out: Path, files: dict[str, tuple[bytes | Deferred, int]], rec
     payload written before under another name is hard-linked from it.  Files of ``record`` not in ``files`` are
     removed.  Returns the new record and the number of files written.
 
-    Every payload to write is made, and every link made, before any file of ``out`` is replaced: a Deferred
-    payload may be read back from a file of ``out`` (payloads.py), and a link's source may be a file replaced.
+    Every link is made before any file of ``out`` is replaced: a link's source may be a file replaced.
     ``beside()``: called in this thread while the files are compressed and written in others."""
     spares = spares or Spares(None)
     new = {rel: payload.sha1 if isinstance(payload, Deferred) else hashlib.sha1(payload).hexdigest()
