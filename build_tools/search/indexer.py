@@ -36,7 +36,6 @@ import re
 import resource
 import shutil
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -44,7 +43,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from build_tools.memory import gc_paused
-from build_tools.search import early, pagekeys, tiers, unchanged
+from build_tools.search import pagekeys, tiers, unchanged
 from build_tools.search.assets import write_t2s_assets
 from build_tools.search.extract import Page, extract_page
 from build_tools.search.merge import CHUNK_UNITS
@@ -109,7 +108,7 @@ def iter_pages(site_dir: Path, docs_dir: Path | None = None) -> Iterator[Page | 
 # The code the bundles are made by besides the shards' (shards.SHARD_CODE): it only keys the bundles, so a change
 # to how shards are planned, merged or kept merges them again without running Pagefind on every page again.
 MERGE_CODE = ("indexer.py", "merge.py", "assets.py", "tiers.py", "layout.py", "splice.py", "slots.py", "unchanged.py",
-              "facets.py", "writer.py", "early.py")
+              "facets.py", "writer.py")
 
 
 @functools.lru_cache(maxsize=2)
@@ -231,20 +230,16 @@ def index_site(
         keys = [pagekeys.shard_key(_code_version(merge=False), g, contents) for g in groups]
         todo = [(k, g) for k, g in dict(zip(keys, groups, strict=True)).items() if load_manifest(store / k) is None]
         stats.shards_built = len(todo)
-        kinds = [bool(g) and g[0][0].startswith("articles/") for g in groups]
-        width = _slot_width(groups, kinds, known)
         t1 = time.perf_counter()
-        read = early.beside(lambda: build_shards(todo, docs_dir, store, cache / "pages", jobs), todo,
-                              lambda: early.read(keys, kinds, store, out, cache, _code_version(), chunk_units, width))
+        build_shards(todo, docs_dir, store, cache / "pages", jobs)
         stats.seconds_shards = round(time.perf_counter() - t1, 2)
         t1 = time.perf_counter()
         _shard_figures(keys, {k for k, _g in todo}, store, stats)
+        kinds = [bool(g) and g[0][0].startswith("articles/") for g in groups]
+        width = _slot_width(groups, kinds, known)
         with gc_paused():
             stats.bundles, stats.bundles_merged = tiers.write_bundles(keys, kinds, store, out, cache, INDEX_LANGUAGE,
-                                                                      _code_version(), chunk_units, jobs, width,
-                                                                      read)
-        del read
-        counted = _counted_beside(out)  # (the bundles are as they stay: counted while the rest is done)
+                                                                      _code_version(), chunk_units, jobs, width)
         tiers.write_facets(out, site_dir / ASSET_DIR / "facets.json", cache)
         stats.seconds_merge = round(time.perf_counter() - t1, 2)
         page_keys = {pk for g in groups for _r, _p, pk in g}
@@ -254,7 +249,7 @@ def index_site(
     finally:
         if temp_cache:
             shutil.rmtree(cache, ignore_errors=True)
-    _finish(out, stats, counted())
+    _finish(out, stats)
     stats.seconds = round(time.perf_counter() - t0, 2)
     stats.python_peak_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     if not temp_cache:
@@ -339,27 +334,13 @@ def _shard_figures(keys: list[str], built: set[str], store: Path, stats: SearchS
     stats.shards = len(keys)
 
 
-def _finish(out: Path, stats: SearchStats, size: tuple[int, int]) -> None:
-    """Count the bundle (``size``: its files and bytes)."""
+def _finish(out: Path, stats: SearchStats) -> None:
+    """Count the bundle."""
     stats.articles = stats.kinds.get("article", 0)
     stats.entities = stats.kinds.get("entity", 0)
     stats.other = stats.kinds.get("page", 0)
-    stats.bundle_files, stats.bundle_bytes = size
+    stats.bundle_files, stats.bundle_bytes = _tree_size(out)
     stats.output = str(out)
-
-
-def _counted_beside(top: Path):
-    """_tree_size(top) in another thread (~20,000 stat calls at 10k articles, ~0.07 s, mostly without the GIL);
-    returns the call that waits for it."""
-    box: list[tuple[int, int]] = []
-    thread = threading.Thread(target=lambda: box.append(_tree_size(top)), daemon=True)
-    thread.start()
-
-    def counted() -> tuple[int, int]:
-        thread.join()
-        return box[0] if box else _tree_size(top)
-
-    return counted
 
 
 def _tree_size(top: Path) -> tuple[int, int]:

@@ -85,11 +85,10 @@ def bundle_name(code: str, role: str, chunk_units: int) -> str:
 
 
 def write_bundles(keys: list[str], kinds: list[bool], store: Path, out: Path, cache: Path, language: str,
-                  code: str, chunk_units: int, jobs: int, width: int, early: dict | None = None) -> tuple[int, int]:
+                  code: str, chunk_units: int, jobs: int, width: int) -> tuple[int, int]:
     """Write ``out`` as the bundles of ``plan``: each merged again unless its record says it is the merge of
     the very same shards in slots of the same ``width`` (slots per day: slots.slot_width of every dated article);
-    the entry file listing them; bundles no longer listed removed.  Returns (bundles, bundles merged).
-    ``early``: what early.py read of the last merges while the shards were built."""
+    the entry file listing them; bundles no longer listed removed.  Returns (bundles, bundles merged)."""
     out.mkdir(parents=True, exist_ok=True)
     listed, merged = [], 0
     groups_used: set[str] = set()
@@ -97,9 +96,10 @@ def write_bundles(keys: list[str], kinds: list[bool], store: Path, out: Path, ca
         name = bundle_name(code, role, chunk_units)
         shard_keys = [keys[i] for g in part for i in g]
         record = _record(cache, name, out)
-        if stale(record, shard_keys, width, out / name):
+        if (record.get("shards") != shard_keys or record.get("width") != width
+                or record.get("entry") != _entry_digest(out / name)):
             record = _merge_one(name, [[keys[i] for i in g] for g in part], store, out, cache, language,
-                                chunk_units, jobs, record, groups_used, width, (early or {}).pop(name, None))
+                                chunk_units, jobs, record, groups_used, width)
             record["shards"], record["width"] = shard_keys, width
             record["entry"] = _entry_digest(out / name)
             _save_record(cache, name, out, record)
@@ -120,13 +120,6 @@ def write_bundles(keys: list[str], kinds: list[bool], store: Path, out: Path, ca
             if f.stem not in groups_used:
                 shutil.rmtree(f, ignore_errors=True) if f.is_dir() else f.unlink(missing_ok=True)
     return len(listed), merged
-
-
-def stale(record: dict, shard_keys: list[str], width: int, bundle: Path) -> bool:
-    """Is a bundle to merge again (its record not of these shards in slots of this width, or its entry file
-    not the one its merge wrote)?"""
-    return (record.get("shards") != shard_keys or record.get("width") != width
-            or record.get("entry") != _entry_digest(bundle))
 
 
 def _record(cache: Path, name: str, out: Path) -> dict:
@@ -176,17 +169,14 @@ def _group(keys: list[str], slots: list[list[int]], store: Path, cache: Path) ->
 
 
 def _merge_one(name: str, groups: list[list[str]], store: Path, out: Path, cache: Path, language: str,
-               chunk_units: int, jobs: int, record: dict, groups_used: set[str], width: int,
-               early: tuple | None = None) -> dict:
+               chunk_units: int, jobs: int, record: dict, groups_used: set[str], width: int) -> dict:
     """Write the bundle ``out/name`` of the shards ``groups``: its word stream spliced from the last merge's
     (splice.py) when that is kept and the change is small, else merged from the shards (their segments in the
     bundle's slots); only the files whose bytes differ from ``record``'s written.  Returns the new record, and
-    keeps the bundle's page facts (bundle.page_facts) where write_facets looks for them.  ``early``: (the kept
-    stream, the entries of its shards no longer listed), read while the shards were built (early.py)."""
+    keeps the bundle's page facts (bundle.page_facts) where write_facets looks for them."""
     keys = [k for g in groups for k in g]
     kept_file = cache / STREAMS / f"{name}.pkl"
-    kept, gone = early if early is not None else (splice.load(kept_file), None)
-    early = None  # (held by nothing else: a full merge below does not hold the last stream through it)
+    kept = splice.load(kept_file)
     known = kept.pages if kept is not None else {}
     pages = {k: known.get(k) or shard_info(store / k) for k in keys}
     urls = [u for k in keys for u in pages[k]["urls"]]
@@ -195,11 +185,11 @@ def _merge_one(name: str, groups: list[list[str]], store: Path, out: Path, cache
     prefix = f"{language}_{name[1:7]}"  # page ids (facets.json) unique across the bundles
     counts = [c for k in keys for c in pages[k]["counts"]]
     laid, how, state = _resumed(kept, keys, pages, slot_of, store, chunk_units, record,
-                                [counts, language, prefix, slots, gone])
+                                [counts, language, prefix, slots])
     if laid is not None:
         runs, limit, skips, fields, version, used, variants = state
     else:
-        kept = state = gone = None  # the last stream is not needed in a full merge: not held through it (memory)
+        kept = state = None  # the last stream is not needed in a full merge: not held through it (memory)
         stream, runs, fields, version, limit, used, variants = _merged(groups, pages, slots, store, cache,
                                                                         chunk_units)
         skips = {}
@@ -230,11 +220,11 @@ def _resumed(kept: splice.Kept | None, keys: list[str], pages: dict, slot_of: di
     """(the files laid out, "spliced", (runs, limit, skips, fields, version, groups, variants)) of the change
     spliced into ``kept`` (splice.py) and laid out from its chunks where no changed word is (layout.lay_chunks); or
     (None, why not, None): the caller merges from the shards.  ``layout``: [word counts, language, name prefix,
-    slots, the entries of the shards gone (or None)]."""
-    counts, language, prefix, slots, gone = layout
+    slots]."""
+    counts, language, prefix, slots = layout
     if kept is None:
         return None, "nothing kept", None
-    spliced = _spliced(kept, keys, pages, slot_of, store, chunk_units, gone)
+    spliced = _spliced(kept, keys, pages, slot_of, store, chunk_units)
     if not isinstance(spliced, tuple):
         return None, spliced, None
     stream, runs, limit, skips, changed = spliced
@@ -277,10 +267,9 @@ def _merged(groups: list[list[str]], pages: dict, slots: list[int], store: Path,
 
 
 def _spliced(kept: splice.Kept, keys: list[str], pages: dict, slot_of: dict[str, int], store: Path,
-             chunk_units: int, gone: tuple | None = None) -> tuple | str:
+             chunk_units: int) -> tuple | str:
     """(stream, runs, limit, skip points, words changed) of the change from ``kept`` (splice.py), or why not (merge
-    from the shards).
-    ``gone``: (shards of ``kept`` no longer listed, their entries: _side), when read already."""
+    from the shards)."""
     before, now = set(kept.shards), set(keys)
     old_side = [k for k in kept.shards if k not in now]
     new_side = [k for k in keys if k not in before]
@@ -293,12 +282,7 @@ def _spliced(kept: splice.Kept, keys: list[str], pages: dict, slot_of: dict[str,
     if any(not (store / k).is_dir() for k in old_side):
         return "an old shard is gone"
     try:
-        read = gone[1] if gone is not None and gone[1] is not None and set(gone[0]) <= set(old_side) else None
-        old = _side([k for k in old_side if read is None or k not in gone[0]], kept.pages, kept.slots,
-                    kept.fields, store)
-        if old is not None and read is not None:
-            for word, entries in read.items():
-                old.setdefault(word, {}).update(entries)
+        old = _side(old_side, kept.pages, kept.slots, kept.fields, store)
         new = _side(new_side, pages, slot_of, kept.fields, store)
     except (splice.Unspliceable, OSError, KeyError) as exc:
         return f"unreadable: {type(exc).__name__}"
