@@ -152,7 +152,7 @@ def test_an_old_article_re_merges_without_reading_the_merged_bundle_back(tmp_pat
     """Issue 15, session 22: an article dated among the old ones re-merges the old articles' bundle; the
     filters file's facts come from the shards' kept facts (never from the ~10,000 fragments of the merged
     bundle read back), and the bundles and the filters file are byte for byte those of an index from nothing."""
-    from build_tools.search import tiers
+    from build_tools.search import facets, tiers
 
     site, docs = write_site(tmp_path / "a")
     for i in range(tiers.RECENT_SHARDS + 2):
@@ -163,7 +163,7 @@ def test_an_old_article_re_merges_without_reading_the_merged_bundle_back(tmp_pat
     def read_back(bundle: Path) -> dict:
         raise AssertionError(f"{bundle.name}: a merged bundle's fragments read back")
 
-    monkeypatch.setattr(tiers, "page_facts", read_back)
+    monkeypatch.setattr(facets, "page_facts", read_back)  # (write_facets moved to facets.py, session 29)
     _dated_article(site, "old", "2023-06-01", "补进来的一篇旧文章。")
     added = index_site(site, docs, shard_pages=2, cache_dir=cache)
     assert added.shards_built >= 1 and added.bundles_merged >= 1

@@ -107,7 +107,8 @@ def iter_pages(site_dir: Path, docs_dir: Path | None = None) -> Iterator[Page | 
 
 # The code the bundles are made by besides the shards' (shards.SHARD_CODE): it only keys the bundles, so a change
 # to how shards are planned, merged or kept merges them again without running Pagefind on every page again.
-MERGE_CODE = ("indexer.py", "merge.py", "assets.py", "tiers.py", "layout.py", "splice.py", "slots.py", "unchanged.py")
+MERGE_CODE = ("indexer.py", "merge.py", "assets.py", "tiers.py", "layout.py", "splice.py", "slots.py", "unchanged.py",
+              "facets.py", "writer.py")
 
 
 @functools.lru_cache(maxsize=2)

@@ -17,16 +17,13 @@ so one changed word changes the file that holds it (and, rarely, a neighbour), n
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import os
 from bisect import bisect_left
+from dataclasses import dataclass
 from itertools import accumulate
-from pathlib import Path
 
 import cbor2
 
-from build_tools.search.bundle import SIGNATURE
 from build_tools.search.segments import cbor_head, cbor_text
 from build_tools.search.slots import fnv64
 
@@ -48,26 +45,87 @@ def cut_after(word: str, units: int, total: int, limit: int) -> bool:
     return total >= limit // 2 and _h32(word) * (limit // 2) < units * 2**32
 
 
-def chunk_words(stream: list[tuple[str, bytes | None, int]], limit: int) -> tuple[list[tuple], list[tuple]]:
-    """(chunks: [(first word, last word, [entries])], split words: [(word, entry, units)])."""
-    chunks, split = [], []
-    entries: list[bytes] = []
-    first = ""
-    total = 0
-    for word, entry, units in stream:
+# (first word, last word, SHA-1 of its payload, ends at a cut, stream words it spans, entries it holds)
+Chunk = tuple[str, str, str, bool, int, int]
+
+
+class Deferred:
+    """A payload known by its SHA-1, made (``make(sha1)``) only when its file must be written: a chunk laid out as
+    the last layout laid it out is joined again only if its file is not there (nor under another name)."""
+
+    __slots__ = ("make", "sha1")
+
+    def __init__(self, sha1: str, make):
+        self.sha1, self.make = sha1, make
+
+    def payload(self) -> bytes:
+        return self.make(self.sha1)
+
+
+def lay_chunks(stream: list[tuple], limit: int, before: list[Chunk] | None = None,
+               dirty: set[str] = frozenset()) -> tuple[list[tuple[Chunk, Deferred]], list[tuple], list[tuple]]:
+    """The chunks of ``stream`` at ``limit`` (cut_after): ([(chunk, its payload)], the split words [(word, entry,
+    units)], the stream as it is kept (a split word's entry None: its runs are kept)).
+
+    ``before``: the chunks of the last layout, at this same limit; ``dirty``: the words whose entry, presence or
+    place in the runs differs from the stream that layout was made of.  A chunk of ``before`` that holds no dirty
+    word is laid out again as it was when the new layout starts a chunk at its first word (its cuts depend on its
+    own words only): its words are skipped, not hashed for cuts, and its payload is neither joined nor hashed."""
+    marks = sorted(dirty)
+    starts = {c[0]: c for c in before or () if c[3] and _clean(c, marks)}
+    chunks, split, kept = [], [], []
+    group, total, begin = [], 0, 0  # the open chunk's words, where it began
+    i, n = 0, len(stream)
+    while i < n:
+        item = stream[i]
+        word, _entry, units = item
         if frequent(units, limit):
-            split.append((word, entry, units))
+            split.append(item)
+            kept.append((word, None, units))
+            i += 1
             continue
-        if not entries:
-            first = word
-        entries.append(entry)
+        c = None if group else starts.get(word)
+        if c is not None and i + c[4] <= n and stream[i + c[4] - 1][0] == c[1]:
+            j = i + c[4]
+            chunks.append((c, Deferred(c[2], _joiner(stream, i, j, limit))))
+            split.extend(x for x in stream[i:j] if frequent(x[2], limit))
+            kept.extend(x if x[1] is None or not frequent(x[2], limit) else (x[0], None, x[2]) for x in stream[i:j])
+            i = j
+            continue
+        if not group:
+            begin = i
+        group.append(item)
+        kept.append(item)
         total += units
         if cut_after(word, units, total, limit):
-            chunks.append((first, word, entries))
-            entries, total = [], 0
-    if entries:
-        chunks.append((first, stream_last(stream, limit), entries))
-    return chunks, split
+            chunks.append(_laid(group, i + 1 - begin, True))
+            group, total = [], 0
+        i += 1
+    if group:
+        chunks.append(_laid(group, n - begin, False))
+    return chunks, split, kept
+
+
+def _clean(chunk: Chunk, marks: list[str]) -> bool:
+    """Does no word of ``marks`` (sorted) fall in the chunk's words?"""
+    k = bisect_left(marks, chunk[0])
+    return k == len(marks) or marks[k] > chunk[1]
+
+
+def _joiner(stream: list[tuple], i: int, j: int, limit: int):
+    """The payload of the chunk of stream[i:j], made when asked (Deferred)."""
+    return lambda _sha1: _payload([e for _w, e, u in stream[i:j] if not frequent(u, limit)])
+
+
+def _payload(entries: list[bytes]) -> bytes:
+    return b"\x81" + cbor_head(4, len(entries)) + b"".join(entries)
+
+
+def _laid(group: list[tuple], words: int, cut: bool) -> tuple[Chunk, Deferred]:
+    """A chunk laid out anew from its words ``group``: ``words``, the stream's words it spans."""
+    payload = _payload([e for _w, e, _u in group])
+    sha1 = hashlib.sha1(payload).hexdigest()
+    return (group[0][0], group[-1][0], sha1, cut, words, len(group)), Deferred(sha1, lambda _s: payload)
 
 
 def stream_last(stream: list[tuple[str, bytes, int]], limit: int) -> str:
@@ -162,13 +220,29 @@ def bundle_files(stream: list[tuple[str, bytes | None, int]], slots: list[int], 
     hash of its payload); and the frequent words' runs {word: (width, {run: payload})}.  ``head``:
     [version, fields, language]; ``runs``: the runs kept from the last merge (a frequent word whose entry is
     None in ``stream`` must be there, spliced: splice.py)."""
-    files: dict[str, tuple[bytes, int]] = {}
-    chunks, split = chunk_words(stream, limit) if stream else ([], [])
-    ranges = [[c[0], c[1]] for c in chunks]
+    laid = lay_out(stream, slots, counts, head, prefix, limit, runs)
+    files = {rel: (p.payload() if isinstance(p, Deferred) else p, lvl) for rel, (p, lvl) in laid.files.items()}
+    return files, laid.runs
+
+
+@dataclass
+class Laid:
+    files: dict  # relative path -> (payload or Deferred, gzip level)
+    runs: dict  # the frequent words' runs {word: (width, {run: payload})}
+    chunks: list  # [Chunk]
+    stream: list  # the stream as kept (lay_chunks)
+
+
+def lay_out(stream: list[tuple], slots: list[int], counts: list[int], head: list, prefix: str, limit: int,
+            runs: dict | None = None, before: list[Chunk] | None = None, dirty: set[str] = frozenset()) -> Laid:
+    """bundle_files, each chunk's payload a Deferred, and what a later layout resumes from (lay_chunks: ``before``,
+    ``dirty``)."""
+    files: dict[str, tuple] = {}
+    laid, split, kept = lay_chunks(stream, limit, before, dirty) if stream else ([], [], [])
+    ranges = [[c[0], c[1]] for c, _p in laid]
     for i in range(len(ranges) - 1):
         ranges[i][1], ranges[i + 1][0] = _prefixes(ranges[i][1], ranges[i + 1][0])
-    for (_f, _l, entries), (start, _end) in zip(chunks, ranges, strict=True):
-        payload = b"\x81" + cbor_head(4, len(entries)) + b"".join(entries)
+    for (_c, payload), (start, _end) in zip(laid, ranges, strict=True):
         files[f"index/{prefix}{fnv64(start)}.pf_index"] = (payload, CHUNK_GZIP_LEVEL)
     listed, used = [], {}
     ids: dict[int, list[int]] = {}  # run ids by width: a few widths among ~270 frequent words at 10k
@@ -205,7 +279,7 @@ def bundle_files(stream: list[tuple[str, bytes | None, int]], slots: list[int], 
     version, fields, language = head
     payload = cbor2.dumps([version, [counts[i] for i in order], top, [], [], fields, ext])
     files[f"pagefind.{language}_{hashlib.sha1(payload).hexdigest()[: len(language) + 8]}.pf_meta"] = (payload, 9)
-    return files, used
+    return Laid(files, used, [c for c, _p in laid], kept)
 
 
 EMPTY_RUN = b"\x80\x80"
@@ -219,69 +293,3 @@ def _kept_runs(kept: tuple | None, width: int, ks: list[int]) -> dict[int, bytes
     payloads = kept[1]
     out = {k: payloads.get(k, EMPTY_RUN) for k in ks}
     return out if all(p == EMPTY_RUN for k, p in payloads.items() if k not in out) else None
-
-
-def write_changed(out: Path, files: dict[str, tuple[bytes, int]], record: dict[str, str],
-                  threads: int = 1) -> tuple[dict[str, str], int]:
-    """Write ``files`` under ``out`` (gzip(SIGNATURE + payload)), skipping each whose payload is the one
-    ``record`` (rel -> sha1 of the payload, from the last write) says is there; a payload written before under
-    another name is hard-linked from it.  Files of ``record`` not in ``files`` are removed.  Returns the new
-    record and the number of files written."""
-    new = {rel: hashlib.sha1(payload).hexdigest() for rel, (payload, _lvl) in files.items()}
-    there = present(out, record)
-    have = {d: rel for rel, d in record.items() if rel in there}
-    todo = []
-    for rel, (payload, level) in files.items():
-        path = out / rel
-        if record.get(rel) == new[rel] and rel in there:
-            continue
-        source = have.get(new[rel])
-        if source is not None and source != rel:
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            os.link(out / source, tmp)
-            os.replace(tmp, path)
-            tmp.unlink(missing_ok=True)  # a rename onto another link of the same file does nothing
-            continue
-        todo.append((path, payload, level))
-    _gzip_all(todo, threads)
-    for rel in record.keys() - new.keys():
-        (out / rel).unlink(missing_ok=True)
-    return new, len(todo)
-
-
-def present(out: Path, rels) -> set[str]:
-    """Which of the files ``rels`` (paths under ``out``) are there: one listing per folder, not a stat per file
-    (~20,000 stats at 10k articles, ~0.3 s of each change)."""
-    folders: dict[str, list[str]] = {}
-    for rel in rels:
-        folder, _sep, name = rel.rpartition("/")
-        folders.setdefault(folder, []).append(name)
-    there = set()
-    for folder, names in folders.items():
-        try:
-            listed = set(os.listdir(out / folder if folder else out))
-        except OSError:
-            continue
-        there.update(f"{folder}/{n}" if folder else n for n in names if n in listed)
-    return there
-
-
-def _write_one(job: tuple[Path, bytes, int]) -> None:
-    path, payload, level = job
-    data = gzip.compress(SIGNATURE + payload, compresslevel=level, mtime=0)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
-def _gzip_all(jobs: list[tuple[Path, bytes, int]], threads: int) -> None:
-    """gzip + write; zlib releases the GIL, so threads use both cores."""
-    if threads <= 1 or len(jobs) < 8:
-        for job in jobs:
-            _write_one(job)
-        return
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(threads) as pool:
-        for _ in pool.map(_write_one, jobs, chunksize=16):
-            pass

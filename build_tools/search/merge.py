@@ -18,8 +18,8 @@ from pathlib import Path
 import cbor2
 
 from build_tools.search.bundle import b36
-from build_tools.search.layout import present
 from build_tools.search.segments import HEADS, cbor_head, cbor_text, entries_of, remapped, renumbered
+from build_tools.search.writer import present
 
 # An index chunk holds this many (location + 1) units on average (layout.cut_after). Pagefind uses 20,000; a
 # query reads one chunk per token and bundle, so a small chunk is a cheap token (~3.5 kB gzip at 2,500 against

@@ -49,6 +49,8 @@ class Kept:
     # where to start a page list's walk: {word, or (word, run): [(entry index, offset from its first entry, page
     # of the entry before)]}, every SKIP_EVERY-th entry of the parts of lists a splice walked (see _spliced_list)
     skips: dict = field(default_factory=dict)
+    # the chunks the stream was laid out in (layout.Chunk): a later layout resumes the ones no change touches
+    chunks: list = field(default_factory=list)
 
 
 def load(path: Path) -> Kept | None:

@@ -34,11 +34,13 @@ import shutil
 from pathlib import Path
 
 from build_tools.search import splice
-from build_tools.search.bundle import b36, facets_json, facts_of, page_facts, read_pf
-from build_tools.search.layout import bundle_files, write_changed
+from build_tools.search.bundle import b36, facts_of, read_pf
+from build_tools.search.facets import bundle_dirs, keep_facts, write_facets
+from build_tools.search.layout import lay_out
 from build_tools.search.merge import joined_segments, link_fragments, shard_in_slots, word_stream
 from build_tools.search.segments import remapped
 from build_tools.search.slots import page_slots
+from build_tools.search.writer import SPARE, Spares, write_changed
 
 RECENT_SHARDS = 8
 # Why the old articles are cut into parts past this many groups: a full merge holds its whole bundle's word
@@ -59,6 +61,7 @@ MIN_CHUNK_UNITS = 100
 ENTRY = "pagefind-entry.json"
 RECORDS = "written"  # what each bundle's last merge wrote (cache/written/<bundle>.json)
 STREAMS = "streams"  # each bundle's last word stream (splice.Kept)
+__all__ = ["bundle_dirs", "write_facets"]  # (moved to facets.py; callers use them from here)
 
 
 def plan(kinds: list[bool]) -> list[tuple[str, list[list[int]]]]:
@@ -178,41 +181,58 @@ def _merge_one(name: str, groups: list[list[str]], store: Path, out: Path, cache
     pages = {k: known.get(k) or shard_info(store / k) for k in keys}
     urls = [u for k in keys for u in pages[k]["urls"]]
     slots = page_slots(list(zip(urls, [d for k in keys for d in pages[k]["dates"]], strict=True)), width)
-    spliced = _spliced(kept, keys, pages, dict(zip(urls, slots, strict=True)), store, chunk_units) if kept else None
-    # why a full merge was needed (counted: docs/dev/scaling.md), or "spliced"
-    how = "spliced" if isinstance(spliced, tuple) else spliced or "nothing kept"
-    if not isinstance(spliced, tuple):
-        spliced = kept = None  # the last stream is not needed in a full merge: not held through it (memory)
+    slot_of = dict(zip(urls, slots, strict=True))
+    prefix = f"{language}_{name[1:7]}"  # page ids (facets.json) unique across the bundles
+    counts = [c for k in keys for c in pages[k]["counts"]]
+    laid, how, state = _resumed(kept, keys, pages, slot_of, store, chunk_units, record,
+                                [counts, language, prefix, slots])
+    if laid is not None:
+        runs, limit, skips, fields, version, used, variants = state
+    else:
+        kept = state = None  # the last stream is not needed in a full merge: not held through it (memory)
         stream, runs, fields, version, limit, used, variants = _merged(groups, pages, slots, store, cache,
                                                                         chunk_units)
         skips = {}
-    else:
-        (stream, runs, limit, skips), fields, version = spliced, kept.fields, kept.version
-        used = record.get("groups", [])
-        variants = kept.variants
+        laid = lay_out(stream, slots, counts, [version, fields, language], prefix, limit, runs)
+        del stream
     groups_used.update(used)
     target = out / name
     (target / "index").mkdir(parents=True, exist_ok=True)
     (target / "fragment").mkdir(exist_ok=True)
-    prefix = f"{language}_{name[1:7]}"  # page ids (facets.json) unique across the bundles
-    counts = [c for k in keys for c in pages[k]["counts"]]
-    spliced_runs = runs
-    files, runs = bundle_files(stream, slots, counts, [version, fields, language], prefix, limit, runs)
-    splice.save(kept_file, splice.Kept(keys, dict(zip(urls, slots, strict=True)), limit,
-                                       [(w, None if w in runs else e, u) for w, e, u in stream], runs, pages,
-                                       fields, version, variants, splice.kept_skips(skips, spliced_runs, runs)))
-    del stream
     frags = link_fragments(keys, pages, store, target, prefix, slots, record.get("frags", {}))
-    index_record, written_n = write_changed(target, files, record.get("files", {}), jobs)
+    kept = splice.Kept(keys, slot_of, limit, laid.stream, laid.runs, pages, fields, version, variants,
+                       splice.kept_skips(skips, runs, laid.runs), [*laid.chunks])
+    # the kept stream pickled while the files are compressed (in other threads, without the GIL)
+    index_record, written_n = write_changed(target, laid.files, record.get("files", {}), jobs, Spares(cache / SPARE),
+                                            lambda: splice.save(kept_file, kept))
     _static_files(store / keys[0] / "bundle", target)
-    meta_name = next(rel for rel in files if rel.endswith(".pf_meta"))
+    meta_name = next(rel for rel in laid.files if rel.endswith(".pf_meta"))
     _bundle_entry(store / keys[0] / "bundle", target, language, meta_name, len(urls))
-    facts = {"n": {e: n for k in keys for e, n in pages[k]["facts"]["n"].items()},
-             "p": {f"{prefix}{b36(s)}": f for s, f in zip(slots, (f for k in keys for f in pages[k]["facts"]["p"]),
-                                                          strict=True)}}
-    _keep_facts(cache, name, facts)
+    keep_facts(cache, name, {"n": {e: n for k in keys for e, n in pages[k]["facts"]["n"].items()},
+                             "p": {f"{prefix}{b36(s)}": f for s, f in
+                                   zip(slots, (f for k in keys for f in pages[k]["facts"]["p"]), strict=True)}})
     return {"files": index_record, "frags": frags, "groups": used, "written": written_n,
-            "spliced": spliced is not None, "merge": how}
+            "spliced": how == "spliced", "merge": how}
+
+
+def _resumed(kept: splice.Kept | None, keys: list[str], pages: dict, slot_of: dict[str, int], store: Path,
+             chunk_units: int, record: dict, layout: list) -> tuple:
+    """(the files laid out, "spliced", (runs, limit, skips, fields, version, groups, variants)) of the change
+    spliced into ``kept`` (splice.py) and laid out from its chunks where no changed word is (layout.lay_chunks); or
+    (None, why not, None): the caller merges from the shards.  ``layout``: [word counts, language, name prefix,
+    slots]."""
+    counts, language, prefix, slots = layout
+    if kept is None:
+        return None, "nothing kept", None
+    spliced = _spliced(kept, keys, pages, slot_of, store, chunk_units)
+    if not isinstance(spliced, tuple):
+        return None, spliced, None
+    stream, runs, limit, skips, changed = spliced
+    # the words whose place in the chunks may differ: changed, or moved into or out of the runs
+    dirty = changed | (kept.runs.keys() ^ runs.keys())
+    laid = lay_out(stream, slots, counts, [kept.version, kept.fields, language], prefix, limit, runs,
+                   kept.chunks if limit == kept.limit else None, dirty)
+    return laid, "spliced", (runs, limit, skips, kept.fields, kept.version, record.get("groups", []), kept.variants)
 
 
 def limit_for(units: int, chunk_units: int) -> int:
@@ -248,7 +268,8 @@ def _merged(groups: list[list[str]], pages: dict, slots: list[int], store: Path,
 
 def _spliced(kept: splice.Kept, keys: list[str], pages: dict, slot_of: dict[str, int], store: Path,
              chunk_units: int) -> tuple | str:
-    """(stream, runs, limit) of the change from ``kept`` (splice.py), or why not (merge from the shards)."""
+    """(stream, runs, limit, skip points, words changed) of the change from ``kept`` (splice.py), or why not (merge
+    from the shards)."""
     before, now = set(kept.shards), set(keys)
     old_side = [k for k in kept.shards if k not in now]
     new_side = [k for k in keys if k not in before]
@@ -267,9 +288,9 @@ def _spliced(kept: splice.Kept, keys: list[str], pages: dict, slot_of: dict[str,
         return f"unreadable: {type(exc).__name__}"
     if old is None or new is None:
         return "new meta fields"
-    done = splice.splice(kept, splice.word_changes(old, new), len(slot_of),
-                         lambda units: limit_for(units, chunk_units))
-    return done if done is not None else "a changed word has variant forms"
+    changes = splice.word_changes(old, new)
+    done = splice.splice(kept, changes, len(slot_of), lambda units: limit_for(units, chunk_units))
+    return (*done, set(changes)) if done is not None else "a changed word has variant forms"
 
 
 def _side(shards: list[str], pages: dict, slot_of: dict[str, int], fields: list[str], store: Path) -> dict | None:
@@ -353,42 +374,3 @@ def _write_entry(out: Path, names: list[str], language: str) -> None:
     tmp = out / f".{ENTRY}.{os.getpid()}.tmp"
     tmp.write_text(data, encoding="utf-8")
     os.replace(tmp, out / ENTRY)
-
-
-def _keep_facts(cache: Path, name: str, facts: dict) -> None:
-    """A merged bundle's page facts where write_facets looks for them (so it never reads the bundle's
-    ~10,000 fragments back: ~1 s of each re-merge of the old articles at 10k)."""
-    store = cache / "facets"
-    store.mkdir(parents=True, exist_ok=True)
-    (store / f"{name}.json").write_text(json.dumps(facts, ensure_ascii=False), encoding="utf-8")
-
-
-def bundle_dirs(out: Path) -> list[Path]:
-    """The bundles of a written search output, in page order."""
-    entry = json.loads((out / ENTRY).read_text(encoding="utf-8"))
-    (info,) = entry["languages"].values()
-    return [out / b["dir"] for b in info["bundles"]]
-
-
-def write_facets(out: Path, target: Path, cache: Path) -> bool:
-    """The filters file over every bundle (bundle.facets_json), from each bundle's facts (kept in the
-    cache by bundle name: a bundle's fragments are read once).  True if the file changed."""
-    store = cache / "facets"
-    store.mkdir(parents=True, exist_ok=True)
-    parts = []
-    for d in bundle_dirs(out):
-        kept = store / f"{d.name}.json"
-        try:
-            parts.append(json.loads(kept.read_text(encoding="utf-8")))
-        except (OSError, ValueError):
-            facts = page_facts(d)
-            kept.write_text(json.dumps(facts, ensure_ascii=False), encoding="utf-8")
-            parts.append(facts)
-    for f in store.iterdir():
-        if f.stem not in {d.name for d in bundle_dirs(out)}:
-            f.unlink(missing_ok=True)
-    data = facets_json(parts)
-    if target.is_file() and target.read_text(encoding="utf-8") == data:
-        return False
-    target.write_text(data, encoding="utf-8")
-    return True
