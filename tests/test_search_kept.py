@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from build_tools.search import index_site, splice, tiers
+from build_tools.search import index_site, splice, streams, tiers
 from tests.test_search_incremental import _dated_article
 from tests.test_search_index import bundle_bytes
 from tests.test_search_stable import _site, _text
@@ -44,7 +44,7 @@ def test_changes_spliced_from_kept_skip_points_end_where_an_index_from_nothing_d
                        _text(rng, f"改{n}"))
         index_site(site, None, shard_pages=2, cache_dir=cache)
         old = max(tiers.bundle_dirs(site / "pagefind"), key=lambda d: len(list((d / "fragment").iterdir())))
-        kept = splice.load(cache / tiers.STREAMS / f"{old.name}.pkl")
+        kept = streams.load(cache / tiers.STREAMS / f"{old.name}.pkl")
         merges.append(tiers._record(cache, old.name, site / "pagefind").get("merge"))
         assert kept is not None
     assert merges.count("spliced") >= 3 and kept.skips, merges  # the case the test is about

@@ -43,7 +43,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from build_tools.memory import gc_paused
-from build_tools.search import pagekeys, tiers, unchanged
+from build_tools.search import pagekeys, streams, tiers, unchanged
 from build_tools.search.assets import write_t2s_assets
 from build_tools.search.extract import Page, extract_page
 from build_tools.search.merge import CHUNK_UNITS
@@ -173,6 +173,12 @@ def _told(site_dir: Path, before: pagekeys.Known, listing: list[str] | None,
     top = str(site_dir)
     files = [(rel, f"{top}/{rel}") for rel in sorted(pages, key=_walk_order)]
     return files, sorted(listed, key=_walk_order)
+
+
+def read_ahead(site_dir: Path) -> None:
+    """Read now what an index of ``site_dir`` with its default cache reads first (the kept word streams:
+    :func:`~build_tools.search.streams.preload`), for a site step started before docs/ is ready."""
+    streams.preload(Path(site_dir).resolve().parent / ".cache" / "search" / tiers.STREAMS)
 
 
 def default_jobs() -> int:

@@ -14,11 +14,9 @@ Kept state (``Kept``): the shards merged, each page's slot, the stream (a freque
 
 from __future__ import annotations
 
-import pickle
 from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from build_tools.search.layout import EMPTY_RUN, split_width
 from build_tools.search.segments import INT_LEN, cbor_head, cbor_text, entries_of, parse_entries, read_uint, skip_ints
@@ -51,23 +49,6 @@ class Kept:
     skips: dict = field(default_factory=dict)
     # the chunks the stream was laid out in (layout.Chunk): a later layout resumes the ones no change touches
     chunks: list = field(default_factory=list)
-
-
-def load(path: Path) -> Kept | None:
-    try:
-        with path.open("rb") as f:  # not read whole first: the kept stream is ~40 MB at 10k (peak memory)
-            kept = pickle.load(f)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
-        return None
-    return kept if isinstance(kept, Kept) else None
-
-
-def save(path: Path, kept: Kept) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with tmp.open("wb") as f:  # streamed: no second copy of the whole stream as one bytes object
-        pickle.dump(kept, f, protocol=pickle.HIGHEST_PROTOCOL)
-    tmp.replace(path)
 
 
 def parse_list(data: bytes, p: int, n: int, page: int = 0) -> tuple[list[Entry], int]:

@@ -33,7 +33,7 @@ import pickle
 import shutil
 from pathlib import Path
 
-from build_tools.search import splice
+from build_tools.search import splice, streams
 from build_tools.search.bundle import b36, facts_of, read_pf
 from build_tools.search.facets import bundle_dirs, keep_facts, write_facets
 from build_tools.search.layout import lay_out
@@ -176,7 +176,7 @@ def _merge_one(name: str, groups: list[list[str]], store: Path, out: Path, cache
     keeps the bundle's page facts (bundle.page_facts) where write_facets looks for them."""
     keys = [k for g in groups for k in g]
     kept_file = cache / STREAMS / f"{name}.pkl"
-    kept = splice.load(kept_file)
+    kept = streams.load(kept_file)
     known = kept.pages if kept is not None else {}
     pages = {k: known.get(k) or shard_info(store / k) for k in keys}
     urls = [u for k in keys for u in pages[k]["urls"]]
@@ -204,7 +204,7 @@ def _merge_one(name: str, groups: list[list[str]], store: Path, out: Path, cache
                        splice.kept_skips(skips, runs, laid.runs), [*laid.chunks])
     # the kept stream pickled while the files are compressed (in other threads, without the GIL)
     index_record, written_n = write_changed(target, laid.files, record.get("files", {}), jobs, Spares(cache / SPARE),
-                                            lambda: splice.save(kept_file, kept))
+                                            lambda: streams.save(kept_file, kept))
     _static_files(store / keys[0] / "bundle", target)
     meta_name = next(rel for rel in laid.files if rel.endswith(".pf_meta"))
     _bundle_entry(store / keys[0] / "bundle", target, language, meta_name, len(urls))

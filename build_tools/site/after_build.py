@@ -1,8 +1,9 @@
 """The site step started beside the build step (``python -m build_tools.site --after-build``, by
 :mod:`build_tools.make_site`): what it can do before docs/ is ready, then the wait for the build's word.
 
-Before the word it imports the render, the HTML check and the indexer and loads mkdocs.yml and the theme's
-environment — none of which the build step writes — and reads nothing under docs/ or site/.  The word is one
+Before the word it imports the render, the HTML check and the indexer, loads mkdocs.yml and the theme's
+environment and reads the search index's kept word streams — none of which the build step writes — and reads
+nothing under docs/ or site/ (a stream is used only if its file is still the one read).  The word is one
 line on stdin: ``go`` and the build's figures (JSON) once the build exited 0; anything else, or the end of
 input (the build failed, was stopped, or its process died), means the step does not run."""
 
@@ -40,9 +41,12 @@ def _warmed(config: Path, site_dir: Path | None, state: Path, search: bool):
     import build_tools.sitecheck  # noqa: F401 - imported now, used after the render
     from build_tools.site.render import Renderer
 
-    if search:
-        import build_tools.search.indexer  # noqa: F401
-        import build_tools.search.renderseen  # noqa: F401
     renderer = Renderer(config, site_dir, state, strict=True)
     renderer.warm()
+    if search:
+        import build_tools.search.renderseen  # noqa: F401
+        from build_tools.search.indexer import read_ahead
+
+        if site_dir is not None:  # (`make site` names it; else it is the config's, read after the build)
+            read_ahead(site_dir)
     return renderer
