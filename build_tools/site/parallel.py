@@ -21,13 +21,14 @@ import contextlib
 import logging
 
 from mkdocs import utils
-from mkdocs.commands.build import _build_page, _build_theme_template, _populate_page, build
+from mkdocs.commands.build import _build_page, _build_theme_template, build
 from mkdocs.exceptions import Abort
 from mkdocs.structure.files import get_files, set_exclusions
 from mkdocs.structure.nav import get_navigation
 from mkdocs.structure.pages import Page
 
 from build_tools.forking import can_fork, cpus, fork_map
+from build_tools.site.convert import populate_page as _populate_page
 from build_tools.site.incremental import supported
 from build_tools.site.sitemap import SitemapPages
 

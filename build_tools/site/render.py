@@ -62,7 +62,7 @@ _ENV_TAG = re.compile(r"!ENV\s+\[?\s*([A-Za-z_][A-Za-z0-9_]*)")
 _DIRTY_WARNING = "A 'dirty' build is being performed"
 
 # This code as loaded (not as on disk later: a running preview keeps the code it started with).
-_SOURCES = ("render.py", "incremental.py", "parallel.py", "snapshot.py", "sitemap.py")
+_SOURCES = ("render.py", "incremental.py", "parallel.py", "snapshot.py", "sitemap.py", "convert.py")
 _CODE = hashlib.sha256(b"".join(Path(__file__).with_name(name).read_bytes() for name in _SOURCES)).digest()
 
 @dataclass
