@@ -113,6 +113,10 @@ def _whole_site(config, bytecode_cache=None):
     files = get_files(config)
     env = config.theme.get_env()
     env.bytecode_cache = bytecode_cache
+    # This environment lives for one render, which no template edit can enter unseen (a theme file changes
+    # the render's surroundings key: the next render is full): a template is not stat-ed at each of the ~35
+    # includes of every page.
+    env.auto_reload = False
     files.add_files_from_theme(env, config)
     set_exclusions(files, config)
     nav = get_navigation(files, config)
