@@ -65,7 +65,12 @@ def check_site(site: Path, cache: Path | None = DEFAULT_CACHE,
     still_valid: set[bytes] = set() if only is None else set(verified)
     problems: dict[str, list[str]] = {}
     checked = 0
-    pages = sorted(site.rglob("*.html")) if only is None else [site / rel for rel in only if (site / rel).is_file()]
+    if only is None:
+        from build_tools.site.snapshot import html_files  # rglob's list, a fourth of its CPU
+
+        pages = [site / rel for rel in html_files(site)]
+    else:
+        pages = [site / rel for rel in only if (site / rel).is_file()]
     for page, (digest, found) in zip(pages, _verdicts([str(p) for p in pages], verified), strict=True):
         if found is None:  # verified before, or no article region
             if digest in verified:
