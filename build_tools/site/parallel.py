@@ -18,6 +18,7 @@ another thread holds, unless its caller says they hold none a worker takes (the 
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 
 from mkdocs import utils
@@ -91,10 +92,15 @@ def render_in_workers(config, files, nav, env, pages: list, processes: int) -> d
     the workers, by level."""
     global _JOB
     _JOB = (config, files, nav, env, [page.file for page in pages])
+    # What the workers inherit (25,000 Files and Pages at 10k articles, the config, the theme) is frozen out of
+    # the collector's sight: each full collection in a worker would otherwise walk it, writing to every one of
+    # its objects' headers and so copying the parent's memory page by page into each worker.
+    gc.freeze()
     try:
         shares = [[page.file.src_uri for page in pages[i::processes]] for i in range(processes)]
         reports = fork_map(_render_share, shares, processes)
     finally:
+        gc.unfreeze()
         _JOB = None
     warnings: dict[int, int] = {}
     for anchors, logged in reports:
