@@ -54,15 +54,7 @@ from pathlib import Path
 
 from build_tools.memory import gc_paused
 from build_tools.runtime.generations import GENERATED
-from build_tools.site.snapshot import (
-    Snapshot,
-    file_stat,
-    html_files,
-    load_record,
-    save_record,
-    snapshot_docs,
-    told_snapshot,
-)
+from build_tools.site.snapshot import Snapshot, file_stat, load_record, save_record, snapshot_docs, told_snapshot
 
 # What a rendered page depends on besides its own source and the config: the renderer and its theme.
 _DISTRIBUTIONS = ("mkdocs", "mkdocs-material", "pymdown-extensions", "Markdown", "Jinja2", "Pygments")
@@ -149,6 +141,8 @@ class Renderer:
         if plan.full:
             made = _full(self._fresh_config(), self.fork_beside_threads, self._bytecode_cache())
             self._sitemap = (self._warm[0], made) if made is not None else None
+            from build_tools.sitecheck import html_files  # (and the check's imports, which the step needs next)
+
             plan.pages = html_files(site)
         else:
             _remove_outputs(plan.removed, config)

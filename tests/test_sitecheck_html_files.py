@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from build_tools.site.snapshot import html_files
+from build_tools.sitecheck import html_files
 
 TREES = [
     [],
