@@ -34,11 +34,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
-from mkdocs.commands.build import _build_page, _build_theme_template, _populate_page
+from mkdocs.commands.build import _build_page, _build_theme_template
 from mkdocs.structure.files import File, Files, set_exclusions
 from mkdocs.structure.nav import get_navigation
 from mkdocs.structure.pages import Page
 
+from build_tools.site.convert import populate_page as _populate_page
 from build_tools.site.sitemap import SitemapPages, build_order, write_sitemap
 
 _OURS = {"404.html", "sitemap.xml"}  # the static templates this module knows how to keep current

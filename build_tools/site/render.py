@@ -62,7 +62,7 @@ _ENV_TAG = re.compile(r"!ENV\s+\[?\s*([A-Za-z_][A-Za-z0-9_]*)")
 _DIRTY_WARNING = "A 'dirty' build is being performed"
 
 # This code as loaded (not as on disk later: a running preview keeps the code it started with).
-_SOURCES = ("render.py", "incremental.py", "parallel.py", "snapshot.py", "sitemap.py")
+_SOURCES = ("render.py", "incremental.py", "parallel.py", "snapshot.py", "sitemap.py", "convert.py")
 _CODE = hashlib.sha256(b"".join(Path(__file__).with_name(name).read_bytes() for name in _SOURCES)).digest()
 
 @dataclass
@@ -141,7 +141,9 @@ class Renderer:
         if plan.full:
             made = _full(self._fresh_config(), self.fork_beside_threads, self._bytecode_cache())
             self._sitemap = (self._warm[0], made) if made is not None else None
-            plan.pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
+            from build_tools.sitecheck import html_files  # (and the check's imports, which the step needs next)
+
+            plan.pages = html_files(site)
         else:
             _remove_outputs(plan.removed, config)
             plan.pages = _incremental(config, env, theme, snapshot, plan, state, day,
