@@ -60,7 +60,11 @@ def violations(fragment: str) -> list[str]:
     cleaned = sanitised(fragment)
     if cleaned == fragment:  # nothing removed: both shapes would be one parse of the same text (~0.5 ms a page)
         return []
-    before, after = _shape(fragment), _shape(cleaned)
+    return removed(_shape(fragment), _shape(cleaned))
+
+
+def removed(before: Counter, after: Counter) -> list[str]:
+    """What ``after`` (the sanitised shape) lacks of ``before``, one line each."""
     found = []
     for key, count in sorted((before - after).items(), key=repr):
         if key == ("<!-- -->",):
