@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable
+
+from build_tools.memory import peak_mib
 
 _STARTED = time.perf_counter()
 
@@ -66,11 +67,10 @@ def _site_here(site_argv: list[str], build: dict) -> int:
 
 def _figures() -> dict:
     """The build step's figures, for the site step's ``--json`` line (``make bench`` splits one process tree)."""
-    times, peak = os.times(), max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-                                  resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    times = os.times()
     return {"wall_s": round(_age(), 3),
             "cpu_s": round(times.user + times.system + times.children_user + times.children_system, 3),
-            "peak_rss_mib": round(peak / 1024, 1)}
+            "peak_rss_mib": peak_mib()}
 
 
 def _age() -> float:

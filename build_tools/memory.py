@@ -52,3 +52,11 @@ def build_collections() -> Iterator[None]:
     finally:
         if owned:
             gc.unfreeze()
+
+
+def peak_mib() -> float:
+    """Peak memory (MiB) of this process or of its largest finished child (a step's workers)."""
+    import resource
+
+    return round(max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                     resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024, 1)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from build_tools import nochange
+from build_tools.memory import peak_mib
 
 _ENV_TAG = re.compile(r"!ENV\s+\[?\s*([A-Za-z_][A-Za-z0-9_]*)")
 _DOCS_DIR = re.compile(r"^docs_dir:\s*['\"]?([^'\"#\n]+?)['\"]?\s*(?:#.*)?$", re.M)
@@ -59,7 +60,7 @@ def main(argv: list[str] | None = None, build: dict | None = None) -> int:
             print(f"search: {said['search'].get('pages')} pages, 0 of {said['search'].get('shards')} shards built, "
                   "bundle unchanged")
         if args.json:
-            print(json.dumps({**figures, "peak_rss_mib": _peak_mib()}, ensure_ascii=False))
+            print(json.dumps({**figures, "peak_rss_mib": peak_mib()}, ensure_ascii=False))
         return 0
     return _run(args, check, renderer, build)
 
@@ -111,7 +112,7 @@ def _run(args: argparse.Namespace, check: _SiteCheck, renderer=None, build: dict
               f"{'merged' if stats.seconds_merge else 'bundle unchanged'} in {stats.seconds:.1f}s")
     _settle(check, site, rendered.custom_dir, search)
     if args.json:
-        print(json.dumps({**figures, "peak_rss_mib": _peak_mib()}, ensure_ascii=False))
+        print(json.dumps({**figures, "peak_rss_mib": peak_mib()}, ensure_ascii=False))
     return 0
 
 
@@ -184,14 +185,6 @@ def _cpu() -> float:
     """CPU seconds of this process and its finished children (the indexer's workers)."""
     times = os.times()
     return times.user + times.system + times.children_user + times.children_system
-
-
-def _peak_mib() -> float:
-    """The step's peak memory (MiB): this process's or its largest finished child's (the render's workers)."""
-    import resource
-
-    return round(max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-                     resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024, 1)
 
 
 def _day() -> str:
