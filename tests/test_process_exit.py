@@ -1,0 +1,90 @@
+"""`python -m build_tools` ends without the interpreter's teardown (build_tools/__main__.py): what a user sees of
+a command must be the same as with a normal exit — every line of its output, in a file or a pipe, its exit code,
+and no traceback when the reader of its output goes away early."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DEV = ROOT.parent / "shared" / "corpus" / "dev"
+
+
+# Output into a pipe or a file is block-buffered, as a user's shell gives it (unless told otherwise).
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "build_tools", *args], cwd=ROOT, capture_output=True,
+                          timeout=600, env=ENV)
+
+
+def _suggest() -> list[str]:
+    return ["entities", "suggest", "--raw", str(DEV), "--entities", str(ROOT / "entities.yml"), "--min-count", "2"]
+
+
+@pytest.mark.skipif(not DEV.is_dir(), reason="the shared dev corpus is not beside the checkout")
+def test_a_long_output_into_a_file_is_complete(tmp_path):
+    out = tmp_path / "suggest.txt"
+    with out.open("wb") as f:
+        done = subprocess.run([sys.executable, "-m", "build_tools", *_suggest()], cwd=ROOT, stdout=f,
+                              stderr=subprocess.PIPE, timeout=600, env=ENV)
+    assert done.returncode == 0, done.stderr.decode()
+    # The same command run in this process (its output through a normal interpreter's exit) is the reference.
+    reference = subprocess.run(
+        [sys.executable, "-c", "import sys; from build_tools.cli import main; sys.exit(main(sys.argv[1:]))",
+         *_suggest()], cwd=ROOT, capture_output=True, timeout=600, env=ENV)
+    assert reference.returncode == 0
+    assert len(reference.stdout) > 10_000  # long enough to sit in a buffer the exit must flush
+    assert out.read_bytes() == reference.stdout
+
+
+@pytest.mark.skipif(not DEV.is_dir(), reason="the shared dev corpus is not beside the checkout")
+def test_a_reader_that_goes_away_early_is_no_error():
+    proc = subprocess.Popen([sys.executable, "-m", "build_tools", *_suggest()], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=ENV)
+    proc.stdout.read(5)
+    proc.stdout.close()  # like `| head -c 5`
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=600) in (0, 1)  # a write into the closed pipe may still fail inside the command
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(("args", "code"), [
+    (["build", "--raw", "no-such-folder"], 2),
+    (["no-such-command"], 2),
+    (["--help"], 0),
+])
+def test_exit_codes_and_messages_are_kept(tmp_path, args, code):
+    done = _cli(*[a if a != "no-such-folder" else str(tmp_path / a) for a in args])
+    assert done.returncode == code
+    assert b"Traceback" not in done.stderr
+    if code == 2 and args[0] == "build":
+        assert str(tmp_path / "no-such-folder").encode() in done.stderr  # the one line naming what is wrong
+
+
+def test_a_build_summary_reaches_a_pipe_whole(tmp_path):
+    done = _cli("build", "--raw", str(ROOT / "raw"), "--docs", str(tmp_path / "docs"), "--no-cache")
+    assert done.returncode == 0, done.stderr.decode()
+    lines = done.stderr.decode().rstrip().splitlines()
+    assert lines[-1].startswith("└") and any("ok" in line for line in lines)  # the table's last border too
+
+
+def test_make_site_with_nothing_to_do_prints_its_figures_whole(tmp_path):
+    """The second `make site` has nothing to do: its site step runs in this very process and prints its JSON
+    line into a pipe (block-buffered), which the exit must flush."""
+    docs, site = tmp_path / "docs", tmp_path / "site"
+    args = ["site", "--raw", str(ROOT / "raw"), "--docs", str(docs), "--quiet", "--",
+            "--site-dir", str(site), "--docs", str(docs), "--no-search", "--json"]
+    first = _cli(*args)
+    assert first.returncode == 0, first.stderr.decode()[-2000:]
+    again = _cli(*args)
+    assert again.returncode == 0, again.stderr.decode()[-2000:]
+    figures = json.loads(again.stdout.decode().strip().splitlines()[-1])
+    assert figures["nothing_changed"] is True
