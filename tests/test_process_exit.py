@@ -1,6 +1,7 @@
-"""`python -m build_tools` ends without the interpreter's teardown (build_tools/__main__.py): what a user sees of
-a command must be the same as with a normal exit — every line of its output, in a file or a pipe, its exit code,
-and no traceback when the reader of its output goes away early."""
+"""`python -m build_tools` and `python -m build_tools.site` end without the interpreter's teardown
+(build_tools/fast_exit.py): what a user sees of a command must be the same as with a normal exit — every line
+of its output, in a file or a pipe, its exit code, and no traceback when the reader of its output goes away
+early."""
 
 from __future__ import annotations
 
@@ -76,14 +77,16 @@ def test_a_build_summary_reaches_a_pipe_whole(tmp_path):
     assert lines[-1].startswith("└") and any("ok" in line for line in lines)  # the table's last border too
 
 
-def test_make_site_with_nothing_to_do_prints_its_figures_whole(tmp_path):
-    """The second `make site` has nothing to do: its site step runs in this very process and prints its JSON
-    line into a pipe (block-buffered), which the exit must flush."""
+def test_make_site_prints_its_figures_whole(tmp_path):
+    """`make site`'s JSON line reaches a pipe (block-buffered), which the exit must flush: printed by the site
+    step's own process the first time, and by the command's process the second (nothing to do: the site step's
+    check runs there)."""
     docs, site = tmp_path / "docs", tmp_path / "site"
     args = ["site", "--raw", str(ROOT / "raw"), "--docs", str(docs), "--quiet", "--",
             "--site-dir", str(site), "--docs", str(docs), "--no-search", "--json"]
     first = _cli(*args)
     assert first.returncode == 0, first.stderr.decode()[-2000:]
+    assert json.loads(first.stdout.decode().strip().splitlines()[-1])["nothing_changed"] is False  # the site step's
     again = _cli(*args)
     assert again.returncode == 0, again.stderr.decode()[-2000:]
     figures = json.loads(again.stdout.decode().strip().splitlines()[-1])

@@ -195,4 +195,6 @@ def _day() -> str:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    from build_tools.fast_exit import end
+
+    end(main())
