@@ -196,6 +196,13 @@ def keep_spare(docs: Path, spare: Path, differs: list[str]) -> None:
     os.replace(pending, docs / HOME / SPARE)
 
 
+def last_changes(docs: Path) -> tuple[str, list[str]] | None:
+    """(the name of the generation the last build replaced, the files that build changed in docs/) as its spare
+    record says, read only; None without a whole record against the generation shown now."""
+    spare = _recorded_spare(docs, current_generation(docs))
+    return (spare[0].name, spare[1]) if spare else None
+
+
 def spare_generation(docs: Path) -> Path | None:
     """The spare generation a finished build left for the next one, if any."""
     spare = _recorded_spare(docs, current_generation(docs))

@@ -44,7 +44,8 @@ def main(argv: list[str] | None = None, build: dict | None = None) -> int:
     if args.after_build:
         from build_tools.site.after_build import wait_for_build
 
-        renderer, build = wait_for_build(args.config, args.site_dir, args.state, search=not args.no_search)
+        renderer, build = wait_for_build(args.config, args.site_dir, args.state, args.docs,
+                                         search=not args.no_search)
         if build is None:  # the build failed or was stopped: this step does not run
             return 0
     started = time.perf_counter()
@@ -85,6 +86,7 @@ def _run(args: argparse.Namespace, check: _SiteCheck, renderer=None, build: dict
         return 1
     site = rendered.site
     took = figures["render_s"] = time.perf_counter() - started
+    figures["docs_by"] = rendered.docs_by
     print(f"{rendered.summary()}: {len(rendered.pages)} page(s) written in {took:.1f}s")
     checking = time.perf_counter()
     if rendered.full or rendered.pages:  # a render that wrote no page leaves nothing to check

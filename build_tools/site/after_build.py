@@ -1,9 +1,11 @@
 """The site step started beside the build step (``python -m build_tools.site --after-build``, by
 :mod:`build_tools.make_site`): what it can do before docs/ is ready, then the wait for the build's word.
 
-Before the word it imports the render, the HTML check and the indexer, loads mkdocs.yml and the theme's
-environment and reads the search index's kept word streams — none of which the build step writes — and reads
-nothing under docs/ or site/ (a stream is used only if its file is still the one read).  The word is one
+Before the word it notes which generation docs/ shows (its pointer link: the render then learns what the build
+changed from the build's own record, not by a stat of every file), imports the render, the HTML check and the
+indexer, loads mkdocs.yml and the theme's environment and reads the search index's kept word streams — none of
+which the build step writes — and reads nothing else under docs/ or site/ (a stream is used only if its file is
+still the one read).  The word is one
 line on stdin: ``go`` and the build's figures (JSON) once the build exited 0; anything else, or the end of
 input (the build failed, was stopped, or its process died), means the step does not run."""
 
@@ -15,15 +17,22 @@ import sys
 from pathlib import Path
 
 
-def wait_for_build(config: Path, site_dir: Path | None, state: Path, search: bool = True):
+def wait_for_build(config: Path, site_dir: Path | None, state: Path, docs: Path, search: bool = True):
     """(a renderer with its config loaded, the build's figures) once told to go; (None, None) otherwise.
+
+    First of all, before the build can publish anything, the generation ``docs`` shows is noted
+    (:meth:`~build_tools.site.render.Renderer.build_began`).
 
     Ctrl-C is ignored until then (this process was started with it ignored): it reaches the whole command, and the
     build, which handles it, says so and ends this step's input; after ``go`` it stops the step as it would a step
     run on its own."""
+    from build_tools.site.snapshot import pointer
+
+    shown = pointer(docs)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         renderer = _warmed(config, site_dir, state, search)
+        renderer.build_began(docs, shown)
         word = sys.stdin.readline()
     finally:
         signal.signal(signal.SIGINT, signal.default_int_handler)
