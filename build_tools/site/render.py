@@ -19,8 +19,9 @@ page's HTML besides the pages the build rewrites with it (index, entity and rela
 sitemap.
 
 Costs (issue 15; ``benchmarks/results/issue15-render.md``, ``python -m benchmarks.render_ab``): an
-incremental render costs the Python start and imports (~0.4 s of CPU), a stat of every docs/ file and
-the record's load and save (linear: ~0.3 s of CPU at 10k articles), then ~10 ms of CPU per changed page.  A
+incremental render costs the Python start and imports (~0.4 s of CPU), a stat of every docs/ file (in
+`make site`, only of those the build step changed: :func:`~build_tools.site.snapshot.docs_now`) and the record's
+load and save (linear: ~0.3 s of CPU at 10k articles), then ~10 ms of CPU per changed page.  A
 page costs MkDocs ~10 ms of CPU however it is driven: Markdown 57%, the theme's template 28%, reading
 5%, writing 3%; the cold render is that times the pages, divided by the CPUs.
 
