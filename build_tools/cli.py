@@ -348,9 +348,10 @@ def _build(args: argparse.Namespace, check: nochange.Check | None = None,
         if check is not None:  # its output and code kept for the next build, when it ended as it began
             # The stamp's last look walks raw/ and docs/ (~0.15 s at 10k): in `make site` it is taken after `go`,
             # on the core the build leaves, as the site step only reads docs/ and raw/.  Taken later, it still
-            # records a run that ended as it began (an edit meanwhile: no stamp).
+            # records a run that ended as it began (an edit meanwhile: no stamp).  A failed build has no `go`
+            # and no site step to overlap: its stamp is taken now, as `make build` takes it.
             settle = partial(check.settle, {"stdout": said.stdout, "stderr": said.stderr, "code": code})
-            if later is None:
+            if later is None or code != 0:
                 settle()
             else:
                 later.append(settle)
