@@ -119,3 +119,38 @@ def test_a_build_prepares_its_new_dumps_early_and_writes_what_it_writes_without(
         build(_settings(project, "here", 1))
         assert tree_bytes(project / "docs-early") == tree_bytes(project / "docs-here")
         assert two_jobs == begun_here
+
+
+def _prepared_one(_context: object, item, _key: str) -> tuple[str, None, None]:
+    return item, None, None
+
+
+@pytest.mark.parametrize("beside_a_thread", [False, True], ids=["one thread", "another thread running"])
+def test_work_is_begun_early_only_where_a_fork_is_safe(tmp_path, beside_a_thread) -> None:
+    """A process running other threads (the preview's server) forks no early worker: one of them may hold a lock
+    the worker would take (an import's, a handler's); its stage runs as before."""
+    import threading
+
+    from build_tools.runtime import early
+    from build_tools.runtime.cache import Store
+    from build_tools.runtime.jobs import Stage
+
+    stage = Stage("test", _prepared_one, ("prepared", "article"), warm=_warm)
+    store = Store(tmp_path)
+    store.put("prepared", "k-stored", "stored")
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait) if beside_a_thread else None
+    try:
+        if thread is not None:
+            thread.start()
+        begun = early.begin_absent(store, stage, lambda _c, job: job, ["a", "b"], ["k-new", "k-stored"], None, 2)
+    finally:
+        stop.set()
+        if thread is not None:
+            thread.join()
+        store.close()
+    if beside_a_thread:
+        assert begun is None
+    else:
+        assert begun is not None and begun[0] == [0]
+        assert list(begun[1]) == [("a", "k-new")]

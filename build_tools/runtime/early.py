@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from build_tools.forking import can_fork
 from build_tools.runtime.cache import Store, sqlite_errors
 from build_tools.runtime.jobs import Item, Stage
 from build_tools.runtime.parallel import PARALLEL_THRESHOLD, started_map
@@ -20,9 +21,9 @@ from build_tools.runtime.parallel import PARALLEL_THRESHOLD, started_map
 def begin_absent(store: Store, stage: Stage, work: Callable, items: Sequence[Item], keys: list[str], context: Any,
                  jobs: int) -> tuple[list[int], Iterator] | None:
     """(the positions of the items whose key ``store`` lacks, their results as they come) with that work begun
-    now, or None: the stage has no warm-up (its work is cheap), nothing is absent, or many are (then the stage's
-    own workers, warmed once before they fork, do it)."""
-    if stage.warm is None:
+    now, or None: the stage has no warm-up (its work is cheap), this process runs other threads, nothing is
+    absent, or many are (then the stage's own workers, warmed once before they fork, do it)."""
+    if stage.warm is None or not can_fork():  # another thread (the preview's) may hold a lock the worker takes
         return None
     present = _present(store, stage.kinds[0], keys)
     absent = [i for i, k in enumerate(keys) if k not in present]
