@@ -198,3 +198,34 @@ def test_the_site_step_with_nothing_changed_imports_neither_mkdocs_nor_the_index
     _edit_dump(work)
     build(work)
     assert site(work)[0]
+
+
+@pytest.mark.parametrize(("strict", "edited_meanwhile", "code", "kept_at_once", "replays"), [
+    (False, False, 0, False, True),
+    (False, True, 0, False, False),
+    (True, False, 1, True, True),  # a failed build: no `go`, no site step, its stamp kept at once as `make build`'s
+], ids=["ended as it began", "a dump edited before the stamp", "failed build"])
+def test_make_sites_build_keeps_its_stamp_after_go(tmp_path: Path, monkeypatch, strict, edited_meanwhile, code,
+                                                    kept_at_once, replays):
+    """`make site`'s build leaves its no-op stamp for after the site step's `go` (cli.py, ``later``): none is saved
+    when the build returns, one is saved by the work left for later, and only when raw/ is still as it began."""
+    from build_tools import cli
+
+    work = _project(tmp_path)
+    if strict:
+        (work / "raw" / "empty.txt").write_text("", encoding="utf-8")  # rejected: --strict exits 1
+        _age(work)
+    monkeypatch.chdir(work)
+    args = cli._build_args(cli._parser().parse_args(
+        ["site", "--raw", "raw", "--docs", "docs", "--entities", "entities.yml", "--quiet",
+         *(["--strict"] if strict else []), "--", "--site-dir", "s"]))
+    later: cli.Later = []
+    assert cli._run(args, cli._noop_check(args), later) == code
+    assert (work / "docs" / "index.md").exists()
+    assert bool(list((work / nochange.Check.FOLDER).glob("build-*.json"))) is kept_at_once
+    assert bool(later) is not kept_at_once
+    if edited_meanwhile:
+        (work / "raw" / "plain-0.txt").write_text(article_text("edited after the build"), encoding="utf-8")
+    for work_left in later:
+        work_left()
+    assert (cli._replay(cli._noop_check(args)) == code) is replays

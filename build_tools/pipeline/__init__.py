@@ -9,7 +9,7 @@
     images        each article's pictures from the image store; fetched with --fetch-images  (images.py)
     feeds         the feeds' entries as HTML, per article a feed carries (feed_work.py)
     render        page and provenance view (and the raw copy, if published), per article whose
-                  inputs changed                                         (render_work.py)
+                  inputs changed                             (page_jobs.py, render_work.py)
     entity pages, index pages and the feeds, from the views and the published summaries
     emit          the changed files swapped into docs/ at once
 
@@ -27,7 +27,7 @@ from build_tools.archive import view_passes, views
 from build_tools.archive.dedupe import NearIndex, near_duplicates
 from build_tools.archive.feed import entries_needed, source_feed_names
 from build_tools.archive.furniture import recurring_lines
-from build_tools.archive.navigation import neighbours, related_links
+from build_tools.archive.navigation import neighbours
 from build_tools.archive.ordering import newest_first
 from build_tools.archive.prepared import Prepared, Published, dedupe, without_fingerprints
 from build_tools.archive.related import Tables, related_incremental
@@ -45,14 +45,15 @@ from build_tools.pipeline.entity_index import alias_index
 from build_tools.pipeline.feed_work import FeedItem, entry_one
 from build_tools.pipeline.images import pictures_for
 from build_tools.pipeline.link_work import link_one
+from build_tools.pipeline.page_jobs import page_jobs
 from build_tools.pipeline.prepare_work import load_readers, prepare, prepare_one
-from build_tools.pipeline.render_work import PageInputs, render_one
+from build_tools.pipeline.render_work import render_one
 from build_tools.runtime import deferred
 from build_tools.runtime.added import added_dates
 from build_tools.runtime.cache import key, quarantine
 from build_tools.runtime.crash import guarded
 from build_tools.runtime.emit import OutputWriter
-from build_tools.runtime.jobs import PageJob, Stage, Stored
+from build_tools.runtime.jobs import Stage, Stored
 from build_tools.runtime.stages import Runner, build_locks
 from build_tools.settings import DEFAULT_SITE_URL, Settings
 from build_tools.stages.front_matter import warm as load_page_schema
@@ -139,13 +140,10 @@ def _build(settings: Settings, overrides: Overrides, locks, progress: Progress |
                 pictures, image_warnings = pictures_for(settings, published, [view for _, view in linked], run.shown)
                 report.warnings.extend(image_warnings)
             with report.timed("render"):
-                by_slug = {v.summary.slug: v.summary for _, v in linked}
-                jobs = [_page_job(p, k, v, settings, related_links(related.get(v.summary.slug, ()), by_slug)
-                                  + around.get(v.summary.slug, ()), pictures)
-                        for p, (k, v) in zip(published, linked, strict=True)]
+                jobs = page_jobs(published, linked, related, around, pictures, settings, PUBLISHED)
                 shown = _publish(run.pages(RENDER, jobs, (run.reader, entity_names(index)), writer),
                                  published, linked, report, run)
-                del jobs, by_slug, related, around, pictures  # not read again (memory: ~5 KB per article)
+                del jobs, related, around, pictures  # not read again (memory: ~5 KB per article)
             with report.timed("feeds, entity and index pages"):
                 if not run.replayed(ahead, writer, trusted=len(shown) == len(linked)):
                     _whole_pages(settings, index, shown, newest, run, writer)
@@ -282,17 +280,6 @@ def _related(run: Runner, linked: list[tuple[str, views.LinkedView]]) -> dict[st
         [v for _, v in linked], previous, identities, map_ranges=run.map_ranges))
     run.put_latest("related tables", tables_key, (result_key, tables))
     return found
-
-
-def _page_job(item: Published, linked_key: str, view: views.LinkedView, settings: Settings, links,
-              pictures: dict) -> PageJob:
-    slug = view.summary.slug
-    page = PageInputs(linked_key, PUBLISHED(item.raw_path), item.also, links, pictures.get(slug, ()),
-                      view.summary.added, settings.publish_raw)
-    outputs = (f"articles/{slug}.md", f"articles/provenance/{slug}.md")
-    if settings.publish_raw:
-        outputs += (f"articles/raw/{slug}.html",)
-    return PageJob(item.raw_path, outputs, (slug, *page.key_parts()), page)
 
 
 def _feed_bodies(run: Runner, linked: list[tuple[str, views.LinkedView]], wanted) -> dict[str, str]:

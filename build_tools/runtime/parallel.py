@@ -37,7 +37,8 @@ R = TypeVar("R")
 
 PARALLEL_THRESHOLD = 48  # below this, starting workers costs more than it saves
 
-_TASK: tuple[Callable[[Any, Any], Any], Any] | None = None
+# (work, context, warm): what forked workers run; ``warm`` is run by each worker first (:func:`started_map`) or None.
+_TASK: tuple[Callable[[Any, Any], Any], Any, Callable[[], object] | None] | None = None
 
 
 def worker_count(jobs: int) -> int:
@@ -66,8 +67,28 @@ def ordered_map(func: Callable[[Any, T], R], items: Sequence[T], context: Any, j
             for item in items:
                 yield func(context, item)
         return
+    yield from _in_workers(func, items, context, workers, chunksize)
+
+
+def started_map(func: Callable[[Any, T], R], items: Sequence[T], context: Any, jobs: int,
+                warm: Callable[[], object] | None = None) -> Iterator[R]:
+    """:func:`ordered_map` over a few items, its work begun now in one forked worker (``warm`` run there, not
+    here), so that the caller does its own work meanwhile: the build reads its 10k stored records while the new
+    dump is read, with its readers imported and its language converters loaded, on the other core.  Close the
+    iterator to stop the worker.  With one job, or no fork, it is :func:`ordered_map`."""
+    if not items or worker_count(jobs) < 2 or not hasattr(os, "fork"):
+        return ordered_map(func, items, context, jobs, warm=warm)
+    results = _in_workers(func, items, context, 1, PARALLEL_THRESHOLD, warm, started=True)
+    next(results)  # runs until the worker has its work
+    return results
+
+
+def _in_workers(func: Callable[[Any, Any], Any], items: Sequence[Any], context: Any, workers: int, chunksize: int,
+                warm: Callable[[], object] | None = None, started: bool = False) -> Iterator[Any]:
+    """``func(context, item)`` for every item, in order, on ``workers`` forked processes (``warm`` run first in
+    each); ``started``: first yields None, once the workers have their first chunks."""
     global _TASK
-    _TASK = (func, context)
+    _TASK = (func, context, warm)
     crew = _Crew()
     try:
         with interrupts_held() as held:  # a worker must not see Ctrl-C before it has learnt to ignore it
@@ -76,7 +97,10 @@ def ordered_map(func: Callable[[Any, T], R], items: Sequence[T], context: Any, j
         if held:
             raise KeyboardInterrupt
         chunks = [items[start:start + chunksize] for start in range(0, len(items), chunksize)]
-        for results in crew.map(chunks):
+        collected = crew.map(chunks)
+        if started:
+            yield None
+        for results in collected:
             yield from results
         crew.stop()
     finally:
@@ -101,15 +125,20 @@ class _Crew:
         self.workers.append((pid, tasks_in, results_out))
 
     def map(self, chunks: list[Sequence[Any]]) -> Iterator[list[Any]]:
-        """Each chunk's results, in order; a chunk goes to whichever worker is free."""
-        done: dict[int, list[Any]] = {}
+        """Each chunk's results, in order; a chunk goes to whichever worker is free.  Each worker is sent its first
+        chunk now, not when the results are first asked for."""
         busy: dict[Connection, int] = {}
-        sent, wanted = 0, 0
+        sent = 0
         for _, tasks, results in self.workers:
             if sent < len(chunks):
                 tasks.send((sent, chunks[sent]))
                 busy[results] = sent
                 sent += 1
+        return self._collect(chunks, busy, sent)
+
+    def _collect(self, chunks: list[Sequence[Any]], busy: dict[Connection, int], sent: int) -> Iterator[list[Any]]:
+        done: dict[int, list[Any]] = {}
+        wanted = 0
         while wanted < len(chunks):
             for results in wait(list(busy)):
                 index, outcome = self._receive(results)
@@ -186,7 +215,9 @@ def _work(tasks: Connection, results: Connection, others: list[Connection]) -> N
         for connection in others:  # the main process's ends and the other workers' pipes
             connection.close()
         Reader.forget_inherited()  # the main process's connections to the store are its own, in use there
-        func, context = _TASK  # type: ignore[misc]
+        func, context, warm = _TASK  # type: ignore[misc]
+        if warm is not None:
+            warm()
         _collect_from_here()
         while True:
             try:

@@ -35,6 +35,7 @@ from build_tools.runtime.ahead import Ahead, replay
 from build_tools.runtime.cache import Reader, Store, key
 from build_tools.runtime.code import stage_key
 from build_tools.runtime.crash import guarded
+from build_tools.runtime.early import begin_absent
 from build_tools.runtime.emit import OutputWriter, check_separate, output_lock
 from build_tools.runtime.jobs import Item, PageJob, Stage
 from build_tools.runtime.locks import FolderLock, holding, say
@@ -136,15 +137,26 @@ class Runner:
         ``rejected`` status in the report."""
         code = stage.code_key(self.rules_dir)
         keys = [key(code, *parts) for parts in inputs]
-        found = self._stored(stage.kinds[0], keys)
-        warm = dict(found)  # what the next build of this process may take without unpickling (keep_warm)
-        missing = [i for i, k in enumerate(keys) if k not in found]
 
         def work(shared: Any, job: tuple[Item, str]) -> tuple[Any, bytes | None]:
             item, item_key = job
             return guarded(stage.name, item.raw_path, stage.work, shared, item, item_key)
 
-        fresh = ordered_map(work, [(items[i], keys[i]) for i in missing], context, self.jobs, warm=stage.warm)
+        early = begin_absent(self.store, stage, work, items, keys, context, self.jobs)  # early.py
+        try:
+            found = self._stored(stage.kinds[0], keys)
+        except BaseException:
+            if early is not None:
+                early[1].close()
+            raise
+        warm = dict(found)  # what the next build of this process may take without unpickling (keep_warm)
+        missing = [i for i, k in enumerate(keys) if k not in found]
+        if early is not None and early[0] == missing:
+            fresh = early[1]
+        else:  # nothing begun, or other work (a record unreadable, or stored meanwhile): begun here, as always
+            if early is not None:
+                early[1].close()
+            fresh = ordered_map(work, [(items[i], keys[i]) for i in missing], context, self.jobs, warm=stage.warm)
         stored_under: dict[str, str] = {}
         with contextlib.closing(fresh):  # an interrupt here stops the workers now, not at exit
             for n, (i, result) in enumerate(zip(missing, fresh, strict=True), 1):
