@@ -243,15 +243,17 @@ def index_site(
         _shard_figures(keys, {k for k, _g in todo}, store, stats)
         kinds = [bool(g) and g[0][0].startswith("articles/") for g in groups]
         width = _slot_width(groups, kinds, known)
+        # the merge and what follows it (the filters file, the page records: JSON of ~10^4 pages) make ~10^5
+        # objects that outlive them (the new stream's) and no cycles: a collection would walk them, in vain
         with gc_paused():
             stats.bundles, stats.bundles_merged, stats.bundle_files, stats.bundle_bytes = tiers.write_bundles(
                 keys, kinds, store, out, cache, INDEX_LANGUAGE, _code_version(), chunk_units, jobs, width)
-        tiers.write_facets(out, site_dir / ASSET_DIR / "facets.json", cache)
-        stats.seconds_merge = round(time.perf_counter() - t1, 2)
-        page_keys = {pk for g in groups for _r, _p, pk in g}
-        was = {e.get("page") for e in before.values() if isinstance(e, dict)} if told else None
-        _prune(cache, set(keys), page_keys, was)
-        pagekeys.save(cache, known, _code_version(merge=False), listing)
+            tiers.write_facets(out, site_dir / ASSET_DIR / "facets.json", cache)
+            stats.seconds_merge = round(time.perf_counter() - t1, 2)
+            page_keys = {pk for g in groups for _r, _p, pk in g}
+            was = {e.get("page") for e in before.values() if isinstance(e, dict)} if told else None
+            _prune(cache, set(keys), page_keys, was)
+            pagekeys.save(cache, known, _code_version(merge=False), listing)
     finally:
         if temp_cache:
             shutil.rmtree(cache, ignore_errors=True)
