@@ -14,12 +14,12 @@ pack is only appended to or replaced whole, so a head always reads back the stre
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-import mmap
 import os
 import pickle
-import secrets
 import zlib
+from collections.abc import Iterator
 from itertools import pairwise
 from pathlib import Path
 
@@ -28,6 +28,7 @@ from build_tools.search.splice import Kept
 FORMAT = "pieces-1"
 # Cut the stream every ~this many words where no chunk says where (a Kept laid out before chunks were kept)
 FALLBACK_PIECE = 8
+SPAN = 4 * 2**20  # bytes of pieces read at once
 
 
 @dataclasses.dataclass
@@ -91,16 +92,16 @@ def write(head: Path, kept: Kept, last: Packed | None) -> Packed:
     new_bytes = sum(row[2] for row in rows if row[3] is not None)
     # dead bytes kept under half the live ones (else a new pack): what preload budgets stays near the stream
     append = last is not None and last.size + new_bytes <= live + live // 2
-    pack = last.pack if append else f"{head.stem}.{secrets.token_hex(6)}.pack"
+    pack = last.pack if append else f"{head.stem}.{os.urandom(6).hex()}.pack"
     at = last.size if append else 0
-    with open(folder / pack, "ab" if append else "wb") as f, _mapped(None if append else old_pack) as mm:
+    with open(folder / pack, "ab" if append else "wb") as f, _opened(None if append else old_pack) as old:
         for row in rows:
             if row[3] is not None:
                 f.write(row[3])
             elif append:
                 continue  # in the pack already, where it was
-            else:
-                f.write(mm[row[1]:row[1] + row[2]])
+            else:  # (a new pack: the live piece's bytes copied, not pickled again)
+                f.write(os.pread(old.fileno(), row[2], row[1]))
             row[1], at = at, at + row[2]
     where = {part: [(row[1], row[2]) for row in part_rows] for part, part_rows in pieces.items()}
     tmp = head.with_name(f".{head.name}.tmp")
@@ -114,12 +115,9 @@ def write(head: Path, kept: Kept, last: Packed | None) -> Packed:
     return Packed(pack, {part: [(r[0], r[1], r[2]) for r in part_rows] for part, part_rows in pieces.items()}, at)
 
 
-def _mapped(path: Path | None):
-    """The file ``path`` mapped for reading (b"" for none, or an empty file)."""
-    if path is None or os.path.getsize(path) == 0:
-        return _Empty()
-    with open(path, "rb") as f:
-        return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+def _opened(path: Path | None):
+    """The file ``path`` opened for reading, or nothing (a context that gives None)."""
+    return open(path, "rb") if path is not None else contextlib.nullcontext()
 
 
 def read(head: Path, loaded) -> tuple[Kept, Packed | None] | None:
@@ -131,11 +129,12 @@ def read(head: Path, loaded) -> tuple[Kept, Packed | None] | None:
         return None
     _format, body, pack, where, size = loaded
     pieces: dict[str, list[tuple[list, int, int]]] = {}
-    with _mapped(head.parent / pack) as mm:  # (one mapping, not a read per piece)
-        if len(mm) < size:
+    with open(head.parent / pack, "rb") as f:
+        if os.fstat(f.fileno()).st_size < size:
             return None
+        loaded = {o: pickle.loads(view) for o, view in _spans(f.fileno(), [s for ss in where.values() for s in ss])}
         for part, spots in where.items():
-            pieces[part] = [(pickle.loads(mm[o:o + n]), o, n) for o, n in spots]
+            pieces[part] = [(loaded[o], o, n) for o, n in spots]
     stream = [item for piece, _o, _n in pieces.get("stream", ()) for item in piece]
     runs = {w: r for piece, _o, _n in pieces.get("runs", ()) for w, r in piece}
     # the runs as read, copied (a caller may change the dicts it is given: write compares with these)
@@ -143,14 +142,23 @@ def read(head: Path, loaded) -> tuple[Kept, Packed | None] | None:
     return dataclasses.replace(body, stream=stream, runs=runs), Packed(pack, pieces, size)
 
 
-class _Empty(bytes):
-    """No mapping (an empty file cannot be mapped): b"" as a context manager."""
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        return None
+def _spans(fd: int, spots: list[tuple[int, int]]) -> Iterator[tuple[int, memoryview]]:
+    """(offset, bytes) of each (offset, length) of the file ``fd``, read in runs of adjacent pieces of up to SPAN
+    bytes (one read each, not one per piece; and one run held at a time, not the whole pack: the peak memory)."""
+    todo = sorted(spots)
+    i = 0
+    while i < len(todo):
+        start = todo[i][0]
+        j, end = i + 1, start + todo[i][1]
+        while j < len(todo) and todo[j][0] == end and end - start < SPAN:
+            end += todo[j][1]
+            j += 1
+        block = memoryview(os.pread(fd, end - start, start))
+        if len(block) != end - start:
+            raise EOFError("search: a kept stream's pack is cut short")
+        for o, n in todo[i:j]:
+            yield o, block[o - start:o - start + n]
+        i = j
 
 
 def pack_bytes(head: Path) -> int:
