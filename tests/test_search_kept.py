@@ -18,14 +18,14 @@ def test_the_streams_and_records_of_bundles_no_longer_listed_are_removed(tmp_pat
     cache = tmp_path / "cache"
     index_site(site, None, shard_pages=2, cache_dir=cache)
     listed = {d.name for d in tiers.bundle_dirs(site / "pagefind")}
-    for kept, suffix in ((tiers.STREAMS, ".pkl"), (tiers.RECORDS, ".json")):
-        assert {f.stem for f in (cache / kept).glob(f"*{suffix}")} <= listed
+    for kept, suffix in ((tiers.STREAMS, ".pkl"), (tiers.STREAMS, ".a1.pack"), (tiers.RECORDS, ".json")):
+        assert {f.name.split(".")[0] for f in (cache / kept).glob(f"*{suffix[-5:]}")} <= listed
         (cache / kept / f"bgone{suffix}").write_bytes(b"x")  # a bundle of an older code or plan
     _dated_article(site, "new", "2024-05-05", _text(random.Random(5), "新"))
     index_site(site, None, shard_pages=2, cache_dir=cache)
     listed = {d.name for d in tiers.bundle_dirs(site / "pagefind")}
-    for kept, suffix in ((tiers.STREAMS, ".pkl"), (tiers.RECORDS, ".json")):
-        assert {f.stem for f in (cache / kept).glob(f"*{suffix}")} <= listed
+    for kept, suffix in ((tiers.STREAMS, ".pkl"), (tiers.STREAMS, ".a1.pack"), (tiers.RECORDS, ".json")):
+        assert {f.name.split(".")[0] for f in (cache / kept).glob(f"*{suffix[-5:]}")} <= listed
         assert not (cache / kept / f"bgone{suffix}").exists()
 
 

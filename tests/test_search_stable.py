@@ -19,10 +19,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from build_tools.search import index_site, tiers
+from build_tools.search import index_site, streams, tiers
 from build_tools.search.layout import bundle_files
 from build_tools.search.pageorder import day_of
 from build_tools.search.slots import page_slots
+from build_tools.search.writer import tree_size
 from tests.test_search_incremental import _dated_article
 from tests.test_search_index import bundle_bytes, word_map
 
@@ -143,10 +144,12 @@ OPS = st.lists(st.tuples(st.sampled_from(["add", "edit", "remove", "heavy"]), st
 
 @pytest.mark.slow  # Pagefind, a few dozen runs
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(ops=OPS, old_part=st.sampled_from([1, 48]))
-def test_any_sequence_of_changes_ends_where_an_index_from_nothing_does(tmp_path_factory, ops, old_part):
+@given(ops=OPS, old_part=st.sampled_from([1, 48]), cold=st.booleans())
+def test_any_sequence_of_changes_ends_where_an_index_from_nothing_does(tmp_path_factory, ops, old_part, cold):
     """``old_part`` 1: the old articles in a bundle per group (tiers.OLD_PART_GROUPS), so changes move pages
-    between old bundles too."""
+    between old bundles too.  ``cold``: each index as a new process runs it (the kept streams read back from their
+    pieces on disk: search/packs.py), else with the streams this process saved.  The bundle's files and bytes
+    the index reports (kept, not walked) are always the ones on disk."""
     root = tmp_path_factory.mktemp("seq")
     tiers_recent, tiers_part = tiers.RECENT_SHARDS, tiers.OLD_PART_GROUPS
     tiers.RECENT_SHARDS, tiers.OLD_PART_GROUPS = 2, old_part
@@ -167,10 +170,15 @@ def test_any_sequence_of_changes_ends_where_an_index_from_nothing_does(tmp_path_
                 page.write_text(page.read_text(encoding="utf-8").replace("。", "，", 1), encoding="utf-8")
             elif len(slugs) > 2:
                 shutil.rmtree(site / "articles" / slug)
-            index_site(site, None, shard_pages=2, cache_dir=cache)
+            if cold:
+                streams._HELD.clear()
+                streams._PACKED.clear()
+            stats = index_site(site, None, shard_pages=2, cache_dir=cache)
+            assert (stats.bundle_files, stats.bundle_bytes) == tree_size(site / "pagefind")
         incremental = bundle_bytes(site / "pagefind")
-        index_site(site, None, shard_pages=2, cache_dir=False)
+        stats = index_site(site, None, shard_pages=2, cache_dir=False)
         assert bundle_bytes(site / "pagefind") == incremental
+        assert (stats.bundle_files, stats.bundle_bytes) == tree_size(site / "pagefind")
     finally:
         tiers.RECENT_SHARDS, tiers.OLD_PART_GROUPS = tiers_recent, tiers_part
 

@@ -243,15 +243,17 @@ def index_site(
         _shard_figures(keys, {k for k, _g in todo}, store, stats)
         kinds = [bool(g) and g[0][0].startswith("articles/") for g in groups]
         width = _slot_width(groups, kinds, known)
+        # the merge and what follows it (the filters file, the page records: JSON of ~10^4 pages) make ~10^5
+        # objects that outlive them (the new stream's) and no cycles: a collection would walk them, in vain
         with gc_paused():
-            stats.bundles, stats.bundles_merged = tiers.write_bundles(keys, kinds, store, out, cache, INDEX_LANGUAGE,
-                                                                      _code_version(), chunk_units, jobs, width)
-        tiers.write_facets(out, site_dir / ASSET_DIR / "facets.json", cache)
-        stats.seconds_merge = round(time.perf_counter() - t1, 2)
-        page_keys = {pk for g in groups for _r, _p, pk in g}
-        was = {e.get("page") for e in before.values() if isinstance(e, dict)} if told else None
-        _prune(cache, set(keys), page_keys, was)
-        pagekeys.save(cache, known, _code_version(merge=False), listing)
+            stats.bundles, stats.bundles_merged, stats.bundle_files, stats.bundle_bytes = tiers.write_bundles(
+                keys, kinds, store, out, cache, INDEX_LANGUAGE, _code_version(), chunk_units, jobs, width)
+            tiers.write_facets(out, site_dir / ASSET_DIR / "facets.json", cache)
+            stats.seconds_merge = round(time.perf_counter() - t1, 2)
+            page_keys = {pk for g in groups for _r, _p, pk in g}
+            was = {e.get("page") for e in before.values() if isinstance(e, dict)} if told else None
+            _prune(cache, set(keys), page_keys, was)
+            pagekeys.save(cache, known, _code_version(merge=False), listing)
     finally:
         if temp_cache:
             shutil.rmtree(cache, ignore_errors=True)
@@ -341,28 +343,11 @@ def _shard_figures(keys: list[str], built: set[str], store: Path, stats: SearchS
 
 
 def _finish(out: Path, stats: SearchStats) -> None:
-    """Count the bundle."""
+    """The figures by kind (the bundle's files and bytes are tiers.write_bundles')."""
     stats.articles = stats.kinds.get("article", 0)
     stats.entities = stats.kinds.get("entity", 0)
     stats.other = stats.kinds.get("page", 0)
-    stats.bundle_files, stats.bundle_bytes = _tree_size(out)
     stats.output = str(out)
-
-
-def _tree_size(top: Path) -> tuple[int, int]:
-    """(files, bytes) under ``top``: os.scandir's entries (half the CPU of pathlib's rglob and stat: ~20,000
-    files at 10k articles)."""
-    files = size = 0
-    todo = [str(top)]
-    while todo:
-        with os.scandir(todo.pop()) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    todo.append(entry.path)
-                elif entry.is_file(follow_symlinks=False):
-                    files += 1
-                    size += entry.stat(follow_symlinks=False).st_size
-    return files, size
 
 
 def _prune(cache: Path, shard_keys: set[str], page_keys: set[str], was: set | None = None) -> None:

@@ -19,7 +19,7 @@ import cbor2
 
 from build_tools.search.bundle import b36
 from build_tools.search.segments import HEADS, cbor_head, cbor_text, entries_of, remapped, renumbered
-from build_tools.search.writer import present
+from build_tools.search.writer import Tally, present
 
 # An index chunk holds this many (location + 1) units on average (layout.cut_after). Pagefind uses 20,000; a
 # query reads one chunk per token and bundle, so a small chunk is a cheap token (~3.5 kB gzip at 2,500 against
@@ -40,10 +40,11 @@ def link_or_copy(source: Path, target: Path) -> None:
 
 
 def link_fragments(keys: list[str], pages: dict, store: Path, target: Path, prefix: str, slots: list[int],
-                   before: dict[str, str]) -> dict[str, str]:
+                   before: dict[str, str], tally: Tally | None = None) -> dict[str, str]:
     """Each page's fragment as ``fragment/<prefix><slot in base 36>.pf_fragment``: a hard link to its shard's
     file, made again only when the page's fragment (its content hash) differs from the one there; fragments of
-    pages gone are removed.  Returns rel -> fragment hash."""
+    pages gone are removed.  Returns rel -> fragment hash; counts the files and bytes added in ``tally``."""
+    tally = tally or Tally()
     now: dict[str, str] = {}
     i = 0
     there = present(target, before)
@@ -59,18 +60,23 @@ def link_fragments(keys: list[str], pages: dict, store: Path, target: Path, pref
             if rel not in before:  # a new name (a whole bundle merged into a new folder: 10k of them at 10k)
                 try:
                     os.link(source, path)  # one system call, not four (1.3 s of the profiled 10k merge)
+                    tally.count(path, 1)
                     continue
                 except FileExistsError:
                     pass
                 except OSError:
                     shutil.copyfile(source, path)
+                    tally.count(path, 1)
                     continue
             tmp = path.with_name(f".{path.name}.tmp")
             tmp.unlink(missing_ok=True)
             link_or_copy(source, tmp)
+            tally.count(path, -1)
             os.replace(tmp, path)
             tmp.unlink(missing_ok=True)  # a rename onto another link of the same file does nothing
+            tally.count(path, 1)
     for rel in before.keys() - now.keys():
+        tally.count(target / rel, -1)
         (target / rel).unlink(missing_ok=True)
     return now
 

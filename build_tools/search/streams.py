@@ -6,7 +6,9 @@ time, and the site step of `make site`, started beside the build step (site/afte
 while the build runs (:func:`preload`).  A stream held in memory is used only while its file is the one it was
 read from or saved as (its inode, size and times), and only once (the caller may change it); what is held stays
 under :data:`HELD_BYTES` of pickled size, so the memory it costs does not grow with the archive (at 50k articles
-the old articles' bundles are cut in several, and none is held).
+the old articles' bundles are cut in several, and none is held).  On disk a stream is a head file and a pack of
+pieces (packs.py), so that a save writes only what the change touched; what this process last read or wrote of
+each head is remembered for that (:data:`_PACKED`).
 """
 
 from __future__ import annotations
@@ -16,11 +18,14 @@ import pickle
 from pathlib import Path
 
 from build_tools.memory import gc_paused
+from build_tools.search import packs
 from build_tools.search.splice import Kept
 
 HELD_BYTES = 192 * 2**20
 
 _HELD: dict[str, tuple[tuple[int, int, int, int], Kept]] = {}
+# what this process last read or wrote of each head file (packs.Packed), while the head is that file
+_PACKED: dict[str, tuple[tuple[int, int, int, int], packs.Packed]] = {}
 
 
 def load(path: Path) -> Kept | None:
@@ -32,40 +37,48 @@ def load(path: Path) -> Kept | None:
 
 
 def save(path: Path, kept: Kept) -> None:
-    """``kept`` into ``path`` (replaced at once), and held for this process's next :func:`load` of it."""
+    """``kept`` into ``path`` (replaced at once; only the pieces that differ from the ones this process last read
+    or wrote there are written: packs.py), and held for this process's next :func:`load` of it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with tmp.open("wb") as f:  # streamed: no second copy of the whole stream as one bytes object
-        pickle.dump(kept, f, protocol=pickle.HIGHEST_PROTOCOL)
-    tmp.replace(path)
+    last = _PACKED.pop(str(path), None)
+    packed = packs.write(path, kept, last[1] if last is not None and last[0] == _stat(path) else None)
+    stat = _stat(path)
+    if stat is not None:
+        _PACKED[str(path)] = (stat, packed)
     _hold(path, kept)
 
 
 def preload(folder: Path) -> None:
     """Read the streams kept in ``folder`` now, smallest first, while they fit in :data:`HELD_BYTES`."""
     try:
-        found = sorted((p.stat().st_size, p.name, p) for p in folder.glob("*.pkl"))
+        found = sorted((p.stat().st_size + packs.pack_bytes(p), p.name, p) for p in folder.glob("*.pkl"))
     except OSError:
         return
-    for _size, _name, path in found:
+    for size, _name, path in found:
         before = _stat(path)
-        if before is None or before[1] + _held_bytes() > HELD_BYTES:
+        if before is None or size + _held_bytes() > HELD_BYTES:
             return
         with gc_paused():  # ~10^5 bytes objects, no cycles
             kept = _read(path)
         if kept is not None and _stat(path) == before:
             _HELD[str(path)] = (before, kept)
+            _sizes[str(path)] = size
 
 
 def _hold(path: Path, kept: Kept) -> None:
     _HELD.pop(str(path), None)
     stat = _stat(path)
-    if stat is not None and stat[1] + _held_bytes() <= HELD_BYTES:
+    size = stat[1] + packs.pack_bytes(path) if stat is not None else 0
+    if stat is not None and size + _held_bytes() <= HELD_BYTES:
         _HELD[str(path)] = (stat, kept)
+        _sizes[str(path)] = size
+
+
+_sizes: dict[str, int] = {}  # the bytes on disk of each stream held (its head's and packs')
 
 
 def _held_bytes() -> int:
-    return sum(stat[1] for stat, _kept in _HELD.values())
+    return sum(_sizes.get(p, stat[1]) for p, (stat, _kept) in _HELD.items())
 
 
 def _stat(path: Path) -> tuple[int, int, int, int] | None:
@@ -78,8 +91,14 @@ def _stat(path: Path) -> tuple[int, int, int, int] | None:
 
 def _read(path: Path) -> Kept | None:
     try:
+        before = _stat(path)
         with path.open("rb") as f:  # not read whole first: the kept stream is ~40-90 MB at 10k (peak memory)
-            kept = pickle.load(f)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+            done = packs.read(path, pickle.load(f))
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError, IndexError):
         return None
-    return kept if isinstance(kept, Kept) else None
+    if done is None:
+        return None
+    kept, packed = done
+    if packed is not None and before is not None and _stat(path) == before:
+        _PACKED[str(path)] = (before, packed)
+    return kept

@@ -40,7 +40,7 @@ from build_tools.search.layout import lay_out
 from build_tools.search.merge import joined_segments, link_fragments, shard_in_slots, word_stream
 from build_tools.search.segments import remapped
 from build_tools.search.slots import page_slots
-from build_tools.search.writer import SPARE, Spares, write_changed
+from build_tools.search.writer import SPARE, Spares, Tally, tree_size, write_changed
 
 RECENT_SHARDS = 8
 # Why the old articles are cut into parts past this many groups: a full merge holds its whole bundle's word
@@ -85,41 +85,50 @@ def bundle_name(code: str, role: str, chunk_units: int) -> str:
 
 
 def write_bundles(keys: list[str], kinds: list[bool], store: Path, out: Path, cache: Path, language: str,
-                  code: str, chunk_units: int, jobs: int, width: int) -> tuple[int, int]:
+                  code: str, chunk_units: int, jobs: int, width: int) -> tuple[int, int, int, int]:
     """Write ``out`` as the bundles of ``plan``: each merged again unless its record says it is the merge of
     the very same shards in slots of the same ``width`` (slots per day: slots.slot_width of every dated article);
-    the entry file listing them; bundles no longer listed removed.  Returns (bundles, bundles merged)."""
+    the entry file listing them; bundles no longer listed removed.  Returns (bundles, bundles merged, files and
+    bytes under ``out``: each bundle's kept in its record, not walked again)."""
     out.mkdir(parents=True, exist_ok=True)
-    listed, merged = [], 0
+    listed, merged, files, size = [], 0, 0, 0
     groups_used: set[str] = set()
     for role, part in plan(kinds):
         name = bundle_name(code, role, chunk_units)
         shard_keys = [keys[i] for g in part for i in g]
         record = _record(cache, name, out)
-        if (record.get("shards") != shard_keys or record.get("width") != width
-                or record.get("entry") != _entry_digest(out / name)):
+        intact = record.get("entry") == _entry_digest(out / name)  # the folder is as the record says
+        if record.get("shards") != shard_keys or record.get("width") != width or not intact:
+            tally, tree = Tally(), record.get("tree") if intact else None
             record = _merge_one(name, [[keys[i] for i in g] for g in part], store, out, cache, language,
-                                chunk_units, jobs, record, groups_used, width)
+                                chunk_units, jobs, record, groups_used, width, tally)
             record["shards"], record["width"] = shard_keys, width
             record["entry"] = _entry_digest(out / name)
+            record["tree"] = [tree[0] + tally.files, tree[1] + tally.bytes] if tree else [*tree_size(out / name)]
             _save_record(cache, name, out, record)
             merged += 1
         else:
             groups_used.update(record.get("groups", []))
+            if not record.get("tree"):  # (a record from before the figures were kept: counted once)
+                record["tree"] = [*tree_size(out / name)]
+                _save_record(cache, name, out, record)
+        files, size = files + record["tree"][0], size + record["tree"][1]
         listed.append(name)
     for d in out.iterdir():
         if d.name not in listed and d.name != ENTRY:
             shutil.rmtree(d) if d.is_dir() else d.unlink()
-    for kept, suffix in ((RECORDS, ".json"), (STREAMS, ".pkl")):  # (a stream of a bundle gone: ~90 MB at 10k)
+    # (a stream of a bundle gone: ~90 MB at 10k; its pieces in "<bundle>.<token>.pack": packs.py)
+    for kept, suffix in ((RECORDS, ".json"), (STREAMS, ".pkl"), (STREAMS, ".pack")):
         for f in (cache / kept).glob(f"*{suffix}") if (cache / kept).is_dir() else []:
-            if f.stem not in listed:
+            if f.name.split(".")[0] not in listed:
                 f.unlink(missing_ok=True)
     _write_entry(out, listed, language)
     if (cache / "groups").is_dir():
         for f in (cache / "groups").iterdir():
             if f.stem not in groups_used:
                 shutil.rmtree(f, ignore_errors=True) if f.is_dir() else f.unlink(missing_ok=True)
-    return len(listed), merged
+    return len(listed), merged, files + 1, size + (out / ENTRY).stat().st_size
+
 
 
 def _record(cache: Path, name: str, out: Path) -> dict:
@@ -169,11 +178,12 @@ def _group(keys: list[str], slots: list[list[int]], store: Path, cache: Path) ->
 
 
 def _merge_one(name: str, groups: list[list[str]], store: Path, out: Path, cache: Path, language: str,
-               chunk_units: int, jobs: int, record: dict, groups_used: set[str], width: int) -> dict:
+               chunk_units: int, jobs: int, record: dict, groups_used: set[str], width: int, tally: Tally) -> dict:
     """Write the bundle ``out/name`` of the shards ``groups``: its word stream spliced from the last merge's
     (splice.py) when that is kept and the change is small, else merged from the shards (their segments in the
     bundle's slots); only the files whose bytes differ from ``record``'s written.  Returns the new record, and
-    keeps the bundle's page facts (bundle.page_facts) where write_facets looks for them."""
+    keeps the bundle's page facts (bundle.page_facts) where write_facets looks for them; the files and bytes the
+    writes add to the bundle's folder counted in ``tally``."""
     keys = [k for g in groups for k in g]
     kept_file = cache / STREAMS / f"{name}.pkl"
     kept = streams.load(kept_file)
@@ -199,15 +209,15 @@ def _merge_one(name: str, groups: list[list[str]], store: Path, out: Path, cache
     target = out / name
     (target / "index").mkdir(parents=True, exist_ok=True)
     (target / "fragment").mkdir(exist_ok=True)
-    frags = link_fragments(keys, pages, store, target, prefix, slots, record.get("frags", {}))
+    frags = link_fragments(keys, pages, store, target, prefix, slots, record.get("frags", {}), tally)
     kept = splice.Kept(keys, slot_of, limit, laid.stream, laid.runs, pages, fields, version, variants,
                        splice.kept_skips(skips, runs, laid.runs), [*laid.chunks])
     # the kept stream pickled while the files are compressed (in other threads, without the GIL)
     index_record, written_n = write_changed(target, laid.files, record.get("files", {}), jobs, Spares(cache / SPARE),
-                                            lambda: streams.save(kept_file, kept))
-    _static_files(store / keys[0] / "bundle", target)
+                                            lambda: streams.save(kept_file, kept), tally)
+    _static_files(store / keys[0] / "bundle", target, tally)
     meta_name = next(rel for rel in laid.files if rel.endswith(".pf_meta"))
-    _bundle_entry(store / keys[0] / "bundle", target, language, meta_name, len(urls))
+    _bundle_entry(store / keys[0] / "bundle", target, language, meta_name, len(urls), tally)
     keep_facts(cache, name, {"n": {e: n for k in keys for e, n in pages[k]["facts"]["n"].items()},
                              "p": {f"{prefix}{b36(s)}": f for s, f in
                                    zip(slots, (f for k in keys for f in pages[k]["facts"]["p"]), strict=True)}})
@@ -318,17 +328,19 @@ def shard_info(shard: Path) -> dict:
             "facts": {"n": facts["n"], "p": [facts["p"][h] for h in m["frags"]]}}
 
 
-def _static_files(first: Path, target: Path) -> None:
+def _static_files(first: Path, target: Path, tally: Tally) -> None:
     """Pagefind's files besides the index (pagefind.js, its worker, wasm), from the bundle's first shard."""
     for f in first.iterdir():
         if f.is_file() and f.name != ENTRY and not f.name.endswith(".pf_meta") \
                 and not fnmatch.fnmatch(f.name, "pagefind-*ui*") and f.name != "pagefind-highlight.js":
             dest = target / f.name
             if not dest.is_file() or dest.stat().st_size != f.stat().st_size or dest.read_bytes() != f.read_bytes():
+                tally.count(dest, -1)
                 shutil.copyfile(f, dest)
+                tally.count(dest, 1)
 
 
-def _bundle_entry(first: Path, target: Path, language: str, meta_name: str, pages: int) -> None:
+def _bundle_entry(first: Path, target: Path, language: str, meta_name: str, pages: int, tally: Tally) -> None:
     entry = json.loads((first / ENTRY).read_text(encoding="utf-8"))
     meta_hash = meta_name.removeprefix("pagefind.").removesuffix(".pf_meta")
     entry["languages"] = {language: {"hash": meta_hash, "wasm": language, "page_count": pages}}
@@ -338,7 +350,9 @@ def _bundle_entry(first: Path, target: Path, language: str, meta_name: str, page
         return
     tmp = path.with_name(f".{ENTRY}.{os.getpid()}.tmp")
     tmp.write_text(data, encoding="utf-8")
+    tally.count(path, -1)
     os.replace(tmp, path)
+    tally.count(path, 1)
 
 
 def _source_facts(source: Path) -> dict:

@@ -77,20 +77,57 @@ class Spares:
         tmp.write_bytes(data)
 
 
+class Tally:
+    """Files and bytes added to a bundle's folder by a write (negative: removed), from a stat of each file it
+    replaces, removes or makes: the bundle's figures (indexer.SearchStats) kept up to date without a walk of its
+    ~20,000 files after every change (0.07-0.2 s at 10k articles)."""
+
+    def __init__(self) -> None:
+        self.files = self.bytes = 0
+
+    def count(self, path: Path | str, sign: int) -> None:
+        """The file ``path`` counted in (``sign`` 1) or out (-1); nothing when it is not there."""
+        try:
+            size = os.stat(path).st_size
+        except OSError:
+            return
+        self.files += sign
+        self.bytes += sign * size
+
+
+def tree_size(top: Path) -> tuple[int, int]:
+    """(files, bytes) under ``top``: os.scandir's entries (half the CPU of pathlib's rglob and stat): what a
+    Tally keeps up to date."""
+    files = size = 0
+    todo = [str(top)]
+    while todo:
+        with os.scandir(todo.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    todo.append(entry.path)
+                elif entry.is_file(follow_symlinks=False):
+                    files += 1
+                    size += entry.stat(follow_symlinks=False).st_size
+    return files, size
+
+
 def _short(tmp: Path) -> None:
     raise OSError(f"search: short write to {tmp}")
 
 
 def write_changed(out: Path, files: dict[str, tuple[bytes | Deferred, int]], record: dict[str, str],
-                  threads: int = 1, spares: Spares | None = None, beside=None) -> tuple[dict[str, str], int]:
+                  threads: int = 1, spares: Spares | None = None, beside=None,
+                  tally: Tally | None = None) -> tuple[dict[str, str], int]:
     """Write ``files`` under ``out`` (gzip(SIGNATURE + payload); a Deferred payload made only if written), skipping
     each whose payload is the one ``record`` (rel -> sha1 of the payload, from the last write) says is there; a
     payload written before under another name is hard-linked from it.  Files of ``record`` not in ``files`` are
     removed.  Returns the new record and the number of files written.
 
     Every link is made before any file of ``out`` is replaced: a link's source may be a file replaced.
-    ``beside()``: called in this thread while the files are compressed and written in others."""
+    ``beside()``: called in this thread while the files are compressed and written in others; ``tally``: what the
+    writes add to ``out``'s files and bytes is counted there."""
     spares = spares or Spares(None)
+    tally = tally or Tally()
     new = {rel: payload.sha1 if isinstance(payload, Deferred) else hashlib.sha1(payload).hexdigest()
            for rel, (payload, _lvl) in files.items()}
     there = present(out, record)
@@ -110,12 +147,16 @@ def write_changed(out: Path, files: dict[str, tuple[bytes | Deferred, int]], rec
     for tmp, path, replaced in links:
         if replaced:
             spares.keep(path)
+            tally.count(path, -1)
         os.replace(tmp, path)
         tmp.unlink(missing_ok=True)  # a rename onto another link of the same file does nothing
-    _gzip_all([(*job, spares) for job in todo], threads, beside or _nothing)
+        tally.count(path, 1)
+    for files, size in _gzip_all([(*job, spares) for job in todo], threads, beside or _nothing):
+        tally.files, tally.bytes = tally.files + files, tally.bytes + size
     for rel in record.keys() - new.keys():
         if rel in there:
             spares.keep(out / rel)
+            tally.count(out / rel, -1)
         (out / rel).unlink(missing_ok=True)
     return new, len(todo)
 
@@ -137,31 +178,35 @@ def present(out: Path, rels) -> set[str]:
     return there
 
 
-def _write_one(job: tuple[Path, bytes, int, bool, Spares]) -> None:
+def _write_one(job: tuple[Path, bytes, int, bool, Spares]) -> tuple[int, int]:
+    """Write one file; returns the files and bytes it adds (Tally)."""
     path, payload, level, replaced, spares = job
     data = gzip.compress(SIGNATURE + payload, compresslevel=level, mtime=0)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     spares.write(tmp, data)
+    files, size = 1, len(data)
     if replaced:
         spares.keep(path)
+        gone = Tally()
+        gone.count(path, -1)
+        files, size = files + gone.files, size + gone.bytes
     os.replace(tmp, path)
+    return files, size
 
 
 def _nothing() -> None:
     pass
 
 
-def _gzip_all(jobs: list[tuple], threads: int, beside) -> None:
-    """gzip + write; zlib releases the GIL, so threads use both cores (and this thread runs ``beside``)."""
+def _gzip_all(jobs: list[tuple], threads: int, beside) -> list[tuple[int, int]]:
+    """gzip + write; zlib releases the GIL, so threads use both cores (and this thread runs ``beside``).  Returns
+    each job's files and bytes added (_write_one)."""
     if threads <= 1 or len(jobs) < 8:
         beside()
-        for job in jobs:
-            _write_one(job)
-        return
+        return [_write_one(job) for job in jobs]
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(threads) as pool:
         written = pool.map(_write_one, jobs, chunksize=16)  # (submitted at once)
         beside()
-        for _ in written:
-            pass
+        return list(written)
