@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from build_tools.serve.rebuild import Builder
-from build_tools.site import render as render_module
+from build_tools.site import snapshot as snapshot_module
 from build_tools.site.render import Renderer
 from build_tools.site.snapshot import snapshot_docs
 from tests.test_serve_warm import SEEDS, _settings
@@ -37,11 +37,12 @@ def preview(tmp_path, request, monkeypatch):
     update.after_shown()
     walks: list[Path] = []
 
-    def counted(docs):
-        walks.append(docs)
-        return snapshot_docs(docs)
+    def counted(docs, skip=()):
+        if not skip:  # a walk of the whole of docs/ (with ``skip``: its hand-written part only)
+            walks.append(docs)
+        return snapshot_docs(docs, skip)
 
-    monkeypatch.setattr(render_module, "snapshot_docs", counted)
+    monkeypatch.setattr(snapshot_module, "snapshot_docs", counted)
     return update, settings, walks
 
 
