@@ -90,7 +90,9 @@ def test_a_build_prepares_its_new_dumps_early_and_writes_what_it_writes_without(
     from tests.test_runtime_ahead import ROOT, _settings
 
     begun: list[int] = []
-    real_start, real_present = early.started_map, early._present
+    from build_tools.runtime.cache import Store
+
+    real_start, real_present = early.started_map, Store.present
 
     def spy_start(work, items, *args, **kwargs):
         begun.append(len(items))
@@ -101,7 +103,7 @@ def test_a_build_prepares_its_new_dumps_early_and_writes_what_it_writes_without(
         return set(sorted(found)[1:]) if misjudged else found
 
     monkeypatch.setattr(early, "started_map", spy_start)
-    monkeypatch.setattr(early, "_present", present)
+    monkeypatch.setattr(Store, "present", present)
     raw = project / "raw"
     steps = [lambda: None,
              lambda: (raw / "new.txt").write_text(article_text("early-new"), encoding="utf-8"),

@@ -156,6 +156,17 @@ class Store:
             kept_to_the_end()
         return value
 
+    def present(self, kind: str, keys: list[str]) -> set[str]:
+        """Which of ``keys`` have a ``kind`` record, from the index alone (no record read; one query per 500)."""
+        found: set[str] = set()
+        unique = sorted(set(keys))
+        for start in range(0, len(unique), 500):
+            chunk = unique[start:start + 500]
+            with sqlite_errors(self.path):
+                rows = self.db.execute(f"SELECT key FROM {kind} WHERE key IN ({','.join('?' * len(chunk))})", chunk)
+                found.update(row[0] for row in rows)
+        return found
+
     def get_many(self, kind: str, keys: list[str]) -> dict[str, Any]:
         """The stored values for those keys that have one (one query per 500 keys, not one per key)."""
         found: dict[str, Any] = {}

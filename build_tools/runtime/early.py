@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from build_tools.forking import can_fork
-from build_tools.runtime.cache import Store, sqlite_errors
+from build_tools.runtime.cache import Store
 from build_tools.runtime.jobs import Item, Stage
 from build_tools.runtime.parallel import PARALLEL_THRESHOLD, started_map
 
@@ -25,20 +25,8 @@ def begin_absent(store: Store, stage: Stage, work: Callable, items: Sequence[Ite
     absent, or many are (then the stage's own workers, warmed once before they fork, do it)."""
     if stage.warm is None or not can_fork():  # another thread (the preview's) may hold a lock the worker takes
         return None
-    present = _present(store, stage.kinds[0], keys)
+    present = store.present(stage.kinds[0], keys)
     absent = [i for i, k in enumerate(keys) if k not in present]
     if not absent or len(absent) >= PARALLEL_THRESHOLD:
         return None
     return absent, started_map(work, [(items[i], keys[i]) for i in absent], context, jobs, warm=stage.warm)
-
-
-def _present(store: Store, kind: str, keys: list[str]) -> set[str]:
-    """The keys ``store`` holds a ``kind`` record under (one query per 500 keys, as ``Store.get_many``)."""
-    found: set[str] = set()
-    unique = sorted(set(keys))
-    for start in range(0, len(unique), 500):
-        chunk = unique[start:start + 500]
-        with sqlite_errors(store.path):
-            rows = store.db.execute(f"SELECT key FROM {kind} WHERE key IN ({','.join('?' * len(chunk))})", chunk)
-            found.update(row[0] for row in rows)
-    return found

@@ -26,6 +26,7 @@ HELD_BYTES = 192 * 2**20
 _HELD: dict[str, tuple[tuple[int, int, int, int], Kept]] = {}
 # what this process last read or wrote of each head file (packs.Packed), while the head is that file
 _PACKED: dict[str, tuple[tuple[int, int, int, int], packs.Packed]] = {}
+_sizes: dict[str, int] = {}  # the bytes on disk of each stream held (its head's and packs')
 
 
 def load(path: Path) -> Kept | None:
@@ -72,9 +73,6 @@ def _hold(path: Path, kept: Kept) -> None:
     if stat is not None and size + _held_bytes() <= HELD_BYTES:
         _HELD[str(path)] = (stat, kept)
         _sizes[str(path)] = size
-
-
-_sizes: dict[str, int] = {}  # the bytes on disk of each stream held (its head's and packs')
 
 
 def _held_bytes() -> int:

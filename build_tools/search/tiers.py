@@ -130,7 +130,6 @@ def write_bundles(keys: list[str], kinds: list[bool], store: Path, out: Path, ca
     return len(listed), merged, files + 1, size + (out / ENTRY).stat().st_size
 
 
-
 def _record(cache: Path, name: str, out: Path) -> dict:
     """What the last merge of bundle ``name`` wrote into ``out``: its shards, entry file digest, files."""
     try:
