@@ -6,7 +6,8 @@ O(archive) work on every change: ~10 links per page (its related articles, the a
 few values seen many times over — an article is on about as many related lists as it has related articles, and
 its slug, title, dates and source appear in the links of the pages around it too — so each related link is made
 once per build and each link's text in the key is joined from a fragment written once per linked article.  The
-keys are exactly :meth:`PageInputs.key_parts`'s (``tests/test_pipeline_page_jobs.py``): the same pages are kept.
+keys are :meth:`PageInputs.key_parts`'s, given that text (``tests/test_pipeline_page_jobs.py``): the same pages
+are kept.
 """
 
 from __future__ import annotations
@@ -73,15 +74,9 @@ def page_jobs(published: Sequence[Published], linked: Sequence[tuple[str, Linked
         links = keyed.links(related.get(slug, ()), around.get(slug, ()))
         page = PageInputs(linked_key, shown(item.raw_path), item.also, links, pictures.get(slug, ()),
                           summary.added, settings.publish_raw)
-        jobs.append(PageJob(item.raw_path, outputs_of(slug), (slug, *_key_parts(page, keyed)), page))
+        key = (slug, *page.key_parts(keyed.links_repr(links)))
+        jobs.append(PageJob(item.raw_path, outputs_of(slug), key, page))
     return jobs
-
-
-def _key_parts(page: PageInputs, keyed: _Keyed) -> tuple[str, ...]:
-    """:meth:`PageInputs.key_parts`, its links' text joined from :class:`_Keyed`'s fragments."""
-    pictures = tuple((p.src, p.url, p.local) for p in page.pictures)
-    return (page.linked_key, page.shown, repr(page.also), keyed.links_repr(page.links), repr(pictures),
-            repr(page.added), repr(page.publish_raw))
 
 
 def _outputs(publish_raw: bool):

@@ -24,12 +24,15 @@ class PageInputs:
     added: str | None = None  # the day its dump entered raw/
     publish_raw: bool = False  # the dump as saved is published beside the provenance view
 
-    def key_parts(self) -> tuple[str, ...]:
+    def key_parts(self, links_text: str | None = None) -> tuple[str, ...]:
+        """The page's key as text.  ``links_text``: ``repr`` of the links as plain tuples, when the caller has it
+        already (the render's jobs join it from fragments made once per build: ``page_jobs``)."""
         # The records as tuples of their plain fields: the builtin repr of those is exact and ~10× cheaper
         # than the dataclasses' generated __repr__ (0.5 s of a build at 10k pages).
-        links = tuple(map(tuple, self.links))
+        if links_text is None:
+            links_text = repr(tuple(map(tuple, self.links)))
         pictures = tuple((p.src, p.url, p.local) for p in self.pictures)
-        return (self.linked_key, self.shown, repr(self.also), repr(links), repr(pictures),
+        return (self.linked_key, self.shown, repr(self.also), links_text, repr(pictures),
                 repr(self.added), repr(self.publish_raw))
 
 
