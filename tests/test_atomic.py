@@ -171,10 +171,20 @@ def _interrupt(process: subprocess.Popen, cwd: Path) -> tuple[float, str]:
 
 
 def _staged_pages(docs: Path) -> int:
-    """Pages written so far into the generation a running build is making."""
+    """Pages written so far into the generation a running build is making: the files of the other generations
+    that are not the shown pages (the spare a build starts from holds every shown page, hard-linked or, in a
+    copied docs/, copied: the same bytes)."""
     current = current_generation(docs)
-    return sum(len(list((g / "articles").glob("*.md"))) for g in (docs / HOME).glob("g-*")
-               if g != current and (g / "articles").is_dir())
+    shown = {p.name: p.read_bytes() for p in (current / "articles").glob("*.md")} if current is not None else {}
+    return sum(1 for g in (docs / HOME).glob("g-*") if g != current and (g / "articles").is_dir()
+               for p in (g / "articles").glob("*.md") if shown.get(p.name) != _bytes(p))
+
+
+def _bytes(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:  # replaced or removed meanwhile
+        return None
 
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "SIGINT"])
@@ -556,6 +566,28 @@ def test_a_build_after_one_change_links_only_the_files_the_last_builds_changed(t
     assert len(links) == 2  # p001 and new.md, which the previous build changed; not 301 unchanged files
     assert (docs / "articles" / "p002.md").read_text() == "edited too"
     assert tree_bytes(docs)["articles/p001.md"] == b"edited"
+
+
+def test_a_cold_build_leaves_a_spare_so_the_first_change_links_no_file(tmp_path, monkeypatch):
+    """A cold build has no generation before it to keep as the spare: it makes one (hard links of what it shows),
+    so the editor's first change after it writes its own files only, instead of linking all 24,700 files of a
+    10k archive into a new generation before it can publish."""
+    docs, manifest = tmp_path / "docs", tmp_path / "manifest.json"
+    state = {f"articles/p{i:03d}.md": f"page {i}" for i in range(300)}
+    cold = _publish(docs, state, manifest)
+    assert not cold.reused
+    spare, current = spare_generation(docs), current_generation(docs)
+    assert spare is not None and spare != current
+    assert {p.name: p.stat().st_ino for p in (spare / "articles").iterdir()} == \
+        {p.name: p.stat().st_ino for p in (current / "articles").iterdir()}  # the same files, no bytes copied
+    links = []
+    real_link = os.link
+    monkeypatch.setattr(os, "link", lambda *a, **k: (links.append(a[0]), real_link(*a, **k))[1])
+    writer = _publish(docs, {**state, "articles/p001.md": "edited"}, manifest)
+    assert writer.reused and links == []
+    assert tree_bytes(docs)["articles/p001.md"] == b"edited"
+    assert tree_bytes(docs)["articles/p002.md"] == b"page 2"
+    assert leftovers(docs) == []
 
 
 @pytest.mark.parametrize("record", [
