@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import random
 import shutil
@@ -588,6 +589,27 @@ def test_a_cold_build_leaves_a_spare_so_the_first_change_links_no_file(tmp_path,
     assert tree_bytes(docs)["articles/p001.md"] == b"edited"
     assert tree_bytes(docs)["articles/p002.md"] == b"page 2"
     assert leftovers(docs) == []
+
+
+def test_a_spare_that_cannot_be_made_costs_the_next_build_time_only(tmp_path, monkeypatch):
+    """No room for the cold build's spare (here: every link refused, ENOSPC): its output stands, nothing half-made
+    is left, and the next build links what it needs as before."""
+    docs, manifest = tmp_path / "docs", tmp_path / "manifest.json"
+    state = {f"articles/p{i:03d}.md": f"page {i}" for i in range(20)}
+    real_link = os.link
+
+    def no_room(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "link", no_room)
+    cold = _publish(docs, state, manifest)
+    assert not cold.reused and spare_generation(docs) is None
+    assert {k: v for k, v in tree_bytes(docs).items() if k.startswith("articles/")} == \
+        {k: v.encode() for k, v in state.items()}
+    assert leftovers(docs) == []
+    monkeypatch.setattr(os, "link", real_link)
+    _publish(docs, {**state, "articles/p001.md": "edited"}, manifest)
+    assert tree_bytes(docs)["articles/p001.md"] == b"edited" and leftovers(docs) == []
 
 
 @pytest.mark.parametrize("record", [

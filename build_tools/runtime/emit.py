@@ -178,12 +178,12 @@ class OutputWriter:
                 else:
                     if previous is not None:
                         shutil.rmtree(previous, ignore_errors=True)
-                    _writing(self.docs_dir / HOME, lambda: generations.spare_ahead(self.docs_dir))
+                    generations.spare_ahead(self.docs_dir)
             elif self.reused:  # nothing changed: the spare, equal to the shown generation, stays the spare
                 generations.keep_spare(self.docs_dir, self.staging, [])
             else:
                 shutil.rmtree(self.staging, ignore_errors=True)
-                _writing(self.docs_dir / HOME, lambda: generations.spare_ahead(self.docs_dir))
+                generations.spare_ahead(self.docs_dir)
             if self.manifest_path:
                 _writing(self.manifest_path, lambda: _save_manifest(self.manifest_path, self._manifest))
             return sorted({*self._staged, *stale})

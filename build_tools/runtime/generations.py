@@ -203,14 +203,21 @@ def spare_ahead(docs: Path) -> bool:
     archive into a new generation (~25,000 links at 10k articles) before it can publish; the cold build, ~40 s
     at 10k, pays for the links instead.  (Made by the build itself, not after it: a folder made in docs/.generated
     while the site step runs would change what that step's no-op stamp saw.)  The caller holds the output
-    folder's lock.  True when one was made; a copy cut short is an unrecorded generation, which
-    :func:`recover` removes."""
+    folder's lock.  True when one was made.  Only a head start: a spare that cannot be made (no room, no
+    inodes) is not made, and the build's output stands; a copy cut short by a kill is an unrecorded generation,
+    which :func:`recover` removes."""
     current = current_generation(docs)
     if current is None or _recorded_spare(docs, current) is not None:
         return False
-    spare = new_generation(docs)
-    copy_links(current, spare)
-    keep_spare(docs, spare, [])
+    spare = None
+    try:
+        spare = new_generation(docs)
+        copy_links(current, spare)
+        keep_spare(docs, spare, [])
+    except OSError:
+        if spare is not None:
+            _remove(spare)
+        return False
     return True
 
 
