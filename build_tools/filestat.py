@@ -10,6 +10,7 @@ imports this before anything heavy.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
 
 RACY_SECONDS = 2.0  # at least a timestamp tick on any file system we write to (FAT's mtime tick is 2 s)
 
@@ -22,3 +23,23 @@ def signature(info: os.stat_result) -> str:
 def young(info: os.stat_result, now_ns: int, window: float = RACY_SECONDS) -> bool:
     """Changed within ``window`` seconds of ``now_ns``: its stat does not yet stand for its bytes."""
     return now_ns - max(info.st_mtime_ns, info.st_ctime_ns) <= window * 1e9
+
+
+def entries(top: str, enter: Callable[[str, os.DirEntry], bool]) -> Iterator[tuple[str, os.DirEntry]]:
+    """Every entry under ``top``: (its path below ``top``, "/"-separated, the entry), one ``scandir`` per folder
+    (the entry's own type and stat, no path join and ``os.stat`` per name as ``os.walk`` and ``rglob`` make:
+    a quarter of their CPU over a 10k site's 25,000 pages).  The folders ``enter(path, entry)`` accepts are
+    listed in turn; a folder that cannot be listed is passed over.  Not in sorted order."""
+    folders = [(top, "")]
+    while folders:
+        folder, prefix = folders.pop()
+        try:
+            listing = os.scandir(folder)
+        except OSError:
+            continue
+        with listing:
+            for entry in listing:
+                rel = prefix + entry.name
+                yield rel, entry
+                if enter(rel, entry):
+                    folders.append((entry.path, rel + "/"))

@@ -16,6 +16,7 @@ import stat
 from collections.abc import Sequence
 from pathlib import Path
 
+from build_tools.filestat import entries
 from build_tools.runtime.generations import CURRENT, GENERATED, HOME, last_changes
 
 # relative path -> [size, mtime_ns, inode]
@@ -24,31 +25,27 @@ Snapshot = dict[str, list[int]]
 
 def snapshot_docs(docs: Path, skip: tuple[str, ...] = ()) -> Snapshot:
     """Every file MkDocs reads under docs/ (through the generated names' links; dot-folders skipped; ``skip``:
-    names at docs/'s top left out).
+    names at docs/'s top left out), by :func:`~build_tools.filestat.entries`: 0.23 against 0.33 s at 10k articles
+    (24,774 files) for ``os.walk``."""
+    def read(rel: str, entry: os.DirEntry) -> bool:
+        name = entry.name
+        return not (name.startswith(".") or ("/" not in rel and name in skip))
 
-    One ``scandir`` per folder and the entry's own stat (no path joins and ``os.stat`` per name, as
-    ``os.walk`` needs): 0.23 against 0.33 s at 10k articles (24,774 files)."""
-    found: Snapshot = {}
-    folders = [(str(docs), "")]
-    while folders:
-        folder, prefix = folders.pop()
+    def enter(rel: str, entry: os.DirEntry) -> bool:
         try:
-            entries = os.scandir(folder)
-        except OSError:
+            return read(rel, entry) and entry.is_dir()  # through a link too, as MkDocs reads it
+        except OSError:  # a broken link
+            return False
+
+    found: Snapshot = {}
+    for rel, entry in entries(str(docs), enter):
+        try:  # (a try per file, not a context manager per file: this loop runs 25,000 times at 10k)
+            if not read(rel, entry) or entry.is_dir():
+                continue
+            info = entry.stat()
+        except OSError:  # a broken link, or a file gone since the listing
             continue
-        with entries:
-            for entry in entries:
-                name = entry.name
-                if name.startswith(".") or (not prefix and name in skip):
-                    continue
-                try:  # (a try per file, not a context manager per file: this loop runs 25,000 times at 10k)
-                    if entry.is_dir():  # through a link too, as MkDocs reads it
-                        folders.append((entry.path, f"{prefix}{name}/"))
-                        continue
-                    info = entry.stat()
-                except OSError:  # a broken link, or a file gone since the listing
-                    continue
-                found[prefix + name] = [info.st_size, info.st_mtime_ns, info.st_ino]
+        found[rel] = [info.st_size, info.st_mtime_ns, info.st_ino]
     return found
 
 
