@@ -9,8 +9,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from build_tools.archive.slugs import slugify
+from build_tools.archive import slugs as slugs_module
+from build_tools.archive.slugs import assign_slugs, plain_slugs, slugify
 from build_tools.pipeline import build
 from build_tools.settings import Settings
 from tests.conftest import ROOT
@@ -126,3 +129,46 @@ def test_same_name_other_extension_keeps_the_first_slug_when_the_second_arrives(
     after = _build(raw, tmp_path / "two")
     assert after["report.txt"] == before
     assert after["report.md"] != before
+
+
+# --- the last build's slugify results, taken again ----------------------------------------------------------
+
+_NAMES = ["a.md", "a.txt", "a.html", "index.md", "page-2.md", "黄仁勋访谈.md", "英伟达RTX 5090揭秘.md", "x/y.md",
+          "my file.md", "Report.md", "report.md", "raw.txt", "b.md", "b.txt"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(before=st.lists(st.sampled_from(_NAMES), unique=True), now=st.lists(st.sampled_from(_NAMES), unique=True))
+def test_slugs_from_the_last_builds_names_are_the_slugs_from_nothing(before, now):
+    """Any archive's names, given the slugify results of any earlier archive's (collisions, reserved names and
+    renamed keepers included), get exactly the slugs and notes they get from nothing."""
+    known = plain_slugs(assign_slugs(before))
+    assert all(slugify(path) == slug for path, slug in known.items())
+    assert assign_slugs(now, known) == assign_slugs(now)
+
+
+def test_only_a_new_name_is_slugified(monkeypatch):
+    names = [f"文章{i}.md" for i in range(50)]
+    known = plain_slugs(assign_slugs(names))
+    called = []
+    real = slugs_module.slugify
+    monkeypatch.setattr(slugs_module, "slugify", lambda path: (called.append(path), real(path))[1])
+    assert assign_slugs([*names, "新文章.md"], known) == assign_slugs([*names, "新文章.md"])
+    assert called.count("新文章.md") == 2 and len(called) == 1 + len(names) + 1  # the second call: from nothing
+
+
+def test_a_build_slugifies_only_the_dumps_it_has_not_seen(tmp_path, monkeypatch):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for i in range(3):
+        (raw / f"第{i}篇.md").write_text(f"# 标题{i}\n\n" + "正文内容。" * 40 + "\n", encoding="utf-8")
+    settings_ = Settings(raw_dir=raw, docs_dir=tmp_path / "docs", cache_dir=tmp_path / "cache",
+                         entities_path=ROOT / "entities.yml", quiet=True)
+    build(settings_)
+    (raw / "新的一篇.md").write_text("# 新标题\n\n" + "正文内容。" * 40 + "\n", encoding="utf-8")
+    called = []
+    real = slugs_module.slugify
+    monkeypatch.setattr(slugs_module, "slugify", lambda path: (called.append(path), real(path))[1])
+    build(settings_)
+    assert called == ["新的一篇.md"]
+    assert (tmp_path / "docs" / "articles" / f"{real('新的一篇.md')}.md").is_file()

@@ -26,7 +26,7 @@ import hashlib
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import PurePosixPath
 
@@ -72,14 +72,19 @@ def hashed_slug(relative_path: str, digits: int = DIGEST_CHARS) -> Slug:
     return Slug(f"{base}-{digest}" if base else f"dump-{digest}")
 
 
-def assign_slugs(relative_paths: Iterable[str]) -> dict[str, tuple[Slug, str | None]]:
+def assign_slugs(relative_paths: Iterable[str],
+                 known: Mapping[str, str] | None = None) -> dict[str, tuple[Slug, str | None]]:
     """Every path's slug over the whole archive, with a one-line note where a path did not get ``slugify(path)``.
 
     Call it with every dump discovered in raw/ (published or not), so a slug does
-    not move when another dump starts or stops being rejected.
+    not move when another dump starts or stops being rejected.  ``known``: ``slugify``'s results from an earlier
+    run (:func:`plain_slugs`), taken instead of slugifying those paths again: the same values, as ``slugify`` is
+    a pure function of the path (by the same code: the caller keys them by it).  A new dump then slugifies its
+    own name only (a Chinese name goes through pypinyin: ~10k such names were most of a build's discovery).
     """
     paths = sorted(set(relative_paths))
-    wanted = {p: slugify(p) for p in paths}
+    known = known or {}
+    wanted = {p: Slug(known[p]) if p in known else slugify(p) for p in paths}
     by_slug: dict[str, list[str]] = defaultdict(list)
     for path in paths:
         by_slug[wanted[path]].append(path)
@@ -103,6 +108,12 @@ def assign_slugs(relative_paths: Iterable[str]) -> dict[str, tuple[Slug, str | N
                                else f"the folder of {_FOLDERS[slug]} (articles/{slug}/)")
             result[path] = (new, f"slug '{slug}' belongs to {owner}; published as '{new}' instead")
     return result
+
+
+def plain_slugs(assigned: Mapping[str, tuple[Slug, str | None]]) -> dict[str, str]:
+    """The paths of an :func:`assign_slugs` result that got ``slugify(path)`` (no note), with it: what the next
+    run may take as ``known``."""
+    return {path: slug for path, (slug, note) in assigned.items() if note is None}
 
 
 def _keeper_rank(path: str) -> tuple[int, str]:

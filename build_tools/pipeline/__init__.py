@@ -32,7 +32,7 @@ from build_tools.archive.ordering import newest_first
 from build_tools.archive.prepared import Prepared, Published, dedupe, without_fingerprints
 from build_tools.archive.related import Tables, related_incremental
 from build_tools.archive.site_pages import site_parts
-from build_tools.archive.slugs import assign_slugs
+from build_tools.archive.slugs import assign_slugs, plain_slugs
 from build_tools.config.corrections import Overrides, load_overrides
 from build_tools.config.registry import entity_names
 from build_tools.model import Failure, Summary
@@ -91,8 +91,7 @@ def _build(settings: Settings, overrides: Overrides, locks, progress: Progress |
     report = BuildReport()
     with Runner.open(settings, report, progress, locks) as run:
         with report.timed("discover"):
-            dumps, slug_warnings, stats = dumps_found(settings.raw_dir, run.shown,
-                                                      lambda names: run.whole(assign_slugs, names, names))
+            dumps, slug_warnings, stats = dumps_found(settings.raw_dir, run.shown, partial(_slugs, run))
             report.warnings.extend(slug_warnings)
             added = _added(settings, dumps, report)
             discovered, build_key = len(report.warnings), unchanged.build_key(settings, dumps, added, stats)
@@ -280,6 +279,18 @@ def _related(run: Runner, linked: list[tuple[str, views.LinkedView]]) -> dict[st
         [v for _, v in linked], previous, identities, map_ranges=run.map_ranges))
     run.put_latest("related tables", tables_key, (result_key, tables))
     return found
+
+
+def _slugs(run: Runner, names: list[str]) -> dict[str, tuple[str, str | None]]:
+    """Every dump's slug (:func:`assign_slugs`, a whole pass over the names), with the last build's ``slugify``
+    results (keyed by its code) given to it: a new dump's name is the only one slugified again."""
+    place = run.key(assign_slugs, "slugify")
+    known = run.latest("slugify", place)
+    assigned = run.whole(assign_slugs, names, names, known if isinstance(known, dict) else None)
+    plain = plain_slugs(assigned)
+    if not isinstance(known, dict) or plain.keys() != known.keys():
+        run.put_latest("slugify", place, plain)
+    return assigned
 
 
 def _feed_bodies(run: Runner, linked: list[tuple[str, views.LinkedView]], wanted) -> dict[str, str]:
