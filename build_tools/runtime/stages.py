@@ -186,9 +186,12 @@ class Runner:
         return done
 
     def warm_to_load(self) -> bool:
-        """A process that keeps records warm (the live preview) and holds none of this store's yet: its first build
+        """A process that keeps records warm (the live preview) and holds none of this store's stage records yet
+        (a whole-archive record read already, as discovery reads the last slugs, does not count): its first build
         should read them even when nothing changed, or its first update would."""
-        return self.settings.keep_warm and not any(place == str(self.store.path) for place, _kind in _WARM)
+        path = str(self.store.path)
+        return self.settings.keep_warm and not any(place == path and kind not in ("latest", "parts")
+                                                   for place, kind in _WARM)
 
     def _stored(self, kind: str, keys: list[str]) -> dict[str, Any]:
         """The stored records of those keys that have one; with ``keep_warm`` (the live preview: one process,
