@@ -98,7 +98,7 @@ class Ahead:
             return None
         run.store.checkpoint()  # the copy's own connection sees what this build stored so far
         results, sent = Pipe(duplex=False)
-        spill = tempfile.TemporaryFile(dir=run.cache_dir)  # on the cache's disk, gone when closed
+        spill = tempfile.TemporaryFile(dir=run.cache_dir)  # noqa: SIM115 - closed by cancel(); on the cache's disk
         with interrupts_held() as held:  # the copy must not see Ctrl-C before it has learnt to ignore it
             pid = os.fork()
             if pid == 0:
