@@ -19,19 +19,18 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from multiprocessing.connection import Connection, Pipe
-from typing import Any
+from typing import IO, Any
 
 from build_tools.forking import can_fork
 from build_tools.runtime.cache import Reader, Store
 from build_tools.runtime.emit import OutputWriter
 from build_tools.runtime.parallel import interrupts_held, worker_count
+from build_tools.runtime.spill import Op, Recorded, Spill, recorded_ops
 
-# What the copy recorded, in order: ("keep", path, key), ("write", path, text, key), ("put", kind, key, value),
-# ("put_raw", kind, key, bytes), ("latest", name, place, value).
-Op = tuple
 MIN_WAIT = 60.0  # seconds the main process waits for the copy at least
 
 
@@ -39,7 +38,7 @@ class Recording:
     """The writer as the passes see it in the copy: a file kept is decided there (the copy's writer state is the
     main process's at the fork) and recorded; a file written is only recorded."""
 
-    def __init__(self, writer: OutputWriter, ops: list[Op]):
+    def __init__(self, writer: OutputWriter, ops: Spill):
         self._writer, self._ops, self._written = writer, ops, set()
 
     def keep_if_unchanged(self, relative: str, key: str) -> bool:
@@ -62,7 +61,7 @@ class Recording:
 class _RecordingStore:
     """The build cache as the copy sees it: read through its own connection, written only as records."""
 
-    def __init__(self, store: Store, ops: list[Op]):
+    def __init__(self, store: Store, ops: Spill):
         self._store, self._ops, self.path = store, ops, store.path
 
     def get(self, kind: str, key: str) -> Any:
@@ -84,9 +83,10 @@ class _RecordingStore:
 class Ahead:
     """A forked copy making pages ahead; :meth:`take` waits for what it recorded."""
 
-    def __init__(self, pid: int, results: Connection):
+    def __init__(self, pid: int, results: Connection, spill: IO[bytes]):
         self._pid: int | None = pid  # None once the copy is reaped (its pid may then be another process's)
         self._results = results
+        self._spill = spill  # what the copy recorded (spill.py), open until the block of Runner.ahead ends
         self._started = time.monotonic()
 
     @classmethod
@@ -98,19 +98,21 @@ class Ahead:
             return None
         run.store.checkpoint()  # the copy's own connection sees what this build stored so far
         results, sent = Pipe(duplex=False)
+        spill = tempfile.TemporaryFile(dir=run.cache_dir)  # noqa: SIM115 - closed by cancel(); on the cache's disk
         with interrupts_held() as held:  # the copy must not see Ctrl-C before it has learnt to ignore it
             pid = os.fork()
             if pid == 0:
-                _copy(run, writer, work, results, sent)
+                _copy(run, writer, work, results, sent, spill)
         sent.close()
-        ahead = cls(pid, results)
+        ahead = cls(pid, results, spill)
         if held:
             ahead.cancel()
             raise KeyboardInterrupt
         return ahead
 
-    def take(self) -> list[Op] | None:
-        """What the copy recorded, or None when it failed, warned or died (the caller does the work itself)."""
+    def take(self) -> tuple[list[tuple[str, str]], Iterator[Op]] | None:
+        """What the copy recorded: the files it kept (path, key) and every op in order, read as they are used; or
+        None when it failed, warned or died (the caller does the work itself)."""
         if self._pid is None:
             return None
         # The copy does about what this process did meanwhile; one that takes far longer is stuck (a lock another
@@ -124,14 +126,17 @@ class Ahead:
             outcome = None
         finally:
             self._reap()
-        return outcome[1] if isinstance(outcome, tuple) and outcome[0] == "ok" else None
+        if not (isinstance(outcome, tuple) and outcome[0] == "ok" and isinstance(outcome[1], Recorded)):
+            return None
+        return outcome[1].keeps, recorded_ops(self._spill, outcome[1])
 
     def cancel(self) -> None:
-        """Stop the copy, unless it is reaped already."""
+        """Stop the copy, unless it is reaped already; what it recorded is let go."""
         if self._pid is not None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self._pid, signal.SIGKILL)
             self._reap()
+        self._spill.close()
 
     def _reap(self) -> None:
         self._results.close()
@@ -140,11 +145,12 @@ class Ahead:
         self._pid = None
 
 
-def replay(ops: list[Op], writer: OutputWriter, put: Callable[[str, str, Any], None],
-           put_latest: Callable[[str, str, Any], None], put_raw: Callable[[str, str, bytes], None]) -> bool:
-    """Make the copy's calls on the real writer and cache; False (and nothing done) when a file it kept is no
-    longer the one it saw."""
-    if not all(writer.would_keep(op[1], op[2]) for op in ops if op[0] == "keep"):
+def replay(keeps: Sequence[tuple[str, str]], ops: Iterable[Op], writer: OutputWriter,
+           put: Callable[[str, str, Any], None], put_latest: Callable[[str, str, Any], None],
+           put_raw: Callable[[str, str, bytes], None]) -> bool:
+    """Make the copy's calls (``ops``) on the real writer and cache; False (and nothing done) when a file it kept
+    (``keeps``: each one's path and key, also among the ops) is no longer the one it saw."""
+    if not all(writer.would_keep(path, item_key) for path, item_key in keeps):
         return False
     for op in ops:
         if op[0] == "keep":
@@ -161,14 +167,15 @@ def replay(ops: list[Op], writer: OutputWriter, put: Callable[[str, str, Any], N
 
 
 def _copy(run: Any, writer: OutputWriter, work: Callable[[Any, Any], None], results: Connection,
-          sent: Connection) -> None:
-    """The copy's life: the work, its records sent, ``os._exit``.  Never returns."""
+          sent: Connection, spill: IO[bytes]) -> None:
+    """The copy's life: the work, its records written to ``spill`` (spill.py) and what the main process needs to
+    read them sent, ``os._exit``.  Never returns."""
     code = 0
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         results.close()
-        ops: list[Op] = []
+        ops = Spill(spill)
         Reader.forget_inherited()
         run.store = _RecordingStore(Store.read_only(run.store.path), ops)
         run.put_latest = lambda name, place, value: ops.append(("latest", name, place, value))
@@ -177,7 +184,7 @@ def _copy(run: Any, writer: OutputWriter, work: Callable[[Any, Any], None], resu
         said = (len(report.warnings), len(report.inputs))
         work(run, Recording(writer, ops))
         quiet = said == (len(report.warnings), len(report.inputs))  # a warning must come from the main process
-        sent.send(("ok", ops) if quiet else ("said", None))
+        sent.send(("ok", ops.close()) if quiet else ("said", None))
     except BaseException as error:  # noqa: BLE001 - told to the main process, which does the work itself
         with contextlib.suppress(BaseException):
             sent.send(("failed", f"{type(error).__name__}: {error}"))

@@ -336,8 +336,8 @@ class Runner:
         if not trusted:
             ahead.cancel()
             return False
-        ops = ahead.take()
-        return ops is not None and replay(ops, writer, self._put_replayed, self.put_latest, self.store.put_raw)
+        taken = ahead.take()
+        return taken is not None and replay(*taken, writer, self._put_replayed, self.put_latest, self.store.put_raw)
 
     def _put_replayed(self, kind: str, place: str, value: Any) -> None:
         """A record the copy stored: a part's (kept warm as :meth:`parts` keeps it) or a feed entry's."""
