@@ -196,11 +196,11 @@ def _merge_one(name: str, groups: list[list[str]], store: Path, out: Path, cache
     laid, how, state = _resumed(kept, keys, pages, slot_of, store, chunk_units, record,
                                 [counts, language, prefix, slots])
     if laid is not None:
-        runs, limit, skips, fields, version, used, variants = state
+        runs, limit, skips, fields, version, used, variants, units = state
     else:
         kept = state = None  # the last stream is not needed in a full merge: not held through it (memory)
-        stream, runs, fields, version, limit, used, variants = _merged(groups, pages, slots, store, cache,
-                                                                        chunk_units)
+        stream, runs, fields, version, limit, used, variants, units = _merged(groups, pages, slots, store, cache,
+                                                                               chunk_units)
         skips = {}
         laid = lay_out(stream, slots, counts, [version, fields, language], prefix, limit, runs)
         del stream
@@ -210,7 +210,7 @@ def _merge_one(name: str, groups: list[list[str]], store: Path, out: Path, cache
     (target / "fragment").mkdir(exist_ok=True)
     frags = link_fragments(keys, pages, store, target, prefix, slots, record.get("frags", {}), tally)
     kept = splice.Kept(keys, slot_of, limit, laid.stream, laid.runs, pages, fields, version, variants,
-                       splice.kept_skips(skips, runs, laid.runs), [*laid.chunks])
+                       splice.kept_skips(skips, runs, laid.runs), [*laid.chunks], units)
     # the kept stream pickled while the files are compressed (in other threads, without the GIL)
     index_record, written_n = write_changed(target, laid.files, record.get("files", {}), jobs, Spares(cache / SPARE),
                                             lambda: streams.save(kept_file, kept), tally)
@@ -236,12 +236,13 @@ def _resumed(kept: splice.Kept | None, keys: list[str], pages: dict, slot_of: di
     spliced = _spliced(kept, keys, pages, slot_of, store, chunk_units)
     if not isinstance(spliced, tuple):
         return None, spliced, None
-    stream, runs, limit, skips, changed = spliced
+    stream, runs, limit, skips, units, changed = spliced
     # the words whose place in the chunks may differ: changed, or moved into or out of the runs
     dirty = changed | (kept.runs.keys() ^ runs.keys())
     laid = lay_out(stream, slots, counts, [kept.version, kept.fields, language], prefix, limit, runs,
                    kept.chunks if limit == kept.limit else None, dirty)
-    return laid, "spliced", (runs, limit, skips, kept.fields, kept.version, record.get("groups", []), kept.variants)
+    return laid, "spliced", (runs, limit, skips, kept.fields, kept.version, record.get("groups", []), kept.variants,
+                             units)
 
 
 def limit_for(units: int, chunk_units: int) -> int:
@@ -272,13 +273,14 @@ def _merged(groups: list[list[str]], pages: dict, slots: list[int], store: Path,
     stream, fields, variants = word_stream(sources)
     version = sources[0][0][0]
     del sources
-    return stream, {}, fields, version, limit_for(sum(u for _w, _e, u in stream), chunk_units), used, variants
+    units = sum(u for _w, _e, u in stream)
+    return stream, {}, fields, version, limit_for(units, chunk_units), used, variants, units
 
 
 def _spliced(kept: splice.Kept, keys: list[str], pages: dict, slot_of: dict[str, int], store: Path,
              chunk_units: int) -> tuple | str:
-    """(stream, runs, limit, skip points, words changed) of the change from ``kept`` (splice.py), or why not (merge
-    from the shards)."""
+    """(stream, runs, limit, skip points, units, words changed) of the change from ``kept`` (splice.py), or why not
+    (merge from the shards)."""
     before, now = set(kept.shards), set(keys)
     old_side = [k for k in kept.shards if k not in now]
     new_side = [k for k in keys if k not in before]
@@ -298,7 +300,7 @@ def _spliced(kept: splice.Kept, keys: list[str], pages: dict, slot_of: dict[str,
     if old is None or new is None:
         return "new meta fields"
     changes = splice.word_changes(old, new)
-    done = splice.splice(kept, changes, len(slot_of), lambda units: limit_for(units, chunk_units))
+    done = splice.spliced(kept, changes, len(slot_of), lambda units: limit_for(units, chunk_units))
     return (*done, set(changes)) if done is not None else "a changed word has variant forms"
 
 
