@@ -2,7 +2,8 @@
 words at 10k articles; the passes were ~0.1-0.15 s of each change to the old articles' bundle).  The splice finds
 each changed word by bisection and builds the new stream from the kept one's slices, so the unchanged words' items
 are the kept objects themselves (what packs.py's save compares fast); the stream's units are kept with it, not
-counted again; a resumed chunk with no frequent word is laid out by one slice, its words not looked at."""
+counted again; a resumed chunk with no frequent word is laid out by one slice, its words not looked at; the names
+of a bundle's files in base 36 two digits a step."""
 
 from __future__ import annotations
 
@@ -67,3 +68,17 @@ def test_a_resumed_chunk_without_a_frequent_word_is_not_looked_at_word_by_word(m
     again = layout.lay_chunks(stream, 100, kept.chunks, set(changes))
     assert len(looked) < len(stream) // 2  # the changed word's chunk and the last, not every word (twice)
     assert again[2] == layout.lay_chunks(stream, 100)[2]
+
+
+def test_base36_is_bundle_b36():
+    """slots.base36 (two digits a step) names the fragments, chunks and runs as bundle.b36 did (pfindex.js
+    computes the same names)."""
+    import random
+
+    from build_tools.search.bundle import b36
+    from build_tools.search.slots import base36
+
+    rng = random.Random(0)
+    edges = [0, 1, 35, 36, 1295, 1296, 1297, 36**3, 36**4 - 1, 36**4, 2**32 - 1, 2**32, 2**64 - 1]
+    for n in [*range(3000), *edges, *(rng.getrandbits(rng.choice([8, 16, 32, 64])) for _ in range(20000))]:
+        assert base36(n) == b36(n), n

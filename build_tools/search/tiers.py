@@ -34,12 +34,12 @@ import shutil
 from pathlib import Path
 
 from build_tools.search import splice, streams
-from build_tools.search.bundle import b36, facts_of, read_pf
+from build_tools.search.bundle import facts_of, read_pf
 from build_tools.search.facets import bundle_dirs, keep_facts, write_facets
 from build_tools.search.layout import lay_out
 from build_tools.search.merge import joined_segments, link_fragments, shard_in_slots, word_stream
 from build_tools.search.segments import remapped
-from build_tools.search.slots import page_slots
+from build_tools.search.slots import base36, page_slots
 from build_tools.search.writer import SPARE, Spares, Tally, tree_size, write_changed
 
 RECENT_SHARDS = 8
@@ -218,7 +218,7 @@ def _merge_one(name: str, groups: list[list[str]], store: Path, out: Path, cache
     meta_name = next(rel for rel in laid.files if rel.endswith(".pf_meta"))
     _bundle_entry(store / keys[0] / "bundle", target, language, meta_name, len(urls), tally)
     keep_facts(cache, name, {"n": {e: n for k in keys for e, n in pages[k]["facts"]["n"].items()},
-                             "p": {f"{prefix}{b36(s)}": f for s, f in
+                             "p": {f"{prefix}{base36(s)}": f for s, f in
                                    zip(slots, (f for k in keys for f in pages[k]["facts"]["p"]), strict=True)}})
     return {"files": index_record, "frags": frags, "groups": used, "written": written_n,
             "spliced": how == "spliced", "merge": how}
