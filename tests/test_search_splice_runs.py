@@ -68,6 +68,10 @@ def test_a_spliced_change_lays_out_as_a_merge_from_nothing(before, after, extra_
     spliced, spliced_runs, spliced_limit, _skips = done
     fresh = _stream(words_after)
     assert spliced_limit == limit_of(sum(u for _w, _e, u in fresh))
+    # (session 31: the units as the splice counts them from a Kept that holds its own)
+    kept.units = sum(u for _w, _e, u in stream)
+    again = splice.spliced(kept, splice.word_changes(words_before, words_after), len(slots_after), limit_of)
+    assert again is not None and again[4] == sum(u for _w, _e, u in fresh)
     counts = [1] * len(slots_after)
     want = bundle_files(fresh, slots_after, counts, HEAD, "p", spliced_limit)
     got = bundle_files(spliced, slots_after, counts, HEAD, "p", spliced_limit, spliced_runs)

@@ -88,8 +88,12 @@ def lay_chunks(stream: list[tuple], limit: int, before: list[Chunk] | None = Non
         if c is not None and i + c[4] <= n and stream[i + c[4] - 1][0] == c[1]:
             j = i + c[4]
             chunks.append((c, Deferred(c[2], _joiner(stream, i, j, limit))))
-            split.extend(x for x in stream[i:j] if frequent(x[2], limit))
-            kept.extend(x if x[1] is None or not frequent(x[2], limit) else (x[0], None, x[2]) for x in stream[i:j])
+            if c[4] == c[5]:  # no frequent word among its words (c[4] - c[5] of them): kept as they are, in C
+                kept += stream[i:j]
+            else:
+                split.extend(x for x in stream[i:j] if frequent(x[2], limit))
+                kept.extend(x if x[1] is None or not frequent(x[2], limit) else (x[0], None, x[2])
+                            for x in stream[i:j])
             i = j
             continue
         if not group:

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import cbor2
 
-from build_tools.search.bundle import b36
 from build_tools.search.segments import HEADS, cbor_head, cbor_text, entries_of, remapped, renumbered
+from build_tools.search.slots import base36
 from build_tools.search.writer import Tally, present
 
 # An index chunk holds this many (location + 1) units on average (layout.cut_after). Pagefind uses 20,000; a
@@ -50,7 +50,7 @@ def link_fragments(keys: list[str], pages: dict, store: Path, target: Path, pref
     there = present(target, before)
     for k in keys:
         for frag_hash in pages[k]["frags"]:
-            rel = f"fragment/{prefix}{b36(slots[i])}.pf_fragment"
+            rel = f"fragment/{prefix}{base36(slots[i])}.pf_fragment"
             i += 1
             now[rel] = frag_hash
             if before.get(rel) == frag_hash and rel in there:

@@ -62,11 +62,14 @@ def stream_cuts(kept: Kept) -> list[int]:
 
 def pieces_of(kept: Kept) -> dict[str, list[list]]:
     """The Kept's pieces by part: "stream" (lists of its items), "runs" (one [(word, runs)] per frequent word,
-    its runs' dict copied: a caller may change the one it holds, and the next write compares with this one)."""
+    its runs' dict copied: a caller may change the one it holds, and the next write compares with this one),
+    "pages" (one [(shard key, its pages)] per shard: 1.9 MB of the 2.7 MB head at 10k articles, ~0.1 s to pickle
+    whole, while a change touches the pages of a shard or two)."""
     stream = kept.stream
     bounds = [*stream_cuts(kept), len(stream)] if stream else []
     return {"stream": [stream[a:b] for a, b in pairwise(bounds)],
-            "runs": [[(w, (r[0], dict(r[1])))] for w, r in kept.runs.items()]}
+            "runs": [[(w, (r[0], dict(r[1])))] for w, r in kept.runs.items()],
+            "pages": [[(k, info)] for k, info in kept.pages.items()]}
 
 
 def write(head: Path, kept: Kept, last: Packed | None) -> Packed:
@@ -106,7 +109,7 @@ def write(head: Path, kept: Kept, last: Packed | None) -> Packed:
     where = {part: [(row[1], row[2]) for row in part_rows] for part, part_rows in pieces.items()}
     tmp = head.with_name(f".{head.name}.tmp")
     with tmp.open("wb") as f:
-        pickle.dump((FORMAT, dataclasses.replace(kept, stream=[], runs={}), pack, where, at), f,
+        pickle.dump((FORMAT, dataclasses.replace(kept, stream=[], runs={}, pages={}), pack, where, at), f,
                     protocol=pickle.HIGHEST_PROTOCOL)
     tmp.replace(head)
     for other in folder.glob(f"{head.stem}.*.pack"):
@@ -137,9 +140,11 @@ def read(head: Path, loaded) -> tuple[Kept, Packed | None] | None:
             pieces[part] = [(loaded[o], o, n) for o, n in spots]
     stream = [item for piece, _o, _n in pieces.get("stream", ()) for item in piece]
     runs = {w: r for piece, _o, _n in pieces.get("runs", ()) for w, r in piece}
+    # (a head saved before the pages were pieces keeps them in its body)
+    pages = {k: info for piece, _o, _n in pieces["pages"] for k, info in piece} if "pages" in where else body.pages
     # the runs as read, copied (a caller may change the dicts it is given: write compares with these)
     pieces["runs"] = [([(w, (r[0], dict(r[1]))) for w, r in piece], o, n) for piece, o, n in pieces.get("runs", ())]
-    return dataclasses.replace(body, stream=stream, runs=runs), Packed(pack, pieces, size)
+    return dataclasses.replace(body, stream=stream, runs=runs, pages=pages), Packed(pack, pieces, size)
 
 
 def _spans(fd: int, spots: list[tuple[int, int]]) -> Iterator[tuple[int, memoryview]]:

@@ -34,12 +34,12 @@ import shutil
 from pathlib import Path
 
 from build_tools.search import splice, streams
-from build_tools.search.bundle import b36, facts_of, read_pf
+from build_tools.search.bundle import facts_of, read_pf
 from build_tools.search.facets import bundle_dirs, keep_facts, write_facets
 from build_tools.search.layout import lay_out
 from build_tools.search.merge import joined_segments, link_fragments, shard_in_slots, word_stream
 from build_tools.search.segments import remapped
-from build_tools.search.slots import page_slots
+from build_tools.search.slots import base36, page_slots
 from build_tools.search.writer import SPARE, Spares, Tally, tree_size, write_changed
 
 RECENT_SHARDS = 8
@@ -196,11 +196,11 @@ def _merge_one(name: str, groups: list[list[str]], store: Path, out: Path, cache
     laid, how, state = _resumed(kept, keys, pages, slot_of, store, chunk_units, record,
                                 [counts, language, prefix, slots])
     if laid is not None:
-        runs, limit, skips, fields, version, used, variants = state
+        runs, limit, skips, fields, version, used, variants, units = state
     else:
         kept = state = None  # the last stream is not needed in a full merge: not held through it (memory)
-        stream, runs, fields, version, limit, used, variants = _merged(groups, pages, slots, store, cache,
-                                                                        chunk_units)
+        stream, runs, fields, version, limit, used, variants, units = _merged(groups, pages, slots, store, cache,
+                                                                               chunk_units)
         skips = {}
         laid = lay_out(stream, slots, counts, [version, fields, language], prefix, limit, runs)
         del stream
@@ -210,7 +210,7 @@ def _merge_one(name: str, groups: list[list[str]], store: Path, out: Path, cache
     (target / "fragment").mkdir(exist_ok=True)
     frags = link_fragments(keys, pages, store, target, prefix, slots, record.get("frags", {}), tally)
     kept = splice.Kept(keys, slot_of, limit, laid.stream, laid.runs, pages, fields, version, variants,
-                       splice.kept_skips(skips, runs, laid.runs), [*laid.chunks])
+                       splice.kept_skips(skips, runs, laid.runs), [*laid.chunks], units)
     # the kept stream pickled while the files are compressed (in other threads, without the GIL)
     index_record, written_n = write_changed(target, laid.files, record.get("files", {}), jobs, Spares(cache / SPARE),
                                             lambda: streams.save(kept_file, kept), tally)
@@ -218,7 +218,7 @@ def _merge_one(name: str, groups: list[list[str]], store: Path, out: Path, cache
     meta_name = next(rel for rel in laid.files if rel.endswith(".pf_meta"))
     _bundle_entry(store / keys[0] / "bundle", target, language, meta_name, len(urls), tally)
     keep_facts(cache, name, {"n": {e: n for k in keys for e, n in pages[k]["facts"]["n"].items()},
-                             "p": {f"{prefix}{b36(s)}": f for s, f in
+                             "p": {f"{prefix}{base36(s)}": f for s, f in
                                    zip(slots, (f for k in keys for f in pages[k]["facts"]["p"]), strict=True)}})
     return {"files": index_record, "frags": frags, "groups": used, "written": written_n,
             "spliced": how == "spliced", "merge": how}
@@ -236,12 +236,13 @@ def _resumed(kept: splice.Kept | None, keys: list[str], pages: dict, slot_of: di
     spliced = _spliced(kept, keys, pages, slot_of, store, chunk_units)
     if not isinstance(spliced, tuple):
         return None, spliced, None
-    stream, runs, limit, skips, changed = spliced
+    stream, runs, limit, skips, units, changed = spliced
     # the words whose place in the chunks may differ: changed, or moved into or out of the runs
     dirty = changed | (kept.runs.keys() ^ runs.keys())
     laid = lay_out(stream, slots, counts, [kept.version, kept.fields, language], prefix, limit, runs,
                    kept.chunks if limit == kept.limit else None, dirty)
-    return laid, "spliced", (runs, limit, skips, kept.fields, kept.version, record.get("groups", []), kept.variants)
+    return laid, "spliced", (runs, limit, skips, kept.fields, kept.version, record.get("groups", []), kept.variants,
+                             units)
 
 
 def limit_for(units: int, chunk_units: int) -> int:
@@ -272,13 +273,14 @@ def _merged(groups: list[list[str]], pages: dict, slots: list[int], store: Path,
     stream, fields, variants = word_stream(sources)
     version = sources[0][0][0]
     del sources
-    return stream, {}, fields, version, limit_for(sum(u for _w, _e, u in stream), chunk_units), used, variants
+    units = sum(u for _w, _e, u in stream)
+    return stream, {}, fields, version, limit_for(units, chunk_units), used, variants, units
 
 
 def _spliced(kept: splice.Kept, keys: list[str], pages: dict, slot_of: dict[str, int], store: Path,
              chunk_units: int) -> tuple | str:
-    """(stream, runs, limit, skip points, words changed) of the change from ``kept`` (splice.py), or why not (merge
-    from the shards)."""
+    """(stream, runs, limit, skip points, units, words changed) of the change from ``kept`` (splice.py), or why not
+    (merge from the shards)."""
     before, now = set(kept.shards), set(keys)
     old_side = [k for k in kept.shards if k not in now]
     new_side = [k for k in keys if k not in before]
@@ -298,7 +300,7 @@ def _spliced(kept: splice.Kept, keys: list[str], pages: dict, slot_of: dict[str,
     if old is None or new is None:
         return "new meta fields"
     changes = splice.word_changes(old, new)
-    done = splice.splice(kept, changes, len(slot_of), lambda units: limit_for(units, chunk_units))
+    done = splice.spliced(kept, changes, len(slot_of), lambda units: limit_for(units, chunk_units))
     return (*done, set(changes)) if done is not None else "a changed word has variant forms"
 
 
