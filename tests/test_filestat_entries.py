@@ -1,5 +1,5 @@
-"""``filestat.entries``: the folder walker the site check and the render's snapshot of docs/ share (one
-``scandir`` per folder)."""
+"""``filestat.entries``: the folder walker the site check, the render's snapshot of docs/ and the search bundle's
+tally share (one ``scandir`` per folder)."""
 
 from __future__ import annotations
 
