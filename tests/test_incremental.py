@@ -140,6 +140,20 @@ def test_pages_of_removed_dumps_go_and_empty_folders_with_them(tmp_path):
     assert sorted(p.relative_to(docs).as_posix() for p in _shown(docs)) == ["articles", "articles/a.md"]
 
 
+def test_a_folder_emptied_two_builds_ago_is_not_brought_back_by_the_spare(tmp_path):
+    """The spare a build starts from is the generation shown two builds ago: a folder the last build emptied is
+    still in it, and must go when the spare is brought up to date, or docs/ would show it again (empty)."""
+    docs, manifest = tmp_path / "docs", tmp_path / "manifest.json"
+    for pages in ({"articles/a.md": "a", "entities/person/x.md": "x"}, {"articles/a.md": "a"},
+                  {"articles/a.md": "a2"}, {"articles/a.md": "a3"}):
+        writer = OutputWriter(docs, manifest=manifest)
+        for path, text in pages.items():
+            writer.write(path, text)
+        writer.commit()
+        assert sorted(p.relative_to(docs).as_posix() for p in _shown(docs)) == ["articles", "articles/a.md"] or \
+            "entities/person/x.md" in pages
+
+
 def test_the_manifest_only_saves_work_never_trusts_a_changed_file(tmp_path):
     """A page rewritten behind the manifest's back (same size, say) is compared by content, not trusted."""
     docs, manifest = tmp_path / "docs", tmp_path / "manifest.json"

@@ -146,13 +146,15 @@ class OutputWriter:
         for relative in differs:
             _check_relative(relative)  # the record is a file on disk: never a path outside the generation
             target = staging + relative
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(target)
             top, _, rest = relative.partition("/")
             source = real[top] + "/" + rest if rest else real[top]
             if os.path.isfile(source) and not os.path.islink(source):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(target)
                 os.makedirs(os.path.dirname(target), exist_ok=True)
                 link(Path(source), Path(target))
+            else:  # gone from the shown generation: gone from this one, with a folder it leaves empty
+                self._unlink([relative])
 
     def write_all(self, pages: dict[str, str]) -> None:
         """Every page of a whole-archive pass (entity pages, index pages): relative path → text."""
@@ -196,9 +198,16 @@ class OutputWriter:
             self._release()
 
     def _unlink(self, relatives) -> None:
+        """Files removed from the generation being made, and the folders that leaves empty (a generation made
+        afresh has none: it holds only the files linked or written into it)."""
         for relative in relatives:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(self.staging / relative)
+            for parent in PurePosixPath(relative).parents[:-1]:
+                try:
+                    os.rmdir(self.staging / parent)
+                except OSError:  # not empty (or gone): nor are the folders above it
+                    break
 
     def _link_unchanged(self, kept: list[str]) -> None:
         """Every file this build did not change, into the new generation as a hard link to the shown one."""
