@@ -148,7 +148,8 @@ def _start(raw: Path, docs: Path, cwd: Path) -> subprocess.Popen:
     stderr goes to cwd/stderr.txt."""
     command = [sys.executable, "-m", "build_tools", "build", "--raw", str(raw), "--docs", str(docs),
                "--quiet", "--no-cache", "--entities", str(cwd / "none.yml"), "--overrides", str(cwd / "none.yml")]
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONFAULTHANDLER": "1"}  # SIGABRT dumps every thread
+    # SIGABRT dumps every thread; a killed --no-cache build leaves its throwaway cache in TMPDIR: the test's
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONFAULTHANDLER": "1", "TMPDIR": str(cwd)}
     with (cwd / "stderr.txt").open("wb") as err:
         return subprocess.Popen(command, cwd=cwd, env=env, start_new_session=True, stdout=subprocess.DEVNULL,
                                 stderr=err)
