@@ -40,6 +40,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from build_tools.filestat import entries
 from build_tools.model.errors import OutputError
 
 GENERATED = ("articles", "entities", "index.md", "feed.xml")
@@ -252,22 +253,28 @@ def _recorded_spare(docs: Path, current: Path | None) -> tuple[Path, list[str]] 
 
 def copy_links(source: Path, target: Path) -> None:
     """``target`` as a copy of ``source`` (a file or a folder) made of hard links (a copy where the file
-    system has none): same inode, same mtime, no bytes written."""
+    system has none): same inode, same mtime, no bytes written.  A folder is walked one ``scandir`` each
+    (filestat.entries) with string paths: ``os.walk`` and a ``Path`` per name took ~0.7 s of CPU for the
+    ~25,000 files of a 10k archive, several times the links themselves."""
     if not source.is_dir():
         target.parent.mkdir(parents=True, exist_ok=True)
         link(source, target)
         return
-    for folder, dirs, files in os.walk(source):
-        relative = Path(folder).relative_to(source)
-        (target / relative).mkdir(parents=True, exist_ok=True)
-        for name in files + [d for d in dirs if os.path.islink(os.path.join(folder, d))]:
-            link(Path(folder) / name, target / relative / name)
+    top = os.fspath(target)
+    os.makedirs(top, exist_ok=True)
+    # a folder's entry comes before what it holds; a symbolic link to a folder is linked, not entered
+    for relative, entry in entries(os.fspath(source), lambda _, entry: entry.is_dir(follow_symlinks=False)):
+        place = os.path.join(top, relative)
+        if entry.is_dir(follow_symlinks=False):
+            os.makedirs(place, exist_ok=True)
+        else:
+            link(entry.path, place)
 
 
-def link(source: Path, target: Path, follow: bool = False) -> None:
+def link(source: str | Path, target: str | Path, follow: bool = False) -> None:
     """``target`` as a hard link to ``source`` (to what it leads to, with ``follow``), or a copy."""
     if follow:  # os.link's own follow_symlinks is link(2), which on Linux never follows
-        source = Path(os.path.realpath(source))
+        source = os.path.realpath(source)
     try:
         os.link(source, target, follow_symlinks=False)
     except OSError as error:
