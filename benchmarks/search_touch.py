@@ -4,7 +4,7 @@ Reads a built site's merged `old` bundle and the search cache beside it (never w
 how many of the bundle's chunks hold the words of one page and of the whole shard (what a re-merge must
 rewrite when that page's or that shard's page numbers move), and, over a sample of words, the page-delta
 bytes of the kept joins' page lists numbered densely (as now) against gapped, stable numbers (64 a shard,
-a page at the slot of a hash of its fragment; shards cut as tiers cut them). docs/dev/scaling.md, "The old
+a page at the slot of a hash of its fragment; shards cut as tiers cut them). docs/dev/scaling-history.md, "The old
 bundle without a re-merge (session 22)".
 
     python -m benchmarks.search_touch --site /tmp/p10k/site [--words 1500] [--shards 3]

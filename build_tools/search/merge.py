@@ -107,7 +107,7 @@ def shard_in_slots(shard: Path, slots: list[int]) -> tuple[list, list]:
 
     Why: renumbering walks every entry of every word in Python; a full merge from the cached shards (a cold
     bundle, a change the splice cannot take, a new merge code) did it for every shard, 1.5x main's CPU at 10k
-    (docs/dev/scaling.md, session 25).  Slots move only with the pages around them, so a shard's are nearly
+    (docs/dev/scaling-history.md, session 25).  Slots move only with the pages around them, so a shard's are nearly
     always the last merge's.  The file is replaced whole (the shard's fragments, linked from the bundles, are
     never touched), and a stale or unreadable one is only a walk again."""
     path = shard / SLOTTED

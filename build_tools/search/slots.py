@@ -1,6 +1,6 @@
 """Stable page numbers ("slots") inside a merged search bundle, and the stable file names built on them.
 
-Why (docs/dev/scaling.md, "The old bundle in O(change)"): the chunks store delta-coded page numbers, so a
+Why (docs/dev/scaling-history.md, "The old bundle in O(change)"): the chunks store delta-coded page numbers, so a
 page inserted into a densely numbered bundle moves every later page by one, and every word with a page
 after it changes bytes: one article dated among old ones rewrote every chunk of the old bundle.  Here a
 page's slot is ``day × width + hash(path) mod width`` (its date's day number since 1970; an undated page's

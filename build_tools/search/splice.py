@@ -1,7 +1,7 @@
 """A bundle's word stream updated in O(change): the changed shards' entries spliced into the last merge's.
 
 Why: merging every shard again for one article dated among old ones cost ~8 s at 10k articles, ~100 s at 50k
-(docs/dev/scaling.md).  Pages keep their slots (slots.py), so a changed shard changes the entries of its own
+(docs/dev/scaling-history.md).  Pages keep their slots (slots.py), so a changed shard changes the entries of its own
 changed pages only: the words whose entries differ between the shard's old and new version (the pages
 whose slot moved counted on both sides) are the words to update, each by removing and inserting the
 entries of those slots.  A frequent word is kept as its runs (layout.py), so only the runs holding a changed
