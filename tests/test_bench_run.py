@@ -38,4 +38,7 @@ def test_make_bench_reports_the_cycle_the_anchor_the_preview_and_the_targets(tmp
     assert len(statuses) == 7 and all(s.split()[0] in {"met", "missed", "not", "not run"} for s in statuses.values())
     text = (tmp_path / "tiny.md").read_text(encoding="utf-8")
     assert text.index("## Targets (issue 15)") < text.index("## Anchors") < text.index("## Preview latency")
+    # a missed target's why: the step in the table, the cause where the doc that explains it is named
+    assert text.index("`docs/dev/scaling.md` (\"Where issue 15 stands\")") < text.index("## Method")
+    assert "## Where issue 15 stands" in (ROOT / "docs" / "dev" / "scaling.md").read_text(encoding="utf-8")
     assert "### `make site` cycle at N = 30" in text
