@@ -130,12 +130,15 @@ def _linked(n: int) -> str:
 
 ANNOUNCED = "这几年里，读书节每年都办，我也写过几篇文章，把每一届的经过都记了下来，文章如下："
 LABELLED = "相关文章："
+# an account's card after the article recommends its links in a sentence of its own: still a related list
+CARD = "本号是一个关注读书的媒体，欢迎加入我们的社群，获取每日推送。过去关于读书的几篇文章推荐："
 
 
 @pytest.mark.parametrize(("text", "kept", "gone"), [
     ("\n\n".join([PROSE[0], ANNOUNCED, _linked(3), *PROSE[1:]]) + "\n",
      [ANNOUNCED, "小镇读书节（一）", "小镇读书节（三）"], []),
     ("\n\n".join([*PROSE, LABELLED, _linked(3)]) + "\n", [], [LABELLED, "小镇读书节（一）"]),
+    ("\n\n".join([*PROSE, "* * *", CARD, _linked(3)]) + "\n", [], [CARD, "小镇读书节（一）"]),
 ])
 def test_links_a_sentence_of_the_article_announces_are_the_article(text, kept, gone):
     article = built(text)

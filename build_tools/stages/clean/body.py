@@ -191,10 +191,10 @@ def drop_link_lists(cleaner: Cleaner, lines: list[Line]) -> list[Line]:
     cited = _citations(lines, flags)
     kept = []
     for i, line in enumerate(lines):
-        # A list's label ("相关文章：", "推荐阅读"), not a sentence of the article that ends on the same word
+        # A list's label ("相关文章：", "推荐阅读"), not a sentence of the article announcing its own links
         # ("…把经过都写到文章中去了，文章如下："): the article's own prose stays.
         introduces = (i + 1 < len(lines) and runs[i + 1] and not runs[i] and _INTRODUCES.search(line.visible)
-                      and not _is_sentence(line.visible))
+                      and not _announces(line.visible))
         if (runs[i] and i not in cited) or introduces:
             cleaner.drop(line, "link-list")
         else:
@@ -211,15 +211,16 @@ _KANA = re.compile(r"[\u3040-\u30ff]")
 CITE_REACH = 6  # lines: how near the paragraph of prose the references follow stands
 _ANNOUNCES = re.compile(r"[:：]$")  # a sentence that ends by announcing what follows
 _CLAUSE = re.compile(r"[，,；;。]")  # a sentence has clauses; a list's label ("相关文章：") has none
+# What an account's card says of the links under it ("过去关于 AI 的几篇文章推荐："): a recommendation, not the text
+_RECOMMENDS = re.compile(r"推荐|推薦|阅读|閱讀|回顾|回顧|往期|相关|相關|精选|精選")
 SENTENCE_MIN = 20
 
 
-def _is_sentence(text: str) -> bool:
-    return is_prose(text) or (len(text) >= SENTENCE_MIN and bool(_CLAUSE.search(text)))
-
-
 def _announces(text: str) -> bool:
-    return _is_sentence(text) and bool(_ANNOUNCES.search(text))
+    """A sentence of the article that ends announcing what follows, without recommending it ("…，文章如下：")."""
+    if not _ANNOUNCES.search(text) or not (is_prose(text) or (len(text) >= SENTENCE_MIN and _CLAUSE.search(text))):
+        return False
+    return not _RECOMMENDS.search(_CLAUSE.split(text)[-1])
 
 
 def _citations(lines: list[Line], flags: list[bool]) -> set[int]:
