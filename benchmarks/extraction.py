@@ -682,6 +682,28 @@ make eval                                          # both corpora, prints the ta
 It takes about a minute for ~90 dumps on 2 cores (one build per site, two at a time, plus a second build for each site
 a portal entry matches). Label new dumps as described in `tests/corpus/build_gold.py` and check them with
 `python3 tests/corpus/build_gold.py --check`.
+
+## Unseen dumps (session 32)
+
+Six dumps from sites and saving tools neither corpus had (`tests/corpus/240`–`249`: coolshell.cn as a WordPress
+feed item written out as HTML, animen.com.tw (Traditional) and juejin.cn as RSSHub items turned into Hexo posts,
+two okjike.com (即刻) posts clipped by an agent into an Obsidian vault, a PTT board index saved "complete" that
+must be rejected), labelled before any code was changed and scored as found
+(`python -m benchmarks.extraction --corpus <those six> --dumps --no-write`, in-sample = LOSO but for 即刻):
+
+| the six, before → after | recall | junk lines | clean and complete | titles | dates | rejects |
+| --- | --- | --- | --- | --- | --- | --- |
+| project in-sample | 0.985 → 1.000 | 17 → 0 | 1/5 → 5/5 | 2/5 → 5/5 | 4/5 → 5/5 | 1/1 → 1/1 |
+| project LOSO | 0.985 → 1.000 | 17 → 3 | 1/5 → 4/5 | 2/5 → 5/5 | 4/5 → 5/5 | 1/1 → 1/1 |
+
+What failed, and the general fix: a date before the title in the file's name ("2009-11-10 标题.html",
+"2026-04-20 - 标题.md") was read as part of the title; a clip's field list under its title ("- Author: …",
+"- 发布时间：…", "- Clipped: …") and a post's counters ("- Likes: 123") were read as one paragraph of text (now
+field by field: bylines and dates are read, the clip day is not, the rest is furniture); a clip of "# 标题", a field
+list and paragraphs was read as a text copy; a sentence of the article announcing its own links ("…，文章如下：")
+was dropped with them as a related list's label; "（转载本站文章请注明…）" and a feed's "The post … first appeared
+on …" footer were kept.  What stays site knowledge (portals.yml): 即刻's circle card under a post ("来自圈子").
+Every other dump scores as before.
 """
 
 

@@ -94,6 +94,10 @@ def _strip_site(title: str, names: frozenset[str]) -> str:
 # ("新建文本文档", "Untitled") names nothing.
 _EXTENSIONS = re.compile(r"(?:\.(?:html?|xhtml|mhtml?|md|markdown|txt|text|xz|gz|bz2))+$", re.I)
 _CLIPPER_PREFIX = re.compile(r"^(?:simpread|SimpRead|简悦)\s*[-_：:]\s*")  # SimpRead's older export names
+# A date before the title: blog engines' "2009-11-10-标题.md", an archive's "2009-11-10 标题.html", a vault's
+# "2026-04-20 - 标题.md".  The date is the day the file was written or clipped as often as the day the article
+# was published, so it only leaves the title (it is not read as the article's date).
+_DATE_PREFIX = re.compile(r"^(?:19|20)\d{2}([-_.]?)\d{1,2}\1\d{1,2}(?:[\s_]*[-–—:：_][\s_]*|\s+)(?=\S)")
 _DEFAULT_NAMES = re.compile(r"^(?:新建文本文档|新建.{0,12}文档|未命名|无标题|無標題|未命名文件|Untitled|untitled|"
                             r"index|article|page|download)(?:\s*[(（]?\d*[)）]?)$")
 _HAN = re.compile(r"[\u3400-\u9fff]")
@@ -105,7 +109,7 @@ def file_name_title(raw_path: str) -> str | None:
     """The title the dump's file name states, without its extension, a clipper's prefix and the site or
     section names joined after it; None when the name is an id, a number or a default name."""
     stem = _EXTENSIONS.sub("", raw_path.rsplit("/", 1)[-1])
-    stem = _BREAKS.sub(" ", _CLIPPER_PREFIX.sub("", stem)).strip()
+    stem = _DATE_PREFIX.sub("", _BREAKS.sub(" ", _CLIPPER_PREFIX.sub("", stem)).strip())
     if len(_HAN.findall(stem)) < MIN_NAME_HAN or _DEFAULT_NAMES.match(stem) or len(stem) > MAX_TITLE:
         return None
     pieces = _NAME_SEPARATOR.split(stem)

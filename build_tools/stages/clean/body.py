@@ -191,7 +191,10 @@ def drop_link_lists(cleaner: Cleaner, lines: list[Line]) -> list[Line]:
     cited = _citations(lines, flags)
     kept = []
     for i, line in enumerate(lines):
-        introduces = i + 1 < len(lines) and runs[i + 1] and not runs[i] and _INTRODUCES.search(line.visible)
+        # A list's label ("相关文章：", "推荐阅读"), not a sentence of the article announcing its own links
+        # ("…把经过都写到文章中去了，文章如下："): the article's own prose stays.
+        introduces = (i + 1 < len(lines) and runs[i + 1] and not runs[i] and _INTRODUCES.search(line.visible)
+                      and not _announces(line.visible))
         if (runs[i] and i not in cited) or introduces:
             cleaner.drop(line, "link-list")
         else:
@@ -206,6 +209,18 @@ _HAN = re.compile(r"[\u3400-\u9fff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 _KANA = re.compile(r"[\u3040-\u30ff]")
 CITE_REACH = 6  # lines: how near the paragraph of prose the references follow stands
+_ANNOUNCES = re.compile(r"[:：]$")  # a sentence that ends by announcing what follows
+_CLAUSE = re.compile(r"[，,；;。]")  # a sentence has clauses; a list's label ("相关文章：") has none
+# What an account's card says of the links under it ("过去关于 AI 的几篇文章推荐："): a recommendation, not the text
+_RECOMMENDS = re.compile(r"推荐|推薦|阅读|閱讀|回顾|回顧|往期|相关|相關|精选|精選")
+SENTENCE_MIN = 20
+
+
+def _announces(text: str) -> bool:
+    """A sentence of the article that ends announcing what follows, without recommending it ("…，文章如下：")."""
+    if not _ANNOUNCES.search(text) or not (is_prose(text) or (len(text) >= SENTENCE_MIN and _CLAUSE.search(text))):
+        return False
+    return not _RECOMMENDS.search(_CLAUSE.split(text)[-1])
 
 
 def _citations(lines: list[Line], flags: list[bool]) -> set[int]:
@@ -225,7 +240,10 @@ def _citations(lines: list[Line], flags: list[bool]) -> set[int]:
             end += 1
         # The run follows the article's prose closely, and more of the article follows it.
         if any(start - CITE_REACH <= p < start for p in prose) and any(p >= end for p in prose):
-            cited.update(i for i in range(start, end) if _foreign_title(lines[i]))
+            # Links a sentence of the article announces ("…我也写了几篇文章，文章如下：") are the author's own
+            # references, in whatever script; a site's inserted list is headed by a label, not by prose.
+            announced = start > 0 and _announces(lines[start - 1].visible)
+            cited.update(i for i in range(start, end) if announced or _foreign_title(lines[i]))
         start = end
     return cited
 

@@ -39,6 +39,9 @@ _PARSER.validateLink = lambda url: True
 _SIGNALS = re.compile(
     r"^(#{1,6} |={3,}\s*$|-{3,}\s*$|> |\*   |\d+\.  )|!\[[^\[\]\n]*\]\(|\]\(https?://|\*\*[^*\n]+\*\*", re.M
 )
+# A bulleted list ("- 作者：…" then "- 发布时间：…"), counted once: a clip's field list under its "# 标题" is
+# Markdown, but a text copy's own lines starting with "- " are not many signals of it.
+_BULLET_RUN = re.compile(r"^[-*+] \S[^\n]*\n[-*+] \S", re.M)
 # What markdown-it works hard on: emphasis, link, image, code, table, HTML and entity markers.  Each costs it
 # (and the inline tree made of it) 20-90 microseconds, against well under one for a character of prose, so a
 # dump that is mostly markers ("*_" repeated: 4.8 MB took 112 s and 3 GB) is refused before it is parsed.  The
@@ -55,7 +58,8 @@ class MarkdownReader:
     name: str = "markdown"
 
     def matches(self, text: str) -> bool:
-        return len(_SIGNALS.findall(text[:50_000])) >= 3
+        head = text[:50_000]
+        return len(_SIGNALS.findall(head)) + (1 if _BULLET_RUN.search(head) else 0) >= 3
 
     def read(self, text: str) -> Body:
         markers = sum(map(text.count, _MARKER_CHARS))
