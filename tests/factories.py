@@ -161,6 +161,29 @@ def read_dump(text: str, raw_path: str = "raw/case.html") -> Article:
                    blocks=doc.blocks)
 
 
+def prepared(text: str, raw_path: str = "raw/case.html") -> Article:
+    """The dump through the reader, the cleaner and metadata, as the build's prepare stage runs them."""
+    from build_tools.stages.clean import clean
+    from build_tools.stages.metadata import extract_metadata
+
+    cleaned = clean(read_dump(text, raw_path))
+    assert not isinstance(cleaned, Failure), cleaned
+    return extract_metadata(cleaned)
+
+
+def seen(article: Article) -> str:
+    """What a reader sees of the body, one block a line."""
+    from build_tools.model import block_text
+
+    return "\n".join(block_text(b) for b in article.blocks)
+
+
+def assert_kept(article: Article, lines: list[str]) -> None:
+    """Every one of ``lines`` (the prose a test case holds) is in what the reader sees."""
+    missing = [line for line in lines if line not in seen(article)]
+    assert not missing, f"body lost: {missing}"
+
+
 def hint(field: str = "title", value: str = TITLE, source: str = "header") -> Hint:
     return Hint(field, value, source)
 

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from build_tools.model import Article, Break, Failure, Paragraph, block_text
-from build_tools.stages.clean import clean
-from build_tools.stages.metadata import extract_metadata
+from build_tools.model import Article, Break, Paragraph, block_text
 from build_tools.stages.readers import read
-from tests.factories import read_dump
+from tests.factories import assert_kept, prepared, seen
 
 PROSE = [
     "河边的老码头今年春天重新开放，来往的渡船换成了电动船，清早赶集的村民说船比以前安静多了。",
@@ -33,21 +31,11 @@ def html(body: str, head: str = HEAD) -> str:
 
 
 def built(text: str, path: str = "raw/case.html") -> Article:
-    """The dump through the reader, the cleaner and metadata, as the build's prepare stage runs them."""
-    cleaned = clean(read_dump(text, path))
-    assert not isinstance(cleaned, Failure), cleaned
-    return extract_metadata(cleaned)
-
-
-def seen(article: Article) -> str:
-    """What a reader sees of the body, one block a line."""
-    return "\n".join(block_text(b) for b in article.blocks)
+    return prepared(text, path)
 
 
 def assert_prose_kept(article: Article) -> None:
-    text = seen(article)
-    missing = [p for p in PROSE if p not in text]
-    assert not missing, f"body lost: {missing}"
+    assert_kept(article, PROSE)
 
 
 # --- the credit lines: gone from the body, read by metadata --------------------------------------------------

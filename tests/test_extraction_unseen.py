@@ -23,12 +23,10 @@ from __future__ import annotations
 
 import pytest
 
-from build_tools.model import Article, Failure, ListBlock, block_text
-from build_tools.stages.clean import clean
-from build_tools.stages.metadata import extract_metadata
+from build_tools.model import Article, ListBlock
 from build_tools.stages.readers import read
 from build_tools.stages.title import file_name_title
-from tests.factories import read_dump
+from tests.factories import assert_kept, prepared, seen
 
 PROSE = [
     "山脚下的小镇今年办起了第一届读书节，镇上的图书馆把书架搬到了河边的广场上，来借书的人排起了长队。",
@@ -40,19 +38,11 @@ BODY_MD = "\n\n".join(PROSE)
 
 
 def built(text: str, path: str = "raw/case.md") -> Article:
-    cleaned = clean(read_dump(text, path))
-    assert not isinstance(cleaned, Failure), cleaned
-    return extract_metadata(cleaned)
-
-
-def seen(article: Article) -> str:
-    return "\n".join(block_text(b) for b in article.blocks)
+    return prepared(text, path)
 
 
 def assert_prose_kept(article: Article) -> None:
-    text = seen(article)
-    missing = [p for p in PROSE if p not in text]
-    assert not missing, f"body lost: {missing}"
+    assert_kept(article, PROSE)
 
 
 # --- a date before the title in the file's name -----------------------------------------------------------
