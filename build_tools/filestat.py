@@ -43,3 +43,8 @@ def entries(top: str, enter: Callable[[str, os.DirEntry], bool]) -> Iterator[tup
                 yield rel, entry
                 if enter(rel, entry):
                     folders.append((entry.path, rel + "/"))
+
+
+def real_folder(rel: str, entry: os.DirEntry) -> bool:  # noqa: ARG001 - the signature entries() calls
+    """For :func:`entries`: enter folders, not links to them (``os.walk``'s and ``rglob``'s default)."""
+    return entry.is_dir(follow_symlinks=False)

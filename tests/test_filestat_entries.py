@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from build_tools.filestat import entries
+from build_tools.filestat import entries, real_folder
 
 
 @pytest.fixture
@@ -48,3 +48,9 @@ def test_a_folder_that_cannot_be_listed_is_passed_over(tree):
             gone.rmdir()
     assert "d/e" in walked and "d/e/c.txt" not in walked
     assert list(entries(str(tree / "missing"), lambda rel, e: True)) == []
+
+
+def test_real_folder_enters_folders_not_links_to_them(tree):
+    found = {rel for rel, _entry in entries(str(tree), real_folder)}
+    assert "elsewhere/y.html" in found and "d/e/c.txt" in found
+    assert "link" in found and "link/y.html" not in found

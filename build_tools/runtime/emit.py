@@ -152,7 +152,7 @@ class OutputWriter:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(target)
                 os.makedirs(os.path.dirname(target), exist_ok=True)
-                link(Path(source), Path(target))
+                link(source, target)
             else:  # gone from the shown generation: gone from this one, with a folder it leaves empty
                 self._unlink([relative])
 
@@ -224,7 +224,7 @@ class OutputWriter:
             try:
                 os.link(source, target, follow_symlinks=False)
             except OSError:  # no hard links here (or too many): a copy
-                link(Path(source), Path(target))
+                link(source, target)
 
     def abort(self) -> None:
         try:

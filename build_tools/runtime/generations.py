@@ -40,7 +40,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from build_tools.filestat import entries
+from build_tools.filestat import entries, real_folder
 from build_tools.model.errors import OutputError
 
 GENERATED = ("articles", "entities", "index.md", "feed.xml")
@@ -263,7 +263,7 @@ def copy_links(source: Path, target: Path) -> None:
     top = os.fspath(target)
     os.makedirs(top, exist_ok=True)
     # a folder's entry comes before what it holds; a symbolic link to a folder is linked, not entered
-    for relative, entry in entries(os.fspath(source), lambda _, entry: entry.is_dir(follow_symlinks=False)):
+    for relative, entry in entries(os.fspath(source), real_folder):
         place = os.path.join(top, relative)
         if entry.is_dir(follow_symlinks=False):
             os.makedirs(place, exist_ok=True)
